@@ -1,0 +1,270 @@
+"""The ``wegweiser`` command: thin; it parses arguments, calls the library, maps errors.
+
+Exit codes: 0 ok, 1 runtime error, 2 usage error. ``--debug`` shows tracebacks.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from wegweiser import __version__
+from wegweiser._output import Format, print_frame, print_mapping
+from wegweiser.errors import DOCS_URL, WegweiserError
+from wegweiser.project import Project, open_project
+
+app = typer.Typer(
+    name="wegweiser",
+    help="Wegweiser: customer journeys from touchpoint events. Start with `wegweiser demo`.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+quarantine_app = typer.Typer(
+    help="Rows rejected on import: list, replay after a fix, drop.", no_args_is_help=True
+)
+identities_app = typer.Typer(
+    help="Identity stitching: merges of ids into persons.", no_args_is_help=True
+)
+app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(identities_app, name="identities")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+_state = {"debug": False}
+
+ProjectOpt = Annotated[
+    Path,
+    typer.Option(
+        "--project", "-p", help="Project folder (default: current folder).", file_okay=False
+    ),
+]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output: table, csv or json.")]
+MapOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--map",
+        "-m",
+        help="Rename your columns to event fields: user_id=client_id,event=action,timestamp=ts",
+    ),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"wegweiser {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+@app.command()
+def init(
+    folder: Annotated[
+        Path, typer.Argument(help="Folder to create (default: current folder).", file_okay=False)
+    ] = Path("."),
+    name: Annotated[
+        str | None, typer.Option(help="Project name written to wegweiser.toml.")
+    ] = None,
+) -> None:
+    """Create a project folder: wegweiser.toml (phases, channels, windows) and the store."""
+    with Project.init(folder, name=name) as project:
+        out.print(f"[green]Project ready[/green] in {project.path.resolve()}")
+        out.print(
+            f"  edit {project.path / 'wegweiser.toml'} for phases, conversion events, channels"
+        )
+        out.print(f"  next: wegweiser import EVENTS.csv --project {folder}")
+
+
+@app.command("import")
+def import_(
+    files: Annotated[
+        list[str], typer.Argument(help="Files, folders or globs (CSV, JSON Lines, Parquet).")
+    ],
+    project: ProjectOpt = Path("."),
+    mapping: MapOpt = None,
+    input_format: Annotated[
+        str | None,
+        typer.Option("--input-format", help="csv, jsonl or parquet (default: from the file name)."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print {"imported", "duplicates", "quarantined"}.')
+    ] = False,
+) -> None:
+    """Import events. Bad rows are quarantined with a reason and line; the rest go in.
+
+    Each file (or each ingest.batch_rows rows of a larger one) is one transaction; rows are
+    deduplicated on message_id, so importing the same data twice adds nothing.
+    """
+    with open_project(project) as proj:
+        started = time.perf_counter()
+        progress = None if as_json else _progress_printer()
+        summary = proj.import_events(files, mapping=mapping, format=input_format, progress=progress)
+        if as_json:
+            out.file.write(json.dumps(summary.as_dict()) + "\n")
+            return
+        took = time.perf_counter() - started
+        out.print(
+            f"[green]imported[/green] {summary.imported:,}  duplicates {summary.duplicates:,}  "
+            f"quarantined {summary.quarantined:,}  ({took:.1f} s)"
+        )
+        for e in summary.errors[:5]:
+            out.print(f"  [yellow]{e['source']}:{e['line']}[/yellow] {e['reason']}")
+        if summary.quarantined:
+            out.print(
+                "  see all: wegweiser quarantine list; fix the mapping or config, then "
+                "wegweiser quarantine replay"
+            )
+
+
+def _progress_printer() -> Any:
+    def report(source: str, rows: int) -> None:
+        err.print(f"  {source}: {rows:,} rows", highlight=False)
+
+    return report
+
+
+@app.command()
+def stats(project: ProjectOpt = Path("."), fmt: FormatOpt = Format.table) -> None:
+    """Counts: events, persons, ids, merges, quarantined rows, channels, event types, dates."""
+    with open_project(project) as proj:
+        print_mapping(proj.stats(), fmt, console=out, title="Store")
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    project: ProjectOpt = Path("."),
+    fmt: FormatOpt = Format.table,
+    limit: Annotated[int, typer.Option(help="Show at most this many rows.")] = 50,
+    reason: Annotated[
+        str | None, typer.Option(help="Only rows whose reason contains this.")
+    ] = None,
+) -> None:
+    """Show quarantined rows: source file, line, reason and the raw payload."""
+    with open_project(project) as proj:
+        df = proj.quarantine(limit=limit, reason=reason)
+        if fmt is Format.table:
+            df = df[["quarantine_id", "source", "line", "reason", "raw"]]
+            df = df.assign(raw=df["raw"].str.slice(0, 50))
+        print_frame(df, fmt, console=out, title="Quarantine")
+
+
+@quarantine_app.command("replay")
+def quarantine_replay(
+    project: ProjectOpt = Path("."),
+    mapping: MapOpt = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Only rows whose reason contains this.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+) -> None:
+    """Import quarantined rows again with the current wegweiser.toml and --map."""
+    with open_project(project) as proj:
+        summary, skipped = proj.replay_quarantine(mapping=mapping, reason=reason)
+        result = {**summary.as_dict(), "not_replayable": skipped}
+        if as_json:
+            out.file.write(json.dumps(result) + "\n")
+            return
+        out.print(
+            f"replayed: imported {summary.imported:,}, duplicates {summary.duplicates:,}, "
+            f"still quarantined {summary.quarantined:,}"
+        )
+        if skipped:
+            out.print(
+                f"  {skipped:,} unparsed lines cannot be replayed: fix the file and import "
+                "it again, or `wegweiser quarantine drop --reason ...`"
+            )
+
+
+@quarantine_app.command("drop")
+def quarantine_drop(
+    project: ProjectOpt = Path("."),
+    reason: Annotated[
+        str | None, typer.Option(help="Only rows whose reason contains this.")
+    ] = None,
+    ids: Annotated[list[int] | None, typer.Option("--id", help="Quarantine ids to drop.")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False,
+) -> None:
+    """Delete quarantined rows for good."""
+    if not yes and not typer.confirm("Delete these quarantined rows for good?"):
+        raise typer.Exit(1)
+    with open_project(project) as proj:
+        out.print(f"dropped {proj.drop_quarantine(reason=reason, ids=ids):,} rows")
+
+
+@identities_app.command("merges")
+def identities_merges(
+    project: ProjectOpt = Path("."),
+    fmt: FormatOpt = Format.table,
+    status: Annotated[str | None, typer.Option(help="merged or refused")] = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many rows.")] = 50,
+) -> None:
+    """Links between ids (a row with both ids, identify, alias) and whether they merged."""
+    with open_project(project) as proj:
+        print_frame(
+            proj.merges(limit=limit, status=status), fmt, console=out, title="Identity links"
+        )
+
+
+@identities_app.command("lookup")
+def identities_lookup(
+    any_id: Annotated[str, typer.Argument(help="An anonymous id or user id.")],
+    project: ProjectOpt = Path("."),
+) -> None:
+    """Print the person_id an id belongs to."""
+    with open_project(project) as proj:
+        person = proj.person_of(any_id)
+        if person is None:
+            raise WegweiserError(f"id {any_id!r} is not in the store")
+        out.print(person)
+
+
+def main() -> None:
+    """Entry point: run the app with one error boundary."""
+    try:
+        app(standalone_mode=False)
+    except WegweiserError as exc:
+        if _state["debug"]:
+            raise
+        err.print(f"[red]Error:[/red] {exc}", highlight=False)
+        err.print(f"  docs: {DOCS_URL}", style="dim", highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("Aborted.")
+        sys.exit(1)
+    except typer.TyperException as exc:  # usage errors: bad option, missing argument
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"[red]Error:[/red] {exc}", highlight=False)
+        sys.exit(getattr(exc, "exit_code", 2))
+    except Exception as exc:  # anything unexpected
+        if _state["debug"]:
+            raise
+        err.print(f"[red]Unexpected error:[/red] {type(exc).__name__}: {exc}", highlight=False)
+        err.print("  run again with --debug for the traceback and report it", style="dim")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,317 @@
+"""Project configuration: ``wegweiser.toml`` as Pydantic models.
+
+The file written by ``wegweiser init`` is :data:`DEFAULT_TOML`; every setting has a default,
+so a project file only needs what it changes. Regexes are matched case-insensitively.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from wegweiser.errors import InvalidConfig
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+CONFIG_FILE = "wegweiser.toml"
+
+RULE_FIELDS = ("medium", "source", "referrer", "event", "platform")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Phase(_Model):
+    """One phase of the journey and the events (glob patterns) that put a person in it."""
+
+    name: str
+    events: list[str] = Field(default_factory=list)
+    description: str = ""
+
+
+class ChannelRule(_Model):
+    """A rule deriving ``channel`` when an event does not carry one.
+
+    Every given condition is a regex (case-insensitive, searched, not anchored unless the
+    pattern says so) over the event's UTM ``medium``/``source``, the ``referrer`` host, the
+    ``event`` name or the sending ``platform``; all given conditions must match. A rule
+    without conditions matches everything. The first matching rule wins.
+    """
+
+    channel: str
+    medium: str | None = None
+    source: str | None = None
+    referrer: str | None = None
+    event: str | None = None
+    platform: str | None = None
+
+    @field_validator(*RULE_FIELDS)
+    @classmethod
+    def _valid_regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {value!r}: {exc}") from exc
+        return value
+
+    def conditions(self) -> dict[str, str]:
+        return {f: v for f in RULE_FIELDS if (v := getattr(self, f)) is not None}
+
+
+class IngestConfig(_Model):
+    max_payload_bytes: Annotated[int, Field(gt=0)] = 32_768
+    """Largest accepted event (properties, context and traits as JSON), as Segment's 32 KB."""
+    batch_rows: Annotated[int, Field(gt=0)] = 2_000_000
+    """Rows per atomic batch when one file is larger than this."""
+
+
+class IdentityConfig(_Model):
+    blocked_ids: list[str] = Field(
+        default_factory=lambda: [
+            "",
+            "0",
+            "-1",
+            "null",
+            "none",
+            "nil",
+            "undefined",
+            "nan",
+            "anonymous",
+            "unknown",
+            "guest",
+            "test",
+            "00000000-0000-0000-0000-000000000000",
+        ]
+    )
+    """Id values never used to link people (compared lower-case, trimmed)."""
+    max_ids_per_person: Annotated[int, Field(ge=2)] = 100
+    """A person never holds more ids than this; links of ids that would exceed it are refused."""
+
+
+class WindowConfig(_Model):
+    session_gap_minutes: Annotated[int, Field(gt=0)] = 30
+    conversion_days: Annotated[int, Field(gt=0)] = 30
+    attribution_lookback_days: Annotated[int, Field(gt=0)] = 30
+    stuck_days: Annotated[int, Field(gt=0)] = 30
+
+
+class Config(_Model):
+    name: str = "wegweiser"
+    currency: str = "EUR"
+    conversion_events: list[str] = Field(default_factory=lambda: ["order_completed"])
+    phases: list[Phase] = Field(default_factory=list)
+    channels: list[ChannelRule] = Field(default_factory=list)
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
+    identity: IdentityConfig = Field(default_factory=IdentityConfig)
+    windows: WindowConfig = Field(default_factory=WindowConfig)
+
+    @field_validator("phases")
+    @classmethod
+    def _unique_phases(cls, phases: list[Phase]) -> list[Phase]:
+        names = [p.name for p in phases]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"phase names must be unique, repeated: {', '.join(dupes)}")
+        return phases
+
+    @property
+    def phase_names(self) -> list[str]:
+        return [p.name for p in self.phases]
+
+
+def parse_config(text: str, *, path: str = CONFIG_FILE) -> Config:
+    """Parse TOML text; phases and channel rules fall back to the defaults when absent."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidConfig(f"{path}: not valid TOML: {exc}", path=path) from exc
+    defaults = tomllib.loads(DEFAULT_TOML)
+    data.setdefault("phases", defaults["phases"])
+    data.setdefault("channels", defaults["channels"])
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise InvalidConfig(f"{path}: {problems}", path=path) from exc
+
+
+def load_config(project_dir: Path) -> Config:
+    path = project_dir / CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidConfig(
+            f"{path} not found. Run `wegweiser init {project_dir}` first.", path=str(path)
+        ) from None
+    return parse_config(text, path=str(path))
+
+
+def default_config() -> Config:
+    return parse_config(DEFAULT_TOML)
+
+
+DEFAULT_TOML = """\
+# Wegweiser project configuration. Every setting has a default; see docs/guide.md.
+name = "wegweiser"
+currency = "EUR"
+
+# Events that count as a conversion (funnels, conversion rate, attribution).
+conversion_events = ["order_completed"]
+
+[ingest]
+max_payload_bytes = 32768      # largest accepted event (properties + context + traits)
+batch_rows = 2000000           # rows per atomic batch when one file is larger
+
+[identity]
+blocked_ids = ["", "0", "-1", "null", "none", "nil", "undefined", "nan", "anonymous",
+               "unknown", "guest", "test", "00000000-0000-0000-0000-000000000000"]
+max_ids_per_person = 100       # one bad id can never merge more people than this
+
+[windows]
+session_gap_minutes = 30       # inactivity that ends a session
+conversion_days = 30           # funnel / conversion window
+attribution_lookback_days = 30
+stuck_days = 30                # a person in one phase longer than this is "stuck"
+
+# The phase model: ordered phases, each with the events (glob patterns) that put a person in
+# it. A person can go back and forth; events matching no phase leave the phase unchanged.
+[[phases]]
+name = "Awareness"
+description = "First contact: ads, videos, social posts, blog articles."
+events = ["ad_impression", "ad_click", "video_view", "social_*", "blog_view",
+          "landing_page_view", "podcast_*"]
+
+[[phases]]
+name = "Consideration"
+description = "Looking closer: products, search, reviews, comparisons, newsletter."
+events = ["product_view", "product_list_view", "search", "review_read", "compare*",
+          "newsletter_signup", "email_open", "email_click", "push_open", "store_visit"]
+
+[[phases]]
+name = "Preference"
+description = "Choosing a provider: cart, wishlist, advice from chat or staff."
+events = ["add_to_cart", "wishlist_add", "chat_*", "call_*", "price_alert*", "coupon_view"]
+
+[[phases]]
+name = "Purchase"
+description = "Checkout and order."
+events = ["checkout_*", "payment_*", "order_completed", "store_purchase"]
+
+[[phases]]
+name = "After-Sale"
+description = "Delivery, support, returns, surveys."
+events = ["order_shipped", "delivery_*", "support_*", "return_*", "survey_*", "invoice_*"]
+
+[[phases]]
+name = "Loyalty/Advocacy"
+description = "Reviews, referrals, loyalty programme, repeat visits of customers."
+events = ["review_written", "referral_*", "loyalty_*", "share", "recommendation_click"]
+
+# How `channel` is derived when an event does not carry one. First match wins; every
+# condition is a case-insensitive regex over UTM medium/source, referrer host, event name or
+# sending platform, and all conditions of a rule must match.
+[[channels]]
+channel = "paid_social"
+medium = "^(cpc|ppc|paid|cpm|paid[-_ ]?social|social[-_ ]?paid)$"
+source = "facebook|instagram|meta|linkedin|tiktok|twitter|^x$|pinterest|snapchat|reddit"
+
+[[channels]]
+channel = "video"
+medium = "^(video|preroll|ctv|ott|cpv)$"
+
+[[channels]]
+channel = "video"
+medium = "^(cpc|cpm|paid)$"
+source = "youtube|vimeo|twitch"
+
+[[channels]]
+channel = "paid_search"
+medium = "^(cpc|ppc|paid[-_ ]?search|sem|sea)$"
+
+[[channels]]
+channel = "display"
+medium = "^(display|banner|cpm|programmatic|retargeting)$"
+
+[[channels]]
+channel = "paid_social"
+medium = "^paid[-_ ]?social$|^social[-_ ]?(ads|paid)$"
+
+[[channels]]
+channel = "email"
+medium = "e-?mail|newsletter"
+
+[[channels]]
+channel = "push"
+medium = "push|notification"
+
+[[channels]]
+channel = "sms"
+medium = "^(sms|text|mms)$"
+
+[[channels]]
+channel = "affiliate"
+medium = "affiliate|partner|cashback|voucher"
+
+[[channels]]
+channel = "review_site"
+referrer = "trustpilot|yelp|tripadvisor|trustedshops|idealo|testberichte|reviews?\\\\."
+
+[[channels]]
+channel = "review_site"
+source = "trustpilot|yelp|tripadvisor|trustedshops|idealo|testberichte"
+
+[[channels]]
+channel = "organic_search"
+medium = "^organic$"
+
+[[channels]]
+channel = "organic_search"
+referrer = "(^|\\\\.)(google|bing|duckduckgo|yahoo|ecosia|baidu|yandex|qwant|startpage)\\\\."
+
+[[channels]]
+channel = "social"
+medium = "^(social|social[-_ ]?media|sm|organic[-_ ]?social)$"
+
+[[channels]]
+channel = "social"
+referrer = "facebook|instagram|^t\\\\.co$|twitter|linkedin|tiktok|pinterest|reddit|youtube|xing"
+
+[[channels]]
+channel = "store"
+event = "^store_|^pos_"
+
+[[channels]]
+channel = "store"
+platform = "^(store|pos)$"
+
+[[channels]]
+channel = "call_centre"
+event = "^call_"
+
+[[channels]]
+channel = "call_centre"
+medium = "^(phone|call|callcenter|call[-_ ]?centre)$"
+
+[[channels]]
+channel = "chat"
+event = "^chat_"
+
+[[channels]]
+channel = "referral"
+medium = "^referral$"
+
+[[channels]]
+channel = "referral"
+referrer = "."
+
+[[channels]]
+channel = "direct"
+"""

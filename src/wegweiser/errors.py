@@ -1,0 +1,74 @@
+"""Every error Wegweiser raises, as one tree.
+
+::
+
+    WegweiserError
+    ├── ProjectError            project folder missing, not initialised, locked
+    ├── InvalidConfig           wegweiser.toml is wrong           (also ValueError)
+    ├── InvalidInput            a file or argument cannot be used (also ValueError)
+    │   └── UnreadableSource    a whole file cannot be read
+    ├── InvalidEvent            one event is malformed            (also ValueError)
+    └── MissingDependency       an optional extra is not installed (also ImportError)
+
+Messages say what happened, then what to do next.
+"""
+
+from __future__ import annotations
+
+DOCS_URL = "https://github.com/wegweiser-journeys/wegweiser/blob/main/docs/guide.md"
+
+
+class WegweiserError(Exception):
+    """Root of every error Wegweiser raises on purpose."""
+
+    exit_code: int = 1
+
+
+class ProjectError(WegweiserError):
+    """The project folder is missing, not initialised or cannot be opened."""
+
+
+class InvalidConfig(WegweiserError, ValueError):
+    """``wegweiser.toml`` does not validate; ``path`` names the file."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class InvalidInput(WegweiserError, ValueError):
+    """An argument or input cannot be used as given."""
+
+    exit_code = 2
+
+
+class UnreadableSource(InvalidInput):
+    """A whole source (file, folder, glob) cannot be read; ``source`` names it."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, source: str) -> None:
+        super().__init__(message)
+        self.source = source
+
+
+class InvalidEvent(WegweiserError, ValueError):
+    """One event is malformed; ``source`` and ``line`` say where, ``reason`` what."""
+
+    def __init__(self, reason: str, *, source: str | None = None, line: int | None = None) -> None:
+        where = f"{source}:{line}: " if source is not None else ""
+        super().__init__(f"{where}{reason}")
+        self.reason = reason
+        self.source = source
+        self.line = line
+
+
+class MissingDependency(WegweiserError, ImportError):
+    """An optional extra is needed; the message carries the ``pip install`` line."""
+
+    def __init__(self, package: str, extra: str) -> None:
+        super().__init__(
+            f'This needs the package {package!r}. Install it with: pip install "wegweiser[{extra}]"'
+        )
+        self.package = package
+        self.extra = extra

@@ -1,0 +1,1 @@
+"""Events in: schema, readers, normalisation, identity stitching, quarantine, demo data."""

@@ -1,0 +1,365 @@
+"""Normalise and validate one batch of input rows in SQL.
+
+:func:`staging_sql` turns a source relation (the input's own column names plus ``_line``)
+into the ``events`` columns plus ``_line``, ``_raw`` (only for rejected rows) and ``_error``
+(every reason a row is rejected, ``; ``-separated, NULL for a good row). All user-supplied
+values (regexes, limits, blocked ids) are bound parameters; input column names are quoted.
+
+Rules, in the words of the docs:
+
+* ``type`` defaults to ``track``; it must be one of the Segment types.
+* A row needs ``anonymous_id`` or ``user_id``; blocked values (``identity.blocked_ids``)
+  count as missing. ``alias`` needs ``previous_id`` and ``user_id``; ``track`` an ``event``.
+* ``timestamp``: ISO-8601 (a zone offset or ``Z``; without one it is UTC), or epoch seconds,
+  milliseconds or microseconds (told apart by size); stored as UTC; 1970..2100.
+* ``properties``, ``context`` and ``traits`` must be JSON objects; together at most
+  ``ingest.max_payload_bytes`` bytes. Input columns that are not event fields are added to
+  ``properties``.
+* Missing touchpoint fields are taken from ``context``/``properties`` as Segment sends them
+  (``context.campaign.*``, ``utm_*``, ``context.page.referrer``, user agent, locale).
+* A row without ``message_id`` gets ``d`` + the MD5 of its content, so re-imports dedup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from wegweiser.events.channels import REFERRER_HOST_SQL
+from wegweiser.events.schema import EVENT_TYPES, JSON_COLUMNS, canonical_key
+from wegweiser.store.engine import quote_identifier
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from wegweiser.config import Config
+
+_STRING_COLUMNS = (
+    "message_id",
+    "type",
+    "event",
+    "name",
+    "anonymous_id",
+    "user_id",
+    "previous_id",
+    "group_id",
+    "channel",
+    "source",
+    "medium",
+    "campaign",
+    "content",
+    "term",
+    "referrer",
+    "device",
+    "platform",
+    "country",
+    "currency",
+)
+_ID_COLUMNS = ("anonymous_id", "user_id", "previous_id")
+_NUMERIC = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "FLOAT",
+    "DOUBLE",
+    "REAL",
+)
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """Which input column feeds each event column, and which extra columns there are."""
+
+    sources: dict[str, tuple[str, str]]  # event column -> (input column, its type)
+    extras: list[str]
+    has_raw: bool
+
+
+def plan_columns(columns: Mapping[str, str], mapping: Mapping[str, str]) -> ColumnPlan:
+    """Match input columns to event columns: the mapping first, then by canonical name."""
+    by_source = {src: target for target, src in mapping.items()}
+    sources: dict[str, tuple[str, str]] = {}
+    extras: list[str] = []
+    known = {
+        *_STRING_COLUMNS,
+        *JSON_COLUMNS,
+        "timestamp",
+        "received_at",
+        "revenue",
+        "original_timestamp",
+    }
+    for name, typ in columns.items():
+        if name in ("_line", "_raw"):
+            continue
+        target = by_source.get(name) or canonical_key(name)
+        if target in known and target not in sources:
+            sources[target] = (name, typ.upper())
+        else:
+            extras.append(name)
+    return ColumnPlan(sources, extras, "_raw" in columns)
+
+
+def _is_numeric(typ: str) -> bool:
+    return typ in _NUMERIC or typ.startswith("DECIMAL")
+
+
+def _epoch(v: str) -> str:
+    """Epoch seconds, milliseconds or microseconds (by magnitude) to TIMESTAMPTZ."""
+    return (
+        f"CASE WHEN abs({v}) >= 1e17 THEN NULL "
+        f"WHEN abs({v}) >= 1e14 THEN to_timestamp({v} / 1e6) "
+        f"WHEN abs({v}) >= 1e11 THEN to_timestamp({v} / 1e3) "
+        f"ELSE to_timestamp({v}) END"
+    )
+
+
+def _timestamp_expr(col: str, typ: str) -> str:
+    if typ.startswith("TIMESTAMP") or typ == "DATE":
+        return f"CAST({col} AS TIMESTAMPTZ)"
+    if _is_numeric(typ):
+        return _epoch(f"CAST({col} AS DOUBLE)")
+    s = f"trim(CAST({col} AS VARCHAR))"
+    return (
+        f"CASE WHEN regexp_full_match({s}, '-?[0-9]+(\\.[0-9]+)?') "
+        f"THEN {_epoch(f'TRY_CAST({s} AS DOUBLE)')} "
+        f"ELSE TRY_CAST({s} AS TIMESTAMPTZ) END"
+    )
+
+
+def _json_text(col: str, typ: str) -> str:
+    if typ.startswith(("STRUCT", "MAP")) or typ.endswith("[]"):
+        return f"CAST(to_json({col}) AS VARCHAR)"
+    return f"nullif(trim(CAST({col} AS VARCHAR)), '')"
+
+
+def _quote_msg(expr: str) -> str:
+    return f"'''' || left({expr}, 80) || ''''"
+
+
+def staging_sql(relation: str, plan: ColumnPlan, config: Config) -> tuple[str, dict[str, Any]]:
+    """A ``SELECT`` over ``relation`` giving event columns, ``_line``, ``_raw``, ``_error``."""
+    src = plan.sources
+    params: dict[str, Any] = {
+        "blocked": [b.strip().lower() for b in config.identity.blocked_ids],
+        "max_bytes": config.ingest.max_payload_bytes,
+        "types": list(EVENT_TYPES),
+    }
+
+    def col(name: str) -> str | None:
+        return quote_identifier(src[name][0]) if name in src else None
+
+    # -- layer 1: input columns to trimmed text / typed values --------------------------
+    l1: list[str] = []
+    for name in _STRING_COLUMNS:
+        c = col(name)
+        l1.append(
+            f"nullif(trim(CAST({c} AS VARCHAR)), '') AS w_{name}"
+            if c
+            else f"CAST(NULL AS VARCHAR) AS w_{name}"
+        )
+    for name in JSON_COLUMNS:
+        c = col(name)
+        l1.append(
+            f"{_json_text(c, src[name][1])} AS w_{name}"
+            if c
+            else f"CAST(NULL AS VARCHAR) AS w_{name}"
+        )
+    ts_col = col("timestamp") or col("original_timestamp")
+    ts_key = "timestamp" if col("timestamp") else "original_timestamp"
+    if ts_col:
+        l1.append(f"CAST({ts_col} AS VARCHAR) AS w_ts_text")
+        l1.append(f"{_timestamp_expr(ts_col, src[ts_key][1])} AS w_ts")
+        if col("timestamp") and col("original_timestamp"):
+            fallback = col("original_timestamp")
+            l1[-2] = f"CAST(coalesce({ts_col}, {fallback}) AS VARCHAR) AS w_ts_text"
+            l1[-1] = (
+                f"coalesce({_timestamp_expr(ts_col, src['timestamp'][1])}, "
+                f"{_timestamp_expr(str(fallback), src['original_timestamp'][1])}) AS w_ts"
+            )
+    else:
+        l1 += ["CAST(NULL AS VARCHAR) AS w_ts_text", "CAST(NULL AS TIMESTAMPTZ) AS w_ts"]
+    rc = col("received_at")
+    l1.append(
+        f"{_timestamp_expr(rc, src['received_at'][1])} AS w_received_at"
+        if rc
+        else "CAST(NULL AS TIMESTAMPTZ) AS w_received_at"
+    )
+    rev = col("revenue")
+    if rev and _is_numeric(src["revenue"][1]):
+        l1 += [f"CAST({rev} AS DOUBLE) AS w_revenue", "CAST(NULL AS VARCHAR) AS w_revenue_text"]
+    elif rev:
+        l1 += [
+            f"TRY_CAST(trim(CAST({rev} AS VARCHAR)) AS DOUBLE) AS w_revenue",
+            f"nullif(trim(CAST({rev} AS VARCHAR)), '') AS w_revenue_text",
+        ]
+    else:
+        l1 += ["CAST(NULL AS DOUBLE) AS w_revenue", "CAST(NULL AS VARCHAR) AS w_revenue_text"]
+    if plan.extras:
+        pack = ", ".join(f"{quote_identifier(e)} := {quote_identifier(e)}" for e in plan.extras)
+        l1.append(f"CAST(to_json(struct_pack({pack})) AS VARCHAR) AS w_extras")
+    else:
+        l1.append("CAST(NULL AS VARCHAR) AS w_extras")
+    # the input row as JSON text, built only for rejected rows (in the last layer)
+    if plan.has_raw:
+        l1.append("_raw AS o_raw")
+        raw = "o_raw"
+    else:
+        originals = [s[0] for s in src.values()] + plan.extras
+        l1 += [f"{quote_identifier(c)} AS o_{i}" for i, c in enumerate(originals)]
+        pack = ", ".join(f"{quote_identifier(c)} := o_{i}" for i, c in enumerate(originals))
+        raw = f"CAST(to_json(struct_pack({pack or 'empty := NULL'})) AS VARCHAR)"
+    l1.append("_line")
+
+    # -- layer 2: JSON validity, blocked ids, derived fields ------------------------------
+    # CASE, not AND: DuckDB evaluates both sides of AND, and json_type fails on bad JSON
+    ok = {
+        j: f"(CASE WHEN w_{j} IS NULL THEN FALSE WHEN json_valid(w_{j}) "
+        f"THEN json_type(w_{j}) = 'OBJECT' ELSE FALSE END)"
+        for j in JSON_COLUMNS
+    }
+    props = (
+        f"CASE WHEN w_extras IS NULL THEN w_properties "
+        f"WHEN w_properties IS NULL THEN w_extras "
+        f"WHEN {ok['properties']} THEN CAST(json_merge_patch(w_extras, w_properties) AS VARCHAR) "
+        f"ELSE w_properties END"
+    )
+    l2 = ["*", f"{props} AS m_properties"]
+    for name in _ID_COLUMNS:
+        l2.append(
+            f"CASE WHEN list_contains($blocked, lower(w_{name})) THEN NULL "
+            f"ELSE w_{name} END AS b_{name}"
+        )
+    l2.append("coalesce(lower(w_type), 'track') AS m_type")
+    l2 += [f"{ok[j]} AS ok_{j}" for j in JSON_COLUMNS]
+
+    # -- layer 3: touchpoint fields from context / properties ----------------------------
+    def ctx(path: str) -> str:
+        return f"CASE WHEN ok_context THEN json_extract_string(w_context, '{path}') END"
+
+    def prop(path: str) -> str:
+        merged_ok = (
+            "CASE WHEN w_properties IS NULL THEN w_extras IS NOT NULL ELSE ok_properties END"
+        )
+        return f"CASE WHEN {merged_ok} THEN json_extract_string(m_properties, '{path}') END"
+
+    url = f"coalesce({ctx('$.page.url')}, {prop('$.url')})"
+
+    def utm(field: str, ctx_field: str) -> str:
+        return (
+            f"nullif(coalesce(w_{field}, {ctx('$.campaign.' + ctx_field)}, "
+            f"{prop('$.utm_' + ctx_field)}, "
+            f"nullif(regexp_extract({url}, '[?&]utm_{ctx_field}=([^&#]*)', 1), '')), '')"
+        )
+
+    ua = ctx("$.userAgent")
+    device = (
+        f"lower(coalesce(w_device, CASE WHEN {ua} IS NULL THEN NULL "
+        f"WHEN regexp_matches({ua}, 'iPad|Tablet') THEN 'tablet' "
+        f"WHEN regexp_matches({ua}, 'Mobi|Android|iPhone') THEN 'mobile' ELSE 'desktop' END, "
+        f"CASE WHEN lower({ctx('$.device.type')}) IN ('ios', 'android') THEN 'mobile' END))"
+    )
+    default_event = (
+        "CASE m_type WHEN 'page' THEN 'page_view' WHEN 'screen' THEN 'screen_view' "
+        "WHEN 'track' THEN NULL ELSE m_type END"
+    )
+    l3 = [
+        "*",
+        f"coalesce(w_event, {default_event}) AS m_event",
+        "lower(replace(trim(w_channel), ' ', '_')) AS m_channel",
+        f"lower({utm('source', 'source')}) AS m_source",
+        f"lower({utm('medium', 'medium')}) AS m_medium",
+        f"{utm('campaign', 'name')} AS m_campaign",
+        f"{utm('content', 'content')} AS m_content",
+        f"{utm('term', 'term')} AS m_term",
+        f"coalesce(w_referrer, {ctx('$.page.referrer')}, {prop('$.referrer')}) AS m_referrer",
+        f"{device} AS m_device",
+        f"upper(coalesce(w_country, {ctx('$.location.country')}, "
+        f"nullif(regexp_extract({ctx('$.locale')}, '[-_]([A-Za-z]{{2}})$', 1), ''))) AS m_country",
+        f"coalesce(w_revenue, TRY_CAST({prop('$.revenue')} AS DOUBLE), "
+        f"TRY_CAST({prop('$.total')} AS DOUBLE)) AS m_revenue",
+        f"upper(coalesce(w_currency, {prop('$.currency')})) AS m_currency",
+    ]
+
+    # -- layer 4: reasons -----------------------------------------------------------------
+    size = " + ".join(
+        f"coalesce(strlen({x}), 0)" for x in ("m_properties", "w_context", "w_traits")
+    )
+    reasons = [
+        "CASE WHEN NOT list_contains($types, m_type) THEN 'unknown type ' || "
+        f"{_quote_msg('m_type')} "
+        "|| ' (expected track, identify, page, screen, group or alias)' END",
+        "CASE WHEN b_anonymous_id IS NULL AND b_user_id IS NULL THEN "
+        "'missing ids: neither anonymous_id nor user_id is set' || CASE "
+        "WHEN coalesce(w_anonymous_id, w_user_id) IS NOT NULL THEN ' (' || "
+        + _quote_msg("coalesce(w_user_id, w_anonymous_id)")
+        + " || ' is a blocked id value, see identity.blocked_ids)' ELSE '' END END",
+        "CASE WHEN m_type = 'alias' AND (b_previous_id IS NULL OR b_user_id IS NULL) "
+        "THEN 'alias needs both previous_id and user_id' END",
+        "CASE WHEN m_type = 'track' AND m_event IS NULL "
+        "THEN 'track event without an event name' END",
+        "CASE WHEN w_ts_text IS NULL OR trim(w_ts_text) = '' THEN 'missing timestamp' "
+        "WHEN w_ts IS NULL THEN 'unparseable timestamp ' || "
+        + _quote_msg("w_ts_text")
+        + " || ' (use ISO-8601 or epoch seconds/milliseconds)' "
+        "WHEN w_ts < TIMESTAMPTZ '1970-01-02' OR w_ts >= TIMESTAMPTZ '2100-01-01' "
+        "THEN 'timestamp out of range: ' || CAST(w_ts AS VARCHAR) END",
+        "CASE WHEN w_revenue_text IS NOT NULL AND w_revenue IS NULL "
+        "THEN 'revenue is not a number: ' || " + _quote_msg("w_revenue_text") + " END",
+        *(
+            f"CASE WHEN w_{j} IS NOT NULL AND NOT ok_{j} THEN '{j} is not a JSON object: ' || "
+            f"{_quote_msg('w_' + j)} END"
+            for j in JSON_COLUMNS
+        ),
+        f"CASE WHEN {size} > $max_bytes THEN 'oversized payload: ' || CAST({size} AS VARCHAR) "
+        "|| ' bytes, more than ingest.max_payload_bytes = ' || CAST($max_bytes AS VARCHAR) END",
+    ]
+    error = f"nullif(concat_ws('; ', {', '.join(reasons)}), '')"
+    digest = (
+        "'d' || md5(concat_ws(chr(31), m_type, m_event, w_name, b_anonymous_id, b_user_id, "
+        "b_previous_id, CAST(epoch_us(w_ts) AS VARCHAR), m_properties, w_traits))"
+    )
+    final = [
+        f"coalesce(w_message_id, {digest}) AS message_id",
+        "m_type AS type",
+        "m_event AS event",
+        "w_name AS name",
+        "b_anonymous_id AS anonymous_id",
+        "b_user_id AS user_id",
+        "b_previous_id AS previous_id",
+        "w_group_id AS group_id",
+        "w_ts AS timestamp",
+        "coalesce(w_received_at, current_timestamp) AS received_at",
+        "m_channel AS channel",
+        "m_source AS source",
+        "m_medium AS medium",
+        "m_campaign AS campaign",
+        "m_content AS content",
+        "m_term AS term",
+        "m_referrer AS referrer",
+        "m_device AS device",
+        "lower(w_platform) AS platform",
+        "m_country AS country",
+        "m_revenue AS revenue",
+        "m_currency AS currency",
+        "m_properties AS properties",
+        "w_context AS context",
+        "w_traits AS traits",
+        f"{REFERRER_HOST_SQL.format(col='m_referrer')} AS referrer_host",
+        "_line",
+        "_error",
+        f"CASE WHEN _error IS NOT NULL THEN {raw} END AS _raw",
+    ]
+    sql = (
+        f"WITH l1 AS (SELECT {', '.join(l1)} FROM {relation}),\n"
+        f"l2 AS (SELECT {', '.join(l2)} FROM l1),\n"
+        f"l3 AS (SELECT {', '.join(l3)} FROM l2),\n"
+        f"l4 AS (SELECT *, {error} AS _error FROM l3)\n"
+        f"SELECT {', '.join(final)} FROM l4"
+    )
+    return sql, params

@@ -1,0 +1,175 @@
+"""A Wegweiser project: a folder with ``wegweiser.toml`` and the embedded store."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import pyarrow as pa
+
+from wegweiser.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config
+from wegweiser.errors import InvalidInput, ProjectError
+from wegweiser.events import ingest, quarantine
+from wegweiser.store import tables
+from wegweiser.store.engine import Engine
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from wegweiser.events.ingest import ImportSummary, Progress
+
+STORE_FILE = "wegweiser.duckdb"
+
+
+class Project:
+    """Open with :func:`open_project` or create with :meth:`Project.init`."""
+
+    def __init__(self, path: str | os.PathLike[str], *, engine: Engine | None = None) -> None:
+        self.path = Path(path)
+        if not (self.path / CONFIG_FILE).is_file():
+            raise ProjectError(
+                f"{self.path} is not a Wegweiser project (no {CONFIG_FILE}). "
+                f"Create one with `wegweiser init {self.path}` or pass --project DIR."
+            )
+        self.config: Config = load_config(self.path)
+        self.engine = engine if engine is not None else Engine(self.path / STORE_FILE)
+        tables.migrate(self.engine)
+
+    # -- life cycle ----------------------------------------------------------------------
+    @classmethod
+    def init(cls, path: str | os.PathLike[str] = ".", *, name: str | None = None) -> Project:
+        """Create the folder, ``wegweiser.toml`` (unless present) and the store."""
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        config = folder / CONFIG_FILE
+        if not config.exists():
+            text = DEFAULT_TOML
+            if name:
+                text = text.replace('name = "wegweiser"', f'name = "{_toml_escape(name)}"', 1)
+            config.write_text(text, encoding="utf-8")
+        return cls(folder)
+
+    def close(self) -> None:
+        self.engine.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def reload_config(self) -> Config:
+        self.config = load_config(self.path)
+        return self.config
+
+    # -- events in -----------------------------------------------------------------------
+    def import_events(
+        self,
+        data: pd.DataFrame | pa.Table | str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+        *,
+        mapping: Mapping[str, str] | str | None = None,
+        format: str | None = None,
+        progress: Progress | None = None,
+    ) -> ImportSummary:
+        """Import events from files/folders/globs (CSV, JSON Lines, Parquet) or a DataFrame.
+
+        ``mapping`` renames your columns to event fields (``{"user_id": "client_id"}`` or
+        ``"user_id=client_id"``). Bad rows are quarantined with a reason; the rest go in.
+        """
+        columns = ingest.parse_mapping(mapping)
+        if isinstance(data, pa.Table):
+            return ingest.ingest_table(self.engine, self.config, data, mapping=columns)
+        if _is_dataframe(data):
+            table = pa.Table.from_pandas(data, preserve_index=False)
+            return ingest.ingest_table(self.engine, self.config, table, mapping=columns)
+        paths: list[str | os.PathLike[str]]
+        if isinstance(data, str | os.PathLike):
+            paths = [data]
+        elif isinstance(data, Iterable):
+            paths = list(cast("Iterable[str | os.PathLike[str]]", data))
+        else:
+            raise InvalidInput(f"cannot import a {type(data).__name__}; pass a path or a DataFrame")
+        return ingest.ingest_paths(
+            self.engine, self.config, paths, mapping=columns, fmt=format, progress=progress
+        )
+
+    # -- quarantine ----------------------------------------------------------------------
+    def quarantine(self, *, limit: int | None = 100, reason: str | None = None) -> pd.DataFrame:
+        return quarantine.list_quarantine(self.engine, limit=limit, reason=reason)
+
+    def replay_quarantine(
+        self, *, mapping: Mapping[str, str] | str | None = None, reason: str | None = None
+    ) -> tuple[ImportSummary, int]:
+        return quarantine.replay_quarantine(
+            self.engine, self.config, mapping=ingest.parse_mapping(mapping), reason=reason
+        )
+
+    def drop_quarantine(self, *, reason: str | None = None, ids: list[int] | None = None) -> int:
+        return quarantine.drop_quarantine(self.engine, reason=reason, ids=ids)
+
+    # -- looking at the store ------------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        """Counts of events, persons, ids, merges, quarantine, channels, types; date range."""
+        e = self.engine
+        row = e.execute(
+            "SELECT count(*), count(DISTINCT channel), count(DISTINCT event), "
+            'CAST(min("timestamp") AS VARCHAR), CAST(max("timestamp") AS VARCHAR) FROM events'
+        ).rows[0]
+        ids = e.execute(
+            "SELECT count(*), count(DISTINCT person_id), count(*) FILTER (WHERE id_kind = 'user') "
+            "FROM identities"
+        ).rows[0]
+        links = e.execute(
+            "SELECT count(*) FILTER (WHERE status = 'merged'), "
+            "count(*) FILTER (WHERE status = 'refused') "
+            "FROM identity_links"
+        ).rows[0]
+        types = dict(
+            e.execute("SELECT type, count(*) FROM events GROUP BY type ORDER BY type").rows
+        )
+        return {
+            "events": row[0],
+            "persons": ids[1],
+            "identities": ids[0],
+            "user_ids": ids[2],
+            "merges": links[0],
+            "refused_merges": links[1],
+            "quarantined": e.scalar("SELECT count(*) FROM quarantine"),
+            "channels": row[1],
+            "event_names": row[2],
+            "types": types,
+            "first_event": row[3],
+            "last_event": row[4],
+        }
+
+    def merges(self, *, limit: int | None = 100, status: str | None = None) -> pd.DataFrame:
+        """Identity links with their verdict (``merged``/``refused``) and reason."""
+        return self.engine.df(
+            "SELECT l.a_id, l.b_id, i.person_id, l.status, l.reason, l.first_seen, l.message_id "
+            "FROM identity_links l LEFT JOIN identities i ON i.id = l.a_id "
+            "WHERE $status IS NULL OR l.status = $status "
+            "ORDER BY l.status DESC, l.first_seen, l.a_id LIMIT $limit",
+            {"status": status, "limit": limit if limit is not None else 2**62},
+        )
+
+    def person_of(self, any_id: str) -> str | None:
+        """The ``person_id`` of an anonymous or user id, or None if unknown."""
+        row = self.engine.execute(
+            "SELECT person_id FROM identities WHERE id = $id", {"id": any_id}
+        ).first()
+        return None if row is None else str(row[0])
+
+
+def open_project(path: str | os.PathLike[str] = ".") -> Project:
+    """Open an existing project folder."""
+    return Project(path)
+
+
+def _is_dataframe(obj: object) -> bool:
+    return type(obj).__name__ == "DataFrame" and hasattr(obj, "columns")
+
+
+def _toml_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')

@@ -1,0 +1,1 @@
+"""The store: the engine boundary (``engine``) and the table definitions (``tables``)."""

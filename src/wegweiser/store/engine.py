@@ -1,0 +1,147 @@
+"""The engine boundary: the only module that opens a database connection.
+
+An :class:`Engine` owns one DuckDB connection (a file in the project folder, or in memory for
+tests), runs SQL with bound parameters and hands results out as :class:`Result`, Arrow or
+pandas. Everything else in Wegweiser speaks to the store through it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from wegweiser.errors import ProjectError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pandas as pd
+    import pyarrow as pa
+
+Params = Sequence[Any] | dict[str, Any] | None
+
+
+def quote_identifier(name: str) -> str:
+    """Quote an SQL identifier (doubling embedded quotes), for names taken from input files.
+
+    >>> print(quote_identifier('user "id" x'))
+    "user ""id"" x"
+    """
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class Result:
+    """Rows of one query, as tuples, with their column names."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def first(self) -> tuple[Any, ...] | None:
+        return self.rows[0] if self.rows else None
+
+    def single_value(self) -> Any:
+        if len(self.rows) != 1 or len(self.columns) != 1:
+            raise ValueError(f"expected one value, got {len(self.rows)} rows x {len(self.columns)}")
+        return self.rows[0][0]
+
+    def dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+class Engine:
+    """One DuckDB connection with Wegweiser's session settings."""
+
+    def __init__(self, database: str | Path = ":memory:", *, read_only: bool = False) -> None:
+        self.database = str(database)
+        try:
+            self._con = duckdb.connect(self.database, read_only=read_only)
+        except duckdb.IOException as exc:
+            raise ProjectError(
+                f"Cannot open the store {self.database}: {exc}. If another Wegweiser process "
+                "(e.g. `wegweiser serve`) holds it, stop that process or use its HTTP API."
+            ) from exc
+        self._lock = threading.RLock()
+        self._con.execute("SET TimeZone = 'UTC'")
+        with contextlib.suppress(duckdb.Error):  # DuckDB >= 2.0 only; Ibis emits x -> lambdas
+            self._con.execute("SET lambda_syntax = 'ENABLE_SINGLE_ARROW'")
+
+    # -- running SQL -------------------------------------------------------------------
+    def execute(self, sql: str, params: Params = None) -> Result:
+        with self._lock:
+            cur = self._con.execute(sql, params) if params is not None else self._con.execute(sql)
+            if cur.description is None:
+                return Result([], [])
+            columns = [d[0] for d in cur.description]
+            return Result(columns, cur.fetchall())
+
+    def run(self, sql: str, params: Params = None) -> None:
+        """Execute a statement whose result is not needed."""
+        with self._lock:
+            if params is not None:
+                self._con.execute(sql, params)
+            else:
+                self._con.execute(sql)
+
+    def arrow(self, sql: str, params: Params = None) -> pa.Table:
+        with self._lock:
+            return self._con.sql(sql, params=params).to_arrow_table()
+
+    def df(self, sql: str, params: Params = None) -> pd.DataFrame:
+        # through Arrow: DuckDB's own .df() trips a pandas 3.1 deprecation warning
+        frame: pd.DataFrame = self.arrow(sql, params).to_pandas()
+        return frame
+
+    def scalar(self, sql: str, params: Params = None) -> Any:
+        return self.execute(sql, params).single_value()
+
+    def columns_of(self, relation_sql: str, params: Params = None) -> dict[str, str]:
+        """Column name -> type of a query (``DESCRIBE``), without running it in full."""
+        res = self.execute(f"DESCRIBE {relation_sql}", params)
+        return {row[0]: str(row[1]) for row in res.rows}
+
+    # -- objects from Python -----------------------------------------------------------
+    def register(self, name: str, data: Any) -> None:
+        """Expose an Arrow table, RecordBatchReader or DataFrame as a view ``name``."""
+        with self._lock:
+            self._con.register(name, data)
+
+    def unregister(self, name: str) -> None:
+        with self._lock:
+            self._con.unregister(name)
+
+    # -- transactions ------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Engine]:
+        """All statements inside commit together or not at all."""
+        with self._lock:
+            self._con.execute("BEGIN TRANSACTION")
+            try:
+                yield self
+            except BaseException:
+                self._con.execute("ROLLBACK")
+                raise
+            self._con.execute("COMMIT")
+
+    def checkpoint(self) -> None:
+        self.run("CHECKPOINT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def is_engine_error(exc: BaseException) -> bool:
+    """True for errors raised by the database itself (for mapping to user messages)."""
+    return isinstance(exc, duckdb.Error)

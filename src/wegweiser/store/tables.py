@@ -1,0 +1,77 @@
+"""Table definitions of the store, applied as numbered migrations.
+
+``events`` is append-only and deduplicated on ``message_id`` by the importer (an anti-join
+is far faster than a unique index on bulk inserts). ``identities`` maps every anonymous and
+user id to a ``person_id``; it is rebuilt from ``identity_links`` after each import.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from wegweiser.events.schema import EVENT_COLUMNS
+
+if TYPE_CHECKING:
+    from wegweiser.store.engine import Engine
+
+_EVENTS = ",\n    ".join(f"{name} {typ}" for name, typ in EVENT_COLUMNS.items())
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        f"CREATE TABLE events (\n    {_EVENTS}\n)",
+        """CREATE TABLE imports (
+            import_id VARCHAR PRIMARY KEY,
+            source VARCHAR,
+            started_at TIMESTAMPTZ,
+            finished_at TIMESTAMPTZ,
+            n_rows BIGINT,
+            n_imported BIGINT,
+            n_duplicates BIGINT,
+            n_quarantined BIGINT
+        )""",
+        "CREATE SEQUENCE quarantine_seq START 1",
+        """CREATE TABLE quarantine (
+            quarantine_id BIGINT PRIMARY KEY DEFAULT nextval('quarantine_seq'),
+            import_id VARCHAR,
+            source VARCHAR,
+            line BIGINT,
+            reason VARCHAR NOT NULL,
+            raw VARCHAR,
+            raw_format VARCHAR,          -- 'record' (a JSON object) or 'text' (an unparsed line)
+            quarantined_at TIMESTAMPTZ,
+            replays INTEGER DEFAULT 0
+        )""",
+        """CREATE TABLE identity_links (
+            a_id VARCHAR, b_id VARCHAR,       -- a_id < b_id
+            first_seen TIMESTAMPTZ,
+            message_id VARCHAR,               -- first event that carried the link
+            status VARCHAR,                   -- 'merged' or 'refused'
+            reason VARCHAR
+        )""",
+        """CREATE TABLE identities (
+            id VARCHAR, id_kind VARCHAR, person_id VARCHAR   -- id_kind: 'user' or 'anonymous'
+        )""",
+        """CREATE TABLE costs (
+            date DATE, channel VARCHAR, campaign VARCHAR, cost DOUBLE, currency VARCHAR
+        )""",
+        """CREATE VIEW persons AS
+            SELECT person_id,
+                   count(*) FILTER (WHERE id_kind = 'user') AS n_user_ids,
+                   count(*) FILTER (WHERE id_kind = 'anonymous') AS n_anonymous_ids
+            FROM identities GROUP BY person_id""",
+    ),
+)
+
+
+def migrate(engine: Engine) -> int:
+    """Bring the store to the newest schema; returns the version it is at."""
+    engine.run("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)")
+    current = engine.scalar("SELECT coalesce(max(version), 0) FROM schema_version")
+    for version, statements in enumerate(MIGRATIONS, start=1):
+        if version <= current:
+            continue
+        with engine.transaction():
+            for statement in statements:
+                engine.run(statement)
+            engine.run("INSERT INTO schema_version VALUES (?)", [version])
+    return len(MIGRATIONS)
