@@ -36,7 +36,7 @@ app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(identities_app, name="identities")
 
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 _state = {"debug": False}
 
 ProjectOpt = Annotated[

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import write
+
+
+def test_replay_after_fixing_the_mapping(project, tmp_path):
+    path = write(tmp_path / "e.csv", "client,action,ts\nc1,view,2026-01-01\nc2,buy,2026-01-02\n")
+    assert project.import_events(path, mapping="event=action,timestamp=ts").quarantined == 2
+    q = project.quarantine()
+    assert set(q["reason"]) == {"missing ids: neither anonymous_id nor user_id is set"}
+    assert json.loads(q["raw"].iloc[0]) == {"client": "c1", "action": "view", "ts": "2026-01-01"}
+
+    summary, skipped = project.replay_quarantine(mapping="user_id=client,event=action,timestamp=ts")
+    assert summary.as_dict() == {"imported": 2, "duplicates": 0, "quarantined": 0}
+    assert skipped == 0
+    assert project.quarantine().empty
+    assert sorted(project.engine.execute("SELECT user_id FROM events").rows) == [("c1",), ("c2",)]
+
+
+def test_replay_after_fixing_the_config_keeps_failures(project, tmp_path):
+    big = "x" * 300
+    rows = [
+        {"anonymousId": "a", "event": "e", "timestamp": "2026-01-01", "properties": {"b": big}},
+        {"anonymousId": "b", "event": "e", "timestamp": "soon"},
+        "{not json",
+    ]
+    text = "\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows)
+    cfg = project.path / "wegweiser.toml"
+    cfg.write_text(cfg.read_text().replace("max_payload_bytes = 32768", "max_payload_bytes = 100"))
+    project.reload_config()
+    assert project.import_events(write(tmp_path / "e.jsonl", text)).quarantined == 3
+
+    cfg.write_text(cfg.read_text().replace("max_payload_bytes = 100", "max_payload_bytes = 32768"))
+    project.reload_config()
+    summary, skipped = project.replay_quarantine()
+    assert (summary.imported, summary.quarantined, skipped) == (1, 1, 1)
+    q = project.quarantine().set_index("line")
+    assert q.loc[2, "reason"].startswith("unparseable timestamp 'soon'")
+    assert q.loc[2, "replays"] == 1
+    assert q.loc[3, "reason"].startswith("broken JSON")
+    assert project.stats()["events"] == 1
+
+
+def test_drop_and_filter(project, tmp_path):
+    write(tmp_path / "e.csv", "anonymous_id,event,timestamp\n,x,2026-01-01\na,x,never\n")
+    project.import_events(tmp_path / "e.csv")
+    assert len(project.quarantine(reason="timestamp")) == 1
+    assert project.drop_quarantine(reason="missing ids") == 1
+    assert len(project.quarantine()) == 1
+
+
+def test_reimport_does_not_double_the_quarantine(project, tmp_path):
+    path = write(tmp_path / "e.csv", "anonymous_id,event,timestamp\n,x,2026-01-01\n")
+    project.import_events(path)
+    project.import_events(path)
+    assert len(project.quarantine()) == 1
+
+
+@pytest.mark.parametrize("limit", [1, None])
+def test_list_limit(project, tmp_path, limit):
+    write(tmp_path / "e.csv", "anonymous_id,event,timestamp\n,x,2026-01-01\n,y,2026-01-01\n")
+    project.import_events(tmp_path / "e.csv")
+    assert len(project.quarantine(limit=limit)) == (limit or 2)

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.conftest import write
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "wegweiser.cli", *args],
+        capture_output=True, text=True, cwd=cwd, timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def cli_project(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli") / "shop"
+    assert run("init", str(folder)).returncode == 0
+    return folder
+
+
+def test_init_import_stats_quarantine_roundtrip(cli_project, tmp_path):
+    data = write(tmp_path / "e.csv", "client,action,ts\nc1,product_view,2026-01-01T00:00:00Z\n"
+                                     "c2,order_completed,1767225600\n,product_view,2026-01-01\n")
+    res = run("import", str(data), "-p", str(cli_project), "--json",
+              "--map", "user_id=client,event=action,timestamp=ts")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout) == {"imported": 2, "duplicates": 0, "quarantined": 1}
+
+    res = run("stats", "-p", str(cli_project), "--format", "json")
+    stats = json.loads(res.stdout)
+    assert (stats["events"], stats["persons"], stats["quarantined"]) == (2, 2, 1)
+
+    res = run("quarantine", "list", "-p", str(cli_project), "--format", "json")
+    rows = json.loads(res.stdout)
+    assert rows[0]["line"] == 4
+    assert rows[0]["reason"].startswith("missing ids")
+
+    res = run("quarantine", "list", "-p", str(cli_project), "--format", "csv")
+    assert res.stdout.splitlines()[0].startswith("quarantine_id,source,line,reason")
+
+    res = run("identities", "merges", "-p", str(cli_project), "--format", "json")
+    assert json.loads(res.stdout) == []
+
+
+def test_human_output_names_file_line_and_next_step(cli_project, tmp_path):
+    data = write(tmp_path / "bad.csv", "anonymous_id,event,timestamp\na,x,not-a-date\n")
+    res = run("import", str(data), "-p", str(cli_project))
+    assert res.returncode == 0
+    assert f"{data}:2 unparseable timestamp 'not-a-date'" in res.stdout
+    assert "wegweiser quarantine replay" in res.stdout
+
+
+def test_missing_file_is_one_red_line_and_exit_1(cli_project):
+    res = run("import", "nope.csv", "-p", str(cli_project))
+    assert res.returncode == 1
+    assert "Error: nope.csv: no such file or folder" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_not_a_project(tmp_path):
+    res = run("stats", "-p", str(tmp_path))
+    assert res.returncode == 1
+    assert "is not a Wegweiser project" in res.stderr
+    assert "wegweiser init" in res.stderr
+
+
+def test_usage_errors_exit_2(cli_project):
+    assert run("stats", "-p", str(cli_project), "--format", "xml").returncode == 2
+    assert run("import").returncode == 2
+    res = run("import", "x.csv", "-p", str(cli_project), "--map", "user_id")
+    assert res.returncode == 2
+    assert "event_field=your_column" in res.stderr
+
+
+def test_bad_config_is_reported_with_the_field(tmp_path):
+    folder = tmp_path / "p"
+    assert run("init", str(folder)).returncode == 0
+    cfg = folder / "wegweiser.toml"
+    cfg.write_text(cfg.read_text().replace("session_gap_minutes = 30", "session_gap_minutes = -5"))
+    res = run("stats", "-p", str(folder))
+    assert res.returncode == 1
+    assert "windows.session_gap_minutes" in res.stderr
+
+
+def test_debug_shows_traceback(tmp_path):
+    res = run("--debug", "stats", "-p", str(tmp_path))
+    assert "Traceback" in res.stderr
+
+
+def test_version_and_help():
+    assert run("--version").stdout.startswith("wegweiser ")
+    assert "quarantine" in run("--help").stdout
