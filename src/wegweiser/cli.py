@@ -148,6 +148,57 @@ def stats(project: ProjectOpt = Path("."), fmt: FormatOpt = Format.table) -> Non
         print_mapping(proj.stats(), fmt, console=out, title="Store")
 
 
+@app.command()
+def demo(
+    project: Annotated[
+        Path,
+        typer.Option("--project", "-p", file_okay=False, help="Project folder to create or reuse."),
+    ] = Path("wegweiser-demo"),
+    persons: Annotated[
+        int, typer.Option(min=10, help="Number of people (~50 events each).")
+    ] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 0,
+    days: Annotated[int, typer.Option(min=7, help="Days of history.")] = 120,
+) -> None:
+    """Generate a realistic demo shop, import it and show what Wegweiser sees.
+
+    Four personas, 12+ channels, several devices per person, journeys through six phases,
+    a planted pain point, daily costs and German/English feedback. The data and the planted
+    truth go to PROJECT/demo/ (events.parquet, costs.csv, truth.json).
+    """
+    from wegweiser.demo_run import run_demo
+
+    started = time.perf_counter()
+    with out.status("Starting", spinner="dots") as status:
+        def step(message: str) -> None:
+            status.update(message + " ...")
+            out.print(f"[dim]{time.perf_counter() - started:5.1f}s[/dim] {message}")
+
+        result = run_demo(project, persons=persons, seed=seed, days=days, step=step)
+    took = time.perf_counter() - started
+    fig = result.overview.figures
+    out.print(f"\n[bold green]Demo shop ready[/bold green] in {result.project} ({took:.1f} s)")
+    summary = {
+        "persons": fig["persons"],
+        "events": fig["events"],
+        "channels": fig["channels"],
+        "conversions": fig["conversions"],
+        "conversion rate": f"{fig['conversion_rate']:.1%}",
+        "revenue": f"{fig['revenue']:,.2f} {fig['currency']}",
+        "average order value": f"{fig['average_order_value']:,.2f} {fig['currency']}",
+        "quarantined rows": result.summary.quarantined,
+    }
+    print_mapping(summary, Format.table, console=out, title="Overview")
+    phases = result.overview.phases
+    phases = phases.assign(share=phases["share"].map("{:.1%}".format))
+    print_frame(phases, Format.table, console=out, title="Persons by current phase")
+    p = result.project
+    out.print("\n[bold]Next[/bold]")
+    out.print(f"  wegweiser stats --project {p}")
+    out.print(f"  wegweiser identities merges --project {p}")
+    out.print(f"  planted truth: {result.files['truth']}")
+
+
 @quarantine_app.command("list")
 def quarantine_list(
     project: ProjectOpt = Path("."),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pyarrow as pa
 
+from wegweiser.analysis.overview import Overview, overview
 from wegweiser.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config
 from wegweiser.errors import InvalidInput, ProjectError
 from wegweiser.events import ingest, quarantine
@@ -95,6 +96,25 @@ class Project:
             self.engine, self.config, paths, mapping=columns, fmt=format, progress=progress
         )
 
+    def replace_costs(self, costs: pa.Table) -> int:
+        """Load spend rows (date, channel, campaign, cost, currency); rows for the same
+        date/channel/campaign replace the stored ones instead of adding to them."""
+        name = "_costs_in"
+        self.engine.register(name, costs)
+        try:
+            with self.engine.transaction():
+                self.engine.run(
+                    "DELETE FROM costs WHERE (date, channel, coalesce(campaign, '')) IN "
+                    f"(SELECT (date, channel, coalesce(campaign, '')) FROM {name})"
+                )
+                self.engine.run(
+                    "INSERT INTO costs SELECT CAST(date AS DATE), channel, campaign, "
+                    f"CAST(cost AS DOUBLE), currency FROM {name}"
+                )
+        finally:
+            self.engine.unregister(name)
+        return int(costs.num_rows)
+
     # -- quarantine ----------------------------------------------------------------------
     def quarantine(self, *, limit: int | None = 100, reason: str | None = None) -> pd.DataFrame:
         return quarantine.list_quarantine(self.engine, limit=limit, reason=reason)
@@ -153,6 +173,11 @@ class Project:
             "ORDER BY l.status DESC, l.first_seen, l.a_id LIMIT $limit",
             {"status": status, "limit": limit if limit is not None else 2**62},
         )
+
+    def overview(self) -> Overview:
+        """Persons, events, channels, conversions, revenue and persons per current phase."""
+        con = self.engine.ibis()
+        return overview(con.table("events"), con.table("identities"), self.config)
 
     def person_of(self, any_id: str) -> str | None:
         """The ``person_id`` of an anonymous or user id, or None if unknown."""

@@ -1,12 +1,75 @@
-"""Static tables behind :mod:`wegweiser.events.demo`: personas, touch sources, costs, texts.
+"""Tables and helpers behind :mod:`wegweiser.events.demo`.
 
-Everything here is plain data; the simulation lives in ``demo.py``.
+Personas, touch sources, campaigns and costs, products, feedback texts, the planted effects,
+and the functions that turn the simulation's lists into tables and summaries. The simulation
+itself lives in ``demo.py``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import random
+from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+EVENTS_SCHEMA = pa.schema([
+    ("message_id", pa.string()), ("type", pa.string()), ("event", pa.string()),
+    ("anonymous_id", pa.string()), ("user_id", pa.string()),
+    ("timestamp", pa.timestamp("us", tz="UTC")), ("source", pa.string()),
+    ("medium", pa.string()), ("campaign", pa.string()), ("referrer", pa.string()),
+    ("channel", pa.string()), ("device", pa.string()), ("platform", pa.string()),
+    ("country", pa.string()), ("revenue", pa.float64()), ("currency", pa.string()),
+    ("properties", pa.string()),
+])
+COSTS_SCHEMA = pa.schema([
+    ("date", pa.date32()), ("channel", pa.string()), ("campaign", pa.string()),
+    ("cost", pa.float64()), ("currency", pa.string()),
+])
+
+#: Every event name the simulation emits.
+VOCABULARY = (
+    "ad_impression", "ad_click", "video_view", "social_post_view", "blog_view",
+    "landing_page_view", "product_view", "product_list_view", "search", "review_read",
+    "compare_products", "newsletter_signup", "email_open", "email_click", "push_open",
+    "store_visit", "add_to_cart", "wishlist_add", "chat_started", "chat_ended", "call_started",
+    "call_ended", "coupon_view", "checkout_started", "checkout_shipping", "checkout_payment",
+    "payment_error", "order_completed", "store_purchase", "order_shipped", "delivery_confirmed",
+    "support_contacted", "return_requested", "survey_answered", "review_written",
+    "referral_sent", "loyalty_joined", "identify",
+)
+PAGES = frozenset({"landing_page_view", "product_list_view", "product_view", "blog_view"})
+#: channel -> (first events of a visit from it, chance that the visit ends after the first).
+LANDING: dict[str, tuple[list[str], float]] = {
+    "paid_search": (["ad_click", "landing_page_view"], 0.0),
+    "paid_social": (["ad_impression", "ad_click", "landing_page_view"], 0.0),
+    "display": (["ad_impression", "ad_click", "landing_page_view"], 0.55),
+    "video": (["video_view", "landing_page_view"], 0.45),
+    "affiliate": (["landing_page_view", "coupon_view"], 0.0),
+    "sms": (["landing_page_view", "coupon_view"], 0.0),
+    "email": (["email_open", "email_click"], 0.3),
+    "push": (["push_open"], 0.0),
+    "review_site": (["review_read", "product_view"], 0.0),
+    "organic_search": (["landing_page_view"], 0.0),
+    "social": (["social_post_view", "landing_page_view"], 0.3),
+    "referral": (["blog_view"], 0.0),
+    "direct": ([], 0.0),
+}
+#: event -> what its properties describe (see ``demo._Sim.props``).
+PROPS_OF = {e: "product" for e in ("product_view", "add_to_cart", "wishlist_add", "review_read")}
+PROPS_OF |= {e: "creative" for e in ("ad_impression", "ad_click", "video_view",
+                                     "social_post_view")}
+PROPS_OF |= {"landing_page_view": "page", "blog_view": "page", "search": "search",
+             "coupon_view": "coupon", "product_list_view": "category",
+             "compare_products": "category", "store_visit": "category", "identify": "none"}
 
 
 @dataclass(frozen=True)
@@ -18,7 +81,8 @@ class Persona:
     share: float
     devices: dict[str, float]  # device kind -> weight (first device; others drawn alike)
     app: float  # chance that a mobile/tablet device uses the app instead of the web
-    channels: dict[str, float]  # channel -> weight of a session's channel
+    channels: dict[str, float]  # channel -> weight of a visit's channel
+    exposure: dict[str, float]  # effect channel -> share of persons who see it (see EFFECTS)
     n_devices: tuple[float, float, float]  # weights of 1, 2, 3 devices
     need: float  # mean number of sessions before the purchase decision
     depth: float  # mean number of product views in a consideration session
@@ -55,11 +119,11 @@ PERSONAS: tuple[Persona, ...] = (
         devices={"mobile": 0.86, "desktop": 0.09, "tablet": 0.05},
         app=0.45,
         channels={"paid_social": 0.24, "affiliate": 0.11, "push": 0.12, "sms": 0.08,
-                  "paid_search": 0.1, "social": 0.09, "display": 0.05, "email": 0.05,
-                  "direct": 0.08, "organic_search": 0.05, "video": 0.02, "referral": 0.02,
-                  "review_site": 0.01},
+                  "paid_search": 0.1, "social": 0.09, "email": 0.05, "direct": 0.08,
+                  "organic_search": 0.05, "referral": 0.02},
+        exposure={"video": 0.15, "review_site": 0.08, "display": 0.3},
         n_devices=(0.45, 0.4, 0.15),
-        need=15.0, depth=1.3, gap_days=2.2, event_gap_s=14.0, buy=0.42, identifies=0.52,
+        need=15.0, depth=1.3, gap_days=2.2, event_gap_s=14.0, buy=0.38, identifies=0.7,
         orders=(0.75, 0.2, 0.05), order_value=0.65, hours=_EVENING,
         review=0.05, referral=0.08, loyalty=0.12,
         countries=_DACH,
@@ -74,11 +138,11 @@ PERSONAS: tuple[Persona, ...] = (
         share=0.26,
         devices={"desktop": 0.72, "mobile": 0.23, "tablet": 0.05},
         app=0.15,
-        channels={"organic_search": 0.25, "review_site": 0.15, "video": 0.12,
-                  "paid_search": 0.12, "direct": 0.1, "referral": 0.08, "email": 0.06,
-                  "display": 0.04, "social": 0.03, "chat": 0.03, "paid_social": 0.02},
+        channels={"organic_search": 0.3, "paid_search": 0.14, "direct": 0.12, "referral": 0.1,
+                  "email": 0.07, "social": 0.04, "chat": 0.04, "paid_social": 0.03},
+        exposure={"video": 0.45, "review_site": 0.55, "display": 0.2},
         n_devices=(0.4, 0.45, 0.15),
-        need=6.5, depth=4.8, gap_days=3.0, event_gap_s=55.0, buy=0.45, identifies=0.56,
+        need=8.0, depth=4.8, gap_days=3.0, event_gap_s=55.0, buy=0.4, identifies=0.72,
         orders=(0.85, 0.15), order_value=1.7, hours=_EVENING,
         review=0.18, referral=0.05, loyalty=0.1,
         countries={"DE": 0.55, "AT": 0.1, "CH": 0.12, "GB": 0.13, "US": 0.1}, store_buy=0.03,
@@ -95,9 +159,10 @@ PERSONAS: tuple[Persona, ...] = (
         app=0.72,
         channels={"email": 0.28, "direct": 0.25, "push": 0.15, "organic_search": 0.08,
                   "paid_search": 0.06, "social": 0.05, "referral": 0.04, "paid_social": 0.04,
-                  "sms": 0.03, "video": 0.02},
+                  "sms": 0.03},
+        exposure={"video": 0.15, "review_site": 0.15, "display": 0.2},
         n_devices=(0.35, 0.45, 0.2),
-        need=3.2, depth=2.2, gap_days=4.0, event_gap_s=25.0, buy=0.8, identifies=0.96,
+        need=4.0, depth=2.2, gap_days=4.0, event_gap_s=25.0, buy=0.8, identifies=0.96,
         orders=(0.2, 0.3, 0.25, 0.15, 0.1), order_value=1.0, hours=_EVENING,
         review=0.4, referral=0.25, loyalty=0.45,
         countries=_DACH, store_buy=0.05, existing=True,
@@ -112,17 +177,20 @@ PERSONAS: tuple[Persona, ...] = (
         share=0.18,
         devices={"tablet": 0.52, "desktop": 0.4, "mobile": 0.08},
         app=0.1,
-        channels={"display": 0.2, "store": 0.18, "call_centre": 0.12, "direct": 0.1,
-                  "organic_search": 0.1, "email": 0.1, "paid_search": 0.08, "video": 0.05,
-                  "review_site": 0.05, "chat": 0.02},
+        channels={"store": 0.22, "call_centre": 0.15, "direct": 0.14, "organic_search": 0.14,
+                  "email": 0.14, "paid_search": 0.1, "chat": 0.03},
+        exposure={"video": 0.2, "review_site": 0.25, "display": 0.7},
         n_devices=(0.6, 0.35, 0.05),
-        need=7.5, depth=3.0, gap_days=4.5, event_gap_s=40.0, buy=0.4, identifies=0.45,
+        need=9.0, depth=3.0, gap_days=4.0, event_gap_s=40.0, buy=0.36, identifies=0.64,
         orders=(0.8, 0.2), order_value=1.2, hours=_DAYTIME,
         review=0.12, referral=0.04, loyalty=0.3,
         countries={"DE": 0.7, "AT": 0.18, "CH": 0.12}, store_buy=0.5,
     ),
 )
 
+#: Offline or assisted channels: set explicitly on the events, with this platform.
+OFFLINE_CHANNELS = {"store": {"platform": "store"}, "call_centre": {"platform": "phone"},
+                    "chat": {"platform": "web"}}
 #: Channels that need an opt-in (account/newsletter; push also an app).
 GATED = frozenset({"email", "push", "sms"})
 #: Channels whose session is not on a digital device (``channel`` is set explicitly).
@@ -172,28 +240,130 @@ CAMPAIGNS: dict[str, tuple[tuple[str, float, float], ...]] = {
 DAILY_FEE = {"email": 4.0, "sms": 1.5, "push": 1.0, "affiliate": 3.0}
 
 #: Planted effect of touching a channel before the purchase decision.
-CHANNEL_EFFECTS: dict[str, dict[str, float | str]] = {
+#: Planted effects. Exposure is a person trait (share per persona in ``Persona.exposure``):
+#: an exposed person's first visit comes from one of its exposure channels and later visits
+#: do again with EXPOSURE_REVISIT; others never see these channels. Exposure does not change
+#: how many visits a person makes, so exposed and unexposed persons compare fairly within a
+#: persona.
+CHANNEL_EFFECTS: dict[str, dict[str, Any]] = {
     "video": {
         "conversion_multiplier": 1.4, "touchpoint_factor": 0.9,
-        "meaning": "A person who watched a product video before deciding buys with 1.4x the "
-                   "chance and needs about 10% fewer sessions (touchpoints) until the decision.",
+        "meaning": "A person who watches product videos buys at the decision with 1.4x the "
+                   "chance and needs 10% fewer visits (touchpoints) until the decision.",
     },
     "review_site": {
         "conversion_multiplier": 1.5, "touchpoint_factor": 1.0,
-        "meaning": "Coming from a review site before deciding multiplies the chance to buy "
-                   "by 1.5.",
+        "meaning": "A person who comes from review sites buys at the decision with 1.5x the "
+                   "chance.",
     },
     "display": {
         "conversion_multiplier": 1.02, "touchpoint_factor": 1.0,
         "meaning": "Display banners are seen a lot but hardly change the chance to buy (1.02x).",
     },
 }
+EXPOSURE_REVISIT = 0.12
 
 #: device kind -> chance that a payment attempt fails (the planted pain point).
 PAYMENT_ERROR = {"mobile": 0.4, "tablet": 0.06, "desktop": 0.03}
 #: chance to complete the order after a failed payment loop, and without any error.
 COMPLETE_AFTER_ERROR = 0.3
 COMPLETE_CLEAN = 0.94
+
+PAIN_POINT: dict[str, Any] = {
+    "event": "payment_error", "step": "checkout_payment", "device": "mobile",
+    "error_rate_mobile": PAYMENT_ERROR["mobile"], "error_rate_desktop": PAYMENT_ERROR["desktop"],
+    "error_rate_tablet": PAYMENT_ERROR["tablet"],
+    "complete_after_error": COMPLETE_AFTER_ERROR, "complete_without_error": COMPLETE_CLEAN,
+    "description": (
+        "On mobile, 40% of checkout visits that reach checkout_payment run into payment_error, "
+        "1-3 times in a loop (checkout_payment -> payment_error -> checkout_payment ...); only "
+        "30% of them still order, against 94% without an error. On desktop errors are rare "
+        "(3%). Persons who gave up after the loop rate low and complain about payment."),
+}
+
+
+def persona_profiles() -> dict[str, dict[str, Any]]:
+    return {p.name: {
+        "profile": p.profile, "share": p.share, "devices": p.devices, "channels": p.channels,
+        "effect_channel_exposure": p.exposure,
+        "mean_sessions_to_decision": p.need, "buy_chance": p.buy,
+        "order_value_factor": p.order_value, "store_purchase_share": p.store_buy,
+        "existing_customers": p.existing} for p in PERSONAS}
+
+
+def daily_costs(touches: Mapping[tuple[int, str, str], int], start: dt.date, n_days: int, *,
+                seed: int, schema: pa.Schema) -> pa.Table:
+    """Cost per day and paid campaign: tracked touches x unit cost x noise + a fixed fee."""
+    rng = random.Random(seed * 7919 + 17)
+    rows: dict[str, list[Any]] = {name: [] for name in schema.names}
+    for day in range(n_days):
+        for channel, campaigns in CAMPAIGNS.items():
+            for campaign, _, unit in campaigns:
+                cost = touches.get((day, channel, campaign), 0) * unit * rng.lognormvariate(0, 0.15)
+                cost += DAILY_FEE.get(channel, 0.0) * rng.uniform(0.9, 1.1)
+                rows["date"].append(start + dt.timedelta(days=day))
+                rows["channel"].append(channel)
+                rows["campaign"].append(campaign)
+                rows["cost"].append(round(cost, 2))
+                rows["currency"].append("EUR")
+    return pa.table(rows, schema=schema)
+
+
+def effect_summary(effects: Mapping[tuple[str, str, bool], list[int]]) -> dict[str, Any]:
+    """The planted effects plus what the simulation produced per persona.
+
+    ``effects``: (persona, channel, exposed) -> [persons, buyers, sum of visits to 1st order].
+    """
+    out: dict[str, Any] = {}
+    for ch, effect in CHANNEL_EFFECTS.items():
+        observed: dict[str, Any] = {}
+        for per in PERSONAS:
+            for exposed in (True, False):
+                n, buyers, visits = effects.get((per.name, ch, exposed), (0, 0, 0))
+                observed.setdefault(per.name, {})["exposed" if exposed else "unexposed"] = {
+                    "persons": n, "buyers": buyers,
+                    "conversion": round(buyers / n, 4) if n else None,
+                    "mean_visits_to_first_order": round(visits / buyers, 3) if buyers else None,
+                }
+        out[ch] = {**effect, "observed_by_persona": observed}
+    return out
+
+
+def survey_answer(rng: random.Random, kind: str, topic: str, lang: str) -> tuple[int, str]:
+    """Score and comment of a survey; ``topic`` names what went wrong ('' for nothing)."""
+    if topic:
+        score = rng.randint(0, 5) if kind == "nps" else rng.randint(1, 2)
+        if topic == "support" and rng.random() < 0.4:
+            score = rng.randint(6, 9) if kind == "nps" else rng.randint(3, 5)
+    else:
+        score = rng.choices((10, 9, 8, 7, 6, 5, 3), (30, 26, 16, 10, 7, 6, 5))[0]
+        if kind == "csat":
+            score = max(1, min(5, (score + 1) // 2))
+    high, mid = (9, 7) if kind == "nps" else (4, 3)
+    sentiment = "positive" if score >= high else "neutral" if score >= mid else (
+        topic or rng.choice(("delivery", "support")))
+    return score, rng.choice(COMMENTS[lang][sentiment])
+
+
+def feedback_summary(surveys: list[tuple[str, int, str, str]], n_persons: int) -> dict[str, Any]:
+    """Summary of (survey, score, lang, about_event) answers."""
+    nps = [s for k, s, _, _ in surveys if k == "nps"]
+    csat = [s for k, s, _, _ in surveys if k == "csat"]
+    n = max(len(surveys), 1)
+    return {
+        "count": len(surveys),
+        "persons_share": round(len(surveys) / max(n_persons, 1), 4),
+        "nps_count": len(nps),
+        "mean_nps": round(sum(nps) / len(nps), 3) if nps else None,
+        "nps": round(100 * (sum(s >= 9 for s in nps) - sum(s <= 6 for s in nps)) / len(nps), 1)
+        if nps else None,
+        "csat_count": len(csat),
+        "mean_csat": round(sum(csat) / len(csat), 3) if csat else None,
+        "share_de": round(sum(lang == "de" for _, _, lang, _ in surveys) / n, 4),
+        "share_en": round(sum(lang == "en" for _, _, lang, _ in surveys) / n, 4),
+        "about": dict(sorted(Counter(a for *_, a in surveys).items())),
+    }
+
 
 _CATEGORIES = (("jackets", 89.0), ("sneakers", 79.0), ("backpacks", 59.0),
                ("smartwatches", 199.0), ("headphones", 129.0), ("bottles", 19.0))
@@ -212,6 +382,7 @@ SEARCHES = tuple(json.dumps({"query": q}) for q in (
 ))
 CREATIVES = tuple(json.dumps({"creative": c}) for c in (
     "spring_sale_15", "new_collection", "free_shipping", "testsieger", "app_bonus"))
+COUPON = json.dumps({"coupon": "SAVE10", "discount_pct": 10})
 LANDINGS = tuple(json.dumps({"path": p}) for p in (
     "/", "/sale", "/neuheiten", "/jacken", "/sneaker", "/ratgeber/wandern"))
 
@@ -285,3 +456,38 @@ COMMENTS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
 }
+
+
+def events_batch(seed: int, first: int, cols: Mapping[str, list[Any]],
+                 visit_rows: list[tuple[Any, ...]], revenue: list[tuple[int, float]],
+                 visit_cols: tuple[str, ...]) -> pa.RecordBatch:
+    """One batch of the events table from the simulation's column lists.
+
+    ``cols`` holds per-event lists (event, user_id, ts in microseconds, props); each of
+    ``visit_rows`` holds the ``visit_cols`` values of a visit and its number of events;
+    ``revenue`` is (row, value) of the purchases; ``first`` numbers the message ids.
+    """
+    n = len(cols["event"])
+    arrays: dict[str, Any] = {"message_id": pc.binary_join_element_wise(
+        f"demo-{seed}-", pc.cast(pa.array(np.arange(first, first + n)), pa.string()), "")}
+    *per_visit, counts = zip(*visit_rows, strict=True)
+    rows = pa.array(np.repeat(np.arange(len(counts)), counts))
+    for name, column in zip(visit_cols, per_visit, strict=True):
+        arrays[name] = pa.array(column, pa.string()).take(rows)
+    arrays["event"] = event = pa.array(cols["event"], pa.string())
+    arrays["user_id"] = pa.array(cols["user_id"], pa.string())
+    arrays["properties"] = pa.array(cols["props"], pa.string())
+    arrays["timestamp"] = pa.array(cols["ts"], pa.int64()).cast(pa.timestamp("us", tz="UTC"))
+    values = np.full(n, np.nan)
+    if revenue:
+        at, amounts = zip(*revenue, strict=True)
+        values[list(at)] = amounts
+    arrays["revenue"] = pa.array(values, pa.float64(), mask=np.isnan(values))
+    arrays["currency"] = pc.if_else(pc.is_valid(arrays["revenue"]), "EUR",
+                                    pa.scalar(None, pa.string()))
+    page = pc.if_else(pc.equal(arrays["platform"], "web"), "page", "screen")
+    arrays["type"] = pc.if_else(
+        pc.equal(event, "identify"), "identify",
+        pc.if_else(pc.is_in(event, pa.array(sorted(PAGES))), page, "track"))
+    return pa.RecordBatch.from_arrays([arrays[f.name] for f in EVENTS_SCHEMA],
+                                      schema=EVENTS_SCHEMA)

@@ -16,18 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from wegweiser.errors import UnreadableSource
 from wegweiser.events import readers
 from wegweiser.events.channels import channel_case_sql
 from wegweiser.events.identity import stitch_codes
-from wegweiser.events.normalize import plan_columns, staging_sql
+from wegweiser.events.normalize import plan_columns, raw_sql, staging_sql
 from wegweiser.events.schema import EVENT_COLUMNS
 
 if TYPE_CHECKING:
     import os
-    from pathlib import Path
 
     from wegweiser.config import Config
     from wegweiser.events.readers import Rejected, Source
@@ -108,7 +105,10 @@ def ingest_batch(
     with engine.transaction():
         engine.run(f"CREATE TEMP TABLE {stage} AS {sql}", params)
         try:
-            n_rows, n_bad = engine.execute(f"SELECT count(*), count(_error) FROM {stage}").rows[0]
+            n_rows, n_bad, n_distinct = engine.execute(
+                "SELECT count(*), count(_error), count(DISTINCT message_id) "
+                f"FILTER (WHERE _error IS NULL) FROM {stage}"
+            ).rows[0]
             if rejected:
                 engine.run(
                     "INSERT INTO quarantine (import_id, source, line, reason, raw, raw_format, "
@@ -129,19 +129,16 @@ def ingest_batch(
             if n_bad:
                 engine.run(
                     "INSERT INTO quarantine (import_id, source, line, reason, raw, raw_format, "
-                    f"quarantined_at) SELECT $import_id, $source, _line, _error, _raw, $fmt, $now "
-                    f"FROM {stage} s WHERE _error IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
-                    "quarantine q WHERE q.source = $source AND q.line = s._line "
-                    "AND q.raw = s._raw) "
-                    "ORDER BY _line",
-                    {
-                        "import_id": import_id,
-                        "source": source_name,
-                        "now": started,
-                        "fmt": raw_format,
-                    },
+                    "quarantined_at) SELECT $import_id, $source, s._line, s._error, r.raw, $fmt, "
+                    f"$now FROM {stage} s JOIN ({raw_sql(relation, plan)}) r USING (_line) "
+                    "WHERE s._error IS NOT NULL AND NOT EXISTS (SELECT 1 FROM quarantine q "
+                    "WHERE q.source = $source AND q.line = s._line AND q.raw = r.raw) "
+                    "ORDER BY s._line",
+                    {"import_id": import_id, "source": source_name, "now": started,
+                     "fmt": raw_format},
                 )
-            n_new = _insert_events(engine, config, stage, import_id)
+            repeats = n_distinct < n_rows - n_bad
+            n_new = _insert_events(engine, config, stage, import_id, dedup=repeats)
             update_identities(engine, config, import_id)
             summary = ImportSummary(
                 imported=n_new,
@@ -176,8 +173,13 @@ def ingest_batch(
     return summary
 
 
-def _insert_events(engine: Engine, config: Config, stage: str, import_id: str) -> int:
-    """Insert the good rows of ``stage`` that are new; returns how many."""
+def _insert_events(
+    engine: Engine, config: Config, stage: str, import_id: str, *, dedup: bool
+) -> int:
+    """Insert the good rows of ``stage`` that are new; returns how many.
+
+    ``dedup`` says the batch repeats a ``message_id``: then only its first row is kept.
+    """
     case_sql, params = channel_case_sql(list(config.channels))
     chan = f"{stage}_chan"
     engine.run(
@@ -190,12 +192,14 @@ def _insert_events(engine: Engine, config: Config, stage: str, import_id: str) -
     select = ", ".join(f"s.{c}" if c != "timestamp" else 's."timestamp"' for c in cols)
     keys = ("medium", "source", "referrer_host", "event", "platform")
     join = " AND ".join(f"s.{k} IS NOT DISTINCT FROM c.{k}" for k in keys)
+    first_only = (
+        "QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY _line) = 1" if dedup else ""
+    )
     before = engine.scalar("SELECT count(*) FROM events")
     engine.run(
         f"INSERT INTO events ({', '.join(cols)}, channel, import_id) "
         f"SELECT {select}, coalesce(s.channel, c.derived, 'direct'), $import_id "
-        f"FROM (SELECT * FROM {stage} WHERE _error IS NULL "
-        "QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY _line) = 1) s "
+        f"FROM (SELECT * FROM {stage} WHERE _error IS NULL {first_only}) s "
         f"LEFT JOIN {chan} c ON {join} "
         "WHERE s.message_id NOT IN (SELECT message_id FROM events)",
         {"import_id": import_id},
@@ -327,45 +331,6 @@ def ingest_source(
     return summary
 
 
-def ingest_parquet(
-    engine: Engine,
-    config: Config,
-    path: Path,
-    mapping: Mapping[str, str],
-    *,
-    progress: Progress | None = None,
-) -> ImportSummary:
-    """Stream a Parquet file through Arrow in batches of ``ingest.batch_rows`` rows."""
-    try:
-        handle = pq.ParquetFile(path)
-    except Exception as exc:  # pyarrow raises several types for broken files
-        raise UnreadableSource(
-            f"{path}: not a readable Parquet file ({exc})", source=str(path)
-        ) from None
-    summary = ImportSummary(sources=[str(path)])
-    offset = 0
-    for batch in handle.iter_batches(batch_size=config.ingest.batch_rows):
-        table = pa.Table.from_batches([batch])
-        table = table.append_column(
-            "_line", pa.array(np.arange(offset + 1, offset + table.num_rows + 1), pa.int64())
-        )
-        offset += table.num_rows
-        name = f"_pq_{uuid.uuid4().hex[:12]}"
-        engine.register(name, table)
-        try:
-            columns = engine.columns_of(f"SELECT * FROM {name}")
-            part = ingest_batch(
-                engine, config, name, columns, source_name=str(path), mapping=mapping
-            )
-        finally:
-            engine.unregister(name)
-        part.sources = []
-        summary.add(part)
-        if progress:
-            progress(str(path), offset)
-    return summary
-
-
 def ingest_paths(
     engine: Engine,
     config: Config,
@@ -380,15 +345,13 @@ def ingest_paths(
     paths = readers.expand_paths(inputs)
     formats = [(p, readers.detect_format(p, fmt)) for p in paths]
     summary = ImportSummary()
+    read = {
+        "csv": lambda p: readers.read_csv(engine, p),
+        "parquet": lambda p: readers.read_parquet(engine, p),
+        "jsonl": lambda p: readers.read_jsonl(engine, p, mapping),
+    }
     for path, kind in formats:
-        if kind == "parquet":
-            summary.add(ingest_parquet(engine, config, path, mapping, progress=progress))
-            continue
-        source = (
-            readers.read_csv(engine, path)
-            if kind == "csv"
-            else readers.read_jsonl(engine, path, mapping)
-        )
+        source = read[kind](path)
         try:
             summary.add(
                 ingest_source(

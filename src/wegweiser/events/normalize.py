@@ -1,7 +1,7 @@
 """Normalise and validate one batch of input rows in SQL.
 
 :func:`staging_sql` turns a source relation (the input's own column names plus ``_line``)
-into the ``events`` columns plus ``_line``, ``_raw`` (only for rejected rows) and ``_error``
+into the ``events`` columns plus ``_line`` and ``_error``
 (every reason a row is rejected, ``; ``-separated, NULL for a good row). All user-supplied
 values (regexes, limits, blocked ids) are bound parameters; input column names are quoted.
 
@@ -143,7 +143,7 @@ def _quote_msg(expr: str) -> str:
 
 
 def staging_sql(relation: str, plan: ColumnPlan, config: Config) -> tuple[str, dict[str, Any]]:
-    """A ``SELECT`` over ``relation`` giving event columns, ``_line``, ``_raw``, ``_error``."""
+    """A ``SELECT`` over ``relation`` giving event columns, ``_line`` and ``_error``."""
     src = plan.sources
     params: dict[str, Any] = {
         "blocked": [b.strip().lower() for b in config.identity.blocked_ids],
@@ -205,15 +205,6 @@ def staging_sql(relation: str, plan: ColumnPlan, config: Config) -> tuple[str, d
         l1.append(f"CAST(to_json(struct_pack({pack})) AS VARCHAR) AS w_extras")
     else:
         l1.append("CAST(NULL AS VARCHAR) AS w_extras")
-    # the input row as JSON text, built only for rejected rows (in the last layer)
-    if plan.has_raw:
-        l1.append("_raw AS o_raw")
-        raw = "o_raw"
-    else:
-        originals = [s[0] for s in src.values()] + plan.extras
-        l1 += [f"{quote_identifier(c)} AS o_{i}" for i, c in enumerate(originals)]
-        pack = ", ".join(f"{quote_identifier(c)} := o_{i}" for i, c in enumerate(originals))
-        raw = f"CAST(to_json(struct_pack({pack or 'empty := NULL'})) AS VARCHAR)"
     l1.append("_line")
 
     # -- layer 2: JSON validity, blocked ids, derived fields ------------------------------
@@ -248,21 +239,38 @@ def staging_sql(relation: str, plan: ColumnPlan, config: Config) -> tuple[str, d
         )
         return f"CASE WHEN {merged_ok} THEN json_extract_string(m_properties, '{path}') END"
 
+    def given(name: str, fallback: str) -> str:
+        """The input column when the input has it (fast path), else the Segment fallback.
+
+        Records (JSON) carry every column, mostly empty, so they always fall back per row.
+        """
+        if name in src and not plan.has_raw:
+            return f"w_{name}"
+        return f"coalesce(w_{name}, {fallback})"
+
     url = f"coalesce({ctx('$.page.url')}, {prop('$.url')})"
 
     def utm(field: str, ctx_field: str) -> str:
-        return (
-            f"nullif(coalesce(w_{field}, {ctx('$.campaign.' + ctx_field)}, "
-            f"{prop('$.utm_' + ctx_field)}, "
-            f"nullif(regexp_extract({url}, '[?&]utm_{ctx_field}=([^&#]*)', 1), '')), '')"
+        fallback = (
+            f"{ctx('$.campaign.' + ctx_field)}, {prop('$.utm_' + ctx_field)}, "
+            f"nullif(regexp_extract({url}, '[?&]utm_{ctx_field}=([^&#]*)', 1), '')"
         )
+        return f"nullif({given(field, f'coalesce({fallback})')}, '')"
 
     ua = ctx("$.userAgent")
-    device = (
-        f"lower(coalesce(w_device, CASE WHEN {ua} IS NULL THEN NULL "
+    device_fallback = (
+        f"CASE WHEN {ua} IS NULL THEN NULL "
         f"WHEN regexp_matches({ua}, 'iPad|Tablet') THEN 'tablet' "
         f"WHEN regexp_matches({ua}, 'Mobi|Android|iPhone') THEN 'mobile' ELSE 'desktop' END, "
-        f"CASE WHEN lower({ctx('$.device.type')}) IN ('ios', 'android') THEN 'mobile' END))"
+        f"CASE WHEN lower({ctx('$.device.type')}) IN ('ios', 'android') THEN 'mobile' END"
+    )
+    country_fallback = (
+        f"{ctx('$.location.country')}, "
+        f"nullif(regexp_extract({ctx('$.locale')}, '[-_]([A-Za-z]{{2}})$', 1), '')"
+    )
+    referrer_fallback = f"coalesce({ctx('$.page.referrer')}, {prop('$.referrer')})"
+    revenue_fallback = (
+        f"TRY_CAST({prop('$.revenue')} AS DOUBLE), TRY_CAST({prop('$.total')} AS DOUBLE)"
     )
     default_event = (
         "CASE m_type WHEN 'page' THEN 'page_view' WHEN 'screen' THEN 'screen_view' "
@@ -277,13 +285,11 @@ def staging_sql(relation: str, plan: ColumnPlan, config: Config) -> tuple[str, d
         f"{utm('campaign', 'name')} AS m_campaign",
         f"{utm('content', 'content')} AS m_content",
         f"{utm('term', 'term')} AS m_term",
-        f"coalesce(w_referrer, {ctx('$.page.referrer')}, {prop('$.referrer')}) AS m_referrer",
-        f"{device} AS m_device",
-        f"upper(coalesce(w_country, {ctx('$.location.country')}, "
-        f"nullif(regexp_extract({ctx('$.locale')}, '[-_]([A-Za-z]{{2}})$', 1), ''))) AS m_country",
-        f"coalesce(w_revenue, TRY_CAST({prop('$.revenue')} AS DOUBLE), "
-        f"TRY_CAST({prop('$.total')} AS DOUBLE)) AS m_revenue",
-        f"upper(coalesce(w_currency, {prop('$.currency')})) AS m_currency",
+        f"{given('referrer', referrer_fallback)} AS m_referrer",
+        f"lower({given('device', f'coalesce({device_fallback})')}) AS m_device",
+        f"upper({given('country', f'coalesce({country_fallback})')}) AS m_country",
+        f"{given('revenue', f'coalesce({revenue_fallback})')} AS m_revenue",
+        f"upper({given('currency', prop('$.currency'))}) AS m_currency",
     ]
 
     # -- layer 4: reasons -----------------------------------------------------------------
@@ -353,7 +359,6 @@ def staging_sql(relation: str, plan: ColumnPlan, config: Config) -> tuple[str, d
         f"{REFERRER_HOST_SQL.format(col='m_referrer')} AS referrer_host",
         "_line",
         "_error",
-        f"CASE WHEN _error IS NOT NULL THEN {raw} END AS _raw",
     ]
     sql = (
         f"WITH l1 AS (SELECT {', '.join(l1)} FROM {relation}),\n"
@@ -363,3 +368,18 @@ def staging_sql(relation: str, plan: ColumnPlan, config: Config) -> tuple[str, d
         f"SELECT {', '.join(final)} FROM l4"
     )
     return sql, params
+
+
+def raw_sql(relation: str, plan: ColumnPlan) -> str:
+    """``SELECT _line, raw`` over the input: each row as the JSON object it came as.
+
+    Run only for batches with rejected rows, joined to them on ``_line``.
+    """
+    if plan.has_raw:
+        return f"SELECT _line, _raw AS raw FROM {relation}"
+    originals = [s[0] for s in plan.sources.values()] + plan.extras
+    pack = ", ".join(f"{quote_identifier(c)} := {quote_identifier(c)}" for c in originals)
+    return (
+        f"SELECT _line, CAST(to_json(struct_pack({pack or 'empty := NULL'})) AS VARCHAR) AS raw "
+        f"FROM {relation}"
+    )

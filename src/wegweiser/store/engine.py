@@ -67,7 +67,9 @@ class Engine:
                 "(e.g. `wegweiser serve`) holds it, stop that process or use its HTTP API."
             ) from exc
         self._lock = threading.RLock()
+        self._ibis: Any = None
         self._con.execute("SET TimeZone = 'UTC'")
+        self._con.execute("SET enable_progress_bar = false")
         with contextlib.suppress(duckdb.Error):  # DuckDB >= 2.0 only; Ibis emits x -> lambdas
             self._con.execute("SET lambda_syntax = 'ENABLE_SINGLE_ARROW'")
 
@@ -104,6 +106,15 @@ class Engine:
         """Column name -> type of a query (``DESCRIBE``), without running it in full."""
         res = self.execute(f"DESCRIBE {relation_sql}", params)
         return {row[0]: str(row[1]) for row in res.rows}
+
+    # -- Ibis ----------------------------------------------------------------------------
+    def ibis(self) -> Any:
+        """The Ibis backend over this connection; analyses build expressions on its tables."""
+        if self._ibis is None:
+            import ibis
+
+            self._ibis = ibis.duckdb.from_connection(self._con)
+        return self._ibis
 
     # -- objects from Python -----------------------------------------------------------
     def register(self, name: str, data: Any) -> None:

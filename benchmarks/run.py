@@ -1,0 +1,54 @@
+"""Run the benchmarks: ``python benchmarks/run.py [--events N]``.
+
+Prints the figures and ratios; ``--record`` appends them to benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import bench_import  # noqa: E402
+
+
+def machine() -> str:
+    import psutil
+
+    mem = psutil.virtual_memory().total / 2**30
+    return (f"{platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, "
+            f"Python {platform.python_version()}, {platform.system()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--work", type=Path, default=HERE / "data")
+    parser.add_argument("--record", action="store_true", help="append to RESULTS.md")
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    print(f"import of {args.events:,} demo events")
+    rows = bench_import.run(args.events, args.work)
+    if args.record:
+        lines = [
+            f"\n### Import, {args.events:,} events — {datetime.date.today()}",
+            f"Machine: {machine()}. Command: `python benchmarks/run.py --events {args.events}`.\n",
+            "| step | seconds | events/s | peak RSS MiB | x floor |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for r in rows:
+            ratio = f"{r['ratio_to_floor']:.2f}" if "ratio_to_floor" in r else "1.00"
+            lines.append(f"| {r['label']} | {r['seconds']:.2f} | {r['events_per_s']:,.0f} | "
+                         f"{r['peak_rss_mib']:,} | {ratio} |")
+        with (HERE / "RESULTS.md").open("a", encoding="utf-8") as fh:
+            fh.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""Headline figures of a project: persons, events, channels, conversions, revenue, phases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from wegweiser.analysis.journeys import journey_events
+from wegweiser.analysis.phases import current_phase
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from wegweiser.config import Config
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Headline counts plus persons per current phase (``phases``: phase, persons, share)."""
+
+    figures: dict[str, Any]
+    phases: pd.DataFrame
+
+
+def overview(events: Any, identities: Any, config: Config) -> Overview:
+    """Compute the :class:`Overview` from the ``events`` and ``identities`` Ibis tables."""
+    journey = journey_events(events, identities)
+    conv = journey.event.isin(config.conversion_events)
+    head = journey.aggregate(
+        persons=journey.person_id.nunique(),
+        events=journey.count(),
+        channels=journey.channel.nunique(),
+        conversions=conv.sum(),
+        converters=journey.person_id.nunique(where=conv),
+        revenue=journey.revenue.sum(where=conv),
+    ).to_pyarrow().to_pylist()[0]
+    persons = int(head["persons"] or 0)
+    conversions = int(head["conversions"] or 0)
+    revenue = float(head["revenue"] or 0.0)
+    figures = {
+        "persons": persons,
+        "events": int(head["events"] or 0),
+        "channels": int(head["channels"] or 0),
+        "conversions": conversions,
+        "converting_persons": int(head["converters"] or 0),
+        "conversion_rate": (int(head["converters"] or 0) / persons) if persons else 0.0,
+        "revenue": round(revenue, 2),
+        "average_order_value": round(revenue / conversions, 2) if conversions else 0.0,
+        "currency": config.currency,
+    }
+    now = current_phase(journey, list(config.phases))
+    counts = now.group_by("phase").agg(persons=now.count()).to_pyarrow().to_pandas()
+    order = {p.name: i for i, p in enumerate(config.phases)}
+    counts = counts.assign(order=counts["phase"].map(order)).sort_values("order")
+    counts = counts.drop(columns="order").reset_index(drop=True)
+    counts["share"] = (counts["persons"] / persons).round(4) if persons else 0.0
+    return Overview(figures, counts)

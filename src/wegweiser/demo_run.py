@@ -1,0 +1,52 @@
+"""``wegweiser demo``: generate the demo shop, import it and summarise it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from wegweiser.events.demo import generate, write_demo
+from wegweiser.project import Project
+
+if TYPE_CHECKING:
+    import os
+    from pathlib import Path
+
+    from wegweiser.analysis.overview import Overview
+    from wegweiser.events.ingest import ImportSummary
+
+Step = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    project: Path
+    files: dict[str, Path]
+    summary: ImportSummary
+    overview: Overview
+
+
+def run_demo(
+    folder: str | os.PathLike[str],
+    *,
+    persons: int = 20_000,
+    seed: int = 0,
+    days: int = 120,
+    step: Step | None = None,
+) -> DemoResult:
+    """Create (or reuse) the project at ``folder``, generate, import and summarise the demo.
+
+    The data and its planted truth are written to ``folder/demo/``. Running it again with the
+    same seed adds nothing (the events deduplicate, the costs replace themselves).
+    """
+    say = step or (lambda _msg: None)
+    say(f"Generating {persons:,} persons over {days} days (seed {seed})")
+    data = generate(persons, seed=seed, days=days)
+    with Project.init(folder, name="Wegweiser demo shop") as project:
+        files = write_demo(data, project.path / "demo")
+        say(f"Importing {data.events.num_rows:,} events")
+        summary = project.import_events(files["events"])
+        project.replace_costs(data.costs)
+        say("Summarising")
+        return DemoResult(project.path, files, summary, project.overview())

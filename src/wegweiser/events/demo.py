@@ -1,0 +1,639 @@
+"""A realistic, deterministic synthetic data set of multi-channel customer journeys.
+
+:func:`generate` simulates people of four personas (tables in ``_demo_personas.py``) who travel
+through the six default phases, on several devices and offline, with planted effects that an
+analysis should find again; :attr:`DemoData.truth` says what was planted. The same ``seed``
+gives byte-identical tables.
+
+``truth`` keys: ``seed``, ``persons`` (people simulated), ``n_events``, ``start``/``end`` (ISO
+dates), ``channels``, ``channel_map`` (intended channel per source/medium/referrer host of the
+events without an explicit channel), ``offline_channels``, ``persona_profiles``, ``personas``
+(person key -> persona; the key is the user id of an identified person, else the anonymous id
+of its first device), ``persona_of`` and ``final_phase`` (per *stitched* key: a user id with
+all its linked anonymous ids, or an anonymous id that was never linked), ``identity`` (user id
+-> sorted linked anonymous ids), ``phase_counts``, ``buyers``, ``channel_effects`` (planted and
+observed per persona), ``pain_point`` and ``feedback``.
+
+>>> data = generate(50, seed=1)
+>>> data.events.num_rows == data.truth["n_events"], sorted(data.truth["phase_counts"])[0]
+(True, 'After-Sale')
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import datetime as dt
+import json
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from itertools import accumulate
+from math import log
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from wegweiser.config import default_config
+from wegweiser.errors import InvalidInput
+from wegweiser.events import _demo_personas as pers
+from wegweiser.events._demo_personas import COSTS_SCHEMA, EVENTS_SCHEMA
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from wegweiser.events._demo_personas import Persona
+
+__all__ = ["COSTS_SCHEMA", "EVENTS_SCHEMA", "DemoData", "generate", "write_demo"]
+
+US = 1_000_000
+MINUTE = 60 * US
+HOUR = 60 * MINUTE
+DAY = 24 * HOUR
+_FLUSH_ROWS = 250_000  # events per Arrow batch; bounds the Python objects alive at once
+_EMPTY = "{}"
+# Columns that are constant within a visit; stored once per visit and repeated on flush.
+_VISIT_COLS = ("anonymous_id", "source", "medium", "campaign", "referrer", "channel", "device",
+               "platform", "country")
+_T = TypeVar("_T")
+_RANDOM_PROPS = {"search": pers.SEARCHES, "creative": pers.CREATIVES, "page": pers.LANDINGS}
+# visit: (channel, source, medium, campaign, referrer, explicit channel, device, platform)
+_Visit = tuple[str, str | None, str | None, str | None, str | None, str | None, str | None, str]
+_Picks = tuple[list[Any], list[float]]
+
+
+@dataclass(frozen=True)
+class DemoData:
+    """Events, daily costs of the paid channels, and the planted ground truth."""
+
+    events: pa.Table
+    costs: pa.Table
+    truth: dict[str, Any]
+
+
+class _Device:
+    __slots__ = ("anon", "kind", "last_phase", "last_ts", "linked", "n", "platform")
+
+    def __init__(self, anon: str, kind: str, platform: str) -> None:
+        self.anon, self.kind, self.platform = anon, kind, platform
+        self.linked = False  # has carried the user id (after its identify event)
+        self.last_phase: str | None = None  # phase and time of its last phase-mapped event
+        self.last_ts = -1
+        self.n = 0
+
+
+class _Person:
+    __slots__ = ("account", "app", "country", "cw", "devices", "exposed", "failed", "focus",
+                 "lang", "opted", "orders", "persona", "t", "to_order", "uid")
+
+    def __init__(self, persona: Persona, country: str, lang: str, devices: list[_Device],
+                 uid: str | None, focus: str) -> None:
+        self.persona, self.country, self.lang, self.devices = persona, country, lang, devices
+        self.uid, self.focus = uid, focus  # uid: the account the person has or will create
+        self.account = self.opted = persona.existing and uid is not None
+        self.app = next((d for d in devices if d.platform != "web"), None)
+        self.failed = False  # ran into the payment error loop
+        self.orders = 0
+        self.to_order = 0  # visits until the first order
+        self.exposed: tuple[str, ...] = ()  # effect channels the person sees
+        self.t = 0  # time of the last event
+        self.cw: dict[str, _Picks] = {}
+
+
+def _picks(weights: dict[Any, float]) -> _Picks:
+    return list(weights), list(accumulate(weights.values()))
+
+
+def _phase_map() -> dict[str, str | None]:
+    phases = default_config().phases
+    return {e: next((p.name for p in phases if any(fnmatchcase(e, g) for g in p.events)), None)
+            for e in pers.VOCABULARY}
+
+
+class _Sim:
+    """One simulation run; all randomness comes from one seeded ``random.Random``."""
+
+    def __init__(self, seed: int, start: dt.date, end: dt.date) -> None:
+        self.rng, self.seed = random.Random(seed), seed
+        self.t0 = int(dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC).timestamp())
+        self.t0 *= US
+        self.n_days = (end - start).days + 1
+        self.t_end = self.t0 + self.n_days * DAY
+        self.weekday0 = start.weekday()
+        self.phase_of = _phase_map()
+        self.personas_cw = (list(pers.PERSONAS), list(accumulate(p.share for p in pers.PERSONAS)))
+        self.persona_cw: dict[str, dict[str, _Picks]] = {}
+        for p in pers.PERSONAS:
+            first = {c: w for c, w in p.channels.items() if c not in pers.GATED and c != "chat"}
+            for key, weights in (
+                ("country", p.countries), ("devices", p.devices), ("channels", p.channels),
+                ("first", first), ("n_devices", dict(zip((1, 2, 3), p.n_devices, strict=True))),
+                ("orders", {i + 1: w for i, w in enumerate(p.orders)}),
+                ("hours", dict(enumerate(p.hours))),
+            ):
+                self.persona_cw.setdefault(p.name, {})[key] = _picks(weights)
+        self.touch_cw = {ch: _picks({o[:3]: o[3] for o in opts})
+                         for ch, opts in pers.TOUCH.items()}
+        self.campaign_cw = {ch: _picks({c[0]: c[1] for c in camps})
+                            for ch, camps in pers.CAMPAIGNS.items()}
+        self.by_cat: dict[str, list[tuple[str, str, float, str]]] = {}
+        for prod in pers.PRODUCTS:
+            self.by_cat.setdefault(prod[1], []).append(prod)
+        self.cats = list(self.by_cat)
+        self.static: dict[str, dict[str | None, str | None]] = {cat: {
+            None: _EMPTY, "none": None, "coupon": pers.COUPON, "category": props,
+        } for cat, props in pers.CATEGORY_PROPS.items()}
+        self.batches: list[pa.RecordBatch] = []
+        self.n_events = self.n_persons = self.buyers = 0
+        self._new_columns()
+        self.personas: dict[str, str] = {}  # person key -> persona
+        self.persona_of: dict[str, str] = {}  # stitched key -> persona
+        self.identity: dict[str, list[str]] = {}
+        self.final_phase: dict[str, str] = {}
+        self.touches: Counter[tuple[int, str, str]] = Counter()  # (day, channel, campaign)
+        self.combos: dict[tuple[str | None, str | None, str | None], str] = {}
+        self.payments: dict[str, list[int]] = {k: [0, 0] for k in pers.PAYMENT_ERROR}
+        self.surveys: list[tuple[str, int, str, str]] = []  # survey, score, lang, about
+        # (persona, effect channel, exposed) -> [persons, buyers, sum of visits to 1st order]
+        self.effects: dict[tuple[str, str, bool], list[int]] = defaultdict(lambda: [0, 0, 0])
+
+    # -- columns -------------------------------------------------------------------------
+    def _new_columns(self) -> None:
+        self.cols: dict[str, list[Any]] = {k: [] for k in ("event", "user_id", "ts", "props")}
+        self.visit_rows: list[tuple[Any, ...]] = []  # _VISIT_COLS + number of events
+        self.revenue: list[tuple[int, float]] = []  # (row in batch, value)
+
+    def flush(self) -> None:
+        c = self.cols
+        n = len(c["event"])
+        if not n:
+            return
+        self.batches.append(pers.events_batch(
+            self.seed, self.n_events - n, c, self.visit_rows, self.revenue, _VISIT_COLS))
+        self._new_columns()
+
+    def emit(self, p: _Person, d: _Device, v: _Visit, start: int, evs: list[str],
+             props: list[str] | list[str | None], revenue: float | None = None) -> int:
+        """Append one visit's events (cut at the end of the window); returns how many.
+
+        ``revenue`` goes on the last event and is dropped with it when the visit is cut.
+        """
+        n, ts, rnd = len(evs), start, self.rng.random
+        times = [start]
+        mean = -p.persona.event_gap_s * US
+        for _ in range(n - 1):
+            ts += US + int(mean * log(1.0 - rnd()))  # exponential gaps, at least a second
+            times.append(ts)
+        if ts >= self.t_end:
+            n = bisect.bisect_left(times, self.t_end)
+            if n == 0:
+                return 0
+            del times[n:], evs[n:], props[n:]
+            revenue = None
+        uids: list[str | None]
+        if d.linked:
+            uids = [p.uid] * n
+        elif "identify" in evs:
+            i = evs.index("identify")
+            uids = [None] * i
+            uids += [p.uid] * (n - i)
+            d.linked = p.account = p.opted = True
+        else:
+            uids = [None] * n
+        for i in range(n - 1, -1, -1):
+            if (phase := self.phase_of[evs[i]]) is not None:
+                d.last_phase, d.last_ts = phase, times[i]
+                break
+        d.n += n
+        c = self.cols
+        if revenue is not None:
+            self.revenue.append((len(c["event"]) + n - 1, revenue))
+        c["event"] += evs
+        c["user_id"] += uids
+        c["ts"] += times
+        c["props"] += props
+        channel, source, medium, campaign, referrer, explicit, device, platform = v
+        self.visit_rows.append((d.anon, source, medium, campaign, referrer, explicit, device,
+                                platform, p.country, n))
+        self.n_events += n
+        p.t = times[-1]
+        if explicit is None:
+            self.combos[(source, medium, referrer)] = channel
+        if campaign is not None and channel in pers.CAMPAIGNS:
+            self.touches[((start - self.t0) // DAY, channel, campaign)] += 1
+        return n
+
+    # -- building blocks -----------------------------------------------------------------
+    def pick(self, picks: _Picks) -> Any:
+        """``rng.choices(keys, cum_weights=...)[0]`` without its overhead."""
+        keys, cw = picks
+        return keys[bisect.bisect(cw, self.rng.random() * cw[-1])]
+
+    def choice(self, seq: Sequence[_T]) -> _T:
+        return seq[int(self.rng.random() * len(seq))]
+
+    def visit(self, p: _Person, ch: str, d: _Device, campaign: str | None = None) -> _Visit:
+        if ch in pers.OFFLINE_CHANNELS:  # channel set explicitly
+            kind = d.kind if ch == "chat" else None
+            return (ch, None, None, None, None, ch, kind, pers.OFFLINE_CHANNELS[ch]["platform"])
+        source, medium, referrer = self.pick(self.touch_cw[ch])
+        if campaign is None and ch in pers.CAMPAIGNS:
+            campaign = self.pick(self.campaign_cw[ch])
+        if campaign == "after_sale":
+            source = "shop"
+        return (ch, source, medium, campaign, referrer, None, d.kind, d.platform)
+
+    def device(self, p: _Person, ch: str, first: bool) -> _Device:
+        if ch == "push" and p.app is not None:
+            return p.app
+        if first or len(p.devices) == 1 or self.rng.random() < 0.6:
+            return p.devices[0]
+        return p.devices[1 + int(self.rng.random() * (len(p.devices) - 1))]
+
+    def next_start(self, p: _Person, gap_days: float | None) -> int:
+        """Start of the next visit, ``gap_days`` later on average (None: on the day of p.t)."""
+        rnd = self.rng.random
+        day = (p.t - self.t0) // DAY
+        if gap_days is not None:
+            day += int(-gap_days * log(1.0 - rnd()))  # exponential gap
+        if (self.weekday0 + day) % 7 >= 5 and rnd() < 0.2:
+            day += 1  # a little less traffic on weekends
+        hour: int = self.pick(p.cw["hours"])
+        ts = self.t0 + day * DAY + hour * HOUR + int(rnd() * HOUR)
+        if gap_days is not None and ts < p.t + 20 * MINUTE:
+            ts = p.t + 20 * MINUTE + int(rnd() * 3 * HOUR)
+        return ts
+
+    def opening_hours(self, p: _Person, t: int) -> int:
+        """``t`` moved into 9:00-19:00 UTC of its day (stores and the hotline are closed)."""
+        day = t - (t - self.t0) % DAY
+        moved = day + 9 * HOUR + (t - day) * 10 // 24
+        return moved if moved > p.t + 20 * MINUTE else t
+
+    def at(self, p: _Person, lo_days: float, hi_days: float) -> int:
+        return p.t + int(self.rng.uniform(lo_days, hi_days) * DAY)
+
+    def channel(self, p: _Person, first: bool) -> str:
+        if p.exposed and (first or self.rng.random() < pers.EXPOSURE_REVISIT):
+            return self.choice(p.exposed)
+        ch: str = self.pick(p.cw["first" if first else "channels"])
+        if ch in pers.GATED and not (p.opted and (ch != "push" or p.app is not None)):
+            ch = self.pick(p.cw["first"])  # not opted in: something else
+        return ch
+
+    def product(self, p: _Person) -> tuple[str, str, float, str]:
+        rnd = self.rng.random
+        products = self.by_cat[p.focus if rnd() < 0.75 else self.cats[int(rnd() * len(self.cats))]]
+        return products[int(rnd() * len(products))]
+
+    def props(self, p: _Person, evs: list[str]) -> list[str | None]:
+        """Properties of each event: a product, a search, an ad creative, a page, or fixed."""
+        rnd, static = self.rng.random, self.static[p.focus]
+        out: list[str | None] = []
+        for e in evs:
+            kind = pers.PROPS_OF.get(e)
+            if kind == "product":
+                out.append(self.product(p)[3])
+            elif kind is None or kind not in _RANDOM_PROPS:
+                out.append(static[kind])
+            else:
+                pool = _RANDOM_PROPS[kind]
+                out.append(pool[int(rnd() * len(pool))])
+        return out
+
+    def body(self, p: _Person, stage: int) -> list[str]:
+        """Events of a visit after its landing, by stage (0 aware, 1 consider, 2 prefer)."""
+        rng, per = self.rng, p.persona
+        if stage == 0:
+            return ["product_list_view"] + ["product_view"] * int(rng.random() * 3)
+        if stage == 1:
+            evs = [self.choice(("product_list_view", "search"))]
+            evs += ["product_view"] * (1 + int(rng.expovariate(1.0 / per.depth)))
+            if rng.random() < (0.6 if per.depth > 4 else 0.2):
+                evs.insert(rng.randint(1, len(evs)), "review_read")
+            if rng.random() < (0.35 if per.depth > 4 else 0.1):
+                evs.append("compare_products")
+            return evs
+        evs = ["product_view"] * (1 + (rng.random() < 0.5))
+        evs.append("add_to_cart" if rng.random() < 0.7 else "wishlist_add")
+        if per.order_value < 1 and rng.random() < 0.5:
+            evs.append("coupon_view")  # bargain hunters look for coupons
+        return evs
+
+    # -- visits --------------------------------------------------------------------------
+    def browse(self, p: _Person, ch: str, stage: int, t: int, first: bool) -> tuple[bool, int]:
+        """A visit without a purchase; returns (not cut, next stage)."""
+        rng = self.rng
+        d = self.device(p, ch, first)
+        if ch in ("store", "call_centre"):  # offline: as the person's first device
+            evs = ["store_visit"] if ch == "store" else ["call_started", "call_ended"]
+            t = self.opening_hours(p, t)
+            ok = self.emit(p, p.devices[0], self.visit(p, ch, d), t, evs, self.props(p, evs))
+            return ok == len(evs), max(stage, 1)
+        v = self.visit(p, "direct" if ch == "chat" else ch, d,
+                       "retargeting_banner" if ch == "display" and stage == 2 else None)
+        landing, stop_chance = pers.LANDING[v[0]]
+        evs = landing[:1] if rng.random() < stop_chance else landing + self.body(p, stage)
+        if len(evs) > 1 and stage >= 1 and not p.opted and rng.random() < 0.12:
+            evs.append("newsletter_signup")  # opts in; with an account it is the signup
+            p.opted = True
+            if p.uid is not None and not d.linked:
+                evs.append("identify")
+        elif len(evs) > 1 and p.account and not d.linked and rng.random() < 0.5:
+            evs.insert(1, "identify")  # logs in on this device
+        if self.emit(p, d, v, t, evs, self.props(p, evs)) < len(evs):
+            return False, stage
+        if ch == "chat":
+            chat = ["chat_started", "chat_ended"]
+            if self.emit(p, d, self.visit(p, ch, d), p.t + US * rng.randint(5, 60), chat,
+                         [_EMPTY, _EMPTY]) < 2:
+                return False, stage
+        r = rng.random()
+        if r < 0.45:
+            stage = min(stage + 1, 2)
+        elif r < 0.65 and stage == 2:
+            stage = 1  # back to comparing
+        return True, stage
+
+    def checkout(self, p: _Person, ch: str, t: int) -> tuple[str, _Device, str]:
+        """The purchase visit: ('ordered'|'failed'|'dropped'|'cut', device, channel)."""
+        rng, per = self.rng, p.persona
+        items = [self.product(p) for _ in range(1 + int(rng.expovariate(1.0)))]
+        value = round(sum(i[2] for i in items) * per.order_value, 2)
+        if ch == "store" or rng.random() < per.store_buy:
+            d = p.devices[0]
+            store = [pers.CATEGORY_PROPS[p.focus],
+                     json.dumps({"items": len(items), "store": "Berlin-Mitte"})]
+            n = self.emit(p, d, self.visit(p, "store", d), self.opening_hours(p, t),
+                          ["store_visit", "store_purchase"], store, value)
+            return ("ordered" if n == 2 else "cut"), d, "store"
+        ch = "direct" if ch in pers.OFFLINE_CHANNELS else ch
+        d = self.device(p, ch, False)
+        evs = [*pers.LANDING[ch][0], "product_view", "add_to_cart", "checkout_started"]
+        props = self.props(p, evs)
+        props[-3:] = [items[0][3], items[0][3], json.dumps({"step": 1, "cart_value": value})]
+        if p.uid is not None and not d.linked:
+            evs.append("identify")  # log in or sign up to order
+            props.append(None)
+        pay = json.dumps({"step": 3, "cart_value": value})
+        evs += ["checkout_shipping", "checkout_payment"]
+        props += [json.dumps({"step": 2, "cart_value": value}), pay]
+        error = rng.random() < pers.PAYMENT_ERROR[d.kind]
+        done = rng.random() < (pers.COMPLETE_AFTER_ERROR if error else pers.COMPLETE_CLEAN)
+        if error:  # checkout_payment -> payment_error -> checkout_payment ...
+            k = rng.randint(1, 3)
+            for attempt in range(1, k + 1):
+                evs.append("payment_error")
+                props.append(json.dumps({"step": 3, "attempt": attempt, "error": self.choice(
+                    ("card_declined", "3ds_timeout", "wallet_closed"))}))
+                if attempt < k or done:
+                    evs.append("checkout_payment")
+                    props.append(pay)
+        elif not done:
+            cut = rng.randint(len(evs) - 3, len(evs) - 1)
+            del evs[cut:], props[cut:]
+        if done:
+            evs.append("order_completed")
+            props.append(json.dumps({"order_id": f"O{self.n_events:09d}", "items": len(items)}))
+        n_all = len(evs)
+        n = self.emit(p, d, self.visit(p, ch, d), t, evs, props, value if done else None)
+        if "checkout_payment" in evs:
+            self.payments[d.kind][0] += 1
+            self.payments[d.kind][1] += "payment_error" in evs
+        p.failed = p.failed or error
+        if n < n_all:
+            return "cut", d, ch
+        return ("ordered" if done else "failed" if error else "dropped"), d, ch
+
+    def after_sale(self, p: _Person, d: _Device, ch: str) -> bool:
+        """Shipping, delivery, support, returns, a survey, reviews; False when cut."""
+        rng, per = self.rng, p.persona
+        mail = self.visit(p, "email", d, "after_sale")
+        store, late = ch == "store", False
+        if not store:
+            if not self.emit(p, d, mail, self.at(p, 0.3, 1.5), ["order_shipped"], [_EMPTY]):
+                return False
+            late = rng.random() < 0.08
+            if not self.emit(p, d, mail, self.at(p, 1.5, 3.5) + late * 3 * DAY,
+                             ["delivery_confirmed"], [_EMPTY]):
+                return False
+        support = rng.random() < (0.45 if late else 0.08)
+        if support or rng.random() < 0.05:
+            sch = self.choice(("call_centre", "chat", "direct")) if support else "direct"
+            evs = ["support_contacted"] if support else []
+            evs += ["return_requested"] if not support or rng.random() < 0.35 else []
+            dev, when = d, self.at(p, 0.1, 3)
+            if sch == "call_centre":
+                dev, when = p.devices[0], self.opening_hours(p, when)
+            if self.emit(p, dev, self.visit(p, sch, d), when, evs, [_EMPTY] * len(evs)) < len(evs):
+                return False
+        if rng.random() < (0.3 if support or p.failed else 0.12):
+            if support:
+                about, topic = ("support_contacted", sch), "support"
+            elif p.failed:
+                about, topic = ("checkout_payment", ch), "payment"
+            elif store:
+                about, topic = ("store_purchase", "store"), ""
+            else:
+                about = (self.choice(("order_completed", "delivery_confirmed")), ch)
+                topic = "delivery" if late else ""
+            if not self.survey(p, d, about, topic):
+                return False
+        for event, chance in (("review_written", per.review), ("loyalty_joined", per.loyalty),
+                              ("referral_sent", per.referral)):
+            if rng.random() < chance:
+                review = event == "review_written"  # after a review request email
+                evs = ["email_open", "email_click", event] if review else [event]
+                props = [_EMPTY] * len(evs)
+                if review:
+                    stars = rng.randint(1, 3) if p.failed or late or support else rng.randint(4, 5)
+                    props[-1] = json.dumps({"product_id": self.product(p)[0], "rating": stars})
+                v = mail if review else self.visit(p, "direct", d)
+                if self.emit(p, d, v, self.at(p, 2, 12), evs, props) < len(evs):
+                    return False
+        return True
+
+    def survey(self, p: _Person, d: _Device, about: tuple[str, str], topic: str) -> bool:
+        kind = "csat" if about[0] == "support_contacted" or self.rng.random() < 0.3 else "nps"
+        score, comment = pers.survey_answer(self.rng, kind, topic, p.lang)
+        props = json.dumps({"survey": kind, "score": score, "comment": comment, "lang": p.lang,
+                            "about_event": about[0], "about_channel": about[1]},
+                           ensure_ascii=False)
+        if not self.emit(p, d, self.visit(p, "email", d, "after_sale"), self.at(p, 0.5, 3),
+                         ["survey_answered"], [props]):
+            return False
+        self.surveys.append((kind, score, p.lang, about[0]))
+        return True
+
+    # -- a person ------------------------------------------------------------------------
+    def person(self, idx: int) -> None:
+        rng = self.rng
+        per: Persona = self.pick(self.personas_cw)
+        cw = self.persona_cw[per.name]
+        country: str = self.pick(cw["country"])
+        lang = "de" if (country in ("DE", "AT", "CH")) == (rng.random() < 0.93) else "en"
+        devices = []
+        for _ in range(self.pick(cw["n_devices"])):
+            kind: str = self.pick(cw["devices"])
+            platform = "web"
+            if kind != "desktop" and rng.random() < (per.app if kind == "mobile" else per.app / 2):
+                platform = "ios" if kind == "tablet" or rng.random() < 0.45 else "android"
+            h = f"{rng.getrandbits(128):032x}"
+            anon = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{h[16:20]}-{h[20:]}"
+            devices.append(_Device(anon, kind, platform))
+        uid = f"cust-{idx + 1:07d}" if rng.random() < per.identifies else None
+        p = _Person(per, country, lang, devices, uid, self.choice(self.cats))
+        p.cw = cw
+        p.exposed = tuple(c for c, share in per.exposure.items() if rng.random() < share)
+        p.t = self.t0 + rng.randrange(self.n_days) * DAY
+        self.journey(p)
+        self.record(p)
+        if len(self.cols["event"]) >= _FLUSH_ROWS:
+            self.flush()
+
+    def need(self, p: _Person, mean: float) -> int:
+        """Number of visits until the purchase decision (10% fewer for video viewers)."""
+        need = self.rng.gammavariate(2.5, mean / 2.5)
+        if "video" in p.exposed:
+            need *= pers.CHANNEL_EFFECTS["video"]["touchpoint_factor"]
+        return max(1, int(need + self.rng.random()))
+
+    def journey(self, p: _Person) -> None:
+        rng, per = self.rng, p.persona
+        need, cycle, stage, visits = self.need(p, per.need), 0, 0, 0
+        orders: int = self.pick(p.cw["orders"])
+        chance = per.buy
+        for c in p.exposed:
+            chance *= pers.CHANNEL_EFFECTS[c]["conversion_multiplier"]
+        extra = -1  # visits left after the last order (-1: not there yet)
+        gap = per.gap_days
+        while visits < 90 and extra != 0:
+            t = self.next_start(p, gap if visits else None)
+            gap = per.gap_days
+            if t >= self.t_end:
+                return
+            ch = self.channel(p, visits == 0)
+            visits += 1
+            cycle += 1
+            if extra > 0 or cycle < need:
+                ok, stage = self.browse(p, ch, stage, t, visits == 1)
+                extra -= extra > 0
+                if not ok:
+                    return
+                continue
+            if rng.random() >= min(chance, 0.95):  # not now: fills the cart and leaves
+                ok, _ = self.browse(p, ch, 2, t, False)
+                if not ok or rng.random() < 0.45:
+                    return
+                need += 1 + int(rng.expovariate(0.4))
+                stage = 1
+                continue
+            outcome, d, where = self.checkout(p, ch, t)
+            if outcome == "cut":
+                return
+            if outcome != "ordered":
+                if rng.random() < (0.35 if outcome == "failed" else 0.5):
+                    need += rng.randint(1, 3)  # comes back later
+                    continue
+                if p.failed and rng.random() < 0.25:
+                    self.survey(p, d, ("checkout_payment", where), "payment")
+                return
+            p.orders += 1
+            p.to_order = p.to_order or visits
+            if not self.after_sale(p, d, where):
+                return
+            p.failed = False
+            orders -= 1
+            cycle, stage, gap = 0, 1, per.gap_days * 3
+            need = self.need(p, max(1.5, per.need * 0.4))
+            if not orders:
+                extra = self.choice((0, 0, 1, 2, 3))
+
+    def record(self, p: _Person) -> None:
+        """Truth of one person: identity, persona and final phase of each stitched key."""
+        name = p.persona.name
+        self.buyers += p.orders > 0
+        self.n_persons += 1
+        for ch in pers.CHANNEL_EFFECTS:
+            stats = self.effects[(name, ch, ch in p.exposed)]
+            stats[0] += 1
+            stats[1] += p.orders > 0
+            stats[2] += p.to_order
+        linked = [d for d in p.devices if d.linked]
+        if linked and p.uid is not None:
+            self.identity[p.uid] = sorted(d.anon for d in linked)
+            self.personas[p.uid] = self.persona_of[p.uid] = name
+            phase = max(linked, key=lambda d: d.last_ts).last_phase
+            if phase is not None:
+                self.final_phase[p.uid] = phase
+        elif p.devices[0].n:
+            self.personas[p.devices[0].anon] = name
+        for d in p.devices:
+            if d.n and not d.linked:
+                self.persona_of[d.anon] = name
+                if d.last_phase is not None:
+                    self.final_phase[d.anon] = d.last_phase
+
+    def truth(self, start: dt.date, end: dt.date) -> dict[str, Any]:
+        counts = Counter(self.final_phase.values())
+        combos = [{"source": s, "medium": m, "referrer": r,
+                   "referrer_host": urlsplit(r).hostname if r else None, "channel": c}
+                  for (s, m, r), c in sorted(self.combos.items(), key=lambda kv: str(kv[0]))]
+        pay = {k: {"attempt_visits": a, "with_error": e, "rate": round(e / a, 4) if a else None}
+               for k, (a, e) in self.payments.items()}
+        return {
+            "seed": self.seed, "persons": self.n_persons, "n_events": self.n_events,
+            "start": start.isoformat(), "end": end.isoformat(),
+            "channels": sorted({c["channel"] for c in combos} | set(pers.OFFLINE_CHANNELS)),
+            "channel_map": combos, "offline_channels": pers.OFFLINE_CHANNELS,
+            "persona_profiles": pers.persona_profiles(),
+            "personas": self.personas, "persona_of": self.persona_of,
+            "identity": self.identity, "final_phase": self.final_phase,
+            "phase_counts": {p.name: counts[p.name] for p in default_config().phases
+                             if counts[p.name]},
+            "buyers": self.buyers,
+            "channel_effects": pers.effect_summary(self.effects),
+            "pain_point": {**pers.PAIN_POINT, "observed": pay},
+            "feedback": pers.feedback_summary(self.surveys, self.n_persons),
+        }
+
+
+def generate(persons: int = 20_000, *, seed: int = 0, days: int = 120,
+             end: dt.date = dt.date(2026, 10, 31)) -> DemoData:
+    """Simulate ``persons`` people over ``end - days`` .. ``end`` (dates inclusive, UTC).
+
+    Rows are grouped by person and ordered by time within a person; 20,000 persons give
+    about a million events. See the module docstring of ``_demo_personas`` for the personas.
+    """
+    if persons < 0 or days < 1:
+        raise InvalidInput(f"generate() needs persons >= 0 and days >= 1, got {persons}, {days}")
+    start = end - dt.timedelta(days=days)
+    sim = _Sim(seed, start, end)
+    for idx in range(persons):
+        sim.person(idx)
+    sim.flush()
+    events = pa.Table.from_batches(sim.batches, schema=EVENTS_SCHEMA)
+    costs = pers.daily_costs(sim.touches, start, sim.n_days, seed=seed, schema=COSTS_SCHEMA)
+    return DemoData(events=events, costs=costs, truth=sim.truth(start, end))
+
+
+def write_demo(data: DemoData, folder: Path) -> dict[str, Path]:
+    """Write events.parquet, costs.csv and truth.json into folder; return their paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {"events": folder / "events.parquet", "costs": folder / "costs.csv",
+             "truth": folder / "truth.json"}
+    pq.write_table(data.events, paths["events"])
+    with paths["costs"].open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(data.costs.column_names)
+        for row in data.costs.to_pylist():
+            writer.writerow([row["date"].isoformat(), row["channel"], row["campaign"],
+                             f"{row['cost']:.2f}", row["currency"]])
+    with paths["truth"].open("w", encoding="utf-8") as fh:
+        json.dump(data.truth, fh, ensure_ascii=False, sort_keys=True)
+    return paths

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import fnmatch
+import random
+
+import pandas as pd
+import pytest
+
+import wegweiser
+from wegweiser.analysis.phases import glob_regex
+from wegweiser.config import default_config
+
+PHASES = default_config().phases
+EVENTS = ["ad_click", "product_view", "add_to_cart", "checkout_payment", "order_completed",
+          "delivery_confirmed", "review_written", "login", "social_share", "chat_started"]
+
+
+def reference_phase(event: str) -> str | None:
+    for phase in PHASES:
+        if any(fnmatch.fnmatchcase(event, pattern) for pattern in phase.events):
+            return phase.name
+    return None
+
+
+def reference_current(rows: list[dict]) -> dict[str, str]:
+    """Latest phase-mapped event per person; ties on time: the later phase in config order."""
+    order = [p.name for p in PHASES]
+    best: dict[str, tuple] = {}
+    for r in rows:
+        phase = reference_phase(r["event"])
+        if phase is None:
+            continue
+        key = (r["timestamp"], order.index(phase))
+        if r["person"] not in best or key > best[r["person"]][0]:
+            best[r["person"]] = (key, phase)
+    return {person: phase for person, (_, phase) in best.items()}
+
+
+@pytest.mark.parametrize("pattern", ["checkout_*", "social_*", "compare*", "a?c", "x.y"])
+def test_glob_regex_agrees_with_fnmatch(pattern):
+    import re
+
+    for word in ["checkout_payment", "checkout", "social_share", "compare", "compared",
+                 "abc", "ac", "x.y", "xzy"]:
+        assert bool(re.search(glob_regex(pattern), word)) == fnmatch.fnmatchcase(word, pattern)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_current_phase_matches_reference(project, seed):
+    rng = random.Random(seed)
+    rows = []
+    for i in range(300):
+        person = f"p{rng.randint(0, 40)}"
+        # devices: some events come from an anonymous device linked later by identify
+        rows.append({"person": person, "event": rng.choice(EVENTS),
+                     "timestamp": f"2026-01-01T00:{rng.randint(0, 30):02d}:00Z",
+                     "message_id": f"m{i}"})
+    frame = pd.DataFrame([{"message_id": r["message_id"], "user_id": r["person"],
+                           "event": r["event"], "timestamp": r["timestamp"]} for r in rows])
+    project.import_events(frame)
+    overview = project.overview()
+    got = dict(zip(overview.phases["phase"], overview.phases["persons"], strict=True))
+    expected = pd.Series(reference_current(rows)).value_counts().to_dict()
+    assert got == expected
+    assert overview.figures["persons"] == len({r["person"] for r in rows})
+
+
+def test_devices_of_one_person_share_a_phase(project):
+    frame = pd.DataFrame({
+        "message_id": ["1", "2", "3"],
+        "type": ["track", "identify", "track"],
+        "event": ["order_completed", None, "product_view"],
+        "anonymous_id": ["laptop", "laptop", "phone"],
+        "user_id": [None, "anna", "anna"],
+        "timestamp": ["2026-01-02T00:00:00Z", "2026-01-02T00:01:00Z", "2026-01-01T00:00:00Z"],
+    })
+    project.import_events(frame)
+    o = project.overview()
+    assert o.figures["persons"] == 1
+    assert o.phases.to_dict("records") == [{"phase": "Purchase", "persons": 1, "share": 1.0}]
+
+
+def test_empty_store(project):
+    o = project.overview()
+    assert o.figures["persons"] == 0
+    assert o.phases.empty
+    assert isinstance(project, wegweiser.Project)
