@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -9,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pyarrow as pa
 
+from wegweiser.analysis.journeys import journey_table
 from wegweiser.analysis.overview import Overview, overview
 from wegweiser.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config
 from wegweiser.errors import InvalidInput, ProjectError
@@ -178,6 +181,33 @@ class Project:
         """Persons, events, channels, conversions, revenue and persons per current phase."""
         con = self.engine.ibis()
         return overview(con.table("events"), con.table("identities"), self.config)
+
+    def journey(self) -> Any:
+        """The materialised ``journey`` table (see :mod:`wegweiser.analysis.journeys`) as an
+        Ibis table; rebuilt when events, identities or the phase/session config changed."""
+        con = self.engine.ibis()
+        stamp = self._journey_stamp()
+        row = self.engine.execute("SELECT stamp FROM derived WHERE name = 'journey'").first()
+        if row is None or row[0] != stamp:
+            expr = journey_table(con.table("events"), con.table("identities"), self.config)
+            con.create_table("journey", expr, overwrite=True)
+            self.engine.run(
+                "INSERT OR REPLACE INTO derived VALUES ('journey', $stamp, current_timestamp)",
+                {"stamp": stamp},
+            )
+        return con.table("journey")
+
+    def _journey_stamp(self) -> str:
+        state = self.engine.execute(
+            "SELECT count(*), CAST(max(finished_at) AS VARCHAR), sum(n_imported) FROM imports"
+        ).rows[0]
+        relevant = {
+            "phases": [p.model_dump() for p in self.config.phases],
+            "conversion_events": self.config.conversion_events,
+            "session_gap_minutes": self.config.windows.session_gap_minutes,
+            "store": [str(x) for x in state],
+        }
+        return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
 
     def person_of(self, any_id: str) -> str | None:
         """The ``person_id`` of an anonymous or user id, or None if unknown."""

@@ -1,23 +1,82 @@
-"""The input of every analysis: events with the ``person_id`` of their stitched person."""
+"""The input of every analysis: person-ordered touchpoint events.
+
+:func:`journey_events` joins each touchpoint event (``track``/``page``/``screen``) to the
+``person_id`` of its stitched person. :func:`journey_table` adds what every analysis needs
+and is materialised once per store version as the ``journey`` table:
+
+* ``seq`` — 0-based position in the person's journey, ordered by ``timestamp`` and, for
+  equal timestamps, by ``message_id`` (so ties have one fixed, documented order);
+* ``session`` — 0-based session number of the person: a new session starts when more than
+  ``windows.session_gap_minutes`` passed since the person's previous event, on any device;
+  ``session_id`` is ``person_id:session``;
+* ``phase`` — the phase the event maps to (NULL for none), ``is_conversion``;
+* ``next_event`` / ``next_timestamp`` — the person's following event (NULL at the end).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import ibis
+
+from wegweiser.analysis.phases import phase_of
+
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
+    from wegweiser.config import Config
+
+TOUCHPOINT_TYPES = ("track", "page", "screen")
+
+JOURNEY_COLUMNS = (
+    "person_id", "seq", "timestamp", "event", "channel", "campaign", "source", "medium",
+    "device", "platform", "country", "revenue", "properties", "message_id", "phase",
+    "is_conversion", "session", "session_id", "next_event", "next_timestamp",
+)
+
 
 def journey_events(events: ir.Table, identities: ir.Table) -> ir.Table:
-    """Events of real touchpoints (``identify``/``alias``/``group`` calls dropped), each with
-    the ``person_id`` of its user id, else of its anonymous id."""
+    """Touchpoint events, each with the ``person_id`` of its user id, else its anonymous id."""
     ids = identities.select("id", "person_id")
     by_user = ids.rename(user_person="person_id", user_key="id")
     by_anon = ids.rename(anon_person="person_id", anon_key="id")
-    touch = events.filter(events.type.isin(["track", "page", "screen"]))
+    touch = events.filter(events.type.isin(TOUCHPOINT_TYPES))
     joined = touch.left_join(by_user, touch.user_id == by_user.user_key).left_join(
         by_anon, touch.anonymous_id == by_anon.anon_key
     )
     return joined.mutate(person_id=joined.user_person.coalesce(joined.anon_person)).drop(
         "user_person", "user_key", "anon_person", "anon_key"
     )
+
+
+def journey_table(events: ir.Table, identities: ir.Table, config: Config) -> ir.Table:
+    """The ``journey`` expression (see the module docstring)."""
+    base = journey_events(events, identities)
+    base = base.select(
+        "person_id", "timestamp", "event", "channel", "campaign", "source", "medium",
+        "device", "platform", "country", "revenue",
+        properties=base.properties.cast("string"), message_id=base.message_id,
+    )
+    order = ibis.window(group_by="person_id", order_by=["timestamp", "message_id"])
+    gap = ibis.interval(minutes=config.windows.session_gap_minutes)
+    step = base.mutate(
+        seq=ibis.row_number().over(order),
+        prev_timestamp=base.timestamp.lag().over(order),
+        next_event=base.event.lead().over(order),
+        next_timestamp=base.timestamp.lead().over(order),
+    )
+    step = step.mutate(
+        new_session=ibis.ifelse(
+            step.prev_timestamp.isnull() | (step.timestamp > step.prev_timestamp + gap), 1, 0
+        )
+    )
+    running = ibis.window(
+        group_by="person_id", order_by=["seq"], preceding=None, following=0
+    )
+    with_sessions = step.mutate(session=step.new_session.sum().over(running) - 1)
+    out = with_sessions.mutate(
+        phase=phase_of(with_sessions.event, list(config.phases)),
+        is_conversion=with_sessions.event.isin(config.conversion_events),
+        session_id=with_sessions.person_id.concat(":", with_sessions.session.cast("string")),
+    )
+    return out.select(*JOURNEY_COLUMNS)

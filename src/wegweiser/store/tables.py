@@ -60,6 +60,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
                    count(*) FILTER (WHERE id_kind = 'anonymous') AS n_anonymous_ids
             FROM identities GROUP BY person_id""",
     ),
+    (
+        # derived tables (e.g. `journey`) and the store/config state they were built from
+        "CREATE TABLE derived (name VARCHAR PRIMARY KEY, stamp VARCHAR, built_at TIMESTAMPTZ)",
+    ),
 )
 
 
