@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from wegweiser import __version__
+from wegweiser import __version__, commands
 from wegweiser._output import Format, print_frame, print_mapping
 from wegweiser.errors import DOCS_URL, WegweiserError
 from wegweiser.project import Project, open_project
@@ -34,6 +34,7 @@ identities_app = typer.Typer(
 )
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(identities_app, name="identities")
+commands.register_all(app)
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
