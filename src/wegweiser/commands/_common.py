@@ -29,7 +29,9 @@ def split_list(text: str | None) -> list[str]:
     return [p.strip() for p in (text or "").split(",") if p.strip()]
 
 
-def show(result: Result, fmt: Format, *, table: str | None = None, title: str | None = None) -> None:
+def show(
+    result: Result, fmt: Format, *, table: str | None = None, title: str | None = None
+) -> None:
     """Print one table of a result (default: its main table) as table, csv or json.
 
     ``--format json`` prints a list of row objects of that table.
