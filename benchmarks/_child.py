@@ -1,6 +1,8 @@
 """One measured step, run in its own process so that peak RSS is its own.
 
-Prints one JSON line: {"seconds": ..., "rows": ..., "peak_rss_mib": ...}.
+Prints one JSON line: {"seconds": ..., "rows": ..., "peak_rss_mib": ...}. ``make N WORK``
+writes the data instead (in its own process, so the measuring parent stays small: Linux
+keeps a process's peak RSS across fork/exec).
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ def wegweiser_import(data: Path, work: Path) -> int:
 
 def main() -> None:
     step, data, work = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    if step == "make":
+        from bench_import import make_data
+
+        make_data(int(data.name), work)
+        return
     started = time.perf_counter()
     if step.startswith("floor-"):
         rows = floor(step.removeprefix("floor-"), data, work)

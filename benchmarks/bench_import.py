@@ -55,7 +55,10 @@ def measure(step: str, data: Path, work: Path) -> dict[str, Any]:
 
 def run(events: int, work: Path) -> list[dict[str, Any]]:
     work.mkdir(parents=True, exist_ok=True)
-    parquet, csv = make_data(events, work)
+    subprocess.run(
+        [sys.executable, str(HERE / "_child.py"), "make", str(events), str(work)], check=True
+    )
+    parquet, csv = work / f"events-{events}.parquet", work / f"events-{events}.csv"
     rows = []
     for label, step, data in [
         ("floor: DuckDB read_parquet -> table", "floor-parquet", parquet),

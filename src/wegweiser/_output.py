@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import math
-from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
+
+from wegweiser.analysis.result import records
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -21,24 +21,6 @@ class Format(StrEnum):
     json = "json"
 
 
-def _plain(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return _plain(value.item())
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
-def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): _plain(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
-
-
 def print_frame(
     df: pd.DataFrame, fmt: Format, *, console: Console, title: str | None = None
 ) -> None:
@@ -49,7 +31,8 @@ def print_frame(
     else:
         table = Table(title=title, header_style="bold")
         for col in df.columns:
-            table.add_column(str(col), overflow="fold")
+            numeric = df[col].dtype.kind in "iuf"
+            table.add_column(str(col), overflow="fold", justify="right" if numeric else "left")
         for row in records(df):
             table.add_row(*("" if v is None else str(v) for v in row.values()))
         console.print(table)
