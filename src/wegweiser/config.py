@@ -101,6 +101,21 @@ class WindowConfig(_Model):
     stuck_days: Annotated[int, Field(gt=0)] = 30
 
 
+class EngineConfig(_Model):
+    memory_limit: str | None = "4GB"
+    """DuckDB's buffer memory limit (e.g. "4GB", "16GB"); beyond it DuckDB spills to disk.
+    None leaves DuckDB's default (80% of RAM)."""
+    threads: Annotated[int, Field(gt=0)] | None = None
+    """Worker threads; None uses every core."""
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _valid_size(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"\s*\d+(\.\d+)?\s*[KMGT]i?B\s*", value, re.I):
+            raise ValueError(f"memory_limit must look like '4GB' or '512MB', not {value!r}")
+        return value
+
+
 class Config(_Model):
     name: str = "wegweiser"
     currency: str = "EUR"
@@ -110,6 +125,7 @@ class Config(_Model):
     ingest: IngestConfig = Field(default_factory=IngestConfig)
     identity: IdentityConfig = Field(default_factory=IdentityConfig)
     windows: WindowConfig = Field(default_factory=WindowConfig)
+    engine: EngineConfig = Field(default_factory=EngineConfig)
 
     @field_validator("phases")
     @classmethod
@@ -174,6 +190,10 @@ batch_rows = 2000000           # rows per atomic batch when one file is larger
 blocked_ids = ["", "0", "-1", "null", "none", "nil", "undefined", "nan", "anonymous",
                "unknown", "guest", "test", "00000000-0000-0000-0000-000000000000"]
 max_ids_per_person = 100       # one bad id can never merge more people than this
+
+[engine]
+memory_limit = "4GB"           # DuckDB's buffer limit; it spills to disk beyond. Raise it on
+                               # bigger machines; comment it out for DuckDB's default (80% RAM)
 
 [windows]
 session_gap_minutes = 30       # inactivity that ends a session

@@ -38,7 +38,10 @@ class Project:
                 f"Create one with `wegweiser init {self.path}` or pass --project DIR."
             )
         self.config: Config = load_config(self.path)
-        self.engine = engine if engine is not None else Engine(self.path / STORE_FILE)
+        settings = self.config.engine
+        self.engine = engine if engine is not None else Engine(
+            self.path / STORE_FILE, memory_limit=settings.memory_limit, threads=settings.threads
+        )
         tables.migrate(self.engine)
 
     # -- life cycle ----------------------------------------------------------------------

@@ -57,7 +57,14 @@ class Result:
 class Engine:
     """One DuckDB connection with Wegweiser's session settings."""
 
-    def __init__(self, database: str | Path = ":memory:", *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        database: str | Path = ":memory:",
+        *,
+        read_only: bool = False,
+        memory_limit: str | None = None,
+        threads: int | None = None,
+    ) -> None:
         self.database = str(database)
         try:
             self._con = duckdb.connect(self.database, read_only=read_only)
@@ -70,6 +77,11 @@ class Engine:
         self._ibis: Any = None
         self._con.execute("SET TimeZone = 'UTC'")
         self._con.execute("SET enable_progress_bar = false")
+        if memory_limit is not None:
+            # SET takes no parameters; the value is validated by config.EngineConfig
+            self._con.execute(f"SET memory_limit = '{memory_limit.strip()}'")
+        if threads is not None:
+            self._con.execute(f"SET threads = {int(threads)}")
         with contextlib.suppress(duckdb.Error):  # DuckDB >= 2.0 only; Ibis emits x -> lambdas
             self._con.execute("SET lambda_syntax = 'ENABLE_SINGLE_ARROW'")
 
