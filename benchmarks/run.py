@@ -1,6 +1,8 @@
 """Run the benchmarks: ``python benchmarks/run.py [--events N]``.
 
-Prints the figures and ratios; ``--record`` appends them to benchmarks/RESULTS.md.
+Runs the import benchmark (``--events N``, 0 skips it) and the analytics benchmark against
+retentioneering (``--analytics-sizes ecom,1M,5M,10M``, ``none`` skips it). Prints the figures
+and ratios; ``--record`` appends them to benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import bench_analytics  # noqa: E402
 import bench_import  # noqa: E402
 
 
@@ -28,11 +31,19 @@ def machine() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--events", type=int, default=10_000_000,
+                        help="events for the import benchmark; 0 skips it")
     parser.add_argument("--work", type=Path, default=HERE / "data")
     parser.add_argument("--record", action="store_true", help="append to RESULTS.md")
+    bench_analytics.add_arguments(parser)
     args = parser.parse_args()
     print(f"machine: {machine()}")
+    if args.events:
+        run_import(args)
+    bench_analytics.main_from_args(args, machine())
+
+
+def run_import(args: argparse.Namespace) -> None:
     print(f"import of {args.events:,} demo events")
     rows = bench_import.run(args.events, args.work)
     if args.record:
