@@ -7,6 +7,7 @@
     ├── InvalidConfig           wegweiser.toml is wrong           (also ValueError)
     ├── InvalidInput            a file or argument cannot be used (also ValueError)
     │   └── UnreadableSource    a whole file cannot be read
+    │   └── NotFittedError      a model's result read before fit()  (also AttributeError)
     ├── InvalidEvent            one event is malformed            (also ValueError)
     └── MissingDependency       an optional extra is not installed (also ImportError)
 
@@ -40,6 +41,10 @@ class InvalidInput(WegweiserError, ValueError):
     """An argument or input cannot be used as given."""
 
     exit_code = 2
+
+
+class NotFittedError(InvalidInput, AttributeError):
+    """A fitted attribute (``credits_``, ...) was read before ``fit()``."""
 
 
 class UnreadableSource(InvalidInput):

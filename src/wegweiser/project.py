@@ -16,6 +16,7 @@ from wegweiser.analysis.overview import Overview, overview
 from wegweiser.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config
 from wegweiser.errors import InvalidInput, ProjectError
 from wegweiser.events import ingest, quarantine
+from wegweiser.events.costs import CostSummary, import_costs
 from wegweiser.store import tables
 from wegweiser.store.engine import Engine
 
@@ -100,6 +101,19 @@ class Project:
             raise InvalidInput(f"cannot import a {type(data).__name__}; pass a path or a DataFrame")
         return ingest.ingest_paths(
             self.engine, self.config, paths, mapping=columns, fmt=format, progress=progress
+        )
+
+    def import_costs(
+        self,
+        files: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+        *,
+        mapping: Mapping[str, str] | str | None = None,
+        format: str | None = None,
+    ) -> CostSummary:
+        """Import spend (date, channel, campaign, cost, currency) from CSV or Parquet; bad rows
+        are quarantined; a file replaces stored rows of the same date/channel/campaign."""
+        return import_costs(
+            self.engine, self.config, files, mapping=ingest.parse_mapping(mapping), fmt=format
         )
 
     def replace_costs(self, costs: pa.Table) -> int:

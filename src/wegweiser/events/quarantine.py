@@ -69,13 +69,8 @@ def replay_quarantine(
     items: list[tuple[int, str, Any]] = []
     skipped = 0
     for qid, raw, fmt in rows:
-        value = (
-            _parse(raw)
-            if fmt == "record"
-            else _parse(raw)
-            if raw and raw.lstrip().startswith("{")
-            else None
-        )
+        # 'text' rows are unparsed lines, 'cost' rows belong to `wegweiser import-costs`
+        value = _parse(raw) if fmt == "record" else None
         if isinstance(value, dict):
             items.append((int(qid), raw, value))
         else:

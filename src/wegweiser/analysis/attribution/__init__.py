@@ -25,7 +25,7 @@ attributes end in ``_``, randomness from ``random_state``):
 
 from __future__ import annotations
 
-from wegweiser.analysis.attribution._base import NOTE, AttributionModel, NotFittedError
+from wegweiser.analysis.attribution._base import NOTE, AttributionModel
 from wegweiser.analysis.attribution.compare import (
     DEFAULT_MODELS,
     MODELS,
@@ -51,6 +51,7 @@ from wegweiser.analysis.attribution.journeys import attribution_paths, load_path
 from wegweiser.analysis.attribution.markov import Markov
 from wegweiser.analysis.attribution.paths import Paths, read_paths
 from wegweiser.analysis.attribution.shapley import Shapley
+from wegweiser.errors import NotFittedError
 
 __all__ = [
     "DEFAULT_MODELS",

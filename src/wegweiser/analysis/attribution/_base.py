@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 import numpy as np
 import pandas as pd
 
-from wegweiser.errors import InvalidInput
+from wegweiser.errors import InvalidInput, NotFittedError
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -29,10 +29,6 @@ NOTE = (
     "the paths to conversion; it does not measure incrementality (what a channel caused). "
     "For causal effects run holdout experiments (control groups, geo or time holdouts)."
 )
-
-
-class NotFittedError(InvalidInput, AttributeError):
-    """A fitted attribute was read before ``fit`` was called."""
 
 
 @dataclass
