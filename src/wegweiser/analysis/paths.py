@@ -1,0 +1,454 @@
+"""Paths: where people go from each event, the paths they take, and who follows a pattern.
+
+Every function works on the *steps* of a unit (:func:`prepare_steps`): a unit is a person
+(``by="person"``, the whole stitched journey across devices and sessions) or a session
+(``by="session"``, the journey's sessions: a new one after more than the configured gap).
+Steps keep the journey order — timestamp, then ``message_id`` for equal timestamps — and can
+be cleaned first: ``exclude`` drops events, ``groups`` renames them (first matching rule
+wins), ``collapse`` keeps only the first of a run of equal consecutive events (with its
+timestamp). Patterns are globs (``*``, ``?``) over the whole name, or regexes after ``re:``.
+Steps are numbered from 1; all windows below are inclusive.
+
+* :func:`transitions` — each step to the unit's next step: ``count`` of transitions,
+  distinct ``persons``, ``probability`` = count / all transitions out of the source event
+  (a unit's last step has no transition; it counts in the node's ``exits``) and
+  ``median_seconds`` between the two steps' timestamps (after ``collapse``: from the first
+  event of a run to the first event of the next run).
+* :func:`top_paths` — the most frequent paths of at most ``max_length`` steps: by default
+  each unit's first ``max_length`` steps; with ``start``, the ``max_length`` steps from the
+  unit's first step matching ``start``; with ``end``, the up to ``max_length`` steps ending
+  at (and including) the unit's first step matching ``end``; with both, the steps from the
+  first ``start`` to the first ``end`` after it, for units where that takes at most
+  ``max_length`` steps. ``share`` = count / units in scope (units with ``start`` when given,
+  else units with ``end`` when given, else all units). Ties: by the steps, name by name.
+* :func:`sankey` and :func:`step_matrix` — the units' steps 1..k, counted from step 1 or
+  from the first step matching ``start`` (then step 1 is that step; units without it are
+  left out). A node's ``exits`` are the units whose steps end there; the matrix holds the
+  share of the units in scope at each event at step k, and its ``ENDED`` row the share with
+  fewer than k steps.
+* :func:`match_pattern` — units whose steps contain a run that fits a pattern such as
+  ``add_to_cart -> [^support_*]* -> order_completed``, with the first match: the earliest
+  start, each repeated step then as short as it can be (see ``_paths_pattern``).
+
+>>> import ibis
+>>> from datetime import datetime, UTC
+>>> journey = ibis.memtable({"person_id": ["p", "p", "p", "q", "q"], "seq": [0, 1, 2, 0, 1],
+...     "session_id": ["p:0"] * 3 + ["q:0"] * 2, "event": ["view", "cart", "buy", "view", "cart"],
+...     "timestamp": [datetime(2026, 1, 1, 0, m, tzinfo=UTC) for m in (0, 1, 5, 0, 2)]})
+>>> transitions(journey).edges[["source", "target", "count", "probability", "median_seconds"]]
+  source target  count  probability  median_seconds
+0   view   cart      2          1.0            90.0
+1   cart    buy      1          1.0           240.0
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import pandas as pd
+
+from wegweiser.analysis._paths_pattern import describe, first_matches, parse_pattern
+from wegweiser.analysis._paths_steps import (
+    check_pattern,
+    check_unit,
+    first_hits,
+    prepare_steps,
+    seconds_between,
+    with_first,
+)
+from wegweiser.analysis.result import Result, to_frame, to_value
+from wegweiser.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    import ibis.expr.types as ir
+    import plotly.graph_objects as go
+
+__all__ = [
+    "PathsResult", "PatternResult", "SankeyResult", "StepMatrixResult", "TransitionsResult",
+    "match_pattern", "prepare_steps", "sankey", "step_matrix", "top_paths", "transitions",
+]
+
+ENDED = "ENDED"
+MAX_LENGTH = 50
+
+
+@dataclass(frozen=True)
+class TransitionsResult(Result):
+    """``edges``: source, target, count, persons, probability, median_seconds;
+    ``nodes``: event, count, persons, starts (units beginning here), exits (ending here)."""
+
+    edges: pd.DataFrame
+    nodes: pd.DataFrame
+
+    def figure(self) -> go.Figure:
+        """Heatmap of transition probabilities between the 25 most frequent events."""
+        import plotly.graph_objects as go
+
+        top = self.nodes["event"].head(25).tolist()
+        edges = self.edges[self.edges.source.isin(top) & self.edges.target.isin(top)]
+        grid = edges.pivot(index="source", columns="target", values="probability")
+        grid = grid.reindex(index=top, columns=top)
+        counts = edges.pivot(index="source", columns="target", values="count")
+        counts = counts.reindex(index=top, columns=top)
+        return go.Figure(
+            go.Heatmap(z=grid.to_numpy(), x=top, y=top, colorscale="Blues", zmin=0, zmax=1,
+                       customdata=counts.to_numpy(),
+                       hovertemplate="%{y} → %{x}<br>p=%{z:.1%}<br>n=%{customdata}<extra></extra>"),
+            layout={"title": "Next event: probability", "xaxis_title": "next event",
+                    "yaxis_title": "event", "yaxis_autorange": "reversed"},
+        )
+
+
+@dataclass(frozen=True)
+class PathsResult(Result):
+    """``paths``: path ('a > b > c'), length, count (units), persons, share."""
+
+    paths: pd.DataFrame
+
+    def figure(self) -> go.Figure:
+        import plotly.graph_objects as go
+
+        frame = self.paths.iloc[::-1]
+        return go.Figure(
+            go.Bar(x=frame["share"], y=frame["path"], orientation="h",
+                   customdata=frame["count"],
+                   hovertemplate="%{y}<br>%{x:.1%} (%{customdata})<extra></extra>"),
+            layout={"title": "Top paths", "xaxis_tickformat": ".0%",
+                    "margin": {"l": 320}},
+        )
+
+
+@dataclass(frozen=True)
+class SankeyResult(Result):
+    """``links``: step (of the source), source, target, count, persons;
+    ``nodes``: step, event, count, persons, exits (units whose steps end there)."""
+
+    links: pd.DataFrame
+    nodes: pd.DataFrame
+
+    def figure(self) -> go.Figure:
+        import plotly.graph_objects as go
+
+        nodes = self.nodes.reset_index(drop=True)
+        index = {(int(s), e): i for i, (s, e) in enumerate(zip(nodes.step, nodes.event,
+                                                               strict=True))}
+        last = max(int(nodes.step.max()), 2) if len(nodes) else 2
+        links = self.links
+        return go.Figure(
+            go.Sankey(
+                arrangement="snap",
+                node={"label": nodes["event"].tolist(),
+                      "x": [0.01 + 0.98 * (int(s) - 1) / (last - 1) for s in nodes.step],
+                      "customdata": nodes["count"].tolist(),
+                      "hovertemplate": "%{label}: %{customdata}<extra></extra>"},
+                link={"source": [index[(int(s), e)] for s, e in zip(links.step, links.source,
+                                                                     strict=True)],
+                      "target": [index[(int(s) + 1, e)] for s, e in zip(links.step, links.target,
+                                                                         strict=True)],
+                      "value": links["count"].tolist()},
+            ),
+            layout={"title": "Flows, step by step"},
+        )
+
+
+@dataclass(frozen=True)
+class StepMatrixResult(Result):
+    """``matrix``: event and one column per step ('1', '2', ...): the share of units at that
+    event at that step; the ``ENDED`` row holds the units with fewer steps.
+    ``counts``: step, event, count, share (long form, without ENDED)."""
+
+    matrix: pd.DataFrame
+    counts: pd.DataFrame
+
+    def figure(self) -> go.Figure:
+        import plotly.graph_objects as go
+
+        frame = self.matrix
+        steps = [c for c in frame.columns if c != "event"]
+        return go.Figure(
+            go.Heatmap(z=frame[steps].to_numpy(), x=[f"step {s}" for s in steps],
+                       y=frame["event"], colorscale="Blues", zmin=0,
+                       hovertemplate="%{y} at %{x}: %{z:.1%}<extra></extra>"),
+            layout={"title": "Step matrix: share of units at each event",
+                    "yaxis_autorange": "reversed"},
+        )
+
+
+@dataclass(frozen=True)
+class PatternResult(Result):
+    """``summary`` (one row): pattern, units, matching, share, median_steps, median_seconds;
+    ``matches``: unit_id, person_id, start_step, end_step, steps, start_timestamp,
+    end_timestamp, seconds — the first match of each matching unit."""
+
+    summary: pd.DataFrame
+    matches: pd.DataFrame
+
+    def figure(self) -> go.Figure:
+        import plotly.graph_objects as go
+
+        return go.Figure(
+            go.Histogram(x=self.matches["steps"]),
+            layout={"title": f"Steps in the first match of {self.summary['pattern'].iloc[0]}",
+                    "xaxis_title": "steps", "yaxis_title": "units"},
+        )
+
+
+# -- the analyses ---------------------------------------------------------------------------
+
+def transitions(
+    journey: ir.Table,
+    *,
+    groups: Mapping[str, str] | None = None,
+    exclude: Iterable[str] | None = None,
+    collapse: bool = False,
+    by: str = "person",
+) -> TransitionsResult:
+    """Transition graph of consecutive steps (see the module docstring)."""
+    params = _prep_params(groups, exclude, collapse, by)
+    steps = prepare_steps(journey, **_prep(params))
+    moves = steps.filter(steps.next_event.notnull())
+    none = ibis.literal(0, type="int64")
+    edges = moves.group_by(source=moves.event, target=moves.next_event).agg(
+        count=moves.count(), persons=moves.person_id.nunique(),
+        median_seconds=seconds_between(moves.timestamp, moves.next_timestamp).median(),
+        starts=none, exits=none,
+    )
+    nodes = steps.group_by(source=steps.event).agg(
+        target=ibis.null().cast("string"), count=steps.count(),
+        persons=steps.person_id.nunique(), median_seconds=ibis.null().cast("float64"),
+        starts=(steps.step == 1).cast("int64").sum(),
+        exits=steps.next_event.isnull().cast("int64").sum(),
+    )
+    # one query: the steps are computed once (a shared subexpression) for both tables
+    both = to_frame(edges.union(nodes))
+    is_edge = both["target"].notna()
+    edge_frame = both.loc[is_edge, ["source", "target", "count", "persons", "median_seconds"]]
+    out_of = edge_frame.groupby("source")["count"].transform("sum")
+    edge_frame.insert(4, "probability", edge_frame["count"] / out_of)
+    node_frame = both.loc[~is_edge, ["source", "count", "persons", "starts", "exits"]]
+    node_frame = node_frame.rename(columns={"source": "event"})
+    return TransitionsResult(
+        _sorted(edge_frame, ["count", "source", "target"]),
+        _sorted(node_frame, ["count", "event"]),
+        params=params,
+    )
+
+
+def top_paths(
+    journey: ir.Table,
+    *,
+    n: int = 20,
+    max_length: int = 10,
+    start: str | None = None,
+    end: str | None = None,
+    groups: Mapping[str, str] | None = None,
+    exclude: Iterable[str] | None = None,
+    collapse: bool = False,
+    by: str = "person",
+) -> PathsResult:
+    """The ``n`` most frequent paths (see the module docstring for start/end and share)."""
+    _positive(n=n, max_length=max_length)
+    if max_length > MAX_LENGTH:
+        raise InvalidInput(f"max_length {max_length} is too long; use at most {MAX_LENGTH}")
+    start, end = _opt_pattern(start, "start"), _opt_pattern(end, "end")
+    params = {"n": n, "max_length": max_length, "start": start, "end": end,
+              **_prep_params(groups, exclude, collapse, by)}
+    steps = prepare_steps(journey, **_prep(params))
+    rows = _path_rows(steps, max_length, start, end)
+    cols = [f"s{k}" for k in range(1, max_length + 1)]
+    keys = ["unit_id"] if by == "person" else ["unit_id", "person_id"]
+    per_unit = rows.group_by(keys).agg(
+        **{c: rows.event.max(where=rows.k == k) for k, c in enumerate(cols, 1)}
+    )
+    persons = per_unit.count() if by == "person" else per_unit.person_id.nunique()
+    counted = per_unit.group_by(cols).agg(n_units=per_unit.count(), n_persons=persons)
+    counted = counted.mutate(total=counted.n_units.sum().over(ibis.window()))
+    top = counted.filter(counted.s1.notnull()).order_by(
+        [ibis.desc("n_units"), *[ibis.asc(c, nulls_first=True) for c in cols]]
+    ).limit(n)
+    frame = to_frame(top)
+    steps_of = frame[cols].to_numpy(dtype=object).tolist()
+    names = [[str(s) for s in row if pd.notna(s)] for row in steps_of]
+    total = frame["total"].astype("float64")
+    paths = pd.DataFrame({
+        "path": [" > ".join(r) for r in names],
+        "length": pd.Series([len(r) for r in names], dtype="int64"),
+        "count": frame["n_units"].astype("int64"),
+        "persons": frame["n_persons"].astype("int64"),
+        "share": frame["n_units"] / total,
+    })
+    return PathsResult(paths, params=params)
+
+
+def sankey(
+    journey: ir.Table,
+    *,
+    steps: int = 5,
+    start: str | None = None,
+    groups: Mapping[str, str] | None = None,
+    exclude: Iterable[str] | None = None,
+    collapse: bool = False,
+    by: str = "person",
+) -> SankeyResult:
+    """Flows between steps 1..``steps`` (from the first ``start`` when given)."""
+    _positive(steps=steps)
+    start = _opt_pattern(start, "start")
+    params = {"steps": steps, "start": start, **_prep_params(groups, exclude, collapse, by)}
+    rows = _relative(prepare_steps(journey, **_prep(params)), steps, start)
+    target = ibis.ifelse(rows.k < steps, rows.next_event, ibis.null().cast("string"))
+    ended = rows.next_event.isnull()
+    grouped = rows.group_by(step=rows.k, source=rows.event, target=target, ended=ended)
+    if by == "person":  # nodes are sums of their flows (units = persons)
+        flows = to_frame(grouped.agg(count=rows.count()))
+        flows["persons"] = flows["count"]
+        flows["exits"] = flows["count"].where(flows["ended"], 0)
+        nodes = flows.groupby(["step", "source"], as_index=False)[
+            ["count", "persons", "exits"]].sum()
+    else:  # distinct persons per node need their own aggregate; one query for both
+        links_expr = grouped.agg(count=rows.count(), persons=rows.person_id.nunique(),
+                                 exits=ibis.literal(0, type="int64"), node=ibis.literal(False))
+        nodes_expr = rows.group_by(step=rows.k, source=rows.event).agg(
+            target=ibis.null().cast("string"), ended=ibis.literal(False), count=rows.count(),
+            persons=rows.person_id.nunique(), exits=ended.cast("int64").sum(),
+            node=ibis.literal(True),
+        )
+        both = to_frame(links_expr.union(nodes_expr.select(*links_expr.columns)))
+        flows, nodes = both[~both["node"]], both[both["node"]]
+    links = flows[flows["target"].notna()][["step", "source", "target", "count", "persons"]]
+    links = _sorted(links, ["step", "count", "source", "target"], descending=("count",))
+    nodes = nodes.rename(columns={"source": "event"})
+    nodes = _sorted(nodes[["step", "event", "count", "persons", "exits"]],
+                    ["step", "count", "event"], descending=("count",))
+    return SankeyResult(links, nodes, params=params)
+
+
+def step_matrix(
+    journey: ir.Table,
+    *,
+    max_steps: int = 10,
+    start: str | None = None,
+    groups: Mapping[str, str] | None = None,
+    exclude: Iterable[str] | None = None,
+    collapse: bool = False,
+    by: str = "person",
+) -> StepMatrixResult:
+    """Share of units at each event at steps 1..``max_steps`` (from the first ``start``)."""
+    _positive(max_steps=max_steps)
+    start = _opt_pattern(start, "start")
+    params = {"max_steps": max_steps, "start": start,
+              **_prep_params(groups, exclude, collapse, by)}
+    rows = _relative(prepare_steps(journey, **_prep(params)), max_steps, start)
+    counts = to_frame(rows.group_by(step=rows.k, event=rows.event).agg(count=rows.count()))
+    units = int(counts.loc[counts.step == 1, "count"].sum())
+    counts["share"] = counts["count"] / units if units else 0.0
+    counts = _sorted(counts, ["step", "count", "event"], descending=("count",))
+    labels = [str(k) for k in range(1, max_steps + 1)]
+    if not units:
+        return StepMatrixResult(pd.DataFrame(columns=["event", *labels]), counts, params=params)
+    wide = counts.pivot(index="event", columns="step", values="share")
+    wide = wide.reindex(columns=range(1, max_steps + 1)).fillna(0.0)
+    wide.columns = pd.Index(labels)
+    totals = {str(e): float(v) for e, v in wide.sum(axis=1).items()}
+    order = sorted(totals, key=lambda e: (-totals[e], str(e)))
+    wide = wide.loc[order]
+    reached = counts.groupby("step")["count"].sum().reindex(range(1, max_steps + 1)).fillna(0)
+    wide.loc[ENDED] = ((units - reached) / units).to_numpy()
+    matrix = wide.rename_axis(None, axis=1).reset_index(names="event")
+    return StepMatrixResult(matrix, counts, params=params)
+
+
+def match_pattern(
+    journey: ir.Table,
+    pattern: str,
+    *,
+    groups: Mapping[str, str] | None = None,
+    exclude: Iterable[str] | None = None,
+    collapse: bool = False,
+    by: str = "person",
+) -> PatternResult:
+    """Units whose steps fit ``pattern``, with their first match (see ``_paths_pattern``)."""
+    parsed = parse_pattern(pattern)
+    params = {"pattern": describe(parsed), **_prep_params(groups, exclude, collapse, by)}
+    steps = prepare_steps(journey, **_prep(params))
+    matches = to_frame(first_matches(steps, parsed).order_by("unit_id"))
+    n_units = matches.pop("n_units")
+    units = int(n_units.iloc[0]) if len(matches) else int(
+        to_value(steps.unit_id.nunique()) or 0)
+    matches.insert(4, "steps", (matches.end_step - matches.start_step + 1).astype("int64"))
+    matches["seconds"] = (
+        (matches.end_timestamp - matches.start_timestamp).dt.total_seconds().astype("float64")
+    )
+    matching = len(matches)
+    summary = pd.DataFrame({
+        "pattern": [params["pattern"]],
+        "units": [units],
+        "matching": [matching],
+        "share": [matching / units if units else 0.0],
+        "median_steps": [float(matches.steps.median()) if matching else None],
+        "median_seconds": [float(matches.seconds.median()) if matching else None],
+    })
+    return PatternResult(summary, matches, params=params)
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+def _prep_params(groups: Mapping[str, str] | None, exclude: Iterable[str] | None,
+                 collapse: bool, by: str) -> dict[str, Any]:
+    return {"groups": dict(groups or {}), "exclude": list(exclude or []),
+            "collapse": bool(collapse), "by": check_unit(by)}
+
+
+def _prep(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: params[k] for k in ("groups", "exclude", "collapse", "by")}
+
+
+def _positive(**values: int) -> None:
+    for name, value in values.items():
+        if value < 1:
+            raise InvalidInput(f"{name} must be at least 1, got {value}")
+
+
+def _opt_pattern(pattern: str | None, what: str) -> str | None:
+    return None if pattern is None else check_pattern(pattern, what=what)
+
+
+def _relative(steps: ir.Table, length: int, start: str | None) -> ir.Table:
+    """Steps 1..length of each unit, counted from step 1 or from the first ``start``: ``k``."""
+    if start is None:
+        rows = steps.filter(steps.step <= length)
+        return rows.mutate(k=rows.step)
+    marked = with_first(steps, start, "first")
+    rows = marked.filter((marked.step >= marked.first) & (marked.step < marked.first + length))
+    return rows.mutate(k=rows.step - rows.first + 1)
+
+
+def _path_rows(steps: ir.Table, length: int, start: str | None, end: str | None) -> ir.Table:
+    """The steps on each unit's path with their position ``k`` (1-based) on it.
+
+    With start and end, units with a start but no end within ``length`` steps keep one row
+    with ``k = 0``: they count in the share's denominator but have no path.
+    """
+    if end is None:
+        return _relative(steps, length, start)
+    if start is None:
+        marked = with_first(steps, end, "last")
+        rows = marked.filter(
+            (marked.step <= marked.last) & (marked.step > marked.last - length)
+        )
+        return rows.mutate(k=rows.step - ibis.greatest(rows.last - length, 0))
+    near = _relative(steps, length, start)  # the end must come within these steps
+    ends = first_hits(near, end, "last", after="first").rename(unit_key="unit_id")
+    rows = near.left_join(ends, near.unit_id == ends.unit_key).drop("unit_key")
+    rows = rows.filter((rows.k == 1) | (rows.last.notnull() & (rows.step <= rows.last)))
+    return rows.mutate(k=ibis.ifelse(rows.last.notnull(), rows.k, 0))
+
+
+def _sorted(frame: pd.DataFrame, keys: list[str], *,
+            descending: tuple[str, ...] = ("count",)) -> pd.DataFrame:
+    """Sort (counts descending, names ascending), with a fresh index."""
+    ascending = [k not in descending for k in keys]
+    return frame.sort_values(keys, ascending=ascending, kind="stable").reset_index(drop=True)
