@@ -1,0 +1,288 @@
+"""Funnels: how many people (or sessions) go through a list of steps, where they drop out,
+and how long they take.
+
+Definitions (the CLI's ``--help`` repeats them):
+
+* **Unit.** ``by="person"`` counts stitched persons over their whole journey;
+  ``by="session"`` counts sessions, and the whole funnel must happen within one session.
+* **Order of events.** A unit's events are ordered by ``seq`` (timestamp, then
+  ``message_id``); "after" means a strictly higher ``seq``, so equal timestamps are allowed
+  and ordered by ``message_id``. One event never counts for two steps of an ordered funnel.
+* **Step match.** An event matches a step when its name equals the step's event and every
+  ``where`` property of the step equals the event's JSON property (as text: a string by its
+  value, a number or boolean by its JSON text).
+* **Entry.** The unit's *first* event matching step 1 (later step-1 events never start a
+  second attempt). Unordered funnels enter at the first event matching *any* step.
+* **ordered** (other events allowed in between): step k is the first event matching step k
+  after the event taken for step k-1 — a greedy chain. It counts only if its timestamp is
+  ``<= entry time + window`` and, when the step has a window, ``<= time of step k-1 + step
+  window`` (both edges inclusive: a step exactly at the edge counts).
+* **strict**: step k must be the unit's very next event (``seq`` of step k-1 plus 1; within
+  the same session for sessions), with the same windows. Exclusions cannot apply (nothing
+  lies between consecutive events).
+* **unordered**: a step is done when an event matching it lies in ``[entry, entry + window]``
+  (inclusive). Row k of the funnel counts the units that did steps 1..k, in any order;
+  ``reached`` shows how many distinct steps the units did. One event may satisfy several
+  steps whose filters it matches.
+* **Exclusions.** The unit's first exclusion event after the entry ends the attempt: steps
+  found after it (higher ``seq``) do not count. Exclusion events cannot also be step events.
+* **Converted** = reached the last step. Time to convert = last step time - entry time (for
+  unordered funnels: when the last missing step was first done); percentiles interpolate
+  linearly. ``by_entry_date`` counts every entered unit on the UTC day of its entry (for
+  unordered funnels also those that never did step 1).
+* **Breakdown attribution** — whose value of the breakdown column labels the unit:
+  ``first_touch`` the entry event's, ``last_touch`` the last reached step's (unordered: the
+  reached step whose event came last), ``step:<k>`` step k's (NULL when not reached).
+  ``trait:<key>`` reads a person table and ignores attribution.
+
+>>> import datetime as dt, ibis
+>>> t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+>>> journey = ibis.memtable({
+...     "person_id": ["p1", "p1", "p1", "p2", "p2"], "seq": [0, 1, 2, 0, 1],
+...     "timestamp": [t0 + dt.timedelta(minutes=m) for m in (0, 5, 9, 0, 3)],
+...     "event": ["view", "cart", "buy", "view", "view"], "properties": ["{}"] * 5,
+...     "session_id": ["p1:0"] * 3 + ["p2:0"] * 2})
+>>> funnel(journey, ["view", "cart", "buy"]).steps[["event", "units", "conversion_from_start"]]
+  event  units  conversion_from_start
+0  view      2                    1.0
+1  cart      1                    0.5
+2   buy      1                    0.5
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import pandas as pd
+
+from wegweiser.analysis._funnel_spec import FunnelStep, Spec, make_spec
+from wegweiser.analysis._funnel_units import seconds_between, unit_table
+from wegweiser.analysis.result import Result, to_frame
+from wegweiser.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import ibis.expr.types as ir
+    import plotly.graph_objects as go
+
+__all__ = ["FunnelResult", "FunnelStep", "dropped_off", "funnel"]
+
+DEFAULT_WINDOW = timedelta(days=30)
+QUANTILES = {"p25": 0.25, "median": 0.5, "p75": 0.75, "p90": 0.9}
+# Histogram of the time to convert: [lower, upper) seconds (the last bin has no upper edge).
+BINS: tuple[tuple[str, float, float], ...] = (
+    ("<1m", 0, 60), ("1-5m", 60, 300), ("5-15m", 300, 900), ("15m-1h", 900, 3600),
+    ("1-6h", 3600, 6 * 3600), ("6-24h", 6 * 3600, 86400), ("1-3d", 86400, 3 * 86400),
+    ("3-7d", 3 * 86400, 7 * 86400), ("7-14d", 7 * 86400, 14 * 86400),
+    ("14-30d", 14 * 86400, 30 * 86400), (">=30d", 30 * 86400, float("inf")),
+)
+
+
+@dataclass(frozen=True)
+class FunnelResult(Result):
+    """A funnel: per-step counts plus breakdown, time to convert and entries per day.
+
+    * ``steps``: step (1-based), event, label, units, conversion_from_start,
+      conversion_from_previous, dropped (units lost since the previous step),
+      median_seconds_from_previous;
+    * ``breakdown``: the same per breakdown value (column ``value``); empty without one;
+    * ``time_to_convert``: one row: converted, mean, median, p25, p75, p90, min, max (s);
+    * ``histogram``: bin, lower_seconds, upper_seconds, units, share (of converted);
+    * ``by_entry_date``: date (UTC day of the entry), entered, converted, rate;
+    * ``reached``: n_steps, units — units by the number of distinct steps they did.
+    """
+
+    steps: pd.DataFrame
+    breakdown: pd.DataFrame
+    time_to_convert: pd.DataFrame
+    histogram: pd.DataFrame
+    by_entry_date: pd.DataFrame
+    reached: pd.DataFrame
+
+    def figure(self) -> go.Figure:
+        """A funnel chart; with a breakdown, one funnel per value (the 8 largest)."""
+        import plotly.graph_objects as go
+
+        fig = go.Figure()
+        if self.breakdown.empty:
+            s = self.steps
+            fig.add_trace(go.Funnel(y=s["label"], x=s["units"], textinfo="value+percent initial"))
+        else:
+            b = self.breakdown
+            first = b[b["step"] == 1].sort_values("units", ascending=False)
+            for value in first["value"].head(8):
+                rows = b[b["value"].isna()] if pd.isna(value) else b[b["value"] == value]
+                fig.add_trace(go.Funnel(
+                    name="(none)" if pd.isna(value) else str(value), y=rows["label"],
+                    x=rows["units"], textinfo="value+percent initial",
+                ))
+        unit = self.params.get("by", "person")
+        fig.update_layout(title=f"Funnel ({self.params.get('mode')}, {unit}s)")
+        return fig
+
+
+def funnel(
+    journey: ir.Table,
+    steps: Sequence[str | FunnelStep],
+    *,
+    mode: str = "ordered",
+    window: timedelta = DEFAULT_WINDOW,
+    step_windows: Sequence[timedelta | None] | None = None,
+    exclude: Sequence[str] | None = None,
+    by: str = "person",
+    breakdown: str | None = None,
+    attribution: str = "first_touch",
+    traits: ir.Table | None = None,
+) -> FunnelResult:
+    """Count units through ``steps`` (see the module docstring for every definition).
+
+    ``step_windows`` has one entry per step (None: no window; the first must be None), an
+    alternative to ``FunnelStep.within``. ``breakdown`` is a journey column (channel,
+    campaign, source, medium, device, platform, country, phase), ``property:<key>`` of the
+    attributed step's event or ``trait:<key>`` of ``traits`` (a table with ``person_id``
+    and a ``<key>`` column).
+    """
+    spec = make_spec(steps, mode=mode, window=window, step_windows=step_windows,
+                     exclude=exclude, by=by, breakdown=breakdown, attribution=attribution)
+    units = unit_table(journey, spec, traits=traits)
+    with units.cache() as cached:
+        steps_, time_ = _overall(cached, spec)
+        histogram, by_entry_date, reached = _cube(cached, spec)
+        breakdown_ = _breakdown(cached, spec)
+    return FunnelResult(
+        steps=steps_, breakdown=breakdown_, time_to_convert=time_, histogram=histogram,
+        by_entry_date=by_entry_date, reached=reached, params=spec.params,
+    )
+
+
+def dropped_off(
+    journey: ir.Table,
+    steps: Sequence[str | FunnelStep],
+    *,
+    step: int,
+    mode: str = "ordered",
+    window: timedelta = DEFAULT_WINDOW,
+    step_windows: Sequence[timedelta | None] | None = None,
+    exclude: Sequence[str] | None = None,
+    by: str = "person",
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """The units that reached step ``step - 1`` but not step ``step`` (1-based, >= 2).
+
+    Columns: person_id (, session_id), entered_at, reached_at (when they completed step
+    ``step - 1``); ordered by reached_at, then person_id. Same definitions as :func:`funnel`.
+    """
+    spec = make_spec(steps, mode=mode, window=window, step_windows=step_windows,
+                     exclude=exclude, by=by, breakdown=None, attribution="first_touch")
+    if not 2 <= step <= spec.n:
+        raise InvalidInput(f"--dropped/step must be 2..{spec.n} (the step people did not "
+                           f"reach), got {step}")
+    units = unit_table(journey, spec)
+    lost = units.filter(units.n_reached == step - 1)
+    keys = ["person_id", "session_id"] if spec.by == "session" else ["person_id"]
+    out = lost.select(*keys, entered_at=lost.entered_at, reached_at=lost[f"done_{step - 2}"])
+    out = out.order_by("reached_at", *keys)
+    if limit is not None:
+        out = out.limit(limit)
+    return to_frame(out)
+
+
+# -- aggregates of the unit table ------------------------------------------------------------
+def _counts(units: ir.Table, n: int) -> dict[str, Any]:
+    return {f"n{k}": ibis.ifelse(units.n_reached > k, 1, 0).sum() for k in range(n)}
+
+
+def _step_rows(counts: pd.Series, spec: Spec) -> pd.DataFrame:
+    units = [_count(counts.get(f"n{k}")) for k in range(spec.n)]
+    rows = []
+    for k, s in enumerate(spec.steps):
+        prev = units[k - 1] if k else units[0]
+        rows.append({
+            "step": k + 1, "event": s.event, "label": s.label, "units": units[k],
+            "conversion_from_start": units[k] / units[0] if units[0] else float("nan"),
+            "conversion_from_previous": units[k] / prev if prev else float("nan"),
+            "dropped": prev - units[k],
+        })
+    return pd.DataFrame(rows)
+
+
+def _overall(units: ir.Table, spec: Spec) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The steps table and the time-to-convert row, from one aggregate."""
+    metrics = _counts(units, spec.n)
+    for k in range(1, spec.n):
+        gap = seconds_between(units[f"done_{k}"], units[f"done_{k - 1}"])
+        metrics[f"gap{k}"] = gap.quantile(0.5)
+    s = units.seconds
+    metrics.update(converted=s.count(), mean=s.mean())
+    metrics.update({name: s.quantile(q) for name, q in QUANTILES.items()})
+    metrics.update(min=s.min(), max=s.max())
+    row = to_frame(units.agg(**metrics)).iloc[0]
+    steps = _step_rows(row, spec)
+    steps["median_seconds_from_previous"] = [float("nan")] + [
+        _float(row[f"gap{k}"]) for k in range(1, spec.n)
+    ]
+    time = pd.DataFrame([{
+        "converted": _count(row["converted"]),
+        **{name: _float(row[name]) for name in ("mean", *QUANTILES, "min", "max")},
+    }])
+    return steps, time
+
+
+def _cube(units: ir.Table, spec: Spec) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Histogram, entries per day and steps reached, from one group-by (entry day x time bin
+    x distinct steps x converted)."""
+    s = units.seconds
+    label = ibis.cases(*[(s < hi, name) for name, _, hi in BINS[:-1]], else_=BINS[-1][0])
+    cube = to_frame(units.group_by(
+        date=units.entered_at.date(), bin=ibis.ifelse(s.isnull(), None, label),
+        n_distinct=units.n_distinct, converted=units.n_reached == spec.n,
+    ).agg(units=units.count()))
+    done = cube[cube["converted"]]
+    by_bin = done.groupby("bin")["units"].sum().to_dict()
+    total = sum(by_bin.values())
+    histogram = pd.DataFrame([
+        {"bin": name, "lower_seconds": float(lo),
+         "upper_seconds": float(hi) if math.isfinite(hi) else float("nan"),
+         "units": int(by_bin.get(name, 0)),
+         "share": by_bin.get(name, 0) / total if total else float("nan")}
+        for name, lo, hi in BINS
+    ])
+    days = cube.groupby("date")["units"].sum()
+    converted = done.groupby("date")["units"].sum().reindex(days.index, fill_value=0)
+    by_entry_date = pd.DataFrame({
+        "date": days.index, "entered": days.to_numpy().astype("int64"),
+        "converted": converted.to_numpy().astype("int64"),
+    }).sort_values("date", ignore_index=True)
+    by_entry_date["rate"] = by_entry_date["converted"] / by_entry_date["entered"]
+    by_n = cube.groupby("n_distinct")["units"].sum().to_dict()
+    reached = pd.DataFrame({
+        "n_steps": list(range(1, spec.n + 1)),
+        "units": [int(by_n.get(k, 0)) for k in range(1, spec.n + 1)],
+    })
+    return histogram, by_entry_date, reached
+
+
+def _breakdown(units: ir.Table, spec: Spec) -> pd.DataFrame:
+    columns = ["value", "step", "event", "label", "units", "conversion_from_start",
+               "conversion_from_previous", "dropped"]
+    if spec.breakdown is None:
+        return pd.DataFrame(columns=columns)
+    grouped = to_frame(units.group_by("value").agg(**_counts(units, spec.n)))
+    grouped = grouped.sort_values(["n0", "value"], ascending=[False, True], na_position="last")
+    parts = [_step_rows(row, spec).assign(value=row["value"]) for _, row in grouped.iterrows()]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True)[columns]
+
+
+def _count(value: Any) -> int:
+    return 0 if value is None or pd.isna(value) else int(value)
+
+
+def _float(value: Any) -> float:
+    return float("nan") if value is None or pd.isna(value) else float(value)
