@@ -19,11 +19,15 @@ if TYPE_CHECKING:
 
 
 def plain(value: Any) -> Any:
-    """A JSON-friendly Python value (NaN/NaT -> None, timestamps -> ISO text)."""
+    """A JSON-friendly Python value (NaN/inf/NaT -> None, timestamps -> ISO text).
+
+    >>> plain(float("inf")), plain(float("nan")), plain(2.5)
+    (None, None, 2.5)
+    """
     if value is None:
         return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # NaN, inf: JSON has no such numbers
     if value is pd.NaT:
         return None
     if isinstance(value, datetime | date | pd.Timestamp):
