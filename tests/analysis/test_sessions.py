@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zlib
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import wegweiser
+from tests.analysis.reference import BASE, Ev, frame_of, load, random_rows
+from wegweiser.analysis.result import to_frame
+from wegweiser.analysis.sessions import DURATION_EDGES, sessionize, sessions
+from wegweiser.commands.sessions import parse_duration
+from wegweiser.errors import InvalidInput
+
+CONVERSIONS = {"order_completed"}
+
+
+def stitched_frame(rows: list[Ev], *, share: float = 0.5) -> pd.DataFrame:
+    """``rows`` as events where about ``share`` of them come from anonymous devices
+    (``person-device``) that an identify event links to the person's user id later."""
+    frame = frame_of(rows)
+    anon = [zlib.crc32(r.message_id.encode()) % 100 < share * 100 for r in rows]
+    devices = {f"{r.person}-{r.device}": r.person for r, a in zip(rows, anon, strict=True) if a}
+    frame["anonymous_id"] = [
+        f"{r.person}-{r.device}" if a else None for r, a in zip(rows, anon, strict=True)
+    ]
+    frame["user_id"] = [None if a else r.person for r, a in zip(rows, anon, strict=True)]
+    identify = pd.DataFrame({
+        "message_id": [f"id-{device}" for device in devices],
+        "type": "identify", "anonymous_id": list(devices), "user_id": list(devices.values()),
+        "timestamp": (BASE + timedelta(days=30)).isoformat(),
+    })
+    frame["type"] = "track"
+    return pd.concat([identify, frame], ignore_index=True)  # identify arrives first
+
+
+def reference_sessions(rows: list[Ev], gap: timedelta) -> list[dict]:
+    by_person: dict[str, list[Ev]] = {}
+    for r in sorted(rows, key=lambda r: (r.timestamp, r.message_id)):
+        by_person.setdefault(r.person, []).append(r)
+    out = []
+    for person, events in by_person.items():
+        current: list[Ev] = []
+        chunks = [current]
+        for i, e in enumerate(events):
+            if i and e.timestamp - events[i - 1].timestamp > gap:
+                current = []
+                chunks.append(current)
+            current.append(e)
+        for n, chunk in enumerate(chunks):
+            out.append({
+                "person_id": person, "session": n, "session_id": f"{person}:{n}",
+                "start": chunk[0].timestamp, "end": chunk[-1].timestamp,
+                "duration_s": (chunk[-1].timestamp - chunk[0].timestamp).total_seconds(),
+                "events": len(chunk), "channel": chunk[0].channel, "device": chunk[0].device,
+                "conversions": sum(e.event in CONVERSIONS for e in chunk),
+            })
+    return out
+
+
+def check_against_reference(result, ref: list[dict]) -> None:
+    frame = pd.DataFrame(ref)
+    summary = result.summary.iloc[0]
+    durations = frame["duration_s"].to_numpy()
+    per_person = frame.groupby("person_id").size().to_numpy()
+    expected = {
+        "sessions": len(frame), "persons": frame["person_id"].nunique(),
+        "sessions_per_person_mean": per_person.mean(),
+        "sessions_per_person_median": np.median(per_person),
+        "duration_mean_s": durations.mean(), "duration_median_s": np.median(durations),
+        "duration_p90_s": np.quantile(durations, 0.9),
+        "events_per_session_mean": frame["events"].mean(),
+        "events_per_session_median": np.median(frame["events"]),
+        "bounce_rate": (frame["events"] == 1).mean(),
+        "conversion_rate": (frame["conversions"] > 0).mean(),
+    }
+    for key, value in expected.items():
+        assert summary[key] == pytest.approx(value), key
+    for key, table in (("channel", result.by_channel), ("device", result.by_device)):
+        got = table.set_index(key)
+        for value, group in frame.groupby(key):
+            row = got.loc[value]
+            assert row["sessions"] == len(group)
+            assert row["share"] == pytest.approx(len(group) / len(frame))
+            assert row["persons"] == group["person_id"].nunique()
+            assert row["events_per_session"] == pytest.approx(group["events"].mean())
+            assert row["duration_mean_s"] == pytest.approx(group["duration_s"].mean())
+            assert row["duration_median_s"] == pytest.approx(np.median(group["duration_s"]))
+            assert row["bounce_rate"] == pytest.approx((group["events"] == 1).mean())
+            assert row["conversion_rate"] == pytest.approx((group["conversions"] > 0).mean())
+        assert len(got) == frame[key].nunique()
+    bins = np.digitize(durations, DURATION_EDGES)
+    assert result.durations["sessions"].tolist() == [
+        int((bins == i).sum()) for i in range(len(DURATION_EDGES) + 1)
+    ]
+    got_rows = result.sessions.sort_values(["person_id", "session"]).to_dict("records")
+    want_rows = sorted(ref, key=lambda r: (r["person_id"], r["session"]))
+    assert len(got_rows) == len(want_rows)
+    for got, want in zip(got_rows, want_rows, strict=True):
+        for key, value in want.items():
+            assert got[key] == (pytest.approx(value) if key == "duration_s" else value), key
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_sessions_match_reference_for_several_gaps(project, seed):
+    rows = random_rows(seed, n=250, minutes=60 * 12, ties=0.15)
+    journey = load(project, rows)
+    for gap in (timedelta(minutes=1), timedelta(minutes=10), timedelta(hours=2)):
+        result = sessions(journey, gap=gap, limit=None)
+        check_against_reference(result, reference_sessions(rows, gap))
+    default = sessions(journey, limit=None)  # the journey's own sessions: 30 minutes
+    check_against_reference(default, reference_sessions(rows, timedelta(minutes=30)))
+
+
+def test_exactly_the_gap_stays_in_the_session_and_ties_keep_message_order(project):
+    gap = timedelta(minutes=10)
+    at = [BASE, BASE + gap, BASE + 2 * gap + timedelta(seconds=1), BASE + 2 * gap + timedelta(
+        seconds=1), BASE + 3 * gap + timedelta(seconds=1)]
+    rows = [Ev("p", "a", ts, f"m{i}", channel=f"c{i}", device="mobile") for i, ts in enumerate(at)]
+    rows[2].message_id, rows[3].message_id = "m9", "m3"  # tie: m3 comes first
+    journey = load(project, rows[::-1])
+    split = to_frame(sessionize(journey, gap=gap).order_by("seq"))
+    assert split["session"].tolist() == [0, 0, 1, 1, 1]
+    assert split["message_id"].tolist() == ["m0", "m1", "m3", "m9", "m4"]
+    assert split["session_id"].tolist() == ["p:0", "p:0", "p:1", "p:1", "p:1"]
+    result = sessions(journey, gap=gap, limit=None)
+    assert result.sessions["channel"].tolist() == ["c0", "c3"]  # entry: first event by seq
+    assert result.sessions["duration_s"].tolist() == [600.0, 600.0]
+    assert sessionize(journey, gap=gap).columns == journey.columns
+
+
+def test_sessions_span_devices_of_a_stitched_person(project):
+    rows = random_rows(7, n=200, persons=6, minutes=60 * 8)
+    summary = project.import_events(stitched_frame(rows))
+    assert summary.quarantined == 0
+    journey = project.journey()
+    for gap in (timedelta(minutes=5), timedelta(minutes=45)):
+        result = sessions(journey, gap=gap, limit=None)
+        check_against_reference(result, reference_sessions(rows, gap))
+
+
+def test_empty_journey(project):
+    result = sessions(project.journey(), gap=timedelta(minutes=5), limit=None)
+    assert result.summary.loc[0, "sessions"] == 0
+    assert result.summary.loc[0, "persons"] == 0
+    assert result.by_channel.empty
+    assert result.by_device.empty
+    assert result.sessions.empty
+    assert result.durations["sessions"].sum() == 0
+    result.figure()
+
+
+def test_limit_and_bad_arguments(project):
+    journey = load(project, random_rows(3, n=80))
+    assert len(sessions(journey).sessions) == 0
+    limited = sessions(journey, limit=5).sessions
+    everything = sessions(journey, limit=None).sessions
+    assert limited.to_dict("records") == everything.head(5).to_dict("records")
+    assert everything["start"].is_monotonic_increasing
+    with pytest.raises(InvalidInput, match="positive"):
+        sessionize(journey, gap=timedelta(0))
+    with pytest.raises(InvalidInput, match="limit"):
+        sessions(journey, limit=-1)
+
+
+def test_demo_persons_and_visits(project):
+    from wegweiser.events.demo import generate
+
+    data = generate(200, seed=3, days=30)
+    project.import_events(data.events)
+    result = sessions(project.journey())
+    summary = result.summary.iloc[0]
+    # one person per stitched key; every key has at least one session
+    assert summary["persons"] == len(data.truth["persona_of"])
+    assert summary["sessions"] >= summary["persons"]
+    assert set(result.by_channel["channel"].dropna()) <= set(data.truth["channels"])
+    result.figure()
+
+
+@pytest.mark.slow
+def test_cli_sessions(tmp_path):
+    with wegweiser.Project.init(tmp_path / "p") as proj:
+        proj.import_events(frame_of(random_rows(2, n=60)))
+        expected = sessions(proj.journey(), gap=timedelta(minutes=15)).summary.loc[0, "sessions"]
+    run = subprocess.run(
+        [sys.executable, "-m", "wegweiser.cli", "sessions", "-p", str(tmp_path / "p"), "--gap",
+         "15m", "--view", "channels", "--format", "json"],
+        capture_output=True, text=True, check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    rows = json.loads(run.stdout)
+    assert {r["channel"] for r in rows} <= {"email", "paid_search", "direct"}
+    assert sum(r["sessions"] for r in rows) == expected
+
+
+def test_parse_duration():
+    assert parse_duration("90s") == timedelta(seconds=90)
+    assert parse_duration("1h 30m") == timedelta(minutes=90)
+    assert parse_duration("2d") == timedelta(days=2)
+    assert parse_duration("1.5h") == timedelta(minutes=90)
+    assert parse_duration("45") == timedelta(minutes=45)
+    for bad in ("soon", "", "10x", "m", "-5m"):
+        with pytest.raises(InvalidInput, match="30m") as info:
+            parse_duration(bad, what="--gap")
+        assert info.value.exit_code == 2
