@@ -195,8 +195,12 @@ def demo(
     print_frame(phases, Format.table, console=out, title="Persons by current phase")
     p = result.project
     out.print("\n[bold]Next[/bold]")
-    out.print(f"  wegweiser stats --project {p}")
-    out.print(f"  wegweiser identities merges --project {p}")
+    out.print(f"  wegweiser phases --project {p} --view transitions")
+    out.print(f"  wegweiser funnel --project {p} --steps checkout_started,checkout_payment,"
+              "order_completed --breakdown device")
+    out.print(f"  wegweiser dropoffs --project {p} --view loops")
+    out.print(f"  wegweiser attribution --project {p} --compare")
+    out.print(f"  wegweiser stats --project {p}    (all commands: wegweiser --help)")
     out.print(f"  planted truth: {result.files['truth']}")
 
 
