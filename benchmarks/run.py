@@ -1,7 +1,9 @@
 """Run the benchmarks: ``python benchmarks/run.py [--events N]``.
 
 Runs the import benchmark (``--events N``, 0 skips it) and the analytics benchmark against
-retentioneering (``--analytics-sizes ecom,1M,5M,10M``, ``none`` skips it). Prints the figures
+retentioneering (``--analytics-sizes ecom,1M,5M,10M``, ``none`` skips it) and the
+attribution benchmark against channelattribution (``--attribution-sizes 100k,1M``, ``none``
+skips it). Prints the figures
 and ratios; ``--record`` appends them to benchmarks/RESULTS.md.
 """
 
@@ -18,6 +20,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import bench_analytics  # noqa: E402
+import bench_attribution  # noqa: E402
 import bench_import  # noqa: E402
 
 
@@ -36,11 +39,13 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=HERE / "data")
     parser.add_argument("--record", action="store_true", help="append to RESULTS.md")
     bench_analytics.add_arguments(parser)
+    bench_attribution.add_arguments(parser)
     args = parser.parse_args()
     print(f"machine: {machine()}")
     if args.events:
         run_import(args)
     bench_analytics.main_from_args(args, machine())
+    bench_attribution.main_from_args(args, machine())
 
 
 def run_import(args: argparse.Namespace) -> None:
