@@ -21,6 +21,15 @@ class Format(StrEnum):
     json = "json"
 
 
+def _cell(value: Any) -> str:
+    """A table cell: floats rounded for reading (csv and json keep full precision)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.4g}"
+    return str(value)
+
+
 def print_frame(
     df: pd.DataFrame, fmt: Format, *, console: Console, title: str | None = None
 ) -> None:
@@ -34,7 +43,7 @@ def print_frame(
             numeric = df[col].dtype.kind in "iuf"
             table.add_column(str(col), overflow="fold", justify="right" if numeric else "left")
         for row in records(df):
-            table.add_row(*("" if v is None else str(v) for v in row.values()))
+            table.add_row(*(_cell(v) for v in row.values()))
         console.print(table)
 
 
