@@ -409,7 +409,8 @@ def test_cli_funnel_json(project):
 
 
 def test_cli_argument_parsing():
-    from wegweiser.commands.funnel import _step_windows, _steps_with_filters, parse_duration
+    from wegweiser.commands._common import parse_duration
+    from wegweiser.commands.funnel import _step_windows, _steps_with_filters
 
     assert parse_duration("1d12h") == timedelta(days=1, hours=12)
     assert parse_duration("90m") == timedelta(minutes=90)

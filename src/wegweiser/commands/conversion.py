@@ -9,8 +9,14 @@ from typing import Annotated
 import typer
 
 from wegweiser._output import Format
-from wegweiser.commands._common import FormatOpt, ProjectOpt, show, split_list
-from wegweiser.commands.sessions import parse_duration, rounded
+from wegweiser.commands._common import (
+    FormatOpt,
+    ProjectOpt,
+    parse_duration,
+    rounded,
+    show,
+    split_list,
+)
 
 
 class ConversionView(StrEnum):

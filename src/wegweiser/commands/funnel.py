@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from wegweiser._output import Format, print_frame
-from wegweiser.commands._common import FormatOpt, ProjectOpt, out, show, split_list
+from wegweiser.commands._common import FormatOpt, ProjectOpt, out, parse_duration, show, split_list
 from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -19,8 +19,6 @@ if TYPE_CHECKING:
 
     from wegweiser.analysis.funnels import FunnelStep
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)")
-_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 _WHERE = re.compile(r"^(?:step)?(\d+):([^=]+)=(.*)$")
 
 
@@ -62,20 +60,6 @@ HELP = "\n\n".join((
     "windows.session_gap_minutes without events).",
     "Converted = reached the last step; time to convert = last step time - entry time.",
 ))
-
-
-def parse_duration(text: str) -> timedelta:
-    """``30d``, ``12h``, ``90m``, ``45s``, ``2w`` or sums like ``1d12h``.
-
-    >>> parse_duration("1d12h")
-    datetime.timedelta(days=1, seconds=43200)
-    """
-    cleaned = text.strip().lower()
-    parts = _DURATION.findall(cleaned)
-    if not cleaned or _DURATION.sub("", cleaned).strip():
-        raise InvalidInput(f"cannot read the duration {text!r}; write it like 30d, 12h, 90m, "
-                           "45s or 1d12h")
-    return sum((timedelta(**{_UNITS[u]: float(n)}) for n, u in parts), timedelta())
 
 
 def _step_windows(text: str | None, n: int) -> list[timedelta | None] | None:

@@ -9,8 +9,7 @@ from typing import Annotated
 import typer
 
 from wegweiser._output import Format
-from wegweiser.commands._common import FormatOpt, ProjectOpt, show, split_list
-from wegweiser.commands.sessions import rounded
+from wegweiser.commands._common import FormatOpt, ProjectOpt, rounded, show, split_list
 
 
 class CohortBy(StrEnum):

@@ -2,54 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
-import re
-from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 
 from wegweiser._output import Format, print_mapping
-from wegweiser.commands._common import FormatOpt, ProjectOpt, out, show
-from wegweiser.errors import InvalidInput
-
-if TYPE_CHECKING:
-    from wegweiser.analysis.result import Result
-
-R = TypeVar("R", bound="Result")
-
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_duration(text: str, *, what: str = "duration") -> timedelta:
-    """``"30m"``, ``"1h30m"``, ``"2d"``, ``"45s"`` or plain minutes (``"30"``) as a timedelta.
-
-    >>> parse_duration("1h30m"), parse_duration("30")
-    (datetime.timedelta(seconds=5400), datetime.timedelta(seconds=1800))
-    """
-    raw = text.strip().lower().replace(" ", "")
-    if raw.isdigit():
-        return timedelta(minutes=int(raw))
-    parts = re.findall(r"(\d+(?:\.\d+)?)([smhdw])", raw)
-    if not parts or "".join(n + u for n, u in parts) != raw:
-        raise InvalidInput(
-            f"cannot read {what} {text!r}; write it like 30m, 1h30m, 2d or 45s"
-        )
-    return timedelta(**{_UNITS[u]: float(n) for n, u in parts})
-
-
-def rounded(result: R, fmt: Format, digits: int = 4) -> R:
-    """``result`` with its float columns rounded for ``--format table`` (as it is for csv
-    and json)."""
-    if fmt is not Format.table:
-        return result
-    tables: dict[str, Any] = {}
-    for name, frame in result.tables().items():
-        floats = frame.select_dtypes("float").columns
-        tables[name] = frame.assign(**{str(c): frame[c].round(digits) for c in floats})
-    return dataclasses.replace(result, **tables)
+from wegweiser.commands._common import FormatOpt, ProjectOpt, out, parse_duration, rounded, show
 
 
 class SessionsView(StrEnum):
