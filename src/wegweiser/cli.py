@@ -34,7 +34,6 @@ identities_app = typer.Typer(
 )
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(identities_app, name="identities")
-commands.register_all(app)
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -290,6 +289,10 @@ def identities_lookup(
         if person is None:
             raise WegweiserError(f"id {any_id!r} is not in the store")
         out.print(person)
+
+
+# the analysis commands, listed after the core ones
+commands.register_all(app)
 
 
 def main() -> None:
