@@ -38,25 +38,13 @@ import contextlib
 import io
 import json
 import re
-import resource
 import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-
-def peak_rss_mib() -> int:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-
-
-def current_rss_mib() -> int:
-    try:
-        with open("/proc/self/statm", encoding="ascii") as fh:
-            pages = int(fh.read().split()[1])
-        return round(pages * resource.getpagesize() / 2**20)
-    except OSError:
-        return -1
+from _common import current_rss_mib, peak_rss_mib
 
 
 def import_ca() -> Any:

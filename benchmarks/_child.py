@@ -8,11 +8,12 @@ keeps a process's peak RSS across fork/exec).
 from __future__ import annotations
 
 import json
-import resource
 import shutil
 import sys
 import time
 from pathlib import Path
+
+from _common import peak_rss_mib
 
 
 def floor(kind: str, data: Path, work: Path) -> int:
@@ -52,8 +53,7 @@ def main() -> None:
     else:
         rows = wegweiser_import(data, work)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "rows": rows, "peak_rss_mib": round(peak)}))
+    print(json.dumps({"seconds": seconds, "rows": rows, "peak_rss_mib": peak_rss_mib()}))
 
 
 if __name__ == "__main__":

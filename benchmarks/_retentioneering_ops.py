@@ -30,18 +30,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from _common import peak_rss_mib
+
 OPS = ("transitions", "step_matrix", "funnel", "sessions", "collapse")
 
 
-def peak_rss_mib() -> int:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def load(data: Path) -> tuple[Any, float, int]:

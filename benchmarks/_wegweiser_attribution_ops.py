@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import sys
 import time
@@ -40,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _common import current_rss_mib, peak_rss_mib
 
 #: bump when the generator changes: cached tables made by another version are rebuilt
 GENERATOR = "1"
@@ -47,17 +47,8 @@ MAX_LEN = 12
 PRICES = np.round(np.linspace(9.9, 239.9, 24), 2)
 
 
-def peak_rss_mib() -> int:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
-def current_rss_mib() -> int:
-    try:
-        with open("/proc/self/statm", encoding="ascii") as fh:
-            pages = int(fh.read().split()[1])
-        return round(pages * resource.getpagesize() / 2**20)
-    except OSError:
-        return -1
 
 
 # -- data ----------------------------------------------------------------------------------

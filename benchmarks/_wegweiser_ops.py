@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import resource
 import shutil
 import statistics
 import sys
@@ -41,12 +40,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from _common import peak_rss_mib
+
 OPS = ("transitions", "step_matrix", "funnel", "sessions", "collapse")
 MARKER = "benchmark-data.json"
 
 
-def peak_rss_mib() -> int:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def _marker(data: Path) -> dict[str, Any]:

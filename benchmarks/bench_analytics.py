@@ -28,14 +28,14 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+from _common import create_venv, json_line, run_standalone, venv_env
 
 HERE = Path(__file__).resolve().parent
 VENV = HERE / ".venv-retentioneering"
@@ -106,42 +106,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 # -- processes -----------------------------------------------------------------------------
-def _json_line(cmd: list[str], *, env: dict[str, str] | None = None,
-               timeout: float | None = None) -> dict[str, Any]:
-    """Run a step and parse the JSON line it prints last; errors as ``{"error": ...}``."""
-    try:
-        out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout,
-                             check=False)
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout:.0f} s"}
-    lines = out.stdout.strip().splitlines()
-    if out.returncode != 0 or not lines:
-        tail = (out.stderr.strip().splitlines() or ["(no output)"])[-1]
-        return {"error": f"exit {out.returncode}: {tail}"}
-    result: dict[str, Any] = json.loads(lines[-1])
-    return result
 
 
 def _ret_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
-    env["RETENTIONEERING_NO_TRACK"] = "1"  # no usage events sent to PostHog
-    return env
+    return venv_env(RETENTIONEERING_NO_TRACK="1")  # no usage events sent to PostHog
 
 
 def ensure_retentioneering(spec: str | None = None, venv: Path = VENV) -> str:
     """Create the retentioneering venv when missing (or install ``spec``); its version."""
     python = venv / "bin" / "python"
     if not python.exists():
-        base = shutil.which("python3.11") or shutil.which("python3") or sys.executable
-        print(f"  creating {venv.relative_to(HERE.parent)} with {base}", flush=True)
-        shutil.rmtree(venv, ignore_errors=True)
-        subprocess.run([base, "-m", "venv", str(venv)], check=True)
+        create_venv(venv, shown_as=str(venv.relative_to(HERE.parent)))
         spec = spec or "retentioneering"
     if spec:
         print(f"  pip install {spec} (into {venv.name})", flush=True)
         subprocess.run([str(python), "-m", "pip", "install", "-q", "-U", spec], check=True,
                        env=_ret_env())
-    info = _json_line([str(python), str(HERE / "_retentioneering_ops.py"), "version"],
+    info = json_line([str(python), str(HERE / "_retentioneering_ops.py"), "version"],
                       env=_ret_env())
     if "error" in info:
         raise SystemExit(f"retentioneering does not import in {venv}: {info['error']}; "
@@ -166,7 +147,7 @@ def prepare_data(size: int | str, work: Path) -> tuple[Path, Path, str]:
     if size == "ecom":
         data = folder / "ecom.parquet"
         if not data.exists():
-            info = _json_line([str(VENV / "bin" / "python"), str(HERE / "_retentioneering_ops.py"),
+            info = json_line([str(VENV / "bin" / "python"), str(HERE / "_retentioneering_ops.py"),
                                "export-ecom", str(data)], env=_ret_env())
             if "error" in info:
                 raise SystemExit(f"cannot export the ecom data set: {info['error']}")
@@ -177,7 +158,7 @@ def prepare_data(size: int | str, work: Path) -> tuple[Path, Path, str]:
                        check=True, capture_output=True)
     rete = folder / f"rete-{size}.parquet"
     if not rete.exists() or rete.stat().st_mtime < events.stat().st_mtime:
-        info = _json_line([sys.executable, str(HERE / "_wegweiser_ops.py"), "export",
+        info = json_line([sys.executable, str(HERE / "_wegweiser_ops.py"), "export",
                            str(events), str(rete)])
         if "error" in info:
             raise SystemExit(f"cannot export {events.name}: {info['error']}")
@@ -240,7 +221,7 @@ def run(sizes: list[int | str], work: Path, args: argparse.Namespace | None = No
     for size in sizes:
         weg_data, ret_data, dataset = prepare_data(size, work)
         project = work / "analytics" / f"project-{size}"
-        prep = _json_line([sys.executable, str(HERE / "_wegweiser_ops.py"), "prepare",
+        prep = json_line([sys.executable, str(HERE / "_wegweiser_ops.py"), "prepare",
                            str(weg_data), str(project)])
         if "error" in prep:
             raise SystemExit(f"wegweiser prepare of {weg_data.name} failed: {prep['error']}")
@@ -259,7 +240,7 @@ def run(sizes: list[int | str], work: Path, args: argparse.Namespace | None = No
             skip = _ret_skip(size, op, prev, args)
             ret: dict[str, Any] | None = None
             if skip is None:
-                ret = _json_line([str(VENV / "bin" / "python"),
+                ret = json_line([str(VENV / "bin" / "python"),
                                   str(HERE / "_retentioneering_ops.py"), op, str(ret_data),
                                   *steps, *timing],
                                  env=_ret_env(), timeout=args.retentioneering_timeout)
@@ -267,7 +248,7 @@ def run(sizes: list[int | str], work: Path, args: argparse.Namespace | None = No
                     ret_loads.append(ret["load_seconds"])
                     if isinstance(size, int):
                         prev[op] = (size, ret)
-            weg = _json_line([sys.executable, str(HERE / "_wegweiser_ops.py"), op,
+            weg = json_line([sys.executable, str(HERE / "_wegweiser_ops.py"), op,
                               str(project), *steps, *timing])
             row: dict[str, Any] = {"dataset": dataset, "size": size, "events": events,
                                    "op": op, "label": label, "ret": ret, "weg": weg,
@@ -397,18 +378,7 @@ def main_from_args(args: argparse.Namespace, machine: str, command: str | None =
         record(rows, machine, command or "python " + " ".join(sys.argv))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--work", type=Path, default=HERE / "data")
-    parser.add_argument("--record", action="store_true", help="append to RESULTS.md")
-    add_arguments(parser)
-    args = parser.parse_args()
-    sys.path.insert(0, str(HERE))
-    from run import machine
-
-    print(f"machine: {machine()}")
-    main_from_args(args, machine())
 
 
 if __name__ == "__main__":
-    main()
+    run_standalone(__doc__, add_arguments, main_from_args)

@@ -28,14 +28,13 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
-import os
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from _common import create_venv, json_line, run_standalone, venv_env
 
 HERE = Path(__file__).resolve().parent
 VENV = HERE / ".venv-channelattribution"
@@ -123,29 +122,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 # -- processes -----------------------------------------------------------------------------
-def _json_line(cmd: list[str], *, env: dict[str, str] | None = None,
-               timeout: float | None = None) -> dict[str, Any]:
-    """Run a step and parse the JSON line it prints last; errors as ``{"error": ...}``."""
-    try:
-        out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout,
-                             check=False)
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout:.0f} s"}
-    lines = out.stdout.strip().splitlines()
-    if out.returncode != 0 or not lines:
-        tail = (out.stderr.strip().splitlines() or ["(no output)"])[-1]
-        return {"error": f"exit {out.returncode}: {tail}"}
-    try:
-        result: dict[str, Any] = json.loads(lines[-1])
-    except json.JSONDecodeError:
-        return {"error": f"no JSON result: {lines[-1][:200]}"}
-    return result
 
 
 def _ca_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
-    env["MPLBACKEND"] = "Agg"  # it imports matplotlib.pyplot; never open a display
-    return env
+    return venv_env(MPLBACKEND="Agg")  # it imports matplotlib.pyplot; never open a display
 
 
 def ensure_channelattribution(spec: str | None = None, venv: Path = VENV
@@ -155,10 +135,7 @@ def ensure_channelattribution(spec: str | None = None, venv: Path = VENV
     python = venv / "bin" / "python"
     try:
         if not python.exists():
-            base = shutil.which("python3.11") or shutil.which("python3") or sys.executable
-            print(f"  creating {venv.relative_to(HERE.parent)} with {base}", flush=True)
-            shutil.rmtree(venv, ignore_errors=True)
-            subprocess.run([base, "-m", "venv", str(venv)], check=True)
+            create_venv(venv, shown_as=str(venv.relative_to(HERE.parent)))
             spec = spec or "channelattribution"
         if spec:
             print(f"  pip install {spec} {' '.join(CA_EXTRA)} (into {venv.name}; it may "
@@ -171,7 +148,7 @@ def ensure_channelattribution(spec: str | None = None, venv: Path = VENV
                 return None, f"pip install {spec} failed: {tail}"
     except (OSError, subprocess.CalledProcessError) as exc:
         return None, f"cannot create {venv.name}: {exc}"
-    info = _json_line([str(python), str(CA_OPS), "probe"], env=_ca_env(), timeout=300)
+    info = json_line([str(python), str(CA_OPS), "probe"], env=_ca_env(), timeout=300)
     if "error" in info:
         return None, (f"channelattribution does not run in {venv.name} ({info['error']}); "
                       "delete the folder to reinstall")
@@ -183,7 +160,7 @@ def prepare_data(n_paths: int, n_channels: int, work: Path) -> tuple[Path, dict[
     folder = work / "attribution"
     folder.mkdir(parents=True, exist_ok=True)
     data = folder / f"paths-{n_paths}-{n_channels}.csv"
-    meta = _json_line([sys.executable, str(WEG_OPS), "make", str(n_paths), str(n_channels),
+    meta = json_line([sys.executable, str(WEG_OPS), "make", str(n_paths), str(n_channels),
                        str(data)])
     if "error" in meta:
         raise SystemExit(f"cannot make {data.name}: {meta['error']}")
@@ -258,10 +235,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for k in orders:
                 ca: dict[str, Any] | None = None
                 if version:
-                    ca = _json_line([str(VENV / "bin" / "python"), str(CA_OPS), "markov",
+                    ca = json_line([str(VENV / "bin" / "python"), str(CA_OPS), "markov",
                                      str(data), "--order", str(k), *timing, *ca_opts],
                                     env=_ca_env(), timeout=args.channelattribution_timeout)
-                weg = _json_line([sys.executable, str(WEG_OPS), "markov", str(data),
+                weg = json_line([sys.executable, str(WEG_OPS), "markov", str(data),
                                   "--order", str(k), *timing])
                 row = make_row(n, c, k, meta, ca, weg, truth)
                 rows.append(row)
@@ -285,7 +262,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
               f"{'weg 1st':>8s} {'weg MiB':>7s} {'exact':>5s}", flush=True)
         for n in sizes:
             data, meta = prepare_data(n, c, work)
-            weg = _json_line([sys.executable, str(WEG_OPS), "shapley", str(data), *timing])
+            weg = json_line([sys.executable, str(WEG_OPS), "shapley", str(data), *timing])
             row = {"paths": n, "channels": c, "meta": meta, "weg": weg, "misses": []}
             if "error" in weg:
                 row["misses"] = ["failed"]
@@ -429,18 +406,7 @@ def main_from_args(args: argparse.Namespace, machine: str, command: str | None =
         record(result, machine, command or "python " + " ".join(sys.argv))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--work", type=Path, default=HERE / "data")
-    parser.add_argument("--record", action="store_true", help="append to RESULTS.md")
-    add_arguments(parser)
-    args = parser.parse_args()
-    sys.path.insert(0, str(HERE))
-    from run import machine
-
-    print(f"machine: {machine()}")
-    main_from_args(args, machine())
 
 
 if __name__ == "__main__":
-    main()
+    run_standalone(__doc__, add_arguments, main_from_args)
