@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import zlib
 from datetime import timedelta
 
 import numpy as np
@@ -13,28 +12,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import wegweiser
-from tests.analysis.reference import BASE, Ev, frame_of, load, random_rows, reference_journeys
+from tests.analysis.reference import (
+    BASE,
+    Ev,
+    frame_of,
+    load,
+    random_rows,
+    reference_journeys,
+    stitched_frame,
+)
 from wegweiser.analysis._conversion_stats import weighted_quantile
 from wegweiser.analysis.conversion import conversion
 from wegweiser.errors import InvalidInput
-
-
-def stitched_frame(rows: list[Ev]) -> pd.DataFrame:
-    """Half of the events come from anonymous devices that identify events link later."""
-    frame = frame_of(rows)
-    anon = [zlib.crc32(r.message_id.encode()) % 2 == 0 for r in rows]
-    devices = {f"{r.person}-{r.device}": r.person for r, a in zip(rows, anon, strict=True) if a}
-    frame["anonymous_id"] = [
-        f"{r.person}-{r.device}" if a else None for r, a in zip(rows, anon, strict=True)
-    ]
-    frame["user_id"] = [None if a else r.person for r, a in zip(rows, anon, strict=True)]
-    frame["type"] = "track"
-    identify = pd.DataFrame({
-        "message_id": [f"id-{d}" for d in devices], "type": "identify",
-        "anonymous_id": list(devices), "user_id": list(devices.values()),
-        "timestamp": BASE.isoformat(),
-    })
-    return pd.concat([frame, identify], ignore_index=True)
 
 
 def reference(rows, *, events=("order_completed",), lookback=None):
@@ -133,7 +122,8 @@ def test_conversion_matches_reference(project, seed):
 
 def test_multi_device_persons(project):
     rows = random_rows(11, n=250, persons=10, minutes=60 * 24)
-    assert project.import_events(stitched_frame(rows)).quarantined == 0
+    frame = stitched_frame(rows, identify_at=BASE, identify_first=False)  # identify late
+    assert project.import_events(frame).quarantined == 0
     journey = project.journey()
     check(conversion(journey), rows)
     check(conversion(journey, lookback=timedelta(hours=3)), rows, lookback=timedelta(hours=3))

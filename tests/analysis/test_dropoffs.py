@@ -10,8 +10,17 @@ from datetime import timedelta
 
 import pytest
 
-from tests.analysis.reference import BASE, Ev, random_rows, reference_journeys
-from tests.analysis.test_phase_flow import NAMES, PHASES, RANK, load_log, ref_phase
+from tests.analysis.reference import (
+    BASE,
+    PHASE_NAMES,
+    PHASE_RANK,
+    PHASES,
+    Ev,
+    load_log,
+    random_rows,
+    reference_journeys,
+    reference_phase,
+)
 from wegweiser.analysis.dropoffs import dropoffs
 from wegweiser.commands.phases import parse_moment
 from wegweiser.errors import InvalidInput
@@ -26,28 +35,29 @@ def ref_by_phase(rows, top):
     reached, lost = Counter(), Counter()
     instead = Counter()
     for evs in reference_journeys(rows).values():
-        for i, name in enumerate(NAMES):
-            here = [e for e in evs if ref_phase(e.event) == name]
+        for i, name in enumerate(PHASE_NAMES):
+            here = [e for e in evs if reference_phase(e.event) == name]
             if not here:
                 continue
             reached[name] += 1
             first = min(e.timestamp for e in here)
             onward = any(
                 e.timestamp >= first
-                and (e.event == "order_completed" or RANK.get(ref_phase(e.event), -1) > i)
+                and (e.event == "order_completed"
+                     or PHASE_RANK.get(reference_phase(e.event), -1) > i)
                 for e in evs
             )
-            if onward or i == len(NAMES) - 1:
+            if onward or i == len(PHASE_NAMES) - 1:
                 continue
             lost[name] += 1
             last = max(here, key=lambda e: e.seq)
             nxt = evs[last.seq + 1] if last.seq + 1 < len(evs) else None
-            next_phase = "(end)" if nxt is None else ref_phase(nxt.event) or "(none)"
+            next_phase = "(end)" if nxt is None else reference_phase(nxt.event) or "(none)"
             instead[(name, last.event, nxt.event if nxt else "(end)", next_phase)] += 1
     table = [(n, reached[n], reached[n] - lost[n], lost[n],
-              round(lost[n] / reached[n], 4) if reached[n] else 0.0) for n in NAMES]
+              round(lost[n] / reached[n], 4) if reached[n] else 0.0) for n in PHASE_NAMES]
     rows_out = []
-    for name in NAMES:
+    for name in PHASE_NAMES:
         mine = sorted(((-c, k[1], k[2], k) for k, c in instead.items() if k[0] == name))[:top]
         rows_out += [(*k, -c, round(-c / lost[name], 4)) for c, _, _, k in mine]
     return table, rows_out
@@ -63,7 +73,7 @@ def ref_loops(rows, by=None):
         for e in evs:
             key = (getattr(e, by) or "(none)") if by else ""
             counts[(person, key, e.event, e.session)] += 1
-            for scope in filter(None, (ref_phase(e.event), ALL)):
+            for scope in filter(None, (reference_phase(e.event), ALL)):
                 seen = base[(key, scope)]
                 seen[person] = min(seen.get(person, e.session), e.session)
     affected = defaultdict(dict)  # (key, event) -> person -> [first looped session, sessions]
@@ -77,7 +87,8 @@ def ref_loops(rows, by=None):
 
     out = {}
     for (key, event), aff in affected.items():
-        others = {p: s for p, s in base[(key, ref_phase(event) or ALL)].items() if p not in aff}
+        pool = base[(key, reference_phase(event) or ALL)]
+        others = {p: s for p, s in pool.items() if p not in aff}
         rate_aff = round(sum(converted(p, s0) for p, (s0, _) in aff.items()) / len(aff), 4)
         rate_base = (round(sum(converted(p, s) for p, s in others.items()) / len(others), 4)
                      if others else None)
@@ -103,7 +114,7 @@ def _check_loops(frame, ref, by):
             assert row["rate_baseline"] == pytest.approx(rate_base)
             assert row["lift"] == pytest.approx(lift, abs=1e-9)
         assert row["score"] == pytest.approx(score, abs=0.011)
-        assert row["phase"] == ref_phase(row["event"]) or row["phase"] != row["phase"]
+        assert row["phase"] == reference_phase(row["event"]) or row["phase"] != row["phase"]
         keys.append((-row["score"], -row["persons"], row["event"], key[0]))
     assert keys == sorted(keys)
     assert frame["rank"].tolist() == list(range(1, len(frame) + 1))
@@ -166,7 +177,7 @@ def test_loops_count_retries_and_cycles_once_per_person(project):
 def test_empty_journey_and_bad_options(project):
     journey = project.journey()
     result = dropoffs(journey, PHASES, by="device")
-    assert result.by_phase["reached"].tolist() == [0] * len(NAMES)
+    assert result.by_phase["reached"].tolist() == [0] * len(PHASE_NAMES)
     assert result.where_instead.empty
     assert result.loops.empty
     assert list(result.loops.columns)[:2] == ["device", "event"]

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import fnmatch
 import itertools
-import random
-import zlib
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 
@@ -13,7 +10,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.analysis.reference import BASE, Ev, random_rows, reference_journeys
+from tests.analysis.reference import (
+    BASE,
+    PHASE_NAMES,
+    PHASE_RANK,
+    PHASES,
+    Ev,
+    load_log,
+    random_rows,
+    reference_journeys,
+    reference_phase,
+)
 from wegweiser.analysis.phases import (
     current_phase,
     phase_analysis,
@@ -22,21 +29,10 @@ from wegweiser.analysis.phases import (
     with_episode,
 )
 from wegweiser.analysis.result import to_frame
-from wegweiser.config import default_config
 from wegweiser.errors import InvalidInput
 
-PHASES = list(default_config().phases)
-NAMES = [p.name for p in PHASES]
-RANK = {n: i for i, n in enumerate(NAMES)}
 EVENTS = ("ad_click", "product_view", "add_to_cart", "checkout_payment", "order_completed",
           "delivery_confirmed", "review_written", "login")
-
-
-def ref_phase(event: str) -> str | None:
-    for phase in PHASES:
-        if any(fnmatch.fnmatchcase(event, pattern) for pattern in phase.events):
-            return phase.name
-    return None
 
 
 def make_rows(seed: int, *, n: int = 400, persons: int = 40, minutes: int = 60 * 24 * 60,
@@ -44,44 +40,16 @@ def make_rows(seed: int, *, n: int = 400, persons: int = 40, minutes: int = 60 *
     return random_rows(seed, n=n, persons=persons, events=EVENTS, minutes=minutes, ties=ties)
 
 
-def load_log(project, rows: list[Ev], seed: int = 0):
-    """Import ``rows``: some persons send part of their events from anonymous devices that an
-    ``identify`` links later. Returns the journey and journey person_id -> person label."""
-    rng = random.Random(seed)
-    records = []
-    for r in rows:
-        device = rng.random() < 0.4 and zlib.crc32(r.person.encode()) % 3 != 0
-        records.append({
-            "message_id": r.message_id, "type": "track", "event": r.event,
-            "timestamp": r.timestamp.isoformat(), "device": r.device,
-            "anonymous_id": f"{r.person}-d{rng.randint(1, 2)}" if device else None,
-            "user_id": None if device else r.person,
-        })
-    linked = sorted({rec["anonymous_id"] for rec in records if rec["anonymous_id"]})
-    for i, anon in enumerate(linked):
-        records.append({
-            "message_id": f"id{i}", "type": "identify", "event": None,
-            "timestamp": (BASE + timedelta(minutes=rng.randint(0, 10_000))).isoformat(),
-            "device": None, "anonymous_id": anon, "user_id": anon.split("-")[0],
-        })
-    rng.shuffle(records)  # out-of-order arrival
-    if records:
-        summary = project.import_events(pd.DataFrame(records))
-        assert summary.quarantined == 0, summary.errors
-    labels = {project.person_of(person): person for person in {r.person for r in rows}}
-    return project.journey(), labels
-
-
 # -- the reference ------------------------------------------------------------------------
 def ref_episodes(rows: list[Ev]) -> dict[str, list[dict]]:
     """person -> episodes (phase, start, end, events, open) as the module docstring says."""
     out = {}
     for person, events in reference_journeys(rows).items():
-        mapped = [e for e in events if ref_phase(e.event)]
-        mapped.sort(key=lambda e: (e.timestamp, RANK[ref_phase(e.event)], e.seq))
+        mapped = [e for e in events if reference_phase(e.event)]
+        mapped.sort(key=lambda e: (e.timestamp, PHASE_RANK[reference_phase(e.event)], e.seq))
         episodes: list[dict] = []
         for e in mapped:
-            phase = ref_phase(e.event)
+            phase = reference_phase(e.event)
             if episodes and episodes[-1]["phase"] == phase:
                 episodes[-1]["events"] += 1
             else:
@@ -118,7 +86,7 @@ def ref_analysis(rows, as_of: datetime, stuck_days: float, period: str) -> dict:
             moves[(a["phase"], b["phase"])] += 1
             movers[(a["phase"], b["phase"])].add(person)
     dwell = {}
-    for name in NAMES:
+    for name in PHASE_NAMES:
         closed = [(x["end"] - x["start"]).total_seconds() / 3600
                   for e in eps.values() for x in e if x["phase"] == name and not x["open"]]
         still = [(as_of - e[-1]["start"]).total_seconds() / 3600
@@ -129,7 +97,7 @@ def ref_analysis(rows, as_of: datetime, stuck_days: float, period: str) -> dict:
                        len(still), np.median(still) if still else None)
     kinds = Counter()
     for e in eps.values():
-        ranks = [RANK[x["phase"]] for x in e]
+        ranks = [PHASE_RANK[x["phase"]] for x in e]
         back = any(b < a for a, b in itertools.pairwise(ranks))
         loop = len(ranks) > len(set(ranks))
         skip = any(b > a + 1 for a, b in itertools.pairwise(ranks))
@@ -205,17 +173,18 @@ def test_episodes_and_analysis_match_reference(project, seed, minutes, ties):
 
 def _check_analysis(result, ref, labels):
     cur = result.current
-    assert cur["phase"].tolist() == NAMES
-    assert dict(zip(cur.phase, cur.persons, strict=True)) == {n: ref["current"][n] for n in NAMES}
+    assert cur["phase"].tolist() == PHASE_NAMES
+    expected = {n: ref["current"][n] for n in PHASE_NAMES}
+    assert dict(zip(cur.phase, cur.persons, strict=True)) == expected
     total = ref["persons"] or 1
-    assert cur["share"].tolist() == [round(ref["current"][n] / total, 4) for n in NAMES]
+    assert cur["share"].tolist() == [round(ref["current"][n] / total, 4) for n in PHASE_NAMES]
 
     moves = result.transitions
     assert {(a, b): c for a, b, c in zip(moves.from_phase, moves.to_phase, moves["count"],
                                          strict=True)} == dict(ref["moves"])
     for row in moves.itertuples():
         assert row.persons == len(ref["movers"][(row.from_phase, row.to_phase)])
-        up = RANK[row.to_phase] - RANK[row.from_phase]
+        up = PHASE_RANK[row.to_phase] - PHASE_RANK[row.from_phase]
         assert row.direction == ("forward" if up > 0 else "backward")
         assert row.skipped == max(0, up - 1)
 
@@ -289,7 +258,7 @@ def test_equal_timestamps_order_by_phase_then_message_id(project):
 def test_empty_journey_and_bad_options(project):
     journey = project.journey()
     result = phase_analysis(journey, PHASES)
-    assert result.current["persons"].tolist() == [0] * len(NAMES)
+    assert result.current["persons"].tolist() == [0] * len(PHASE_NAMES)
     assert result.transitions.empty
     assert result.stuck.empty
     assert result.over_time.empty
@@ -299,7 +268,7 @@ def test_empty_journey_and_bad_options(project):
     journey, _ = load_log(project, [Ev("pa", "login", BASE, "m1")])  # no phase at all
     result = phase_analysis(journey, PHASES)
     assert result.params["persons"] == 1
-    assert result.current["share"].tolist() == [0.0] * len(NAMES)
+    assert result.current["share"].tolist() == [0.0] * len(PHASE_NAMES)
     assert result.nonlinear["persons"].tolist() == [0, 0, 0, 0]
     assert result.over_time.empty
     with pytest.raises(InvalidInput, match="period"):

@@ -7,19 +7,12 @@ import pandas as pd
 import pytest
 
 import wegweiser
+from tests.analysis.reference import PHASES, reference_phase
 from wegweiser.analysis.phases import glob_regex
-from wegweiser.config import default_config
 
-PHASES = default_config().phases
 EVENTS = ["ad_click", "product_view", "add_to_cart", "checkout_payment", "order_completed",
           "delivery_confirmed", "review_written", "login", "social_share", "chat_started"]
 
-
-def reference_phase(event: str) -> str | None:
-    for phase in PHASES:
-        if any(fnmatch.fnmatchcase(event, pattern) for pattern in phase.events):
-            return phase.name
-    return None
 
 
 def reference_current(rows: list[dict]) -> dict[str, str]:

@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import zlib
 from datetime import timedelta
 
 import numpy as np
@@ -11,7 +10,7 @@ import pandas as pd
 import pytest
 
 import wegweiser
-from tests.analysis.reference import BASE, Ev, frame_of, load, random_rows
+from tests.analysis.reference import BASE, Ev, frame_of, load, random_rows, stitched_frame
 from wegweiser.analysis.result import to_frame
 from wegweiser.analysis.sessions import DURATION_EDGES, sessionize, sessions
 from wegweiser.commands._common import parse_duration
@@ -20,23 +19,6 @@ from wegweiser.errors import InvalidInput
 CONVERSIONS = {"order_completed"}
 
 
-def stitched_frame(rows: list[Ev], *, share: float = 0.5) -> pd.DataFrame:
-    """``rows`` as events where about ``share`` of them come from anonymous devices
-    (``person-device``) that an identify event links to the person's user id later."""
-    frame = frame_of(rows)
-    anon = [zlib.crc32(r.message_id.encode()) % 100 < share * 100 for r in rows]
-    devices = {f"{r.person}-{r.device}": r.person for r, a in zip(rows, anon, strict=True) if a}
-    frame["anonymous_id"] = [
-        f"{r.person}-{r.device}" if a else None for r, a in zip(rows, anon, strict=True)
-    ]
-    frame["user_id"] = [None if a else r.person for r, a in zip(rows, anon, strict=True)]
-    identify = pd.DataFrame({
-        "message_id": [f"id-{device}" for device in devices],
-        "type": "identify", "anonymous_id": list(devices), "user_id": list(devices.values()),
-        "timestamp": (BASE + timedelta(days=30)).isoformat(),
-    })
-    frame["type"] = "track"
-    return pd.concat([identify, frame], ignore_index=True)  # identify arrives first
 
 
 def reference_sessions(rows: list[Ev], gap: timedelta) -> list[dict]:
