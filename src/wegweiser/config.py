@@ -107,6 +107,9 @@ class EngineConfig(_Model):
     None leaves DuckDB's default (80% of RAM)."""
     threads: Annotated[int, Field(gt=0)] | None = None
     """Worker threads; None uses every core."""
+    lock_wait_seconds: Annotated[float, Field(ge=0)] = 120.0
+    """How long a command waits for the store while another process (``wegweiser serve``)
+    holds it; the server holds it only for short moments."""
 
     @field_validator("memory_limit")
     @classmethod
@@ -114,6 +117,48 @@ class EngineConfig(_Model):
         if value is not None and not re.fullmatch(r"\s*\d+(\.\d+)?\s*[KMGT]i?B\s*", value, re.I):
             raise ValueError(f"memory_limit must look like '4GB' or '512MB', not {value!r}")
         return value
+
+
+class FeedbackConfig(_Model):
+    """Where satisfaction answers live: events whose ``properties`` hold a score.
+
+    ``kind_property`` says which scale (``nps``: 0-10, ``csat``: 1-5); ``text_property``
+    holds the free-text comment (German or English).
+    """
+
+    events: list[str] = Field(default_factory=lambda: ["survey_answered"])
+    score_property: str = "score"
+    kind_property: str = "survey"
+    text_property: str = "comment"
+
+
+class ServerConfig(_Model):
+    """``wegweiser serve``: collector, query API and dashboard.
+
+    Secrets (write keys, API tokens, users) may also come from the environment:
+    ``WEGWEISER_WRITE_KEYS``, ``WEGWEISER_API_TOKENS`` (comma-separated) and
+    ``WEGWEISER_USERS`` (``name:hash`` pairs, comma-separated; hash from
+    ``wegweiser hash-password``); they add to the ones listed here.
+    """
+
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(gt=0, lt=65536)] = 8000
+    write_keys: list[str] = Field(default_factory=list)
+    """Collector keys (sent by Segment/RudderStack SDKs as the HTTP Basic user name)."""
+    api_tokens: list[str] = Field(default_factory=list)
+    """Read-only query API tokens (``Authorization: Bearer <token>``)."""
+    users: list[str] = Field(default_factory=list)
+    """Dashboard users as ``name:hash`` (``wegweiser hash-password`` prints the hash)."""
+    max_request_bytes: Annotated[int, Field(gt=0)] = 512_000
+    """Largest accepted request body (after gzip), as Segment's 500 KB batch limit."""
+    rate_limit_events: Annotated[float, Field(gt=0)] = 5_000.0
+    """Events per second one write key may send (token bucket; 429 beyond)."""
+    rate_limit_burst: Annotated[int, Field(gt=0)] = 20_000
+    """Events one write key may send at once before the rate limit applies."""
+    flush_seconds: Annotated[float, Field(gt=0)] = 1.0
+    """How often collected events are moved from the spool into the store."""
+    store_wait_seconds: Annotated[float, Field(ge=0)] = 60.0
+    """How long a request waits for the store while another process (the CLI) holds it."""
 
 
 class Config(_Model):
@@ -126,6 +171,8 @@ class Config(_Model):
     identity: IdentityConfig = Field(default_factory=IdentityConfig)
     windows: WindowConfig = Field(default_factory=WindowConfig)
     engine: EngineConfig = Field(default_factory=EngineConfig)
+    feedback: FeedbackConfig = Field(default_factory=FeedbackConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
 
     @field_validator("phases")
     @classmethod
@@ -194,6 +241,20 @@ max_ids_per_person = 100       # one bad id can never merge more people than thi
 [engine]
 memory_limit = "4GB"           # DuckDB's buffer limit; it spills to disk beyond. Raise it on
                                # bigger machines; comment it out for DuckDB's default (80% RAM)
+
+[feedback]                     # satisfaction answers (NPS 0-10, CSAT 1-5) and comments
+events = ["survey_answered"]
+score_property = "score"
+kind_property = "survey"       # "nps" or "csat"
+text_property = "comment"
+
+[server]                       # `wegweiser serve`; secrets can come from the environment
+host = "127.0.0.1"             # without users, the server only binds to localhost
+port = 8000
+write_keys = []                # collector keys; or WEGWEISER_WRITE_KEYS="key1,key2"
+api_tokens = []                # read-only query API tokens; or WEGWEISER_API_TOKENS
+users = []                     # "name:hash" from `wegweiser hash-password`; or WEGWEISER_USERS
+rate_limit_events = 5000       # events per second per write key (429 beyond)
 
 [windows]
 session_gap_minutes = 30       # inactivity that ends a session

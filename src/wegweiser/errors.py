@@ -4,6 +4,7 @@
 
     WegweiserError
     ├── ProjectError            project folder missing, not initialised, locked
+    │   └── StoreBusy           another process held the store longer than we waited
     ├── InvalidConfig           wegweiser.toml is wrong           (also ValueError)
     ├── InvalidInput            a file or argument cannot be used (also ValueError)
     │   └── UnreadableSource    a whole file cannot be read
@@ -27,6 +28,10 @@ class WegweiserError(Exception):
 
 class ProjectError(WegweiserError):
     """The project folder is missing, not initialised or cannot be opened."""
+
+
+class StoreBusy(ProjectError):
+    """Another process (``wegweiser serve``, an import) held the store past the wait time."""
 
 
 class InvalidConfig(WegweiserError, ValueError):

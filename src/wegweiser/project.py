@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -27,11 +28,25 @@ if TYPE_CHECKING:
 
 STORE_FILE = "wegweiser.duckdb"
 
+log = logging.getLogger("wegweiser")
+
+
+def _tell_waiting(holder: str, seconds: float) -> None:
+    log.warning("The store is in use by %s; waiting up to %g s for it.", holder, seconds)
+
 
 class Project:
     """Open with :func:`open_project` or create with :meth:`Project.init`."""
 
-    def __init__(self, path: str | os.PathLike[str], *, engine: Engine | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        engine: Engine | None = None,
+        wait_seconds: float | None = None,
+    ) -> None:
+        """Open the project at ``path``. While another process (``wegweiser serve``) holds the
+        store, wait up to ``wait_seconds`` (default ``engine.lock_wait_seconds``) for it."""
         self.path = Path(path)
         if not (self.path / CONFIG_FILE).is_file():
             raise ProjectError(
@@ -40,8 +55,16 @@ class Project:
             )
         self.config: Config = load_config(self.path)
         settings = self.config.engine
-        self.engine = engine if engine is not None else Engine(
-            self.path / STORE_FILE, memory_limit=settings.memory_limit, threads=settings.threads
+        self.engine = (
+            engine
+            if engine is not None
+            else Engine(
+                self.path / STORE_FILE,
+                memory_limit=settings.memory_limit,
+                threads=settings.threads,
+                wait_seconds=settings.lock_wait_seconds if wait_seconds is None else wait_seconds,
+                on_wait=_tell_waiting,
+            )
         )
         tables.migrate(self.engine)
 
@@ -234,9 +257,11 @@ class Project:
         return None if row is None else str(row[0])
 
 
-def open_project(path: str | os.PathLike[str] = ".") -> Project:
-    """Open an existing project folder."""
-    return Project(path)
+def open_project(
+    path: str | os.PathLike[str] = ".", *, wait_seconds: float | None = None
+) -> Project:
+    """Open an existing project folder (see :class:`Project` for ``wait_seconds``)."""
+    return Project(path, wait_seconds=wait_seconds)
 
 
 def _is_dataframe(obj: object) -> bool:

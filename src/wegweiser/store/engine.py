@@ -8,14 +8,16 @@ pandas. Everything else in Wegweiser speaks to the store through it.
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from wegweiser.errors import ProjectError
+from wegweiser.errors import ProjectError, StoreBusy
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -24,6 +26,46 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 Params = Sequence[Any] | dict[str, Any] | None
+
+#: Called once when opening has to wait for another process: (holder description, seconds).
+WaitNotice = Callable[[str, float], None]
+
+_HOLDER = re.compile(r"Conflicting lock is held in (.*?)(?: \(PID (\d+)\))?\. ", re.S)
+
+
+def _holder(message: str) -> str:
+    """Who holds the store, from DuckDB's lock error ("PID 123 (python3)")."""
+    match = _HOLDER.search(message + " ")
+    if match is None:
+        return "another process"
+    program, pid = match.group(1).rsplit("/", 1)[-1], match.group(2)
+    return f"process {pid} ({program})" if pid else program
+
+
+def _connect(
+    database: str, *, read_only: bool, wait_seconds: float, on_wait: WaitNotice | None
+) -> duckdb.DuckDBPyConnection:
+    """Connect; while another process holds the file lock, retry until ``wait_seconds``."""
+    deadline = time.monotonic() + wait_seconds
+    delay, told = 0.01, False
+    while True:
+        try:
+            return duckdb.connect(database, read_only=read_only)
+        except duckdb.IOException as exc:
+            text = str(exc)
+            if "lock" not in text.lower():
+                raise ProjectError(f"Cannot open the store {database}: {text}") from exc
+            if time.monotonic() >= deadline:
+                raise StoreBusy(
+                    f"The store {database} is in use by {_holder(text)} and stayed busy for "
+                    f"{wait_seconds:g} s. If that is `wegweiser serve` running a long request, "
+                    "try again or raise engine.lock_wait_seconds; otherwise stop that process."
+                ) from exc
+            if not told and on_wait is not None:
+                on_wait(_holder(text), wait_seconds)
+                told = True
+            time.sleep(delay)
+            delay = min(delay * 1.5, 0.1)
 
 
 def quote_identifier(name: str) -> str:
@@ -64,15 +106,16 @@ class Engine:
         read_only: bool = False,
         memory_limit: str | None = None,
         threads: int | None = None,
+        wait_seconds: float = 0.0,
+        on_wait: WaitNotice | None = None,
     ) -> None:
+        """Open ``database``; DuckDB lets one process write a file at a time, so while another
+        process holds it this retries for up to ``wait_seconds`` (``on_wait`` is told once),
+        then raises :class:`~wegweiser.errors.StoreBusy`."""
         self.database = str(database)
-        try:
-            self._con = duckdb.connect(self.database, read_only=read_only)
-        except duckdb.IOException as exc:
-            raise ProjectError(
-                f"Cannot open the store {self.database}: {exc}. If another Wegweiser process "
-                "(e.g. `wegweiser serve`) holds it, stop that process or use its HTTP API."
-            ) from exc
+        self._con = _connect(
+            self.database, read_only=read_only, wait_seconds=wait_seconds, on_wait=on_wait
+        )
         self._lock = threading.RLock()
         self._ibis: Any = None
         self._con.execute("SET TimeZone = 'UTC'")
