@@ -1,0 +1,73 @@
+"""Changing ``wegweiser.toml`` from the program (dashboard settings, ``wegweiser keys``).
+
+Edits keep the file's comments and layout (tomlkit), are validated as a whole before they
+are written, and replace the file atomically, so a bad edit never leaves a broken file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import tomlkit
+
+from wegweiser.config import CONFIG_FILE, Config, Phase, parse_config
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+SERVER_LISTS = ("write_keys", "api_tokens", "users")
+
+
+def _load(project_dir: Path) -> tuple[Path, Any]:
+    path = Path(project_dir) / CONFIG_FILE
+    return path, tomlkit.parse(path.read_text(encoding="utf-8"))
+
+
+def _save(path: Path, document: Any) -> Config:
+    text = tomlkit.dumps(document)
+    config = parse_config(text, path=str(path))  # raises InvalidConfig, file untouched
+    fd, tmp = tempfile.mkstemp(prefix=".wegweiser-", suffix=".toml", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return config
+
+
+def add_server_entry(project_dir: Path, field: str, value: str) -> Config:
+    """Append ``value`` to ``[server] <field>`` (write_keys, api_tokens or users)."""
+    if field not in SERVER_LISTS:
+        raise ValueError(f"field must be one of {', '.join(SERVER_LISTS)}")
+    path, document = _load(project_dir)
+    if "server" not in document:
+        document["server"] = tomlkit.table()
+    server = document["server"]
+    entries = server.get(field)
+    if entries is None:
+        server[field] = [value]
+    elif value not in entries:
+        entries.append(value)
+    return _save(path, document)
+
+
+def set_phases(project_dir: Path, phases: Sequence[Phase]) -> Config:
+    """Replace the ``[[phases]]`` list (order, names, event globs, descriptions)."""
+    path, document = _load(project_dir)
+    array = tomlkit.aot()
+    for phase in phases:
+        table = tomlkit.table()
+        table["name"] = phase.name
+        table["events"] = list(phase.events)
+        if phase.description:
+            table["description"] = phase.description
+        array.append(table)
+    document["phases"] = array
+    return _save(path, document)

@@ -1,0 +1,7 @@
+"""Query API (``/api/v1/*``) — being written."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,61 @@
+"""The FastAPI application: collector, query API, dashboard, one error shape.
+
+>>> app = create_app  # doctest: +SKIP  (needs a project folder)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+
+from wegweiser import __version__
+from wegweiser.serve import api, collector, errors, pages
+from wegweiser.serve.context import ServerContext
+
+SESSION_COOKIE = "wegweiser_session"
+
+
+def create_app(project_dir: str | os.PathLike[str]) -> FastAPI:
+    """The app serving the project at ``project_dir`` (see :mod:`wegweiser.serve.context`)."""
+    ctx = ServerContext(project_dir)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await collector.start(app)
+        try:
+            yield
+        finally:
+            await collector.stop(app)
+
+    app = FastAPI(
+        title="Wegweiser",
+        version=__version__,
+        summary="Customer journeys: collector, query API and dashboard.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.ctx = ctx
+    errors.install(app)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=ctx.session_secret,
+        session_cookie=SESSION_COOKIE,
+        max_age=14 * 24 * 3600,
+        same_site="lax",
+    )
+
+    @app.get("/healthz", tags=["server"], summary="Liveness and collector backlog")
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__, **collector.status(app)}
+
+    app.include_router(collector.router)
+    app.include_router(api.router)
+    pages.install(app)
+    return app

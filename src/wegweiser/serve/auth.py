@@ -1,0 +1,88 @@
+"""Passwords, write keys and API tokens.
+
+Passwords are stored as ``scrypt$<n>$<r>$<p>$<salt>$<hash>`` (hex), made by
+:func:`hash_password` (``wegweiser hash-password``). Keys and tokens are compared in constant
+time.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+
+_N, _R, _P = 2**14, 8, 1
+
+
+def hash_password(password: str, *, salt: bytes | None = None) -> str:
+    """Hash a password for ``server.users``.
+
+    >>> h = hash_password("geheim", salt=b"0123456789abcdef")
+    >>> h.startswith("scrypt$16384$8$1$"), verify_password("geheim", h), verify_password("x", h)
+    (True, True, False)
+    """
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, encoded: str) -> bool:
+    """True if ``password`` matches ``encoded`` (False for a malformed hash)."""
+    try:
+        kind, n, r, p, salt, digest = encoded.split("$")
+        if kind != "scrypt":
+            return False
+        actual = hashlib.scrypt(
+            password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32
+        )
+        return hmac.compare_digest(actual, bytes.fromhex(digest))
+    except (ValueError, TypeError):
+        return False
+
+
+def new_key(prefix: str) -> str:
+    """A random key such as ``wk_...`` (write key) or ``at_...`` (API token)."""
+    return f"{prefix}_{secrets.token_urlsafe(24)}"
+
+
+def basic_user(header: str | None) -> str | None:
+    """The user name of an ``Authorization: Basic`` header (how Segment/RudderStack SDKs send
+    the write key, with an empty password), or None.
+
+    >>> basic_user("Basic " + base64.b64encode(b"wk_123:").decode())
+    'wk_123'
+    >>> basic_user("Bearer x") is None, basic_user("Basic !!!") is None
+    (True, True)
+    """
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user = decoded.partition(":")[0]
+    return user or None
+
+
+def bearer_token(header: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, or None."""
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+def is_known(candidate: str | None, known: Iterable[str]) -> bool:
+    """Constant-time membership test of a key or token."""
+    if not candidate:
+        return False
+    found = False
+    for item in known:
+        found |= hmac.compare_digest(candidate.encode(), item.encode())
+    return found

@@ -1,0 +1,136 @@
+"""A real ``wegweiser serve`` (uvicorn) on loopback, as a subprocess, over a demo project.
+
+``live_server(project, **env)`` starts one and waits until ``/healthz`` answers;
+``server.stop()`` ends it gracefully, ``server.kill()`` with SIGKILL (crash tests).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from wegweiser import Project
+from wegweiser.events.demo import generate
+from wegweiser.serve.auth import hash_password
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+WRITE_KEY = "wk_test_key"
+API_TOKEN = "at_test_token"
+USER, PASSWORD = "ana", "geheim-123"
+ARTIFACTS = Path(os.environ.get("WEGWEISER_ARTIFACTS", "test-artifacts"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    url: str
+    project: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def start_server(project: Path, log: Path, **env: str) -> LiveServer:
+    port = free_port()
+    full_env = {**os.environ, "WEGWEISER_SECRET_KEY": "test-secret", **env}
+    with log.open("ab") as handle:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "wegweiser.cli", "serve", "--project", str(project),
+             "--port", str(port)],
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            env=full_env,
+        )
+    url = f"http://127.0.0.1:{port}"
+    server = LiveServer(url, project, process, log, env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{server.output()}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError(f"server did not come up:\n{server.output()}")
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
+    """Factory: ``live_server(project, **env)``; every server is stopped after the test."""
+    started: list[LiveServer] = []
+
+    def start(project: Path, **env: str) -> LiveServer:
+        server = start_server(project, tmp_path / f"server-{len(started)}.log", **env)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def auth_env() -> dict[str, str]:
+    """Environment giving the server one write key, one API token and one user."""
+    return {
+        "WEGWEISER_WRITE_KEYS": WRITE_KEY,
+        "WEGWEISER_API_TOKENS": API_TOKEN,
+        "WEGWEISER_USERS": f"{USER}:{hash_password(PASSWORD, salt=b'fixed-test-salt!')}",
+    }
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo project (800 persons, 60 days), built once per test session."""
+    folder = tmp_path_factory.mktemp("demo-template") / "project"
+    data = generate(800, seed=3, days=60)
+    with Project.init(folder, name="Demo") as project:
+        project.import_events(data.events)
+        project.replace_costs(data.costs)
+        project.journey()
+    return folder
+
+
+@pytest.fixture
+def demo_project(demo_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the small demo project for one test."""
+    target = tmp_path / "project"
+    shutil.copytree(demo_template, target)
+    return target
