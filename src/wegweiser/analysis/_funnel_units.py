@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 
+from wegweiser.analysis._time import seconds_between
+
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
@@ -58,10 +60,6 @@ def interval(span: timedelta) -> Any:
     if us % 1_000_000 == 0:
         return ibis.interval(seconds=us // 1_000_000)
     return ibis.interval(microseconds=us)
-
-
-def seconds_between(later: ir.TimestampValue, earlier: ir.TimestampValue) -> ir.FloatingValue:
-    return later.delta(earlier, unit="microsecond") / 1e6
 
 
 # -- candidates: the step and exclusion rows ------------------------------------------------
@@ -167,8 +165,16 @@ def _unordered(cand: ir.Table, spec: Spec) -> _State:
     att = _attempt(cand, ibis.or_(*[cand[f"m{k}"] for k in range(spec.n)]), spec)
     state = _per_unit(att, spec, {k: att[f"m{k}"] for k in range(spec.n)})
     reached = [_reached(state, spec, k) for k in range(spec.n)]
-    done = [ibis.greatest(*[state[f"t{i}"] for i in range(k + 1)]) for k in range(spec.n)]
+    done = [_latest([state[f"t{i}"] for i in range(k + 1)]) for k in range(spec.n)]
     return _State(state, reached, done, state.t_e)
+
+
+def _latest(times: list[ir.TimestampValue]) -> ir.TimestampValue:
+    """The latest of ``times`` (NULLs skipped); Spark's ``greatest`` needs two or more."""
+    if len(times) == 1:
+        return times[0]
+    out: ir.TimestampValue = ibis.greatest(*times)
+    return out
 
 
 # -- the common shape ---------------------------------------------------------------------
@@ -199,7 +205,7 @@ def _finish(st: _State, spec: Spec) -> ir.Table:
     cols["n_reached"] = sum(ones[1:], ones[0])
     cols["n_distinct"] = sum(distinct[1:], distinct[0])
     cols["seconds"] = ibis.ifelse(
-        prefix[-1], seconds_between(st.done[-1], st.entered_at), None
+        prefix[-1], seconds_between(st.entered_at, st.done[-1]), None
     )
     if "v0" in t.columns or "v_e" in t.columns:
         cols["value"] = _attributed(st, spec)

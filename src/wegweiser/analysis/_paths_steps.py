@@ -9,10 +9,9 @@ is any text and ``?`` one character. Names are case-sensitive.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import ibis
-import ibis.expr.datatypes as dt
 
 from wegweiser.analysis.phases import glob_regex
 from wegweiser.errors import InvalidInput
@@ -178,32 +177,3 @@ def with_first(steps: ir.Table, pattern: str, name: str) -> ir.Table:
     ``unit_id`` (cheaper than a window over all steps when few steps match)."""
     firsts = first_hits(steps, pattern, name).rename(unit_key="unit_id")
     return steps.join(firsts, steps.unit_id == firsts.unit_key).drop("unit_key")
-
-
-def _epoch_us_fn(ts: Any) -> Any:
-    """DuckDB's microseconds since the epoch, without a cast through local time."""
-
-
-_epoch_us = ibis.udf.scalar.builtin(
-    _epoch_us_fn, name="epoch_us", signature=((dt.Timestamp(timezone="UTC"),), dt.int64)
-)
-
-
-def seconds_between(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.FloatingValue:
-    """``end - start`` in seconds, as float64.
-
-    The one backend switch of the path analyses: on DuckDB ``epoch_us`` of the UTC timestamps
-    (exact and fast: ``epoch_seconds`` casts through local time, which costs ~0.4 s per
-    million values); elsewhere the portable ``epoch_seconds`` (whole seconds on Spark).
-    """
-    if _backend_name(start) == "duckdb":
-        micros: ir.IntegerValue = _epoch_us(end) - _epoch_us(start)
-        return micros.cast("float64") / 1e6
-    return end.epoch_seconds().cast("float64") - start.epoch_seconds().cast("float64")
-
-
-def _backend_name(expr: ir.Value) -> str:
-    try:
-        return str(ibis.get_backend(expr).name)
-    except Exception:  # an unbound expression: the default backend decides
-        return "duckdb"

@@ -60,7 +60,8 @@ import ibis
 import pandas as pd
 
 from wegweiser.analysis._funnel_spec import FunnelStep, Spec, make_spec
-from wegweiser.analysis._funnel_units import seconds_between, unit_table
+from wegweiser.analysis._funnel_units import unit_table
+from wegweiser.analysis._time import seconds_between
 from wegweiser.analysis.result import Result, to_frame
 from wegweiser.errors import InvalidInput
 
@@ -215,7 +216,7 @@ def _overall(units: ir.Table, spec: Spec) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The steps table and the time-to-convert row, from one aggregate."""
     metrics = _counts(units, spec.n)
     for k in range(1, spec.n):
-        gap = seconds_between(units[f"done_{k}"], units[f"done_{k - 1}"])
+        gap = seconds_between(units[f"done_{k - 1}"], units[f"done_{k}"])
         metrics[f"gap{k}"] = gap.quantile(0.5)
     s = units.seconds
     metrics.update(converted=s.count(), mean=s.mean())

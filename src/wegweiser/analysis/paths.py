@@ -55,9 +55,9 @@ from wegweiser.analysis._paths_steps import (
     check_unit,
     first_hits,
     prepare_steps,
-    seconds_between,
     with_first,
 )
+from wegweiser.analysis._time import seconds_between
 from wegweiser.analysis.result import Result, to_frame, to_value
 from wegweiser.errors import InvalidInput
 

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 
 from wegweiser.analysis import _phase_tables as tables
+from wegweiser.analysis import _time
 from wegweiser.analysis.result import Result, to_frame
 from wegweiser.errors import InvalidInput
 
@@ -304,8 +305,8 @@ def phase_analysis(
     episodes = _episodes(journey, phases)
     # seconds since the epoch, once: timezone-aware date arithmetic is costly per row
     episodes = episodes.mutate(
-        start_s=episodes.start.epoch_seconds().cast("float64"),
-        end_s=episodes.end.epoch_seconds().cast("float64"),
+        start_s=_time.seconds(episodes.start),
+        end_s=_time.seconds(episodes.end),
     ).cache()
     try:
         frames = _phase_frames(episodes, as_of=as_of, stuck_days=stuck_days, period=period)
@@ -337,11 +338,13 @@ def _phase_frames(
         ),
         "dwell": e.group_by("phase").agg(
             episodes=closed.sum(),
-            median_hours=hours.median(where=closed),
+            # quantiles of a masked column, not quantile(where=): Ibis masks the quantile
+            # argument too, which Spark refuses (it must be a constant)
+            median_hours=_masked(hours, closed).median(),
             mean_hours=hours.mean(where=closed),
-            p90_hours=hours.quantile(0.9, where=closed),
+            p90_hours=_masked(hours, closed).quantile(0.9),
             open=e.open.sum(),
-            open_median_hours=open_hours.median(where=e.open),
+            open_median_hours=_masked(open_hours, e.open).median(),
         ),
     }
     person = e.group_by("person_id").agg(
@@ -366,6 +369,12 @@ def _phase_frames(
         ibis.desc("days"), "person_id"
     )
     return {name: to_frame(expr) for name, expr in out.items()}
+
+
+def _masked(value: ir.FloatingValue, keep: ir.BooleanValue) -> ir.FloatingValue:
+    """``value`` where ``keep``, else NULL (which aggregates skip)."""
+    out: ir.FloatingValue = ibis.ifelse(keep, value, ibis.null("float64"))
+    return out
 
 
 def _period_key(moment: ir.TimestampValue, seconds: ir.FloatingValue, period: str) -> ir.Value:

@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import pandas as pd
 
+from wegweiser.analysis._time import seconds
 from wegweiser.analysis.result import Result, records, to_frame
-from wegweiser.analysis.sessions import seconds
 from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:

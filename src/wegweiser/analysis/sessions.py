@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import pandas as pd
 
+from wegweiser.analysis._time import seconds
 from wegweiser.analysis.result import Result, to_frame
 from wegweiser.errors import InvalidInput
 
@@ -125,11 +126,6 @@ def sessionize(journey: ir.Table, *, gap: timedelta) -> ir.Table:
         session_id=counted.person_id.concat(":", counted.session.cast("string"))
     )
     return counted.select(*journey.columns)
-
-
-def seconds(ts: ir.TimestampValue) -> ir.FloatingValue:
-    """Seconds since the Unix epoch, as float64."""
-    return ts.epoch_seconds().cast("float64")
 
 
 def session_table(journey: ir.Table, *, gap: timedelta | None = None) -> ir.Table:

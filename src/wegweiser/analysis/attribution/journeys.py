@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 
+from wegweiser.analysis._time import epoch_us
 from wegweiser.analysis.attribution.paths import CAMPAIGN_SEP, NO_CAMPAIGN, Paths
 from wegweiser.errors import InvalidInput
 
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
 BY = ("channel", "campaign")
-_DAY_SECONDS = 86_400
+_DAY_MICROS = 86_400_000_000
 
 
 def _label(journey: ir.Table, by: str) -> ir.StringValue:
@@ -115,7 +116,7 @@ def attribution_paths(
     )
     pairs = joined.filter(on_path)
     pairs = pairs.mutate(
-        lag=(pairs.c_ts.epoch_seconds() - pairs.timestamp.epoch_seconds()) // _DAY_SECONDS
+        lag=(epoch_us(pairs.c_ts) - epoch_us(pairs.timestamp)) // _DAY_MICROS
     )
     per_conv = ordered_lists(
         pairs, ["c_person", "c_seq", "c_value"], "seq",
