@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import re
 import tomllib
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from wegweiser.errors import InvalidConfig
 
@@ -102,6 +109,12 @@ class WindowConfig(_Model):
 
 
 class EngineConfig(_Model):
+    """Where events live and analyses run; see docs/spark.md for ``kind = "spark"``."""
+
+    kind: Literal["duckdb", "spark"] = "duckdb"
+    """``duckdb``: everything in the embedded store. ``spark``: events as date-partitioned
+    Parquet at ``events_path``, analyses on Apache Spark; the embedded store keeps the
+    bookkeeping (imports, quarantine, identities, costs)."""
     memory_limit: str | None = "4GB"
     """DuckDB's buffer memory limit (e.g. "4GB", "16GB"); beyond it DuckDB spills to disk.
     None leaves DuckDB's default (80% of RAM)."""
@@ -110,6 +123,18 @@ class EngineConfig(_Model):
     lock_wait_seconds: Annotated[float, Field(ge=0)] = 120.0
     """How long a command waits for the store while another process (``wegweiser serve``)
     holds it; the server holds it only for short moments."""
+    spark_master: str | None = None
+    """Spark master URL (``local[*]``, ``spark://host:7077``, ``yarn``, ``k8s://...``); None
+    with no ``spark_remote`` means ``local[*]``."""
+    spark_remote: str | None = None
+    """Spark Connect URL (``sc://host:15002``), instead of ``spark_master``."""
+    events_path: str = "events"
+    """Folder or URI (``hdfs://``, ``s3a://``) of the events as Parquet, partitioned by
+    ``date=YYYY-MM-DD``; relative paths are inside the project folder."""
+    derived_path: str = "derived"
+    """Folder or URI where Spark writes derived tables (identities, journey)."""
+    spark_conf: dict[str, str] = Field(default_factory=dict)
+    """Extra Spark settings, e.g. ``{"spark.executor.memory" = "8g"}``."""
 
     @field_validator("memory_limit")
     @classmethod
@@ -117,6 +142,12 @@ class EngineConfig(_Model):
         if value is not None and not re.fullmatch(r"\s*\d+(\.\d+)?\s*[KMGT]i?B\s*", value, re.I):
             raise ValueError(f"memory_limit must look like '4GB' or '512MB', not {value!r}")
         return value
+
+    @model_validator(mode="after")
+    def _one_spark_target(self) -> EngineConfig:
+        if self.spark_master and self.spark_remote:
+            raise ValueError("set spark_master or spark_remote (Spark Connect), not both")
+        return self
 
 
 class FeedbackConfig(_Model):
@@ -239,8 +270,14 @@ blocked_ids = ["", "0", "-1", "null", "none", "nil", "undefined", "nan", "anonym
 max_ids_per_person = 100       # one bad id can never merge more people than this
 
 [engine]
+kind = "duckdb"                # or "spark": events as Parquet, analyses on Spark (docs/spark.md)
 memory_limit = "4GB"           # DuckDB's buffer limit; it spills to disk beyond. Raise it on
                                # bigger machines; comment it out for DuckDB's default (80% RAM)
+# spark_master = "local[*]"    # kind = "spark": spark://host:7077, yarn, k8s://https://host:443
+# spark_remote = "sc://host:15002"   # or Spark Connect instead of a master
+# events_path = "events"       # Parquet by date; a folder here or hdfs://, s3a:// for a cluster
+# derived_path = "derived"     # where Spark writes identities and the journey table
+# spark_conf = { "spark.executor.memory" = "8g" }
 
 [feedback]                     # satisfaction answers (NPS 0-10, CSAT 1-5) and comments
 events = ["survey_answered"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,4 +71,23 @@ def set_phases(project_dir: Path, phases: Sequence[Phase]) -> Config:
             table["description"] = phase.description
         array.append(table)
     document["phases"] = array
+    return _save(path, document)
+
+
+def set_engine(project_dir: Path, settings: Mapping[str, Any]) -> Config:
+    """Set keys of ``[engine]`` (e.g. ``{"kind": "spark", "spark_master": "local[2]"}``);
+    a value of None removes the key (back to its default)."""
+    path, document = _load(project_dir)
+    if "engine" not in document:
+        document["engine"] = tomlkit.table()
+    engine = document["engine"]
+    for key, value in settings.items():
+        if value is None:
+            engine.pop(key, None)
+        elif isinstance(value, Mapping):
+            inline = tomlkit.inline_table()
+            inline.update({str(k): str(v) for k, v in value.items()})
+            engine[key] = inline
+        else:
+            engine[key] = value
     return _save(path, document)

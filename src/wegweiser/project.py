@@ -14,12 +14,13 @@ import pyarrow as pa
 
 from wegweiser.analysis.journeys import journey_table
 from wegweiser.analysis.overview import Overview, overview
+from wegweiser.analysis.result import to_frame
 from wegweiser.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config
 from wegweiser.errors import InvalidInput, ProjectError
 from wegweiser.events import ingest, quarantine
 from wegweiser.events.costs import CostSummary, import_costs
 from wegweiser.store import tables
-from wegweiser.store.engine import Engine
+from wegweiser.store.engine import Engine, Warehouse, open_warehouse
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,11 +68,22 @@ class Project:
             )
         )
         tables.migrate(self.engine)
+        self.warehouse: Warehouse = open_warehouse(settings, self.engine, self.path)
+        """Where events live and analyses run (the store itself, or Spark)."""
 
     # -- life cycle ----------------------------------------------------------------------
     @classmethod
-    def init(cls, path: str | os.PathLike[str] = ".", *, name: str | None = None) -> Project:
-        """Create the folder, ``wegweiser.toml`` (unless present) and the store."""
+    def init(
+        cls,
+        path: str | os.PathLike[str] = ".",
+        *,
+        name: str | None = None,
+        engine: Mapping[str, Any] | None = None,
+    ) -> Project:
+        """Create the folder, ``wegweiser.toml`` (unless present) and the store.
+
+        ``engine`` sets keys of ``[engine]``, e.g. ``{"kind": "spark"}`` (docs/spark.md).
+        """
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
         config = folder / CONFIG_FILE
@@ -80,9 +92,15 @@ class Project:
             if name:
                 text = text.replace('name = "wegweiser"', f'name = "{_toml_escape(name)}"', 1)
             config.write_text(text, encoding="utf-8")
+        if engine:
+            from wegweiser.config_edit import set_engine
+
+            set_engine(folder, engine)
         return cls(folder)
 
     def close(self) -> None:
+        if self.warehouse is not self.engine:
+            self.warehouse.close()
         self.engine.close()
 
     def __enter__(self) -> Project:
@@ -176,10 +194,11 @@ class Project:
     def stats(self) -> dict[str, Any]:
         """Counts of events, persons, ids, merges, quarantine, channels, types; date range."""
         e = self.engine
-        row = e.execute(
-            "SELECT count(*), count(DISTINCT channel), count(DISTINCT event), "
-            'CAST(min("timestamp") AS VARCHAR), CAST(max("timestamp") AS VARCHAR) FROM events'
-        ).rows[0]
+        ev = self.warehouse.table("events")
+        row = list(to_frame(ev.aggregate(
+            n=ev.count(), channels=ev.channel.nunique(), names=ev.event.nunique(),
+            first=ev.timestamp.min().cast("string"), last=ev.timestamp.max().cast("string"),
+        )).iloc[0])
         ids = e.execute(
             "SELECT count(*), count(DISTINCT person_id), count(*) FILTER (WHERE id_kind = 'user') "
             "FROM identities"
@@ -189,22 +208,21 @@ class Project:
             "count(*) FILTER (WHERE status = 'refused') "
             "FROM identity_links"
         ).rows[0]
-        types = dict(
-            e.execute("SELECT type, count(*) FROM events GROUP BY type ORDER BY type").rows
-        )
+        by_type = to_frame(ev.group_by("type").agg(n=ev.count()).order_by("type"))
+        types = {str(t): int(n) for t, n in zip(by_type["type"], by_type["n"], strict=True)}
         return {
-            "events": row[0],
+            "events": int(row[0]),
             "persons": ids[1],
             "identities": ids[0],
             "user_ids": ids[2],
             "merges": links[0],
             "refused_merges": links[1],
             "quarantined": e.scalar("SELECT count(*) FROM quarantine"),
-            "channels": row[1],
-            "event_names": row[2],
+            "channels": int(row[1]),
+            "event_names": int(row[2]),
             "types": types,
-            "first_event": row[3],
-            "last_event": row[4],
+            "first_event": _text(row[3]),
+            "last_event": _text(row[4]),
         }
 
     def merges(self, *, limit: int | None = 100, status: str | None = None) -> pd.DataFrame:
@@ -219,29 +237,31 @@ class Project:
 
     def overview(self) -> Overview:
         """Persons, events, channels, conversions, revenue and persons per current phase."""
-        con = self.engine.ibis()
-        return overview(con.table("events"), con.table("identities"), self.config)
+        w = self.warehouse
+        return overview(w.table("events"), w.table("identities"), self.config)
 
     def journey(self) -> Any:
         """The materialised ``journey`` table (see :mod:`wegweiser.analysis.journeys`) as an
         Ibis table; rebuilt when events, identities or the phase/session config changed."""
-        con = self.engine.ibis()
+        w = self.warehouse
         stamp = self._journey_stamp()
         row = self.engine.execute("SELECT stamp FROM derived WHERE name = 'journey'").first()
         if row is None or row[0] != stamp:
-            expr = journey_table(con.table("events"), con.table("identities"), self.config)
-            con.create_table("journey", expr, overwrite=True)
+            expr = journey_table(w.table("events"), w.table("identities"), self.config)
+            journey = w.build("journey", expr)
             self.engine.run(
                 "INSERT OR REPLACE INTO derived VALUES ('journey', $stamp, current_timestamp)",
                 {"stamp": stamp},
             )
-        return con.table("journey")
+            return journey
+        return w.table("journey")
 
     def _journey_stamp(self) -> str:
         state = self.engine.execute(
             "SELECT count(*), CAST(max(finished_at) AS VARCHAR), sum(n_imported) FROM imports"
         ).rows[0]
         relevant = {
+            "engine": self.warehouse.name,
             "phases": [p.model_dump() for p in self.config.phases],
             "conversion_events": self.config.conversion_events,
             "session_gap_minutes": self.config.windows.session_gap_minutes,
@@ -262,6 +282,10 @@ def open_project(
 ) -> Project:
     """Open an existing project folder (see :class:`Project` for ``wait_seconds``)."""
     return Project(path, wait_seconds=wait_seconds)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value != value else str(value)  # None or NaN: no events
 
 
 def _is_dataframe(obj: object) -> bool:

@@ -60,7 +60,7 @@ def journey_table(events: ir.Table, identities: ir.Table, config: Config) -> ir.
     order = ibis.window(group_by="person_id", order_by=["timestamp", "message_id"])
     gap = ibis.interval(minutes=config.windows.session_gap_minutes)
     step = base.mutate(
-        seq=ibis.row_number().over(order),
+        seq=ibis.row_number().over(order).cast("int64"),
         prev_timestamp=base.timestamp.lag().over(order),
         next_event=base.event.lead().over(order),
         next_timestamp=base.timestamp.lead().over(order),

@@ -22,6 +22,7 @@ from wegweiser.events.channels import channel_case_sql
 from wegweiser.events.identity import stitch_codes
 from wegweiser.events.normalize import plan_columns, raw_sql, staging_sql
 from wegweiser.events.schema import EVENT_COLUMNS
+from wegweiser.store.engine import quote_identifier
 
 if TYPE_CHECKING:
     import os
@@ -138,8 +139,12 @@ def ingest_batch(
                      "fmt": raw_format},
                 )
             repeats = n_distinct < n_rows - n_bad
-            n_new = _insert_events(engine, config, stage, import_id, dedup=repeats)
-            update_identities(engine, config, import_id)
+            if engine.event_sink is None:
+                n_new = _insert_events(engine, config, stage, import_id, dedup=repeats)
+                update_identities(engine, config, import_id)
+            else:
+                n_new = _send_events(engine, config, stage, import_id, dedup=repeats)
+                update_identities(engine, config, import_id, new=f"{stage}_new")
             summary = ImportSummary(
                 imported=n_new,
                 duplicates=n_rows - n_bad - n_new,
@@ -169,6 +174,7 @@ def ingest_batch(
                     {"id": import_id},
                 ).dicts()
         finally:
+            engine.run(f"DROP TABLE IF EXISTS {stage}_new")
             engine.run(f"DROP TABLE IF EXISTS {stage}")
     return summary
 
@@ -180,6 +186,52 @@ def _insert_events(
 
     ``dedup`` says the batch repeats a ``message_id``: then only its first row is kept.
     """
+    chan = _channels(engine, config, stage)
+    cols = [c for c in EVENT_COLUMNS if c not in ("channel", "import_id")]
+    before = engine.scalar("SELECT count(*) FROM events")
+    engine.run(
+        f"INSERT INTO events ({', '.join(cols)}, channel, import_id) "
+        f"{_good_rows(stage, chan, cols, dedup=dedup)} "
+        "WHERE s.message_id NOT IN (SELECT message_id FROM events)",
+        {"import_id": import_id},
+    )
+    engine.run(f"DROP TABLE {chan}")
+    return int(engine.scalar("SELECT count(*) FROM events")) - int(before)
+
+
+def _send_events(
+    engine: Engine, config: Config, stage: str, import_id: str, *, dedup: bool
+) -> int:
+    """:func:`_insert_events` for events kept elsewhere (``engine.event_sink``): the new rows
+    are kept in ``<stage>_new`` (for the identities) and appended to the sink."""
+    sink = engine.event_sink
+    assert sink is not None
+    chan = _channels(engine, config, stage)
+    new = f"{stage}_new"
+    cols = [c for c in EVENT_COLUMNS if c not in ("channel", "import_id")]
+    engine.run(
+        f"CREATE TEMP TABLE {new} AS {_good_rows(stage, chan, cols, dedup=dedup)}",
+        {"import_id": import_id},
+    )
+    engine.run(f"DROP TABLE {chan}")
+    known = sink.known_message_ids(engine.arrow(f"SELECT message_id FROM {new}"))
+    if known.num_rows:
+        engine.register("_known_ids", known)
+        try:
+            engine.run(f"DELETE FROM {new} WHERE message_id IN (SELECT message_id FROM _known_ids)")
+        finally:
+            engine.unregister("_known_ids")
+    text = {c: f"CAST({c} AS VARCHAR) AS {c}" for c, t in EVENT_COLUMNS.items() if t == "JSON"}
+    rows = engine.arrow(
+        f"SELECT {', '.join(text.get(c, quote_identifier(c)) for c in EVENT_COLUMNS)} FROM {new}"
+    )
+    sink.append_events(rows)
+    return int(rows.num_rows)
+
+
+def _channels(engine: Engine, config: Config, stage: str) -> str:
+    """A temp table of the channel rules' verdict per distinct (medium, source, referrer
+    host, event, platform) of the good rows without a channel; returns its name."""
     case_sql, params = channel_case_sql(list(config.channels))
     chan = f"{stage}_chan"
     engine.run(
@@ -188,30 +240,36 @@ def _insert_events(
         "WHERE _error IS NULL AND channel IS NULL)",
         params,
     )
-    cols = [c for c in EVENT_COLUMNS if c not in ("channel", "import_id")]
+    return chan
+
+
+def _good_rows(stage: str, chan: str, cols: list[str], *, dedup: bool) -> str:
+    """SELECT of the good rows of ``stage`` as ``cols, channel, import_id`` (alias ``s``;
+    ``dedup``: only the first row of a repeated ``message_id``)."""
     select = ", ".join(f"s.{c}" if c != "timestamp" else 's."timestamp"' for c in cols)
     keys = ("medium", "source", "referrer_host", "event", "platform")
     join = " AND ".join(f"s.{k} IS NOT DISTINCT FROM c.{k}" for k in keys)
     first_only = (
         "QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY _line) = 1" if dedup else ""
     )
-    before = engine.scalar("SELECT count(*) FROM events")
-    engine.run(
-        f"INSERT INTO events ({', '.join(cols)}, channel, import_id) "
-        f"SELECT {select}, coalesce(s.channel, c.derived, 'direct'), $import_id "
+    return (
+        f"SELECT {select}, coalesce(s.channel, c.derived, 'direct') AS channel, "
+        f"$import_id AS import_id "
         f"FROM (SELECT * FROM {stage} WHERE _error IS NULL {first_only}) s "
-        f"LEFT JOIN {chan} c ON {join} "
-        "WHERE s.message_id NOT IN (SELECT message_id FROM events)",
-        {"import_id": import_id},
+        f"LEFT JOIN {chan} c ON {join}"
     )
-    engine.run(f"DROP TABLE {chan}")
-    return int(engine.scalar("SELECT count(*) FROM events")) - int(before)
 
 
 # -- identity ------------------------------------------------------------------------------
-def update_identities(engine: Engine, config: Config, import_id: str) -> None:
-    """Add the ids and links of one import, then re-resolve persons if links changed."""
-    new = "(SELECT * FROM events WHERE import_id = $id)"
+def update_identities(
+    engine: Engine, config: Config, import_id: str, *, new: str | None = None
+) -> None:
+    """Add the ids and links of one import, then re-resolve persons if links changed.
+
+    ``new``: a table holding the import's new events (default: read from ``events``).
+    """
+    params = None if new is not None else {"id": import_id}
+    new = new or "(SELECT * FROM events WHERE import_id = $id)"
     engine.run(
         "INSERT INTO identities SELECT id, CASE WHEN bool_or(is_user) THEN 'user' "
         "ELSE 'anonymous' END, id FROM ("
@@ -219,12 +277,12 @@ def update_identities(engine: Engine, config: Config, import_id: str) -> None:
         f"UNION ALL SELECT anonymous_id, FALSE FROM {new} WHERE anonymous_id IS NOT NULL "
         f"UNION ALL SELECT previous_id, FALSE FROM {new} WHERE previous_id IS NOT NULL) "
         "WHERE id NOT IN (SELECT id FROM identities) GROUP BY id",
-        {"id": import_id},
+        params,
     )
     engine.run(
         "UPDATE identities SET id_kind = 'user' WHERE id_kind = 'anonymous' AND id IN "
         f"(SELECT user_id FROM {new} WHERE user_id IS NOT NULL)",
-        {"id": import_id},
+        params,
     )
     added = engine.execute(
         "INSERT INTO identity_links SELECT a_id, b_id, min(ts), arg_min(message_id, ts), "
@@ -236,7 +294,7 @@ def update_identities(engine: Engine, config: Config, import_id: str) -> None:
         "WHERE NOT EXISTS (SELECT 1 FROM identity_links k "
         "WHERE k.a_id = l.a_id AND k.b_id = l.b_id) "
         "GROUP BY a_id, b_id",
-        {"id": import_id},
+        params,
     ).single_value()
     if added:
         resolve_persons(engine, config)

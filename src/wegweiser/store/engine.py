@@ -3,6 +3,11 @@
 An :class:`Engine` owns one DuckDB connection (a file in the project folder, or in memory for
 tests), runs SQL with bound parameters and hands results out as :class:`Result`, Arrow or
 pandas. Everything else in Wegweiser speaks to the store through it.
+
+Where events live and analyses run is the *warehouse* (:class:`Warehouse`), chosen in one
+place, :func:`open_warehouse`: the DuckDB store itself (``engine.kind = "duckdb"``), or
+:class:`~wegweiser.store.spark.SparkEngine` (``"spark"``), which keeps events as Parquet and
+leaves the bookkeeping tables to the DuckDB store.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
 
@@ -24,6 +29,8 @@ if TYPE_CHECKING:
 
     import pandas as pd
     import pyarrow as pa
+
+    from wegweiser.config import EngineConfig
 
 Params = Sequence[Any] | dict[str, Any] | None
 
@@ -77,6 +84,33 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+class Warehouse(Protocol):
+    """Where events live and analyses run: Ibis tables by name, derived tables built."""
+
+    name: str
+
+    def ibis(self) -> Any:
+        """The Ibis backend the tables belong to."""
+
+    def table(self, name: str) -> Any:
+        """``events``, ``identities`` or a derived table (``journey``) as an Ibis table."""
+
+    def build(self, name: str, expr: Any) -> Any:
+        """Materialise ``expr`` as the derived table ``name`` (replacing it); return it."""
+
+    def close(self) -> None: ...
+
+
+class EventSink(Protocol):
+    """Events kept outside the DuckDB store (Spark: Parquet); the importer writes there."""
+
+    def known_message_ids(self, ids: pa.Table) -> pa.Table:
+        """The ``message_id`` values of ``ids`` already stored."""
+
+    def append_events(self, rows: pa.Table) -> None:
+        """Add rows with the ``events`` table's columns."""
+
+
 @dataclass(frozen=True)
 class Result:
     """Rows of one query, as tuples, with their column names."""
@@ -97,7 +131,13 @@ class Result:
 
 
 class Engine:
-    """One DuckDB connection with Wegweiser's session settings."""
+    """One DuckDB connection with Wegweiser's session settings.
+
+    Also the default :class:`Warehouse`. ``event_sink`` is None when events live in this
+    store's ``events`` table, else where the importer appends them instead.
+    """
+
+    name = "duckdb"
 
     def __init__(
         self,
@@ -118,6 +158,7 @@ class Engine:
         )
         self._lock = threading.RLock()
         self._ibis: Any = None
+        self.event_sink: EventSink | None = None
         self._con.execute("SET TimeZone = 'UTC'")
         self._con.execute("SET enable_progress_bar = false")
         if memory_limit is not None:
@@ -171,6 +212,14 @@ class Engine:
             self._ibis = ibis.duckdb.from_connection(self._con)
         return self._ibis
 
+    def table(self, name: str) -> Any:
+        return self.ibis().table(name)
+
+    def build(self, name: str, expr: Any) -> Any:
+        con = self.ibis()
+        con.create_table(name, expr, overwrite=True)
+        return con.table(name)
+
     # -- objects from Python -----------------------------------------------------------
     def register(self, name: str, data: Any) -> None:
         """Expose an Arrow table, RecordBatchReader or DataFrame as a view ``name``."""
@@ -206,6 +255,18 @@ class Engine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def open_warehouse(config: EngineConfig, store: Engine, folder: Path) -> Warehouse:
+    """The warehouse ``config.kind`` asks for, over the DuckDB ``store`` of the project in
+    ``folder`` (the one place that decides which engine runs the analyses)."""
+    if config.kind == "spark":
+        from wegweiser.store.spark import SparkEngine
+
+        spark = SparkEngine(config, store, folder)
+        store.event_sink = spark
+        return spark
+    return store
 
 
 def is_engine_error(exc: BaseException) -> bool:

@@ -35,6 +35,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import ibis
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from wegweiser.analysis._time import epoch_us
 from wegweiser.analysis.attribution.paths import CAMPAIGN_SEP, NO_CAMPAIGN, Paths
@@ -151,13 +153,29 @@ def attribution_paths(
     return converting.union(nulls)
 
 
+def _canonical_order(table: pa.Table) -> pa.Table:
+    """The path table sorted by its touches, then lags: engines return a group-by's rows in
+    any order, and the bootstrap and sampled Shapley values draw paths by position, so a
+    fixed ``random_state`` gives the same numbers on every engine and run."""
+    if table.num_rows < 2:
+        return table
+    sep = "\x1f"
+    touches = pc.binary_join(table["touches"], sep)
+    lags = pc.binary_join(pc.cast(table["lags"], pa.list_(pa.string())), sep)
+    keys = pa.table({"touches": touches, "lags": lags})
+    order = pc.sort_indices(keys, [("touches", "ascending"), ("lags", "ascending")])
+    return table.take(order)
+
+
 def load_paths(journey: ir.Table, *, lookback_days: int = 30, by: str = "channel") -> Paths:
     """Run :func:`attribution_paths` and return the small :class:`Paths` table.
 
     ``params`` also records the data period (``start``/``end``: first touch and last event
     date, used to sum costs over the same days).
     """
-    table: Any = attribution_paths(journey, lookback_days=lookback_days, by=by).to_pyarrow()
+    table: Any = _canonical_order(
+        attribution_paths(journey, lookback_days=lookback_days, by=by).to_pyarrow()
+    )
     span = journey.aggregate(start=journey.timestamp.min(), end=journey.timestamp.max())
     bounds = span.to_pyarrow().to_pylist()[0]
     params = {

@@ -1,0 +1,261 @@
+"""The Spark side of the engine boundary: events as date-partitioned Parquet, analyses on Spark.
+
+With ``[engine] kind = "spark"`` the embedded DuckDB store keeps the bookkeeping (imports,
+quarantine, identities and links, costs, derived-table stamps) and :class:`SparkEngine`
+holds what grows with the events:
+
+* ``events`` — Parquet under ``events_path``, one folder per UTC day (``date=YYYY-MM-DD``),
+  appended by the importer. Every row carries its ``import_id``; only rows of imports the
+  embedded store committed are visible, so a batch whose DuckDB transaction failed after its
+  files were written stays invisible and is imported again on retry.
+* ``identities`` — the embedded store's table, handed to Spark when the journey is built.
+* derived tables (``journey``) — Parquet under ``derived_path``, rebuilt by
+  :meth:`SparkEngine.build`.
+
+Analyses receive Ibis tables over the PySpark backend, exactly as they do over DuckDB. One
+SQL function is added to the session: ``epoch_us`` (DuckDB's builtin; see
+``wegweiser.analysis._time``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+import threading
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from wegweiser.errors import MissingDependency
+from wegweiser.events.schema import EVENT_COLUMNS
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pyarrow as pa
+
+    from wegweiser.config import EngineConfig
+    from wegweiser.store.engine import Engine
+
+#: Settings every Wegweiser session gets (``engine.spark_conf`` may override the last two).
+SESSION_DEFAULTS = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.ui.showConsoleProgress": "false",
+}
+PARTITION = "date"
+_EPOCH_US = (
+    "CREATE OR REPLACE TEMPORARY FUNCTION epoch_us(ts TIMESTAMP) RETURNS BIGINT "
+    "RETURN unix_micros(ts)"
+)
+_SPARK_TYPES = {
+    "VARCHAR": "STRING", "JSON": "STRING", "TIMESTAMPTZ": "TIMESTAMP", "DOUBLE": "DOUBLE",
+}
+#: The events Parquet as Spark DDL, with the partition column last.
+EVENTS_DDL = ", ".join(
+    [f"`{name}` {_SPARK_TYPES[typ]}" for name, typ in EVENT_COLUMNS.items()]
+    + [f"`{PARTITION}` DATE"]
+)
+_views = itertools.count()
+_session_lock = threading.Lock()
+
+
+def spark_session(config: EngineConfig) -> Any:
+    """The process's SparkSession for ``config`` (created on first use, then shared)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise MissingDependency("pyspark", "spark") from exc
+    with _session_lock:
+        builder = SparkSession.builder.appName("wegweiser")
+        if config.spark_remote:
+            builder = builder.remote(config.spark_remote)
+        else:
+            builder = builder.master(config.spark_master or "local[*]")
+        local = not config.spark_remote and (config.spark_master or "local").startswith("local")
+        python = {"spark.pyspark.python": sys.executable} if local else {}
+        for key, value in {**SESSION_DEFAULTS, **python, **config.spark_conf}.items():
+            builder = builder.config(key, value)
+        session = builder.getOrCreate()
+        session.sql(_EPOCH_US)
+    return session
+
+
+def _type_timestamps_as_utc() -> None:
+    """Spark's ``TIMESTAMP`` is an instant, shown in the session time zone (always UTC here),
+    but Ibis types it as a naive timestamp, so results would lose their zone. Type it as
+    ``timestamp('UTC')``, as DuckDB's ``TIMESTAMPTZ`` is, so both engines return the same
+    values and types (a test pins this against the Ibis version in use)."""
+    import functools
+
+    import ibis.expr.datatypes as dt
+    from ibis.backends.pyspark import datatypes
+    from pyspark.sql import types as pt
+
+    datatypes._from_pyspark_dtypes[pt.TimestampType] = functools.partial(
+        dt.Timestamp, timezone="UTC"
+    )
+
+
+def _ibis_backend(session: Any) -> Any:
+    """Ibis' PySpark backend, fetching results as Arrow (Spark's ``toArrow``) instead of
+    through pandas (Ibis' ``toPandas`` path is slower and trips pandas 3 deprecations), and
+    registering the UDFs an expression needs (Ibis' JSON unwrapping) before caching it too."""
+    import ibis
+    import ibis.expr.operations as ops
+    from ibis.backends.pyspark import Backend
+    from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+    from ibis.formats.pyarrow import PyArrowData
+
+    _ = ibis.pyspark  # loading the backend this way registers its options (ibis.options.pyspark)
+
+    class NativeJSON(PySparkCompiler):  # type: ignore[misc]
+        """``value.str`` of a JSON field without a Python UDF: Spark's ``get_json_object``
+        (what Ibis compiles ``json[key]`` to) already gives a string's text unquoted."""
+
+        SIMPLE_OPS: ClassVar[dict[Any, str]] = {
+            op: name for op, name in PySparkCompiler.SIMPLE_OPS.items()
+            if op is not ops.UnwrapJSONString
+        }
+
+        def visit_UnwrapJSONString(self, op: Any, *, arg: Any) -> Any:
+            if isinstance(op.arg, ops.JSONGetItem):
+                return arg
+            return self.f.unwrap_json_str(arg)  # Ibis' UDF, registered before running
+
+    class ArrowResults(Backend):  # type: ignore[misc]
+        compiler = NativeJSON()
+        def to_pyarrow(
+            self, expr: Any, /, *, params: Any = None, limit: Any = None, **kwargs: Any
+        ) -> Any:
+            table_expr = expr.as_table()
+            self._run_pre_execute_hooks(table_expr)
+            frame = self._session.sql(self.compile(table_expr, params=params, limit=limit))
+            table = PyArrowData.convert_table(frame.toArrow(), table_expr.schema())
+            return expr.__pyarrow_result__(table)
+
+        def _create_cached_table(self, name: str, expr: Any) -> Any:
+            self._run_pre_execute_hooks(expr)
+            return super()._create_cached_table(name, expr)
+
+    return ArrowResults().connect(session)
+
+
+def resolve_uri(location: str, folder: Path) -> str:
+    """``location`` as Spark reads it: URIs unchanged, relative paths inside ``folder``."""
+    if "://" in location or location.startswith("file:"):
+        return location
+    path = folder / os.path.expanduser(location)
+    return str(path.resolve())
+
+
+class SparkEngine:
+    """Events, identities and derived tables on Spark (see the module docstring)."""
+
+    name = "spark"
+
+    def __init__(self, config: EngineConfig, catalog: Engine, folder: Path) -> None:
+        self.catalog = catalog
+        self.events_uri = resolve_uri(config.events_path, folder)
+        self.derived_uri = resolve_uri(config.derived_path, folder)
+        self.session = spark_session(config)
+        _type_timestamps_as_utc()
+        self._ibis = _ibis_backend(self.session)
+        self._prefix = f"wegweiser_{next(_views)}_"
+        self._views: set[str] = set()
+
+    # -- reading ---------------------------------------------------------------------------
+    def ibis(self) -> Any:
+        """The Ibis PySpark backend; analyses build expressions on its tables."""
+        return self._ibis
+
+    def table(self, name: str) -> Any:
+        """``events`` (committed rows), ``identities`` or a derived table, as an Ibis table."""
+        if name == "events":
+            return self._view("events", self._events())
+        if name == "identities":
+            return self._view("identities", self._from_catalog(
+                "SELECT id, id_kind, person_id FROM identities"))
+        return self._view(name, self._derived(name))
+
+    def _events(self) -> Any:
+        from pyspark.sql import functions as F
+
+        # only committed imports that added rows; none: nothing was written yet
+        committed = self.catalog.arrow("SELECT import_id FROM imports WHERE n_imported > 0")
+        if committed.num_rows == 0:
+            return self.session.createDataFrame([], EVENTS_DDL).drop(PARTITION)
+        files = self.session.read.schema(EVENTS_DDL).parquet(self.events_uri)
+        ids = self.session.createDataFrame(committed)
+        visible = files.join(F.broadcast(ids), "import_id", "left_semi")
+        return visible.select(*EVENT_COLUMNS)
+
+    def _from_catalog(self, sql: str) -> Any:
+        return self.session.createDataFrame(self.catalog.arrow(sql))
+
+    def _derived(self, name: str) -> Any:
+        return self.session.read.parquet(f"{self.derived_uri}/{name}")
+
+    def _view(self, name: str, frame: Any) -> Any:
+        view = self._prefix + name
+        frame.createOrReplaceTempView(view)
+        self._views.add(view)
+        return self._ibis.table(view)
+
+    # -- writing ---------------------------------------------------------------------------
+    def build(self, name: str, expr: Any) -> Any:
+        """Write ``expr`` as the derived table ``name`` (replacing it) and return it.
+
+        Columns get the types of the Ibis expression (Spark's ``row_number`` is an INT where
+        Ibis, and DuckDB, have a BIGINT)."""
+        from ibis.backends.pyspark.datatypes import PySparkType
+        from pyspark.sql import functions as F
+
+        self._ibis._run_pre_execute_hooks(expr)
+        frame = self.session.sql(self._ibis.compile(expr))
+        frame = frame.select(*[
+            F.col(f"`{col}`").cast(PySparkType.from_ibis(typ)).alias(col)
+            for col, typ in expr.schema().items()
+        ])
+        frame.write.mode("overwrite").parquet(f"{self.derived_uri}/{name}")
+        return self.table(name)
+
+    def known_message_ids(self, ids: pa.Table) -> pa.Table:
+        """The ``message_id`` values of ``ids`` that committed events already have."""
+        if ids.num_rows == 0:
+            return ids
+        probe = self.session.createDataFrame(ids.select(["message_id"]))
+        stored = self._events().select("message_id")
+        found = stored.join(probe, "message_id", "left_semi").distinct()
+        out: pa.Table = found.toArrow()
+        return out
+
+    def append_events(self, rows: pa.Table) -> None:
+        """Append events (columns as the ``events`` table) to the Parquet, one folder per day."""
+        from pyspark.sql import functions as F
+
+        if rows.num_rows == 0:
+            return
+        frame = self.session.createDataFrame(rows, schema=EVENTS_DDL.rsplit(",", 1)[0])
+        frame = frame.withColumn(PARTITION, F.to_date("timestamp"))
+        frame.repartition(PARTITION).write.mode("append").partitionBy(PARTITION).parquet(
+            self.events_uri
+        )
+
+    def close(self) -> None:
+        """Drop this project's views; the session stays for the process (see
+        :func:`stop_spark`)."""
+        for view in self._views:
+            self.session.catalog.dropTempView(view)
+        self._views.clear()
+
+
+def stop_spark() -> None:
+    """Stop the process's SparkSession, if one runs."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:  # pragma: no cover
+        return
+    with _session_lock:
+        session = SparkSession.getActiveSession()
+        if session is not None:
+            session.stop()
