@@ -1,0 +1,98 @@
+"""The store on every engine: import, deduplication, identity, the journey table."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.analysis.reference import BASE, random_rows, reference_journeys, stitched_frame
+from tests.engines.conftest import ENGINES
+from wegweiser.analysis.result import to_frame, to_value
+from wegweiser.events import ingest
+
+
+def test_journey_follows_the_reference(log):
+    got = to_frame(log.project.journey().order_by("person_id", "seq"))
+    assert str(got["timestamp"].dtype) == "datetime64[us, UTC]"
+    assert str(got["seq"].dtype) == "int64"
+    expected = reference_journeys(log.rows)
+    assert sorted(got.person_id.unique()) == sorted(expected)
+    for person, events in expected.items():
+        mine = got[got.person_id == person]
+        assert mine["message_id"].tolist() == [e.message_id for e in events]
+        assert mine["seq"].tolist() == list(range(len(events)))
+        assert mine["session"].tolist() == [e.session for e in events]
+        assert mine["next_event"].tolist()[:-1] == [e.event for e in events[1:]]
+
+
+@pytest.mark.spark
+def test_identities_agree_across_engines(log_duckdb, log_spark):
+    sql = "SELECT id, id_kind, person_id FROM identities ORDER BY id"
+    links = "SELECT a_id, b_id, status, first_seen, message_id FROM identity_links ORDER BY 1, 2"
+    for query in (sql, links):
+        assert log_spark.project.engine.arrow(query).equals(log_duckdb.project.engine.arrow(query))
+
+
+@pytest.mark.parametrize("fresh", ENGINES, indirect=True)
+def test_reimport_adds_nothing(fresh):
+    frame = stitched_frame(random_rows(3, n=120))
+    first = fresh.import_events(frame)
+    again = fresh.import_events(frame)
+    assert first.imported == len(frame)
+    assert (again.imported, again.duplicates) == (0, len(frame))
+    assert fresh.stats()["events"] == len(frame)
+    assert to_value(fresh.journey().count()) == 120
+
+
+@pytest.mark.parametrize("fresh", ENGINES, indirect=True)
+def test_a_failed_batch_leaves_no_events(fresh, monkeypatch):
+    frame = stitched_frame(random_rows(4, n=80))
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("killed after the events were written")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ingest, "update_identities", fail)
+        with pytest.raises(RuntimeError):
+            fresh.import_events(frame)
+    assert fresh.stats()["events"] == 0
+    assert to_value(fresh.journey().count()) == 0
+    summary = fresh.import_events(frame)  # the retry imports everything once
+    assert (summary.imported, summary.duplicates) == (len(frame), 0)
+    assert to_value(fresh.journey().count()) == 80
+
+
+@pytest.mark.parametrize("fresh", ENGINES, indirect=True)
+def test_journey_rebuilds_after_import_and_config_change(fresh):
+    rows = random_rows(1, n=50)
+    fresh.import_events(stitched_frame(rows, share=0))
+    assert to_value(fresh.journey().count()) == 50
+    more = random_rows(2, n=30)
+    for r in more:
+        r.message_id = "x" + r.message_id
+    fresh.import_events(stitched_frame(more, share=0))
+    assert to_value(fresh.journey().count()) == 80
+    cfg = fresh.path / "wegweiser.toml"
+    cfg.write_text(cfg.read_text().replace("session_gap_minutes = 30", "session_gap_minutes = 1"))
+    fresh.reload_config()
+    j = fresh.journey()
+    got = to_frame(j.group_by("person_id").agg(n=j.session.max() + 1))
+    expected = reference_journeys(rows + more, gap_minutes=1)
+    assert dict(zip(got.person_id, got.n, strict=True)) == {
+        p: ev[-1].session + 1 for p, ev in expected.items()
+    }
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("fresh", ["spark"], indirect=True)
+def test_spark_events_are_parquet_by_date(fresh):
+    rows = random_rows(5, n=60, minutes=60 * 24 * 2)
+    fresh.import_events(stitched_frame(rows, identify_at=BASE + timedelta(days=9)))
+    folder = Path(fresh.path / "events")
+    days = sorted(p.name for p in folder.iterdir() if p.is_dir())
+    expected = {f"date={r.timestamp.date()}" for r in rows} | {"date=2026-03-10"}
+    assert days == sorted(expected)
+    assert all(any(p.glob("*.parquet")) for p in folder.iterdir() if p.is_dir())
+    assert to_value(fresh.engine.ibis().table("events").count()) == 0  # not in the DuckDB store
