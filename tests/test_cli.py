@@ -99,3 +99,18 @@ def test_debug_shows_traceback(tmp_path):
 def test_version_and_help():
     assert run("--version").stdout.startswith("wegweiser ")
     assert "quarantine" in run("--help").stdout
+
+
+def test_init_with_the_spark_engine_writes_the_config_without_starting_spark(tmp_path):
+    from wegweiser.config import load_config
+
+    folder = tmp_path / "big"
+    res = run("init", str(folder), "--engine", "spark", "--spark-master", "spark://h:7077")
+    assert res.returncode == 0, res.stderr
+    engine = load_config(folder).engine
+    assert (engine.kind, engine.spark_master, engine.spark_remote) == ("spark", "spark://h:7077",
+                                                                      None)
+    assert "# spark_remote" in (folder / "wegweiser.toml").read_text()  # comments kept
+    res = run("init", str(tmp_path / "x"), "--spark-remote", "sc://h:15002")
+    assert res.returncode == 2
+    assert "--engine spark" in res.stderr

@@ -27,6 +27,8 @@ def test_partial_file_keeps_default_phases():
     ('[[phases]]\nname = "A"\n[[phases]]\nname = "A"', "phase names must be unique"),
     ("name = ", "not valid TOML"),
     ('[engine]\nmemory_limit = "lots"', "memory_limit must look like"),
+    ('[engine]\nkind = "sparky"', "engine.kind"),
+    ('[engine]\nspark_master = "local"\nspark_remote = "sc://h"', "not both"),
     ("unknown_key = 1", "unknown_key"),
 ])
 def test_bad_config_names_the_problem(text, message):

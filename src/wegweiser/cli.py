@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -75,6 +76,44 @@ def _root(
     _state["debug"] = debug
 
 
+class EngineKind(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+EngineOpt = Annotated[
+    EngineKind | None,
+    typer.Option("--engine", help="Where events live and analyses run: duckdb (embedded) or "
+                                  "spark (Parquet + Apache Spark, see docs/spark.md)."),
+]
+SparkMasterOpt = Annotated[
+    str | None,
+    typer.Option("--spark-master", help="With --engine spark: master URL (default local[*]), "
+                                        "e.g. spark://host:7077, yarn."),
+]
+SparkRemoteOpt = Annotated[
+    str | None,
+    typer.Option("--spark-remote", help="With --engine spark: Spark Connect URL "
+                                        "(sc://host:15002) instead of a master."),
+]
+
+
+def _engine_settings(
+    engine: EngineKind | None, master: str | None, remote: str | None
+) -> dict[str, Any] | None:
+    """The ``[engine]`` keys the options ask for (None: leave wegweiser.toml as it is)."""
+    if engine is None:
+        if master or remote:
+            raise typer.BadParameter("--spark-master/--spark-remote need --engine spark")
+        return None
+    settings: dict[str, Any] = {"kind": engine.value}
+    if master:
+        settings["spark_master"] = master
+    if remote:
+        settings["spark_remote"] = remote
+    return settings
+
+
 @app.command()
 def init(
     folder: Annotated[
@@ -83,9 +122,13 @@ def init(
     name: Annotated[
         str | None, typer.Option(help="Project name written to wegweiser.toml.")
     ] = None,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_remote: SparkRemoteOpt = None,
 ) -> None:
     """Create a project folder: wegweiser.toml (phases, channels, windows) and the store."""
-    with Project.init(folder, name=name) as project:
+    settings = _engine_settings(engine, spark_master, spark_remote)
+    with Project.init(folder, name=name, engine=settings) as project:
         out.print(f"[green]Project ready[/green] in {project.path.resolve()}")
         out.print(
             f"  edit {project.path / 'wegweiser.toml'} for phases, conversion events, channels"
@@ -159,6 +202,9 @@ def demo(
     ] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 0,
     days: Annotated[int, typer.Option(min=7, help="Days of history.")] = 120,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_remote: SparkRemoteOpt = None,
 ) -> None:
     """Generate a realistic demo shop, import it and show what Wegweiser sees.
 
@@ -174,7 +220,8 @@ def demo(
             status.update(message + " ...")
             out.print(f"[dim]{time.perf_counter() - started:5.1f}s[/dim] {message}")
 
-        result = run_demo(project, persons=persons, seed=seed, days=days, step=step)
+        result = run_demo(project, persons=persons, seed=seed, days=days, step=step,
+                          engine=_engine_settings(engine, spark_master, spark_remote))
     took = time.perf_counter() - started
     fig = result.overview.figures
     out.print(f"\n[bold green]Demo shop ready[/bold green] in {result.project} ({took:.1f} s)")

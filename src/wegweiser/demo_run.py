@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from wegweiser.events.demo import generate, write_demo
 from wegweiser.project import Project
@@ -34,16 +34,18 @@ def run_demo(
     seed: int = 0,
     days: int = 120,
     step: Step | None = None,
+    engine: Mapping[str, Any] | None = None,
 ) -> DemoResult:
     """Create (or reuse) the project at ``folder``, generate, import and summarise the demo.
 
     The data and its planted truth are written to ``folder/demo/``. Running it again with the
     same seed adds nothing (the events deduplicate, the costs replace themselves).
+    ``engine`` sets keys of the project's ``[engine]`` (``{"kind": "spark"}``: docs/spark.md).
     """
     say = step or (lambda _msg: None)
     say(f"Generating {persons:,} persons over {days} days (seed {seed})")
     data = generate(persons, seed=seed, days=days)
-    with Project.init(folder, name="Wegweiser demo shop") as project:
+    with Project.init(folder, name="Wegweiser demo shop", engine=engine) as project:
         files = write_demo(data, project.path / "demo")
         say(f"Importing {data.events.num_rows:,} events")
         summary = project.import_events(files["events"])

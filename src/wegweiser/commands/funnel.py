@@ -157,8 +157,8 @@ def register(app: typer.Typer) -> None:
             if breakdown is not None and breakdown.startswith("trait:"):
                 from wegweiser.analysis._funnel_traits import identify_traits
 
-                con = proj.engine.ibis()
-                traits = identify_traits(con.table("events"), con.table("identities"),
+                w = proj.warehouse
+                traits = identify_traits(w.table("events"), w.table("identities"),
                                          breakdown[len("trait:"):])
             result = funnel(
                 journey, funnel_steps, mode=mode.value, window=span, step_windows=windows,

@@ -71,13 +71,27 @@ def spark_session(config: EngineConfig) -> Any:
             builder = builder.remote(config.spark_remote)
         else:
             builder = builder.master(config.spark_master or "local[*]")
-        local = not config.spark_remote and (config.spark_master or "local").startswith("local")
-        python = {"spark.pyspark.python": sys.executable} if local else {}
-        for key, value in {**SESSION_DEFAULTS, **python, **config.spark_conf}.items():
+        for key, value in {**SESSION_DEFAULTS, **_local_defaults(config),
+                           **config.spark_conf}.items():
             builder = builder.config(key, value)
         session = builder.getOrCreate()
         session.sql(_EPOCH_US)
     return session
+
+
+def _local_defaults(config: EngineConfig) -> dict[str, str]:
+    """Settings for ``local[...]`` masters: Python workers run this interpreter, and a
+    shuffle has two partitions per core instead of Spark's 200 (which costs seconds per query
+    on one machine)."""
+    master = config.spark_master or "local[*]"
+    if config.spark_remote or not master.startswith("local"):
+        return {}
+    threads = master.partition("[")[2].split(",")[0].rstrip("]") or "1"  # "local": one thread
+    cores = (os.cpu_count() or 2) if threads == "*" else int(threads)
+    return {
+        "spark.pyspark.python": sys.executable,
+        "spark.sql.shuffle.partitions": str(2 * max(cores, 1)),
+    }
 
 
 def _type_timestamps_as_utc() -> None:
@@ -154,14 +168,28 @@ class SparkEngine:
     name = "spark"
 
     def __init__(self, config: EngineConfig, catalog: Engine, folder: Path) -> None:
+        self.config = config
         self.catalog = catalog
         self.events_uri = resolve_uri(config.events_path, folder)
         self.derived_uri = resolve_uri(config.derived_path, folder)
-        self.session = spark_session(config)
-        _type_timestamps_as_utc()
-        self._ibis = _ibis_backend(self.session)
+        self._session: Any = None
+        self._backend: Any = None
         self._prefix = f"wegweiser_{next(_views)}_"
         self._views: set[str] = set()
+
+    @property
+    def session(self) -> Any:
+        """The SparkSession, started on first use (commands that need no Spark start none)."""
+        if self._session is None:
+            self._session = spark_session(self.config)
+            _type_timestamps_as_utc()
+            self._backend = _ibis_backend(self._session)
+        return self._session
+
+    @property
+    def _ibis(self) -> Any:
+        _ = self.session
+        return self._backend
 
     # -- reading ---------------------------------------------------------------------------
     def ibis(self) -> Any:
@@ -244,8 +272,9 @@ class SparkEngine:
     def close(self) -> None:
         """Drop this project's views; the session stays for the process (see
         :func:`stop_spark`)."""
-        for view in self._views:
-            self.session.catalog.dropTempView(view)
+        if self._session is not None:
+            for view in self._views:
+                self._session.catalog.dropTempView(view)
         self._views.clear()
 
 
