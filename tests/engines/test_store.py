@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.analysis.reference import BASE, random_rows, reference_journeys, stitched_frame
 from tests.engines.conftest import ENGINES
+from wegweiser.analysis._funnel_units import property_text
 from wegweiser.analysis.result import to_frame, to_value
 from wegweiser.events import ingest
 
@@ -96,3 +98,25 @@ def test_spark_events_are_parquet_by_date(fresh):
     assert days == sorted(expected)
     assert all(any(p.glob("*.parquet")) for p in folder.iterdir() if p.is_dir())
     assert to_value(fresh.engine.ibis().table("events").count()) == 0  # not in the DuckDB store
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("fresh", ["spark"], indirect=True)
+def test_json_properties_read_as_on_duckdb(fresh, project):
+    props = ['{"k": "x"}', '{"k": 3}', '{"k": 61.990}', '{"k": true}', '{"k": null}',
+             '{"k": {"b": [1, 2]}}', '{"j": 1}', None, '{"k": "x\\"y"}', '{"k": ""}',
+             '{"k": 1e3}', '{"k": "\\u00e9"}']
+    frame = pd.DataFrame({
+        "message_id": [f"m{i}" for i in range(len(props))], "user_id": "u", "event": "a",
+        "timestamp": [(BASE + timedelta(minutes=i)).isoformat() for i in range(len(props))],
+        "properties": props,
+    })
+    got = {}
+    for p in (fresh, project):
+        p.import_events(frame)
+        j = p.journey()
+        rows = to_frame(j.select("message_id", v=property_text(j.properties, "k")))
+        got[p.warehouse.name] = dict(zip(rows.message_id, rows.v, strict=True))
+    assert got["spark"] == got["duckdb"]
+    assert got["duckdb"]["m4"] == "null"
+    assert got["duckdb"]["m1"] == "3"

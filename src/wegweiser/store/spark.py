@@ -36,11 +36,10 @@ if TYPE_CHECKING:
     from wegweiser.config import EngineConfig
     from wegweiser.store.engine import Engine
 
-#: Settings every Wegweiser session gets (``engine.spark_conf`` may override the last two).
+#: Settings every Wegweiser session gets (``engine.spark_conf`` may override them).
 SESSION_DEFAULTS = {
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
-    "spark.ui.showConsoleProgress": "false",
 }
 PARTITION = "date"
 _EPOCH_US = (
@@ -91,6 +90,7 @@ def _local_defaults(config: EngineConfig) -> dict[str, str]:
     return {
         "spark.pyspark.python": sys.executable,
         "spark.sql.shuffle.partitions": str(2 * max(cores, 1)),
+        "spark.ui.showConsoleProgress": "false",
     }
 
 
@@ -116,6 +116,8 @@ def _ibis_backend(session: Any) -> Any:
     registering the UDFs an expression needs (Ibis' JSON unwrapping) before caching it too."""
     import ibis
     import ibis.expr.operations as ops
+    import sqlglot as sg
+    import sqlglot.expressions as sge
     from ibis.backends.pyspark import Backend
     from ibis.backends.sql.compilers.pyspark import PySparkCompiler
     from ibis.formats.pyarrow import PyArrowData
@@ -123,8 +125,13 @@ def _ibis_backend(session: Any) -> Any:
     _ = ibis.pyspark  # loading the backend this way registers its options (ibis.options.pyspark)
 
     class NativeJSON(PySparkCompiler):  # type: ignore[misc]
-        """``value.str`` of a JSON field without a Python UDF: Spark's ``get_json_object``
-        (what Ibis compiles ``json[key]`` to) already gives a string's text unquoted."""
+        """JSON fields read as on DuckDB, without Python UDFs.
+
+        Ibis compiles ``json[key]`` to Spark's ``get_json_object``, which already gives a
+        string's text unquoted (so ``.str`` of it needs no UDF) and a number, boolean, object
+        or array as its JSON text, as DuckDB does; only a JSON ``null`` reads as NULL, where
+        DuckDB's text of it is ``null``, so casting a top-level field to string says so.
+        """
 
         SIMPLE_OPS: ClassVar[dict[Any, str]] = {
             op: name for op, name in PySparkCompiler.SIMPLE_OPS.items()
@@ -135,6 +142,20 @@ def _ibis_backend(session: Any) -> Any:
             if isinstance(op.arg, ops.JSONGetItem):
                 return arg
             return self.f.unwrap_json_str(arg)  # Ibis' UDF, registered before running
+
+        def visit_Cast(self, op: Any, *, arg: Any, to: Any) -> Any:
+            field = op.arg
+            if (
+                to.is_string() and isinstance(field, ops.JSONGetItem)
+                and isinstance(field.index, ops.Literal) and isinstance(field.index.value, str)
+                and isinstance(arg, sge.JSONExtractScalar)
+            ):
+                keys = self.f.json_object_keys(arg.this)
+                is_null = sg.and_(
+                    arg.is_(sge.Null()), self.f.array_contains(keys, sge.convert(field.index.value))
+                )
+                return self.if_(is_null, sge.convert("null"), self.cast(arg, to))
+            return super().visit_Cast(op, arg=arg, to=to)
 
     class ArrowResults(Backend):  # type: ignore[misc]
         compiler = NativeJSON()
@@ -148,8 +169,13 @@ def _ibis_backend(session: Any) -> Any:
             return expr.__pyarrow_result__(table)
 
         def _create_cached_table(self, name: str, expr: Any) -> Any:
+            # as Ibis' own, but with the UDFs registered and without its `is_cached` check,
+            # which Spark Connect's lazy cache fails
             self._run_pre_execute_hooks(expr)
-            return super()._create_cached_table(name, expr)
+            frame = self._session.sql(self.compile(expr)).cache()
+            frame.createOrReplaceTempView(name)
+            self._cached_dataframes[name] = frame
+            return self.table(name)
 
     return ArrowResults().connect(session)
 
