@@ -132,7 +132,7 @@ class EngineConfig(_Model):
     """Folder or URI (``hdfs://``, ``s3a://``) of the events as Parquet, partitioned by
     ``date=YYYY-MM-DD``; relative paths are inside the project folder."""
     derived_path: str = "derived"
-    """Folder or URI where Spark writes derived tables (identities, journey)."""
+    """Folder or URI where Spark writes derived tables (the journey)."""
     spark_conf: dict[str, str] = Field(default_factory=dict)
     """Extra Spark settings, e.g. ``{"spark.executor.memory" = "8g"}``."""
 
@@ -276,7 +276,7 @@ memory_limit = "4GB"           # DuckDB's buffer limit; it spills to disk beyond
 # spark_master = "local[*]"    # kind = "spark": spark://host:7077, yarn, k8s://https://host:443
 # spark_remote = "sc://host:15002"   # or Spark Connect instead of a master
 # events_path = "events"       # Parquet by date; a folder here or hdfs://, s3a:// for a cluster
-# derived_path = "derived"     # where Spark writes identities and the journey table
+# derived_path = "derived"     # where Spark writes the journey table
 # spark_conf = { "spark.executor.memory" = "8g" }
 
 [feedback]                     # satisfaction answers (NPS 0-10, CSAT 1-5) and comments

@@ -35,10 +35,11 @@ SPARK = {
         "spark.driver.memory": "2g",
         "spark.sql.shuffle.partitions": "4",
         "spark.ui.enabled": "false",
-        "spark.sql.adaptive.coalescePartitions.enabled": "true",
     },
 }
 ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
+#: ``spark-uri``: events_path as a file:// URI, so that Spark (not DuckDB) reads and writes it
+STORES = [*ENGINES, pytest.param("spark-uri", marks=pytest.mark.spark)]
 DEMO_PERSONS = 400
 DEMO_SEED = 7
 
@@ -132,9 +133,12 @@ def log(request: pytest.FixtureRequest) -> Log:
 
 @pytest.fixture
 def fresh(request: pytest.FixtureRequest, tmp_path) -> Iterator[Project]:
-    """An empty project on the engine given by indirect parametrization."""
+    """An empty project on the engine given by indirect parametrization (see STORES)."""
     engine = request.param
-    if engine == "spark":
+    options = settings(engine.removesuffix("-uri"))
+    if options is not None:
         request.getfixturevalue("spark_ready")
-    with Project.init(tmp_path / "p", engine=settings(engine)) as project:
+        if engine.endswith("-uri"):
+            options = {**options, "events_path": (tmp_path / "p" / "events").as_uri()}
+    with Project.init(tmp_path / "p", engine=options) as project:
         yield project

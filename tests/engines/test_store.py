@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.analysis.reference import BASE, random_rows, reference_journeys, stitched_frame
-from tests.engines.conftest import ENGINES
+from tests.engines.conftest import STORES
 from wegweiser.analysis._funnel_units import property_text
 from wegweiser.analysis.result import to_frame, to_value
 from wegweiser.events import ingest
@@ -37,7 +37,7 @@ def test_identities_agree_across_engines(log_duckdb, log_spark):
         assert log_spark.project.engine.arrow(query).equals(log_duckdb.project.engine.arrow(query))
 
 
-@pytest.mark.parametrize("fresh", ENGINES, indirect=True)
+@pytest.mark.parametrize("fresh", STORES, indirect=True)
 def test_reimport_adds_nothing(fresh):
     frame = stitched_frame(random_rows(3, n=120))
     first = fresh.import_events(frame)
@@ -48,7 +48,7 @@ def test_reimport_adds_nothing(fresh):
     assert to_value(fresh.journey().count()) == 120
 
 
-@pytest.mark.parametrize("fresh", ENGINES, indirect=True)
+@pytest.mark.parametrize("fresh", STORES, indirect=True)
 def test_a_failed_batch_leaves_no_events(fresh, monkeypatch):
     frame = stitched_frame(random_rows(4, n=80))
 
@@ -66,7 +66,7 @@ def test_a_failed_batch_leaves_no_events(fresh, monkeypatch):
     assert to_value(fresh.journey().count()) == 80
 
 
-@pytest.mark.parametrize("fresh", ENGINES, indirect=True)
+@pytest.mark.parametrize("fresh", STORES, indirect=True)
 def test_journey_rebuilds_after_import_and_config_change(fresh):
     rows = random_rows(1, n=50)
     fresh.import_events(stitched_frame(rows, share=0))
@@ -88,7 +88,7 @@ def test_journey_rebuilds_after_import_and_config_change(fresh):
 
 
 @pytest.mark.spark
-@pytest.mark.parametrize("fresh", ["spark"], indirect=True)
+@pytest.mark.parametrize("fresh", ["spark", "spark-uri"], indirect=True)
 def test_spark_events_are_parquet_by_date(fresh):
     rows = random_rows(5, n=60, minutes=60 * 24 * 2)
     fresh.import_events(stitched_frame(rows, identify_at=BASE + timedelta(days=9)))

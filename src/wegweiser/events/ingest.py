@@ -22,7 +22,6 @@ from wegweiser.events.channels import channel_case_sql
 from wegweiser.events.identity import stitch_codes
 from wegweiser.events.normalize import plan_columns, raw_sql, staging_sql
 from wegweiser.events.schema import EVENT_COLUMNS
-from wegweiser.store.engine import quote_identifier
 
 if TYPE_CHECKING:
     import os
@@ -214,19 +213,7 @@ def _send_events(
         {"import_id": import_id},
     )
     engine.run(f"DROP TABLE {chan}")
-    known = sink.known_message_ids(engine.arrow(f"SELECT message_id FROM {new}"))
-    if known.num_rows:
-        engine.register("_known_ids", known)
-        try:
-            engine.run(f"DELETE FROM {new} WHERE message_id IN (SELECT message_id FROM _known_ids)")
-        finally:
-            engine.unregister("_known_ids")
-    text = {c: f"CAST({c} AS VARCHAR) AS {c}" for c, t in EVENT_COLUMNS.items() if t == "JSON"}
-    rows = engine.arrow(
-        f"SELECT {', '.join(text.get(c, quote_identifier(c)) for c in EVENT_COLUMNS)} FROM {new}"
-    )
-    sink.append_events(rows)
-    return int(rows.num_rows)
+    return sink.add_events(engine, new)
 
 
 def _channels(engine: Engine, config: Config, stage: str) -> str:

@@ -104,11 +104,9 @@ class Warehouse(Protocol):
 class EventSink(Protocol):
     """Events kept outside the DuckDB store (Spark: Parquet); the importer writes there."""
 
-    def known_message_ids(self, ids: pa.Table) -> pa.Table:
-        """The ``message_id`` values of ``ids`` already stored."""
-
-    def append_events(self, rows: pa.Table) -> None:
-        """Add rows with the ``events`` table's columns."""
+    def add_events(self, store: Engine, relation: str) -> int:
+        """Store the new rows of the temp table ``relation`` (the ``events`` columns) and
+        delete the others (``message_id`` already stored) from it; return how many."""
 
 
 @dataclass(frozen=True)

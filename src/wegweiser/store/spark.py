@@ -5,16 +5,20 @@ quarantine, identities and links, costs, derived-table stamps) and :class:`Spark
 holds what grows with the events:
 
 * ``events`` — Parquet under ``events_path``, one folder per UTC day (``date=YYYY-MM-DD``),
-  appended by the importer. Every row carries its ``import_id``; only rows of imports the
-  embedded store committed are visible, so a batch whose DuckDB transaction failed after its
-  files were written stays invisible and is imported again on retry.
-* ``identities`` — the embedded store's table, handed to Spark when the journey is built.
+  appended by the importer (:meth:`SparkEngine.add_events`: DuckDB writes a local folder,
+  Spark a URI). Every row carries its ``import_id``; only rows of imports the embedded store
+  committed are visible, so a batch whose DuckDB transaction failed after its files were
+  written stays invisible and is imported again on retry.
+* ``identities`` — the embedded store's table (stitching runs on the driver, see
+  docs/spark.md), handed to Spark as a DataFrame when a query needs it.
 * derived tables (``journey``) — Parquet under ``derived_path``, rebuilt by
   :meth:`SparkEngine.build`.
 
-Analyses receive Ibis tables over the PySpark backend, exactly as they do over DuckDB. One
-SQL function is added to the session: ``epoch_us`` (DuckDB's builtin; see
-``wegweiser.analysis._time``).
+Analyses receive Ibis tables over the PySpark backend, exactly as they do over DuckDB. The
+session gets one SQL function, ``epoch_us`` (DuckDB's builtin; see
+``wegweiser.analysis._time``), and Ibis is adjusted in three places so that both engines
+return the same values and types with no Python UDFs: Spark timestamps are typed UTC, JSON
+fields compile to ``get_json_object``, and results come back through Arrow.
 """
 
 from __future__ import annotations
@@ -23,14 +27,14 @@ import itertools
 import os
 import sys
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from wegweiser.errors import MissingDependency
 from wegweiser.events.schema import EVENT_COLUMNS
+from wegweiser.store.engine import quote_identifier
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     import pyarrow as pa
 
     from wegweiser.config import EngineConfig
@@ -180,6 +184,11 @@ def _ibis_backend(session: Any) -> Any:
     return ArrowResults().connect(session)
 
 
+def _safe(text: Any) -> str:
+    """``text`` reduced to letters, digits and ``-`` (for file names)."""
+    return "".join(ch for ch in str(text) if ch.isalnum() or ch == "-")
+
+
 def resolve_uri(location: str, folder: Path) -> str:
     """``location`` as Spark reads it: URIs unchanged, relative paths inside ``folder``."""
     if "://" in location or location.startswith("file:"):
@@ -197,6 +206,8 @@ class SparkEngine:
         self.config = config
         self.catalog = catalog
         self.events_uri = resolve_uri(config.events_path, folder)
+        self._events_dir = None if "://" in config.events_path or config.events_path.startswith(
+            "file:") else Path(self.events_uri)
         self.derived_uri = resolve_uri(config.derived_path, folder)
         self._session: Any = None
         self._backend: Any = None
@@ -273,23 +284,60 @@ class SparkEngine:
         frame.write.mode("overwrite").parquet(f"{self.derived_uri}/{name}")
         return self.table(name)
 
-    def known_message_ids(self, ids: pa.Table) -> pa.Table:
-        """The ``message_id`` values of ``ids`` that committed events already have."""
-        if ids.num_rows == 0:
-            return ids
-        probe = self.session.createDataFrame(ids.select(["message_id"]))
-        stored = self._events().select("message_id")
-        found = stored.join(probe, "message_id", "left_semi").distinct()
-        out: pa.Table = found.toArrow()
-        return out
+    def add_events(self, store: Engine, relation: str) -> int:
+        """Store the rows of ``relation`` (a table of the DuckDB ``store`` with the columns
+        of ``events``) that are new; rows whose ``message_id`` is stored already are deleted
+        from ``relation`` first. Returns how many rows were stored.
 
-    def append_events(self, rows: pa.Table) -> None:
-        """Append events (columns as the ``events`` table) to the Parquet, one folder per day."""
+        A local ``events_path`` is read and written by DuckDB (fast, nothing goes through
+        the JVM); a URI (``hdfs://``, ``s3a://``, ``file://``...) by Spark.
+        """
+        if store.scalar("SELECT count(*) FROM imports WHERE n_imported > 0"):
+            self._drop_known(store, relation)
+        n_new = int(store.scalar(f"SELECT count(*) FROM {relation}"))
+        if n_new == 0:
+            return 0
+        text = {c: f"CAST({c} AS VARCHAR) AS {c}" for c, t in EVENT_COLUMNS.items() if t == "JSON"}
+        columns = ", ".join(text.get(c, quote_identifier(c)) for c in EVENT_COLUMNS)
+        rows = f"SELECT {columns} FROM {relation}"
+        if self._events_dir is not None:
+            import_id = store.scalar(f"SELECT any_value(import_id) FROM {relation}")
+            store.run(
+                f"COPY (SELECT *, CAST(\"timestamp\" AS DATE) AS {PARTITION} FROM ({rows})) "
+                f"TO $dir (FORMAT parquet, PARTITION_BY ({PARTITION}), APPEND, "
+                f"FILENAME_PATTERN 'part-{_safe(import_id)}-{{uuid}}')",
+                {"dir": str(self._events_dir)},
+            )
+        else:
+            self._spark_append(store.arrow(rows))
+        return n_new
+
+    def _drop_known(self, store: Engine, relation: str) -> None:
+        committed = "SELECT import_id FROM imports WHERE n_imported > 0"
+        if self._events_dir is not None:
+            store.run(
+                f"DELETE FROM {relation} WHERE message_id IN (SELECT message_id FROM "
+                "read_parquet($files, hive_partitioning = false) "
+                f"WHERE import_id IN ({committed}))",
+                {"files": f"{self._events_dir}/*/*.parquet"},
+            )
+            return
+        ids = store.arrow(f"SELECT message_id FROM {relation}")
+        probe = self.session.createDataFrame(ids)
+        stored = self._events().select("message_id")
+        known = stored.join(probe, "message_id", "left_semi").distinct().toArrow()
+        if known.num_rows:
+            store.register("_known_ids", known)
+            try:
+                store.run(f"DELETE FROM {relation} WHERE message_id IN "
+                          "(SELECT message_id FROM _known_ids)")
+            finally:
+                store.unregister("_known_ids")
+
+    def _spark_append(self, rows: pa.Table) -> None:
         from pyspark.sql import functions as F
 
-        if rows.num_rows == 0:
-            return
-        frame = self.session.createDataFrame(rows, schema=EVENTS_DDL.rsplit(",", 1)[0])
+        frame = self.session.createDataFrame(rows)
         frame = frame.withColumn(PARTITION, F.to_date("timestamp"))
         frame.repartition(PARTITION).write.mode("append").partitionBy(PARTITION).parquet(
             self.events_uri
