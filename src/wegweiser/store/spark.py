@@ -163,6 +163,7 @@ def _ibis_backend(session: Any) -> Any:
 
     class ArrowResults(Backend):  # type: ignore[misc]
         compiler = NativeJSON()
+
         def to_pyarrow(
             self, expr: Any, /, *, params: Any = None, limit: Any = None, **kwargs: Any
         ) -> Any:
@@ -189,9 +190,13 @@ def _safe(text: Any) -> str:
     return "".join(ch for ch in str(text) if ch.isalnum() or ch == "-")
 
 
+def is_uri(location: str) -> bool:
+    return "://" in location or location.startswith("file:")
+
+
 def resolve_uri(location: str, folder: Path) -> str:
     """``location`` as Spark reads it: URIs unchanged, relative paths inside ``folder``."""
-    if "://" in location or location.startswith("file:"):
+    if is_uri(location):
         return location
     path = folder / os.path.expanduser(location)
     return str(path.resolve())
@@ -206,8 +211,8 @@ class SparkEngine:
         self.config = config
         self.catalog = catalog
         self.events_uri = resolve_uri(config.events_path, folder)
-        self._events_dir = None if "://" in config.events_path or config.events_path.startswith(
-            "file:") else Path(self.events_uri)
+        # a local folder is read and written by DuckDB, a URI by Spark (see add_events)
+        self._events_dir = None if is_uri(config.events_path) else Path(self.events_uri)
         self.derived_uri = resolve_uri(config.derived_path, folder)
         self._session: Any = None
         self._backend: Any = None
