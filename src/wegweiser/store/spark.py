@@ -195,7 +195,11 @@ def is_uri(location: str) -> bool:
 
 
 def resolve_uri(location: str, folder: Path) -> str:
-    """``location`` as Spark reads it: URIs unchanged, relative paths inside ``folder``."""
+    """``location`` as Spark reads it: URIs unchanged, relative paths inside ``folder``.
+
+    >>> resolve_uri("s3a://lake/events", Path("/shop")), resolve_uri("events", Path("/shop"))
+    ('s3a://lake/events', '/shop/events')
+    """
     if is_uri(location):
         return location
     path = folder / os.path.expanduser(location)
