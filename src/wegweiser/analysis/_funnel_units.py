@@ -25,10 +25,11 @@ then gives the entry, the first exclusion and the first row of each step's condi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import ibis
+
+from wegweiser.analysis._intervals import interval
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -50,14 +51,6 @@ def property_text(properties: ir.StringValue, key: str) -> ir.StringValue:
     """The text of one JSON property: a string's value, else the JSON text (``3``, ``true``)."""
     value = properties.cast("json")[key]
     return value.str.coalesce(value.cast("string"))
-
-
-def interval(span: timedelta) -> Any:
-    """An Ibis interval literal, in whole seconds when exact."""
-    us = span // timedelta(microseconds=1)
-    if us % 1_000_000 == 0:
-        return ibis.interval(seconds=us // 1_000_000)
-    return ibis.interval(microseconds=us)
 
 
 def seconds_between(later: ir.TimestampValue, earlier: ir.TimestampValue) -> ir.FloatingValue:
