@@ -3,7 +3,8 @@
 Runs the import benchmark (``--events N``, 0 skips it) and the analytics benchmark against
 retentioneering (``--analytics-sizes ecom,1M,5M,10M``, ``none`` skips it) and the
 attribution benchmark against channelattribution (``--attribution-sizes 100k,1M``, ``none``
-skips it). Prints the figures
+skips it) and, with ``--collector``, the collector benchmark (a real ``wegweiser serve`` under
+a load generator, batches of 100 events). Prints the figures
 and ratios; ``--record`` appends them to benchmarks/RESULTS.md.
 """
 
@@ -21,6 +22,7 @@ sys.path.insert(0, str(HERE))
 
 import bench_analytics  # noqa: E402
 import bench_attribution  # noqa: E402
+import bench_collector  # noqa: E402
 import bench_import  # noqa: E402
 
 
@@ -40,12 +42,14 @@ def main() -> None:
     parser.add_argument("--record", action="store_true", help="append to RESULTS.md")
     bench_analytics.add_arguments(parser)
     bench_attribution.add_arguments(parser)
+    bench_collector.add_arguments(parser)
     args = parser.parse_args()
     print(f"machine: {machine()}")
     if args.events:
         run_import(args)
     bench_analytics.main_from_args(args, machine())
     bench_attribution.main_from_args(args, machine())
+    bench_collector.main_from_args(args, machine())
 
 
 def run_import(args: argparse.Namespace) -> None:

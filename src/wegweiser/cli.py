@@ -17,7 +17,7 @@ from rich.console import Console
 
 from wegweiser import __version__, commands
 from wegweiser._output import Format, print_frame, print_mapping
-from wegweiser.errors import DOCS_URL, WegweiserError
+from wegweiser.errors import DOCS_URL, InvalidInput, WegweiserError
 from wegweiser.project import Project, open_project
 
 app = typer.Typer(
@@ -205,13 +205,20 @@ def demo(
     engine: EngineOpt = None,
     spark_master: SparkMasterOpt = None,
     spark_remote: SparkRemoteOpt = None,
+    lang: Annotated[str, typer.Option(help="Language of the report: de or en.")] = "en",
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Then start the dashboard (wegweiser serve).")
+    ] = False,
 ) -> None:
     """Generate a realistic demo shop, import it and show what Wegweiser sees.
 
     Four personas, 12+ channels, several devices per person, journeys through six phases,
     a planted pain point, daily costs and German/English feedback. The data and the planted
-    truth go to PROJECT/demo/ (events.parquet, costs.csv, truth.json).
+    truth go to PROJECT/demo/ (events.parquet, costs.csv, truth.json); the HTML report to
+    PROJECT/report-<lang>.html. --serve then starts the dashboard on http://127.0.0.1:8000/.
     """
+    if lang not in ("de", "en"):
+        raise InvalidInput(f"--lang must be de or en, not {lang!r}")
     from wegweiser.demo_run import run_demo
 
     started = time.perf_counter()
@@ -220,8 +227,10 @@ def demo(
             status.update(message + " ...")
             out.print(f"[dim]{time.perf_counter() - started:5.1f}s[/dim] {message}")
 
-        result = run_demo(project, persons=persons, seed=seed, days=days, step=step,
-                          engine=_engine_settings(engine, spark_master, spark_remote))
+        result = run_demo(
+            project, persons=persons, seed=seed, days=days, step=step, report_lang=lang,
+            engine=_engine_settings(engine, spark_master, spark_remote),
+        )
     took = time.perf_counter() - started
     fig = result.overview.figures
     out.print(f"\n[bold green]Demo shop ready[/bold green] in {result.project} ({took:.1f} s)")
@@ -248,6 +257,19 @@ def demo(
     out.print(f"  wegweiser attribution --project {p} --compare")
     out.print(f"  wegweiser stats --project {p}    (all commands: wegweiser --help)")
     out.print(f"  planted truth: {result.files['truth']}")
+    if result.report is not None:
+        out.print(f"\n[bold]Report[/bold] {result.report}")
+        out.print(f"  open it in a browser: {result.report.resolve().as_uri()}")
+        other = "en" if lang == "de" else "de"
+        out.print(f"  in {'English' if other == 'en' else 'German'}: "
+                  f"wegweiser report --project {p} --lang {other}")
+    out.print(f"\n[bold]Dashboard[/bold] wegweiser serve --project {p}  "
+              "→ http://127.0.0.1:8000/")
+    if serve:
+        from wegweiser.commands.serve import serve as run_server
+
+        out.print("")
+        run_server(project=p)
 
 
 @quarantine_app.command("list")

@@ -25,6 +25,7 @@ class DemoResult:
     files: dict[str, Path]
     summary: ImportSummary
     overview: Overview
+    report: Path | None = None
 
 
 def run_demo(
@@ -34,12 +35,14 @@ def run_demo(
     seed: int = 0,
     days: int = 120,
     step: Step | None = None,
+    report_lang: str | None = "en",
     engine: Mapping[str, Any] | None = None,
 ) -> DemoResult:
     """Create (or reuse) the project at ``folder``, generate, import and summarise the demo.
 
-    The data and its planted truth are written to ``folder/demo/``. Running it again with the
-    same seed adds nothing (the events deduplicate, the costs replace themselves).
+    The data and its planted truth are written to ``folder/demo/``, the HTML report (in
+    ``report_lang``; None: no report) to ``folder/report-<lang>.html``. Running it again with
+    the same seed adds nothing (the events deduplicate, the costs replace themselves).
     ``engine`` sets keys of the project's ``[engine]`` (``{"kind": "spark"}``: docs/spark.md).
     """
     say = step or (lambda _msg: None)
@@ -51,4 +54,11 @@ def run_demo(
         summary = project.import_events(files["events"])
         project.replace_costs(data.costs)
         say("Summarising")
-        return DemoResult(project.path, files, summary, project.overview())
+        overview = project.overview()
+        report = None
+        if report_lang is not None:
+            from wegweiser.report import write_report
+
+            say("Writing the report")
+            report = write_report(project, lang=report_lang)
+        return DemoResult(project.path, files, summary, overview, report)

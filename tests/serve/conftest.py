@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 
 from wegweiser import Project
@@ -134,3 +137,19 @@ def demo_project(demo_template: Path, tmp_path: Path) -> Path:
     target = tmp_path / "project"
     shutil.copytree(demo_template, target)
     return target
+
+
+@contextlib.contextmanager
+def logged_in(base_url: str) -> Iterator[httpx.Client]:
+    """An ``httpx.Client`` logged in as ``USER`` through the dashboard's ``/login`` form
+    (session cookie); skips the test when the dashboard has no log-in page."""
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        page = client.get("/login")
+        if page.status_code == 404:
+            pytest.skip("the dashboard has no /login route")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert csrf is not None, page.text
+        done = client.post("/login", data={"csrf": csrf.group(1), "username": USER,
+                                           "password": PASSWORD, "next": "/"})
+        assert done.status_code == 303, done.text
+        yield client

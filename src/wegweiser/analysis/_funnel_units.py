@@ -25,12 +25,12 @@ then gives the entry, the first exclusion and the first row of each step's condi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import ibis
 
 from wegweiser.analysis._time import seconds_between
+from wegweiser.analysis._intervals import interval
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -54,12 +54,6 @@ def property_text(properties: ir.StringValue, key: str) -> ir.StringValue:
     return value.str.coalesce(value.cast("string"))
 
 
-def interval(span: timedelta) -> Any:
-    """An Ibis interval literal, in whole seconds when exact."""
-    us = span // timedelta(microseconds=1)
-    if us % 1_000_000 == 0:
-        return ibis.interval(seconds=us // 1_000_000)
-    return ibis.interval(microseconds=us)
 
 
 # -- candidates: the step and exclusion rows ------------------------------------------------

@@ -52,6 +52,7 @@ from wegweiser.analysis._conversion_stats import (
     touchpoint_histogram,
 )
 from wegweiser.analysis._time import seconds
+from wegweiser.analysis._intervals import interval
 from wegweiser.analysis.result import Result, records, to_frame
 from wegweiser.errors import InvalidInput
 
@@ -140,7 +141,7 @@ def person_channels(
     if lookback is not None:  # non-converters: no window
         cuts["since"] = ibis.ifelse(
             firsts.conv_ts.isnull(), ibis.literal(_LONG_AGO),
-            firsts.conv_ts - ibis.literal(lookback),
+            firsts.conv_ts - interval(lookback),
         )
     firsts = firsts.mutate(**cuts)
     rows = journey.select(

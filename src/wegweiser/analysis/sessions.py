@@ -37,6 +37,7 @@ import ibis
 import pandas as pd
 
 from wegweiser.analysis._time import seconds
+from wegweiser.analysis._intervals import interval
 from wegweiser.analysis.result import Result, to_frame
 from wegweiser.errors import InvalidInput
 
@@ -116,7 +117,7 @@ def sessionize(journey: ir.Table, *, gap: timedelta) -> ir.Table:
     gap = check_gap(gap)
     ends = ibis.ifelse(
         journey.next_timestamp.notnull()
-        & (journey.next_timestamp > journey.timestamp + ibis.literal(gap)),
+        & (journey.next_timestamp > journey.timestamp + interval(gap)),
         1, 0,
     )
     marked = journey.mutate(_end=ends)
@@ -148,7 +149,7 @@ def session_table(journey: ir.Table, *, gap: timedelta | None = None) -> ir.Tabl
         return grouped.mutate(duration_s=seconds(grouped.end) - seconds(grouped.start))
     gap = check_gap(gap)
     j = journey
-    ends = j.next_timestamp.isnull() | (j.next_timestamp > j.timestamp + ibis.literal(gap))
+    ends = j.next_timestamp.isnull() | (j.next_timestamp > j.timestamp + interval(gap))
     marks = j.filter(ends | j.is_conversion).select(
         "person_id", "seq", "timestamp", "is_conversion", is_end=ends
     )

@@ -1,7 +1,247 @@
-"""Query API (``/api/v1/*``) — being written."""
+"""Query API (``/api/v1/*``): every analysis as JSON, described by the OpenAPI spec.
+
+* ``POST /api/v1/<analysis>`` with a JSON body of the analysis' options (see
+  :mod:`wegweiser.serve._queries_params`; an empty body means the defaults) for overview,
+  kpis, journey-map, sessions, phases, paths, funnel, conversion, retention, dropoffs and
+  attribution.
+* ``GET`` with query parameters for the read-outs of the store: ``/stats``,
+  ``/quarantine``, ``/identities/merges``, ``/identities/{id}``; ``GET /analyses`` lists
+  everything with its parameters.
+* Every answer: ``{"analysis", "params", "tables": {name: [rows]}, "notes"}``
+  (:func:`wegweiser.serve.queries.to_json`); every error the one shape of
+  :mod:`wegweiser.serve.errors` (422 for a body that does not fit the schema, 400 for
+  options the analysis refuses, 503 while another process holds the store).
+* Readers: a read-only API token (``Authorization: Bearer``), a logged-in dashboard session,
+  or anyone in open access (:func:`wegweiser.serve.access.require_reader`).
+* Write actions, ``POST /api/v1/quarantine/replay`` and ``.../drop``, are for logged-in
+  dashboard users only (in open access: same-origin requests); API tokens stay read-only.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import inspect
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+import orjson
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response, Security
+from fastapi.security import HTTPBearer
+from pydantic import BaseModel, Field
+
+from wegweiser.serve import access, queries
+from wegweiser.serve.auth import bearer_token, is_known
+from wegweiser.serve.errors import ERROR_SCHEMA, ApiError
+
+PREFIX = "/api/v1"
+TAG = "query API"
 
 router = APIRouter()
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="api_token",
+    description="A read-only API token from server.api_tokens / WEGWEISER_API_TOKENS "
+    "(`wegweiser keys new --api-token`). A logged-in dashboard session works too.",
+)
+READER = [Depends(access.require_reader), Security(_bearer)]
+
+_WHY = {
+    400: "Options the analysis cannot use (the message says which and what to do)",
+    401: "No or unknown API token, not logged in",
+    403: "Not allowed (API tokens are read-only; cross-site requests)",
+    404: "Nothing there",
+    422: "The request does not fit the schema (details list each problem)",
+    500: "Unexpected error (the server log has details)",
+    503: "Another process holds the store; retry after Retry-After seconds",
+}
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries for these status codes, all in the one error shape."""
+    return {
+        code: {"description": _WHY[code], "content": {"application/json": {"schema": ERROR_SCHEMA}}}
+        for code in codes
+    }
+
+
+class AnalysisResponse(BaseModel):
+    """An analysis result: the effective parameters, the tables as row objects, notes."""
+
+    analysis: str = Field(examples=["funnel"])
+    params: dict[str, Any]
+    tables: dict[str, list[dict[str, Any]]]
+    notes: list[str]
+
+
+class AnalysisInfo(BaseModel):
+    name: str
+    method: str
+    path: str
+    summary: str
+    description: str
+    parameters: dict[str, Any] = Field(description="JSON schema of the options.")
+
+
+class AnalysesResponse(BaseModel):
+    analyses: list[AnalysisInfo]
+
+
+class ReplayResponse(BaseModel):
+    imported: int
+    duplicates: int
+    quarantined: int
+    not_replayable: int
+
+
+class DropResponse(BaseModel):
+    dropped: int
+
+
+def json_response(payload: Any) -> Response:
+    return Response(orjson.dumps(payload), media_type="application/json")
+
+
+def _run(request: Request, name: str, params: queries.Params) -> Response:
+    with access.context(request).store() as project:
+        result = queries.run(project, name, params)
+    return json_response(queries.to_json(result, analysis=name))
+
+
+@router.get(
+    f"{PREFIX}/analyses",
+    tags=[TAG],
+    dependencies=READER,
+    summary="List the analyses",
+    responses={200: {"model": AnalysesResponse}, **errors(401, 500)},
+)
+def list_analyses() -> Response:
+    """Every analysis of the API with its method, path and the JSON schema of its options."""
+    return json_response(
+        {
+            "analyses": [
+                {
+                    "name": a.name,
+                    "method": a.method,
+                    "path": PREFIX + a.path,
+                    "summary": a.summary,
+                    "description": a.description,
+                    "parameters": a.params.model_json_schema(),
+                }
+                for a in queries.ANALYSES.values()
+            ]
+        }
+    )
+
+
+def _add_route(entry: queries.Analysis) -> None:
+    """``POST`` (JSON body) or ``GET`` (query parameters) route of one analysis."""
+
+    def endpoint(request: Request, params: queries.Params) -> Response:
+        return _run(request, entry.name, params)
+
+    if entry.method == "GET":
+        annotation: Any = Annotated[entry.params, Query()]
+        default: Any = inspect.Parameter.empty
+    else:
+        annotation = Annotated[entry.params, Body()]
+        required = any(f.is_required() for f in entry.params.model_fields.values())
+        default = inspect.Parameter.empty if required else entry.params()
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    signature = inspect.Signature(
+        [
+            inspect.Parameter("request", kind, annotation=Request),
+            inspect.Parameter("params", kind, annotation=annotation, default=default),
+        ]
+    )
+    endpoint.__signature__ = signature  # type: ignore[attr-defined]
+    router.add_api_route(
+        PREFIX + entry.path,
+        endpoint,
+        methods=[entry.method],
+        name=entry.name,
+        tags=[TAG],
+        summary=entry.summary,
+        description=entry.description,
+        dependencies=READER,
+        response_model=None,
+        responses={200: {"model": AnalysisResponse}, **errors(400, 401, 422, 500, 503)},
+    )
+
+
+for _entry in queries.ANALYSES.values():
+    if "{" not in _entry.path:  # path parameters get their own route below
+        _add_route(_entry)
+
+
+@router.get(
+    f"{PREFIX}/identities/{{id}}",
+    tags=[TAG],
+    dependencies=READER,
+    name="identity",
+    summary=queries.ANALYSES["identity"].summary,
+    responses={200: {"model": AnalysisResponse}, **errors(401, 404, 422, 500, 503)},
+)
+def identity(request: Request, id: Annotated[str, Path(min_length=1, max_length=500)]) -> Response:
+    """The ``person_id`` of an anonymous id or user id (404 when the id is unknown)."""
+    return _run(request, "identity", queries.IdentityParams(id=id))
+
+
+# -- write actions: dashboard users only ----------------------------------------------------
+def require_editor(request: Request) -> None:
+    """A logged-in dashboard user (in open access: anyone on this machine), never an API
+    token, never a request from another site."""
+    ctx = access.context(request)
+    token = bearer_token(request.headers.get("authorization"))
+    if token is not None:
+        if is_known(token, ctx.secrets.api_tokens):
+            raise ApiError(
+                403,
+                "API tokens are read-only; replay and drop quarantined rows "
+                "in the dashboard or with `wegweiser quarantine`.",
+                code="read_only_token",
+            )
+        raise ApiError(
+            401,
+            "Unknown API token (and API tokens cannot write anyway); log in to the dashboard.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if not ctx.open_access and access.current_user(request) is None:
+        raise ApiError(401, "Log in to the dashboard to replay or drop quarantined rows.")
+    origin = request.headers.get("origin")
+    hosts = {request.headers.get("host"), request.headers.get("x-forwarded-host")} - {None}
+    if origin is not None and urlsplit(origin).netloc not in hosts:
+        raise ApiError(403, f"Requests from {origin} may not change data here.", code="cross_site")
+
+
+EDITOR = [Depends(require_editor)]
+_REPLAY_ALL = queries.ReplayParams.model_validate({})
+
+
+@router.post(
+    f"{PREFIX}/quarantine/replay",
+    tags=[TAG],
+    dependencies=EDITOR,
+    summary="Replay quarantined rows (dashboard users)",
+    responses={200: {"model": ReplayResponse}, **errors(400, 401, 403, 422, 500, 503)},
+)
+def replay_quarantine(
+    request: Request, params: Annotated[queries.ReplayParams, Body()] = _REPLAY_ALL
+) -> Response:
+    """Import quarantined rows again with the current ``wegweiser.toml`` and ``map``; rows
+    that still fail stay with their new reason (``wegweiser quarantine replay``)."""
+    with access.context(request).store() as project:
+        return json_response(queries.replay(project, params))
+
+
+@router.post(
+    f"{PREFIX}/quarantine/drop",
+    tags=[TAG],
+    dependencies=EDITOR,
+    summary="Drop quarantined rows (dashboard users)",
+    responses={200: {"model": DropResponse}, **errors(400, 401, 403, 422, 500, 503)},
+)
+def drop_quarantine(request: Request, params: Annotated[queries.DropParams, Body()]) -> Response:
+    """Delete quarantined rows for good: by ``reason``, by ``ids``, or ``all``
+    (``wegweiser quarantine drop``)."""
+    with access.context(request).store() as project:
+        return json_response(queries.drop(project, params))

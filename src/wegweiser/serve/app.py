@@ -1,7 +1,4 @@
-"""The FastAPI application: collector, query API, dashboard, one error shape.
-
->>> app = create_app  # doctest: +SKIP  (needs a project folder)
-"""
+"""The FastAPI application: collector, query API, dashboard, one error shape."""
 
 from __future__ import annotations
 

@@ -1,0 +1,165 @@
+"""Headline KPIs beyond :mod:`~wegweiser.analysis.overview`: repeat purchases, NPS and CSAT.
+
+Definitions:
+
+* **Purchasers** are persons with at least one conversion event (``is_conversion``);
+  **repeat purchasers** those with two or more. ``repeat_purchase_rate`` = repeat
+  purchasers / purchasers (None without purchasers).
+* **Feedback answers** are events named in ``feedback.events`` (default
+  ``survey_answered``) whose JSON ``properties`` hold the scale under
+  ``feedback.kind_property`` (``nps`` or ``csat``, compared case-insensitively, trimmed) and
+  a numeric score under ``feedback.score_property`` (a JSON number or numeric text). Answers
+  with another scale, no score or a score out of range (NPS 0-10, CSAT 1-5) are ignored.
+  Every answer counts (a person who answered twice counts twice).
+* **NPS** = share of promoters (score >= 9) minus share of detractors (score <= 6) among
+  the NPS answers, in points (-100..100); ``nps_answers`` = their number.
+* **CSAT** = share of CSAT answers with a score of 4 or 5, in percent (0..100);
+  ``mean_csat`` = their mean score (1-5); ``csat_answers`` = their number.
+* **Satisfaction** (used by :mod:`~wegweiser.analysis.journey_map`) puts both scales on
+  0..100: an NPS score *s* gives ``10 * s``, a CSAT score ``25 * (s - 1)``.
+
+Figures that need data which is absent are None (NaN in the table).
+
+>>> import ibis
+>>> from datetime import datetime, UTC
+>>> t = ibis.memtable({"person_id": ["a", "a", "b", "c"], "event": ["order_completed"] * 3
+...     + ["survey_answered"], "is_conversion": [True, True, True, False],
+...     "timestamp": [datetime(2026, 1, 1, h, tzinfo=UTC) for h in range(4)],
+...     "properties": ["{}", "{}", "{}", '{"survey": "nps", "score": 10}']})
+>>> k = kpis(t)
+>>> k.get("repeat_purchase_rate"), k.get("nps"), k.get("csat")
+(0.5, 100.0, None)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import pandas as pd
+
+from wegweiser.analysis._funnel_units import property_text
+from wegweiser.analysis.result import Result, plain, to_frame
+from wegweiser.config import FeedbackConfig
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    import plotly.graph_objects as go
+
+SCALES = {"nps": (0.0, 10.0), "csat": (1.0, 5.0)}
+KPI_COLUMNS = (
+    "purchasers", "repeat_purchasers", "repeat_purchase_rate", "nps", "nps_answers",
+    "promoters", "passives", "detractors", "csat", "csat_answers", "satisfied", "mean_csat",
+)
+
+
+def feedback_answers(journey: ir.Table, feedback: FeedbackConfig | None = None) -> ir.Table:
+    """The valid feedback answers (module docstring): ``person_id``, ``timestamp``, ``kind``
+    (``nps``/``csat``), ``score`` (float64) and ``satisfaction`` (0..100)."""
+    fb = feedback or FeedbackConfig()
+    if not fb.events:
+        t = journey.filter(ibis.literal(False))
+    else:
+        t = journey.filter(journey.event.isin(list(fb.events)))
+    kind = property_text(t.properties, fb.kind_property).lower().strip()
+    score = property_text(t.properties, fb.score_property).try_cast("float64")
+    t = t.select("person_id", "timestamp", kind=kind, score=score)
+    valid = ibis.or_(*[
+        (t.kind == name) & (t.score >= low) & (t.score <= high)
+        for name, (low, high) in SCALES.items()
+    ])
+    t = t.filter(valid.fill_null(False))
+    return t.mutate(
+        satisfaction=ibis.ifelse(t.kind == "nps", t.score * 10.0, (t.score - 1.0) * 25.0)
+    )
+
+
+@dataclass(frozen=True)
+class KpiResult(Result):
+    """``kpis``: one row with the columns of :data:`KPI_COLUMNS` (definitions in
+    :mod:`wegweiser.analysis.kpis`); NaN where the data is absent."""
+
+    kpis: pd.DataFrame
+
+    def get(self, name: str) -> Any:
+        """One KPI as a plain Python value (None where absent)."""
+        return plain(self.kpis[name].iloc[0]) if len(self.kpis) else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: self.get(name) for name in KPI_COLUMNS}
+
+    def figure(self) -> go.Figure:
+        """Indicators: repeat-purchase rate, NPS and CSAT (those present)."""
+        import plotly.graph_objects as go
+
+        shown = [(name, title, suffix, rng) for name, title, suffix, rng in (
+            ("repeat_purchase_rate", "Repeat-purchase rate", "%", (0, 100)),
+            ("nps", "NPS", "", (-100, 100)),
+            ("csat", "CSAT", "%", (0, 100)),
+        ) if self.get(name) is not None]
+        fig = go.Figure()
+        for i, (name, title, suffix, rng) in enumerate(shown):
+            value = float(self.get(name)) * (100 if name == "repeat_purchase_rate" else 1)
+            fig.add_trace(go.Indicator(
+                mode="gauge+number", value=value, title={"text": title},
+                number={"suffix": suffix, "valueformat": ".1f"},
+                gauge={"axis": {"range": list(rng)}},
+                domain={"row": 0, "column": i},
+            ))
+        fig.update_layout(grid={"rows": 1, "columns": max(len(shown), 1)}, height=260)
+        return fig
+
+
+def kpis(journey: ir.Table, *, feedback: FeedbackConfig | None = None) -> KpiResult:
+    """Repeat-purchase rate, NPS and CSAT with their counts (module docstring)."""
+    conv = journey.filter(journey.is_conversion)
+    per = conv.group_by("person_id").agg(n=conv.count())
+    buying = per.aggregate(purchasers=per.count(), repeat=(per.n >= 2).sum())
+    a = feedback_answers(journey, feedback)
+    nps, csat = a.kind == "nps", a.kind == "csat"
+    scores = a.aggregate(
+        nps_answers=nps.sum(),
+        promoters=(nps & (a.score >= 9)).sum(),
+        detractors=(nps & (a.score <= 6)).sum(),
+        csat_answers=csat.sum(),
+        satisfied=(csat & (a.score >= 4)).sum(),
+        mean_csat=a.score.mean(where=csat),
+    )
+    row = to_frame(buying.cross_join(scores)).iloc[0]
+    purchasers, repeat = _int(row["purchasers"]), _int(row["repeat"])
+    n_nps, n_csat = _int(row["nps_answers"]), _int(row["csat_answers"])
+    promoters, detractors = _int(row["promoters"]), _int(row["detractors"])
+    satisfied = _int(row["satisfied"])
+    mean_csat = row["mean_csat"]
+    values: dict[str, Any] = {
+        "purchasers": purchasers,
+        "repeat_purchasers": repeat,
+        "repeat_purchase_rate": repeat / purchasers if purchasers else None,
+        "nps": 100.0 * (promoters - detractors) / n_nps if n_nps else None,
+        "nps_answers": n_nps,
+        "promoters": promoters,
+        "passives": n_nps - promoters - detractors,
+        "detractors": detractors,
+        "csat": 100.0 * satisfied / n_csat if n_csat else None,
+        "csat_answers": n_csat,
+        "satisfied": satisfied,
+        "mean_csat": float(mean_csat) if n_csat and _finite(mean_csat) else None,
+    }
+    frame = pd.DataFrame([{k: (float("nan") if v is None else v) for k, v in values.items()}])
+    fb = feedback or FeedbackConfig()
+    params = {"feedback_events": list(fb.events), "score_property": fb.score_property,
+              "kind_property": fb.kind_property}
+    return KpiResult(frame[list(KPI_COLUMNS)], params=params)
+
+
+def _int(value: Any) -> int:
+    return int(value) if _finite(value) else 0
+
+
+def _finite(value: Any) -> bool:
+    try:
+        return value is not None and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,160 @@
+"""Read-only pages: overview, journey map, paths, attribution, retention.
+
+Every page reads its options from the query string (so a view can be bookmarked and
+shared), opens the project once (``ctx.store()``), computes and renders.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from wegweiser.errors import InvalidInput
+from wegweiser.serve.access import context
+from wegweiser.serve.pages import _charts, _data
+from wegweiser.serve.pages._i18n import Words
+from wegweiser.serve.pages._web import choice, integer, language, page_user, render, text
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(page_user)])
+
+MAP_METRICS = ("persons", "conversion_rate", "satisfaction", "events")
+ATTRIBUTION_METRICS = ("conversions", "revenue", "share")
+COST_METRICS = ("roas", "cpa", "roi")
+SHOWN_MODELS = ("first_touch", "last_touch", "linear", "position_based", "markov", "shapley")
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview_page(request: Request) -> HTMLResponse:
+    with context(request).store() as project:
+        data = _data.overview(project)
+        currency = project.config.currency
+    words = Words(language(request), currency)
+    charts = {"phases": _charts.phase_bars(data["phases"], words)}
+    return render(request, "overview.html.j2", title_key="nav.overview", data=data,
+                  charts=charts, currency=currency)
+
+
+def _heat(value: Any, metric: str, top: float) -> float:
+    if value is None or value != value:
+        return 0.0
+    scale = {"conversion_rate": 1.0, "satisfaction": 100.0}.get(metric, top or 1.0)
+    return round(max(0.0, min(1.0, float(value) / scale)), 3)
+
+
+@router.get("/journey-map", response_class=HTMLResponse)
+def journey_map_page(request: Request) -> HTMLResponse:
+    metric = choice(request, "metric", MAP_METRICS, "persons")
+    by = choice(request, "by", ("channel", "event"), "channel")
+    with context(request).store() as project:
+        data = _data.journey_map(project, by=by)
+    words = Words(language(request))
+    result = data.result
+    cells = {(r["phase"], r["touchpoint"]): r for r in result.cells.to_dict("records")}
+    top = float(result.cells[metric].max()) if len(result.cells) else 1.0
+    rows = []
+    for tp in result.touchpoints.to_dict("records"):
+        row = []
+        for phase in data.phases:
+            cell = cells.get((phase, tp["touchpoint"]))
+            if cell is not None:
+                cell = {**cell, "heat": _heat(cell[metric], metric, top),
+                        "tips": data.tips.get((phase, tp["touchpoint"]), [])}
+            row.append(cell)
+        rows.append({"touchpoint": tp["touchpoint"], "total": tp, "cells": row})
+    totals = {r["phase"]: r for r in result.phases.to_dict("records")}
+    charts = {"flow": _charts.phase_flow(data.flow, data.phases, words)} if len(
+        data.flow.links) else {}
+    return render(request, "journey_map.html.j2", title_key="nav.journey_map", rows=rows,
+                  phases=data.phases, totals=totals, metric=metric, by=by, metrics=MAP_METRICS,
+                  charts=charts)
+
+
+@router.get("/paths", response_class=HTMLResponse)
+def paths_page(request: Request) -> HTMLResponse:
+    start, end = text(request, "start") or None, text(request, "end") or None
+    by = choice(request, "by", ("person", "session"), "person")
+    top = integer(request, "top", 15, 1, 100)
+    max_length = integer(request, "max_length", 8, 2, 20)
+    steps = integer(request, "steps", 5, 2, 10)
+    collapse = request.query_params.get("collapse") == "1"
+    error = None
+    tops = flows = None
+    with context(request).store() as project:
+        events = _data.event_names(project)
+        try:
+            tops, flows = _data.paths(project, start=start, end=end, by=by, top=top,
+                                      max_length=max_length, collapse=collapse, steps=steps)
+        except InvalidInput as exc:
+            error = str(exc)
+    words = Words(language(request))
+    charts = {}
+    if flows is not None and len(flows.links):
+        charts["flows"] = _charts.sankey(flows.links, flows.nodes, words)
+    return render(request, "paths.html.j2", title_key="nav.paths", events=events, error=error,
+                  paths=tops.paths if tops is not None else None, charts=charts,
+                  form={"start": start or "", "end": end or "", "by": by, "top": top,
+                        "max_length": max_length, "steps": steps, "collapse": collapse})
+
+
+@router.get("/attribution", response_class=HTMLResponse)
+def attribution_page(request: Request) -> HTMLResponse:
+    from wegweiser.analysis.attribution import DEFAULT_MODELS
+
+    by = choice(request, "by", ("channel", "campaign"), "channel")
+    asked = [m for m in request.query_params.getlist("model") if m in DEFAULT_MODELS]
+    models = asked or list(SHOWN_MODELS)
+    with context(request).store() as project:
+        lookback = integer(request, "lookback", project.config.windows.attribution_lookback_days,
+                           1, 365)
+        currency = project.config.currency
+        result, has_costs = _data.attribution(project, by=by, lookback_days=lookback,
+                                              models=models)
+    metrics = ATTRIBUTION_METRICS + (COST_METRICS if has_costs else ())
+    metric = choice(request, "metric", metrics, "conversions")
+    words = Words(language(request), currency)
+    credits = result.credits
+    table = pd.DataFrame()
+    if len(credits):
+        table = credits.pivot_table(index="touchpoint", columns="model", values=metric,
+                                    aggfunc="sum", sort=False, dropna=False)
+        table = table.reindex(columns=[m for m in models if m in table.columns])
+        table = table.loc[table.mean(axis=1).fillna(0).sort_values(ascending=False).index]
+        if has_costs:
+            cost = credits.drop_duplicates("touchpoint").set_index("touchpoint")["cost"]
+            table["cost"] = cost.reindex(table.index)
+    charts = {"credits": _charts.attribution_bars(credits, metric, words, list(table.index))
+              } if len(credits) else {}
+    return render(request, "attribution.html.j2", title_key="nav.attribution", table=table,
+                  models=models, all_models=DEFAULT_MODELS, metric=metric, metrics=metrics,
+                  by=by, lookback=lookback, has_costs=has_costs, charts=charts,
+                  params=result.params, currency=currency)
+
+
+@router.get("/retention", response_class=HTMLResponse)
+def retention_page(request: Request) -> HTMLResponse:
+    period = choice(request, "period", ("day", "week", "month"), "week")
+    cohort = choice(request, "cohort", ("first_event", "first_purchase"), "first_event")
+    kind = choice(request, "kind", ("n_period", "unbounded"), "n_period")
+    max_periods = integer(request, "periods", 8 if period != "day" else 14, 1, 52)
+    returning = text(request, "return_event")
+    with context(request).store() as project:
+        events = _data.event_names(project)
+        result = _data.retention(project, period=period, cohort_by=cohort, kind=kind,
+                                 max_periods=max_periods,
+                                 return_event=[e.strip() for e in returning.split(",")
+                                               if e.strip()] or None)
+    words = Words(language(request))
+    cohorts = result.cohorts
+    grid = cohorts.pivot(index="cohort", columns="period", values="rate").sort_index() \
+        if len(cohorts) else pd.DataFrame()
+    sizes = cohorts.drop_duplicates("cohort").set_index("cohort")["size"] if len(cohorts) \
+        else pd.Series(dtype="int64")
+    charts = {"cohorts": _charts.retention_heatmap(cohorts, words, period)} if len(cohorts) \
+        else {}
+    return render(request, "retention.html.j2", title_key="nav.retention", grid=grid,
+                  sizes=sizes, churn=result.churn, charts=charts, events=events,
+                  form={"period": period, "cohort": cohort, "kind": kind,
+                        "periods": max_periods, "return_event": returning})

@@ -1,0 +1,193 @@
+"""The dashboard in a real browser (Playwright driving Debian's chromium) against a real
+``wegweiser serve``: log-in, the journey map, building a funnel, switching the language and
+every page, with a full-page screenshot of each (``test-artifacts/screenshots``).
+
+One server and one browser for the whole module; the tests run in order and share the page.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import pytest
+
+from tests.serve.conftest import ARTIFACTS, PASSWORD, USER, auth_env, start_server
+from wegweiser import Project
+from wegweiser.analysis.funnels import funnel
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tests.serve.conftest import LiveServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists() and not os.environ.get("WEGWEISER_REQUIRE_BROWSER"),
+    reason="Debian's chromium is not installed at /usr/bin/chromium (CI installs it)",
+)
+
+SHOTS = ARTIFACTS / "screenshots"
+PAGES = {"overview": "/", "journey-map": "/journey-map", "funnels": "/funnels",
+         "paths": "/paths?start=product_view", "attribution": "/attribution",
+         "retention": "/retention", "data-quality": "/data-quality", "settings": "/settings"}
+FUNNEL = ["product_view", "add_to_cart", "order_completed"]
+
+
+@pytest.fixture(scope="module")
+def project(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo project with two rejected rows (so the data-quality page has content)."""
+    folder = tmp_path_factory.mktemp("browser") / "project"
+    shutil.copytree(demo_template, folder)
+    bad = pd.DataFrame({"type": ["track", "track"], "event": ["", "product_view"],
+                        "anonymous_id": ["a-1", "a-2"],
+                        "timestamp": ["2026-10-01T10:00:00Z", "yesterday"]})
+    with Project(folder) as p:
+        p.import_events(bad)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def server(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    live = start_server(project, tmp_path_factory.mktemp("logs") / "server.log", **auth_env())
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def page(server: LiveServer) -> Iterator[Any]:
+    """One chromium page (1280 px wide, English browser) for all tests of the module; it
+    records console errors in ``page.errors``."""
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 800},
+                                      locale="en-US", base_url=server.url)
+        context.set_default_timeout(30_000)
+        tab = context.new_page()
+        errors: list[str] = []
+        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        tab.on("pageerror", lambda e: errors.append(str(e)))
+        tab.errors = errors
+        yield tab
+        context.close()
+        browser.close()
+
+
+TAKEN: set[str] = set()
+
+
+def charts_drawn(page: Any) -> None:
+    """Wait until every chart of the page is drawn by plotly.js."""
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.chart')].every(c => c.dataset.drawn === '1')"
+    )
+
+
+def shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    TAKEN.add(name)
+
+
+def test_log_in(page: Any, server: LiveServer) -> None:
+    page.goto("/journey-map")
+    assert "/login" in page.url
+    page.fill("input[name=username]", USER)
+    page.fill("input[name=password]", "wrong-password")
+    page.click("button[type=submit]")
+    assert page.locator("[data-testid=login-error]").inner_text() == (
+        "User name or password is wrong.")
+    shot(page, "login-en")
+    assert page.errors == ["Failed to load resource: the server responded with a status of "
+                           "401 (Unauthorized)"]  # the refused log-in itself
+    page.errors.clear()
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/journey-map$"))
+    page.goto("/")
+    assert page.locator("h1").inner_text() == "Overview"
+    assert page.locator(".user").inner_text() == USER
+    assert page.locator("[data-kpi=persons] .kpi-value").inner_text().replace(",", "").isdigit()
+    charts_drawn(page)
+    shot(page, "overview-en")
+
+
+def test_journey_map_shows_the_phases(page: Any, project: Path) -> None:
+    with Project(project) as p:
+        phases = p.config.phase_names
+    page.goto("/journey-map")
+    grid = page.locator("[data-testid=journey-grid]")
+    assert grid.locator("th.phase-head").all_inner_texts() == phases
+    assert grid.locator("tbody tr").count() >= 5
+    assert grid.locator("td.cell:not(.empty)").count() >= 20
+    charts_drawn(page)
+    shot(page, "journey-map-en")
+
+
+def test_build_a_funnel(page: Any, project: Path) -> None:
+    page.goto("/funnels")
+    steps = page.locator(".step-list input[name=step]")
+    assert steps.count() == 2
+    steps.nth(0).fill(FUNNEL[0])
+    steps.nth(1).fill(FUNNEL[2])
+    page.click("#add-step")  # a third step, moved up between the two
+    steps.nth(2).fill(FUNNEL[1])
+    page.locator(".step-row").nth(2).locator("button[data-op=up]").click()
+    page.click("#add-step")  # and one too many, removed again
+    assert steps.count() == 4
+    page.locator(".step-row").nth(3).locator("button[data-op=remove]").click()
+    assert [steps.nth(k).input_value() for k in range(steps.count())] == FUNNEL
+    page.click("#run-funnel")
+    page.wait_for_selector("[data-testid=funnel-steps]")
+    assert "step=product_view&step=add_to_cart&step=order_completed" in page.url
+    cells = page.locator("[data-testid=funnel-steps] td[data-units]")
+    shown = [int(v) for v in (cells.nth(k).get_attribute("data-units")
+                              for k in range(cells.count())) if v is not None]
+    with Project(project) as p:
+        window = timedelta(days=p.config.windows.conversion_days)
+        expected = funnel(p.journey(), FUNNEL, window=window)
+    assert shown == expected.steps["units"].tolist()
+    assert page.locator("[data-kpi=entered] .kpi-value").inner_text() == f"{shown[0]:,}"
+    charts_drawn(page)
+    shot(page, "funnels-en")
+
+
+def test_switch_language(page: Any) -> None:
+    page.goto("/")
+    page.click(".lang-switch a[data-lang=de]")
+    page.wait_for_url(re.compile(r".*lang=de"))
+    assert page.locator("h1").inner_text() == "Übersicht"
+    assert "Einstellungen" in page.locator(".sidebar nav").inner_text()
+    assert page.locator("[data-kpi=persons] .kpi-label").inner_text().upper() == "PERSONEN"
+    page.goto("/funnels")  # the choice is remembered
+    assert page.locator("h1").inner_text() == "Funnels"
+    assert page.locator("#run-funnel").inner_text() == "Funnel berechnen"
+    page.goto("/")
+    charts_drawn(page)
+    shot(page, "overview-de")
+    page.click(".lang-switch a[data-lang=en]")
+    page.wait_for_url(re.compile(r".*lang=en"))
+    assert page.locator("h1").inner_text() == "Overview"
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_every_page(page: Any, lang: str) -> None:
+    for name, path in PAGES.items():
+        if f"{name}-{lang}" in TAKEN:
+            continue  # shot by an earlier test of this module
+        page.goto(path + ("&" if "?" in path else "?") + f"lang={lang}")
+        assert page.locator("html").get_attribute("lang") == lang
+        assert page.locator(".sidebar nav a.active").count() == 1, name
+        charts_drawn(page)
+        shot(page, f"{name}-{lang}")
+    assert page.errors == []

@@ -1,0 +1,102 @@
+"""schemathesis against the live server's whole OpenAPI spec: query API and collector.
+
+Every operation gets its own credentials from the spec's security schemes (the API token for
+``api_token``, the write key for ``writeKey``); the quarantine write actions, which no token
+may use, get a logged-in dashboard session. Checks: no server error, and every response
+matches its documented status code, content type and schema. The run is bounded (examples
+plus a few fuzzed cases per operation, ~1 min on 2 cores); the JUnit report goes to
+``test-artifacts/schemathesis/``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.serve.conftest import API_TOKEN, ARTIFACTS, WRITE_KEY, auth_env, logged_in
+from wegweiser.serve.app import SESSION_COOKIE
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from tests.serve.conftest import LiveServer
+
+CHECKS = (
+    "not_a_server_error",
+    "response_schema_conformance",
+    "status_code_conformance",
+    "content_type_conformance",
+)
+EXAMPLES_PER_OPERATION = 8
+
+
+def _schemathesis() -> str:
+    beside = Path(sys.executable).with_name("schemathesis")
+    found = str(beside) if beside.is_file() else shutil.which("schemathesis")
+    if found is None:
+        pytest.skip("schemathesis is not installed (pip install -e '.[test]')")
+    return found
+
+
+@pytest.mark.slow
+def test_spec_holds_under_fuzzing(
+    demo_project: Path, live_server: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    program = _schemathesis()
+    server = live_server(demo_project, **auth_env())
+    with logged_in(server.url) as session:
+        cookie = f"{SESSION_COOKIE}={session.cookies[SESSION_COOKIE]}"
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(
+        f'[auth.openapi.api_token]\nbearer = "{API_TOKEN}"\n\n'
+        f'[auth.openapi.writeKey]\nusername = "{WRITE_KEY}"\npassword = ""\n\n'
+        '[[operations]]\ninclude-path-regex = "^/api/v1/quarantine/(replay|drop)$"\n'
+        f'headers = {{ Cookie = "{cookie}" }}\n',
+        encoding="utf-8",
+    )
+    reports = ARTIFACTS / "schemathesis"
+    reports.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        [
+            program,
+            "--no-color",
+            "--config-file",
+            str(config),
+            "run",
+            f"{server.url}/api/openapi.json",
+            "--checks",
+            ",".join(CHECKS),
+            "--phases",
+            "examples,fuzzing",
+            "--max-examples",
+            str(EXAMPLES_PER_OPERATION),
+            "--seed",
+            "0",
+            "--workers",
+            "2",
+            "--request-timeout",
+            "60",
+            "--report",
+            "junit",
+            "--report-junit-path",
+            str(reports.resolve() / "junit.xml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,  # .hypothesis goes there
+    )
+    output = result.stdout + result.stderr
+    log = server.output()[-4000:]
+    assert result.returncode == 0, f"{output[-8000:]}\n--- server log ---\n{log}"
+    selected = re.search(r"Selected: (\d+)/(\d+)", output)
+    tested = re.search(r"Tested: (\d+)", output)
+    assert selected is not None, output
+    assert tested is not None, output
+    assert selected.group(1) == selected.group(2) == tested.group(1)  # every operation
