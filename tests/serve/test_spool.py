@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import orjson
@@ -213,3 +216,35 @@ def test_one_server_per_spool_folder(tmp_path: Path) -> None:
     second = Spool(tmp_path / "spool")
     second.open()
     asyncio.run(second.close())
+
+
+def test_import_process_answers_per_segment(tmp_path: Path) -> None:
+    Project.init(tmp_path / "project").close()
+    good = tmp_path / "good.jsonl"
+    row = event_row({"type": "page", "anonymousId": "a", "messageId": "m1"})
+    _stamp_row(row, None, RECEIVED, "wk:test")
+    good.write_bytes(orjson.dumps(row) + b"\n")
+    broken = tmp_path / "broken.jsonl"
+    broken.write_bytes(b'{"type": "page", \n')
+    job = {
+        "project": str(tmp_path / "project"),
+        "jobs": [[str(good), "spool/good.jsonl", 1], [str(broken), "spool/broken.jsonl", 1]],
+        "wait": 5,
+        "budget": 60,
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "wegweiser.serve._importer"],
+        input=json.dumps(job) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    answer = json.loads(result.stdout)
+    assert answer["busy"] is None
+    assert answer["done"][0] == ["spool/good.jsonl", 1, None]
+    name, imported, error = answer["done"][1]
+    assert (name, imported) == ("spool/broken.jsonl", 0)
+    assert "JSON" in error
+    with Project(tmp_path / "project") as project:
+        assert project.stats()["events"] == 1

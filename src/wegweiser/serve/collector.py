@@ -25,8 +25,8 @@ of the write key (``write_key``), never the key.
 A background flusher imports closed spool segments every ``server.flush_seconds`` through
 the normal importer (:mod:`wegweiser.events.spool_reader`): validation, deduplication on
 ``message_id``, channels, identity stitching and quarantine (source ``spool/<id>.jsonl``)
-work as for files. The import runs in its own thread at a lower CPU priority: under a
-burst, answering requests comes first, the spool absorbs the difference and the import
+work as for files. The import runs in a process of its own at a lower CPU priority: under
+a burst, answering requests comes first, the spool absorbs the difference and the import
 catches up afterwards. While the CLI holds the store the flusher retries later and the spool
 keeps collecting. :func:`status` (shown by ``/healthz``) reports the backlog.
 """
@@ -39,12 +39,9 @@ import gc
 import hashlib
 import logging
 import math
-import os
 import sys
-import threading
 import time
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,10 +51,7 @@ from fastapi.responses import Response
 from fastapi.security import HTTPBasic
 from starlette.requests import ClientDisconnect
 
-from wegweiser.errors import StoreBusy
 from wegweiser.events.schema import EVENT_TYPES
-from wegweiser.events.spool_reader import import_segment
-from wegweiser.project import Project
 from wegweiser.serve.auth import basic_user, is_known
 from wegweiser.serve.context import ServerContext
 from wegweiser.serve.errors import ERROR_SCHEMA, ApiError
@@ -68,7 +62,6 @@ log = logging.getLogger("wegweiser.serve")
 
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "Retry-After"}
 _FAILED_ATTEMPTS = 3
-IMPORT_NICENESS = 10
 SESSION_SECONDS = 5.0
 
 
@@ -124,11 +117,7 @@ class Collector:
         self.failures: dict[str, int] = {}
         self.stopping = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
-        # imports run in their own thread at low priority: answering requests comes first,
-        # the spool absorbs the difference and the import catches up when the load drops
-        self.importer = ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="spool-import", initializer=_lower_priority
-        )
+        self.importer = ImportProcess()
 
     def fingerprint(self, key: str) -> str:
         """What the spool records instead of the write key itself."""
@@ -156,66 +145,108 @@ class Collector:
                 await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
 
     async def flush(self) -> None:
-        """Close the current segment and import every closed one (in a worker thread)."""
+        """Close the current segment and import every closed one (in the import process)."""
         try:
             await self.spool.rotate()
             segments = self.spool.waiting()
             if segments:
-                loop = asyncio.get_running_loop()
-                await loop.run_in_executor(self.importer, self._import, segments)
+                await self._import(segments)
         except Exception as exc:  # the flusher must keep running; the spool keeps the events
             log.exception("collector flush failed")
             self.last_error = f"{type(exc).__name__}: {exc}"
 
-    def _import(self, segments: list[Segment]) -> None:
-        try:
-            with self.ctx.store() as project:
-                started = time.monotonic()
-                for segment in segments:
-                    self._import_one(project, segment)
-                    if time.monotonic() - started > SESSION_SECONDS:
-                        break  # let the CLI and the API have the store; the rest comes next
-        except StoreBusy as exc:
-            self.last_error = f"store busy, will retry: {exc}"
+    async def _import(self, segments: list[Segment]) -> None:
+        done, busy = await self.importer.run(
+            {
+                "project": str(self.ctx.project_dir),
+                "jobs": [(str(s.path), s.source_name, s.lines) for s in segments],
+                "wait": self.ctx.config.server.store_wait_seconds,
+                "budget": SESSION_SECONDS,
+            }
+        )
+        by_name = {s.source_name: s for s in segments}
+        for name, imported, error in done:
+            segment = by_name[name]
+            if error is None:
+                self.failures.pop(segment.id, None)
+                self.imported += imported
+                self.spool.remove(segment)
+                continue
+            # a segment that cannot be imported must not hold up the ones after it
+            count = self.failures.get(segment.id, 0) + 1
+            self.failures[segment.id] = count
+            self.last_error = f"{name}: {error}"
+            if count >= _FAILED_ATTEMPTS:
+                target = self.spool.set_aside(segment)
+                self.failures.pop(segment.id, None)
+                self.last_error += f" (moved to {target}; fix and import it with the CLI)"
+        if busy is not None:
+            self.last_error = f"store busy, will retry: {busy}"
             return
         self.flushes += 1
         self.last_flush = datetime.now(UTC)
         if not self.failures:
             self.last_error = None
 
-    def _import_one(self, project: Project, segment: Segment) -> None:
+
+class ImportProcess:
+    """``python -m wegweiser.serve._importer``, started when the collector is first used."""
+
+    def __init__(self) -> None:
+        self.process: asyncio.subprocess.Process | None = None
+        self._starting: asyncio.Task[asyncio.subprocess.Process] | None = None
+
+    def warm(self) -> None:
+        """Start the process in the background (its imports take a few seconds), so that
+        the first flush does not wait for it."""
+        if self.process is None and self._starting is None:
+            self._starting = asyncio.create_task(self._spawn(), name="wegweiser-importer")
+
+    async def _spawn(self) -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "wegweiser.serve._importer",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=1 << 24,  # answers list every segment of a long backlog
+        )
+
+    async def run(
+        self, job: dict[str, Any]
+    ) -> tuple[list[tuple[str, int, str | None]], str | None]:
+        """Send one job; returns (per segment: name, imported, error) and a busy message."""
+        if self.process is None or self.process.returncode is not None:
+            self.warm()
+            assert self._starting is not None
+            try:
+                self.process = await self._starting
+            finally:
+                self._starting = None
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
         try:
-            summary = import_segment(
-                project.engine,
-                project.config,
-                segment.path,
-                source_name=segment.source_name,
-                lines=segment.lines,
-            )
-        except StoreBusy:
-            raise
-        except Exception as exc:
-            # a segment that cannot be imported must not hold up the ones after it
-            count = self.failures.get(segment.id, 0) + 1
-            self.failures[segment.id] = count
-            self.last_error = f"{segment.source_name}: {type(exc).__name__}: {exc}"
-            log.exception("cannot import %s (attempt %d)", segment.source_name, count)
-            if count >= _FAILED_ATTEMPTS:
-                target = self.spool.set_aside(segment)
-                self.failures.pop(segment.id, None)
-                self.last_error += f" (moved to {target}; fix and import it with the CLI)"
-            return
-        self.failures.pop(segment.id, None)
-        if summary is not None:
-            self.imported += summary.imported
-        self.spool.remove(segment)
+            self.process.stdin.write(orjson.dumps(job) + b"\n")
+            await self.process.stdin.drain()
+            answer = await self.process.stdout.readline()
+        except (ConnectionError, BrokenPipeError):
+            answer = b""
+        if not answer:
+            code = await self.process.wait()
+            self.process = None  # a new one next time
+            raise RuntimeError(f"the import process ended (exit code {code}); starting a new one")
+        result = orjson.loads(answer)
+        return [tuple(d) for d in result["done"]], result["busy"]
 
-
-def _lower_priority() -> None:
-    """Nice the calling thread (Linux: per thread; DuckDB's workers inherit it)."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), IMPORT_NICENESS)
+    async def close(self) -> None:
+        if self._starting is not None:
+            self.process = await self._starting
+            self._starting = None
+        if self.process is not None and self.process.returncode is None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+            await self.process.wait()
+        self.process = None
 
 
 async def start(app: FastAPI) -> None:
@@ -246,7 +277,7 @@ async def stop(app: FastAPI) -> None:
         if len(collector.spool.waiting()) >= waiting:
             break  # the store is busy or a segment fails: the next start imports the rest
     await collector.spool.close()
-    collector.importer.shutdown(wait=True)
+    await collector.importer.close()
     gc.unfreeze()  # let interpreter shutdown clean up as usual
 
 
@@ -441,6 +472,7 @@ async def collect(request: Request, kind: str | None) -> Response:
         ) from None
     collector.accepted += len(items) - len(errors)
     collector.rejected += len(errors)
+    collector.importer.warm()
     rejected = [
         {"index": i, "messageId": _message_id(items[i]), "error": reason}
         for i, reason in sorted(errors.items())

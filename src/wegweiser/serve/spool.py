@@ -60,14 +60,27 @@ def _fsync_dir(folder: Path) -> None:
 
 def _cut_partial_line(path: Path) -> tuple[int, int]:
     """Truncate ``path`` after its last newline; returns (lines, bytes) kept."""
+    chunk = 1 << 20
     with path.open("r+b") as handle:
-        data = handle.read()
-        end = data.rfind(b"\n") + 1
-        if end != len(data):
+        size = handle.seek(0, os.SEEK_END)
+        end = size
+        while end > 0:  # find the last newline, reading backwards
+            start = max(0, end - chunk)
+            handle.seek(start)
+            found = handle.read(end - start).rfind(b"\n")
+            if found >= 0:
+                end = start + found + 1
+                break
+            end = start
+        if end != size:
             handle.truncate(end)
             handle.flush()
             os.fsync(handle.fileno())
-        return data.count(b"\n", 0, end), end
+        handle.seek(0)
+        lines = 0
+        while block := handle.read(chunk):
+            lines += block.count(b"\n")
+        return lines, end
 
 
 class Spool:
