@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 
-from wegweiser.analysis._time import seconds_between
 from wegweiser.analysis._intervals import interval
+from wegweiser.analysis._time import seconds_between
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir

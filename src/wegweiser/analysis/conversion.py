@@ -51,8 +51,8 @@ from wegweiser.analysis._conversion_stats import (
     empty_takes,
     touchpoint_histogram,
 )
-from wegweiser.analysis._time import seconds
 from wegweiser.analysis._intervals import interval
+from wegweiser.analysis._time import seconds
 from wegweiser.analysis.result import Result, records, to_frame
 from wegweiser.errors import InvalidInput
 

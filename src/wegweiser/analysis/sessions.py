@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import pandas as pd
 
-from wegweiser.analysis._time import seconds
 from wegweiser.analysis._intervals import interval
+from wegweiser.analysis._time import seconds
 from wegweiser.analysis.result import Result, to_frame
 from wegweiser.errors import InvalidInput
 
