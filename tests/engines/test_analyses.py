@@ -17,6 +17,8 @@ from wegweiser.analysis.attribution import Shapley, attribution, compare
 from wegweiser.analysis.conversion import conversion
 from wegweiser.analysis.dropoffs import dropoffs
 from wegweiser.analysis.funnels import FunnelStep, dropped_off, funnel
+from wegweiser.analysis.journey_map import journey_map
+from wegweiser.analysis.kpis import kpis
 from wegweiser.analysis.paths import match_pattern, sankey, step_matrix, top_paths, transitions
 from wegweiser.analysis.phases import phase_analysis, phase_timeline
 from wegweiser.analysis.retention import retention
@@ -85,6 +87,11 @@ CASES: dict[str, Callable[[Project], Any]] = {
     ),
     "retention_days": lambda p: retention(p.journey(), period="day", return_event="product_view"),
     "dropoffs": lambda p: dropoffs(p.journey(), _phases(p), by="device"),
+    "journey_map": lambda p: journey_map(
+        p.journey(), phases=p.config.phase_names, feedback=p.config.feedback
+    ),
+    "journey_map_events": lambda p: journey_map(p.journey(), by="event", top_events=2),
+    "kpis": lambda p: kpis(p.journey(), feedback=p.config.feedback),
     "attribution_markov": lambda p: attribution(p.journey(), model="markov", costs=_costs(p)),
     "attribution_campaign": lambda p: attribution(
         p.journey(), model=Shapley(random_state=0), by="campaign", costs=_costs(p)
