@@ -15,8 +15,17 @@ if TYPE_CHECKING:
 
     from wegweiser.project import Project
 
-SECTIONS = ("kpis", "journey_map", "phase_flow", "funnel", "dropoffs", "paths",
-            "conversion_paths", "attribution", "retention")
+SECTIONS = (
+    "kpis",
+    "journey_map",
+    "phase_flow",
+    "funnel",
+    "dropoffs",
+    "paths",
+    "conversion_paths",
+    "attribution",
+    "retention",
+)
 
 
 @pytest.mark.spark
@@ -32,5 +41,6 @@ def test_report_sections_match_duckdb(demo_duckdb: Project, demo_spark: Project)
 def test_report_written_on_spark(demo_spark: Project, tmp_path: Path) -> None:
     path = write_report(demo_spark, tmp_path / "report.html", lang="de")
     html = path.read_text(encoding="utf-8")
-    assert "<html" in html and "Journey-Map" in html
+    assert "<html" in html
+    assert "Journey-Map" in html
     assert "Plotly.newPlot" in html
