@@ -14,7 +14,9 @@ median (only the first run when it took more than ``--budget`` / ``--repeat`` se
 * ``sessions`` — ``sessions.sessions(journey, gap=30 min)`` (the split recomputed);
 * ``retention`` — ``retention.retention(journey)`` (weekly, first event cohorts);
 * ``attribution`` — ``attribution.compare(journey)`` (paths built in the engine, every
-  model on the driver).
+  model on the driver);
+* ``stitch`` — identity stitching over all the project's links again
+  (``ingest.resolve_persons``: the components by the engine, SciPy or Spark).
 
 Peak RSS is that of the whole process tree (Python plus Spark's JVM), sampled every 0.1 s.
 Spark runs ``local[2]`` with ``SPARK_CONF`` below. Each command prints one JSON line last.
@@ -34,7 +36,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-OPS = ("funnel", "transitions", "sessions", "retention", "attribution")
+OPS = ("funnel", "transitions", "sessions", "retention", "attribution", "stitch")
 MARKER = "benchmark-data.json"
 SPARK = {
     "kind": "spark",
@@ -102,12 +104,13 @@ def prepare(engine: str, data: Path, folder: Path) -> dict[str, Any]:
             "peak_rss_mib": memory.mib()}
 
 
-def _op(name: str, journey: Any) -> Any:
+def _op(name: str, journey: Any, project: Any) -> Any:
     from wegweiser.analysis.attribution import compare
     from wegweiser.analysis.funnels import funnel
     from wegweiser.analysis.paths import transitions
     from wegweiser.analysis.retention import retention
     from wegweiser.analysis.sessions import sessions
+    from wegweiser.events.ingest import resolve_persons
 
     if name == "funnel":
         return funnel(journey, ["product_view", "add_to_cart", "checkout_started",
@@ -118,6 +121,8 @@ def _op(name: str, journey: Any) -> Any:
         return sessions(journey, gap=timedelta(minutes=30))
     if name == "retention":
         return retention(journey)
+    if name == "stitch":
+        return resolve_persons(project.engine, project.config)
     return compare(journey)
 
 
@@ -130,13 +135,13 @@ def run_op(name: str, folder: Path, repeat: int, budget: float) -> dict[str, Any
         journey = project.journey()
         load = time.perf_counter() - t0
         t0 = time.perf_counter()
-        _op(name, journey)
+        _op(name, journey, project)
         first = time.perf_counter() - t0
         times = []
         if first * repeat <= budget:
             for _ in range(repeat):
                 t0 = time.perf_counter()
-                _op(name, journey)
+                _op(name, journey, project)
                 times.append(time.perf_counter() - t0)
     return {"op": name, "load_seconds": round(load, 2), "cold_seconds": round(first, 3),
             "seconds": round(statistics.median(times), 3) if times else round(first, 3),

@@ -4,9 +4,10 @@ Data: the Wegweiser demo replicated to N events (as ``bench_import.make_data``: 
 persons, copied with suffixed ids; Parquet only). Per engine and size one process imports the
 events and builds the journey (``_engines_ops.py prepare``, cached under
 ``WORK/engines/<engine>-<size>/``), then one process per analysis (funnel, transitions,
-sessions, retention, attribution) runs it once to warm and ``--engine-repeat`` more times
-(median). Peak RSS is the whole process tree's (for Spark: Python plus the JVM). Spark runs
-``local[2]`` with an 8 GB driver and 16 shuffle partitions (``_engines_ops.SPARK``).
+sessions, retention, attribution, identity stitching) runs it once to warm and
+``--engine-repeat`` more times (median). Peak RSS is the whole process tree's (for Spark:
+Python plus the JVM). Spark runs ``local[2]`` with an 8 GB driver and 16 shuffle partitions
+(``_engines_ops.SPARK``).
 
 ``--engine-sizes`` (default none) run on both engines, ``--duckdb-sizes`` on DuckDB alone.
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"
-OPS = ("funnel", "transitions", "sessions", "retention", "attribution")
+OPS = ("funnel", "transitions", "sessions", "retention", "attribution", "stitch")
 
 
 def _sizes(text: str) -> list[int]:

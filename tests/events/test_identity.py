@@ -150,3 +150,66 @@ def test_component_cap_cuts_the_hub_deterministically():
     sizes = pd.Series(persons).value_counts()
     assert sizes.max() <= 3
     assert (first.link_status == REFUSED).sum() >= 1
+
+
+def reference_stitch(
+    links: list[tuple[str, str]], users: set[str], cap: int
+) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """The safeguards as the module docstring states them, in plain Python (links distinct)."""
+    neighbours: dict[str, set[str]] = {}
+    for a, b in links:
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
+    status = {
+        (a, b): REFUSED if max(len(neighbours[a]), len(neighbours[b])) > cap - 1 else "merged"
+        for a, b in links
+    }
+
+    def components() -> list[set[str]]:
+        parent = {x: x for x in neighbours}
+
+        def find(x: str) -> str:
+            while parent[x] != x:
+                x = parent[x]
+            return x
+
+        for (a, b), verdict in status.items():
+            if verdict != REFUSED:
+                parent[find(a)] = find(b)
+        groups: dict[str, set[str]] = {}
+        for x in parent:
+            groups.setdefault(find(x), set()).add(x)
+        return list(groups.values())
+
+    while big := [c for c in components() if len(c) > cap]:
+        degree = {x: 0 for x in neighbours}
+        for (a, b), verdict in status.items():
+            if verdict != REFUSED:
+                degree[a] += 1
+                degree[b] += 1
+        for members in big:
+            hub = max(members, key=lambda x: (degree[x], x))
+            for a, b in links:
+                if hub in (a, b):
+                    status[a, b] = REFUSED
+    persons = {}
+    for members in components():
+        person = min((m for m in members if m in users), default=min(members))
+        persons.update(dict.fromkeys(members, person))
+    return persons, status
+
+
+def test_safeguards_match_the_plain_reference():
+    rng = random.Random(5)
+    for cap in (3, 4, 6, 50):
+        for _ in range(40):
+            names = [f"x{i:02d}" for i in range(rng.randint(2, 30))]
+            pairs = {tuple(sorted(rng.sample(names, 2))) for _ in range(rng.randint(1, 40))}
+            links = sorted(pairs)
+            users = {n for n in names if rng.random() < 0.3}
+            want_persons, want_status = reference_stitch(links, users, cap)
+            a = np.array([x for x, _ in links], dtype=object)
+            b = np.array([y for _, y in links], dtype=object)
+            got = stitch(a, b, user_ids=users, max_ids_per_person=cap)
+            assert dict(zip(got.ids, got.person_ids, strict=True)) == want_persons
+            assert dict(zip(links, got.link_status, strict=True)) == want_status

@@ -33,7 +33,10 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Callable, Collection
+
+    Codes = npt.NDArray[np.int64]
+    Components = Callable[[Codes, Codes, int], Codes]
 
 MERGED = "merged"
 REFUSED = "refused"
@@ -75,11 +78,17 @@ def stitch_codes(
     is_user: npt.NDArray[np.bool_],
     *,
     max_ids_per_person: int,
+    components: Components | None = None,
 ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_], npt.NDArray[np.object_]]:
     """The core of :func:`stitch` over integer codes into ``ids`` (which must be sorted).
 
     Returns the person id of every id and the status and reason of every link.
+    ``components(src, dst, n)`` labels the connected components of the whole graph
+    (default: SciPy, here; the Spark engine computes them on Spark,
+    :mod:`wegweiser.store.spark_graph`). Any labelling in ``0 .. n-1`` gives the same
+    persons.
     """
+    components = components or _components
     n_links = len(src)
     n = len(ids)
     status = np.full(n_links, MERGED, dtype=object)
@@ -101,9 +110,11 @@ def stitch_codes(
             )
         active &= ~hit
 
-    # 3. components that are still too large lose the links of their hub
+    # 3. components that are still too large lose the links of their hub; after a cut only
+    # the components that were too large are taken again (here: they are few and small
+    # beside the whole graph, and a cut never changes another component)
+    labels = _smallest_member(components(src[active], dst[active], n))
     while True:
-        labels = _components(src[active], dst[active], n)
         sizes = np.bincount(labels, minlength=n)
         too_big = np.flatnonzero(sizes > max_ids_per_person)
         if len(too_big) == 0:
@@ -122,6 +133,9 @@ def stitch_codes(
                 f"identity.max_ids_per_person = {max_ids_per_person} ids"
             )
             active[cut] = False
+        redo = np.isin(labels, too_big)
+        inside = active & redo[src]
+        labels[redo] = _smallest_member(_components(src[inside], dst[inside], n))[redo]
 
     # person id: smallest user id of the component, else smallest id (ids are sorted, so
     # "smallest" is the smallest code)
@@ -132,6 +146,13 @@ def stitch_codes(
     first_in_comp[sorted_labels[first_pos]] = order[first_pos]
     person = ids[first_in_comp[labels]]
     return person, status, reason
+
+
+def _smallest_member(labels: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Relabel components by their smallest member (any labelling in, the same one out)."""
+    smallest = np.full(len(labels), len(labels), dtype=np.int64)
+    np.minimum.at(smallest, labels, np.arange(len(labels), dtype=np.int64))
+    return smallest[labels]
 
 
 def _components(

@@ -306,6 +306,7 @@ def resolve_persons(engine: Engine, config: Config) -> None:
         ids,
         nodes.column("is_user").to_numpy(zero_copy_only=False).astype(bool),
         max_ids_per_person=config.identity.max_ids_per_person,
+        components=engine.event_sink.components if engine.event_sink is not None else None,
     )
     resolved = pa.table(
         {"id": pa.array(ids, pa.string()), "person_id": pa.array(person, pa.string())}

@@ -27,6 +27,8 @@ from wegweiser.errors import ProjectError, StoreBusy
 if TYPE_CHECKING:
     from pathlib import Path
 
+    import numpy as np
+    import numpy.typing as npt
     import pandas as pd
     import pyarrow as pa
 
@@ -107,6 +109,12 @@ class EventSink(Protocol):
     def add_events(self, store: Engine, relation: str) -> int:
         """Store the new rows of the temp table ``relation`` (the ``events`` columns) and
         delete the others (``message_id`` already stored) from it; return how many."""
+
+    def components(
+        self, src: npt.NDArray[np.int64], dst: npt.NDArray[np.int64], n: int
+    ) -> npt.NDArray[np.int64]:
+        """Connected components of the identity link graph, computed by this engine: a
+        label per id code ``0 .. n-1`` (see :func:`wegweiser.events.identity.stitch_codes`)."""
 
 
 @dataclass(frozen=True)

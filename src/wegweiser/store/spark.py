@@ -9,8 +9,10 @@ holds what grows with the events:
   Spark a URI). Every row carries its ``import_id``; only rows of imports the embedded store
   committed are visible, so a batch whose DuckDB transaction failed after its files were
   written stays invisible and is imported again on retry.
-* ``identities`` — the embedded store's table (stitching runs on the driver, see
-  docs/spark.md), handed to Spark as a DataFrame when a query needs it.
+* ``identities`` — the embedded store's table, handed to Spark as a DataFrame when a query
+  needs it. Stitching finds the connected components of the link graph on Spark
+  (:meth:`SparkEngine.components`); the safeguards are the same vectorised code as on DuckDB
+  (:func:`wegweiser.events.identity.stitch_codes`).
 * derived tables (``journey``) — Parquet under ``derived_path``, rebuilt by
   :meth:`SparkEngine.build`.
 
@@ -35,6 +37,8 @@ from wegweiser.events.schema import EVENT_COLUMNS
 from wegweiser.store.engine import quote_identifier
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
     import pyarrow as pa
 
     from wegweiser.config import EngineConfig
@@ -351,6 +355,14 @@ class SparkEngine:
         frame.repartition(PARTITION).write.mode("append").partitionBy(PARTITION).parquet(
             self.events_uri
         )
+
+    def components(
+        self, src: npt.NDArray[np.int64], dst: npt.NDArray[np.int64], n: int
+    ) -> npt.NDArray[np.int64]:
+        """Connected components of the identity links, on Spark (:mod:`.spark_graph`)."""
+        from wegweiser.store.spark_graph import connected_components
+
+        return connected_components(self.session, src, dst, n)
 
     def close(self) -> None:
         """Drop this project's views; the session stays for the process (see
