@@ -46,6 +46,18 @@ def _sizes(text: str) -> list[int]:
     return sorted(set(out))
 
 
+def _label(n: int) -> str:
+    """The inverse of :func:`_sizes` for one size.
+
+    >>> _label(10_000_000), _label(200_000), _label(1234)
+    ('10M', '200k', '1234')
+    """
+    for unit, factor in (("M", 1_000_000), ("k", 1_000)):
+        if n % factor == 0:
+            return f"{n // factor}{unit}"
+    return str(n)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("engine benchmark (DuckDB and local Spark)")
     g.add_argument("--engine-sizes", type=_sizes, default=[],
@@ -122,12 +134,14 @@ def main_from_args(args: argparse.Namespace, machine: str) -> None:
     lines = table(rows)
     print("\n".join(lines))
     if args.record:
-        sizes = ",".join(f"{n:,}" for n in args.engine_sizes)
+        def arg(sizes: list[int]) -> str:
+            return ",".join(_label(n) for n in sizes) or "none"
+
         head = [
             f"\n### Engines: DuckDB and Spark local[2] — {datetime.date.today()}",
             f"Machine: {machine}. Command: `python benchmarks/bench_engines.py "
-            f"--engine-sizes {sizes or 'none'} --duckdb-sizes "
-            f"{','.join(str(n) for n in args.duckdb_sizes) or 'none'} --record`. Seconds: warm "
+            f"--engine-sizes {arg(args.engine_sizes)} --duckdb-sizes {arg(args.duckdb_sizes)} "
+            "--record`. Seconds: warm "
             "median of the analyses (* one cold run); import and journey once; peak RSS of "
             "the process tree (Python and, for Spark, the JVM).\n",
         ]
