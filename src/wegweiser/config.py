@@ -270,7 +270,7 @@ blocked_ids = ["", "0", "-1", "null", "none", "nil", "undefined", "nan", "anonym
 max_ids_per_person = 100       # one bad id can never merge more people than this
 
 [engine]
-kind = "duckdb"                # or "spark": events as Parquet, analyses on Spark (docs/spark.md)
+kind = "duckdb"                # "duckdb" (embedded) or "spark" (Parquet + Spark, docs/spark.md)
 memory_limit = "4GB"           # DuckDB's buffer limit; it spills to disk beyond. Raise it on
                                # bigger machines; comment it out for DuckDB's default (80% RAM)
 # spark_master = "local[*]"    # kind = "spark": spark://host:7077, yarn, k8s://https://host:443
