@@ -8,10 +8,12 @@ catches up when the load drops. It ends when the server closes its stdin (or die
 
 A job: ``{"project": dir, "jobs": [[path, source name, lines], ...], "wait": s, "budget": s}``.
 An answer: ``{"done": [[source name, events imported, error or null], ...], "busy": msg}``.
+:class:`ImportProcess` is the server's side of these pipes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -20,6 +22,9 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 from wegweiser.errors import StoreBusy, WegweiserError
 from wegweiser.events.spool_reader import import_segment
@@ -62,6 +67,64 @@ def import_segments(
     except WegweiserError as exc:  # StoreBusy, or a project that cannot be opened now
         return done, str(exc)
     return done, None
+
+
+class ImportProcess:
+    """``python -m wegweiser.serve._importer``, started when the collector is first used."""
+
+    def __init__(self) -> None:
+        self.process: asyncio.subprocess.Process | None = None
+        self._starting: asyncio.Task[asyncio.subprocess.Process] | None = None
+
+    def warm(self) -> None:
+        """Start the process in the background (its imports take a few seconds), so that
+        the first flush does not wait for it."""
+        if self.process is None and self._starting is None:
+            self._starting = asyncio.create_task(self._spawn(), name="wegweiser-importer")
+
+    async def _spawn(self) -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "wegweiser.serve._importer",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=1 << 24,  # answers list every segment of a long backlog
+        )
+
+    async def run(self, job: dict[str, Any]) -> tuple[Done, str | None]:
+        """Send one job; returns (per segment: name, imported, error) and a busy message."""
+        if self.process is None or self.process.returncode is not None:
+            self.warm()
+            assert self._starting is not None
+            try:
+                self.process = await self._starting
+            finally:
+                self._starting = None
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        try:
+            self.process.stdin.write(orjson.dumps(job) + b"\n")
+            await self.process.stdin.drain()
+            answer = await self.process.stdout.readline()
+        except (ConnectionError, BrokenPipeError):
+            answer = b""
+        if not answer:
+            code = await self.process.wait()
+            self.process = None  # a new one next time
+            raise RuntimeError(f"the import process ended (exit code {code}); starting a new one")
+        result = orjson.loads(answer)
+        return [tuple(d) for d in result["done"]], result["busy"]
+
+    async def close(self) -> None:
+        if self._starting is not None:
+            self.process = await self._starting
+            self._starting = None
+        if self.process is not None and self.process.returncode is None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+            await self.process.wait()
+        self.process = None
 
 
 def main() -> None:

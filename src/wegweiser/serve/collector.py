@@ -39,8 +39,6 @@ import gc
 import hashlib
 import logging
 import math
-import sys
-import time
 import zlib
 from datetime import UTC, datetime
 from typing import Any
@@ -52,6 +50,8 @@ from fastapi.security import HTTPBasic
 from starlette.requests import ClientDisconnect
 
 from wegweiser.events.schema import EVENT_TYPES
+from wegweiser.serve._importer import ImportProcess
+from wegweiser.serve.access import TokenBucket
 from wegweiser.serve.auth import basic_user, is_known
 from wegweiser.serve.context import ServerContext
 from wegweiser.serve.errors import ERROR_SCHEMA, ApiError
@@ -66,36 +66,6 @@ SESSION_SECONDS = 5.0
 
 
 # -- state -------------------------------------------------------------------------------
-class TokenBucket:
-    """``rate`` tokens per second, at most ``burst`` saved up.
-
-    >>> b = TokenBucket(rate=10, burst=20, now=0.0)
-    >>> b.take(20, now=0.0), b.take(5, now=0.0), b.take(5, now=0.5)
-    (0.0, 0.5, 0.0)
-    """
-
-    def __init__(self, *, rate: float, burst: int, now: float | None = None) -> None:
-        self.rate = rate
-        self.burst = float(burst)
-        self.tokens = float(burst)
-        self.stamp = time.monotonic() if now is None else now
-
-    def take(self, n: int, *, now: float | None = None) -> float:
-        """Take ``n`` tokens; returns 0 on success, else the seconds to wait.
-
-        A request larger than the burst passes when the bucket is full (and empties it
-        below zero), so no request size is refused for ever.
-        """
-        now = time.monotonic() if now is None else now
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        need = min(float(n), self.burst)
-        if self.tokens >= need:
-            self.tokens -= n
-            return 0.0
-        return (need - self.tokens) / self.rate
-
-
 class Collector:
     """Everything the collector keeps between requests (``app.state.collector``)."""
 
@@ -187,66 +157,6 @@ class Collector:
         self.last_flush = datetime.now(UTC)
         if not self.failures:
             self.last_error = None
-
-
-class ImportProcess:
-    """``python -m wegweiser.serve._importer``, started when the collector is first used."""
-
-    def __init__(self) -> None:
-        self.process: asyncio.subprocess.Process | None = None
-        self._starting: asyncio.Task[asyncio.subprocess.Process] | None = None
-
-    def warm(self) -> None:
-        """Start the process in the background (its imports take a few seconds), so that
-        the first flush does not wait for it."""
-        if self.process is None and self._starting is None:
-            self._starting = asyncio.create_task(self._spawn(), name="wegweiser-importer")
-
-    async def _spawn(self) -> asyncio.subprocess.Process:
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "wegweiser.serve._importer",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            limit=1 << 24,  # answers list every segment of a long backlog
-        )
-
-    async def run(
-        self, job: dict[str, Any]
-    ) -> tuple[list[tuple[str, int, str | None]], str | None]:
-        """Send one job; returns (per segment: name, imported, error) and a busy message."""
-        if self.process is None or self.process.returncode is not None:
-            self.warm()
-            assert self._starting is not None
-            try:
-                self.process = await self._starting
-            finally:
-                self._starting = None
-        assert self.process.stdin is not None
-        assert self.process.stdout is not None
-        try:
-            self.process.stdin.write(orjson.dumps(job) + b"\n")
-            await self.process.stdin.drain()
-            answer = await self.process.stdout.readline()
-        except (ConnectionError, BrokenPipeError):
-            answer = b""
-        if not answer:
-            code = await self.process.wait()
-            self.process = None  # a new one next time
-            raise RuntimeError(f"the import process ended (exit code {code}); starting a new one")
-        result = orjson.loads(answer)
-        return [tuple(d) for d in result["done"]], result["busy"]
-
-    async def close(self) -> None:
-        if self._starting is not None:
-            self.process = await self._starting
-            self._starting = None
-        if self.process is not None and self.process.returncode is None:
-            assert self.process.stdin is not None
-            self.process.stdin.close()
-            await self.process.wait()
-        self.process = None
 
 
 async def start(app: FastAPI) -> None:
