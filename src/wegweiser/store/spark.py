@@ -62,6 +62,8 @@ EVENTS_DDL = ", ".join(
     [f"`{name}` {_SPARK_TYPES[typ]}" for name, typ in EVENT_COLUMNS.items()]
     + [f"`{PARTITION}` DATE"]
 )
+#: The imports whose rows are visible: committed ones that added rows (module docstring).
+_COMMITTED = "SELECT import_id FROM imports WHERE n_imported > 0"
 _views = itertools.count()
 _session_lock = threading.Lock()
 
@@ -259,7 +261,7 @@ class SparkEngine:
         from pyspark.sql import functions as F
 
         # only committed imports that added rows; none: nothing was written yet
-        committed = self.catalog.arrow("SELECT import_id FROM imports WHERE n_imported > 0")
+        committed = self.catalog.arrow(_COMMITTED)
         if committed.num_rows == 0:
             return self.session.createDataFrame([], EVENTS_DDL).drop(PARTITION)
         files = self.session.read.schema(EVENTS_DDL).parquet(self.events_uri)
@@ -305,7 +307,7 @@ class SparkEngine:
         A local ``events_path`` is read and written by DuckDB (fast, nothing goes through
         the JVM); a URI (``hdfs://``, ``s3a://``, ``file://``...) by Spark.
         """
-        if store.scalar("SELECT count(*) FROM imports WHERE n_imported > 0"):
+        if store.scalar(f"SELECT count(*) FROM ({_COMMITTED})"):
             self._drop_known(store, relation)
         n_new = int(store.scalar(f"SELECT count(*) FROM {relation}"))
         if n_new == 0:
@@ -326,12 +328,11 @@ class SparkEngine:
         return n_new
 
     def _drop_known(self, store: Engine, relation: str) -> None:
-        committed = "SELECT import_id FROM imports WHERE n_imported > 0"
         if self._events_dir is not None:
             store.run(
                 f"DELETE FROM {relation} WHERE message_id IN (SELECT message_id FROM "
                 "read_parquet($files, hive_partitioning = false) "
-                f"WHERE import_id IN ({committed}))",
+                f"WHERE import_id IN ({_COMMITTED}))",
                 {"files": f"{self._events_dir}/*/*.parquet"},
             )
             return
