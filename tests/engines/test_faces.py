@@ -2,8 +2,8 @@
 every dashboard page renders the same figures.
 
 The app is the real one (:func:`wegweiser.serve.app.create_app`) served by uvicorn on
-loopback from a thread of this process, so that Spark's session is started once. Each project: a small demo shop plus ``identify`` calls
-that give persons a ``plan`` trait (for the ``trait:`` breakdown that once failed on Spark
+loopback from a thread of this process, so that Spark's session is started once. Each
+project: a small demo shop plus ``identify`` calls that give persons a ``plan`` trait (for the ``trait:`` breakdown that once failed on Spark
 with "Multiple backends").
 """
 
