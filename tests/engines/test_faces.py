@@ -3,8 +3,8 @@ every dashboard page renders the same figures.
 
 The app is the real one (:func:`wegweiser.serve.app.create_app`) served by uvicorn on
 loopback from a thread of this process, so that Spark's session is started once. Each
-project: a small demo shop plus ``identify`` calls that give persons a ``plan`` trait (for the ``trait:`` breakdown that once failed on Spark
-with "Multiple backends").
+project: a small demo shop plus ``identify`` calls that give persons a ``plan`` trait (for
+the ``trait:`` breakdown that once failed on Spark with "Multiple backends").
 """
 
 from __future__ import annotations
