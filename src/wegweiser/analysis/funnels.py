@@ -61,6 +61,7 @@ import pandas as pd
 
 from wegweiser.analysis._funnel_spec import FunnelStep, Spec, make_spec
 from wegweiser.analysis._funnel_units import unit_table
+from wegweiser.analysis._names import check_event_names, event_names
 from wegweiser.analysis._time import seconds_between
 from wegweiser.analysis.result import Result, to_frame
 from wegweiser.errors import InvalidInput
@@ -150,6 +151,7 @@ def funnel(
     """
     spec = make_spec(steps, mode=mode, window=window, step_windows=step_windows,
                      exclude=exclude, by=by, breakdown=breakdown, attribution=attribution)
+    _check_names(journey, spec)
     units = unit_table(journey, spec, traits=traits)
     with units.cache() as cached:
         steps_, time_ = _overall(cached, spec)
@@ -183,6 +185,7 @@ def dropped_off(
     if not 2 <= step <= spec.n:
         raise InvalidInput(f"--dropped/step must be 2..{spec.n} (the step people did not "
                            f"reach), got {step}")
+    _check_names(journey, spec)
     units = unit_table(journey, spec)
     lost = units.filter(units.n_reached == step - 1)
     keys = ["person_id", "session_id"] if spec.by == "session" else ["person_id"]
@@ -191,6 +194,14 @@ def dropped_off(
     if limit is not None:
         out = out.limit(limit)
     return to_frame(out)
+
+
+def _check_names(journey: ir.Table, spec: Spec) -> None:
+    """Every step and exclusion event occurs in the journey ("Did you mean …?")."""
+    present = event_names(journey)
+    for k, s in enumerate(spec.steps, 1):
+        check_event_names(journey, [s.event], what=f"funnel step {k}", present=present)
+    check_event_names(journey, spec.exclude, what="funnel exclusion", present=present)
 
 
 # -- aggregates of the unit table ------------------------------------------------------------

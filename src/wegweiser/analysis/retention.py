@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import pandas as pd
 
+from wegweiser.analysis._names import check_event_names
 from wegweiser.analysis._time import seconds
 from wegweiser.analysis.result import Result, records, to_frame
 from wegweiser.errors import InvalidInput
@@ -292,6 +293,9 @@ def retention(
             cohorts=_cohorts_empty(), churn=_churn(empty), lifecycle=empty.drop(columns="t"),
             params=params,
         )
+    if return_event is not None:
+        check_event_names(journey, [return_event] if isinstance(return_event, str)
+                          else return_event, what="retention return event")
     span = (_day_of(bounds["first"]), _day_of(bounds["last"]))
     last = _python_period(bounds["last"], period)
     act = activity(
