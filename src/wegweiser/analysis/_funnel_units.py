@@ -1,25 +1,27 @@
 """The engine part of funnels: one row per unit that entered (internal).
 
 :func:`unit_table` returns an Ibis expression with one row per entered unit (person, or
-session with ``by="session"``) and these columns:
+session with ``by="session"``) and these columns, all of the unit's **best attempt**:
 
-* ``person_id`` (and ``session_id`` for sessions), ``entered_at`` — the entry's time;
-* ``done_<k>`` — when the unit completed steps ``0..k`` (NULL when it did not);
+* ``person_id`` (and ``session_id`` for sessions), ``entered_at`` — the attempt's entry time;
+* ``done_<k>`` — when the attempt completed steps ``0..k`` (NULL when it did not);
 * ``n_reached`` — how many funnel rows the unit counts in (steps ``0..n_reached-1`` done);
 * ``n_distinct`` — distinct steps done (unordered; equal to ``n_reached`` otherwise);
 * ``seconds`` — entry to completion of the last step (NULL unless converted);
 * ``value`` — the breakdown value under the chosen attribution (only with a breakdown).
 
-How (hash joins and group-bys only, no window function, so no sort): only rows whose event
-is a step or exclusion event are read (the *candidates*), and of those only the rows from the
-unit's entry (its lowest-``seq`` matching row) to entry time + window. One group-by per unit
-then gives the entry, the first exclusion and the first row of each step's condition:
+An **attempt** starts at an entry event: every event matching step 1 (unordered: any step)
+with ``entry="any"``, only the unit's first one with ``entry="first"``. The best attempt
+reaches the most steps (unordered: then the most distinct steps); among equals the earliest.
 
-* strict: step k is the row at entry ``seq`` + k — every step in that one group-by;
-* unordered: the first match of every step — also that one group-by;
-* ordered: step 1 is the first match after the entry (same group-by); each later step k is
-  the first match after step k-1: a join of step k's rows with step k-1's table on the unit
-  and ``seq >`` and a group-by (one per step from the third on).
+How (no Python loop, no self-join that grows with the number of attempts): only rows whose
+event is a step or exclusion event are read (the *candidates*). One window pass over them,
+per unit in ``seq`` order, gives every row the next match of each step after it (ordered),
+the rows ``k`` places on (strict) or the first match of each step from it on (unordered),
+and the next exclusion. The attempts are the entry rows; an ordered attempt follows its
+greedy chain by one equality join per step from the third on (the row of step k-1 holds
+where step k is). A step counts when it lies within ``entry time + window`` (and its step
+window), before the attempt's first exclusion. A window ``row_number`` picks the best one.
 """
 
 from __future__ import annotations
@@ -40,9 +42,9 @@ if TYPE_CHECKING:
 
 def unit_table(journey: ir.Table, spec: Spec, *, traits: ir.Table | None = None) -> ir.Table:
     """One row per entered unit (see the module docstring)."""
-    cand = _candidates(journey, spec)
-    state = _unordered(cand, spec) if spec.mode == "unordered" else _chain(cand, spec)
-    out = _finish(state, spec)
+    rows = _with_next(_candidates(journey, spec), spec)
+    state = _unordered(rows, spec) if spec.mode == "unordered" else _chain(rows, spec)
+    out = _best(_finish(state, spec), spec)
     if spec.breakdown and spec.breakdown.startswith("trait:"):
         out = _with_trait(out, traits, spec.breakdown[len("trait:"):])
     return out
@@ -52,8 +54,6 @@ def property_text(properties: ir.StringValue, key: str) -> ir.StringValue:
     """The text of one JSON property: a string's value, else the JSON text (``3``, ``true``)."""
     value = properties.cast("json")[key]
     return value.str.coalesce(value.cast("string"))
-
-
 
 
 # -- candidates: the step and exclusion rows ------------------------------------------------
@@ -82,85 +82,127 @@ def _candidates(journey: ir.Table, spec: Spec) -> ir.Table:
     return t.select(**cols)
 
 
-def _attempt(cand: ir.Table, flag: ir.BooleanValue, spec: Spec) -> ir.Table:
-    """The candidates of the units that entered, from the entry (the unit's first row where
-    ``flag`` holds) to entry time + window, with ``e_seq``/``e_ts`` (the entry) and ``u_off``
-    (``seq`` minus the entry's). Rows outside can never count."""
-    # (an aggregate with where= rather than a filter, so both uses share one scan)
-    first = cand.group_by(e_unit=cand.u_unit).agg(
-        e_seq=cand.u_seq.min(where=flag), e_ts=cand.u_ts.min(where=flag)
-    )
-    joined = cand.join(first, [cand.u_unit == first.e_unit, cand.u_seq >= first.e_seq,
-                               cand.u_ts <= first.e_ts + interval(spec.window)])
-    # (no .drop() here: Ibis 12 then stops sharing this relation as one CTE)
-    return joined.mutate(u_off=joined.u_seq - joined.e_seq)
+def _first(t: ir.Table, cond: ir.BooleanValue, col: str, frame: Any) -> ir.Value:
+    """The value of ``col`` at the first row of ``frame`` where ``cond`` holds (``seq``
+    and ``timestamp`` grow together, so the minimum is the first row's)."""
+    null = ibis.null(t[col].type())
+    return ibis.ifelse(cond, t[col], null).min().over(frame)
 
 
-def _per_unit(att: ir.Table, spec: Spec, steps: dict[int, ir.BooleanValue]) -> ir.Table:
-    """One row per unit: the entry, the first exclusion after it (``x``) and, for each given
-    step, the seq/time/value of the first row where its condition holds."""
-    has_value = "u_value" in att.columns
-    metrics: dict[str, Any] = {"s_e": att.e_seq.min(), "t_e": att.e_ts.min()}
-    if "u_person" in att.columns:
-        metrics["u_person"] = att.u_person.min()
-    if has_value:
-        metrics["v_e"] = att.u_value.argmin(att.u_seq)
+def _with_next(cand: ir.Table, spec: Spec) -> ir.Table:
+    """The candidates with, per row, where each step is next found (see the module
+    docstring) and ``is_entry`` (the row starts an attempt)."""
+    order = {"group_by": cand.u_unit, "order_by": cand.u_seq}
+    after, here = ibis.window(**order, rows=(1, None)), ibis.window(**order, rows=(0, None))
+    cols: dict[str, Any] = {}
+    if spec.mode == "strict":
+        w = ibis.window(**order)
+        for k in range(1, spec.n):
+            cols[f"f{k}"] = ibis.ifelse(
+                (cand.u_seq.lead(k).over(w) == cand.u_seq + k) & cand[f"m{k}"].lead(k).over(w),
+                cand.u_seq + k, ibis.null("int64"))
+            cols[f"g{k}"] = cand.u_ts.lead(k).over(w)
+            if "u_value" in cand.columns:
+                cols[f"w{k}"] = cand.u_value.lead(k).over(w)
+    else:
+        lo = 0 if spec.mode == "unordered" else 1
+        frame = here if spec.mode == "unordered" else after
+        for k in range(lo, spec.n):
+            cols[f"f{k}"] = _first(cand, cand[f"m{k}"], "u_seq", frame)
+            cols[f"g{k}"] = _first(cand, cand[f"m{k}"], "u_ts", frame)
     if spec.exclude and spec.mode != "strict":  # nothing lies between consecutive events
-        metrics["x"] = att.u_seq.min(where=att.mx)
-    for k, cond in steps.items():
-        metrics[f"s{k}"] = att.u_seq.min(where=cond)
-        metrics[f"t{k}"] = att.u_ts.min(where=cond)
-        if has_value:
-            metrics[f"v{k}"] = att.u_value.argmin(att.u_seq, where=cond)
-    return att.group_by("u_unit").agg(**metrics)
+        cols["fx"] = _first(cand, cand.mx, "u_seq", after)
+    starts = ibis.or_(*[cand[f"m{k}"] for k in range(spec.n)]) if spec.mode == "unordered" \
+        else cand.m0
+    if spec.entry == "first":
+        cols["is_entry"] = starts & (
+            cand.u_seq == _first(cand, starts, "u_seq", ibis.window(group_by=cand.u_unit)))
+    else:
+        cols["is_entry"] = starts
+    return cand.mutate(**cols)
 
 
-def _reached(state: ir.Table, spec: Spec, k: int) -> ir.BooleanValue:
-    """Step k was found, within its step window, before the first exclusion."""
-    ok = state[f"s{k}"].notnull()
+def _reached(st: ir.Table, spec: Spec, k: int) -> ir.BooleanValue:
+    """Step k was found, within the window and its step window, before the exclusion."""
+    ok = st[f"s{k}"].notnull() & (st[f"t{k}"] <= st.e_ts + interval(spec.window))
     if (w := spec.step_windows[k]) is not None:
-        ok = ok & (state[f"t{k}"] <= state[f"t{k - 1}"] + interval(w))
-    if "x" in state.columns:
-        ok = ok & (state.x.isnull() | (state[f"s{k}"] < state.x))
+        ok = ok & (st[f"t{k}"] <= st[f"t{k - 1}"] + interval(w))
+    if "x" in st.columns:
+        ok = ok & (st.x.isnull() | (st[f"s{k}"] < st.x))
     return ok
 
 
+def _entries(rows: ir.Table) -> tuple[ir.Table, dict[str, Any]]:
+    """The attempts' entry rows and the columns every attempt has."""
+    e = rows.filter(rows.is_entry)
+    cols: dict[str, Any] = {"a_unit": e.u_unit, "e_seq": e.u_seq, "e_ts": e.u_ts}
+    if "u_person" in e.columns:
+        cols["a_person"] = e.u_person
+    if "u_value" in e.columns:
+        cols["v_e"] = e.u_value
+    if "fx" in e.columns:
+        cols["x"] = e.fx
+    return e, cols
+
+
+def _lookup(att: ir.Table, rows: ir.Table, seq: str, **take: str) -> ir.Table:
+    """``att`` with columns of the candidate row (same unit) whose ``seq`` is ``att[seq]``."""
+    side = rows.select(l_unit=rows.u_unit, l_seq=rows.u_seq,
+                       **{f"l_{name}": rows[col] for name, col in take.items()})
+    j = att.left_join(side, (att.a_unit == side.l_unit) & (att[seq] == side.l_seq))
+    return j.select(*att.columns, **{name: j[f"l_{name}"] for name in take})
+
+
+def _values_needed(spec: Spec) -> set[int]:
+    """The steps whose breakdown value the attribution can use."""
+    if spec.breakdown is None or spec.breakdown.startswith("trait:"):
+        return set()
+    if spec.attribution == "first_touch":
+        return set()
+    k = spec.attributed_step
+    return set(range(spec.n)) if k is None else {k}
+
+
 # -- ordered and strict --------------------------------------------------------------------
-def _chain(cand: ir.Table, spec: Spec) -> _State:
-    """Strict: step k is the row at entry seq + k, so one group-by finds every step. Ordered:
-    the group-by finds step 1 (the first match after the entry); each later step is the first
-    match after the previous one: a join with the previous step's table and a group-by."""
-    att = _attempt(cand, cand.m0, spec)
-    if spec.mode == "strict":
-        steps = {k: att[f"m{k}"] & (att.u_off == k) for k in range(1, spec.n)}
-    else:
-        steps = {1: att.m1 & (att.u_off > 0)}
-    base = _per_unit(att, spec, steps)
-    base = base.mutate(s0=base.s_e, t0=base.t_e,
-                       **({"v0": base.v_e} if "v_e" in base.columns else {}))
-    state, prev, prev_key = base, base, "u_unit"
+def _chain(rows: ir.Table, spec: Spec) -> _State:
+    """Strict: step k is the row k places after the entry, read in the window pass.
+    Ordered: step 1 is the first match after the entry (window pass); step k the first
+    match after step k-1, read from step k-1's row by an equality join."""
+    e, cols = _entries(rows)
+    cols.update(s0=e.u_seq, t0=e.u_ts)
+    need = _values_needed(spec)
+    if "u_value" in e.columns:
+        cols["v0"] = e.u_value
+    top = spec.n if spec.mode == "strict" else 2
+    for k in range(1, top):
+        cols[f"s{k}"], cols[f"t{k}"] = e[f"f{k}"], e[f"g{k}"]
+        if spec.mode == "strict" and k in need:
+            cols[f"v{k}"] = e[f"w{k}"]
+    att = e.select(**cols)
     for k in range(2, spec.n) if spec.mode == "ordered" else ():
-        rows = att.filter(att[f"m{k}"])
-        j = rows.join(prev, [rows.u_unit == prev[prev_key], rows.u_seq > prev[f"s{k - 1}"]])
-        metrics: dict[str, Any] = {f"s{k}": j.u_seq.min(), f"t{k}": j.u_ts.min()}
-        if "u_value" in rows.columns:
-            metrics[f"v{k}"] = j.u_value.argmin(j.u_seq)
-        prev, prev_key = j.group_by(**{f"l{k}": j.u_unit}).agg(**metrics), f"l{k}"
-        state = state.left_join(prev, state.u_unit == prev[prev_key])
-    # A chain stops at the first step not reached (missing, too late, or after an exclusion).
-    reached = [ibis.literal(True)]
+        take = {f"s{k}": f"f{k}", f"t{k}": f"g{k}"}
+        if k - 1 in need:
+            take[f"v{k - 1}"] = "u_value"
+        att = _lookup(att, rows, f"s{k - 1}", **take)
+    if spec.mode == "ordered" and spec.n - 1 in need:
+        att = _lookup(att, rows, f"s{spec.n - 1}", **{f"v{spec.n - 1}": "u_value"})
+    reached = [ibis.literal(True)]  # a chain stops at the first step not reached
     for k in range(1, spec.n):
-        reached.append(reached[-1] & _reached(state, spec, k))
-    return _State(state, reached, [state[f"t{k}"] for k in range(spec.n)], state.t0)
+        reached.append(reached[-1] & _reached(att, spec, k))
+    return _State(att, reached, [att[f"t{k}"] for k in range(spec.n)], att.e_ts)
 
 
-# -- unordered: the first occurrence of every step ---------------------------------------
-def _unordered(cand: ir.Table, spec: Spec) -> _State:
-    att = _attempt(cand, ibis.or_(*[cand[f"m{k}"] for k in range(spec.n)]), spec)
-    state = _per_unit(att, spec, {k: att[f"m{k}"] for k in range(spec.n)})
-    reached = [_reached(state, spec, k) for k in range(spec.n)]
-    done = [_latest([state[f"t{i}"] for i in range(k + 1)]) for k in range(spec.n)]
-    return _State(state, reached, done, state.t_e)
+# -- unordered: the first occurrence of every step from the entry on ------------------------
+def _unordered(rows: ir.Table, spec: Spec) -> _State:
+    e, cols = _entries(rows)
+    for k in range(spec.n):
+        cols[f"s{k}"], cols[f"t{k}"] = e[f"f{k}"], e[f"g{k}"]
+    att = e.select(**cols)
+    for k in sorted(_values_needed(spec)):
+        att = _lookup(att, rows, f"s{k}", **{f"v{k}": "u_value"})
+    reached = [_reached(att, spec, k) for k in range(spec.n)]
+    done = [_latest([att[f"t{i}"] for i in range(k + 1)]) for k in range(spec.n)]
+    return _State(att, reached, done, att.e_ts)
 
 
 def _latest(times: list[ir.TimestampValue]) -> ir.TimestampValue:
@@ -174,7 +216,7 @@ def _latest(times: list[ir.TimestampValue]) -> ir.TimestampValue:
 # -- the common shape ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class _State:
-    """The joined per-unit table and expressions over it: per step whether it was reached
+    """The per-attempt table and expressions over it: per step whether it was reached
     and when the steps up to it were all done; the entry time."""
 
     table: ir.Table
@@ -184,15 +226,16 @@ class _State:
 
 
 def _finish(st: _State, spec: Spec) -> ir.Table:
+    """One row per attempt with the output columns (plus ``e_seq``)."""
     n, t = spec.n, st.table
     prefix = list(st.reached[:1])  # steps 0..k all reached (ordered chains already are)
     for k in range(1, n):
         prefix.append(st.reached[k] if spec.mode != "unordered" else prefix[-1] & st.reached[k])
     ones = [ibis.ifelse(p, 1, 0) for p in prefix]
     distinct = [ibis.ifelse(r, 1, 0) for r in st.reached]
-    cols: dict[str, Any] = {"person_id": t.u_unit}
+    cols: dict[str, Any] = {"person_id": t.a_unit}
     if spec.by == "session":
-        cols.update(person_id=t.u_person, session_id=t.u_unit)
+        cols.update(person_id=t.a_person, session_id=t.a_unit)
     cols["entered_at"] = st.entered_at
     for k in range(n):
         cols[f"done_{k}"] = ibis.ifelse(prefix[k], st.done[k], None)
@@ -201,15 +244,28 @@ def _finish(st: _State, spec: Spec) -> ir.Table:
     cols["seconds"] = ibis.ifelse(
         prefix[-1], seconds_between(st.entered_at, st.done[-1]), None
     )
-    if "v0" in t.columns or "v_e" in t.columns:
+    if "v_e" in t.columns:
         cols["value"] = _attributed(st, spec)
+    cols["e_seq"] = t.e_seq
     return t.select(**cols)
+
+
+def _best(attempts: ir.Table, spec: Spec) -> ir.Table:
+    """Each unit's best attempt: most steps reached, then most distinct steps, then the
+    earliest entry (``entry="first"`` has one attempt per unit)."""
+    if spec.entry == "first":
+        return attempts.drop("e_seq")
+    unit = attempts.session_id if spec.by == "session" else attempts.person_id
+    rank = ibis.row_number().over(group_by=unit, order_by=[
+        ibis.desc(attempts.n_reached), ibis.desc(attempts.n_distinct), attempts.e_seq])
+    ranked = attempts.mutate(a_rank=rank)
+    return ranked.filter(ranked.a_rank == 0).drop("a_rank", "e_seq")
 
 
 def _attributed(st: _State, spec: Spec) -> ir.StringValue:
     t = st.table
     if spec.attribution == "first_touch":
-        return t.v_e if "v_e" in t.columns else t.v0
+        return t.v_e
     k = spec.attributed_step
     if k is not None:
         return ibis.ifelse(st.reached[k], t[f"v{k}"], None)

@@ -140,6 +140,7 @@ def funnel(
     breakdown: str | None = None,
     attribution: str = "first_touch",
     traits: ir.Table | None = None,
+    entry: str = "any",
 ) -> FunnelResult:
     """Count units through ``steps`` (see the module docstring for every definition).
 
@@ -150,7 +151,8 @@ def funnel(
     and a ``<key>`` column).
     """
     spec = make_spec(steps, mode=mode, window=window, step_windows=step_windows,
-                     exclude=exclude, by=by, breakdown=breakdown, attribution=attribution)
+                     exclude=exclude, by=by, breakdown=breakdown, attribution=attribution,
+                     entry=entry)
     _check_names(journey, spec)
     units = unit_table(journey, spec, traits=traits)
     with units.cache() as cached:
@@ -174,6 +176,7 @@ def dropped_off(
     exclude: Sequence[str] | None = None,
     by: str = "person",
     limit: int | None = None,
+    entry: str = "any",
 ) -> pd.DataFrame:
     """The units that reached step ``step - 1`` but not step ``step`` (1-based, >= 2).
 
@@ -181,7 +184,8 @@ def dropped_off(
     ``step - 1``); ordered by reached_at, then person_id. Same definitions as :func:`funnel`.
     """
     spec = make_spec(steps, mode=mode, window=window, step_windows=step_windows,
-                     exclude=exclude, by=by, breakdown=None, attribution="first_touch")
+                     exclude=exclude, by=by, breakdown=None, attribution="first_touch",
+                     entry=entry)
     if not 2 <= step <= spec.n:
         raise InvalidInput(f"--dropped/step must be 2..{spec.n} (the step people did not "
                            f"reach), got {step}")
