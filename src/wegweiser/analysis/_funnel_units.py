@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 
     from wegweiser.analysis._funnel_spec import FunnelStep, Spec
 
+#: above any ``seq`` (2**40 events per person), below 2**63 / (20 * 32 + 20)
+_SEQ_BOUND = 2**40
+
 
 def unit_table(journey: ir.Table, spec: Spec, *, traits: ir.Table | None = None) -> ir.Table:
     """One row per entered unit (see the module docstring)."""
@@ -104,12 +107,13 @@ def _with_next(cand: ir.Table, spec: Spec) -> ir.Table:
             cols[f"g{k}"] = cand.u_ts.lead(k).over(w)
             if "u_value" in cand.columns:
                 cols[f"w{k}"] = cand.u_value.lead(k).over(w)
+    elif spec.mode == "ordered":  # times come with the chain's joins
+        for k in range(1, spec.n):
+            cols[f"f{k}"] = _first(cand, cand[f"m{k}"], "u_seq", after)
     else:
-        lo = 0 if spec.mode == "unordered" else 1
-        frame = here if spec.mode == "unordered" else after
-        for k in range(lo, spec.n):
-            cols[f"f{k}"] = _first(cand, cand[f"m{k}"], "u_seq", frame)
-            cols[f"g{k}"] = _first(cand, cand[f"m{k}"], "u_ts", frame)
+        for k in range(spec.n):
+            cols[f"f{k}"] = _first(cand, cand[f"m{k}"], "u_seq", here)
+            cols[f"g{k}"] = _first(cand, cand[f"m{k}"], "u_ts", here)
     if spec.exclude and spec.mode != "strict":  # nothing lies between consecutive events
         cols["fx"] = _first(cand, cand.mx, "u_seq", after)
     starts = ibis.or_(*[cand[f"m{k}"] for k in range(spec.n)]) if spec.mode == "unordered" \
@@ -145,11 +149,12 @@ def _entries(rows: ir.Table) -> tuple[ir.Table, dict[str, Any]]:
     return e, cols
 
 
-def _lookup(att: ir.Table, rows: ir.Table, seq: str, **take: str) -> ir.Table:
+def _lookup(att: ir.Table, rows: ir.Table, seq: str, *, unit: str = "a_unit",
+            **take: str) -> ir.Table:
     """``att`` with columns of the candidate row (same unit) whose ``seq`` is ``att[seq]``."""
     side = rows.select(l_unit=rows.u_unit, l_seq=rows.u_seq,
                        **{f"l_{name}": rows[col] for name, col in take.items()})
-    j = att.left_join(side, (att.a_unit == side.l_unit) & (att[seq] == side.l_seq))
+    j = att.left_join(side, (att[unit] == side.l_unit) & (att[seq] == side.l_seq))
     return j.select(*att.columns, **{name: j[f"l_{name}"] for name in take})
 
 
@@ -166,30 +171,51 @@ def _values_needed(spec: Spec) -> set[int]:
 # -- ordered and strict --------------------------------------------------------------------
 def _chain(rows: ir.Table, spec: Spec) -> _State:
     """Strict: step k is the row k places after the entry, read in the window pass.
-    Ordered: step 1 is the first match after the entry (window pass); step k the first
-    match after step k-1, read from step k-1's row by an equality join."""
+    Ordered: step 1 is the first match after the entry (window pass); the rest of the chain
+    depends on step 1 only, so it is followed once per step-1 row (:func:`_chains`) and
+    joined to the entries on it."""
     e, cols = _entries(rows)
     cols.update(s0=e.u_seq, t0=e.u_ts)
-    need = _values_needed(spec)
     if "u_value" in e.columns:
         cols["v0"] = e.u_value
-    top = spec.n if spec.mode == "strict" else 2
-    for k in range(1, top):
-        cols[f"s{k}"], cols[f"t{k}"] = e[f"f{k}"], e[f"g{k}"]
-        if spec.mode == "strict" and k in need:
-            cols[f"v{k}"] = e[f"w{k}"]
-    att = e.select(**cols)
-    for k in range(2, spec.n) if spec.mode == "ordered" else ():
-        take = {f"s{k}": f"f{k}", f"t{k}": f"g{k}"}
-        if k - 1 in need:
-            take[f"v{k - 1}"] = "u_value"
-        att = _lookup(att, rows, f"s{k - 1}", **take)
-    if spec.mode == "ordered" and spec.n - 1 in need:
-        att = _lookup(att, rows, f"s{spec.n - 1}", **{f"v{spec.n - 1}": "u_value"})
+    if spec.mode == "ordered":
+        att = e.select(**cols, s1=e.f1)
+        chains = _chains(rows, spec)
+        j = att.left_join(chains, (att.a_unit == chains.c_unit) & (att.s1 == chains.c_s1))
+        att = j.select(*att.columns, *[c for c in chains.columns if not c.startswith("c_")])
+    else:
+        need = _values_needed(spec)
+        for k in range(1, spec.n):
+            cols[f"s{k}"], cols[f"t{k}"] = e[f"f{k}"], e[f"g{k}"]
+            if k in need:
+                cols[f"v{k}"] = e[f"w{k}"]
+        att = e.select(**cols)
     reached = [ibis.literal(True)]  # a chain stops at the first step not reached
     for k in range(1, spec.n):
         reached.append(reached[-1] & _reached(att, spec, k))
     return _State(att, reached, [att[f"t{k}"] for k in range(spec.n)], att.e_ts)
+
+
+def _chains(rows: ir.Table, spec: Spec) -> ir.Table:
+    """From every step-1 row (``c_s1``): the greedy chain after it, ``t1`` and ``s<k>``,
+    ``t<k>`` (k >= 2; each the first match after the previous one, read from the previous
+    row by an equality join), with the values the attribution needs."""
+    need = _values_needed(spec)
+    first = rows.filter(rows.m1)
+    cols: dict[str, Any] = {"c_unit": first.u_unit, "c_s1": first.u_seq, "t1": first.u_ts}
+    if 1 in need:
+        cols["v1"] = first.u_value
+    if spec.n > 2:
+        cols["s2"] = first.f2
+    chains = first.select(**cols)
+    for k in range(2, spec.n):
+        take = {f"t{k}": "u_ts"}
+        if k in need:
+            take[f"v{k}"] = "u_value"
+        if k + 1 < spec.n:
+            take[f"s{k + 1}"] = f"f{k + 1}"
+        chains = _lookup(chains, rows, f"s{k}", unit="c_unit", **take)
+    return chains
 
 
 # -- unordered: the first occurrence of every step from the entry on ------------------------
@@ -252,14 +278,16 @@ def _finish(st: _State, spec: Spec) -> ir.Table:
 
 def _best(attempts: ir.Table, spec: Spec) -> ir.Table:
     """Each unit's best attempt: most steps reached, then most distinct steps, then the
-    earliest entry (``entry="first"`` has one attempt per unit)."""
+    earliest entry (``entry="first"`` has one attempt per unit). One group-by: every
+    column is taken at the maximum of one integer key that orders the attempts so."""
+    cols = [c for c in attempts.columns if c != "e_seq"]
     if spec.entry == "first":
-        return attempts.drop("e_seq")
-    unit = attempts.session_id if spec.by == "session" else attempts.person_id
-    rank = ibis.row_number().over(group_by=unit, order_by=[
-        ibis.desc(attempts.n_reached), ibis.desc(attempts.n_distinct), attempts.e_seq])
-    ranked = attempts.mutate(a_rank=rank)
-    return ranked.filter(ranked.a_rank == 0).drop("a_rank", "e_seq")
+        return attempts.select(*cols)
+    rank = (attempts.n_reached * 32 + attempts.n_distinct).cast("int64") * _SEQ_BOUND
+    key = rank - attempts.e_seq
+    unit = "session_id" if spec.by == "session" else "person_id"
+    return attempts.group_by(attempts[unit]).agg(
+        **{c: attempts[c].argmax(key) for c in cols if c != unit})
 
 
 def _attributed(st: _State, spec: Spec) -> ir.StringValue:
