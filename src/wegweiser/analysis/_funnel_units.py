@@ -85,21 +85,21 @@ def _candidates(journey: ir.Table, spec: Spec) -> ir.Table:
     return t.select(**cols)
 
 
-def _first(t: ir.Table, cond: ir.BooleanValue, col: str, frame: Any) -> ir.Value:
-    """The value of ``col`` at the first row of ``frame`` where ``cond`` holds (``seq``
-    and ``timestamp`` grow together, so the minimum is the first row's)."""
-    null = ibis.null(t[col].type())
-    return ibis.ifelse(cond, t[col], null).min().over(frame)
-
-
 def _with_next(cand: ir.Table, spec: Spec) -> ir.Table:
-    """The candidates with, per row, where each step is next found (see the module
-    docstring) and ``is_entry`` (the row starts an attempt)."""
-    order = {"group_by": cand.u_unit, "order_by": cand.u_seq}
-    after, here = ibis.window(**order, rows=(1, None)), ibis.window(**order, rows=(0, None))
+    """The candidates with, per row, what finds each step's next match (see the module
+    docstring) and ``is_entry`` (the row starts an attempt).
+
+    Ordered and unordered: ``c<k>``, the running count of step k's rows up to and including
+    the row (``cx`` for exclusions). The first step-k row after a row is step k's row
+    number ``c<k> + 1`` (from a row on: ``c<k> + 1`` minus 1 if the row is one), found by
+    an equality join (:func:`_nth`); running counts need one sort and no search. Strict:
+    ``f<k>``/``g<k>`` (and ``w<k>``), the seq, time (and value) of the row k places on,
+    when that row is step k's match and directly follows.
+    """
+    w = ibis.window(group_by=cand.u_unit, order_by=cand.u_seq)
+    running = ibis.window(group_by=cand.u_unit, order_by=cand.u_seq, rows=(None, 0))
     cols: dict[str, Any] = {}
     if spec.mode == "strict":
-        w = ibis.window(**order)
         for k in range(1, spec.n):
             cols[f"f{k}"] = ibis.ifelse(
                 (cand.u_seq.lead(k).over(w) == cand.u_seq + k) & cand[f"m{k}"].lead(k).over(w),
@@ -107,23 +107,31 @@ def _with_next(cand: ir.Table, spec: Spec) -> ir.Table:
             cols[f"g{k}"] = cand.u_ts.lead(k).over(w)
             if "u_value" in cand.columns:
                 cols[f"w{k}"] = cand.u_value.lead(k).over(w)
-    elif spec.mode == "ordered":  # times come with the chain's joins
-        for k in range(1, spec.n):
-            cols[f"f{k}"] = _first(cand, cand[f"m{k}"], "u_seq", after)
     else:
-        for k in range(spec.n):
-            cols[f"f{k}"] = _first(cand, cand[f"m{k}"], "u_seq", here)
-            cols[f"g{k}"] = _first(cand, cand[f"m{k}"], "u_ts", here)
-    if spec.exclude and spec.mode != "strict":  # nothing lies between consecutive events
-        cols["fx"] = _first(cand, cand.mx, "u_seq", after)
+        for k in range(0 if spec.mode == "unordered" else 1, spec.n):
+            cols[f"c{k}"] = ibis.ifelse(cand[f"m{k}"], 1, 0).sum().over(running)
+        if spec.exclude:
+            cols["cx"] = ibis.ifelse(cand.mx, 1, 0).sum().over(running)
     starts = ibis.or_(*[cand[f"m{k}"] for k in range(spec.n)]) if spec.mode == "unordered" \
         else cand.m0
-    if spec.entry == "first":
-        cols["is_entry"] = starts & (
-            cand.u_seq == _first(cand, starts, "u_seq", ibis.window(group_by=cand.u_unit)))
+    if spec.entry == "first":  # the unit's first start: no start before it
+        cols["is_entry"] = starts & (ibis.ifelse(starts, 1, 0).sum().over(running) == 1)
     else:
         cols["is_entry"] = starts
     return cand.mutate(**cols)
+
+
+def _nth(att: ir.Table, rows: ir.Table, flag: str, count: str, want: ir.IntegerValue, *,
+         unit: str = "a_unit", **take: str) -> ir.Table:
+    """``att`` with columns ``take`` (name: candidate column) of its unit's row number
+    ``want`` among the rows where ``flag`` holds (numbered by their running count
+    ``count``); NULL when there is no such row."""
+    side = rows.filter(rows[flag])
+    side = side.select(l_unit=side.u_unit, l_idx=side[count],
+                       **{f"l_{name}": side[col] for name, col in take.items()})
+    base = att.mutate(l_want=want)
+    j = base.left_join(side, (base[unit] == side.l_unit) & (base.l_want == side.l_idx))
+    return j.select(*att.columns, **{name: j[f"l_{name}"] for name in take})
 
 
 def _reached(st: ir.Table, spec: Spec, k: int) -> ir.BooleanValue:
@@ -140,22 +148,21 @@ def _entries(rows: ir.Table) -> tuple[ir.Table, dict[str, Any]]:
     """The attempts' entry rows and the columns every attempt has."""
     e = rows.filter(rows.is_entry)
     cols: dict[str, Any] = {"a_unit": e.u_unit, "e_seq": e.u_seq, "e_ts": e.u_ts}
+    if "cx" in e.columns:
+        cols["a_cx"] = e.cx
     if "u_person" in e.columns:
         cols["a_person"] = e.u_person
     if "u_value" in e.columns:
         cols["v_e"] = e.u_value
-    if "fx" in e.columns:
-        cols["x"] = e.fx
     return e, cols
 
 
-def _lookup(att: ir.Table, rows: ir.Table, seq: str, *, unit: str = "a_unit",
-            **take: str) -> ir.Table:
-    """``att`` with columns of the candidate row (same unit) whose ``seq`` is ``att[seq]``."""
-    side = rows.select(l_unit=rows.u_unit, l_seq=rows.u_seq,
-                       **{f"l_{name}": rows[col] for name, col in take.items()})
-    j = att.left_join(side, (att[unit] == side.l_unit) & (att[seq] == side.l_seq))
-    return j.select(*att.columns, **{name: j[f"l_{name}"] for name in take})
+def _with_exclusion(att: ir.Table, rows: ir.Table, spec: Spec) -> ir.Table:
+    """``x``: the seq of the attempt's first exclusion after its entry (ordered and
+    unordered; nothing lies between a strict funnel's consecutive events)."""
+    if not spec.exclude or spec.mode == "strict":
+        return att
+    return _nth(att, rows, "mx", "cx", att.a_cx + 1, x="u_seq")
 
 
 def _values_needed(spec: Spec) -> set[int]:
@@ -171,17 +178,17 @@ def _values_needed(spec: Spec) -> set[int]:
 # -- ordered and strict --------------------------------------------------------------------
 def _chain(rows: ir.Table, spec: Spec) -> _State:
     """Strict: step k is the row k places after the entry, read in the window pass.
-    Ordered: step 1 is the first match after the entry (window pass); the rest of the chain
-    depends on step 1 only, so it is followed once per step-1 row (:func:`_chains`) and
-    joined to the entries on it."""
+    Ordered: step 1 is the first step-1 row after the entry; the rest of the chain depends
+    on step 1 only, so it is followed once per step-1 row (:func:`_chains`) and joined to
+    the entries on that row's number."""
     e, cols = _entries(rows)
     cols.update(s0=e.u_seq, t0=e.u_ts)
     if "u_value" in e.columns:
         cols["v0"] = e.u_value
     if spec.mode == "ordered":
-        att = e.select(**cols, s1=e.f1)
+        att = e.select(**cols, a_want=e.c1 + 1)
         chains = _chains(rows, spec)
-        j = att.left_join(chains, (att.a_unit == chains.c_unit) & (att.s1 == chains.c_s1))
+        j = att.left_join(chains, (att.a_unit == chains.c_unit) & (att.a_want == chains.c_idx))
         att = j.select(*att.columns, *[c for c in chains.columns if not c.startswith("c_")])
     else:
         need = _values_needed(spec)
@@ -190,6 +197,7 @@ def _chain(rows: ir.Table, spec: Spec) -> _State:
             if k in need:
                 cols[f"v{k}"] = e[f"w{k}"]
         att = e.select(**cols)
+    att = _with_exclusion(att, rows, spec)
     reached = [ibis.literal(True)]  # a chain stops at the first step not reached
     for k in range(1, spec.n):
         reached.append(reached[-1] & _reached(att, spec, k))
@@ -197,35 +205,43 @@ def _chain(rows: ir.Table, spec: Spec) -> _State:
 
 
 def _chains(rows: ir.Table, spec: Spec) -> ir.Table:
-    """From every step-1 row (``c_s1``): the greedy chain after it, ``t1`` and ``s<k>``,
-    ``t<k>`` (k >= 2; each the first match after the previous one, read from the previous
-    row by an equality join), with the values the attribution needs."""
+    """From every step-1 row (its number ``c_idx``): the greedy chain after it, ``s<k>``,
+    ``t<k>`` (each step the first match after the previous one: the next row number of
+    the step after the previous row's running count), with the values attribution needs."""
     need = _values_needed(spec)
     first = rows.filter(rows.m1)
-    cols: dict[str, Any] = {"c_unit": first.u_unit, "c_s1": first.u_seq, "t1": first.u_ts}
+    cols: dict[str, Any] = {"c_unit": first.u_unit, "c_idx": first.c1, "s1": first.u_seq,
+                            "t1": first.u_ts}
     if 1 in need:
         cols["v1"] = first.u_value
     if spec.n > 2:
-        cols["s2"] = first.f2
+        cols["c_want"] = first.c2 + 1
     chains = first.select(**cols)
     for k in range(2, spec.n):
-        take = {f"t{k}": "u_ts"}
+        take = {f"s{k}": "u_seq", f"t{k}": "u_ts"}
         if k in need:
             take[f"v{k}"] = "u_value"
         if k + 1 < spec.n:
-            take[f"s{k + 1}"] = f"f{k + 1}"
-        chains = _lookup(chains, rows, f"s{k}", unit="c_unit", **take)
+            take["c_next"] = f"c{k + 1}"
+        chains = _nth(chains, rows, f"m{k}", f"c{k}", chains.c_want, unit="c_unit", **take)
+        if k + 1 < spec.n:
+            chains = chains.mutate(c_want=chains.c_next + 1).drop("c_next")
     return chains
 
 
 # -- unordered: the first occurrence of every step from the entry on ------------------------
 def _unordered(rows: ir.Table, spec: Spec) -> _State:
     e, cols = _entries(rows)
-    for k in range(spec.n):
-        cols[f"s{k}"], cols[f"t{k}"] = e[f"f{k}"], e[f"g{k}"]
+    for k in range(spec.n):  # the first step-k row from the entry on
+        cols[f"a_want{k}"] = e[f"c{k}"] - ibis.ifelse(e[f"m{k}"], 1, 0) + 1
     att = e.select(**cols)
-    for k in sorted(_values_needed(spec)):
-        att = _lookup(att, rows, f"s{k}", **{f"v{k}": "u_value"})
+    need = _values_needed(spec)
+    for k in range(spec.n):
+        take = {f"s{k}": "u_seq", f"t{k}": "u_ts"}
+        if k in need:
+            take[f"v{k}"] = "u_value"
+        att = _nth(att, rows, f"m{k}", f"c{k}", att[f"a_want{k}"], **take)
+    att = _with_exclusion(att, rows, spec)
     reached = [_reached(att, spec, k) for k in range(spec.n)]
     done = [_latest([att[f"t{i}"] for i in range(k + 1)]) for k in range(spec.n)]
     return _State(att, reached, done, att.e_ts)

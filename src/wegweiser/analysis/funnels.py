@@ -11,8 +11,15 @@ Definitions (the CLI's ``--help`` repeats them):
 * **Step match.** An event matches a step when its name equals the step's event and every
   ``where`` property of the step equals the event's JSON property (as text: a string by its
   value, a number or boolean by its JSON text).
-* **Entry.** The unit's *first* event matching step 1 (later step-1 events never start a
-  second attempt). Unordered funnels enter at the first event matching *any* step.
+* **Attempts** (``entry="any"``, the default, as PostHog's funnels, ClickHouse's
+  ``windowFunnel`` and Mixpanel): *every* event matching step 1 starts an attempt (unordered
+  funnels: every event matching any step), each with its own window from its entry. The
+  unit counts at its **best attempt**: the one that reaches the most steps (unordered: then
+  the most distinct steps); among equals the **earliest** one. Entry date, time to convert,
+  ``dropped_off`` and breakdown attribution are those of the best attempt. A person who
+  browsed once months ago and comes back to buy within the window converts.
+  ``entry="first"``: only the unit's first such event starts an attempt (later step-1
+  events never start a second one; the definition before issue 12).
 * **ordered** (other events allowed in between): step k is the first event matching step k
   after the event taken for step k-1 — a greedy chain. It counts only if its timestamp is
   ``<= entry time + window`` and, when the step has a window, ``<= time of step k-1 + step
@@ -24,8 +31,9 @@ Definitions (the CLI's ``--help`` repeats them):
   (inclusive). Row k of the funnel counts the units that did steps 1..k, in any order;
   ``reached`` shows how many distinct steps the units did. One event may satisfy several
   steps whose filters it matches.
-* **Exclusions.** The unit's first exclusion event after the entry ends the attempt: steps
-  found after it (higher ``seq``) do not count. Exclusion events cannot also be step events.
+* **Exclusions.** The first exclusion event after an attempt's entry ends that attempt:
+  steps found after it (higher ``seq``) do not count; a later attempt starts afresh.
+  Exclusion events cannot also be step events.
 * **Converted** = reached the last step. Time to convert = last step time - entry time (for
   unordered funnels: when the last missing step was first done); percentiles interpolate
   linearly. ``by_entry_date`` counts every entered unit on the UTC day of its entry (for
@@ -144,7 +152,9 @@ def funnel(
 ) -> FunnelResult:
     """Count units through ``steps`` (see the module docstring for every definition).
 
-    ``step_windows`` has one entry per step (None: no window; the first must be None), an
+    ``entry`` is ``"any"`` (every step-1 event starts an attempt; the unit counts at its best
+    one) or ``"first"`` (only the first one). ``step_windows`` has one entry per step
+    (None: no window; the first must be None), an
     alternative to ``FunnelStep.within``. ``breakdown`` is a journey column (channel,
     campaign, source, medium, device, platform, country, phase), ``property:<key>`` of the
     attributed step's event or ``trait:<key>`` of ``traits`` (a table with ``person_id``
