@@ -16,9 +16,9 @@ import pytest
 import wegweiser
 from wegweiser.analysis.attribution import compare
 from wegweiser.events.demo import generate
+from wegweiser.present.i18n import money, number, percent, t
 from wegweiser.report import build_report, render
-from wegweiser.report.i18n import money, number, percent, t
-from wegweiser.report.sections import MODELS, default_funnel, gather, retention_period
+from wegweiser.report.gather import MODELS, default_funnel, gather, retention_period
 
 TOUCH = ("track", "page", "screen")
 
@@ -143,7 +143,7 @@ def test_sections_and_contents(shop):
 
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_chart_builders_are_pure_and_translated(shop, lang):
-    from wegweiser.report import charts
+    from wegweiser.present import charts
 
     r = shop["report"]
     before = r.journey_map.cells.copy()

@@ -7,7 +7,6 @@ import contextlib
 import html
 import re
 import shutil
-from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
@@ -18,10 +17,10 @@ import pytest
 from tests.serve.conftest import PASSWORD, USER, auth_env, start_server
 from wegweiser import Project
 from wegweiser.analysis.funnels import funnel
-from wegweiser.serve.pages import messages
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
     from tests.serve.conftest import LiveServer
 
@@ -172,17 +171,6 @@ def test_numbers_follow_the_language(client: httpx.Client, project: Path) -> Non
     en = client.get("/", params={"lang": "en"}).text
     assert f"{persons:,}".replace(",", ".") in de
     assert f"{persons:,}" in en
-
-
-def test_messages_have_the_same_keys_in_both_languages() -> None:
-    assert set(messages.EN) == set(messages.DE)
-    assert all(text.strip() for text in [*messages.EN.values(), *messages.DE.values()])
-    templates = Path(messages.__file__).parent.parent / "templates"
-    used = set()
-    for path in templates.glob("*.html.j2"):
-        used |= set(re.findall(r"\bt\('([a-z_.0-9]+)'\)", path.read_text(encoding="utf-8")))
-    assert used, "no message keys found in the templates"
-    assert used <= set(messages.EN), sorted(used - set(messages.EN))
 
 
 # -- journey map, funnels ----------------------------------------------------------------------
