@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import json
 import re
@@ -14,30 +13,11 @@ import pandas as pd
 import pytest
 
 import wegweiser
-from wegweiser.analysis.attribution import compare
-from wegweiser.events.demo import generate
 from wegweiser.present.i18n import money, number, percent, t
-from wegweiser.report import build_report, render
-from wegweiser.report.gather import MODELS, default_funnel, gather, retention_period
+from wegweiser.report import build_report
+from wegweiser.report.gather import default_funnel, retention_period
 
 TOUCH = ("track", "page", "screen")
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory):
-    """A demo shop; the report without costs first, then with them, in both languages."""
-    data = generate(800, seed=3, days=60)
-    folder = tmp_path_factory.mktemp("shop")
-    with wegweiser.Project.init(folder, name="Demo <Shop> & Co") as project:
-        project.import_events(data.events)
-        project.replace_costs(data.costs)
-        report = gather(project)
-        pages = {lang: render(report, lang=lang) for lang in ("de", "en")}
-        free = compare(project.journey(), models=list(MODELS))  # as without imported costs
-        no_costs = render(dataclasses.replace(report, attribution=free, has_costs=False),
-                          lang="en")
-    return {"data": data, "folder": folder, "pages": pages, "report": report,
-            "no_costs": no_costs}
 
 
 def expected_kpis(data) -> dict[str, float]:
