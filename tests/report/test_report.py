@@ -104,6 +104,8 @@ def test_nothing_is_loaded_from_the_network(shop):
         n = page.count('<script type="application/json" data-figure=')
         assert n >= 8
         assert page.count('<div class="chart" id="fig-') == n
+        for payload in re.findall(r'data-figure="[^"]+">(.*?)</script>', page):
+            assert json.loads(payload.replace("<\\/", "</"))["data"]  # no empty figure
 
 
 def test_sections_and_contents(shop):
