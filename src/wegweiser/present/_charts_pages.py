@@ -55,6 +55,7 @@ def funnel_breakdown(breakdown: pd.DataFrame, lang: str, *, top: int = 8) -> go.
     for value in first["value"].head(top):
         rows = breakdown[breakdown["value"].isna()] if pd.isna(value) else breakdown[
             breakdown["value"] == value]
+        rows = rows.sort_values("step")
         fig.add_trace(go.Funnel(name=label(value, lang), y=rows.label, x=rows.units,
                                 textinfo="value"))
     return styled(fig, lang, height=360)
