@@ -105,3 +105,11 @@ def test_missing_table_or_column_is_a_clear_error(result):
         render(Chart("heatmap", "cohorts", x="period", y="cohort"), result, "en")
     with pytest.raises(InvalidInput, match="unknown language"):
         render(CHARTS["bar"], result, "fr")
+
+
+def test_missing_categories_read_as_none():
+    frame = pd.DataFrame({"step": ["view", None], "units": [10, 4]})
+    fig = render(Chart("funnel", "t", x="step", y="units"), Tables(frames={"t": frame}), "de")
+    assert list(fig.data[0].y) == ["view", "(keine)"]
+    bars = render(Chart("bar", "t", x="step", y="units"), Tables(frames={"t": frame}), "en")
+    assert list(bars.data[0].x) == ["view", "(none)"]

@@ -133,7 +133,7 @@ def _funnel(chart: Chart, frame: pd.DataFrame, lang: str, fmt: Callable[[Any], s
     fig = go.Figure()
     for i, y in enumerate(chart.ys):
         fig.add_trace(go.Funnel(
-            y=_categories(frame[chart.x].astype(str), lang), x=frame[y], name=str(y),
+            y=[label(v, lang) for v in frame[chart.x]], x=frame[y], name=str(y),
             text=[fmt(v) for v in frame[y]], textinfo="text+percent initial",
             marker={"color": colour(i)}, hovertemplate="%{y}: %{text}<extra></extra>",
         ))
