@@ -14,6 +14,7 @@ import pytest
 
 import wegweiser
 from wegweiser.present.i18n import money, number, percent, t
+from wegweiser.present.theme import PALETTE
 from wegweiser.report import build_report
 from wegweiser.report.gather import default_funnel, retention_period
 
@@ -105,7 +106,9 @@ def test_nothing_is_loaded_from_the_network(shop):
         assert n >= 8
         assert page.count('<div class="chart" id="fig-') == n
         for payload in re.findall(r'data-figure="[^"]+">(.*?)</script>', page):
-            assert json.loads(payload.replace("<\\/", "</"))["data"]  # no empty figure
+            fig = json.loads(payload.replace("<\\/", "</"))
+            assert fig["data"]  # no empty figure
+            assert fig["layout"]["colorway"][0] == PALETTE[0]  # the one palette
 
 
 def test_sections_and_contents(shop):
