@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 DIGITS = 4
 CAP = 25
+WIDTH = 100
 #: the data of a trace that a golden file keeps (everything else is look, not data)
 TRACE_KEYS = ("type", "name", "orientation", "mode", "x", "y", "z", "values", "labels",
               "text", "value")
@@ -65,8 +66,38 @@ class Snapshot:
 
 
 def dumps(value: Any) -> str:
-    """``value`` as the text of a golden file: JSON, sorted keys, rounded, capped."""
-    return json.dumps(normalise(value), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    """``value`` as the text of a golden file: JSON, sorted keys, rounded, capped; lists of
+    plain values filled into lines of up to :data:`WIDTH` characters (short files, readable
+    diffs)."""
+    return _dump(normalise(value), 0) + "\n"
+
+
+def _dump(value: Any, depth: int) -> str:
+    pad, inner = " " * depth, " " * (depth + 1)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {_dump(value[k], depth + 1)}"
+                 for k in sorted(value)]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        if any(isinstance(v, dict | list) for v in value):
+            return "[\n" + ",\n".join(inner + _dump(v, depth + 1) for v in value) + "\n" + pad + "]"
+        words = [json.dumps(v, ensure_ascii=False) for v in value]
+        lines, line = [], ""
+        for word in words:
+            if line and len(inner) + len(line) + len(word) + 2 > WIDTH:
+                lines.append(line + ",")
+                line = word
+            else:
+                line = f"{line}, {word}" if line else word
+        lines.append(line)
+        if len(lines) == 1 and depth + len(lines[0]) + 2 <= WIDTH:
+            return f"[{lines[0]}]"
+        return "[\n" + "\n".join(inner + ln for ln in lines) + "\n" + pad + "]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def normalise(value: Any, *, cap: int = CAP) -> Any:
