@@ -36,12 +36,12 @@ CHARTS = {
     "bar": Chart("bar", "days", x="days", y="persons", title=Words("Active days", "Aktive Tage")),
     "bar-several": Chart("bar", "days", x="days", y=("persons", "share")),
     "bar-percent": Chart("bar", "days", x="days", y="share", format="percent"),
-    "hbar": Chart("hbar", "daily", x="channel", y="revenue", format="money"),
+    "hbar": Chart("hbar", "daily", x="revenue", y="channel", format="money"),
     "line-color": Chart("line", "daily", x="date", y="persons", color="channel"),
     "line-seconds": Chart("line", "daily", x="date", y="seconds", format="seconds"),
     "heatmap": Chart("heatmap", "cohorts", x="period", y="cohort", value="rate",
                      format="percent"),
-    "funnel": Chart("funnel", "funnel", x="step", y="units"),
+    "funnel": Chart("funnel", "funnel", x="units", y="step"),
 }
 
 
@@ -101,6 +101,8 @@ def test_missing_table_or_column_is_a_clear_error(result):
         render(Chart("bar", "days", x="days", y=("persons", "users")), result, "en")
     with pytest.raises(InvalidInput, match="no column 'segment'"):
         render(Chart("line", "daily", x="date", y="persons", color="segment"), result, "en")
+    with pytest.raises(InvalidInput, match="categories on y: y names one column"):
+        render(Chart("hbar", "days", x="persons", y=("days", "share")), result, "en")
     with pytest.raises(InvalidInput, match="needs value="):
         render(Chart("heatmap", "cohorts", x="period", y="cohort"), result, "en")
     with pytest.raises(InvalidInput, match="unknown language"):
@@ -109,7 +111,7 @@ def test_missing_table_or_column_is_a_clear_error(result):
 
 def test_missing_categories_read_as_none():
     frame = pd.DataFrame({"step": ["view", None], "units": [10, 4]})
-    fig = render(Chart("funnel", "t", x="step", y="units"), Tables(frames={"t": frame}), "de")
+    fig = render(Chart("funnel", "t", x="units", y="step"), Tables(frames={"t": frame}), "de")
     assert list(fig.data[0].y) == ["view", "(keine)"]
     bars = render(Chart("bar", "t", x="step", y="units"), Tables(frames={"t": frame}), "en")
     assert list(bars.data[0].x) == ["view", "(none)"]

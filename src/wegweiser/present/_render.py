@@ -1,9 +1,11 @@
 """Drawing a declared :class:`~wegweiser.analysis.registry.Chart` of a result.
 
 :func:`render` is what the registry's generic faces call for every chart an analysis
-declares: ``bar``/``hbar``/``line`` draw one trace per ``y`` column (or per value of
-``color``), ``heatmap`` pivots ``x`` by ``y`` coloured by ``value``, ``funnel`` shows ``y``
-per ``x`` step. ``format`` decides how values read (hover text, bar labels, the value axis).
+declares. ``x`` and ``y`` are the figure's axes: ``bar`` and ``line`` draw one trace per ``y``
+column (or per value of ``color``) over the ``x`` categories; ``hbar`` and ``funnel`` put
+their categories on ``y`` and the values of ``x`` along them; ``heatmap`` pivots ``x`` by
+``y`` coloured by ``value``. ``format`` decides how values read (hover text, bar labels,
+the value axis).
 A table or column the result lacks is an error that names what exists; an empty table gives
 an explicit "no data" figure, never an empty chart.
 """
@@ -33,7 +35,10 @@ MAX_SERIES = 12
 def render(chart: Chart, result: Result, lang: str, *, currency: str = "EUR") -> go.Figure:
     """``chart`` drawn from ``result`` in ``lang`` (``currency`` for ``format="money"``).
 
-    The chart's ``title`` is the page's heading above the figure, so the figure has none.
+    ``x`` and ``y`` are the figure's axes: ``bar``/``line`` have the categories (or times,
+    numbers) on ``x`` and the values in ``y``; ``hbar``/``funnel`` have the categories on
+    ``y`` (one column) and the values in ``x``. The chart's ``title`` is the page's heading
+    above the figure, so the figure has none.
     """
     frame = _table(chart, result)
     if frame.empty:
@@ -41,14 +46,15 @@ def render(chart: Chart, result: Result, lang: str, *, currency: str = "EUR") ->
     fmt = _formatter(chart.format, lang, currency)
     if chart.kind == "heatmap":
         return _heatmap(chart, frame, lang, fmt)
+    category, values = _roles(chart)
+    series = _series(chart, frame, values, lang)
     if chart.kind == "funnel":
-        return _funnel(chart, frame, lang, fmt)
+        return _funnel(series, category, lang, fmt)
     fig = go.Figure()
-    for i, (name, part) in enumerate(_series(chart, frame, lang)):
-        column = part["__y"]
-        text = [fmt(v) for v in column]
-        cats = _categories(part[chart.x], lang)
-        style: dict[str, Any] = {"name": name, "text": text}
+    for i, (name, part) in enumerate(series):
+        column = part["__v"]
+        cats = _categories(part[category], lang)
+        style: dict[str, Any] = {"name": name, "text": [fmt(v) for v in column]}
         if chart.kind == "line":
             fig.add_trace(go.Scatter(x=cats, y=column, mode="lines+markers",
                                      line={"color": colour(i), "width": 2},
@@ -63,13 +69,25 @@ def render(chart: Chart, result: Result, lang: str, *, currency: str = "EUR") ->
                                  hovertemplate="%{x}: %{text}<extra>%{fullData.name}</extra>",
                                  **style))
     axis = _value_axis(chart.format)
-    rows = frame[chart.x].nunique()
     if chart.kind == "hbar":
+        rows = frame[category].nunique()
         return styled(fig, lang, height=max(260, 32 * rows + 90), barmode="group",
-                      xaxis=axis, yaxis={"autorange": "reversed"},
+                      xaxis=axis, yaxis={"autorange": "reversed", "type": "category"},
                       showlegend=len(fig.data) > 1)
     return styled(fig, lang, height=380, barmode="group", yaxis=axis,
                   showlegend=len(fig.data) > 1)
+
+
+def _roles(chart: Chart) -> tuple[str, tuple[str, ...]]:
+    """(the category column, the value columns) of a bar, hbar, line or funnel chart."""
+    if chart.kind in ("bar", "line"):
+        return chart.x, chart.ys
+    if len(chart.ys) != 1:
+        raise InvalidInput(
+            f"a {chart.kind} chart has its categories on y: y names one column "
+            f"(not {', '.join(chart.ys)}) and x the values"
+        )
+    return chart.ys[0], (chart.x,)
 
 
 def _table(chart: Chart, result: Result) -> pd.DataFrame:
@@ -92,18 +110,20 @@ def _table(chart: Chart, result: Result) -> pd.DataFrame:
     return frame
 
 
-def _series(chart: Chart, frame: pd.DataFrame, lang: str) -> list[tuple[str, pd.DataFrame]]:
-    """(trace name, rows with the values in ``__y``) per trace."""
+def _series(chart: Chart, frame: pd.DataFrame, values: tuple[str, ...], lang: str
+            ) -> list[tuple[str, pd.DataFrame]]:
+    """(trace name, rows with the values in ``__v``) per trace: one per value column, or
+    one per value of ``color`` (the largest first)."""
     if chart.color is None:
-        return [(str(y), frame.assign(__y=frame[y])) for y in chart.ys]
-    y = chart.ys[0]
-    totals = frame.groupby(chart.color, dropna=False, sort=False)[y].sum()
-    order = sorted(totals.index, key=lambda v: (-_num(totals[v]), label(v, lang)))
+        return [(str(v), frame.assign(__v=frame[v])) for v in values]
+    v = values[0]
+    totals = frame.groupby(chart.color, dropna=False, sort=False)[v].sum()
+    order = sorted(totals.index, key=lambda c: (-_num(totals[c]), label(c, lang)))
     out = []
     for value in order[:MAX_SERIES]:
         part = frame[frame[chart.color].isna()] if pd.isna(value) else frame[
             frame[chart.color] == value]
-        out.append((label(value, lang), part.assign(__y=part[y])))
+        out.append((label(value, lang), part.assign(__v=part[v])))
     return out
 
 
@@ -128,17 +148,18 @@ def _heatmap(chart: Chart, frame: pd.DataFrame, lang: str, fmt: Callable[[Any], 
                   yaxis={"autorange": "reversed", "showgrid": False, "type": "category"})
 
 
-def _funnel(chart: Chart, frame: pd.DataFrame, lang: str, fmt: Callable[[Any], str]
-            ) -> go.Figure:
+def _funnel(series: list[tuple[str, pd.DataFrame]], category: str, lang: str,
+            fmt: Callable[[Any], str]) -> go.Figure:
     fig = go.Figure()
-    for i, y in enumerate(chart.ys):
+    for i, (name, part) in enumerate(series):
         fig.add_trace(go.Funnel(
-            y=[label(v, lang) for v in frame[chart.x]], x=frame[y], name=str(y),
-            text=[fmt(v) for v in frame[y]], textinfo="text+percent initial",
+            y=[label(v, lang) for v in part[category]], x=part["__v"], name=name,
+            text=[fmt(v) for v in part["__v"]], textinfo="text+percent initial",
             marker={"color": colour(i)}, hovertemplate="%{y}: %{text}<extra></extra>",
         ))
-    return styled(fig, lang, height=max(260, 60 * len(frame) + 60),
-                  showlegend=len(chart.ys) > 1, margin={"l": 150, "r": 24, "t": 16, "b": 24})
+    rows = max(len(part) for _, part in series)
+    return styled(fig, lang, height=max(260, 60 * rows + 60), showlegend=len(series) > 1,
+                  margin={"l": 150, "r": 24, "t": 16, "b": 24})
 
 
 def _categories(column: pd.Series[Any], lang: str) -> list[Any]:
