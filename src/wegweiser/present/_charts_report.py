@@ -26,6 +26,7 @@ from wegweiser.present.theme import (
     phase_colours,
     rgba,
     styled,
+    wrap,
 )
 
 if TYPE_CHECKING:
@@ -192,16 +193,7 @@ def paths(result: PathsResult, lang: str) -> go.Figure:
 
 def _wrap(text: str, width: int) -> str:
     """Break a long label at arrows into lines of about ``width`` characters."""
-    parts, lines, line = text.split(" → "), [], ""
-    for part in parts:
-        piece = part if not line else f"{line} → {part}"
-        if line and len(piece) > width:
-            lines.append(line + " →")
-            line = part
-        else:
-            line = piece
-    lines.append(line)
-    return "<br>".join(lines)
+    return wrap(text, width, sep=" → ")
 
 
 # -- attribution -----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from pandas.api.types import is_datetime64_any_dtype, is_numeric_dtype
 
 from wegweiser.errors import InvalidInput
 from wegweiser.present.i18n import duration, label, money, number, percent
-from wegweiser.present.theme import colour, no_data, styled
+from wegweiser.present.theme import colour, no_data, styled, wrap
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 #: how many categories a split by ``color`` shows at most (the largest)
 MAX_SERIES = 12
+#: category labels longer than this break into lines
+LABEL_WIDTH = 48
 
 
 def render(chart: Chart, result: Result, lang: str, *, currency: str = "EUR") -> go.Figure:
@@ -54,6 +56,8 @@ def render(chart: Chart, result: Result, lang: str, *, currency: str = "EUR") ->
     for i, (name, part) in enumerate(series):
         column = part["__v"]
         cats = _categories(part[category], lang)
+        if chart.kind == "hbar":
+            cats = [wrap(c, LABEL_WIDTH) if isinstance(c, str) else c for c in cats]
         style: dict[str, Any] = {"name": name, "text": [fmt(v) for v in column]}
         if chart.kind == "line":
             fig.add_trace(go.Scatter(x=cats, y=column, mode="lines+markers",
@@ -153,7 +157,8 @@ def _funnel(series: list[tuple[str, pd.DataFrame]], category: str, lang: str,
     fig = go.Figure()
     for i, (name, part) in enumerate(series):
         fig.add_trace(go.Funnel(
-            y=[label(v, lang) for v in part[category]], x=part["__v"], name=name,
+            y=[wrap(label(v, lang), LABEL_WIDTH) for v in part[category]], x=part["__v"],
+            name=name,
             text=[fmt(v) for v in part["__v"]], textinfo="text+percent initial",
             marker={"color": colour(i)}, hovertemplate="%{y}: %{text}<extra></extra>",
         ))

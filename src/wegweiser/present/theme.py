@@ -7,6 +7,8 @@ dashboard alike.
 (',.', 300, True)
 >>> rgba(PALETTE[0], 0.5)
 'rgba(31,95,153,0.5)'
+>>> wrap("ad_click > landing_page_view > product_view", 20)
+'ad_click ><br>landing_page_view ><br>product_view'
 """
 
 from __future__ import annotations
@@ -71,3 +73,18 @@ def rgba(hex_colour: str, alpha: float) -> str:
     """``#rrggbb`` with transparency ``alpha`` as CSS ``rgba()``."""
     r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha})"
+
+
+def wrap(text: str, width: int, *, sep: str = " ") -> str:
+    """Break a long label at ``sep`` into lines (``<br>``) of about ``width`` characters;
+    a line ends with the separator's mark (an arrow stays at the end of its line)."""
+    lines, line = [], ""
+    for part in text.split(sep):
+        piece = part if not line else f"{line}{sep}{part}"
+        if line and len(piece) > width:
+            lines.append(line + sep.rstrip())
+            line = part
+        else:
+            line = piece
+    lines.append(line)
+    return "<br>".join(lines)
