@@ -197,14 +197,12 @@ def retention_period(first: datetime | None, last: datetime | None) -> str:
 
 def quarantine_reasons(project: Project, top: int = 10) -> pd.DataFrame:
     """Quarantined rows per reason (``reason``, ``rows``), most frequent first."""
-    q = project.engine.ibis().table("quarantine")
-    grouped = q.group_by("reason").agg(rows=q.count())
-    return to_frame(grouped.order_by([grouped.rows.desc(), "reason"]).limit(top))
+    summary = project.quarantine_summary(limit=top)
+    return summary[["reason", "n"]].rename(columns={"n": "rows"})
 
 
 def _costs(project: Project) -> Any:
-    costs = project.engine.ibis().table("costs")
-    return costs if to_value(costs.count()) else None
+    return project.costs()
 
 
 def _has_phases(journey: ir.Table) -> bool:
