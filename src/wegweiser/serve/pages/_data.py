@@ -50,7 +50,7 @@ class JourneyMap:
 def journey_map(project: Project, *, by: str) -> JourneyMap:
     """The phases x touchpoints grid plus each person's phases step by step."""
     from wegweiser.analysis.journey_map import journey_map as build
-    from wegweiser.report.sections import FLOW_STEPS, phase_flow
+    from wegweiser.report.gather import FLOW_STEPS, phase_flow
 
     config = project.config
     journey = project.journey()
