@@ -15,7 +15,7 @@ def test_replay_after_fixing_the_mapping(project, tmp_path):
     assert json.loads(q["raw"].iloc[0]) == {"client": "c1", "action": "view", "ts": "2026-01-01"}
 
     summary, skipped = project.replay_quarantine(mapping="user_id=client,event=action,timestamp=ts")
-    assert summary.as_dict() == {"imported": 2, "duplicates": 0, "quarantined": 0}
+    assert summary.counts() == {"imported": 2, "duplicates": 0, "quarantined": 0}
     assert skipped == 0
     assert project.quarantine().empty
     assert sorted(project.engine.execute("SELECT user_id FROM events").rows) == [("c1",), ("c2",)]

@@ -24,6 +24,8 @@ from wegweiser.store.engine import Engine, is_engine_error
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
 
+    from wegweiser.events.options import ImportOptions
+
 FORMATS = ("csv", "jsonl", "parquet")
 _SUFFIXES = {
     ".csv": "csv",
@@ -58,6 +60,8 @@ class Source:
     records: bool = False
     #: Undo what the reader created in the engine (temp tables, views, registrations).
     cleanup: list[Callable[[], None]] = field(default_factory=list)
+    #: What the reader guessed or doubted (a delimiter, an encoding), for the summary.
+    warnings: list[str] = field(default_factory=list)
 
     def close(self) -> None:
         for undo in self.cleanup:
@@ -244,8 +248,9 @@ def message_to_row(message: Mapping[str, Any], mapping: Mapping[str, str]) -> di
     return row
 
 
-def records_table(rows: list[tuple[int, str, dict[str, Any]]]) -> pa.Table:
-    """(line, raw text, canonical row) tuples -> an Arrow table of string columns."""
+def records_table(rows: list[tuple[int, str, dict[str, Any]]], first_row: int = 1) -> pa.Table:
+    """(line, raw text, canonical row) tuples -> an Arrow table of string columns, with
+    ``_row`` numbering the rows from ``first_row`` (a line may hold several messages)."""
     columns: dict[str, list[Any]] = {c: [] for c in RECORD_COLUMNS}
     lines: list[int] = []
     raws: list[str] = []
@@ -257,6 +262,7 @@ def records_table(rows: list[tuple[int, str, dict[str, Any]]]) -> pa.Table:
     arrays = {c: pa.array(v, type=pa.string()) for c, v in columns.items()}
     arrays["_line"] = pa.array(lines, type=pa.int64())
     arrays["_raw"] = pa.array(raws, type=pa.string())
+    arrays["_row"] = pa.array(range(first_row, first_row + len(lines)), type=pa.int64())
     return pa.table(arrays)
 
 
@@ -312,10 +318,12 @@ def load_records(
     rejected: list[Rejected] = []
     rows: list[tuple[int, str, dict[str, Any]]] = []
     created = False
+    n_rows = 0
 
     def flush() -> None:
-        nonlocal created, rows
-        table = records_table(rows)
+        nonlocal created, rows, n_rows
+        table = records_table(rows, n_rows + 1)
+        n_rows += len(rows)
         view = _temp_name("arrow")
         engine.register(view, table)
         try:
@@ -360,6 +368,17 @@ def read_jsonl(engine: Engine, path: Path, mapping: Mapping[str, str]) -> Source
     return load_records(
         engine, _temp_name("src"), iter_json_lines(path), mapping, source_name=str(path)
     )
+
+
+def read_source(
+    engine: Engine, path: Path, kind: str, mapping: Mapping[str, str], options: ImportOptions
+) -> Source:
+    """Read ``path`` in format ``kind`` (``mapping`` renames the keys of JSON records)."""
+    if kind == "csv":
+        return read_csv(engine, path)
+    if kind == "parquet":
+        return read_parquet(engine, path)
+    return read_jsonl(engine, path, mapping)
 
 
 def read_arrow(engine: Engine, table: pa.Table, *, source_name: str) -> Source:
