@@ -1,0 +1,229 @@
+"""CSV (and other delimited text) with a header row, read without guessing the dialect.
+
+The delimiter is ``--delimiter`` or, without it, the one of ``, ; TAB |`` the header line
+holds most often (a ``.tsv`` file: tab); a header that holds several says so in a warning.
+Quoting is RFC 4180 (``"``, doubled inside). DuckDB then reads the file with exactly these
+settings (``auto_detect = false``): no sniffing, so one odd value (``a|'b'|c``) cannot
+change how the whole file is read, and a line with an unbalanced quote, the wrong number of
+columns or more than 2 MB is rejected on its own. ``whitespace`` splits lines on runs of
+spaces and tabs (fixed-width exports), in Python.
+"""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from wegweiser.errors import UnreadableSource
+from wegweiser.events.sources import Rejected, Source, first_error_line, sql_string
+from wegweiser.events.textfiles import encoding_of, first_line, iter_lines, transcode
+from wegweiser.store.engine import is_engine_error
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from wegweiser.events.options import ImportOptions
+    from wegweiser.store.engine import Engine
+
+CANDIDATES = (",", ";", "\t", "|")
+RESERVED = ("_line", "_raw", "_row")
+_SHOWN = {"\t": "tab", " ": "space"}
+_REASONS = {
+    "UNQUOTED VALUE": "unbalanced quote",
+    "LINE SIZE OVER MAXIMUM": "line too long",
+    "INVALID ENCODING": "not valid text in this encoding",
+}
+
+
+def _shown(delim: str) -> str:
+    return _SHOWN.get(delim, repr(delim))
+
+
+def choose_delimiter(path: Path, header: str, given: str | None) -> tuple[str, list[str]]:
+    """The delimiter and warnings about it (see the module docstring)."""
+    if given is not None:
+        return given, []
+    if path.name.lower().removesuffix(".gz").endswith(".tsv"):
+        return "\t", []
+    counts = {c: _count_outside_quotes(header, c) for c in CANDIDATES}
+    best = max(CANDIDATES, key=lambda c: counts[c])
+    if counts[best] == 0:
+        words = header.split()
+        hint = " — columns separated by spaces? use --delimiter whitespace" if len(
+            words) > 1 else " — wrong delimiter? use --delimiter"
+        raise UnreadableSource(
+            f"{path}: found 1 column {header[:80]!r}{hint}", source=str(path)
+        )
+    others = [c for c in CANDIDATES if c != best and counts[c]]
+    warnings = []
+    if others:
+        also = ", ".join(_shown(c) for c in others)
+        warnings.append(
+            f"{path}: read as {_shown(best)}-separated ({counts[best]} in the header line, "
+            f"which also holds {also}); pass --delimiter if that is wrong"
+        )
+    return best, warnings
+
+
+def _count_outside_quotes(line: str, char: str) -> int:
+    inside, n = False, 0
+    for ch in line:
+        if ch == '"':
+            inside = not inside
+        elif ch == char and not inside:
+            n += 1
+    return n
+
+
+def header_names(header: str, delim: str) -> tuple[list[str], list[str]]:
+    """Unique column names from the header line, and warnings about renamed ones."""
+    if delim == "whitespace":
+        raw = header.split()
+    else:
+        raw = next(csv.reader([header], delimiter=delim, quotechar='"'), [])
+    names: list[str] = []
+    warnings: list[str] = []
+    for i, name in enumerate(raw, start=1):
+        name = name.strip() or f"column{i}"
+        if name in RESERVED:
+            warnings.append(f"column {name!r} is named input{name} (the name is reserved)")
+            name = f"input{name}"
+        base, k = name, 2
+        while name in names:
+            name, k = f"{base}_{k}", k + 1
+        names.append(name)
+    return names, warnings
+
+
+def read_csv(engine: Engine, path: Path, options: ImportOptions | None = None) -> Source:
+    """A CSV file with a header row as a :class:`Source` (rows and rejected lines)."""
+    from wegweiser.events.options import ImportOptions
+
+    options = options or ImportOptions()
+    encoding = encoding_of(path, options.encoding)
+    header = first_line(path, encoding)
+    if not header.strip():
+        raise UnreadableSource(f"{path}: the first line is empty; a header row is needed",
+                               source=str(path))
+    delim, warnings = choose_delimiter(path, header, options.delimiter)
+    names, renamed = header_names(header, delim)
+    warnings += [f"{path}: {w}" for w in renamed]
+    if len(names) == 1:
+        raise UnreadableSource(
+            f"{path}: found 1 column {names[0][:80]!r} with --delimiter {_shown(delim)} — wrong "
+            "delimiter?", source=str(path)
+        )
+    if delim == "whitespace":
+        source = _read_whitespace(engine, path, names, encoding)
+    else:
+        source = _read_delimited(engine, path, names, delim, encoding)
+    source.warnings += warnings
+    return source
+
+
+def _read_delimited(
+    engine: Engine, path: Path, names: list[str], delim: str, encoding: str
+) -> Source:
+    readable = path if encoding in ("utf-8", "utf-8-sig") else transcode(path, encoding)
+    name = f"_src_{uuid.uuid4().hex[:12]}"
+    rej, scan = f"_rej_{name[5:]}", f"_scan_{name[5:]}"
+    columns = "{" + ", ".join(f"{sql_string(n)}: 'VARCHAR'" for n in names) + "}"
+    try:
+        engine.run(
+            f"CREATE TEMP TABLE {name} AS SELECT *, row_number() OVER () + 1 AS _line FROM "
+            f"read_csv({sql_string(readable)}, auto_detect = false, header = true, "
+            f"delim = {sql_string(delim)}, quote = '\"', escape = '\"', columns = {columns}, "
+            f"store_rejects = true, rejects_table = '{rej}', rejects_scan = '{scan}', "
+            "strict_mode = true)"
+        )
+        rows = engine.execute(
+            f"SELECT line, error_type, error_message, csv_line FROM {rej} ORDER BY line"
+        ).rows
+    except Exception as exc:
+        engine.run(f"DROP TABLE IF EXISTS {name}")
+        if is_engine_error(exc):
+            raise UnreadableSource(
+                f"{path}: not a readable CSV file ({first_error_line(exc)}); check "
+                "--delimiter and --encoding", source=str(path)
+            ) from None
+        raise
+    finally:
+        engine.run(f"DROP TABLE IF EXISTS {rej}")
+        engine.run(f"DROP TABLE IF EXISTS {scan}")
+        if readable != path:
+            readable.unlink(missing_ok=True)
+    rejected = _rejections(path, rows)
+    if rejected:
+        _renumber(engine, name, rejected)
+    return Source(
+        str(path), name, engine.columns_of(f"SELECT * FROM {name}"), rejected,
+        cleanup=[lambda: engine.run(f"DROP TABLE IF EXISTS {name}")],
+    )
+
+
+def _rejections(path: Path, rows: list[tuple[object, ...]]) -> list[Rejected]:
+    rejected: list[Rejected] = []
+    seen: set[int] = set()
+    for line, error_type, message, csv_line in rows:
+        number = int(str(line))
+        if number in seen:
+            continue
+        seen.add(number)
+        kind = str(error_type)
+        if kind == "INVALID ENCODING":
+            raise UnreadableSource(
+                f"{path}: line {number} is not valid UTF-8 text; the file looks like another "
+                "encoding — pass --encoding latin-1 (or cp1252, utf-16, ...)", source=str(path)
+            )
+        what = _REASONS.get(kind, "wrong column count: " + kind.lower().replace("_", " "))
+        rejected.append(Rejected(number, f"{what} ({message})", str(csv_line)))
+    return rejected
+
+
+def _renumber(engine: Engine, name: str, rejected: list[Rejected]) -> None:
+    # Good row k (1-based) was numbered k + 1, as if no line were rejected; the j-th
+    # rejected line r_j comes before it when k > r_j - 1 - j, adding one line each.
+    engine.run(
+        f"UPDATE {name} SET _line = _line + (SELECT count(*) FROM "
+        f"(SELECT unnest($lines) AS l, generate_subscripts($lines, 1) AS j) r "
+        f"WHERE r.l - 1 - r.j < {name}._line - 1)",
+        {"lines": [r.line for r in rejected]},
+    )
+
+
+def _read_whitespace(engine: Engine, path: Path, names: list[str], encoding: str) -> Source:
+    """Columns separated by runs of spaces/tabs; a line with another count is rejected."""
+    columns: list[list[str | None]] = [[] for _ in names]
+    lines: list[int] = []
+    rejected: list[Rejected] = []
+    for number, text in iter_lines(path, encoding):
+        fields = text.split()
+        if number == 1 or not fields:
+            continue
+        if len(fields) != len(names):
+            rejected.append(Rejected(
+                number, f"wrong column count: {len(fields)} fields, the header has "
+                f"{len(names)}", text,
+            ))
+            continue
+        lines.append(number)
+        for column, value in zip(columns, fields, strict=True):
+            column.append(value)
+    table = pa.table(
+        {**{n: pa.array(c, pa.string()) for n, c in zip(names, columns, strict=True)},
+         "_line": pa.array(lines, pa.int64())}
+    )
+    name = f"_src_{uuid.uuid4().hex[:12]}"
+    view = f"_arrow_{name[5:]}"
+    engine.register(view, table)
+    try:
+        engine.run(f"CREATE TEMP TABLE {name} AS SELECT * FROM {view}")
+    finally:
+        engine.unregister(view)
+    return Source(
+        str(path), name, engine.columns_of(f"SELECT * FROM {name}"), rejected,
+        cleanup=[lambda: engine.run(f"DROP TABLE IF EXISTS {name}")],
+    )
