@@ -130,3 +130,14 @@ def test_collector_segments_are_in_the_history_and_can_be_undone(project, tmp_pa
     assert import_segment(
         project.engine, project.config, segment, source_name="spool/1.jsonl"
     ) is None
+
+
+def test_reimport_that_adds_rows_without_replace_is_warned(project, tmp_path):
+    path = write(tmp_path / "e.csv", ROWS)
+    first = project.import_events(path, mapping="user_id=client,event=action,timestamp=ts")
+    assert first.warnings == []
+    again = project.import_events(path, mapping="user_id=client,event=action,timestamp=ts")
+    assert again.warnings == []  # nothing added: a plain re-import
+    changed = project.import_events(path, mapping="user_id=client,event='x',timestamp=ts")
+    assert changed.imported == 3
+    assert any("imported before" in w and "--replace" in w for w in changed.warnings)

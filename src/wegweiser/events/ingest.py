@@ -121,8 +121,10 @@ def ingest_source(
     total = int(n_in) + len(source.rejected)
     end = max(int(last), max((r.line for r in source.rejected), default=0))
     with engine.transaction():
-        if replace and source_key is not None:
-            earlier = history.earlier_imports(engine, source_key, source.name)
+        earlier = (
+            history.earlier_imports(engine, source_key, source.name) if source_key else []
+        )
+        if replace:
             history.undo_imports(engine, config, earlier, replaced_by=run.import_id)
             run.summary.replaced = earlier
         _record(run, kind=kind, source_key=source_key, mapping=mapping)
@@ -155,6 +157,12 @@ def ingest_source(
     run.summary.sources = [source.name]
     run.summary.import_ids = [run.import_id]
     run.summary.warnings += run.span.warnings(source.name)
+    if earlier and not replace and run.summary.imported:
+        run.summary.warnings.append(
+            f"{source.name} was imported before ({', '.join(i[:12] for i in earlier)}) and "
+            f"this import added {run.summary.imported:,} events: if it corrects the earlier "
+            "one, undo that (wegweiser imports undo ID) or import with --replace"
+        )
     run.summary.negative_revenue = run.span.negative
     return run.summary
 
