@@ -141,3 +141,15 @@ def test_reimport_that_adds_rows_without_replace_is_warned(project, tmp_path):
     changed = project.import_events(path, mapping="user_id=client,event='x',timestamp=ts")
     assert changed.imported == 3
     assert any("imported before" in w and "--replace" in w for w in changed.warnings)
+
+
+def test_progress_counts_rows_without_the_header(project, tmp_path):
+    cfg = project.path / "wegweiser.toml"
+    cfg.write_text(cfg.read_text().replace("batch_rows = 2000000", "batch_rows = 10"))
+    project.reload_config()
+    rows = "".join(f"u{i},x,2026-01-01T00:00:{i % 60:02d}Z\n" for i in range(25))
+    path = write(tmp_path / "e.csv", "user_id,event,timestamp\n" + rows)
+    seen: list[tuple[str, int, int]] = []
+    project.import_events(path, progress=lambda *a: seen.append(a))
+    # batches are cut by line number: the header is line 1
+    assert seen == [(str(path), 9, 25), (str(path), 19, 25), (str(path), 25, 25)]
