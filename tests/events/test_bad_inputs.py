@@ -149,3 +149,15 @@ def test_latin1_jsonl_is_one_clear_error_naming_the_line(project, tmp_path):
         project.import_events(path)
     assert project.stats()["events"] == 0
     assert project.import_events(path, encoding="latin-1").imported == 2
+
+
+def test_parquet_and_dataframe_with_reserved_column_names(project, tmp_path):
+    table = pa.table({"user_id": ["u1", "u2"], "event": ["x", "x"],
+                      "timestamp": ["2026-01-01", "2026-01-02"], "_line": [7, 8],
+                      "_raw": ["a", "b"]})
+    pq.write_table(table, tmp_path / "e.parquet")
+    assert project.import_events(tmp_path / "e.parquet").imported == 2
+    props = json.loads(project.engine.scalar("SELECT properties FROM events WHERE user_id='u1'"))
+    assert props == {"input_line": 7, "input_raw": "a"}
+    frame = table.to_pandas().assign(user_id=["u3", "u4"])
+    assert project.import_events(frame).imported == 2

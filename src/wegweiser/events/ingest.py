@@ -17,15 +17,14 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from wegweiser.errors import InvalidInput
 from wegweiser.events import history, readers
-from wegweiser.events.channels import channel_case_sql
 from wegweiser.events.normalize import ColumnPlan, plan_columns, raw_sql, staging_sql
 from wegweiser.events.options import ImportOptions, split_mapping
 from wegweiser.events.persons import resolve_persons, update_identities
-from wegweiser.events.schema import EVENT_COLUMNS
+from wegweiser.events.store_rows import duplicate_sample, insert_events, send_events
 from wegweiser.events.summary import MAX_DUPLICATES, MAX_ERRORS, ImportSummary, Span
 
 if TYPE_CHECKING:
@@ -221,16 +220,16 @@ def _batch(run: _Import, relation: str, rejected: list[Rejected]) -> int:
         _quarantine(run, stage, relation, rejected, has_bad=bool(n_bad))
         repeats = n_distinct < n_rows - n_bad
         if engine.event_sink is None:
-            n_new = _insert_events(engine, config, stage, import_id, dedup=repeats)
+            n_new = insert_events(engine, config, stage, import_id, dedup=repeats)
             known = "message_id IN (SELECT message_id FROM events WHERE import_id <> $id)"
         else:
-            n_new = _send_events(engine, config, stage, import_id, dedup=repeats)
+            n_new = send_events(engine, config, stage, import_id, dedup=repeats)
             update_identities(engine, config, import_id, new=f"{stage}_new")
             known = f"message_id NOT IN (SELECT message_id FROM {stage}_new)"
         summary = run.summary
         n_dup = n_rows - n_bad - n_new
         if n_dup and len(summary.duplicate_sample) < MAX_DUPLICATES:
-            summary.duplicate_sample += _duplicates(
+            summary.duplicate_sample += duplicate_sample(
                 engine, stage, known, import_id, MAX_DUPLICATES - len(summary.duplicate_sample)
             )
         summary.imported += n_new
@@ -280,100 +279,6 @@ def _quarantine(
             "ORDER BY s._row",
             {**base, "fmt": run.raw_format},
         )
-
-
-def _duplicates(
-    engine: Engine, stage: str, known: str, import_id: str, n: int
-) -> list[dict[str, Any]]:
-    """The first ``n`` good rows of ``stage`` that were not stored: a repeat of an earlier
-    row of this import (``first_line``) or of a row stored before (``known``)."""
-    rows = engine.execute(
-        "WITH g AS (SELECT *, min(_row) OVER w AS first_row, arg_min(_line, _row) OVER w "
-        f"AS first_line FROM {stage} WHERE _error IS NULL WINDOW w AS (PARTITION BY message_id)) "
-        "SELECT _line AS line, CASE WHEN _row > first_row THEN first_line END AS first_line, "
-        "message_id, event, coalesce(user_id, anonymous_id) AS id, "
-        'CAST("timestamp" AS VARCHAR) AS "timestamp", revenue '
-        f"FROM g WHERE _row > first_row OR {known} ORDER BY _row LIMIT {int(n)}",
-        {"id": import_id} if "$id" in known else None,
-    ).dicts()
-    for row in rows:
-        row["why"] = (
-            f"same event as line {row['first_line']} of this input"
-            if row["first_line"] is not None
-            else "already in the store (imported before)"
-        )
-    return rows
-
-
-def _insert_events(
-    engine: Engine, config: Config, stage: str, import_id: str, *, dedup: bool
-) -> int:
-    """Insert the good rows of ``stage`` that are new; returns how many.
-
-    ``dedup`` says the batch repeats a ``message_id``: then only its first row is kept.
-    """
-    chan = _channels(engine, config, stage)
-    cols = [c for c in EVENT_COLUMNS if c not in ("channel", "import_id")]
-    before = engine.scalar("SELECT count(*) FROM events")
-    engine.run(
-        f"INSERT INTO events ({', '.join(cols)}, channel, import_id) "
-        f"{_good_rows(stage, chan, cols, dedup=dedup)} "
-        "WHERE s.message_id NOT IN (SELECT message_id FROM events)",
-        {"import_id": import_id},
-    )
-    engine.run(f"DROP TABLE {chan}")
-    return int(engine.scalar("SELECT count(*) FROM events")) - int(before)
-
-
-def _send_events(
-    engine: Engine, config: Config, stage: str, import_id: str, *, dedup: bool
-) -> int:
-    """:func:`_insert_events` for events kept elsewhere (``engine.event_sink``): the new rows
-    are kept in ``<stage>_new`` (for the identities) and appended to the sink."""
-    sink = engine.event_sink
-    assert sink is not None
-    chan = _channels(engine, config, stage)
-    new = f"{stage}_new"
-    cols = [c for c in EVENT_COLUMNS if c not in ("channel", "import_id")]
-    engine.run(
-        f"CREATE TEMP TABLE {new} AS {_good_rows(stage, chan, cols, dedup=dedup)}",
-        {"import_id": import_id},
-    )
-    engine.run(f"DROP TABLE {chan}")
-    return sink.add_events(engine, new)
-
-
-def _channels(engine: Engine, config: Config, stage: str) -> str:
-    """A temp table of the channel rules' verdict per distinct (medium, source, referrer
-    host, event, platform) of the good rows without a channel; returns its name."""
-    case_sql, params = channel_case_sql(list(config.channels))
-    chan = f"{stage}_chan"
-    engine.run(
-        f"CREATE TEMP TABLE {chan} AS SELECT *, {case_sql} AS derived FROM ("
-        f"SELECT DISTINCT medium, source, referrer_host, event, platform FROM {stage} "
-        "WHERE _error IS NULL AND channel IS NULL)",
-        params,
-    )
-    return chan
-
-
-def _good_rows(stage: str, chan: str, cols: list[str], *, dedup: bool) -> str:
-    """SELECT of the good rows of ``stage`` as ``cols, channel, import_id`` (alias ``s``;
-    ``dedup``: only the first row of a repeated ``message_id``)."""
-    select = ", ".join(f"s.{c}" if c != "timestamp" else 's."timestamp"' for c in cols)
-    keys = ("medium", "source", "referrer_host", "event", "platform")
-    join = " AND ".join(f"s.{k} IS NOT DISTINCT FROM c.{k}" for k in keys)
-    first_only = (
-        "QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY _line) = 1" if dedup else ""
-    )
-    return (
-        f"SELECT {select}, coalesce(s.channel, c.derived, 'direct') AS channel, "
-        f"$import_id AS import_id "
-        f"FROM (SELECT * FROM {stage} WHERE _error IS NULL {first_only}) s "
-        f"LEFT JOIN {chan} c ON {join}"
-    )
-
-
 
 
 # -- sources -------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from wegweiser.errors import UnreadableSource
-from wegweiser.events.csv_reader import read_csv
+from wegweiser.events.csv_reader import RESERVED, read_csv
 from wegweiser.events.records import (
     RECORD_COLUMNS,
     iter_json_lines,
@@ -35,7 +35,7 @@ from wegweiser.events.sources import (
     sql_string,
     temp_name,
 )
-from wegweiser.store.engine import is_engine_error
+from wegweiser.store.engine import is_engine_error, quote_identifier
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -130,11 +130,15 @@ def read_parquet(engine: Engine, path: Path) -> Source:
     """A Parquet file as a temp table. A row group that cannot be read (a corrupt page) is
     rejected as a whole — its rows counted, the error as reason — and the others go in."""
     name = temp_name("src")
+    scan = f"read_parquet({sql_string(path)}, file_row_number = true)"
     try:
+        columns = [c for c in engine.columns_of(f"SELECT * FROM {scan}") if c != "file_row_number"]
+        select = ", ".join(
+            f"{quote_identifier(c)} AS {quote_identifier(_unreserved(c))}" for c in columns
+        )
         engine.run(
-            f"CREATE TEMP TABLE {name} AS SELECT * EXCLUDE (file_row_number), "
-            f"file_row_number + 1 AS _line "
-            f"FROM read_parquet({sql_string(path)}, file_row_number = true)"
+            f"CREATE TEMP TABLE {name} AS SELECT {select}, file_row_number + 1 AS _line "
+            f"FROM {scan}"
         )
     except Exception as exc:
         engine.run(f"DROP TABLE IF EXISTS {name}")
@@ -175,6 +179,9 @@ def _read_row_groups(engine: Engine, path: Path, name: str, first: BaseException
         start += n
     empty = schema.empty_table().append_column("_line", pa.array([], pa.int64()))
     whole = pa.concat_tables([empty, *parts])
+    whole = whole.rename_columns(
+        [_unreserved(c) for c in whole.column_names[:-1]] + ["_line"]
+    )
     view = temp_name("arrow")
     engine.register(view, whole)
     try:
@@ -186,6 +193,11 @@ def _read_row_groups(engine: Engine, path: Path, name: str, first: BaseException
         cleanup=[dropper(engine, f"DROP TABLE IF EXISTS {name}")],
         warnings=[f"{path}: {r.reason}" for r in rejected],
     )
+
+
+def _unreserved(column: str) -> str:
+    """An input column named like one the importer adds (``_line``) is kept as ``input_line``."""
+    return f"input{column}" if column in RESERVED else column
 
 
 def read_source(
@@ -201,12 +213,7 @@ def read_source(
 
 def read_arrow(engine: Engine, table: pa.Table, *, source_name: str) -> Source:
     """An in-memory Arrow table (or a converted DataFrame); rows are numbered from 1."""
-    for reserved in ("_line", "_raw", "_row"):
-        if reserved in table.column_names:
-            index = table.column_names.index(reserved)
-            table = table.rename_columns(
-                [f"input{reserved}" if i == index else c for i, c in enumerate(table.column_names)]
-            )
+    table = table.rename_columns([_unreserved(c) for c in table.column_names])
     table = table.append_column("_line", pa.array(range(1, table.num_rows + 1), type=pa.int64()))
     name = temp_name("src")
     engine.register(name, table)
