@@ -217,7 +217,7 @@ def import_(
                 decimal=decimal, encoding=encoding, replace=replace,
             )
         if as_json:
-            out.file.write(json.dumps(summary.as_dict(), default=str) + "\n")
+            out.file.write(json.dumps(summary.as_dict(full=True), default=str) + "\n")
         else:
             _print_summary(summary, time.perf_counter() - started)
         _check_share(summary, max_quarantine_share)

@@ -26,7 +26,8 @@ def test_two_purchases_same_day_different_amounts_are_two(project, tmp_path):
     assert sample["line"] == 4
     assert sample["first_line"] == 3
     assert sample["revenue"] == pytest.approx(77.0)
-    assert summary.as_dict()["duplicate_sample"] == summary.duplicate_sample
+    assert summary.as_dict(full=True)["duplicate_sample"] == summary.duplicate_sample
+    assert summary.as_dict() == summary.counts()
 
 
 def test_duplicate_sample_names_rows_already_stored(project, tmp_path):

@@ -63,8 +63,11 @@ class ImportSummary:
             "quarantined": self.quarantined,
         }
 
-    def as_dict(self) -> dict[str, Any]:
-        """Everything as JSON-ready values (the CLI's ``--json``, the report's data quality)."""
+    def as_dict(self, *, full: bool = False) -> dict[str, Any]:
+        """The counts (``imported``, ``duplicates``, ``quarantined``); with ``full``, everything
+        as JSON-ready values (the CLI's ``import --json``, the report's data quality)."""
+        if not full:
+            return dict(self.counts())
         return {
             **self.counts(),
             "rows": self.rows,
