@@ -102,12 +102,14 @@ def ingest_source(
     replace: bool = False,
     raw_format: str = "record",
     finalize: Callable[[Engine, str], None] | None = None,
+    given_mapping: Mapping[str, str] | None = None,
 ) -> ImportSummary:
     """Import a table-backed source as one import, in batches of ``ingest.batch_rows`` rows.
 
     ``replace``: first undo the earlier imports of the same ``source_key`` (a file's absolute
     path), in the same transaction. ``finalize(engine, import_id)`` runs inside the
-    transaction, last.
+    transaction, last. ``given_mapping``: the ``--map`` to record in the history when the
+    reader applied it already (JSON records).
     """
     options = options or ImportOptions()
     columns, constants = split_mapping(mapping)
@@ -126,7 +128,7 @@ def ingest_source(
         if replace:
             history.undo_imports(engine, config, earlier, replaced_by=run.import_id)
             run.summary.replaced = earlier
-        _record(run, kind=kind, source_key=source_key, mapping=mapping)
+        _record(run, kind=kind, source_key=source_key, mapping=given_mapping or mapping)
         start, done = 0, 0
         while True:
             stop = start + size
@@ -337,6 +339,7 @@ def ingest_paths(
                     progress=progress,
                     source_key=str(Path(path).resolve()),
                     replace=replace,
+                    given_mapping=columns,
                 )
             )
             summary.warnings += [w for w in source.warnings if w not in summary.warnings]
