@@ -63,7 +63,8 @@ MapOpt = Annotated[
     typer.Option(
         "--map",
         "-m",
-        help="Rename your columns to event fields: user_id=client_id,event=action,timestamp=ts",
+        help="Rename your columns to event fields: user_id=client_id,event=action,timestamp=ts; "
+        "a quoted value is a constant: event='purchase'",
     ),
 ]
 

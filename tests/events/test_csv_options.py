@@ -109,3 +109,11 @@ def test_options_are_kept_in_the_history(project, tmp_path):
     assert options["delimiter"] == ";"
     assert options["timestamp_format"] == "%d.%m.%Y"
     assert options["map"] == {"user_id": "u", "event": "e", "timestamp": "t"}
+
+
+def test_utf16_without_bom_is_named(project, tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_bytes("user_id,event,timestamp\nu1,x,2026-01-01\n".encode("utf-16-le"))
+    with pytest.raises(wegweiser.UnreadableSource, match="--encoding utf-16-le"):
+        project.import_events(path)
+    assert project.import_events(path, encoding="utf-16-le").imported == 1

@@ -46,7 +46,7 @@ def encoding_of(path: Path, given: str | None) -> str:
     """The encoding to read ``path`` with: ``given``, or its byte-order mark's, or UTF-8."""
     with open_binary(path) as handle:
         try:
-            head = handle.read(4)
+            head = handle.read(4096)
         except (OSError, EOFError) as exc:
             raise UnreadableSource(
                 f"{path}: not a readable gzip file ({exc})", source=str(path)
@@ -59,6 +59,11 @@ def encoding_of(path: Path, given: str | None) -> str:
                     "given; leave --encoding out", source=str(path)
                 )
             return name
+    if given is None and b"\x00" in head:
+        raise UnreadableSource(
+            f"{path}: holds NUL bytes, so it is no UTF-8 text — UTF-16 without a byte-order "
+            "mark? Pass --encoding utf-16-le (or utf-16-be)", source=str(path)
+        )
     return given or "utf-8"
 
 
