@@ -160,3 +160,22 @@ def test_max_quarantine_share(tmp_path):
     assert res.returncode == 1
     assert "50.0% of the rows, more than 0.25" in res.stderr
     assert "imported 1" in res.stdout
+
+
+def test_import_options_on_the_command_line(tmp_path):
+    folder = tmp_path / "shop"
+    assert run("init", str(folder)).returncode == 0
+    data = write(tmp_path / "kasse.csv", "Kunde;Zeit;Betrag\nk1;01.03.2026 10:30;1.234,50\n"
+                                         "k2;02.03.2026 11:00;-5,00\n")
+    res = run("import", str(data), "-p", str(folder), "--json", "--delimiter", ";",
+              "--decimal", ",", "--timestamp-format", "%d.%m.%Y %H:%M",
+              "--map", "user_id=Kunde,timestamp=Zeit,revenue=Betrag,event='kauf'")
+    assert res.returncode == 0, res.stderr
+    got = json.loads(res.stdout)
+    assert (got["imported"], got["negative_revenue"]) == (2, 1)
+    assert any("negative revenue" in w for w in got["warnings"])
+    res = run("import", str(data), "-p", str(folder), "--epoch-unit", "minutes")
+    assert res.returncode == 2
+    res = run("import", str(data), "-p", str(folder), "--encoding", "nope")
+    assert res.returncode == 2
+    assert "not a known encoding" in res.stderr

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import wegweiser
 from tests.conftest import write
@@ -78,3 +82,18 @@ def test_plausible_span_gives_no_warning(project, tmp_path):
     rows = "".join(f"u{i},x,2026-01-{1 + i % 28:02d}\n" for i in range(50))
     summary = project.import_events(write(tmp_path / "e.csv", "user_id,event,ts\n" + rows))
     assert summary.warnings == []
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(days=st.lists(st.dates(min_value=date(1971, 1, 1), max_value=date(2099, 12, 31)),
+                     min_size=1, max_size=5, unique=True))
+def test_every_compact_date_is_that_date(project, tmp_path, days):
+    project.engine.run("DELETE FROM events")
+    rows = "".join(f"u{i},x,{d:%Y%m%d}\n" for i, d in enumerate(days))
+    summary = project.import_events(write(tmp_path / "d.csv", "user_id,event,ts\n" + rows))
+    assert summary.imported == len(days)
+    got = [r[0] for r in project.engine.execute(
+        'SELECT CAST(CAST("timestamp" AS DATE) AS VARCHAR) FROM events ORDER BY user_id').rows]
+    by_user = sorted((f"u{i}", d.isoformat()) for i, d in enumerate(days))
+    assert got == [d for _, d in by_user]
