@@ -194,35 +194,55 @@ def _renumber(engine: Engine, name: str, rejected: list[Rejected]) -> None:
     )
 
 
-def _read_whitespace(engine: Engine, path: Path, names: list[str], encoding: str) -> Source:
+def _read_whitespace(
+    engine: Engine, path: Path, names: list[str], encoding: str, *, chunk: int = 200_000
+) -> Source:
     """Columns separated by runs of spaces/tabs; a line with another count is rejected."""
-    columns: list[list[str | None]] = [[] for _ in names]
+    name = f"_src_{uuid.uuid4().hex[:12]}"
+    columns: list[list[str]] = [[] for _ in names]
     lines: list[int] = []
     rejected: list[Rejected] = []
-    for number, text in iter_lines(path, encoding):
-        fields = text.split()
-        if number == 1 or not fields:
-            continue
-        if len(fields) != len(names):
-            rejected.append(Rejected(
-                number, f"wrong column count: {len(fields)} fields, the header has "
-                f"{len(names)}", text,
-            ))
-            continue
-        lines.append(number)
-        for column, value in zip(columns, fields, strict=True):
-            column.append(value)
-    table = pa.table(
-        {**{n: pa.array(c, pa.string()) for n, c in zip(names, columns, strict=True)},
-         "_line": pa.array(lines, pa.int64())}
-    )
-    name = f"_src_{uuid.uuid4().hex[:12]}"
-    view = f"_arrow_{name[5:]}"
-    engine.register(view, table)
+    created = False
+
+    def flush() -> None:
+        nonlocal created
+        table = pa.table(
+            {**{n: pa.array(c, pa.string()) for n, c in zip(names, columns, strict=True)},
+             "_line": pa.array(lines, pa.int64())}
+        )
+        view = f"_arrow_{uuid.uuid4().hex[:12]}"
+        engine.register(view, table)
+        try:
+            engine.run(f"INSERT INTO {name} SELECT * FROM {view}" if created
+                       else f"CREATE TEMP TABLE {name} AS SELECT * FROM {view}")
+            created = True
+        finally:
+            engine.unregister(view)
+        for column in columns:
+            column.clear()
+        lines.clear()
+
     try:
-        engine.run(f"CREATE TEMP TABLE {name} AS SELECT * FROM {view}")
-    finally:
-        engine.unregister(view)
+        for number, text in iter_lines(path, encoding):
+            fields = text.split()
+            if number == 1 or not fields:
+                continue
+            if len(fields) != len(names):
+                rejected.append(Rejected(
+                    number, f"wrong column count: {len(fields)} fields, the header has "
+                    f"{len(names)}", text,
+                ))
+                continue
+            lines.append(number)
+            for column, value in zip(columns, fields, strict=True):
+                column.append(value)
+            if len(lines) >= chunk:
+                flush()
+        if lines or not created:
+            flush()
+    except BaseException:
+        engine.run(f"DROP TABLE IF EXISTS {name}")
+        raise
     return Source(
         str(path), name, engine.columns_of(f"SELECT * FROM {name}"), rejected,
         cleanup=[lambda: engine.run(f"DROP TABLE IF EXISTS {name}")],

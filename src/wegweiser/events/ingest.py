@@ -12,6 +12,7 @@ An import can be undone, or replaced by importing the same file again
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -26,6 +27,7 @@ from wegweiser.events.options import ImportOptions, split_mapping
 from wegweiser.events.persons import resolve_persons, update_identities
 from wegweiser.events.store_rows import duplicate_sample, insert_events, send_events
 from wegweiser.events.summary import MAX_DUPLICATES, MAX_ERRORS, ImportSummary, Span
+from wegweiser.store.engine import is_engine_error
 
 if TYPE_CHECKING:
     import os
@@ -328,20 +330,23 @@ def ingest_paths(
     summary = ImportSummary()
     for path, kind in formats:
         source = readers.read_source(engine, path, kind, columns, options)
+        imported = functools.partial(
+            ingest_source, engine, config, mapping={} if source.records else columns,
+            options=options, progress=progress, source_key=str(Path(path).resolve()),
+            replace=replace, given_mapping=columns,
+        )
         try:
-            summary.add(
-                ingest_source(
-                    engine,
-                    config,
-                    source,
-                    {} if source.records else columns,
-                    options=options,
-                    progress=progress,
-                    source_key=str(Path(path).resolve()),
-                    replace=replace,
-                    given_mapping=columns,
-                )
-            )
+            try:
+                part = imported(source=source)
+            except Exception as exc:
+                if kind != "parquet" or not is_engine_error(exc):
+                    raise
+                # a row group could not be decoded: the import rolled back; read the file
+                # again row group by row group, rejecting the broken ones
+                source.close()
+                source = readers.read_parquet_row_groups(engine, path, exc)
+                part = imported(source=source)
+            summary.add(part)
             summary.warnings += [w for w in source.warnings if w not in summary.warnings]
         finally:
             source.close()

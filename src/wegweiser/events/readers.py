@@ -58,6 +58,7 @@ __all__ = [
     "read_csv",
     "read_jsonl",
     "read_parquet",
+    "read_parquet_row_groups",
     "read_source",
     "records_table",
 ]
@@ -127,8 +128,9 @@ def detect_format(path: Path, fmt: str | None = None) -> str:
 
 
 def read_parquet(engine: Engine, path: Path) -> Source:
-    """A Parquet file as a temp table. A row group that cannot be read (a corrupt page) is
-    rejected as a whole — its rows counted, the error as reason — and the others go in."""
+    """A Parquet file as a view, read lazily batch by batch. When a batch meets a row group
+    that cannot be decoded (a corrupt page), the importer reads the file again with
+    :func:`read_parquet_row_groups`."""
     name = temp_name("src")
     scan = f"read_parquet({sql_string(path)}, file_row_number = true)"
     try:
@@ -137,18 +139,27 @@ def read_parquet(engine: Engine, path: Path) -> Source:
             f"{quote_identifier(c)} AS {quote_identifier(_unreserved(c))}" for c in columns
         )
         engine.run(
-            f"CREATE TEMP TABLE {name} AS SELECT {select}, file_row_number + 1 AS _line "
+            f"CREATE TEMP VIEW {name} AS SELECT {select}, file_row_number + 1 AS _line "
             f"FROM {scan}"
         )
+        columns_out = engine.columns_of(f"SELECT * FROM {name}")
     except Exception as exc:
-        engine.run(f"DROP TABLE IF EXISTS {name}")
+        engine.run(f"DROP VIEW IF EXISTS {name}")
         if not is_engine_error(exc):
             raise
-        return _read_row_groups(engine, path, name, exc)
+        raise UnreadableSource(
+            f"{path}: not a readable Parquet file ({first_error_line(exc)})", source=str(path)
+        ) from None
     return Source(
-        str(path), name, engine.columns_of(f"SELECT * FROM {name}"),
-        cleanup=[dropper(engine, f"DROP TABLE IF EXISTS {name}")],
+        str(path), name, columns_out, cleanup=[dropper(engine, f"DROP VIEW IF EXISTS {name}")]
     )
+
+
+def read_parquet_row_groups(engine: Engine, path: Path, error: BaseException) -> Source:
+    """A Parquet file as a temp table, row group by row group (Arrow): a row group that
+    cannot be read is rejected as a whole — the error and the rows it held as reason — and
+    the others go in. ``error`` is what the fast path met."""
+    return _read_row_groups(engine, path, temp_name("src"), error)
 
 
 def _read_row_groups(engine: Engine, path: Path, name: str, first: BaseException) -> Source:
