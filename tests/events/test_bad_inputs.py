@@ -161,3 +161,13 @@ def test_parquet_and_dataframe_with_reserved_column_names(project, tmp_path):
     assert props == {"input_line": 7, "input_raw": "a"}
     frame = table.to_pandas().assign(user_id=["u3", "u4"])
     assert project.import_events(frame).imported == 2
+
+
+def test_a_folder_import_reads_gzip_files(project, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with gzip.open(folder / "a.csv.gz", "wt") as handle:
+        handle.write("user_id,event,timestamp\nu1,x,2026-01-01\n")
+    (folder / "notes.md").write_text("not data")
+    summary = project.import_events(folder)
+    assert summary.imported == 1

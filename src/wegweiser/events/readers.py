@@ -89,7 +89,7 @@ def expand_paths(inputs: Iterable[str | os.PathLike[str]]) -> list[Path]:
             continue
         path = Path(text)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in _SUFFIXES)
+            found = sorted(p for p in path.rglob("*") if p.is_file() and _known(p))
             if not found:
                 raise UnreadableSource(
                     f"{text}: folder holds no .csv, .jsonl, .json or .parquet files", source=text
@@ -100,6 +100,14 @@ def expand_paths(inputs: Iterable[str | os.PathLike[str]]) -> list[Path]:
         else:
             raise UnreadableSource(f"{text}: no such file or folder", source=text)
     return paths
+
+
+def _known(path: Path) -> bool:
+    """A file a folder import reads: a known suffix, also before ``.gz``."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return bool(suffixes) and suffixes[-1] in _SUFFIXES
 
 
 def detect_format(path: Path, fmt: str | None = None) -> str:
