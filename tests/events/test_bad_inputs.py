@@ -171,3 +171,29 @@ def test_a_folder_import_reads_gzip_files(project, tmp_path):
     (folder / "notes.md").write_text("not data")
     summary = project.import_events(folder)
     assert summary.imported == 1
+
+
+def test_a_quote_that_never_closes_costs_only_its_line(project, tmp_path):
+    text = ("user_id,event,timestamp,note\nu1,x,2026-01-01,a\nu2,y,2026-01-02,\"never closed\n"
+            "u3,z,2026-01-03,\"ok, fine\"\nu4,z,2026-01-04,b,extra\nu5,z,2026-01-05,c\n")
+    summary = project.import_events(write(tmp_path / "e.csv", text))
+    assert summary.counts() == {"imported": 3, "duplicates": 0, "quarantined": 2}
+    q = project.quarantine().set_index("line")
+    assert sorted(q.index) == [3, 5]
+    assert "unbalanced quote" in q.loc[3, "reason"]
+    assert q.loc[3, "raw"] == 'u2,y,2026-01-02,"never closed'
+    assert "wrong column count" in q.loc[5, "reason"]
+    notes = dict(project.engine.execute(
+        "SELECT user_id, properties->>'note' FROM events ORDER BY 1").rows)
+    assert notes == {"u1": "a", "u3": "ok, fine", "u5": "c"}
+    assert any("never closes" in w for w in summary.warnings)
+
+
+def test_a_quote_open_to_the_end_of_the_file(project, tmp_path):
+    text = "user_id,event,timestamp\nu1,x,2026-01-01\nu2,\"y,2026-01-02\n" + "".join(
+        f"u{i},z,2026-01-03\n" for i in range(3, 7))
+    summary = project.import_events(write(tmp_path / "e.csv", text))
+    assert summary.counts() == {"imported": 5, "duplicates": 0, "quarantined": 1}
+    assert summary.errors[0]["line"] == 3
+    users = sorted(r[0] for r in project.engine.execute("SELECT user_id FROM events").rows)
+    assert users == ["u1", "u3", "u4", "u5", "u6"]

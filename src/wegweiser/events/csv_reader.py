@@ -12,7 +12,10 @@ spaces and tabs (fixed-width exports), in Python.
 from __future__ import annotations
 
 import csv
+import os
+import tempfile
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -23,8 +26,6 @@ from wegweiser.events.textfiles import encoding_of, first_line, iter_lines, tran
 from wegweiser.store.engine import is_engine_error
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from wegweiser.events.options import ImportOptions
     from wegweiser.store.engine import Engine
 
@@ -128,6 +129,25 @@ def _read_delimited(
     engine: Engine, path: Path, names: list[str], delim: str, encoding: str
 ) -> Source:
     readable = path if encoding in ("utf-8", "utf-8-sig") else transcode(path, encoding)
+    try:
+        name, rejected, warnings = _read_part(engine, path, readable, names, delim)
+    finally:
+        if readable != path:
+            readable.unlink(missing_ok=True)
+    return Source(
+        str(path), name, engine.columns_of(f"SELECT * FROM {name}"), rejected,
+        cleanup=[lambda: engine.run(f"DROP TABLE IF EXISTS {name}")], warnings=warnings,
+    )
+
+
+def _read_part(
+    engine: Engine, path: Path, readable: Path, names: list[str], delim: str
+) -> tuple[str, list[Rejected], list[str]]:
+    """Read ``readable`` into a temp table; returns it, the rejected lines and warnings.
+
+    A quote that never closes swallows the lines after it into one rejected "line"; those
+    lines are read again on their own, so one stray quote costs its own line only.
+    """
     name = f"_src_{uuid.uuid4().hex[:12]}"
     rej, scan = f"_rej_{name[5:]}", f"_scan_{name[5:]}"
     columns = "{" + ", ".join(f"{sql_string(n)}: 'VARCHAR'" for n in names) + "}"
@@ -153,25 +173,62 @@ def _read_delimited(
     finally:
         engine.run(f"DROP TABLE IF EXISTS {rej}")
         engine.run(f"DROP TABLE IF EXISTS {scan}")
-        if readable != path:
-            readable.unlink(missing_ok=True)
-    rejected = _rejections(path, rows)
-    if rejected:
-        _renumber(engine, name, rejected)
-    return Source(
-        str(path), name, engine.columns_of(f"SELECT * FROM {name}"), rejected,
-        cleanup=[lambda: engine.run(f"DROP TABLE IF EXISTS {name}")],
+    try:
+        rejected, spans, records = _rejections(path, rows)
+        if rejected:
+            _renumber(engine, name, records, [len(s) for s in spans])
+        warnings: list[str] = []
+        for reject, lines in zip(list(rejected), spans, strict=True):
+            if len(lines) > 1:
+                reject.raw = lines[0]
+                more, said = _read_tail(engine, path, name, names, delim, reject.line, lines[1:])
+                rejected += more
+                warnings += said
+    except BaseException:
+        engine.run(f"DROP TABLE IF EXISTS {name}")
+        raise
+    rejected.sort(key=lambda r: r.line)
+    return name, rejected, warnings
+
+
+def _read_tail(
+    engine: Engine, path: Path, into: str, names: list[str], delim: str, line: int,
+    lines: list[str],
+) -> tuple[list[Rejected], list[str]]:
+    """Read the ``lines`` an unclosed quote on ``line`` swallowed; add their rows to ``into``."""
+    fd, temp = tempfile.mkstemp(prefix="wegweiser-", suffix=".csv")
+    tail = Path(temp)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write("header\n" + "\n".join(lines) + "\n")
+        name, rejected, warnings = _read_part(engine, path, tail, names, delim)
+    finally:
+        tail.unlink(missing_ok=True)
+    offset = line - 1  # the tail's line 2 is the file's line + 1
+    engine.run(f"INSERT INTO {into} SELECT * REPLACE (_line + {offset} AS _line) FROM {name}")
+    engine.run(f"DROP TABLE {name}")
+    for r in rejected:
+        r.line += offset
+    warnings.append(
+        f"{path}: line {line} opens a quote that never closes; the {len(lines):,} lines after "
+        "it were read on their own"
     )
+    return rejected, warnings
 
 
-def _rejections(path: Path, rows: list[tuple[object, ...]]) -> list[Rejected]:
+def _rejections(
+    path: Path, rows: list[tuple[object, ...]]
+) -> tuple[list[Rejected], list[list[str]], list[int]]:
+    """The rejected lines, the physical lines each one spans (a quote can span lines) and
+    DuckDB's record numbers of them."""
+    records: list[int] = []
     rejected: list[Rejected] = []
-    seen: set[int] = set()
+    spans: list[list[str]] = []
+    extra = 0  # DuckDB counts a record spanning lines as one line
     for line, error_type, message, csv_line in rows:
-        number = int(str(line))
-        if number in seen:
-            continue
-        seen.add(number)
+        if records and int(str(line)) == records[-1]:
+            continue  # another error of the same record
+        number = int(str(line)) + extra
         kind = str(error_type)
         if kind == "INVALID ENCODING":
             raise UnreadableSource(
@@ -179,18 +236,24 @@ def _rejections(path: Path, rows: list[tuple[object, ...]]) -> list[Rejected]:
                 "encoding — pass --encoding latin-1 (or cp1252, utf-16, ...)", source=str(path)
             )
         what = _REASONS.get(kind, "wrong column count: " + kind.lower().replace("_", " "))
-        rejected.append(Rejected(number, f"{what} ({message})", str(csv_line)))
-    return rejected
+        text = str(csv_line)
+        lines = text.rstrip("\r\n").splitlines() if kind == "UNQUOTED VALUE" else [text]
+        rejected.append(Rejected(number, f"{what} ({message})", text))
+        spans.append(lines or [text])
+        records.append(int(str(line)))
+        extra += len(spans[-1]) - 1
+    return rejected, spans, records
 
 
-def _renumber(engine: Engine, name: str, rejected: list[Rejected]) -> None:
+def _renumber(engine: Engine, name: str, records: list[int], spans: list[int]) -> None:
     # Good row k (1-based) was numbered k + 1, as if no line were rejected; the j-th
-    # rejected line r_j comes before it when k > r_j - 1 - j, adding one line each.
+    # rejected record (DuckDB's record number r_j, 1-based j) comes before it when
+    # k > r_j - 1 - j, adding the n_j physical lines it spans.
     engine.run(
-        f"UPDATE {name} SET _line = _line + (SELECT count(*) FROM "
-        f"(SELECT unnest($lines) AS l, generate_subscripts($lines, 1) AS j) r "
-        f"WHERE r.l - 1 - r.j < {name}._line - 1)",
-        {"lines": [r.line for r in rejected]},
+        f"UPDATE {name} SET _line = _line + (SELECT coalesce(sum(r.n), 0) FROM "
+        f"(SELECT unnest($records) AS l, unnest($spans) AS n, "
+        f"generate_subscripts($records, 1) AS j) r WHERE r.l - 1 - r.j < {name}._line - 1)",
+        {"records": records, "spans": spans},
     )
 
 
