@@ -448,14 +448,19 @@ def imports_list(
     with open_project(project) as proj:
         df = proj.imports(limit=limit, undone=not active)
         if fmt is Format.table:
-            df = df.assign(
-                import_id=df["import_id"].str.slice(0, 12),
-                replaced_by=df["replaced_by"].str.slice(0, 12),
-                started_at=df["started_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
-                undone_at=df["undone_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
-            )
-            df = df[["import_id", "kind", "source", "started_at", "n_rows", "n_imported",
-                     "n_duplicates", "n_quarantined", "undone_at", "replaced_by"]]
+            import pandas as pd
+
+            df = pd.DataFrame({
+                "id": df["import_id"].str.slice(0, 8),
+                "kind": df["kind"],
+                "source": df["source"],
+                "started": df["started_at"].dt.strftime("%Y-%m-%d %H:%M"),
+                "rows": df["n_rows"],
+                "imported": df["n_imported"],
+                "dups": df["n_duplicates"],
+                "quarantined": df["n_quarantined"],
+                "undone": df["undone_at"].dt.strftime("%Y-%m-%d %H:%M").fillna(""),
+            })
         print_frame(df, fmt, console=out, title="Imports")
 
 
