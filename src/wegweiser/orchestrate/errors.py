@@ -59,9 +59,18 @@ class DeliveryError(JourneyError):
 
 
 class Transient(DeliveryError):
-    """Worth another try later: a timeout, a 5xx, a refused connection."""
+    """Worth another try later: a timeout, a 5xx, a refused connection.
+
+    ``maybe_delivered``: the failure came after the message was handed over (a timeout
+    waiting for the answer), so it may have arrived; on a channel without idempotency keys
+    the ledger then says ``unknown`` instead of sending again.
+    """
 
     retry = True
+
+    def __init__(self, reason: str, *, maybe_delivered: bool = False) -> None:
+        super().__init__(reason)
+        self.maybe_delivered = maybe_delivered
 
 
 class Terminal(DeliveryError):

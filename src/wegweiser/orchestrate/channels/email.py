@@ -1,0 +1,123 @@
+"""Email over SMTP (stdlib ``smtplib``/``email``): multipart text + HTML, one-click
+``List-Unsubscribe``, a ``Message-ID`` derived from the idempotency key.
+
+SMTP takes no idempotency key (``idempotent = False``): a message whose fate a crash or a
+timeout after ``DATA`` left open is ``unknown`` in the ledger, never sent again. Errors
+before ``DATA`` (refused connection, 4xx replies) surely did not deliver and are retried;
+5xx replies are terminal. One connection is kept open and reused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import smtplib
+import threading
+from email.message import EmailMessage
+from email.utils import formatdate
+from typing import TYPE_CHECKING
+
+from wegweiser.orchestrate.channels import Delivered, Message, Outcome
+from wegweiser.orchestrate.errors import Terminal, Transient
+
+if TYPE_CHECKING:
+    from wegweiser.orchestrate.settings import EmailSettings
+
+
+def build(message: Message, idempotency_key: str, *, sender: str) -> EmailMessage:
+    """The MIME message: ``multipart/alternative`` (text, then HTML when there is one)."""
+    mail = EmailMessage()
+    mail["From"] = sender
+    mail["To"] = message.to or ""
+    mail["Subject"] = message.subject
+    mail["Date"] = formatdate(localtime=False, usegmt=True)
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
+    mail["Message-ID"] = f"<{digest}@wegweiser.journeys>"
+    mail["X-Wegweiser-Key"] = idempotency_key
+    mail["X-Wegweiser-Journey"] = f"{message.journey}/{message.step}/{message.variant}"
+    if message.unsubscribe_url:
+        mail["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
+        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    mail.set_content(message.text)
+    if message.html is not None:
+        mail.add_alternative(message.html, subtype="html")
+    return mail
+
+
+class EmailChannel:
+    name = "email"
+    idempotent = False
+
+    def __init__(
+        self, settings: EmailSettings, *, username: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.username = username
+        self.password = password
+        self._local = threading.local()
+
+    def _connection(self) -> smtplib.SMTP:
+        conn: smtplib.SMTP | None = getattr(self._local, "conn", None)
+        if conn is None:
+            s = self.settings
+            conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
+            conn.ehlo()
+            if s.starttls:
+                conn.starttls()
+                conn.ehlo()
+            if self.username and self.password:
+                conn.login(self.username, self.password)
+            self._local.conn = conn
+        return conn
+
+    def _drop(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            with contextlib.suppress(OSError):
+                conn.close()
+
+    def send(self, message: Message, idempotency_key: str) -> Outcome:
+        if not message.to:
+            return Terminal("no email address")
+        mail = build(message, idempotency_key, sender=self.settings.from_address)
+        for fresh in (False, True):
+            try:
+                if fresh:
+                    self._drop()
+                conn = self._connection()
+                code, reply = conn.mail(self.settings.from_address)
+                if code != 250:
+                    return self._refused(code, reply, "MAIL FROM")
+                code, reply = conn.rcpt(message.to)
+                if code not in (250, 251):
+                    conn.rset()
+                    return self._refused(code, reply, "RCPT TO")
+            except smtplib.SMTPServerDisconnected:
+                if not fresh:
+                    continue  # a kept connection the server had closed: once more, anew
+                return Transient("SMTP server closed the connection before DATA")
+            except (OSError, smtplib.SMTPException) as exc:
+                self._drop()
+                return Transient(f"SMTP {self.settings.host}:{self.settings.port}: {exc}")
+            break
+        try:
+            code, reply = conn.data(mail.as_bytes())
+        except smtplib.SMTPDataError as exc:
+            return self._refused(exc.smtp_code, exc.smtp_error, "DATA")
+        except (TimeoutError, OSError, smtplib.SMTPException) as exc:
+            self._drop()
+            return Transient(f"SMTP connection lost during DATA: {exc}", maybe_delivered=True)
+        if code != 250:
+            return self._refused(code, reply, "DATA")
+        return Delivered(reply.decode(errors="replace") if isinstance(reply, bytes) else "")
+
+    def _refused(self, code: int, reply: bytes | str, stage: str) -> Outcome:
+        text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+        if 400 <= code < 500:
+            return Transient(f"SMTP {stage} refused for now: {code} {text}")
+        return Terminal(f"SMTP {stage} refused: {code} {text}")
+
+    def close(self) -> None:
+        self._drop()
