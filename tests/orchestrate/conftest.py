@@ -91,3 +91,12 @@ def state_url(request, tmp_path):
     if request.param == "sqlite":
         return str(tmp_path / "journeys.sqlite")
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(autouse=True)
+def _close_runtimes():
+    from tests.orchestrate.helpers import OPEN
+
+    yield
+    while OPEN:
+        OPEN.pop().close()

@@ -7,7 +7,8 @@ deliver. Secrets are never written here: ``*_env`` keys name environment variabl
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from datetime import timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
@@ -91,10 +92,14 @@ class Delivery(_Model):
     push: EndpointSettings | None = None
     """The mobile push provider's webhook (the provider adapter)."""
     webhooks: dict[str, EndpointSettings] = Field(default_factory=dict)
+    phone_trait: str = "phone"
+    push_token_trait: str = "push_token"
+    retry_backoff: Duration = timedelta(seconds=30)
+    """First wait after a transient failure; it doubles with each attempt (at most 1 h)."""
     unsubscribe_url: str = "http://127.0.0.1:8000/u/{token}"
     """The per-person unsubscribe link; ``{token}`` is a signed token."""
     unsubscribe_secret_env: str = "WEGWEISER_UNSUBSCRIBE_SECRET"
-    lease: Annotated[Duration, Field()] = Field(default="60s")  # type: ignore[assignment]
+    lease: Duration = timedelta(seconds=60)
     """How long a worker owns a claimed run; a dead worker's runs are taken over after it."""
 
     @field_validator("default_timezone")

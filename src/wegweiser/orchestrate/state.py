@@ -84,6 +84,7 @@ SCHEMA = (
     """CREATE TABLE IF NOT EXISTS wj_persons (
         person_id TEXT PRIMARY KEY, person TEXT NOT NULL, updated_at DOUBLE PRECISION NOT NULL
     )""",
+    """CREATE TABLE IF NOT EXISTS wj_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS wj_unsubscribed (
         person_id TEXT NOT NULL, channel TEXT NOT NULL, at DOUBLE PRECISION NOT NULL,
         PRIMARY KEY (person_id, channel)
