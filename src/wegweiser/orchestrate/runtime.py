@@ -284,7 +284,12 @@ class Runtime:
     def run(self, *, stop: Callable[[], bool], poll_seconds: float = 0.5,
             limit: int = 100) -> None:
         while not stop():
-            if not self.run_once(limit):
+            try:
+                busy = self.run_once(limit)
+            except Exception:  # one bad moment (a lost connection, a deadlock) is logged;
+                log.exception("journey worker %s: a round failed", self.worker_id)
+                busy = 0  # the claims run out and another round takes the runs again
+            if not busy:
                 time.sleep(poll_seconds)
 
     def advance(self, run: Run) -> None:

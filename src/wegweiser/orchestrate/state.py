@@ -91,6 +91,7 @@ SCHEMA = (
     )""",
 )
 
+SCHEMA_VERSION = "1"
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
@@ -151,10 +152,26 @@ class StateStore(ABC):
         self._commit(tx)
 
     def migrate(self) -> None:
+        """Create the tables unless this schema version is there already (a plain read: DDL,
+        even ``IF NOT EXISTS``, would lock tables that running workers write)."""
+        with self.transaction() as tx:
+            if self._has_table(tx, "wj_meta") and tx.one(
+                "SELECT 1 FROM wj_meta WHERE key = 'schema' AND value = :v",
+                {"v": SCHEMA_VERSION},
+            ):
+                return
         with self.transaction() as tx:
             self._lock_migration(tx)
             for statement in SCHEMA:
                 tx.execute(statement)
+            tx.execute(
+                "INSERT INTO wj_meta (key, value) VALUES ('schema', :v) "
+                "ON CONFLICT (key) DO UPDATE SET value = :v",
+                {"v": SCHEMA_VERSION},
+            )
+
+    @abstractmethod
+    def _has_table(self, tx: Tx, name: str) -> bool: ...
 
     def __enter__(self) -> StateStore:
         return self

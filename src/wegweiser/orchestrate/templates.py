@@ -8,6 +8,7 @@ empty text; the sandbox refuses attribute access to Python internals.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,7 @@ class Rendered:
     html: str | None
 
 
+@functools.lru_cache(maxsize=512)
 def _compile(source: str, *, html: bool) -> Template:
     return (_HTML if html else _TEXT).from_string(source)
 
