@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
-from wegweiser.analysis.result import records
+from wegweiser.analysis.result import table_records as records
 
 if TYPE_CHECKING:
     import pandas as pd

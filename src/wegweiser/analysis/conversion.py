@@ -53,7 +53,7 @@ from wegweiser.analysis._conversion_stats import (
 )
 from wegweiser.analysis._intervals import interval
 from wegweiser.analysis._time import seconds
-from wegweiser.analysis.result import Result, records, to_frame
+from wegweiser.analysis.result import Result, table_records, to_frame
 from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -191,7 +191,7 @@ def persons_table(per_channel: ir.Table) -> ir.Table:
 
 def _summary(persons: ir.Table) -> pd.DataFrame:
     p = persons
-    head = records(to_frame(p.aggregate(
+    head = table_records(to_frame(p.aggregate(
         persons=p.count(),
         converters=p.converted.cast("int64").sum(),
         conversions=p.conversions.sum(),
@@ -218,7 +218,7 @@ def _what_it_takes(persons: ir.Table) -> pd.DataFrame:
         aggs[f"{metric}__mean"] = col.mean()
         for name, q in QUANTILES.items():
             aggs[f"{metric}__{name}"] = col.median() if q == 0.5 else col.quantile(q)
-    row = records(to_frame(p.aggregate(**aggs)))[0]
+    row = table_records(to_frame(p.aggregate(**aggs)))[0]
     converters = int(row["converters"] or 0)
     if not converters:
         return empty_takes(TAKES_METRICS)

@@ -41,7 +41,7 @@ import ibis
 import pandas as pd
 
 from wegweiser.analysis._funnel_units import property_text
-from wegweiser.analysis.result import Result, plain, to_frame
+from wegweiser.analysis.result import Result, jsonable, to_frame
 from wegweiser.config import FeedbackConfig
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ class KpiResult(Result):
 
     def get(self, name: str) -> Any:
         """One KPI as a plain Python value (None where absent)."""
-        return plain(self.kpis[name].iloc[0]) if len(self.kpis) else None
+        return jsonable(self.kpis[name].iloc[0]) if len(self.kpis) else None
 
     def as_dict(self) -> dict[str, Any]:
         return {name: self.get(name) for name in KPI_COLUMNS}

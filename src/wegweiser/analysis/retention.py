@@ -38,7 +38,7 @@ import ibis
 import pandas as pd
 
 from wegweiser.analysis._time import seconds
-from wegweiser.analysis.result import Result, records, to_frame
+from wegweiser.analysis.result import Result, table_records, to_frame
 from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -308,7 +308,7 @@ def retention(
 
 def _bounds(journey: ir.Table) -> dict[str, Any]:
     """First and last timestamp of the journey (ISO text; None when empty)."""
-    return records(to_frame(journey.aggregate(
+    return table_records(to_frame(journey.aggregate(
         first=journey.timestamp.min(), last=journey.timestamp.max()
     )))[0]
 

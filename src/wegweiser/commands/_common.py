@@ -43,7 +43,7 @@ def show(
     frames = result.tables()
     frame = frames[table] if table else result.main
     if fmt is Format.json:
-        from wegweiser.analysis.result import records
+        from wegweiser.analysis.result import table_records as records
 
         out.file.write(json.dumps(records(frame), ensure_ascii=False) + "\n")
     else:

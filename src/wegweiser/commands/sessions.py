@@ -61,7 +61,7 @@ def register(app: typer.Typer) -> None:
                 proj.journey(), gap=delta, limit=limit if view is SessionsView.sessions else 0
             )
         if view is SessionsView.summary and fmt is Format.table:
-            from wegweiser.analysis.result import records
+            from wegweiser.analysis.result import table_records as records
 
             row = records(result.summary)[0]
             print_mapping(
