@@ -119,12 +119,21 @@ class Runtime:
         self.store.close()
 
     # -- entering ------------------------------------------------------------------------
-    def enter(self, entrants: Iterable[Entrant], *, at: float | None = None) -> int:
+    def enter(
+        self, entrants: Iterable[Entrant], *, at: float | None = None,
+        mark_imports: Iterable[str] = (),
+    ) -> int:
         """Let persons enter journeys under the re-entry rules, entry limits, the global
-        control group and holdouts, in one transaction; returns how many runs started."""
+        control group and holdouts, in one transaction (which also marks ``mark_imports``
+        processed); returns how many runs started."""
         now = self.clock() if at is None else at
         started = 0
         with self.store.transaction() as tx:
+            tx.executemany(
+                "INSERT INTO wj_imports (import_id, seen_at) VALUES (:i, :now) "
+                "ON CONFLICT (import_id) DO NOTHING",
+                [{"i": i, "now": now} for i in mark_imports],
+            )
             journeys = {
                 r[0]: (bool(r[1]), int(r[2]))
                 for r in tx.execute("SELECT journey, paused, entrants FROM wj_journeys")
@@ -194,7 +203,8 @@ class Runtime:
 
     # -- what arrives from the data ------------------------------------------------------
     def signal(self, person_id: str, event: str, properties: Mapping[str, Any], at: float) -> int:
-        """An event of the person arrived: wake runs waiting for it (their ``where`` holds)."""
+        """An event of the person (that happened at ``at``) arrived: wake the runs waiting
+        for it since before ``at`` whose ``where`` holds."""
         with self.store.transaction() as tx:
             rows = tx.execute(
                 "SELECT run_id, journey, step, person FROM wj_runs WHERE person_id = :p "
@@ -211,10 +221,10 @@ class Runtime:
                 if isinstance(step, WaitStep) and all(
                     evaluate(c, snapshot, properties=properties, now=at) for c in step.where
                 ):
-                    tx.execute(
-                        "UPDATE wj_runs SET signal_at = :at, due_at = :at, updated_at = :at "
+                    tx.execute(  # signal_at: when it happened; due: now
+                        "UPDATE wj_runs SET signal_at = :at, due_at = :now, updated_at = :now "
                         "WHERE run_id = :r AND status = 'active' AND wait_event = :e",
-                        {"r": run_id, "at": at, "e": event},
+                        {"r": run_id, "at": at, "e": event, "now": self.clock()},
                     )
                     woken += tx.rowcount
         return woken
