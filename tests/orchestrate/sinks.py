@@ -36,7 +36,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        raw = envelope.content.replace(b"\r\n", b"\n")  # the wire's CRLF, as a mailbox stores it
+        message = email.message_from_bytes(raw, policy=email.policy.default)
         with self.sink.lock:
             self.sink.messages.append(message)
         return "250 Message accepted"

@@ -147,6 +147,7 @@ def _check(project, state: str, smtp: SmtpSink, crm: HookSink, sms: HookSink, n_
     arrived = {"email": smtp.keys(), "webhook": crm.keys(), "sms": sms.keys()}
     assert len(ledger) == 3 * n_runs
     unknown = 0
+    unknown_by: Counter[str] = Counter()
     for key, (state_, channel) in ledger.items():
         got = arrived[channel][key]
         if state_ == "sent":
@@ -159,6 +160,7 @@ def _check(project, state: str, smtp: SmtpSink, crm: HookSink, sms: HookSink, n_
             assert channel != "webhook"
             assert got <= 1, (key, got)
             unknown += 1
+            unknown_by[channel] += 1
     # nothing arrived that the ledger does not know, and nothing twice on SMTP or SMS
     for channel in ("email", "sms"):
         assert set(arrived[channel]) <= set(ledger)
@@ -170,11 +172,13 @@ def _check(project, state: str, smtp: SmtpSink, crm: HookSink, sms: HookSink, n_
     RESULTS[name] = {
         "runs": n_runs, "kills": kills, "messages": len(ledger),
         "smtp_sms_messages": 2 * n_runs, "unknown": unknown,
+        "unknown_email": unknown_by["email"], "unknown_sms": unknown_by["sms"],
         "unknown_share_of_all": unknown / (2 * n_runs),
         "unknown_per_kill": unknown / kills, "duplicates": 0,
         "webhook_repeats_same_key": webhook_repeats,
     }
     print(f"\nchaos {name}: {json.dumps(RESULTS[name])}")
+    assert unknown <= kills  # at most the one message in flight per killed worker
 
 
 @pytest.fixture

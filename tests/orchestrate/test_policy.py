@@ -70,7 +70,8 @@ def test_a_deferral_lands_on_the_first_allowed_minute(q, zone, start, offset):
         until = decision.until.timestamp()
         assert until > at.timestamp()
         assert not in_quiet(until, zone, q)
-        assert until - at.timestamp() <= 26 * 3600
+        # within a day, or two when a DST gap swallows the whole allowed window
+        assert until - at.timestamp() <= 50 * 3600
         # nothing allowed in between: the minute before it is still quiet
         assert in_quiet(until - 60, zone, q) or until - 60 < at.timestamp()
     else:

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from wegweiser.orchestrate import ledger, policy, templates
-from wegweiser.orchestrate.channels import Delivered, Message
+from wegweiser.orchestrate.channels import CanPrepare, Delivered, Message
 from wegweiser.orchestrate.conditions import evaluate
 from wegweiser.orchestrate.definitions import (
     EmitStep,
@@ -39,7 +39,7 @@ from wegweiser.orchestrate.waits import next_local_time
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
-    from wegweiser.orchestrate.channels import Channel, Outcome
+    from wegweiser.orchestrate.channels import Channel, Outcome, Prepared
     from wegweiser.orchestrate.definitions import Journey, Step
     from wegweiser.orchestrate.settings import Delivery
     from wegweiser.orchestrate.state import StateStore, Tx
@@ -384,7 +384,6 @@ class Runtime:
             journey=journey.name, step=step.id, channel=ledger_channel,
             person_id=run.person_id, variant=variant,
         )
-        nxt = journey.following(step.id)
         if channel is None:
             self._park(run, f"channel {channel_name!r} is not configured "
                             "(journeys/_delivery.toml)")
@@ -394,10 +393,47 @@ class Runtime:
             render_error = None
         except Terminal as exc:
             message, render_error = None, exc
+        prepared: Prepared | None = None
+        early: Outcome | None = None
+        if message is not None and isinstance(channel, CanPrepare) and not (
+            run.holdout and isinstance(step, SendStep)
+        ):
+            got = channel.prepare(message, intent.key)  # up to the point of no return
+            if isinstance(got, Delivered | Transient | Terminal):
+                early = got
+            else:
+                prepared = got
+        try:
+            attempt, result = self._begin_send(journey, run, step, channel, intent,
+                                               render_error)
+        except BaseException:
+            if prepared is not None:
+                prepared.abort()
+            raise
+        if attempt is None:
+            if prepared is not None:
+                prepared.abort()
+            return result
+        if early is not None:
+            outcome = early
+        elif prepared is not None:
+            outcome = prepared.commit()
+        else:
+            assert message is not None
+            outcome = channel.send(message, intent.key)
+        return self._outcome(journey, run, step, channel, intent, attempt, outcome)
+
+    def _begin_send(
+        self, journey: Journey, run: Run, step: SendStep | WebhookStep, channel: Channel,
+        intent: ledger.Intent, render_error: Terminal | None,
+    ) -> tuple[int | None, Run | None]:
+        """The ledger and policy side of a send, in one transaction: the attempt number if
+        the message goes out now (the row is ``sending``), else None and the moved run."""
+        nxt = journey.following(step.id)
         now = self.clock()
         with self.store.transaction() as tx:
             if not self._still_mine(tx, run, now):
-                return None
+                return None, None
             tx.lock_person(run.person_id)
             row = ledger.get(tx, intent.key)
             attempt: int | None = None
@@ -405,26 +441,26 @@ class Runtime:
                 recovered = ledger.recover(tx, intent.key, idempotent=channel.idempotent, now=now)
                 if recovered is None:  # another worker's lease is still running
                     self._release_tx(tx, run, due=row.lease_until or now + self.lease)
-                    return None
+                    return None, None
                 if recovered == "unknown":
-                    return self._move_tx(tx, journey, run, nxt, now)
+                    return None, self._move_tx(tx, journey, run, nxt, now)
                 row = ledger.get(tx, intent.key)
             if row is not None and row.state != "pending":
-                return self._move_tx(tx, journey, run, nxt, now)  # done before
+                return None, self._move_tx(tx, journey, run, nxt, now)  # done before
             if run.holdout and isinstance(step, SendStep):
                 ledger.record(tx, intent, "holdout", "journey holdout", now=now)
-                return self._move_tx(tx, journey, run, nxt, now)
+                return None, self._move_tx(tx, journey, run, nxt, now)
             if row is None and isinstance(step, SendStep):
                 verdict = self._policy(tx, run, step.channel, now)
                 if verdict.verdict in ("suppress", "drop"):
                     state = "suppressed" if verdict.verdict == "suppress" else "dropped"
                     ledger.record(tx, intent, state, verdict.reason, now=now)
-                    return self._move_tx(tx, journey, run, nxt, now)
+                    return None, self._move_tx(tx, journey, run, nxt, now)
                 if verdict.verdict == "defer":
                     assert verdict.until is not None
                     self._release_tx(tx, run, due=verdict.until.timestamp(),
                                      reason=f"deferred: {verdict.reason}")
-                    return None
+                    return None, None
             if render_error is not None:
                 attempt = ledger.start(tx, intent, worker=self.worker_id,
                                        lease_until=now + self.lease, now=now)
@@ -436,18 +472,16 @@ class Runtime:
                         {**self._tags(intent), "reason": render_error.reason}, tag=intent.key,
                         channel=intent.channel)], now)
                 self._park_tx(tx, run, render_error.reason, now)
-                return None
+                return None, None
             attempt = ledger.start(tx, intent, worker=self.worker_id,
                                    lease_until=run_lease(now, self.lease), now=now)
             if attempt is None:  # pending, but its next attempt is not due yet
                 due = row.next_attempt_at if row is not None and row.next_attempt_at else now
                 self._release_tx(tx, run, due=due)
-                return None
+                return None, None
             tx.execute("UPDATE wj_runs SET claim_until = :c WHERE run_id = :r",
                        {"c": run_lease(now, self.lease), "r": run.run_id})
-        assert message is not None
-        outcome = channel.send(message, intent.key)
-        return self._outcome(journey, run, step, channel, intent, attempt, outcome)
+        return attempt, None
 
     def _outcome(
         self, journey: Journey, run: Run, step: SendStep | WebhookStep, channel: Channel,

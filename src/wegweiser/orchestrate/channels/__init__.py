@@ -10,7 +10,7 @@ A new channel is one module with one class.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from wegweiser.orchestrate.errors import Terminal, Transient
 
@@ -50,4 +50,23 @@ class Channel(Protocol):
     def close(self) -> None: ...
 
 
-__all__ = ["Channel", "Delivered", "Message", "Outcome", "Terminal", "Transient"]
+class Prepared(Protocol):
+    """A message handed over up to its last byte: ``commit`` sends that byte (the point of
+    no return), ``abort`` drops it (nothing is delivered)."""
+
+    def commit(self) -> Outcome: ...
+
+    def abort(self) -> None: ...
+
+
+@runtime_checkable
+class CanPrepare(Protocol):
+    """A channel whose point of no return is one step at the end (SMTP: the ``.`` that ends
+    ``DATA``). The runtime prepares before it marks the ledger ``sending``, so a crash
+    leaves a message ``unknown`` only if it came in that last step."""
+
+    def prepare(self, message: Message, idempotency_key: str) -> Prepared | Outcome: ...
+
+
+__all__ = ["CanPrepare", "Channel", "Delivered", "Message", "Outcome", "Prepared", "Terminal",
+           "Transient"]

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import smtplib
+import socket
 import threading
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -62,6 +64,8 @@ class EmailChannel:
         if conn is None:
             s = self.settings
             conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
+            if conn.sock is not None:  # the last "." alone must not wait for Nagle
+                conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn.ehlo()
             if s.starttls:
                 conn.starttls()
@@ -79,9 +83,20 @@ class EmailChannel:
                 conn.close()
 
     def send(self, message: Message, idempotency_key: str) -> Outcome:
+        prepared = self.prepare(message, idempotency_key)
+        return prepared.commit() if isinstance(prepared, _PreparedMail) else prepared
+
+    def prepare(self, message: Message, idempotency_key: str) -> _PreparedMail | Outcome:
+        """Envelope, ``DATA`` and the whole message but its final ``.``: nothing is
+        delivered until :meth:`_PreparedMail.commit` (a connection lost before that makes the
+        server drop the message)."""
         if not message.to:
             return Terminal("no email address")
         mail = build(message, idempotency_key, sender=self.settings.from_address)
+        body = re.sub(rb"\r\n|\n|\r(?!\n)", b"\r\n", mail.as_bytes())  # as smtplib does
+        body = re.sub(rb"(?m)^\.", b"..", body)
+        if not body.endswith(b"\r\n"):
+            body += b"\r\n"
         for fresh in (False, True):
             try:
                 if fresh:
@@ -94,24 +109,20 @@ class EmailChannel:
                 if code not in (250, 251):
                     conn.rset()
                     return self._refused(code, reply, "RCPT TO")
+                code, reply = conn.docmd("DATA")
+                if code != 354:
+                    conn.rset()
+                    return self._refused(code, reply, "DATA")
+                conn.send(body)
             except smtplib.SMTPServerDisconnected:
                 if not fresh:
                     continue  # a kept connection the server had closed: once more, anew
-                return Transient("SMTP server closed the connection before DATA")
+                return Transient("SMTP server closed the connection before the end of DATA")
             except (OSError, smtplib.SMTPException) as exc:
                 self._drop()
                 return Transient(f"SMTP {self.settings.host}:{self.settings.port}: {exc}")
-            break
-        try:
-            code, reply = conn.data(mail.as_bytes())
-        except smtplib.SMTPDataError as exc:
-            return self._refused(exc.smtp_code, exc.smtp_error, "DATA")
-        except (TimeoutError, OSError, smtplib.SMTPException) as exc:
-            self._drop()
-            return Transient(f"SMTP connection lost during DATA: {exc}", maybe_delivered=True)
-        if code != 250:
-            return self._refused(code, reply, "DATA")
-        return Delivered(reply.decode(errors="replace") if isinstance(reply, bytes) else "")
+            return _PreparedMail(self, conn)
+        raise AssertionError("unreachable")
 
     def _refused(self, code: int, reply: bytes | str, stage: str) -> Outcome:
         text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
@@ -121,3 +132,24 @@ class EmailChannel:
 
     def close(self) -> None:
         self._drop()
+
+
+class _PreparedMail:
+    def __init__(self, channel: EmailChannel, conn: smtplib.SMTP) -> None:
+        self.channel = channel
+        self.conn = conn
+
+    def commit(self) -> Outcome:
+        try:
+            self.conn.send(b".\r\n")
+            code, reply = self.conn.getreply()
+        except (OSError, smtplib.SMTPException) as exc:
+            self.channel._drop()
+            return Transient(f"SMTP connection lost at the end of DATA: {exc}",
+                             maybe_delivered=True)
+        if code != 250:
+            return self.channel._refused(code, reply, "DATA")
+        return Delivered(reply.decode(errors="replace"))
+
+    def abort(self) -> None:
+        self.channel._drop()  # the server drops a message whose DATA never ended
