@@ -123,3 +123,17 @@ def test_a_timeout_is_retried_on_webhooks_but_not_on_providers(hook):
     assert isinstance(sms.send(message, "s2"), Delivered)
     assert hook.arrivals[-1][1] == {"channel": "sms", "to": "+4917012345", "title": "",
                                     "text": "Hi", "journey": "j", "step": "s", "variant": ""}
+
+
+def test_a_prepared_mail_is_delivered_only_by_its_commit(smtp):
+    import time
+
+    channel = EmailChannel(EmailSettings(port=smtp.port))
+    prepared = channel.prepare(MAIL, "dropped")
+    assert not isinstance(prepared, Delivered | Transient | Terminal)
+    prepared.abort()  # e.g. a worker killed before the final "."
+    prepared = channel.prepare(MAIL, "kept")
+    assert isinstance(prepared.commit(), Delivered)  # type: ignore[union-attr]
+    channel.close()
+    time.sleep(0.2)
+    assert smtp.keys() == {"kept": 1}
