@@ -20,6 +20,8 @@ Timedelta('0 days 01:30:00')
 from __future__ import annotations
 
 import re
+import types
+import typing
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -81,7 +83,7 @@ MAX_DAYS = 36_600  # a century: longer windows overflow timestamps
 MAX_BOOTSTRAP = 200  # a request should not hold the store for minutes
 
 
-def _split(value: Any) -> Any:
+def split(value: Any) -> Any:
     """``"a, b"`` -> ``["a", "b"]`` (the CLI's comma lists); anything else unchanged."""
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
@@ -115,7 +117,7 @@ Duration = Annotated[
     AfterValidator(_duration),
 ]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-Names = Annotated[list[Name], BeforeValidator(_split), Field(max_length=100)]
+Names = Annotated[list[Name], BeforeValidator(split), Field(max_length=100)]
 Limit = Annotated[int, Field(ge=0, le=1_000_000)]
 
 Unit = Literal["person", "session"]
@@ -153,13 +155,39 @@ class CliOnly:
     the query API and the dashboard leave it out."""
 
 
+def metadata(info: Any) -> list[Any]:
+    """The metadata of a Pydantic ``FieldInfo``, including that of the ``Annotated`` types
+    inside its annotation (``Annotated[list[str], ...] | None``)."""
+    found = list(getattr(info, "metadata", ()))
+    stack = [getattr(info, "annotation", None)]
+    while stack:
+        annotation = stack.pop()
+        if typing.get_origin(annotation) is Annotated:
+            inner, *extra = typing.get_args(annotation)
+            found.extend(extra)
+            stack.append(inner)
+        elif typing.get_origin(annotation) in (typing.Union, types.UnionType):
+            stack.extend(typing.get_args(annotation))
+    return found
+
+
 def cli_only(info: Any) -> bool:
     """Whether a Pydantic ``FieldInfo`` carries :class:`CliOnly`."""
-    return any(isinstance(m, CliOnly) for m in getattr(info, "metadata", ()))
+    return any(isinstance(m, CliOnly) for m in metadata(info))
 
 
 def comma_list(info: Any) -> bool:
     """Whether a list field also takes a comma-separated text (else: repeat the option)."""
-    return any(
-        isinstance(m, BeforeValidator) and m.func is _split for m in getattr(info, "metadata", ())
-    )
+    return any(isinstance(m, BeforeValidator) and m.func is split for m in metadata(info))
+
+
+class Short:
+    """A parameter's one-letter command-line alias, e.g. ``Short("-s")``."""
+
+    def __init__(self, flag: str) -> None:
+        self.flag = flag
+
+
+def short_flag(info: Any) -> str | None:
+    """The :class:`Short` alias of a Pydantic ``FieldInfo``, if any."""
+    return next((m.flag for m in metadata(info) if isinstance(m, Short)), None)

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 import pandas as pd
+from pydantic import Field
 
 from wegweiser.analysis._conversion_stats import (
     QUANTILES,
@@ -52,7 +53,10 @@ from wegweiser.analysis._conversion_stats import (
     touchpoint_histogram,
 )
 from wegweiser.analysis._intervals import interval
+from wegweiser.analysis._names import check_event_names
+from wegweiser.analysis._params import Duration, Names, Params, duration
 from wegweiser.analysis._time import seconds
+from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
 from wegweiser.analysis.result import Result, table_records, to_frame
 from wegweiser.errors import InvalidInput
 
@@ -243,6 +247,9 @@ def conversion(
     """
     if lookback is not None and lookback.total_seconds() < 0:
         raise InvalidInput(f"lookback must not be negative, got {lookback}")
+    if events is not None:
+        check_event_names(journey, [events] if isinstance(events, str) else events,
+                          what="conversion event")
     per_channel = person_channels(journey, events=events, lookback=lookback)
     with per_channel.cache() as pc, persons_table(pc).cache() as persons:
         summary = _summary(persons)
@@ -268,3 +275,45 @@ def conversion(
         params=params,
     )
 
+
+
+# -- registry ---------------------------------------------------------------------------------
+class ConversionParams(Params):
+    """Conversion rate, and what it takes to convert (touchpoints, channels, days).
+
+    Rate: persons with a conversion event / all persons. "What it takes" looks at each
+    person's first conversion (events at the same time: message id order) and counts the
+    events strictly before it, on all the person's devices (with lookback: no earlier than
+    that before it, the edge included): touchpoints, distinct channels, sessions up to the
+    converting one, days from the first counted touchpoint. Mix: persons who met a channel
+    before converting (or ever, if they never converted) against those who did not.
+    """
+
+    events: Names | None = Field(
+        None, description="Conversion events, comma-separated (default: the project's "
+        "conversion_events)."
+    )
+    lookback: Duration | None = Field(
+        None, description="Only count touchpoints this long before the conversion, e.g. 30d "
+        "(default: all)."
+    )
+
+
+def _compute(inputs: Inputs, p: ConversionParams) -> ConversionResult:
+    return conversion(inputs.journey(), events=p.events or None, lookback=duration(p.lookback))
+
+
+ANALYSIS = Analysis(
+    name="conversion",
+    params=ConversionParams,
+    compute=_compute,
+    title=Words("Conversion", "Conversion"),
+    summary=Words("Conversion rate and what it takes to convert",
+                  "Conversion-Rate und was es bis zur Conversion braucht"),
+    views={"summary": "summary", "takes": "what_it_takes", "mix": "by_channel_mix",
+           "distribution": "distribution"},
+    charts=(
+        Chart("bar", "distribution", x="touchpoints", y="converters"),
+        Chart("hbar", "by_channel_mix", x="rate_lift", y="channel", format="percent"),
+    ),
+)

@@ -41,6 +41,8 @@ import ibis
 import pandas as pd
 
 from wegweiser.analysis._funnel_units import property_text
+from wegweiser.analysis._params import Params
+from wegweiser.analysis.registry import Analysis, Inputs, Words
 from wegweiser.analysis.result import Result, jsonable, to_frame
 from wegweiser.config import FeedbackConfig
 
@@ -163,3 +165,23 @@ def _finite(value: Any) -> bool:
         return value is not None and math.isfinite(float(value))
     except (TypeError, ValueError):
         return False
+
+
+# -- registry ---------------------------------------------------------------------------------
+class KpisParams(Params):
+    """Repeat-purchase rate, NPS and CSAT with their counts (one row); definitions in
+    :mod:`wegweiser.analysis.kpis`."""
+
+
+def _compute(inputs: Inputs, p: KpisParams) -> KpiResult:
+    return kpis(inputs.journey(), feedback=inputs.config.feedback)
+
+
+ANALYSIS = Analysis(
+    name="kpis",
+    params=KpisParams,
+    compute=_compute,
+    title=Words("KPIs", "Kennzahlen"),
+    summary=Words("Repeat purchases, NPS and CSAT", "Wiederkäufe, NPS und CSAT"),
+    views={"kpis": "kpis"},
+)

@@ -111,6 +111,9 @@ class Analysis(Generic[P]):
     ``view_of`` picks the view for given parameters when they decide it (e.g. a funnel
     with ``dropped`` shows the dropped units). ``report`` puts a section with the default
     parameters into the report. ``path``/``method`` are its HTTP route under ``/api/v1``.
+    ``standalone`` says for which parameters it needs no project (e.g. attribution of a
+    path table file): the CLI then runs it with the default settings. ``check`` refuses
+    combinations of parameters (:class:`InvalidInput`) before any data is read.
     """
 
     name: str
@@ -124,6 +127,8 @@ class Analysis(Generic[P]):
     report: bool = False
     path: str = ""
     method: Literal["GET", "POST"] = "POST"
+    standalone: Callable[[P], bool] | None = None
+    check: Callable[[P], None] | None = None
 
     def __post_init__(self) -> None:
         if not self.path:
@@ -138,15 +143,19 @@ class Analysis(Generic[P]):
     def validate(self, params: BaseModel | Mapping[str, Any] | None) -> P:
         """``params`` as this analysis's model; bad values raise :class:`InvalidInput`."""
         if isinstance(params, self.params):
-            return params
-        if params is not None and not isinstance(params, Mapping):
+            checked = params
+        elif params is not None and not isinstance(params, Mapping):
             raise InvalidInput(
                 f"{self.name} takes {self.params.__name__}, not {type(params).__name__}"
             )
-        try:
-            return self.params.model_validate(dict(params or {}))
-        except ValidationError as exc:
-            raise InvalidInput(f"{self.name}: {describe(exc)}") from None
+        else:
+            try:
+                checked = self.params.model_validate(dict(params or {}))
+            except ValidationError as exc:
+                raise InvalidInput(f"{self.name}: {describe(exc)}") from None
+        if self.check is not None:
+            self.check(checked)
+        return checked
 
     def run(self, inputs: Inputs, params: BaseModel | Mapping[str, Any] | None = None) -> Result:
         """Compute with validated ``params``; the result's ``params`` are the effective ones
