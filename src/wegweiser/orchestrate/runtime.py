@@ -125,8 +125,14 @@ class Runtime:
     ) -> int:
         """Let persons enter journeys under the re-entry rules, entry limits, the global
         control group and holdouts, in one transaction (which also marks ``mark_imports``
-        processed); returns how many runs started."""
+        processed); returns how many runs started. A person enters a journey at most once
+        per call; the lookups and writes go in bulk (a batch may touch 100k persons)."""
         now = self.clock() if at is None else at
+        groups: dict[str, dict[str, Entrant]] = {}
+        for entrant in entrants:
+            if entrant.journey in self.journeys:
+                groups.setdefault(entrant.journey, {}).setdefault(
+                    entrant.person.person_id, entrant)
         started = 0
         with self.store.transaction() as tx:
             tx.executemany(
@@ -134,72 +140,84 @@ class Runtime:
                 "ON CONFLICT (import_id) DO NOTHING",
                 [{"i": i, "now": now} for i in mark_imports],
             )
-            journeys = {
+            meta = {
                 r[0]: (bool(r[1]), int(r[2]))
                 for r in tx.execute("SELECT journey, paused, entrants FROM wj_journeys")
             }
-            counts: dict[str, int] = {}
-            for entrant in entrants:
-                journey = self.journeys.get(entrant.journey)
-                if journey is None or journeys.get(journey.name, (False, 0))[0]:
-                    continue
-                n_total = journeys.get(journey.name, (False, 0))[1] + counts.get(journey.name, 0)
-                if journey.entry.limit is not None and n_total >= journey.entry.limit:
-                    continue
-                if self._enter_one(tx, journey, entrant, now):
-                    counts[journey.name] = counts.get(journey.name, 0) + 1
-                    started += 1
-            for name, n in counts.items():
-                tx.execute(
-                    "INSERT INTO wj_journeys (journey, paused, entrants) VALUES (:j, 0, :n) "
-                    "ON CONFLICT (journey) DO UPDATE SET entrants = wj_journeys.entrants + :n",
-                    {"j": name, "n": n},
-                )
+            for name, group in groups.items():
+                paused, n_before = meta.get(name, (False, 0))
+                if not paused:
+                    n = self._enter_group(tx, self.journeys[name], group, n_before, now)
+                    if n:
+                        tx.execute(
+                            "INSERT INTO wj_journeys (journey, paused, entrants) "
+                            "VALUES (:j, 0, :n) ON CONFLICT (journey) DO UPDATE "
+                            "SET entrants = wj_journeys.entrants + :n",
+                            {"j": name, "n": n},
+                        )
+                    started += n
         return started
 
-    def _enter_one(self, tx: Tx, journey: Journey, entrant: Entrant, now: float) -> bool:
-        person = entrant.person
-        pid = person.person_id
-        row = tx.one(
-            "SELECT n, last_at FROM wj_entries WHERE journey = :j AND person_id = :p",
-            {"j": journey.name, "p": pid},
-        )
-        n, last = (0, None) if row is None else (int(row[0]), float(row[1]))
+    def _enter_group(
+        self, tx: Tx, journey: Journey, group: dict[str, Entrant], n_before: int, now: float
+    ) -> int:
         rule = journey.entry
-        if n and rule.reentry == "once":
-            return False
-        if n and rule.reentry == "once_per" and last is not None and rule.reentry_days and (
-            now - last < rule.reentry_days * 86400
-        ):
-            return False
-        if n and tx.one(
-            "SELECT 1 FROM wj_runs WHERE journey = :j AND person_id = :p AND status = 'active'",
-            {"j": journey.name, "p": pid},
-        ):
-            return False  # one active run per person and journey
-        tx.execute(
-            "INSERT INTO wj_entries (journey, person_id, n, last_at) VALUES (:j, :p, 1, :now) "
-            "ON CONFLICT (journey, person_id) DO UPDATE SET n = wj_entries.n + 1, "
-            "last_at = :now",
-            {"j": journey.name, "p": pid, "now": now},
-        )
-        control = policy.in_control_group(pid, self.delivery.control_group)
+        pids = list(group)
+        seen = {
+            str(r[0]): (int(r[1]), float(r[2]))
+            for r in _select_in(tx, "SELECT person_id, n, last_at FROM wj_entries "
+                                "WHERE journey = :j AND person_id IN ({ids})",
+                                {"j": journey.name}, pids)
+        }
+        active = {
+            str(r[0]) for r in _select_in(
+                tx, "SELECT person_id FROM wj_runs WHERE journey = :j AND status = 'active' "
+                "AND person_id IN ({ids})", {"j": journey.name}, [p for p in pids if p in seen])
+        }
         first = journey.steps[0]
-        tx.execute(
-            f"INSERT INTO wj_runs ({RUN_COLUMNS}, reason, entered_at, updated_at) VALUES "
-            "(:run, :j, :p, :step, :status, :now, :now, :wait, NULL, :prio, 0, :holdout, "
-            ":person, :trigger, :reason, :now, :now)",
-            {
+        entries: list[dict[str, Any]] = []
+        runs: list[dict[str, Any]] = []
+        snapshots: dict[int, str] = {}
+        for pid, entrant in group.items():
+            if rule.limit is not None and n_before + len(runs) >= rule.limit:
+                break
+            n, last = seen.get(pid, (0, None))
+            if n and rule.reentry == "once":
+                continue
+            if n and rule.reentry == "once_per" and last is not None and rule.reentry_days and (
+                now - last < rule.reentry_days * 86400
+            ):
+                continue
+            if pid in active:
+                continue  # one active run per person and journey
+            control = policy.in_control_group(pid, self.delivery.control_group)
+            person = entrant.person
+            snapshot = snapshots.get(id(person))
+            if snapshot is None:
+                snapshot = snapshots[id(person)] = person.to_json()
+            entries.append({"j": journey.name, "p": pid, "now": now})
+            runs.append({
                 "run": f"{journey.name}:{pid}:{n + 1}", "j": journey.name, "p": pid,
                 "step": first.id, "status": "control" if control else "active", "now": now,
                 "wait": _wait_event(first), "prio": journey.priority,
                 "holdout": int(policy.in_holdout(journey.name, pid, journey.holdout)),
-                "person": person.to_json(),
+                "person": snapshot,
                 "trigger": json.dumps(dict(entrant.trigger or {}), default=str),
                 "reason": "global control group" if control else None,
-            },
+            })
+        tx.executemany(
+            "INSERT INTO wj_entries (journey, person_id, n, last_at) VALUES (:j, :p, 1, :now) "
+            "ON CONFLICT (journey, person_id) DO UPDATE SET n = wj_entries.n + 1, "
+            "last_at = :now",
+            entries,
         )
-        return True
+        tx.executemany(
+            f"INSERT INTO wj_runs ({RUN_COLUMNS}, reason, entered_at, updated_at) VALUES "
+            "(:run, :j, :p, :step, :status, :now, :now, :wait, NULL, :prio, 0, :holdout, "
+            ":person, :trigger, :reason, :now, :now)",
+            runs,
+        )
+        return len(runs)
 
     # -- what arrives from the data ------------------------------------------------------
     def signal(self, person_id: str, event: str, properties: Mapping[str, Any], at: float) -> int:
@@ -257,14 +275,20 @@ class Runtime:
                 {"p": person_id, "c": channel, "now": now},
             )
 
-    def refresh(self, persons: Iterable[Person]) -> None:
-        """New snapshots of persons (traits, phase, event counts) for their active runs."""
+    def refresh(self, persons: Iterable[Person]) -> int:
+        """New snapshots of persons (traits, phase, event counts) for their active and
+        parked runs; returns how many persons had such runs."""
+        by_id = {p.person_id: p for p in persons}
         with self.store.transaction() as tx:
+            running = {str(r[0]) for r in _select_in(
+                tx, "SELECT DISTINCT person_id FROM wj_runs WHERE status IN ('active', "
+                "'parked') AND person_id IN ({ids})", {}, list(by_id))}
             tx.executemany(
                 "UPDATE wj_runs SET person = :person WHERE person_id = :p "
                 "AND status IN ('active', 'parked')",
-                [{"p": p.person_id, "person": p.to_json()} for p in persons],
+                [{"p": pid, "person": by_id[pid].to_json()} for pid in sorted(running)],
             )
+        return len(running)
 
     # -- working -------------------------------------------------------------------------
     def claim(self, limit: int = 100) -> list[Run]:
@@ -701,6 +725,20 @@ class Runtime:
             [{"m": e["message_id"], "now": now, "e": json.dumps(e, default=str)}
              for e in events],
         )
+
+
+def _select_in(
+    tx: Tx, sql: str, params: Mapping[str, Any], ids: list[str], *, chunk: int = 500
+) -> list[tuple[Any, ...]]:
+    """``sql`` with ``IN ({ids})`` run over ``ids`` in chunks; the values are bound
+    parameters (``:x0``, ``:x1``, ...), only their number shapes the SQL text."""
+    out: list[tuple[Any, ...]] = []
+    for start in range(0, len(ids), chunk):
+        part = ids[start:start + chunk]
+        names = {f"x{i}": v for i, v in enumerate(part)}
+        out += tx.execute(sql.replace("{ids}", ", ".join(f":{k}" for k in names)),
+                          {**params, **names})
+    return out
 
 
 def run_lease(now: float, lease: float) -> float:

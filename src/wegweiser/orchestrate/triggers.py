@@ -27,6 +27,7 @@ import ibis
 from wegweiser.analysis.phases import phase_of, phase_rank
 from wegweiser.analysis.result import to_frame
 from wegweiser.orchestrate.conditions import evaluate
+from wegweiser.orchestrate.definitions import WaitStep
 from wegweiser.orchestrate.person import EventStats, Person
 from wegweiser.orchestrate.runtime import Entrant
 
@@ -138,8 +139,9 @@ def read_batch(
         properties=interesting.properties.cast("string")).order_by("timestamp", "message_id"))
     event_rows = [
         {"person_id": p, "event": e, "ts": t, "properties": _json(props)}
-        for p, e, t, props in zip(ev["person_id"], ev["event"], _epoch(ev, "timestamp"),
-                                  ev["properties"], strict=True)
+        for p, e, t, props in zip(ev["person_id"].tolist(), ev["event"].tolist(),
+                                  _epoch(ev, "timestamp"), ev["properties"].tolist(),
+                                  strict=True)
     ]
     # phase moves made by new events, and the current phase
     transitions: list[tuple[str, float, str | None, str]] = []
@@ -157,11 +159,11 @@ def read_batch(
                                    "message_id").order_by("timestamp", "rank", "message_id"))
         transitions = [
             (str(p), t, None if f is None or f != f else str(f), str(to))
-            for p, t, f, to in zip(tr["person_id"], _epoch(tr, "timestamp"), tr["prev"],
-                                   tr["phase"], strict=True)
+            for p, t, f, to in zip(tr["person_id"].tolist(), _epoch(tr, "timestamp"),
+                                   tr["prev"].tolist(), tr["phase"].tolist(), strict=True)
         ]
         last = to_frame(mapped.filter(mapped.after.isnull()).select("person_id", "phase"))
-        current = dict(zip(last["person_id"], last["phase"], strict=True))
+        current = dict(zip(last["person_id"].tolist(), last["phase"].tolist(), strict=True))
     persons = _snapshots(mine, identities, touched, names, current)
     return Batch(ids, event_rows, transitions, persons)
 
@@ -185,25 +187,25 @@ def _snapshots(
     tf = to_frame(ident.select("person_id", "timestamp", "message_id",
                                traits=ident.traits.cast("string"))
                   .order_by("person_id", "timestamp", "message_id"))
-    for pid, text in zip(tf["person_id"], tf["traits"], strict=True):
+    for pid, text in zip(tf["person_id"].tolist(), tf["traits"].tolist(), strict=True):
         traits.setdefault(str(pid), {}).update(_json(text))
     stats: dict[str, dict[str, EventStats]] = {}
     if names:
         named = mine.filter(mine.event.isin(list(names)))
         sf = to_frame(named.group_by("person_id", "event").agg(
             n=named.count(), last=named.timestamp.max()))
-        for pid, event, n, last in zip(sf["person_id"], sf["event"], sf["n"],
-                                       _epoch(sf, "last"), strict=True):
+        for pid, event, n, last in zip(sf["person_id"].tolist(), sf["event"].tolist(),
+                                       sf["n"].tolist(), _epoch(sf, "last"), strict=True):
             stats.setdefault(str(pid), {})[str(event)] = EventStats(int(n), last)
     with_country = mine.filter(mine.country.notnull())
     cf = to_frame(with_country.group_by("person_id").agg(
         country=with_country.country.argmax(with_country.timestamp)))
-    countries = dict(zip(cf["person_id"], cf["country"], strict=True))
+    countries = dict(zip(cf["person_id"].tolist(), cf["country"].tolist(), strict=True))
     users = identities.filter((identities.id_kind == "user")
                               & (identities.id == identities.person_id))
     users = users.semi_join(touched, users.person_id == touched.person_id)
-    with_user = set(to_frame(users.select("person_id"))["person_id"])
-    people = to_frame(touched)["person_id"]
+    with_user = set(to_frame(users.select("person_id"))["person_id"].tolist())
+    people = to_frame(touched)["person_id"].tolist()
     return {
         str(pid): Person(
             person_id=str(pid), traits=traits.get(str(pid), {}), phase=current.get(pid),
@@ -219,6 +221,8 @@ def evaluate_batch(runtime: Runtime, batch: Batch, config: Config) -> TriggerSum
     summary = TriggerSummary(imports=len(batch.import_ids), persons=len(batch.persons))
     journeys = list(runtime.journeys.values())
     runtime.refresh(batch.persons.values())
+    awaited = {s.until_event for j in journeys for s in j.steps
+               if isinstance(s, WaitStep) and s.until_event}
     rank = {p.name: i for i, p in enumerate(config.phases)}
     for row in batch.events:
         pid, event, ts = row["person_id"], row["event"], row["ts"]
@@ -230,7 +234,8 @@ def evaluate_batch(runtime: Runtime, batch: Batch, config: Config) -> TriggerSum
         goal = [j.name for j in journeys if event in j.exit.goal]
         if goal:
             summary.exited += runtime.exit_runs(pid, "goal", journeys=goal)
-        summary.woken += runtime.signal(pid, event, row["properties"], ts)
+        if event in awaited:
+            summary.woken += runtime.signal(pid, event, row["properties"], ts)
     for pid, _, before, after in batch.transitions:
         if before is not None and rank.get(after, 0) < rank.get(before, 0):
             regress = [j.name for j in journeys if j.exit.phase_regression]
