@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
-from wegweiser.analysis.result import records
+from wegweiser.analysis.result import table_records as records
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,6 +30,11 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _looks_numeric(value: Any) -> bool:
+    text = str(value)
+    return bool(text) and (text[0].isdigit() or text[0] in "-+") and " " not in text.strip()
+
+
 def print_frame(
     df: pd.DataFrame, fmt: Format, *, console: Console, title: str | None = None
 ) -> None:
@@ -40,8 +45,11 @@ def print_frame(
     else:
         table = Table(title=title, header_style="bold")
         for col in df.columns:
-            numeric = df[col].dtype.kind in "iuf"
-            table.add_column(str(col), overflow="fold", justify="right" if numeric else "left")
+            numeric = df[col].dtype.kind in "iuf" or (
+                df[col].dtype == object and df[col].map(_looks_numeric).all() and len(df))
+            # numbers never wrap inside their digits; long texts fold
+            table.add_column(str(col), overflow="fold", no_wrap=bool(numeric),
+                             justify="right" if numeric else "left")
         for row in records(df):
             table.add_row(*(_cell(v) for v in row.values()))
         console.print(table)
@@ -69,3 +77,56 @@ def print_mapping(
                 value = f"{value:,}"
             table.add_row(key, str(value))
         console.print(table)
+
+
+_PERCENT_NAMES = {"share", "rate", "probability", "lift", "cumulative_share"}
+
+
+def is_ratio(column: str) -> bool:
+    """Whether a column holds a share or rate (0..1): shown as a percentage."""
+    return (column in _PERCENT_NAMES or column.endswith(("_rate", "_share"))
+            or column.startswith(("rate_", "share_", "conversion_from", "conversion_rate")))
+
+
+def is_seconds(column: str) -> bool:
+    """Whether a column holds a duration in seconds (``duration_mean_s``, ``seconds``)."""
+    return column.endswith(("_s", "_seconds")) or column == "seconds"
+
+
+def duration_text(seconds: float) -> str:
+    """A duration to read: ``2d 3h``, ``1h 5m``, ``4m 12s``, ``42s``, ``0.4s``.
+
+    >>> duration_text(183_600), duration_text(3900), duration_text(252), duration_text(0.4)
+    ('2d 3h', '1h 5m', '4m 12s', '0.4s')
+    """
+    if seconds < 60:
+        return f"{seconds:.0f}s" if seconds >= 10 or seconds == int(seconds) else f"{seconds:.1f}s"
+    units = (("d", 86_400), ("h", 3600), ("m", 60), ("s", 1))
+    parts, rest = [], round(seconds)
+    for unit, size in units:
+        if rest >= size:
+            parts.append(f"{rest // size}{unit}")
+            rest %= size
+        if len(parts) == 2:
+            break
+    return " ".join(parts)
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` for a person to read in a terminal table: shares as percentages, durations
+    as ``2d 3h``, times to the second, ``n/a`` where a ratio has no value (csv and json keep
+    the full values)."""
+    import pandas as pd
+
+    out = frame.copy()
+    for col in out.columns:
+        name, series = str(col), out[col]
+        if series.dtype.kind == "f" and is_ratio(name):
+            out[col] = series.map(lambda v: "n/a" if pd.isna(v) else f"{v:.1%}")
+        elif series.dtype.kind in "fi" and is_seconds(name):
+            out[col] = series.map(lambda v: "n/a" if pd.isna(v) else duration_text(float(v)))
+        elif series.dtype.kind == "M":
+            out[col] = series.dt.strftime("%Y-%m-%d %H:%M:%S").where(series.notna(), "")
+        elif series.dtype.kind == "f":
+            out[col] = series.round(2)
+    return out

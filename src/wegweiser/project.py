@@ -256,6 +256,32 @@ class Project:
             return journey
         return w.table("journey")
 
+    def costs(self) -> Any:
+        """Spend per date/channel/campaign as an Ibis table, or None when none is imported."""
+        if not self.engine.scalar("SELECT count(*) FROM costs"):
+            return None
+        return self.engine.ibis().table("costs")
+
+    def traits(self, key: str) -> Any:
+        """``person_id`` and a ``key`` column: each person's latest ``identify`` trait
+        ``key``, on the engine the analyses run on (an Ibis table)."""
+        from wegweiser.analysis._funnel_traits import identify_traits
+
+        w = self.warehouse
+        return identify_traits(w.table("events"), w.table("identities"), key)
+
+    def analyse(self, name: str, params: Any = None, /, **options: Any) -> Any:
+        """Run the registered analysis ``name`` (see :mod:`wegweiser.analysis.registry`)
+        with its parameter model, a mapping, or keyword options::
+
+            project.analyse("funnel", steps=["add_to_cart", "order_completed"])
+        """
+        from wegweiser.analysis.registry import run
+
+        if options:
+            params = {**(dict(params) if params else {}), **options}
+        return run(self, name, params)
+
     def _journey_stamp(self) -> str:
         state = self.engine.execute(
             "SELECT count(*), CAST(max(finished_at) AS VARCHAR), sum(n_imported) FROM imports"

@@ -21,8 +21,8 @@ from tests.analysis.reference import (
     reference_journeys,
     reference_phase,
 )
+from wegweiser.analysis._params import parse_moment
 from wegweiser.analysis.dropoffs import dropoffs
-from wegweiser.commands.phases import parse_moment
 from wegweiser.errors import InvalidInput
 
 # repeated names are drawn more often: many persons stop early, sessions repeat events
@@ -248,5 +248,5 @@ def test_cli_phases_and_dropoffs(demo):
                                    "--limit", "2", "--format", "csv"])
     assert res.stdout.splitlines()[0] == "person_id,phase,since,days"
     assert len(res.stdout.splitlines()) <= 3
-    with pytest.raises(InvalidInput, match="--as-of"):
+    with pytest.raises(InvalidInput, match=r"as_of .*2026-10-31"):
         parse_moment("31.10.2026")

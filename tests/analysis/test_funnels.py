@@ -452,8 +452,9 @@ def test_cli_funnel_json(project):
 
 
 def test_cli_argument_parsing():
-    from wegweiser.commands._common import parse_duration
-    from wegweiser.commands.funnel import _step_windows, _steps_with_filters
+    from wegweiser.analysis._params import parse_duration
+    from wegweiser.analysis.funnels import step_windows_of as _step_windows
+    from wegweiser.analysis.funnels import steps_with_filters as _steps_with_filters
 
     assert parse_duration("1d12h") == timedelta(days=1, hours=12)
     assert parse_duration("90m") == timedelta(minutes=90)

@@ -11,9 +11,9 @@ import pytest
 
 import wegweiser
 from tests.analysis.reference import BASE, Ev, frame_of, load, random_rows, stitched_frame
+from wegweiser.analysis._params import parse_duration
 from wegweiser.analysis.result import to_frame
 from wegweiser.analysis.sessions import DURATION_EDGES, sessionize, sessions
-from wegweiser.commands._common import parse_duration
 from wegweiser.errors import InvalidInput
 
 CONVERSIONS = {"order_completed"}

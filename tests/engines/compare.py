@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from wegweiser.analysis.result import plain
+from wegweiser.analysis.result import jsonable as plain
 
 RTOL = 1e-9
 ATOL = 1e-9

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 import pandas as pd
+from pydantic import Field
 
 from wegweiser.analysis._conversion_stats import (
     QUANTILES,
@@ -53,8 +54,10 @@ from wegweiser.analysis._conversion_stats import (
 )
 from wegweiser.analysis._intervals import interval
 from wegweiser.analysis._names import check_event_names
+from wegweiser.analysis._params import Duration, Names, Params, duration
 from wegweiser.analysis._time import seconds
-from wegweiser.analysis.result import Result, records, to_frame
+from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
+from wegweiser.analysis.result import Result, table_records, to_frame
 from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -192,7 +195,7 @@ def persons_table(per_channel: ir.Table) -> ir.Table:
 
 def _summary(persons: ir.Table) -> pd.DataFrame:
     p = persons
-    head = records(to_frame(p.aggregate(
+    head = table_records(to_frame(p.aggregate(
         persons=p.count(),
         converters=p.converted.cast("int64").sum(),
         conversions=p.conversions.sum(),
@@ -219,7 +222,7 @@ def _what_it_takes(persons: ir.Table) -> pd.DataFrame:
         aggs[f"{metric}__mean"] = col.mean()
         for name, q in QUANTILES.items():
             aggs[f"{metric}__{name}"] = col.median() if q == 0.5 else col.quantile(q)
-    row = records(to_frame(p.aggregate(**aggs)))[0]
+    row = table_records(to_frame(p.aggregate(**aggs)))[0]
     converters = int(row["converters"] or 0)
     if not converters:
         return empty_takes(TAKES_METRICS)
@@ -272,3 +275,45 @@ def conversion(
         params=params,
     )
 
+
+
+# -- registry ---------------------------------------------------------------------------------
+class ConversionParams(Params):
+    """Conversion rate, and what it takes to convert (touchpoints, channels, days).
+
+    Rate: persons with a conversion event / all persons. "What it takes" looks at each
+    person's first conversion (events at the same time: message id order) and counts the
+    events strictly before it, on all the person's devices (with lookback: no earlier than
+    that before it, the edge included): touchpoints, distinct channels, sessions up to the
+    converting one, days from the first counted touchpoint. Mix: persons who met a channel
+    before converting (or ever, if they never converted) against those who did not.
+    """
+
+    events: Names | None = Field(
+        None, description="Conversion events, comma-separated (default: the project's "
+        "conversion_events)."
+    )
+    lookback: Duration | None = Field(
+        None, description="Only count touchpoints this long before the conversion, e.g. 30d "
+        "(default: all)."
+    )
+
+
+def _compute(inputs: Inputs, p: ConversionParams) -> ConversionResult:
+    return conversion(inputs.journey(), events=p.events or None, lookback=duration(p.lookback))
+
+
+ANALYSIS = Analysis(
+    name="conversion",
+    params=ConversionParams,
+    compute=_compute,
+    title=Words("Conversion", "Conversion"),
+    summary=Words("Conversion rate and what it takes to convert",
+                  "Conversion-Rate und was es bis zur Conversion braucht"),
+    views={"summary": "summary", "takes": "what_it_takes", "mix": "by_channel_mix",
+           "distribution": "distribution"},
+    charts=(
+        Chart("bar", "distribution", x="touchpoints", y="converters"),
+        Chart("hbar", "by_channel_mix", x="rate_lift", y="channel", format="percent"),
+    ),
+)

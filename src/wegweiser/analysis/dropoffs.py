@@ -31,14 +31,18 @@ groups); conversions count on any device.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import ibis
 import pandas as pd
+from pydantic import Field
 
 from wegweiser.analysis._loops import BY_COLUMNS, loop_table
+from wegweiser.analysis._params import Params
 from wegweiser.analysis.phases import phase_of, phase_rank
+from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
 from wegweiser.analysis.result import Result, to_frame
 from wegweiser.errors import InvalidInput
 
@@ -218,3 +222,43 @@ def _where_instead(
     )
     frame = frame.groupby("phase", sort=False).head(top).reset_index(drop=True)
     return frame[INSTEAD]
+
+
+# -- registry ---------------------------------------------------------------------------------
+Touchpoint = Literal["device", "channel", "platform", "country", "source", "medium", "campaign"]
+
+
+class DropoffsParams(Params):
+    """Drop-offs per phase, where the lost persons went instead, loops ranked as pain points.
+
+    Reached: a person with an event in the phase. Progressed: at or after their first event
+    in it (the same instant counts) an event of a later phase or a conversion; the rest are
+    lost (nothing comes after the last phase). Instead: the lost persons' last event in the
+    phase and the event right after it ((end): none). Loop: an event two or more times in
+    one session (retries x -> x, cycles x -> y -> x); its persons convert (in or after that
+    session) vs the others who reached the event's phase (from their first session in it):
+    lift = difference of the rates, score = persons x max(0, -lift), rank 1 = highest score.
+    """
+
+    by: Touchpoint | None = Field(None, description="Break loops down by this column.")
+    top: Annotated[int, Field(ge=1, le=10_000)] | None = Field(
+        None, description="Rows per phase of where_instead (default 5) and loops shown "
+        "(default 10)."
+    )
+
+
+def _compute(inputs: Inputs, p: DropoffsParams) -> DropoffResult:
+    result = dropoffs(inputs.journey(), list(inputs.config.phases), by=p.by, top=p.top or 5)
+    return dataclasses.replace(result, loops=result.loops.head(p.top or 10))
+
+
+ANALYSIS = Analysis(
+    name="dropoffs",
+    params=DropoffsParams,
+    compute=_compute,
+    title=Words("Drop-offs", "Abbrüche"),
+    summary=Words("Drop-offs per phase, where the lost went, loops",
+                  "Abbrüche je Phase, wohin die Verlorenen gingen, Schleifen"),
+    views={"phases": "by_phase", "instead": "where_instead", "loops": "loops"},
+    charts=(Chart("bar", "by_phase", x="phase", y=("progressed", "lost")),),
+)

@@ -60,18 +60,37 @@ Definitions (the CLI's ``--help`` repeats them):
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import ibis
 import pandas as pd
+from pydantic import BeforeValidator, Field
 
 from wegweiser.analysis._funnel_spec import FunnelStep, Spec, make_spec
 from wegweiser.analysis._funnel_units import unit_table
 from wegweiser.analysis._names import check_event_names, event_names
+from wegweiser.analysis._params import (
+    ATTRIBUTION_PATTERN,
+    BREAKDOWN_PATTERN,
+    STEP_WINDOW_PATTERN,
+    WHERE_PATTERN,
+    Duration,
+    Limit,
+    Name,
+    Names,
+    Params,
+    Short,
+    Unit,
+    duration,
+    parse_duration,
+    split,
+)
 from wegweiser.analysis._time import seconds_between
-from wegweiser.analysis.result import Result, to_frame
+from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
+from wegweiser.analysis.result import Result, Tables, to_frame
 from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -312,3 +331,194 @@ def _count(value: Any) -> int:
 
 def _float(value: Any) -> float:
     return float("nan") if value is None or pd.isna(value) else float(value)
+
+
+# -- registry ---------------------------------------------------------------------------------
+_WHERE = re.compile(r"^(?:step)?(\d+):([^=]+)=(.*)$")
+
+
+class FunnelStepSpec(Params):
+    """A funnel step as an object: event name, property filters, window since the previous
+    step."""
+
+    event: Name
+    where: dict[Name, Annotated[str, Field(max_length=1000)]] | None = None
+    within: Duration | None = None
+
+
+class FunnelParams(Params):
+    """Funnel: how many persons (or sessions) go through the steps, and where they drop out.
+
+    Attempts (entry any, the default): EVERY event of step 1 (unordered: of any step)
+    starts an attempt with its own window; a unit counts at its best attempt, the one
+    reaching the most steps (unordered: then the most distinct steps), the earliest among
+    equals; entry date, time to convert, dropped list and breakdown come from it. entry
+    first: only the unit's first step-1 event starts an attempt. Order: by timestamp,
+    ties by message_id; 'after' means a later event in that order. ordered: each next step
+    is the first matching event after the previous step. strict: it must be the very next
+    event. unordered: row K counts units that did steps 1..K in any order. Windows: a step
+    counts when it is at most window after the entry and at most its step_window after the
+    previous step; both edges inclusive. exclude: an excluded event after an attempt's entry
+    ends that attempt; its later steps do not count. Unknown event names are an error
+    ('did you mean'). by session: the funnel must finish within one
+    session (a session ends after windows.session_gap_minutes without events). Converted =
+    reached the last step; time to convert = last step time - entry time.
+    """
+
+    steps: Annotated[
+        list[Name | FunnelStepSpec], BeforeValidator(split), Field(min_length=2, max_length=20),
+        Short("-s"),
+    ] = Field(
+        description="Events in funnel order: a,b,c (or objects with event/where/within).",
+        examples=[["checkout_started", "order_completed"]],
+    )
+    entry: Literal["any", "first"] = Field(
+        "any",
+        description="any: every step-1 event starts an attempt, the unit counts at its best "
+        "one; first: only the unit's first step-1 event starts one.",
+    )
+    mode: Literal["ordered", "strict", "unordered"] = Field(
+        "ordered",
+        description="ordered: other events may come between steps; strict: each step is the "
+        "very next event; unordered: all steps in any order.",
+    )
+    window: Duration | None = Field(
+        None,
+        description="Conversion window from the entry, inclusive: 7d, 12h, 90m "
+        "(default: windows.conversion_days).",
+    )
+    step_window: (
+        Annotated[str, Field(max_length=500, json_schema_extra={"pattern": STEP_WINDOW_PATTERN})]
+        | None
+    ) = Field(None, description="Max time since the previous step, per step: 2:1h,3:30m.")
+    exclude: Names = Field(
+        default_factory=list,
+        description="Events that end an attempt when they come after the entry: x,y.",
+    )
+    where: Annotated[
+        list[Annotated[str, Field(max_length=1000, json_schema_extra={"pattern": WHERE_PATTERN})]],
+        Field(max_length=100),
+    ] = Field(
+        default_factory=list, description="Property filter of a step, repeatable: step2:plan=pro."
+    )
+    by: Unit = Field(
+        "person", description="Count persons, or sessions (the funnel must finish in one session)."
+    )
+    breakdown: Annotated[Name, Field(json_schema_extra={"pattern": BREAKDOWN_PATTERN})] | None = (
+        Field(
+            None,
+            description="channel, campaign, source, medium, device, platform, country, phase, "
+            "property:KEY (of the attributed step's event) or trait:KEY (from the person's "
+            "latest identify).",
+        )
+    )
+    attribution: Annotated[
+        str, Field(max_length=20, json_schema_extra={"pattern": ATTRIBUTION_PATTERN})
+    ] = Field(
+        "first_touch",
+        description="Whose breakdown value counts: first_touch (entry), last_touch (last step "
+        "reached) or step:K.",
+    )
+    dropped: Annotated[int, Field(ge=2, le=20)] | None = Field(
+        None,
+        description="Also list the units that reached step DROPPED-1 but not step DROPPED "
+        "(table dropped).",
+    )
+    limit: Limit = Field(100, description="With dropped: at most this many rows (0: all).")
+
+
+def step_windows_of(text: str | None, n: int) -> list[timedelta | None] | None:
+    """``"2:1h,3:30m"`` -> one window per step (None where not given).
+
+    >>> step_windows_of("2:1h,step3:30m", 3)
+    [None, datetime.timedelta(seconds=3600), datetime.timedelta(seconds=1800)]
+    """
+    if not text:
+        return None
+    windows: list[timedelta | None] = [None] * n
+    for part in split(text):
+        step, _, span = part.partition(":")
+        if not step.strip().removeprefix("step").isdigit() or not span:
+            raise InvalidInput(f"step_window {part!r}: write STEP:DURATION, e.g. 2:1h,3:30m")
+        k = int(step.strip().removeprefix("step"))
+        if not 2 <= k <= n:
+            raise InvalidInput(f"step_window {part!r}: the step must be 2..{n}")
+        windows[k - 1] = parse_duration(span)
+    return windows
+
+
+def steps_with_filters(names: list[str], wheres: list[str]) -> list[FunnelStep]:
+    """Steps named ``names`` with the ``STEP:KEY=VALUE`` filters of ``wheres``.
+
+    >>> steps_with_filters(["a", "b"], ["step2:plan=pro"])[1].where
+    {'plan': 'pro'}
+    """
+    filters: dict[int, dict[str, str]] = {}
+    for text in wheres:
+        match = _WHERE.match(text.strip())
+        if match is None:
+            raise InvalidInput(f"where {text!r}: write STEP:KEY=VALUE, e.g. step2:plan=pro")
+        k = int(match.group(1))
+        if not 1 <= k <= len(names):
+            raise InvalidInput(f"where {text!r}: the funnel has steps 1..{len(names)}")
+        filters.setdefault(k, {})[match.group(2).strip()] = match.group(3).strip()
+    return [FunnelStep(name, where=filters.get(k + 1)) for k, name in enumerate(names)]
+
+
+def _steps(p: FunnelParams) -> list[FunnelStep]:
+    names = [s if isinstance(s, str) else s.event for s in p.steps]
+    out = []
+    for step, spec in zip(steps_with_filters(names, p.where), p.steps, strict=True):
+        if isinstance(spec, FunnelStepSpec):
+            where = {**(step.where or {}), **(spec.where or {})} or None
+            step = FunnelStep(spec.event, where=where, within=duration(spec.within))
+        out.append(step)
+    return out
+
+
+def _compute(inputs: Inputs, p: FunnelParams) -> Result:
+    steps = _steps(p)
+    window = duration(p.window)
+    if window is None:
+        window = timedelta(days=inputs.config.windows.conversion_days)
+    traits = None
+    if p.breakdown is not None and p.breakdown.startswith("trait:"):
+        traits = inputs.traits(p.breakdown[len("trait:"):])
+    options: dict[str, Any] = {
+        "mode": p.mode, "window": window, "step_windows": step_windows_of(p.step_window,
+                                                                           len(steps)),
+        "exclude": p.exclude, "by": p.by, "entry": p.entry,
+    }
+    journey = inputs.journey()
+    result = funnel(journey, steps, breakdown=p.breakdown, attribution=p.attribution,
+                    traits=traits, **options)
+    if p.dropped is None:
+        return result
+    if p.dropped > len(steps):
+        raise InvalidInput(f"dropped {p.dropped}: the funnel has steps 1..{len(steps)}")
+    frame = dropped_off(journey, steps, step=p.dropped, limit=p.limit or None, **options)
+    return Tables({**result.tables(), "dropped": frame}, params=result.params)
+
+
+def _view(p: FunnelParams) -> str | None:
+    if p.dropped is not None:
+        return "dropped"
+    return "breakdown" if p.breakdown is not None else None
+
+
+ANALYSIS = Analysis(
+    name="funnel",
+    params=FunnelParams,
+    compute=_compute,
+    title=Words("Funnel", "Trichter"),
+    summary=Words("Funnel: step counts, breakdown, time to convert",
+                  "Trichter: Schritte, Aufschlüsselung, Zeit bis zur Conversion"),
+    views={"steps": "steps", "breakdown": "breakdown", "time": "time_to_convert",
+           "histogram": "histogram", "entry": "by_entry_date", "reached": "reached",
+           "dropped": "dropped"},
+    view_of=_view,
+    charts=(
+        Chart("funnel", "steps", x="units", y="label"),
+        Chart("line", "by_entry_date", x="date", y="rate", format="percent"),
+    ),
+)

@@ -41,12 +41,15 @@ each cell (ties: event name).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import ibis
 import pandas as pd
+from pydantic import Field
 
+from wegweiser.analysis._params import Params
 from wegweiser.analysis.kpis import feedback_answers
+from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
 from wegweiser.analysis.result import Result, to_frame
 from wegweiser.errors import InvalidInput
 
@@ -220,3 +223,42 @@ def _tidy(frames: dict[str, pd.DataFrame], order: list[str]) -> dict[str, pd.Dat
         "top_events": top[["phase", "touchpoint", "event", "events", "rank"]].astype(
             {"events": "int64", "rank": "int64"}).reset_index(drop=True),
     }
+
+
+# -- registry ---------------------------------------------------------------------------------
+class JourneyMapParams(Params):
+    """Phases x touchpoints: persons, events, conversion and satisfaction per cell.
+
+    A cell holds the events of one phase and touchpoint (channel; NULL: "(none)").
+    Conversion rate: the cell's persons with a conversion event at or after their first
+    event in the cell (the same instant counts). Satisfaction: mean of the survey answers
+    (feedback events; NPS x 10, CSAT (score - 1) x 25, so 0-100) the cell's persons gave at
+    or after that time; empty without answers. Views: cells, phases and touchpoints (totals
+    counting each person once), top_events (most frequent events per cell).
+    """
+
+    by: Literal["channel", "event"] = Field(
+        "channel", description="Touchpoint: the event's channel or its name."
+    )
+    top_events: Annotated[int, Field(ge=1, le=100)] = Field(
+        3, description="Most frequent events listed per cell."
+    )
+
+
+def _compute(inputs: Inputs, p: JourneyMapParams) -> JourneyMapResult:
+    config = inputs.config
+    return journey_map(inputs.journey(), phases=config.phase_names or None, by=p.by,
+                       feedback=config.feedback, top_events=p.top_events)
+
+
+ANALYSIS = Analysis(
+    name="journey_map",
+    params=JourneyMapParams,
+    compute=_compute,
+    title=Words("Journey map", "Journey-Map"),
+    summary=Words("Phases x touchpoints: volume, conversion, satisfaction",
+                  "Phasen x Touchpoints: Volumen, Conversion, Zufriedenheit"),
+    views={"cells": "cells", "phases": "phases", "touchpoints": "touchpoints",
+           "top_events": "top_events"},
+    charts=(Chart("heatmap", "cells", x="phase", y="touchpoint", value="persons"),),
+)

@@ -41,7 +41,9 @@ import ibis
 import pandas as pd
 
 from wegweiser.analysis._funnel_units import property_text
-from wegweiser.analysis.result import Result, plain, to_frame
+from wegweiser.analysis._params import Params
+from wegweiser.analysis.registry import Analysis, Inputs, Words
+from wegweiser.analysis.result import Result, jsonable, to_frame
 from wegweiser.config import FeedbackConfig
 
 if TYPE_CHECKING:
@@ -85,7 +87,7 @@ class KpiResult(Result):
 
     def get(self, name: str) -> Any:
         """One KPI as a plain Python value (None where absent)."""
-        return plain(self.kpis[name].iloc[0]) if len(self.kpis) else None
+        return jsonable(self.kpis[name].iloc[0]) if len(self.kpis) else None
 
     def as_dict(self) -> dict[str, Any]:
         return {name: self.get(name) for name in KPI_COLUMNS}
@@ -163,3 +165,23 @@ def _finite(value: Any) -> bool:
         return value is not None and math.isfinite(float(value))
     except (TypeError, ValueError):
         return False
+
+
+# -- registry ---------------------------------------------------------------------------------
+class KpisParams(Params):
+    """Repeat-purchase rate, NPS and CSAT with their counts (one row); definitions in
+    :mod:`wegweiser.analysis.kpis`."""
+
+
+def _compute(inputs: Inputs, p: KpisParams) -> KpiResult:
+    return kpis(inputs.journey(), feedback=inputs.config.feedback)
+
+
+ANALYSIS = Analysis(
+    name="kpis",
+    params=KpisParams,
+    compute=_compute,
+    title=Words("KPIs", "Kennzahlen"),
+    summary=Words("Repeat purchases, NPS and CSAT", "Wiederkäufe, NPS und CSAT"),
+    views={"kpis": "kpis"},
+)

@@ -44,12 +44,14 @@ Steps are numbered from 1; all windows below are inclusive.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import ibis
 import pandas as pd
+from pydantic import BeforeValidator, Field
 
 from wegweiser.analysis._names import check_event_names, event_names
+from wegweiser.analysis._params import GROUP_PATTERN, Name, Names, Params, Unit, split
 from wegweiser.analysis._paths_pattern import describe, first_matches, parse_pattern
 from wegweiser.analysis._paths_steps import (
     check_pattern,
@@ -59,6 +61,7 @@ from wegweiser.analysis._paths_steps import (
     with_first,
 )
 from wegweiser.analysis._time import seconds_between
+from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
 from wegweiser.analysis.result import Result, to_frame, to_value
 from wegweiser.errors import InvalidInput
 
@@ -469,3 +472,131 @@ def _sorted(frame: pd.DataFrame, keys: list[str], *,
     """Sort (counts descending, names ascending), with a fresh index."""
     ascending = [k not in descending for k in keys]
     return frame.sort_values(keys, ascending=ascending, kind="stable").reset_index(drop=True)
+
+
+# -- registry ---------------------------------------------------------------------------------
+class PathsParams(Params):
+    """Where people go: transitions, top paths, flows, step matrix, matches.
+
+    Steps are a person's events across devices and sessions (by session: one session; a
+    new one after the configured gap), ordered by time and, for equal times, by message
+    id; step 1 is the first. Patterns are globs (* and ?) or regexes after re:. Cleaning,
+    in this order: exclude drops events (by name or group name), group renames them,
+    collapse keeps the first of a run of equal events.
+
+    transitions: each step to the next (count, persons, probability = share of the moves
+    out of the source, median seconds between). top: the first max_length steps; with
+    start from the first start; with end the steps up to and including the first end;
+    with both, the first start to the first end after it, if within max_length steps
+    (share: of the units with a start). sankey, steps: steps 1..k, from the first start
+    when given. match: units containing the pattern: steps joined by ->; [a,b] one of,
+    [^a,b] none of, . any one, * any run, [..]* or [..]+ repeated; ^ and $ tie it to the
+    first and last step. Shows the first match.
+    """
+
+    view: Literal["transitions", "top", "sankey", "steps", "match"] | None = Field(
+        None, description="transitions, top (default; match when pattern is given), sankey, "
+        "steps or match."
+    )
+    start: Name | None = Field(
+        None, description="Begin at each unit's first event matching this (top, sankey, steps)."
+    )
+    end: Name | None = Field(
+        None, description="top: the steps up to each unit's first event matching this."
+    )
+    steps: Annotated[int, Field(ge=1, le=50)] | None = Field(
+        None, description="Steps shown by sankey (default 5) and steps (default 10)."
+    )
+    max_length: Annotated[int, Field(ge=1, le=50)] = Field(
+        10, description="top: longest path, in steps."
+    )
+    top: Annotated[int, Field(ge=1, le=10_000)] = Field(20, description="top: how many paths.")
+    group: Annotated[
+        list[Annotated[str, Field(max_length=400, json_schema_extra={"pattern": GROUP_PATTERN})]],
+        BeforeValidator(split),
+        Field(max_length=100),
+    ] = Field(
+        default_factory=list,
+        description="PATTERN=NAME: rename matching events (first rule wins); repeatable.",
+    )
+    exclude: Names = Field(
+        default_factory=list, description="Drop events matching this pattern; repeatable."
+    )
+    collapse: bool = Field(False, description="Keep only the first of repeated consecutive events.")
+    pattern: Annotated[str, Field(min_length=1, max_length=1000)] | None = Field(
+        None, description="match: e.g. 'add_to_cart -> [^support_*]* -> order_completed'."
+    )
+    by: Unit = Field("person", description="Follow persons (all sessions) or sessions.")
+
+
+_APPLIES = (("start", ("top", "sankey", "steps")), ("end", ("top",)),
+            ("steps", ("sankey", "steps")), ("pattern", ("match",)))
+
+
+def parse_groups(rules: list[str]) -> dict[str, str]:
+    """``["checkout_*=checkout", "re:^cart=cart"]`` -> ``{pattern: group name}``.
+
+    >>> parse_groups(["checkout_*=checkout"])
+    {'checkout_*': 'checkout'}
+    """
+    groups: dict[str, str] = {}
+    for rule in rules:
+        pattern, sep, name = rule.rpartition("=")
+        if not sep or not pattern.strip() or not name.strip():
+            raise InvalidInput(f"group {rule!r} is not PATTERN=NAME; "
+                               "write e.g. 'checkout_*=checkout'")
+        groups[pattern.strip()] = name.strip()
+    return groups
+
+
+def _view(p: PathsParams) -> str:
+    return p.view or ("match" if p.pattern is not None else "top")
+
+
+def _check(p: PathsParams) -> None:
+    view = _view(p)
+    for name, allowed in _APPLIES:
+        if getattr(p, name) is not None and view not in allowed:
+            raise InvalidInput(
+                f"{name} does not apply to view {view}; use it with view {', '.join(allowed)}"
+            )
+    if view == "match" and p.pattern is None:
+        raise InvalidInput("view match needs a pattern, e.g. 'a -> * -> b'")
+    parse_groups(p.group)
+
+
+def _compute(inputs: Inputs, p: PathsParams) -> Result:
+    view = _view(p)
+    prep: dict[str, Any] = {
+        "groups": parse_groups(p.group),
+        "exclude": [e.strip() for e in p.exclude],
+        "collapse": p.collapse,
+        "by": p.by,
+    }
+    journey = inputs.journey()
+    if view == "transitions":
+        return transitions(journey, **prep)
+    if view == "top":
+        return top_paths(journey, n=p.top, max_length=p.max_length, start=p.start, end=p.end,
+                         **prep)
+    if view == "sankey":
+        return sankey(journey, steps=p.steps or 5, start=p.start, **prep)
+    if view == "steps":
+        return step_matrix(journey, max_steps=p.steps or 10, start=p.start, **prep)
+    assert p.pattern is not None  # _check
+    return match_pattern(journey, p.pattern, **prep)
+
+
+ANALYSIS = Analysis(
+    name="paths",
+    params=PathsParams,
+    compute=_compute,
+    title=Words("Paths", "Pfade"),
+    summary=Words("Transitions, top paths, Sankey flows, step matrix, pattern",
+                  "Übergänge, häufigste Pfade, Sankey-Flüsse, Schrittmatrix, Muster"),
+    views={"transitions": "edges", "top": "paths", "sankey": "links", "steps": "matrix",
+           "match": "matches"},
+    view_of=_view,
+    check=_check,
+    charts=(Chart("hbar", "paths", x="persons", y="path"),),
+)

@@ -40,15 +40,19 @@ event): events after it are ignored, open episodes are measured up to it. Its ta
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import ibis
+from pydantic import Field
 
 from wegweiser.analysis import _phase_tables as tables
 from wegweiser.analysis import _time
+from wegweiser.analysis._params import MAX_DAYS, Limit, Names, Params, Period, parse_moment
+from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
 from wegweiser.analysis.result import Result, to_frame
 from wegweiser.errors import InvalidInput
 
@@ -384,3 +388,74 @@ def _period_key(moment: ir.TimestampValue, seconds: ir.FloatingValue, period: st
         return moment.truncate("M")
     day = (seconds / 86400).floor()
     return day - (day + 3) % 7 if period == "week" else day  # 1970-01-01 was a Thursday
+
+
+# -- registry ---------------------------------------------------------------------------------
+class PhasesParams(Params):
+    """Phases: where persons are now and over time, how they move, how long they stay.
+
+    Each event gets the first phase (config order) whose patterns match it; events without
+    a phase are skipped. A person's phase events are ordered by time; at the same time the
+    later phase counts as later, then message id. An episode is a run of consecutive events
+    in one phase; it ends when the next episode starts (the last, open one: at the person's
+    last event). Current phase: the phase of the last episode. Transitions: moves between
+    episodes, forward or backward (a regression), skipped = phases jumped. Dwell: end -
+    start of closed episodes (open ones apart, measured to as_of). Non-linear: a
+    regression, a loop (a phase in two episodes) or a skipped phase. Stuck: the current
+    episode started more than stuck_days before as_of. Over time: persons per current
+    phase at each period's end.
+    """
+
+    view: Literal[
+        "current", "over-time", "transitions", "dwell", "nonlinear", "stuck", "episodes"
+    ] = Field(
+        "current",
+        description="What to show; episodes lists each person's phase episodes, any other "
+        "view computes all six phase tables.",
+    )
+    period: Period = Field("week", description="Periods of over-time (UTC, weeks from Monday).")
+    stuck_days: Annotated[float, Field(ge=0, le=MAX_DAYS)] | None = Field(
+        None,
+        description="Stuck: in the current phase for more than N days (default: "
+        "windows.stuck_days).",
+    )
+    as_of: Annotated[str, Field(max_length=40)] | None = Field(
+        None,
+        description="Look at the data as of this date/time (events after it are ignored; a "
+        "date means the end of that day). Default: the latest event.",
+        examples=["2026-10-31"],
+    )
+    person: Names | None = Field(None, description="episodes: only these persons.")
+    limit: Limit = Field(50, description="Rows of episodes and stuck (0: all).")
+
+
+def _compute(inputs: Inputs, p: PhasesParams) -> Result:
+    moment = None if p.as_of is None else parse_moment(p.as_of, what="as_of")
+    journey, phases = inputs.journey(), list(inputs.config.phases)
+    if moment is not None:
+        journey = journey.filter(journey.timestamp <= moment)
+    if p.view == "episodes":
+        return phase_timeline(journey, phases, persons=p.person or None, limit=p.limit or None)
+    days = inputs.config.windows.stuck_days if p.stuck_days is None else p.stuck_days
+    result = phase_analysis(journey, phases, as_of=moment, stuck_days=days, period=p.period)
+    if p.limit:
+        result = dataclasses.replace(result, stuck=result.stuck.head(p.limit))
+    return result
+
+
+ANALYSIS = Analysis(
+    name="phases",
+    params=PhasesParams,
+    compute=_compute,
+    title=Words("Phases", "Phasen"),
+    summary=Words("Phases now and over time, transitions, dwell, stuck",
+                  "Phasen jetzt und im Zeitverlauf, Übergänge, Verweildauer, Stillstand"),
+    views={"current": "current", "over-time": "over_time", "transitions": "transitions",
+           "dwell": "dwell", "nonlinear": "nonlinear", "stuck": "stuck",
+           "episodes": "episodes"},
+    view_of=lambda p: p.view,
+    charts=(
+        Chart("bar", "current", x="phase", y="persons"),
+        Chart("line", "over_time", x="period", y="persons", color="phase"),
+    ),
+)

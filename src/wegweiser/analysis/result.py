@@ -8,44 +8,65 @@ Plotly; ``to_dict()`` is what the JSON faces return.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 
-def plain(value: Any) -> Any:
-    """A JSON-friendly Python value (NaN/inf/NaT -> None, timestamps -> ISO text).
+def jsonable(value: Any) -> Any:
+    """A JSON value for ``value`` -- the one serialiser of every face (API, CLI, report).
 
-    >>> plain(float("inf")), plain(float("nan")), plain(2.5)
-    (None, None, 2.5)
+    NaN/inf/NaT/NA -> None, timestamps -> ISO-8601 text, durations -> seconds, numpy scalars
+    and arrays -> numbers and lists, DataFrames -> lists of row objects.
+
+    >>> at = pd.Timestamp("2026-01-02", tz="UTC")
+    >>> jsonable({"rate": float("nan"), "n": np.int64(3), "at": at})
+    {'rate': None, 'n': 3, 'at': '2026-01-02T00:00:00+00:00'}
+    >>> jsonable([np.array([1.5, np.inf]), pd.NA, float("-inf"), pd.Timedelta("90s")])
+    [[1.5, None], None, None, 90.0]
     """
-    if value is None:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return float(value) if math.isfinite(value) else None  # np.float64 too
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset | np.ndarray):
+        return [jsonable(v) for v in value]
+    if isinstance(value, pd.DataFrame):
+        return table_records(value)
+    if isinstance(value, np.datetime64 | np.timedelta64):
+        value = pd.Timestamp(value) if isinstance(value, np.datetime64) else pd.Timedelta(value)
+    if value is pd.NaT or value is pd.NA:
         return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None  # NaN, inf: JSON has no such numbers
-    if value is pd.NaT:
-        return None
-    if isinstance(value, datetime | date | pd.Timestamp):
+    if isinstance(value, np.generic):
+        return jsonable(value.item())
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
-    if isinstance(value, pd.Timedelta):
+    if isinstance(value, timedelta):
         return value.total_seconds()
-    if hasattr(value, "item"):
-        return plain(value.item())
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    return value
+    if isinstance(value, Decimal):
+        return jsonable(float(value))
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
 
 
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """A DataFrame as a list of row objects with JSON-friendly values."""
-    return [{str(k): plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+def table_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A DataFrame as a list of row objects with JSON values (see :func:`jsonable`)."""
+    columns = [str(c) for c in frame.columns]
+    return [
+        {c: jsonable(v) for c, v in zip(columns, row, strict=True)}
+        for row in frame.itertuples(index=False, name=None)
+    ]
 
 
 @dataclass(frozen=True)
@@ -65,12 +86,12 @@ class Result:
         return next(iter(self.tables().values()))
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"params": plain(self.params)}
+        out: dict[str, Any] = {"params": jsonable(self.params)}
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name == "params":
                 continue
-            out[f.name] = records(value) if isinstance(value, pd.DataFrame) else plain(value)
+            out[f.name] = jsonable(value)
         return out
 
     def figure(self) -> go.Figure:
@@ -84,6 +105,23 @@ class Result:
                 cells={"values": [frame[c].astype(str).tolist() for c in frame.columns]},
             )]
         )
+
+
+@dataclass(frozen=True)
+class Tables(Result):
+    """A result that is just named tables (stats, overview, quarantine, ...)."""
+
+    frames: dict[str, pd.DataFrame]
+    note: str = field(default="", kw_only=True)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return dict(self.frames)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "params": jsonable(self.params),
+            **{name: table_records(frame) for name, frame in self.frames.items()},
+        }
 
 
 def to_frame(expr: Any) -> pd.DataFrame:

@@ -40,15 +40,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import ibis
 import pandas as pd
+from pydantic import Field
 
 from wegweiser.analysis._names import check_event_names
 from wegweiser.analysis._retention_span import main_span
+from wegweiser.analysis._params import Names, Params, Period
 from wegweiser.analysis._time import seconds
-from wegweiser.analysis.result import Result, records, to_frame
+from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
+from wegweiser.analysis.result import Result, table_records, to_frame
 from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -334,7 +337,7 @@ def retention(
 
 def _bounds(journey: ir.Table) -> dict[str, Any]:
     """First and last timestamp of the journey (ISO text; None when empty)."""
-    return records(to_frame(journey.aggregate(
+    return table_records(to_frame(journey.aggregate(
         first=journey.timestamp.min(), last=journey.timestamp.max()
     )))[0]
 
@@ -365,3 +368,55 @@ def _lifecycle_empty() -> pd.DataFrame:
         "persons": pd.Series([], dtype="int64"), "complete": pd.Series([], dtype="bool"),
         "t": pd.Series([], dtype="int64"),
     })
+
+
+# -- registry ---------------------------------------------------------------------------------
+class RetentionParams(Params):
+    """Retention by cohort, churn per period, lifecycle states per period.
+
+    Cohort: the calendar period (UTC; weeks from Monday) of a person's first event, or
+    first conversion. Period 0 is the cohort period and keeps the whole cohort; a person is
+    active in a later period with any event (or a return_event) in it. Periods after the
+    last event are not shown; the last one is partial: marked complete=false, its rate and
+    churn rate not computed. Events more than 365 days away from the bulk of the data (at
+    most 1% of them) are left out as outlier dates, and the note says so. Lifecycle: new
+    (cohort period),
+    returning (active now and in the previous period), resurrecting (active now, not in the
+    previous period), dormant (active in the previous period, not now). Churn: dormant /
+    active in the previous period.
+    """
+
+    cohort: Literal["first_event", "first_purchase"] = Field(
+        "first_event", description="Cohort by the period of the first event or purchase."
+    )
+    period: Period = Field("week", description="Calendar periods in UTC; weeks start on Monday.")
+    kind: Literal["n_period", "unbounded"] = Field(
+        "n_period", description="n_period: active in period k; unbounded: in k or later."
+    )
+    return_event: Names | None = Field(
+        None, description="Events that count as coming back, comma-separated (default: any "
+        "event)."
+    )
+    max_periods: Annotated[int, Field(ge=0, le=1000)] = Field(
+        12, description="Show periods 0..N after the cohort period."
+    )
+
+
+def _compute(inputs: Inputs, p: RetentionParams) -> RetentionResult:
+    return retention(inputs.journey(), cohort_by=p.cohort, period=p.period, kind=p.kind,
+                     return_event=p.return_event or None, max_periods=p.max_periods)
+
+
+ANALYSIS = Analysis(
+    name="retention",
+    params=RetentionParams,
+    compute=_compute,
+    title=Words("Retention", "Bindung"),
+    summary=Words("Cohort retention, churn and lifecycle states",
+                  "Kohorten-Bindung, Abwanderung und Lebenszyklus"),
+    views={"cohorts": "cohorts", "churn": "churn", "lifecycle": "lifecycle"},
+    charts=(
+        Chart("heatmap", "cohorts", x="period", y="cohort", value="rate", format="percent"),
+        Chart("line", "churn", x="period_start", y="churn_rate", format="percent"),
+    ),
+)

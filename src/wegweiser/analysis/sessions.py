@@ -31,13 +31,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import ibis
 import pandas as pd
+from pydantic import Field
 
 from wegweiser.analysis._intervals import interval
+from wegweiser.analysis._params import Duration, Params, duration
 from wegweiser.analysis._time import seconds
+from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
 from wegweiser.analysis.result import Result, to_frame
 from wegweiser.errors import InvalidInput
 
@@ -291,3 +294,44 @@ def sessions(
         summary=summary, by_channel=by_channel, by_device=by_device, durations=durations,
         sessions=rows, params=params,
     )
+
+
+# -- registry ---------------------------------------------------------------------------------
+class SessionsParams(Params):
+    """Sessions: counts, durations, events per session, by entry channel and device.
+
+    A session is one person's run of events (on any device) with no pause longer than the
+    gap; a pause exactly as long as the gap stays in the session. Events at the same time
+    are ordered by message id. Duration: first to last event of the session (one event:
+    0 s). Bounce: a session of one event. Entry channel/device: those of the session's
+    first event.
+    """
+
+    gap: Duration | None = Field(
+        None,
+        description="Inactivity that ends a session, e.g. 30m "
+        "(default: the project's windows.session_gap_minutes).",
+    )
+    limit: Annotated[int, Field(ge=1, le=100_000)] = Field(
+        20, description="Rows of the per-session table (earliest first)."
+    )
+
+
+def _compute(inputs: Inputs, p: SessionsParams) -> SessionsResult:
+    return sessions(inputs.journey(), gap=duration(p.gap), limit=p.limit)
+
+
+ANALYSIS = Analysis(
+    name="sessions",
+    params=SessionsParams,
+    compute=_compute,
+    title=Words("Sessions", "Sitzungen"),
+    summary=Words("Sessions: counts, durations, channels, devices",
+                  "Sitzungen: Anzahl, Dauer, Kanäle, Geräte"),
+    views={"summary": "summary", "channels": "by_channel", "devices": "by_device",
+           "durations": "durations", "sessions": "sessions"},
+    charts=(
+        Chart("bar", "durations", x="bin", y="sessions"),
+        Chart("hbar", "by_channel", x="sessions", y="channel"),
+    ),
+)

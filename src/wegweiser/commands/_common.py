@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -13,12 +11,12 @@ import typer
 from rich.console import Console
 
 from wegweiser._output import Format, print_frame
-from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
     from wegweiser.analysis.result import Result
 
 out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 ProjectOpt = Annotated[
     Path,
@@ -43,7 +41,7 @@ def show(
     frames = result.tables()
     frame = frames[table] if table else result.main
     if fmt is Format.json:
-        from wegweiser.analysis.result import records
+        from wegweiser.analysis.result import table_records as records
 
         out.file.write(json.dumps(records(frame), ensure_ascii=False) + "\n")
     else:
@@ -51,24 +49,6 @@ def show(
 
 
 R = TypeVar("R", bound="Result")
-
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_duration(text: str, *, what: str = "duration") -> timedelta:
-    """``"30m"``, ``"1h30m"``, ``"1.5h"``, ``"2d"``, ``"2w"``, ``"45s"`` as a timedelta; a
-    unit is required (``"30"`` is refused rather than guessed).
-
-    >>> parse_duration("1h30m"), parse_duration("1d12h")
-    (datetime.timedelta(seconds=5400), datetime.timedelta(days=1, seconds=43200))
-    """
-    raw = text.strip().lower().replace(" ", "")
-    parts = re.findall(r"(\d+(?:\.\d+)?)([smhdw])", raw)
-    if not parts or "".join(n + u for n, u in parts) != raw:
-        raise InvalidInput(
-            f"cannot read {what} {text!r}; write it like 30m, 1h30m, 2d or 45s"
-        )
-    return timedelta(**{_UNITS[u]: float(n) for n, u in parts})
 
 
 def rounded(result: R, fmt: Format, digits: int = 4) -> R:

@@ -1,17 +1,17 @@
-"""Every analysis as data: a registry of names, parameter models and the code that runs them.
+"""Every route of the query API as data: the registry's analyses plus the store read-outs.
 
 The query API (:mod:`wegweiser.serve.api`) and the dashboard call the same two functions::
 
     with ctx.store() as project:
-        result = run(project, "funnel", FunnelParams(steps=["cart", "order_completed"]))
+        result = run(project, "funnel", {"steps": ["cart", "order_completed"]})
     payload = to_json(result, analysis="funnel")
 
 :func:`run` returns the analysis' :class:`~wegweiser.analysis.result.Result` with ``params``
-set to the effective parameters (the request's, defaults filled in from ``wegweiser.toml``,
-plus what the analysis reports about itself). :func:`to_json` turns any result into
+set to the effective parameters. :func:`to_json` turns any result into
 ``{"analysis", "params", "tables": {name: [row objects]}, "notes": [...]}`` with NaN/inf as
-null, timestamps as ISO-8601 text and durations as seconds. Parameter models and their JSON
-conventions: :mod:`wegweiser.serve._queries_params`.
+null, timestamps as ISO-8601 text and durations as seconds. The analyses and their
+parameter models: :mod:`wegweiser.analysis.registry`; options only the command line has
+(a local file to read) are left out of the API's models.
 
 >>> sorted(ANALYSES)[:4]
 ['attribution', 'conversion', 'dropoffs', 'funnel']
@@ -24,29 +24,21 @@ import difflib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError, create_model
 
+from wegweiser.analysis import registry
+from wegweiser.analysis._params import Params, cli_only
+from wegweiser.analysis.result import Tables, jsonable, table_records
 from wegweiser.errors import InvalidInput
-from wegweiser.serve._queries_analyses import ANALYSES, Analysis, drop, replay
-from wegweiser.serve._queries_json import Tables, jsonable, table_records
+from wegweiser.serve._queries_analyses import ANALYSES as STORE_QUERIES
+from wegweiser.serve._queries_analyses import Analysis, drop, replay
 from wegweiser.serve._queries_params import (
-    AttributionParams,
-    ConversionParams,
-    DropoffsParams,
     DropParams,
-    FunnelParams,
-    FunnelStepSpec,
     IdentityParams,
-    JourneyMapParams,
     MergesParams,
     NoParams,
-    Params,
-    PathsParams,
-    PhasesParams,
     QuarantineParams,
     ReplayParams,
-    RetentionParams,
-    SessionsParams,
 )
 
 if TYPE_CHECKING:
@@ -56,24 +48,15 @@ if TYPE_CHECKING:
 __all__ = [
     "ANALYSES",
     "Analysis",
-    "AttributionParams",
-    "ConversionParams",
     "DropParams",
-    "DropoffsParams",
-    "FunnelParams",
-    "FunnelStepSpec",
     "IdentityParams",
-    "JourneyMapParams",
     "MergesParams",
     "NoParams",
     "Params",
-    "PathsParams",
-    "PhasesParams",
     "QuarantineParams",
     "ReplayParams",
-    "RetentionParams",
-    "SessionsParams",
     "Tables",
+    "api_model",
     "drop",
     "jsonable",
     "replay",
@@ -83,10 +66,43 @@ __all__ = [
 ]
 
 
-def run(project: Project, name: str, params: Params | Mapping[str, Any] | None = None) -> Result:
-    """Run analysis ``name`` on ``project`` with ``params`` (its model, a mapping of the same
-    fields, or None for the defaults); bad parameters raise
-    :class:`~wegweiser.errors.InvalidInput`."""
+_API_MODELS: dict[type[BaseModel], type[BaseModel]] = {}
+
+
+def api_model(model: type[BaseModel]) -> type[BaseModel]:
+    """``model`` without its command-line-only fields (itself when it has none)."""
+    if model in _API_MODELS:
+        return _API_MODELS[model]
+    keep = {n: f for n, f in model.model_fields.items() if not cli_only(f)}
+    made = model
+    if len(keep) < len(model.model_fields):
+        fields: dict[str, Any] = {n: (f.annotation, f) for n, f in keep.items()}
+        made = create_model(
+            model.__name__, __base__=Params, __doc__=model.__doc__, __module__=model.__module__,
+            **fields,
+        )
+    _API_MODELS[model] = made
+    return made
+
+
+def _from_registry(spec: registry.Analysis[Any]) -> Analysis:
+    def compute(project: Project, params: BaseModel) -> Result:
+        return spec.compute(project, spec.validate(params.model_dump()))
+
+    return Analysis(spec.name, api_model(spec.params), compute, spec.path, spec.summary.en,
+                    spec.method, spec.description)
+
+
+ANALYSES: dict[str, Analysis] = dict(sorted({
+    **STORE_QUERIES,
+    **{name: _from_registry(spec) for name, spec in registry.analyses().items()},
+}.items()))
+
+
+def run(project: Project, name: str, params: BaseModel | Mapping[str, Any] | None = None
+        ) -> Result:
+    """Run ``name`` on ``project`` with ``params`` (its model, a mapping of the same fields,
+    or None for the defaults); bad parameters raise :class:`~wegweiser.errors.InvalidInput`."""
     entry = ANALYSES.get(name)
     if entry is None:
         close = difflib.get_close_matches(name, list(ANALYSES), n=1)
@@ -96,10 +112,7 @@ def run(project: Project, name: str, params: Params | Mapping[str, Any] | None =
         try:
             params = entry.params.model_validate(dict(params or {}))
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or name}: {e['msg']}" for e in exc.errors()
-            )
-            raise InvalidInput(f"{name}: {problems}") from None
+            raise InvalidInput(f"{name}: {registry.describe(exc)}") from None
     elif not isinstance(params, entry.params):
         raise InvalidInput(f"{name} takes {entry.params.__name__}, not {type(params).__name__}")
     result = entry.compute(project, params)

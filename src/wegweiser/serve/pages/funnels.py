@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from wegweiser.analysis._funnel_spec import BREAKDOWN_COLUMNS, MAX_STEPS
-from wegweiser.commands._common import parse_duration
+from wegweiser.analysis._params import parse_duration
 from wegweiser.errors import InvalidInput
 from wegweiser.serve.access import context
 from wegweiser.serve.pages import _charts, _data
