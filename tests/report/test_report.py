@@ -15,6 +15,7 @@ import pytest
 
 import wegweiser
 from wegweiser.analysis.attribution import compare
+from wegweiser.config import default_config
 from wegweiser.events.demo import generate
 from wegweiser.report import build_report, render
 from wegweiser.report.i18n import money, number, percent, t
@@ -51,7 +52,8 @@ def expected_kpis(data) -> dict[str, float]:
         return r["user_id"] or person_of.get(r["anonymous_id"], r["anonymous_id"])
 
     persons = {person(r) for r in touches}
-    orders = [r for r in touches if r["event"] == "order_completed"]
+    conversions = set(default_config().conversion_events)  # online and store purchases
+    orders = [r for r in touches if r["event"] in conversions]
     buyers = Counter(person(r) for r in orders)
     revenue = sum(r["revenue"] or 0.0 for r in orders)
     answers = [json.loads(r["properties"]) for r in touches if r["event"] == "survey_answered"]
