@@ -349,18 +349,18 @@ class FunnelStepSpec(Params):
 class FunnelParams(Params):
     """Funnel: how many persons (or sessions) go through the steps, and where they drop out.
 
-    Attempts (entry any, the default): EVERY event of step 1 (unordered: of any step)
-    starts an attempt with its own window; a unit counts at its best attempt, the one
-    reaching the most steps (unordered: then the most distinct steps), the earliest among
-    equals; entry date, time to convert, dropped list and breakdown come from it. entry
-    first: only the unit's first step-1 event starts an attempt. Order: by timestamp,
-    ties by message_id; 'after' means a later event in that order. ordered: each next step
-    is the first matching event after the previous step. strict: it must be the very next
+    Attempts: every event of step 1 (unordered: of any step) starts an attempt with its own
+    window; the unit counts at its best attempt (most steps; unordered: then most distinct
+    steps; then earliest), as PostHog,
+    ClickHouse's windowFunnel and Mixpanel count. entry first: only the unit's first step-1
+    event starts one. Order: by timestamp, ties by message_id; 'after' means a later event
+    in that order. ordered: each next step is the first matching event after the previous
+    step. strict: it must be the very next
     event. unordered: row K counts units that did steps 1..K in any order. Windows: a step
     counts when it is at most window after the entry and at most its step_window after the
-    previous step; both edges inclusive. exclude: an excluded event after an attempt's entry
-    ends that attempt; its later steps do not count. Unknown event names are an error
-    ('did you mean'). by session: the funnel must finish within one
+    previous step; both edges inclusive. exclude: an excluded event after an attempt's
+    entry ends it; later steps do not count. Unknown event names are an error ('did you
+    mean'). by session: the funnel must finish within one
     session (a session ends after windows.session_gap_minutes without events). Converted =
     reached the last step; time to convert = last step time - entry time.
     """
@@ -374,8 +374,8 @@ class FunnelParams(Params):
     )
     entry: Literal["any", "first"] = Field(
         "any",
-        description="any: every step-1 event starts an attempt, the unit counts at its best "
-        "one; first: only the unit's first step-1 event starts one.",
+        description="any: every step-1 event starts an attempt, the best one counts; first: "
+        "only the unit's first step-1 event.",
     )
     mode: Literal["ordered", "strict", "unordered"] = Field(
         "ordered",
