@@ -19,3 +19,20 @@ def project(tmp_path: Path):
 def write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--snapshot-update", action="store_true", default=False,
+                     help="write the golden files (tests/<area>/snapshots/) instead of "
+                          "comparing with them; review the changes before committing")
+
+
+@pytest.fixture
+def snapshot(request: pytest.FixtureRequest):
+    """The golden files of this test: ``snapshot.assert_match(value, "case")``."""
+    from pathlib import Path
+
+    from tests.snapshot import Snapshot
+
+    folder = Path(request.path).parent / "snapshots" / request.node.originalname
+    return Snapshot(folder, update=request.config.getoption("--snapshot-update"))

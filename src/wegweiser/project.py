@@ -14,13 +14,13 @@ import pyarrow as pa
 
 from wegweiser.analysis.journeys import journey_table
 from wegweiser.analysis.overview import Overview, overview
-from wegweiser.analysis.result import to_frame
+from wegweiser.analysis.result import to_frame, to_value
 from wegweiser.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config
 from wegweiser.errors import InvalidInput, ProjectError
 from wegweiser.events import history, ingest, quarantine
 from wegweiser.events.costs import CostSummary, import_costs
 from wegweiser.events.options import ImportOptions
-from wegweiser.store import tables
+from wegweiser.store import bookkeeping, tables
 from wegweiser.store.engine import Engine, Warehouse, open_warehouse
 
 if TYPE_CHECKING:
@@ -192,25 +192,14 @@ class Project:
     def replace_costs(self, costs: pa.Table) -> int:
         """Load spend rows (date, channel, campaign, cost, currency); rows for the same
         date/channel/campaign replace the stored ones instead of adding to them."""
-        name = "_costs_in"
-        self.engine.register(name, costs)
-        try:
-            with self.engine.transaction():
-                self.engine.run(
-                    "DELETE FROM costs WHERE (date, channel, coalesce(campaign, '')) IN "
-                    f"(SELECT (date, channel, coalesce(campaign, '')) FROM {name})"
-                )
-                self.engine.run(
-                    "INSERT INTO costs SELECT CAST(date AS DATE), channel, campaign, "
-                    f"CAST(cost AS DOUBLE), currency FROM {name}"
-                )
-        finally:
-            self.engine.unregister(name)
-        return int(costs.num_rows)
+        return bookkeeping.replace_costs(self.engine, costs)
 
     # -- quarantine ----------------------------------------------------------------------
-    def quarantine(self, *, limit: int | None = 100, reason: str | None = None) -> pd.DataFrame:
-        return quarantine.list_quarantine(self.engine, limit=limit, reason=reason)
+    def quarantine(
+        self, *, limit: int | None = 100, reason: str | None = None, source: str | None = None
+    ) -> pd.DataFrame:
+        """Quarantined rows, oldest first (only those whose reason/source contain these)."""
+        return quarantine.list_quarantine(self.engine, limit=limit, reason=reason, source=source)
 
     def replay_quarantine(
         self, *, mapping: Mapping[str, str] | str | None = None, reason: str | None = None
@@ -225,31 +214,23 @@ class Project:
     # -- looking at the store ------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
         """Counts of events, persons, ids, merges, quarantine, channels, types; date range."""
-        e = self.engine
         ev = self.warehouse.table("events")
         row = list(to_frame(ev.aggregate(
             n=ev.count(), channels=ev.channel.nunique(), names=ev.event.nunique(),
             first=ev.timestamp.min().cast("string"), last=ev.timestamp.max().cast("string"),
         )).iloc[0])
-        ids = e.execute(
-            "SELECT count(*), count(DISTINCT person_id), count(*) FILTER (WHERE id_kind = 'user') "
-            "FROM identities"
-        ).rows[0]
-        links = e.execute(
-            "SELECT count(*) FILTER (WHERE status = 'merged'), "
-            "count(*) FILTER (WHERE status = 'refused') "
-            "FROM identity_links"
-        ).rows[0]
+        ids = bookkeeping.identity_counts(self.engine)
+        links = bookkeeping.link_counts(self.engine)
         by_type = to_frame(ev.group_by("type").agg(n=ev.count()).order_by("type"))
         types = {str(t): int(n) for t, n in zip(by_type["type"], by_type["n"], strict=True)}
         return {
             "events": int(row[0]),
-            "persons": ids[1],
-            "identities": ids[0],
-            "user_ids": ids[2],
-            "merges": links[0],
-            "refused_merges": links[1],
-            "quarantined": e.scalar("SELECT count(*) FROM quarantine"),
+            "persons": ids["persons"],
+            "identities": ids["identities"],
+            "user_ids": ids["user_ids"],
+            "merges": links["merges"],
+            "refused_merges": links["refused_merges"],
+            "quarantined": bookkeeping.quarantine_count(self.engine),
             "channels": int(row[1]),
             "event_names": int(row[2]),
             "types": types,
@@ -259,13 +240,23 @@ class Project:
 
     def merges(self, *, limit: int | None = 100, status: str | None = None) -> pd.DataFrame:
         """Identity links with their verdict (``merged``/``refused``) and reason."""
-        return self.engine.df(
-            "SELECT l.a_id, l.b_id, i.person_id, l.status, l.reason, l.first_seen, l.message_id "
-            "FROM identity_links l LEFT JOIN identities i ON i.id = l.a_id "
-            "WHERE $status IS NULL OR l.status = $status "
-            "ORDER BY l.status DESC, l.first_seen, l.a_id LIMIT $limit",
-            {"status": status, "limit": limit if limit is not None else 2**62},
-        )
+        return bookkeeping.merges(self.engine, limit=limit, status=status)
+
+    def event_count(self) -> int:
+        """Events in the store (on the engine where they live)."""
+        ev = self.warehouse.table("events")
+        return int(to_value(ev.count()))
+
+    def quarantine_summary(self, *, limit: int = 200) -> pd.DataFrame:
+        """Quarantined rows per reason: ``reason``, ``n``, ``first``, ``last``."""
+        return bookkeeping.quarantine_by_reason(self.engine, limit=limit)
+
+    def quarantine_count(self) -> int:
+        return bookkeeping.quarantine_count(self.engine)
+
+    def has_costs(self) -> bool:
+        """Whether spend was imported (``wegweiser import-costs``)."""
+        return bookkeeping.has_costs(self.engine)
 
     def overview(self) -> Overview:
         """Persons, events, channels, conversions, revenue and persons per current phase."""
@@ -277,22 +268,16 @@ class Project:
         Ibis table; rebuilt when events, identities or the phase/session config changed."""
         w = self.warehouse
         stamp = self._journey_stamp()
-        row = self.engine.execute("SELECT stamp FROM derived WHERE name = 'journey'").first()
-        if row is None or row[0] != stamp:
+        if bookkeeping.derived_stamp(self.engine, "journey") != stamp:
             expr = journey_table(w.table("events"), w.table("identities"), self.config)
             journey = w.build("journey", expr)
-            self.engine.run(
-                "INSERT OR REPLACE INTO derived VALUES ('journey', $stamp, current_timestamp)",
-                {"stamp": stamp},
-            )
+            bookkeeping.set_derived_stamp(self.engine, "journey", stamp)
             return journey
         return w.table("journey")
 
     def costs(self) -> Any:
         """Spend per date/channel/campaign as an Ibis table, or None when none is imported."""
-        if not self.engine.scalar("SELECT count(*) FROM costs"):
-            return None
-        return self.engine.ibis().table("costs")
+        return bookkeeping.costs_table(self.engine)
 
     def traits(self, key: str) -> Any:
         """``person_id`` and a ``key`` column: each person's latest ``identify`` trait
@@ -315,25 +300,18 @@ class Project:
         return run(self, name, params)
 
     def _journey_stamp(self) -> str:
-        state = self.engine.execute(
-            "SELECT count(*), CAST(max(finished_at) AS VARCHAR), sum(n_imported), "
-            "count(undone_at), CAST(max(undone_at) AS VARCHAR) FROM imports"
-        ).rows[0]
         relevant = {
             "engine": self.warehouse.name,
             "phases": [p.model_dump() for p in self.config.phases],
             "conversion_events": self.config.conversion_events,
             "session_gap_minutes": self.config.windows.session_gap_minutes,
-            "store": [str(x) for x in state],
+            "store": bookkeeping.import_state(self.engine),
         }
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
 
     def person_of(self, any_id: str) -> str | None:
         """The ``person_id`` of an anonymous or user id, or None if unknown."""
-        row = self.engine.execute(
-            "SELECT person_id FROM identities WHERE id = $id", {"id": any_id}
-        ).first()
-        return None if row is None else str(row[0])
+        return bookkeeping.person_of(self.engine, any_id)
 
 
 def open_project(

@@ -52,8 +52,12 @@ def attr_value(e: Ev, breakdown: str | None):
 
 
 def ref_units(rows, steps, *, mode="ordered", window=timedelta(days=30), exclude=(),
-              by="person", breakdown=None, attribution="first_touch"):
+              by="person", breakdown=None, attribution="first_touch", entry="any"):
+    """Every entry event (step 1; unordered: any step) starts an attempt (``entry="any"``;
+    only the first one with ``"first"``); the unit's best attempt reaches the most steps,
+    then the most distinct steps, then enters earliest."""
     steps = [s if isinstance(s, FunnelStep) else FunnelStep(s) for s in steps]
+    attempt = _ref_unordered if mode == "unordered" else _ref_chain
     out = []
     for person, events in sorted(reference_journeys(rows).items()):
         groups = {None: events} if by == "person" else {}
@@ -61,18 +65,22 @@ def ref_units(rows, steps, *, mode="ordered", window=timedelta(days=30), exclude
             for e in events:
                 groups.setdefault(f"{person}:{e.session}", []).append(e)
         for session, evs in groups.items():
-            unit = (_ref_unordered if mode == "unordered" else _ref_chain)(
-                evs, steps, mode, window, exclude, breakdown, attribution)
-            if unit is not None:
-                unit.person, unit.session = person, session
-                out.append(unit)
+            starts = [i for i, e in enumerate(evs)
+                      if matches(e, steps[0]) or (mode == "unordered"
+                                                  and any(matches(e, s) for s in steps))]
+            if entry == "first":
+                starts = starts[:1]
+            tries = [attempt(evs, i, steps, mode, window, exclude, breakdown, attribution)
+                     for i in starts]
+            if not tries:
+                continue
+            unit = max(tries, key=lambda u: (u.n_reached, u.n_distinct))  # first of equals
+            unit.person, unit.session = person, session
+            out.append(unit)
     return out
 
 
-def _ref_chain(evs, steps, mode, window, exclude, breakdown, attribution):
-    entry = next((i for i, e in enumerate(evs) if matches(e, steps[0])), None)
-    if entry is None:
-        return None
+def _ref_chain(evs, entry, steps, mode, window, exclude, breakdown, attribution):
     t0 = evs[entry].timestamp
     chain = [entry]
     for step in steps[1:]:
@@ -100,10 +108,7 @@ def _ref_chain(evs, steps, mode, window, exclude, breakdown, attribution):
                    [evs[i].timestamp for i in chain], value)
 
 
-def _ref_unordered(evs, steps, mode, window, exclude, breakdown, attribution):
-    entry = next((i for i, e in enumerate(evs) if any(matches(e, s) for s in steps)), None)
-    if entry is None:
-        return None
+def _ref_unordered(evs, entry, steps, mode, window, exclude, breakdown, attribution):
     t0 = evs[entry].timestamp
     cut = next((j for j in range(entry + 1, len(evs)) if evs[j].event in exclude), len(evs))
     first = []
@@ -194,10 +199,11 @@ OPTIONS = [
 
 
 EXTRA = [
-    # property filters, a repeated step, a step that never occurs
+    # property filters, a repeated step, a filter that no event matches (an unknown event
+    # name is an error: tests/analysis/test_names.py)
     ([FunnelStep("a", where={"plan": "pro"}), "b", "a"], {}),
     (["a", FunnelStep("b", where={"plan": "basic"})], {"mode": "unordered"}),
-    (["a", "never", "b"], {}),
+    (["a", FunnelStep("c", where={"plan": "never"}), "b"], {}),
     (["d", "a", "c", "b"], {"mode": "strict", "by": "session"}),
 ]
 
@@ -208,19 +214,22 @@ def test_funnel_matches_reference(project, seed):
     rows = random_rows(seed, n=400, persons=20, events=EVENTS, minutes=60 * 24 * 2, ties=0.2)
     journey = load(project, rows)
     for opts in OPTIONS[seed::2]:
+        check(journey, rows, ["a", "b", "c"], entry="first", **opts)
         result, _ = check(journey, rows, ["a", "b", "c"], **opts)
         if opts.get("breakdown"):
             assert len(result.figure().data) == result.breakdown["value"].nunique(dropna=False)
             json.dumps(result.to_dict(), allow_nan=False)
     for steps, opts in EXTRA[seed::2]:
         check(journey, rows, steps, **opts)
+        check(journey, rows, steps, entry="first", **opts)
 
 
 def test_dropped_off_matches_reference(project):
     rows = random_rows(10, n=300, persons=20, events=EVENTS, ties=0.2)
     journey = load(project, rows)
     steps = ["a", "b", "c"]
-    for opts in ({}, {"by": "session"}, {"mode": "unordered", "window": timedelta(hours=3)}):
+    for opts in ({}, {"by": "session"}, {"mode": "unordered", "window": timedelta(hours=3)},
+                 {"entry": "first"}, {"mode": "strict", "entry": "first"}):
         units = ref_units(rows, steps, **opts)
         for step in (2, 3):
             got = dropped_off(journey, steps, step=step, **opts)
@@ -254,8 +263,11 @@ def test_window_edge_is_inclusive(project):
     # the same edge for per-step windows and unordered funnels
     steps = ["a", FunnelStep("b", within=window)]
     assert funnel(journey, steps, window=timedelta(days=1)).steps["units"].tolist() == [3, 1]
-    assert funnel(journey, ["b", "a"], mode="unordered", window=window).steps[
+    assert funnel(journey, ["b", "a"], mode="unordered", window=window, entry="first").steps[
         "units"].tolist() == [1, 1]
+    # with every event a possible entry, p2 and p3 also did b (an attempt starting at b)
+    assert funnel(journey, ["b", "a"], mode="unordered", window=window).steps[
+        "units"].tolist() == [3, 1]
 
 
 def test_equal_timestamps_are_ordered_by_message_id(project):
@@ -268,13 +280,44 @@ def test_equal_timestamps_are_ordered_by_message_id(project):
     assert funnel(journey, ["a", "b"]).time_to_convert["median"].iloc[0] == 0.0
 
 
-def test_entry_is_the_first_occurrence(project):
-    # p1 enters at the first a; the second a (which would convert in time) starts no new attempt
+def test_every_step_one_event_starts_an_attempt(project):
+    # p1 browsed long ago and comes back to buy: the second a starts the attempt that
+    # converts; with entry="first" only the first a (which cannot convert in time) counts
     rows = [ev("p1", "a", 0, "m1"), ev("p1", "a", 5000, "m2"), ev("p1", "b", 5001, "m3")]
     journey = load(project, rows)
-    assert funnel(journey, ["a", "b"], window=timedelta(hours=1)).steps["units"].tolist() == [
-        1, 0]
+    hour = timedelta(hours=1)
+    result = funnel(journey, ["a", "b"], window=hour)
+    assert result.steps["units"].tolist() == [1, 1]
+    assert result.time_to_convert["max"].iloc[0] == 60.0
+    assert result.by_entry_date["date"].tolist() == [(BASE + timedelta(minutes=5000)).date()]
+    assert dropped_off(journey, ["a", "b"], step=2, window=hour).empty
+    first = funnel(journey, ["a", "b"], window=hour, entry="first")
+    assert first.steps["units"].tolist() == [1, 0]
+    assert dropped_off(journey, ["a", "b"], step=2, window=hour, entry="first")[
+        "person_id"].tolist() == ["p1"]
     assert funnel(journey, ["a", "b"], by="session").steps["units"].tolist() == [2, 1]
+    with pytest.raises(InvalidInput, match="entry must be 'any'"):
+        funnel(journey, ["a", "b"], entry="last")
+
+
+def test_best_attempt_is_the_earliest_of_the_furthest(project):
+    """Two attempts convert: time to convert and the breakdown come from the earlier one;
+    an attempt that gets further beats an earlier one that does not."""
+    rows = [ev("p1", "a", 0, "m1", device="mobile"), ev("p1", "b", 10, "m2"),
+            ev("p1", "a", 20, "m3", device="desktop"), ev("p1", "b", 21, "m4"),
+            ev("p1", "c", 22, "m5"),
+            ev("p2", "a", 0, "m6", device="mobile"), ev("p2", "x", 1, "m7"),
+            ev("p2", "a", 2, "m8", device="tablet"), ev("p2", "b", 3, "m9")]
+    journey = load(project, rows)
+    result = funnel(journey, ["a", "b", "c"], breakdown="device")
+    assert result.steps["units"].tolist() == [2, 2, 1]
+    assert result.time_to_convert["max"].iloc[0] == 22 * 60.0  # from p1's first a
+    got = {v: g["units"].tolist() for v, g in result.breakdown.groupby("value")}
+    assert got == {"mobile": [2, 2, 1]}
+    # an exclusion ends only the attempts it follows: p2's second a still reaches b
+    excl = funnel(journey, ["a", "b", "c"], exclude=["x"], breakdown="device")
+    got = {v: g["units"].tolist() for v, g in excl.breakdown.groupby("value")}
+    assert got == {"mobile": [1, 1, 1], "tablet": [1, 1, 0]}
 
 
 def test_exclusion_cuts_the_attempt(project):

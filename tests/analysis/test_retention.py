@@ -6,6 +6,7 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
 
+import pandas as pd
 import pytest
 
 import wegweiser
@@ -83,10 +84,16 @@ def check(result, rows, **options) -> None:
     got = result.cohorts
     assert list(zip(got["cohort"], got["size"], got["period"], got["period_start"],
                     got["retained"], strict=True)) == cohorts
-    assert (got["rate"] == got["retained"] / got["size"]).all()
+    last = max(index(r.timestamp, options["period"]) for r in rows)
+    start_of_last = period_start(last, options["period"])
+    partial = got["period_start"] == start_of_last
+    assert (got["complete"] == ~partial).all()
+    assert (got["rate"] == got["retained"] / got["size"])[~partial].all()
+    assert got.loc[partial, "rate"].isna().all()  # the last period is seen only in part
     life = result.lifecycle
     assert list(zip(life["period_start"], life["state"], life["persons"], strict=True)) == (
         lifecycle)
+    assert (life["complete"] == (life["period_start"] != start_of_last)).all()
     by = {(p, s): n for p, s, n in lifecycle}
     periods = sorted({p for p, _, _ in lifecycle})
     churn = result.churn
@@ -99,7 +106,10 @@ def check(result, rows, **options) -> None:
         assert (row["active"], row["active_previous"]) == (active, previous)
         assert (row["retained"], row["churned"]) == (by[p, "returning"], by[p, "dormant"])
         assert row["active_previous"] == row["retained"] + row["churned"]
-        if previous:
+        assert bool(row["complete"]) == (p != start_of_last)
+        if p == start_of_last:
+            assert pd.isna(row["churn_rate"])  # not a drop: the period is not over
+        elif previous:
             assert row["churn_rate"] == pytest.approx(by[p, "dormant"] / previous)
 
 
@@ -156,7 +166,7 @@ def test_period_boundaries(project):
     assert monthly[["cohort", "size", "period", "retained"]].values.tolist() == [
         [feb, 1, 0, 1], [feb, 1, 1, 1], [feb, 1, 2, 0], [mar, 3, 0, 3], [mar, 3, 1, 1],
     ]
-    life = retention(journey, period="month").lifecycle
+    life = retention(journey, period="month").lifecycle.drop(columns="complete")
     assert life[life["persons"] > 0].values.tolist() == [
         [feb, "new", 1], [mar, "new", 3], [mar, "returning", 1], [apr, "returning", 1],
         [apr, "dormant", 3],
@@ -182,8 +192,8 @@ def test_empty_and_bad_arguments(project):
         retention(journey, kind="rolling")
     with pytest.raises(InvalidInput, match="max_periods"):
         retention(journey, max_periods=-1)
-    nobody = retention(journey, cohort_by="first_purchase", return_event="nothing")
-    assert (nobody.cohorts.query("period > 0")["retained"] == 0).all()
+    with pytest.raises(InvalidInput, match="retention return event"):  # not a table of zeros
+        retention(journey, cohort_by="first_purchase", return_event="nothing")
 
 
 def test_demo_buyers_and_stitched_persons(project):
@@ -215,3 +225,47 @@ def test_cli_retention(tmp_path):
     got = json.loads(run.stdout)
     assert [r["churned"] for r in got] == expected["churned"].tolist()
     assert [r["period_start"] for r in got] == [d.isoformat() for d in expected["period_start"]]
+
+
+def test_the_last_partial_period_is_flagged_not_a_drop(project):
+    """Weekly data whose last event falls on a Monday morning: that week has barely begun.
+    Before, its retention read 0% and its churn 100%."""
+    rows = [Ev(f"p{i}", "x", MONDAY + timedelta(days=7 * w, hours=i), f"m{i}-{w}")
+            for i in range(4) for w in range(3)]
+    rows.append(Ev("p0", "x", MONDAY + timedelta(days=21, minutes=5), "last"))
+    journey = load(project, rows)
+    result = retention(journey, period="week")
+    churn = result.churn.set_index("period_start")
+    last = MONDAY.date() + timedelta(days=21)
+    assert not churn.loc[last, "complete"]
+    assert pd.isna(churn.loc[last, "churn_rate"])
+    assert churn.loc[last, "churned"] == 3  # seen so far
+    assert churn.loc[last - timedelta(days=7), "churn_rate"] == 0.0
+    cohort = result.cohorts.set_index("period")
+    assert cohort.loc[2, "rate"] == 1.0
+    assert pd.isna(cohort.loc[3, "rate"])
+    assert not cohort.loc[3, "complete"]
+    assert result.lifecycle.query("complete == False")["period_start"].unique().tolist() == [last]
+
+
+@pytest.mark.parametrize("outlier", [datetime(2019, 5, 4, tzinfo=UTC),
+                                     datetime(2031, 1, 1, tzinfo=UTC)])
+def test_an_outlier_date_is_left_out_and_named(project, outlier):
+    rows = boundary_rows(2, n=200)
+    clean = retention(load(project, rows), period="week")
+    rows.append(Ev(rows[0].person, "a", outlier, "outlier"))
+    result = retention(load(project, [rows[-1]]), period="week")
+    assert len(result.cohorts) == len(clean.cohorts)  # not one row per week since 2019
+    assert len(result.lifecycle) == len(clean.lifecycle)
+    assert result.cohorts.equals(clean.cohorts)
+    assert f"Left out 1 event dated {outlier.date()}" in result.note
+    assert clean.note == ""
+
+
+def test_no_outliers_when_the_data_really_spans_the_time(project):
+    from wegweiser.analysis._retention_span import main_span
+
+    days = pd.DataFrame({"day": [0, 1, 500, 501], "n": [50, 50, 50, 50]})
+    span = main_span(days)
+    assert (span.first_day, span.last_day, span.excluded) == (0, 501, 0)
+    assert main_span(pd.DataFrame({"day": [7], "n": [3]})).note == ""

@@ -8,7 +8,7 @@ import pytest
 
 from tests.engines.compare import assert_same_result
 from wegweiser.report import write_report
-from wegweiser.report.sections import gather
+from wegweiser.report.gather import gather
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import json
 import re
@@ -14,30 +13,12 @@ import pandas as pd
 import pytest
 
 import wegweiser
-from wegweiser.analysis.attribution import compare
-from wegweiser.events.demo import generate
-from wegweiser.report import build_report, render
-from wegweiser.report.i18n import money, number, percent, t
-from wegweiser.report.sections import MODELS, default_funnel, gather, retention_period
+from wegweiser.present.i18n import money, number, percent, t
+from wegweiser.present.theme import PALETTE
+from wegweiser.report import build_report
+from wegweiser.report.gather import default_funnel, retention_period
 
 TOUCH = ("track", "page", "screen")
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory):
-    """A demo shop; the report without costs first, then with them, in both languages."""
-    data = generate(800, seed=3, days=60)
-    folder = tmp_path_factory.mktemp("shop")
-    with wegweiser.Project.init(folder, name="Demo <Shop> & Co") as project:
-        project.import_events(data.events)
-        project.replace_costs(data.costs)
-        report = gather(project)
-        pages = {lang: render(report, lang=lang) for lang in ("de", "en")}
-        free = compare(project.journey(), models=list(MODELS))  # as without imported costs
-        no_costs = render(dataclasses.replace(report, attribution=free, has_costs=False),
-                          lang="en")
-    return {"data": data, "folder": folder, "pages": pages, "report": report,
-            "no_costs": no_costs}
 
 
 def expected_kpis(data) -> dict[str, float]:
@@ -124,6 +105,10 @@ def test_nothing_is_loaded_from_the_network(shop):
         n = page.count('<script type="application/json" data-figure=')
         assert n >= 8
         assert page.count('<div class="chart" id="fig-') == n
+        for payload in re.findall(r'data-figure="[^"]+">(.*?)</script>', page):
+            fig = json.loads(payload.replace("<\\/", "</"))
+            assert fig["data"]  # no empty figure
+            assert fig["layout"]["colorway"][0] == PALETTE[0]  # the one palette
 
 
 def test_sections_and_contents(shop):
@@ -143,7 +128,7 @@ def test_sections_and_contents(shop):
 
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_chart_builders_are_pure_and_translated(shop, lang):
-    from wegweiser.report import charts
+    from wegweiser.present import charts
 
     r = shop["report"]
     before = r.journey_map.cells.copy()

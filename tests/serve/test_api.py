@@ -400,9 +400,10 @@ def test_analysis_matches_python_api(case: str, served: LiveServer, client: http
 
 
 def test_effective_params_and_identity(served: LiveServer, client: httpx.Client) -> None:
-    got = client.post("/api/v1/funnel", json={"steps": "view,cart"}, headers=TOKEN).json()
+    got = client.post("/api/v1/funnel", json={"steps": "checkout_started,order_completed"},
+                      headers=TOKEN).json()
     assert got["analysis"] == "funnel"
-    assert got["params"]["steps"] == ["view", "cart"]
+    assert got["params"]["steps"] == ["checkout_started", "order_completed"]
     assert got["params"]["window_seconds"] == 30 * 86400  # windows.conversion_days
     with open_project(served.project) as project:
         any_id = str(project.merges(limit=1)["a_id"].iloc[0])

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import html
+import json
 import re
 import shutil
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -18,10 +18,11 @@ import pytest
 from tests.serve.conftest import PASSWORD, USER, auth_env, start_server
 from wegweiser import Project
 from wegweiser.analysis.funnels import funnel
-from wegweiser.serve.pages import messages
+from wegweiser.present.theme import PALETTE
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
     from tests.serve.conftest import LiveServer
 
@@ -139,6 +140,7 @@ def test_login_refuses_forged_forms(server: LiveServer) -> None:
 # -- pages and languages ----------------------------------------------------------------------
 @pytest.mark.parametrize("lang", ["en", "de"])
 def test_every_page_in_both_languages(client: httpx.Client, lang: str) -> None:
+    charts: list[tuple[str, dict[str, Any]]] = []
     for path, title in zip(PAGES, TITLES[lang], strict=True):
         response = client.get(path, params={"lang": lang})
         assert response.status_code == 200, (path, response.text[:2000])
@@ -149,7 +151,16 @@ def test_every_page_in_both_languages(client: httpx.Client, lang: str) -> None:
         assert response.headers["X-Frame-Options"] == "DENY"
         # nothing is loaded from other sites; plotly.js comes from this server
         assert not re.search(r'(src|href)="(https?:)?//', page), path
+        charts += [(path, json.loads(payload)) for payload in re.findall(
+            r'<script type="application/json" data-chart="[^"]+">(.*?)</script>', page)]
     client.get("/", params={"lang": "en"})
+    # every chart draws something, in the language's number format (one look: present.theme)
+    assert {path for path, _ in charts} >= {"/", "/journey-map", "/paths", "/attribution",
+                                            "/retention"}
+    for path, fig in charts:
+        assert fig["data"], f"an empty chart on {path}"
+        assert fig["layout"]["separators"] == (",." if lang == "de" else ".,"), path
+        assert fig["layout"]["colorway"][0] == PALETTE[0], path
 
 
 def test_language_from_cookie_and_header(server: LiveServer) -> None:
@@ -172,17 +183,6 @@ def test_numbers_follow_the_language(client: httpx.Client, project: Path) -> Non
     en = client.get("/", params={"lang": "en"}).text
     assert f"{persons:,}".replace(",", ".") in de
     assert f"{persons:,}" in en
-
-
-def test_messages_have_the_same_keys_in_both_languages() -> None:
-    assert set(messages.EN) == set(messages.DE)
-    assert all(text.strip() for text in [*messages.EN.values(), *messages.DE.values()])
-    templates = Path(messages.__file__).parent.parent / "templates"
-    used = set()
-    for path in templates.glob("*.html.j2"):
-        used |= set(re.findall(r"\bt\('([a-z_.0-9]+)'\)", path.read_text(encoding="utf-8")))
-    assert used, "no message keys found in the templates"
-    assert used <= set(messages.EN), sorted(used - set(messages.EN))
 
 
 # -- journey map, funnels ----------------------------------------------------------------------

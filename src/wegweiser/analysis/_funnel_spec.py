@@ -14,9 +14,11 @@ if TYPE_CHECKING:
 
 Mode = Literal["ordered", "strict", "unordered"]
 Unit = Literal["person", "session"]
+Entry = Literal["any", "first"]
 
 MODES: tuple[str, ...] = ("ordered", "strict", "unordered")
 UNITS: tuple[str, ...] = ("person", "session")
+ENTRIES: tuple[str, ...] = ("any", "first")
 BREAKDOWN_COLUMNS: tuple[str, ...] = (
     "channel", "campaign", "source", "medium", "device", "platform", "country", "phase",
 )
@@ -61,6 +63,7 @@ class Spec:
     breakdown: str | None
     attribution: str
     params: dict[str, object] = field(default_factory=dict)
+    entry: Entry = "any"
 
     @property
     def n(self) -> int:
@@ -84,6 +87,7 @@ def make_spec(
     by: str,
     breakdown: str | None,
     attribution: str,
+    entry: str = "any",
 ) -> Spec:
     """Check the options; every problem is an :class:`InvalidInput` saying what to do."""
     if isinstance(steps, str):
@@ -97,6 +101,9 @@ def make_spec(
         raise InvalidInput("a funnel step has an empty event name; name every step")
     if mode not in MODES:
         raise InvalidInput(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if entry not in ENTRIES:
+        raise InvalidInput(f"entry must be 'any' (every step-1 event starts an attempt) or "
+                           f"'first' (only the first one), not {entry!r}")
     if by not in UNITS:
         raise InvalidInput(f"by must be 'person' or 'session', not {by!r}")
     if window < timedelta(0):
@@ -120,9 +127,10 @@ def make_spec(
         "window_seconds": window.total_seconds(),
         "step_window_seconds": [None if w is None else w.total_seconds() for w in windows],
         "exclude": list(excluded), "by": by, "breakdown": breakdown, "attribution": attribution,
+        "entry": entry,
     }
     return Spec(norm, cast("Mode", mode), window, windows, excluded, cast("Unit", by), breakdown,
-                attribution, params)
+                attribution, params, cast("Entry", entry))
 
 
 def _step_windows(

@@ -53,6 +53,7 @@ from wegweiser.analysis._conversion_stats import (
     touchpoint_histogram,
 )
 from wegweiser.analysis._intervals import interval
+from wegweiser.analysis._names import check_event_names
 from wegweiser.analysis._params import Duration, Names, Params, duration
 from wegweiser.analysis._time import seconds
 from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
@@ -246,6 +247,9 @@ def conversion(
     """
     if lookback is not None and lookback.total_seconds() < 0:
         raise InvalidInput(f"lookback must not be negative, got {lookback}")
+    if events is not None:
+        check_event_names(journey, [events] if isinstance(events, str) else events,
+                          what="conversion event")
     per_channel = person_channels(journey, events=events, lookback=lookback)
     with per_channel.cache() as pc, persons_table(pc).cache() as persons:
         summary = _summary(persons)

@@ -11,8 +11,15 @@ Definitions (the CLI's ``--help`` repeats them):
 * **Step match.** An event matches a step when its name equals the step's event and every
   ``where`` property of the step equals the event's JSON property (as text: a string by its
   value, a number or boolean by its JSON text).
-* **Entry.** The unit's *first* event matching step 1 (later step-1 events never start a
-  second attempt). Unordered funnels enter at the first event matching *any* step.
+* **Attempts** (``entry="any"``, the default, as PostHog's funnels, ClickHouse's
+  ``windowFunnel`` and Mixpanel): *every* event matching step 1 starts an attempt (unordered
+  funnels: every event matching any step), each with its own window from its entry. The
+  unit counts at its **best attempt**: the one that reaches the most steps (unordered: then
+  the most distinct steps); among equals the **earliest** one. Entry date, time to convert,
+  ``dropped_off`` and breakdown attribution are those of the best attempt. A person who
+  browsed once months ago and comes back to buy within the window converts.
+  ``entry="first"``: only the unit's first such event starts an attempt (later step-1
+  events never start a second one; the definition before issue 12).
 * **ordered** (other events allowed in between): step k is the first event matching step k
   after the event taken for step k-1 — a greedy chain. It counts only if its timestamp is
   ``<= entry time + window`` and, when the step has a window, ``<= time of step k-1 + step
@@ -24,8 +31,9 @@ Definitions (the CLI's ``--help`` repeats them):
   (inclusive). Row k of the funnel counts the units that did steps 1..k, in any order;
   ``reached`` shows how many distinct steps the units did. One event may satisfy several
   steps whose filters it matches.
-* **Exclusions.** The unit's first exclusion event after the entry ends the attempt: steps
-  found after it (higher ``seq``) do not count. Exclusion events cannot also be step events.
+* **Exclusions.** The first exclusion event after an attempt's entry ends that attempt:
+  steps found after it (higher ``seq``) do not count; a later attempt starts afresh.
+  Exclusion events cannot also be step events.
 * **Converted** = reached the last step. Time to convert = last step time - entry time (for
   unordered funnels: when the last missing step was first done); percentiles interpolate
   linearly. ``by_entry_date`` counts every entered unit on the UTC day of its entry (for
@@ -63,6 +71,7 @@ from pydantic import BeforeValidator, Field
 
 from wegweiser.analysis._funnel_spec import FunnelStep, Spec, make_spec
 from wegweiser.analysis._funnel_units import unit_table
+from wegweiser.analysis._names import check_event_names, event_names
 from wegweiser.analysis._params import (
     ATTRIBUTION_PATTERN,
     BREAKDOWN_PATTERN,
@@ -158,17 +167,22 @@ def funnel(
     breakdown: str | None = None,
     attribution: str = "first_touch",
     traits: ir.Table | None = None,
+    entry: str = "any",
 ) -> FunnelResult:
     """Count units through ``steps`` (see the module docstring for every definition).
 
-    ``step_windows`` has one entry per step (None: no window; the first must be None), an
+    ``entry`` is ``"any"`` (every step-1 event starts an attempt; the unit counts at its best
+    one) or ``"first"`` (only the first one). ``step_windows`` has one entry per step
+    (None: no window; the first must be None), an
     alternative to ``FunnelStep.within``. ``breakdown`` is a journey column (channel,
     campaign, source, medium, device, platform, country, phase), ``property:<key>`` of the
     attributed step's event or ``trait:<key>`` of ``traits`` (a table with ``person_id``
     and a ``<key>`` column).
     """
     spec = make_spec(steps, mode=mode, window=window, step_windows=step_windows,
-                     exclude=exclude, by=by, breakdown=breakdown, attribution=attribution)
+                     exclude=exclude, by=by, breakdown=breakdown, attribution=attribution,
+                     entry=entry)
+    _check_names(journey, spec)
     units = unit_table(journey, spec, traits=traits)
     with units.cache() as cached:
         steps_, time_ = _overall(cached, spec)
@@ -191,6 +205,7 @@ def dropped_off(
     exclude: Sequence[str] | None = None,
     by: str = "person",
     limit: int | None = None,
+    entry: str = "any",
 ) -> pd.DataFrame:
     """The units that reached step ``step - 1`` but not step ``step`` (1-based, >= 2).
 
@@ -198,10 +213,12 @@ def dropped_off(
     ``step - 1``); ordered by reached_at, then person_id. Same definitions as :func:`funnel`.
     """
     spec = make_spec(steps, mode=mode, window=window, step_windows=step_windows,
-                     exclude=exclude, by=by, breakdown=None, attribution="first_touch")
+                     exclude=exclude, by=by, breakdown=None, attribution="first_touch",
+                     entry=entry)
     if not 2 <= step <= spec.n:
         raise InvalidInput(f"--dropped/step must be 2..{spec.n} (the step people did not "
                            f"reach), got {step}")
+    _check_names(journey, spec)
     units = unit_table(journey, spec)
     lost = units.filter(units.n_reached == step - 1)
     keys = ["person_id", "session_id"] if spec.by == "session" else ["person_id"]
@@ -210,6 +227,14 @@ def dropped_off(
     if limit is not None:
         out = out.limit(limit)
     return to_frame(out)
+
+
+def _check_names(journey: ir.Table, spec: Spec) -> None:
+    """Every step and exclusion event occurs in the journey ("Did you mean …?")."""
+    present = event_names(journey)
+    for k, s in enumerate(spec.steps, 1):
+        check_event_names(journey, [s.event], what=f"funnel step {k}", present=present)
+    check_event_names(journey, spec.exclude, what="funnel exclusion", present=present)
 
 
 # -- aggregates of the unit table ------------------------------------------------------------
@@ -324,13 +349,16 @@ class FunnelStepSpec(Params):
 class FunnelParams(Params):
     """Funnel: how many persons (or sessions) go through the steps, and where they drop out.
 
-    Entry: the unit's FIRST event of step 1 (unordered: of any step). Order: by timestamp,
-    ties by message_id; 'after' means a later event in that order. ordered: each next step
-    is the first matching event after the previous step. strict: it must be the very next
+    Attempts: every event of step 1 (unordered: of any step) starts an attempt with its own
+    window; the unit counts at its best attempt (most steps, then earliest), as PostHog,
+    ClickHouse's windowFunnel and Mixpanel count. entry first: only the unit's first step-1
+    event starts one. Order: by timestamp, ties by message_id; 'after' means a later event
+    in that order. ordered: each next step is the first matching event after the previous
+    step. strict: it must be the very next
     event. unordered: row K counts units that did steps 1..K in any order. Windows: a step
     counts when it is at most window after the entry and at most its step_window after the
-    previous step; both edges inclusive. exclude: an excluded event after the entry ends
-    the attempt; later steps do not count. by session: the funnel must finish within one
+    previous step; both edges inclusive. exclude: an excluded event after an attempt's
+    entry ends it; later steps do not count. by session: the funnel must finish within one
     session (a session ends after windows.session_gap_minutes without events). Converted =
     reached the last step; time to convert = last step time - entry time.
     """
@@ -341,6 +369,11 @@ class FunnelParams(Params):
     ] = Field(
         description="Events in funnel order: a,b,c (or objects with event/where/within).",
         examples=[["checkout_started", "order_completed"]],
+    )
+    entry: Literal["any", "first"] = Field(
+        "any",
+        description="any: every step-1 event starts an attempt, the best one counts; first: "
+        "only the unit's first step-1 event.",
     )
     mode: Literal["ordered", "strict", "unordered"] = Field(
         "ordered",
@@ -452,7 +485,7 @@ def _compute(inputs: Inputs, p: FunnelParams) -> Result:
     options: dict[str, Any] = {
         "mode": p.mode, "window": window, "step_windows": step_windows_of(p.step_window,
                                                                            len(steps)),
-        "exclude": p.exclude, "by": p.by,
+        "exclude": p.exclude, "by": p.by, "entry": p.entry,
     }
     journey = inputs.journey()
     result = funnel(journey, steps, breakdown=p.breakdown, attribution=p.attribution,

@@ -50,6 +50,7 @@ import ibis
 import pandas as pd
 from pydantic import BeforeValidator, Field
 
+from wegweiser.analysis._names import check_event_names, event_names
 from wegweiser.analysis._params import GROUP_PATTERN, Name, Names, Params, Unit, split
 from wegweiser.analysis._paths_pattern import describe, first_matches, parse_pattern
 from wegweiser.analysis._paths_steps import (
@@ -260,6 +261,7 @@ def top_paths(
     start, end = _opt_pattern(start, "start"), _opt_pattern(end, "end")
     params = {"n": n, "max_length": max_length, "start": start, "end": end,
               **_prep_params(groups, exclude, collapse, by)}
+    _check_names(journey, params, start=start, end=end)
     steps = prepare_steps(journey, **_prep(params))
     rows = _path_rows(steps, max_length, start, end)
     cols = [f"s{k}" for k in range(1, max_length + 1)]
@@ -301,6 +303,7 @@ def sankey(
     _positive(steps=steps)
     start = _opt_pattern(start, "start")
     params = {"steps": steps, "start": start, **_prep_params(groups, exclude, collapse, by)}
+    _check_names(journey, params, start=start)
     rows = _relative(prepare_steps(journey, **_prep(params)), steps, start)
     target = ibis.ifelse(rows.k < steps, rows.next_event, ibis.null().cast("string"))
     ended = rows.next_event.isnull()
@@ -344,6 +347,7 @@ def step_matrix(
     start = _opt_pattern(start, "start")
     params = {"max_steps": max_steps, "start": start,
               **_prep_params(groups, exclude, collapse, by)}
+    _check_names(journey, params, start=start)
     rows = _relative(prepare_steps(journey, **_prep(params)), max_steps, start)
     counts = to_frame(rows.group_by(step=rows.k, event=rows.event).agg(count=rows.count()))
     units = int(counts.loc[counts.step == 1, "count"].sum())
@@ -376,6 +380,9 @@ def match_pattern(
     """Units whose steps fit ``pattern``, with their first match (see ``_paths_pattern``)."""
     parsed = parse_pattern(pattern)
     params = {"pattern": describe(parsed), **_prep_params(groups, exclude, collapse, by)}
+    # names under [^...] may be absent (nothing to avoid); the others must occur
+    positive = tuple(dict.fromkeys(n for t in parsed.tokens if not t.negate for n in t.names))
+    _check_names(journey, params, pattern=positive)
     steps = prepare_steps(journey, **_prep(params))
     matches = to_frame(first_matches(steps, parsed).order_by("unit_id"))
     n_units = matches.pop("n_units")
@@ -403,6 +410,16 @@ def _prep_params(groups: Mapping[str, str] | None, exclude: Iterable[str] | None
                  collapse: bool, by: str) -> dict[str, Any]:
     return {"groups": dict(groups or {}), "exclude": list(exclude or []),
             "collapse": bool(collapse), "by": check_unit(by)}
+
+
+def _check_names(journey: ir.Table, params: dict[str, Any],
+                 **given: str | tuple[str, ...] | None) -> None:
+    """The start/end/pattern names match an event name or a group name ("Did you mean …?")."""
+    present = event_names(journey)
+    for what, names in given.items():
+        listed = [names] if isinstance(names, str) or names is None else list(names)
+        check_event_names(journey, listed, what=f"paths {what}", patterns=True,
+                          also=params["groups"].values(), present=present)
 
 
 def _prep(params: dict[str, Any]) -> dict[str, Any]:

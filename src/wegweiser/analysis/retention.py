@@ -16,7 +16,15 @@ Definitions:
   ``kind="unbounded"``: retained in period *k* = active in period *k* **or any later** period
   (up to the end of the data).
 * Only observed periods are reported: periods after the one holding the journey's last
-  event are left out (that last period may be partial). ``max_periods`` caps *k*.
+  event are left out. ``max_periods`` caps *k*.
+* **Partial period.** The period holding the journey's last event is not complete (the data
+  may go on): every table marks it ``complete = False``, and its retention ``rate`` and
+  ``churn_rate`` are not computed (NaN) — a period seen only in part is not a drop.
+  ``retained`` and ``churned`` count what was seen so far.
+* **Outlier dates.** Events more than a year (365 days without any event) away from the
+  bulk of the data, at most 1% of the events, are left out, and ``note`` says how many and
+  when (:mod:`wegweiser.analysis._retention_span`): one event dated 1970 does not stretch the
+  tables over 2,800 empty weeks.
 * **Lifecycle**, per calendar period *t*, among persons whose cohort period is *t* or earlier:
   ``new`` — cohort period is *t*; ``returning`` — active in *t* and in *t - 1*;
   ``resurrecting`` — active in *t*, not in *t - 1*, but active before; ``dormant`` — active in
@@ -31,14 +39,16 @@ Definitions:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import ibis
 import pandas as pd
 from pydantic import Field
 
+from wegweiser.analysis._names import check_event_names
 from wegweiser.analysis._params import Names, Params, Period
+from wegweiser.analysis._retention_span import main_span
 from wegweiser.analysis._time import seconds
 from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
 from wegweiser.analysis.result import Result, table_records, to_frame
@@ -63,16 +73,21 @@ class RetentionResult(Result):
     """Cohort retention, churn and lifecycle.
 
     * ``cohorts`` — per cohort and period: ``cohort`` (start date), ``size``, ``period``
-      (*k*), ``period_start``, ``retained``, ``rate``;
+      (*k*), ``period_start``, ``retained``, ``rate``, ``complete``;
     * ``churn`` — per calendar period: ``period_start``, ``active``, ``active_previous``,
       ``retained`` (active in both), ``churned``, ``churn_rate`` (churned /
-      active_previous);
-    * ``lifecycle`` — per calendar period and state: ``period_start``, ``state``, ``persons``.
+      active_previous), ``complete``;
+    * ``lifecycle`` — per calendar period and state: ``period_start``, ``state``, ``persons``,
+      ``complete``.
+
+    ``complete`` is False for the partial last period (rates NaN there); ``note`` names the
+    outlier dates left out, if any.
     """
 
     cohorts: pd.DataFrame
     churn: pd.DataFrame
     lifecycle: pd.DataFrame
+    note: str = field(default="", kw_only=True)
 
     def figure(self) -> go.Figure:
         """Heatmap: cohorts (rows) by period (columns), coloured by retention rate."""
@@ -216,14 +231,17 @@ def _cohorts(
                 running += retained[k]
                 retained[k] = running
         for k in range(top + 1):
+            complete = c + k < last
             rows.append({
                 "cohort": period_start(c, period), "size": size, "period": k,
                 "period_start": period_start(c + k, period), "retained": retained[k],
-                "rate": retained[k] / size,
+                "rate": retained[k] / size if complete else float("nan"),
+                "complete": complete,
             })
-    columns = ["cohort", "size", "period", "period_start", "retained", "rate"]
+    columns = ["cohort", "size", "period", "period_start", "retained", "rate", "complete"]
     return pd.DataFrame(rows, columns=columns).astype(
-        {"size": "int64", "period": "int64", "retained": "int64", "rate": "float64"}
+        {"size": "int64", "period": "int64", "retained": "int64", "rate": "float64",
+         "complete": "bool"}
     )
 
 
@@ -248,13 +266,15 @@ def _lifecycle(act: ir.Table, *, last: int, period: str) -> pd.DataFrame:
     counts = frame.set_index(["t", "state"])["persons"].reindex(full, fill_value=0)
     out = counts.reset_index()
     out.insert(0, "period_start", [period_start(int(t), period) for t in out["t"]])
-    return out[["period_start", "state", "persons", "t"]].astype({"persons": "int64"})
+    out["complete"] = out["t"] < last
+    return out[["period_start", "state", "persons", "complete", "t"]].astype(
+        {"persons": "int64", "complete": "bool"})
 
 
 def _churn(lifecycle: pd.DataFrame) -> pd.DataFrame:
     wide = lifecycle.pivot_table(
-        index=["t", "period_start"], columns="state", values="persons", aggfunc="sum",
-        fill_value=0,
+        index=["t", "period_start", "complete"], columns="state", values="persons",
+        aggfunc="sum", fill_value=0,
     ).reindex(columns=list(STATES), fill_value=0).reset_index()
     active = wide["new"] + wide["returning"] + wide["resurrecting"]
     previous = active.shift(1, fill_value=0)
@@ -266,8 +286,9 @@ def _churn(lifecycle: pd.DataFrame) -> pd.DataFrame:
         "churned": wide["dormant"].astype("int64"),
     })
     frame["churn_rate"] = (frame["churned"] / frame["active_previous"]).where(
-        frame["active_previous"] > 0
+        (frame["active_previous"] > 0) & wide["complete"].astype(bool)
     )
+    frame["complete"] = wide["complete"].astype(bool)
     return frame.reset_index(drop=True)
 
 
@@ -282,30 +303,35 @@ def retention(
 ) -> RetentionResult:
     """Cohort retention table, churn per period and lifecycle states per period."""
     _check(cohort_by, period, kind, max_periods)
-    bounds = _bounds(journey)
     params: dict[str, Any] = {
         "cohort_by": cohort_by, "period": period, "kind": kind,
         "return_event": return_event if isinstance(return_event, str | None)
         else list(return_event),
         "max_periods": max_periods,
     }
-    if bounds["last"] is None:
+    day = day_index(journey.timestamp)
+    days = to_frame(journey.group_by(day=day).agg(n=journey.count()))
+    if days.empty:
         empty = _lifecycle_empty()
         return RetentionResult(
             cohorts=_cohorts_empty(), churn=_churn(empty), lifecycle=empty.drop(columns="t"),
             params=params,
         )
-    span = (_day_of(bounds["first"]), _day_of(bounds["last"]))
-    last = _python_period(bounds["last"], period)
-    act = activity(
-        journey, cohort_by=cohort_by, period=period, return_event=return_event, span=span
-    )
+    if return_event is not None:
+        check_event_names(journey, [return_event] if isinstance(return_event, str)
+                          else return_event, what="retention return event")
+    span = main_span(days)
+    if span.excluded:
+        journey = journey.filter((day >= span.first_day) & (day <= span.last_day))
+    last = _period_of(span.last_day, period)
+    act = activity(journey, cohort_by=cohort_by, period=period, return_event=return_event,
+                   span=(span.first_day, span.last_day))
     with act.cache() as cached:
         cohorts = _cohorts(cached, kind=kind, max_periods=max_periods, last=last, period=period)
         lifecycle = _lifecycle(cached, last=last, period=period)
     return RetentionResult(
         cohorts=cohorts, churn=_churn(lifecycle), lifecycle=lifecycle.drop(columns="t"),
-        params=params,
+        params=params, note=span.note,
     )
 
 
@@ -321,8 +347,7 @@ def _day_of(ts: dt.datetime | str) -> int:
     return (when.astimezone(dt.UTC).date() - _EPOCH).days
 
 
-def _python_period(ts: dt.datetime | str, period: str) -> int:
-    day = _day_of(ts)
+def _period_of(day: int, period: str) -> int:
     if period == "month":
         return _month_of(day)
     return day if period == "day" else (day + 3) // 7
@@ -333,13 +358,15 @@ def _cohorts_empty() -> pd.DataFrame:
         "cohort": pd.Series([], dtype=object), "size": pd.Series([], dtype="int64"),
         "period": pd.Series([], dtype="int64"), "period_start": pd.Series([], dtype=object),
         "retained": pd.Series([], dtype="int64"), "rate": pd.Series([], dtype="float64"),
+        "complete": pd.Series([], dtype="bool"),
     })
 
 
 def _lifecycle_empty() -> pd.DataFrame:
     return pd.DataFrame({
         "period_start": pd.Series([], dtype=object), "state": pd.Series([], dtype=object),
-        "persons": pd.Series([], dtype="int64"), "t": pd.Series([], dtype="int64"),
+        "persons": pd.Series([], dtype="int64"), "complete": pd.Series([], dtype="bool"),
+        "t": pd.Series([], dtype="int64"),
     })
 
 

@@ -31,13 +31,10 @@ def register(app: typer.Typer) -> None:
         Bad rows (unparseable date, empty channel, missing/negative cost, bad currency) go
         to the quarantine with file, line and reason.
         """
-        from wegweiser.events.costs import import_costs
-        from wegweiser.events.ingest import parse_mapping
         from wegweiser.project import open_project
 
         with open_project(project) as proj:
-            summary = import_costs(proj.engine, proj.config, files,
-                                   mapping=parse_mapping(mapping), fmt=input_format)
+            summary = proj.import_costs(files, mapping=mapping, format=input_format)
         if as_json:
             print_mapping(summary.as_dict(), Format.json, console=out)
             return

@@ -1,8 +1,9 @@
 """The journey report: one self-contained HTML file, in German or English, that works offline.
 
-:func:`build_report` gathers the sections (:mod:`wegweiser.report.sections`: overview KPIs,
+:func:`build_report` gathers the data (:mod:`wegweiser.report.gather`: overview KPIs,
 journey map and phase flow, funnel and drop-offs, top paths, attribution with ROAS,
-retention cohorts, data quality), draws them (:mod:`wegweiser.report.charts`) and renders
+retention cohorts, data quality), builds the sections from it (:mod:`wegweiser.report.sections`,
+charts and words from :mod:`wegweiser.present`) and renders
 ``templates/report.html.j2``: inline CSS, plotly.js inlined once, every figure as JSON drawn
 by ``Plotly.newPlot``; nothing is fetched from the network. :func:`write_report` writes it.
 
@@ -16,13 +17,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wegweiser.report.i18n import LANGUAGES, check_lang, day, t
+from wegweiser.present.i18n import LANGUAGES, check_lang, day, t
 
 if TYPE_CHECKING:
     import os
 
     from wegweiser.project import Project
-    from wegweiser.report.sections import ReportData
+    from wegweiser.report.gather import ReportData
 
 __all__ = ["LANGUAGES", "build_report", "default_path", "render", "write_report"]
 
@@ -34,7 +35,7 @@ def default_path(project: Project, lang: str) -> Path:
 
 def build_report(project: Project, *, lang: str = "en") -> str:
     """The report of ``project`` as one HTML document in ``lang`` (``de`` or ``en``)."""
-    from wegweiser.report.sections import gather
+    from wegweiser.report.gather import gather
 
     check_lang(lang)
     return render(gather(project), lang=lang)
@@ -45,7 +46,7 @@ def render(data: ReportData, *, lang: str, now: datetime | None = None) -> str:
     import jinja2
 
     from wegweiser import __version__
-    from wegweiser.report._views import sections
+    from wegweiser.report.sections import sections
 
     check_lang(lang)
     parts = sections(data, lang)

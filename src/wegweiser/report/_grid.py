@@ -11,8 +11,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from wegweiser.report.charts import _label
-from wegweiser.report.i18n import DASH, number, percent, t
+from wegweiser.present.i18n import DASH, finite, label, number, percent, t
 
 if TYPE_CHECKING:
     from collections.abc import Hashable, Mapping
@@ -46,17 +45,10 @@ def ink(background: str) -> str:
     return "#ffffff" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.55 else "#1d2733"
 
 
-def _finite(value: Any) -> bool:
-    try:
-        return value is not None and math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def colours(metric: str, value: Any, low: float, high: float) -> tuple[str, str]:
     """Background and text colour of a cell for ``metric`` (``low``/``high``: the grid's
     range of that metric)."""
-    if not _finite(value):
+    if not finite(value):
         return EMPTY
     value = float(value)
     if metric == "persons":
@@ -79,19 +71,19 @@ def map_block(result: JourneyMapResult, lang: str) -> dict[str, Any]:
     by_key = {(str(r["phase"]), str(r["touchpoint"])): r for r in cells.to_dict("records")}
     phases = result.phases["phase"].tolist()
 
-    def cell(row: Mapping[Hashable, Any] | None, phase: str, touchpoint: str, label: str,
+    def cell(row: Mapping[Hashable, Any] | None, phase: str, touchpoint: str, name: str,
              margin: bool) -> dict[str, Any]:
         if row is None:
             return {"empty": True}
         sat = row["satisfaction"]
-        title = t("map.tooltip", lang, phase=phase, touchpoint=label,
+        title = t("map.tooltip", lang, phase=phase, touchpoint=name,
                   persons=number(row["persons"], lang), events=number(row["events"], lang),
                   rate=percent(row["conversion_rate"], lang), score=number(sat, lang),
                   answers=number(row["answers"], lang),
                   top=", ".join(tops.get((phase, touchpoint), [])) or DASH)
         out = {"empty": False, "margin": margin, "persons": number(row["persons"], lang),
                "rate": percent(row["conversion_rate"], lang, 0),
-               "sat": number(sat, lang) if _finite(sat) else DASH, "title": title}
+               "sat": number(sat, lang) if finite(sat) else DASH, "title": title}
         if not margin:
             out["colours"] = {m: colours(m, row[m], *ranges[m]) for m in METRICS}
         return out
@@ -103,11 +95,11 @@ def map_block(result: JourneyMapResult, lang: str) -> dict[str, Any]:
     rows = []
     for r in result.touchpoints.to_dict("records"):
         tp = str(r["touchpoint"])
-        label = _label(tp, lang)
+        name = label(tp, lang)
         rows.append({
-            "label": label,
-            "cells": [cell(by_key.get((p, tp)), p, tp, label, False) for p in phases],
-            "total": cell(r, all_ph, tp, label, True),
+            "label": name,
+            "cells": [cell(by_key.get((p, tp)), p, tp, name, False) for p in phases],
+            "total": cell(r, all_ph, tp, name, True),
         })
     return {
         "kind": "map", "phases": phases, "header": header, "rows": rows,

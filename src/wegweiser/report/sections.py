@@ -1,220 +1,317 @@
-"""The data behind each section of the report, gathered by calling the analyses.
+"""The report's sections, built from :class:`~wegweiser.report.gather.ReportData`: what
+the template shows.
 
-:func:`gather` runs every analysis the report shows on a project and returns
-:class:`ReportData`: the result objects (None where a section has no data, with the reason
-in ``skipped``). Choices made here, so the report needs no options:
-
-* **Funnel** -- :func:`default_funnel`: the shop funnel ``product_view -> add_to_cart ->
-  checkout_started -> checkout_payment -> <conversion>`` with the steps that occur in the
-  data, when at least two of the first four do; else, per configured phase before the
-  conversion's phase, the phase's event reached by most persons, then the conversion event.
-  Ordered, per person, ``windows.conversion_days``.
-* **Phase flow** -- :func:`~wegweiser.analysis.paths.sankey` over each person's sequence of
-  phases (events without a phase left out, repeats of a phase merged), from the first phase,
-  4 steps.
-* **Paths** -- the 10 most frequent first 5 steps (repeats merged) and the 10 most frequent
-  up-to-5-step paths ending at the person's first conversion.
-* **Attribution** -- :data:`MODELS` side by side by channel, ``windows.attribution_lookback_days``,
-  with ROAS from the store's costs when there are any.
-* **Retention** -- cohorts by first event, per day (data spanning up to 3 weeks), week (up to
-  6 months) or month, at most 12 periods.
+A section is a dict ``{id, title, intro, blocks}``; a block is a dict with a ``kind``:
+``cards`` (KPI cards), ``figure`` (a Plotly figure as JSON), ``table`` (headers, rows and
+alignment, cells already formatted), ``map`` (the journey-map grid), ``text``, ``note``,
+``list`` or ``subtitle``. Every word comes from :mod:`wegweiser.present.i18n`, every chart from
+:mod:`wegweiser.present.charts`.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from wegweiser.analysis.attribution import compare
-from wegweiser.analysis.dropoffs import dropoffs
-from wegweiser.analysis.funnels import funnel
-from wegweiser.analysis.journey_map import journey_map
-from wegweiser.analysis.kpis import kpis
-from wegweiser.analysis.paths import sankey, top_paths
-from wegweiser.analysis.result import to_frame, to_value
-from wegweiser.analysis.retention import retention
+from wegweiser.present import charts
+from wegweiser.present.i18n import DASH, day, label, model_name, money, number, percent, t
+from wegweiser.report._grid import map_block
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from datetime import datetime
+    import plotly.graph_objects as go
 
-    import ibis.expr.types as ir
-    import pandas as pd
+    from wegweiser.report.gather import ReportData
 
-    from wegweiser.analysis.attribution import Comparison
-    from wegweiser.analysis.dropoffs import DropoffResult
-    from wegweiser.analysis.funnels import FunnelResult
-    from wegweiser.analysis.journey_map import JourneyMapResult
-    from wegweiser.analysis.kpis import KpiResult
-    from wegweiser.analysis.overview import Overview
-    from wegweiser.analysis.paths import PathsResult, SankeyResult
-    from wegweiser.analysis.retention import RetentionResult
-    from wegweiser.config import Config
-    from wegweiser.project import Project
-
-SHOP_FUNNEL = ("product_view", "add_to_cart", "checkout_started", "checkout_payment")
-MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based", "markov",
-          "shapley")
-PATH_STEPS = 5
-FLOW_STEPS = 4
-TOP_PATHS = 10
+Block = dict[str, Any]
+Section = dict[str, Any]
 
 
-@dataclass
-class ReportData:
-    """Everything the report shows; a section's result is None when it was skipped, and
-    ``skipped[section]`` then holds the i18n key of the reason."""
+class _Figures:
+    """Numbers figures in page order (``fig-1``, ``fig-2``...)."""
 
-    name: str
-    currency: str
-    phases: list[str]
-    first_event: datetime | None
-    last_event: datetime | None
-    overview: Overview
-    stats: dict[str, Any]
-    conversion_days: int = 30
-    kpis: KpiResult | None = None
-    journey_map: JourneyMapResult | None = None
-    phase_flow: SankeyResult | None = None
-    funnel: FunnelResult | None = None
-    dropoffs: DropoffResult | None = None
-    paths: PathsResult | None = None
-    conversion_paths: PathsResult | None = None
-    attribution: Comparison | None = None
-    has_costs: bool = False
-    retention: RetentionResult | None = None
-    quarantine: pd.DataFrame | None = None
-    skipped: dict[str, str] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.n = 0
 
-    @property
-    def empty(self) -> bool:
-        """True when the project has no persons (nothing to report)."""
-        return not self.overview.figures.get("persons")
+    def block(self, fig: go.Figure) -> Block:
+        self.n += 1
+        text = fig.to_json(validate=False)
+        return {"kind": "figure", "id": f"fig-{self.n}",
+                "json": text.replace("</", "<\\/")}  # never closes the script element
 
 
-def gather(project: Project) -> ReportData:
-    """Run the report's analyses on ``project`` (module docstring for the choices)."""
-    config = project.config
-    timings: dict[str, float] = {}
-
-    def timed(name: str, run: Callable[[], Any]) -> Any:
-        started = time.perf_counter()
-        try:
-            return run()
-        finally:
-            timings[name] = round(time.perf_counter() - started, 3)
-
-    journey = timed("journey", project.journey)
-    overview = timed("overview", project.overview)
-    stats = timed("stats", project.stats)
-    bounds = to_frame(journey.aggregate(first=journey.timestamp.min(),
-                                        last=journey.timestamp.max())).iloc[0]
-    data = ReportData(
-        name=config.name, currency=config.currency, phases=config.phase_names,
-        first_event=_moment(bounds["first"]), last_event=_moment(bounds["last"]),
-        overview=overview, stats=stats, conversion_days=config.windows.conversion_days,
-        timings=timings,
-    )
-    data.quarantine = timed("quarantine", lambda: quarantine_reasons(project))
+def sections(data: ReportData, lang: str) -> list[Section]:
+    """The report's sections, in order; a project without events shows only its data
+    quality, and only when rows were quarantined (else nothing)."""
+    figs = _Figures()
     if data.empty:
-        return data
-    data.kpis = timed("kpis", lambda: kpis(journey, feedback=config.feedback))
-    if _has_phases(journey):
-        data.journey_map = timed("journey_map", lambda: journey_map(
-            journey, phases=config.phase_names, feedback=config.feedback))
-        data.phase_flow = timed("phase_flow", lambda: phase_flow(journey, FLOW_STEPS))
-        data.dropoffs = timed("dropoffs", lambda: dropoffs(journey, list(config.phases)))
+        return [_quality(data, lang, figs)] if data.quarantine is not None and len(
+            data.quarantine) else []
+    out = [
+        _overview(data, lang, figs), _journey(data, lang, figs), _funnel(data, lang, figs),
+        _paths(data, lang, figs), _attribution(data, lang, figs), _retention(data, lang, figs),
+        _quality(data, lang, figs),
+    ]
+    return [s for s in out if s is not None]
+
+
+def _section(key: str, lang: str, blocks: list[Block], **fmt: Any) -> Section:
+    return {"id": key, "title": t(f"{key}.title", lang),
+            "intro": t(f"{key}.intro", lang, **fmt), "blocks": blocks}
+
+
+def _skipped(key: str, reason: str, lang: str) -> Block:
+    return {"kind": "note", "text": t("skipped", lang, reason=t(reason, lang))}
+
+
+def _table(headers: list[str], rows: list[list[str]], align: str) -> Block:
+    """``align``: one letter per column, ``l`` or ``r``."""
+    return {"kind": "table", "headers": headers, "rows": rows, "align": list(align)}
+
+
+# -- overview ----------------------------------------------------------------------------------
+def _overview(data: ReportData, lang: str, figs: _Figures) -> Section:
+    f, cur = data.overview.figures, data.currency
+    cards = [
+        {"label": t("kpi.persons", lang), "value": number(f["persons"], lang),
+         "sub": t("kpi.persons.sub", lang, events=number(f["events"], lang),
+                  channels=number(f["channels"], lang))},
+        {"label": t("kpi.conversion_rate", lang), "value": percent(f["conversion_rate"], lang),
+         "sub": t("kpi.conversion_rate.sub", lang, n=number(f["converting_persons"], lang))},
+        {"label": t("kpi.revenue", lang), "value": money(f["revenue"], lang, cur, 0),
+         "sub": t("kpi.revenue.sub", lang, n=number(f["conversions"], lang))},
+        {"label": t("kpi.aov", lang), "value": money(f["average_order_value"], lang, cur),
+         "sub": t("kpi.aov.sub", lang)},
+    ]
+    k = data.kpis
+    if k is not None:
+        if k.get("repeat_purchase_rate") is not None:
+            cards.append({
+                "label": t("kpi.repeat", lang), "value": percent(k.get("repeat_purchase_rate"),
+                                                                 lang),
+                "sub": t("kpi.repeat.sub", lang, n=number(k.get("repeat_purchasers"), lang),
+                         total=number(k.get("purchasers"), lang))})
+        nps, csat = k.get("nps"), k.get("csat")
+        cards.append({
+            "label": t("kpi.nps", lang),
+            "value": number(nps, lang, 1, sign=True) if nps is not None else DASH,
+            "sub": t("kpi.nps.sub", lang, n=number(k.get("nps_answers"), lang))
+            if nps is not None else t("kpi.absent", lang)})
+        cards.append({
+            "label": t("kpi.csat", lang),
+            "value": percent(csat / 100, lang) if csat is not None else DASH,
+            "sub": t("kpi.csat.sub", lang, n=number(k.get("csat_answers"), lang),
+                     mean=number(k.get("mean_csat"), lang, 2))
+            if csat is not None else t("kpi.absent", lang)})
+    blocks: list[Block] = [{"kind": "cards", "cards": cards}]
+    highlights = _highlights(data, lang)
+    if highlights:
+        blocks += [{"kind": "subtitle", "text": t("overview.highlights", lang)},
+                   {"kind": "list", "items": highlights}]
+    if len(data.overview.phases):
+        blocks += [{"kind": "subtitle", "text": t("overview.phases", lang)},
+                   {"kind": "text", "text": t("overview.phases.intro", lang)},
+                   figs.block(charts.current_phases(data.overview, lang))]
+    return _section("overview", lang, blocks)
+
+
+def _highlights(data: ReportData, lang: str) -> list[str]:
+    out = []
+    d = data.dropoffs
+    if d is not None and len(d.by_phase):
+        lost = d.by_phase[d.by_phase["reached"] > 0].sort_values(["lost", "phase"],
+                                                                 ascending=[False, True])
+        if len(lost) and lost["lost"].iloc[0] > 0:
+            row = lost.iloc[0]
+            out.append(t("highlight.dropoff", lang, phase=row["phase"],
+                         rate=percent(row["loss_rate"], lang)))
+    m = data.journey_map
+    persons = int(data.overview.figures.get("persons") or 0)
+    if m is not None and len(m.touchpoints):
+        big = m.touchpoints[m.touchpoints["persons"] >= max(1, 0.02 * persons)]
+        if len(big):
+            best = big.sort_values(["conversion_rate", "touchpoint"],
+                                   ascending=[False, True]).iloc[0]
+            out.append(t("highlight.best", lang, touchpoint=label(best["touchpoint"], lang),
+                         rate=percent(best["conversion_rate"], lang),
+                         persons=number(best["persons"], lang)))
+        rated = m.touchpoints[m.touchpoints["answers"] >= 20]
+        if len(rated):
+            worst = rated.sort_values(["satisfaction", "touchpoint"]).iloc[0]
+            out.append(t("highlight.worst_satisfaction", lang,
+                         touchpoint=label(worst["touchpoint"], lang),
+                         score=number(worst["satisfaction"], lang),
+                         n=number(worst["answers"], lang)))
+    p = data.paths
+    if p is not None and len(p.paths):
+        row = p.paths.iloc[0]
+        out.append(t("highlight.paths", lang, path=row["path"].replace(" > ", " → "),
+                     share=percent(row["share"], lang)))
+    return out
+
+
+# -- journey map, phase flow -------------------------------------------------------------------
+def _journey(data: ReportData, lang: str, figs: _Figures) -> Section:
+    if data.journey_map is None:
+        return _section("map", lang, [_skipped("map", data.skipped["journey_map"], lang)])
+    blocks: list[Block] = [map_block(data.journey_map, lang)]
+    if data.phase_flow is not None and len(data.phase_flow.links):
+        blocks += [{"kind": "subtitle", "text": t("flow.title", lang)},
+                   {"kind": "text", "text": t("flow.intro", lang)},
+                   figs.block(charts.phase_flow(data.phase_flow, lang, data.phases))]
+    return _section("map", lang, blocks)
+
+
+# -- funnel, drop-offs -------------------------------------------------------------------------
+def _funnel(data: ReportData, lang: str, figs: _Figures) -> Section:
+    days = number(data.conversion_days, lang)
+    blocks: list[Block] = []
+    f = data.funnel
+    if f is None:
+        blocks.append(_skipped("funnel", data.skipped.get("funnel", "funnel.none"), lang))
     else:
-        for key in ("journey_map", "phase_flow", "dropoffs"):
-            data.skipped[key] = "map.no_phases"
-    steps = timed("funnel_steps", lambda: default_funnel(journey, config))
-    if len(steps) >= 2:
-        window = timedelta(days=config.windows.conversion_days)
-        data.funnel = timed("funnel", lambda: funnel(journey, steps, window=window))
-    else:
-        data.skipped["funnel"] = "funnel.none"
-    data.paths = timed("paths", lambda: top_paths(
-        journey, n=TOP_PATHS, max_length=PATH_STEPS, collapse=True))
-    conversions = int(overview.figures.get("conversions") or 0)
-    if conversions and config.conversion_events:
-        data.conversion_paths = timed("conversion_paths", lambda: top_paths(
-            journey, n=TOP_PATHS, max_length=PATH_STEPS, collapse=True,
-            end=config.conversion_events[0]))
-        costs = _costs(project)
-        data.has_costs = costs is not None
-        data.attribution = timed("attribution", lambda: compare(
-            journey, models=list(MODELS), costs=costs,
-            lookback_days=config.windows.attribution_lookback_days))
-    else:
-        data.skipped["attribution"] = "attribution.none"
-    data.retention = timed("retention", lambda: retention(
-        journey, period=retention_period(data.first_event, data.last_event)))
-    if data.retention.cohorts.empty or data.retention.cohorts["period"].max() < 1:
-        data.retention, data.skipped["retention"] = None, "retention.none"
-    return data
+        s = f.steps
+        blocks.append(figs.block(charts.funnel(f, lang)))
+        rows = [[str(step), str(label), number(units, lang), percent(start, lang),
+                 percent(previous, lang), number(dropped, lang) if step > 1 else DASH]
+                for step, label, units, start, previous, dropped in zip(
+                    s["step"].astype(int), s["label"], s["units"], s["conversion_from_start"],
+                    s["conversion_from_previous"], s["dropped"], strict=True)]
+        blocks.append(_table([t("funnel.step", lang), t("funnel.event", lang),
+                              t("funnel.persons", lang), t("funnel.from_start", lang),
+                              t("funnel.from_previous", lang), t("funnel.dropped", lang)],
+                             rows, "llrrrr"))
+    d = data.dropoffs
+    if d is not None and len(d.by_phase):
+        blocks += [{"kind": "subtitle", "text": t("dropoffs.title", lang)},
+                   {"kind": "text", "text": t("dropoffs.intro", lang)},
+                   figs.block(charts.dropoffs(d, lang))]
+        instead = d.where_instead
+        rows = []
+        for r in d.by_phase.itertuples():
+            top = instead[instead["phase"] == r.phase].head(1)
+            where = DASH
+            if len(top):
+                nxt = top["next_event"].iloc[0]
+                nxt = t("dropoffs.end", lang) if nxt == "(end)" else nxt
+                share = percent(top["share"].iloc[0], lang)
+                where = f"{top['last_event'].iloc[0]} → {nxt} ({share})"
+            rows.append([str(r.phase), number(r.reached, lang), number(r.lost, lang),
+                         percent(r.loss_rate, lang), where])
+        blocks.append(_table([t("dropoffs.phase", lang), t("dropoffs.reached", lang),
+                              t("dropoffs.lost", lang), t("dropoffs.loss_rate", lang),
+                              t("dropoffs.instead", lang)], rows, "lrrrl"))
+    return _section("funnel", lang, blocks, days=days)
 
 
-def default_funnel(journey: ir.Table, config: Config) -> list[str]:
-    """The report's funnel steps (module docstring); [] when there is no conversion event."""
-    if not config.conversion_events:
-        return []
-    goal = config.conversion_events[0]
-    reach = to_frame(journey.group_by("event", "phase").agg(persons=journey.person_id.nunique()))
-    present = set(reach["event"])
-    if goal not in present:
-        return []
-    shop = [e for e in SHOP_FUNNEL if e in present]
-    if len(shop) >= 2:
-        return [*shop, goal]
-    goal_phase = reach.loc[reach["event"] == goal, "phase"].iloc[0]
-    steps = []
-    for phase in config.phase_names:
-        if phase == goal_phase:
-            break
-        here = reach[(reach["phase"] == phase) & (reach["event"] != goal)]
-        if len(here):
-            steps.append(str(here.sort_values(["persons", "event"],
-                                              ascending=[False, True])["event"].iloc[0]))
-    return [*steps, goal]
+# -- paths ---------------------------------------------------------------------------------------
+def _paths_table(frame: Any, lang: str) -> Block:
+    rows = [[str(i), str(r.path).replace(" > ", " → "), number(r.count, lang),
+             percent(r.share, lang)] for i, r in enumerate(frame.itertuples(), 1)]
+    return _table(["#", t("paths.path", lang), t("paths.persons", lang), t("paths.share", lang)],
+                  rows, "rlrr")
 
 
-def phase_flow(journey: ir.Table, steps: int) -> SankeyResult:
-    """Each person's phases step by step (repeats merged), as a Sankey."""
-    phased = journey.filter(journey.phase.notnull())
-    return sankey(phased.mutate(event=phased.phase), steps=max(steps, 2), collapse=True)
-
-
-def retention_period(first: datetime | None, last: datetime | None) -> str:
-    """``day`` for data spanning up to 3 weeks, ``week`` up to ~6 months, else ``month``."""
-    if first is None or last is None:
-        return "week"
-    span = (last - first).days
-    return "day" if span <= 21 else "week" if span <= 183 else "month"
-
-
-def quarantine_reasons(project: Project, top: int = 10) -> pd.DataFrame:
-    """Quarantined rows per reason (``reason``, ``rows``), most frequent first."""
-    q = project.engine.ibis().table("quarantine")
-    grouped = q.group_by("reason").agg(rows=q.count())
-    return to_frame(grouped.order_by([grouped.rows.desc(), "reason"]).limit(top))
-
-
-def _costs(project: Project) -> Any:
-    costs = project.engine.ibis().table("costs")
-    return costs if to_value(costs.count()) else None
-
-
-def _has_phases(journey: ir.Table) -> bool:
-    return bool(to_value(journey.phase.notnull().any()))
-
-
-def _moment(value: Any) -> datetime | None:
-    import pandas as pd
-
-    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+def _paths(data: ReportData, lang: str, figs: _Figures) -> Section | None:
+    p = data.paths
+    if p is None or p.paths.empty:
         return None
-    stamp: datetime = pd.Timestamp(value).to_pydatetime()
-    return stamp
+    blocks: list[Block] = [figs.block(charts.paths(p, lang))]
+    c = data.conversion_paths
+    if c is not None and len(c.paths):
+        blocks += [{"kind": "subtitle", "text": t("paths.to_conversion", lang)},
+                   {"kind": "text", "text": t("paths.to_conversion.intro", lang,
+                                              n=c.params.get("max_length"))},
+                   _paths_table(c.paths, lang)]
+    return _section("paths", lang, blocks, n=p.params.get("max_length"))
+
+
+# -- attribution -------------------------------------------------------------------------------
+def _attribution(data: ReportData, lang: str, figs: _Figures) -> Section:
+    a = data.attribution
+    conversions = number(data.overview.figures.get("conversions"), lang)
+    if a is None:
+        return _section("attribution", lang, [_skipped(
+            "attribution", data.skipped.get("attribution", "attribution.none"), lang)],
+            n=conversions)
+    models = [m for m in a.params.get("models", []) if m in a.table.columns]
+    names = [model_name(m, lang) for m in models]
+    blocks: list[Block] = [{"kind": "note", "text": t("attribution.note", lang)},
+                           {"kind": "subtitle", "text": t("attribution.conversions", lang)},
+                           figs.block(charts.attribution(a, lang))]
+    table = a.table
+    has_cost = "cost" in table.columns
+    rows = []
+    for r in table.to_dict("records"):
+        row = [label(r["touchpoint"], lang)]
+        row += [number(r[m], lang, 1) for m in models]
+        if has_cost:
+            row.append(money(r["cost"], lang, data.currency, 0))
+        rows.append(row)
+    headers = [t("attribution.touchpoint", lang), *names]
+    if has_cost:
+        headers.append(t("attribution.cost", lang))
+    blocks.append(_table(headers, rows, "l" + "r" * (len(headers) - 1)))
+    if has_cost and "roas" in a.credits.columns:
+        long = a.credits[a.credits["cost"].fillna(0) > 0]
+        wide = long.pivot_table(index="touchpoint", columns="model", values="roas",
+                                aggfunc="first", sort=False)
+        cost = long.groupby("touchpoint")["cost"].first()
+        order = cost.sort_values(ascending=False).index
+        rows = [[str(tp), money(cost[tp], lang, data.currency, 0),
+                 *[number(wide.at[tp, m], lang, 2) if m in wide.columns else DASH
+                   for m in models]] for tp in order]
+        blocks += [{"kind": "subtitle", "text": t("attribution.roas", lang)},
+                   {"kind": "text", "text": t("attribution.roas.intro", lang)},
+                   figs.block(charts.roas(a, lang)),
+                   _table([t("attribution.touchpoint", lang), t("attribution.cost", lang),
+                           *names], rows, "l" + "r" * (len(names) + 1))]
+    else:
+        blocks.append({"kind": "note", "text": t("attribution.no_costs", lang)})
+    return _section("attribution", lang, blocks, n=conversions)
+
+
+# -- retention ---------------------------------------------------------------------------------
+def _retention(data: ReportData, lang: str, figs: _Figures) -> Section:
+    r = data.retention
+    period = str(r.params.get("period", "week")) if r is not None else "week"
+    fmt = {"period": t(f"period.{period}", lang), "period_plural": t(f"period.{period}s", lang)}
+    if r is None:
+        return _section("retention", lang, [_skipped(
+            "retention", data.skipped.get("retention", "retention.none"), lang)], **fmt)
+    blocks: list[Block] = [figs.block(charts.retention(r, lang))]
+    one = r.cohorts[r.cohorts["period"] == 1]
+    if len(one) and one["size"].sum():
+        rate = float(one["retained"].sum() / one["size"].sum())
+        blocks.insert(0, {"kind": "text", "text": t(f"retention.summary.{period}", lang,
+                                                    rate=percent(rate, lang))})
+    return _section("retention", lang, blocks, **fmt)
+
+
+# -- data quality ------------------------------------------------------------------------------
+def _quality(data: ReportData, lang: str, figs: _Figures) -> Section:
+    s = data.stats
+    rows = [
+        [t("quality.events", lang), number(s.get("events"), lang)],
+        [t("quality.persons", lang), number(s.get("persons"), lang)],
+        [t("quality.identities", lang), number(s.get("identities"), lang)],
+        [t("quality.merges", lang), number(s.get("merges"), lang)],
+        [t("quality.refused", lang), number(s.get("refused_merges"), lang)],
+        [t("quality.event_names", lang), number(s.get("event_names"), lang)],
+        [t("quality.quarantined", lang), number(s.get("quarantined"), lang)],
+    ]
+    if data.first_event is not None and data.last_event is not None:
+        rows.append([t("quality.first_last", lang), t(
+            "report.period", lang, start=day(data.first_event, lang),
+            end=day(data.last_event, lang))])
+    blocks: list[Block] = [_table([t("quality.figure", lang), t("quality.value", lang)],
+                                  rows, "lr")]
+    q = data.quarantine
+    if q is None or q.empty:
+        blocks.append({"kind": "text", "text": t("quality.clean", lang)})
+    else:
+        blocks += [{"kind": "subtitle", "text": t("quality.reasons", lang)},
+                   figs.block(charts.quarantine(q, lang)),
+                   _table([t("quality.reason", lang), t("quality.rows", lang)],
+                          [[str(r.reason), number(r.rows, lang)] for r in q.itertuples()],
+                          "lr"),
+                   {"kind": "note", "text": t("quality.replay", lang)}]
+    return _section("quality", lang, blocks)

@@ -95,9 +95,7 @@ def _stats(project: Project, p: NoParams) -> Result:
 def _quarantine(project: Project, p: QuarantineParams) -> Result:
     """Rows rejected on import or collection, oldest first: source, line, reason, the raw
     payload and how often they were replayed."""
-    from wegweiser.events.quarantine import list_quarantine
-
-    frame = list_quarantine(project.engine, limit=p.limit, reason=p.reason, source=p.source)
+    frame = project.quarantine(limit=p.limit, reason=p.reason, source=p.source)
     return Tables({"quarantine": frame})
 
 

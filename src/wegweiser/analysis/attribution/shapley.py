@@ -1,19 +1,30 @@
 """Shapley-value attribution over channel sets (order of touches ignored).
 
-Each journey (converting or not) is reduced to the *set* of touchpoints on it. The value of
-a coalition ``S`` of touchpoints is, with ``value="rate"`` (default), the conversion rate of
-the journeys whose touchpoint set lies within ``S`` (conversions / journeys; 0 when there
-are none); with ``value="conversions"`` it is the number of conversions of those journeys.
-The Shapley value of a touchpoint is its average marginal contribution over all orders of
-adding touchpoints. Credits share the total conversions in proportion to the positive
-Shapley values (a touchpoint whose paths convert below average has a negative value and
-gets no credit; ``shapley_values_`` shows the raw values). Revenue credits do the same with
-the value per journey (``"rate"``) or the value (``"conversions"``) as coalition value.
+Each journey (converting or not) is reduced to the *set* of touchpoints on it. The Shapley
+value of a touchpoint is its average marginal contribution to a coalition value over all
+orders of adding touchpoints.
 
-Up to ``exact_max`` touchpoints (default 16) the values are exact (all ``2**n`` coalitions,
-by a subset-sum transform). Beyond, ``n_permutations`` random orders are sampled
-(``random_state``) and ``shapley_values_`` reports each value's standard error
-(standard deviation of the sampled marginal contributions / sqrt(n_permutations)).
+``value="conversions"`` (default) is the **simplified Shapley value** of Zhao et al. (2018,
+"Shapley Value Methods for Attribution Modeling in Online Advertising", eq. 6): the value of
+a coalition ``S`` is the number of conversions of the journeys whose touchpoint set lies
+within ``S``. That game is a sum of one unanimity game per converting set, so its Shapley
+value is exact in closed form for any number of touchpoints: **each converting journey's
+conversions and revenue are split equally among the distinct touchpoints on it**. It has
+efficiency (credits add up to the total conversions and revenue, nothing is clipped or
+rescaled), symmetry, and a journey with one touchpoint gives all its conversions and revenue
+to it (so when everybody touches one channel, each channel gets exactly its own). Journeys
+that did not convert carry no value in this game.
+
+``value="rate"`` (opt-in) uses the conversion rate of the journeys within ``S``
+(conversions / journeys; 0 when there are none) and the value per journey for revenue.
+Rates are not conversions: the credits share the total in proportion to the positive
+Shapley values, so this variant does **not** give one-channel journeys their own
+conversions, and a touchpoint whose paths convert below average has a negative value and
+gets no credit — a ``UserWarning`` names the clipped touchpoints and ``shapley_values_``
+shows the raw values (column ``clipped``). Up to ``exact_max`` touchpoints (default 16) its
+values are exact (all ``2**n`` coalitions, by a subset-sum transform); beyond,
+``n_permutations`` random orders are sampled (``random_state``) and ``std_error`` is the
+standard deviation of the sampled marginal contributions / sqrt(n_permutations).
 
 The credits describe the paths; they are not incrementality (see :data:`NOTE`).
 
@@ -25,6 +36,7 @@ The credits describe the paths; they are not incrementality (see :data:`NOTE`).
 
 from __future__ import annotations
 
+import warnings
 from math import factorial
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +50,7 @@ if TYPE_CHECKING:
 
     from wegweiser.analysis.attribution.paths import Paths
 
-__all__ = ["NOTE", "Shapley", "exact_shapley"]
+__all__ = ["NOTE", "Shapley", "exact_shapley", "simplified_shapley"]
 
 _MAX_EXACT = 22
 _MASK_BITS = 62
@@ -129,18 +141,33 @@ def sampled_shapley(
     return mean, std_error
 
 
+def simplified_shapley(
+    set_path: NDArray[np.int64], members: NDArray[np.int64], conversions: NDArray[np.float64],
+    value: NDArray[np.float64], n_players: int,
+) -> NDArray[np.float64]:
+    """The simplified Shapley value (2 x n_players: conversions, revenue): each journey's
+    conversions and value split equally among the distinct touchpoints of its set. A set is
+    given as pairs (``set_path[i]``, ``members[i]``), one per distinct touchpoint of a path."""
+    size = np.bincount(set_path, minlength=len(conversions)).astype(np.float64)
+    share = np.where(size > 0, 1.0 / np.where(size > 0, size, 1.0), 0.0)[set_path]
+    return np.stack([
+        np.bincount(members, conversions[set_path] * share, minlength=n_players),
+        np.bincount(members, value[set_path] * share, minlength=n_players),
+    ]).astype(np.float64)
+
+
 class Shapley(AttributionModel):
     """Shapley-value attribution (see the module docstring).
 
     Fitted: ``credits_``, ``shapley_values_`` (per touchpoint: ``shapley_value``,
-    ``revenue_shapley_value``, ``std_error``; ``method`` exact or sampled).
+    ``revenue_shapley_value``, ``std_error``, ``clipped``; ``method``), ``exact_``.
     """
 
     name = "shapley"
     rule_based = False
 
     def __init__(
-        self, *, value: str = "rate", exact_max: int = 16, n_permutations: int = 2000,
+        self, *, value: str = "conversions", exact_max: int = 16, n_permutations: int = 2000,
         n_bootstrap: int = 0, confidence: float = 0.95, random_state: int | None = None,
     ) -> None:
         super().__init__(n_bootstrap=n_bootstrap, confidence=confidence,
@@ -152,7 +179,8 @@ class Shapley(AttributionModel):
     def _validate(self) -> None:
         super()._validate()
         if self.value not in ("rate", "conversions"):
-            raise InvalidInput(f"Shapley value must be 'rate' or 'conversions', got {self.value!r}")
+            raise InvalidInput(
+                f"Shapley value must be 'conversions' or 'rate', got {self.value!r}")
         if not 0 <= self.exact_max <= _MAX_EXACT:
             raise InvalidInput(f"exact_max must be between 0 and {_MAX_EXACT}")
         if self.n_permutations < 2:
@@ -160,6 +188,9 @@ class Shapley(AttributionModel):
 
     def _prepare(self, paths: Paths) -> Any:
         n = paths.n_labels
+        if self.value == "conversions":  # distinct (path, touchpoint) pairs
+            key = np.unique(paths.path_of_touch * max(n, 1) + paths.codes)
+            return paths, "closed", key // max(n, 1), key % max(n, 1), None
         exact = n <= self.exact_max
         starts = paths.offsets[:-1]
         masks = None
@@ -168,29 +199,32 @@ class Shapley(AttributionModel):
             masks = np.bitwise_or.reduceat(np.left_shift(1, paths.codes).astype(np.int64),
                                            starts)
         if exact:
-            return paths, True, masks, None, None
+            return paths, "exact", masks, None, None
         if masks is not None:
             # distinct sets with summed counts: journeys sharing a set are one unit of work
             uniq, inverse = np.unique(masks, return_inverse=True)
             bits = (uniq[:, None] >> np.arange(n, dtype=np.int64)[None, :]) & 1
             set_offsets = np.concatenate([[0], np.cumsum(bits.sum(axis=1))]).astype(np.int64)
             members = np.nonzero(bits)[1].astype(np.int64)
-            return paths, False, inverse.reshape(-1).astype(np.int64), set_offsets, members
+            return paths, "sampled", inverse.reshape(-1).astype(np.int64), set_offsets, members
         key = np.sort(paths.path_of_touch * n + paths.codes)
         key = key[np.concatenate([[True], np.diff(key) != 0])] if len(key) else key
         set_path, members = key // n, key % n
         set_offsets = np.searchsorted(set_path, np.arange(paths.n_paths + 1)).astype(np.int64)
-        return paths, False, None, set_offsets, members
+        return paths, "sampled", None, set_offsets, members
 
     def _score(
         self, prepared: Any, conversions: NDArray[np.float64], nulls: NDArray[np.float64],
         value: NDArray[np.float64], *, rng: np.random.Generator, main: bool,
     ) -> Scores:
-        paths, exact, masks, set_offsets, members = prepared
+        paths, method, masks, set_offsets, members = prepared
         n = paths.n_labels
         if n == 0:
             phi, err = np.zeros((2, 0)), np.zeros((2, 0))
-        elif exact:
+        elif method == "closed":
+            phi = simplified_shapley(masks, set_offsets, conversions, value, n)
+            err = np.zeros_like(phi)
+        elif method == "exact":
             phi = exact_shapley(masks, conversions, nulls, value, n, kind=self.value)
             err = np.zeros_like(phi)
         else:
@@ -202,16 +236,27 @@ class Shapley(AttributionModel):
             phi, err = sampled_shapley(set_offsets, members, conversions, nulls, value, n,
                                        n_permutations=int(self.n_permutations), rng=rng,
                                        kind=self.value)
-        scores = Scores(scale_to(phi[0], float(conversions.sum())),
-                        scale_to(phi[1], float(value.sum())))
+        if method == "closed":  # efficient already: the credits are the values
+            scores = Scores(phi[0], phi[1])
+        else:
+            scores = Scores(scale_to(phi[0], float(conversions.sum())),
+                            scale_to(phi[1], float(value.sum())))
+        clipped = (phi < 0).any(axis=0)
         if main:
             frame = paths.touchpoints()
             frame["shapley_value"] = phi[0]
             frame["revenue_shapley_value"] = phi[1]
             frame["std_error"] = err[0]
-            frame["method"] = "exact" if exact else f"sampled ({self.n_permutations} orders)"
+            frame["clipped"] = clipped
+            frame["method"] = {"closed": "exact (simplified Shapley)", "exact": "exact"}.get(
+                method, f"sampled ({self.n_permutations} orders)")
+            if clipped.any():
+                names = ", ".join(str(x) for x in frame.loc[clipped, "touchpoint"])
+                warnings.warn(
+                    f"Shapley(value='rate'): negative values clipped to 0 credit for {names}; "
+                    "see shapley_values_, or use value='conversions'", UserWarning,
+                    stacklevel=4)
             frame = frame.sort_values(["shapley_value", "touchpoint"], ascending=[False, True],
                                       kind="stable").reset_index(drop=True)
-            scores.extras = {"shapley_values_": frame, "exact_": bool(exact)}
+            scores.extras = {"shapley_values_": frame, "exact_": method != "sampled"}
         return scores
-

@@ -50,7 +50,7 @@ class JourneyMap:
 def journey_map(project: Project, *, by: str) -> JourneyMap:
     """The phases x touchpoints grid plus each person's phases step by step."""
     from wegweiser.analysis.journey_map import journey_map as build
-    from wegweiser.report.sections import FLOW_STEPS, phase_flow
+    from wegweiser.report.gather import FLOW_STEPS, phase_flow
 
     config = project.config
     journey = project.journey()
@@ -72,12 +72,8 @@ def funnel(project: Project, **options: Any) -> FunnelResult:
     options.setdefault("window", timedelta(days=project.config.windows.conversion_days))
     breakdown = options.get("breakdown")
     traits = None
-    if breakdown and breakdown.startswith("trait:"):
-        from wegweiser.analysis._funnel_traits import identify_traits
-
-        con = project.engine.ibis()
-        traits = identify_traits(con.table("events"), con.table("identities"),
-                                 breakdown[len("trait:"):])
+    if breakdown and breakdown.startswith("trait:"):  # on the analyses' engine (Spark too)
+        traits = project.traits(breakdown[len("trait:"):])
     return build(project.journey(), traits=traits, **options)
 
 
@@ -102,11 +98,10 @@ def attribution(
     """``models`` side by side (with costs when the project has any)."""
     from wegweiser.analysis.attribution import compare
 
-    has_costs = bool(project.engine.scalar("SELECT count(*) FROM costs"))
-    costs = project.engine.ibis().table("costs") if has_costs else None
+    costs = project.costs()
     result = compare(project.journey(), models=list(models), by=by, lookback_days=lookback_days,
                      costs=costs)
-    return result, has_costs
+    return result, costs is not None
 
 
 def retention(project: Project, **options: Any) -> RetentionResult:
@@ -117,12 +112,8 @@ def retention(project: Project, **options: Any) -> RetentionResult:
 
 def quarantine(project: Project, *, reason: str | None, limit: int = 100) -> dict[str, Any]:
     """Counts by reason and the oldest ``limit`` quarantined rows (matching ``reason``)."""
-    engine = project.engine
-    by_reason = engine.df(
-        "SELECT reason, count(*) AS n, min(quarantined_at) AS first, max(quarantined_at) AS last "
-        "FROM quarantine GROUP BY reason ORDER BY n DESC, reason LIMIT 200"
-    )
+    by_reason = project.quarantine_summary(limit=200)
     rows = project.quarantine(limit=limit, reason=reason or None)
-    total = int(engine.scalar("SELECT count(*) FROM quarantine"))
-    events = int(engine.scalar("SELECT count(*) FROM events"))
+    total = project.quarantine_count()
+    events = project.event_count()  # where the events live: the lake on Spark
     return {"by_reason": by_reason, "rows": rows, "total": total, "events": events}

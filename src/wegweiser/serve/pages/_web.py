@@ -22,9 +22,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from wegweiser import __version__
+from wegweiser.present.i18n import Translator
 from wegweiser.serve.access import context, current_user
 from wegweiser.serve.errors import ApiError
-from wegweiser.serve.pages._i18n import COOKIE, LANGS, Words, negotiate
+from wegweiser.serve.pages._i18n import COOKIE, LANGS, negotiate, words
 
 HERE = Path(__file__).resolve().parent.parent
 TEMPLATES = HERE / "templates"
@@ -143,11 +144,11 @@ def flash(request: Request, kind: str, key: str, **values: Any) -> None:
     request.session["flash"] = notes[-5:]
 
 
-def _pop_flash(request: Request, words: Words) -> list[tuple[str, str]]:
+def _pop_flash(request: Request, say: Translator) -> list[tuple[str, str]]:
     if not has_session(request):
         return []
     notes = request.session.pop("flash", [])
-    return [(kind, words(key, **values)) for kind, key, values in notes]
+    return [(kind, say(key, **values)) for kind, key, values in notes]
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -172,20 +173,20 @@ def render(
     """Render ``template`` inside the layout, in the request's language."""
     ctx = context(request)
     lang = language(request)
-    words = Words(lang, currency)
+    say = words(lang, currency)
     user = current_user(request) if has_session(request) else None
     values.setdefault("bare", False)
     html = env.get_template(template).render(
         request=request,
         path=request.url.path,
         lang=lang,
-        t=words,
+        t=say,
         nav=NAV,
         user=user,
         open_access=ctx.open_access,
         project_name=ctx.config.name,
         csrf=csrf_token(request),
-        flashes=_pop_flash(request, words),
+        flashes=_pop_flash(request, say),
         lang_url=lambda other: lang_url(request, other),
         version=__version__,
         plotly_url=f"/assets/plotly-{plotly_version()}.min.js",

@@ -23,9 +23,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from wegweiser.analysis._funnel_spec import BREAKDOWN_COLUMNS, MAX_STEPS
 from wegweiser.analysis._params import parse_duration
 from wegweiser.errors import InvalidInput
+from wegweiser.present import charts as draw
 from wegweiser.serve.access import context
-from wegweiser.serve.pages import _charts, _data
-from wegweiser.serve.pages._i18n import Words
+from wegweiser.serve.pages import _data
+from wegweiser.serve.pages._charts import embed
 from wegweiser.serve.pages._web import choice, language, page_user, render, text
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_user)])
@@ -92,12 +93,13 @@ def funnel_page(request: Request) -> Response:
                 result = _data.funnel(project, **_options(steps, form))
             except InvalidInput as exc:
                 error = str(exc)
-    words = Words(language(request))
+    lang = language(request)
     charts: dict[str, Any] = {}
     if result is not None:
-        charts["funnel"] = _charts.funnel_chart(result.steps, words)
+        charts["funnel"] = embed(draw.funnel_steps(result.steps, lang), lang, restyle=False)
         if len(result.breakdown):
-            charts["breakdown"] = _charts.breakdown_chart(result.breakdown, words)
+            charts["breakdown"] = embed(draw.funnel_breakdown(result.breakdown, lang), lang,
+                                        restyle=False)
     rows = steps if len(steps) >= 2 else steps + [""] * (2 - len(steps))
     return render(
         request, "funnels.html.j2", title_key="nav.funnels", steps=rows, form=form,

@@ -13,9 +13,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from wegweiser.errors import InvalidInput
+from wegweiser.present import charts as draw
 from wegweiser.serve.access import context
-from wegweiser.serve.pages import _charts, _data
-from wegweiser.serve.pages._i18n import Words
+from wegweiser.serve.pages import _data
+from wegweiser.serve.pages._charts import embed
 from wegweiser.serve.pages._web import choice, integer, language, page_user, render, text
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_user)])
@@ -31,8 +32,8 @@ def overview_page(request: Request) -> HTMLResponse:
     with context(request).store() as project:
         data = _data.overview(project)
         currency = project.config.currency
-    words = Words(language(request), currency)
-    charts = {"phases": _charts.phase_bars(data["phases"], words)}
+    lang = language(request)
+    charts = {"phases": embed(draw.phase_bars(data["phases"], lang), lang, restyle=False)}
     return render(request, "overview.html.j2", title_key="nav.overview", data=data,
                   charts=charts, currency=currency)
 
@@ -50,7 +51,7 @@ def journey_map_page(request: Request) -> HTMLResponse:
     by = choice(request, "by", ("channel", "event"), "channel")
     with context(request).store() as project:
         data = _data.journey_map(project, by=by)
-    words = Words(language(request))
+    lang = language(request)
     result = data.result
     cells = {(r["phase"], r["touchpoint"]): r for r in result.cells.to_dict("records")}
     top = float(result.cells[metric].max()) if len(result.cells) else 1.0
@@ -65,8 +66,8 @@ def journey_map_page(request: Request) -> HTMLResponse:
             row.append(cell)
         rows.append({"touchpoint": tp["touchpoint"], "total": tp, "cells": row})
     totals = {r["phase"]: r for r in result.phases.to_dict("records")}
-    charts = {"flow": _charts.phase_flow(data.flow, data.phases, words)} if len(
-        data.flow.links) else {}
+    charts = {"flow": embed(draw.phase_flow(data.flow, lang, data.phases), lang,
+                            restyle=False)} if len(data.flow.links) else {}
     return render(request, "journey_map.html.j2", title_key="nav.journey_map", rows=rows,
                   phases=data.phases, totals=totals, metric=metric, by=by, metrics=MAP_METRICS,
                   charts=charts)
@@ -89,10 +90,10 @@ def paths_page(request: Request) -> HTMLResponse:
                                       max_length=max_length, collapse=collapse, steps=steps)
         except InvalidInput as exc:
             error = str(exc)
-    words = Words(language(request))
+    lang = language(request)
     charts = {}
     if flows is not None and len(flows.links):
-        charts["flows"] = _charts.sankey(flows.links, flows.nodes, words)
+        charts["flows"] = embed(draw.flows(flows.links, flows.nodes, lang), lang, restyle=False)
     return render(request, "paths.html.j2", title_key="nav.paths", events=events, error=error,
                   paths=tops.paths if tops is not None else None, charts=charts,
                   form={"start": start or "", "end": end or "", "by": by, "top": top,
@@ -114,7 +115,7 @@ def attribution_page(request: Request) -> HTMLResponse:
                                               models=models)
     metrics = ATTRIBUTION_METRICS + (COST_METRICS if has_costs else ())
     metric = choice(request, "metric", metrics, "conversions")
-    words = Words(language(request), currency)
+    lang = language(request)
     credits = result.credits
     table = pd.DataFrame()
     if len(credits):
@@ -125,7 +126,8 @@ def attribution_page(request: Request) -> HTMLResponse:
         if has_costs:
             cost = credits.drop_duplicates("touchpoint").set_index("touchpoint")["cost"]
             table["cost"] = cost.reindex(table.index)
-    charts = {"credits": _charts.attribution_bars(credits, metric, words, list(table.index))
+    charts = {"credits": embed(draw.attribution(result, lang, metric=metric,
+                                                order=list(table.index)), lang, restyle=False)
               } if len(credits) else {}
     return render(request, "attribution.html.j2", title_key="nav.attribution", table=table,
                   models=models, all_models=DEFAULT_MODELS, metric=metric, metrics=metrics,
@@ -146,14 +148,14 @@ def retention_page(request: Request) -> HTMLResponse:
                                  max_periods=max_periods,
                                  return_event=[e.strip() for e in returning.split(",")
                                                if e.strip()] or None)
-    words = Words(language(request))
+    lang = language(request)
     cohorts = result.cohorts
     grid = cohorts.pivot(index="cohort", columns="period", values="rate").sort_index() \
         if len(cohorts) else pd.DataFrame()
     sizes = cohorts.drop_duplicates("cohort").set_index("cohort")["size"] if len(cohorts) \
         else pd.Series(dtype="int64")
-    charts = {"cohorts": _charts.retention_heatmap(cohorts, words, period)} if len(cohorts) \
-        else {}
+    charts = {"cohorts": embed(draw.retention(result, lang), lang, restyle=False)} \
+        if len(cohorts) else {}
     return render(request, "retention.html.j2", title_key="nav.retention", grid=grid,
                   sizes=sizes, churn=result.churn, charts=charts, events=events,
                   form={"period": period, "cohort": cohort, "kind": kind,

@@ -1,139 +1,15 @@
-"""German and English text and number formats of the report (and the dashboard).
-
-Every user-visible word comes from :data:`MESSAGES` through :func:`t`; other faces add their
-own strings with :func:`register` (every message needs every language of
-:data:`LANGUAGES`). Numbers, percentages, money and dates are formatted per language:
-
->>> number(1234.5, "de", 1), number(1234.5, "en", 1)
-('1.234,5', '1,234.5')
->>> percent(0.123, "de"), percent(0.123, "en")
-('12,3\\xa0%', '12.3%')
->>> money(1234.5, "de"), money(1234.5, "en")
-('1.234,50\\xa0€', '€1,234.50')
->>> t("report.title", "de")
-'Customer-Journey-Bericht'
-
-German puts a no-break space (U+00A0) between the number and ``%`` or the currency symbol,
-so they never wrap apart.
-"""
+"""The shared words and the report's words, English and German (one entry per key, both
+languages; a test checks every key and every ``{field}``). ``{name}`` marks a value filled in
+by the caller."""
 
 from __future__ import annotations
 
-import math
-from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
-from wegweiser.errors import InvalidInput
-
-LANGUAGES = ("de", "en")
-NBSP = "\u00a0"
-DASH = "\u2013"  # shown for a missing value
-MINUS = "\u2212"
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
-_MONTHS = {
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-}
-
-MESSAGES: dict[str, dict[str, str]] = {}
-
-
-def check_lang(lang: str) -> str:
-    """``lang`` if supported, else :class:`~wegweiser.errors.InvalidInput`."""
-    if lang not in LANGUAGES:
-        raise InvalidInput(f"unknown language {lang!r}; use one of: {', '.join(LANGUAGES)}")
-    return lang
-
-
-def register(messages: dict[str, dict[str, str]]) -> None:
-    """Add (or replace) messages: ``{key: {"de": ..., "en": ...}}``, every language given."""
-    for key, texts in messages.items():
-        missing = [lang for lang in LANGUAGES if not texts.get(lang)]
-        if missing:
-            raise InvalidInput(f"message {key!r} lacks the language(s) {', '.join(missing)}")
-    for key, texts in messages.items():
-        MESSAGES[key] = {lang: texts[lang] for lang in LANGUAGES}
-
-
-def t(key: str, lang: str, **fmt: Any) -> str:
-    """The message ``key`` in ``lang``, with ``{name}`` fields filled from ``fmt``."""
-    try:
-        text = MESSAGES[key][check_lang(lang)]
-    except KeyError:
-        raise KeyError(f"no message {key!r}; add it with wegweiser.report.i18n.register") from None
-    return text.format(**fmt) if fmt else text
-
-
-def has(key: str) -> bool:
-    return key in MESSAGES
-
-
-# -- formats ---------------------------------------------------------------------------------
-def _finite(value: Any) -> bool:
-    try:
-        return value is not None and math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def number(value: Any, lang: str, digits: int = 0, *, sign: bool = False) -> str:
-    """``1.234,5`` (de) or ``1,234.5`` (en), halves rounded up (away from zero);
-    :data:`DASH` for None/NaN; negative numbers with a true minus sign."""
-    check_lang(lang)
-    if not _finite(value):
-        return DASH
-    exact = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
-    text = f"{exact:{'+' if sign else ''},.{digits}f}"
-    if lang == "de":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text.replace("-", MINUS)
-
-
-def percent(share: Any, lang: str, digits: int = 1) -> str:
-    """A share (0.123) as ``12,3 %`` (de, no-break space) or ``12.3%`` (en)."""
-    if not _finite(share):
-        return DASH
-    text = number(float(share) * 100, lang, digits)
-    return f"{text}{NBSP}%" if lang == "de" else f"{text}%"
-
-
-def money(value: Any, lang: str, currency: str = "EUR", digits: int = 2) -> str:
-    """``1.234,50 €`` (de) or ``€1,234.50`` (en); codes without a symbol: ``CHF 1,234.50``."""
-    if not _finite(value):
-        return DASH
-    text = number(value, lang, digits)
-    symbol = SYMBOLS.get(currency.upper(), currency)
-    if lang == "de":
-        return f"{text}{NBSP}{symbol}"
-    negative = text.startswith(MINUS)
-    body = text.removeprefix(MINUS)
-    joined = f"{symbol}{body}" if symbol != currency or len(symbol) == 1 else f"{symbol} {body}"
-    return f"{MINUS}{joined}" if negative else joined
-
-
-def day(value: date | datetime | str | None, lang: str) -> str:
-    """``31.10.2026`` (de) or ``31 Oct 2026`` (en)."""
-    check_lang(lang)
-    if value is None:
-        return DASH
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if lang == "de":
-        return f"{value.day:02d}.{value.month:02d}.{value.year}"
-    return f"{value.day} {_MONTHS['en'][value.month - 1]} {value.year}"
-
-
-def separators(lang: str) -> str:
-    """Plotly's ``layout.separators`` (decimal, then thousands) for ``lang``."""
-    return ",." if check_lang(lang) == "de" else ".,"
-
-
-# -- the messages ----------------------------------------------------------------------------
 def _m(en: str, de: str) -> dict[str, str]:
     return {"en": en, "de": de}
 
 
-register({
+WORDS: dict[str, dict[str, str]] = {
     # frame
     "report.title": _m("Customer journey report", "Customer-Journey-Bericht"),
     "report.period": _m("{start} \u2013 {end}", "{start} \u2013 {end}"),
@@ -389,4 +265,13 @@ register({
     "axis.satisfaction": _m("satisfaction (0\u2013100)", "Zufriedenheit (0\u2013100)"),
     "axis.conversion_rate": _m("conversion rate", "Konversionsrate"),
     "axis.events": _m("events", "Ereignisse"),
-})
+    # measures (dashboard forms, charts)
+    "metric.conversions": _m("Conversions", "Conversions"),
+    "metric.revenue": _m("Revenue", "Umsatz"),
+    "metric.share": _m("Share", "Anteil"),
+    "metric.roas": _m("ROAS", "ROAS"),
+    "metric.cpa": _m("CPA", "CPA"),
+    "metric.roi": _m("ROI", "ROI"),
+    "chart.other": _m("(other)", "(andere)"),
+    "chart.no_data": _m("No data for this selection.", "Keine Daten für diese Auswahl."),
+}

@@ -1,10 +1,11 @@
-"""Plotly figures of the report, one pure builder per chart; the dashboard uses them too.
+"""Plotly figures of analysis results: the report's charts, several shown by the dashboard
+too (phase flow, attribution, retention).
 
 Every builder takes analysis results plus ``lang`` (``de``/``en``) and returns a
-``go.Figure``: axis and legend text from :mod:`wegweiser.report.i18n`, the language's number
-separators, the shared look of :func:`styled`. Chart titles are left to the page (a heading
-above the chart), so figures carry none. Builders never touch the store and never mutate
-their inputs.
+``go.Figure``: axis and legend text from :mod:`wegweiser.present.i18n`, the language's number
+separators, the shared look of :func:`~wegweiser.present.theme.styled`. Chart titles are left
+to the page (a heading above the chart), so figures carry none. Builders never touch the
+store and never mutate their inputs; an empty result gives an explicit "no data" figure.
 """
 
 from __future__ import annotations
@@ -14,7 +15,19 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from wegweiser.report.i18n import day, has, number, percent, separators, t
+from wegweiser.present.i18n import day, label, model_name, number, percent, t
+from wegweiser.present.theme import (
+    GRID,
+    INK,
+    LOSS,
+    PALETTE,
+    colour,
+    no_data,
+    phase_colours,
+    rgba,
+    styled,
+    wrap,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -27,43 +40,6 @@ if TYPE_CHECKING:
     from wegweiser.analysis.overview import Overview
     from wegweiser.analysis.paths import PathsResult, SankeyResult
     from wegweiser.analysis.retention import RetentionResult
-
-#: colours of the report: a calm blue first, phases take them in configured order
-PALETTE = ("#1f5f99", "#2a9d8f", "#e9a23b", "#c8553d", "#7b5ea7", "#5c946e", "#3d8fd1",
-           "#b56576", "#8d99ae", "#6d597a")
-INK, GRID, MUTED = "#1d2733", "#e4e8ee", "#6b7785"
-FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
-
-
-def styled(fig: go.Figure, lang: str, *, height: int = 380, **layout: Any) -> go.Figure:
-    """The shared look: white background, system font, the language's separators."""
-    base: dict[str, Any] = {  # no Plotly template: cheaper, and small JSON per figure
-        "template": "none", "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff",
-        "separators": separators(lang), "height": height,
-        "font": {"family": FONT, "size": 13, "color": INK}, "colorway": list(PALETTE),
-        "margin": {"l": 60, "r": 24, "t": 24, "b": 48}, "hoverlabel": {"font_family": FONT},
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-    }
-    fig.update_layout(**{**base, **layout})
-    axes = {"gridcolor": GRID, "linecolor": GRID, "zeroline": False, "automargin": True}
-    fig.update_xaxes(**axes)
-    fig.update_yaxes(**axes)
-    return fig
-
-
-def phase_colours(phases: Sequence[str]) -> dict[str, str]:
-    """One palette colour per phase, in the given (configured) order."""
-    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(phases)}
-
-
-def _rgba(hex_colour: str, alpha: float) -> str:
-    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
-
-
-def _label(value: Any, lang: str) -> str:
-    return t("none", lang) if value is None or value == "(none)" or value != value else str(value)
-
 
 # -- overview ------------------------------------------------------------------------------
 def current_phases(overview: Overview, lang: str) -> go.Figure:
@@ -81,16 +57,16 @@ def current_phases(overview: Overview, lang: str) -> go.Figure:
 
 def kpi_gauges(result: KpiResult, lang: str) -> go.Figure:
     """Gauges of the repeat-purchase rate, NPS and CSAT (those present)."""
-    items = [(key, label, scale, rng) for key, label, scale, rng in (
+    items = [(key, name, scale, rng) for key, name, scale, rng in (
         ("repeat_purchase_rate", "kpi.repeat", 100.0, (0, 100)),
         ("nps", "kpi.nps", 1.0, (-100, 100)),
         ("csat", "kpi.csat", 1.0, (0, 100)),
     ) if result.get(key) is not None]
     fig = go.Figure()
-    for i, (key, label, scale, rng) in enumerate(items):
+    for i, (key, name, scale, rng) in enumerate(items):
         fig.add_trace(go.Indicator(
             mode="gauge+number", value=float(result.get(key)) * scale,
-            title={"text": t(label, lang)}, domain={"row": 0, "column": i},
+            title={"text": t(name, lang)}, domain={"row": 0, "column": i},
             number={"valueformat": ".1f", "suffix": "" if key == "nps" else "%"},
             gauge={"axis": {"range": list(rng)}, "bar": {"color": PALETTE[0]}},
         ))
@@ -109,7 +85,7 @@ def journey_map(result: JourneyMapResult, lang: str, *, metric: str = "persons")
         text = [[number(v, lang) if v == v else "" for v in row] for row in values]
     scale = {"satisfaction": "RdYlGn", "conversion_rate": "Tealgrn"}.get(metric, "Blues")
     fig = go.Figure(go.Heatmap(
-        z=values, x=list(grid.columns), y=[_label(v, lang) for v in grid.index], text=text,
+        z=values, x=list(grid.columns), y=[label(v, lang) for v in grid.index], text=text,
         texttemplate="%{text}", colorscale=scale, xgap=3, ygap=3,
         zmin=0 if metric != "persons" else None,
         zmax={"conversion_rate": 1, "satisfaction": 100}.get(metric),
@@ -149,7 +125,7 @@ def phase_flow(result: SankeyResult, lang: str, phases: Sequence[str]) -> go.Fig
             "target": [index[(int(s) + 1, e)]
                        for s, e in zip(links.step, links.target, strict=True)],
             "value": links["count"].tolist(),
-            "color": [_rgba(colours.get(e, PALETTE[-1]), 0.35) for e in links.source],
+            "color": [rgba(colours.get(e, PALETTE[-1]), 0.35) for e in links.source],
             "customdata": [number(n, lang) for n in links["count"]],
             "hovertemplate": t("flow.hover_link", lang, source="%{source.label}",
                                target="%{target.label}", n="%{customdata}")
@@ -182,7 +158,7 @@ def dropoffs(result: DropoffResult, lang: str, phases: Sequence[str] | None = No
     fig.add_trace(go.Bar(x=frame["phase"], y=frame["reached"], name=t("axis.reached", lang),
                          marker_color=PALETTE[0]))
     fig.add_trace(go.Bar(x=frame["phase"], y=frame["lost"], name=t("axis.lost", lang),
-                         marker_color=PALETTE[3]))
+                         marker_color=LOSS))
     fig.add_trace(go.Scatter(
         x=frame["phase"], y=frame["loss_rate"], name=t("axis.loss_rate", lang), yaxis="y2",
         mode="lines+markers", line={"color": INK, "width": 2},
@@ -217,46 +193,38 @@ def paths(result: PathsResult, lang: str) -> go.Figure:
 
 def _wrap(text: str, width: int) -> str:
     """Break a long label at arrows into lines of about ``width`` characters."""
-    parts, lines, line = text.split(" → "), [], ""
-    for part in parts:
-        piece = part if not line else f"{line} → {part}"
-        if line and len(piece) > width:
-            lines.append(line + " →")
-            line = part
-        else:
-            line = piece
-    lines.append(line)
-    return "<br>".join(lines)
+    return wrap(text, width, sep=" → ")
 
 
 # -- attribution -----------------------------------------------------------------------------
-def model_name(model: str, lang: str) -> str:
-    """A model's display name (``markov`` -> ``Markov``); unknown names as they are."""
-    key = f"model.{model}"
-    return t(key, lang) if has(key) else model
-
-
-def attribution(result: Comparison, lang: str, *, metric: str = "conversions") -> go.Figure:
-    """Grouped bars: ``metric`` per channel, one bar per model (channels by mean credit)."""
+def attribution(result: Comparison, lang: str, *, metric: str = "conversions",
+                order: Sequence[Any] | None = None) -> go.Figure:
+    """Grouped bars: ``metric`` per channel, one bar per model; channels in ``order``
+    (default: the comparison's, by mean credit)."""
     long = result.credits
-    order = result.table["touchpoint"].tolist()
+    if long.empty:
+        return no_data(go.Figure(), lang)
+    order = list(result.table["touchpoint"]) if order is None else list(order)
+    digits = ".2f" if metric in ("share", "roas", "roi") else ".1f"
     fig = go.Figure()
     for i, (model, part) in enumerate(long.groupby("model", sort=False)):
         part = part.set_index("touchpoint").reindex(order)
+        name = model_name(str(model), lang)
         fig.add_trace(go.Bar(
-            x=[_label(v, lang) for v in order], y=part[metric], name=model_name(str(model), lang),
-            marker_color=PALETTE[i % len(PALETTE)],
-            hovertemplate="%{x} · " + model_name(str(model), lang) + ": %{y:,.1f}<extra></extra>",
+            x=[label(v, lang) for v in order], y=part[metric], name=name,
+            marker_color=colour(i),
+            hovertemplate="%{x} · " + name + ": %{y:," + digits + "}<extra></extra>",
         ))
-    return styled(fig, lang, height=400, barmode="group",
-                  yaxis_title=t("axis.conversions", lang), xaxis={"tickangle": -30})
+    title = t("axis.conversions" if metric == "conversions" else f"metric.{metric}", lang)
+    return styled(fig, lang, height=400, barmode="group", yaxis_title=title,
+                  xaxis={"tickangle": -30})
 
 
 def roas(result: Comparison, lang: str) -> go.Figure:
     """Grouped bars: ROAS per channel with costs, one bar per model; a line at 1."""
     long = result.credits
-    if "roas" not in long:
-        return styled(go.Figure(), lang, height=200)
+    if "roas" not in long or not (long["cost"].fillna(0) > 0).any():
+        return no_data(go.Figure(), lang)
     spent = long[long["cost"].fillna(0) > 0]
     order = (spent.groupby("touchpoint", sort=False)["cost"].first()
              .sort_values(ascending=False).index.tolist())
@@ -265,7 +233,7 @@ def roas(result: Comparison, lang: str) -> go.Figure:
         part = part.set_index("touchpoint").reindex(order)
         fig.add_trace(go.Bar(
             x=order, y=part["roas"], name=model_name(str(model), lang),
-            marker_color=PALETTE[i % len(PALETTE)],
+            marker_color=colour(i),
             hovertemplate="%{x} · " + model_name(str(model), lang) + ": %{y:,.2f}<extra></extra>",
         ))
     fig.add_hline(y=1, line={"color": INK, "dash": "dot", "width": 1})
@@ -278,7 +246,7 @@ def retention(result: RetentionResult, lang: str) -> go.Figure:
     frame = result.cohorts
     period = str(result.params.get("period", "week"))
     if frame.empty:
-        return styled(go.Figure(), lang, height=200)
+        return no_data(go.Figure(), lang)
     grid = frame.pivot(index="cohort", columns="period", values="rate").sort_index()
     sizes = frame.drop_duplicates("cohort").set_index("cohort")["size"].reindex(grid.index)
     labels = [f"{day(pd.Timestamp(c).date(), lang)} (n={number(n, lang)})"
@@ -305,7 +273,7 @@ def quarantine(reasons: pd.DataFrame, lang: str) -> go.Figure:
     frame = reasons.iloc[::-1]
     fig = go.Figure(go.Bar(
         x=frame["rows"], y=[_wrap(str(r), 70) for r in frame["reason"]], orientation="h",
-        marker_color=PALETTE[3],
+        marker_color=LOSS,
         hovertemplate="%{y}: %{x:,}<extra></extra>",
     ))
     return styled(fig, lang, height=max(220, 40 * len(frame) + 60),

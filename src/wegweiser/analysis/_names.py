@@ -1,0 +1,84 @@
+"""Event names given to an analysis must occur in the data (internal).
+
+A typo in a funnel step, a path's start or end, a pattern, a conversion or a return event
+would otherwise give a table of zeros. :func:`check_event_names` raises
+:class:`~wegweiser.errors.InvalidInput` with "Did you mean …?" (closest names present, by
+:mod:`difflib`) instead, so every face (CLI, API, dashboard, report) says the same.
+
+A name is present when an event of the journey has exactly that name; with
+``patterns=True`` a glob (``checkout_*``, ``?``) or ``re:<regex>`` is present when it
+matches at least one event name, with the semantics of the paths analysis. An empty journey
+is not checked (there is nothing to compare with; the analysis returns empty tables).
+
+>>> import ibis
+>>> journey = ibis.memtable({"event": ["product_viewed", "order_completed"]})
+>>> check_event_names(journey, ["order_complete"], what="funnel step 2")
+Traceback (most recent call last):
+...
+wegweiser.errors.InvalidInput: no event named 'order_complete' in the data (funnel step 2). Did you mean 'order_completed'?
+"""  # noqa: E501
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import TYPE_CHECKING
+
+from wegweiser.analysis.phases import glob_regex
+from wegweiser.analysis.result import to_frame
+from wegweiser.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    import ibis.expr.types as ir
+
+__all__ = ["check_event_names", "event_names"]
+
+_SHOWN = 8
+
+
+def event_names(journey: ir.Table) -> list[str]:
+    """The distinct event names of ``journey``, sorted (one small query)."""
+    names = to_frame(journey.select("event").distinct())["event"]
+    return sorted(str(n) for n in names if isinstance(n, str))
+
+
+def check_event_names(
+    journey: ir.Table, names: Iterable[str | None], *, what: str,
+    also: Iterable[str] = (), patterns: bool = False, present: Iterable[str] | None = None,
+) -> None:
+    """Raise :class:`InvalidInput` for the first of ``names`` (None skipped) that no event of
+    ``journey`` has. ``what`` says where the name was given ("funnel step 2"); ``also`` are
+    further valid names (e.g. group names of the paths analysis); ``present`` the journey's
+    names when the caller has them already."""
+    wanted = [n for n in names if n is not None]
+    if not wanted:
+        return
+    known = sorted(set(event_names(journey) if present is None else present) | set(also))
+    if not known:
+        return
+    for name in wanted:
+        if not _found(name, known, patterns=patterns):
+            raise InvalidInput(_message(name, known, what))
+
+
+def _found(name: str, known: list[str], *, patterns: bool) -> bool:
+    if not patterns:
+        return name in known
+    if name.startswith("re:"):
+        regex = re.compile(name[3:])
+    elif "*" in name or "?" in name:
+        regex = re.compile(glob_regex(name))
+    else:
+        return name in known
+    return any(regex.search(k) for k in known)
+
+
+def _message(name: str, known: list[str], what: str) -> str:
+    text = f"no event named {name!r} in the data ({what})."
+    close = difflib.get_close_matches(name.removeprefix("re:"), known, n=3, cutoff=0.6)
+    if close:
+        return text + " Did you mean " + " or ".join(repr(c) for c in close) + "?"
+    shown = ", ".join(known[:_SHOWN]) + (", …" if len(known) > _SHOWN else "")
+    return text + f" Event names in the data: {shown}."

@@ -1,0 +1,362 @@
+"""The dashboard's own words (registered under ``dashboard.`` in
+:data:`wegweiser.present.i18n.MESSAGES`; a page's translator falls back to the shared words).
+``{name}`` marks a value filled in by the page."""
+
+# ruff: noqa: RUF001  (typographic dashes and signs are meant for readers)
+
+from __future__ import annotations
+
+
+def _m(en: str, de: str) -> dict[str, str]:
+    return {"en": en, "de": de}
+
+
+WORDS: dict[str, dict[str, str]] = {
+    # nav
+    "nav.overview": _m("Overview", "Übersicht"),
+    "nav.journey_map": _m("Journey map", "Journey-Map"),
+    "nav.funnels": _m("Funnels", "Funnels"),
+    "nav.paths": _m("Paths", "Pfade"),
+    "nav.attribution": _m("Attribution", "Attribution"),
+    "nav.retention": _m("Retention", "Bindung"),
+    "nav.data_quality": _m("Data quality", "Datenqualität"),
+    "nav.settings": _m("Settings", "Einstellungen"),
+    # layout
+    "layout.project": _m("Project", "Projekt"),
+    "layout.navigation": _m("Main navigation", "Hauptnavigation"),
+    "layout.api_docs": _m("API docs", "API-Doku"),
+    "layout.language": _m("Language", "Sprache"),
+    "layout.logged_in_as": _m("Logged in as", "Angemeldet als"),
+    "layout.logout": _m("Log out", "Abmelden"),
+    "layout.open_access": _m(
+        "No users configured — open access, listening on localhost only.",
+        "Keine Benutzer eingerichtet — offener Zugang, nur auf localhost erreichbar."),
+    # common
+    "common.show": _m("Show", "Anzeigen"),
+    "common.no_data": _m("No data for this selection yet.",
+                         "Für diese Auswahl gibt es noch keine Daten."),
+    "common.none": _m("(none)", "(keine Angabe)"),
+    "common.unit": _m("Count", "Zählen"),
+    # unit
+    "unit.person": _m("Persons", "Personen"),
+    "unit.session": _m("Sessions", "Sitzungen"),
+    "unit.person.plural": _m("Persons", "Personen"),
+    "unit.session.plural": _m("Sessions", "Sitzungen"),
+    # col
+    "col.phase": _m("Phase", "Phase"),
+    "col.persons": _m("Persons", "Personen"),
+    "col.share": _m("Share", "Anteil"),
+    "col.path": _m("Path", "Pfad"),
+    "col.steps": _m("Steps", "Schritte"),
+    "col.count": _m("Count", "Anzahl"),
+    "col.step": _m("Step", "Schritt"),
+    "col.value": _m("Value", "Wert"),
+    "col.cost": _m("Cost", "Kosten"),
+    "col.reason": _m("Reason", "Grund"),
+    "col.rows": _m("Rows", "Zeilen"),
+    "col.source": _m("Source", "Quelle"),
+    "col.line": _m("Line", "Zeile"),
+    "col.raw": _m("Raw data", "Rohdaten"),
+    "col.replays": _m("Replays", "Wiederholt"),
+    "col.when": _m("Quarantined", "Zurückgehalten"),
+    # login
+    "login.title": _m("Log in", "Anmelden"),
+    "login.hint": _m("Log in to the Wegweiser dashboard of {project}.",
+                     "Melden Sie sich am Wegweiser-Dashboard von {project} an."),
+    "login.user": _m("User name", "Benutzername"),
+    "login.password": _m("Password", "Passwort"),
+    "login.submit": _m("Log in", "Anmelden"),
+    "login.failed": _m("User name or password is wrong.", "Benutzername oder Passwort ist falsch."),
+    # overview
+    "overview.kpis": _m("Key figures", "Kennzahlen"),
+    "overview.empty": _m(
+        "No events yet. Import files with wegweiser import, or send events to the collector; "
+        "how is shown under",
+        "Noch keine Ereignisse. Dateien mit wegweiser import einlesen oder Ereignisse an den "
+        "Collector senden; wie, steht unter"),
+    "overview.phases": _m("Persons per current phase", "Personen je aktueller Phase"),
+    "overview.phases_hint": _m(
+        "Where people are now: the phase of their latest phase event.",
+        "Wo die Menschen jetzt stehen: die Phase ihres letzten Phasen-Ereignisses."),
+    "overview.phase_table": _m("Phases", "Phasen"),
+    "overview.data": _m("Data", "Daten"),
+    "overview.first_event": _m("First event", "Erstes Ereignis"),
+    "overview.last_event": _m("Latest event", "Letztes Ereignis"),
+    "overview.identities": _m("Identities (ids)", "Identitäten (IDs)"),
+    "overview.quarantined": _m("Quarantined rows", "Zurückgehaltene Zeilen"),
+    # kpi
+    "kpi.persons_hint": _m("after identity stitching", "nach Zusammenführung der IDs"),
+    "kpi.events": _m("Events", "Ereignisse"),
+    "kpi.channels_hint": _m("from {n} channels", "aus {n} Kanälen"),
+    "kpi.conversions": _m("Conversions", "Conversions"),
+    "kpi.converting_persons": _m("by {n} persons", "von {n} Personen"),
+    "kpi.conversion_rate": _m("Conversion rate", "Conversion-Rate"),
+    "kpi.conversion_rate_hint": _m("persons with a conversion", "Personen mit Conversion"),
+    "kpi.aov": _m("average order {value}", "Warenkorb im Schnitt {value}"),
+    "kpi.repeat_rate": _m("Repeat purchases", "Wiederkäufe"),
+    "kpi.repeat_hint": _m("{n} of {total} buyers bought again",
+                          "{n} von {total} Käufern kauften erneut"),
+    "kpi.answers": _m("{n} answers", "{n} Antworten"),
+    # map
+    "map.color_by": _m("Colour by", "Färben nach"),
+    "map.metric.events": _m("Events", "Ereignisse"),
+    "map.metric.conversion_rate": _m("Conversion rate", "Conversion-Rate"),
+    "map.touchpoint": _m("Touchpoints", "Kontaktpunkte"),
+    "map.by.channel": _m("Channel", "Kanal"),
+    "map.by.event": _m("Event", "Ereignis"),
+    "map.grid": _m("Phases × touchpoints", "Phasen × Kontaktpunkte"),
+    "map.grid_hint": _m(
+        "Each cell: persons with an event at this touchpoint in this phase, the share of them "
+        "who converted afterwards, and their satisfaction (0–100, from NPS/CSAT answers).",
+        "Jede Zelle: Personen mit einem Ereignis an diesem Kontaktpunkt in dieser Phase, der "
+        "Anteil, der danach konvertierte, und ihre Zufriedenheit (0–100, aus "
+        "NPS-/CSAT-Antworten)."),
+    "map.conv_short": _m("conv.", "Conv."),
+    "map.sat_short": _m("sat.", "Zufr."),
+    "map.legend": _m(
+        "Darker cells: higher values of the chosen measure. Hover a cell for its most frequent "
+        "events.",
+        "Dunklere Zellen: höhere Werte der gewählten Kennzahl. Mit der Maus über einer Zelle "
+        "erscheinen ihre häufigsten Ereignisse."),
+    "map.flow": _m("Phase flow", "Phasenfluss"),
+    "map.flow_hint": _m(
+        "Each person's phases step by step (repeats merged): where people start, and where "
+        "they go next, forward or back.",
+        "Die Phasen jeder Person Schritt für Schritt (Wiederholungen zusammengefasst): wo "
+        "Menschen beginnen und wohin sie danach gehen, vorwärts oder zurück."),
+    # funnel
+    "funnel.steps": _m("Funnel steps", "Funnel-Schritte"),
+    "funnel.steps_hint": _m(
+        "Pick the events in order; the funnel counts who does them one after another.",
+        "Wählen Sie die Ereignisse in ihrer Reihenfolge; der Funnel zählt, wer sie "
+        "nacheinander ausführt."),
+    "funnel.pick_event": _m("Choose an event…", "Ereignis wählen…"),
+    "funnel.step_n": _m("Step {n}", "Schritt {n}"),
+    "funnel.move_up": _m("Move up", "Nach oben"),
+    "funnel.move_down": _m("Move down", "Nach unten"),
+    "funnel.remove": _m("Remove", "Entfernen"),
+    "funnel.add_step": _m("Add step", "Schritt hinzufügen"),
+    "funnel.mode": _m("Order", "Reihenfolge"),
+    "funnel.mode.ordered": _m("In order (others between)", "Geordnet (andere dazwischen)"),
+    "funnel.mode.strict": _m("Strict (directly after)", "Strikt (direkt danach)"),
+    "funnel.mode.unordered": _m("Any order", "Beliebige Reihenfolge"),
+    "funnel.window": _m("Window", "Zeitfenster"),
+    "funnel.window_hint": _m("Time from the first step, e.g. 30d, 12h, 90m",
+                             "Zeit ab dem ersten Schritt, z. B. 30d, 12h, 90m"),
+    "funnel.breakdown": _m("Breakdown", "Aufschlüsseln nach"),
+    "funnel.no_breakdown": _m("No breakdown", "Nicht aufschlüsseln"),
+    "funnel.attribution": _m("Breakdown value of", "Wert aus"),
+    "funnel.attribution.first_touch": _m("the first step", "dem ersten Schritt"),
+    "funnel.attribution.last_touch": _m("the last step reached", "dem letzten erreichten Schritt"),
+    "funnel.exclude": _m("Exclude events", "Ereignisse ausschließen"),
+    "funnel.exclude_hint": _m("e.g. support_contacted", "z. B. support_contacted"),
+    "funnel.run": _m("Calculate funnel", "Funnel berechnen"),
+    "funnel.share": _m("Copy link to this funnel", "Link zu diesem Funnel kopieren"),
+    "funnel.share_hint": _m(
+        "The funnel's settings are in the link: bookmark or share it.",
+        "Die Einstellungen stehen im Link: als Lesezeichen speichern oder teilen."),
+    "funnel.incomplete": _m(
+        "Choose at least two steps and fill in every step.",
+        "Wählen Sie mindestens zwei Schritte und füllen Sie jeden Schritt aus."),
+    "funnel.entered": _m("Entered", "Eingestiegen"),
+    "funnel.converted": _m("Completed", "Abgeschlossen"),
+    "funnel.conversion": _m("Conversion", "Conversion"),
+    "funnel.conversion_hint": _m("from the first to the last step",
+                                 "vom ersten bis zum letzten Schritt"),
+    "funnel.median_time": _m("Median time", "Mittlere Dauer"),
+    "funnel.p90": _m("90% within {value}", "90 % innerhalb von {value}"),
+    "funnel.results": _m("Steps", "Schritte"),
+    "funnel.from_start": _m("of start", "vom Start"),
+    "funnel.from_previous": _m("of previous", "vom vorigen"),
+    "funnel.median_step": _m("Median time", "Mittlere Dauer"),
+    "funnel.chart": _m("Funnel", "Funnel"),
+    "funnel.by": _m("By {name}", "Nach {name}"),
+    # paths
+    "paths.start": _m("Start at", "Beginnen bei"),
+    "paths.end": _m("End at", "Enden bei"),
+    "paths.any": _m("any event", "beliebiges Ereignis"),
+    "paths.max_length": _m("Max. steps", "Max. Schritte"),
+    "paths.top": _m("Paths", "Pfade"),
+    "paths.collapse": _m("Merge repeats", "Wiederholungen zusammenfassen"),
+    "paths.top_paths": _m("Top paths", "Häufigste Pfade"),
+    "paths.top_hint": _m(
+        "The most frequent sequences of events (from the first start event, up to the first "
+        "end event).",
+        "Die häufigsten Abfolgen von Ereignissen (ab dem ersten Start-Ereignis, bis zum ersten "
+        "End-Ereignis)."),
+    "paths.flows": _m("Flows step by step", "Fluss Schritt für Schritt"),
+    "paths.flows_hint": _m(
+        "Where people go in their first steps (from the start event).",
+        "Wohin die Menschen in ihren ersten Schritten gehen (ab dem Start-Ereignis)."),
+    # attr
+    "attr.by": _m("Credit", "Zuordnen zu"),
+    "attr.by.channel": _m("Channel", "Kanal"),
+    "attr.by.campaign": _m("Campaign", "Kampagne"),
+    "attr.metric": _m("Measure", "Kennzahl"),
+    "attr.lookback": _m("Lookback (days)", "Rückblick (Tage)"),
+    "attr.models": _m("Models", "Modelle"),
+    "attr.note": _m(
+        "These models describe how credit can be shared among the touchpoints on the paths to "
+        "conversion; they do not measure incrementality (what a channel caused). For causal "
+        "effects, run holdout experiments.",
+        "Diese Modelle beschreiben, wie sich der Erfolg auf die Kontaktpunkte der Pfade bis "
+        "zur Conversion verteilen lässt; sie messen keine Inkrementalität (was ein Kanal "
+        "bewirkt hat). Für kausale Effekte braucht es Holdout-Experimente."),
+    "attr.table": _m("{metric} by model", "{metric} je Modell"),
+    "attr.table_hint": _m(
+        "{conversions} conversions from {journeys} journeys; touches up to {days} days before "
+        "a conversion count.",
+        "{conversions} Conversions aus {journeys} Journeys; Kontakte bis {days} Tage vor einer "
+        "Conversion zählen."),
+    "attr.no_costs": _m(
+        "No costs imported, so no ROAS, CPA or ROI (import them with wegweiser import-costs).",
+        "Keine Kosten importiert, daher kein ROAS, CPA oder ROI (Import mit wegweiser "
+        "import-costs)."),
+    "attr.chart": _m("{metric} per touchpoint and model", "{metric} je Kontaktpunkt und Modell"),
+    # ret
+    "ret.cohort": _m("Cohort", "Kohorte"),
+    "ret.cohort.first_event": _m("First event", "Erstes Ereignis"),
+    "ret.cohort.first_purchase": _m("First purchase", "Erster Kauf"),
+    "ret.period": _m("Period", "Zeitraum"),
+    "ret.period.day": _m("Day", "Tag"),
+    "ret.period.week": _m("Week", "Woche"),
+    "ret.period.month": _m("Month", "Monat"),
+    "ret.kind": _m("Counted as retained", "Als gehalten zählt"),
+    "ret.kind.n_period": _m("Active in that period", "Aktiv in dem Zeitraum"),
+    "ret.kind.unbounded": _m("Active then or later", "Aktiv dann oder später"),
+    "ret.periods": _m("Periods", "Zeiträume"),
+    "ret.return_event": _m("Coming back means", "Wiederkommen heißt"),
+    "ret.any_event": _m("any event", "beliebiges Ereignis"),
+    "ret.heatmap": _m("Retention by cohort", "Bindung je Kohorte"),
+    "ret.hint": _m(
+        "Share of each cohort active in the periods after its start (period 0 is the cohort "
+        "period).",
+        "Anteil jeder Kohorte, der in den Zeiträumen nach ihrem Beginn aktiv war (Zeitraum 0 "
+        "ist der Kohorten-Zeitraum)."),
+    "ret.table": _m("Cohort table", "Kohortentabelle"),
+    "ret.churn": _m("Churn per period", "Abwanderung je Zeitraum"),
+    "ret.period_start": _m("Period", "Zeitraum"),
+    "ret.active": _m("Active", "Aktiv"),
+    "ret.retained": _m("Stayed", "Geblieben"),
+    "ret.churned": _m("Churned", "Abgewandert"),
+    "ret.churn_rate": _m("Churn rate", "Abwanderungsrate"),
+    # quality
+    "quality.quarantined": _m("Quarantined", "Zurückgehalten"),
+    "quality.quarantined_hint": _m("rows rejected on import or by the collector",
+                                   "beim Import oder vom Collector abgelehnte Zeilen"),
+    "quality.stored": _m("Stored events", "Gespeicherte Ereignisse"),
+    "quality.share": _m("Rejected share", "Abgelehnter Anteil"),
+    "quality.share_hint": _m("of all rows received", "aller empfangenen Zeilen"),
+    "quality.by_reason": _m("Rejections by reason", "Ablehnungen nach Grund"),
+    "quality.hint": _m(
+        "Fix the mapping or the configuration, then replay: rows that pass now go into the "
+        "store. Dropping deletes rows for good.",
+        "Mapping oder Konfiguration korrigieren, dann erneut einspielen: Zeilen, die jetzt "
+        "passen, kommen in den Speicher. Verwerfen löscht Zeilen endgültig."),
+    "quality.replay_all": _m("Replay all", "Alle erneut einspielen"),
+    "quality.drop_all": _m("Drop all", "Alle verwerfen"),
+    "quality.replay": _m("Replay", "Erneut einspielen"),
+    "quality.drop": _m("Drop", "Verwerfen"),
+    "quality.last_seen": _m("Last seen", "Zuletzt"),
+    "quality.empty": _m("Nothing in quarantine: every row was accepted.",
+                        "Nichts zurückgehalten: jede Zeile wurde angenommen."),
+    "quality.rows": _m("Quarantined rows", "Zurückgehaltene Zeilen"),
+    "quality.all_reasons": _m("show all", "alle zeigen"),
+    "quality.confirm_drop_all": _m("Delete every quarantined row for good?",
+                                   "Alle zurückgehaltenen Zeilen endgültig löschen?"),
+    "quality.confirm_drop": _m("Delete the quarantined rows with this reason for good?",
+                               "Die zurückgehaltenen Zeilen mit diesem Grund endgültig löschen?"),
+    "quality.confirm_drop_row": _m("Delete this quarantined row for good?",
+                                   "Diese zurückgehaltene Zeile endgültig löschen?"),
+    "quality.replayed": _m(
+        "Replayed: {imported} imported, {duplicates} duplicates, {still} still quarantined, "
+        "{skipped} cannot be replayed.",
+        "Erneut eingespielt: {imported} übernommen, {duplicates} Duplikate, {still} weiter "
+        "zurückgehalten, {skipped} nicht wiederholbar."),
+    "quality.dropped": _m("Dropped {n} quarantined rows.", "{n} zurückgehaltene Zeilen verworfen."),
+    "quality.drop_what": _m(
+        "Say what to drop: a reason, a row or all.",
+        "Bitte angeben, was verworfen werden soll: ein Grund, eine Zeile oder alles."),
+    # settings
+    "settings.phases": _m("Phase rules", "Phasenregeln"),
+    "settings.phases_hint": _m(
+        "An event belongs to the first phase (top to bottom) with a matching pattern. Patterns "
+        "are event names with * and ?.",
+        "Ein Ereignis gehört zur ersten Phase (von oben nach unten) mit passendem Muster. "
+        "Muster sind Ereignisnamen mit * und ?."),
+    "settings.phases_rules": _m(
+        "Saved to wegweiser.toml (comments are kept); the analyses use the new rules right "
+        "away.",
+        "Wird in wegweiser.toml gespeichert (Kommentare bleiben erhalten); die Analysen nutzen "
+        "die neuen Regeln sofort."),
+    "settings.phase_name": _m("Phase", "Phase"),
+    "settings.phase_events": _m("Events (patterns, comma-separated)",
+                                "Ereignisse (Muster, durch Kommas getrennt)"),
+    "settings.phase_description": _m("Description", "Beschreibung"),
+    "settings.new_phase": _m("New phase…", "Neue Phase…"),
+    "settings.add_phase": _m("Add phase", "Phase hinzufügen"),
+    "settings.save": _m("Save phases", "Phasen speichern"),
+    "settings.saved": _m("Saved {n} phases.", "{n} Phasen gespeichert."),
+    "settings.error.rows": _m("Some phases have problems; nothing was saved.",
+                              "Einige Phasen haben Fehler; es wurde nichts gespeichert."),
+    "settings.error.name": _m("Give the phase a name.", "Geben Sie der Phase einen Namen."),
+    "settings.error.events": _m("List at least one event pattern.",
+                                "Geben Sie mindestens ein Ereignis-Muster an."),
+    "settings.error.duplicate": _m("This name is used twice.", "Dieser Name kommt zweimal vor."),
+    "settings.error.none": _m("Keep at least one phase.", "Mindestens eine Phase muss bleiben."),
+    "settings.server": _m("Server", "Server"),
+    "settings.access": _m("Access", "Zugang"),
+    "settings.access.open": _m("Open (no users; localhost only)",
+                               "Offen (keine Benutzer; nur localhost)"),
+    "settings.access.login": _m("Log-in required", "Anmeldung erforderlich"),
+    "settings.users": _m("Dashboard users", "Dashboard-Benutzer"),
+    "settings.write_keys": _m("Collector write keys", "Collector-Schreibschlüssel"),
+    "settings.api_tokens": _m("Read-only API tokens", "Lese-Tokens der API"),
+    "settings.max_request": _m("Largest request", "Größte Anfrage"),
+    "settings.rate_limit": _m("Rate limit per key", "Ratenlimit je Schlüssel"),
+    "settings.rate_limit_value": _m("{n} events/s (burst {burst})",
+                                    "{n} Ereignisse/s (Spitze {burst})"),
+    "settings.currency": _m("Currency", "Währung"),
+    "settings.conversions": _m("Conversion events", "Conversion-Ereignisse"),
+    "settings.windows": _m("Windows", "Zeitfenster"),
+    "settings.windows_value": _m(
+        "session gap {session} min, conversion {conversion} d, attribution {lookback} d",
+        "Sitzungspause {session} Min., Conversion {conversion} Tage, Attribution {lookback} "
+        "Tage"),
+    "settings.secrets_hint": _m(
+        "Keys, tokens and users come from wegweiser.toml [server] or the environment; add new "
+        "ones with wegweiser keys new --save and wegweiser hash-password.",
+        "Schlüssel, Tokens und Benutzer stammen aus wegweiser.toml [server] oder der Umgebung; "
+        "neue mit wegweiser keys new --save und wegweiser hash-password."),
+    "settings.collector": _m("Collecting events", "Ereignisse sammeln"),
+    "settings.endpoint": _m("Collector endpoint:", "Collector-Endpunkt:"),
+    "settings.snippet_hint": _m(
+        "Segment and RudderStack SDKs can send here: use a write key (replace WRITE_KEY) and "
+        "this server as the API host.",
+        "Segment- und RudderStack-SDKs können hierher senden: mit einem Schreibschlüssel "
+        "(statt WRITE_KEY) und diesem Server als API-Host."),
+    # error
+    "error.title": _m("Error", "Fehler"),
+    "error.generic": _m("Something went wrong", "Etwas ist schiefgegangen"),
+    "error.400": _m("The request cannot be used", "Die Anfrage ist nicht verwendbar"),
+    "error.401": _m("Please log in", "Bitte anmelden"),
+    "error.403": _m("Not allowed", "Nicht erlaubt"),
+    "error.404": _m("Page not found", "Seite nicht gefunden"),
+    "error.405": _m("Not allowed this way", "So nicht erlaubt"),
+    "error.413": _m("Too large", "Zu groß"),
+    "error.422": _m("The request cannot be used", "Die Anfrage ist nicht verwendbar"),
+    "error.429": _m("Too many requests", "Zu viele Anfragen"),
+    "error.500": _m("Internal error", "Interner Fehler"),
+    "error.503": _m("The data is busy", "Die Daten sind gerade belegt"),
+    "error.code": _m("Code", "Code"),
+    "error.home": _m("To the overview", "Zur Übersicht"),
+    # dim
+    "dim.channel": _m("Channel", "Kanal"),
+    "dim.campaign": _m("Campaign", "Kampagne"),
+    "dim.source": _m("Source", "Quelle"),
+    "dim.medium": _m("Medium", "Medium"),
+    "dim.device": _m("Device", "Gerät"),
+    "dim.platform": _m("Platform", "Plattform"),
+    "dim.country": _m("Country", "Land"),
+    "dim.phase": _m("Phase", "Phase"),
+}

@@ -1,0 +1,218 @@
+"""The data behind each section of the report, gathered by calling the analyses.
+
+:func:`gather` runs every analysis the report shows on a project and returns
+:class:`ReportData`: the result objects (None where a section has no data, with the reason
+in ``skipped``). Choices made here, so the report needs no options:
+
+* **Funnel** -- :func:`default_funnel`: the shop funnel ``product_view -> add_to_cart ->
+  checkout_started -> checkout_payment -> <conversion>`` with the steps that occur in the
+  data, when at least two of the first four do; else, per configured phase before the
+  conversion's phase, the phase's event reached by most persons, then the conversion event.
+  Ordered, per person, ``windows.conversion_days``.
+* **Phase flow** -- :func:`~wegweiser.analysis.paths.sankey` over each person's sequence of
+  phases (events without a phase left out, repeats of a phase merged), from the first phase,
+  4 steps.
+* **Paths** -- the 10 most frequent first 5 steps (repeats merged) and the 10 most frequent
+  up-to-5-step paths ending at the person's first conversion.
+* **Attribution** -- :data:`MODELS` side by side by channel, ``windows.attribution_lookback_days``,
+  with ROAS from the store's costs when there are any.
+* **Retention** -- cohorts by first event, per day (data spanning up to 3 weeks), week (up to
+  6 months) or month, at most 12 periods.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from wegweiser.analysis.attribution import compare
+from wegweiser.analysis.dropoffs import dropoffs
+from wegweiser.analysis.funnels import funnel
+from wegweiser.analysis.journey_map import journey_map
+from wegweiser.analysis.kpis import kpis
+from wegweiser.analysis.paths import sankey, top_paths
+from wegweiser.analysis.result import to_frame, to_value
+from wegweiser.analysis.retention import retention
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    import ibis.expr.types as ir
+    import pandas as pd
+
+    from wegweiser.analysis.attribution import Comparison
+    from wegweiser.analysis.dropoffs import DropoffResult
+    from wegweiser.analysis.funnels import FunnelResult
+    from wegweiser.analysis.journey_map import JourneyMapResult
+    from wegweiser.analysis.kpis import KpiResult
+    from wegweiser.analysis.overview import Overview
+    from wegweiser.analysis.paths import PathsResult, SankeyResult
+    from wegweiser.analysis.retention import RetentionResult
+    from wegweiser.config import Config
+    from wegweiser.project import Project
+
+SHOP_FUNNEL = ("product_view", "add_to_cart", "checkout_started", "checkout_payment")
+MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based", "markov",
+          "shapley")
+PATH_STEPS = 5
+FLOW_STEPS = 4
+TOP_PATHS = 10
+
+
+@dataclass
+class ReportData:
+    """Everything the report shows; a section's result is None when it was skipped, and
+    ``skipped[section]`` then holds the i18n key of the reason."""
+
+    name: str
+    currency: str
+    phases: list[str]
+    first_event: datetime | None
+    last_event: datetime | None
+    overview: Overview
+    stats: dict[str, Any]
+    conversion_days: int = 30
+    kpis: KpiResult | None = None
+    journey_map: JourneyMapResult | None = None
+    phase_flow: SankeyResult | None = None
+    funnel: FunnelResult | None = None
+    dropoffs: DropoffResult | None = None
+    paths: PathsResult | None = None
+    conversion_paths: PathsResult | None = None
+    attribution: Comparison | None = None
+    has_costs: bool = False
+    retention: RetentionResult | None = None
+    quarantine: pd.DataFrame | None = None
+    skipped: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        """True when the project has no persons (nothing to report)."""
+        return not self.overview.figures.get("persons")
+
+
+def gather(project: Project) -> ReportData:
+    """Run the report's analyses on ``project`` (module docstring for the choices)."""
+    config = project.config
+    timings: dict[str, float] = {}
+
+    def timed(name: str, run: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        try:
+            return run()
+        finally:
+            timings[name] = round(time.perf_counter() - started, 3)
+
+    journey = timed("journey", project.journey)
+    overview = timed("overview", project.overview)
+    stats = timed("stats", project.stats)
+    bounds = to_frame(journey.aggregate(first=journey.timestamp.min(),
+                                        last=journey.timestamp.max())).iloc[0]
+    data = ReportData(
+        name=config.name, currency=config.currency, phases=config.phase_names,
+        first_event=_moment(bounds["first"]), last_event=_moment(bounds["last"]),
+        overview=overview, stats=stats, conversion_days=config.windows.conversion_days,
+        timings=timings,
+    )
+    data.quarantine = timed("quarantine", lambda: quarantine_reasons(project))
+    if data.empty:
+        return data
+    data.kpis = timed("kpis", lambda: kpis(journey, feedback=config.feedback))
+    if _has_phases(journey):
+        data.journey_map = timed("journey_map", lambda: journey_map(
+            journey, phases=config.phase_names, feedback=config.feedback))
+        data.phase_flow = timed("phase_flow", lambda: phase_flow(journey, FLOW_STEPS))
+        data.dropoffs = timed("dropoffs", lambda: dropoffs(journey, list(config.phases)))
+    else:
+        for key in ("journey_map", "phase_flow", "dropoffs"):
+            data.skipped[key] = "map.no_phases"
+    steps = timed("funnel_steps", lambda: default_funnel(journey, config))
+    if len(steps) >= 2:
+        window = timedelta(days=config.windows.conversion_days)
+        data.funnel = timed("funnel", lambda: funnel(journey, steps, window=window))
+    else:
+        data.skipped["funnel"] = "funnel.none"
+    data.paths = timed("paths", lambda: top_paths(
+        journey, n=TOP_PATHS, max_length=PATH_STEPS, collapse=True))
+    conversions = int(overview.figures.get("conversions") or 0)
+    if conversions and config.conversion_events:
+        data.conversion_paths = timed("conversion_paths", lambda: top_paths(
+            journey, n=TOP_PATHS, max_length=PATH_STEPS, collapse=True,
+            end=config.conversion_events[0]))
+        costs = _costs(project)
+        data.has_costs = costs is not None
+        data.attribution = timed("attribution", lambda: compare(
+            journey, models=list(MODELS), costs=costs,
+            lookback_days=config.windows.attribution_lookback_days))
+    else:
+        data.skipped["attribution"] = "attribution.none"
+    data.retention = timed("retention", lambda: retention(
+        journey, period=retention_period(data.first_event, data.last_event)))
+    if data.retention.cohorts.empty or data.retention.cohorts["period"].max() < 1:
+        data.retention, data.skipped["retention"] = None, "retention.none"
+    return data
+
+
+def default_funnel(journey: ir.Table, config: Config) -> list[str]:
+    """The report's funnel steps (module docstring); [] when there is no conversion event."""
+    if not config.conversion_events:
+        return []
+    goal = config.conversion_events[0]
+    reach = to_frame(journey.group_by("event", "phase").agg(persons=journey.person_id.nunique()))
+    present = set(reach["event"])
+    if goal not in present:
+        return []
+    shop = [e for e in SHOP_FUNNEL if e in present]
+    if len(shop) >= 2:
+        return [*shop, goal]
+    goal_phase = reach.loc[reach["event"] == goal, "phase"].iloc[0]
+    steps = []
+    for phase in config.phase_names:
+        if phase == goal_phase:
+            break
+        here = reach[(reach["phase"] == phase) & (reach["event"] != goal)]
+        if len(here):
+            steps.append(str(here.sort_values(["persons", "event"],
+                                              ascending=[False, True])["event"].iloc[0]))
+    return [*steps, goal]
+
+
+def phase_flow(journey: ir.Table, steps: int) -> SankeyResult:
+    """Each person's phases step by step (repeats merged), as a Sankey."""
+    phased = journey.filter(journey.phase.notnull())
+    return sankey(phased.mutate(event=phased.phase), steps=max(steps, 2), collapse=True)
+
+
+def retention_period(first: datetime | None, last: datetime | None) -> str:
+    """``day`` for data spanning up to 3 weeks, ``week`` up to ~6 months, else ``month``."""
+    if first is None or last is None:
+        return "week"
+    span = (last - first).days
+    return "day" if span <= 21 else "week" if span <= 183 else "month"
+
+
+def quarantine_reasons(project: Project, top: int = 10) -> pd.DataFrame:
+    """Quarantined rows per reason (``reason``, ``rows``), most frequent first."""
+    summary = project.quarantine_summary(limit=top)
+    return summary[["reason", "n"]].rename(columns={"n": "rows"})
+
+
+def _costs(project: Project) -> Any:
+    return project.costs()
+
+
+def _has_phases(journey: ir.Table) -> bool:
+    return bool(to_value(journey.phase.notnull().any()))
+
+
+def _moment(value: Any) -> datetime | None:
+    import pandas as pd
+
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    stamp: datetime = pd.Timestamp(value).to_pydatetime()
+    return stamp

@@ -1,0 +1,62 @@
+"""Every chart an analysis declares in the registry, drawn by ``present.charts.render`` on a
+small demo shop: it finds its table and columns, draws data (no empty or "no data" figure),
+one bar or point per category in each trace, and its data is pinned by a golden file."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+import wegweiser
+from tests.snapshot import figure_data
+from wegweiser.analysis.registry import analyses
+from wegweiser.events.demo import generate
+from wegweiser.present.charts import render
+
+#: parameters an analysis needs beyond its defaults
+PARAMS: dict[str, dict[str, Any]] = {
+    "funnel": {"steps": ["product_view", "add_to_cart", "checkout_started", "order_completed"]},
+}
+DECLARED = [(name, i) for name, spec in analyses().items() for i in range(len(spec.charts))]
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    data = generate(400, seed=5, days=40)
+    with wegweiser.Project.init(tmp_path_factory.mktemp("declared")) as project:
+        project.import_events(data.events)
+        project.replace_costs(data.costs)
+        yield project
+
+
+def params_for(name: str, table: str) -> dict[str, Any]:
+    """The parameters under which the analysis shows ``table`` (its view, when it has one)."""
+    spec = analyses()[name]
+    params = dict(PARAMS.get(name, {}))
+    views = [v for v, t in spec.views.items() if t == table]
+    if "view" in spec.params.model_fields and views and spec.view_of is not None:
+        params.setdefault("view", views[0])
+    return params
+
+
+@pytest.mark.parametrize(("name", "index"), [
+    pytest.param(n, i, id=f"{n}-{analyses()[n].charts[i].table}") for n, i in DECLARED
+])
+def test_declared_chart(shop, snapshot, name, index):
+    spec = analyses()[name]
+    chart = spec.charts[index]
+    result = spec.run(shop, params_for(name, chart.table))
+    fig = render(chart, result, "en", currency=shop.config.currency)
+    data = figure_data(fig)
+    assert not data["no_data"], f"{name}: table {chart.table} is empty on the demo shop"
+    assert data["traces"]
+    for trace in fig.data:
+        if chart.kind == "heatmap":
+            continue
+        categories = trace.y if chart.kind in ("hbar", "funnel") else trace.x
+        repeated = [c for c, n in Counter(map(str, categories)).items() if n > 1]
+        assert not repeated, f"{name}: {chart.kind} draws {repeated[:3]} more than once"
+    snapshot.assert_match(data, f"{name}-{chart.table}")
+

@@ -1,0 +1,30 @@
+"""The small demo shop every report test reads (fixed seed: its golden files stay put)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+import wegweiser
+from wegweiser.analysis.attribution import compare
+from wegweiser.events.demo import generate
+from wegweiser.report import render
+from wegweiser.report.gather import MODELS, gather
+
+
+@pytest.fixture(scope="package")
+def shop(tmp_path_factory):
+    """A demo shop; the report without costs first, then with them, in both languages."""
+    data = generate(800, seed=3, days=60)
+    folder = tmp_path_factory.mktemp("shop")
+    with wegweiser.Project.init(folder, name="Demo <Shop> & Co") as project:
+        project.import_events(data.events)
+        project.replace_costs(data.costs)
+        report = gather(project)
+        pages = {lang: render(report, lang=lang) for lang in ("de", "en")}
+        free = compare(project.journey(), models=list(MODELS))  # as without imported costs
+        no_costs = render(dataclasses.replace(report, attribution=free, has_costs=False),
+                          lang="en")
+    return {"data": data, "folder": folder, "pages": pages, "report": report,
+            "no_costs": no_costs}
