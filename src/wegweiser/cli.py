@@ -18,6 +18,7 @@ from rich.console import Console
 
 from wegweiser import __version__, commands
 from wegweiser._output import Format, print_frame, print_mapping
+from wegweiser.commands import journeys as journeys_commands
 from wegweiser.errors import DOCS_URL, InvalidInput, WegweiserError
 from wegweiser.project import Project, open_project
 
@@ -46,6 +47,7 @@ imports_app = typer.Typer(
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(imports_app, name="imports")
 app.add_typer(identities_app, name="identities")
+app.add_typer(journeys_commands.app, name="journeys")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

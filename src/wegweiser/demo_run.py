@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from wegweiser.events.demo import generate, write_demo
+from wegweiser.orchestrate.samples import write_samples
 from wegweiser.project import Project
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ def run_demo(
     say(f"Generating {persons:,} persons over {days} days (seed {seed})")
     data = generate(persons, seed=seed, days=days)
     with Project.init(folder, name="Wegweiser demo shop", engine=engine) as project:
+        write_samples(project.path)  # journeys/: a sample journey (docs/journeys.md)
         files = write_demo(data, project.path / "demo")
         say(f"Importing {data.events.num_rows:,} events")
         summary = project.import_events(files["events"])

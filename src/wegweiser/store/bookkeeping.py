@@ -98,8 +98,7 @@ def replace_costs(engine: Engine, costs: pa.Table) -> int:
 
 
 def import_state(engine: Engine) -> list[str]:
-    """What changes whenever an import commits or is undone (count, last finish, rows,
-    undone ones, last undo): for stamps."""
+    """What changes whenever an import commits or is undone: for stamps of derived tables."""
     state = engine.execute(
         "SELECT count(*), CAST(max(finished_at) AS VARCHAR), sum(n_imported), "
         "count(undone_at), CAST(max(undone_at) AS VARCHAR) FROM imports"

@@ -1,0 +1,146 @@
+"""Webhooks: a JSON body signed with HMAC-SHA256, an ``Idempotency-Key`` header, quick
+retries with backoff on 5xx, 408, 429 and timeouts, terminal on other 4xx.
+
+Headers: ``X-Wegweiser-Timestamp`` (epoch seconds) and ``X-Wegweiser-Signature:
+sha256=<hex>`` over ``"{timestamp}.{body}"`` with the endpoint's secret; receivers check
+the signature and drop a repeated ``Idempotency-Key`` (``idempotent = True``: after a crash
+the ledger sends again with the same key). Keep-alive connections, one per thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import json
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from wegweiser.orchestrate.channels import Delivered, Message, Outcome
+from wegweiser.orchestrate.errors import Terminal, Transient
+
+if TYPE_CHECKING:
+    from wegweiser.orchestrate.settings import EndpointSettings
+
+RETRY_STATUS = {408, 425, 429}
+
+
+class _AfterSend(Exception):
+    """The request went out; what happened to it is not known."""
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The signature header value.
+
+    >>> sign("k", "1700000000", b"{}")[:15]
+    'sha256=c6ef4734'
+    """
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def verify(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
+    return hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+class WebhookChannel:
+    name = "webhook"
+    idempotent = True
+
+    def __init__(
+        self,
+        endpoint: EndpointSettings,
+        *,
+        secret: str | None,
+        tries: int = 3,
+        backoff_seconds: float = 0.2,
+    ) -> None:
+        self.endpoint = endpoint
+        self.secret = secret
+        self.tries = tries
+        self.backoff_seconds = backoff_seconds
+        url = urlsplit(endpoint.url)
+        self._https = url.scheme == "https"
+        self._host = url.hostname or "localhost"
+        self._port = url.port
+        self._path = (url.path or "/") + (f"?{url.query}" if url.query else "")
+        self._local = threading.local()
+
+    def body(self, message: Message) -> dict[str, Any]:
+        return message.payload
+
+    def _conn(self) -> http.client.HTTPConnection:
+        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+            conn = cls(self._host, self._port, timeout=self.endpoint.timeout_seconds)
+            self._local.conn = conn
+        return conn
+
+    def _drop(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            conn.close()
+
+    def _post(self, body: bytes, idempotency_key: str) -> tuple[int, str]:
+        stamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            "Idempotency-Key": idempotency_key,
+            "X-Wegweiser-Timestamp": stamp,
+            "User-Agent": "wegweiser-journeys",
+        }
+        if self.secret:
+            headers["X-Wegweiser-Signature"] = sign(self.secret, stamp, body)
+        for fresh in (False, True):
+            conn = self._conn()
+            try:
+                conn.request("POST", self._path, body=body, headers=headers)
+            except (http.client.HTTPException, OSError):
+                self._drop()  # a kept-alive connection the server had closed
+                if fresh:
+                    raise
+                continue
+            try:
+                response = conn.getresponse()
+                text = response.read(2048).decode(errors="replace")
+            except (http.client.HTTPException, OSError) as exc:
+                self._drop()
+                raise _AfterSend(f"{type(exc).__name__}: {exc}") from exc
+            if response.getheader("connection", "").lower() == "close":
+                self._drop()
+            return response.status, text
+        raise AssertionError("unreachable")
+
+    def send(self, message: Message, idempotency_key: str) -> Outcome:
+        body = json.dumps(self.body(message), sort_keys=True, separators=(",", ":"),
+                          default=str).encode()
+        outcome: Outcome = Transient("not tried")
+        for attempt in range(self.tries):
+            if attempt:
+                time.sleep(self.backoff_seconds * 2 ** (attempt - 1))
+            try:
+                status, text = self._post(body, idempotency_key)
+            except _AfterSend as exc:
+                outcome = Transient(f"webhook {self._host}: no answer: {exc}",
+                                    maybe_delivered=True)
+                if not self.idempotent:
+                    return outcome  # it may have arrived: never again without a key
+                continue
+            except (http.client.HTTPException, OSError) as exc:
+                self._drop()
+                outcome = Transient(f"webhook {self._host}: {exc}")
+                continue
+            if 200 <= status < 300:
+                return Delivered(f"HTTP {status}")
+            if status >= 500 or status in RETRY_STATUS:
+                outcome = Transient(f"webhook answered HTTP {status}: {text[:200]}")
+                continue
+            return Terminal(f"webhook answered HTTP {status}: {text[:200]}")
+        return outcome
+
+    def close(self) -> None:
+        self._drop()

@@ -1,0 +1,115 @@
+"""What the operator and the faces ask of the state store: status, pause/resume, the ledger
+(``unknown`` rows first of all), and moving the outbox of message events into the store."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wegweiser.orchestrate.state import StateStore
+    from wegweiser.project import Project
+
+
+def status(store: StateStore, journeys: list[str]) -> list[dict[str, Any]]:
+    """Per journey: paused, entrants, runs by status, deferred and parked runs, messages
+    by ledger state (``unknown`` among them)."""
+    with store.transaction() as tx:
+        meta = {r[0]: (bool(r[1]), int(r[2])) for r in tx.execute(
+            "SELECT journey, paused, entrants FROM wj_journeys")}
+        runs = tx.execute("SELECT journey, status, count(*) FROM wj_runs GROUP BY journey, status")
+        deferred = dict(tx.execute(
+            "SELECT journey, count(*) FROM wj_runs WHERE status = 'active' "
+            "AND reason LIKE 'deferred:%' GROUP BY journey"))
+        sends = tx.execute("SELECT journey, state, count(*) FROM wj_ledger GROUP BY journey, state")
+    out = []
+    for name in sorted(set(journeys) | set(meta)):
+        row: dict[str, Any] = {"journey": name, "paused": meta.get(name, (False, 0))[0],
+                               "entrants": meta.get(name, (False, 0))[1],
+                               "in_files": name in journeys}
+        for status_ in ("active", "done", "exited", "parked", "control"):
+            row[status_] = sum(int(n) for j, s, n in runs if j == name and s == status_)
+        row["deferred"] = int(deferred.get(name, 0))
+        for state in ("sent", "unknown", "failed", "pending", "sending", "suppressed",
+                      "dropped", "holdout"):
+            row[f"msg_{state}"] = sum(int(n) for j, s, n in sends if j == name and s == state)
+        out.append(row)
+    return out
+
+
+def sends_per_step(store: StateStore, journey: str) -> list[dict[str, Any]]:
+    with store.transaction() as tx:
+        rows = tx.execute(
+            "SELECT step, channel, variant, state, count(*) FROM wj_ledger WHERE journey = :j "
+            "GROUP BY step, channel, variant, state ORDER BY step, channel, variant, state",
+            {"j": journey})
+    return [dict(zip(("step", "channel", "variant", "state", "messages"), r, strict=True))
+            for r in rows]
+
+
+def set_paused(store: StateStore, journey: str, paused: bool) -> None:
+    """A paused journey takes no entrants and its runs stay where they are."""
+    with store.transaction() as tx:
+        tx.execute(
+            "INSERT INTO wj_journeys (journey, paused, entrants) VALUES (:j, :p, 0) "
+            "ON CONFLICT (journey) DO UPDATE SET paused = :p",
+            {"j": journey, "p": int(paused)},
+        )
+
+
+def resume_parked(store: StateStore, journey: str, *, now: float) -> int:
+    """Let the journey's parked runs go on (retry the step they stopped at)."""
+    with store.transaction() as tx:
+        tx.execute(
+            "UPDATE wj_runs SET status = 'active', due_at = :now, reason = NULL, "
+            "claimed_by = NULL, claim_until = NULL WHERE journey = :j AND status = 'parked'",
+            {"j": journey, "now": now},
+        )
+        n = tx.rowcount
+        tx.execute(  # their failed messages may be tried again, under the same key
+            "UPDATE wj_ledger SET state = 'pending', next_attempt_at = NULL, attempts = 0 "
+            "WHERE journey = :j AND state = 'failed'",
+            {"j": journey},
+        )
+    return n
+
+
+def ledger(
+    store: StateStore, *, state: str | None = None, journey: str | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    cols = ("key", "journey", "step", "channel", "variant", "person_id", "state", "attempts",
+            "reason", "updated_at")
+    with store.transaction() as tx:
+        rows = tx.execute(
+            f"SELECT {', '.join(cols)} FROM wj_ledger "
+            "WHERE (CAST(:s AS TEXT) IS NULL OR state = :s) "
+            "AND (CAST(:j AS TEXT) IS NULL OR journey = :j) "
+            "ORDER BY updated_at DESC, key LIMIT :n",
+            {"s": state, "j": journey, "n": limit},
+        )
+    return [dict(zip(cols, r, strict=True)) for r in rows]
+
+
+def flush_outbox(project: Project, store: StateStore, *, limit: int = 20_000) -> int:
+    """Import the message events of the outbox into the project's store (their
+    ``message_id`` is fixed, so a repeat after a crash is dropped as a duplicate), then
+    forget them."""
+    import pyarrow as pa
+
+    with store.transaction() as tx:
+        rows = tx.execute(
+            "SELECT message_id, event FROM wj_outbox ORDER BY created_at, message_id LIMIT :n",
+            {"n": limit})
+    if not rows:
+        return 0
+    events = [json.loads(e) for _, e in rows]
+    cols = ("message_id", "type", "event", "user_id", "anonymous_id", "timestamp", "channel")
+    data: dict[str, list[Any]] = {c: [e.get(c) for e in events] for c in cols}
+    data["properties"] = [json.dumps(e.get("properties") or {}) for e in events]
+    data["traits"] = [json.dumps(e["traits"]) if "traits" in e else None for e in events]
+    project.import_events(pa.table({k: pa.array(v, type=pa.string()) for k, v in data.items()}))
+    with store.transaction() as tx:
+        tx.executemany("DELETE FROM wj_outbox WHERE message_id = :m",
+                       [{"m": m} for m, _ in rows])
+    return len(rows)

@@ -1,0 +1,113 @@
+"""Delivery settings: ``journeys/_delivery.toml`` (every key optional).
+
+Policy (caps, quiet hours, consent, control group, time zones) and where the channels
+deliver. Secrets are never written here: ``*_env`` keys name environment variables, read by
+:mod:`wegweiser.orchestrate.secrets`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+
+from wegweiser.orchestrate.definitions import Clock, Duration, _Model
+
+DELIVERY_FILE = "_delivery.toml"
+
+
+class Cap(_Model):
+    """At most ``max`` messages per person on ``channel`` (``"*"``: all channels together)
+    in a ``rolling`` window of ``window``, or per calendar ``day`` in the person's time zone."""
+
+    channel: str = "*"
+    max: int = Field(ge=0)
+    per: Literal["rolling", "day"] = "rolling"
+    window: Duration | None = None
+
+    @model_validator(mode="after")
+    def _window(self) -> Cap:
+        if (self.per == "rolling") != (self.window is not None):
+            raise ValueError("per = 'rolling' needs a window (e.g. '7d'); per = 'day' takes none")
+        return self
+
+
+class QuietHours(_Model):
+    start: Clock
+    end: Clock
+    mode: Literal["defer", "drop"] = "defer"
+    """``defer``: send at the end of the quiet hours; ``drop``: do not send at all."""
+
+
+class ControlGroup(_Model):
+    share: float = Field(default=0.0, ge=0, lt=1)
+    """Share of all persons kept out of every journey (deterministic per person)."""
+    salt: str = "1"
+    """Change it to draw a new control group."""
+
+
+class EmailSettings(_Model):
+    host: str = "127.0.0.1"
+    port: int = Field(default=25, gt=0, lt=65536)
+    starttls: bool = False
+    username_env: str | None = None
+    password_env: str | None = None
+    from_address: str = "Wegweiser <journeys@localhost>"
+    address_trait: str = "email"
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+
+class EndpointSettings(_Model):
+    """A webhook endpoint: the URL, the variable holding its signing secret."""
+
+    url: str
+    secret_env: str | None = None
+    timeout_seconds: float = Field(default=5.0, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"a webhook URL starts with http:// or https://, not {value!r}")
+        return value
+
+
+class Delivery(_Model):
+    default_timezone: str = "Europe/Berlin"
+    default_language: Literal["de", "en"] = "de"
+    timezone_trait: str = "timezone"
+    caps: list[Cap] = Field(default_factory=list)
+    quiet_hours: QuietHours | None = None
+    consent: dict[str, str] = Field(
+        default_factory=lambda: {"email": "email_opt_in", "sms": "sms_opt_in",
+                                 "push": "push_opt_in"}
+    )
+    """Per channel the trait that must be true to send on it; channels not named need none."""
+    control_group: ControlGroup = Field(default_factory=ControlGroup)
+    email: EmailSettings = Field(default_factory=EmailSettings)
+    sms: EndpointSettings | None = None
+    """The SMS provider's webhook (the provider adapter)."""
+    push: EndpointSettings | None = None
+    """The mobile push provider's webhook (the provider adapter)."""
+    webhooks: dict[str, EndpointSettings] = Field(default_factory=dict)
+    phone_trait: str = "phone"
+    push_token_trait: str = "push_token"
+    retry_backoff: Duration = timedelta(seconds=30)
+    """First wait after a transient failure; it doubles with each attempt (at most 1 h)."""
+    unsubscribe_url: str = "http://127.0.0.1:8000/u/{token}"
+    """The per-person unsubscribe link; ``{token}`` is a signed token."""
+    unsubscribe_secret_env: str = "WEGWEISER_UNSUBSCRIBE_SECRET"
+    lease: Duration = timedelta(seconds=60)
+    """How long a worker owns a claimed run; a dead worker's runs are taken over after it."""
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as "
+                             "'Europe/Berlin'") from None
+        return value

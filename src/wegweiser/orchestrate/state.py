@@ -1,0 +1,215 @@
+"""The journey state store: runs, the send ledger, the import cursor, the outbox.
+
+One small interface (:class:`StateStore`, used through :meth:`StateStore.transaction`) over
+two databases: SQLite (a file in the project folder, the embedded default; one writer at a
+time, WAL) and PostgreSQL (psycopg 3; several workers on several machines, claims with
+``FOR UPDATE SKIP LOCKED``). Not DuckDB: it has one writer process and keeps deleted rows
+in its file. SQL here is constant text with bound parameters (``:name``); values never go
+into the SQL text.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from wegweiser.orchestrate.errors import StateStoreError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping, Sequence
+    from pathlib import Path
+
+STATE_FILE = "journeys.sqlite"
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS wj_runs (
+        run_id TEXT PRIMARY KEY,
+        journey TEXT NOT NULL,
+        person_id TEXT NOT NULL,
+        step TEXT,
+        status TEXT NOT NULL,
+        due_at DOUBLE PRECISION NOT NULL,
+        step_at DOUBLE PRECISION NOT NULL,
+        wait_event TEXT,
+        signal_at DOUBLE PRECISION,
+        claimed_by TEXT,
+        claim_until DOUBLE PRECISION,
+        priority INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        holdout INTEGER NOT NULL DEFAULT 0,
+        person TEXT NOT NULL,
+        trigger TEXT,
+        reason TEXT,
+        entered_at DOUBLE PRECISION NOT NULL,
+        updated_at DOUBLE PRECISION NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS wj_runs_due ON wj_runs (status, due_at)",
+    "CREATE INDEX IF NOT EXISTS wj_runs_person ON wj_runs (person_id, status)",
+    """CREATE TABLE IF NOT EXISTS wj_entries (
+        journey TEXT NOT NULL, person_id TEXT NOT NULL, n INTEGER NOT NULL,
+        last_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (journey, person_id)
+    )""",
+    """CREATE TABLE IF NOT EXISTS wj_ledger (
+        key TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        journey TEXT NOT NULL,
+        step TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        person_id TEXT NOT NULL,
+        variant TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        reason TEXT,
+        worker TEXT,
+        lease_until DOUBLE PRECISION,
+        next_attempt_at DOUBLE PRECISION,
+        started_at DOUBLE PRECISION,
+        created_at DOUBLE PRECISION NOT NULL,
+        updated_at DOUBLE PRECISION NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS wj_ledger_person ON wj_ledger (person_id, started_at)",
+    "CREATE INDEX IF NOT EXISTS wj_ledger_state ON wj_ledger (state)",
+    """CREATE TABLE IF NOT EXISTS wj_outbox (
+        message_id TEXT PRIMARY KEY, created_at DOUBLE PRECISION NOT NULL, event TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS wj_imports (
+        import_id TEXT PRIMARY KEY, seen_at DOUBLE PRECISION NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS wj_journeys (
+        journey TEXT PRIMARY KEY, paused INTEGER NOT NULL DEFAULT 0,
+        entrants INTEGER NOT NULL DEFAULT 0, last_tick DOUBLE PRECISION
+    )""",
+    """CREATE TABLE IF NOT EXISTS wj_persons (
+        person_id TEXT PRIMARY KEY, person TEXT NOT NULL, updated_at DOUBLE PRECISION NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS wj_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS wj_unsubscribed (
+        person_id TEXT NOT NULL, channel TEXT NOT NULL, at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (person_id, channel)
+    )""",
+)
+
+SCHEMA_VERSION = "1"
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+class Tx(ABC):
+    """One transaction: ``execute`` returns the rows (empty for statements without any);
+    ``rowcount`` is that of the last statement."""
+
+    rowcount: int = 0
+
+    @abstractmethod
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        ...
+
+    def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        for row in rows:
+            self.execute(sql, row)
+
+    @abstractmethod
+    def lock_person(self, person_id: str) -> None:
+        """Serialise this transaction with every other one that locks the same person."""
+
+    def one(self, sql: str, params: Mapping[str, Any] | None = None) -> tuple[Any, ...] | None:
+        rows = self.execute(sql, params)
+        return rows[0] if rows else None
+
+
+class StateStore(ABC):
+    """Where the journey runtime keeps its state. Open with :func:`open_state`."""
+
+    kind: str
+    skip_locked: str = ""
+    """``FOR UPDATE SKIP LOCKED`` where the database has it."""
+
+    @abstractmethod
+    def _begin(self) -> Tx: ...
+
+    @abstractmethod
+    def _commit(self, tx: Tx) -> None: ...
+
+    @abstractmethod
+    def _rollback(self, tx: Tx) -> None: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def _lock_migration(self, tx: Tx) -> None:
+        """Keep two workers starting at once from creating the tables together."""
+        return None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        tx = self._begin()
+        try:
+            yield tx
+        except BaseException:
+            self._rollback(tx)
+            raise
+        self._commit(tx)
+
+    def migrate(self) -> None:
+        """Create the tables unless this schema version is there already (a plain read: DDL,
+        even ``IF NOT EXISTS``, would lock tables that running workers write)."""
+        with self.transaction() as tx:
+            if self._has_table(tx, "wj_meta") and tx.one(
+                "SELECT 1 FROM wj_meta WHERE key = 'schema' AND value = :v",
+                {"v": SCHEMA_VERSION},
+            ):
+                return
+        with self.transaction() as tx:
+            self._lock_migration(tx)
+            for statement in SCHEMA:
+                tx.execute(statement)
+            tx.execute(
+                "INSERT INTO wj_meta (key, value) VALUES ('schema', :v) "
+                "ON CONFLICT (key) DO UPDATE SET value = :v",
+                {"v": SCHEMA_VERSION},
+            )
+
+    @abstractmethod
+    def _has_table(self, tx: Tx, name: str) -> bool: ...
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def to_pyformat(sql: str) -> str:
+    """``:name`` placeholders as psycopg's ``%(name)s`` (and ``%`` escaped).
+
+    >>> to_pyformat("SELECT 1 WHERE a = :a AND b LIKE 'x%'")
+    "SELECT 1 WHERE a = %(a)s AND b LIKE 'x%%'"
+    """
+    return _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+def open_state(target: str | Path, *, project_dir: Path | None = None) -> StateStore:
+    """A state store: ``postgresql://...`` (or ``postgres://``) for PostgreSQL, else a SQLite
+    file path (relative paths inside ``project_dir``); the tables are created if missing."""
+    text = str(target)
+    store: StateStore
+    if text.startswith(("postgresql://", "postgres://", "host=")):
+        from wegweiser.orchestrate._postgres import PostgresStore
+
+        store = PostgresStore(text)
+    else:
+        from pathlib import Path as _Path
+
+        from wegweiser.orchestrate._sqlite import SqliteStore
+
+        path = _Path(text.removeprefix("sqlite:///"))
+        if not path.is_absolute() and project_dir is not None:
+            path = project_dir / path
+        store = SqliteStore(path)
+    try:
+        store.migrate()
+    except StateStoreError:
+        store.close()
+        raise
+    return store

@@ -1,0 +1,77 @@
+"""Message templates: Jinja2 in a sandbox, one version per language (``de``, ``en``).
+
+A template sees ``person`` (``person.traits``, ``person.phase``, ``person.person_id``),
+``traits`` (the same traits, shorter), ``links`` (``unsubscribe`` and whatever the delivery
+settings add), ``journey``, ``step`` and ``variant``. Undefined names are errors, never
+empty text; the sandbox refuses attribute access to Python internals.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from wegweiser.orchestrate.errors import Terminal
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from jinja2 import Template
+
+_TEXT = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+_HTML = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+
+
+def check(source: str, *, html: bool = False) -> tuple[int | None, str] | None:
+    """``None`` if ``source`` compiles, else ``(line, message)`` of the first syntax error."""
+    try:
+        (_HTML if html else _TEXT).from_string(source)
+    except TemplateError as exc:
+        return getattr(exc, "lineno", None), f"template error: {exc}"
+    return None
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str | None
+
+
+@functools.lru_cache(maxsize=512)
+def _compile(source: str, *, html: bool) -> Template:
+    return (_HTML if html else _TEXT).from_string(source)
+
+
+def render(
+    subject: str, text: str, html: str | None, context: Mapping[str, Any]
+) -> Rendered:
+    """Render the three parts; a failure is :class:`Terminal` (the same input fails again)."""
+    try:
+        return Rendered(
+            subject=_compile(subject, html=False).render(context).strip(),
+            text=_compile(text, html=False).render(context),
+            html=None if html is None else _compile(html, html=True).render(context),
+        )
+    except TemplateError as exc:
+        raise Terminal(f"template error: {type(exc).__name__}: {exc}") from exc
+    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        raise Terminal(f"template error: {type(exc).__name__}: {exc}") from exc
+
+
+def render_value(value: Any, context: Mapping[str, Any]) -> Any:
+    """Render every string inside a payload (dicts and lists walked) as a text template."""
+    if isinstance(value, str):
+        try:
+            return _compile(value, html=False).render(context)
+        except TemplateError as exc:
+            raise Terminal(f"template error: {type(exc).__name__}: {exc}") from exc
+    if isinstance(value, dict):
+        return {k: render_value(v, context) for k, v in value.items()}
+    if isinstance(value, list):
+        return [render_value(v, context) for v in value]
+    return value

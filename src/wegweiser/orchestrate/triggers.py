@@ -1,0 +1,293 @@
+"""Triggers from the data as it arrives: entries, exits and awaited events for the persons
+that committed imports touched.
+
+The store's ``imports`` table lists committed imports; the state store keeps the ids the
+runtime has processed (``wj_imports``, the cursor). :func:`process_imports` reads only the
+events of new imports (``events.import_id``) and, for the persons they touched, their phase
+history, traits and the counts of the events journeys ask about, as Ibis expressions on the
+project's warehouse (DuckDB or Spark) -- never a scan of every person. Then, in this order:
+unsubscribes and exits (goal reached, phase regression), awaited events, and entries (an
+event with its property filters; a phase entered or left, backward moves included). The
+new import ids are marked processed in the same transaction as the entries, so a crash
+repeats a batch rather than losing it, and re-entry rules keep a repeat from entering twice.
+
+The first time a project's runtime runs, the imports already there are marked processed
+without acting on them: journeys act on data that arrives once they run
+(:func:`baseline`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import ibis
+
+from wegweiser.analysis.phases import phase_of, phase_rank
+from wegweiser.analysis.result import to_frame
+from wegweiser.orchestrate.conditions import evaluate
+from wegweiser.orchestrate.definitions import WaitStep
+from wegweiser.orchestrate.person import EventStats, Person
+from wegweiser.orchestrate.runtime import Entrant
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import ibis.expr.types as ir
+    import pandas as pd
+
+    from wegweiser.config import Config
+    from wegweiser.orchestrate.definitions import Journey
+    from wegweiser.orchestrate.runtime import Runtime
+    from wegweiser.project import Project
+
+UNSUBSCRIBED = "unsubscribed"
+
+
+@dataclass
+class TriggerSummary:
+    imports: int = 0
+    persons: int = 0
+    entered: int = 0
+    exited: int = 0
+    woken: int = 0
+    by_journey: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Batch:
+    """What new imports changed, for the persons they touched."""
+
+    import_ids: list[str]
+    events: list[dict[str, Any]]
+    """Events journeys ask about: ``person_id``, ``event``, ``ts`` (epoch), ``properties``."""
+    transitions: list[tuple[str, float, str | None, str]]
+    """``(person_id, ts, from_phase, to_phase)`` moves made by new events, in order."""
+    persons: dict[str, Person]
+
+
+def committed_imports(project: Project) -> list[str]:
+    """Ids of the committed imports that added events, oldest first."""
+    imports = project.engine.table("imports")
+    rows = to_frame(imports.filter(imports.n_imported > 0)
+                    .select("import_id", "finished_at").order_by("finished_at"))
+    return [str(i) for i in rows["import_id"]]
+
+
+def _seen(runtime: Runtime) -> set[str]:
+    with runtime.store.transaction() as tx:
+        return {str(r[0]) for r in tx.execute("SELECT import_id FROM wj_imports")}
+
+
+def baseline(project: Project, runtime: Runtime) -> int:
+    """On a runtime's first start, mark the imports already there as processed."""
+    with runtime.store.transaction() as tx:
+        if tx.one("SELECT 1 FROM wj_meta WHERE key = 'baseline'"):
+            return 0
+    ids = committed_imports(project)
+    now = runtime.clock()
+    with runtime.store.transaction() as tx:
+        tx.executemany(
+            "INSERT INTO wj_imports (import_id, seen_at) VALUES (:i, :now) "
+            "ON CONFLICT (import_id) DO NOTHING",
+            [{"i": i, "now": now} for i in ids],
+        )
+        tx.execute("INSERT INTO wj_meta (key, value) VALUES ('baseline', :v) "
+                   "ON CONFLICT (key) DO NOTHING", {"v": str(len(ids))})
+    return len(ids)
+
+
+def _with_person(events: ir.Table, identities: ir.Table) -> ir.Table:
+    """Any events (identify included) with the ``person_id`` of their user or anonymous id."""
+    ids = identities.select("id", "person_id")
+    by_user = ids.rename(user_person="person_id", user_key="id")
+    by_anon = ids.rename(anon_person="person_id", anon_key="id")
+    joined = events.left_join(by_user, events.user_id == by_user.user_key).left_join(
+        by_anon, events.anonymous_id == by_anon.anon_key)
+    return joined.mutate(person_id=joined.user_person.coalesce(joined.anon_person)).drop(
+        "user_person", "user_key", "anon_person", "anon_key")
+
+
+def _epoch(frame: pd.DataFrame, column: str) -> list[float]:
+    import pandas as pd
+
+    stamps = pd.to_datetime(frame[column], utc=True)
+    return [float(v) for v in (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds()]
+
+
+def read_batch(
+    project: Project, import_ids: Sequence[str], names: Sequence[str]
+) -> Batch:
+    """Everything the triggers need about the persons that ``import_ids`` touched."""
+    w = project.warehouse
+    config: Config = project.config
+    phases = list(config.phases)
+    events, identities = w.table("events"), w.table("identities")
+    ids = list(import_ids)
+    new = events.filter(events.import_id.isin(ids))
+    touched = _with_person(new, identities).filter(ibis._.person_id.notnull()).select(
+        "person_id").distinct()
+    mine = _with_person(events, identities)
+    mine = mine.semi_join(touched, mine.person_id == touched.person_id)
+    touch = mine.filter(mine.type.isin(("track", "page", "screen")))
+    # events journeys ask about, as they arrived
+    interesting = touch.filter(touch.import_id.isin(ids) & touch.event.isin(
+        [*names, UNSUBSCRIBED]))
+    ev = to_frame(interesting.select(
+        "person_id", "event", "timestamp", "message_id",
+        properties=interesting.properties.cast("string")).order_by("timestamp", "message_id"))
+    event_rows = [
+        {"person_id": p, "event": e, "ts": t, "properties": _json(props)}
+        for p, e, t, props in zip(ev["person_id"].tolist(), ev["event"].tolist(),
+                                  _epoch(ev, "timestamp"), ev["properties"].tolist(),
+                                  strict=True)
+    ]
+    # phase moves made by new events, and the current phase
+    transitions: list[tuple[str, float, str | None, str]] = []
+    current: dict[str, str] = {}
+    if phases:
+        mapped = touch.mutate(phase=phase_of(touch.event, phases))
+        mapped = mapped.filter(mapped.phase.notnull())
+        mapped = mapped.mutate(rank=phase_rank(mapped.phase, phases))
+        order = ibis.window(group_by="person_id", order_by=["timestamp", "rank", "message_id"])
+        mapped = mapped.mutate(prev=mapped.phase.lag().over(order),
+                               after=mapped.phase.lead().over(order))
+        moves = mapped.filter(mapped.import_id.isin(ids)
+                              & (mapped.prev.isnull() | (mapped.prev != mapped.phase)))
+        tr = to_frame(moves.select("person_id", "timestamp", "prev", "phase", "rank",
+                                   "message_id").order_by("timestamp", "rank", "message_id"))
+        transitions = [
+            (str(p), t, None if f is None or f != f else str(f), str(to))
+            for p, t, f, to in zip(tr["person_id"].tolist(), _epoch(tr, "timestamp"),
+                                   tr["prev"].tolist(), tr["phase"].tolist(), strict=True)
+        ]
+        last = to_frame(mapped.filter(mapped.after.isnull()).select("person_id", "phase"))
+        current = dict(zip(last["person_id"].tolist(), last["phase"].tolist(), strict=True))
+    persons = _snapshots(mine, identities, touched, names, current)
+    return Batch(ids, event_rows, transitions, persons)
+
+
+def _json(text: Any) -> dict[str, Any]:
+    if not isinstance(text, str) or not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _snapshots(
+    mine: ir.Table, identities: ir.Table, touched: ir.Table, names: Sequence[str],
+    current: dict[str, str],
+) -> dict[str, Person]:
+    traits: dict[str, dict[str, Any]] = {}
+    ident = mine.filter(mine.type == "identify")
+    tf = to_frame(ident.select("person_id", "timestamp", "message_id",
+                               traits=ident.traits.cast("string"))
+                  .order_by("person_id", "timestamp", "message_id"))
+    for pid, text in zip(tf["person_id"].tolist(), tf["traits"].tolist(), strict=True):
+        traits.setdefault(str(pid), {}).update(_json(text))
+    stats: dict[str, dict[str, EventStats]] = {}
+    if names:
+        named = mine.filter(mine.event.isin(list(names)))
+        sf = to_frame(named.group_by("person_id", "event").agg(
+            n=named.count(), last=named.timestamp.max()))
+        for pid, event, n, last in zip(sf["person_id"].tolist(), sf["event"].tolist(),
+                                       sf["n"].tolist(), _epoch(sf, "last"), strict=True):
+            stats.setdefault(str(pid), {})[str(event)] = EventStats(int(n), last)
+    with_country = mine.filter(mine.country.notnull())
+    cf = to_frame(with_country.group_by("person_id").agg(
+        country=with_country.country.argmax(with_country.timestamp)))
+    countries = dict(zip(cf["person_id"].tolist(), cf["country"].tolist(), strict=True))
+    users = identities.filter((identities.id_kind == "user")
+                              & (identities.id == identities.person_id))
+    users = users.semi_join(touched, users.person_id == touched.person_id)
+    with_user = set(to_frame(users.select("person_id"))["person_id"].tolist())
+    people = to_frame(touched)["person_id"].tolist()
+    return {
+        str(pid): Person(
+            person_id=str(pid), traits=traits.get(str(pid), {}), phase=current.get(pid),
+            events=stats.get(str(pid), {}), country=countries.get(pid),
+            user_id=str(pid) if pid in with_user else None,
+        )
+        for pid in people
+    }
+
+
+def evaluate_batch(runtime: Runtime, batch: Batch, config: Config) -> TriggerSummary:
+    """Exits, awaited events and entries for one batch (see the module docstring)."""
+    summary = TriggerSummary(imports=len(batch.import_ids), persons=len(batch.persons))
+    journeys = list(runtime.journeys.values())
+    runtime.refresh(batch.persons.values())
+    awaited = {s.until_event for j in journeys for s in j.steps
+               if isinstance(s, WaitStep) and s.until_event}
+    rank = {p.name: i for i, p in enumerate(config.phases)}
+    for row in batch.events:
+        pid, event, ts = row["person_id"], row["event"], row["ts"]
+        if event == UNSUBSCRIBED:
+            channel = str(row["properties"].get("channel") or "*")
+            runtime.unsubscribe(pid, channel, at=ts)
+            summary.exited += runtime.exit_runs(
+                pid, "unsubscribed", journeys=[j.name for j in journeys if j.exit.unsubscribed])
+        goal = [j.name for j in journeys if event in j.exit.goal]
+        if goal:
+            summary.exited += runtime.exit_runs(pid, "goal", journeys=goal)
+        if event in awaited:
+            summary.woken += runtime.signal(pid, event, row["properties"], ts)
+    for pid, _, before, after in batch.transitions:
+        if before is not None and rank.get(after, 0) < rank.get(before, 0):
+            regress = [j.name for j in journeys if j.exit.phase_regression]
+            summary.exited += runtime.exit_runs(pid, "phase regression", journeys=regress)
+    entrants = _entrants(journeys, batch, rank)
+    summary.entered = runtime.enter(entrants, mark_imports=batch.import_ids)
+    for entrant in entrants:
+        summary.by_journey[entrant.journey] = summary.by_journey.get(entrant.journey, 0) + 1
+    return summary
+
+
+def _entrants(journeys: list[Journey], batch: Batch, rank: dict[str, int]) -> list[Entrant]:
+    out: list[Entrant] = []
+    for journey in journeys:
+        entry = journey.entry
+        if entry.kind == "event":
+            for row in batch.events:
+                person = batch.persons.get(row["person_id"])
+                if row["event"] == entry.event and person is not None and all(
+                    evaluate(c, person, properties=row["properties"], now=row["ts"])
+                    for c in entry.where
+                ):
+                    out.append(Entrant(journey.name, person,
+                                       {"event": row["event"], **row["properties"]}))
+        elif entry.kind in ("phase_entered", "phase_left"):
+            for pid, _, before, after in batch.transitions:
+                person = batch.persons.get(pid)
+                if person is None:
+                    continue
+                hit = (after == entry.phase and before != after) if entry.kind == \
+                    "phase_entered" else (before == entry.phase and after != before)
+                if not hit:
+                    continue
+                if entry.direction != "any" and before is not None:
+                    backward = rank.get(after, 0) < rank.get(before, 0)
+                    if backward != (entry.direction == "backward"):
+                        continue
+                elif entry.direction == "backward":
+                    continue  # a first phase is no backward move
+                out.append(Entrant(journey.name, person,
+                                   {"from_phase": before, "to_phase": after}))
+    return out
+
+
+def process_imports(project: Project, runtime: Runtime, *, max_imports: int = 50) -> TriggerSummary:
+    """Evaluate the imports committed since the last call (at most ``max_imports`` of them,
+    oldest first); the first call on a fresh state store only sets the baseline."""
+    baseline(project, runtime)
+    seen = _seen(runtime)
+    new = [i for i in committed_imports(project) if i not in seen][:max_imports]
+    if not new:
+        return TriggerSummary()
+    names = sorted({n for j in runtime.journeys.values() for n in j.event_names()})
+    batch = read_batch(project, new, names)
+    return evaluate_batch(runtime, batch, project.config)

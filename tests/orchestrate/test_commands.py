@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+import wegweiser
+from tests.orchestrate.sinks import SmtpSink
+from wegweiser import cli
+
+WELCOME = """\
+[entry]
+kind = "event"
+event = "signup"
+
+[[steps]]
+id = "hello"
+type = "send"
+channel = "email"
+template = "hello"
+variant = "A"
+
+[templates.hello.de]
+subject = "Willkommen {{ traits.first_name }}"
+text = "Hallo {{ traits.first_name }}"
+[templates.hello.en]
+subject = "Welcome {{ traits.first_name }}"
+text = "Hello {{ traits.first_name }}"
+"""
+
+
+def wegweiser_cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["wegweiser", *args])
+    code = 0
+    try:
+        cli.main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def shop(tmp_path):
+    with SmtpSink() as smtp:
+        wegweiser.Project.init(tmp_path / "shop").close()
+        folder = tmp_path / "shop" / "journeys"
+        folder.mkdir()
+        (folder / "welcome.toml").write_text(WELCOME, encoding="utf-8")
+        (folder / "_delivery.toml").write_text(f"[email]\nport = {smtp.port}\n",
+                                               encoding="utf-8")
+        yield tmp_path / "shop", smtp
+
+
+def test_the_cli_runs_a_journey_from_import_to_message_event(tmp_path, shop, monkeypatch,
+                                                             capsys):
+    project, smtp = shop
+    p = ("--project", str(project))
+    code, out, _ = wegweiser_cli(monkeypatch, capsys, "journeys", "validate", *p)
+    assert code == 0
+    assert "welcome: entry event, 1 steps" in out
+    assert wegweiser_cli(monkeypatch, capsys, "journeys", "run", "--once", *p)[0] == 0
+    rows = [
+        {"type": "identify", "messageId": "i1", "userId": "u1", "timestamp":
+         "2026-06-01T09:00:00Z", "traits": {"email": "u1@example.org", "email_opt_in": True,
+                                            "first_name": "Uta"}},
+        {"type": "track", "messageId": "t1", "userId": "u1", "event": "signup",
+         "timestamp": "2026-06-01T09:01:00Z"},
+    ]
+    path = tmp_path / "e.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    with wegweiser.open_project(project) as proj:
+        proj.import_events(path)
+    code, out, _ = wegweiser_cli(monkeypatch, capsys, "journeys", "run", "--once", *p)
+    assert code == 0
+    assert "entered 1" in out
+    assert "events recorded 1" in out
+    assert [str(m["Subject"]) for m in smtp.messages] == ["Willkommen Uta"]
+    with wegweiser.open_project(project) as proj:
+        sent = proj.engine.execute(
+            "SELECT user_id, channel, properties FROM events WHERE event = 'message_sent'"
+        ).rows
+    assert len(sent) == 1
+    assert sent[0][:2] == ("u1", "email")
+    assert json.loads(sent[0][2])["journey"] == "welcome"
+    assert json.loads(sent[0][2])["variant"] == "A"
+    code, out, _ = wegweiser_cli(monkeypatch, capsys, "journeys", "status", "-f", "json", *p)
+    (status,) = json.loads(out)
+    assert (status["journey"], status["entrants"], status["done"], status["msg_sent"]) == (
+        "welcome", 1, 1, 1)
+    code, out, _ = wegweiser_cli(monkeypatch, capsys, "journeys", "ledger", "-f", "json", *p)
+    assert [(r["key"], r["state"]) for r in json.loads(out)] == [
+        ("welcome:u1:1|hello|email", "sent")]
+    assert wegweiser_cli(monkeypatch, capsys, "journeys", "pause", "welcome", *p)[0] == 0
+    code, out, _ = wegweiser_cli(monkeypatch, capsys, "journeys", "list", "-f", "json", *p)
+    assert json.loads(out)[0]["paused"] is True
+    code, _, err = wegweiser_cli(monkeypatch, capsys, "journeys", "pause", "welcom", *p)
+    assert code == 2
+    assert "no journey 'welcom'" in err
+
+
+def test_a_broken_journey_stops_everything_with_a_precise_error(shop, monkeypatch, capsys):
+    project, smtp = shop
+    path = project / "journeys" / "welcome.toml"
+    path.write_text(WELCOME.replace('channel = "email"', 'channel = "e-mail"'),
+                    encoding="utf-8")
+    p = ("--project", str(project))
+    code, _, err = wegweiser_cli(monkeypatch, capsys, "journeys", "validate", *p)
+    assert code == 2
+    assert f"{path}:8: steps.0.channel: must be one of 'email', 'sms' or 'push'" in " ".join(
+        err.split())
+    code, _, err = wegweiser_cli(monkeypatch, capsys, "journeys", "run", "--once", *p)
+    assert code == 2
+    assert not (project / "journeys.sqlite").exists()
+    assert smtp.messages == []

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import wegweiser
+from tests.orchestrate.helpers import Clock, build, runs
+from wegweiser.orchestrate.triggers import process_imports
+
+REMINDER = """\
+[entry]
+kind = "phase_entered"
+phase = "Consideration"
+[exit]
+goal = ["order_completed"]
+phase_regression = true
+[[steps]]
+id = "later"
+type = "wait"
+duration = "1d"
+[[steps]]
+id = "end"
+type = "exit"
+"""
+WELCOME = """\
+[entry]
+kind = "event"
+event = "signup"
+where = [{ property = "plan", value = "pro" }]
+[[steps]]
+id = "w"
+type = "wait"
+until_event = "email_verified"
+timeout = "2d"
+[[steps]]
+id = "end"
+type = "exit"
+"""
+BACK = """\
+[entry]
+kind = "phase_entered"
+phase = "Awareness"
+direction = "backward"
+reentry = "always"
+[[steps]]
+id = "w"
+type = "wait"
+duration = "1h"
+"""
+
+_n = iter(range(10**6))
+
+
+def ev(user: str, event: str, ts: str, kind: str = "track", **props) -> dict:
+    row = {"type": kind, "messageId": f"m{next(_n)}", "userId": user,
+           "timestamp": f"2026-06-01T{ts}:00Z"}
+    if kind == "identify":
+        row["traits"] = props
+    else:
+        row["event"] = event
+        row["properties"] = props
+    return row
+
+
+def load(project, tmp_path, rows) -> None:
+    path = tmp_path / f"batch{next(_n)}.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    assert project.import_events(path).imported == len(rows)
+
+
+@pytest.fixture
+def project(tmp_path):
+    with wegweiser.Project.init(tmp_path / "shop") as proj:
+        yield proj
+
+
+def test_imports_trigger_entries_exits_and_waits_once(tmp_path, project):
+    load(project, tmp_path, [ev("old", "product_view", "08:00")])  # before the runtime
+    clock = Clock()
+    rt = build(tmp_path / "j", str(tmp_path / "j.sqlite"),
+               {"reminder": REMINDER, "welcome": WELCOME, "back": BACK}, clock=clock)
+    assert process_imports(project, rt).entered == 0  # the baseline: history is not acted on
+    load(project, tmp_path, [
+        ev("u1", "", "09:00", kind="identify", email="u1@example.org", first_name="Uli"),
+        ev("u1", "ad_click", "09:01"),
+        ev("u1", "product_view", "09:02", sku="A1"),
+        ev("u2", "signup", "09:03", plan="pro"),
+        ev("u3", "signup", "09:04", plan="free"),
+        ev("u4", "product_view", "09:05"),
+        ev("u4", "ad_click", "09:06"),  # Consideration -> Awareness: backward
+    ])
+    summary = process_imports(project, rt)
+    assert summary.imports == 1
+    assert summary.persons == 4
+    assert sorted(runs(rt)) == ["back:u4:1", "reminder:u1:1", "reminder:u4:1", "welcome:u2:1"]
+    assert process_imports(project, rt).imports == 0  # the cursor moved on
+    rt.run_once()
+    with rt.store.transaction() as tx:
+        person = json.loads(tx.one("SELECT person FROM wj_runs WHERE person_id = 'u1'")[0])
+    assert person["traits"] == {"email": "u1@example.org", "first_name": "Uli"}
+    assert person["phase"] == "Consideration"
+    assert person["user_id"] == "u1"
+
+    load(project, tmp_path, [
+        ev("u1", "order_completed", "10:00"),                  # goal: exits the reminder
+        ev("u2", "email_verified", "10:01"),                   # wakes the welcome wait
+        ev("u4", "product_view", "10:02"),                     # enters Consideration again
+    ])
+    summary = process_imports(project, rt)
+    assert summary.woken == 1
+    state = runs(rt)
+    assert state["reminder:u1:1"] == ("exited", "later", "goal")
+    assert state["reminder:u4:1"][0] == "active"  # once: no second reminder run
+    rt.run_once()
+    assert runs(rt)["welcome:u2:1"] == ("done", None, "completed")
+
+    load(project, tmp_path, [ev("u4", "ad_click", "11:00")])  # regression again
+    process_imports(project, rt)
+    state = runs(rt)
+    assert state["reminder:u4:1"] == ("exited", "later", "phase regression")
+    assert "back:u4:2" not in state  # the first back run is still active: one at a time
+
+
+def test_unsubscribed_events_end_runs_and_stop_sends(tmp_path, project):
+    clock = Clock()
+    rt = build(tmp_path / "j", str(tmp_path / "j.sqlite"), {"welcome": WELCOME}, clock=clock)
+    process_imports(project, rt)
+    load(project, tmp_path, [ev("u2", "signup", "09:03", plan="pro")])
+    process_imports(project, rt)
+    load(project, tmp_path, [ev("u2", "unsubscribed", "09:30", channel="email")])
+    assert process_imports(project, rt).exited == 1
+    assert runs(rt)["welcome:u2:1"][0::2] == ("exited", "unsubscribed")
+    with rt.store.transaction() as tx:
+        assert tx.execute("SELECT person_id, channel FROM wj_unsubscribed") == [("u2", "email")]
