@@ -197,3 +197,20 @@ def test_a_quote_open_to_the_end_of_the_file(project, tmp_path):
     assert summary.errors[0]["line"] == 3
     users = sorted(r[0] for r in project.engine.execute("SELECT user_id FROM events").rows)
     assert users == ["u1", "u3", "u4", "u5", "u6"]
+
+
+def test_a_parquet_string_that_is_not_utf8_costs_its_row_group(project, tmp_path):
+    n = 200
+    table = pa.table({
+        "anonymous_id": [f"a{i}" for i in range(n)],
+        "event": ["view"] * n,
+        "timestamp": ["2026-01-01T00:00:00Z"] * n,
+        "note": [f"note-{i:04d}" for i in range(n)],
+    })
+    path = tmp_path / "e.parquet"
+    pq.write_table(table, path, row_group_size=100, compression="none", use_dictionary=False)
+    data = path.read_bytes().replace(b"note-0150", b"note-\xff150")
+    path.write_bytes(data)
+    summary = project.import_events(path)
+    assert (summary.imported, summary.quarantined) == (100, 1)
+    assert "row group 1" in summary.errors[0]["reason"]
