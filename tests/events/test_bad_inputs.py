@@ -80,12 +80,13 @@ def test_lone_surrogate_and_deep_nesting_cost_one_line(project, tmp_path):
     deep = '{"anonymousId": "d", "event": "e", "timestamp": "2026-01-01", "properties": ' + (
         '{"a":' * 100_000) + "1" + "}" * 100_001
     lines = [json.dumps(_event(1)), '{"anonymousId": "s", "event": "\\ud800", "timestamp": '
-             '"2026-01-01"}', deep, json.dumps(_event(2))]
+             '"2026-01-01"}', deep, json.dumps(_event(2)), '{"revenue": ' + "1" * 5000 + "}"]
     summary = project.import_events(write(tmp_path / "e.jsonl", "\n".join(lines) + "\n"))
-    assert summary.counts() == {"imported": 2, "duplicates": 0, "quarantined": 2}
+    assert summary.counts() == {"imported": 2, "duplicates": 0, "quarantined": 3}
     reasons = {e["line"]: e["reason"] for e in summary.errors}
     assert "lone surrogate" in reasons[2]
     assert "nested too deeply" in reasons[3]
+    assert "4300 digits" in reasons[5]
 
 
 def test_bom_keeps_the_first_event_and_gzip_works(project, tmp_path):
