@@ -215,3 +215,16 @@ def test_a_parquet_string_that_is_not_utf8_costs_its_row_group(project, tmp_path
     summary = project.import_events(path)
     assert (summary.imported, summary.quarantined) == (100, 1)
     assert "row group 1" in summary.errors[0]["reason"]
+
+
+def test_a_dataframe_column_of_mixed_types_is_a_clear_error(project):
+    import pandas as pd
+    import pytest
+
+    import wegweiser
+
+    frame = pd.DataFrame({"user_id": ["a", 1], "event": ["x", "y"],
+                          "timestamp": ["2026-01-01", "2026-01-02"]})
+    with pytest.raises(wegweiser.InvalidInput, match=r"column user_id.*astype"):
+        project.import_events(frame)
+    assert project.import_events(frame.astype({"user_id": str})).imported == 2
