@@ -22,6 +22,7 @@ in ``skipped``). Choices made here, so the report needs no options:
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -33,6 +34,7 @@ from wegweiser.analysis.funnels import funnel
 from wegweiser.analysis.journey_map import journey_map
 from wegweiser.analysis.kpis import kpis
 from wegweiser.analysis.paths import sankey, top_paths
+from wegweiser.analysis.registry import analyses
 from wegweiser.analysis.result import to_frame, to_value
 from wegweiser.analysis.retention import retention
 
@@ -50,6 +52,8 @@ if TYPE_CHECKING:
     from wegweiser.analysis.kpis import KpiResult
     from wegweiser.analysis.overview import Overview
     from wegweiser.analysis.paths import PathsResult, SankeyResult
+    from wegweiser.analysis.registry import Analysis
+    from wegweiser.analysis.result import Result
     from wegweiser.analysis.retention import RetentionResult
     from wegweiser.config import Config
     from wegweiser.project import Project
@@ -88,6 +92,9 @@ class ReportData:
     quarantine: pd.DataFrame | None = None
     skipped: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    #: the registry's analyses that ask for a report section (``report=True``), in registry
+    #: order, each with its result on the default parameters
+    registered: list[tuple[Analysis[Any], Result]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -154,6 +161,10 @@ def gather(project: Project) -> ReportData:
         journey, period=retention_period(data.first_event, data.last_event)))
     if data.retention.cohorts.empty or data.retention.cohorts["period"].max() < 1:
         data.retention, data.skipped["retention"] = None, "retention.none"
+    for spec in analyses().values():
+        if spec.report:
+            result = timed(spec.name, functools.partial(spec.run, project))
+            data.registered.append((spec, result))
     return data
 
 
