@@ -248,9 +248,9 @@ def _record(f: dict, args: argparse.Namespace) -> None:
 ### Journeys — {datetime.date.today().isoformat()}
 
 `python benchmarks/bench_journeys.py --persons {args.persons} --messages {args.messages} \
---rate {args.rate:g} --seconds {args.seconds:g}`; {platform.machine()}, {os.cpu_count()} cores,
-Python {platform.python_version()}, SQLite state store, receivers on loopback in the same
-process; load average {load:.1f} at the end (other work on the machine).
+--rate {args.rate:g} --seconds {args.seconds:g}`;
+{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, SQLite state
+store, receivers on loopback in a process of their own; load average {load:.1f} at the end.
 
 | measure | figure | goal |
 |---|---:|---:|
