@@ -43,6 +43,7 @@ class SqliteStore(StateStore):
             )
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: batches of 100k entries
         except (sqlite3.Error, OSError) as exc:
             raise StateStoreError(f"cannot open the journey state {path}: {exc}") from exc
 

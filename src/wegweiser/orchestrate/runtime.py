@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from wegweiser.orchestrate import ledger, policy, templates
 from wegweiser.orchestrate.channels import CanPrepare, Delivered, Message
 from wegweiser.orchestrate.conditions import evaluate
@@ -202,7 +204,7 @@ class Runtime:
                 "wait": _wait_event(first), "prio": journey.priority,
                 "holdout": int(policy.in_holdout(journey.name, pid, journey.holdout)),
                 "person": snapshot,
-                "trigger": json.dumps(dict(entrant.trigger or {}), default=str),
+                "trigger": orjson.dumps(dict(entrant.trigger or {}), default=str).decode(),
                 "reason": "global control group" if control else None,
             })
         tx.executemany(

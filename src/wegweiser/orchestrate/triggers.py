@@ -18,11 +18,11 @@ without acting on them: journeys act on data that arrives once they run
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import ibis
+import orjson
 
 from wegweiser.analysis.phases import phase_of, phase_rank
 from wegweiser.analysis.result import to_frame
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     import pandas as pd
 
-    from wegweiser.config import Config
+    from wegweiser.config import Config, Phase
     from wegweiser.orchestrate.definitions import Journey
     from wegweiser.orchestrate.runtime import Runtime
     from wegweiser.project import Project
@@ -126,10 +126,19 @@ def read_batch(
     events, identities = w.table("events"), w.table("identities")
     ids = list(import_ids)
     new = events.filter(events.import_id.isin(ids))
-    touched = _with_person(new, identities).filter(ibis._.person_id.notnull()).select(
+    touched_expr = _with_person(new, identities).filter(ibis._.person_id.notnull()).select(
         "person_id").distinct()
-    mine = _with_person(events, identities)
-    mine = mine.semi_join(touched, mine.person_id == touched.person_id)
+    with touched_expr.cache() as touched:  # a temporary table: read once, used six times
+        mine_expr = _with_person(events, identities)
+        mine_expr = mine_expr.semi_join(touched, mine_expr.person_id == touched.person_id)
+        with mine_expr.cache() as mine:
+            return _read(mine, identities, touched, ids, names, phases)
+
+
+def _read(
+    mine: ir.Table, identities: ir.Table, touched: ir.Table, ids: list[str],
+    names: Sequence[str], phases: list[Phase],
+) -> Batch:
     touch = mine.filter(mine.type.isin(("track", "page", "screen")))
     # events journeys ask about, as they arrived
     interesting = touch.filter(touch.import_id.isin(ids) & touch.event.isin(
@@ -172,8 +181,8 @@ def _json(text: Any) -> dict[str, Any]:
     if not isinstance(text, str) or not text:
         return {}
     try:
-        value = json.loads(text)
-    except ValueError:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
         return {}
     return value if isinstance(value, dict) else {}
 
