@@ -305,3 +305,14 @@ payload = { n = 1 }
     assert hook.keys() == {"tell:p:1|tell|webhook": 5}
     assert hook.accepted() == {"tell:p:1|tell|webhook"}
     assert runs(rt)["tell:p:1"][0] == "done"
+
+
+def test_threads_send_each_message_once(tmp_path, state_url, smtp):
+    clock = Clock()
+    rt = build(tmp_path / "j", state_url, {"welcome": welcome()}, smtp=smtp, clock=clock)
+    rt.enter([Entrant("welcome", person(f"p{i}", first_name="X")) for i in range(120)])
+    clock.advance(3600)
+    while rt.run_once(limit=40, threads=4):
+        pass
+    assert sorted(smtp.keys().values()) == [1] * 120
+    assert {s for s, _, _ in runs(rt).values()} == {"done"}

@@ -61,6 +61,9 @@ class SqliteStore(StateStore):
         if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
 
+    def reopen(self) -> SqliteStore:
+        return SqliteStore(self.path)
+
     def _has_table(self, tx: Tx, name: str) -> bool:
         return bool(tx.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n", {"n": name}))

@@ -15,6 +15,8 @@ import json
 import logging
 import time
 import uuid
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -113,10 +115,16 @@ class Runtime:
         self.clock = clock
         self.lease = delivery.lease.total_seconds()
         self._unsubscribe_secret = unsubscribe_secret
+        self._lanes: list[Runtime] = []
+        self._pool: ThreadPoolExecutor | None = None
 
     def close(self) -> None:
-        """Close the channels' connections and the state store."""
-        for channel in self.channels.values():
+        """Close the channels' connections, the lanes and the state store."""
+        if self._pool is not None:
+            self._pool.shutdown()
+        for lane in self._lanes:
+            lane.store.close()
+        for channel in self.channels.values():  # the lanes share them
             channel.close()
         self.store.close()
 
@@ -310,18 +318,41 @@ class Runtime:
         runs.sort(key=lambda r: (-r.priority, r.due_at, r.run_id))
         return runs
 
-    def run_once(self, limit: int = 100) -> int:
-        """Claim due runs and advance each; returns how many were claimed."""
+    def run_once(self, limit: int = 100, *, threads: int = 1) -> int:
+        """Claim due runs and advance each; returns how many were claimed.
+
+        With ``threads > 1`` the claimed runs are advanced by that many lanes at once (each
+        with its own state store connection and channel connections; a person's runs stay
+        in one lane): sending waits on the network, not on the processor.
+        """
         runs = self.claim(limit)
+        if threads <= 1 or len(runs) <= 1:
+            for run in runs:
+                self.advance(run)
+            return len(runs)
+        while len(self._lanes) < threads:
+            self._lanes.append(Runtime(
+                self.store.reopen(), self.journeys.values(), self.delivery, self.channels,
+                worker_id=self.worker_id, clock=self.clock,
+                unsubscribe_secret=self._secret(),
+            ))
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=threads,
+                                            thread_name_prefix="journeys-lane")
+        parts: list[list[Run]] = [[] for _ in range(threads)]
         for run in runs:
-            self.advance(run)
+            parts[zlib.crc32(run.person_id.encode()) % threads].append(run)
+        futures = [self._pool.submit(_advance_all, lane, part)
+                   for lane, part in zip(self._lanes, parts, strict=False) if part]
+        for future in futures:
+            future.result()
         return len(runs)
 
     def run(self, *, stop: Callable[[], bool], poll_seconds: float = 0.5,
-            limit: int = 100) -> None:
+            limit: int = 100, threads: int = 1) -> None:
         while not stop():
             try:
-                busy = self.run_once(limit)
+                busy = self.run_once(limit, threads=threads)
             except Exception:  # one bad moment (a lost connection, a deadlock) is logged;
                 log.exception("journey worker %s: a round failed", self.worker_id)
                 busy = 0  # the claims run out and another round takes the runs again
@@ -741,6 +772,11 @@ def _select_in(
         out += tx.execute(sql.replace("{ids}", ", ".join(f":{k}" for k in names)),
                           {**params, **names})
     return out
+
+
+def _advance_all(lane: Runtime, runs: list[Run]) -> None:
+    for run in runs:
+        lane.advance(run)
 
 
 def run_lease(now: float, lease: float) -> float:
