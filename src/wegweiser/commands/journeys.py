@@ -87,6 +87,8 @@ def run(
     interval: Annotated[float, typer.Option(help="Seconds between rounds.")] = 2.0,
     state: StateOpt = None,
     worker_id: Annotated[str | None, typer.Option(help="Name of this worker.")] = None,
+    threads: Annotated[int, typer.Option(
+        min=1, max=64, help="Runs advanced at once (sending waits on the network).")] = 4,
 ) -> None:
     """The worker: evaluate new imports, advance due runs, send, record message events.
 
@@ -104,7 +106,7 @@ def run(
             with open_project(project) as proj:
                 summary = process_imports(proj, runtime)
             advanced = 0
-            while n := runtime.run_once():
+            while n := runtime.run_once(limit=50 * threads, threads=threads):
                 advanced += n
             with open_project(project) as proj:
                 flushed = flush_outbox(proj, runtime.store)
