@@ -96,7 +96,7 @@ def run(
     """
     from wegweiser.orchestrate.assembly import open_runtime
     from wegweiser.orchestrate.operations import flush_outbox
-    from wegweiser.orchestrate.triggers import process_imports
+    from wegweiser.orchestrate.triggers import process_imports, process_schedules
     from wegweiser.project import open_project
 
     phases = load_config(project).phase_names
@@ -105,6 +105,8 @@ def run(
         while True:
             with open_project(project) as proj:
                 summary = process_imports(proj, runtime)
+                scheduled = process_schedules(proj, runtime)
+                summary.entered += scheduled.entered
             advanced = 0
             while n := runtime.run_once(limit=50 * threads, threads=threads):
                 advanced += n
