@@ -33,7 +33,9 @@ def test_init_import_stats_quarantine_roundtrip(cli_project, tmp_path):
     res = run("import", str(data), "-p", str(cli_project), "--json",
               "--map", "user_id=client,event=action,timestamp=ts")
     assert res.returncode == 0, res.stderr
-    assert json.loads(res.stdout) == {"imported": 2, "duplicates": 0, "quarantined": 1}
+    got = json.loads(res.stdout)
+    assert {k: got[k] for k in ("imported", "duplicates", "quarantined", "rows")} == {
+        "imported": 2, "duplicates": 0, "quarantined": 1, "rows": 3}
 
     res = run("stats", "-p", str(cli_project), "--format", "json")
     stats = json.loads(res.stdout)
@@ -54,7 +56,8 @@ def test_init_import_stats_quarantine_roundtrip(cli_project, tmp_path):
 def test_human_output_names_file_line_and_next_step(cli_project, tmp_path):
     data = write(tmp_path / "bad.csv", "anonymous_id,event,timestamp\na,x,not-a-date\n")
     res = run("import", str(data), "-p", str(cli_project))
-    assert res.returncode == 0
+    assert res.returncode == 1  # every row quarantined: a pipeline must notice
+    assert "1 of 1 rows were quarantined (all rows)" in res.stderr
     assert f"{data}:2 unparseable timestamp 'not-a-date'" in res.stdout
     assert "wegweiser quarantine replay" in res.stdout
 
@@ -114,3 +117,65 @@ def test_init_with_the_spark_engine_writes_the_config_without_starting_spark(tmp
     res = run("init", str(tmp_path / "x"), "--spark-remote", "sc://h:15002")
     assert res.returncode == 2
     assert "--engine spark" in res.stderr
+
+
+def test_imports_list_undo_and_replace(tmp_path):
+    folder = tmp_path / "shop"
+    assert run("init", str(folder)).returncode == 0
+    data = write(tmp_path / "orders.txt",
+                 " 00001 19970101  1   11.77\n 00002 19970112  1   12.00\n"
+                 " 00002 19970112  5   77.00\n")
+    header = write(tmp_path / "orders.csv", "customer_id;date;cds;dollars\n" + "".join(
+        ";".join(line.split()) + "\n" for line in data.read_text().splitlines()))
+    res = run("import", str(header), "-p", str(folder), "--json",
+              "--map", "user_id=customer_id,timestamp=date,revenue=dollars")
+    assert res.returncode == 1, res.stdout  # no event name: everything quarantined
+    assert "3 of 3 rows were quarantined" in res.stderr
+    res = run("import", str(header), "-p", str(folder), "--json", "--replace",
+              "--map", "user_id=customer_id,timestamp=date,revenue=dollars,event='purchase'")
+    assert res.returncode == 0, res.stderr
+    got = json.loads(res.stdout)
+    assert (got["imported"], got["duplicates"], got["rows"]) == (3, 0, 3)
+    assert len(got["replaced"]) == 1
+    assert got["warnings"] == []
+    assert res.stderr == ""  # no progress bars in a pipe
+
+    res = run("imports", "list", "-p", str(folder), "--format", "json")
+    rows = json.loads(res.stdout)
+    assert [r["kind"] for r in rows] == ["file", "file"]
+    assert rows[1]["undone_at"] is not None
+    assert rows[0]["undone_at"] is None
+    res = run("imports", "undo", rows[0]["import_id"][:10], "-p", str(folder))
+    assert res.returncode == 0, res.stderr
+    assert "removed 3 events" in res.stdout
+    res = run("stats", "-p", str(folder), "--format", "json")
+    assert json.loads(res.stdout)["events"] == 0
+
+
+def test_max_quarantine_share(tmp_path):
+    folder = tmp_path / "shop"
+    assert run("init", str(folder)).returncode == 0
+    data = write(tmp_path / "e.csv", "user_id,event,timestamp\nu1,x,2026-01-01\nu2,x,never\n")
+    res = run("import", str(data), "-p", str(folder), "--max-quarantine-share", "0.25")
+    assert res.returncode == 1
+    assert "50.0% of the rows, more than 0.25" in res.stderr
+    assert "imported 1" in res.stdout
+
+
+def test_import_options_on_the_command_line(tmp_path):
+    folder = tmp_path / "shop"
+    assert run("init", str(folder)).returncode == 0
+    data = write(tmp_path / "kasse.csv", "Kunde;Zeit;Betrag\nk1;01.03.2026 10:30;1.234,50\n"
+                                         "k2;02.03.2026 11:00;-5,00\n")
+    res = run("import", str(data), "-p", str(folder), "--json", "--delimiter", ";",
+              "--decimal", ",", "--timestamp-format", "%d.%m.%Y %H:%M",
+              "--map", "user_id=Kunde,timestamp=Zeit,revenue=Betrag,event='kauf'")
+    assert res.returncode == 0, res.stderr
+    got = json.loads(res.stdout)
+    assert (got["imported"], got["negative_revenue"]) == (2, 1)
+    assert any("negative revenue" in w for w in got["warnings"])
+    res = run("import", str(data), "-p", str(folder), "--epoch-unit", "minutes")
+    assert res.returncode == 2
+    res = run("import", str(data), "-p", str(folder), "--encoding", "nope")
+    assert res.returncode == 2
+    assert "not a known encoding" in res.stderr

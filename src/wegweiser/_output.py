@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 
 from wegweiser.analysis.result import table_records as records
+from wegweiser.present.i18n import column_kind
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -79,18 +80,14 @@ def print_mapping(
         console.print(table)
 
 
-_PERCENT_NAMES = {"share", "rate", "probability", "lift", "cumulative_share"}
-
-
 def is_ratio(column: str) -> bool:
     """Whether a column holds a share or rate (0..1): shown as a percentage."""
-    return (column in _PERCENT_NAMES or column.endswith(("_rate", "_share"))
-            or column.startswith(("rate_", "share_", "conversion_from", "conversion_rate")))
+    return column_kind(column) == "percent"
 
 
 def is_seconds(column: str) -> bool:
     """Whether a column holds a duration in seconds (``duration_mean_s``, ``seconds``)."""
-    return column.endswith(("_s", "_seconds")) or column == "seconds"
+    return column_kind(column) == "seconds"
 
 
 def duration_text(seconds: float) -> str:

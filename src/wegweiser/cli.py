@@ -5,12 +5,13 @@ Exit codes: 0 ok, 1 runtime error, 2 usage error. ``--debug`` shows tracebacks.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -20,6 +21,11 @@ from wegweiser._output import Format, print_frame, print_mapping
 from wegweiser.commands import journeys as journeys_commands
 from wegweiser.errors import DOCS_URL, InvalidInput, WegweiserError
 from wegweiser.project import Project, open_project
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from wegweiser.events.ingest import ImportSummary, Progress
 
 app = typer.Typer(
     name="wegweiser",
@@ -34,7 +40,12 @@ quarantine_app = typer.Typer(
 identities_app = typer.Typer(
     help="Identity stitching: merges of ids into persons.", no_args_is_help=True
 )
+imports_app = typer.Typer(
+    help="Import history: list imports (files, collector batches), undo one.",
+    no_args_is_help=True,
+)
 app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(imports_app, name="imports")
 app.add_typer(identities_app, name="identities")
 app.add_typer(journeys_commands.app, name="journeys")
 
@@ -54,7 +65,8 @@ MapOpt = Annotated[
     typer.Option(
         "--map",
         "-m",
-        help="Rename your columns to event fields: user_id=client_id,event=action,timestamp=ts",
+        help="Rename your columns to event fields: user_id=client_id,event=action,timestamp=ts; "
+        "a quoted value is a constant: event='purchase'",
     ),
 ]
 
@@ -138,6 +150,12 @@ def init(
         out.print(f"  next: wegweiser import EVENTS.csv --project {folder}")
 
 
+class EpochUnit(StrEnum):
+    s = "s"
+    ms = "ms"
+    us = "us"
+
+
 @app.command("import")
 def import_(
     files: Annotated[
@@ -149,41 +167,125 @@ def import_(
         str | None,
         typer.Option("--input-format", help="csv, jsonl or parquet (default: from the file name)."),
     ] = None,
+    timestamp_format: Annotated[
+        str | None,
+        typer.Option("--timestamp-format", help="strptime format of the timestamps, e.g. "
+                     "'%Y%m%d' or '%d.%m.%Y %H:%M' (default: ISO-8601, epochs, YYYYMMDD)."),
+    ] = None,
+    epoch_unit: Annotated[
+        EpochUnit | None,
+        typer.Option("--epoch-unit", help="Numeric timestamps are epochs in s, ms or us "
+                     "(default: told apart by size)."),
+    ] = None,
+    delimiter: Annotated[
+        str | None,
+        typer.Option("--delimiter", help="CSV field separator: one character, tab, or "
+                     "whitespace (runs of spaces); default: from the header line."),
+    ] = None,
+    decimal: Annotated[
+        str, typer.Option("--decimal", help="Decimal mark of revenue: . or , (1.234,56).")
+    ] = ".",
+    encoding: Annotated[
+        str | None,
+        typer.Option("--encoding", help="Text encoding of CSV/JSON Lines, e.g. latin-1, "
+                     "cp1252, utf-16 (default UTF-8)."),
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Undo each file's earlier imports and import it "
+                           "again, in one transaction (after fixing --map).")
+    ] = False,
+    max_quarantine_share: Annotated[
+        float | None,
+        typer.Option("--max-quarantine-share", min=0.0, max=1.0, help="Exit 1 when more than "
+                     "this share of the rows is quarantined (always when all of them are)."),
+    ] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help='Print {"imported", "duplicates", "quarantined"}.')
+        bool, typer.Option("--json", help='Print the summary as JSON ({"imported", '
+                           '"duplicates", "quarantined", "rows", "warnings", ...}).')
     ] = False,
 ) -> None:
     """Import events. Bad rows are quarantined with a reason and line; the rest go in.
 
-    Each file (or each ingest.batch_rows rows of a larger one) is one transaction; rows are
-    deduplicated on message_id, so importing the same data twice adds nothing.
+    Each file is one import, in one transaction (see `wegweiser imports list`); rows are
+    deduplicated on message_id, so importing the same data twice adds nothing. In --map a
+    quoted value is a constant: --map "user_id=customer_id,event='purchase'".
     """
     with open_project(project) as proj:
         started = time.perf_counter()
-        progress = None if as_json else _progress_printer()
-        summary = proj.import_events(files, mapping=mapping, format=input_format, progress=progress)
-        if as_json:
-            out.file.write(json.dumps(summary.as_dict()) + "\n")
-            return
-        took = time.perf_counter() - started
-        out.print(
-            f"[green]imported[/green] {summary.imported:,}  duplicates {summary.duplicates:,}  "
-            f"quarantined {summary.quarantined:,}  ({took:.1f} s)"
-        )
-        for e in summary.errors[:5]:
-            out.print(f"  [yellow]{e['source']}:{e['line']}[/yellow] {e['reason']}")
-        if summary.quarantined:
-            out.print(
-                "  see all: wegweiser quarantine list; fix the mapping or config, then "
-                "wegweiser quarantine replay"
+        with _progress(quiet=as_json) as progress:
+            summary = proj.import_events(
+                files, mapping=mapping, format=input_format, progress=progress,
+                timestamp_format=timestamp_format,
+                epoch_unit=epoch_unit.value if epoch_unit else None, delimiter=delimiter,
+                decimal=decimal, encoding=encoding, replace=replace,
             )
+        if as_json:
+            out.file.write(json.dumps(summary.as_dict(full=True), default=str) + "\n")
+        else:
+            _print_summary(summary, time.perf_counter() - started)
+        _check_share(summary, max_quarantine_share)
 
 
-def _progress_printer() -> Any:
-    def report(source: str, rows: int) -> None:
-        err.print(f"  {source}: {rows:,} rows", highlight=False)
+def _print_summary(summary: ImportSummary, took: float) -> None:
+    out.print(
+        f"[green]imported[/green] {summary.imported:,}  duplicates {summary.duplicates:,}  "
+        f"quarantined {summary.quarantined:,}  of {summary.rows:,} rows  ({took:.1f} s)"
+    )
+    if summary.replaced:
+        out.print(f"  replaced {len(summary.replaced)} earlier import(s) of the same file(s)")
+    for e in summary.errors[:5]:
+        out.print(f"  [yellow]{e['source']}:{e['line']}[/yellow] {e['reason']}", highlight=False)
+    if summary.quarantined:
+        out.print(
+            "  see all: wegweiser quarantine list; fix the mapping or config, then "
+            "wegweiser quarantine replay"
+        )
+    for d in summary.duplicate_sample[:3]:
+        out.print(f"  [dim]duplicate line {d['line']}: {d['why']}[/dim]", highlight=False)
+    for w in summary.warnings:
+        out.print(f"  [yellow]warning:[/yellow] {w}", highlight=False)
 
-    return report
+
+def _check_share(summary: ImportSummary, limit: float | None) -> None:
+    """Exit 1 (for pipelines) when everything, or more than ``limit``, was quarantined."""
+    if not summary.rows or not summary.quarantined:
+        return
+    share = summary.quarantine_share
+    everything = summary.quarantined == summary.rows
+    if everything or (limit is not None and share > limit):
+        if everything:
+            raise WegweiserError(
+                f"{summary.quarantined:,} of {summary.rows:,} rows were quarantined (all rows) "
+                "and nothing was imported: check --map and the options (wegweiser quarantine "
+                "list shows why)"
+            )
+        ids = " ".join(i[:12] for i in summary.import_ids)
+        raise WegweiserError(
+            f"{summary.quarantined:,} of {summary.rows:,} rows were quarantined ({share:.1%} "
+            f"of the rows, more than {limit:g}); the rest is imported — check --map and the "
+            f"options, or undo: wegweiser imports undo {ids}"
+        )
+
+
+@contextlib.contextmanager
+def _progress(*, quiet: bool) -> Iterator[Progress | None]:
+    """A rich progress bar per file on a terminal; nothing in pipes or with --json."""
+    if quiet or not err.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bars: dict[str, Any] = {}
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err,
+        transient=True,
+    ) as bar:
+        def report(source: str, done: int, total: int) -> None:
+            if source not in bars:
+                bars[source] = bar.add_task(Path(source).name, total=total)
+            bar.update(bars[source], completed=done, total=total)
+
+        yield report
 
 
 @app.command()
@@ -333,6 +435,56 @@ def quarantine_drop(
         raise typer.Exit(1)
     with open_project(project) as proj:
         out.print(f"dropped {proj.drop_quarantine(reason=reason, ids=ids):,} rows")
+
+
+@imports_app.command("list")
+def imports_list(
+    project: ProjectOpt = Path("."),
+    fmt: FormatOpt = Format.table,
+    limit: Annotated[int, typer.Option(help="Show at most this many imports.")] = 50,
+    active: Annotated[
+        bool, typer.Option("--active", help="Leave out undone imports.")
+    ] = False,
+) -> None:
+    """Imports, newest first: id, kind, source, counts, and when undone."""
+    with open_project(project) as proj:
+        df = proj.imports(limit=limit, undone=not active)
+        if fmt is Format.table:
+            import pandas as pd
+
+            df = pd.DataFrame({
+                "id": df["import_id"].str.slice(0, 8),
+                "kind": df["kind"],
+                "source": df["source"],
+                "started": df["started_at"].dt.strftime("%Y-%m-%d %H:%M"),
+                "rows": df["n_rows"],
+                "imported": df["n_imported"],
+                "dups": df["n_duplicates"],
+                "quarantined": df["n_quarantined"],
+                "undone": df["undone_at"].dt.strftime("%Y-%m-%d %H:%M").fillna(""),
+            })
+        print_frame(df, fmt, console=out, title="Imports")
+
+
+@imports_app.command("undo")
+def imports_undo(
+    import_id: Annotated[str, typer.Argument(help="Import id (or its first characters).")],
+    project: ProjectOpt = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Print what was removed as JSON.")] = (
+        False
+    ),
+) -> None:
+    """Undo an import: its events and quarantined rows go, identities are resolved again and
+    derived tables are rebuilt on next use. Atomic."""
+    with open_project(project) as proj:
+        undone = proj.undo_import(import_id)
+        if as_json:
+            out.file.write(json.dumps(
+                {"import_ids": undone.import_ids, "events": undone.events,
+                 "quarantined": undone.quarantined}) + "\n")
+            return
+        out.print(f"[green]undone[/green] {undone.import_ids[0][:12]}: removed "
+                  f"{undone.events:,} events and {undone.quarantined:,} quarantined rows")
 
 
 @identities_app.command("merges")

@@ -262,7 +262,7 @@ conversion_events = ["order_completed"]
 
 [ingest]
 max_payload_bytes = 32768      # largest accepted event (properties + context + traits)
-batch_rows = 2000000           # rows per atomic batch when one file is larger
+batch_rows = 2000000           # rows per batch (bounds memory; a file is one transaction)
 
 [identity]
 blocked_ids = ["", "0", "-1", "null", "none", "nil", "undefined", "nan", "anonymous",

@@ -17,14 +17,16 @@ from wegweiser.analysis.overview import Overview, overview
 from wegweiser.analysis.result import to_frame, to_value
 from wegweiser.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config
 from wegweiser.errors import InvalidInput, ProjectError
-from wegweiser.events import ingest, quarantine
+from wegweiser.events import history, ingest, quarantine
 from wegweiser.events.costs import CostSummary, import_costs
+from wegweiser.events.options import ImportOptions
 from wegweiser.store import bookkeeping, tables
 from wegweiser.store.engine import Engine, Warehouse, open_warehouse
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from wegweiser.events.history import UndoSummary
     from wegweiser.events.ingest import ImportSummary, Progress
 
 STORE_FILE = "wegweiser.duckdb"
@@ -121,18 +123,38 @@ class Project:
         mapping: Mapping[str, str] | str | None = None,
         format: str | None = None,
         progress: Progress | None = None,
+        timestamp_format: str | None = None,
+        epoch_unit: str | None = None,
+        delimiter: str | None = None,
+        decimal: str = ".",
+        encoding: str | None = None,
+        replace: bool = False,
     ) -> ImportSummary:
         """Import events from files/folders/globs (CSV, JSON Lines, Parquet) or a DataFrame.
 
         ``mapping`` renames your columns to event fields (``{"user_id": "client_id"}`` or
-        ``"user_id=client_id"``). Bad rows are quarantined with a reason; the rest go in.
+        ``"user_id=client_id"``); a quoted value is a constant (``"event='purchase'"``).
+        Bad rows are quarantined with a reason; the rest go in. Each file is one import
+        (``imports()``), in one transaction; ``replace`` undoes a file's earlier imports in
+        the same transaction. The read options are described in
+        :class:`wegweiser.events.options.ImportOptions`.
         """
         columns = ingest.parse_mapping(mapping)
+        options = ImportOptions(
+            timestamp_format=timestamp_format, epoch_unit=epoch_unit, delimiter=delimiter,
+            decimal=decimal, encoding=encoding,
+        )
+        table: pa.Table | None = None
         if isinstance(data, pa.Table):
-            return ingest.ingest_table(self.engine, self.config, data, mapping=columns)
-        if _is_dataframe(data):
+            table = data
+        elif _is_dataframe(data):
             table = pa.Table.from_pandas(data, preserve_index=False)
-            return ingest.ingest_table(self.engine, self.config, table, mapping=columns)
+        if table is not None:
+            if replace:
+                raise InvalidInput("replace works for files: a DataFrame has no earlier import")
+            return ingest.ingest_table(
+                self.engine, self.config, table, mapping=columns, options=options
+            )
         paths: list[str | os.PathLike[str]]
         if isinstance(data, str | os.PathLike):
             paths = [data]
@@ -141,8 +163,18 @@ class Project:
         else:
             raise InvalidInput(f"cannot import a {type(data).__name__}; pass a path or a DataFrame")
         return ingest.ingest_paths(
-            self.engine, self.config, paths, mapping=columns, fmt=format, progress=progress
+            self.engine, self.config, paths, mapping=columns, fmt=format, options=options,
+            progress=progress, replace=replace,
         )
+
+    def imports(self, *, limit: int | None = 50, undone: bool = True) -> pd.DataFrame:
+        """The import history, newest first (files, DataFrames, collector batches, replays)."""
+        return history.list_imports(self.engine, limit=limit, undone=undone)
+
+    def undo_import(self, import_id: str) -> UndoSummary:
+        """Undo one import (id or a unique prefix of it): its events and quarantined rows go,
+        identities are resolved again, derived tables are rebuilt on next use."""
+        return history.undo_import(self.engine, self.config, import_id)
 
     def import_costs(
         self,

@@ -120,3 +120,44 @@ def test_json_properties_read_as_on_duckdb(fresh, project):
     assert got["spark"] == got["duckdb"]
     assert got["duckdb"]["m4"] == "null"
     assert got["duckdb"]["m1"] == "3"
+
+
+@pytest.mark.parametrize("fresh", STORES, indirect=True)
+def test_undo_and_replace(fresh, tmp_path):
+    """Undo removes an import's events (Spark: makes them invisible), re-resolves identities
+    and rebuilds the journey; --replace swaps a file's import in one transaction."""
+    first = stitched_frame(random_rows(6, n=60))
+    second = stitched_frame(random_rows(7, n=40))
+    second["message_id"] = "y" + second["message_id"]
+    a = fresh.import_events(first)
+    j_a = to_value(fresh.journey().count())
+    b = fresh.import_events(second)
+    n_a, n_b = len(first), len(second)
+    assert (a.imported, b.imported) == (n_a, n_b)
+    assert to_value(fresh.journey().count()) > j_a
+    persons = fresh.stats()["persons"]
+    fresh.undo_import(b.import_ids[0])
+    assert fresh.stats()["events"] == n_a
+    assert to_value(fresh.journey().count()) == j_a
+    assert fresh.stats()["persons"] <= persons
+    ids = fresh.engine.execute("SELECT id, person_id FROM identities ORDER BY id").rows
+    fresh.undo_import(a.import_ids[0])
+    assert fresh.stats()["events"] == 0
+    assert fresh.engine.scalar("SELECT count(*) FROM identities") == 0
+    again = fresh.import_events(first)
+    assert again.imported == n_a
+    assert fresh.engine.execute("SELECT id, person_id FROM identities ORDER BY id").rows == ids
+
+    path = tmp_path / "e.csv"
+    file_rows = second.assign(message_id="z" + second["message_id"])
+    file_rows.to_csv(path, index=False)
+    assert fresh.import_events(path).imported == n_b
+    file_rows.assign(event="renamed_" + file_rows["event"]).to_csv(path, index=False)
+    swapped = fresh.import_events(path, replace=True)
+    assert len(swapped.replaced) == 1
+    assert swapped.imported == n_b  # the same message ids: new again once the old are undone
+    assert fresh.stats()["events"] == n_a + n_b
+    events = to_frame(fresh.warehouse.table("events").select("message_id", "event", "type"))
+    renamed = events[events.message_id.str.startswith("z")]
+    assert len(renamed) == n_b
+    assert renamed[renamed.type == "track"].event.str.startswith("renamed_").all()

@@ -77,7 +77,7 @@ def test_kill_mid_import_leaves_store_unchanged_and_reimport_completes(tmp_path)
         assert project.engine.execute("SELECT count(*) FROM imports").single_value() == 1
 
         summary = project.import_events([first, second])
-        assert summary.as_dict() == {"imported": 5_000, "duplicates": 3_000, "quarantined": 0}
+        assert summary.counts() == {"imported": 5_000, "duplicates": 3_000, "quarantined": 0}
         assert project.engine.execute(
             "SELECT count(*), count(DISTINCT message_id) FROM events").rows[0] == (8_000, 8_000)
         after_crash = project.engine.execute("SELECT * FROM identities ORDER BY id").rows

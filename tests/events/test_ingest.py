@@ -23,7 +23,7 @@ def events(project: wegweiser.Project, order: str = "message_id") -> pd.DataFram
 
 def test_csv_import_normalises_fields(project, tmp_path):
     summary = project.import_events(write(tmp_path / "e.csv", CSV))
-    assert summary.as_dict() == {"imported": 3, "duplicates": 0, "quarantined": 0}
+    assert summary.counts() == {"imported": 3, "duplicates": 0, "quarantined": 0}
     df = events(project)
     ts = project.engine.execute(
         'SELECT message_id, CAST("timestamp" AS VARCHAR) FROM events ORDER BY 1'
@@ -78,7 +78,7 @@ def test_jsonl_segment_messages_and_batch_envelope(project, tmp_path):
         },
     ]
     path = write(tmp_path / "e.jsonl", "\n".join(json.dumps(x) for x in lines) + "\n")
-    assert project.import_events(path).as_dict() == {
+    assert project.import_events(path).counts() == {
         "imported": 3,
         "duplicates": 0,
         "quarantined": 0,
@@ -128,7 +128,7 @@ def test_folder_glob_and_mapping(project, tmp_path):
         str(folder / "*.csv"),
         mapping={"user_id": "client_id", "event": "action", "timestamp": "ts"},
     )
-    assert summary.as_dict() == {"imported": 0, "duplicates": 2, "quarantined": 0}
+    assert summary.counts() == {"imported": 0, "duplicates": 2, "quarantined": 0}
 
 
 def test_dataframe_import_and_epoch_seconds(project):
@@ -148,12 +148,12 @@ def test_dataframe_import_and_epoch_seconds(project):
 def test_reimport_adds_nothing_and_dedups_within_batch(project, tmp_path):
     doubled = CSV + "m1,a1,,product_view,2026-03-01T10:00:00+02:00,google,cpc,,X1\n"
     path = write(tmp_path / "e.csv", doubled)
-    assert project.import_events(path).as_dict() == {
+    assert project.import_events(path).counts() == {
         "imported": 3,
         "duplicates": 1,
         "quarantined": 0,
     }
-    assert project.import_events(path).as_dict() == {
+    assert project.import_events(path).counts() == {
         "imported": 0,
         "duplicates": 4,
         "quarantined": 0,
@@ -189,7 +189,7 @@ g2,a10,,track,ok_event,2026-03-01T10:00:01Z,,
 def test_each_bad_row_is_quarantined_with_reason_and_line(project, tmp_path):
     path = write(tmp_path / "bad.csv", BAD_CSV)
     summary = project.import_events(path)
-    assert summary.as_dict() == {"imported": 2, "duplicates": 0, "quarantined": 9}
+    assert summary.counts() == {"imported": 2, "duplicates": 0, "quarantined": 9}
     q = project.quarantine().set_index("line")
     expected = {
         3: "missing ids",
@@ -221,7 +221,7 @@ def test_oversized_payload_and_broken_json_lines(project, tmp_path):
     ok = {"anonymousId": "b", "event": "y", "timestamp": "2026-01-01T00:00:00Z"}
     text = "\n".join([json.dumps(ok), "{broken", json.dumps(big), "[1, 2]", json.dumps(ok)])
     summary = project.import_events(write(tmp_path / "e.jsonl", text))
-    assert summary.as_dict() == {"imported": 1, "duplicates": 1, "quarantined": 3}
+    assert summary.counts() == {"imported": 1, "duplicates": 1, "quarantined": 3}
     reasons = dict(zip(project.quarantine()["line"], project.quarantine()["reason"], strict=True))
     assert reasons[2].startswith("broken JSON")
     assert reasons[3].startswith("oversized payload: 400")

@@ -15,7 +15,7 @@ def test_replay_after_fixing_the_mapping(project, tmp_path):
     assert json.loads(q["raw"].iloc[0]) == {"client": "c1", "action": "view", "ts": "2026-01-01"}
 
     summary, skipped = project.replay_quarantine(mapping="user_id=client,event=action,timestamp=ts")
-    assert summary.as_dict() == {"imported": 2, "duplicates": 0, "quarantined": 0}
+    assert summary.counts() == {"imported": 2, "duplicates": 0, "quarantined": 0}
     assert skipped == 0
     assert project.quarantine().empty
     assert sorted(project.engine.execute("SELECT user_id FROM events").rows) == [("c1",), ("c2",)]
@@ -65,3 +65,11 @@ def test_list_limit(project, tmp_path, limit):
     write(tmp_path / "e.csv", "anonymous_id,event,timestamp\n,x,2026-01-01\n,y,2026-01-01\n")
     project.import_events(tmp_path / "e.csv")
     assert len(project.quarantine(limit=limit)) == (limit or 2)
+
+
+def test_replay_with_a_constant_in_the_mapping(project, tmp_path):
+    path = write(tmp_path / "e.csv", "user_id,ts\nc1,2026-01-01\n")
+    assert project.import_events(path, mapping="timestamp=ts").quarantined == 1
+    summary, _ = project.replay_quarantine(mapping="timestamp=ts,event='purchase'")
+    assert summary.imported == 1
+    assert project.engine.execute("SELECT event FROM events").rows == [("purchase",)]

@@ -1,66 +1,65 @@
 """Import: read, normalise, validate, quarantine, deduplicate, insert, stitch.
 
-One *batch* (a file, or ``ingest.batch_rows`` rows of a larger file, or one DataFrame or
-HTTP request) is one transaction: a process killed in the middle leaves the store as it was
-before that batch. Re-importing adds nothing: rows are deduplicated on ``message_id``
-against the store and within the batch (the first row wins).
+One *import* — a file, a DataFrame, a collector segment, a quarantine replay — is one
+transaction with one ``import_id`` in the ``imports`` history, however large: it is processed
+in batches of ``ingest.batch_rows`` rows (which bounds memory), and a process killed in the
+middle leaves the store as it was before that import. Re-importing adds nothing: rows are
+deduplicated on ``message_id`` against the store and within the import (the first row wins).
+An import can be undone, or replaced by importing the same file again
+(:mod:`wegweiser.events.history`).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pyarrow as pa
-
-from wegweiser.events import readers
-from wegweiser.events.channels import channel_case_sql
-from wegweiser.events.identity import stitch_codes
-from wegweiser.events.normalize import plan_columns, raw_sql, staging_sql
-from wegweiser.events.schema import EVENT_COLUMNS
+from wegweiser.errors import InvalidInput
+from wegweiser.events import history, readers
+from wegweiser.events.normalize import ColumnPlan, plan_columns, raw_sql, staging_sql
+from wegweiser.events.options import ImportOptions, split_mapping
+from wegweiser.events.persons import resolve_persons, update_identities
+from wegweiser.events.store_rows import duplicate_sample, insert_events, send_events
+from wegweiser.events.summary import MAX_DUPLICATES, MAX_ERRORS, ImportSummary, Span
+from wegweiser.store.engine import is_engine_error
 
 if TYPE_CHECKING:
     import os
+
+    import pyarrow as pa
 
     from wegweiser.config import Config
     from wegweiser.events.readers import Rejected, Source
     from wegweiser.store.engine import Engine
 
-Progress = Callable[[str, int], None]
-"""Called with (source name, rows done) after each batch."""
+__all__ = [
+    "ImportSummary",
+    "Progress",
+    "ingest_batch",
+    "ingest_paths",
+    "ingest_source",
+    "ingest_table",
+    "parse_mapping",
+    "resolve_persons",
+    "update_identities",
+]
 
-
-@dataclass
-class ImportSummary:
-    """Counts of one import call; ``errors`` holds the first few rejections per source."""
-
-    imported: int = 0
-    duplicates: int = 0
-    quarantined: int = 0
-    sources: list[str] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
-
-    def add(self, other: ImportSummary) -> None:
-        self.imported += other.imported
-        self.duplicates += other.duplicates
-        self.quarantined += other.quarantined
-        self.sources += other.sources
-        self.errors += other.errors[: max(0, 20 - len(self.errors))]
-
-    def as_dict(self) -> dict[str, int]:
-        return {
-            "imported": self.imported,
-            "duplicates": self.duplicates,
-            "quarantined": self.quarantined,
-        }
+Progress = Callable[[str, int, int], None]
+"""Called with (source name, rows done, rows in all) after each batch."""
 
 
 def parse_mapping(text: str | Mapping[str, str] | None) -> dict[str, str]:
-    """``"user_id=client_id,event=action"`` -> ``{"user_id": "client_id", "event": "action"}``."""
+    """``"user_id=client_id,event=action"`` -> ``{"user_id": "client_id", "event": "action"}``.
+
+    A quoted value is a constant (``event='purchase'``, see
+    :func:`wegweiser.events.options.split_mapping`).
+    """
     if text is None:
         return {}
     if isinstance(text, Mapping):
@@ -69,17 +68,225 @@ def parse_mapping(text: str | Mapping[str, str] | None) -> dict[str, str]:
     for part in filter(None, (p.strip() for p in text.split(","))):
         target, sep, source = part.partition("=")
         if not sep or not target.strip() or not source.strip():
-            from wegweiser.errors import InvalidInput
-
             raise InvalidInput(
                 f"bad column mapping {part!r}: write it as event_field=your_column, "
-                "e.g. --map user_id=client_id,timestamp=ts"
+                "e.g. --map user_id=client_id,timestamp=ts (a constant: event='purchase')"
             )
         mapping[target.strip()] = source.strip()
     return mapping
 
 
-# -- batches -------------------------------------------------------------------------------
+# -- one import ----------------------------------------------------------------------------
+@dataclasses.dataclass
+class _Import:
+    engine: Engine
+    config: Config
+    plan: ColumnPlan
+    options: ImportOptions
+    source_name: str
+    raw_format: str
+    import_id: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex)
+    started: datetime = dataclasses.field(default_factory=lambda: datetime.now(UTC))
+    summary: ImportSummary = dataclasses.field(default_factory=ImportSummary)
+    span: Span = dataclasses.field(default_factory=Span)
+
+
+def ingest_source(
+    engine: Engine,
+    config: Config,
+    source: Source,
+    mapping: Mapping[str, str],
+    *,
+    options: ImportOptions | None = None,
+    progress: Progress | None = None,
+    kind: str = "file",
+    source_key: str | None = None,
+    replace: bool = False,
+    raw_format: str = "record",
+    finalize: Callable[[Engine, str], None] | None = None,
+    given_mapping: Mapping[str, str] | None = None,
+) -> ImportSummary:
+    """Import a table-backed source as one import, in batches of ``ingest.batch_rows`` rows.
+
+    ``replace``: first undo the earlier imports of the same ``source_key`` (a file's absolute
+    path), in the same transaction. ``finalize(engine, import_id)`` runs inside the
+    transaction, last. ``given_mapping``: the ``--map`` to record in the history when the
+    reader applied it already (JSON records).
+    """
+    options = options or ImportOptions()
+    columns, constants = split_mapping(mapping)
+    plan = plan_columns(source.columns, columns, {**options.constants, **constants})
+    run = _Import(engine, config, plan, options, source.name, raw_format)
+    size = config.ingest.batch_rows
+    n_in, last = engine.execute(
+        f"SELECT count(*), coalesce(max(_line), 0) FROM {source.relation}"
+    ).rows[0]
+    total = int(n_in) + len(source.rejected)
+    end = max(int(last), max((r.line for r in source.rejected), default=0))
+    with engine.transaction():
+        earlier = (
+            history.earlier_imports(engine, source_key, source.name) if source_key else []
+        )
+        if replace:
+            history.undo_imports(engine, config, earlier, replaced_by=run.import_id)
+            run.summary.replaced = earlier
+        _record(run, kind=kind, source_key=source_key, mapping=given_mapping or mapping)
+        start, done = 0, 0
+        while True:
+            stop = start + size
+            rejected = [
+                r for r in source.rejected if start < r.line <= stop or (start == 0 and r.line <= 0)
+            ]
+            relation = (
+                f"(SELECT * FROM {source.relation} WHERE _line > {start} AND _line <= {stop})"
+            )
+            done += _batch(run, relation, rejected)
+            if progress:
+                progress(source.name, done, total)
+            start = stop
+            if start >= end:
+                break
+        if engine.event_sink is None:
+            update_identities(engine, config, run.import_id)
+        _finish(run)
+        if finalize is not None:
+            finalize(engine, run.import_id)
+        if run.summary.quarantined:
+            run.summary.errors = engine.execute(
+                "SELECT source, line, reason FROM quarantine WHERE import_id = $id "
+                f"ORDER BY line LIMIT {MAX_ERRORS}",
+                {"id": run.import_id},
+            ).dicts()
+    run.summary.sources = [source.name]
+    run.summary.import_ids = [run.import_id]
+    if kind != "collector":  # a collector batch spans seconds by nature
+        run.summary.warnings += run.span.warnings(source.name)
+    if earlier and not replace and run.summary.imported:
+        run.summary.warnings.append(
+            f"{source.name} was imported before ({', '.join(i[:12] for i in earlier)}) and "
+            f"this import added {run.summary.imported:,} events: if it corrects the earlier "
+            "one, undo that (wegweiser imports undo ID) or import with --replace"
+        )
+    run.summary.negative_revenue = run.span.negative
+    return run.summary
+
+
+def _record(run: _Import, *, kind: str, source_key: str | None, mapping: Mapping[str, str]) -> None:
+    options = {
+        "map": dict(mapping),
+        **{k: v for k, v in dataclasses.asdict(run.options).items() if v not in (None, {})},
+    }
+    run.engine.run(
+        "INSERT INTO imports (import_id, source, started_at, n_rows, n_imported, n_duplicates, "
+        "n_quarantined, kind, source_key, options) "
+        "VALUES ($id, $source, $started, 0, 0, 0, 0, $kind, $key, $options)",
+        {
+            "id": run.import_id,
+            "source": run.source_name,
+            "started": run.started,
+            "kind": kind,
+            "key": source_key,
+            "options": json.dumps(options, sort_keys=True),
+        },
+    )
+
+
+def _finish(run: _Import) -> None:
+    s = run.summary
+    run.engine.run(
+        "UPDATE imports SET finished_at = $now, n_rows = $rows, n_imported = $new, "
+        "n_duplicates = $dup, n_quarantined = $bad WHERE import_id = $id",
+        {
+            "id": run.import_id,
+            "now": datetime.now(UTC),
+            "rows": s.rows,
+            "new": s.imported,
+            "dup": s.duplicates,
+            "bad": s.quarantined,
+        },
+    )
+
+
+def _batch(run: _Import, relation: str, rejected: list[Rejected]) -> int:
+    """Normalise ``relation`` and write it to the store; returns the rows it held."""
+    engine, config, import_id = run.engine, run.config, run.import_id
+    sql, params = staging_sql(relation, run.plan, config, run.options)
+    stage = f"_stage_{uuid.uuid4().hex[:12]}"
+    engine.run(f"CREATE TEMP TABLE {stage} AS {sql}", params)
+    try:
+        n_rows, n_bad, n_distinct, first, last, n_1970, negative = engine.execute(
+            "SELECT count(*), count(_error), count(DISTINCT message_id) "
+            "FILTER (WHERE _error IS NULL), "
+            'min("timestamp") FILTER (WHERE _error IS NULL), '
+            'max("timestamp") FILTER (WHERE _error IS NULL), '
+            "count(*) FILTER (WHERE _error IS NULL AND \"timestamp\" < TIMESTAMPTZ '1971-01-01'), "
+            f"count(*) FILTER (WHERE _error IS NULL AND revenue < 0) FROM {stage}"
+        ).rows[0]
+        _quarantine(run, stage, relation, rejected, has_bad=bool(n_bad))
+        repeats = n_distinct < n_rows - n_bad
+        if engine.event_sink is None:
+            n_new = insert_events(engine, config, stage, import_id, dedup=repeats)
+            known = "message_id IN (SELECT message_id FROM events WHERE import_id <> $id)"
+        else:
+            n_new = send_events(engine, config, stage, import_id, dedup=repeats)
+            update_identities(engine, config, import_id, new=f"{stage}_new")
+            known = f"message_id NOT IN (SELECT message_id FROM {stage}_new)"
+        summary = run.summary
+        n_dup = n_rows - n_bad - n_new
+        if n_dup and len(summary.duplicate_sample) < MAX_DUPLICATES:
+            summary.duplicate_sample += duplicate_sample(
+                engine, stage, known, import_id, MAX_DUPLICATES - len(summary.duplicate_sample)
+            )
+        summary.imported += n_new
+        summary.duplicates += n_dup
+        summary.quarantined += n_bad + len(rejected)
+        summary.rows += n_rows + len(rejected)
+        run.span.add(n_rows - n_bad, first, last, n_1970, negative)
+        # visible to this transaction only: lets the next batch (Spark) see these rows
+        engine.run(
+            "UPDATE imports SET n_imported = $n WHERE import_id = $id",
+            {"n": summary.imported, "id": import_id},
+        )
+        return int(n_rows) + len(rejected)
+    finally:
+        engine.run(f"DROP TABLE IF EXISTS {stage}_new")
+        engine.run(f"DROP TABLE IF EXISTS {stage}")
+
+
+def _quarantine(
+    run: _Import, stage: str, relation: str, rejected: list[Rejected], *, has_bad: bool
+) -> None:
+    """Store the reader's rejected lines and the stage's bad rows (once per source and line)."""
+    engine = run.engine
+    base = {"import_id": run.import_id, "source": run.source_name, "now": run.started}
+    if rejected:
+        engine.run(
+            "INSERT INTO quarantine (import_id, source, line, reason, raw, raw_format, "
+            "quarantined_at) SELECT * FROM (SELECT $import_id, $source AS source, "
+            "unnest($lines) AS line, unnest($reasons), unnest($raws) AS raw, 'text', $now) "
+            "AS r "
+            "WHERE NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.source = r.source "
+            "AND q.line = r.line AND q.raw IS NOT DISTINCT FROM r.raw)",
+            {
+                **base,
+                "lines": [r.line for r in rejected],
+                "reasons": [r.reason for r in rejected],
+                "raws": [r.raw for r in rejected],
+            },
+        )
+    if has_bad:
+        engine.run(
+            "INSERT INTO quarantine (import_id, source, line, reason, raw, raw_format, "
+            "quarantined_at) SELECT $import_id, $source, s._line, s._error, r.raw, $fmt, "
+            f"$now FROM {stage} s JOIN ({raw_sql(relation, run.plan)}) r USING (_row) "
+            "WHERE s._error IS NOT NULL AND NOT EXISTS (SELECT 1 FROM quarantine q "
+            "WHERE q.source = $source AND q.line = s._line AND q.raw = r.raw) "
+            "ORDER BY s._row",
+            {**base, "fmt": run.raw_format},
+        )
+
+
+# -- sources -------------------------------------------------------------------------------
 def ingest_batch(
     engine: Engine,
     config: Config,
@@ -90,291 +297,14 @@ def ingest_batch(
     mapping: Mapping[str, str],
     rejected: Iterable[Rejected] = (),
     raw_format: str = "record",
+    kind: str = "replay",
     finalize: Callable[[Engine, str], None] | None = None,
 ) -> ImportSummary:
-    """Normalise ``relation`` and write it to the store in one transaction.
-
-    ``finalize(engine, import_id)`` runs inside the same transaction, last.
-    """
-    plan = plan_columns(columns, mapping)
-    sql, params = staging_sql(relation, plan, config)
-    import_id = uuid.uuid4().hex
-    stage = f"_stage_{import_id[:12]}"
-    started = datetime.now(UTC)
-    rejected = list(rejected)
-    with engine.transaction():
-        engine.run(f"CREATE TEMP TABLE {stage} AS {sql}", params)
-        try:
-            n_rows, n_bad, n_distinct = engine.execute(
-                "SELECT count(*), count(_error), count(DISTINCT message_id) "
-                f"FILTER (WHERE _error IS NULL) FROM {stage}"
-            ).rows[0]
-            if rejected:
-                engine.run(
-                    "INSERT INTO quarantine (import_id, source, line, reason, raw, raw_format, "
-                    "quarantined_at) SELECT * FROM (SELECT $import_id, $source AS source, "
-                    "unnest($lines) AS line, unnest($reasons), unnest($raws) AS raw, 'text', $now) "
-                    "AS r "
-                    "WHERE NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.source = r.source "
-                    "AND q.line = r.line AND q.raw = r.raw)",
-                    {
-                        "import_id": import_id,
-                        "source": source_name,
-                        "now": started,
-                        "lines": [r.line for r in rejected],
-                        "reasons": [r.reason for r in rejected],
-                        "raws": [r.raw for r in rejected],
-                    },
-                )
-            if n_bad:
-                engine.run(
-                    "INSERT INTO quarantine (import_id, source, line, reason, raw, raw_format, "
-                    "quarantined_at) SELECT $import_id, $source, s._line, s._error, r.raw, $fmt, "
-                    f"$now FROM {stage} s JOIN ({raw_sql(relation, plan)}) r USING (_line) "
-                    "WHERE s._error IS NOT NULL AND NOT EXISTS (SELECT 1 FROM quarantine q "
-                    "WHERE q.source = $source AND q.line = s._line AND q.raw = r.raw) "
-                    "ORDER BY s._line",
-                    {"import_id": import_id, "source": source_name, "now": started,
-                     "fmt": raw_format},
-                )
-            repeats = n_distinct < n_rows - n_bad
-            if engine.event_sink is None:
-                n_new = _insert_events(engine, config, stage, import_id, dedup=repeats)
-                update_identities(engine, config, import_id)
-            else:
-                n_new = _send_events(engine, config, stage, import_id, dedup=repeats)
-                update_identities(engine, config, import_id, new=f"{stage}_new")
-            summary = ImportSummary(
-                imported=n_new,
-                duplicates=n_rows - n_bad - n_new,
-                quarantined=n_bad + len(rejected),
-                sources=[source_name],
-            )
-            engine.run(
-                "INSERT INTO imports VALUES "
-                "($id, $source, $started, $now, $rows, $new, $dup, $bad)",
-                {
-                    "id": import_id,
-                    "source": source_name,
-                    "started": started,
-                    "now": datetime.now(UTC),
-                    "rows": n_rows + len(rejected),
-                    "new": n_new,
-                    "dup": summary.duplicates,
-                    "bad": summary.quarantined,
-                },
-            )
-            if finalize is not None:
-                finalize(engine, import_id)
-            if summary.quarantined:
-                summary.errors = engine.execute(
-                    "SELECT source, line, reason FROM quarantine WHERE import_id = $id "
-                    "ORDER BY line LIMIT 20",
-                    {"id": import_id},
-                ).dicts()
-        finally:
-            engine.run(f"DROP TABLE IF EXISTS {stage}_new")
-            engine.run(f"DROP TABLE IF EXISTS {stage}")
-    return summary
-
-
-def _insert_events(
-    engine: Engine, config: Config, stage: str, import_id: str, *, dedup: bool
-) -> int:
-    """Insert the good rows of ``stage`` that are new; returns how many.
-
-    ``dedup`` says the batch repeats a ``message_id``: then only its first row is kept.
-    """
-    chan = _channels(engine, config, stage)
-    cols = [c for c in EVENT_COLUMNS if c not in ("channel", "import_id")]
-    before = engine.scalar("SELECT count(*) FROM events")
-    engine.run(
-        f"INSERT INTO events ({', '.join(cols)}, channel, import_id) "
-        f"{_good_rows(stage, chan, cols, dedup=dedup)} "
-        "WHERE s.message_id NOT IN (SELECT message_id FROM events)",
-        {"import_id": import_id},
+    """Import ``relation`` (with ``_line``) as one import in one transaction."""
+    source = readers.Source(source_name, relation, dict(columns), list(rejected))
+    return ingest_source(
+        engine, config, source, mapping, kind=kind, raw_format=raw_format, finalize=finalize
     )
-    engine.run(f"DROP TABLE {chan}")
-    return int(engine.scalar("SELECT count(*) FROM events")) - int(before)
-
-
-def _send_events(
-    engine: Engine, config: Config, stage: str, import_id: str, *, dedup: bool
-) -> int:
-    """:func:`_insert_events` for events kept elsewhere (``engine.event_sink``): the new rows
-    are kept in ``<stage>_new`` (for the identities) and appended to the sink."""
-    sink = engine.event_sink
-    assert sink is not None
-    chan = _channels(engine, config, stage)
-    new = f"{stage}_new"
-    cols = [c for c in EVENT_COLUMNS if c not in ("channel", "import_id")]
-    engine.run(
-        f"CREATE TEMP TABLE {new} AS {_good_rows(stage, chan, cols, dedup=dedup)}",
-        {"import_id": import_id},
-    )
-    engine.run(f"DROP TABLE {chan}")
-    return sink.add_events(engine, new)
-
-
-def _channels(engine: Engine, config: Config, stage: str) -> str:
-    """A temp table of the channel rules' verdict per distinct (medium, source, referrer
-    host, event, platform) of the good rows without a channel; returns its name."""
-    case_sql, params = channel_case_sql(list(config.channels))
-    chan = f"{stage}_chan"
-    engine.run(
-        f"CREATE TEMP TABLE {chan} AS SELECT *, {case_sql} AS derived FROM ("
-        f"SELECT DISTINCT medium, source, referrer_host, event, platform FROM {stage} "
-        "WHERE _error IS NULL AND channel IS NULL)",
-        params,
-    )
-    return chan
-
-
-def _good_rows(stage: str, chan: str, cols: list[str], *, dedup: bool) -> str:
-    """SELECT of the good rows of ``stage`` as ``cols, channel, import_id`` (alias ``s``;
-    ``dedup``: only the first row of a repeated ``message_id``)."""
-    select = ", ".join(f"s.{c}" if c != "timestamp" else 's."timestamp"' for c in cols)
-    keys = ("medium", "source", "referrer_host", "event", "platform")
-    join = " AND ".join(f"s.{k} IS NOT DISTINCT FROM c.{k}" for k in keys)
-    first_only = (
-        "QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY _line) = 1" if dedup else ""
-    )
-    return (
-        f"SELECT {select}, coalesce(s.channel, c.derived, 'direct') AS channel, "
-        f"$import_id AS import_id "
-        f"FROM (SELECT * FROM {stage} WHERE _error IS NULL {first_only}) s "
-        f"LEFT JOIN {chan} c ON {join}"
-    )
-
-
-# -- identity ------------------------------------------------------------------------------
-def update_identities(
-    engine: Engine, config: Config, import_id: str, *, new: str | None = None
-) -> None:
-    """Add the ids and links of one import, then re-resolve persons if links changed.
-
-    ``new``: a table holding the import's new events (default: read from ``events``).
-    """
-    params = None if new is not None else {"id": import_id}
-    new = new or "(SELECT * FROM events WHERE import_id = $id)"
-    engine.run(
-        "INSERT INTO identities SELECT id, CASE WHEN bool_or(is_user) THEN 'user' "
-        "ELSE 'anonymous' END, id FROM ("
-        f"SELECT user_id AS id, TRUE AS is_user FROM {new} WHERE user_id IS NOT NULL "
-        f"UNION ALL SELECT anonymous_id, FALSE FROM {new} WHERE anonymous_id IS NOT NULL "
-        f"UNION ALL SELECT previous_id, FALSE FROM {new} WHERE previous_id IS NOT NULL) "
-        "WHERE id NOT IN (SELECT id FROM identities) GROUP BY id",
-        params,
-    )
-    engine.run(
-        "UPDATE identities SET id_kind = 'user' WHERE id_kind = 'anonymous' AND id IN "
-        f"(SELECT user_id FROM {new} WHERE user_id IS NOT NULL)",
-        params,
-    )
-    added = engine.execute(
-        "INSERT INTO identity_links SELECT a_id, b_id, min(ts), arg_min(message_id, ts), "
-        "'merged', NULL FROM ("
-        'SELECT least(x, y) AS a_id, greatest(x, y) AS b_id, "timestamp" AS ts, message_id '
-        "FROM (SELECT CASE WHEN type = 'alias' THEN previous_id ELSE anonymous_id END AS x, "
-        f'user_id AS y, "timestamp", message_id FROM {new}) '
-        "WHERE x IS NOT NULL AND y IS NOT NULL AND x <> y) l "
-        "WHERE NOT EXISTS (SELECT 1 FROM identity_links k "
-        "WHERE k.a_id = l.a_id AND k.b_id = l.b_id) "
-        "GROUP BY a_id, b_id",
-        params,
-    ).single_value()
-    if added:
-        resolve_persons(engine, config)
-
-
-def resolve_persons(engine: Engine, config: Config) -> None:
-    """Recompute persons from all links (order-free, see :mod:`wegweiser.events.identity`)."""
-    nodes = engine.arrow(
-        "SELECT id, id_kind = 'user' AS is_user FROM identities WHERE id IN "
-        "(SELECT a_id FROM identity_links UNION SELECT b_id FROM identity_links) ORDER BY id"
-    )
-    links = engine.arrow(
-        "WITH n AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS code FROM identities "
-        "WHERE id IN (SELECT a_id FROM identity_links UNION SELECT b_id FROM identity_links)) "
-        "SELECT l.a_id, l.b_id, na.code AS a, nb.code AS b FROM identity_links l "
-        "JOIN n na ON na.id = l.a_id JOIN n nb ON nb.id = l.b_id"
-    )
-    ids = np.asarray(nodes.column("id").to_numpy(zero_copy_only=False), dtype=object)
-    person, status, reason = stitch_codes(
-        links.column("a").to_numpy(),
-        links.column("b").to_numpy(),
-        ids,
-        nodes.column("is_user").to_numpy(zero_copy_only=False).astype(bool),
-        max_ids_per_person=config.identity.max_ids_per_person,
-        components=engine.event_sink.components if engine.event_sink is not None else None,
-    )
-    resolved = pa.table(
-        {"id": pa.array(ids, pa.string()), "person_id": pa.array(person, pa.string())}
-    )
-    verdicts = pa.table(
-        {
-            "a_id": links.column("a_id"),
-            "b_id": links.column("b_id"),
-            "status": pa.array(status, pa.string()),
-            "reason": pa.array(reason, pa.string()),
-        }
-    )
-    engine.register("_resolved", resolved)
-    engine.register("_verdicts", verdicts)
-    try:
-        engine.run(
-            "UPDATE identities SET person_id = r.person_id FROM _resolved r "
-            "WHERE identities.id = r.id AND identities.person_id IS DISTINCT FROM r.person_id"
-        )
-        engine.run(
-            "UPDATE identity_links SET status = v.status, reason = v.reason FROM _verdicts v "
-            "WHERE identity_links.a_id = v.a_id AND identity_links.b_id = v.b_id "
-            "AND (identity_links.status IS DISTINCT FROM v.status "
-            "OR identity_links.reason IS DISTINCT FROM v.reason)"
-        )
-    finally:
-        engine.unregister("_resolved")
-        engine.unregister("_verdicts")
-
-
-# -- sources -------------------------------------------------------------------------------
-def ingest_source(
-    engine: Engine,
-    config: Config,
-    source: Source,
-    mapping: Mapping[str, str],
-    *,
-    progress: Progress | None = None,
-) -> ImportSummary:
-    """Import a table-backed source in batches of ``ingest.batch_rows`` rows."""
-    summary = ImportSummary()
-    size = config.ingest.batch_rows
-    last = int(engine.scalar(f"SELECT coalesce(max(_line), 0) FROM {source.relation}"))
-    start = 0
-    while True:
-        stop = start + size
-        batch_rejected = [
-            r for r in source.rejected if start < r.line <= stop or (start == 0 and r.line <= 0)
-        ]
-        relation = f"(SELECT * FROM {source.relation} WHERE _line > {start} AND _line <= {stop})"
-        summary.add(
-            ingest_batch(
-                engine,
-                config,
-                relation,
-                source.columns,
-                source_name=source.name,
-                mapping=mapping,
-                rejected=batch_rejected,
-            )
-        )
-        if progress:
-            progress(source.name, min(stop, last))
-        start = stop
-        if start >= max(last, max((r.line for r in source.rejected), default=0)):
-            break
-    summary.sources = [source.name]
-    return summary
 
 
 def ingest_paths(
@@ -384,26 +314,40 @@ def ingest_paths(
     *,
     mapping: Mapping[str, str] | None = None,
     fmt: str | None = None,
+    options: ImportOptions | None = None,
     progress: Progress | None = None,
+    replace: bool = False,
 ) -> ImportSummary:
-    """Import files, folders and globs; each file is read and committed on its own."""
-    mapping = dict(mapping or {})
+    """Import files, folders and globs; each file is one import, committed on its own.
+
+    ``replace``: each file's earlier imports are undone in the same transaction.
+    """
+    columns, constants = split_mapping(dict(mapping or {}))
+    options = options or ImportOptions()
+    options = dataclasses.replace(options, constants={**options.constants, **constants})
     paths = readers.expand_paths(inputs)
     formats = [(p, readers.detect_format(p, fmt)) for p in paths]
     summary = ImportSummary()
-    read = {
-        "csv": lambda p: readers.read_csv(engine, p),
-        "parquet": lambda p: readers.read_parquet(engine, p),
-        "jsonl": lambda p: readers.read_jsonl(engine, p, mapping),
-    }
     for path, kind in formats:
-        source = read[kind](path)
+        source = readers.read_source(engine, path, kind, columns, options)
+        imported = functools.partial(
+            ingest_source, engine, config, mapping={} if source.records else columns,
+            options=options, progress=progress, source_key=str(Path(path).resolve()),
+            replace=replace, given_mapping=columns,
+        )
         try:
-            summary.add(
-                ingest_source(
-                    engine, config, source, {} if source.records else mapping, progress=progress
-                )
-            )
+            try:
+                part = imported(source=source)
+            except Exception as exc:
+                if kind != "parquet" or not is_engine_error(exc):
+                    raise
+                # a row group could not be decoded: the import rolled back; read the file
+                # again row group by row group, rejecting the broken ones
+                source.close()
+                source = readers.read_parquet_row_groups(engine, path, exc)
+                part = imported(source=source)
+            summary.add(part)
+            summary.warnings += [w for w in source.warnings if w not in summary.warnings]
         finally:
             source.close()
     return summary
@@ -415,11 +359,14 @@ def ingest_table(
     table: pa.Table,
     *,
     mapping: Mapping[str, str] | None = None,
+    options: ImportOptions | None = None,
     source_name: str = "<dataframe>",
 ) -> ImportSummary:
     """Import an in-memory Arrow table (a DataFrame is converted by the caller)."""
     source = readers.read_arrow(engine, table, source_name=source_name)
     try:
-        return ingest_source(engine, config, source, dict(mapping or {}))
+        return ingest_source(
+            engine, config, source, dict(mapping or {}), options=options, kind="table"
+        )
     finally:
         source.close()

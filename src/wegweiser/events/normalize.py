@@ -26,7 +26,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from wegweiser.events.channels import REFERRER_HOST_SQL
+from wegweiser.events.options import ImportOptions
 from wegweiser.events.schema import EVENT_TYPES, JSON_COLUMNS, canonical_key
+from wegweiser.events.timestamps import is_numeric, timestamp_sql, unparseable_reason
 from wegweiser.store.engine import quote_identifier
 
 if TYPE_CHECKING:
@@ -56,19 +58,16 @@ _STRING_COLUMNS = (
     "currency",
 )
 _ID_COLUMNS = ("anonymous_id", "user_id", "previous_id")
-_NUMERIC = (
-    "TINYINT",
-    "SMALLINT",
-    "INTEGER",
-    "BIGINT",
-    "HUGEINT",
-    "UTINYINT",
-    "USMALLINT",
-    "UINTEGER",
-    "UBIGINT",
-    "FLOAT",
-    "DOUBLE",
-    "REAL",
+#: Prefix of the columns that carry ``--map field='constant'`` values.
+CONST_PREFIX = "__wegweiser_const_"
+#: Event fields hashed into a content-derived ``message_id`` (every field that carries
+#: meaning; not ``received_at``, which is the time of the import when the input has none).
+_ID_FIELDS = (
+    "m_type", "m_event", "w_name", "b_anonymous_id", "b_user_id", "b_previous_id",
+    "w_group_id", "CAST(epoch_us(w_ts) AS VARCHAR)", "m_channel", "m_source", "m_medium",
+    "m_campaign", "m_content", "m_term", "m_referrer", "m_device", "lower(w_platform)",
+    "m_country", "CAST(m_revenue AS VARCHAR)", "m_currency", "m_properties", "w_context",
+    "w_traits",
 )
 
 
@@ -79,12 +78,24 @@ class ColumnPlan:
     sources: dict[str, tuple[str, str]]  # event column -> (input column, its type)
     extras: list[str]
     has_raw: bool
+    constants: dict[str, str]  # event column -> the value every row gets
+    has_row: bool = False  # the input numbers its rows in ``_row`` (several per ``_line``)
 
 
-def plan_columns(columns: Mapping[str, str], mapping: Mapping[str, str]) -> ColumnPlan:
-    """Match input columns to event columns: the mapping first, then by canonical name."""
+def plan_columns(
+    columns: Mapping[str, str],
+    mapping: Mapping[str, str],
+    constants: Mapping[str, str] | None = None,
+) -> ColumnPlan:
+    """Match input columns to event columns: constants, the mapping, then canonical names.
+
+    An input column whose field is set by a constant is left out.
+    """
+    constants = dict(constants or {})
     by_source = {src: target for target, src in mapping.items()}
-    sources: dict[str, tuple[str, str]] = {}
+    sources: dict[str, tuple[str, str]] = {
+        target: (CONST_PREFIX + target, "VARCHAR") for target in constants
+    }
     extras: list[str] = []
     known = {
         *_STRING_COLUMNS,
@@ -95,41 +106,34 @@ def plan_columns(columns: Mapping[str, str], mapping: Mapping[str, str]) -> Colu
         "original_timestamp",
     }
     for name, typ in columns.items():
-        if name in ("_line", "_raw"):
+        if name in ("_line", "_raw", "_row"):
             continue
         target = by_source.get(name) or canonical_key(name)
+        if target in constants:
+            continue
         if target in known and target not in sources:
             sources[target] = (name, typ.upper())
         else:
             extras.append(name)
-    return ColumnPlan(sources, extras, "_raw" in columns)
+    return ColumnPlan(sources, extras, "_raw" in columns, constants, "_row" in columns)
 
 
-def _is_numeric(typ: str) -> bool:
-    return typ in _NUMERIC or typ.startswith("DECIMAL")
+def _with_constants(relation: str, plan: ColumnPlan, params: dict[str, Any]) -> str:
+    if not plan.constants:
+        return relation
+    cols = []
+    for i, (target, value) in enumerate(sorted(plan.constants.items())):
+        params[f"const_{i}"] = value
+        cols.append(f"CAST($const_{i} AS VARCHAR) AS {quote_identifier(CONST_PREFIX + target)}")
+    return f"(SELECT *, {', '.join(cols)} FROM {relation})"
 
 
-def _epoch(v: str) -> str:
-    """Epoch seconds, milliseconds or microseconds (by magnitude) to TIMESTAMPTZ."""
-    return (
-        f"CASE WHEN abs({v}) >= 1e17 THEN NULL "
-        f"WHEN abs({v}) >= 1e14 THEN to_timestamp({v} / 1e6) "
-        f"WHEN abs({v}) >= 1e11 THEN to_timestamp({v} / 1e3) "
-        f"ELSE to_timestamp({v}) END"
-    )
-
-
-def _timestamp_expr(col: str, typ: str) -> str:
-    if typ.startswith("TIMESTAMP") or typ == "DATE":
-        return f"CAST({col} AS TIMESTAMPTZ)"
-    if _is_numeric(typ):
-        return _epoch(f"CAST({col} AS DOUBLE)")
-    s = f"trim(CAST({col} AS VARCHAR))"
-    return (
-        f"CASE WHEN regexp_full_match({s}, '-?[0-9]+(\\.[0-9]+)?') "
-        f"THEN {_epoch(f'TRY_CAST({s} AS DOUBLE)')} "
-        f"ELSE TRY_CAST({s} AS TIMESTAMPTZ) END"
-    )
+def _revenue_text(col: str, options: ImportOptions) -> str:
+    """Trimmed revenue text with a decimal comma turned into a point (``1.234,56``)."""
+    text = f"trim(CAST({col} AS VARCHAR))"
+    if options.decimal == ",":
+        text = f"replace(replace(replace({text}, ' ', ''), '.', ''), ',', '.')"
+    return text
 
 
 def _json_text(col: str, typ: str) -> str:
@@ -142,14 +146,21 @@ def _quote_msg(expr: str) -> str:
     return f"'''' || left({expr}, 80) || ''''"
 
 
-def staging_sql(relation: str, plan: ColumnPlan, config: Config) -> tuple[str, dict[str, Any]]:
-    """A ``SELECT`` over ``relation`` giving event columns, ``_line`` and ``_error``."""
+def staging_sql(
+    relation: str, plan: ColumnPlan, config: Config, options: ImportOptions | None = None
+) -> tuple[str, dict[str, Any]]:
+    """A ``SELECT`` over ``relation`` giving event columns, ``_line``, ``_row`` (the row's
+    key for its raw payload, see :func:`raw_sql`) and ``_error``."""
+    options = options or ImportOptions()
     src = plan.sources
     params: dict[str, Any] = {
         "blocked": [b.strip().lower() for b in config.identity.blocked_ids],
         "max_bytes": config.ingest.max_payload_bytes,
         "types": list(EVENT_TYPES),
     }
+    if options.timestamp_format is not None:
+        params["ts_format"] = options.timestamp_format
+    relation = _with_constants(relation, plan, params)
 
     def col(name: str) -> str | None:
         return quote_identifier(src[name][0]) if name in src else None
@@ -174,28 +185,35 @@ def staging_sql(relation: str, plan: ColumnPlan, config: Config) -> tuple[str, d
     ts_key = "timestamp" if col("timestamp") else "original_timestamp"
     if ts_col:
         l1.append(f"CAST({ts_col} AS VARCHAR) AS w_ts_text")
-        l1.append(f"{_timestamp_expr(ts_col, src[ts_key][1])} AS w_ts")
+        l1.append(f"{timestamp_sql(ts_col, src[ts_key][1], options)} AS w_ts")
         if col("timestamp") and col("original_timestamp"):
             fallback = col("original_timestamp")
             l1[-2] = f"CAST(coalesce({ts_col}, {fallback}) AS VARCHAR) AS w_ts_text"
             l1[-1] = (
-                f"coalesce({_timestamp_expr(ts_col, src['timestamp'][1])}, "
-                f"{_timestamp_expr(str(fallback), src['original_timestamp'][1])}) AS w_ts"
+                f"coalesce({timestamp_sql(ts_col, src['timestamp'][1], options)}, "
+                f"{timestamp_sql(str(fallback), src['original_timestamp'][1], options)}) AS w_ts"
             )
     else:
         l1 += ["CAST(NULL AS VARCHAR) AS w_ts_text", "CAST(NULL AS TIMESTAMPTZ) AS w_ts"]
     rc = col("received_at")
     l1.append(
-        f"{_timestamp_expr(rc, src['received_at'][1])} AS w_received_at"
+        f"{timestamp_sql(rc, src['received_at'][1], ImportOptions())} AS w_received_at"
         if rc
         else "CAST(NULL AS TIMESTAMPTZ) AS w_received_at"
     )
     rev = col("revenue")
-    if rev and _is_numeric(src["revenue"][1]):
-        l1 += [f"CAST({rev} AS DOUBLE) AS w_revenue", "CAST(NULL AS VARCHAR) AS w_revenue_text"]
-    elif rev:
+    if rev and is_numeric(src["revenue"][1]):
+        # a NaN in a float column is how pandas and Arrow writers often say "missing"
         l1 += [
-            f"TRY_CAST(trim(CAST({rev} AS VARCHAR)) AS DOUBLE) AS w_revenue",
+            f"CASE WHEN NOT isnan(CAST({rev} AS DOUBLE)) THEN CAST({rev} AS DOUBLE) END "
+            "AS w_revenue",
+            f"CASE WHEN isinf(CAST({rev} AS DOUBLE)) THEN CAST({rev} AS VARCHAR) END "
+            "AS w_revenue_text",
+        ]
+    elif rev:
+        text = _revenue_text(rev, options)
+        l1 += [
+            f"TRY_CAST({text} AS DOUBLE) AS w_revenue",
             f"nullif(trim(CAST({rev} AS VARCHAR)), '') AS w_revenue_text",
         ]
     else:
@@ -206,6 +224,7 @@ def staging_sql(relation: str, plan: ColumnPlan, config: Config) -> tuple[str, d
     else:
         l1.append("CAST(NULL AS VARCHAR) AS w_extras")
     l1.append("_line")
+    l1.append("_row" if plan.has_row else "_line AS _row")
 
     # -- layer 2: JSON validity, blocked ids, derived fields ------------------------------
     # CASE, not AND: DuckDB evaluates both sides of AND, and json_type fails on bad JSON
@@ -310,13 +329,14 @@ def staging_sql(relation: str, plan: ColumnPlan, config: Config) -> tuple[str, d
         "CASE WHEN m_type = 'track' AND m_event IS NULL "
         "THEN 'track event without an event name' END",
         "CASE WHEN w_ts_text IS NULL OR trim(w_ts_text) = '' THEN 'missing timestamp' "
-        "WHEN w_ts IS NULL THEN 'unparseable timestamp ' || "
-        + _quote_msg("w_ts_text")
-        + " || ' (use ISO-8601 or epoch seconds/milliseconds)' "
-        "WHEN w_ts < TIMESTAMPTZ '1970-01-02' OR w_ts >= TIMESTAMPTZ '2100-01-01' "
+        "WHEN w_ts IS NULL THEN "
+        + unparseable_reason("w_ts_text", _quote_msg("trim(w_ts_text)"), options)
+        + " WHEN w_ts < TIMESTAMPTZ '1970-01-02' OR w_ts >= TIMESTAMPTZ '2100-01-01' "
         "THEN 'timestamp out of range: ' || CAST(w_ts AS VARCHAR) END",
         "CASE WHEN w_revenue_text IS NOT NULL AND w_revenue IS NULL "
-        "THEN 'revenue is not a number: ' || " + _quote_msg("w_revenue_text") + " END",
+        "THEN 'revenue is not a number: ' || " + _quote_msg("w_revenue_text") + " "
+        "WHEN isnan(m_revenue) OR isinf(m_revenue) THEN 'revenue is not a finite number: ' || "
+        + _quote_msg("coalesce(w_revenue_text, CAST(m_revenue AS VARCHAR))") + " END",
         *(
             f"CASE WHEN w_{j} IS NOT NULL AND NOT ok_{j} THEN '{j} is not a JSON object: ' || "
             f"{_quote_msg('w_' + j)} END"
@@ -326,10 +346,8 @@ def staging_sql(relation: str, plan: ColumnPlan, config: Config) -> tuple[str, d
         "|| ' bytes, more than ingest.max_payload_bytes = ' || CAST($max_bytes AS VARCHAR) END",
     ]
     error = f"nullif(concat_ws('; ', {', '.join(reasons)}), '')"
-    digest = (
-        "'d' || md5(concat_ws(chr(31), m_type, m_event, w_name, b_anonymous_id, b_user_id, "
-        "b_previous_id, CAST(epoch_us(w_ts) AS VARCHAR), m_properties, w_traits))"
-    )
+    # to_json of a list: NULL and '' and a separator inside a value stay distinct
+    digest = f"'d' || md5(CAST(to_json(list_value({', '.join(_ID_FIELDS)})) AS VARCHAR))"
     final = [
         f"coalesce(w_message_id, {digest}) AS message_id",
         "m_type AS type",
@@ -358,6 +376,7 @@ def staging_sql(relation: str, plan: ColumnPlan, config: Config) -> tuple[str, d
         "w_traits AS traits",
         f"{REFERRER_HOST_SQL.format(col='m_referrer')} AS referrer_host",
         "_line",
+        "_row",
         "_error",
     ]
     sql = (
@@ -371,15 +390,22 @@ def staging_sql(relation: str, plan: ColumnPlan, config: Config) -> tuple[str, d
 
 
 def raw_sql(relation: str, plan: ColumnPlan) -> str:
-    """``SELECT _line, raw`` over the input: each row as the JSON object it came as.
+    """``SELECT _row, raw`` over the input: each row as the JSON object it came as.
 
-    Run only for batches with rejected rows, joined to them on ``_line``.
+    Run only for batches with rejected rows, joined to them on ``_row``.
     """
+    row = "_row" if plan.has_row else "_line AS _row"
     if plan.has_raw:
-        return f"SELECT _line, _raw AS raw FROM {relation}"
-    originals = [s[0] for s in plan.sources.values()] + plan.extras
+        return f"SELECT {row}, _raw AS raw FROM {relation}"
+    originals = [s[0] for t, s in plan.sources.items() if t not in plan.constants]
+    originals += plan.extras
     pack = ", ".join(f"{quote_identifier(c)} := {quote_identifier(c)}" for c in originals)
     return (
-        f"SELECT _line, CAST(to_json(struct_pack({pack or 'empty := NULL'})) AS VARCHAR) AS raw "
+        f"SELECT {row}, CAST(to_json(struct_pack({pack or 'empty := NULL'})) AS VARCHAR) AS raw "
         f"FROM {relation}"
     )
+
+
+def _timestamp_expr(col: str, typ: str) -> str:
+    """The default timestamp reading (no options), as the collector's validator uses it."""
+    return timestamp_sql(col, typ, ImportOptions())

@@ -8,6 +8,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from wegweiser.events.ingest import ImportSummary, ingest_batch
+from wegweiser.events.options import split_mapping
 from wegweiser.events.readers import load_records
 
 if TYPE_CHECKING:
@@ -78,7 +79,8 @@ def replay_quarantine(
     if not items:
         return ImportSummary(), skipped
     name = "_replay"
-    source = load_records(engine, name, items, dict(mapping or {}), source_name="quarantine replay")
+    columns, constants = split_mapping(dict(mapping or {}))
+    source = load_records(engine, name, items, columns, source_name="quarantine replay")
 
     def settle(eng: Engine, import_id: str) -> None:
         # the replayed rows carry their quarantine id as line number
@@ -102,7 +104,7 @@ def replay_quarantine(
             source.relation,
             source.columns,
             source_name=source.name,
-            mapping={},
+            mapping={target: f"'{value}'" for target, value in constants.items()},
             rejected=source.rejected,
             finalize=settle,
         )

@@ -10,8 +10,9 @@ stitches identities and quarantines exactly as for an imported file. Lines that 
 objects are quarantined as such.
 
 Importing a segment twice adds nothing: the importer records each segment in ``imports``
-(``source`` = ``spool/<id>.jsonl``) in the same transaction as its events, and
-:func:`import_segment` skips segments found there.
+(``source`` = ``spool/<id>.jsonl``, ``kind`` = ``collector``) in the same transaction as its
+events, and :func:`import_segment` skips segments found there (also undone ones:
+``wegweiser imports undo`` works for the collector's batches as for files).
 """
 
 from __future__ import annotations
@@ -86,16 +87,17 @@ def read_segment(engine: Engine, path: Path, *, source_name: str) -> Source:
 def import_segment(
     engine: Engine, config: Config, path: Path, *, source_name: str, lines: int | None = None
 ) -> ImportSummary | None:
-    """Import one segment; None if the store already holds it (a flush interrupted between
-    committing and deleting the file). ``lines`` (if known) lets a segment larger than
-    ``ingest.batch_rows`` — imported in several transactions — be imported again instead."""
-    single_batch = lines is None or lines <= config.ingest.batch_rows
-    if single_batch and engine.scalar(
+    """Import one segment as one import (``kind`` ``collector`` in the history); None if the
+    store holds it already (a flush interrupted between committing and deleting the file, or
+    a segment whose import was undone). A segment is one transaction however large, so
+    ``lines`` is not needed any more (kept for callers)."""
+    del lines
+    if engine.scalar(
         "SELECT count(*) FROM imports WHERE source = $source", {"source": source_name}
     ):
         return None
     source = read_segment(engine, path, source_name=source_name)
     try:
-        return ingest_source(engine, config, source, {})
+        return ingest_source(engine, config, source, {}, kind="collector")
     finally:
         source.close()

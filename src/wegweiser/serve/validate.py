@@ -279,11 +279,14 @@ class _Oracle:
         )
         return {s: None if shown is None else (bool(ok), shown) for s, ok, shown in rows}
 
-    def numbers(self, texts: Iterable[str]) -> dict[str, bool]:
+    def numbers(self, texts: Iterable[str]) -> dict[str, bool | None]:
+        """True: a finite number; None: a number but not finite (NaN, inf); False: none."""
         rows = self._run(
-            "SELECT s, TRY_CAST(s AS DOUBLE) IS NOT NULL FROM unnest($v) AS u(s)", list(texts)
+            "SELECT s, CASE WHEN TRY_CAST(s AS DOUBLE) IS NULL THEN 0 "
+            "WHEN isfinite(TRY_CAST(s AS DOUBLE)) THEN 1 END FROM unnest($v) AS u(s)",
+            list(texts),
         )
-        return {s: bool(ok) for s, ok in rows}
+        return {s: None if ok is None else bool(ok) for s, ok in rows}
 
 
 _ORACLE = _Oracle()
@@ -365,12 +368,14 @@ class Validator:
         if rev is not None:
             rev = rev.strip(" ") or None
             if rev is not None:
-                ok = known.numbers.get(rev)
-                if ok is None:
-                    if not _NUMBER.fullmatch(rev):
+                ok = known.numbers.get(rev, False) if rev in known.numbers else None
+                if rev not in known.numbers:
+                    if len(rev) > 300 or not _NUMBER.fullmatch(rev):  # 1e309 digits: inf
                         return _SLOW
                     ok = True
-                if not ok:
+                if ok is None:
+                    rev_error = f"revenue is not a finite number: {_quoted(rev)}"
+                elif not ok:
                     rev_error = f"revenue is not a number: {_quoted(rev)}"
         kind = get("type")
         kind = (kind.strip(" ") or "track").lower() if kind is not None else "track"
@@ -429,7 +434,7 @@ class _Known:
     """Values DuckDB was asked about in one :meth:`Validator.check` call."""
 
     stamps: dict[str, _Ts | None]
-    numbers: dict[str, bool]
+    numbers: dict[str, bool | None]
 
 
 def _parsed(text: str, stamps: Mapping[str, _Ts | None]) -> _Ts | object | None:

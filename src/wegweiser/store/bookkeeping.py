@@ -98,9 +98,10 @@ def replace_costs(engine: Engine, costs: pa.Table) -> int:
 
 
 def import_state(engine: Engine) -> list[str]:
-    """What changes whenever an import commits (count, last finish, rows): for stamps."""
+    """What changes whenever an import commits or is undone: for stamps of derived tables."""
     state = engine.execute(
-        "SELECT count(*), CAST(max(finished_at) AS VARCHAR), sum(n_imported) FROM imports"
+        "SELECT count(*), CAST(max(finished_at) AS VARCHAR), sum(n_imported), "
+        "count(undone_at), CAST(max(undone_at) AS VARCHAR) FROM imports"
     ).rows[0]
     return [str(x) for x in state]
 

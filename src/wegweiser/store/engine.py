@@ -110,6 +110,9 @@ class EventSink(Protocol):
         """Store the new rows of the temp table ``relation`` (the ``events`` columns) and
         delete the others (``message_id`` already stored) from it; return how many."""
 
+    def copy_events(self, store: Engine, name: str, columns: list[str]) -> None:
+        """Copy ``columns`` of the visible events into a temp table ``name`` of ``store``."""
+
     def components(
         self, src: npt.NDArray[np.int64], dst: npt.NDArray[np.int64], n: int
     ) -> npt.NDArray[np.int64]:

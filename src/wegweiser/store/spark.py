@@ -8,7 +8,8 @@ holds what grows with the events:
   appended by the importer (:meth:`SparkEngine.add_events`: DuckDB writes a local folder,
   Spark a URI). Every row carries its ``import_id``; only rows of imports the embedded store
   committed are visible, so a batch whose DuckDB transaction failed after its files were
-  written stays invisible and is imported again on retry.
+  written stays invisible and is imported again on retry; an undone import
+  (:mod:`wegweiser.events.history`) is invisible too.
 * ``identities`` — the embedded store's table, handed to Spark as a DataFrame when a query
   needs it. Stitching finds the connected components of the link graph on Spark
   (:meth:`SparkEngine.components`); the safeguards are the same vectorised code as on DuckDB
@@ -62,8 +63,9 @@ EVENTS_DDL = ", ".join(
     [f"`{name}` {_SPARK_TYPES[typ]}" for name, typ in EVENT_COLUMNS.items()]
     + [f"`{PARTITION}` DATE"]
 )
-#: The imports whose rows are visible: committed ones that added rows (module docstring).
-_COMMITTED = "SELECT import_id FROM imports WHERE n_imported > 0"
+#: The imports whose rows are visible: committed ones that added rows and were not undone
+#: (module docstring).
+_COMMITTED = "SELECT import_id FROM imports WHERE n_imported > 0 AND undone_at IS NULL"
 _views = itertools.count()
 _session_lock = threading.Lock()
 
@@ -326,6 +328,29 @@ class SparkEngine:
         else:
             self._spark_append(store.arrow(rows))
         return n_new
+
+    def copy_events(self, store: Engine, name: str, columns: list[str]) -> None:
+        """Copy ``columns`` of the visible events into a temp table ``name`` of ``store``
+        (identities are rebuilt from them after an undo)."""
+        cols = ", ".join(quote_identifier(c) for c in columns)
+        if self._events_dir is not None:
+            files = list(self._events_dir.glob("*/*.parquet"))
+            if files:
+                store.run(
+                    f"CREATE TEMP TABLE {name} AS SELECT {cols} FROM "
+                    "read_parquet($files, hive_partitioning = false) "
+                    f"WHERE import_id IN ({_COMMITTED})",
+                    {"files": [str(f) for f in files]},
+                )
+                return
+            store.run(f"CREATE TEMP TABLE {name} AS SELECT {cols} FROM events LIMIT 0")
+            return
+        rows = self._events().select(*columns).toArrow()
+        store.register("_copied_events", rows)
+        try:
+            store.run(f"CREATE TEMP TABLE {name} AS SELECT {cols} FROM _copied_events")
+        finally:
+            store.unregister("_copied_events")
 
     def _drop_known(self, store: Engine, relation: str) -> None:
         if self._events_dir is not None:

@@ -64,6 +64,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # derived tables (e.g. `journey`) and the store/config state they were built from
         "CREATE TABLE derived (name VARCHAR PRIMARY KEY, stamp VARCHAR, built_at TIMESTAMPTZ)",
     ),
+    (
+        # import history: what an import was (kind, the file it read, its options) and
+        # whether it was undone (its events removed; on Spark: no longer visible)
+        "ALTER TABLE imports ADD COLUMN kind VARCHAR",  # file, table, collector, replay
+        "ALTER TABLE imports ADD COLUMN source_key VARCHAR",  # a file's absolute path
+        "ALTER TABLE imports ADD COLUMN options VARCHAR",  # JSON: --map and read options
+        "ALTER TABLE imports ADD COLUMN undone_at TIMESTAMPTZ",
+        "ALTER TABLE imports ADD COLUMN replaced_by VARCHAR",  # the import that replaced it
+    ),
 )
 
 

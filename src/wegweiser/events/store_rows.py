@@ -1,0 +1,107 @@
+"""Writing one batch's good rows: channels derived, new rows inserted (or sent to the
+engine's event sink), and a sample of what was not stored as a duplicate."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from wegweiser.events.channels import channel_case_sql
+from wegweiser.events.schema import EVENT_COLUMNS
+
+if TYPE_CHECKING:
+    from wegweiser.config import Config
+    from wegweiser.store.engine import Engine
+
+__all__ = ["channels_table", "duplicate_sample", "good_rows", "insert_events", "send_events"]
+
+
+def duplicate_sample(
+    engine: Engine, stage: str, known: str, import_id: str, n: int
+) -> list[dict[str, Any]]:
+    """The first ``n`` good rows of ``stage`` that were not stored: a repeat of an earlier
+    row of this import (``first_line``) or of a row stored before (``known``)."""
+    rows = engine.execute(
+        "WITH g AS (SELECT *, min(_row) OVER w AS first_row, arg_min(_line, _row) OVER w "
+        f"AS first_line FROM {stage} WHERE _error IS NULL WINDOW w AS (PARTITION BY message_id)) "
+        "SELECT _line AS line, CASE WHEN _row > first_row THEN first_line END AS first_line, "
+        "message_id, event, coalesce(user_id, anonymous_id) AS id, "
+        'CAST("timestamp" AS VARCHAR) AS "timestamp", revenue '
+        f"FROM g WHERE _row > first_row OR {known} ORDER BY _row LIMIT {int(n)}",
+        {"id": import_id} if "$id" in known else None,
+    ).dicts()
+    for row in rows:
+        row["why"] = (
+            f"same event as line {row['first_line']} of this input"
+            if row["first_line"] is not None
+            else "already in the store (imported before)"
+        )
+    return rows
+
+
+def insert_events(
+    engine: Engine, config: Config, stage: str, import_id: str, *, dedup: bool
+) -> int:
+    """Insert the good rows of ``stage`` that are new; returns how many.
+
+    ``dedup`` says the batch repeats a ``message_id``: then only its first row is kept.
+    """
+    chan = channels_table(engine, config, stage)
+    cols = [c for c in EVENT_COLUMNS if c not in ("channel", "import_id")]
+    before = engine.scalar("SELECT count(*) FROM events")
+    engine.run(
+        f"INSERT INTO events ({', '.join(cols)}, channel, import_id) "
+        f"{good_rows(stage, chan, cols, dedup=dedup)} "
+        "WHERE s.message_id NOT IN (SELECT message_id FROM events)",
+        {"import_id": import_id},
+    )
+    engine.run(f"DROP TABLE {chan}")
+    return int(engine.scalar("SELECT count(*) FROM events")) - int(before)
+
+
+def send_events(
+    engine: Engine, config: Config, stage: str, import_id: str, *, dedup: bool
+) -> int:
+    """:func:`_insert_events` for events kept elsewhere (``engine.event_sink``): the new rows
+    are kept in ``<stage>_new`` (for the identities) and appended to the sink."""
+    sink = engine.event_sink
+    assert sink is not None
+    chan = channels_table(engine, config, stage)
+    new = f"{stage}_new"
+    cols = [c for c in EVENT_COLUMNS if c not in ("channel", "import_id")]
+    engine.run(
+        f"CREATE TEMP TABLE {new} AS {good_rows(stage, chan, cols, dedup=dedup)}",
+        {"import_id": import_id},
+    )
+    engine.run(f"DROP TABLE {chan}")
+    return sink.add_events(engine, new)
+
+
+def channels_table(engine: Engine, config: Config, stage: str) -> str:
+    """A temp table of the channel rules' verdict per distinct (medium, source, referrer
+    host, event, platform) of the good rows without a channel; returns its name."""
+    case_sql, params = channel_case_sql(list(config.channels))
+    chan = f"{stage}_chan"
+    engine.run(
+        f"CREATE TEMP TABLE {chan} AS SELECT *, {case_sql} AS derived FROM ("
+        f"SELECT DISTINCT medium, source, referrer_host, event, platform FROM {stage} "
+        "WHERE _error IS NULL AND channel IS NULL)",
+        params,
+    )
+    return chan
+
+
+def good_rows(stage: str, chan: str, cols: list[str], *, dedup: bool) -> str:
+    """SELECT of the good rows of ``stage`` as ``cols, channel, import_id`` (alias ``s``;
+    ``dedup``: only the first row of a repeated ``message_id``)."""
+    select = ", ".join(f"s.{c}" if c != "timestamp" else 's."timestamp"' for c in cols)
+    keys = ("medium", "source", "referrer_host", "event", "platform")
+    join = " AND ".join(f"s.{k} IS NOT DISTINCT FROM c.{k}" for k in keys)
+    first_only = (
+        "QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY _line) = 1" if dedup else ""
+    )
+    return (
+        f"SELECT {select}, coalesce(s.channel, c.derived, 'direct') AS channel, "
+        f"$import_id AS import_id "
+        f"FROM (SELECT * FROM {stage} WHERE _error IS NULL {first_only}) s "
+        f"LEFT JOIN {chan} c ON {join}"
+    )

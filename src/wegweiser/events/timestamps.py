@@ -1,0 +1,112 @@
+"""Timestamps in SQL: typed values, ISO-8601 text, epochs and compact dates.
+
+Without options a numeric value is an epoch in seconds, milliseconds or microseconds, told
+apart by size, except an 8-digit ``YYYYMMDD`` (``19970101``) or 14-digit ``YYYYMMDDhhmmss``
+number, which is a date: read as epoch seconds it would fall in 1970-1973, which no one
+means. ``epoch_unit`` turns the guessing off (every number is an epoch in that unit);
+``timestamp_format`` (strptime-style) is the only format accepted for text. The format is a
+bound parameter (``$ts_format``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from wegweiser.events.options import EPOCH_UNITS
+
+if TYPE_CHECKING:
+    from wegweiser.events.options import ImportOptions
+
+NUMERIC = (
+    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+    "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "REAL",
+)
+#: 8 digits that look like a date of 1900..2099 (the day may still not exist: 19970230).
+COMPACT_DATE = "(19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])"
+COMPACT_DATETIME = COMPACT_DATE + "([01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]"
+
+
+def is_numeric(typ: str) -> bool:
+    return typ in NUMERIC or typ.startswith("DECIMAL")
+
+
+def _epoch(v: str, unit: str | None) -> str:
+    """Epoch ``v`` (a DOUBLE) in ``unit``, or by magnitude, to TIMESTAMPTZ."""
+    if unit is not None:
+        scale = EPOCH_UNITS[unit]
+        return f"CASE WHEN abs({v} / {scale}) < 9e12 THEN to_timestamp({v} / {scale}) END"
+    return (
+        f"CASE WHEN abs({v}) >= 1e17 THEN NULL "
+        f"WHEN abs({v}) >= 1e14 THEN to_timestamp({v} / 1e6) "
+        f"WHEN abs({v}) >= 1e11 THEN to_timestamp({v} / 1e3) "
+        f"ELSE to_timestamp({v}) END"
+    )
+
+
+def _compact(s: str) -> str:
+    return (
+        f"CASE WHEN regexp_full_match({s}, '{COMPACT_DATE}') "
+        f"THEN CAST(try_strptime({s}, '%Y%m%d') AS TIMESTAMPTZ) "
+        f"ELSE CAST(try_strptime({s}, '%Y%m%d%H%M%S') AS TIMESTAMPTZ) END"
+    )
+
+
+def is_compact_sql(s: str) -> str:
+    """True when text ``s`` is read as a compact date (for the reason of a bad one)."""
+    return (
+        f"(regexp_full_match({s}, '{COMPACT_DATE}') "
+        f"OR regexp_full_match({s}, '{COMPACT_DATETIME}'))"
+    )
+
+
+def timestamp_sql(col: str, typ: str, options: ImportOptions) -> str:
+    """TIMESTAMPTZ of input column ``col`` of type ``typ`` (NULL when it cannot be read)."""
+    if typ.startswith("TIMESTAMP") or typ == "DATE":
+        return f"CAST({col} AS TIMESTAMPTZ)"
+    unit = options.epoch_unit
+    if is_numeric(typ):
+        v = f"CAST({col} AS DOUBLE)"
+        if options.timestamp_format is not None:
+            return _formatted(f"CAST(CAST({col} AS BIGINT) AS VARCHAR)")
+        if unit is not None:
+            return _epoch(v, unit)
+        digits = f"CAST(CAST({col} AS BIGINT) AS VARCHAR)"
+        return (
+            f"CASE WHEN {v} = floor({v}) AND ({v} BETWEEN 19000101 AND 20991231 "
+            f"OR {v} BETWEEN 19000101000000 AND 20991231235959) "
+            f"THEN {_compact(digits)} ELSE {_epoch(v, None)} END"
+        )
+    s = f"trim(CAST({col} AS VARCHAR))"
+    if options.timestamp_format is not None:
+        return _formatted(s)
+    number = f"regexp_full_match({s}, '-?[0-9]+(\\.[0-9]+)?')"
+    epoch = _epoch(f"TRY_CAST({s} AS DOUBLE)", unit)
+    if unit is not None:
+        return f"CASE WHEN {number} THEN {epoch} ELSE TRY_CAST({s} AS TIMESTAMPTZ) END"
+    return (
+        f"CASE WHEN {is_compact_sql(s)} THEN {_compact(s)} "
+        f"WHEN {number} THEN {epoch} "
+        f"ELSE TRY_CAST({s} AS TIMESTAMPTZ) END"
+    )
+
+
+def _formatted(s: str) -> str:
+    return f"CAST(try_strptime({s}, $ts_format) AS TIMESTAMPTZ)"
+
+
+def unparseable_reason(text: str, quoted: str, options: ImportOptions) -> str:
+    """SQL for the reason of a timestamp ``text`` that gave NULL (``quoted``: it, quoted)."""
+    if options.timestamp_format is not None:
+        return (
+            f"'timestamp ' || {quoted} || ' does not match --timestamp-format ' || "
+            "'''' || $ts_format || ''''"
+        )
+    hint = "' (use ISO-8601 or epoch seconds/milliseconds)'"
+    if options.epoch_unit is None:
+        return (
+            f"CASE WHEN {is_compact_sql(f'trim({text})')} THEN 'timestamp ' || {quoted} || "
+            "' looks like a compact date YYYYMMDD but is no valid date; if it is an epoch, "
+            "pass --epoch-unit s' "
+            f"ELSE 'unparseable timestamp ' || {quoted} || {hint} END"
+        )
+    return f"'unparseable timestamp ' || {quoted} || {hint}"

@@ -1,0 +1,99 @@
+"""Timestamps: compact dates, --timestamp-format, --epoch-unit, implausible spans (issue 12.1)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import wegweiser
+from tests.conftest import write
+
+
+def _times(project: wegweiser.Project) -> list[str]:
+    return [
+        r[0]
+        for r in project.engine.execute(
+            'SELECT CAST("timestamp" AS VARCHAR) FROM events ORDER BY "timestamp"'
+        ).rows
+    ]
+
+
+def test_compact_dates_are_dates_not_epoch_seconds(project, tmp_path):
+    path = write(
+        tmp_path / "e.csv",
+        "customer_id,event,date\nc1,purchase,19970101\nc2,purchase,19980630\n"
+        "c3,purchase,19970230\n",
+    )
+    summary = project.import_events(path, mapping="timestamp=date")
+    assert summary.imported == 2
+    assert _times(project) == ["1997-01-01 00:00:00+00", "1998-06-30 00:00:00+00"]
+    # 30 February is no date; as an epoch it would be 1970: say so, do not store it
+    assert summary.quarantined == 1
+    assert "19970230" in summary.errors[0]["reason"]
+
+
+def test_compact_dates_in_a_numeric_column(project):
+    frame = pd.DataFrame({"user_id": ["a", "b"], "event": ["x", "x"], "ts": [19970101, 19980630]})
+    project.import_events(frame, mapping="timestamp=ts")
+    assert _times(project) == ["1997-01-01 00:00:00+00", "1998-06-30 00:00:00+00"]
+
+
+def test_timestamp_format(project, tmp_path):
+    path = write(
+        tmp_path / "e.csv",
+        "user_id,event,when\nu1,x,01.02.2026 10:30\nu2,x,2026-02-01\n",
+    )
+    summary = project.import_events(
+        path, mapping="timestamp=when", timestamp_format="%d.%m.%Y %H:%M"
+    )
+    assert summary.imported == 1
+    assert _times(project) == ["2026-02-01 10:30:00+00"]
+    assert "--timestamp-format '%d.%m.%Y %H:%M'" in summary.errors[0]["reason"]
+
+
+def test_epoch_unit_is_taken_as_said(project, tmp_path):
+    # said to be seconds, 1772359200000 is the year 58000; guessing by size would say 2026
+    path = write(tmp_path / "e.csv", "user_id,event,ts\nu1,x,1772359200000\nu2,x,1772359200\n")
+    summary = project.import_events(path, epoch_unit="s")
+    assert summary.imported == 1
+    assert "out of range" in summary.errors[0]["reason"]
+    assert _times(project) == ["2026-03-01 10:00:00+00"]
+
+
+def test_bad_epoch_unit_is_a_usage_error(project, tmp_path):
+    path = write(tmp_path / "e.csv", "user_id,event,ts\nu1,x,1\n")
+    with pytest.raises(wegweiser.InvalidInput, match="s, ms or us"):
+        project.import_events(path, epoch_unit="minutes")
+
+
+def test_implausible_time_span_is_warned(project, tmp_path):
+    rows = "".join(f"u{i},x,{1_000_000 + i}\n" for i in range(50))
+    summary = project.import_events(write(tmp_path / "e.csv", "user_id,event,ts\n" + rows))
+    assert any("1970" in w for w in summary.warnings), summary.warnings
+    assert any("within" in w for w in summary.warnings), summary.warnings
+    assert summary.as_dict(full=True)["warnings"] == summary.warnings
+
+
+def test_plausible_span_gives_no_warning(project, tmp_path):
+    rows = "".join(f"u{i},x,2026-01-{1 + i % 28:02d}\n" for i in range(50))
+    summary = project.import_events(write(tmp_path / "e.csv", "user_id,event,ts\n" + rows))
+    assert summary.warnings == []
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(days=st.lists(st.dates(min_value=date(1971, 1, 1), max_value=date(2099, 12, 31)),
+                     min_size=1, max_size=5, unique=True))
+def test_every_compact_date_is_that_date(project, tmp_path, days):
+    project.engine.run("DELETE FROM events")
+    rows = "".join(f"u{i},x,{d:%Y%m%d}\n" for i, d in enumerate(days))
+    summary = project.import_events(write(tmp_path / "d.csv", "user_id,event,ts\n" + rows))
+    assert summary.imported == len(days)
+    got = [r[0] for r in project.engine.execute(
+        'SELECT CAST(CAST("timestamp" AS DATE) AS VARCHAR) FROM events ORDER BY user_id').rows]
+    by_user = sorted((f"u{i}", d.isoformat()) for i, d in enumerate(days))
+    assert got == [d for _, d in by_user]
