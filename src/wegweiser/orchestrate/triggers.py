@@ -68,9 +68,9 @@ class Batch:
 
 
 def committed_imports(project: Project) -> list[str]:
-    """Ids of the committed imports that added events, oldest first."""
+    """Ids of the committed imports that added events and were not undone, oldest first."""
     imports = project.engine.table("imports")
-    rows = to_frame(imports.filter(imports.n_imported > 0)
+    rows = to_frame(imports.filter((imports.n_imported > 0) & imports.undone_at.isnull())
                     .select("import_id", "finished_at").order_by("finished_at"))
     return [str(i) for i in rows["import_id"]]
 
