@@ -92,6 +92,9 @@ def test_the_cli_runs_a_journey_from_import_to_message_event(tmp_path, shop, mon
     code, out, _ = wegweiser_cli(monkeypatch, capsys, "journeys", "ledger", "-f", "json", *p)
     assert [(r["key"], r["state"]) for r in json.loads(out)] == [
         ("welcome:u1:1|hello|email", "sent")]
+    code, out, _ = wegweiser_cli(monkeypatch, capsys, "journeys", "exit", "welcome",
+                                 "--person", "u1", *p)
+    assert "0 run(s) of u1 in welcome ended." in out  # it is done already
     assert wegweiser_cli(monkeypatch, capsys, "journeys", "pause", "welcome", *p)[0] == 0
     code, out, _ = wegweiser_cli(monkeypatch, capsys, "journeys", "list", "-f", "json", *p)
     assert json.loads(out)[0]["paused"] is True

@@ -316,3 +316,37 @@ def test_threads_send_each_message_once(tmp_path, state_url, smtp):
         pass
     assert sorted(smtp.keys().values()) == [1] * 120
     assert {s for s, _, _ in runs(rt).values()} == {"done"}
+
+
+def test_two_workers_never_exceed_a_cap_together(tmp_path, pg_url, smtp):
+    """Two workers on one PostgreSQL taking one run at a time, six journeys per person, a
+    cap of one message a day: the per-person lock lets exactly one message through."""
+    import threading
+
+    clock = Clock()
+    journeys = {f"j{n}": welcome() for n in range(6)}
+    cap = '[[caps]]\nchannel = "*"\nmax = 1\nper = "day"\n'
+    one = build(tmp_path / "a", pg_url, journeys, cap, smtp=smtp, clock=clock, worker_id="a")
+    two = build(tmp_path / "b", pg_url, journeys, cap, smtp=smtp, clock=clock, worker_id="b")
+    people = [person(f"p{i}", first_name="X") for i in range(8)]
+    one.enter([Entrant(f"j{n}", p) for p in people for n in range(6)])
+    clock.advance(3600)
+
+    def work(rt):
+        while rt.run_once(limit=1):
+            pass
+
+    threads = [threading.Thread(target=work, args=(rt,)) for rt in (one, two)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    per_person: dict[str, int] = {}
+    for key in smtp.keys().elements():
+        pid = key.split(":")[1]
+        per_person[pid] = per_person.get(pid, 0) + 1
+    assert per_person == {p.person_id: 1 for p in people}
+    with one.store.transaction() as tx:
+        deferred = tx.one("SELECT count(*) FROM wj_runs WHERE reason = "
+                          "'deferred: frequency cap'")[0]  # type: ignore[index]
+    assert deferred == 40

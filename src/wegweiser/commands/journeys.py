@@ -182,6 +182,27 @@ def _pause(project: Path, name: str, state: str | None, *, paused: bool) -> None
         set_paused(store, name, paused)
 
 
+@app.command("exit")
+def exit_(
+    name: str,
+    person: Annotated[str, typer.Option(help="The person's id (person_id).")],
+    project: ProjectOpt = Path("."),
+    state: StateOpt = None,
+) -> None:
+    """End a person's run in a journey by hand (exit reason: manual)."""
+    from wegweiser.orchestrate.assembly import open_runtime
+
+    runtime = open_runtime(project, phases=load_config(project).phase_names, state=state)
+    try:
+        if name not in runtime.journeys:
+            raise InvalidInput(f"no journey {name!r}; the journeys are: "
+                               f"{', '.join(runtime.journeys)}")
+        n = runtime.exit_runs(person, "manual", journeys=[name])
+    finally:
+        runtime.close()
+    out.print(f"{n} run(s) of {person} in {name} ended.")
+
+
 @app.command("ledger")
 def ledger_(
     project: ProjectOpt = Path("."),
