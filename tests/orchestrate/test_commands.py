@@ -111,8 +111,8 @@ def test_a_broken_journey_stops_everything_with_a_precise_error(shop, monkeypatc
     p = ("--project", str(project))
     code, _, err = wegweiser_cli(monkeypatch, capsys, "journeys", "validate", *p)
     assert code == 2
-    assert f"{path}:8: steps.0.channel: must be one of 'email', 'sms' or 'push'" in " ".join(
-        err.split())
+    allowed = "must be one of 'email', 'sms', 'push' or 'webpush'"
+    assert f"{path}:8: steps.0.channel: {allowed}" in " ".join(err.split())
     code, _, err = wegweiser_cli(monkeypatch, capsys, "journeys", "run", "--once", *p)
     assert code == 2
     assert not (project / "journeys.sqlite").exists()

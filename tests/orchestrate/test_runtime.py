@@ -350,3 +350,30 @@ def test_two_workers_never_exceed_a_cap_together(tmp_path, pg_url, smtp):
         deferred = tx.one("SELECT count(*) FROM wj_runs WHERE reason = "
                           "'deferred: frequency cap'")[0]  # type: ignore[index]
     assert deferred == 40
+
+
+def test_a_web_push_step_goes_to_the_persons_subscription(tmp_path, hook):
+    import json
+
+    import http_ece
+
+    from tests.orchestrate.test_channels import _subscription
+
+    text = welcome().replace('channel = "email"', 'channel = "webpush"')
+    clock = Clock()
+    rt = build(tmp_path / "j", str(tmp_path / "s.sqlite"), {"welcome": text},
+               "[webpush]\nsubject = \"mailto:shop@example.org\"\n", hook=hook, clock=clock)
+    subscription, receiver, auth = _subscription(hook.url)
+    rt.enter([Entrant("welcome", person("p", first_name="Pia", push_opt_in=True,
+                                        push_subscription=subscription)),
+              Entrant("welcome", person("q", first_name="Quirin",
+                                        push_subscription=subscription))])  # no consent
+    clock.advance(3600)
+    rt.run_once()
+    ((_, body),) = hook.raw
+    plain = json.loads(http_ece.decrypt(body, private_key=receiver, auth_secret=auth,
+                                        version="aes128gcm"))
+    assert (plain["title"], plain["key"]) == ("Hallo Pia", "welcome:p:1|mail|webpush")
+    rows = ledger_rows(rt)
+    assert rows["welcome:p:1|mail|webpush"][0] == "sent"
+    assert rows["welcome:q:1|mail|webpush"][:1] == ("suppressed",)

@@ -3,6 +3,7 @@ order that never sends twice (see :mod:`wegweiser.orchestrate.ledger`)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -197,9 +198,14 @@ class Sending(RunWriter):
         else:
             version = versions.get("de") or versions["en"]
         rendered = templates.render(version.subject, version.text, version.html, context)
+        webpush = self.delivery.webpush
         trait = {"email": self.delivery.email.address_trait, "sms": self.delivery.phone_trait,
-                 "push": self.delivery.push_token_trait}[step.channel]
+                 "push": self.delivery.push_token_trait,
+                 "webpush": webpush.subscription_trait if webpush else "push_subscription",
+                 }[step.channel]
         to = run.person.traits.get(trait)
+        if isinstance(to, dict):  # a web push subscription
+            to = json.dumps(to)
         if not isinstance(to, str) or not to:
             raise Terminal(f"the person has no {trait!r} trait to send {step.channel} to")
         return Message(
