@@ -168,3 +168,25 @@ def test_a_schedule_lets_the_matching_persons_enter_at_its_time(tmp_path, projec
     clock.advance(86400)
     assert process_schedules(project, rt).entered == 1
     assert sorted(runs(rt)) == ["daily:a:1", "daily:a:2"]
+
+
+def test_message_events_are_imported_once_even_when_a_flush_repeats(tmp_path, project):
+    from wegweiser.orchestrate.operations import flush_outbox
+
+    rt = build(tmp_path / "j", str(tmp_path / "j.sqlite"), {"welcome": WELCOME})
+    event = {"message_id": "wj-abc", "type": "track", "event": "message_sent",
+             "user_id": "u1", "timestamp": "2026-06-01T10:00:00+00:00", "channel": "email",
+             "properties": {"journey": "welcome", "step": "hello", "variant": "A",
+                            "channel": "email", "ledger_key": "welcome:u1:1|hello|email"}}
+    for _ in range(2):  # the second time as after a crash between import and delete
+        with rt.store.transaction() as tx:
+            tx.execute("INSERT INTO wj_outbox (message_id, created_at, event) "
+                       "VALUES ('wj-abc', 0, :e)", {"e": json.dumps(event)})
+        assert flush_outbox(project, rt.store) == 1
+    rows = project.engine.execute(
+        "SELECT event, channel, properties FROM events WHERE message_id = 'wj-abc'").rows
+    assert len(rows) == 1
+    assert rows[0][:2] == ("message_sent", "email")
+    assert json.loads(rows[0][2])["ledger_key"] == "welcome:u1:1|hello|email"
+    with rt.store.transaction() as tx:
+        assert tx.execute("SELECT count(*) FROM wj_outbox") == [(0,)]
