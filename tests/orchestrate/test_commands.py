@@ -89,6 +89,10 @@ def test_the_cli_runs_a_journey_from_import_to_message_event(tmp_path, shop, mon
     (status,) = json.loads(out)
     assert (status["journey"], status["entrants"], status["done"], status["msg_sent"]) == (
         "welcome", 1, 1, 1)
+    code, out, _ = wegweiser_cli(monkeypatch, capsys, "journeys", "status", "--steps",
+                                 "welcome", "-f", "json", *p)
+    assert json.loads(out) == [{"step": "hello", "channel": "email", "variant": "A",
+                                "state": "sent", "messages": 1}]
     code, out, _ = wegweiser_cli(monkeypatch, capsys, "journeys", "ledger", "-f", "json", *p)
     assert [(r["key"], r["state"]) for r in json.loads(out)] == [
         ("welcome:u1:1|hello|email", "sent")]

@@ -124,15 +124,26 @@ def run(
 
 
 @app.command("status")
-def status_(project: ProjectOpt = Path("."), fmt: FormatOpt = Format.table,
-            state: StateOpt = None) -> None:
+def status_(
+    project: ProjectOpt = Path("."),
+    fmt: FormatOpt = Format.table,
+    state: StateOpt = None,
+    steps: Annotated[str | None, typer.Option(
+        help="Messages per step, channel, variant and ledger state of this journey.")] = None,
+) -> None:
     """Runs by status, deferred and parked runs, messages by ledger state per journey."""
     from wegweiser.orchestrate.assembly import state_target
-    from wegweiser.orchestrate.operations import status
+    from wegweiser.orchestrate.operations import sends_per_step, status
     from wegweiser.orchestrate.state import open_state
 
     journeys, _ = _journeys(project)
     with open_state(state_target(project, state), project_dir=project) as store:
+        if steps is not None:
+            per_step = sends_per_step(store, steps)
+            print_frame(pd.DataFrame(per_step, columns=["step", "channel", "variant", "state",
+                                                        "messages"]),
+                        fmt, console=out, title=f"Messages per step: {steps}")
+            return
         rows = status(store, [j.name for j in journeys])
     print_frame(pd.DataFrame(rows), fmt, console=out, title="Journeys")
     unknown = sum(r["msg_unknown"] for r in rows)
