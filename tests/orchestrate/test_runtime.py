@@ -377,3 +377,22 @@ def test_a_web_push_step_goes_to_the_persons_subscription(tmp_path, hook):
     rows = ledger_rows(rt)
     assert rows["welcome:p:1|mail|webpush"][0] == "sent"
     assert rows["welcome:q:1|mail|webpush"][:1] == ("suppressed",)
+
+
+def test_a_parked_run_goes_on_after_the_fix_and_resume(tmp_path, state_url, smtp):
+    from wegweiser.orchestrate.operations import resume_parked
+
+    clock = Clock()
+    broken = build(tmp_path / "j", state_url, {"welcome": welcome()}, smtp=smtp, clock=clock)
+    broken.enter([Entrant("welcome", person("p"))])  # no first_name: the template fails
+    clock.advance(3600)
+    broken.run_once()
+    assert runs(broken)["welcome:p:1"][0] == "parked"
+    fixed_text = welcome().replace("traits.first_name }}", "traits.first_name | default('') }}")
+    fixed = build(tmp_path / "j2", state_url, {"welcome": fixed_text}, smtp=smtp, clock=clock,
+                  worker_id="w2")
+    assert resume_parked(fixed.store, "welcome", now=clock()) == 1
+    fixed.run_once()
+    assert runs(fixed)["welcome:p:1"] == ("done", None, "completed")
+    assert ledger_rows(fixed)["welcome:p:1|mail|email"][:2] == ("sent", 1)
+    assert smtp.keys() == {"welcome:p:1|mail|email": 1}
