@@ -396,3 +396,45 @@ def test_a_parked_run_goes_on_after_the_fix_and_resume(tmp_path, state_url, smtp
     assert runs(fixed)["welcome:p:1"] == ("done", None, "completed")
     assert ledger_rows(fixed)["welcome:p:1|mail|email"][:2] == ("sent", 1)
     assert smtp.keys() == {"welcome:p:1|mail|email": 1}
+
+
+def test_a_retry_respects_quiet_hours_too(tmp_path, state_url, hook):
+    from datetime import UTC, datetime
+
+    text = welcome().replace('channel = "email"', 'channel = "sms"')
+    clock = Clock(datetime(2026, 6, 1, 19, 58, tzinfo=UTC))
+    rt = build(tmp_path / "j", state_url, {"welcome": text},
+               'retry_backoff = "5m"\n[quiet_hours]\nstart = "21:00"\nend = "08:00"\n',
+               hook=hook, clock=clock)
+    rt.enter([Entrant("welcome", person("p", first_name="P", phone="+49170", sms_opt_in=True))])
+    clock.advance(3600)  # 20:58 UTC: allowed; the provider fails three times at once
+    hook.script = [500, 500, 500]
+    rt.run_once()
+    assert ledger_rows(rt)["welcome:p:1|mail|sms"][:2] == ("pending", 1)
+    clock.advance(300)  # 21:03: the retry is due, but quiet hours have begun
+    rt.run_once()
+    assert len(hook.arrivals) == 3
+    assert runs(rt)["welcome:p:1"] == ("active", "mail", "deferred: quiet hours")
+    with rt.store.transaction() as tx:
+        due = tx.one("SELECT due_at FROM wj_runs")[0]  # type: ignore[index]
+    assert datetime.fromtimestamp(due, UTC) == datetime(2026, 6, 2, 8, 0, tzinfo=UTC)
+    clock.now = due
+    rt.run_once()
+    assert ledger_rows(rt)["welcome:p:1|mail|sms"][:2] == ("sent", 2)
+
+
+def test_consent_withdrawn_before_a_retry_suppresses_it(tmp_path, state_url, hook):
+    text = welcome().replace('channel = "email"', 'channel = "sms"')
+    clock = Clock()
+    rt = build(tmp_path / "j", state_url, {"welcome": text}, 'retry_backoff = "5m"\n',
+               hook=hook, clock=clock)
+    rt.enter([Entrant("welcome", person("p", first_name="P", phone="+49170", sms_opt_in=True))])
+    clock.advance(3600)
+    hook.script = [500, 500, 500]
+    rt.run_once()
+    rt.unsubscribe("p", "sms")
+    clock.advance(300)
+    rt.run_once()
+    assert ledger_rows(rt)["welcome:p:1|mail|sms"][0] == "suppressed"
+    assert runs(rt)["welcome:p:1"][0] == "done"
+    assert len(hook.arrivals) == 3

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 
 class Sending(RunWriter):
+    """The send step of the runtime: render, policy and ledger, channel, outcome."""
+
     def _send(self, journey: Journey, run: Run, step: SendStep | WebhookStep) -> Run | None:
         if isinstance(step, WebhookStep):
             channel_name, ledger_channel, variant = f"webhook:{step.endpoint}", "webhook", ""
@@ -99,7 +101,7 @@ class Sending(RunWriter):
             if run.holdout and isinstance(step, SendStep):
                 ledger.record(tx, intent, "holdout", "journey holdout", now=now)
                 return None, self._move_tx(tx, journey, run, nxt, now)
-            if row is None and isinstance(step, SendStep):
+            if isinstance(step, SendStep):  # first try or retry: the policy of this moment
                 verdict = self._policy(tx, run, step.channel, now)
                 if verdict.verdict in ("suppress", "drop"):
                     state = "suppressed" if verdict.verdict == "suppress" else "dropped"
