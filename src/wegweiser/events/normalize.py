@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 from wegweiser.events.channels import REFERRER_HOST_SQL
 from wegweiser.events.options import ImportOptions
-from wegweiser.events.schema import EVENT_TYPES, JSON_COLUMNS, canonical_key
 from wegweiser.events.timestamps import is_numeric, timestamp_sql, unparseable_reason
 from wegweiser.store.engine import quote_identifier
+from wegweiser.store.schema import EVENT_TYPES, JSON_COLUMNS, canonical_key
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

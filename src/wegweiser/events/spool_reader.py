@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from wegweiser.events.ingest import ImportSummary, ingest_source
 from wegweiser.events.readers import RECORD_COLUMNS, Rejected, Source
-from wegweiser.events.schema import JSON_COLUMNS
+from wegweiser.store.schema import JSON_COLUMNS
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -49,7 +49,6 @@ from fastapi.responses import Response
 from fastapi.security import HTTPBasic
 from starlette.requests import ClientDisconnect
 
-from wegweiser.events.schema import EVENT_TYPES
 from wegweiser.serve._importer import ImportProcess
 from wegweiser.serve.access import TokenBucket
 from wegweiser.serve.auth import basic_user, is_known
@@ -57,6 +56,7 @@ from wegweiser.serve.context import ServerContext
 from wegweiser.serve.errors import ERROR_SCHEMA, ApiError
 from wegweiser.serve.spool import SPOOL_FOLDER, Segment, Spool
 from wegweiser.serve.validate import Validator, event_row
+from wegweiser.store.schema import EVENT_TYPES
 
 log = logging.getLogger("wegweiser.serve")
 

@@ -37,8 +37,8 @@ import orjson
 from wegweiser.config import default_config
 from wegweiser.events.normalize import _timestamp_expr
 from wegweiser.events.readers import RECORD_COLUMNS
-from wegweiser.events.schema import EVENT_TYPES, JSON_COLUMNS, MESSAGE_ONLY_KEYS, canonical_key
 from wegweiser.store.engine import Engine
+from wegweiser.store.schema import EVENT_TYPES, JSON_COLUMNS, MESSAGE_ONLY_KEYS, canonical_key
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
