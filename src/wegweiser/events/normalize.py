@@ -406,6 +406,6 @@ def raw_sql(relation: str, plan: ColumnPlan) -> str:
     )
 
 
-def _timestamp_expr(col: str, typ: str) -> str:
+def timestamp_expr(col: str, typ: str) -> str:
     """The default timestamp reading (no options), as the collector's validator uses it."""
     return timestamp_sql(col, typ, ImportOptions())
