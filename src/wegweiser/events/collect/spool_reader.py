@@ -2,12 +2,12 @@
 
 A segment (see :mod:`wegweiser.events.collect.spool`) holds one JSON object per line: a
 message as :func:`wegweiser.events.collect.validate.event_row` made it (canonical keys,
-scalars as text, unknown keys already moved into ``properties``), plus ``received_at``
-and the sending ``write_key``'s fingerprint. DuckDB reads the file itself, one JSON parse per
-line, into the canonical string columns with ``_line`` and ``_raw`` (the line, kept as the quarantine payload), so
-:func:`~wegweiser.events.ingest.ingest_source` validates, deduplicates, derives channels,
-stitches identities and quarantines exactly as for an imported file. Lines that are not JSON
-objects are quarantined as such.
+scalars as text, unknown keys already moved into ``properties``), plus ``received_at`` and
+the sending ``write_key``'s fingerprint. DuckDB reads the file itself, one JSON parse per
+line, into the canonical string columns with ``_line`` and ``_raw`` (the line, kept as the
+quarantine payload), so :func:`~wegweiser.events.ingest.ingest_source` validates,
+deduplicates, derives channels, stitches identities and quarantines exactly as for an
+imported file. Lines that are not JSON objects are quarantined as such.
 
 Importing a segment twice adds nothing: the importer records each segment in ``imports``
 (``source`` = ``spool/<id>.jsonl``, ``kind`` = ``collector``) in the same transaction as its
