@@ -171,7 +171,8 @@ class Analysis(Generic[P]):
 def describe(exc: ValidationError) -> str:
     """A validation error as one line: ``field: message; field: message``."""
     return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'params'}: {e['msg']}" for e in exc.errors()
+        f"{'.'.join(str(p) for p in e['loc']) or 'params'}: "
+        f"{e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
     )
 
 

@@ -1,13 +1,14 @@
-"""The numbers behind each page, from the Python API (one open project per call).
+"""The numbers behind each page, from the analysis registry (one open project per call).
 
 Every function takes an open :class:`~wegweiser.project.Project` (the page opens it with
-``ctx.store()``) and returns plain values and DataFrames for the templates.
+``ctx.store()``) and returns results, plain values and DataFrames for the templates. The
+analyses run through :meth:`~wegweiser.project.Project.analyse` with their parameter models,
+exactly as the CLI and the API run them (defaults from ``wegweiser.toml`` included).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from wegweiser.analysis.result import to_frame
@@ -23,11 +24,9 @@ if TYPE_CHECKING:
 
 def overview(project: Project) -> dict[str, Any]:
     """Headline figures, KPIs (repeat purchases, NPS, CSAT), persons per phase, data range."""
-    from wegweiser.analysis.kpis import kpis
-
     head = project.overview()
     stats = project.stats()
-    extra = kpis(project.journey(), feedback=project.config.feedback).as_dict()
+    extra = project.analyse("kpis").as_dict()
     return {"figures": head.figures, "phases": head.phases, "kpis": extra, "stats": stats}
 
 
@@ -49,14 +48,11 @@ class JourneyMap:
 
 def journey_map(project: Project, *, by: str) -> JourneyMap:
     """The phases x touchpoints grid plus each person's phases step by step."""
-    from wegweiser.analysis.journey_map import journey_map as build
     from wegweiser.analysis.paths import phase_flow
 
-    config = project.config
-    journey = project.journey()
-    names = config.phase_names
-    result = build(journey, phases=names, by=by, feedback=config.feedback)
-    flow = phase_flow(journey)
+    result = project.analyse("journey_map", by=by)
+    flow = phase_flow(project.journey())
+    names = project.config.phase_names
     tips: dict[tuple[str, str], list[tuple[str, int]]] = {}
     for row in result.top_events.to_dict("records"):
         tips.setdefault((str(row["phase"]), str(row["touchpoint"])), []).append(
@@ -64,50 +60,32 @@ def journey_map(project: Project, *, by: str) -> JourneyMap:
     return JourneyMap(result, flow, names, tips)
 
 
-def funnel(project: Project, **options: Any) -> FunnelResult:
-    """:func:`wegweiser.analysis.funnels.funnel` on the project's journey (``window`` in
-    days when not given)."""
-    from wegweiser.analysis.funnels import funnel as build
-
-    options.setdefault("window", timedelta(days=project.config.windows.conversion_days))
-    breakdown = options.get("breakdown")
-    traits = None
-    if breakdown and breakdown.startswith("trait:"):  # on the analyses' engine (Spark too)
-        traits = project.traits(breakdown[len("trait:"):])
-    return build(project.journey(), traits=traits, **options)
+def funnel(project: Project, options: dict[str, Any]) -> FunnelResult:
+    """The funnel analysis with ``options`` (fields of its parameter model)."""
+    result: FunnelResult = project.analyse("funnel", options)
+    return result
 
 
-def paths(
-    project: Project, *, start: str | None, end: str | None, by: str, top: int,
-    max_length: int, collapse: bool, steps: int,
-) -> tuple[PathsResult, SankeyResult]:
-    """Top paths (from ``start`` and/or to ``end``) and the step-by-step flows."""
-    from wegweiser.analysis import paths as analysis
-
-    journey = project.journey()
-    prep: dict[str, Any] = {"by": by, "collapse": collapse}
-    tops = analysis.top_paths(journey, n=top, max_length=max_length, start=start, end=end,
-                              **prep)
-    flows = analysis.sankey(journey, steps=steps, start=start, **prep)
+def paths(project: Project, options: dict[str, Any], *, steps: int
+          ) -> tuple[PathsResult, SankeyResult]:
+    """Top paths (``options``: fields of the paths model) and the step-by-step flows."""
+    tops: PathsResult = project.analyse("paths", {**options, "view": "top"})
+    flow_options = {k: v for k, v in options.items() if k not in ("end", "top", "max_length")}
+    flows: SankeyResult = project.analyse("paths", {**flow_options, "view": "sankey",
+                                                    "steps": steps})
     return tops, flows
 
 
-def attribution(
-    project: Project, *, by: str, lookback_days: int, models: list[str]
-) -> tuple[Comparison, bool]:
-    """``models`` side by side (with costs when the project has any)."""
-    from wegweiser.analysis.attribution import compare
-
-    costs = project.costs()
-    result = compare(project.journey(), models=list(models), by=by, lookback_days=lookback_days,
-                     costs=costs)
-    return result, costs is not None
+def attribution(project: Project, options: dict[str, Any]) -> tuple[Comparison, bool]:
+    """Models side by side (``options``: fields of the attribution model), with costs when
+    the project has any."""
+    result: Comparison = project.analyse("attribution", {**options, "compare": True})
+    return result, project.has_costs()
 
 
-def retention(project: Project, **options: Any) -> RetentionResult:
-    from wegweiser.analysis.retention import retention as build
-
-    return build(project.journey(), **options)
+def retention(project: Project, options: dict[str, Any]) -> RetentionResult:
+    result: RetentionResult = project.analyse("retention", options)
+    return result
 
 
 def quarantine(project: Project, *, reason: str | None, limit: int = 100) -> dict[str, Any]:

@@ -21,7 +21,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from wegweiser.analysis._funnel_spec import BREAKDOWN_COLUMNS, MAX_STEPS
-from wegweiser.analysis._params import parse_duration
 from wegweiser.errors import InvalidInput
 from wegweiser.present import charts as draw
 from wegweiser.serve.access import context
@@ -90,7 +89,7 @@ def funnel_page(request: Request) -> Response:
         ready = len(steps) >= 2 and all(steps)
         if ready:
             try:
-                result = _data.funnel(project, **_options(steps, form))
+                result = _data.funnel(project, _options(steps, form))
             except InvalidInput as exc:
                 error = str(exc)
     lang = language(request)
@@ -112,14 +111,9 @@ def funnel_page(request: Request) -> Response:
 
 
 def _options(steps: list[str], form: dict[str, str]) -> dict[str, Any]:
-    options: dict[str, Any] = {
-        "steps": steps, "mode": form["mode"], "by": form["by"],
-        "attribution": form["attribution"],
-        "breakdown": form["breakdown"] or None,
-        "exclude": [e.strip() for e in form["exclude"].split(",") if e.strip()],
-    }
-    if form["window"]:
-        options["window"] = parse_duration(form["window"], what="window")
+    """The form as fields of the funnel's parameter model (empty fields: the defaults)."""
+    options: dict[str, Any] = {"steps": steps}
+    options.update({name: value for name, value in form.items() if value})
     return options
 
 

@@ -86,8 +86,9 @@ def paths_page(request: Request) -> HTMLResponse:
     with context(request).store() as project:
         events = _data.event_names(project)
         try:
-            tops, flows = _data.paths(project, start=start, end=end, by=by, top=top,
-                                      max_length=max_length, collapse=collapse, steps=steps)
+            options = {"start": start, "end": end, "by": by, "top": top,
+                       "max_length": max_length, "collapse": collapse}
+            tops, flows = _data.paths(project, options, steps=steps)
         except InvalidInput as exc:
             error = str(exc)
     lang = language(request)
@@ -111,8 +112,8 @@ def attribution_page(request: Request) -> HTMLResponse:
         lookback = integer(request, "lookback", project.config.windows.attribution_lookback_days,
                            1, 365)
         currency = project.config.currency
-        result, has_costs = _data.attribution(project, by=by, lookback_days=lookback,
-                                              models=models)
+        result, has_costs = _data.attribution(
+            project, {"by": by, "lookback_days": lookback, "models": models})
     metrics = ATTRIBUTION_METRICS + (COST_METRICS if has_costs else ())
     metric = choice(request, "metric", metrics, "conversions")
     lang = language(request)
@@ -142,21 +143,25 @@ def retention_page(request: Request) -> HTMLResponse:
     kind = choice(request, "kind", ("n_period", "unbounded"), "n_period")
     max_periods = integer(request, "periods", 8 if period != "day" else 14, 1, 52)
     returning = text(request, "return_event")
+    error = None
     with context(request).store() as project:
         events = _data.event_names(project)
-        result = _data.retention(project, period=period, cohort_by=cohort, kind=kind,
-                                 max_periods=max_periods,
-                                 return_event=[e.strip() for e in returning.split(",")
-                                               if e.strip()] or None)
+        try:
+            result = _data.retention(project, {
+                "period": period, "cohort": cohort, "kind": kind, "max_periods": max_periods,
+                "return_event": returning or None})
+        except InvalidInput as exc:  # e.g. a return event that is not in the data
+            result, error = None, str(exc)
     lang = language(request)
-    cohorts = result.cohorts
+    cohorts = result.cohorts if result is not None else pd.DataFrame()
     grid = cohorts.pivot(index="cohort", columns="period", values="rate").sort_index() \
         if len(cohorts) else pd.DataFrame()
     sizes = cohorts.drop_duplicates("cohort").set_index("cohort")["size"] if len(cohorts) \
         else pd.Series(dtype="int64")
     charts = {"cohorts": embed(draw.retention(result, lang), lang, restyle=False)} \
-        if len(cohorts) else {}
+        if result is not None and len(cohorts) else {}
     return render(request, "retention.html.j2", title_key="nav.retention", grid=grid,
-                  sizes=sizes, churn=result.churn, charts=charts, events=events,
+                  sizes=sizes, churn=result.churn if result is not None else pd.DataFrame(),
+                  charts=charts, events=events, error=error,
                   form={"period": period, "cohort": cohort, "kind": kind,
                         "periods": max_periods, "return_event": returning})
