@@ -25,18 +25,11 @@ from __future__ import annotations
 import functools
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from wegweiser.analysis.attribution import compare
-from wegweiser.analysis.dropoffs import dropoffs
-from wegweiser.analysis.funnels import funnel
-from wegweiser.analysis.journey_map import journey_map
-from wegweiser.analysis.kpis import kpis
-from wegweiser.analysis.paths import phase_flow, top_paths
+from wegweiser.analysis.paths import phase_flow
 from wegweiser.analysis.registry import analyses
 from wegweiser.analysis.result import to_frame, to_value
-from wegweiser.analysis.retention import retention
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -127,37 +120,34 @@ def gather(project: Project) -> ReportData:
     data.quarantine = timed("quarantine", lambda: quarantine_reasons(project))
     if data.empty:
         return data
-    data.kpis = timed("kpis", lambda: kpis(journey, feedback=config.feedback))
+    run = project.analyse  # the registry: the same analyses, defaults and checks as every face
+    data.kpis = timed("kpis", lambda: run("kpis"))
     if _has_phases(journey):
-        data.journey_map = timed("journey_map", lambda: journey_map(
-            journey, phases=config.phase_names, feedback=config.feedback))
+        data.journey_map = timed("journey_map", lambda: run("journey_map"))
         data.phase_flow = timed("phase_flow", lambda: phase_flow(journey))
-        data.dropoffs = timed("dropoffs", lambda: dropoffs(journey, list(config.phases)))
+        data.dropoffs = timed("dropoffs", lambda: run("dropoffs"))
     else:
         for key in ("journey_map", "phase_flow", "dropoffs"):
             data.skipped[key] = "map.no_phases"
     steps = timed("funnel_steps", lambda: default_funnel(journey, config))
     if len(steps) >= 2:
-        window = timedelta(days=config.windows.conversion_days)
-        data.funnel = timed("funnel", lambda: funnel(journey, steps, window=window))
+        data.funnel = timed("funnel", lambda: run("funnel", steps=steps))
     else:
         data.skipped["funnel"] = "funnel.none"
-    data.paths = timed("paths", lambda: top_paths(
-        journey, n=TOP_PATHS, max_length=PATH_STEPS, collapse=True))
+    data.paths = timed("paths", lambda: run("paths", top=TOP_PATHS, max_length=PATH_STEPS,
+                                            collapse=True))
     conversions = int(overview.figures.get("conversions") or 0)
     if conversions and config.conversion_events:
-        data.conversion_paths = timed("conversion_paths", lambda: top_paths(
-            journey, n=TOP_PATHS, max_length=PATH_STEPS, collapse=True,
+        data.conversion_paths = timed("conversion_paths", lambda: run(
+            "paths", top=TOP_PATHS, max_length=PATH_STEPS, collapse=True,
             end=config.conversion_events[0]))
-        costs = _costs(project)
-        data.has_costs = costs is not None
-        data.attribution = timed("attribution", lambda: compare(
-            journey, models=list(MODELS), costs=costs,
-            lookback_days=config.windows.attribution_lookback_days))
+        data.has_costs = project.has_costs()
+        data.attribution = timed("attribution", lambda: run(
+            "attribution", compare=True, models=list(MODELS)))
     else:
         data.skipped["attribution"] = "attribution.none"
-    data.retention = timed("retention", lambda: retention(
-        journey, period=retention_period(data.first_event, data.last_event)))
+    data.retention = timed("retention", lambda: run(
+        "retention", period=retention_period(data.first_event, data.last_event)))
     if data.retention.cohorts.empty or data.retention.cohorts["period"].max() < 1:
         data.retention, data.skipped["retention"] = None, "retention.none"
     for spec in analyses().values():
@@ -203,10 +193,6 @@ def quarantine_reasons(project: Project, top: int = 10) -> pd.DataFrame:
     """Quarantined rows per reason (``reason``, ``rows``), most frequent first."""
     summary = project.quarantine_summary(limit=top)
     return summary[["reason", "n"]].rename(columns={"n": "rows"})
-
-
-def _costs(project: Project) -> Any:
-    return project.costs()
 
 
 def _has_phases(journey: ir.Table) -> bool:
