@@ -54,6 +54,9 @@ def print_frame(
         for row in records(df):
             table.add_row(*(_cell(v) for v in row.values()))
         console.print(table)
+        if console.is_terminal and console.measure(table).minimum > console.width:
+            console.print("[dim]The table is wider than the terminal: --format csv shows "
+                          "every column in full.[/dim]")
 
 
 def print_mapping(

@@ -175,8 +175,8 @@ def _run(spec: registry.Analysis[Any], project: Path, params: BaseModel) -> Any:
         project / CONFIG_FILE
     ).is_file():
         return spec.run(_Defaults(), params)
-    with open_project(project) as proj:
-        return spec.run(proj, params)
+    with open_project(project) as proj, err.status(f"{spec.title.en} ...", spinner="dots"):
+        return spec.run(proj, params)  # a spinner on a terminal, nothing in a pipe
 
 
 class _Defaults:

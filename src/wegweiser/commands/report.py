@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from wegweiser.commands._common import ProjectOpt, out
+from wegweiser.commands._common import ProjectOpt, err, out
 
 
 class Lang(StrEnum):
@@ -41,8 +41,8 @@ def register(app: typer.Typer) -> None:
         from wegweiser.report import write_report
 
         started = time.perf_counter()
-        with open_project(project) as proj:
-            path = write_report(proj, output, lang=lang.value)
+        with open_project(project) as proj, err.status("Writing the report ...", spinner="dots"):
+            path = write_report(proj, output, lang=lang.value)  # a spinner on a terminal only
         took = time.perf_counter() - started
         out.print(f"[green]Report written[/green] to {path} ({took:.1f} s)", highlight=False)
         out.print(f"  open it in a browser: {path.resolve().as_uri()}", highlight=False)
