@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 
 from wegweiser.analysis.result import table_records as records
+from wegweiser.present.i18n import column_kind
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,7 +47,7 @@ def print_frame(
         table = Table(title=title, header_style="bold")
         for col in df.columns:
             numeric = df[col].dtype.kind in "iuf" or (
-                df[col].dtype == object and df[col].map(_looks_numeric).all() and len(df))
+                len(df) > 0 and bool(df[col].map(_looks_numeric).all()))
             # numbers never wrap inside their digits; long texts fold
             table.add_column(str(col), overflow="fold", no_wrap=bool(numeric),
                              justify="right" if numeric else "left")
@@ -79,18 +80,14 @@ def print_mapping(
         console.print(table)
 
 
-_PERCENT_NAMES = {"share", "rate", "probability", "lift", "cumulative_share"}
-
-
 def is_ratio(column: str) -> bool:
     """Whether a column holds a share or rate (0..1): shown as a percentage."""
-    return (column in _PERCENT_NAMES or column.endswith(("_rate", "_share"))
-            or column.startswith(("rate_", "share_", "conversion_from", "conversion_rate")))
+    return column_kind(column) == "percent"
 
 
 def is_seconds(column: str) -> bool:
     """Whether a column holds a duration in seconds (``duration_mean_s``, ``seconds``)."""
-    return column.endswith(("_s", "_seconds")) or column == "seconds"
+    return column_kind(column) == "seconds"
 
 
 def duration_text(seconds: float) -> str:

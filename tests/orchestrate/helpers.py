@@ -36,6 +36,18 @@ def person(pid: str = "p1", **traits: Any) -> Person:
     return Person(person_id=pid, traits={**base, **traits}, user_id=pid)
 
 
+def vapid_key() -> str:
+    """A fresh VAPID private key, as the raw key in URL-safe base64."""
+    import base64
+
+    from py_vapid import Vapid
+
+    vapid = Vapid()
+    vapid.generate_keys()
+    raw = vapid.private_key.private_numbers().private_value.to_bytes(32, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
 OPEN: list[Runtime] = []
 """Runtimes built by a test; closed after it (tests/orchestrate/conftest.py)."""
 
@@ -66,6 +78,11 @@ def build(
                                                          backoff_seconds=0.01)
         channels["sms"] = ProviderChannel("sms", endpoint, secret="hook-secret",
                                           backoff_seconds=0.01)
+        if settings.webpush is not None:
+            from wegweiser.orchestrate.channels.webpush import WebPushChannel
+
+            channels["webpush"] = WebPushChannel(settings.webpush,
+                                                 vapid_private_key=vapid_key())
     runtime = Runtime(open_state(state_url), loaded, settings, channels, worker_id=worker_id,
                       clock=clock or Clock(), unsubscribe_secret="test-key")
     OPEN.append(runtime)

@@ -73,6 +73,8 @@ class HookSink:
     def __init__(self, secret: str | None = "hook-secret") -> None:
         self.secret = secret
         self.arrivals: list[tuple[str, dict[str, Any], bool]] = []
+        self.raw: list[tuple[dict[str, str], bytes]] = []
+        """Every request's headers and body as they came (web push bodies are encrypted)."""
         self.script: list[int] = []
         self.delay = 0.0
         self.lock = threading.Lock()
@@ -88,8 +90,13 @@ class HookSink:
                 ok = sink.secret is None or verify(
                     sink.secret, self.headers.get("X-Wegweiser-Timestamp", ""), body,
                     self.headers.get("X-Wegweiser-Signature", ""))
+                try:
+                    data = json.loads(body)
+                except ValueError:
+                    data = {}
                 with sink.lock:
-                    sink.arrivals.append((key, json.loads(body), ok))
+                    sink.raw.append((dict(self.headers.items()), body))
+                    sink.arrivals.append((key, data, ok))
                     status = sink.script.pop(0) if sink.script else 200
                 if sink.delay:
                     time.sleep(sink.delay)

@@ -137,3 +137,58 @@ def test_a_prepared_mail_is_delivered_only_by_its_commit(smtp):
     channel.close()
     time.sleep(0.2)
     assert smtp.keys() == {"kept": 1}
+
+
+def _subscription(endpoint: str):
+    import base64
+    import os
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    receiver = ec.generate_private_key(ec.SECP256R1())
+    public = receiver.public_key().public_bytes(serialization.Encoding.X962,
+                                                serialization.PublicFormat.UncompressedPoint)
+    auth = os.urandom(16)
+    return {"endpoint": endpoint, "keys": {"p256dh": b64(public), "auth": b64(auth)}}, \
+        receiver, auth
+
+
+def test_web_push_is_encrypted_for_the_subscription_and_vapid_signed(hook):
+    import base64
+    import json
+
+    import http_ece
+    from py_vapid import Vapid
+
+    from wegweiser.orchestrate.channels.webpush import WebPushChannel
+    from wegweiser.orchestrate.settings import WebPushSettings
+
+    vapid = Vapid()
+    vapid.generate_keys()
+    raw_key = vapid.private_key.private_numbers().private_value.to_bytes(32, "big")
+    key = base64.urlsafe_b64encode(raw_key).rstrip(b"=").decode()
+    subscription, receiver, auth = _subscription(hook.url)
+    channel = WebPushChannel(WebPushSettings(subject="mailto:shop@example.org",
+                                             timeout_seconds=2), vapid_private_key=key)
+    message = Message(person_id="p1", journey="j", step="s", to=json.dumps(subscription),
+                      subject="Nur heute", text="10 % auf alles")
+    assert isinstance(channel.send(message, "j:p1:1|s|webpush"), Delivered)
+    ((raw_headers, body),) = hook.raw
+    headers = {k.lower(): v for k, v in raw_headers.items()}
+    assert headers["authorization"].startswith("vapid t=")
+    assert headers["content-encoding"] == "aes128gcm"
+    plain = http_ece.decrypt(body, private_key=receiver, auth_secret=auth, version="aes128gcm")
+    assert json.loads(plain) == {"title": "Nur heute", "body": "10 % auf alles", "url": None,
+                                 "key": "j:p1:1|s|webpush"}
+    hook.script = [410]
+    outcome = channel.send(message, "k2")
+    assert isinstance(outcome, Terminal)
+    assert "subscription gone" in outcome.reason
+    hook.script = [503]
+    assert isinstance(channel.send(message, "k3"), Transient)
+    assert isinstance(channel.send(Message(person_id="p", journey="j", step="s", to="{}"),
+                                   "k4"), Terminal)

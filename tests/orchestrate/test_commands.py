@@ -89,9 +89,16 @@ def test_the_cli_runs_a_journey_from_import_to_message_event(tmp_path, shop, mon
     (status,) = json.loads(out)
     assert (status["journey"], status["entrants"], status["done"], status["msg_sent"]) == (
         "welcome", 1, 1, 1)
+    code, out, _ = wegweiser_cli(monkeypatch, capsys, "journeys", "status", "--steps",
+                                 "welcome", "-f", "json", *p)
+    assert json.loads(out) == [{"step": "hello", "channel": "email", "variant": "A",
+                                "state": "sent", "messages": 1}]
     code, out, _ = wegweiser_cli(monkeypatch, capsys, "journeys", "ledger", "-f", "json", *p)
     assert [(r["key"], r["state"]) for r in json.loads(out)] == [
         ("welcome:u1:1|hello|email", "sent")]
+    code, out, _ = wegweiser_cli(monkeypatch, capsys, "journeys", "exit", "welcome",
+                                 "--person", "u1", *p)
+    assert "0 run(s) of u1 in welcome ended." in out  # it is done already
     assert wegweiser_cli(monkeypatch, capsys, "journeys", "pause", "welcome", *p)[0] == 0
     code, out, _ = wegweiser_cli(monkeypatch, capsys, "journeys", "list", "-f", "json", *p)
     assert json.loads(out)[0]["paused"] is True
@@ -108,8 +115,8 @@ def test_a_broken_journey_stops_everything_with_a_precise_error(shop, monkeypatc
     p = ("--project", str(project))
     code, _, err = wegweiser_cli(monkeypatch, capsys, "journeys", "validate", *p)
     assert code == 2
-    assert f"{path}:8: steps.0.channel: must be one of 'email', 'sms' or 'push'" in " ".join(
-        err.split())
+    allowed = "must be one of 'email', 'sms', 'push' or 'webpush'"
+    assert f"{path}:8: steps.0.channel: {allowed}" in " ".join(err.split())
     code, _, err = wegweiser_cli(monkeypatch, capsys, "journeys", "run", "--once", *p)
     assert code == 2
     assert not (project / "journeys.sqlite").exists()

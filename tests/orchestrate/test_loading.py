@@ -59,7 +59,7 @@ def test_a_wrong_value_says_what_is_allowed(tmp_path):
     (problem,) = _problems(tmp_path, text)
     assert problem[1] == 44
     assert problem[2] == "steps.4.channel"
-    assert "'email', 'sms' or 'push'" in problem[3]
+    assert "'email', 'sms', 'push' or 'webpush'" in problem[3]
     assert "'fax'" in problem[3]
 
 

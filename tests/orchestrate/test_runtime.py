@@ -305,3 +305,136 @@ payload = { n = 1 }
     assert hook.keys() == {"tell:p:1|tell|webhook": 5}
     assert hook.accepted() == {"tell:p:1|tell|webhook"}
     assert runs(rt)["tell:p:1"][0] == "done"
+
+
+def test_threads_send_each_message_once(tmp_path, state_url, smtp):
+    clock = Clock()
+    rt = build(tmp_path / "j", state_url, {"welcome": welcome()}, smtp=smtp, clock=clock)
+    rt.enter([Entrant("welcome", person(f"p{i}", first_name="X")) for i in range(120)])
+    clock.advance(3600)
+    while rt.run_once(limit=40, threads=4):
+        pass
+    assert sorted(smtp.keys().values()) == [1] * 120
+    assert {s for s, _, _ in runs(rt).values()} == {"done"}
+
+
+def test_two_workers_never_exceed_a_cap_together(tmp_path, pg_url, smtp):
+    """Two workers on one PostgreSQL taking one run at a time, six journeys per person, a
+    cap of one message a day: the per-person lock lets exactly one message through."""
+    import threading
+
+    clock = Clock()
+    journeys = {f"j{n}": welcome() for n in range(6)}
+    cap = '[[caps]]\nchannel = "*"\nmax = 1\nper = "day"\n'
+    one = build(tmp_path / "a", pg_url, journeys, cap, smtp=smtp, clock=clock, worker_id="a")
+    two = build(tmp_path / "b", pg_url, journeys, cap, smtp=smtp, clock=clock, worker_id="b")
+    people = [person(f"p{i}", first_name="X") for i in range(8)]
+    one.enter([Entrant(f"j{n}", p) for p in people for n in range(6)])
+    clock.advance(3600)
+
+    def work(rt):
+        while rt.run_once(limit=1):
+            pass
+
+    threads = [threading.Thread(target=work, args=(rt,)) for rt in (one, two)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    per_person: dict[str, int] = {}
+    for key in smtp.keys().elements():
+        pid = key.split(":")[1]
+        per_person[pid] = per_person.get(pid, 0) + 1
+    assert per_person == {p.person_id: 1 for p in people}
+    with one.store.transaction() as tx:
+        deferred = tx.one("SELECT count(*) FROM wj_runs WHERE reason = "
+                          "'deferred: frequency cap'")[0]  # type: ignore[index]
+    assert deferred == 40
+
+
+def test_a_web_push_step_goes_to_the_persons_subscription(tmp_path, hook):
+    import json
+
+    import http_ece
+
+    from tests.orchestrate.test_channels import _subscription
+
+    text = welcome().replace('channel = "email"', 'channel = "webpush"')
+    clock = Clock()
+    rt = build(tmp_path / "j", str(tmp_path / "s.sqlite"), {"welcome": text},
+               "[webpush]\nsubject = \"mailto:shop@example.org\"\n", hook=hook, clock=clock)
+    subscription, receiver, auth = _subscription(hook.url)
+    rt.enter([Entrant("welcome", person("p", first_name="Pia", push_opt_in=True,
+                                        push_subscription=subscription)),
+              Entrant("welcome", person("q", first_name="Quirin",
+                                        push_subscription=subscription))])  # no consent
+    clock.advance(3600)
+    rt.run_once()
+    ((_, body),) = hook.raw
+    plain = json.loads(http_ece.decrypt(body, private_key=receiver, auth_secret=auth,
+                                        version="aes128gcm"))
+    assert (plain["title"], plain["key"]) == ("Hallo Pia", "welcome:p:1|mail|webpush")
+    rows = ledger_rows(rt)
+    assert rows["welcome:p:1|mail|webpush"][0] == "sent"
+    assert rows["welcome:q:1|mail|webpush"][:1] == ("suppressed",)
+
+
+def test_a_parked_run_goes_on_after_the_fix_and_resume(tmp_path, state_url, smtp):
+    from wegweiser.orchestrate.operations import resume_parked
+
+    clock = Clock()
+    broken = build(tmp_path / "j", state_url, {"welcome": welcome()}, smtp=smtp, clock=clock)
+    broken.enter([Entrant("welcome", person("p"))])  # no first_name: the template fails
+    clock.advance(3600)
+    broken.run_once()
+    assert runs(broken)["welcome:p:1"][0] == "parked"
+    fixed_text = welcome().replace("traits.first_name }}", "traits.first_name | default('') }}")
+    fixed = build(tmp_path / "j2", state_url, {"welcome": fixed_text}, smtp=smtp, clock=clock,
+                  worker_id="w2")
+    assert resume_parked(fixed.store, "welcome", now=clock()) == 1
+    fixed.run_once()
+    assert runs(fixed)["welcome:p:1"] == ("done", None, "completed")
+    assert ledger_rows(fixed)["welcome:p:1|mail|email"][:2] == ("sent", 1)
+    assert smtp.keys() == {"welcome:p:1|mail|email": 1}
+
+
+def test_a_retry_respects_quiet_hours_too(tmp_path, state_url, hook):
+    from datetime import UTC, datetime
+
+    text = welcome().replace('channel = "email"', 'channel = "sms"')
+    clock = Clock(datetime(2026, 6, 1, 19, 58, tzinfo=UTC))
+    rt = build(tmp_path / "j", state_url, {"welcome": text},
+               'retry_backoff = "5m"\n[quiet_hours]\nstart = "21:00"\nend = "08:00"\n',
+               hook=hook, clock=clock)
+    rt.enter([Entrant("welcome", person("p", first_name="P", phone="+49170", sms_opt_in=True))])
+    clock.advance(3600)  # 20:58 UTC: allowed; the provider fails three times at once
+    hook.script = [500, 500, 500]
+    rt.run_once()
+    assert ledger_rows(rt)["welcome:p:1|mail|sms"][:2] == ("pending", 1)
+    clock.advance(300)  # 21:03: the retry is due, but quiet hours have begun
+    rt.run_once()
+    assert len(hook.arrivals) == 3
+    assert runs(rt)["welcome:p:1"] == ("active", "mail", "deferred: quiet hours")
+    with rt.store.transaction() as tx:
+        due = tx.one("SELECT due_at FROM wj_runs")[0]  # type: ignore[index]
+    assert datetime.fromtimestamp(due, UTC) == datetime(2026, 6, 2, 8, 0, tzinfo=UTC)
+    clock.now = due
+    rt.run_once()
+    assert ledger_rows(rt)["welcome:p:1|mail|sms"][:2] == ("sent", 2)
+
+
+def test_consent_withdrawn_before_a_retry_suppresses_it(tmp_path, state_url, hook):
+    text = welcome().replace('channel = "email"', 'channel = "sms"')
+    clock = Clock()
+    rt = build(tmp_path / "j", state_url, {"welcome": text}, 'retry_backoff = "5m"\n',
+               hook=hook, clock=clock)
+    rt.enter([Entrant("welcome", person("p", first_name="P", phone="+49170", sms_opt_in=True))])
+    clock.advance(3600)
+    hook.script = [500, 500, 500]
+    rt.run_once()
+    rt.unsubscribe("p", "sms")
+    clock.advance(300)
+    rt.run_once()
+    assert ledger_rows(rt)["welcome:p:1|mail|sms"][0] == "suppressed"
+    assert runs(rt)["welcome:p:1"][0] == "done"
+    assert len(hook.arrivals) == 3

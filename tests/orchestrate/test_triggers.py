@@ -6,7 +6,7 @@ import pytest
 
 import wegweiser
 from tests.orchestrate.helpers import Clock, build, runs
-from wegweiser.orchestrate.triggers import process_imports
+from wegweiser.orchestrate.triggers import process_imports, process_schedules
 
 REMINDER = """\
 [entry]
@@ -133,3 +133,60 @@ def test_unsubscribed_events_end_runs_and_stop_sends(tmp_path, project):
     assert runs(rt)["welcome:u2:1"][0::2] == ("exited", "unsubscribed")
     with rt.store.transaction() as tx:
         assert tx.execute("SELECT person_id, channel FROM wj_unsubscribed") == [("u2", "email")]
+
+
+SCHEDULED = """\
+[entry]
+kind = "schedule"
+every = "1d"
+at = "09:00"
+when = { phase = "Consideration" }
+reentry = "always"
+[[steps]]
+id = "w"
+type = "exit"
+"""
+
+
+def test_a_schedule_lets_the_matching_persons_enter_at_its_time(tmp_path, project):
+    from datetime import UTC, datetime
+
+    load(project, tmp_path, [ev("a", "product_view", "08:00"), ev("b", "ad_click", "08:00"),
+                             ev("c", "product_view", "08:00"), ev("c", "order_completed",
+                                                                  "08:30")])
+    clock = Clock(datetime(2026, 6, 1, 6, 30, tzinfo=UTC))  # 08:30 in Berlin
+    rt = build(tmp_path / "j", str(tmp_path / "j.sqlite"), {"daily": SCHEDULED}, clock=clock)
+    assert process_schedules(project, rt).entered == 0  # 09:00 Berlin not yet
+    clock.advance(1800)
+    summary = process_schedules(project, rt)
+    assert summary.entered == 1
+    assert summary.persons == 3
+    assert sorted(runs(rt)) == ["daily:a:1"]
+    clock.advance(3600)
+    assert process_schedules(project, rt).entered == 0  # once a day
+    rt.run_once()
+    clock.advance(86400)
+    assert process_schedules(project, rt).entered == 1
+    assert sorted(runs(rt)) == ["daily:a:1", "daily:a:2"]
+
+
+def test_message_events_are_imported_once_even_when_a_flush_repeats(tmp_path, project):
+    from wegweiser.orchestrate.operations import flush_outbox
+
+    rt = build(tmp_path / "j", str(tmp_path / "j.sqlite"), {"welcome": WELCOME})
+    event = {"message_id": "wj-abc", "type": "track", "event": "message_sent",
+             "user_id": "u1", "timestamp": "2026-06-01T10:00:00+00:00", "channel": "email",
+             "properties": {"journey": "welcome", "step": "hello", "variant": "A",
+                            "channel": "email", "ledger_key": "welcome:u1:1|hello|email"}}
+    for _ in range(2):  # the second time as after a crash between import and delete
+        with rt.store.transaction() as tx:
+            tx.execute("INSERT INTO wj_outbox (message_id, created_at, event) "
+                       "VALUES ('wj-abc', 0, :e)", {"e": json.dumps(event)})
+        assert flush_outbox(project, rt.store) == 1
+    rows = project.engine.execute(
+        "SELECT event, channel, properties FROM events WHERE message_id = 'wj-abc'").rows
+    assert len(rows) == 1
+    assert rows[0][:2] == ("message_sent", "email")
+    assert json.loads(rows[0][2])["ledger_key"] == "welcome:u1:1|hello|email"
+    with rt.store.transaction() as tx:
+        assert tx.execute("SELECT count(*) FROM wj_outbox") == [(0,)]

@@ -113,10 +113,11 @@ def test_nothing_is_loaded_from_the_network(shop):
             assert fig["layout"]["colorway"][0] == PALETTE[0]  # the one palette
 
 
-def test_sections_and_contents(shop):
+def test_sections_and_contents(shop, registered_sections):
     page = shop["pages"]["en"]
     ids = re.findall(r'<section class="card" id="([^"]+)"', page)
-    assert ids == ["overview", "map", "funnel", "paths", "attribution", "retention", "quality"]
+    assert ids == ["overview", "map", "funnel", "paths", "attribution", "retention",
+                   *registered_sections, "quality"]
     for section in ids:
         assert f'href="#{section}"' in page
     # the journey-map grid: one row per channel, one column per phase (+ totals)

@@ -325,3 +325,45 @@ def test_open_access_says_so(demo_project: Path, live_server) -> None:
         de = c.get("/", params={"lang": "de"}).text
         assert "Keine Benutzer eingerichtet — offener Zugang" in de
         assert c.get("/login").status_code == 303
+
+
+# -- the registry's pages: one per analysis, nothing written for any of them ------------------
+def _required(name: str) -> dict[str, str]:
+    from wegweiser.analysis.registry import get
+
+    fields = get(name).params.model_fields
+    steps = fields.get("steps")
+    return {"steps": ",".join(FUNNEL)} if steps is not None and steps.is_required() else {}
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_every_analysis_has_a_page_with_its_charts_and_tables(client, lang):
+    from wegweiser.analysis.registry import analyses
+
+    index = client.get("/analyses", params={"lang": lang}, headers=HTML)
+    assert index.status_code == 200
+    for name, spec in analyses().items():
+        assert f'href="/analyses/{name}"' in index.text
+        page = client.get(f"/analyses/{name}", params={"lang": lang, **_required(name)},
+                          headers=HTML)
+        assert page.status_code == 200, (name, page.text[:300])
+        assert spec.title(lang) in page.text
+        assert 'class="alert error"' not in page.text, name
+        assert page.text.count('class="chart"') == len(spec.charts), name
+        assert 'data-table="' in page.text, name
+
+
+def test_an_analysis_page_reads_its_options_and_shows_errors(client):
+    page = client.get("/analyses/funnel", params={"steps": "product_view,order_completed",
+                                                  "breakdown": "device"}, headers=HTML)
+    tables = re.findall(r'data-table="([a-z_]+)"', page.text)
+    assert "breakdown" in tables
+    breakdown = page.text.split('data-table="breakdown"')[1].split("</table>")[0]
+    assert breakdown.count("<tr>") > 3  # a header and rows per device and step
+    missing = client.get("/analyses/funnel", headers=HTML)
+    assert "steps" in missing.text
+    assert 'class="alert info"' in missing.text
+    bad = client.get("/analyses/funnel", params={"steps": "product_view,order_complete"},
+                     headers=HTML)
+    assert "Did you mean 'order_completed'" in html.unescape(bad.text)
+    assert client.get("/analyses/nothing", headers=HTML).status_code == 404

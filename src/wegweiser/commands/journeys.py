@@ -87,6 +87,8 @@ def run(
     interval: Annotated[float, typer.Option(help="Seconds between rounds.")] = 2.0,
     state: StateOpt = None,
     worker_id: Annotated[str | None, typer.Option(help="Name of this worker.")] = None,
+    threads: Annotated[int, typer.Option(
+        min=1, max=64, help="Runs advanced at once (sending waits on the network).")] = 4,
 ) -> None:
     """The worker: evaluate new imports, advance due runs, send, record message events.
 
@@ -94,7 +96,7 @@ def run(
     """
     from wegweiser.orchestrate.assembly import open_runtime
     from wegweiser.orchestrate.operations import flush_outbox
-    from wegweiser.orchestrate.triggers import process_imports
+    from wegweiser.orchestrate.triggers import process_imports, process_schedules
     from wegweiser.project import open_project
 
     phases = load_config(project).phase_names
@@ -103,8 +105,10 @@ def run(
         while True:
             with open_project(project) as proj:
                 summary = process_imports(proj, runtime)
+                scheduled = process_schedules(proj, runtime)
+                summary.entered += scheduled.entered
             advanced = 0
-            while n := runtime.run_once():
+            while n := runtime.run_once(limit=50 * threads, threads=threads):
                 advanced += n
             with open_project(project) as proj:
                 flushed = flush_outbox(proj, runtime.store)
@@ -120,15 +124,26 @@ def run(
 
 
 @app.command("status")
-def status_(project: ProjectOpt = Path("."), fmt: FormatOpt = Format.table,
-            state: StateOpt = None) -> None:
+def status_(
+    project: ProjectOpt = Path("."),
+    fmt: FormatOpt = Format.table,
+    state: StateOpt = None,
+    steps: Annotated[str | None, typer.Option(
+        help="Messages per step, channel, variant and ledger state of this journey.")] = None,
+) -> None:
     """Runs by status, deferred and parked runs, messages by ledger state per journey."""
     from wegweiser.orchestrate.assembly import state_target
-    from wegweiser.orchestrate.operations import status
+    from wegweiser.orchestrate.operations import sends_per_step, status
     from wegweiser.orchestrate.state import open_state
 
     journeys, _ = _journeys(project)
     with open_state(state_target(project, state), project_dir=project) as store:
+        if steps is not None:
+            per_step = sends_per_step(store, steps)
+            print_frame(pd.DataFrame(per_step, columns=["step", "channel", "variant", "state",
+                                                        "messages"]),
+                        fmt, console=out, title=f"Messages per step: {steps}")
+            return
         rows = status(store, [j.name for j in journeys])
     print_frame(pd.DataFrame(rows), fmt, console=out, title="Journeys")
     unknown = sum(r["msg_unknown"] for r in rows)
@@ -176,6 +191,27 @@ def _pause(project: Path, name: str, state: str | None, *, paused: bool) -> None
         raise InvalidInput(f"no journey {name!r}; the journeys are: {', '.join(names)}")
     with open_state(state_target(project, state), project_dir=project) as store:
         set_paused(store, name, paused)
+
+
+@app.command("exit")
+def exit_(
+    name: str,
+    person: Annotated[str, typer.Option(help="The person's id (person_id).")],
+    project: ProjectOpt = Path("."),
+    state: StateOpt = None,
+) -> None:
+    """End a person's run in a journey by hand (exit reason: manual)."""
+    from wegweiser.orchestrate.assembly import open_runtime
+
+    runtime = open_runtime(project, phases=load_config(project).phase_names, state=state)
+    try:
+        if name not in runtime.journeys:
+            raise InvalidInput(f"no journey {name!r}; the journeys are: "
+                               f"{', '.join(runtime.journeys)}")
+        n = runtime.exit_runs(person, "manual", journeys=[name])
+    finally:
+        runtime.close()
+    out.print(f"{n} run(s) of {person} in {name} ended.")
 
 
 @app.command("ledger")

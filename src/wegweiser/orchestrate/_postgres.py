@@ -63,6 +63,9 @@ class PostgresStore(StateStore):
     def _lock_migration(self, tx: Tx) -> None:
         tx.execute("SELECT pg_advisory_xact_lock(4242)")
 
+    def reopen(self) -> PostgresStore:
+        return PostgresStore(self.dsn)
+
     def _has_table(self, tx: Tx, name: str) -> bool:
         row = tx.one("SELECT to_regclass(:n) IS NOT NULL", {"n": name})
         return bool(row and row[0])

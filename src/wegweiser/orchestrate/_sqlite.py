@@ -43,6 +43,7 @@ class SqliteStore(StateStore):
             )
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: batches of 100k entries
         except (sqlite3.Error, OSError) as exc:
             raise StateStoreError(f"cannot open the journey state {path}: {exc}") from exc
 
@@ -59,6 +60,9 @@ class SqliteStore(StateStore):
     def _rollback(self, tx: Tx) -> None:
         if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
+
+    def reopen(self) -> SqliteStore:
+        return SqliteStore(self.path)
 
     def _has_table(self, tx: Tx, name: str) -> bool:
         return bool(tx.execute(

@@ -26,7 +26,8 @@ STATE_ENV = "WEGWEISER_JOURNEYS_STATE"
 
 
 def build_channels(delivery: Delivery, *, project_dir: Path | None = None) -> dict[str, Channel]:
-    """Every channel the settings describe: ``email``, ``sms``, ``push``, ``webhook:<name>``."""
+    """Every channel the settings describe: ``email``, ``sms``, ``push``, ``webpush``,
+    ``webhook:<name>``."""
     email = delivery.email
     channels: dict[str, Channel] = {
         "email": EmailChannel(
@@ -40,6 +41,11 @@ def build_channels(delivery: Delivery, *, project_dir: Path | None = None) -> di
         if endpoint is not None:
             channels[name] = ProviderChannel(
                 name, endpoint, secret=secret(endpoint.secret_env, project_dir=project_dir))
+    if delivery.webpush is not None:
+        from wegweiser.orchestrate.channels.webpush import WebPushChannel
+
+        channels["webpush"] = WebPushChannel(delivery.webpush, vapid_private_key=secret(
+            delivery.webpush.vapid_private_key_env, project_dir=project_dir))
     for name, endpoint in delivery.webhooks.items():
         channels[f"webhook:{name}"] = WebhookChannel(
             endpoint, secret=secret(endpoint.secret_env, project_dir=project_dir))

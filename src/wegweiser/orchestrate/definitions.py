@@ -23,7 +23,7 @@ Clock = Annotated[time, BeforeValidator(parse_clock)]
 Weekday = Annotated[int, BeforeValidator(parse_weekday)]
 StepId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")]
 LANGUAGES = ("de", "en")
-SEND_CHANNELS = ("email", "sms", "push")
+SEND_CHANNELS = ("email", "sms", "push", "webpush")
 
 
 class _Model(BaseModel):
@@ -140,7 +140,7 @@ class RandomStep(_Step):
 
 class SendStep(_Step):
     type: Literal["send"]
-    channel: Literal["email", "sms", "push"]
+    channel: Literal["email", "sms", "push", "webpush"]
     template: str
     variant: str = ""
     priority: int | None = None

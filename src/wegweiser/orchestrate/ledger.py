@@ -108,13 +108,15 @@ def start(tx: Tx, intent: Intent, *, worker: str, lease_until: float, now: float
 
 
 def record(tx: Tx, intent: Intent, state: str, reason: str, *, now: float) -> None:
-    """Write a message that is not sent on purpose (suppressed, dropped, holdout)."""
+    """Write a message that is not sent on purpose (suppressed, dropped, holdout), also
+    one that was ``pending`` a retry (consent withdrawn meanwhile)."""
     assert state in ("suppressed", "dropped", "holdout")
     tx.execute(
         "INSERT INTO wj_ledger (key, run_id, journey, step, channel, person_id, variant, "
         "state, attempts, reason, created_at, updated_at) VALUES (:key, :run, :journey, "
         ":step, :channel, :person, :variant, :state, 0, :reason, :now, :now) "
-        "ON CONFLICT (key) DO NOTHING",
+        "ON CONFLICT (key) DO UPDATE SET state = :state, reason = :reason, updated_at = :now "
+        "WHERE wj_ledger.state = 'pending'",
         {"key": intent.key, "run": intent.run_id, "journey": intent.journey,
          "step": intent.step, "channel": intent.channel, "person": intent.person_id,
          "variant": intent.variant, "state": state, "reason": reason, "now": now},

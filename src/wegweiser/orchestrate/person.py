@@ -8,9 +8,10 @@ person.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Person:
         return default
 
     def to_json(self) -> str:
-        return json.dumps(
+        return orjson.dumps(
             {
                 "person_id": self.person_id,
                 "traits": self.traits,
@@ -48,13 +49,13 @@ class Person:
                 "country": self.country,
                 "user_id": self.user_id,
             },
-            sort_keys=True,
+            option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS,
             default=str,
-        )
+        ).decode()
 
     @classmethod
     def from_json(cls, text: str) -> Person:
-        data = json.loads(text)
+        data = orjson.loads(text)
         return cls(
             person_id=data["person_id"],
             traits=data.get("traits") or {},

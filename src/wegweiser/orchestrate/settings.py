@@ -74,6 +74,17 @@ class EndpointSettings(_Model):
         return value
 
 
+class WebPushSettings(_Model):
+    """Web push with VAPID: the private key comes from the variable named here."""
+
+    vapid_private_key_env: str = "WEGWEISER_VAPID_PRIVATE_KEY"
+    subject: str = "mailto:journeys@localhost"
+    """Who sends (a ``mailto:`` or ``https:`` URL), told to the push services."""
+    subscription_trait: str = "push_subscription"
+    ttl_seconds: int = Field(default=86400, ge=0)
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+
 class Delivery(_Model):
     default_timezone: str = "Europe/Berlin"
     default_language: Literal["de", "en"] = "de"
@@ -82,7 +93,7 @@ class Delivery(_Model):
     quiet_hours: QuietHours | None = None
     consent: dict[str, str] = Field(
         default_factory=lambda: {"email": "email_opt_in", "sms": "sms_opt_in",
-                                 "push": "push_opt_in"}
+                                 "push": "push_opt_in", "webpush": "push_opt_in"}
     )
     """Per channel the trait that must be true to send on it; channels not named need none."""
     control_group: ControlGroup = Field(default_factory=ControlGroup)
@@ -91,6 +102,8 @@ class Delivery(_Model):
     """The SMS provider's webhook (the provider adapter)."""
     push: EndpointSettings | None = None
     """The mobile push provider's webhook (the provider adapter)."""
+    webpush: WebPushSettings | None = None
+    """Web push (VAPID) to browsers' push subscriptions."""
     webhooks: dict[str, EndpointSettings] = Field(default_factory=dict)
     phone_trait: str = "phone"
     push_token_trait: str = "push_token"

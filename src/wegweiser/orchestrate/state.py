@@ -137,6 +137,10 @@ class StateStore(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    @abstractmethod
+    def reopen(self) -> StateStore:
+        """Another connection to the same database (for another thread)."""
+
     def _lock_migration(self, tx: Tx) -> None:
         """Keep two workers starting at once from creating the tables together."""
         return None

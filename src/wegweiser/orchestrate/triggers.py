@@ -18,11 +18,11 @@ without acting on them: journeys act on data that arrives once they run
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import ibis
+import orjson
 
 from wegweiser.analysis.phases import phase_of, phase_rank
 from wegweiser.analysis.result import to_frame
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     import pandas as pd
 
-    from wegweiser.config import Config
+    from wegweiser.config import Config, Phase
     from wegweiser.orchestrate.definitions import Journey
     from wegweiser.orchestrate.runtime import Runtime
     from wegweiser.project import Project
@@ -68,9 +68,9 @@ class Batch:
 
 
 def committed_imports(project: Project) -> list[str]:
-    """Ids of the committed imports that added events, oldest first."""
+    """Ids of the committed imports that added events and were not undone, oldest first."""
     imports = project.engine.table("imports")
-    rows = to_frame(imports.filter(imports.n_imported > 0)
+    rows = to_frame(imports.filter((imports.n_imported > 0) & imports.undone_at.isnull())
                     .select("import_id", "finished_at").order_by("finished_at"))
     return [str(i) for i in rows["import_id"]]
 
@@ -126,10 +126,19 @@ def read_batch(
     events, identities = w.table("events"), w.table("identities")
     ids = list(import_ids)
     new = events.filter(events.import_id.isin(ids))
-    touched = _with_person(new, identities).filter(ibis._.person_id.notnull()).select(
+    touched_expr = _with_person(new, identities).filter(ibis._.person_id.notnull()).select(
         "person_id").distinct()
-    mine = _with_person(events, identities)
-    mine = mine.semi_join(touched, mine.person_id == touched.person_id)
+    with touched_expr.cache() as touched:  # a temporary table: read once, used six times
+        mine_expr = _with_person(events, identities)
+        mine_expr = mine_expr.semi_join(touched, mine_expr.person_id == touched.person_id)
+        with mine_expr.cache() as mine:
+            return _read(mine, identities, touched, ids, names, phases)
+
+
+def _read(
+    mine: ir.Table, identities: ir.Table, touched: ir.Table, ids: list[str],
+    names: Sequence[str], phases: list[Phase],
+) -> Batch:
     touch = mine.filter(mine.type.isin(("track", "page", "screen")))
     # events journeys ask about, as they arrived
     interesting = touch.filter(touch.import_id.isin(ids) & touch.event.isin(
@@ -172,8 +181,8 @@ def _json(text: Any) -> dict[str, Any]:
     if not isinstance(text, str) or not text:
         return {}
     try:
-        value = json.loads(text)
-    except ValueError:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
         return {}
     return value if isinstance(value, dict) else {}
 
@@ -291,3 +300,79 @@ def process_imports(project: Project, runtime: Runtime, *, max_imports: int = 50
     names = sorted({n for j in runtime.journeys.values() for n in j.event_names()})
     batch = read_batch(project, new, names)
     return evaluate_batch(runtime, batch, project.config)
+
+
+def _next_tick(journey: Journey, last: float | None, now: float, zone: str) -> float:
+    """When a ``schedule`` entry fires next: first at the next ``at`` (the project's default
+    time zone; one that passed less than an hour ago still counts) or at once without
+    ``at``, then every ``every`` after the last time it fired."""
+    from zoneinfo import ZoneInfo
+
+    from wegweiser.orchestrate.waits import next_local_time
+
+    entry = journey.entry
+    assert entry.every is not None
+    if last is not None:
+        return last + entry.every.total_seconds()
+    if entry.at is None:
+        return now
+    return next_local_time(now - 3600, ZoneInfo(zone), entry.at)
+
+
+def process_schedules(project: Project, runtime: Runtime) -> TriggerSummary:
+    """Fire the ``schedule`` entries that are due: every person of the store whose
+    snapshot meets ``when`` enters (under the re-entry rules)."""
+    summary = TriggerSummary()
+    now = runtime.clock()
+    due: list[Journey] = []
+    with runtime.store.transaction() as tx:
+        ticks = {r[0]: r[1] for r in tx.execute("SELECT journey, last_tick FROM wj_journeys")}
+    for journey in runtime.journeys.values():
+        if journey.entry.kind == "schedule" and now >= _next_tick(
+            journey, ticks.get(journey.name), now, runtime.delivery.default_timezone
+        ):
+            due.append(journey)
+    if not due:
+        return summary
+    w = project.warehouse
+    events, identities = w.table("events"), w.table("identities")
+    names = sorted({n for j in runtime.journeys.values() for n in j.event_names()})
+    everyone = identities.select("person_id").distinct()
+    with everyone.cache() as persons_t:
+        mine = _with_person(events, identities)
+        current: dict[str, str] = {}
+        phases = list(project.config.phases)
+        if phases:
+            touch = mine.filter(mine.type.isin(("track", "page", "screen")))
+            mapped = touch.mutate(phase=phase_of(touch.event, phases))
+            mapped = mapped.filter(mapped.phase.notnull())
+            mapped = mapped.mutate(rank=phase_rank(mapped.phase, phases))
+            order = ibis.window(group_by="person_id",
+                                order_by=["timestamp", "rank", "message_id"])
+            last = mapped.mutate(after=mapped.phase.lead().over(order))
+            frame = to_frame(last.filter(last.after.isnull()).select("person_id", "phase"))
+            current = dict(zip(frame["person_id"].tolist(), frame["phase"].tolist(),
+                               strict=True))
+        persons = _snapshots(mine, identities, persons_t, names, current)
+    summary.persons = len(persons)
+    entrants = [
+        Entrant(journey.name, person, {"schedule": journey.name})
+        for journey in due
+        for person in persons.values()
+        if journey.entry.when is None or evaluate(journey.entry.when, person, now=now)
+    ]
+    summary.entered = runtime.enter(entrants)
+    with runtime.store.transaction() as tx:
+        for journey in due:
+            tick = _next_tick(journey, ticks.get(journey.name), now,
+                              runtime.delivery.default_timezone)
+            every = journey.entry.every.total_seconds()  # type: ignore[union-attr]
+            tick += every * ((now - tick) // every)  # a worker down for days fires once
+            tx.execute(
+                "INSERT INTO wj_journeys (journey, paused, entrants, last_tick) "
+                "VALUES (:j, 0, 0, :t) ON CONFLICT (journey) DO UPDATE SET last_tick = :t",
+                {"j": journey.name, "t": tick},
+            )
+    for entrant in entrants:
+        summary.by_journey[entrant.journey] = summary.by_journey.get(entrant.journey, 0) + 1
+    return summary

@@ -20,6 +20,17 @@ WORDS: dict[str, dict[str, str]] = {
     "nav.attribution": _m("Attribution", "Attribution"),
     "nav.retention": _m("Retention", "Bindung"),
     "nav.data_quality": _m("Data quality", "Datenqualität"),
+    "nav.analyses": _m("All analyses", "Alle Analysen"),
+    "analyses.intro": _m("Every analysis of Wegweiser with its options, as on the command line "
+                         "and in the API.",
+                         "Alle Analysen von Wegweiser mit ihren Optionen, wie auf der "
+                         "Kommandozeile und in der API."),
+    "analyses.definitions": _m("Definitions", "Definitionen"),
+    "analyses.api": _m("The same as JSON:", "Dasselbe als JSON:"),
+    "analyses.missing": _m("Fill in:", "Bitte ausfüllen:"),
+    "analyses.more_rows": _m("Showing {shown} of {total} rows; the API and the command line "
+                             "give all.",
+                             "{shown} von {total} Zeilen; API und Kommandozeile liefern alle."),
     "nav.settings": _m("Settings", "Einstellungen"),
     # layout
     "layout.project": _m("Project", "Projekt"),

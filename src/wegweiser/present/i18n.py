@@ -219,3 +219,37 @@ class Translator:
 
 register(_words.WORDS)
 register(_words_dashboard.WORDS, prefix=DASHBOARD)
+
+
+_PERCENT_NAMES = {"share", "rate", "probability", "lift", "cumulative_share"}
+
+
+def column_kind(column: str) -> str:
+    """How a result column reads: ``percent`` (shares and rates, 0..1), ``seconds``
+    (durations: ``*_s``, ``*_seconds``) or ``number``.
+
+    >>> column_kind("bounce_rate"), column_kind("duration_median_s"), column_kind("units")
+    ('percent', 'seconds', 'number')
+    """
+    if (column in _PERCENT_NAMES or column.endswith(("_rate", "_share"))
+            or column.startswith(("rate_", "share_", "conversion_from", "conversion_rate"))):
+        return "percent"
+    if column.endswith(("_s", "_seconds")) or column == "seconds":
+        return "seconds"
+    return "number"
+
+
+def cell(value: Any, column: str, lang: str) -> str:
+    """One table cell as text in ``lang``, read by its column's kind (empty for missing)."""
+    if value is None or (isinstance(value, float | datetime) and value != value):
+        return ""  # None, NaN, NaT
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, datetime):
+            return value.strftime("%Y-%m-%d %H:%M:%S")
+        return str(value)
+    kind = column_kind(column)
+    if kind == "percent":
+        return percent(value, lang)
+    if kind == "seconds":
+        return duration(value, lang)
+    return number(value, lang, 0 if float(value).is_integer() else 2)

@@ -19,7 +19,7 @@ from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, parseaddr
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from wegweiser.orchestrate.channels import Delivered, Message, Outcome
 from wegweiser.orchestrate.errors import Terminal, Transient
@@ -72,6 +72,8 @@ class EmailChannel:
         self.username = username
         self.password = password
         self._local = threading.local()
+        self._open: set[Any] = set()  # every thread's connection, for close()
+        self._lock = threading.Lock()
 
     def _connection(self) -> smtplib.SMTP:
         conn: smtplib.SMTP | None = getattr(self._local, "conn", None)
@@ -87,12 +89,16 @@ class EmailChannel:
             if self.username and self.password:
                 conn.login(self.username, self.password)
             self._local.conn = conn
+            with self._lock:
+                self._open.add(conn)
         return conn
 
     def _drop(self) -> None:
         conn = getattr(self._local, "conn", None)
         self._local.conn = None
         if conn is not None:
+            with self._lock:
+                self._open.discard(conn)
             with contextlib.suppress(OSError):
                 conn.close()
 
@@ -145,7 +151,13 @@ class EmailChannel:
         return Terminal(f"SMTP {stage} refused: {code} {text}")
 
     def close(self) -> None:
-        self._drop()
+        """Close every thread's connection."""
+        self._local.conn = None
+        with self._lock:
+            conns, self._open = list(self._open), set()
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.close()
 
 
 class _PreparedMail:

@@ -67,6 +67,8 @@ class WebhookChannel:
         self._port = url.port
         self._path = (url.path or "/") + (f"?{url.query}" if url.query else "")
         self._local = threading.local()
+        self._open: set[Any] = set()  # every thread's connection, for close()
+        self._lock = threading.Lock()
 
     def body(self, message: Message) -> dict[str, Any]:
         return message.payload
@@ -77,12 +79,16 @@ class WebhookChannel:
             cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
             conn = cls(self._host, self._port, timeout=self.endpoint.timeout_seconds)
             self._local.conn = conn
+            with self._lock:
+                self._open.add(conn)
         return conn
 
     def _drop(self) -> None:
         conn = getattr(self._local, "conn", None)
         self._local.conn = None
         if conn is not None:
+            with self._lock:
+                self._open.discard(conn)
             conn.close()
 
     def _post(self, body: bytes, idempotency_key: str) -> tuple[int, str]:
@@ -143,4 +149,9 @@ class WebhookChannel:
         return outcome
 
     def close(self) -> None:
-        self._drop()
+        """Close every thread's connection."""
+        self._local.conn = None
+        with self._lock:
+            conns, self._open = list(self._open), set()
+        for conn in conns:
+            conn.close()

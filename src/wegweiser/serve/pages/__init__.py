@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from wegweiser.serve.pages import admin, auth, funnels, views
+from wegweiser.serve.pages import admin, analyses, auth, funnels, views
 from wegweiser.serve.pages._web import (
     STATIC,
     LoginRequired,
@@ -82,4 +82,5 @@ def install(app: FastAPI) -> None:
     app.include_router(views.router)
     app.include_router(funnels.router)
     app.include_router(admin.router)
+    app.include_router(analyses.router)
     app.state.html_error = html_error

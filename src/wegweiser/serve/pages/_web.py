@@ -39,6 +39,7 @@ NAV = (
     ("/paths", "nav.paths"),
     ("/attribution", "nav.attribution"),
     ("/retention", "nav.retention"),
+    ("/analyses", "nav.analyses"),
     ("/data-quality", "nav.data_quality"),
     ("/settings", "nav.settings"),
 )

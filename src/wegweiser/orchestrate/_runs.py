@@ -1,0 +1,204 @@
+"""Runs and the writes that move them, every one guarded by the worker's claim.
+
+A run is one row of ``wj_runs``: the person's place in one journey (``step``), when that
+step is due (``due_at``), and who holds it (``claimed_by`` until ``claim_until``). A write
+whose claim is gone (the lease ran out: the worker was killed or stalled) changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from wegweiser.orchestrate.definitions import WaitStep
+from wegweiser.orchestrate.person import Person
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from wegweiser.orchestrate import ledger
+    from wegweiser.orchestrate.channels import Channel
+    from wegweiser.orchestrate.definitions import Journey, Step
+    from wegweiser.orchestrate.settings import Delivery
+    from wegweiser.orchestrate.state import StateStore, Tx
+
+log = logging.getLogger("wegweiser.journeys")
+
+RUN_COLUMNS = (
+    "run_id, journey, person_id, step, status, due_at, step_at, wait_event, signal_at, "
+    "priority, attempts, holdout, person, trigger"
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    run_id: str
+    journey: str
+    person_id: str
+    step: str | None
+    status: str
+    due_at: float
+    step_at: float
+    wait_event: str | None
+    signal_at: float | None
+    priority: int
+    attempts: int
+    holdout: bool
+    person: Person
+    trigger: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> Run:
+        return cls(
+            run_id=row[0], journey=row[1], person_id=row[2], step=row[3], status=row[4],
+            due_at=float(row[5]), step_at=float(row[6]), wait_event=row[7],
+            signal_at=None if row[8] is None else float(row[8]), priority=int(row[9]),
+            attempts=int(row[10]), holdout=bool(row[11]), person=Person.from_json(row[12]),
+            trigger=json.loads(row[13]) if row[13] else {},
+        )
+
+
+@dataclass(frozen=True)
+class Entrant:
+    journey: str
+    person: Person
+    trigger: Mapping[str, Any] | None = None
+
+
+class RunWriter:
+    """What moves a run: the base of the runtime's parts."""
+
+    store: StateStore
+    journeys: dict[str, Journey]
+    delivery: Delivery
+    channels: dict[str, Channel]
+    worker_id: str
+    clock: Callable[[], float]
+    lease: float
+    _unsubscribe_secret: str | None
+
+    @staticmethod
+    def _tags(intent: ledger.Intent) -> dict[str, Any]:
+        return {"journey": intent.journey, "step": intent.step, "variant": intent.variant,
+                "channel": intent.channel, "ledger_key": intent.key}
+
+    def _event(
+        self, run: Run, kind: str, name: str | None, properties: Mapping[str, Any], *,
+        tag: str, traits: Mapping[str, Any] | None = None, channel: str | None = None,
+    ) -> dict[str, Any]:
+        """An event for the store; its ``message_id`` is fixed by the run and ``tag`` so a
+        repeated flush is dropped by the import's deduplication."""
+        mid = hashlib.sha256(f"{run.run_id}|{kind}|{name}|{tag}".encode()).hexdigest()[:32]
+        ids = ({"user_id": run.person.user_id} if run.person.user_id
+               else {"anonymous_id": run.person_id})
+        event: dict[str, Any] = {
+            "message_id": f"wj-{mid}", "type": kind, "event": name,
+            "timestamp": datetime.fromtimestamp(self.clock(), UTC).isoformat(),
+            "properties": dict(properties), **ids,
+        }
+        if traits is not None:
+            event["traits"] = dict(traits)
+        if channel is not None:
+            event["channel"] = channel
+        return event
+
+    # -- moving a run (every write guarded by the claim) ---------------------------------
+    def _still_mine(self, tx: Tx, run: Run, now: float) -> bool:
+        return tx.one(
+            "SELECT 1 FROM wj_runs WHERE run_id = :r AND claimed_by = :w AND status = 'active' "
+            "AND claim_until >= :now",
+            {"r": run.run_id, "w": self.worker_id, "now": now},
+        ) is not None
+
+    def _move(self, journey: Journey, run: Run, step_id: str | None, *,
+              outbox: list[dict[str, Any]] | None = None) -> Run | None:
+        now = self.clock()
+        with self.store.transaction() as tx:
+            if not self._still_mine(tx, run, now):
+                return None
+            return self._move_tx(tx, journey, run, step_id, now, outbox=outbox)
+
+    def _move_tx(self, tx: Tx, journey: Journey, run: Run, step_id: str | None, now: float,
+                 *, outbox: list[dict[str, Any]] | None = None) -> Run | None:
+        if outbox:
+            self._outbox(tx, outbox, now)
+        if step_id is None:
+            tx.execute(
+                "UPDATE wj_runs SET status = 'done', step = NULL, reason = 'completed', "
+                "claimed_by = NULL, person = :person, updated_at = :now WHERE run_id = :r "
+                "AND claimed_by = :w",
+                {"r": run.run_id, "w": self.worker_id, "now": now,
+                 "person": run.person.to_json()},
+            )
+            return None
+        step = journey.step(step_id)
+        tx.execute(
+            "UPDATE wj_runs SET step = :step, step_at = :now, due_at = :now, "
+            "wait_event = :wait, signal_at = NULL, attempts = 0, reason = NULL, "
+            "person = :person, updated_at = :now WHERE run_id = :r AND claimed_by = :w",
+            {"r": run.run_id, "w": self.worker_id, "now": now, "step": step_id,
+             "wait": wait_event_of(step), "person": run.person.to_json()},
+        )
+        if tx.rowcount != 1:
+            return None
+        return replace(run, step=step_id, step_at=now, due_at=now, wait_event=wait_event_of(step),
+                       signal_at=None)
+
+    def _release(self, run: Run, *, due: float, reason: str | None = None) -> None:
+        with self.store.transaction() as tx:
+            self._release_tx(tx, run, due=due, reason=reason)
+
+    def _release_tx(self, tx: Tx, run: Run, *, due: float, reason: str | None = None) -> None:
+        """Give the run back until ``due`` (at once if an awaited event came meanwhile)."""
+        tx.execute(
+            "UPDATE wj_runs SET due_at = CASE WHEN signal_at IS NOT NULL AND signal_at >= "
+            "step_at THEN :now ELSE :due END, claimed_by = NULL, claim_until = NULL, "
+            "reason = :reason, updated_at = :now WHERE run_id = :r AND claimed_by = :w",
+            {"r": run.run_id, "w": self.worker_id, "due": due, "reason": reason,
+             "now": self.clock()},
+        )
+
+    def _park(self, run: Run, reason: str) -> None:
+        with self.store.transaction() as tx:
+            self._park_tx(tx, run, reason, self.clock())
+
+    def _park_tx(self, tx: Tx, run: Run, reason: str, now: float) -> None:
+        """Stop the run for the operator (``journeys resume`` lets parked runs go on)."""
+        log.warning("journey run %s parked: %s", run.run_id, reason)
+        tx.execute(
+            "UPDATE wj_runs SET status = 'parked', reason = :reason, claimed_by = NULL, "
+            "claim_until = NULL, updated_at = :now WHERE run_id = :r AND claimed_by = :w",
+            {"r": run.run_id, "w": self.worker_id, "reason": reason, "now": now},
+        )
+
+    def _finish(self, run: Run, status: str, reason: str) -> None:
+        now = self.clock()
+        with self.store.transaction() as tx:
+            tx.execute(
+                "UPDATE wj_runs SET status = :s, step = NULL, reason = :reason, "
+                "claimed_by = NULL, updated_at = :now WHERE run_id = :r AND claimed_by = :w",
+                {"r": run.run_id, "w": self.worker_id, "s": status, "reason": reason,
+                 "now": now},
+            )
+
+    @staticmethod
+    def _outbox(tx: Tx, events: list[dict[str, Any]], now: float) -> None:
+        tx.executemany(
+            "INSERT INTO wj_outbox (message_id, created_at, event) VALUES (:m, :now, :e) "
+            "ON CONFLICT (message_id) DO NOTHING",
+            [{"m": e["message_id"], "now": now, "e": json.dumps(e, default=str)}
+             for e in events],
+        )
+
+
+def run_lease(now: float, lease: float) -> float:
+    return now + lease
+
+
+def wait_event_of(step: Step) -> str | None:
+    return step.until_event if isinstance(step, WaitStep) else None
+

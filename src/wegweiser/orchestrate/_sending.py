@@ -1,0 +1,245 @@
+"""Sending a message step: the delivery policy, the send ledger and the channel, in the
+order that never sends twice (see :mod:`wegweiser.orchestrate.ledger`)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from wegweiser.orchestrate import ledger, policy, templates
+from wegweiser.orchestrate._runs import RunWriter, run_lease
+from wegweiser.orchestrate.channels import CanPrepare, Delivered, Message
+from wegweiser.orchestrate.definitions import SendStep, WebhookStep
+from wegweiser.orchestrate.errors import Terminal, Transient
+
+if TYPE_CHECKING:
+    from wegweiser.orchestrate._runs import Run
+    from wegweiser.orchestrate.channels import Channel, Outcome, Prepared
+    from wegweiser.orchestrate.definitions import Journey
+    from wegweiser.orchestrate.state import Tx
+
+
+class Sending(RunWriter):
+    """The send step of the runtime: render, policy and ledger, channel, outcome."""
+
+    def _send(self, journey: Journey, run: Run, step: SendStep | WebhookStep) -> Run | None:
+        if isinstance(step, WebhookStep):
+            channel_name, ledger_channel, variant = f"webhook:{step.endpoint}", "webhook", ""
+        else:
+            channel_name = ledger_channel = step.channel
+            variant = step.variant
+        channel = self.channels.get(channel_name)
+        intent = ledger.Intent(
+            key=ledger.key_of(run.run_id, step.id, ledger_channel), run_id=run.run_id,
+            journey=journey.name, step=step.id, channel=ledger_channel,
+            person_id=run.person_id, variant=variant,
+        )
+        if channel is None:
+            self._park(run, f"channel {channel_name!r} is not configured "
+                            "(journeys/_delivery.toml)")
+            return None
+        try:
+            message = self._message(journey, run, step, intent)
+            render_error = None
+        except Terminal as exc:
+            message, render_error = None, exc
+        prepared: Prepared | None = None
+        early: Outcome | None = None
+        if message is not None and isinstance(channel, CanPrepare) and not (
+            run.holdout and isinstance(step, SendStep)
+        ):
+            got = channel.prepare(message, intent.key)  # up to the point of no return
+            if isinstance(got, Delivered | Transient | Terminal):
+                early = got
+            else:
+                prepared = got
+        try:
+            attempt, result = self._begin_send(journey, run, step, channel, intent,
+                                               render_error)
+        except BaseException:
+            if prepared is not None:
+                prepared.abort()
+            raise
+        if attempt is None:
+            if prepared is not None:
+                prepared.abort()
+            return result
+        if early is not None:
+            outcome = early
+        elif prepared is not None:
+            outcome = prepared.commit()
+        else:
+            assert message is not None
+            outcome = channel.send(message, intent.key)
+        return self._outcome(journey, run, step, channel, intent, attempt, outcome)
+
+    def _begin_send(
+        self, journey: Journey, run: Run, step: SendStep | WebhookStep, channel: Channel,
+        intent: ledger.Intent, render_error: Terminal | None,
+    ) -> tuple[int | None, Run | None]:
+        """The ledger and policy side of a send, in one transaction: the attempt number if
+        the message goes out now (the row is ``sending``), else None and the moved run."""
+        nxt = journey.following(step.id)
+        now = self.clock()
+        with self.store.transaction() as tx:
+            if not self._still_mine(tx, run, now):
+                return None, None
+            tx.lock_person(run.person_id)
+            row = ledger.get(tx, intent.key)
+            attempt: int | None = None
+            if row is not None and row.state == "sending":
+                recovered = ledger.recover(tx, intent.key, idempotent=channel.idempotent, now=now)
+                if recovered is None:  # another worker's lease is still running
+                    self._release_tx(tx, run, due=row.lease_until or now + self.lease)
+                    return None, None
+                if recovered == "unknown":
+                    return None, self._move_tx(tx, journey, run, nxt, now)
+                row = ledger.get(tx, intent.key)
+            if row is not None and row.state != "pending":
+                return None, self._move_tx(tx, journey, run, nxt, now)  # done before
+            if run.holdout and isinstance(step, SendStep):
+                ledger.record(tx, intent, "holdout", "journey holdout", now=now)
+                return None, self._move_tx(tx, journey, run, nxt, now)
+            if isinstance(step, SendStep):  # first try or retry: the policy of this moment
+                verdict = self._policy(tx, run, step.channel, now)
+                if verdict.verdict in ("suppress", "drop"):
+                    state = "suppressed" if verdict.verdict == "suppress" else "dropped"
+                    ledger.record(tx, intent, state, verdict.reason, now=now)
+                    return None, self._move_tx(tx, journey, run, nxt, now)
+                if verdict.verdict == "defer":
+                    assert verdict.until is not None
+                    self._release_tx(tx, run, due=verdict.until.timestamp(),
+                                     reason=f"deferred: {verdict.reason}")
+                    return None, None
+            if render_error is not None:
+                attempt = ledger.start(tx, intent, worker=self.worker_id,
+                                       lease_until=now + self.lease, now=now)
+                if attempt is not None:
+                    ledger.finish(tx, intent.key, worker=self.worker_id, attempt=attempt,
+                                  state="failed", reason=render_error.reason, now=now)
+                    self._outbox(tx, [self._event(
+                        run, "track", "message_failed",
+                        {**self._tags(intent), "reason": render_error.reason}, tag=intent.key,
+                        channel=intent.channel)], now)
+                self._park_tx(tx, run, render_error.reason, now)
+                return None, None
+            attempt = ledger.start(tx, intent, worker=self.worker_id,
+                                   lease_until=run_lease(now, self.lease), now=now)
+            if attempt is None:  # pending, but its next attempt is not due yet
+                due = row.next_attempt_at if row is not None and row.next_attempt_at else now
+                self._release_tx(tx, run, due=due)
+                return None, None
+            tx.execute("UPDATE wj_runs SET claim_until = :c WHERE run_id = :r",
+                       {"c": run_lease(now, self.lease), "r": run.run_id})
+        return attempt, None
+
+    def _outcome(
+        self, journey: Journey, run: Run, step: SendStep | WebhookStep, channel: Channel,
+        intent: ledger.Intent, attempt: int, outcome: Outcome,
+    ) -> Run | None:
+        now = self.clock()
+        nxt = journey.following(step.id)
+        with self.store.transaction() as tx:
+            if isinstance(outcome, Delivered):
+                ledger.finish(tx, intent.key, worker=self.worker_id, attempt=attempt,
+                              state="sent", reason=None, now=now)
+                event = self._event(run, "track", "message_sent", self._tags(intent),
+                                    tag=intent.key, channel=intent.channel)
+                if not self._still_mine(tx, run, now):
+                    self._outbox(tx, [event], now)
+                    return None
+                return self._move_tx(tx, journey, run, nxt, now, outbox=[event])
+            if isinstance(outcome, Transient):
+                if outcome.maybe_delivered and not channel.idempotent:
+                    ledger.finish(tx, intent.key, worker=self.worker_id, attempt=attempt,
+                                  state="unknown", reason=outcome.reason, now=now)
+                    return self._move_tx(tx, journey, run, nxt, now) if self._still_mine(
+                        tx, run, now) else None
+                if attempt < step.attempts:
+                    base = self.delivery.retry_backoff.total_seconds()
+                    due = now + min(3600.0, base * 2 ** (attempt - 1))
+                    ledger.retry_later(tx, intent.key, worker=self.worker_id, attempt=attempt,
+                                       at=due, reason=outcome.reason, now=now)
+                    if self._still_mine(tx, run, now):
+                        self._release_tx(tx, run, due=due, reason=f"retry: {outcome.reason}")
+                    return None
+            reason = outcome.reason
+            ledger.finish(tx, intent.key, worker=self.worker_id, attempt=attempt,
+                          state="failed", reason=reason, now=now)
+            failed = self._event(run, "track", "message_failed",
+                                 {**self._tags(intent), "reason": reason}, tag=intent.key,
+                                 channel=intent.channel)
+            self._outbox(tx, [failed], now)
+            if self._still_mine(tx, run, now):
+                self._park_tx(tx, run, reason, now)
+        return None
+
+    def _policy(self, tx: Tx, run: Run, channel: str, now: float) -> policy.Decision:
+        unsubscribed = tx.one(
+            "SELECT 1 FROM wj_unsubscribed WHERE person_id = :p AND channel IN (:c, '*')",
+            {"p": run.person_id, "c": channel},
+        ) is not None
+        horizon = max([c.window.total_seconds() for c in self.delivery.caps if c.window]
+                      + [2 * 86400.0])
+        history = ledger.history(tx, run.person_id, since=now - horizon)
+        return policy.decide(run.person, channel, datetime.fromtimestamp(now, UTC),
+                             self.delivery, history, unsubscribed=unsubscribed)
+
+    def _message(
+        self, journey: Journey, run: Run, step: SendStep | WebhookStep, intent: ledger.Intent
+    ) -> Message:
+        context = self._context(journey, run, intent.variant, channel=intent.channel)
+        if isinstance(step, WebhookStep):
+            payload = templates.render_value(step.payload, context)
+            return Message(person_id=run.person_id, journey=journey.name, step=step.id,
+                           payload=payload)
+        versions = journey.templates[step.template]
+        if run.person.language(self.delivery.default_language) == "en":
+            version = versions.get("en") or versions["de"]
+        else:
+            version = versions.get("de") or versions["en"]
+        rendered = templates.render(version.subject, version.text, version.html, context)
+        webpush = self.delivery.webpush
+        trait = {"email": self.delivery.email.address_trait, "sms": self.delivery.phone_trait,
+                 "push": self.delivery.push_token_trait,
+                 "webpush": webpush.subscription_trait if webpush else "push_subscription",
+                 }[step.channel]
+        to = run.person.traits.get(trait)
+        if isinstance(to, dict):  # a web push subscription
+            to = json.dumps(to)
+        if not isinstance(to, str) or not to:
+            raise Terminal(f"the person has no {trait!r} trait to send {step.channel} to")
+        return Message(
+            person_id=run.person_id, journey=journey.name, step=step.id, variant=step.variant,
+            to=to, subject=rendered.subject, text=rendered.text,
+            html=rendered.html if step.channel == "email" else None,
+            unsubscribe_url=context["links"]["unsubscribe"],
+        )
+
+    def _context(self, journey: Journey, run: Run, variant: str,
+                 channel: str = "email") -> dict[str, Any]:
+        return {
+            "person": {"person_id": run.person_id, "traits": run.person.traits,
+                       "phase": run.person.phase, "country": run.person.country},
+            "traits": run.person.traits,
+            "trigger": run.trigger,
+            "journey": journey.name,
+            "step": run.step,
+            "variant": variant,
+            "links": {"unsubscribe": self.unsubscribe_link(run.person_id, channel)},
+        }
+
+    def unsubscribe_link(self, person_id: str, channel: str) -> str:
+        from wegweiser.orchestrate.unsubscribe import make_token
+
+        token = make_token(self._secret(), person_id, channel)
+        return self.delivery.unsubscribe_url.replace("{token}", token)
+
+    def _secret(self) -> str:
+        if self._unsubscribe_secret is None:
+            from wegweiser.orchestrate.unsubscribe import project_secret
+
+            self._unsubscribe_secret = project_secret(self.store, self.delivery)
+        return self._unsubscribe_secret
+
