@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import subprocess
@@ -8,6 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import wegweiser
 from tests.analysis.reference import Ev, frame_of, load, random_rows
@@ -269,3 +272,33 @@ def test_no_outliers_when_the_data_really_spans_the_time(project):
     span = main_span(days)
     assert (span.first_day, span.last_day, span.excluded) == (0, 501, 0)
     assert main_span(pd.DataFrame({"day": [7], "n": [3]})).note == ""
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4000), st.integers(1, 500)), min_size=1, max_size=30))
+def test_outlier_span_matches_a_plain_reference(days):
+    """Split the days with events at gaps of more than 365 days; the biggest part (the
+    first of equals) is kept when the others hold at most 1% of the events."""
+    from wegweiser.analysis._retention_span import main_span
+
+    per_day: dict[int, int] = {}
+    for day, n in days:
+        per_day[day] = per_day.get(day, 0) + n
+    ordered = sorted(per_day)
+    parts = [[ordered[0]]]
+    for a, b in itertools.pairwise(ordered):
+        if b - a > 365:
+            parts.append([])
+        parts[-1].append(b)
+    sizes = [sum(per_day[d] for d in part) for part in parts]
+    total = sum(sizes)
+    main = sizes.index(max(sizes))
+    outside = total - sizes[main]
+    span = main_span(pd.DataFrame({"day": list(per_day), "n": list(per_day.values())}))
+    if outside and outside <= 0.01 * total:
+        assert (span.first_day, span.last_day) == (parts[main][0], parts[main][-1])
+        assert span.excluded == outside
+        assert "Left out" in span.note
+    else:
+        assert (span.first_day, span.last_day, span.excluded) == (ordered[0], ordered[-1], 0)
+        assert span.note == ""
