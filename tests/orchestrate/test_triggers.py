@@ -190,3 +190,10 @@ def test_message_events_are_imported_once_even_when_a_flush_repeats(tmp_path, pr
     assert json.loads(rows[0][2])["ledger_key"] == "welcome:u1:1|hello|email"
     with rt.store.transaction() as tx:
         assert tx.execute("SELECT count(*) FROM wj_outbox") == [(0,)]
+
+
+def test_from_start_acts_on_the_history_too(tmp_path, project):
+    load(project, tmp_path, [ev("old", "product_view", "08:00")])
+    rt = build(tmp_path / "j", str(tmp_path / "j.sqlite"), {"reminder": REMINDER})
+    assert process_imports(project, rt, from_start=True).entered == 1
+    assert sorted(runs(rt)) == ["reminder:old:1"]

@@ -80,12 +80,13 @@ def _seen(runtime: Runtime) -> set[str]:
         return {str(r[0]) for r in tx.execute("SELECT import_id FROM wj_imports")}
 
 
-def baseline(project: Project, runtime: Runtime) -> int:
-    """On a runtime's first start, mark the imports already there as processed."""
+def baseline(project: Project, runtime: Runtime, *, from_start: bool = False) -> int:
+    """On a runtime's first start, mark the imports already there as processed (with
+    ``from_start``, none: the journeys act on the whole history, oldest import first)."""
     with runtime.store.transaction() as tx:
         if tx.one("SELECT 1 FROM wj_meta WHERE key = 'baseline'"):
             return 0
-    ids = committed_imports(project)
+    ids = [] if from_start else committed_imports(project)
     now = runtime.clock()
     with runtime.store.transaction() as tx:
         tx.executemany(
@@ -289,10 +290,13 @@ def _entrants(journeys: list[Journey], batch: Batch, rank: dict[str, int]) -> li
     return out
 
 
-def process_imports(project: Project, runtime: Runtime, *, max_imports: int = 50) -> TriggerSummary:
+def process_imports(
+    project: Project, runtime: Runtime, *, max_imports: int = 50, from_start: bool = False
+) -> TriggerSummary:
     """Evaluate the imports committed since the last call (at most ``max_imports`` of them,
-    oldest first); the first call on a fresh state store only sets the baseline."""
-    baseline(project, runtime)
+    oldest first); the first call on a fresh state store only sets the baseline (unless
+    ``from_start``)."""
+    baseline(project, runtime, from_start=from_start)
     seen = _seen(runtime)
     new = [i for i in committed_imports(project) if i not in seen][:max_imports]
     if not new:
