@@ -257,8 +257,34 @@ def evaluate_batch(runtime: Runtime, batch: Batch, config: Config) -> TriggerSum
     return summary
 
 
+def _exit_times(batch: Batch, rank: dict[str, int]) -> dict[str, dict[str, float]]:
+    """Per person the last time in the batch of each event and of a backward phase move
+    (key ``"<regression>"``): an entry before one of a journey's exits is no entry."""
+    last: dict[str, dict[str, float]] = {}
+    for row in batch.events:
+        times = last.setdefault(row["person_id"], {})
+        times[row["event"]] = max(times.get(row["event"], row["ts"]), row["ts"])
+    for pid, ts, before, after in batch.transitions:
+        if before is not None and rank.get(after, 0) < rank.get(before, 0):
+            times = last.setdefault(pid, {})
+            times["<regression>"] = max(times.get("<regression>", ts), ts)
+    return last
+
+
+def _exits_after(journey: Journey, times: dict[str, float], at: float) -> bool:
+    names = list(journey.exit.goal)
+    if journey.exit.unsubscribed:
+        names.append(UNSUBSCRIBED)
+    if journey.exit.phase_regression:
+        names.append("<regression>")
+    return any(times.get(n, float("-inf")) > at for n in names)
+
+
 def _entrants(journeys: list[Journey], batch: Batch, rank: dict[str, int]) -> list[Entrant]:
+    """Entries in the order they happened; one followed by an exit of the journey within
+    the same batch is left out (the run would have ended at once)."""
     out: list[Entrant] = []
+    exits = _exit_times(batch, rank)
     for journey in journeys:
         entry = journey.entry
         if entry.kind == "event":
@@ -267,13 +293,13 @@ def _entrants(journeys: list[Journey], batch: Batch, rank: dict[str, int]) -> li
                 if row["event"] == entry.event and person is not None and all(
                     evaluate(c, person, properties=row["properties"], now=row["ts"])
                     for c in entry.where
-                ):
+                ) and not _exits_after(journey, exits.get(person.person_id, {}), row["ts"]):
                     out.append(Entrant(journey.name, person,
                                        {"event": row["event"], **row["properties"]}))
         elif entry.kind in ("phase_entered", "phase_left"):
-            for pid, _, before, after in batch.transitions:
+            for pid, ts, before, after in batch.transitions:
                 person = batch.persons.get(pid)
-                if person is None:
+                if person is None or _exits_after(journey, exits.get(pid, {}), ts):
                     continue
                 hit = (after == entry.phase and before != after) if entry.kind == \
                     "phase_entered" else (before == entry.phase and after != before)
