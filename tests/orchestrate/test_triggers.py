@@ -209,3 +209,18 @@ def test_an_entry_followed_by_its_goal_in_the_same_batch_does_not_enter(tmp_path
     ])
     assert process_imports(project, rt).entered == 1
     assert sorted(runs(rt)) == ["reminder:slow:1"]
+
+
+def test_phase_left_and_forward_moves(tmp_path, project):
+    left = REMINDER.replace('kind = "phase_entered"', 'kind = "phase_left"').replace(
+        "phase_regression = true", "phase_regression = false")
+    forward = left.replace('phase = "Consideration"', 'phase = "Awareness"\ndirection = "forward"')
+    rt = build(tmp_path / "j", str(tmp_path / "j.sqlite"), {"left": left, "onward": forward})
+    process_imports(project, rt)
+    load(project, tmp_path, [
+        ev("a", "product_view", "09:00"), ev("a", "add_to_cart", "09:01"),  # C -> P
+        ev("b", "ad_click", "09:00"), ev("b", "product_view", "09:01"),     # A -> C
+        ev("c", "product_view", "09:00"), ev("c", "ad_click", "09:01"),     # C -> A (back)
+    ])
+    process_imports(project, rt)
+    assert sorted(runs(rt)) == ["left:a:1", "left:c:1", "onward:b:1"]
