@@ -438,3 +438,46 @@ def test_consent_withdrawn_before_a_retry_suppresses_it(tmp_path, state_url, hoo
     assert ledger_rows(rt)["welcome:p:1|mail|sms"][0] == "suppressed"
     assert runs(rt)["welcome:p:1"][0] == "done"
     assert len(hook.arrivals) == 3
+
+
+def test_set_trait_and_emit_go_to_the_outbox_and_later_steps_see_the_trait(tmp_path, state_url):
+    import json
+
+    text = """\
+[entry]
+kind = "event"
+event = "x"
+[[steps]]
+id = "mark"
+type = "set_trait"
+trait = "tier"
+value = "gold"
+[[steps]]
+id = "tell"
+type = "emit"
+event = "tier_granted"
+properties = { tier = "{{ traits.tier }}", who = "{{ person.person_id }}" }
+[[steps]]
+id = "check"
+type = "split"
+branches = [{ when = { trait = "tier", value = "gold" }, next = "gold" }, { next = "other" }]
+[[steps]]
+id = "gold"
+type = "exit"
+reason = "goal"
+[[steps]]
+id = "other"
+type = "exit"
+"""
+    rt = build(tmp_path / "j", state_url, {"tier": text})
+    rt.enter([Entrant("tier", person("p"))])
+    rt.run_once()
+    assert runs(rt)["tier:p:1"] == ("done", None, "goal")
+    with rt.store.transaction() as tx:
+        events = [json.loads(r[0]) for r in tx.execute(
+            "SELECT event FROM wj_outbox ORDER BY created_at, message_id")]
+    by_type = {e["type"]: e for e in events}
+    assert by_type["identify"]["traits"] == {"tier": "gold"}
+    assert by_type["identify"]["user_id"] == "p"
+    assert by_type["track"]["event"] == "tier_granted"
+    assert by_type["track"]["properties"] == {"tier": "gold", "who": "p"}
