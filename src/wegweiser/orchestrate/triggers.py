@@ -68,11 +68,11 @@ class Batch:
 
 
 def committed_imports(project: Project) -> list[str]:
-    """Ids of the committed imports that added events and were not undone, oldest first."""
-    imports = project.engine.table("imports")
-    rows = to_frame(imports.filter((imports.n_imported > 0) & imports.undone_at.isnull())
-                    .select("import_id", "finished_at").order_by("finished_at"))
-    return [str(i) for i in rows["import_id"]]
+    """Ids of the committed imports that added events and were not undone, oldest first
+    (the project's import history)."""
+    frame = project.imports(limit=None, undone=False)
+    frame = frame[frame["n_imported"] > 0].sort_values(["finished_at", "import_id"])
+    return [str(i) for i in frame["import_id"].tolist()]
 
 
 def _seen(runtime: Runtime) -> set[str]:
