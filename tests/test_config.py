@@ -11,7 +11,7 @@ def test_defaults_have_six_phases_and_channel_rules():
     assert config.phase_names == ["Awareness", "Consideration", "Preference", "Purchase",
                                   "After-Sale", "Loyalty/Advocacy"]
     assert len({r.channel for r in config.channels}) >= 15
-    assert config.conversion_events == ["order_completed"]
+    assert config.conversion_events == ["order_completed", "store_purchase"]
     assert config.engine.memory_limit == "4GB"
 
 

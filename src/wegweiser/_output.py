@@ -47,7 +47,7 @@ def print_frame(
         table = Table(title=title, header_style="bold")
         for col in df.columns:
             numeric = df[col].dtype.kind in "iuf" or (
-                df[col].dtype == object and df[col].map(_looks_numeric).all() and len(df))
+                len(df) > 0 and bool(df[col].map(_looks_numeric).all()))
             # numbers never wrap inside their digits; long texts fold
             table.add_column(str(col), overflow="fold", no_wrap=bool(numeric),
                              justify="right" if numeric else "left")

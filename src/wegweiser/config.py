@@ -195,7 +195,9 @@ class ServerConfig(_Model):
 class Config(_Model):
     name: str = "wegweiser"
     currency: str = "EUR"
-    conversion_events: list[str] = Field(default_factory=lambda: ["order_completed"])
+    conversion_events: list[str] = Field(
+        default_factory=lambda: ["order_completed", "store_purchase"]
+    )
     phases: list[Phase] = Field(default_factory=list)
     channels: list[ChannelRule] = Field(default_factory=list)
     ingest: IngestConfig = Field(default_factory=IngestConfig)
@@ -257,8 +259,9 @@ DEFAULT_TOML = """\
 name = "wegweiser"
 currency = "EUR"
 
-# Events that count as a conversion (funnels, conversion rate, attribution).
-conversion_events = ["order_completed"]
+# Events that count as a conversion (conversion rate, attribution, KPIs): online orders and
+# purchases in a store.
+conversion_events = ["order_completed", "store_purchase"]
 
 [ingest]
 max_payload_bytes = 32768      # largest accepted event (properties + context + traits)

@@ -55,6 +55,10 @@ def run_demo(
         say(f"Importing {data.events.num_rows:,} events")
         summary = project.import_events(files["events"])
         project.replace_costs(data.costs)
+        truth = data.truth
+        say(f"{truth['stitched_persons']:,} persons after stitching {truth['persons']:,} "
+            "people: a device its owner never logged in on stays a person of its own "
+            "(truth.json: persons_note)")
         say("Summarising")
         overview = project.overview()
         report = None

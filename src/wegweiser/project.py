@@ -148,7 +148,15 @@ class Project:
         if isinstance(data, pa.Table):
             table = data
         elif _is_dataframe(data):
-            table = pa.Table.from_pandas(data, preserve_index=False)
+            try:
+                table = pa.Table.from_pandas(data, preserve_index=False)
+            except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+                # a column mixing types (1 and "a", a dict and a list) has no Arrow type
+                why = "; ".join(str(a) for a in exc.args) if exc.args else str(exc)
+                raise InvalidInput(
+                    f"cannot read the DataFrame: {why}. Give the column one type, e.g. "
+                    "df[col] = df[col].astype(str)"
+                ) from None
         if table is not None:
             if replace:
                 raise InvalidInput("replace works for files: a DataFrame has no earlier import")

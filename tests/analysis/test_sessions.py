@@ -189,3 +189,21 @@ def test_parse_duration():
         with pytest.raises(InvalidInput, match="30m") as info:
             parse_duration(bad, what="--gap")
         assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize("gap", [None, timedelta(minutes=45)])
+def test_durations_are_exact_to_the_microsecond(project, gap):
+    """Plain SQL says 55.551256 s; subtracting epoch seconds held as doubles (~1.8e9 s,
+    where a double steps by 2.4e-7 s) gave 55.55125594139099. The difference is now taken
+    in integer microseconds."""
+    start = BASE.replace(hour=9, minute=13, second=7, microsecond=123_457)
+    spans = [timedelta(seconds=12, microseconds=999_999),
+             timedelta(seconds=55, microseconds=551_256), timedelta(seconds=80, microseconds=1)]
+    rows = []
+    for i, span in enumerate(spans):
+        rows += [Ev(f"p{i}", "a", start, f"m{i}a"), Ev(f"p{i}", "b", start + span, f"m{i}b")]
+    journey = load(project, rows)
+    result = sessions(journey) if gap is None else sessions(journey, gap=gap)
+    assert result.summary["duration_median_s"].iloc[0] == 55.551256
+    assert result.summary["duration_mean_s"].iloc[0] == pytest.approx(
+        (12.999999 + 55.551256 + 80.000001) / 3, abs=1e-12)

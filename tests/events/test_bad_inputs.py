@@ -80,12 +80,13 @@ def test_lone_surrogate_and_deep_nesting_cost_one_line(project, tmp_path):
     deep = '{"anonymousId": "d", "event": "e", "timestamp": "2026-01-01", "properties": ' + (
         '{"a":' * 100_000) + "1" + "}" * 100_001
     lines = [json.dumps(_event(1)), '{"anonymousId": "s", "event": "\\ud800", "timestamp": '
-             '"2026-01-01"}', deep, json.dumps(_event(2))]
+             '"2026-01-01"}', deep, json.dumps(_event(2)), '{"revenue": ' + "1" * 5000 + "}"]
     summary = project.import_events(write(tmp_path / "e.jsonl", "\n".join(lines) + "\n"))
-    assert summary.counts() == {"imported": 2, "duplicates": 0, "quarantined": 2}
+    assert summary.counts() == {"imported": 2, "duplicates": 0, "quarantined": 3}
     reasons = {e["line"]: e["reason"] for e in summary.errors}
     assert "lone surrogate" in reasons[2]
     assert "nested too deeply" in reasons[3]
+    assert "4300 digits" in reasons[5]
 
 
 def test_bom_keeps_the_first_event_and_gzip_works(project, tmp_path):
@@ -197,3 +198,33 @@ def test_a_quote_open_to_the_end_of_the_file(project, tmp_path):
     assert summary.errors[0]["line"] == 3
     users = sorted(r[0] for r in project.engine.execute("SELECT user_id FROM events").rows)
     assert users == ["u1", "u3", "u4", "u5", "u6"]
+
+
+def test_a_parquet_string_that_is_not_utf8_costs_its_row_group(project, tmp_path):
+    n = 200
+    table = pa.table({
+        "anonymous_id": [f"a{i}" for i in range(n)],
+        "event": ["view"] * n,
+        "timestamp": ["2026-01-01T00:00:00Z"] * n,
+        "note": [f"note-{i:04d}" for i in range(n)],
+    })
+    path = tmp_path / "e.parquet"
+    pq.write_table(table, path, row_group_size=100, compression="none", use_dictionary=False)
+    data = path.read_bytes().replace(b"note-0150", b"note-\xff150")
+    path.write_bytes(data)
+    summary = project.import_events(path)
+    assert (summary.imported, summary.quarantined) == (100, 1)
+    assert "row group 1" in summary.errors[0]["reason"]
+
+
+def test_a_dataframe_column_of_mixed_types_is_a_clear_error(project):
+    import pandas as pd
+    import pytest
+
+    import wegweiser
+
+    frame = pd.DataFrame({"user_id": ["a", 1], "event": ["x", "y"],
+                          "timestamp": ["2026-01-01", "2026-01-02"]})
+    with pytest.raises(wegweiser.InvalidInput, match=r"column user_id.*astype"):
+        project.import_events(frame)
+    assert project.import_events(frame.astype({"user_id": str})).imported == 2

@@ -3,9 +3,13 @@ encoding; a header that became one column; no dialect guessing."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import wegweiser
 from tests.conftest import write
@@ -117,3 +121,27 @@ def test_utf16_without_bom_is_named(project, tmp_path):
     with pytest.raises(wegweiser.UnreadableSource, match="--encoding utf-16-le"):
         project.import_events(path)
     assert project.import_events(path, encoding="utf-16-le").imported == 1
+
+
+_odd = st.text(alphabet="ab ,;|'\"\t\n\\", max_size=8)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(notes=st.lists(_odd, min_size=1, max_size=8), delimiter=st.sampled_from([",", ";", "\t"]))
+def test_any_valid_csv_reads_back_exactly(project, tmp_path, notes, delimiter):
+    """Whatever the values hold (quotes, delimiters, line breaks), a file written by a CSV
+    writer is read back value for value: no dialect is guessed from the data."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(["user_id", "event", "timestamp", "note"])
+    for i, note in enumerate(notes):
+        writer.writerow([f"u{i}", "x", "2026-01-01", note])
+    path = tmp_path / "odd.csv"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    project.engine.run("DELETE FROM events")
+    summary = project.import_events(path)
+    assert summary.counts() == {"imported": len(notes), "duplicates": 0, "quarantined": 0}
+    got = dict(project.engine.execute(
+        "SELECT user_id, properties->>'note' FROM events").rows)
+    assert got == {f"u{i}": (note or None) for i, note in enumerate(notes)}

@@ -274,3 +274,31 @@ def test_generate_rejects_bad_arguments():
     with pytest.raises(wegweiser.InvalidInput):
         generate(-1)
     assert generate(0).events.num_rows == 0
+
+
+def test_truth_records_the_planted_costs_and_roas(demo):
+    """Costs are planted as linear revenue / ROAS per paid channel (1.8 to 8); the truth's
+    spend is what the cost table holds."""
+    spend: dict[str, float] = defaultdict(float)
+    for row in demo.costs.to_pylist():
+        spend[row["channel"]] += row["cost"]
+    planted = demo.truth["costs"]["channels"]
+    assert set(planted) == set(spend)
+    for channel, figures in planted.items():
+        assert figures["spend"] == pytest.approx(spend[channel], abs=0.01)
+        assert 1 <= figures["planted_roas"] <= 10
+        assert figures["roas_linear"] == pytest.approx(figures["planted_roas"], rel=0.01)
+    revenue = sum(r["revenue"] or 0 for r in demo.events.select(["revenue"]).to_pylist())
+    assert sum(f["revenue_linear"] for f in planted.values()) < revenue  # organic has a share
+
+
+def test_truth_explains_persons_and_buyers(demo, rows):
+    truth = demo.truth
+    assert truth["stitched_persons"] == len(truth["persona_of"])
+    assert truth["stitched_persons"] > truth["persons"]
+    assert set(truth["conversion_events"]) == PURCHASES == set(
+        default_config().conversion_events)
+    buyers = {r["user_id"] or r["anonymous_id"] for r in rows if r["event"] in PURCHASES}
+    assert truth["buyers_stitched"] >= truth["buyers"]  # a buyer on two unlinked devices: 2
+    assert len(buyers) >= truth["buyers_stitched"]  # anonymous ids of one person may repeat
+    assert f"{truth['persons']:,} people were simulated" in truth["persons_note"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -122,3 +124,17 @@ def test_row_count_excludes_header(project, tmp_path):
     assert summary.rows == 1
     assert project.engine.scalar("SELECT n_rows FROM imports") == 1
 
+
+
+def test_duplicate_sample_and_warnings_are_kept_with_the_import(project, tmp_path):
+    path = write(
+        tmp_path / "e.csv",
+        "user_id,event,timestamp,revenue\nc1,buy,2026-01-12,5\nc1,buy,2026-01-12,5\n"
+        "c2,refund,2026-01-13,-5\n",
+    )
+    summary = project.import_events(path)
+    details = json.loads(project.imports()["details"].iloc[0])
+    assert details["duplicate_sample"] == json.loads(json.dumps(summary.duplicate_sample))
+    assert details["duplicate_sample"][0]["line"] == 3
+    assert details["negative_revenue"] == 1
+    assert details["warnings"] == summary.warnings

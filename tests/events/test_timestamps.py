@@ -97,3 +97,11 @@ def test_every_compact_date_is_that_date(project, tmp_path, days):
         'SELECT CAST(CAST("timestamp" AS DATE) AS VARCHAR) FROM events ORDER BY user_id').rows]
     by_user = sorted((f"u{i}", d.isoformat()) for i, d in enumerate(days))
     assert got == [d for _, d in by_user]
+
+
+def test_huge_numbers_with_a_timestamp_format_are_rejected_not_fatal(project):
+    frame = pd.DataFrame({"user_id": ["a", "b"], "event": ["x", "x"],
+                          "timestamp": [1e20, 19970101.0]})
+    summary = project.import_events(frame, timestamp_format="%Y%m%d")
+    assert (summary.imported, summary.quarantined) == (1, 1)
+    assert "does not match --timestamp-format" in summary.errors[0]["reason"]

@@ -28,3 +28,11 @@ def shop(tmp_path_factory):
                           lang="en")
     return {"data": data, "folder": folder, "pages": pages, "report": report,
             "no_costs": no_costs}
+
+
+@pytest.fixture
+def registered_sections() -> list[str]:
+    """The sections of the registry's analyses that ask for one (``report=True``)."""
+    from wegweiser.analysis.registry import analyses
+
+    return [f"analysis-{a.name}" for a in analyses().values() if a.report]

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import wegweiser
+from wegweiser.config import default_config
 from wegweiser.present.i18n import money, number, percent, t
 from wegweiser.present.theme import PALETTE
 from wegweiser.report import build_report
@@ -32,7 +33,8 @@ def expected_kpis(data) -> dict[str, float]:
         return r["user_id"] or person_of.get(r["anonymous_id"], r["anonymous_id"])
 
     persons = {person(r) for r in touches}
-    orders = [r for r in touches if r["event"] == "order_completed"]
+    conversions = set(default_config().conversion_events)  # online and store purchases
+    orders = [r for r in touches if r["event"] in conversions]
     buyers = Counter(person(r) for r in orders)
     revenue = sum(r["revenue"] or 0.0 for r in orders)
     answers = [json.loads(r["properties"]) for r in touches if r["event"] == "survey_answered"]
@@ -111,10 +113,11 @@ def test_nothing_is_loaded_from_the_network(shop):
             assert fig["layout"]["colorway"][0] == PALETTE[0]  # the one palette
 
 
-def test_sections_and_contents(shop):
+def test_sections_and_contents(shop, registered_sections):
     page = shop["pages"]["en"]
     ids = re.findall(r'<section class="card" id="([^"]+)"', page)
-    assert ids == ["overview", "map", "funnel", "paths", "attribution", "retention", "quality"]
+    assert ids == ["overview", "map", "funnel", "paths", "attribution", "retention",
+                   *registered_sections, "quality"]
     for section in ids:
         assert f'href="#{section}"' in page
     # the journey-map grid: one row per channel, one column per phase (+ totals)

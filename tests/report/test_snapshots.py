@@ -79,10 +79,10 @@ def test_chart_data(shop, extra, snapshot, name):
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
-def test_report_sections(shop, snapshot, lang):
+def test_report_sections(shop, snapshot, lang, registered_sections):
     parts = sections(shop["report"], lang)
     assert [s["id"] for s in parts] == ["overview", "map", "funnel", "paths", "attribution",
-                                        "retention", "quality"]
+                                        "retention", *registered_sections, "quality"]
     for section in parts:
         snapshot.assert_match(section_view(section), f"{lang}-{section['id']}")
 

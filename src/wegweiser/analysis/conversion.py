@@ -55,7 +55,7 @@ from wegweiser.analysis._conversion_stats import (
 from wegweiser.analysis._intervals import interval
 from wegweiser.analysis._names import check_event_names
 from wegweiser.analysis._params import Duration, Names, Params, duration
-from wegweiser.analysis._time import seconds
+from wegweiser.analysis._time import seconds_between
 from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
 from wegweiser.analysis.result import Result, table_records, to_frame
 from wegweiser.errors import InvalidInput
@@ -182,7 +182,7 @@ def persons_table(per_channel: ir.Table) -> ir.Table:
     converted = persons.conv_ts.notnull()
     days = ibis.ifelse(
         persons.first_touch.isnull(), 0.0,
-        (seconds(persons.conv_ts) - seconds(persons.first_touch)) / 86400.0,
+        seconds_between(persons.first_touch, persons.conv_ts) / 86400.0,
     )
     return persons.mutate(
         converted=converted,

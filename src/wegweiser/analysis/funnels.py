@@ -350,7 +350,8 @@ class FunnelParams(Params):
     """Funnel: how many persons (or sessions) go through the steps, and where they drop out.
 
     Attempts: every event of step 1 (unordered: of any step) starts an attempt with its own
-    window; the unit counts at its best attempt (most steps, then earliest), as PostHog,
+    window; the unit counts at its best attempt (most steps; unordered: then most distinct
+    steps; then earliest), as PostHog,
     ClickHouse's windowFunnel and Mixpanel count. entry first: only the unit's first step-1
     event starts one. Order: by timestamp, ties by message_id; 'after' means a later event
     in that order. ordered: each next step is the first matching event after the previous
@@ -358,7 +359,8 @@ class FunnelParams(Params):
     event. unordered: row K counts units that did steps 1..K in any order. Windows: a step
     counts when it is at most window after the entry and at most its step_window after the
     previous step; both edges inclusive. exclude: an excluded event after an attempt's
-    entry ends it; later steps do not count. by session: the funnel must finish within one
+    entry ends it; later steps do not count. Unknown event names are an error ('did you
+    mean'). by session: the funnel must finish within one
     session (a session ends after windows.session_gap_minutes without events). Converted =
     reached the last step; time to convert = last step time - entry time.
     """

@@ -474,6 +474,13 @@ def _sorted(frame: pd.DataFrame, keys: list[str], *,
     return frame.sort_values(keys, ascending=ascending, kind="stable").reset_index(drop=True)
 
 
+def phase_flow(journey: ir.Table, steps: int = 4) -> SankeyResult:
+    """Each person's phases step by step (events without a phase left out, repeats of a
+    phase merged), from the first phase, as a Sankey of ``steps`` steps."""
+    phased = journey.filter(journey.phase.notnull())
+    return sankey(phased.mutate(event=phased.phase), steps=max(steps, 2), collapse=True)
+
+
 # -- registry ---------------------------------------------------------------------------------
 class PathsParams(Params):
     """Where people go: transitions, top paths, flows, step matrix, matches.

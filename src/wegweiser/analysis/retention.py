@@ -377,7 +377,10 @@ class RetentionParams(Params):
     Cohort: the calendar period (UTC; weeks from Monday) of a person's first event, or
     first conversion. Period 0 is the cohort period and keeps the whole cohort; a person is
     active in a later period with any event (or a return_event) in it. Periods after the
-    last event are not shown; the last one may be partial. Lifecycle: new (cohort period),
+    last event are not shown; the last one is partial: marked complete=false, its rate and
+    churn rate not computed. Events more than 365 days away from the bulk of the data (at
+    most 1% of them) are left out as outlier dates, and the note says so. Lifecycle: new
+    (cohort period),
     returning (active now and in the previous period), resurrecting (active now, not in the
     previous period), dormant (active in the previous period, not now). Churn: dormant /
     active in the previous period.

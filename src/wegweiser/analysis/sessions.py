@@ -39,7 +39,7 @@ from pydantic import Field
 
 from wegweiser.analysis._intervals import interval
 from wegweiser.analysis._params import Duration, Params, duration
-from wegweiser.analysis._time import seconds
+from wegweiser.analysis._time import seconds_between
 from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
 from wegweiser.analysis.result import Result, to_frame
 from wegweiser.errors import InvalidInput
@@ -149,7 +149,7 @@ def session_table(journey: ir.Table, *, gap: timedelta | None = None) -> ir.Tabl
             device=journey.device.argmin(journey.seq),
             conversions=journey.is_conversion.cast("int64").sum(),
         )
-        return grouped.mutate(duration_s=seconds(grouped.end) - seconds(grouped.start))
+        return grouped.mutate(duration_s=seconds_between(grouped.start, grouped.end))
     gap = check_gap(gap)
     j = journey
     ends = j.next_timestamp.isnull() | (j.next_timestamp > j.timestamp + interval(gap))
@@ -180,7 +180,7 @@ def session_table(journey: ir.Table, *, gap: timedelta | None = None) -> ir.Tabl
         "person_id", "session", "start", "end",
         events=joined.last_seq - joined.first_seq + 1, channel=joined.channel,
         device=joined.device, conversions=joined.conversions,
-        duration_s=seconds(joined.end) - seconds(joined.start),
+        duration_s=seconds_between(joined.start, joined.end),
     )
 
 

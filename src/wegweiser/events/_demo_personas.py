@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -238,6 +238,14 @@ CAMPAIGNS: dict[str, tuple[tuple[str, float, float], ...]] = {
 }
 #: Fixed daily cost per campaign (platform fees), EUR.
 DAILY_FEE = {"email": 4.0, "sms": 1.5, "push": 1.0, "affiliate": 3.0}
+#: Planted return on ad spend per paid channel: revenue (linear attribution) / cost. The
+#: costs are scaled to it (see ``planted_spend``); the truth records the figures.
+PLANTED_ROAS = {"paid_search": 4.0, "paid_social": 2.5, "display": 1.8, "video": 2.2,
+                "affiliate": 5.0, "email": 8.0, "sms": 6.0, "push": 7.0}
+#: Events that are a purchase (the demo's conversion events, the config default).
+PURCHASE_EVENTS = ("order_completed", "store_purchase")
+#: Days before an order whose visits make up its path (windows.attribution_lookback_days).
+LOOKBACK_DAYS = 30
 
 #: Planted effect of touching a channel before the purchase decision.
 #: Planted effects. Exposure is a person trait (share per persona in ``Persona.exposure``):
@@ -292,10 +300,14 @@ def persona_profiles() -> dict[str, dict[str, Any]]:
 
 
 def daily_costs(touches: Mapping[tuple[int, str, str], int], start: dt.date, n_days: int, *,
-                seed: int, schema: pa.Schema) -> pa.Table:
-    """Cost per day and paid campaign: tracked touches x unit cost x noise + a fixed fee."""
+                seed: int, schema: pa.Schema, spend: Mapping[str, float] | None = None
+                ) -> pa.Table:
+    """Cost per day and paid campaign: tracked touches x unit cost x noise + a fixed fee;
+    with ``spend``, each channel's rows are scaled to add up to its planted spend (the
+    shape over days and campaigns stays)."""
     rng = random.Random(seed * 7919 + 17)
     rows: dict[str, list[Any]] = {name: [] for name in schema.names}
+    raw: list[float] = []
     for day in range(n_days):
         for channel, campaigns in CAMPAIGNS.items():
             for campaign, _, unit in campaigns:
@@ -304,9 +316,56 @@ def daily_costs(touches: Mapping[tuple[int, str, str], int], start: dt.date, n_d
                 rows["date"].append(start + dt.timedelta(days=day))
                 rows["channel"].append(channel)
                 rows["campaign"].append(campaign)
-                rows["cost"].append(round(cost, 2))
+                raw.append(cost)
                 rows["currency"].append("EUR")
+    totals: dict[str, float] = defaultdict(float)
+    for channel, cost in zip(rows["channel"], raw, strict=True):
+        totals[channel] += cost
+    scale = {ch: (spend[ch] / total if spend is not None and ch in spend and total > 0 else 1.0)
+             for ch, total in totals.items()}
+    rows["cost"] = [round(cost * scale[ch], 2) for ch, cost in zip(rows["channel"], raw,
+                                                                     strict=True)]
     return pa.table(rows, schema=schema)
+
+
+def planted_spend(linear_revenue: Mapping[str, float]) -> dict[str, float]:
+    """Spend per paid channel: its linear revenue (each order's value split equally over
+    the visits of its path) divided by the planted ROAS."""
+    return {ch: linear_revenue.get(ch, 0.0) / roas for ch, roas in PLANTED_ROAS.items()}
+
+
+def cost_truth(costs: pa.Table, linear_revenue: Mapping[str, float]) -> dict[str, Any]:
+    """The planted costs: spend, linear revenue and ROAS per paid channel."""
+    spend: dict[str, float] = defaultdict(float)
+    for row in costs.select(["channel", "cost"]).to_pylist():
+        spend[row["channel"]] += row["cost"]
+    channels = {}
+    for ch in CAMPAIGNS:
+        revenue = linear_revenue.get(ch, 0.0)
+        channels[ch] = {
+            "spend": round(spend[ch], 2), "revenue_linear": round(revenue, 2),
+            "planted_roas": PLANTED_ROAS[ch],
+            "roas_linear": round(revenue / spend[ch], 3) if spend[ch] else None,
+        }
+    return {
+        "definition": "spend = linear revenue / planted_roas; linear revenue splits each "
+        f"order's value equally over the visits of its path (since the previous order, at "
+        f"most {LOOKBACK_DAYS} days before it), as Wegweiser's linear model over sessions does",
+        "currency": "EUR", "channels": channels,
+    }
+
+
+def persons_note(*, simulated: int, seen: int, stitched: int, split: int, extra: int,
+                 buyers: int, buyers_stitched: int) -> str:
+    """Why Wegweiser's person and buyer counts differ from the people simulated."""
+    return (
+        f"{simulated:,} people were simulated ({seen:,} with events); Wegweiser sees "
+        f"{stitched:,} persons because {split:,} people used devices they never logged in "
+        f"on, and each such device stays a person of its own ({extra:,} extra persons): "
+        "stitching needs an identify (login) or alias that links the device. "
+        f"{buyers:,} people bought; {buyers_stitched:,} stitched persons carry a purchase "
+        f"({' or '.join(PURCHASE_EVENTS)}, the demo's conversion events)."
+    )
 
 
 def effect_summary(effects: Mapping[tuple[str, str, bool], list[int]]) -> dict[str, Any]:

@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from wegweiser.errors import UnreadableSource
+from wegweiser.events.options import ImportOptions
 from wegweiser.events.sources import Rejected, Source, first_error_line, sql_string
 from wegweiser.events.textfiles import encoding_of, first_line, iter_lines, transcode
 from wegweiser.store.engine import is_engine_error
 
 if TYPE_CHECKING:
-    from wegweiser.events.options import ImportOptions
     from wegweiser.store.engine import Engine
 
 CANDIDATES = (",", ";", "\t", "|")
@@ -101,8 +101,6 @@ def header_names(header: str, delim: str) -> tuple[list[str], list[str]]:
 
 def read_csv(engine: Engine, path: Path, options: ImportOptions | None = None) -> Source:
     """A CSV file with a header row as a :class:`Source` (rows and rejected lines)."""
-    from wegweiser.events.options import ImportOptions
-
     options = options or ImportOptions()
     encoding = encoding_of(path, options.encoding)
     header = first_line(path, encoding)

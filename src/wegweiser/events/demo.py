@@ -22,7 +22,6 @@ observed per persona), ``pain_point`` and ``feedback``.
 from __future__ import annotations
 
 import bisect
-import csv
 import datetime as dt
 import json
 import random
@@ -31,17 +30,16 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from itertools import accumulate
 from math import log
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from wegweiser.config import default_config
 from wegweiser.errors import InvalidInput
 from wegweiser.events import _demo_personas as pers
+from wegweiser.events import _demo_truth as _truth
 from wegweiser.events._demo_personas import COSTS_SCHEMA, EVENTS_SCHEMA
+from wegweiser.events._demo_truth import write_demo
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -76,7 +74,7 @@ class DemoData:
 
 
 class _Device:
-    __slots__ = ("anon", "kind", "last_phase", "last_ts", "linked", "n", "platform")
+    __slots__ = ("anon", "bought", "kind", "last_phase", "last_ts", "linked", "n", "platform")
 
     def __init__(self, anon: str, kind: str, platform: str) -> None:
         self.anon, self.kind, self.platform = anon, kind, platform
@@ -84,11 +82,12 @@ class _Device:
         self.last_phase: str | None = None  # phase and time of its last phase-mapped event
         self.last_ts = -1
         self.n = 0
+        self.bought = False  # carries a purchase event
 
 
 class _Person:
     __slots__ = ("account", "app", "country", "cw", "devices", "exposed", "failed", "focus",
-                 "lang", "opted", "orders", "persona", "t", "to_order", "uid")
+                 "lang", "opted", "orders", "path", "persona", "t", "to_order", "uid")
 
     def __init__(self, persona: Persona, country: str, lang: str, devices: list[_Device],
                  uid: str | None, focus: str) -> None:
@@ -102,6 +101,7 @@ class _Person:
         self.exposed: tuple[str, ...] = ()  # effect channels the person sees
         self.t = 0  # time of the last event
         self.cw: dict[str, _Picks] = {}
+        self.path: list[tuple[int, str]] = []  # (start, channel) of visits since the last order
 
 
 def _picks(weights: dict[Any, float]) -> _Picks:
@@ -149,6 +149,7 @@ class _Sim:
         } for cat, props in pers.CATEGORY_PROPS.items()}
         self.batches: list[pa.RecordBatch] = []
         self.n_events = self.n_persons = self.buyers = 0
+        self.buyers_stitched = self.split = self.extra_keys = self.seen = 0
         self._new_columns()
         self.personas: dict[str, str] = {}  # person key -> persona
         self.persona_of: dict[str, str] = {}  # stitched key -> persona
@@ -160,6 +161,8 @@ class _Sim:
         self.surveys: list[tuple[str, int, str, str]] = []  # survey, score, lang, about
         # (persona, effect channel, exposed) -> [persons, buyers, sum of visits to 1st order]
         self.effects: dict[tuple[str, str, bool], list[int]] = defaultdict(lambda: [0, 0, 0])
+        # revenue per channel, each order's value split equally over the visits of its path
+        self.linear_revenue: dict[str, float] = defaultdict(float)
 
     # -- columns -------------------------------------------------------------------------
     def _new_columns(self) -> None:
@@ -209,6 +212,8 @@ class _Sim:
                 d.last_phase, d.last_ts = phase, times[i]
                 break
         d.n += n
+        d.bought = d.bought or any(e in pers.PURCHASE_EVENTS for e in evs)
+        p.path.append((start, v[0]))
         c = self.cols
         if revenue is not None:
             self.revenue.append((len(c["event"]) + n - 1, revenue))
@@ -370,6 +375,8 @@ class _Sim:
                      json.dumps({"items": len(items), "store": "Berlin-Mitte"})]
             n = self.emit(p, d, self.visit(p, "store", d), self.opening_hours(p, t),
                           ["store_visit", "store_purchase"], store, value)
+            if n == 2:
+                self.credit(p, value)
             return ("ordered" if n == 2 else "cut"), d, "store"
         ch = "direct" if ch in pers.OFFLINE_CHANNELS else ch
         d = self.device(p, ch, False)
@@ -407,7 +414,19 @@ class _Sim:
         p.failed = p.failed or error
         if n < n_all:
             return "cut", d, ch
+        if done:
+            self.credit(p, value)
         return ("ordered" if done else "failed" if error else "dropped"), d, ch
+
+    def credit(self, p: _Person, value: float) -> None:
+        """Split an order's value equally over the visits of its path: those since the
+        previous order and within the attribution lookback before the order (the last
+        visit); the next order starts a new path."""
+        since = p.path[-1][0] - pers.LOOKBACK_DAYS * DAY
+        channels = [ch for start, ch in p.path if start >= since]
+        for ch in channels:
+            self.linear_revenue[ch] += value / len(channels)
+        p.path = []
 
     def after_sale(self, p: _Person, d: _Device, ch: str) -> bool:
         """Shipping, delivery, support, returns, a survey, reviews; False when cut."""
@@ -491,7 +510,7 @@ class _Sim:
         p.exposed = tuple(c for c, share in per.exposure.items() if rng.random() < share)
         p.t = self.t0 + rng.randrange(self.n_days) * DAY
         self.journey(p)
-        self.record(p)
+        _truth.record(self, p)
         if len(self.cols["event"]) >= _FLUSH_ROWS:
             self.flush()
 
@@ -553,54 +572,6 @@ class _Sim:
             if not orders:
                 extra = self.choice((0, 0, 1, 2, 3))
 
-    def record(self, p: _Person) -> None:
-        """Truth of one person: identity, persona and final phase of each stitched key."""
-        name = p.persona.name
-        self.buyers += p.orders > 0
-        self.n_persons += 1
-        for ch in pers.CHANNEL_EFFECTS:
-            stats = self.effects[(name, ch, ch in p.exposed)]
-            stats[0] += 1
-            stats[1] += p.orders > 0
-            stats[2] += p.to_order
-        linked = [d for d in p.devices if d.linked]
-        if linked and p.uid is not None:
-            self.identity[p.uid] = sorted(d.anon for d in linked)
-            self.personas[p.uid] = self.persona_of[p.uid] = name
-            phase = max(linked, key=lambda d: d.last_ts).last_phase
-            if phase is not None:
-                self.final_phase[p.uid] = phase
-        elif p.devices[0].n:
-            self.personas[p.devices[0].anon] = name
-        for d in p.devices:
-            if d.n and not d.linked:
-                self.persona_of[d.anon] = name
-                if d.last_phase is not None:
-                    self.final_phase[d.anon] = d.last_phase
-
-    def truth(self, start: dt.date, end: dt.date) -> dict[str, Any]:
-        counts = Counter(self.final_phase.values())
-        combos = [{"source": s, "medium": m, "referrer": r,
-                   "referrer_host": urlsplit(r).hostname if r else None, "channel": c}
-                  for (s, m, r), c in sorted(self.combos.items(), key=lambda kv: str(kv[0]))]
-        pay = {k: {"attempt_visits": a, "with_error": e, "rate": round(e / a, 4) if a else None}
-               for k, (a, e) in self.payments.items()}
-        return {
-            "seed": self.seed, "persons": self.n_persons, "n_events": self.n_events,
-            "start": start.isoformat(), "end": end.isoformat(),
-            "channels": sorted({c["channel"] for c in combos} | set(pers.OFFLINE_CHANNELS)),
-            "channel_map": combos, "offline_channels": pers.OFFLINE_CHANNELS,
-            "persona_profiles": pers.persona_profiles(),
-            "personas": self.personas, "persona_of": self.persona_of,
-            "identity": self.identity, "final_phase": self.final_phase,
-            "phase_counts": {p.name: counts[p.name] for p in default_config().phases
-                             if counts[p.name]},
-            "buyers": self.buyers,
-            "channel_effects": pers.effect_summary(self.effects),
-            "pain_point": {**pers.PAIN_POINT, "observed": pay},
-            "feedback": pers.feedback_summary(self.surveys, self.n_persons),
-        }
-
 
 def generate(persons: int = 20_000, *, seed: int = 0, days: int = 120,
              end: dt.date = dt.date(2026, 10, 31)) -> DemoData:
@@ -617,23 +588,9 @@ def generate(persons: int = 20_000, *, seed: int = 0, days: int = 120,
         sim.person(idx)
     sim.flush()
     events = pa.Table.from_batches(sim.batches, schema=EVENTS_SCHEMA)
-    costs = pers.daily_costs(sim.touches, start, sim.n_days, seed=seed, schema=COSTS_SCHEMA)
-    return DemoData(events=events, costs=costs, truth=sim.truth(start, end))
-
-
-def write_demo(data: DemoData, folder: Path) -> dict[str, Path]:
-    """Write events.parquet, costs.csv and truth.json into folder; return their paths."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = {"events": folder / "events.parquet", "costs": folder / "costs.csv",
-             "truth": folder / "truth.json"}
-    pq.write_table(data.events, paths["events"])
-    with paths["costs"].open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(data.costs.column_names)
-        for row in data.costs.to_pylist():
-            writer.writerow([row["date"].isoformat(), row["channel"], row["campaign"],
-                             f"{row['cost']:.2f}", row["currency"]])
-    with paths["truth"].open("w", encoding="utf-8") as fh:
-        json.dump(data.truth, fh, ensure_ascii=False, sort_keys=True)
-    return paths
+    spend = pers.planted_spend(sim.linear_revenue)
+    costs = pers.daily_costs(sim.touches, start, sim.n_days, seed=seed, schema=COSTS_SCHEMA,
+                             spend=spend)
+    truth = _truth.truth(sim, start, end)
+    truth["costs"] = pers.cost_truth(costs, sim.linear_revenue)
+    return DemoData(events=events, costs=costs, truth=truth)

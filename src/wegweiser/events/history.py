@@ -37,10 +37,11 @@ class UndoSummary:
 
 
 def list_imports(engine: Engine, *, limit: int | None = 50, undone: bool = True) -> pd.DataFrame:
-    """Imports, newest first: id, kind, source, when, counts, and when undone (and by what)."""
+    """Imports, newest first: id, kind, source, when, counts, when undone (and by what),
+    and ``details`` (JSON: warnings, duplicate_sample, negative_revenue)."""
     return engine.df(
         "SELECT import_id, kind, source, started_at, finished_at, n_rows, n_imported, "
-        "n_duplicates, n_quarantined, undone_at, replaced_by FROM imports "
+        "n_duplicates, n_quarantined, undone_at, replaced_by, details FROM imports "
         "WHERE $undone OR undone_at IS NULL "
         "ORDER BY started_at DESC, import_id LIMIT $limit",
         {"undone": undone, "limit": limit if limit is not None else 2**62},

@@ -148,6 +148,8 @@ def ingest_source(
                 break
         if engine.event_sink is None:
             update_identities(engine, config, run.import_id)
+        run.summary.negative_revenue = run.span.negative
+        run.summary.warnings += _warnings(run, source, kind, earlier if not replace else [])
         _finish(run)
         if finalize is not None:
             finalize(engine, run.import_id)
@@ -159,16 +161,21 @@ def ingest_source(
             ).dicts()
     run.summary.sources = [source.name]
     run.summary.import_ids = [run.import_id]
+    return run.summary
+
+
+def _warnings(run: _Import, source: Source, kind: str, earlier: list[str]) -> list[str]:
+    """What looks wrong although no row was rejected (see :class:`ImportSummary`)."""
+    out = list(source.warnings)
     if kind != "collector":  # a collector batch spans seconds by nature
-        run.summary.warnings += run.span.warnings(source.name)
-    if earlier and not replace and run.summary.imported:
-        run.summary.warnings.append(
+        out += run.span.warnings(source.name)
+    if earlier and run.summary.imported:
+        out.append(
             f"{source.name} was imported before ({', '.join(i[:12] for i in earlier)}) and "
             f"this import added {run.summary.imported:,} events: if it corrects the earlier "
             "one, undo that (wegweiser imports undo ID) or import with --replace"
         )
-    run.summary.negative_revenue = run.span.negative
-    return run.summary
+    return out
 
 
 def _record(run: _Import, *, kind: str, source_key: str | None, mapping: Mapping[str, str]) -> None:
@@ -193,10 +200,16 @@ def _record(run: _Import, *, kind: str, source_key: str | None, mapping: Mapping
 
 def _finish(run: _Import) -> None:
     s = run.summary
+    details = {
+        "warnings": s.warnings,
+        "duplicate_sample": s.duplicate_sample,
+        "negative_revenue": s.negative_revenue,
+    }
     run.engine.run(
         "UPDATE imports SET finished_at = $now, n_rows = $rows, n_imported = $new, "
-        "n_duplicates = $dup, n_quarantined = $bad WHERE import_id = $id",
+        "n_duplicates = $dup, n_quarantined = $bad, details = $details WHERE import_id = $id",
         {
+            "details": json.dumps(details, default=str),
             "id": run.import_id,
             "now": datetime.now(UTC),
             "rows": s.rows,
@@ -347,7 +360,6 @@ def ingest_paths(
                 source = readers.read_parquet_row_groups(engine, path, exc)
                 part = imported(source=source)
             summary.add(part)
-            summary.warnings += [w for w in source.warnings if w not in summary.warnings]
         finally:
             source.close()
     return summary

@@ -187,6 +187,7 @@ def _read_row_groups(engine: Engine, path: Path, name: str, first: BaseException
         n = parquet.metadata.row_group(group).num_rows
         try:
             table = parquet.read_row_group(group)
+            table.validate(full=True)  # e.g. strings that are not UTF-8
         except Exception as exc:  # pyarrow raises several kinds for corrupt data
             rejected.append(Rejected(
                 start, f"unreadable Parquet row group {group} (rows {start}-{start + n - 1}, "

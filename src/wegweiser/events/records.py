@@ -108,6 +108,8 @@ def _parse_line(number: int, text: str) -> Any | Rejected:
         return Rejected(number, f"broken JSON: {exc.msg} at column {exc.colno}", text)
     except RecursionError:
         return Rejected(number, "JSON nested too deeply", text)
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        return Rejected(number, f"unreadable JSON: {exc}", text)
     if "\\u" in text and _has_surrogate(value):
         return Rejected(
             number, "a JSON string holds a lone surrogate (\\ud800-\\udfff): not valid Unicode",

@@ -21,12 +21,16 @@ def duplicate_sample(
     """The first ``n`` good rows of ``stage`` that were not stored: a repeat of an earlier
     row of this import (``first_line``) or of a row stored before (``known``)."""
     rows = engine.execute(
-        "WITH g AS (SELECT *, min(_row) OVER w AS first_row, arg_min(_line, _row) OVER w "
-        f"AS first_line FROM {stage} WHERE _error IS NULL WINDOW w AS (PARTITION BY message_id)) "
-        "SELECT _line AS line, CASE WHEN _row > first_row THEN first_line END AS first_line, "
-        "message_id, event, coalesce(user_id, anonymous_id) AS id, "
-        'CAST("timestamp" AS VARCHAR) AS "timestamp", revenue '
-        f"FROM g WHERE _row > first_row OR {known} ORDER BY _row LIMIT {int(n)}",
+        f"WITH g AS (SELECT message_id, _row, _line FROM {stage} WHERE _error IS NULL), "
+        "f AS (SELECT message_id, min(_row) AS first_row, arg_min(_line, _row) AS first_line "
+        "FROM g GROUP BY message_id HAVING count(*) > 1), "
+        "picked AS (SELECT g._row FROM g LEFT JOIN f USING (message_id) "
+        f"WHERE g._row > f.first_row OR {known} ORDER BY g._row LIMIT {int(n)}) "
+        "SELECT s._line AS line, CASE WHEN s._row > f.first_row THEN f.first_line END "
+        "AS first_line, s.message_id, s.event, coalesce(s.user_id, s.anonymous_id) AS id, "
+        'CAST(s."timestamp" AS VARCHAR) AS "timestamp", s.revenue '
+        f"FROM {stage} s JOIN picked p ON p._row = s._row "
+        "LEFT JOIN f ON f.message_id = s.message_id ORDER BY s._row",
         {"id": import_id} if "$id" in known else None,
     ).dicts()
     for row in rows:

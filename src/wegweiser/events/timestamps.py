@@ -67,10 +67,10 @@ def timestamp_sql(col: str, typ: str, options: ImportOptions) -> str:
     if is_numeric(typ):
         v = f"CAST({col} AS DOUBLE)"
         if options.timestamp_format is not None:
-            return _formatted(f"CAST(CAST({col} AS BIGINT) AS VARCHAR)")
+            return _formatted(f"CAST(TRY_CAST({col} AS BIGINT) AS VARCHAR)")
         if unit is not None:
             return _epoch(v, unit)
-        digits = f"CAST(CAST({col} AS BIGINT) AS VARCHAR)"
+        digits = f"CAST(TRY_CAST({col} AS BIGINT) AS VARCHAR)"
         return (
             f"CASE WHEN {v} = floor({v}) AND ({v} BETWEEN 19000101 AND 20991231 "
             f"OR {v} BETWEEN 19000101000000 AND 20991231235959) "

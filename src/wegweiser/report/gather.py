@@ -9,9 +9,9 @@ in ``skipped``). Choices made here, so the report needs no options:
   data, when at least two of the first four do; else, per configured phase before the
   conversion's phase, the phase's event reached by most persons, then the conversion event.
   Ordered, per person, ``windows.conversion_days``.
-* **Phase flow** -- :func:`~wegweiser.analysis.paths.sankey` over each person's sequence of
-  phases (events without a phase left out, repeats of a phase merged), from the first phase,
-  4 steps.
+* **Phase flow** -- :func:`~wegweiser.analysis.paths.phase_flow`: a Sankey over each
+  person's sequence of phases (events without a phase left out, repeats of a phase merged),
+  from the first phase, 4 steps.
 * **Paths** -- the 10 most frequent first 5 steps (repeats merged) and the 10 most frequent
   up-to-5-step paths ending at the person's first conversion.
 * **Attribution** -- :data:`MODELS` side by side by channel, ``windows.attribution_lookback_days``,
@@ -22,6 +22,7 @@ in ``skipped``). Choices made here, so the report needs no options:
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -32,7 +33,8 @@ from wegweiser.analysis.dropoffs import dropoffs
 from wegweiser.analysis.funnels import funnel
 from wegweiser.analysis.journey_map import journey_map
 from wegweiser.analysis.kpis import kpis
-from wegweiser.analysis.paths import sankey, top_paths
+from wegweiser.analysis.paths import phase_flow, top_paths
+from wegweiser.analysis.registry import analyses
 from wegweiser.analysis.result import to_frame, to_value
 from wegweiser.analysis.retention import retention
 
@@ -50,6 +52,8 @@ if TYPE_CHECKING:
     from wegweiser.analysis.kpis import KpiResult
     from wegweiser.analysis.overview import Overview
     from wegweiser.analysis.paths import PathsResult, SankeyResult
+    from wegweiser.analysis.registry import Analysis
+    from wegweiser.analysis.result import Result
     from wegweiser.analysis.retention import RetentionResult
     from wegweiser.config import Config
     from wegweiser.project import Project
@@ -58,7 +62,6 @@ SHOP_FUNNEL = ("product_view", "add_to_cart", "checkout_started", "checkout_paym
 MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based", "markov",
           "shapley")
 PATH_STEPS = 5
-FLOW_STEPS = 4
 TOP_PATHS = 10
 
 
@@ -88,6 +91,9 @@ class ReportData:
     quarantine: pd.DataFrame | None = None
     skipped: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    #: the registry's analyses that ask for a report section (``report=True``), in registry
+    #: order, each with its result on the default parameters
+    registered: list[tuple[Analysis[Any], Result]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -125,7 +131,7 @@ def gather(project: Project) -> ReportData:
     if _has_phases(journey):
         data.journey_map = timed("journey_map", lambda: journey_map(
             journey, phases=config.phase_names, feedback=config.feedback))
-        data.phase_flow = timed("phase_flow", lambda: phase_flow(journey, FLOW_STEPS))
+        data.phase_flow = timed("phase_flow", lambda: phase_flow(journey))
         data.dropoffs = timed("dropoffs", lambda: dropoffs(journey, list(config.phases)))
     else:
         for key in ("journey_map", "phase_flow", "dropoffs"):
@@ -154,6 +160,10 @@ def gather(project: Project) -> ReportData:
         journey, period=retention_period(data.first_event, data.last_event)))
     if data.retention.cohorts.empty or data.retention.cohorts["period"].max() < 1:
         data.retention, data.skipped["retention"] = None, "retention.none"
+    for spec in analyses().values():
+        if spec.report:
+            result = timed(spec.name, functools.partial(spec.run, project))
+            data.registered.append((spec, result))
     return data
 
 
@@ -179,12 +189,6 @@ def default_funnel(journey: ir.Table, config: Config) -> list[str]:
             steps.append(str(here.sort_values(["persons", "event"],
                                               ascending=[False, True])["event"].iloc[0]))
     return [*steps, goal]
-
-
-def phase_flow(journey: ir.Table, steps: int) -> SankeyResult:
-    """Each person's phases step by step (repeats merged), as a Sankey."""
-    phased = journey.filter(journey.phase.notnull())
-    return sankey(phased.mutate(event=phased.phase), steps=max(steps, 2), collapse=True)
 
 
 def retention_period(first: datetime | None, last: datetime | None) -> str:

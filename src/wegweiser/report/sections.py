@@ -13,12 +13,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from wegweiser.present import charts
-from wegweiser.present.i18n import DASH, day, label, model_name, money, number, percent, t
+from wegweiser.present.i18n import (
+    DASH,
+    cell,
+    day,
+    label,
+    model_name,
+    money,
+    number,
+    percent,
+    t,
+)
 from wegweiser.report._grid import map_block
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
+    from wegweiser.analysis.registry import Analysis
+    from wegweiser.analysis.result import Result
     from wegweiser.report.gather import ReportData
 
 Block = dict[str, Any]
@@ -48,6 +60,7 @@ def sections(data: ReportData, lang: str) -> list[Section]:
     out = [
         _overview(data, lang, figs), _journey(data, lang, figs), _funnel(data, lang, figs),
         _paths(data, lang, figs), _attribution(data, lang, figs), _retention(data, lang, figs),
+        *(_registered(spec, result, data, lang, figs) for spec, result in data.registered),
         _quality(data, lang, figs),
     ]
     return [s for s in out if s is not None]
@@ -284,6 +297,33 @@ def _retention(data: ReportData, lang: str, figs: _Figures) -> Section:
         blocks.insert(0, {"kind": "text", "text": t(f"retention.summary.{period}", lang,
                                                     rate=percent(rate, lang))})
     return _section("retention", lang, blocks, **fmt)
+
+
+# -- the registry's analyses that ask for a section -------------------------------------------
+MAX_ROWS = 20  # rows of an analysis's main table in its section
+
+
+def _registered(spec: Analysis[Any], result: Result, data: ReportData, lang: str,
+                figs: _Figures) -> Section:
+    """A section made from the analysis's declaration: its summary, its declared charts
+    and its main table (the first view's), nothing written for the analysis itself."""
+    blocks: list[Block] = []
+    tables = result.tables()
+    for chart in spec.charts:
+        if chart.table in tables:
+            blocks.append(figs.block(charts.render(chart, result, lang, currency=data.currency)))
+    main = spec.views.get(next(iter(spec.views), ""), "") or next(iter(tables))
+    frame = tables[main].head(MAX_ROWS)
+    columns = [str(c) for c in frame.columns]
+    rows = [[cell(v, c, lang) for v, c in zip(row, columns, strict=True)]
+            for row in frame.itertuples(index=False, name=None)]
+    align = "".join("r" if frame[c].dtype.kind in "iuf" else "l" for c in frame.columns)
+    blocks.append(_table(columns, rows, align))
+    note = getattr(result, "note", "")
+    if note:
+        blocks.append({"kind": "note", "text": note})
+    return {"id": f"analysis-{spec.name}", "title": spec.title(lang),
+            "intro": spec.summary(lang), "blocks": blocks}
 
 
 # -- data quality ------------------------------------------------------------------------------

@@ -73,6 +73,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE imports ADD COLUMN undone_at TIMESTAMPTZ",
         "ALTER TABLE imports ADD COLUMN replaced_by VARCHAR",  # the import that replaced it
     ),
+    (
+        # JSON: warnings, duplicate_sample, negative_revenue (for the data-quality section)
+        "ALTER TABLE imports ADD COLUMN details VARCHAR",
+    ),
 )
 
 

@@ -37,7 +37,10 @@ class AttributionParams(Params):
     before it (inclusive), ordered by time, then message id; the conversion's own session
     always counts. Non-converting paths: each person's touches after their last conversion,
     within the lookback before their last event. Markov: removal effects of order 1-4,
-    solved exactly; Shapley: conversion rate of each channel set (exact up to 16 channels).
+    solved exactly; Shapley: the simplified Shapley value (Zhao et al. 2018), exact: each
+    converting path's conversions and revenue split equally among its distinct channels.
+    Every model: one channel per person gives each channel its own conversions and revenue;
+    credits add up to the totals.
     With costs (wegweiser import-costs): ROAS, CPA, ROI over the data's dates.
 
     These models describe paths; they do not measure incrementality. Use holdout
@@ -90,7 +93,7 @@ class AttributionParams(Params):
         f"{MAX_BOOTSTRAP}, use the Python API for more).",
     )
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = Field(
-        0, description="Random seed (bootstrap, Shapley sampling)."
+        0, description="Random seed (bootstrap)."
     )
     paths: Annotated[str | None, CliOnly()] = Field(
         None, description="Use a path table file (CSV: path, conversions, nulls, value) "

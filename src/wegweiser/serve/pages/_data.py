@@ -50,13 +50,13 @@ class JourneyMap:
 def journey_map(project: Project, *, by: str) -> JourneyMap:
     """The phases x touchpoints grid plus each person's phases step by step."""
     from wegweiser.analysis.journey_map import journey_map as build
-    from wegweiser.report.gather import FLOW_STEPS, phase_flow
+    from wegweiser.analysis.paths import phase_flow
 
     config = project.config
     journey = project.journey()
     names = config.phase_names
     result = build(journey, phases=names, by=by, feedback=config.feedback)
-    flow = phase_flow(journey, FLOW_STEPS)
+    flow = phase_flow(journey)
     tips: dict[tuple[str, str], list[tuple[str, int]]] = {}
     for row in result.top_events.to_dict("records"):
         tips.setdefault((str(row["phase"]), str(row["touchpoint"])), []).append(

@@ -1,0 +1,104 @@
+"""The planted truth of the demo (internal; see :mod:`wegweiser.events.demo`): what one
+simulated person adds to it, the truth dictionary, and the files the demo writes."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import pyarrow.parquet as pq
+
+from wegweiser.config import default_config
+from wegweiser.events import _demo_personas as pers
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from wegweiser.events.demo import DemoData, _Person, _Sim
+
+__all__ = ["record", "truth", "write_demo"]
+
+
+def record(self: _Sim, p: _Person) -> None:
+    """Truth of one person: identity, persona and final phase of each stitched key."""
+    name = p.persona.name
+    self.buyers += p.orders > 0
+    self.n_persons += 1
+    for ch in pers.CHANNEL_EFFECTS:
+        stats = self.effects[(name, ch, ch in p.exposed)]
+        stats[0] += 1
+        stats[1] += p.orders > 0
+        stats[2] += p.to_order
+    linked = [d for d in p.devices if d.linked]
+    keys = [d.bought for d in p.devices if d.n and not d.linked]  # one person each
+    if linked:
+        keys.append(any(d.bought for d in linked))
+    self.buyers_stitched += sum(keys)
+    self.seen += bool(keys)
+    self.split += len(keys) > 1
+    self.extra_keys += max(len(keys) - 1, 0)
+    if linked and p.uid is not None:
+        self.identity[p.uid] = sorted(d.anon for d in linked)
+        self.personas[p.uid] = self.persona_of[p.uid] = name
+        phase = max(linked, key=lambda d: d.last_ts).last_phase
+        if phase is not None:
+            self.final_phase[p.uid] = phase
+    elif p.devices[0].n:
+        self.personas[p.devices[0].anon] = name
+    for d in p.devices:
+        if d.n and not d.linked:
+            self.persona_of[d.anon] = name
+            if d.last_phase is not None:
+                self.final_phase[d.anon] = d.last_phase
+
+def truth(self: _Sim, start: dt.date, end: dt.date) -> dict[str, Any]:
+    counts = Counter(self.final_phase.values())
+    combos = [{"source": s, "medium": m, "referrer": r,
+               "referrer_host": urlsplit(r).hostname if r else None, "channel": c}
+              for (s, m, r), c in sorted(self.combos.items(), key=lambda kv: str(kv[0]))]
+    pay = {k: {"attempt_visits": a, "with_error": e, "rate": round(e / a, 4) if a else None}
+           for k, (a, e) in self.payments.items()}
+    return {
+        "seed": self.seed, "persons": self.n_persons, "n_events": self.n_events,
+        "start": start.isoformat(), "end": end.isoformat(),
+        "channels": sorted({c["channel"] for c in combos} | set(pers.OFFLINE_CHANNELS)),
+        "channel_map": combos, "offline_channels": pers.OFFLINE_CHANNELS,
+        "persona_profiles": pers.persona_profiles(),
+        "personas": self.personas, "persona_of": self.persona_of,
+        "identity": self.identity, "final_phase": self.final_phase,
+        "phase_counts": {p.name: counts[p.name] for p in default_config().phases
+                         if counts[p.name]},
+        "buyers": self.buyers,
+        "conversion_events": list(pers.PURCHASE_EVENTS),
+        "stitched_persons": len(self.persona_of),
+        "buyers_stitched": self.buyers_stitched,
+        "persons_note": pers.persons_note(
+            simulated=self.n_persons, seen=self.seen, stitched=len(self.persona_of),
+            split=self.split, extra=self.extra_keys, buyers=self.buyers,
+            buyers_stitched=self.buyers_stitched),
+        "channel_effects": pers.effect_summary(self.effects),
+        "pain_point": {**pers.PAIN_POINT, "observed": pay},
+        "feedback": pers.feedback_summary(self.surveys, self.n_persons),
+    }
+
+
+def write_demo(data: DemoData, folder: Path) -> dict[str, Path]:
+    """Write events.parquet, costs.csv and truth.json into folder; return their paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {"events": folder / "events.parquet", "costs": folder / "costs.csv",
+             "truth": folder / "truth.json"}
+    pq.write_table(data.events, paths["events"])
+    with paths["costs"].open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(data.costs.column_names)
+        for row in data.costs.to_pylist():
+            writer.writerow([row["date"].isoformat(), row["channel"], row["campaign"],
+                             f"{row['cost']:.2f}", row["currency"]])
+    with paths["truth"].open("w", encoding="utf-8") as fh:
+        json.dump(data.truth, fh, ensure_ascii=False, sort_keys=True)
+    return paths
