@@ -22,3 +22,26 @@ def test_ci_runs_the_readme_test_command():
 def test_readme_main_command_runs_the_demo():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "wegweiser demo" in _bash_blocks(readme)[0]
+
+
+def test_the_architecture_page_names_only_files_that_exist():
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`([\w./]+\.py|[\w]+/)`", text))
+    named |= set(re.findall(r"\]\(([\w.]+\.md)\)", text))
+    assert len(named) > 20
+    bases = [ROOT / "src" / "wegweiser", ROOT / "src" / "wegweiser" / "analysis",
+             ROOT / "src" / "wegweiser" / "events", ROOT / "src" / "wegweiser" / "store",
+             ROOT / "src" / "wegweiser" / "serve", ROOT / "src" / "wegweiser" / "report",
+             ROOT / "src" / "wegweiser" / "present", ROOT / "src" / "wegweiser" / "orchestrate",
+             ROOT / "docs", ROOT]
+    missing = sorted(n for n in named if not any((b / n).exists() for b in bases))
+    assert missing == []
+
+
+def test_every_analysis_is_documented():
+    from wegweiser.analysis.registry import analyses
+
+    text = (ROOT / "docs" / "analyses.md").read_text(encoding="utf-8").lower()
+    undocumented = [name for name, spec in analyses().items()
+                    if spec.title.en.lower() not in text and name not in text]
+    assert undocumented == []

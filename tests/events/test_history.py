@@ -108,7 +108,7 @@ def test_a_failure_in_a_later_batch_leaves_nothing_of_the_file(project, tmp_path
 
 
 def test_collector_segments_are_in_the_history_and_can_be_undone(project, tmp_path):
-    from wegweiser.events.spool_reader import import_segment
+    from wegweiser.events.collect.spool_reader import import_segment
 
     segment = tmp_path / "seg.jsonl"
     lines = [

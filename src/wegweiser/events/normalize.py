@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 from wegweiser.events.channels import REFERRER_HOST_SQL
 from wegweiser.events.options import ImportOptions
-from wegweiser.events.schema import EVENT_TYPES, JSON_COLUMNS, canonical_key
 from wegweiser.events.timestamps import is_numeric, timestamp_sql, unparseable_reason
 from wegweiser.store.engine import quote_identifier
+from wegweiser.store.schema import EVENT_TYPES, JSON_COLUMNS, canonical_key
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -406,6 +406,6 @@ def raw_sql(relation: str, plan: ColumnPlan) -> str:
     )
 
 
-def _timestamp_expr(col: str, typ: str) -> str:
+def timestamp_expr(col: str, typ: str) -> str:
     """The default timestamp reading (no options), as the collector's validator uses it."""
     return timestamp_sql(col, typ, ImportOptions())

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from wegweiser.events.schema import INPUT_COLUMNS, JSON_COLUMNS, MESSAGE_ONLY_KEYS, canonical_key
 from wegweiser.events.sources import Rejected, Source, dropper, temp_name
 from wegweiser.events.textfiles import encoding_of, iter_lines
+from wegweiser.store.schema import INPUT_COLUMNS, JSON_COLUMNS, MESSAGE_ONLY_KEYS, canonical_key
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping

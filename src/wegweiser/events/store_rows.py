@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from wegweiser.events.channels import channel_case_sql
-from wegweiser.events.schema import EVENT_COLUMNS
+from wegweiser.store.schema import EVENT_COLUMNS
 
 if TYPE_CHECKING:
     from wegweiser.config import Config

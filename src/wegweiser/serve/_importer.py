@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 
 from wegweiser.errors import StoreBusy, WegweiserError
-from wegweiser.events.spool_reader import import_segment
+from wegweiser.events.collect.spool_reader import import_segment
 from wegweiser.project import Project
 
 log = logging.getLogger("wegweiser.serve")

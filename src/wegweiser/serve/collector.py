@@ -9,10 +9,10 @@ request is handled on the event loop without touching the store:
    a token bucket counting events; 429 with ``Retry-After``);
 2. the body (any content type — analytics.js sends ``text/plain``; gzip allowed; at most
    ``server.max_request_bytes`` after unpacking, else 413) is parsed with orjson;
-3. each message becomes a canonical row (:func:`wegweiser.serve.validate.event_row`; a
+3. each message becomes a canonical row (:func:`wegweiser.events.collect.validate.event_row`; a
    batch envelope's ``context`` is used for messages without their own) and gets the
-   store's verdict from :class:`~wegweiser.serve.validate.Validator`;
-4. all rows, good and bad, are appended to the spool (:mod:`wegweiser.serve.spool`) and
+   store's verdict from :class:`~wegweiser.events.collect.validate.Validator`;
+4. all rows, good and bad, are appended to the spool (:mod:`wegweiser.events.collect.spool`) and
    flushed to disk before the answer: ``{"success": true, "accepted": n, "rejected": [...]}``.
    A single-event endpoint answers a bad event with 400 (the event is still kept, for the
    quarantine).
@@ -23,7 +23,7 @@ client sent are kept as they are (no clock-skew correction). The spool keeps a f
 of the write key (``write_key``), never the key.
 
 A background flusher imports closed spool segments every ``server.flush_seconds`` through
-the normal importer (:mod:`wegweiser.events.spool_reader`): validation, deduplication on
+the normal importer (:mod:`wegweiser.events.collect.spool_reader`): validation, deduplication on
 ``message_id``, channels, identity stitching and quarantine (source ``spool/<id>.jsonl``)
 work as for files. The import runs in a process of its own at a lower CPU priority: under
 a burst, answering requests comes first, the spool absorbs the difference and the import
@@ -49,14 +49,14 @@ from fastapi.responses import Response
 from fastapi.security import HTTPBasic
 from starlette.requests import ClientDisconnect
 
-from wegweiser.events.schema import EVENT_TYPES
+from wegweiser.events.collect.spool import SPOOL_FOLDER, Segment, Spool
+from wegweiser.events.collect.validate import Validator, event_row
 from wegweiser.serve._importer import ImportProcess
 from wegweiser.serve.access import TokenBucket
 from wegweiser.serve.auth import basic_user, is_known
 from wegweiser.serve.context import ServerContext
 from wegweiser.serve.errors import ERROR_SCHEMA, ApiError
-from wegweiser.serve.spool import SPOOL_FOLDER, Segment, Spool
-from wegweiser.serve.validate import Validator, event_row
+from wegweiser.store.schema import EVENT_TYPES
 
 log = logging.getLogger("wegweiser.serve")
 

@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from wegweiser.errors import MissingDependency
-from wegweiser.events.schema import EVENT_COLUMNS
 from wegweiser.store.engine import quote_identifier
+from wegweiser.store.schema import EVENT_COLUMNS
 
 if TYPE_CHECKING:
     import numpy as np

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from wegweiser.events.schema import EVENT_COLUMNS
+from wegweiser.store.schema import EVENT_COLUMNS
 
 if TYPE_CHECKING:
     from wegweiser.store.engine import Engine

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from wegweiser import Project
 from wegweiser.config import default_config
-from wegweiser.serve.validate import _ORACLE, _SLOW, Validator, _fast_timestamp, event_row
+from wegweiser.events.collect.validate import _ORACLE, _SLOW, Validator, _fast_timestamp, event_row
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -35,10 +35,10 @@ from typing import TYPE_CHECKING, Any, cast
 import orjson
 
 from wegweiser.config import default_config
-from wegweiser.events.normalize import _timestamp_expr
+from wegweiser.events.normalize import timestamp_expr
 from wegweiser.events.readers import RECORD_COLUMNS
-from wegweiser.events.schema import EVENT_TYPES, JSON_COLUMNS, MESSAGE_ONLY_KEYS, canonical_key
 from wegweiser.store.engine import Engine
+from wegweiser.store.schema import EVENT_TYPES, JSON_COLUMNS, MESSAGE_ONLY_KEYS, canonical_key
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -190,7 +190,7 @@ def _date_kind(date: str) -> int:
 
 
 def _fast_timestamp(text: str) -> _Ts | object | None:
-    """``normalize._timestamp_expr`` for the usual shapes; ``_SLOW`` when DuckDB must say."""
+    """``normalize.timestamp_expr`` for the usual shapes; ``_SLOW`` when DuckDB must say."""
     if len(text) == 24 and text[23] == "Z" and text[10] == "T" and text[19] == ".":
         # JavaScript's toISOString(), as analytics.js and RudderStack send it
         clock = text[11:13] + text[14:16] + text[17:19] + text[20:23]
@@ -271,7 +271,7 @@ class _Oracle:
 
     def timestamps(self, texts: Iterable[str]) -> dict[str, _Ts | None]:
         values = list(texts)
-        parsed = _timestamp_expr("s", "VARCHAR")
+        parsed = timestamp_expr("s", "VARCHAR")
         rows = self._run(
             "SELECT s, t >= TIMESTAMPTZ '1970-01-02' AND t < TIMESTAMPTZ '2100-01-01', "
             f"CAST(t AS VARCHAR) FROM (SELECT s, {parsed} AS t FROM unnest($v) AS u(s))",

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 import orjson
 import pytest
 
-from tests.serve.test_validate import CORPUS
+from tests.events.collect.test_validate import CORPUS
 from wegweiser import Project
 from wegweiser.errors import ProjectError
-from wegweiser.events.spool_reader import import_segment
-from wegweiser.serve import spool as spool_module
+from wegweiser.events.collect import spool as spool_module
+from wegweiser.events.collect.spool import Spool
+from wegweiser.events.collect.spool_reader import import_segment
+from wegweiser.events.collect.validate import Validator, event_row
 from wegweiser.serve.collector import _stamp_row
-from wegweiser.serve.spool import Spool
-from wegweiser.serve.validate import Validator, event_row
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -1,13 +1,13 @@
 """Read a collector spool segment into the normal import path.
 
-A segment (see :mod:`wegweiser.serve.spool`) holds one JSON object per line: a message as
-:func:`wegweiser.serve.validate.event_row` made it (canonical keys, scalars as text, unknown
-keys already moved into ``properties``), plus ``received_at`` and the sending ``write_key``'s
-fingerprint. DuckDB reads the file itself, one JSON parse per line, into the canonical string
-columns with ``_line`` and ``_raw`` (the line, kept as the quarantine payload), so
-:func:`~wegweiser.events.ingest.ingest_source` validates, deduplicates, derives channels,
-stitches identities and quarantines exactly as for an imported file. Lines that are not JSON
-objects are quarantined as such.
+A segment (see :mod:`wegweiser.events.collect.spool`) holds one JSON object per line: a
+message as :func:`wegweiser.events.collect.validate.event_row` made it (canonical keys,
+scalars as text, unknown keys already moved into ``properties``), plus ``received_at`` and
+the sending ``write_key``'s fingerprint. DuckDB reads the file itself, one JSON parse per
+line, into the canonical string columns with ``_line`` and ``_raw`` (the line, kept as the
+quarantine payload), so :func:`~wegweiser.events.ingest.ingest_source` validates,
+deduplicates, derives channels, stitches identities and quarantines exactly as for an
+imported file. Lines that are not JSON objects are quarantined as such.
 
 Importing a segment twice adds nothing: the importer records each segment in ``imports``
 (``source`` = ``spool/<id>.jsonl``, ``kind`` = ``collector``) in the same transaction as its
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from wegweiser.events.ingest import ImportSummary, ingest_source
 from wegweiser.events.readers import RECORD_COLUMNS, Rejected, Source
-from wegweiser.events.schema import JSON_COLUMNS
+from wegweiser.store.schema import JSON_COLUMNS
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -22,9 +22,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wegweiser.errors import ProjectError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["SPOOL_FOLDER", "Segment", "Spool"]
 
