@@ -85,7 +85,11 @@ class HookSink:
             disable_nagle_algorithm = True
 
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                length = int(self.headers.get("Content-Length", 0))
+                body = self.rfile.read(length)
+                if len(body) < length:  # the client went away mid-request: nothing came
+                    self.close_connection = True
+                    return
                 key = self.headers.get("Idempotency-Key", "")
                 ok = sink.secret is None or verify(
                     sink.secret, self.headers.get("X-Wegweiser-Timestamp", ""), body,

@@ -192,3 +192,25 @@ def test_web_push_is_encrypted_for_the_subscription_and_vapid_signed(hook):
     assert isinstance(channel.send(message, "k3"), Transient)
     assert isinstance(channel.send(Message(person_id="p", journey="j", step="s", to="{}"),
                                    "k4"), Terminal)
+
+
+def test_a_prepared_provider_request_arrives_only_by_its_commit(hook):
+    import time
+
+    sms = ProviderChannel("sms", EndpointSettings(url=hook.url, timeout_seconds=2),
+                          secret="hook-secret")
+    message = Message(person_id="p1", journey="j", step="s", to="+4917012345", text="Hi")
+    prepared = sms.prepare(message, "dropped")
+    assert not isinstance(prepared, Delivered | Transient | Terminal)
+    prepared.abort()  # a worker killed before the last byte
+    prepared = sms.prepare(message, "kept")
+    assert isinstance(prepared.commit(), Delivered)  # type: ignore[union-attr]
+    hook.script = [503]
+    outcome = sms.prepare(message, "later").commit()  # type: ignore[union-attr]
+    assert isinstance(outcome, Transient)
+    assert not outcome.maybe_delivered  # the provider said no
+    sms.close()
+    time.sleep(0.2)
+    assert hook.keys() == {"kept": 1, "later": 1}
+    assert hook.arrivals[0][1]["to"] == "+4917012345"
+    assert hook.arrivals[0][2] is True

@@ -93,7 +93,8 @@ def test_imports_trigger_entries_exits_and_waits_once(tmp_path, project):
     summary = process_imports(project, rt)
     assert summary.imports == 1
     assert summary.persons == 4
-    assert sorted(runs(rt)) == ["back:u4:1", "reminder:u1:1", "reminder:u4:1", "welcome:u2:1"]
+    # u4 went back to Awareness in the same batch: the reminder would end at once
+    assert sorted(runs(rt)) == ["back:u4:1", "reminder:u1:1", "welcome:u2:1"]
     assert process_imports(project, rt).imports == 0  # the cursor moved on
     rt.run_once()
     with rt.store.transaction() as tx:
@@ -111,7 +112,7 @@ def test_imports_trigger_entries_exits_and_waits_once(tmp_path, project):
     assert summary.woken == 1
     state = runs(rt)
     assert state["reminder:u1:1"] == ("exited", "later", "goal")
-    assert state["reminder:u4:1"][0] == "active"  # once: no second reminder run
+    assert state["reminder:u4:1"][0] == "active"  # Consideration again: now it enters
     rt.run_once()
     assert runs(rt)["welcome:u2:1"] == ("done", None, "completed")
 
@@ -190,3 +191,36 @@ def test_message_events_are_imported_once_even_when_a_flush_repeats(tmp_path, pr
     assert json.loads(rows[0][2])["ledger_key"] == "welcome:u1:1|hello|email"
     with rt.store.transaction() as tx:
         assert tx.execute("SELECT count(*) FROM wj_outbox") == [(0,)]
+
+
+def test_from_start_acts_on_the_history_too(tmp_path, project):
+    load(project, tmp_path, [ev("old", "product_view", "08:00")])
+    rt = build(tmp_path / "j", str(tmp_path / "j.sqlite"), {"reminder": REMINDER})
+    assert process_imports(project, rt, from_start=True).entered == 1
+    assert sorted(runs(rt)) == ["reminder:old:1"]
+
+
+def test_an_entry_followed_by_its_goal_in_the_same_batch_does_not_enter(tmp_path, project):
+    rt = build(tmp_path / "j", str(tmp_path / "j.sqlite"), {"reminder": REMINDER})
+    process_imports(project, rt)
+    load(project, tmp_path, [
+        ev("quick", "product_view", "09:00"), ev("quick", "order_completed", "09:05"),
+        ev("slow", "order_completed", "09:00"), ev("slow", "product_view", "09:05"),
+    ])
+    assert process_imports(project, rt).entered == 1
+    assert sorted(runs(rt)) == ["reminder:slow:1"]
+
+
+def test_phase_left_and_forward_moves(tmp_path, project):
+    left = REMINDER.replace('kind = "phase_entered"', 'kind = "phase_left"').replace(
+        "phase_regression = true", "phase_regression = false")
+    forward = left.replace('phase = "Consideration"', 'phase = "Awareness"\ndirection = "forward"')
+    rt = build(tmp_path / "j", str(tmp_path / "j.sqlite"), {"left": left, "onward": forward})
+    process_imports(project, rt)
+    load(project, tmp_path, [
+        ev("a", "product_view", "09:00"), ev("a", "add_to_cart", "09:01"),  # C -> P
+        ev("b", "ad_click", "09:00"), ev("b", "product_view", "09:01"),     # A -> C
+        ev("c", "product_view", "09:00"), ev("c", "ad_click", "09:01"),     # C -> A (back)
+    ])
+    process_imports(project, rt)
+    assert sorted(runs(rt)) == ["left:a:1", "left:c:1", "onward:b:1"]

@@ -89,6 +89,9 @@ def run(
     worker_id: Annotated[str | None, typer.Option(help="Name of this worker.")] = None,
     threads: Annotated[int, typer.Option(
         min=1, max=64, help="Runs advanced at once (sending waits on the network).")] = 4,
+    from_start: Annotated[bool, typer.Option(
+        "--from-start", help="On the first run, act on the imports already in the store too "
+        "(default: only on what arrives from now on).")] = False,
 ) -> None:
     """The worker: evaluate new imports, advance due runs, send, record message events.
 
@@ -104,7 +107,7 @@ def run(
     try:
         while True:
             with open_project(project) as proj:
-                summary = process_imports(proj, runtime)
+                summary = process_imports(proj, runtime, from_start=from_start)
                 scheduled = process_schedules(proj, runtime)
                 summary.entered += scheduled.entered
             advanced = 0

@@ -143,7 +143,6 @@ class SendStep(_Step):
     channel: Literal["email", "sms", "push", "webpush"]
     template: str
     variant: str = ""
-    priority: int | None = None
     attempts: int = Field(default=5, ge=1, le=50)
 
 

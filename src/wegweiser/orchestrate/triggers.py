@@ -68,11 +68,11 @@ class Batch:
 
 
 def committed_imports(project: Project) -> list[str]:
-    """Ids of the committed imports that added events and were not undone, oldest first."""
-    imports = project.engine.table("imports")
-    rows = to_frame(imports.filter((imports.n_imported > 0) & imports.undone_at.isnull())
-                    .select("import_id", "finished_at").order_by("finished_at"))
-    return [str(i) for i in rows["import_id"]]
+    """Ids of the committed imports that added events and were not undone, oldest first
+    (the project's import history)."""
+    frame = project.imports(limit=None, undone=False)
+    frame = frame[frame["n_imported"] > 0].sort_values(["finished_at", "import_id"])
+    return [str(i) for i in frame["import_id"].tolist()]
 
 
 def _seen(runtime: Runtime) -> set[str]:
@@ -80,12 +80,13 @@ def _seen(runtime: Runtime) -> set[str]:
         return {str(r[0]) for r in tx.execute("SELECT import_id FROM wj_imports")}
 
 
-def baseline(project: Project, runtime: Runtime) -> int:
-    """On a runtime's first start, mark the imports already there as processed."""
+def baseline(project: Project, runtime: Runtime, *, from_start: bool = False) -> int:
+    """On a runtime's first start, mark the imports already there as processed (with
+    ``from_start``, none: the journeys act on the whole history, oldest import first)."""
     with runtime.store.transaction() as tx:
         if tx.one("SELECT 1 FROM wj_meta WHERE key = 'baseline'"):
             return 0
-    ids = committed_imports(project)
+    ids = [] if from_start else committed_imports(project)
     now = runtime.clock()
     with runtime.store.transaction() as tx:
         tx.executemany(
@@ -256,8 +257,34 @@ def evaluate_batch(runtime: Runtime, batch: Batch, config: Config) -> TriggerSum
     return summary
 
 
+def _exit_times(batch: Batch, rank: dict[str, int]) -> dict[str, dict[str, float]]:
+    """Per person the last time in the batch of each event and of a backward phase move
+    (key ``"<regression>"``): an entry before one of a journey's exits is no entry."""
+    last: dict[str, dict[str, float]] = {}
+    for row in batch.events:
+        times = last.setdefault(row["person_id"], {})
+        times[row["event"]] = max(times.get(row["event"], row["ts"]), row["ts"])
+    for pid, ts, before, after in batch.transitions:
+        if before is not None and rank.get(after, 0) < rank.get(before, 0):
+            times = last.setdefault(pid, {})
+            times["<regression>"] = max(times.get("<regression>", ts), ts)
+    return last
+
+
+def _exits_after(journey: Journey, times: dict[str, float], at: float) -> bool:
+    names = list(journey.exit.goal)
+    if journey.exit.unsubscribed:
+        names.append(UNSUBSCRIBED)
+    if journey.exit.phase_regression:
+        names.append("<regression>")
+    return any(times.get(n, float("-inf")) > at for n in names)
+
+
 def _entrants(journeys: list[Journey], batch: Batch, rank: dict[str, int]) -> list[Entrant]:
+    """Entries in the order they happened; one followed by an exit of the journey within
+    the same batch is left out (the run would have ended at once)."""
     out: list[Entrant] = []
+    exits = _exit_times(batch, rank)
     for journey in journeys:
         entry = journey.entry
         if entry.kind == "event":
@@ -266,13 +293,13 @@ def _entrants(journeys: list[Journey], batch: Batch, rank: dict[str, int]) -> li
                 if row["event"] == entry.event and person is not None and all(
                     evaluate(c, person, properties=row["properties"], now=row["ts"])
                     for c in entry.where
-                ):
+                ) and not _exits_after(journey, exits.get(person.person_id, {}), row["ts"]):
                     out.append(Entrant(journey.name, person,
                                        {"event": row["event"], **row["properties"]}))
         elif entry.kind in ("phase_entered", "phase_left"):
-            for pid, _, before, after in batch.transitions:
+            for pid, ts, before, after in batch.transitions:
                 person = batch.persons.get(pid)
-                if person is None:
+                if person is None or _exits_after(journey, exits.get(pid, {}), ts):
                     continue
                 hit = (after == entry.phase and before != after) if entry.kind == \
                     "phase_entered" else (before == entry.phase and after != before)
@@ -289,10 +316,13 @@ def _entrants(journeys: list[Journey], batch: Batch, rank: dict[str, int]) -> li
     return out
 
 
-def process_imports(project: Project, runtime: Runtime, *, max_imports: int = 50) -> TriggerSummary:
+def process_imports(
+    project: Project, runtime: Runtime, *, max_imports: int = 50, from_start: bool = False
+) -> TriggerSummary:
     """Evaluate the imports committed since the last call (at most ``max_imports`` of them,
-    oldest first); the first call on a fresh state store only sets the baseline."""
-    baseline(project, runtime)
+    oldest first); the first call on a fresh state store only sets the baseline (unless
+    ``from_start``)."""
+    baseline(project, runtime, from_start=from_start)
     seen = _seen(runtime)
     new = [i for i in committed_imports(project) if i not in seen][:max_imports]
     if not new:

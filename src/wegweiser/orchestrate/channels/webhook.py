@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import select
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -91,7 +92,7 @@ class WebhookChannel:
                 self._open.discard(conn)
             conn.close()
 
-    def _post(self, body: bytes, idempotency_key: str) -> tuple[int, str]:
+    def headers(self, body: bytes, idempotency_key: str) -> dict[str, str]:
         stamp = str(int(time.time()))
         headers = {
             "Content-Type": "application/json",
@@ -101,6 +102,23 @@ class WebhookChannel:
         }
         if self.secret:
             headers["X-Wegweiser-Signature"] = sign(self.secret, stamp, body)
+        return headers
+
+    def encode(self, message: Message) -> bytes:
+        return json.dumps(self.body(message), sort_keys=True, separators=(",", ":"),
+                          default=str).encode()
+
+    def fresh_connection(self) -> http.client.HTTPConnection:
+        """The kept connection unless the server closed it meanwhile (then a new one)."""
+        conn = self._conn()
+        sock = conn.sock
+        if sock is not None and select.select([sock], [], [], 0)[0]:
+            self._drop()  # readable while idle: the server closed it
+            conn = self._conn()
+        return conn
+
+    def _post(self, body: bytes, idempotency_key: str) -> tuple[int, str]:
+        headers = self.headers(body, idempotency_key)
         for fresh in (False, True):
             conn = self._conn()
             try:
@@ -122,8 +140,7 @@ class WebhookChannel:
         raise AssertionError("unreachable")
 
     def send(self, message: Message, idempotency_key: str) -> Outcome:
-        body = json.dumps(self.body(message), sort_keys=True, separators=(",", ":"),
-                          default=str).encode()
+        body = self.encode(message)
         outcome: Outcome = Transient("not tried")
         for attempt in range(self.tries):
             if attempt:
