@@ -44,19 +44,43 @@ def print_frame(
     elif fmt is Format.csv:
         console.file.write(df.to_csv(index=False))
     else:
-        table = Table(title=title, header_style="bold")
-        for col in df.columns:
-            numeric = df[col].dtype.kind in "iuf" or (
-                len(df) > 0 and bool(df[col].map(_looks_numeric).all()))
-            # numbers never wrap inside their digits; long texts fold
-            table.add_column(str(col), overflow="fold", no_wrap=bool(numeric),
-                             justify="right" if numeric else "left")
-        for row in records(df):
-            table.add_row(*(_cell(v) for v in row.values()))
-        console.print(table)
-        if console.is_terminal and console.measure(table).minimum > console.width:
-            console.print("[dim]The table is wider than the terminal: --format csv shows "
-                          "every column in full.[/dim]")
+        _print_table(df, console, title)
+
+
+#: a text column wider than this wraps at spaces instead of widening the table
+_TEXT_WIDTH = 40
+
+
+def _print_table(df: pd.DataFrame, console: Console, title: str | None) -> None:
+    """A rich table that fits the terminal: numbers never wrap; when the columns do not fit,
+    the leading ones that do are shown and the rest named (``--format csv`` shows all)."""
+    rows = [[_cell(v) for v in row.values()] for row in records(df)]
+    columns = list(df.columns)
+    widths = [min(max([len(str(c)), *(len(r[k]) for r in rows)]), _TEXT_WIDTH) + 3
+              for k, c in enumerate(columns)]  # natural width plus padding and border
+    shown = len(columns)
+    while shown > 2 and sum(widths[:shown]) + 1 > console.width:
+        shown -= 1
+    console.print(_table(df, rows, columns[:shown], title))
+    hidden = [str(c) for c in columns[shown:]]
+    if hidden:
+        console.print(f"[dim]{len(hidden)} more column{'s' * (len(hidden) > 1)} "
+                      f"({', '.join(hidden)}): --format csv shows every column.[/dim]",
+                      highlight=False)
+
+
+def _table(df: pd.DataFrame, rows: list[list[str]], columns: list[Any], title: str | None
+           ) -> Table:
+    table = Table(title=title, header_style="bold")
+    for col in columns:
+        numeric = df[col].dtype.kind in "iuf" or (
+            len(df) > 0 and bool(df[col].map(_looks_numeric).all()))
+        table.add_column(str(col).replace("_", " "), overflow="fold", no_wrap=bool(numeric),
+                         justify="right" if numeric else "left",
+                         max_width=None if numeric else _TEXT_WIDTH)
+    for row in rows:
+        table.add_row(*row[:len(columns)])
+    return table
 
 
 def print_mapping(
@@ -119,6 +143,12 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
     out = frame.copy()
+    seen: list[str] = []
+    for col in list(out.columns):  # a column equal to an earlier one adds nothing to read
+        if out[col].dtype.kind not in "fiuM" and any(out[col].equals(out[c]) for c in seen):
+            out = out.drop(columns=col)
+        else:
+            seen.append(str(col))
     for col in out.columns:
         name, series = str(col), out[col]
         if series.dtype.kind == "f" and is_ratio(name):
