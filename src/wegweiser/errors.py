@@ -10,7 +10,13 @@
     │   └── UnreadableSource    a whole file cannot be read
     │   └── NotFittedError      a model's result read before fit()  (also AttributeError)
     ├── InvalidEvent            one event is malformed            (also ValueError)
-    └── MissingDependency       an optional extra is not installed (also ImportError)
+    ├── MissingDependency       an optional extra is not installed (also ImportError)
+    └── JourneyError            journeys (wegweiser.orchestrate.errors)
+        ├── InvalidJourney      a journey file is wrong           (also ValueError)
+        ├── StateStoreError     the journey state store cannot be used
+        └── DeliveryError       a message could not be delivered
+            ├── Transient       retried with backoff
+            └── Terminal        parked with its reason, never retried
 
 Messages say what happened, then what to do next.
 """
