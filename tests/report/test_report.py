@@ -264,3 +264,35 @@ def test_cli_journey_map_json(shop):
     assert res.exit_code == 0, res.output
     rows = json.loads(res.stdout)
     assert [r["phase"] for r in rows] == shop["report"].phases
+
+
+def test_data_quality_shows_duplicates_and_import_warnings(tmp_path):
+    """Issue 12: the report says how many rows were skipped as duplicates, shows a sample of
+    them, and repeats the imports' warnings (negative revenue)."""
+    from wegweiser import Project
+    from wegweiser.report.gather import gather
+    from wegweiser.report.sections import sections
+
+    data = tmp_path / "orders.csv"
+    data.write_text("user_id,event,timestamp,revenue\n"
+                    "u1,order_completed,2026-10-01T10:00:00Z,10\n"
+                    "u1,order_completed,2026-10-01T10:00:00Z,10\n"
+                    "u1,order_completed,2026-10-01T10:00:00Z,12\n"  # another amount: kept
+                    "u2,order_completed,2026-10-01T11:00:00Z,-5\n", encoding="utf-8")
+    with Project.init(tmp_path / "p") as project:
+        project.import_events(data)
+        report = gather(project)
+    assert report.imports["duplicates"] == 1
+    assert report.imports["negative_revenue"] == 1
+    [row] = report.imports["duplicate_sample"]
+    assert (row["line"], row["first_line"]) == (3, 2)
+    quality = next(s for s in sections(report, "en") if s["id"] == "quality")
+    figures = {r[0]: r[1] for r in quality["blocks"][0]["rows"]}
+    assert figures["Rows skipped as duplicates"] == "1"
+    assert figures["Events with negative revenue (refunds?)"] == "1"
+    tables = [b for b in quality["blocks"] if b["kind"] == "table"]
+    [sample] = tables[1]["rows"]
+    assert sample[0].endswith("orders.csv")
+    assert sample[1:] == ["3", "same event as line 2 of this input"]
+    warnings = [b for b in quality["blocks"] if b["kind"] == "list"]
+    assert "negative revenue" in warnings[0]["items"][0]

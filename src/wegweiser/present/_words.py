@@ -251,6 +251,16 @@ WORDS: dict[str, dict[str, str]] = {
                          "`wegweiser quarantine replay`.",
                          "Ansehen mit `wegweiser quarantine list`; nach der Korrektur "
                          "`wegweiser quarantine replay`."),
+    "quality.imports": _m("Imports (undone ones left out)", "Importe (ohne rückgängig gemachte)"),
+    "quality.duplicates": _m("Rows skipped as duplicates", "Als Duplikat übersprungene Zeilen"),
+    "quality.negative": _m("Events with negative revenue (refunds?)",
+                           "Ereignisse mit negativem Umsatz (Erstattungen?)"),
+    "quality.duplicate_sample": _m("What was treated as a duplicate (a sample)",
+                                   "Was als Duplikat galt (Auswahl)"),
+    "quality.source": _m("Source", "Quelle"),
+    "quality.line": _m("Line", "Zeile"),
+    "quality.why": _m("Why", "Warum"),
+    "quality.warnings": _m("Warnings of the imports", "Warnungen der Importe"),
     "quality.figure": _m("Figure", "Kennzahl"),
     "quality.value": _m("Value", "Wert"),
     # chart axes

@@ -23,6 +23,7 @@ in ``skipped``). Choices made here, so the report needs no options:
 from __future__ import annotations
 
 import functools
+import json
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -82,6 +83,8 @@ class ReportData:
     has_costs: bool = False
     retention: RetentionResult | None = None
     quarantine: pd.DataFrame | None = None
+    #: the import history's totals and samples (:func:`import_quality`)
+    imports: dict[str, Any] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     #: the registry's analyses that ask for a report section (``report=True``), in registry
@@ -118,6 +121,7 @@ def gather(project: Project) -> ReportData:
         timings=timings,
     )
     data.quarantine = timed("quarantine", lambda: quarantine_reasons(project))
+    data.imports = timed("imports", lambda: import_quality(project))
     if data.empty:
         return data
     run = project.analyse  # the registry: the same analyses, defaults and checks as every face
@@ -155,6 +159,31 @@ def gather(project: Project) -> ReportData:
             result = timed(spec.name, functools.partial(spec.run, project))
             data.registered.append((spec, result))
     return data
+
+
+SAMPLE_ROWS = 10  # duplicates and warnings shown in the data-quality section
+
+
+def import_quality(project: Project) -> dict[str, Any]:
+    """Totals of the imports that stand (undone ones left out): ``imports``, ``duplicates``,
+    ``negative_revenue``; up to :data:`SAMPLE_ROWS` of what was treated as a duplicate
+    (``duplicate_sample``: source, line, first line, event, why) and of the imports'
+    ``warnings``, newest imports first."""
+    history = project.imports(limit=None, undone=False)
+    out: dict[str, Any] = {"imports": len(history),
+                           "duplicates": int(history["n_duplicates"].fillna(0).sum()),
+                           "negative_revenue": 0, "duplicate_sample": [], "warnings": []}
+    for source, details in zip(history["source"], history["details"], strict=True):
+        if not isinstance(details, str) or not details:
+            continue
+        parsed = json.loads(details)
+        out["negative_revenue"] += int(parsed.get("negative_revenue") or 0)
+        for row in parsed.get("duplicate_sample") or []:
+            out["duplicate_sample"].append({"source": str(source), **row})
+        out["warnings"].extend(str(w) for w in parsed.get("warnings") or [])
+    out["duplicate_sample"] = out["duplicate_sample"][:SAMPLE_ROWS]
+    out["warnings"] = list(dict.fromkeys(out["warnings"]))[:SAMPLE_ROWS]
+    return out
 
 
 def default_funnel(journey: ir.Table, config: Config) -> list[str]:

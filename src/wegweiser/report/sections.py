@@ -338,12 +338,26 @@ def _quality(data: ReportData, lang: str, figs: _Figures) -> Section:
         [t("quality.event_names", lang), number(s.get("event_names"), lang)],
         [t("quality.quarantined", lang), number(s.get("quarantined"), lang)],
     ]
+    imports = data.imports
+    if imports:
+        rows += [[t("quality.imports", lang), number(imports["imports"], lang)],
+                 [t("quality.duplicates", lang), number(imports["duplicates"], lang)],
+                 [t("quality.negative", lang), number(imports["negative_revenue"], lang)]]
     if data.first_event is not None and data.last_event is not None:
         rows.append([t("quality.first_last", lang), t(
             "report.period", lang, start=day(data.first_event, lang),
             end=day(data.last_event, lang))])
     blocks: list[Block] = [_table([t("quality.figure", lang), t("quality.value", lang)],
                                   rows, "lr")]
+    if imports.get("duplicate_sample"):
+        blocks += [{"kind": "subtitle", "text": t("quality.duplicate_sample", lang)},
+                   _table([t("quality.source", lang), t("quality.line", lang),
+                           t("quality.why", lang)],
+                          [[str(r["source"]), number(r.get("line"), lang), str(r.get("why", ""))]
+                           for r in imports["duplicate_sample"]], "lrl")]
+    if imports.get("warnings"):
+        blocks += [{"kind": "subtitle", "text": t("quality.warnings", lang)},
+                   {"kind": "list", "items": list(imports["warnings"])}]
     q = data.quarantine
     if q is None or q.empty:
         blocks.append({"kind": "text", "text": t("quality.clean", lang)})
