@@ -179,3 +179,33 @@ def test_import_options_on_the_command_line(tmp_path):
     res = run("import", str(data), "-p", str(folder), "--encoding", "nope")
     assert res.returncode == 2
     assert "not a known encoding" in res.stderr
+
+
+def test_analysis_commands_come_from_the_registry(tmp_path):
+    """Every registered analysis is a command with its model's options; options that decide
+    what to show take effect (issue 12: --breakdown once printed the plain steps)."""
+    from typer.testing import CliRunner
+
+    from wegweiser import Project
+    from wegweiser.analysis.registry import analyses
+    from wegweiser.cli import app
+
+    data = write(tmp_path / "e.csv", "user_id,event,timestamp,device\n"
+                 "a,view,2026-01-01T00:00:00Z,mobile\na,buy,2026-01-01T00:05:00Z,mobile\n"
+                 "b,view,2026-01-01T01:00:00Z,desktop\n")
+    with Project.init(tmp_path / "p") as project:
+        project.import_events(data)
+    runner = CliRunner()
+    names = runner.invoke(app, ["--help"]).stdout
+    for name in analyses():
+        assert name.replace("_", "-") in names
+    res = runner.invoke(app, ["funnel", "-p", str(tmp_path / "p"), "--steps", "view,buy",
+                              "--breakdown", "device", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert {(r["value"], r["step"], r["units"]) for r in rows} == {
+        ("mobile", 1, 1), ("mobile", 2, 1), ("desktop", 1, 1), ("desktop", 2, 0)}
+    res = run("funnel", "-p", str(tmp_path / "p"), "--steps", "view,buy", "--window", "90")
+    assert res.returncode == 2
+    assert "--window: cannot read duration '90'" in res.stderr
+    assert "Unexpected" not in res.stderr

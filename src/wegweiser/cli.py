@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
+import click
 import typer
 from rich.console import Console
 
@@ -533,6 +534,9 @@ def main() -> None:
     except typer.Abort:
         err.print("Aborted.")
         sys.exit(1)
+    except click.ClickException as exc:  # usage errors: bad option value, missing argument
+        exc.show()
+        sys.exit(exc.exit_code)
     except typer.TyperException as exc:  # usage errors: bad option, missing argument
         show = getattr(exc, "show", None)
         if callable(show):
