@@ -122,7 +122,7 @@ def _op(name: str, journey: Any, project: Any) -> Any:
     if name == "retention":
         return retention(journey)
     if name == "stitch":
-        return resolve_persons(project.engine, project.config)
+        return resolve_persons(project._engine, project.config)
     return compare(journey)
 
 

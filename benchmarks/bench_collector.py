@@ -434,7 +434,7 @@ def measure_wegweiser(args: argparse.Namespace, env: dict[str, str], rate: float
 
     with open_project(project) as p:
         r["stored"] = int(
-            p.engine.scalar(
+            p._engine.scalar(
                 "SELECT count(*) FROM events WHERE starts_with(message_id, $p)", {"p": run_id + "-"}
             )
         )

@@ -31,7 +31,7 @@ def test_phase_counts_match_the_planted_truth(demo):
 def test_identified_persons_are_stitched_across_devices(demo):
     result, truth = demo
     with wegweiser.open_project(result.project) as project:
-        persons = dict(project.engine.execute("SELECT id, person_id FROM identities").rows)
+        persons = dict(project._engine.execute("SELECT id, person_id FROM identities").rows)
     assert truth["identity"], "the demo plants identified persons"
     for user_id, anonymous_ids in truth["identity"].items():
         assert {persons[a] for a in anonymous_ids} == {persons[user_id]} == {user_id}
@@ -43,8 +43,8 @@ def test_rerun_adds_nothing(demo):
     assert again.summary.imported == 0
     assert again.summary.duplicates == result.summary.imported
     with wegweiser.open_project(result.project) as project:
-        n_costs = project.engine.scalar("SELECT count(*) FROM costs")
-        assert n_costs == len(set(project.engine.execute(
+        n_costs = project._engine.scalar("SELECT count(*) FROM costs")
+        assert n_costs == len(set(project._engine.execute(
             "SELECT date, channel, campaign FROM costs").rows))
 
 

@@ -58,7 +58,7 @@ class Project:
             )
         self.config: Config = load_config(self.path)
         settings = self.config.engine
-        self.engine = (
+        self._engine = (
             engine
             if engine is not None
             else Engine(
@@ -69,9 +69,11 @@ class Project:
                 on_wait=_tell_waiting,
             )
         )
-        tables.migrate(self.engine)
-        self.warehouse: Warehouse = open_warehouse(settings, self.engine, self.path)
-        """Where events live and analyses run (the store itself, or Spark)."""
+        tables.migrate(self._engine)
+        self._warehouse: Warehouse = open_warehouse(settings, self._engine, self.path)
+        # Where events live and analyses run (the store itself, or Spark). Both stay private:
+        # the faces use the named operations below, never the engine (lint-imports checks
+        # that they do not import the store).
 
     # -- life cycle ----------------------------------------------------------------------
     @classmethod
@@ -101,9 +103,9 @@ class Project:
         return cls(folder)
 
     def close(self) -> None:
-        if self.warehouse is not self.engine:
-            self.warehouse.close()
-        self.engine.close()
+        if self._warehouse is not self._engine:
+            self._warehouse.close()
+        self._engine.close()
 
     def __enter__(self) -> Project:
         return self
@@ -161,7 +163,7 @@ class Project:
             if replace:
                 raise InvalidInput("replace works for files: a DataFrame has no earlier import")
             return ingest.ingest_table(
-                self.engine, self.config, table, mapping=columns, options=options
+                self._engine, self.config, table, mapping=columns, options=options
             )
         paths: list[str | os.PathLike[str]]
         if isinstance(data, str | os.PathLike):
@@ -171,18 +173,18 @@ class Project:
         else:
             raise InvalidInput(f"cannot import a {type(data).__name__}; pass a path or a DataFrame")
         return ingest.ingest_paths(
-            self.engine, self.config, paths, mapping=columns, fmt=format, options=options,
+            self._engine, self.config, paths, mapping=columns, fmt=format, options=options,
             progress=progress, replace=replace,
         )
 
     def imports(self, *, limit: int | None = 50, undone: bool = True) -> pd.DataFrame:
         """The import history, newest first (files, DataFrames, collector batches, replays)."""
-        return history.list_imports(self.engine, limit=limit, undone=undone)
+        return history.list_imports(self._engine, limit=limit, undone=undone)
 
     def undo_import(self, import_id: str) -> UndoSummary:
         """Undo one import (id or a unique prefix of it): its events and quarantined rows go,
         identities are resolved again, derived tables are rebuilt on next use."""
-        return history.undo_import(self.engine, self.config, import_id)
+        return history.undo_import(self._engine, self.config, import_id)
 
     def import_costs(
         self,
@@ -194,41 +196,41 @@ class Project:
         """Import spend (date, channel, campaign, cost, currency) from CSV or Parquet; bad rows
         are quarantined; a file replaces stored rows of the same date/channel/campaign."""
         return import_costs(
-            self.engine, self.config, files, mapping=ingest.parse_mapping(mapping), fmt=format
+            self._engine, self.config, files, mapping=ingest.parse_mapping(mapping), fmt=format
         )
 
     def replace_costs(self, costs: pa.Table) -> int:
         """Load spend rows (date, channel, campaign, cost, currency); rows for the same
         date/channel/campaign replace the stored ones instead of adding to them."""
-        return bookkeeping.replace_costs(self.engine, costs)
+        return bookkeeping.replace_costs(self._engine, costs)
 
     # -- quarantine ----------------------------------------------------------------------
     def quarantine(
         self, *, limit: int | None = 100, reason: str | None = None, source: str | None = None
     ) -> pd.DataFrame:
         """Quarantined rows, oldest first (only those whose reason/source contain these)."""
-        return quarantine.list_quarantine(self.engine, limit=limit, reason=reason, source=source)
+        return quarantine.list_quarantine(self._engine, limit=limit, reason=reason, source=source)
 
     def replay_quarantine(
         self, *, mapping: Mapping[str, str] | str | None = None, reason: str | None = None
     ) -> tuple[ImportSummary, int]:
         return quarantine.replay_quarantine(
-            self.engine, self.config, mapping=ingest.parse_mapping(mapping), reason=reason
+            self._engine, self.config, mapping=ingest.parse_mapping(mapping), reason=reason
         )
 
     def drop_quarantine(self, *, reason: str | None = None, ids: list[int] | None = None) -> int:
-        return quarantine.drop_quarantine(self.engine, reason=reason, ids=ids)
+        return quarantine.drop_quarantine(self._engine, reason=reason, ids=ids)
 
     # -- looking at the store ------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
         """Counts of events, persons, ids, merges, quarantine, channels, types; date range."""
-        ev = self.warehouse.table("events")
+        ev = self._warehouse.table("events")
         row = list(to_frame(ev.aggregate(
             n=ev.count(), channels=ev.channel.nunique(), names=ev.event.nunique(),
             first=ev.timestamp.min().cast("string"), last=ev.timestamp.max().cast("string"),
         )).iloc[0])
-        ids = bookkeeping.identity_counts(self.engine)
-        links = bookkeeping.link_counts(self.engine)
+        ids = bookkeeping.identity_counts(self._engine)
+        links = bookkeeping.link_counts(self._engine)
         by_type = to_frame(ev.group_by("type").agg(n=ev.count()).order_by("type"))
         types = {str(t): int(n) for t, n in zip(by_type["type"], by_type["n"], strict=True)}
         return {
@@ -238,7 +240,7 @@ class Project:
             "user_ids": ids["user_ids"],
             "merges": links["merges"],
             "refused_merges": links["refused_merges"],
-            "quarantined": bookkeeping.quarantine_count(self.engine),
+            "quarantined": bookkeeping.quarantine_count(self._engine),
             "channels": int(row[1]),
             "event_names": int(row[2]),
             "types": types,
@@ -248,51 +250,67 @@ class Project:
 
     def merges(self, *, limit: int | None = 100, status: str | None = None) -> pd.DataFrame:
         """Identity links with their verdict (``merged``/``refused``) and reason."""
-        return bookkeeping.merges(self.engine, limit=limit, status=status)
+        return bookkeeping.merges(self._engine, limit=limit, status=status)
 
     def event_count(self) -> int:
         """Events in the store (on the engine where they live)."""
-        ev = self.warehouse.table("events")
+        ev = self._warehouse.table("events")
         return int(to_value(ev.count()))
 
     def quarantine_summary(self, *, limit: int = 200) -> pd.DataFrame:
         """Quarantined rows per reason: ``reason``, ``n``, ``first``, ``last``."""
-        return bookkeeping.quarantine_by_reason(self.engine, limit=limit)
+        return bookkeeping.quarantine_by_reason(self._engine, limit=limit)
 
     def quarantine_count(self) -> int:
-        return bookkeeping.quarantine_count(self.engine)
+        return bookkeeping.quarantine_count(self._engine)
 
     def has_costs(self) -> bool:
         """Whether spend was imported (``wegweiser import-costs``)."""
-        return bookkeeping.has_costs(self.engine)
+        return bookkeeping.has_costs(self._engine)
 
     def overview(self) -> Overview:
         """Persons, events, channels, conversions, revenue and persons per current phase."""
-        w = self.warehouse
+        w = self._warehouse
         return overview(w.table("events"), w.table("identities"), self.config)
 
     def journey(self) -> Any:
         """The materialised ``journey`` table (see :mod:`wegweiser.analysis.journeys`) as an
         Ibis table; rebuilt when events, identities or the phase/session config changed."""
-        w = self.warehouse
+        w = self._warehouse
         stamp = self._journey_stamp()
-        if bookkeeping.derived_stamp(self.engine, "journey") != stamp:
+        if bookkeeping.derived_stamp(self._engine, "journey") != stamp:
             expr = journey_table(w.table("events"), w.table("identities"), self.config)
             journey = w.build("journey", expr)
-            bookkeeping.set_derived_stamp(self.engine, "journey", stamp)
+            bookkeeping.set_derived_stamp(self._engine, "journey", stamp)
             return journey
         return w.table("journey")
 
+    def events(self) -> Any:
+        """The committed events as an Ibis table, on the engine the analyses run on."""
+        return self._warehouse.table("events")
+
+    def identities(self) -> Any:
+        """``id``, ``id_kind``, ``person_id`` of every id seen, as an Ibis table on the engine
+        the analyses run on."""
+        return self._warehouse.table("identities")
+
+    def import_segment(self, path: str | os.PathLike[str], *, source_name: str) -> Any:
+        """Import one collector spool segment (see :mod:`wegweiser.events.collect`); None
+        when the store holds it already."""
+        from wegweiser.events.collect.spool_reader import import_segment
+
+        return import_segment(self._engine, self.config, Path(path), source_name=source_name)
+
     def costs(self) -> Any:
         """Spend per date/channel/campaign as an Ibis table, or None when none is imported."""
-        return bookkeeping.costs_table(self.engine)
+        return bookkeeping.costs_table(self._engine)
 
     def traits(self, key: str) -> Any:
         """``person_id`` and a ``key`` column: each person's latest ``identify`` trait
         ``key``, on the engine the analyses run on (an Ibis table)."""
         from wegweiser.analysis._funnel_traits import identify_traits
 
-        w = self.warehouse
+        w = self._warehouse
         return identify_traits(w.table("events"), w.table("identities"), key)
 
     def analyse(self, name: str, params: Any = None, /, **options: Any) -> Any:
@@ -309,17 +327,17 @@ class Project:
 
     def _journey_stamp(self) -> str:
         relevant = {
-            "engine": self.warehouse.name,
+            "engine": self._warehouse.name,
             "phases": [p.model_dump() for p in self.config.phases],
             "conversion_events": self.config.conversion_events,
             "session_gap_minutes": self.config.windows.session_gap_minutes,
-            "store": bookkeeping.import_state(self.engine),
+            "store": bookkeeping.import_state(self._engine),
         }
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
 
     def person_of(self, any_id: str) -> str | None:
         """The ``person_id`` of an anonymous or user id, or None if unknown."""
-        return bookkeeping.person_of(self.engine, any_id)
+        return bookkeeping.person_of(self._engine, any_id)
 
 
 def open_project(

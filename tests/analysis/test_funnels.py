@@ -403,7 +403,7 @@ def test_trait_breakdown_from_identify_events(project):
                    '{"other": 1}'],
     })
     project.import_events(frame)
-    con = project.engine.ibis()
+    con = project._engine.ibis()
     traits = identify_traits(con.table("events"), con.table("identities"), "plan")
     # equal timestamps: the higher message_id wins; a later identify without the key does not
     # erase it

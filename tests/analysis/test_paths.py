@@ -408,7 +408,7 @@ TRICKY = [
 
 def test_patterns_run_in_the_engine(project):
     units = [random_seq(i) for i in range(12)]
-    journey = project.engine.ibis().create_table("units", journey_table(units))
+    journey = project._engine.ibis().create_table("units", journey_table(units))
     for pattern in TRICKY:
         got = paths.match_pattern(journey, pattern)
         expected = {f"u{i}": ref_match(pattern, seq) for i, seq in enumerate(units)}

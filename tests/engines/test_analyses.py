@@ -38,7 +38,7 @@ def _phases(p: Project) -> list[Any]:
 
 
 def _costs(p: Project) -> Any:
-    return p.engine.ibis().table("costs")  # costs stay in the embedded store on every engine
+    return p._engine.ibis().table("costs")  # costs stay in the embedded store on every engine
 
 
 CASES: dict[str, Callable[[Project], Any]] = {

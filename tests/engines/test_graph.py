@@ -33,7 +33,7 @@ def test_spark_components_give_the_same_stitching(demo_spark, seed: int, cap: in
     n = 400
     src, dst, is_user = _graph(seed, n, links=500)
     ids = np.array([f"id{i:04d}" for i in range(n)], dtype=object)
-    spark = demo_spark.engine.event_sink
+    spark = demo_spark._engine.event_sink
     got = stitch_codes(src, dst, ids, is_user, max_ids_per_person=cap, components=spark.components)
     want = stitch_codes(src, dst, ids, is_user, max_ids_per_person=cap)
     for have, expected in zip(got, want, strict=True):
@@ -46,8 +46,8 @@ def test_spark_components_give_the_same_stitching(demo_spark, seed: int, cap: in
 def test_spark_components_of_a_long_chain_and_singletons(demo_spark) -> None:
     n = 300
     src = np.arange(0, 199, dtype=np.int64)  # 0 - 1 - ... - 199, then 200 .. 299 alone
-    labels = demo_spark.engine.event_sink.components(src, src + 1, n)
+    labels = demo_spark._engine.event_sink.components(src, src + 1, n)
     assert labels[:200].tolist() == [0] * 200
     assert labels[200:].tolist() == list(range(200, 300))
-    none = demo_spark.engine.event_sink.components(src[:0], src[:0], 5)
+    none = demo_spark._engine.event_sink.components(src[:0], src[:0], 5)
     assert none.tolist() == [0, 1, 2, 3, 4]

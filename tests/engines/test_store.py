@@ -34,7 +34,8 @@ def test_identities_agree_across_engines(log_duckdb, log_spark):
     sql = "SELECT id, id_kind, person_id FROM identities ORDER BY id"
     links = "SELECT a_id, b_id, status, first_seen, message_id FROM identity_links ORDER BY 1, 2"
     for query in (sql, links):
-        assert log_spark.project.engine.arrow(query).equals(log_duckdb.project.engine.arrow(query))
+        spark, duck = log_spark.project._engine, log_duckdb.project._engine
+        assert spark.arrow(query).equals(duck.arrow(query))
 
 
 @pytest.mark.parametrize("fresh", STORES, indirect=True)
@@ -97,7 +98,7 @@ def test_spark_events_are_parquet_by_date(fresh):
     expected = {f"date={r.timestamp.date()}" for r in rows} | {"date=2026-03-10"}
     assert days == sorted(expected)
     assert all(any(p.glob("*.parquet")) for p in folder.iterdir() if p.is_dir())
-    assert to_value(fresh.engine.ibis().table("events").count()) == 0  # not in the DuckDB store
+    assert to_value(fresh._engine.ibis().table("events").count()) == 0  # not in the DuckDB store
 
 
 @pytest.mark.spark
@@ -116,7 +117,7 @@ def test_json_properties_read_as_on_duckdb(fresh, project):
         p.import_events(frame)
         j = p.journey()
         rows = to_frame(j.select("message_id", v=property_text(j.properties, "k")))
-        got[p.warehouse.name] = dict(zip(rows.message_id, rows.v, strict=True))
+        got[p._warehouse.name] = dict(zip(rows.message_id, rows.v, strict=True))
     assert got["spark"] == got["duckdb"]
     assert got["duckdb"]["m4"] == "null"
     assert got["duckdb"]["m1"] == "3"
@@ -140,13 +141,13 @@ def test_undo_and_replace(fresh, tmp_path):
     assert fresh.stats()["events"] == n_a
     assert to_value(fresh.journey().count()) == j_a
     assert fresh.stats()["persons"] <= persons
-    ids = fresh.engine.execute("SELECT id, person_id FROM identities ORDER BY id").rows
+    ids = fresh._engine.execute("SELECT id, person_id FROM identities ORDER BY id").rows
     fresh.undo_import(a.import_ids[0])
     assert fresh.stats()["events"] == 0
-    assert fresh.engine.scalar("SELECT count(*) FROM identities") == 0
+    assert fresh._engine.scalar("SELECT count(*) FROM identities") == 0
     again = fresh.import_events(first)
     assert again.imported == n_a
-    assert fresh.engine.execute("SELECT id, person_id FROM identities ORDER BY id").rows == ids
+    assert fresh._engine.execute("SELECT id, person_id FROM identities ORDER BY id").rows == ids
 
     path = tmp_path / "e.csv"
     file_rows = second.assign(message_id="z" + second["message_id"])
@@ -157,7 +158,7 @@ def test_undo_and_replace(fresh, tmp_path):
     assert len(swapped.replaced) == 1
     assert swapped.imported == n_b  # the same message ids: new again once the old are undone
     assert fresh.stats()["events"] == n_a + n_b
-    events = to_frame(fresh.warehouse.table("events").select("message_id", "event", "type"))
+    events = to_frame(fresh._warehouse.table("events").select("message_id", "event", "type"))
     renamed = events[events.message_id.str.startswith("z")]
     assert len(renamed) == n_b
     assert renamed[renamed.type == "track"].event.str.startswith("renamed_").all()

@@ -40,7 +40,7 @@ def test_value_that_looks_like_another_dialect_does_not_change_the_file(project,
                                      "u2,y,2026-01-02,plain\n")
     summary = project.import_events(path)
     assert summary.counts() == {"imported": 2, "duplicates": 0, "quarantined": 0}
-    notes = [json.loads(r[0])["note"] for r in project.engine.execute(
+    notes = [json.loads(r[0])["note"] for r in project._engine.execute(
         "SELECT properties FROM events ORDER BY user_id").rows]
     assert notes == ["a|'b'|c", "plain"]
 
@@ -52,7 +52,7 @@ def test_one_unbalanced_quote_costs_one_line(project, tmp_path):
     assert summary.counts() == {"imported": 2, "duplicates": 0, "quarantined": 1}
     assert "unbalanced quote" in summary.errors[0]["reason"]
     assert summary.errors[0]["line"] == 2
-    notes = sorted(json.loads(r[0])["note"] for r in project.engine.execute(
+    notes = sorted(json.loads(r[0])["note"] for r in project._engine.execute(
         "SELECT properties FROM events").rows)
     assert notes == ["also, fine", "ok, fine"]
 
@@ -62,7 +62,7 @@ def test_csv_with_reserved_column_names(project, tmp_path):
                                      "u2,x,2026-01-01,8,s\n")
     summary = project.import_events(path)
     assert summary.imported == 2
-    props = json.loads(project.engine.scalar("SELECT properties FROM events WHERE user_id='u1'"))
+    props = json.loads(project._engine.scalar("SELECT properties FROM events WHERE user_id='u1'"))
     assert props == {"input_line": "7", "input_raw": "r"}
     assert any("input_line" in w for w in summary.warnings)
 
@@ -158,7 +158,7 @@ def test_parquet_and_dataframe_with_reserved_column_names(project, tmp_path):
                       "_raw": ["a", "b"]})
     pq.write_table(table, tmp_path / "e.parquet")
     assert project.import_events(tmp_path / "e.parquet").imported == 2
-    props = json.loads(project.engine.scalar("SELECT properties FROM events WHERE user_id='u1'"))
+    props = json.loads(project._engine.scalar("SELECT properties FROM events WHERE user_id='u1'"))
     assert props == {"input_line": 7, "input_raw": "a"}
     frame = table.to_pandas().assign(user_id=["u3", "u4"])
     assert project.import_events(frame).imported == 2
@@ -184,7 +184,7 @@ def test_a_quote_that_never_closes_costs_only_its_line(project, tmp_path):
     assert "unbalanced quote" in q.loc[3, "reason"]
     assert q.loc[3, "raw"] == 'u2,y,2026-01-02,"never closed'
     assert "wrong column count" in q.loc[5, "reason"]
-    notes = dict(project.engine.execute(
+    notes = dict(project._engine.execute(
         "SELECT user_id, properties->>'note' FROM events ORDER BY 1").rows)
     assert notes == {"u1": "a", "u3": "ok, fine", "u5": "c"}
     assert any("never closes" in w for w in summary.warnings)
@@ -196,7 +196,7 @@ def test_a_quote_open_to_the_end_of_the_file(project, tmp_path):
     summary = project.import_events(write(tmp_path / "e.csv", text))
     assert summary.counts() == {"imported": 5, "duplicates": 0, "quarantined": 1}
     assert summary.errors[0]["line"] == 3
-    users = sorted(r[0] for r in project.engine.execute("SELECT user_id FROM events").rows)
+    users = sorted(r[0] for r in project._engine.execute("SELECT user_id FROM events").rows)
     assert users == ["u1", "u3", "u4", "u5", "u6"]
 
 

@@ -71,17 +71,17 @@ def test_kill_mid_import_leaves_store_unchanged_and_reimport_completes(tmp_path)
     with wegweiser.open_project(tmp_path / "p") as project:
         stats = project.stats()
         assert stats["events"] == 3_000  # the first file, nothing of the second
-        ids = project.engine.execute(
+        ids = project._engine.execute(
             "SELECT count(*) FROM identities WHERE id LIKE 'b%'").single_value()
         assert ids == 0
-        assert project.engine.execute("SELECT count(*) FROM imports").single_value() == 1
+        assert project._engine.execute("SELECT count(*) FROM imports").single_value() == 1
 
         summary = project.import_events([first, second])
         assert summary.counts() == {"imported": 5_000, "duplicates": 3_000, "quarantined": 0}
-        assert project.engine.execute(
+        assert project._engine.execute(
             "SELECT count(*), count(DISTINCT message_id) FROM events").rows[0] == (8_000, 8_000)
-        after_crash = project.engine.execute("SELECT * FROM identities ORDER BY id").rows
+        after_crash = project._engine.execute("SELECT * FROM identities ORDER BY id").rows
 
     with wegweiser.Project.init(tmp_path / "clean") as clean:
         clean.import_events([first, second])
-        assert clean.engine.execute("SELECT * FROM identities ORDER BY id").rows == after_crash
+        assert clean._engine.execute("SELECT * FROM identities ORDER BY id").rows == after_crash

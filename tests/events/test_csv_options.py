@@ -16,7 +16,7 @@ from tests.conftest import write
 
 
 def _rows(project: wegweiser.Project, cols: str = "user_id, event, revenue") -> list[tuple]:
-    return project.engine.execute(f'SELECT {cols} FROM events ORDER BY "timestamp", 1').rows
+    return project._engine.execute(f'SELECT {cols} FROM events ORDER BY "timestamp", 1').rows
 
 
 def test_semicolon_decimal_comma_and_a_constant_event(project, tmp_path):
@@ -33,7 +33,7 @@ def test_semicolon_decimal_comma_and_a_constant_event(project, tmp_path):
     assert _rows(project) == [("k1", "purchase", 1234.5), ("k2", "purchase", -12.0)]
     assert summary.negative_revenue == 1
     # the constant is no column: nothing of it lands in properties
-    props = project.engine.scalar("SELECT any_value(properties) FROM events")
+    props = project._engine.scalar("SELECT any_value(properties) FROM events")
     assert props is None
 
 
@@ -109,7 +109,7 @@ def test_options_are_kept_in_the_history(project, tmp_path):
     path = write(tmp_path / "e.csv", "u;e;t\nu1;x;01.02.2026\n")
     project.import_events(path, mapping="user_id=u,event=e,timestamp=t", delimiter=";",
                           timestamp_format="%d.%m.%Y")
-    options = json.loads(project.engine.scalar("SELECT options FROM imports"))
+    options = json.loads(project._engine.scalar("SELECT options FROM imports"))
     assert options["delimiter"] == ";"
     assert options["timestamp_format"] == "%d.%m.%Y"
     assert options["map"] == {"user_id": "u", "event": "e", "timestamp": "t"}
@@ -139,9 +139,9 @@ def test_any_valid_csv_reads_back_exactly(project, tmp_path, notes, delimiter):
         writer.writerow([f"u{i}", "x", "2026-01-01", note])
     path = tmp_path / "odd.csv"
     path.write_text(buffer.getvalue(), encoding="utf-8")
-    project.engine.run("DELETE FROM events")
+    project._engine.run("DELETE FROM events")
     summary = project.import_events(path)
     assert summary.counts() == {"imported": len(notes), "duplicates": 0, "quarantined": 0}
-    got = dict(project.engine.execute(
+    got = dict(project._engine.execute(
         "SELECT user_id, properties->>'note' FROM events").rows)
     assert got == {f"u{i}": (note or None) for i, note in enumerate(notes)}

@@ -241,7 +241,7 @@ def test_import_derives_the_intended_channel_of_every_event(demo, tmp_path):
         summary = project.import_events(demo.events)
         assert summary.quarantined == 0
         assert summary.imported == demo.events.num_rows
-        stored = dict(project.engine.execute("SELECT message_id, channel FROM events").rows)
+        stored = dict(project._engine.execute("SELECT message_id, channel FROM events").rows)
         assert project.stats()["persons"] == len(demo.truth["final_phase"])
         uid, anons = next(iter(demo.truth["identity"].items()))
         assert {project.person_of(a) for a in anons} == {project.person_of(uid)}

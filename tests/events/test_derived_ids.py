@@ -22,7 +22,7 @@ def test_two_purchases_same_day_different_amounts_are_two(project, tmp_path):
     )
     summary = project.import_events(path)
     assert (summary.imported, summary.duplicates) == (2, 1)
-    assert project.engine.scalar("SELECT sum(revenue) FROM events") == pytest.approx(89.0)
+    assert project._engine.scalar("SELECT sum(revenue) FROM events") == pytest.approx(89.0)
     # what was treated as a duplicate, for the summary and the report's data-quality section
     (sample,) = summary.duplicate_sample
     assert sample["line"] == 4
@@ -60,7 +60,7 @@ def test_rows_differing_in_any_meaningful_field_never_collide(project, base, fie
     for row in (a, b):
         row["revenue"] = None if row["revenue"] is None else float(len(row["revenue"]))
     frame = pd.DataFrame([a, b]).assign(timestamp=pd.Timestamp("2026-01-01", tz="UTC"))
-    project.engine.run("DELETE FROM events")
+    project._engine.run("DELETE FROM events")
     summary = project.import_events(frame)
     differs = any(_norm(f, a[f]) != _norm(f, b[f]) for f in FIELDS)
     assert summary.imported == (2 if differs else 1), (a, b)
@@ -85,7 +85,7 @@ def test_non_finite_revenue_is_quarantined(project, tmp_path, value):
     summary = project.import_events(path)
     assert (summary.imported, summary.quarantined) == (1, 1)
     assert "not a finite number" in summary.errors[0]["reason"]
-    assert project.engine.scalar("SELECT sum(revenue) FROM events") == 5
+    assert project._engine.scalar("SELECT sum(revenue) FROM events") == 5
 
 
 def test_non_finite_revenue_in_a_numeric_column(project):
@@ -122,7 +122,7 @@ def test_row_count_excludes_header(project, tmp_path):
     path = write(tmp_path / "e.csv", "user_id,event,timestamp\nu1,x,2026-01-01\n")
     summary = project.import_events(path)
     assert summary.rows == 1
-    assert project.engine.scalar("SELECT n_rows FROM imports") == 1
+    assert project._engine.scalar("SELECT n_rows FROM imports") == 1
 
 
 

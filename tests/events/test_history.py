@@ -13,7 +13,7 @@ ROWS = "client,action,ts,amount\nc1,view,2026-01-01,\nc1,buy,2026-01-02,10\nc2,b
 
 
 def _count(project: wegweiser.Project, sql: str = "SELECT count(*) FROM events") -> int:
-    return int(project.engine.scalar(sql))
+    return int(project._engine.scalar(sql))
 
 
 def test_reimport_with_corrected_map_replaces_instead_of_doubling(project, tmp_path):
@@ -29,7 +29,7 @@ def test_reimport_with_corrected_map_replaces_instead_of_doubling(project, tmp_p
     assert fixed.imported == 3
     assert sorted(fixed.replaced) == sorted(first.import_ids + wrong.import_ids)
     assert _count(project) == 3
-    assert sorted(r[0] for r in project.engine.execute("SELECT event FROM events").rows) == [
+    assert sorted(r[0] for r in project._engine.execute("SELECT event FROM events").rows) == [
         "buy", "buy", "view"
     ]
     assert project.quarantine().empty  # the first import's rejections went with it
@@ -118,7 +118,7 @@ def test_collector_segments_are_in_the_history_and_can_be_undone(project, tmp_pa
          "timestamp": "2026-01-01T00:00:00Z", "message_id": "m2"},
     ]
     segment.write_text("".join(json.dumps(x) + "\n" for x in lines))
-    summary = import_segment(project.engine, project.config, segment, source_name="spool/1.jsonl")
+    summary = import_segment(project._engine, project.config, segment, source_name="spool/1.jsonl")
     assert summary is not None
     assert summary.imported == 2
     history = project.imports()
@@ -128,7 +128,7 @@ def test_collector_segments_are_in_the_history_and_can_be_undone(project, tmp_pa
     assert _count(project) == 0
     # the collector does not import an undone segment again
     assert import_segment(
-        project.engine, project.config, segment, source_name="spool/1.jsonl"
+        project._engine, project.config, segment, source_name="spool/1.jsonl"
     ) is None
 
 

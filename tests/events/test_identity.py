@@ -75,7 +75,7 @@ def persons_after_import(frames: list[pd.DataFrame]) -> dict[str, str]:
     with tempfile.TemporaryDirectory() as tmp, wegweiser.Project.init(Path(tmp) / "p") as project:
         for frame in frames:
             assert project.import_events(frame).quarantined == 0
-        return dict(project.engine.execute("SELECT id, person_id FROM identities").rows)
+        return dict(project._engine.execute("SELECT id, person_id FROM identities").rows)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -118,7 +118,7 @@ def test_one_shared_id_cannot_merge_many_people(project):
         "timestamp": "2026-01-01T00:00:00Z",
     })
     project.import_events(frame)
-    persons = dict(project.engine.execute("SELECT id, person_id FROM identities").rows)
+    persons = dict(project._engine.execute("SELECT id, person_id FROM identities").rows)
     assert len({persons[f"device{i}"] for i in range(n)}) == n  # nobody merged via the hub
     assert persons["d-ok"] == persons["d-ok2"] == "real"
     refused = project.merges(status="refused", limit=None)

@@ -18,14 +18,14 @@ m3,a2,,page_view,1772359200123,,,,
 
 
 def events(project: wegweiser.Project, order: str = "message_id") -> pd.DataFrame:
-    return project.engine.df(f"SELECT * FROM events ORDER BY {order}")
+    return project._engine.df(f"SELECT * FROM events ORDER BY {order}")
 
 
 def test_csv_import_normalises_fields(project, tmp_path):
     summary = project.import_events(write(tmp_path / "e.csv", CSV))
     assert summary.counts() == {"imported": 3, "duplicates": 0, "quarantined": 0}
     df = events(project)
-    ts = project.engine.execute(
+    ts = project._engine.execute(
         'SELECT message_id, CAST("timestamp" AS VARCHAR) FROM events ORDER BY 1'
     ).rows
     assert ts == [
@@ -141,7 +141,8 @@ def test_dataframe_import_and_epoch_seconds(project):
     )
     assert project.import_events(df).imported == 2
     assert (
-        project.engine.execute('SELECT count(DISTINCT "timestamp") FROM events').single_value() == 1
+        project._engine.execute('SELECT count(DISTINCT "timestamp") FROM events').single_value()
+        == 1
     )
 
 

@@ -18,7 +18,7 @@ def test_replay_after_fixing_the_mapping(project, tmp_path):
     assert summary.counts() == {"imported": 2, "duplicates": 0, "quarantined": 0}
     assert skipped == 0
     assert project.quarantine().empty
-    assert sorted(project.engine.execute("SELECT user_id FROM events").rows) == [("c1",), ("c2",)]
+    assert sorted(project._engine.execute("SELECT user_id FROM events").rows) == [("c1",), ("c2",)]
 
 
 def test_replay_after_fixing_the_config_keeps_failures(project, tmp_path):
@@ -72,4 +72,4 @@ def test_replay_with_a_constant_in_the_mapping(project, tmp_path):
     assert project.import_events(path, mapping="timestamp=ts").quarantined == 1
     summary, _ = project.replay_quarantine(mapping="timestamp=ts,event='purchase'")
     assert summary.imported == 1
-    assert project.engine.execute("SELECT event FROM events").rows == [("purchase",)]
+    assert project._engine.execute("SELECT event FROM events").rows == [("purchase",)]

@@ -82,9 +82,10 @@ def test_cdnow_transactions(wheel_dir, tmp_path):
         assert stats["persons"] == len(customers)
         assert (stats["first_event"][:10], stats["last_event"][:10]) == (
             "1997-01-01", "1998-06-30")
-        revenue = shop.engine.scalar("SELECT sum(revenue) FROM events")
+        revenue = shop._engine.scalar("SELECT sum(revenue) FROM events")
         assert revenue == pytest.approx(sum(float(r[3]) for r in distinct))
-        per_day = shop.engine.scalar('SELECT count(DISTINCT CAST("timestamp" AS DATE)) FROM events')
+        per_day = shop._engine.scalar(
+            'SELECT count(DISTINCT CAST("timestamp" AS DATE)) FROM events')
         assert per_day == len({r[1] for r in rows})
 
 
@@ -114,5 +115,5 @@ def test_retentioneering_ecom(wheel_dir, tmp_path):
         assert stats["persons"] == len({r["user_id"] for r in rows})
         assert stats["first_event"][:19] == min(r["timestamp"] for r in rows)
         assert stats["last_event"][:19] == max(r["timestamp"] for r in rows)
-        channels = {c for (c,) in shop.engine.execute("SELECT DISTINCT channel FROM events").rows}
+        channels = {c for (c,) in shop._engine.execute("SELECT DISTINCT channel FROM events").rows}
         assert channels == {r["acquisition_channel"] for r in rows}

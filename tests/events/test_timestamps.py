@@ -16,7 +16,7 @@ from tests.conftest import write
 def _times(project: wegweiser.Project) -> list[str]:
     return [
         r[0]
-        for r in project.engine.execute(
+        for r in project._engine.execute(
             'SELECT CAST("timestamp" AS VARCHAR) FROM events ORDER BY "timestamp"'
         ).rows
     ]
@@ -89,11 +89,11 @@ def test_plausible_span_gives_no_warning(project, tmp_path):
 @given(days=st.lists(st.dates(min_value=date(1971, 1, 1), max_value=date(2099, 12, 31)),
                      min_size=1, max_size=5, unique=True))
 def test_every_compact_date_is_that_date(project, tmp_path, days):
-    project.engine.run("DELETE FROM events")
+    project._engine.run("DELETE FROM events")
     rows = "".join(f"u{i},x,{d:%Y%m%d}\n" for i, d in enumerate(days))
     summary = project.import_events(write(tmp_path / "d.csv", "user_id,event,ts\n" + rows))
     assert summary.imported == len(days)
-    got = [r[0] for r in project.engine.execute(
+    got = [r[0] for r in project._engine.execute(
         'SELECT CAST(CAST("timestamp" AS DATE) AS VARCHAR) FROM events ORDER BY user_id').rows]
     by_user = sorted((f"u{i}", d.isoformat()) for i, d in enumerate(days))
     assert got == [d for _, d in by_user]

@@ -78,7 +78,7 @@ def test_the_cli_runs_a_journey_from_import_to_message_event(tmp_path, shop, mon
     assert "events recorded 1" in out
     assert [str(m["Subject"]) for m in smtp.messages] == ["Willkommen Uta"]
     with wegweiser.open_project(project) as proj:
-        sent = proj.engine.execute(
+        sent = proj._engine.execute(
             "SELECT user_id, channel, properties FROM events WHERE event = 'message_sent'"
         ).rows
     assert len(sent) == 1

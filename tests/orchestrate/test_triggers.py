@@ -184,7 +184,7 @@ def test_message_events_are_imported_once_even_when_a_flush_repeats(tmp_path, pr
             tx.execute("INSERT INTO wj_outbox (message_id, created_at, event) "
                        "VALUES ('wj-abc', 0, :e)", {"e": json.dumps(event)})
         assert flush_outbox(project, rt.store) == 1
-    rows = project.engine.execute(
+    rows = project._engine.execute(
         "SELECT event, channel, properties FROM events WHERE message_id = 'wj-abc'").rows
     assert len(rows) == 1
     assert rows[0][:2] == ("message_sent", "email")

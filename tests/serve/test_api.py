@@ -110,7 +110,7 @@ def _tables(result: Any) -> dict[str, pd.DataFrame]:
 
 
 def _costs(p: Project) -> Any:
-    return p.engine.ibis().table("costs")
+    return p._engine.ibis().table("costs")
 
 
 def _phases(p: Project) -> list[Any]:

@@ -79,7 +79,7 @@ def wait_for(check: Callable[[], Any], *, timeout: float = 20.0) -> Any:
 def stored(project: Path, ids: list[str]) -> dict[str, dict[str, Any]]:
     """Events with these message ids, by id (the store is shared with the running server)."""
     with wegweiser.open_project(project) as p:
-        rows = p.engine.execute(
+        rows = p._engine.execute(
             "SELECT message_id, type, event, name, anonymous_id, user_id, channel, platform, "
             "source, medium, device, properties::VARCHAR AS properties "
             "FROM events WHERE list_contains($ids, message_id)",
@@ -432,12 +432,12 @@ def test_sigkill_after_200_loses_nothing(demo_project: Path, live_server) -> Non
     assert health
     assert health["last_error"] is None
     with wegweiser.open_project(demo_project) as p:
-        n, distinct = p.engine.execute(
+        n, distinct = p._engine.execute(
             "SELECT count(*), count(DISTINCT message_id) FROM events "
             "WHERE starts_with(message_id, $m)",
             {"m": marker},
         ).rows[0]
-        q, q_distinct = p.engine.execute(
+        q, q_distinct = p._engine.execute(
             "SELECT count(*), count(DISTINCT (source, line)) FROM quarantine "
             "WHERE contains(raw, $m)",
             {"m": marker},

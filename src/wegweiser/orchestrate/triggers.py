@@ -121,10 +121,9 @@ def read_batch(
     project: Project, import_ids: Sequence[str], names: Sequence[str]
 ) -> Batch:
     """Everything the triggers need about the persons that ``import_ids`` touched."""
-    w = project.warehouse
     config: Config = project.config
     phases = list(config.phases)
-    events, identities = w.table("events"), w.table("identities")
+    events, identities = project.events(), project.identities()
     ids = list(import_ids)
     new = events.filter(events.import_id.isin(ids))
     touched_expr = _with_person(new, identities).filter(ibis._.person_id.notnull()).select(
@@ -364,8 +363,7 @@ def process_schedules(project: Project, runtime: Runtime) -> TriggerSummary:
             due.append(journey)
     if not due:
         return summary
-    w = project.warehouse
-    events, identities = w.table("events"), w.table("identities")
+    events, identities = project.events(), project.identities()
     names = sorted({n for j in runtime.journeys.values() for n in j.event_names()})
     everyone = identities.select("person_id").distinct()
     with everyone.cache() as persons_t:

@@ -21,13 +21,11 @@ import os
 import signal
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import orjson
 
 from wegweiser.errors import StoreBusy, WegweiserError
-from wegweiser.events.collect.spool_reader import import_segment
 from wegweiser.project import Project
 
 log = logging.getLogger("wegweiser.serve")
@@ -50,11 +48,9 @@ def import_segments(
     try:
         with Project(project_dir, wait_seconds=wait_seconds) as project:
             started = time.monotonic()
-            for path, name, lines in jobs:
+            for path, name, _lines in jobs:
                 try:
-                    summary = import_segment(
-                        project.engine, project.config, Path(path), source_name=name, lines=lines
-                    )
+                    summary = project.import_segment(path, source_name=name)
                 except StoreBusy:
                     raise
                 except Exception as exc:

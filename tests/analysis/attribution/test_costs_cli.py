@@ -35,7 +35,7 @@ COSTS = (
 
 def test_import_quarantines_bad_rows_and_replaces_on_reimport(project, tmp_path):
     path = write(tmp_path / "costs.csv", COSTS)
-    summary = import_costs(project.engine, project.config, path)
+    summary = import_costs(project._engine, project.config, path)
     assert summary.as_dict() == {"imported": 2, "replaced": 0, "quarantined": 5}
     reasons = [e["reason"] for e in summary.errors]
     assert reasons[0] == "unparseable date not-a-date"
@@ -45,11 +45,11 @@ def test_import_quarantines_bad_rows_and_replaces_on_reimport(project, tmp_path)
     q = project.quarantine()
     assert len(q) == 5
     assert q.raw.iloc[0].startswith("not-a-date,email")
-    again = import_costs(project.engine, project.config, path)
+    again = import_costs(project._engine, project.config, path)
     assert again.replaced == 2
     assert again.imported == 2
     assert len(project.quarantine()) == 5  # not quarantined twice
-    rows = project.engine.execute(
+    rows = project._engine.execute(
         "SELECT CAST(date AS VARCHAR), channel, campaign, cost, currency FROM costs ORDER BY 1"
     ).rows
     assert rows == [("2026-03-01", "email", None, 15.0, "EUR"),
@@ -62,10 +62,10 @@ def test_roas_cpa_roi(project, tmp_path):
                revenue=60.0),
             Ev("q", "a", BASE, "n1", channel="email")]
     journey = load(project, rows)
-    import_costs(project.engine, project.config,
+    import_costs(project._engine, project.config,
                  write(tmp_path / "c.csv", "date,channel,cost\n2026-03-01,email,20\n"
                        "2026-03-01,display,7\n2026-01-01,email,999\n"))  # outside the data
-    costs = project.engine.ibis().table("costs")
+    costs = project._engine.ibis().table("costs")
     res = attribution(journey, model="first_touch", costs=costs)
     got = res.credits.set_index("touchpoint")
     assert got.loc["email", "cost"] == 20
@@ -118,10 +118,10 @@ def test_demo_models_run_and_costs_give_roas(demo):
     proj, data = demo
     journey = proj.journey()
     paths = load_paths(journey)
-    n_conv = int(proj.engine.scalar(  # the default conversion events: online and in store
+    n_conv = int(proj._engine.scalar(  # the default conversion events: online and in store
         "SELECT count(*) FROM events WHERE event IN ('order_completed', 'store_purchase')"))
     assert paths.total_conversions == n_conv > 0
-    cmp = compare(paths, costs=proj.engine.ibis().table("costs"))
+    cmp = compare(paths, costs=proj._engine.ibis().table("costs"))
     totals = cmp.credits.groupby("model").conversions.sum()
     assert totals.to_numpy() == pytest.approx([n_conv] * len(totals))
     paid = cmp.credits[cmp.credits.cost > 0]

@@ -150,7 +150,7 @@ def test_segment_import_gives_the_validator_verdicts(tmp_path: Path) -> None:
     path.write_bytes(data)
     name = "spool/20260504T101112000000Z.jsonl"
     with Project.init(tmp_path / "project") as project:
-        summary = import_segment(project.engine, project.config, path, source_name=name)
+        summary = import_segment(project._engine, project.config, path, source_name=name)
         assert summary is not None
         frame = project.quarantine(limit=None)
         reasons = dict(zip(frame["line"], frame["reason"], strict=True))
@@ -170,7 +170,7 @@ def test_segment_import_gives_the_validator_verdicts(tmp_path: Path) -> None:
         events = project.stats()["events"]
 
         # a flush that committed but died before deleting the file: importing again adds nothing
-        assert import_segment(project.engine, project.config, path, source_name=name) is None
+        assert import_segment(project._engine, project.config, path, source_name=name) is None
         assert len(project.quarantine(limit=None)) == len(frame)
         assert project.stats()["events"] == events
 
@@ -193,16 +193,16 @@ def test_rudderstack_channel_is_the_platform_and_raw_replays(tmp_path: Path) -> 
     path = tmp_path / "seg.jsonl"
     path.write_bytes(orjson.dumps(row) + b"\n" + orjson.dumps(bad) + b"\n")
     with Project.init(tmp_path / "project") as project:
-        summary = import_segment(project.engine, project.config, path, source_name="spool/x")
+        summary = import_segment(project._engine, project.config, path, source_name="spool/x")
         assert summary is not None
         assert (summary.imported, summary.quarantined) == (1, 1)
-        stored = project.engine.execute(
+        stored = project._engine.execute(
             "SELECT platform, channel, source, medium, properties->>'plan', "
             "CAST(received_at AS VARCHAR) FROM events"
         ).rows
         assert stored == [("web", "email", "newsletter", "email", "pro", "2026-05-04 10:11:13+00")]
         # the quarantined line replays through the normal path once the id is fixed
-        project.engine.run("UPDATE quarantine SET raw = replace(raw, '\"null\"', '\"rs-2\"')")
+        project._engine.run("UPDATE quarantine SET raw = replace(raw, '\"null\"', '\"rs-2\"')")
         replayed, skipped = project.replay_quarantine()
         assert (replayed.imported, skipped) == (1, 0)
 
