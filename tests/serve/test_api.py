@@ -25,7 +25,7 @@ from tests.serve.conftest import (
 from wegweiser import open_project
 from wegweiser.analysis.result import to_frame
 from wegweiser.errors import InvalidInput
-from wegweiser.serve import queries
+from wegweiser.serve.api import queries
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

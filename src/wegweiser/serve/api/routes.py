@@ -1,14 +1,13 @@
 """Query API (``/api/v1/*``): every analysis as JSON, described by the OpenAPI spec.
 
-* ``POST /api/v1/<analysis>`` with a JSON body of the analysis' options (see
-  :mod:`wegweiser.serve._queries_params`; an empty body means the defaults) for overview,
-  kpis, journey-map, sessions, phases, paths, funnel, conversion, retention, dropoffs and
-  attribution.
+* ``POST /api/v1/<analysis>`` with a JSON body of the analysis' options (its parameter
+  model in the registry, :mod:`wegweiser.analysis.registry`; an empty body means the
+  defaults) for every registered analysis, and ``POST /api/v1/overview``.
 * ``GET`` with query parameters for the read-outs of the store: ``/stats``,
   ``/quarantine``, ``/identities/merges``, ``/identities/{id}``; ``GET /analyses`` lists
   everything with its parameters.
 * Every answer: ``{"analysis", "params", "tables": {name: [rows]}, "notes"}``
-  (:func:`wegweiser.serve.queries.to_json`); every error the one shape of
+  (:func:`wegweiser.serve.api.queries.to_json`); every error the one shape of
   :mod:`wegweiser.serve.errors` (422 for a body that does not fit the schema, 400 for
   options the analysis refuses, 503 while another process holds the store).
 * Readers: a read-only API token (``Authorization: Bearer``), a logged-in dashboard session,
@@ -28,7 +27,8 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response, Se
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel, Field
 
-from wegweiser.serve import access, queries
+from wegweiser.serve import access
+from wegweiser.serve.api import queries
 from wegweiser.serve.auth import bearer_token, is_known
 from wegweiser.serve.errors import ERROR_SCHEMA, ApiError
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from wegweiser.analysis.result import Result, Tables
 from wegweiser.errors import InvalidInput
-from wegweiser.serve._queries_params import (
+from wegweiser.serve.api._params import (
     DropParams,
     IdentityParams,
     MergesParams,

@@ -30,9 +30,7 @@ from wegweiser.analysis import registry
 from wegweiser.analysis._params import Params, cli_only
 from wegweiser.analysis.result import Tables, jsonable, table_records
 from wegweiser.errors import InvalidInput
-from wegweiser.serve._queries_analyses import ANALYSES as STORE_QUERIES
-from wegweiser.serve._queries_analyses import Analysis, drop, replay
-from wegweiser.serve._queries_params import (
+from wegweiser.serve.api._params import (
     DropParams,
     IdentityParams,
     MergesParams,
@@ -40,6 +38,8 @@ from wegweiser.serve._queries_params import (
     QuarantineParams,
     ReplayParams,
 )
+from wegweiser.serve.api._store import ANALYSES as STORE_QUERIES
+from wegweiser.serve.api._store import Analysis, drop, replay
 
 if TYPE_CHECKING:
     from wegweiser.analysis.result import Result

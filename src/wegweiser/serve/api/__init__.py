@@ -1,0 +1,15 @@
+"""The query API (``/api/v1/*``): every analysis of the registry and the store's read-outs
+as JSON, described by the OpenAPI spec.
+
+* :mod:`.routes` -- the FastAPI router (one route per analysis, generated; the store routes;
+  the write actions for dashboard users);
+* :mod:`.queries` -- every route as data (:data:`~.queries.ANALYSES`), :func:`~.queries.run`
+  and :func:`~.queries.to_json`, shared with the dashboard;
+* :mod:`._store` and :mod:`._params` -- the store read-outs and their parameter models.
+"""
+
+from __future__ import annotations
+
+from wegweiser.serve.api.routes import router
+
+__all__ = ["router"]
