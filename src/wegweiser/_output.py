@@ -27,6 +27,8 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
+        if value.is_integer():
+            return f"{value:,.0f}"
         return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.4g}"
     return str(value)
 
