@@ -30,6 +30,8 @@ def _cell(value: Any) -> str:
         if value.is_integer():
             return f"{value:,.0f}"
         return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.4g}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
     return str(value)
 
 
