@@ -105,6 +105,33 @@ def test_the_cli_runs_a_journey_from_import_to_message_event(tmp_path, shop, mon
     code, _, err = wegweiser_cli(monkeypatch, capsys, "journeys", "pause", "welcom", *p)
     assert code == 2
     assert "no journey 'welcom'" in err
+    _the_api_and_the_dashboard_show_it(project, tmp_path)
+
+
+def _the_api_and_the_dashboard_show_it(project, tmp_path):
+    """The same state through the query API (in process and over HTTP) and the page."""
+    import httpx
+
+    from tests.serve.conftest import start_server
+    from wegweiser.serve.api import queries
+
+    with wegweiser.open_project(project) as proj:
+        status = queries.run(proj, "journeys").tables()["journeys"]
+        sent = queries.run(proj, "journey_ledger", {"state": "sent"}).tables()["ledger"]
+    assert status[["journey", "paused", "entrants", "msg_sent"]].values.tolist() == [
+        ["welcome", True, 1, 1]]
+    assert sent["key"].tolist() == ["welcome:u1:1|hello|email"]
+    server = start_server(project, tmp_path / "server.log")
+    try:
+        with httpx.Client(base_url=server.url, timeout=60) as http:
+            api = http.get("/api/v1/journeys/ledger", params={"state": "unknown"}).json()
+            assert api["tables"]["ledger"] == []
+            page = http.get("/journeys", params={"lang": "de"}).text
+    finally:
+        server.stop()
+    assert "welcome" in page
+    assert "pausiert" in page
+    assert "Keine: jede Nachricht ist entschieden." in page
 
 
 def test_a_broken_journey_stops_everything_with_a_precise_error(shop, monkeypatch, capsys):

@@ -21,6 +21,39 @@ WORDS: dict[str, dict[str, str]] = {
     "nav.retention": _m("Retention", "Bindung"),
     "nav.data_quality": _m("Data quality", "Datenqualität"),
     "nav.analyses": _m("All analyses", "Alle Analysen"),
+    "nav.journeys": _m("Journeys", "Journeys"),
+    "journeys.title": _m("Journeys and their messages", "Journeys und ihre Nachrichten"),
+    "journeys.hint": _m("Journeys are files in journeys/ of the project; `wegweiser journeys run` "
+                        "runs them (docs/journeys.md).",
+                        "Journeys sind Dateien in journeys/ des Projekts; `wegweiser journeys "
+                        "run` führt sie aus (docs/journeys.md)."),
+    "journeys.none": _m("No journeys yet.", "Noch keine Journeys."),
+    "journeys.paused": _m("paused", "pausiert"),
+    "journeys.running": _m("running", "läuft"),
+    "journeys.unknown": _m("Messages in an unknown state", "Nachrichten in unbekanntem Zustand"),
+    "journeys.unknown_hint": _m(
+        "A crash while sending by email or SMS leaves it open whether the message went out; "
+        "such messages are never resent automatically. Check them with the provider.",
+        "Ein Absturz beim Senden per E-Mail oder SMS lässt offen, ob die Nachricht rausging; "
+        "sie wird nie automatisch erneut gesendet. Bitte beim Anbieter prüfen."),
+    "journeys.no_unknown": _m("None: every message was decided.",
+                              "Keine: jede Nachricht ist entschieden."),
+    "journeys.step": _m("Step", "Schritt"),
+    "journeys.channel": _m("Channel", "Kanal"),
+    "journeys.person": _m("Person", "Person"),
+    "journeys.when": _m("Last change", "Letzte Änderung"),
+    "journeys.col.journey": _m("Journey", "Journey"),
+    "journeys.col.paused": _m("State", "Zustand"),
+    "journeys.col.entrants": _m("Entrants", "Eingetreten"),
+    "journeys.col.active": _m("Active", "Aktiv"),
+    "journeys.col.done": _m("Done", "Fertig"),
+    "journeys.col.exited": _m("Exited", "Ausgestiegen"),
+    "journeys.col.parked": _m("Parked", "Geparkt"),
+    "journeys.col.deferred": _m("Deferred", "Verschoben"),
+    "journeys.col.msg_sent": _m("Sent", "Gesendet"),
+    "journeys.col.msg_unknown": _m("Unknown", "Unbekannt"),
+    "journeys.col.msg_failed": _m("Failed", "Fehlgeschlagen"),
+    "journeys.col.msg_suppressed": _m("Capped or no consent", "Gedeckelt/ohne Einwilligung"),
     "analyses.intro": _m("Every analysis of Wegweiser with its options, as on the command line "
                          "and in the API.",
                          "Alle Analysen von Wegweiser mit ihren Optionen, wie auf der "

@@ -64,3 +64,15 @@ class DropParams(Params):
         | None
     ) = Field(None, description="Quarantine ids to drop.")
     all: bool = Field(False, description="Drop every quarantined row (with no reason/ids).")
+
+
+class LedgerParams(Params):
+    """``wegweiser journeys ledger``: the send ledger, newest first."""
+
+    state: Literal["pending", "sending", "sent", "unknown", "failed", "suppressed",
+                   "dropped", "holdout"] | None = Field(
+        None, description="Only rows in this state (unknown: never resent, for the operator).")
+    journey: Name | None = Field(None, description="Only this journey.")
+    limit: Annotated[int, Field(ge=1, le=100_000)] = Field(
+        100, description="At most this many rows."
+    )

@@ -21,6 +21,7 @@ from wegweiser.errors import InvalidInput
 from wegweiser.serve.api._params import (
     DropParams,
     IdentityParams,
+    LedgerParams,
     MergesParams,
     NoParams,
     QuarantineParams,
@@ -121,6 +122,51 @@ def _identity(project: Project, p: IdentityParams) -> Result:
     if person is None:
         raise ApiError(404, f"id {p.id!r} is not in the store", code="unknown_id")
     return Tables({"identity": pd.DataFrame([{"id": p.id, "person_id": person}])})
+
+
+@_analysis("journeys", NoParams, "Journeys: state, entrants, runs and messages",
+           method="GET")
+def _journeys(project: Project, p: NoParams) -> Result:
+    """Per journey (files in ``journeys/`` and journeys with state): paused, entrants, runs
+    by status, deferred and parked runs, messages by ledger state (``msg_unknown``: sends a
+    crash left undecided, never resent automatically). See docs/journeys.md."""
+    from wegweiser.orchestrate.operations import status
+
+    names, store = _journey_state(project)
+    with store:
+        rows = status(store, names)
+    return Tables({"journeys": pd.DataFrame(rows, columns=_columns(rows, ["journey"]))})
+
+
+@_analysis("journey_ledger", LedgerParams, "The send ledger of the journeys",
+           path="/journeys/ledger", method="GET")
+def _ledger(project: Project, p: LedgerParams) -> Result:
+    """One row per intended message and what became of it (pending, sending, sent,
+    unknown, failed, suppressed, dropped, holdout), newest first."""
+    from wegweiser.orchestrate.operations import ledger
+
+    _, store = _journey_state(project)
+    with store:
+        rows = ledger(store, state=p.state, journey=p.journey, limit=p.limit)
+    return Tables({"ledger": pd.DataFrame(rows, columns=_columns(rows, ["key", "state"]))})
+
+
+def _journey_state(project: Project) -> tuple[list[str], Any]:
+    """The names of the project's journey files and its journey state store."""
+    from wegweiser.orchestrate.assembly import state_target
+    from wegweiser.orchestrate.loading import JOURNEYS_DIR, load_journeys
+    from wegweiser.orchestrate.state import open_state
+
+    folder = project.path / JOURNEYS_DIR
+    names: list[str] = []
+    if folder.is_dir():
+        journeys, _ = load_journeys(folder, phases=project.config.phase_names)
+        names = [j.name for j in journeys]
+    return names, open_state(state_target(project.path), project_dir=project.path)
+
+
+def _columns(rows: list[dict[str, Any]], least: list[str]) -> list[str]:
+    return list(rows[0]) if rows else least
 
 
 def replay(project: Project, p: ReplayParams) -> dict[str, int]:

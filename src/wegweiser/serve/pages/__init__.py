@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from wegweiser.serve.pages import admin, analyses, auth, funnels, views
+from wegweiser.serve.pages import admin, analyses, auth, funnels, journeys, views
 from wegweiser.serve.pages._web import (
     STATIC,
     LoginRequired,
@@ -83,4 +83,5 @@ def install(app: FastAPI) -> None:
     app.include_router(funnels.router)
     app.include_router(admin.router)
     app.include_router(analyses.router)
+    app.include_router(journeys.router)
     app.state.html_error = html_error

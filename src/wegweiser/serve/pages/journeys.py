@@ -1,0 +1,35 @@
+"""The journeys page: each journey's state, entrants, runs and messages, and the ledger's
+``unknown`` rows (sends a crash left undecided, which are never resent automatically and
+wait for the operator). The numbers come from the query API's read-outs."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from wegweiser.errors import WegweiserError
+from wegweiser.serve.access import context
+from wegweiser.serve.api import queries
+from wegweiser.serve.pages._web import page_user, render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(page_user)])
+
+#: the status columns shown, in order
+SHOWN = ("journey", "paused", "entrants", "active", "done", "exited", "parked", "deferred",
+         "msg_sent", "msg_unknown", "msg_failed", "msg_suppressed")
+
+
+@router.get("/journeys", response_class=HTMLResponse)
+def journeys_page(request: Request) -> HTMLResponse:
+    error = None
+    status, unknown = [], []
+    try:
+        with context(request).store() as project:
+            status = queries.run(project, "journeys").tables()["journeys"].to_dict("records")
+            unknown = queries.run(project, "journey_ledger", {"state": "unknown"}).tables()[
+                "ledger"].to_dict("records")
+    except WegweiserError as exc:  # a broken journey file: say which and where
+        error = str(exc)
+    rows = [{c: r.get(c) for c in SHOWN} for r in status]
+    return render(request, "journeys.html.j2", title_key="nav.journeys", rows=rows,
+                  columns=SHOWN, unknown=unknown, error=error)
