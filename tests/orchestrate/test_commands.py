@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import pytest
@@ -148,3 +149,52 @@ def test_a_broken_journey_stops_everything_with_a_precise_error(shop, monkeypatc
     assert code == 2
     assert not (project / "journeys.sqlite").exists()
     assert smtp.messages == []
+
+
+def test_serve_runs_the_worker_beside_the_server(tmp_path, shop, monkeypatch, capsys):
+    """``wegweiser serve --journeys``: an import while the server runs reaches the SMTP sink
+    through the worker process, and the worker ends with the server."""
+    import time
+
+    from tests.serve.conftest import start_server
+
+    project, smtp = shop
+    assert wegweiser_cli(monkeypatch, capsys, "journeys", "run", "--once",
+                         "--project", str(project))[0] == 0  # the baseline: nothing old
+    server = start_server(project, tmp_path / "server.log", "--journeys")
+    try:
+        assert "Journeys   worker running" in server.output()
+        rows = [
+            {"type": "identify", "messageId": "i9", "userId": "u9", "timestamp":
+             "2026-06-01T09:00:00Z", "traits": {"email": "u9@example.org",
+                                                "email_opt_in": True, "first_name": "Ida"}},
+            {"type": "track", "messageId": "t9", "userId": "u9", "event": "signup",
+             "timestamp": "2026-06-01T09:01:00Z"},
+        ]
+        path = tmp_path / "late.jsonl"
+        path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+        with wegweiser.open_project(project) as proj:
+            proj.import_events(path)
+        deadline = time.monotonic() + 90
+        while not smtp.messages and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert [str(m["Subject"]) for m in smtp.messages] == ["Willkommen Ida"]
+    finally:
+        server.stop()
+    assert server.process.returncode is not None
+    pid = int(re.search(r"worker running \(process (\d+)\)", server.output()).group(1))
+    deadline = time.monotonic() + 30
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:  # a zombie has ended
+        return stat.read().split()[2] != "Z"

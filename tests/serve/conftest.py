@@ -68,13 +68,14 @@ class LiveServer:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
-def start_server(project: Path, log: Path, **env: str) -> LiveServer:
+def start_server(project: Path, log: Path, *extra: str, **env: str) -> LiveServer:
+    """``wegweiser serve`` (with ``extra`` arguments) on a free port, once it answers."""
     port = free_port()
     full_env = {**os.environ, "WEGWEISER_SECRET_KEY": "test-secret", **env}
     with log.open("ab") as handle:
         process = subprocess.Popen(
             [sys.executable, "-m", "wegweiser.cli", "serve", "--project", str(project),
-             "--port", str(port)],
+             "--port", str(port), *extra],
             stdout=handle,
             stderr=subprocess.STDOUT,
             env=full_env,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import getpass
+import subprocess
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -33,9 +35,12 @@ def serve(
         str | None, typer.Option(help="Address to listen on (default: server.host, 127.0.0.1).")
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: server.port, 8000).")] = None,
+    journeys: Annotated[bool, typer.Option(
+        "--journeys", help="Also run the journeys worker (wegweiser journeys run) beside the "
+        "server, as a process of its own that ends with it.")] = False,
 ) -> None:
     """Run the collector (/v1/*), the query API (/api/v1/*, docs at /api/docs) and the
-    dashboard (/).
+    dashboard (/); with --journeys also the journeys worker.
 
     The store stays usable by other commands while the server runs: the server opens it
     only for each flush or request. Without dashboard users (server.users or
@@ -66,7 +71,29 @@ def serve(
         typer.echo("  Open access: no users configured, listening on localhost only.")
     if not secrets.write_keys:
         typer.echo("  No write keys yet: `wegweiser keys new --kind write --save` adds one.")
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    worker = _journeys_worker(project) if journeys else None
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+def _journeys_worker(project: Path) -> subprocess.Popen[bytes]:
+    """``wegweiser journeys run`` for ``project`` as a child process (journey files checked
+    first, so that a broken one stops the server's start with its precise error)."""
+    from wegweiser.orchestrate.loading import JOURNEYS_DIR, load_journeys
+
+    load_journeys(Path(project) / JOURNEYS_DIR, phases=load_config(project).phase_names)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "wegweiser.cli", "journeys", "run", "--project", str(project)]
+    )
+    typer.echo(f"  Journeys   worker running (process {worker.pid})")
+    return worker
 
 
 def hash_password(
