@@ -106,10 +106,15 @@ def test_the_cli_runs_a_journey_from_import_to_message_event(tmp_path, shop, mon
     code, _, err = wegweiser_cli(monkeypatch, capsys, "journeys", "pause", "welcom", *p)
     assert code == 2
     assert "no journey 'welcom'" in err
-    _the_api_and_the_dashboard_show_it(project, tmp_path)
+    _the_api_and_the_dashboard_show_it(project, tmp_path, smtp.messages[0])
+    code, out, _ = wegweiser_cli(monkeypatch, capsys, "journeys", "run", "--once", *p)
+    with wegweiser.open_project(project) as proj:  # the worker imported the unsubscribe
+        rows = proj._engine.execute(
+            "SELECT user_id, properties FROM events WHERE event = 'unsubscribed'").rows
+    assert [(r[0], json.loads(r[1])["channel"]) for r in rows] == [("u1", "email")]
 
 
-def _the_api_and_the_dashboard_show_it(project, tmp_path):
+def _the_api_and_the_dashboard_show_it(project, tmp_path, mail):
     """The same state through the query API (in process and over HTTP) and the page."""
     import httpx
 
@@ -128,11 +133,24 @@ def _the_api_and_the_dashboard_show_it(project, tmp_path):
             api = http.get("/api/v1/journeys/ledger", params={"state": "unknown"}).json()
             assert api["tables"]["ledger"] == []
             page = http.get("/journeys", params={"lang": "de"}).text
+            link = re.search(r"<(http[^>]+/u/([^>]+))>", mail["List-Unsubscribe"])
+            token = link.group(2)
+            ask = http.get(f"/u/{token}", params={"lang": "en"})
+            assert ask.status_code == 200
+            assert "no more messages by email" in ask.text  # GET changes nothing
+            assert http.get(f"/u/{token[:-2]}xx").status_code == 404  # forged
+            done = http.post(f"/u/{token}", data={"List-Unsubscribe": "One-Click"})
+            assert done.status_code == 200
+            assert "unsubscribed" in done.text.lower()
     finally:
         server.stop()
     assert "welcome" in page
     assert "pausiert" in page
     assert "Keine: jede Nachricht ist entschieden." in page
+    from wegweiser.orchestrate.state import open_state
+
+    with open_state(project / "journeys.sqlite") as store, store.transaction() as tx:
+        assert tx.one("SELECT person_id, channel FROM wj_unsubscribed") is not None
 
 
 def test_a_broken_journey_stops_everything_with_a_precise_error(shop, monkeypatch, capsys):

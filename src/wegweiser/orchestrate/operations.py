@@ -113,3 +113,34 @@ def flush_outbox(project: Project, store: StateStore, *, limit: int = 20_000) ->
         tx.executemany("DELETE FROM wj_outbox WHERE message_id = :m",
                        [{"m": m} for m, _ in rows])
     return len(rows)
+
+
+def unsubscribe(store: StateStore, person_id: str, channel: str, *, now: float) -> bool:
+    """Record that ``person_id`` unsubscribed from ``channel`` (``*``: every channel): the
+    delivery policy suppresses their messages on it from now on, and an ``unsubscribed``
+    event goes to the outbox (imported into the store by the worker; journeys with
+    ``exit.unsubscribed`` end the person's runs then). False when it was recorded before."""
+    import hashlib
+    from datetime import UTC, datetime
+
+    with store.transaction() as tx:
+        known = tx.one("SELECT 1 FROM wj_unsubscribed WHERE person_id = :p AND channel = :c",
+                       {"p": person_id, "c": channel})
+        if known:
+            return False
+        tx.execute("INSERT INTO wj_unsubscribed (person_id, channel, at) VALUES (:p, :c, :now) "
+                   "ON CONFLICT (person_id, channel) DO NOTHING",
+                   {"p": person_id, "c": channel, "now": now})
+        snapshot = tx.one("SELECT person FROM wj_runs WHERE person_id = :p "
+                          "ORDER BY updated_at DESC LIMIT 1", {"p": person_id})
+        data = {} if snapshot is None else snapshot[0]
+        user_id = (json.loads(data) if isinstance(data, str) else data).get("user_id")
+        ids = {"user_id": user_id} if user_id else {"anonymous_id": person_id}
+        mid = hashlib.sha256(f"unsubscribe|{person_id}|{channel}".encode()).hexdigest()[:32]
+        event = {"message_id": f"wj-{mid}", "type": "track", "event": "unsubscribed",
+                 "timestamp": datetime.fromtimestamp(now, UTC).isoformat(),
+                 "properties": {"channel": channel}, **ids}
+        tx.execute("INSERT INTO wj_outbox (message_id, created_at, event) VALUES (:m, :now, :e) "
+                   "ON CONFLICT (message_id) DO NOTHING",
+                   {"m": event["message_id"], "now": now, "e": json.dumps(event)})
+    return True

@@ -17,7 +17,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from wegweiser.serve.pages import admin, analyses, auth, funnels, journeys, views
+from wegweiser.serve.pages import (
+    admin,
+    analyses,
+    auth,
+    funnels,
+    journeys,
+    unsubscribe,
+    views,
+)
 from wegweiser.serve.pages._web import (
     STATIC,
     LoginRequired,
@@ -84,4 +92,5 @@ def install(app: FastAPI) -> None:
     app.include_router(admin.router)
     app.include_router(analyses.router)
     app.include_router(journeys.router)
+    app.include_router(unsubscribe.router)
     app.state.html_error = html_error
