@@ -296,3 +296,28 @@ def test_data_quality_shows_duplicates_and_import_warnings(tmp_path):
     assert sample[1:] == ["3", "same event as line 2 of this input"]
     warnings = [b for b in quality["blocks"] if b["kind"] == "list"]
     assert "negative revenue" in warnings[0]["items"][0]
+
+
+def test_retention_says_which_dates_it_left_out(tmp_path):
+    """Issue 12, item 10: an outlier date is left out of the cohorts and the report says so
+    (in the report's language), as does the partial last period."""
+    from datetime import UTC, datetime, timedelta
+
+    from wegweiser import Project
+    from wegweiser.report.gather import gather
+    from wegweiser.report.sections import sections
+
+    start = datetime(2026, 9, 7, 12, tzinfo=UTC)
+    rows = [{"user_id": f"u{p}", "event": "visit",
+             "timestamp": (start + timedelta(days=7 * w + p % 5)).isoformat()}
+            for p in range(30) for w in range(6) if (p + w) % 3]
+    rows.append({"user_id": "u0", "event": "visit", "timestamp": "2019-05-04T10:00:00+00:00"})
+    with Project.init(tmp_path / "p") as project:
+        project.import_events(pd.DataFrame(rows))
+        report = gather(project)
+    assert report.retention is not None
+    assert report.retention.params["excluded_events"] == 1
+    retention = next(s for s in sections(report, "de") if s["id"] == "retention")
+    notes = [b["text"] for b in retention["blocks"] if b["kind"] == "note"]
+    assert "1 Ereignisse weit abseits der übrigen Daten wurden weggelassen (falsches Datum?)." \
+        in notes

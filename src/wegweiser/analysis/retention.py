@@ -321,6 +321,7 @@ def retention(
         check_event_names(journey, [return_event] if isinstance(return_event, str)
                           else return_event, what="retention return event")
     span = main_span(days)
+    params["excluded_events"] = span.excluded  # outlier dates left out (see ``note``)
     if span.excluded:
         journey = journey.filter((day >= span.first_day) & (day <= span.last_day))
     last = _period_of(span.last_day, period)

@@ -251,6 +251,11 @@ WORDS: dict[str, dict[str, str]] = {
                          "`wegweiser quarantine replay`.",
                          "Ansehen mit `wegweiser quarantine list`; nach der Korrektur "
                          "`wegweiser quarantine replay`."),
+    "retention.outliers": _m(
+        "{n} events dated far from the rest of the data were left out (wrong dates?).",
+        "{n} Ereignisse weit abseits der übrigen Daten wurden weggelassen (falsches Datum?)."),
+    "retention.partial": _m("The last period is not over yet: its rates are left empty.",
+                            "Der letzte Zeitraum ist noch nicht vorbei: seine Raten bleiben leer."),
     "quality.imports": _m("Imports (undone ones left out)", "Importe (ohne rückgängig gemachte)"),
     "quality.duplicates": _m("Rows skipped as duplicates", "Als Duplikat übersprungene Zeilen"),
     "quality.negative": _m("Events with negative revenue (refunds?)",

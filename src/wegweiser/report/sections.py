@@ -296,6 +296,11 @@ def _retention(data: ReportData, lang: str, figs: _Figures) -> Section:
         rate = float(one["retained"].sum() / one["size"].sum())
         blocks.insert(0, {"kind": "text", "text": t(f"retention.summary.{period}", lang,
                                                     rate=percent(rate, lang))})
+    if "complete" in r.cohorts.columns and not r.cohorts["complete"].all():
+        blocks.append({"kind": "note", "text": t("retention.partial", lang)})
+    if r.params.get("excluded_events"):
+        blocks.append({"kind": "note", "text": t(
+            "retention.outliers", lang, n=number(r.params["excluded_events"], lang))})
     return _section("retention", lang, blocks, **fmt)
 
 

@@ -163,5 +163,6 @@ def retention_page(request: Request) -> HTMLResponse:
     return render(request, "retention.html.j2", title_key="nav.retention", grid=grid,
                   sizes=sizes, churn=result.churn if result is not None else pd.DataFrame(),
                   charts=charts, events=events, error=error,
+                  excluded=(result.params.get("excluded_events") or 0) if result else 0,
                   form={"period": period, "cohort": cohort, "kind": kind,
                         "periods": max_periods, "return_event": returning})
