@@ -67,7 +67,8 @@ def analysis_page(request: Request, name: str) -> HTMLResponse:
                 charts.append({"title": title, "html": embed(figure, lang, restyle=False)})
         tables = [_table(t, frame, lang) for t, frame in result.tables().items()]
     return render(
-        request, "analysis.html.j2", title_key="nav.analyses", heading=spec.title(lang),
+        request, "analysis.html.j2", title_key="nav.analyses", page_title=spec.title(lang),
+        heading=spec.title(lang),
         summary=spec.summary(lang), description=spec.description, name=spec.name,
         fields=fields, missing=missing, error=error, charts=charts, tables=tables,
         note=getattr(result, "note", "") if result is not None else "",
