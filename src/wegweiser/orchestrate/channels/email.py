@@ -14,14 +14,14 @@ import hashlib
 import re
 import smtplib
 import socket
-import threading
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, parseaddr
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from wegweiser.orchestrate.channels import Delivered, Message, Outcome
+from wegweiser.orchestrate.channels._connections import PerThread
 from wegweiser.orchestrate.errors import Terminal, Transient
 
 if TYPE_CHECKING:
@@ -71,36 +71,27 @@ class EmailChannel:
         self.settings = settings
         self.username = username
         self.password = password
-        self._local = threading.local()
-        self._open: set[Any] = set()  # every thread's connection, for close()
-        self._lock = threading.Lock()
+        self._connections: PerThread[smtplib.SMTP] = PerThread(
+            self._open_connection, close_=_close_quietly)
 
-    def _connection(self) -> smtplib.SMTP:
-        conn: smtplib.SMTP | None = getattr(self._local, "conn", None)
-        if conn is None:
-            s = self.settings
-            conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
-            if conn.sock is not None:  # the last "." alone must not wait for Nagle
-                conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def _open_connection(self) -> smtplib.SMTP:
+        s = self.settings
+        conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
+        if conn.sock is not None:  # the last "." alone must not wait for Nagle
+            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn.ehlo()
+        if s.starttls:
+            conn.starttls()
             conn.ehlo()
-            if s.starttls:
-                conn.starttls()
-                conn.ehlo()
-            if self.username and self.password:
-                conn.login(self.username, self.password)
-            self._local.conn = conn
-            with self._lock:
-                self._open.add(conn)
+        if self.username and self.password:
+            conn.login(self.username, self.password)
         return conn
 
+    def _connection(self) -> smtplib.SMTP:
+        return self._connections.get()
+
     def _drop(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        self._local.conn = None
-        if conn is not None:
-            with self._lock:
-                self._open.discard(conn)
-            with contextlib.suppress(OSError):
-                conn.close()
+        self._connections.drop()
 
     def send(self, message: Message, idempotency_key: str) -> Outcome:
         prepared = self.prepare(message, idempotency_key)
@@ -152,12 +143,12 @@ class EmailChannel:
 
     def close(self) -> None:
         """Close every thread's connection."""
-        self._local.conn = None
-        with self._lock:
-            conns, self._open = list(self._open), set()
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.close()
+        self._connections.close_all()
+
+
+def _close_quietly(conn: smtplib.SMTP) -> None:
+    with contextlib.suppress(OSError):
+        conn.close()
 
 
 class _PreparedMail:

@@ -14,12 +14,12 @@ import hmac
 import http.client
 import json
 import select
-import threading
 import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from wegweiser.orchestrate.channels import Delivered, Message, Outcome
+from wegweiser.orchestrate.channels._connections import PerThread
 from wegweiser.orchestrate.errors import Terminal, Transient
 
 if TYPE_CHECKING:
@@ -67,30 +67,21 @@ class WebhookChannel:
         self._host = url.hostname or "localhost"
         self._port = url.port
         self._path = (url.path or "/") + (f"?{url.query}" if url.query else "")
-        self._local = threading.local()
-        self._open: set[Any] = set()  # every thread's connection, for close()
-        self._lock = threading.Lock()
+        self._connections: PerThread[http.client.HTTPConnection] = PerThread(
+            self._open_connection, close_=http.client.HTTPConnection.close)
 
     def body(self, message: Message) -> dict[str, Any]:
         return message.payload
 
+    def _open_connection(self) -> http.client.HTTPConnection:
+        cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+        return cls(self._host, self._port, timeout=self.endpoint.timeout_seconds)
+
     def _conn(self) -> http.client.HTTPConnection:
-        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-            conn = cls(self._host, self._port, timeout=self.endpoint.timeout_seconds)
-            self._local.conn = conn
-            with self._lock:
-                self._open.add(conn)
-        return conn
+        return self._connections.get()
 
     def _drop(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        self._local.conn = None
-        if conn is not None:
-            with self._lock:
-                self._open.discard(conn)
-            conn.close()
+        self._connections.drop()
 
     def headers(self, body: bytes, idempotency_key: str) -> dict[str, str]:
         stamp = str(int(time.time()))
@@ -167,8 +158,4 @@ class WebhookChannel:
 
     def close(self) -> None:
         """Close every thread's connection."""
-        self._local.conn = None
-        with self._lock:
-            conns, self._open = list(self._open), set()
-        for conn in conns:
-            conn.close()
+        self._connections.close_all()
