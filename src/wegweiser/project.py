@@ -308,7 +308,7 @@ class Project:
     def traits(self, key: str) -> Any:
         """``person_id`` and a ``key`` column: each person's latest ``identify`` trait
         ``key``, on the engine the analyses run on (an Ibis table)."""
-        from wegweiser.analysis._funnel_traits import identify_traits
+        from wegweiser.analysis.traits import identify_traits
 
         w = self._warehouse
         return identify_traits(w.table("events"), w.table("identities"), key)

@@ -21,8 +21,8 @@ from tests.analysis.reference import (
     reference_journeys,
     reference_phase,
 )
-from wegweiser.analysis._params import parse_moment
 from wegweiser.analysis.dropoffs import dropoffs
+from wegweiser.analysis.params import parse_moment
 from wegweiser.errors import InvalidInput
 
 # repeated names are drawn more often: many persons stop early, sessions repeat events

@@ -390,7 +390,7 @@ def test_bad_arguments_say_what_to_do(project):
 
 
 def test_trait_breakdown_from_identify_events(project):
-    from wegweiser.analysis._funnel_traits import identify_traits
+    from wegweiser.analysis.traits import identify_traits
 
     frame = pd.DataFrame({
         "message_id": ["1", "2", "3", "4", "5", "6", "7"],
@@ -452,9 +452,9 @@ def test_cli_funnel_json(project):
 
 
 def test_cli_argument_parsing():
-    from wegweiser.analysis._params import parse_duration
     from wegweiser.analysis.funnels import step_windows_of as _step_windows
     from wegweiser.analysis.funnels import steps_with_filters as _steps_with_filters
+    from wegweiser.analysis.params import parse_duration
 
     assert parse_duration("1d12h") == timedelta(days=1, hours=12)
     assert parse_duration("90m") == timedelta(minutes=90)

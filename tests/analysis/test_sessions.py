@@ -11,7 +11,7 @@ import pytest
 
 import wegweiser
 from tests.analysis.reference import BASE, Ev, frame_of, load, random_rows, stitched_frame
-from wegweiser.analysis._params import parse_duration
+from wegweiser.analysis.params import parse_duration
 from wegweiser.analysis.result import to_frame
 from wegweiser.analysis.sessions import DURATION_EDGES, sessionize, sessions
 from wegweiser.errors import InvalidInput

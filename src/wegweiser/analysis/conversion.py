@@ -54,8 +54,8 @@ from wegweiser.analysis._conversion_stats import (
 )
 from wegweiser.analysis._intervals import interval
 from wegweiser.analysis._names import check_event_names
-from wegweiser.analysis._params import Duration, Names, Params, duration
 from wegweiser.analysis._time import seconds_between
+from wegweiser.analysis.params import Duration, Names, Params, duration
 from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
 from wegweiser.analysis.result import Result, table_records, to_frame
 from wegweiser.errors import InvalidInput

@@ -40,7 +40,7 @@ import pandas as pd
 from pydantic import Field
 
 from wegweiser.analysis._loops import BY_COLUMNS, loop_table
-from wegweiser.analysis._params import Params
+from wegweiser.analysis.params import Params
 from wegweiser.analysis.phases import phase_of, phase_rank
 from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
 from wegweiser.analysis.result import Result, to_frame

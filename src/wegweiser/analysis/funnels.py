@@ -69,10 +69,17 @@ import ibis
 import pandas as pd
 from pydantic import BeforeValidator, Field
 
-from wegweiser.analysis._funnel_spec import FunnelStep, Spec, make_spec
+from wegweiser.analysis._funnel_spec import (
+    BREAKDOWN_COLUMNS,
+    MAX_STEPS,
+    FunnelStep,
+    Spec,
+    make_spec,
+)
 from wegweiser.analysis._funnel_units import unit_table
 from wegweiser.analysis._names import check_event_names, event_names
-from wegweiser.analysis._params import (
+from wegweiser.analysis._time import seconds_between
+from wegweiser.analysis.params import (
     ATTRIBUTION_PATTERN,
     BREAKDOWN_PATTERN,
     STEP_WINDOW_PATTERN,
@@ -88,7 +95,6 @@ from wegweiser.analysis._params import (
     parse_duration,
     split,
 )
-from wegweiser.analysis._time import seconds_between
 from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
 from wegweiser.analysis.result import Result, Tables, to_frame
 from wegweiser.errors import InvalidInput
@@ -99,7 +105,8 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     import plotly.graph_objects as go
 
-__all__ = ["FunnelResult", "FunnelStep", "dropped_off", "funnel"]
+__all__ = ["BREAKDOWN_COLUMNS", "MAX_STEPS", "FunnelResult", "FunnelStep", "dropped_off",
+           "funnel"]
 
 DEFAULT_WINDOW = timedelta(days=30)
 QUANTILES = {"p25": 0.25, "median": 0.5, "p75": 0.75, "p90": 0.9}

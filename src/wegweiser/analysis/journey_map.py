@@ -47,8 +47,8 @@ import ibis
 import pandas as pd
 from pydantic import Field
 
-from wegweiser.analysis._params import Params
 from wegweiser.analysis.kpis import feedback_answers
+from wegweiser.analysis.params import Params
 from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
 from wegweiser.analysis.result import Result, to_frame
 from wegweiser.errors import InvalidInput

@@ -41,7 +41,7 @@ import ibis
 import pandas as pd
 
 from wegweiser.analysis._funnel_units import property_text
-from wegweiser.analysis._params import Params
+from wegweiser.analysis.params import Params
 from wegweiser.analysis.registry import Analysis, Inputs, Words
 from wegweiser.analysis.result import Result, jsonable, to_frame
 from wegweiser.config import FeedbackConfig

@@ -50,7 +50,6 @@ import pandas as pd
 from pydantic import BeforeValidator, Field
 
 from wegweiser.analysis._names import check_event_names, event_names
-from wegweiser.analysis._params import GROUP_PATTERN, Name, Names, Params, Unit, split
 from wegweiser.analysis._paths_pattern import describe, first_matches, parse_pattern
 from wegweiser.analysis._paths_results import (
     ENDED,
@@ -68,6 +67,7 @@ from wegweiser.analysis._paths_steps import (
     with_first,
 )
 from wegweiser.analysis._time import seconds_between
+from wegweiser.analysis.params import GROUP_PATTERN, Name, Names, Params, Unit, split
 from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
 from wegweiser.analysis.result import Result, to_frame, to_value
 from wegweiser.errors import InvalidInput

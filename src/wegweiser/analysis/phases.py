@@ -51,7 +51,7 @@ from pydantic import Field
 
 from wegweiser.analysis import _phase_tables as tables
 from wegweiser.analysis import _time
-from wegweiser.analysis._params import MAX_DAYS, Limit, Names, Params, Period, parse_moment
+from wegweiser.analysis.params import MAX_DAYS, Limit, Names, Params, Period, parse_moment
 from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
 from wegweiser.analysis.result import Result, to_frame
 from wegweiser.errors import InvalidInput

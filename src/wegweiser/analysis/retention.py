@@ -47,9 +47,9 @@ import pandas as pd
 from pydantic import Field
 
 from wegweiser.analysis._names import check_event_names
-from wegweiser.analysis._params import Names, Params, Period
 from wegweiser.analysis._retention_span import main_span
 from wegweiser.analysis._time import seconds
+from wegweiser.analysis.params import Names, Params, Period
 from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
 from wegweiser.analysis.result import Result, table_records, to_frame
 from wegweiser.errors import InvalidInput

@@ -38,8 +38,8 @@ import pandas as pd
 from pydantic import Field
 
 from wegweiser.analysis._intervals import interval
-from wegweiser.analysis._params import Duration, Params, duration
 from wegweiser.analysis._time import seconds_between
+from wegweiser.analysis.params import Duration, Params, duration
 from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
 from wegweiser.analysis.result import Result, to_frame
 from wegweiser.errors import InvalidInput

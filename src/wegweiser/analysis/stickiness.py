@@ -39,7 +39,7 @@ import pandas as pd
 from pydantic import Field
 
 from wegweiser.analysis._names import check_event_names
-from wegweiser.analysis._params import Names, Params
+from wegweiser.analysis.params import Names, Params
 from wegweiser.analysis.registry import Analysis, Chart, Words
 from wegweiser.analysis.result import Result, to_frame
 from wegweiser.analysis.retention import day_index, period_of_day, period_start

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from wegweiser._output import Format, print_frame, print_mapping, readable
 from wegweiser.analysis import registry
-from wegweiser.analysis._params import comma_list, short_flag
+from wegweiser.analysis.params import comma_list, short_flag
 from wegweiser.commands._common import FormatOpt, ProjectOpt, err, out, show
 from wegweiser.errors import InvalidInput
 

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
 
-from wegweiser.analysis._params import MAX_DAYS, CliOnly, Names, Params, Short, split
 from wegweiser.analysis.attribution.compare import DEFAULT_MODELS, attribution, compare, make_model
 from wegweiser.analysis.attribution.paths import read_paths
+from wegweiser.analysis.params import MAX_DAYS, CliOnly, Names, Params, Short, split
 from wegweiser.analysis.registry import Analysis, Chart, Words
 from wegweiser.errors import InvalidInput
 

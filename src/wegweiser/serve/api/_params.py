@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from wegweiser.analysis._params import Name, Params
+from wegweiser.analysis.params import Name, Params
 
 
 class NoParams(Params):

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError, create_model
 
 from wegweiser.analysis import registry
-from wegweiser.analysis._params import Params, cli_only
+from wegweiser.analysis.params import Params, cli_only
 from wegweiser.analysis.result import Tables, jsonable, table_records
 from wegweiser.errors import InvalidInput
 from wegweiser.serve.api._params import (

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from wegweiser.analysis import registry
-from wegweiser.analysis._params import cli_only
+from wegweiser.analysis.params import cli_only
 from wegweiser.errors import InvalidInput
 from wegweiser.present import charts as draw
 from wegweiser.present.i18n import cell

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from wegweiser.analysis._funnel_spec import BREAKDOWN_COLUMNS, MAX_STEPS
+from wegweiser.analysis.funnels import BREAKDOWN_COLUMNS, MAX_STEPS
 from wegweiser.errors import InvalidInput
 from wegweiser.present import charts as draw
 from wegweiser.serve.access import context
