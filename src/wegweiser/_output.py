@@ -111,16 +111,6 @@ def print_mapping(
         console.print(table)
 
 
-def is_ratio(column: str) -> bool:
-    """Whether a column holds a share or rate (0..1): shown as a percentage."""
-    return column_kind(column) == "percent"
-
-
-def is_seconds(column: str) -> bool:
-    """Whether a column holds a duration in seconds (``duration_mean_s``, ``seconds``)."""
-    return column_kind(column) == "seconds"
-
-
 def duration_text(seconds: float) -> str:
     """A duration to read: ``2d 3h``, ``1h 5m``, ``4m 12s``, ``42s``, ``0.4s``.
 
@@ -155,9 +145,10 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
             seen.append(str(col))
     for col in out.columns:
         name, series = str(col), out[col]
-        if series.dtype.kind == "f" and is_ratio(name):
+        kind = column_kind(name)
+        if series.dtype.kind == "f" and kind == "percent":
             out[col] = series.map(lambda v: "n/a" if pd.isna(v) else f"{v:.1%}")
-        elif series.dtype.kind in "fi" and is_seconds(name):
+        elif series.dtype.kind in "fi" and kind == "seconds":
             out[col] = series.map(lambda v: "n/a" if pd.isna(v) else duration_text(float(v)))
         elif series.dtype.kind == "M":
             out[col] = series.dt.strftime("%Y-%m-%d %H:%M:%S").where(series.notna(), "")

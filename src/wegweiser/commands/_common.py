@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -26,11 +25,6 @@ ProjectOpt = Annotated[
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output: table, csv or json.")]
 
 
-def split_list(text: str | None) -> list[str]:
-    """``"a,b, c"`` -> ``["a", "b", "c"]``; None -> []."""
-    return [p.strip() for p in (text or "").split(",") if p.strip()]
-
-
 def show(
     result: Result, fmt: Format, *, table: str | None = None, title: str | None = None
 ) -> None:
@@ -46,18 +40,3 @@ def show(
         out.file.write(json.dumps(records(frame), ensure_ascii=False) + "\n")
     else:
         print_frame(frame, fmt, console=out, title=title)
-
-
-R = TypeVar("R", bound="Result")
-
-
-def rounded(result: R, fmt: Format, digits: int = 4) -> R:
-    """``result`` with its float columns rounded for ``--format table`` (as it is for csv
-    and json)."""
-    if fmt is not Format.table:
-        return result
-    tables: dict[str, Any] = {}
-    for name, frame in result.tables().items():
-        floats = frame.select_dtypes("float").columns
-        tables[name] = frame.assign(**{str(c): frame[c].round(digits) for c in floats})
-    return dataclasses.replace(result, **tables)
