@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
     from wegweiser.config import Config
 
-__all__ = ["Validator", "event_row"]
+__all__ = ["Validator", "event_row", "type_error"]
 
 _RECORD = frozenset(RECORD_COLUMNS)
 _MESSAGE_ONLY = frozenset(MESSAGE_ONLY_KEYS)
@@ -145,6 +145,55 @@ def event_row(message: Mapping[str, Any]) -> dict[str, Any]:
         elif isinstance(props, dict):
             row["properties"] = {**extra, **props}
     return row
+
+
+_SCALAR_KEYS = frozenset({"original_timestamp", "sent_at", "write_key"})
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return "a string" if isinstance(value, str) else "a number"
+
+
+def type_error(message: Mapping[str, Any]) -> str | None:
+    """Why a message's fields do not have the types of the collector's schema, or None.
+
+    Event fields (ids, ``event``, ``timestamp``, UTM fields, ...) take a string or a number
+    (written as text); ``properties``, ``context``, ``traits`` and ``integrations`` take an
+    object; null is the same as leaving a field out. Other keys go into ``properties`` as
+    they are.
+
+    >>> type_error({"userId": {}, "event": "x"})
+    'userId must be a string or a number, not an object ({})'
+    >>> type_error({"userId": 7, "context": None, "integrations": {}}) is None
+    True
+    """
+    for key, value in message.items():
+        if value is None:
+            continue
+        name, role = _key(key)
+        if role == _TEXT or name in _SCALAR_KEYS:
+            if isinstance(value, str) or (
+                isinstance(value, int | float) and not isinstance(value, bool)
+            ):
+                continue
+            wanted = "a string or a number"
+        elif role == _OBJECT or name == "integrations":
+            if isinstance(value, dict):
+                continue
+            wanted = "a JSON object"
+        else:
+            continue
+        shown = _json_text(value).decode()
+        if len(shown) > 40:
+            shown = shown[:37] + "..."
+        return f"{key} must be {wanted}, not {_kind_of(value)} ({shown})"
+    return None
 
 
 def _trimmed(value: Any) -> str | None:
