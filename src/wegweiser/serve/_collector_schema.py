@@ -105,6 +105,23 @@ def responses(single: bool) -> dict[int | str, dict[str, Any]]:
     }
 
 
+_GIVEN: dict[str, Any] = {"type": ["string", "number"]}
+
+
+def _needs(*names: str) -> dict[str, Any]:
+    """Schema part: these fields present and not null."""
+    return {"required": list(names), "properties": dict.fromkeys(names, _GIVEN)}
+
+
+#: What a single event needs besides the types (the validator still checks blanks,
+#: blocked ids and timestamps: a 400 ``invalid_event``).
+_NEEDS: dict[str, dict[str, Any]] = {
+    "alias": _needs("previousId", "userId"),
+    "track": {**_needs("event"), "anyOf": [_needs("userId"), _needs("anonymousId")]},
+}
+_NEEDS_ID: dict[str, Any] = {"anyOf": [_needs("userId"), _needs("anonymousId")]}
+
+
 def request_body(kind: str | None) -> dict[str, Any]:
     """``openapi_extra`` with the request body of the route for ``kind`` (None: batch)."""
     if kind is None:
@@ -129,5 +146,6 @@ def request_body(kind: str | None) -> dict[str, Any]:
         body = {
             **_MESSAGE,
             "description": f"A {kind} message (its type is {kind}). {_MESSAGE['description']}",
+            "allOf": [_NEEDS.get(kind, _NEEDS_ID)],
         }
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": body}}}}

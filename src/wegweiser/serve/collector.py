@@ -359,8 +359,9 @@ async def collect(request: Request, kind: str | None) -> Response:
                 '"track", "event": "signup", "userId": "u1"}]}.',
             )
         envelope = body.get("context")
-        if envelope is not None and not isinstance(envelope, dict):
-            raise _error(400, f"The batch's context must be a JSON object, not {_kind(envelope)}.")
+        problem = type_error({k: body[k] for k in ("context", "sentAt", "writeKey") if k in body})
+        if problem is not None:
+            raise _error(400, f"The batch's {problem}; nothing was accepted.", code="invalid_type")
     else:
         items, envelope = [body], None
     for index, item in enumerate(items):

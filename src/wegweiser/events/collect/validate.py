@@ -147,7 +147,7 @@ def event_row(message: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-_SCALAR_KEYS = frozenset({"original_timestamp", "sent_at", "write_key"})
+_SCALAR_KEYS = frozenset({"original_timestamp", "sent_at"})
 
 
 def _kind_of(value: Any) -> str:
@@ -177,7 +177,11 @@ def type_error(message: Mapping[str, Any]) -> str | None:
         if value is None:
             continue
         name, role = _key(key)
-        if role == _TEXT or name in _SCALAR_KEYS:
+        if name == "write_key":
+            if isinstance(value, str):
+                continue
+            wanted = "a string"
+        elif role == _TEXT or name in _SCALAR_KEYS:
             if isinstance(value, str) or (
                 isinstance(value, int | float) and not isinstance(value, bool)
             ):
