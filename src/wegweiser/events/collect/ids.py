@@ -103,13 +103,12 @@ class FirstSeen:
         same request within the window."""
         tick = self._clock()
         seen = self._seen
-        while seen:
-            oldest = next(iter(seen.values()))[0]
-            if tick - oldest <= self.window and len(seen) < self.limit:
-                break
+        while seen and tick - next(iter(seen.values()))[0] > self.window:
             seen.popitem(last=False)
         found = seen.get(digest)
         if found is not None:
             return found[1]
+        while len(seen) >= self.limit:
+            seen.popitem(last=False)
         seen[digest] = (tick, now)
         return now
