@@ -18,6 +18,7 @@ import functools
 import hashlib
 import html
 import io
+import json
 import os
 import re
 import tarfile
@@ -142,6 +143,16 @@ async () => {
 """
 
 
+def _properties(project: Path, event: str) -> dict[str, Any]:
+    with wegweiser.open_project(project) as p:
+        text = p._engine.scalar(
+            "SELECT properties::VARCHAR FROM events WHERE starts_with(message_id, 'ajs-next-') "
+            "AND event = $e",
+            {"e": event},
+        )
+    return dict(json.loads(text))
+
+
 def _stored(project: Path) -> tuple[int, int, list[str]]:
     with wegweiser.open_project(project) as p:
         rows = p._engine.execute(
@@ -222,3 +233,5 @@ def test_analytics_next_in_chromium_stores_every_call(
     assert kinds == sorted(
         ["track"] * 3 + ["page"] * 3 + ["identify"] * 3 + ["group"] * 2 + ["alias"]
     )
+    # the SDK's own bookkeeping (_metadata) does not end up among the event's properties
+    assert _properties(demo_project, "Added To Cart") == {"sku": "S1", "price": 9.5}
