@@ -575,6 +575,21 @@ def test_wrong_types_are_refused_not_stored(server: LiveServer, path, body, need
     assert needle in response.json()["error"]["message"]
 
 
+def test_a_retry_after_a_server_kill_is_still_known(demo_project: Path, live_server) -> None:
+    """An id-less, timestamp-less request answered, the server killed, the client retries
+    against the new server: stored once (the first receive time is kept on disk)."""
+    live = live_server(demo_project, **auth_env())
+    marker = f"killretry-{uuid.uuid4().hex[:8]}"
+    body = {"batch": [{"type": "track", "event": "Tapped", "anonymousId": marker}] * 2}
+    assert post(live, "/v1/batch", body).json()["accepted"] == 2
+    live.kill()
+    again = live_server(demo_project, **auth_env())
+    assert post(again, "/v1/batch", {**body, "sentAt": TS}).json()["accepted"] == 2
+    assert wait_for(lambda: count_of(demo_project, marker) >= 2)
+    time.sleep(1.5)  # a late flush would show a double here
+    assert count_of(demo_project, marker) == 2
+
+
 # -- crash safety --------------------------------------------------------------------------
 def test_sigkill_after_200_loses_nothing(demo_project: Path, live_server) -> None:
     configure(demo_project, flush_seconds=3600)  # nothing reaches the store before the kill

@@ -63,6 +63,7 @@ from wegweiser.store.schema import EVENT_TYPES
 log = logging.getLogger("wegweiser.serve")
 
 _FAILED_ATTEMPTS = 3
+FIRST_SEEN_FILE = "first-seen.log"  # in the spool folder: requests seen (ids.FirstSeen)
 SESSION_SECONDS = 5.0
 
 
@@ -167,6 +168,7 @@ async def start(app: FastAPI) -> None:
     ctx: ServerContext = app.state.ctx
     collector = Collector(ctx)
     await asyncio.to_thread(collector.spool.open)
+    await asyncio.to_thread(collector.first_seen.open, collector.spool.folder / FIRST_SEEN_FILE)
     # what start-up loaded (DuckDB, pandas, Ibis, ...) is never garbage: keep it out of the
     # collector's way, so full collections stay short and do not show up as latency spikes
     gc.freeze()
@@ -189,6 +191,7 @@ async def stop(app: FastAPI) -> None:
         if len(collector.spool.waiting()) >= waiting:
             break  # the store is busy or a segment fails: the next start imports the rest
     await collector.spool.close()
+    collector.first_seen.close()
     await collector.importer.close()
     gc.unfreeze()  # let interpreter shutdown clean up as usual
 
@@ -398,7 +401,7 @@ async def collect(request: Request, kind: str | None) -> Response:
         rows.append(row)
         where.append(index)
     try:
-        lines, sizes = _lines(collector, body, items, rows, where, untimed, received, key_id)
+        lines, sizes, new = _lines(collector, body, items, rows, where, untimed, received, key_id)
     except (TypeError, RecursionError):  # orjson writes at most 254 levels of nesting
         raise _error(
             400,
@@ -410,6 +413,8 @@ async def collect(request: Request, kind: str | None) -> Response:
             errors[index] = reason
     lines.append(b"")
     try:
+        if new is not None:  # a retry after a restart must find it
+            await asyncio.to_thread(collector.first_seen.record, new, received)
         await collector.spool.write(b"\n".join(lines), len(items))
     except OSError as exc:
         log.exception("cannot write to the spool")
@@ -445,12 +450,16 @@ def _lines(
     untimed: list[dict[str, Any]],
     received: str,
     key_id: str,
-) -> tuple[list[bytes], list[int]]:
-    """The spool lines of a request's items (rows where there are rows) and each row's
-    line length; id-less rows get their ids (:mod:`wegweiser.events.collect.ids`)."""
+) -> tuple[list[bytes], list[int], str | None]:
+    """The spool lines of a request's items (rows where there are rows), each row's line
+    length, and the request's digest if it must be remembered; id-less rows get their ids
+    (:mod:`wegweiser.events.collect.ids`)."""
+    new: str | None = None
     if untimed:
         # a retry of this request gets the receive time of its first attempt
-        first = collector.first_seen.received(request_digest(body, key_id=key_id), received)
+        digest = request_digest(body, key_id=key_id)
+        first, is_new = collector.first_seen.received(digest, received)
+        new = digest if is_new else None
         for row in untimed:
             row["timestamp"] = first
     assign_ids(rows, key_id=key_id)
@@ -465,7 +474,7 @@ def _lines(
         else:
             line = orjson.dumps(item)
         lines.append(line)
-    return lines, sizes
+    return lines, sizes, new
 
 
 def _kind(value: Any) -> str:

@@ -36,13 +36,39 @@ def test_a_request_is_known_by_its_body_without_sent_at() -> None:
 def test_first_seen_remembers_within_the_window_only() -> None:
     now = [0.0]
     seen = FirstSeen(60, clock=lambda: now[0])
-    assert seen.received("d1", "10:00:00") == "10:00:00"
+    assert seen.received("d1", "10:00:00") == ("10:00:00", True)
     now[0] = 59
-    assert seen.received("d1", "10:00:59") == "10:00:00"  # a retry
+    assert seen.received("d1", "10:00:59") == ("10:00:00", False)  # a retry
     now[0] = 61
-    assert seen.received("d1", "10:01:01") == "10:01:01"  # later: a new request
+    assert seen.received("d1", "10:01:01") == ("10:01:01", True)  # later: a new request
     small = FirstSeen(3600, limit=2, clock=lambda: 0.0)
     for digest in ("a", "b", "c"):
         small.received(digest, digest)
-    assert small.received("a", "again") == "again"  # forgotten: at most two kept
-    assert small.received("c", "again") == "c"
+    assert small.received("a", "again") == ("again", True)  # forgotten: two kept at most
+    assert small.received("c", "again") == ("c", False)
+
+
+def test_first_seen_on_disk_survives_a_restart(tmp_path) -> None:
+    path = tmp_path / "first-seen.log"
+    now = [1000.0]
+    seen = FirstSeen(60, clock=lambda: now[0])
+    seen.open(path)
+    for digest in ("d1", "d2"):
+        received, new = seen.received(digest, f"t-{digest}")
+        assert new
+        seen.record(digest, received)
+    # a crash may leave half a line: it was never acknowledged
+    with path.open("a", encoding="ascii") as handle:
+        handle.write("d3 10")
+    now[0] = 1050
+    again = FirstSeen(60, clock=lambda: now[0])
+    again.open(path)
+    assert again.received("d1", "later") == ("t-d1", False)
+    assert again.received("d3", "later") == ("later", True)
+    now[0] = 1070  # past the window: forgotten, and dropped from the file on the next start
+    assert again.received("d2", "much later") == ("much later", True)
+    again.close()
+    third = FirstSeen(60, clock=lambda: now[0])
+    third.open(path)
+    assert "d1" not in path.read_text(encoding="ascii")
+    third.close()
