@@ -165,4 +165,3 @@ def test_collector_spec_holds_with_every_check(
     tested = re.search(r"Tested: (\d+)", output)
     assert tested is not None, output
     assert int(tested.group(1)) == 7  # track, identify, page, screen, group, alias, batch
-
