@@ -384,9 +384,13 @@ WORDS: dict[str, dict[str, str]] = {
     "settings.endpoint": _m("Collector endpoint:", "Collector-Endpunkt:"),
     "settings.snippet_hint": _m(
         "Segment and RudderStack SDKs can send here: use a write key (replace WRITE_KEY) and "
-        "this server as the API host.",
+        "this server as the API host. analytics.js: serve dist/umd of the npm package "
+        "@segment/analytics-next from your site; the settings are passed in, nothing is "
+        "loaded from Segment.",
         "Segment- und RudderStack-SDKs können hierher senden: mit einem Schreibschlüssel "
-        "(statt WRITE_KEY) und diesem Server als API-Host."),
+        "(statt WRITE_KEY) und diesem Server als API-Host. analytics.js: dist/umd des "
+        "npm-Pakets @segment/analytics-next von der eigenen Website ausliefern; die "
+        "Einstellungen werden mitgegeben, nichts wird von Segment geladen."),
     # error
     "error.title": _m("Error", "Fehler"),
     "error.generic": _m("Something went wrong", "Etwas ist schiefgegangen"),
