@@ -210,11 +210,34 @@ class Sending(RunWriter):
             to = json.dumps(to)
         if not isinstance(to, str) or not to:
             raise Terminal(f"the person has no {trait!r} trait to send {step.channel} to")
+        unsubscribe = context["links"]["unsubscribe"]
+        body = None
+        if step.channel == "email" and rendered.html is not None:
+            body = self._tracked(rendered.html, intent, keep=unsubscribe)
         return Message(
             person_id=run.person_id, journey=journey.name, step=step.id, variant=step.variant,
-            to=to, subject=rendered.subject, text=rendered.text,
-            html=rendered.html if step.channel == "email" else None,
-            unsubscribe_url=context["links"]["unsubscribe"],
+            to=to, subject=rendered.subject, text=rendered.text, html=body,
+            unsubscribe_url=unsubscribe,
+        )
+
+    def _tracked(self, body: str, intent: ledger.Intent, *, keep: str) -> str:
+        """The HTML part with the open pixel and tracked links (the delivery settings say
+        which); the tokens are signed, so the server redirects only to these links."""
+        from wegweiser.orchestrate.tracking import Tracked, make_token, track_html
+
+        d, key = self.delivery, self._secret()
+
+        def link(template: str, tracked: Tracked) -> str:
+            return template.replace("{token}", make_token(key, tracked))
+
+        opened = Tracked("open", intent.key, intent.person_id, intent.variant)
+        return track_html(
+            body,
+            click=(lambda url: link(d.click_url, Tracked(
+                "click", intent.key, intent.person_id, intent.variant, url)))
+            if d.track_clicks else None,
+            pixel=link(d.open_url, opened) if d.track_opens else None,
+            keep=frozenset({keep}),
         )
 
     def _context(self, journey: Journey, run: Run, variant: str,

@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import json
+import re
+
+import httpx
+import pytest
+
+import wegweiser
+from tests.orchestrate.sinks import SmtpSink
+from tests.serve.conftest import start_server
+from wegweiser.orchestrate.tracking import Tracked, check_token, make_token, track_html
+from wegweiser.orchestrate.unsubscribe import make_token as unsubscribe_token
+
+DEAL = "https://shop.example/deal?code=REMIND10&u=u1"
+
+WELCOME = """\
+[entry]
+kind = "event"
+event = "signup"
+
+[[steps]]
+id = "hello"
+type = "send"
+channel = "email"
+template = "hello"
+variant = "B"
+
+[templates.hello.de]
+subject = "Willkommen"
+text = "Hallo, {{ links.unsubscribe }}"
+html = \"\"\"<html><body><p>Hallo {{ traits.first_name }}</p>
+<p><a href="https://shop.example/deal?code=REMIND10&u={{ person.person_id }}">Angebot</a>
+<a href='mailto:hilfe@shop.example'>Hilfe</a>
+<a href="{{ links.unsubscribe }}">Abmelden</a></p></body></html>\"\"\"
+[templates.hello.en]
+subject = "Welcome"
+text = "Hello"
+"""
+
+
+def test_a_token_names_its_message_and_link_and_nothing_else():
+    click = Tracked("click", "j:p1:1|s|email", "p1", "A", DEAL)
+    token = make_token("key", click)
+    assert check_token("key", token) == click
+    assert check_token("other key", token) is None  # another project's key
+    assert check_token("key", token[:-3] + ("AAA" if token[-3:] != "AAA" else "BBB")) is None
+    assert check_token("key", unsubscribe_token("key", "p1", "email")) is None  # other salt
+    opened = Tracked("open", "j:p1:1|s|email", "p1", "A")
+    assert check_token("key", make_token("key", opened)) == opened
+    with pytest.raises(ValueError, match="only http"):
+        make_token("key", Tracked("click", "k", "p1", "A", "javascript:alert(1)"))
+
+
+def test_html_links_are_tracked_but_mailto_and_the_kept_ones_not():
+    body = ('<p><a class="x" href="https://a.example/?q=1&amp;r=2">a</a> '
+            "<A HREF='http://b.example'>b</A> <a href=\"mailto:x@y\">m</a> "
+            '<a href="https://keep.example/u/1">u</a></p></body>')
+    out = track_html(body, click=lambda url: f"https://t.example/c/{len(url)}",
+                     pixel="https://t.example/o/1", keep=frozenset({"https://keep.example/u/1"}))
+    assert re.findall(r"""href=["']([^"']+)""", out, re.I) == [
+        "https://t.example/c/26", "https://t.example/c/16", "mailto:x@y",  # unescaped: 26
+        "https://keep.example/u/1"]
+    assert out.endswith('style="border:0;width:1px;height:1px"></body>')
+    assert track_html(body, click=None, pixel=None) == body
+
+
+@pytest.fixture
+def shop(tmp_path):
+    with SmtpSink() as smtp:
+        wegweiser.Project.init(tmp_path / "shop").close()
+        folder = tmp_path / "shop" / "journeys"
+        folder.mkdir()
+        (folder / "welcome.toml").write_text(WELCOME, encoding="utf-8")
+        server = start_server(tmp_path / "shop", tmp_path / "server.log")
+        try:
+            (folder / "_delivery.toml").write_text(
+                f'open_url = "{server.url}/o/{{token}}"\n'
+                f'click_url = "{server.url}/c/{{token}}"\n'
+                f'unsubscribe_url = "{server.url}/u/{{token}}"\n'
+                f"[email]\nport = {smtp.port}\n", encoding="utf-8")
+            yield tmp_path / "shop", smtp, server
+        finally:
+            server.stop()
+
+
+def _work(project, runtime):
+    from wegweiser.orchestrate.operations import flush_outbox
+    from wegweiser.orchestrate.triggers import process_imports
+
+    with wegweiser.open_project(project) as proj:
+        process_imports(proj, runtime)
+    while runtime.run_once():
+        pass
+    with wegweiser.open_project(project) as proj:
+        return flush_outbox(proj, runtime.store)
+
+
+def _events(project, name):
+    with wegweiser.open_project(project) as proj:
+        rows = proj._engine.execute(
+            "SELECT user_id, channel, properties FROM events WHERE event = $e "
+            "ORDER BY timestamp, message_id", {"e": name}).rows
+    return [(u, c, json.loads(p)) for u, c, p in rows]
+
+
+def test_opens_and_clicks_come_back_as_events_through_a_real_server(tmp_path, shop):
+    from wegweiser.orchestrate.assembly import open_runtime
+
+    project, smtp, server = shop
+    runtime = open_runtime(project)
+    try:
+        assert _work(project, runtime) == 0  # the baseline
+        rows = [
+            {"type": "identify", "messageId": "i1", "userId": "u1", "timestamp":
+             "2026-06-01T09:00:00Z", "traits": {"email": "u1@example.org",
+                                                "email_opt_in": True, "first_name": "Uta"}},
+            {"type": "track", "messageId": "t1", "userId": "u1", "event": "signup",
+             "timestamp": "2026-06-01T09:01:00Z"},
+        ]
+        path = tmp_path / "e.jsonl"
+        path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+        with wegweiser.open_project(project) as proj:
+            proj.import_events(path)
+        assert _work(project, runtime) == 1  # message_sent
+        (mail,) = smtp.messages
+        html = mail.get_body(("html",)).get_content()
+        hrefs = re.findall(r"""href=["']([^"']+)""", html)
+        assert [h.split("/")[3] if h.startswith(server.url) else h for h in hrefs] == [
+            "c", "mailto:hilfe@shop.example", "u"]
+        assert "shop.example/deal" not in html  # the link itself is only inside the token
+        (pixel,) = re.findall(r'<img src="([^"]+)"', html)
+        assert pixel.startswith(f"{server.url}/o/")
+        click = hrefs[0].replace("&amp;", "&")
+        unsubscribe = hrefs[2].replace("&amp;", "&")
+
+        with httpx.Client(timeout=60, follow_redirects=False) as http:
+            for _ in range(2):  # a reloaded pixel: counted once
+                got = http.get(pixel)
+                assert got.status_code == 200
+                assert got.headers["content-type"] == "image/gif"
+                gif = got.content  # a GIF89a, 1 x 1 pixels, complete (ends with ";")
+                assert (gif[:6], gif[6:10], gif[-1:]) == (b"GIF89a", b"\1\0\1\0", b";")
+                assert "no-store" in got.headers["cache-control"]
+            for _ in range(2):  # each click is one event
+                got = http.get(click)
+                assert got.status_code == 302
+                assert got.headers["location"] == DEAL
+            token = click.rsplit("/", 1)[1]
+            evil = make_token("not the project's key",
+                              Tracked("click", "welcome:u1:1|hello|email", "u1", "B",
+                                      "https://evil.example/"))
+            unsub_token = unsubscribe.rsplit("/", 1)[1]
+            pixel_token = pixel.rsplit("/", 1)[1]
+            for bad in (f"/c/{token[:20]}x{token[21:]}", f"/c/{evil}", f"/c/{unsub_token}",
+                        f"/c/{pixel_token}", f"/o/{token}", f"/o/{evil}", "/c/nothing"):
+                got = http.get(server.url + bad)
+                assert got.status_code == 404, bad
+                assert "location" not in got.headers
+        assert _work(project, runtime) == 3  # one opening, two clicks
+        opened = _events(project, "message_opened")
+        clicked = _events(project, "message_clicked")
+        tags = {"journey": "welcome", "step": "hello", "variant": "B", "channel": "email",
+                "ledger_key": "welcome:u1:1|hello|email"}
+        assert opened == [("u1", "email", {**tags, "by": "pixel"})]
+        assert clicked == [("u1", "email", {**tags, "url": DEAL})] * 2
+        with httpx.Client(timeout=60) as http:  # opened again, later: still once
+            assert http.get(pixel).status_code == 200
+        _work(project, runtime)
+        assert len(_events(project, "message_opened")) == 1
+        with wegweiser.open_project(project) as proj:  # funnels see them
+            funnel = proj.analyse(
+                "funnel", steps=["message_sent", "message_opened", "message_clicked"])
+        frame = funnel.tables()[next(iter(funnel.tables()))]
+        assert frame["units"].tolist() == [1, 1, 1]
+    finally:
+        runtime.close()
