@@ -3,9 +3,11 @@ order that never sends twice (see :mod:`wegweiser.orchestrate.ledger`)."""
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from wegweiser.orchestrate import ledger, policy, templates
 from wegweiser.orchestrate._runs import RunWriter, run_lease
@@ -14,6 +16,8 @@ from wegweiser.orchestrate.definitions import SendStep, WebhookStep
 from wegweiser.orchestrate.errors import Terminal, Transient
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from wegweiser.orchestrate._runs import Run
     from wegweiser.orchestrate.channels import Channel, Outcome, Prepared
     from wegweiser.orchestrate.definitions import Journey
@@ -46,10 +50,11 @@ class Sending(RunWriter):
             message, render_error = None, exc
         prepared: Prepared | None = None
         early: Outcome | None = None
-        if message is not None and isinstance(channel, CanPrepare) and not (
+        if message is not None and _can_prepare(channel) and not (
             run.holdout and isinstance(step, SendStep)
         ):
-            got = channel.prepare(message, intent.key)  # up to the point of no return
+            # up to the point of no return
+            got = cast("CanPrepare", channel).prepare(message, intent.key)
             if isinstance(got, Delivered | Transient | Terminal):
                 early = got
             else:
@@ -250,7 +255,7 @@ class Sending(RunWriter):
             "journey": journey.name,
             "step": run.step,
             "variant": variant,
-            "links": {"unsubscribe": self.unsubscribe_link(run.person_id, channel)},
+            "links": _Links(lambda: self.unsubscribe_link(run.person_id, channel)),
         }
 
     def unsubscribe_link(self, person_id: str, channel: str) -> str:
@@ -266,3 +271,36 @@ class Sending(RunWriter):
             self._unsubscribe_secret = project_secret(self.store, self.delivery)
         return self._unsubscribe_secret
 
+
+
+@functools.cache
+def _prepares(kind: type) -> bool:
+    return issubclass(kind, CanPrepare)
+
+
+def _can_prepare(channel: Channel) -> bool:
+    """``isinstance(channel, CanPrepare)``, asked once per class (a protocol check walks
+    every attribute: a tenth of the CPU of a webhook call)."""
+    return _prepares(type(channel))
+
+
+class _Links(Mapping[str, str]):
+    """``links`` of a template: the unsubscribe link, signed only when a template (or the
+    email's ``List-Unsubscribe``) asks for it -- a webhook payload seldom does."""
+
+    def __init__(self, unsubscribe: Callable[[], str]) -> None:
+        self._make = unsubscribe
+        self._url: str | None = None
+
+    def __getitem__(self, key: str) -> str:
+        if key != "unsubscribe":
+            raise KeyError(key)
+        if self._url is None:
+            self._url = self._make()
+        return self._url
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("unsubscribe",))
+
+    def __len__(self) -> int:
+        return 1
