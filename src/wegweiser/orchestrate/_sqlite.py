@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,9 @@ class _SqliteTx(Tx):
 
     def lock_person(self, person_id: str) -> None:
         """``BEGIN IMMEDIATE`` already holds the only write lock."""
+
+    def in_texts(self, name: str, values: Sequence[str]) -> tuple[str, Any]:
+        return f"IN (SELECT value FROM json_each(:{name}))", json.dumps(list(values))
 
 
 class SqliteStore(StateStore):

@@ -113,6 +113,12 @@ class Tx(ABC):
     def lock_person(self, person_id: str) -> None:
         """Serialise this transaction with every other one that locks the same person."""
 
+    def in_texts(self, name: str, values: Sequence[str]) -> tuple[str, Any] | None:
+        """``(SQL, value)``: ``<column> SQL`` tests whether a column is one of ``values``,
+        bound as the single parameter ``:name`` = value (one statement for any number of
+        values); None where the database cannot (then the caller goes in chunks)."""
+        return None
+
     def one(self, sql: str, params: Mapping[str, Any] | None = None) -> tuple[Any, ...] | None:
         rows = self.execute(sql, params)
         return rows[0] if rows else None
