@@ -25,7 +25,7 @@ class _SqliteTx(Tx):
         return rows
 
     def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
-        cur = self.conn.executemany(sql, [dict(r) for r in rows])
+        cur = self.conn.executemany(sql, [r if type(r) is dict else dict(r) for r in rows])
         self.rowcount = cur.rowcount
 
     def lock_person(self, person_id: str) -> None:

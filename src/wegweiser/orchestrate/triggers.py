@@ -178,7 +178,7 @@ def _read(
 
 
 def _json(text: Any) -> dict[str, Any]:
-    if not isinstance(text, str) or not text:
+    if not isinstance(text, str) or not text or text == "{}":  # most events: no properties
         return {}
     try:
         value = orjson.loads(text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import smtplib
 import socket
@@ -44,9 +45,8 @@ def wire(message: Message, idempotency_key: str, *, sender: str) -> bytes:
     ('Grüße', ['Hallo', '<p>Hallo</p>'], [])
     """
     digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
-    name, address = parseaddr(sender)
     head = [
-        ("From", formataddr((name, address), charset="utf-8")),
+        ("From", _from_header(sender)),
         ("To", message.to or ""),
         ("Subject", message.subject),
         ("Date", formatdate(localtime=False, usegmt=True)),
@@ -68,6 +68,18 @@ def wire(message: Message, idempotency_key: str, *, sender: str) -> bytes:
         "".join(_header(k, v) for k, v in head).encode(), b"\r\n", sep[2:], text,
         sep, _part("html", message.html), f"\r\n--{boundary}--\r\n".encode(),
     ))
+
+
+@functools.lru_cache(maxsize=16)
+def _from_header(sender: str) -> str:
+    """``From`` of ``sender`` (parsed once: the address parser is slow)."""
+    return formataddr(parseaddr(sender), charset="utf-8")
+
+
+@functools.lru_cache(maxsize=16)
+def _envelope_sender(sender: str) -> str:
+    """The address of ``sender`` for ``MAIL FROM`` (as ``smtplib.quoteaddr`` makes it)."""
+    return smtplib.quoteaddr(sender)
 
 
 def _header(name: str, value: str) -> str:
@@ -139,7 +151,8 @@ class EmailChannel:
                 if fresh:
                     self._drop()
                 conn = self._connection()
-                code, reply = conn.mail(self.settings.from_address)
+                code, reply = conn.docmd(
+                    "mail", f"FROM:{_envelope_sender(self.settings.from_address)}")
                 if code != 250:
                     return self._refused(code, reply, "MAIL FROM")
                 code, reply = conn.rcpt(message.to)
