@@ -164,8 +164,17 @@ def test_opens_and_clicks_come_back_as_events_through_a_real_server(tmp_path, sh
                 "ledger_key": "welcome:u1:1|hello|email"}
         assert opened == [("u1", "email", {**tags, "by": "pixel"})]
         assert clicked == [("u1", "email", {**tags, "url": DEAL})] * 2
-        with httpx.Client(timeout=60) as http:  # opened again, later: still once
-            assert http.get(pixel).status_code == 200
+        with httpx.Client(base_url=server.url, timeout=60) as http:
+            assert http.get(pixel).status_code == 200  # opened again, later: still once
+            (steps,) = http.get("/api/v1/journeys/steps").json()["tables"]["steps"]
+            page = http.get("/journeys", params={"lang": "de"}).text
+        assert steps == {"journey": "welcome", "step": "hello", "channel": "email",
+                         "variant": "B", "sent": 1, "opened": 1, "clicked": 1, "clicks": 2,
+                         "open_rate": 1.0, "click_rate": 1.0}
+        assert "Nachrichten je Schritt: geöffnet und geklickt" in page
+        row = re.search(r'data-testid="steps">.*?<tbody>\s*<tr>(.*?)</tr>', page, re.S).group(1)
+        assert re.findall(r"<td[^>]*>([^<]*)</td>", row) == [
+            "welcome", "hello", "email", "B", "1", "1", "1", "2", "100,0\xa0%", "100,0\xa0%"]
         _work(project, runtime)
         assert len(_events(project, "message_opened")) == 1
         with wegweiser.open_project(project) as proj:  # funnels see them

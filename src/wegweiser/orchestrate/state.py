@@ -89,9 +89,14 @@ SCHEMA = (
         person_id TEXT NOT NULL, channel TEXT NOT NULL, at DOUBLE PRECISION NOT NULL,
         PRIMARY KEY (person_id, channel)
     )""",
+    # opens and clicks per message (ledger key), counted by the server's pixel and redirect
+    """CREATE TABLE IF NOT EXISTS wj_engagement (
+        key TEXT PRIMARY KEY, opened_at DOUBLE PRECISION NOT NULL,
+        clicks INTEGER NOT NULL DEFAULT 0, clicked_at DOUBLE PRECISION
+    )""",
 )
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 

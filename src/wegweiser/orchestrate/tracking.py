@@ -158,4 +158,33 @@ def record(store: StateStore, tracked: Tracked, *, now: float) -> bool:
             "INSERT INTO wj_outbox (message_id, created_at, event) VALUES (:m, :now, :e) "
             "ON CONFLICT (message_id) DO NOTHING",
             [{"m": e["message_id"], "now": now, "e": json.dumps(e)} for e in events])
+        click = int(tracked.kind == "click")
+        tx.execute(  # the counters of the journeys page (the events are the record)
+            "INSERT INTO wj_engagement (key, opened_at, clicks, clicked_at) "
+            "VALUES (:k, :now, :c, CASE WHEN :c = 1 THEN :now END) "
+            "ON CONFLICT (key) DO UPDATE SET clicks = wj_engagement.clicks + :c, "
+            "clicked_at = CASE WHEN :c = 1 THEN :now ELSE wj_engagement.clicked_at END",
+            {"k": tracked.key, "now": now, "c": click})
     return True
+
+
+def per_step(store: StateStore, journey: str | None = None) -> list[dict[str, Any]]:
+    """Per journey, step, channel and variant: messages sent (``sent`` or ``unknown`` in
+    the ledger), opened and clicked (messages with at least one), clicks (all), and the
+    open and click rates (of the messages sent)."""
+    with store.transaction() as tx:
+        rows = tx.execute(
+            "SELECT l.journey, l.step, l.channel, l.variant, count(*), count(e.key), "
+            "sum(CASE WHEN e.clicks > 0 THEN 1 ELSE 0 END), coalesce(sum(e.clicks), 0) "
+            "FROM wj_ledger l LEFT JOIN wj_engagement e ON e.key = l.key "
+            "WHERE l.state IN ('sent', 'unknown') "
+            "AND (CAST(:j AS TEXT) IS NULL OR l.journey = :j) "
+            "GROUP BY l.journey, l.step, l.channel, l.variant "
+            "ORDER BY l.journey, l.step, l.channel, l.variant", {"j": journey})
+    out = []
+    for name, step, channel, variant, sent, opened, clicked, clicks in rows:
+        sent, opened, clicked = int(sent), int(opened), int(clicked or 0)
+        out.append({"journey": name, "step": step, "channel": channel, "variant": variant,
+                    "sent": sent, "opened": opened, "clicked": clicked, "clicks": int(clicks),
+                    "open_rate": opened / sent, "click_rate": clicked / sent})
+    return out
