@@ -184,3 +184,34 @@ def test_opens_and_clicks_come_back_as_events_through_a_real_server(tmp_path, sh
         assert frame["units"].tolist() == [1, 1, 1]
     finally:
         runtime.close()
+
+
+def test_opens_count_once_per_message_and_clicks_each_on_both_databases(state_url):
+    from wegweiser.orchestrate import ledger
+    from wegweiser.orchestrate.state import open_state
+    from wegweiser.orchestrate.tracking import per_step, record
+
+    with open_state(state_url) as store:
+        for n, state in enumerate(("sent", "sent", "failed")):
+            intent = ledger.Intent(key=f"j:p{n}:1|s|email", run_id=f"j:p{n}:1", journey="j",
+                                   step="s", channel="email", person_id=f"p{n}", variant="A")
+            with store.transaction() as tx:
+                attempt = ledger.start(tx, intent, worker="w", lease_until=9e9, now=1.0)
+                ledger.finish(tx, intent.key, worker="w", attempt=attempt, state=state,
+                              reason=None, now=2.0)
+        opened = Tracked("open", "j:p0:1|s|email", "p0", "A")
+        assert record(store, opened, now=3.0)
+        assert record(store, opened, now=4.0)  # counted, but once
+        click = Tracked("click", "j:p1:1|s|email", "p1", "A", DEAL)
+        assert record(store, click, now=5.0)
+        assert record(store, click, now=6.0)
+        assert not record(store, Tracked("open", "j:p2:1|s|email", "p2", "A"), now=7.0)
+        assert not record(store, Tracked("open", "j:p0:1|s|email", "p9", "A"), now=7.0)
+        assert per_step(store) == [{
+            "journey": "j", "step": "s", "channel": "email", "variant": "A", "sent": 2,
+            "opened": 2, "clicked": 1, "clicks": 2, "open_rate": 1.0, "click_rate": 0.5}]
+        with store.transaction() as tx:
+            events = [json.loads(e)["event"] for (e,) in tx.execute(
+                "SELECT event FROM wj_outbox ORDER BY created_at, message_id")]
+    assert sorted(events) == ["message_clicked", "message_clicked", "message_opened",
+                              "message_opened"]
