@@ -272,7 +272,6 @@ class Sending(RunWriter):
         return self._unsubscribe_secret
 
 
-
 @functools.cache
 def _prepares(kind: type) -> bool:
     return issubclass(kind, CanPrepare)
