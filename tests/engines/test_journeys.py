@@ -62,6 +62,7 @@ def _rows(i: int, name: str, plan: str, *, view: bool) -> list[dict[str, object]
     return rows
 
 
+@pytest.mark.slow  # on Spark: 30-100 s on 2 cores (three batches read, one import)
 @pytest.mark.parametrize("fresh", ENGINES, indirect=True)
 def test_an_import_enters_persons_and_the_worker_sends(fresh):
     from wegweiser.orchestrate.assembly import open_runtime
