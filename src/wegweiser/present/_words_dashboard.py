@@ -62,6 +62,23 @@ WORDS: dict[str, dict[str, str]] = {
     "journeys.col.msg_unknown": _m("Unknown", "Unbekannt"),
     "journeys.col.msg_failed": _m("Failed", "Fehlgeschlagen"),
     "journeys.col.msg_suppressed": _m("Capped or no consent", "Gedeckelt/ohne Einwilligung"),
+    "journeys.steps": _m("Messages per step: opened and clicked",
+                         "Nachrichten je Schritt: geöffnet und geklickt"),
+    "journeys.steps_hint": _m(
+        "Opened: messages whose open pixel loaded or whose link was clicked (mail clients "
+        "that block images count only when clicked). Clicked: messages with at least one "
+        "click; clicks: all of them.",
+        "Geöffnet: Nachrichten, deren Öffnungspixel geladen oder deren Link geklickt wurde "
+        "(E-Mail-Programme, die Bilder blockieren, zählen erst beim Klick). Geklickt: "
+        "Nachrichten mit mindestens einem Klick; Klicks: alle."),
+    "journeys.no_steps": _m("No messages sent yet.", "Noch keine Nachrichten gesendet."),
+    "journeys.variant": _m("Variant", "Variante"),
+    "journeys.col.sent": _m("Sent", "Gesendet"),
+    "journeys.col.opened": _m("Opened", "Geöffnet"),
+    "journeys.col.clicked": _m("Clicked", "Geklickt"),
+    "journeys.col.clicks": _m("Clicks", "Klicks"),
+    "journeys.col.open_rate": _m("Open rate", "Öffnungsrate"),
+    "journeys.col.click_rate": _m("Click rate", "Klickrate"),
     "analyses.intro": _m("Every analysis of Wegweiser with its options, as on the command line "
                          "and in the API.",
                          "Alle Analysen von Wegweiser mit ihren Optionen, wie auf der "
