@@ -11,16 +11,15 @@ complete, so a crash before that last byte leaves nothing delivered.
 
 from __future__ import annotations
 
+import http.client
 from typing import TYPE_CHECKING, Any
 
 from wegweiser.orchestrate.channels import Delivered, Outcome
-from wegweiser.orchestrate.channels._http import HttpError
 from wegweiser.orchestrate.channels.webhook import RETRY_STATUS, WebhookChannel
 from wegweiser.orchestrate.errors import Terminal, Transient
 
 if TYPE_CHECKING:
     from wegweiser.orchestrate.channels import Message
-    from wegweiser.orchestrate.channels._http import Connection
     from wegweiser.orchestrate.settings import EndpointSettings
 
 
@@ -50,18 +49,24 @@ class ProviderChannel(WebhookChannel):
         that byte and reads the answer."""
         if not message.to:
             return Terminal(f"no address to send {self.name} to")
-        data = self.request(self.encode(message), idempotency_key)
+        body = self.encode(message)
+        headers = self.headers(body, idempotency_key)
         try:
             conn = self.fresh_connection()
-            conn.send(data[:-1])
-        except OSError as exc:
+            conn.putrequest("POST", self._path, skip_accept_encoding=True)
+            for key, value in headers.items():
+                conn.putheader(key, value)
+            conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body[:-1])
+        except (http.client.HTTPException, OSError) as exc:
             self._drop()
             return Transient(f"{self.name} provider {self._host}: {exc}")
-        return _PreparedPost(self, conn, data[-1:])
+        return _PreparedPost(self, conn, body[-1:])
 
 
 class _PreparedPost:
-    def __init__(self, channel: ProviderChannel, conn: Connection, last: bytes) -> None:
+    def __init__(self, channel: ProviderChannel, conn: http.client.HTTPConnection,
+                 last: bytes) -> None:
         self.channel = channel
         self.conn = conn
         self.last = last
@@ -74,13 +79,14 @@ class _PreparedPost:
             self.channel._drop()
             return Transient(f"{name} provider: connection lost before the end: {exc}")
         try:
-            response = self.conn.read_response()
-        except (HttpError, OSError) as exc:
+            response = self.conn.getresponse()
+            text = response.read(2048).decode(errors="replace")
+        except (http.client.HTTPException, OSError) as exc:
             self.channel._drop()
             return Transient(f"{name} provider: no answer: {exc}", maybe_delivered=True)
-        if response.close:
+        if response.getheader("connection", "").lower() == "close":
             self.channel._drop()
-        status, text = response.status, response.body[:2048].decode(errors="replace")
+        status = response.status
         if 200 <= status < 300:
             return Delivered(f"HTTP {status}")
         if status >= 500 or status in RETRY_STATUS:

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
+import select
 import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from wegweiser.orchestrate.channels import Delivered, Message, Outcome
 from wegweiser.orchestrate.channels._connections import PerThread
-from wegweiser.orchestrate.channels._http import Connection, HttpError, request_head
 from wegweiser.orchestrate.errors import Terminal, Transient
 
 if TYPE_CHECKING:
@@ -66,18 +67,17 @@ class WebhookChannel:
         self._host = url.hostname or "localhost"
         self._port = url.port
         self._path = (url.path or "/") + (f"?{url.query}" if url.query else "")
-        self._host_header = url.netloc.rpartition("@")[2]  # host[:port], never credentials
-        self._connections: PerThread[Connection] = PerThread(
-            self._open_connection, close_=Connection.close)
+        self._connections: PerThread[http.client.HTTPConnection] = PerThread(
+            self._open_connection, close_=http.client.HTTPConnection.close)
 
     def body(self, message: Message) -> dict[str, Any]:
         return message.payload
 
-    def _open_connection(self) -> Connection:
-        return Connection(self._host, self._port, https=self._https,
-                          timeout=self.endpoint.timeout_seconds)
+    def _open_connection(self) -> http.client.HTTPConnection:
+        cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+        return cls(self._host, self._port, timeout=self.endpoint.timeout_seconds)
 
-    def _conn(self) -> Connection:
+    def _conn(self) -> http.client.HTTPConnection:
         return self._connections.get()
 
     def _drop(self) -> None:
@@ -90,7 +90,6 @@ class WebhookChannel:
             "Idempotency-Key": idempotency_key,
             "X-Wegweiser-Timestamp": stamp,
             "User-Agent": "wegweiser-journeys",
-            "Accept-Encoding": "identity",
         }
         if self.secret:
             headers["X-Wegweiser-Signature"] = sign(self.secret, stamp, body)
@@ -100,38 +99,35 @@ class WebhookChannel:
         return json.dumps(self.body(message), sort_keys=True, separators=(",", ":"),
                           default=str).encode()
 
-    def fresh_connection(self) -> Connection:
+    def fresh_connection(self) -> http.client.HTTPConnection:
         """The kept connection unless the server closed it meanwhile (then a new one)."""
         conn = self._conn()
-        if conn.idle_closed():
-            self._drop()
+        sock = conn.sock
+        if sock is not None and select.select([sock], [], [], 0)[0]:
+            self._drop()  # readable while idle: the server closed it
             conn = self._conn()
         return conn
 
-    def request(self, body: bytes, idempotency_key: str) -> bytes:
-        """The whole request: head and body."""
-        return request_head("POST", self._host_header, self._path,
-                            self.headers(body, idempotency_key), len(body)) + body
-
     def _post(self, body: bytes, idempotency_key: str) -> tuple[int, str]:
-        data = self.request(body, idempotency_key)
+        headers = self.headers(body, idempotency_key)
         for fresh in (False, True):
-            conn = self._conn() if fresh else self.fresh_connection()
+            conn = self._conn()
             try:
-                conn.send(data)
-            except OSError:
+                conn.request("POST", self._path, body=body, headers=headers)
+            except (http.client.HTTPException, OSError):
                 self._drop()  # a kept-alive connection the server had closed
                 if fresh:
                     raise
                 continue
             try:
-                response = conn.read_response()
-            except (HttpError, OSError) as exc:
+                response = conn.getresponse()
+                text = response.read(2048).decode(errors="replace")
+            except (http.client.HTTPException, OSError) as exc:
                 self._drop()
                 raise _AfterSend(f"{type(exc).__name__}: {exc}") from exc
-            if response.close:
+            if response.getheader("connection", "").lower() == "close":
                 self._drop()
-            return response.status, response.body[:2048].decode(errors="replace")
+            return response.status, text
         raise AssertionError("unreachable")
 
     def send(self, message: Message, idempotency_key: str) -> Outcome:
@@ -148,7 +144,7 @@ class WebhookChannel:
                 if not self.idempotent:
                     return outcome  # it may have arrived: never again without a key
                 continue
-            except (HttpError, OSError) as exc:
+            except (http.client.HTTPException, OSError) as exc:
                 self._drop()
                 outcome = Transient(f"webhook {self._host}: {exc}")
                 continue
