@@ -50,8 +50,9 @@ def ari_of(result, truth) -> float:
 
     m = result.members.merge(result.features[["person_id", "events"]])
     m = m[m["events"] >= 10]
-    return float(adjusted_rand_score(m["person_id"].map(truth["persona_of"]).fillna("?"),
-                                     m["persona"]))
+    return float(
+        adjusted_rand_score(m["person_id"].map(truth["persona_of"]).fillna("?"), m["persona"])
+    )
 
 
 def recovery(args) -> None:
@@ -64,8 +65,10 @@ def recovery(args) -> None:
         rows.append({"seed": seed, "k": r.params["chosen_personas"], "ari": ari_of(r, truth)})
         print(rows[-1], flush=True)
     frame = pd.DataFrame(rows)
-    print(f"method {args.method}: ARI mean {frame.ari.mean():.3f} min {frame.ari.min():.3f}; "
-          f"k = 4 in {(frame.k == 4).mean():.0%} of {len(frame)} seeds")
+    print(
+        f"method {args.method}: ARI mean {frame.ari.mean():.3f} min {frame.ari.min():.3f}; "
+        f"k = 4 in {(frame.k == 4).mean():.0%} of {len(frame)} seeds"
+    )
 
 
 def planted(k: int, seed: int, n_per: int = 150):
@@ -78,15 +81,21 @@ def planted(k: int, seed: int, n_per: int = 150):
     prefs = []
     for g in range(k):
         p = np.full(2 * k, 0.1 / (2 * k - 2))
-        p[2 * g: 2 * g + 2] = 0.45
+        p[2 * g : 2 * g + 2] = 0.45
         prefs.append(p / p.sum())
     rows = []
     for g in range(k):
         for i in range(n_per):
             for s in range(int(rng.integers(4, 16))):
                 ch = f"c{rng.choice(2 * k, p=prefs[g])}"
-                rows.append((f"g{g}-{i}", s, ch, datetime(2026, 1, 1, tzinfo=UTC)
-                             + timedelta(hours=s * 30 + g)))
+                rows.append(
+                    (
+                        f"g{g}-{i}",
+                        s,
+                        ch,
+                        datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=s * 30 + g),
+                    )
+                )
     frame = pd.DataFrame(rows, columns=["person_id", "session", "channel", "timestamp"])
     return with_journey_columns(ibis.memtable(frame))
 
@@ -99,8 +108,10 @@ def planted_k(args) -> None:
         for seed in range(args.seeds):
             r = personas(planted(k, seed), periods=0, min_events=1, seed=seed)
             right += r.params["chosen_personas"] == k
-        print(f"{k} planted: right number in {right}/{args.seeds} seeds "
-              f"({right / args.seeds:.0%})", flush=True)
+        print(
+            f"{k} planted: right number in {right}/{args.seeds} seeds ({right / args.seeds:.0%})",
+            flush=True,
+        )
 
 
 def stability(args) -> None:
@@ -118,8 +129,11 @@ def stability(args) -> None:
                 first.setdefault(pid, persona)
                 kept += first[pid] == persona
                 total += 1
-        print(f"seed {seed}: ids kept {kept}/{total} ({kept / total:.1%}); alerts "
-              f"{len(r.drift)}: {r.drift.to_dict('records')}", flush=True)
+        print(
+            f"seed {seed}: ids kept {kept}/{total} ({kept / total:.1%}); alerts "
+            f"{len(r.drift)}: {r.drift.to_dict('records')}",
+            flush=True,
+        )
 
 
 def _period_members(proj, r):
@@ -154,11 +168,26 @@ def _period_members(proj, r):
         x = model.transform(f)
         if state.centroids is None:
             _start(state, model, x)
-        _period(state, model, f, x, str(i), share_change=0.1, min_share=0.03,
-                min_jaccard=0.75, n_probe=4)
+        _period(
+            state,
+            model,
+            f,
+            x,
+            str(i),
+            share_change=0.1,
+            min_share=0.03,
+            min_jaccard=0.75,
+            n_probe=4,
+        )
         m = state.members
-        out.append((i, pd.DataFrame({"persona": m.to_numpy(),
-                                     "truth": m.index.map(truth["persona_of"]).fillna("?")})))
+        out.append(
+            (
+                i,
+                pd.DataFrame(
+                    {"persona": m.to_numpy(), "truth": m.index.map(truth["persona_of"]).fillna("?")}
+                ),
+            )
+        )
     return out
 
 
@@ -181,13 +210,16 @@ def speed(args) -> None:
         t = time.perf_counter()
         r = proj.analyse("personas")
         seconds = time.perf_counter() - t
-    print(f"{args.persons:,} simulated persons, {r.params['persons']:,} clustered: "
-          f"{seconds:.1f} s (k = {r.params['chosen_personas']})")
+    print(
+        f"{args.persons:,} simulated persons, {r.params['persons']:,} clustered: "
+        f"{seconds:.1f} s (k = {r.params['chosen_personas']})"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("what", choices=["recovery", "planted", "stability", "drift", "speed"])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--persons", type=int, default=100_000)
@@ -195,8 +227,13 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=HERE / "data")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    {"recovery": recovery, "planted": planted_k, "stability": stability, "drift": drift,
-     "speed": speed}[args.what](args)
+    {
+        "recovery": recovery,
+        "planted": planted_k,
+        "stability": stability,
+        "drift": drift,
+        "speed": speed,
+    }[args.what](args)
 
 
 if __name__ == "__main__":
