@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from wegweiser.events.ingest import ImportSummary, Progress
 
 STORE_FILE = "wegweiser.duckdb"
+PERSONAS_FILE = "personas.json"  # remembered persona ids and names (analysis/personas.py)
 
 log = logging.getLogger("wegweiser")
 
@@ -312,6 +313,29 @@ class Project:
 
         w = self._warehouse
         return identify_traits(w.table("events"), w.table("identities"), key)
+
+    def persona_memory(self) -> dict[str, Any] | None:
+        """The personas remembered in ``personas.json`` (ids, names, centroids), or None.
+        Edit the names there: the next fit keeps them (see ``wegweiser personas``)."""
+        path = self.path / PERSONAS_FILE
+        if not path.is_file():
+            return None
+        try:
+            memory = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"{path} is not valid JSON ({exc}); fix it or delete it to "
+                               "start the personas afresh") from None
+        if not isinstance(memory, dict):
+            raise InvalidInput(f"{path} must hold a JSON object")
+        return memory
+
+    def remember_personas(self, memory: dict[str, Any]) -> None:
+        """Write ``personas.json`` (atomically: a reader sees the old or the new file)."""
+        path = self.path / PERSONAS_FILE
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(memory, ensure_ascii=False, indent=1) + "\n",
+                       encoding="utf-8")
+        os.replace(tmp, path)
 
     def analyse(self, name: str, params: Any = None, /, **options: Any) -> Any:
         """Run the registered analysis ``name`` (see :mod:`wegweiser.analysis.registry`)

@@ -67,6 +67,15 @@ class Inputs(Protocol):
         """``(person_id, value)``: each person's latest ``identify`` trait ``key``."""
         ...
 
+    def persona_memory(self) -> dict[str, Any] | None:
+        """The remembered persona ids, names and centroids (see
+        :mod:`wegweiser.analysis._persona_memory`), or None."""
+        ...
+
+    def remember_personas(self, memory: dict[str, Any]) -> None:
+        """Keep ``memory`` for the next persona fit."""
+        ...
+
 
 @dataclass(frozen=True)
 class Words:

@@ -196,6 +196,12 @@ class _Defaults:
     def traits(self, key: str) -> Any:
         raise InvalidInput("this needs a project: pass --project DIR")
 
+    def persona_memory(self) -> dict[str, Any] | None:
+        return None
+
+    def remember_personas(self, memory: dict[str, Any]) -> None:
+        return None
+
 
 def _print(spec: registry.Analysis[Any], result: Any, params: BaseModel, fmt: Format, *,
            view: str | None, table: str | None) -> None:

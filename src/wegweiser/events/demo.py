@@ -36,6 +36,7 @@ import pyarrow as pa
 
 from wegweiser.config import default_config
 from wegweiser.errors import InvalidInput
+from wegweiser.events import _demo_emerging as _emerging
 from wegweiser.events import _demo_personas as pers
 from wegweiser.events import _demo_truth as _truth
 from wegweiser.events._demo_personas import COSTS_SCHEMA, EVENTS_SCHEMA
@@ -128,14 +129,7 @@ class _Sim:
         self.personas_cw = (list(pers.PERSONAS), list(accumulate(p.share for p in pers.PERSONAS)))
         self.persona_cw: dict[str, dict[str, _Picks]] = {}
         for p in pers.PERSONAS:
-            first = {c: w for c, w in p.channels.items() if c not in pers.GATED and c != "chat"}
-            for key, weights in (
-                ("country", p.countries), ("devices", p.devices), ("channels", p.channels),
-                ("first", first), ("n_devices", dict(zip((1, 2, 3), p.n_devices, strict=True))),
-                ("orders", {i + 1: w for i, w in enumerate(p.orders)}),
-                ("hours", dict(enumerate(p.hours))),
-            ):
-                self.persona_cw.setdefault(p.name, {})[key] = _picks(weights)
+            self.register(p)
         self.touch_cw = {ch: _picks({o[:3]: o[3] for o in opts})
                          for ch, opts in pers.TOUCH.items()}
         self.campaign_cw = {ch: _picks({c[0]: c[1] for c in camps})
@@ -163,6 +157,17 @@ class _Sim:
         self.effects: dict[tuple[str, str, bool], list[int]] = defaultdict(lambda: [0, 0, 0])
         # revenue per channel, each order's value split equally over the visits of its path
         self.linear_revenue: dict[str, float] = defaultdict(float)
+
+    def register(self, p: Persona) -> None:
+        """Prepare the weighted picks of persona ``p`` (every simulated persona needs them)."""
+        first = {c: w for c, w in p.channels.items() if c not in pers.GATED and c != "chat"}
+        for key, weights in (
+            ("country", p.countries), ("devices", p.devices), ("channels", p.channels),
+            ("first", first), ("n_devices", dict(zip((1, 2, 3), p.n_devices, strict=True))),
+            ("orders", {i + 1: w for i, w in enumerate(p.orders)}),
+            ("hours", dict(enumerate(p.hours))),
+        ):
+            self.persona_cw.setdefault(p.name, {})[key] = _picks(weights)
 
     # -- columns -------------------------------------------------------------------------
     def _new_columns(self) -> None:
@@ -489,9 +494,11 @@ class _Sim:
         return True
 
     # -- a person ------------------------------------------------------------------------
-    def person(self, idx: int) -> None:
+    def person(self, idx: int, persona: Persona | None = None, first_day: int = 0) -> None:
+        """Simulate person ``idx``: of a persona drawn by share (or ``persona``), starting on
+        a random day from ``first_day`` on."""
         rng = self.rng
-        per: Persona = self.pick(self.personas_cw)
+        per: Persona = persona if persona is not None else self.pick(self.personas_cw)
         cw = self.persona_cw[per.name]
         country: str = self.pick(cw["country"])
         lang = "de" if (country in ("DE", "AT", "CH")) == (rng.random() < 0.93) else "en"
@@ -508,7 +515,7 @@ class _Sim:
         p = _Person(per, country, lang, devices, uid, self.choice(self.cats))
         p.cw = cw
         p.exposed = tuple(c for c, share in per.exposure.items() if rng.random() < share)
-        p.t = self.t0 + rng.randrange(self.n_days) * DAY
+        p.t = self.t0 + (first_day + rng.randrange(self.n_days - first_day)) * DAY
         self.journey(p)
         _truth.record(self, p)
         if len(self.cols["event"]) >= _FLUSH_ROWS:
@@ -574,11 +581,13 @@ class _Sim:
 
 
 def generate(persons: int = 20_000, *, seed: int = 0, days: int = 120,
-             end: dt.date = dt.date(2026, 10, 31)) -> DemoData:
+             end: dt.date = dt.date(2026, 10, 31), emerging: bool = False) -> DemoData:
     """Simulate ``persons`` people over ``end - days`` .. ``end`` (dates inclusive, UTC).
 
     Rows are grouped by person and ordered by time within a person; 20,000 persons give
     about a million events. See the module docstring of ``_demo_personas`` for the personas.
+    ``emerging`` adds a group that appears in the later weeks (``_demo_emerging``; truth key
+    ``emerging``); without it the population is stationary.
     """
     if persons < 0 or days < 1:
         raise InvalidInput(f"generate() needs persons >= 0 and days >= 1, got {persons}, {days}")
@@ -586,6 +595,7 @@ def generate(persons: int = 20_000, *, seed: int = 0, days: int = 120,
     sim = _Sim(seed, start, end)
     for idx in range(persons):
         sim.person(idx)
+    planted = _emerging.plant(sim, persons) if emerging else None
     sim.flush()
     events = pa.Table.from_batches(sim.batches, schema=EVENTS_SCHEMA)
     spend = pers.planted_spend(sim.linear_revenue)
@@ -593,4 +603,6 @@ def generate(persons: int = 20_000, *, seed: int = 0, days: int = 120,
                              spend=spend)
     truth = _truth.truth(sim, start, end)
     truth["costs"] = pers.cost_truth(costs, sim.linear_revenue)
+    if planted is not None:
+        truth["emerging"] = planted
     return DemoData(events=events, costs=costs, truth=truth)

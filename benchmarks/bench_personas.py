@@ -1,0 +1,240 @@
+"""Personas: recovery, number chosen, stability, drift and speed (issue 16).
+
+``python benchmarks/bench_personas.py recovery --seeds 5`` -- demo shop (4,000 persons, 120
+days) per seed: adjusted Rand index against the planted personas over persons with >= 10
+events, and the chosen number.
+``... planted --seeds 20`` -- own generator with 3 and 5 planted personas (channel
+preferences): share of seeds where the chosen number is right.
+``... stability --seeds 3`` -- a stationary demo over 360 days in 12 periods: share of
+(period, persona id) whose members' dominant planted persona is the id's first one, and
+drift alerts raised (false alerts).
+``... drift --seeds 3`` -- demo with and without the emerging group: the ``new`` alert.
+``... speed --persons 100000`` -- the whole ``personas`` analysis (features on DuckDB, fit,
+cards, 4 periods over time) on a demo of that many persons (cached in benchmarks/data/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import wegweiser
+from wegweiser.events.demo import generate
+
+HERE = Path(__file__).resolve().parent
+
+
+def project(folder: Path, persons: int, seed: int, **options: object) -> tuple[Path, dict]:
+    """A demo project (cached by its parameters) and its truth."""
+    tag = "-".join(f"{k}{v}" for k, v in sorted(options.items()))
+    path = folder / f"personas-{persons}-{seed}-{tag}"
+    truth_file = path / "truth.json"
+    if not truth_file.is_file():
+        data = generate(persons, seed=seed, **options)  # type: ignore[arg-type]
+        with wegweiser.Project.init(path) as proj:
+            proj.import_events(data.events)
+        truth_file.write_text(json.dumps(data.truth), encoding="utf-8")
+    return path, json.loads(truth_file.read_text(encoding="utf-8"))
+
+
+def ari_of(result, truth) -> float:
+    from sklearn.metrics import adjusted_rand_score
+
+    m = result.members.merge(result.features[["person_id", "events"]])
+    m = m[m["events"] >= 10]
+    return float(
+        adjusted_rand_score(m["person_id"].map(truth["persona_of"]).fillna("?"), m["persona"])
+    )
+
+
+def recovery(args) -> None:
+    rows = []
+    for seed in range(args.seeds):
+        folder, truth = project(args.work, 4000, seed)
+        (folder / "personas.json").unlink(missing_ok=True)
+        with wegweiser.open_project(folder) as proj:
+            r = proj.analyse("personas", periods=0, method=args.method)
+        rows.append({"seed": seed, "k": r.params["chosen_personas"], "ari": ari_of(r, truth)})
+        print(rows[-1], flush=True)
+    frame = pd.DataFrame(rows)
+    print(
+        f"method {args.method}: ARI mean {frame.ari.mean():.3f} min {frame.ari.min():.3f}; "
+        f"k = 4 in {(frame.k == 4).mean():.0%} of {len(frame)} seeds"
+    )
+
+
+def planted(k: int, seed: int, n_per: int = 150):
+    """Persons of k groups, each preferring two of 2k channels (45% each, the rest shared)."""
+    import ibis
+
+    from wegweiser.analysis.personas import with_journey_columns
+
+    rng = np.random.default_rng(seed)
+    prefs = []
+    for g in range(k):
+        p = np.full(2 * k, 0.1 / (2 * k - 2))
+        p[2 * g : 2 * g + 2] = 0.45
+        prefs.append(p / p.sum())
+    rows = []
+    for g in range(k):
+        for i in range(n_per):
+            for s in range(int(rng.integers(4, 16))):
+                ch = f"c{rng.choice(2 * k, p=prefs[g])}"
+                rows.append(
+                    (
+                        f"g{g}-{i}",
+                        s,
+                        ch,
+                        datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=s * 30 + g),
+                    )
+                )
+    frame = pd.DataFrame(rows, columns=["person_id", "session", "channel", "timestamp"])
+    return with_journey_columns(ibis.memtable(frame))
+
+
+def planted_k(args) -> None:
+    from wegweiser.analysis.personas import personas
+
+    for k in (3, 5):
+        right = 0
+        for seed in range(args.seeds):
+            r = personas(planted(k, seed), periods=0, min_events=1, seed=seed)
+            right += r.params["chosen_personas"] == k
+        print(
+            f"{k} planted: right number in {right}/{args.seeds} seeds ({right / args.seeds:.0%})",
+            flush=True,
+        )
+
+
+def stability(args) -> None:
+    for seed in range(args.seeds):
+        folder, _truth = project(args.work, 12000, seed, days=360)
+        (folder / "personas.json").unlink(missing_ok=True)
+        with wegweiser.open_project(folder) as proj:
+            r = proj.analyse("personas", periods=12)
+            period_members = _period_members(proj, r)
+        first: dict[int, str] = {}
+        kept = total = 0
+        for _period, frame in period_members:
+            dom = frame.groupby("persona")["truth"].agg(lambda s: Counter(s).most_common(1)[0][0])
+            for pid, persona in dom.items():
+                first.setdefault(pid, persona)
+                kept += first[pid] == persona
+                total += 1
+        print(
+            f"seed {seed}: ids kept {kept}/{total} ({kept / total:.1%}); alerts "
+            f"{len(r.drift)}: {r.drift.to_dict('records')}",
+            flush=True,
+        )
+
+
+def _period_members(proj, r):
+    """Per period: its persons' persona (matched id) and planted persona, by running the
+    over-time steps again (the analysis keeps only counts per period)."""
+    from wegweiser.analysis._persona_features import person_features
+    from wegweiser.analysis._persona_model import PersonaModel
+    from wegweiser.analysis._persona_time import _period, _start, _State
+    from wegweiser.analysis._time import epoch_us
+    from wegweiser.analysis.personas import after_purchase_phases
+    from wegweiser.analysis.result import to_frame
+
+    truth = json.loads((proj.path / "truth.json").read_text(encoding="utf-8"))
+    journey = proj.journey()
+    after = after_purchase_phases(proj.config)
+    feats = to_frame(person_features(journey, min_events=5, after_phases=after))
+    model = PersonaModel().fit(feats)
+    us = epoch_us(journey.timestamp)
+    b = to_frame(journey.aggregate(lo=us.min(), hi=us.max())).iloc[0]
+    lo, hi = int(b["lo"]), int(b["hi"]) + 1
+    edges = [lo + (hi - lo) * i // 12 for i in range(13)]
+    state = _State(list(range(1, model.n_personas_ + 1)))
+    out = []
+    for i in range(12):
+        part = journey.filter((us >= edges[i]) & (us < edges[i + 1]))
+        f = to_frame(person_features(part, min_events=5, after_phases=after))
+        f = f.sort_values("person_id").reset_index(drop=True)
+        for c in model.feature_names_:
+            if c not in f:
+                f[c] = 0.0
+        f = f[["person_id", *model.feature_names_]]
+        x = model.transform(f)
+        if state.centroids is None:
+            _start(state, model, x)
+        _period(
+            state,
+            model,
+            f,
+            x,
+            str(i),
+            share_change=0.1,
+            min_share=0.03,
+            min_jaccard=0.75,
+            n_probe=4,
+        )
+        m = state.members
+        out.append(
+            (
+                i,
+                pd.DataFrame(
+                    {"persona": m.to_numpy(), "truth": m.index.map(truth["persona_of"]).fillna("?")}
+                ),
+            )
+        )
+    return out
+
+
+def drift(args) -> None:
+    for seed in range(args.seeds):
+        for emerging in (False, True):
+            folder, _truth = project(args.work, 4000, seed, emerging=emerging)
+            (folder / "personas.json").unlink(missing_ok=True)
+            with wegweiser.open_project(folder) as proj:
+                r = proj.analyse("personas")
+            alerts = r.drift.to_dict("records")
+            print(f"seed {seed} emerging={emerging}: {len(alerts)} alerts {alerts}", flush=True)
+
+
+def speed(args) -> None:
+    folder, _ = project(args.work, args.persons, 0)
+    (folder / "personas.json").unlink(missing_ok=True)
+    with wegweiser.open_project(folder) as proj:
+        proj.journey()  # materialised once at import time in real use; not timed
+        t = time.perf_counter()
+        r = proj.analyse("personas")
+        seconds = time.perf_counter() - t
+    print(
+        f"{args.persons:,} simulated persons, {r.params['persons']:,} clustered: "
+        f"{seconds:.1f} s (k = {r.params['chosen_personas']})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("what", choices=["recovery", "planted", "stability", "drift", "speed"])
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--persons", type=int, default=100_000)
+    parser.add_argument("--method", default="kmeans")
+    parser.add_argument("--work", type=Path, default=HERE / "data")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    {
+        "recovery": recovery,
+        "planted": planted_k,
+        "stability": stability,
+        "drift": drift,
+        "speed": speed,
+    }[args.what](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
