@@ -31,7 +31,7 @@ denominator) -- the aggregates :mod:`~wegweiser.analysis.experiments.stats` read
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import ibis
 
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from datetime import timedelta
 
     import ibis.expr.types as ir
+    import pandas as pd
 
 _DAY_US = 86_400_000_000
 
@@ -145,8 +146,19 @@ def person_metrics(
     )
 
 
-def variant_sums(persons: ir.Table, metrics: dict[str, Metric] | None = None) -> ir.Table:
-    """One row per variant: ``n`` and the sums of each metric (see the module docstring)."""
+def variant_sums(
+    persons: ir.Table, metrics: dict[str, Metric] | None = None, *, by_day: bool = False
+) -> ir.Table:
+    """One row per variant: ``n`` and the sums of each metric (see the module docstring).
+
+    With ``by_day`` one row per variant, ``exposed_day`` and ``converted_day`` (as in
+    :func:`conversion_by_day`): the sums add up to the variant's, and the same query also
+    feeds the sequential chart (:func:`totals` adds them up).
+    """
+    keys: list[Any] = ["variant"]
+    if by_day:
+        persons = _with_days(persons)
+        keys += ["exposed_day", "converted_day"]
     cols: dict[str, ir.Value] = {"n": persons.count()}
     for name, m in (metrics or METRICS).items():
         y, x = persons[m.y].cast("float64"), persons[m.x].cast("float64")
@@ -159,15 +171,25 @@ def variant_sums(persons: ir.Table, metrics: dict[str, Metric] | None = None) ->
                 f"{name}__s_xy": (x * y).sum(),
             }
         )
-    return persons.group_by("variant").agg(**cols)
+    return persons.group_by(*keys).agg(**cols)
+
+
+def totals(by_day: pd.DataFrame) -> pd.DataFrame:
+    """The per-variant sums of a :func:`variant_sums` ``by_day`` result."""
+    sums = by_day.drop(columns=["exposed_day", "converted_day"])
+    return sums.groupby("variant", as_index=False).sum()
+
+
+def _with_days(persons: ir.Table) -> ir.Table:
+    return persons.mutate(
+        exposed_day=(persons.e_us // _DAY_US).cast("int64"),
+        converted_day=(persons.conv_us // _DAY_US).cast("int64"),
+    )
 
 
 def conversion_by_day(persons: ir.Table) -> ir.Table:
     """``(variant, exposed_day, converted_day, persons)``: day numbers (UTC, since 1970) of
     exposure and of the first conversion in the window (NULL: none) -- enough to replay the
     conversion metric as it looked at the end of every day (the sequential chart)."""
-    t = persons.mutate(
-        exposed_day=(persons.e_us // _DAY_US).cast("int64"),
-        converted_day=(persons.conv_us // _DAY_US).cast("int64"),
-    )
+    t = _with_days(persons)
     return t.group_by("variant", "exposed_day", "converted_day").agg(persons=t.count())
