@@ -42,6 +42,19 @@ if TYPE_CHECKING:
 
     from wegweiser.analysis.registry import Inputs
 
+SUMMARY_COLUMNS = (
+    "metric",
+    "variant",
+    "control_value",
+    "variant_value",
+    "diff",
+    "seq_low",
+    "seq_high",
+    "lift",
+    "chance_to_beat",
+    "decision",
+    "guardrail_breached",
+)
 LIST_COLUMNS = (
     "experiment",
     "variants",
@@ -126,10 +139,13 @@ def experiments(
 
 @dataclass(frozen=True)
 class ExperimentResult(Result):
-    """``metrics``: the readout (:data:`~wegweiser.analysis.experiments.readout.
+    """``summary``: the readout at a glance (:data:`SUMMARY_COLUMNS`: values, the difference
+    with its always-valid interval, the relative lift, the chance to beat control, the
+    decision); ``metrics``: the full readout (:data:`~wegweiser.analysis.experiments.readout.
     READOUT_COLUMNS`); ``variants``: persons per variant, share and the SRM check;
     ``boundary``: the conversion difference with both intervals at the end of each day."""
 
+    summary: pd.DataFrame
     metrics: pd.DataFrame
     variants: pd.DataFrame
     boundary: pd.DataFrame
@@ -224,6 +240,7 @@ def experiment(
             + ", ".join(f"{r.metric} ({r.variant})" for r in breached.itertuples())
         )
     return ExperimentResult(
+        summary=table[list(SUMMARY_COLUMNS)],
         metrics=table,
         variants=variants,
         boundary=boundary(by_day, control=base, alpha=alpha, tuning=tuning),
@@ -257,6 +274,7 @@ def _empty(
     note: str, *, variants: pd.DataFrame | None = None, params: dict[str, Any] | None = None
 ) -> ExperimentResult:
     return ExperimentResult(
+        summary=pd.DataFrame({c: [] for c in SUMMARY_COLUMNS}),
         metrics=pd.DataFrame({c: [] for c in READOUT_COLUMNS}),
         variants=variants
         if variants is not None

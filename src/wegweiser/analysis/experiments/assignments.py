@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING
 import ibis
 import pandas as pd
 
-from wegweiser.analysis._funnel_units import property_text
 from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -47,18 +46,26 @@ VARIANT_KEYS = (
 CSV_COLUMNS = ("person_id", "experiment", "variant", "assigned_at")
 
 
-def _first_of(properties: ir.StringValue, keys: tuple[str, ...]) -> ir.StringValue:
-    values = [property_text(properties, k).nullif("") for k in keys]
+def _first_of(props: ir.JSONValue, keys: tuple[str, ...]) -> ir.StringValue:
+    """The text of the first of ``keys`` present (and not empty) in the JSON ``props``."""
+    values = [props[k].str.coalesce(props[k].cast("string")).nullif("") for k in keys]
     return ibis.coalesce(*values)
+
+
+def _parsed(journey: ir.Table, events: tuple[str, ...]) -> ir.Table:
+    """The exposure events with their properties parsed once (a column of its own: parsing
+    the text again for every key costs 3x on DuckDB)."""
+    seen = journey.filter(journey.event.isin(list(events)))
+    return seen.select("person_id", "timestamp", props=seen.properties.cast("json"))
 
 
 def from_events(journey: ir.Table, *, events: tuple[str, ...] = EXPOSURE_EVENTS) -> ir.Table:
     """Exposure events of the journey as assignment rows (see the module docstring)."""
-    seen = journey.filter(journey.event.isin(list(events)))
+    seen = _parsed(journey, events)
     rows = seen.select(
         person_id=seen.person_id,
-        experiment=_first_of(seen.properties, EXPERIMENT_KEYS),
-        variant=_first_of(seen.properties, VARIANT_KEYS),
+        experiment=_first_of(seen.props, EXPERIMENT_KEYS),
+        variant=_first_of(seen.props, VARIANT_KEYS),
         assigned_at=seen.timestamp,
     )
     return rows.filter(rows.experiment.notnull() & rows.variant.notnull())
@@ -68,10 +75,10 @@ def incomplete_exposures(
     journey: ir.Table, *, events: tuple[str, ...] = EXPOSURE_EVENTS
 ) -> ir.IntegerScalar:
     """Exposure events without an experiment or a variant property."""
-    seen = journey.filter(journey.event.isin(list(events)))
+    seen = _parsed(journey, events)
     bad = (
-        _first_of(seen.properties, EXPERIMENT_KEYS).isnull()
-        | _first_of(seen.properties, VARIANT_KEYS).isnull()
+        _first_of(seen.props, EXPERIMENT_KEYS).isnull()
+        | _first_of(seen.props, VARIANT_KEYS).isnull()
     )
     return seen.filter(bad).count()
 

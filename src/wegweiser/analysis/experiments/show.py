@@ -107,7 +107,12 @@ ANALYSIS = Analysis(
         "Every metric of every variant against control, safe to watch daily",
         "Jede Kennzahl jeder Variante gegen die Kontrolle, täglich sicher ablesbar",
     ),
-    views={"metrics": "metrics", "variants": "variants", "boundary": "boundary"},
+    views={
+        "summary": "summary",
+        "metrics": "metrics",
+        "variants": "variants",
+        "boundary": "boundary",
+    },
     charts=(
         Chart(
             "line",
