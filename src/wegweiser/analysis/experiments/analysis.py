@@ -38,6 +38,8 @@ from wegweiser.analysis.result import Result, to_frame
 from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import ibis.expr.types as ir
 
     from wegweiser.analysis.registry import Inputs
@@ -85,8 +87,10 @@ def experiments(
     journey: ir.Table,
     *,
     assignments: pd.DataFrame | None = None,
+    shares: Mapping[str, float] | None = None,
 ) -> ExperimentsResult:
-    """Every experiment with its variants and sample-ratio check."""
+    """Every experiment with its variants and sample-ratio check (against ``shares``, the
+    planned split, default equal)."""
     rows = _assignments(journey, assignments)
     first = asg.first_exposures(rows)
     per = to_frame(
@@ -100,7 +104,7 @@ def experiments(
     out = []
     for name, part in per.groupby("experiment", sort=True):
         counts = {str(v): int(n) for v, n in zip(part["variant"], part["persons"], strict=True)}
-        srm = check_srm(counts)
+        srm = check_srm(counts, shares)
         out.append(
             {
                 "experiment": str(name),
@@ -169,8 +173,10 @@ def experiment(
     correction: str = "holm",
     cuped: bool = True,
     tuning: float = 10_000,
+    shares: Mapping[str, float] | None = None,
 ) -> ExperimentResult:
-    """The readout of experiment ``name`` (default: the one with the most persons).
+    """The readout of experiment ``name`` (default: the one with the most persons);
+    ``shares`` is the planned split of the sample-ratio check (default: equal).
 
     Conversions are the events ``conversion`` (default: ``conversion_flag``, else the
     journey's ``is_conversion``)."""
@@ -205,7 +211,7 @@ def experiment(
         return _empty(_NONE)
     sums = totals(daily).sort_values("variant").reset_index(drop=True)
     counts = {str(v): int(n) for v, n in zip(sums["variant"], sums["n"], strict=True)}
-    srm = check_srm(counts)
+    srm = check_srm(counts, shares)
     base = pick_control(list(counts), control)
     params["control"] = base
     variants = pd.DataFrame({"variant": list(counts), "persons": list(counts.values())})

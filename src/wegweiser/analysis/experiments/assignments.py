@@ -139,8 +139,12 @@ def read_csv(path: str | Path) -> pd.DataFrame:
 
 
 def from_frame(frame: pd.DataFrame) -> ir.Table:
-    """Assignment rows (e.g. from :func:`read_csv`) as an Ibis table."""
-    return ibis.memtable(frame[list(CSV_COLUMNS)])
+    """Assignment rows (e.g. from :func:`read_csv`) as an Ibis table (times in whole
+    microseconds, UTC: what the engines store)."""
+    rows = frame[list(CSV_COLUMNS)].copy()
+    at = pd.to_datetime(rows["assigned_at"], utc=True)
+    rows["assigned_at"] = at.dt.floor("us").astype("datetime64[us, UTC]")
+    return ibis.memtable(rows)
 
 
 def _per_person(assignments: ir.Table) -> ir.Table:
