@@ -65,6 +65,10 @@ def test_bad_plans_are_refused():
         mde(1.5, 1000)
     with pytest.raises(InvalidInput, match="standard deviation"):
         mde(10.0, 1000, sd=-1.0)
+    with pytest.raises(InvalidInput, match="no solution"):  # found by the API fuzzer
+        persons_needed(
+            3.99e16, 7.42 * 3.99e16, sd=5.96e-08, alpha=0.0001, power=0.5, comparisons=17
+        )
     with pytest.raises(InvalidInput, match="correction"):
         adjust([0.1], method="magic")
     with pytest.raises(InvalidInput, match="positive"):

@@ -108,8 +108,8 @@ class PlanParams(Params):
     effect: Annotated[float, Field(gt=0, le=10)] | None = Field(
         None, description="Relative lift to detect (0.05 = +5%): persons and days needed."
     )
-    alpha: Annotated[float, Field(gt=0, lt=0.5)] = Field(0.05, description="Error rate.")
-    power: Annotated[float, Field(gt=0, lt=1)] = Field(0.8, description="Power.")
+    alpha: Annotated[float, Field(ge=0.0001, lt=0.5)] = Field(0.05, description="Error rate.")
+    power: Annotated[float, Field(ge=0.5, le=0.999)] = Field(0.8, description="Power.")
 
 
 def _compute(_: Inputs, p: PlanParams) -> PlanResult:

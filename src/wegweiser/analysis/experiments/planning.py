@@ -19,8 +19,9 @@ Bonferroni-style over those comparisons so the plan is not optimistic.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from statsmodels.stats.multitest import multipletests
@@ -41,6 +42,27 @@ class Mde:
 
     absolute: float
     relative: float
+
+
+def _solve(solver: Any, **given: float) -> float:
+    """statsmodels' ``solve_power`` for the one missing value; a failed or non-finite
+    solution is refused rather than shown (extreme alpha, power or effect sizes)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            value = float(solver.solve_power(**given))
+    except (ValueError, ArithmeticError, RuntimeError, Warning) as exc:
+        why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise InvalidInput(
+            f"the power equation has no solution for {given}: {why}; use a "
+            "usual alpha (0.01-0.1), power (0.5-0.99) and effect size"
+        ) from None
+    if not math.isfinite(value) or value <= 0:
+        raise InvalidInput(
+            f"the power equation has no finite solution for {given}; use a "
+            "usual alpha (0.01-0.1), power (0.5-0.99) and effect size"
+        )
+    return value
 
 
 def _check(baseline: float, sd: float | None, alpha: float, power: float) -> None:
@@ -70,9 +92,9 @@ def mde(
         return Mde(math.inf, math.inf)
     a = alpha / max(comparisons, 1)
     if sd is not None:
-        d = float(TTestIndPower().solve_power(nobs1=n_per_arm, alpha=a, power=power, ratio=1.0))
+        d = _solve(TTestIndPower(), nobs1=n_per_arm, alpha=a, power=power, ratio=1.0)
         return Mde(d * sd, d * sd / baseline if baseline else math.inf)
-    h = float(NormalIndPower().solve_power(nobs1=n_per_arm, alpha=a, power=power, ratio=1.0))
+    h = _solve(NormalIndPower(), nobs1=n_per_arm, alpha=a, power=power, ratio=1.0)
     top = 2 * math.asin(math.sqrt(baseline)) + h
     if top >= math.pi:
         return Mde(math.inf, math.inf)
@@ -95,15 +117,15 @@ def persons_needed(
         raise InvalidInput(f"the effect to detect must be positive, got {effect}")
     a = alpha / max(comparisons, 1)
     if sd is not None:
-        n = TTestIndPower().solve_power(effect_size=effect / sd, alpha=a, power=power)
+        n = _solve(TTestIndPower(), effect_size=effect / sd, alpha=a, power=power)
     else:
         if not 0 < baseline + effect < 1:
             raise InvalidInput(
                 f"baseline + effect must stay a rate below 1, got {baseline + effect}"
             )
         h = float(proportion_effectsize(baseline + effect, baseline))
-        n = NormalIndPower().solve_power(effect_size=h, alpha=a, power=power)
-    return math.ceil(float(n))
+        n = _solve(NormalIndPower(), effect_size=h, alpha=a, power=power)
+    return math.ceil(n)
 
 
 def adjust(

@@ -64,7 +64,7 @@ class ExperimentParams(Params):
     )
     pre_window: Duration = Field("28d", description="Pre-exposure period of the CUPED covariates.")
     cuped: bool = Field(True, description="Adjust by the pre-exposure covariate (CUPED).")
-    alpha: Annotated[float, Field(gt=0, lt=0.5)] = Field(0.05, description="Error rate.")
+    alpha: Annotated[float, Field(ge=0.0001, lt=0.5)] = Field(0.05, description="Error rate.")
     correction: Literal["holm", "bonferroni", "fdr_bh", "none"] = Field(
         "holm", description="Multiple-testing correction across variants x metrics."
     )
