@@ -216,3 +216,25 @@ def _alive(pid: int) -> bool:
         return False
     with open(f"/proc/{pid}/stat", encoding="ascii") as stat:  # a zombie has ended
         return stat.read().split()[2] != "Z"
+
+
+def test_journeys_readout_reads_a_journey_as_an_experiment(tmp_path, shop, monkeypatch,
+                                                         capsys):
+    project, _ = shop
+    p = ("--project", str(project))
+    assert wegweiser_cli(monkeypatch, capsys, "journeys", "run", "--once", *p)[0] == 0
+    rows = [{"type": "track", "messageId": f"t{i}", "userId": f"u{i}", "event": "signup",
+             "timestamp": "2026-06-01T09:01:00Z"} for i in range(3)]
+    path = tmp_path / "e.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    with wegweiser.open_project(project) as proj:
+        proj.import_events(path)
+    assert wegweiser_cli(monkeypatch, capsys, "journeys", "run", "--once", *p)[0] == 0
+    code, out, err = wegweiser_cli(monkeypatch, capsys, "journeys", "readout", "welcome",
+                                   "-f", "json", *p)
+    assert code == 0, err
+    # no holdout and no control group: nothing to compare, and it says so
+    assert "one variant only (treatment)" in out
+    code, _, err = wegweiser_cli(monkeypatch, capsys, "journeys", "readout", "welcom", *p)
+    assert code == 2
+    assert "no journey 'welcom'" in err

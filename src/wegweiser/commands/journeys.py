@@ -241,3 +241,36 @@ def ledger_(
                                             "person_id", "state", "attempts", "reason",
                                             "updated_at"]),
                 fmt, console=out, title="Ledger")
+
+
+@app.command("readout")
+def readout_(
+    name: str,
+    project: ProjectOpt = Path("."),
+    fmt: FormatOpt = Format.table,
+    state: StateOpt = None,
+    window: Annotated[str, typer.Option(help="Conversion window after entry.")] = "14d",
+) -> None:
+    """A journey's effect: its treated persons against its holdout and the global control
+    group, every metric with always-valid intervals (the experiments engine; see
+    docs/analyses.md, Experiments). Entry time is the exposure."""
+    from wegweiser.analysis.experiments.analysis import experiment
+    from wegweiser.analysis.params import duration
+    from wegweiser.orchestrate.assembly import state_target
+    from wegweiser.orchestrate.operations import assignments, planned_shares
+    from wegweiser.orchestrate.state import open_state
+    from wegweiser.project import open_project
+
+    journeys, delivery = _journeys(project)
+    found = {j.name: j for j in journeys}
+    if name not in found:
+        raise InvalidInput(f"no journey {name!r}; the project has {', '.join(sorted(found))}")
+    with open_state(state_target(project, state), project_dir=project) as store:
+        frame = assignments(store, name)
+    shares = planned_shares(found[name].holdout, delivery.control_group.share)
+    with open_project(project) as proj:
+        result = experiment(proj.journey(), name=f"journey:{name}", assignments=frame,
+                            shares=shares, window=duration(window) or pd.Timedelta(days=14))
+    print_frame(result.summary, fmt, console=out, title=f"Journey {name}: readout")
+    if result.note:
+        out.print(result.note)

@@ -44,8 +44,20 @@ VOCABULARY = (
     "call_ended", "coupon_view", "checkout_started", "checkout_shipping", "checkout_payment",
     "payment_error", "order_completed", "store_purchase", "order_shipped", "delivery_confirmed",
     "support_contacted", "return_requested", "survey_answered", "review_written",
-    "referral_sent", "loyalty_joined", "identify",
+    "referral_sent", "loyalty_joined", "identify", "experiment_viewed",
 )
+#: The planted A/B test: from the middle of the period, a person's first online checkout
+#: shows them one variant of the cart (Segment's Experiment Viewed properties), 50/50, drawn
+#: from its own random stream so the rest of the simulation is unchanged. In the
+#: ``treatment`` variant every order from that checkout on is worth ``revenue_factor`` times
+#: as much (bundles in the cart); whether and how often people order is unchanged. True lifts:
+#: revenue per order and revenue per person +15%, conversion and orders 0.
+EXPERIMENT: dict[str, Any] = {
+    "experiment_id": "cart_bundles", "control": "control", "treatment": "bundles",
+    "revenue_factor": 1.15,
+    "true_lift": {"revenue_per_order": 0.15, "revenue": 0.15, "conversion": 0.0,
+                  "orders": 0.0},
+}
 PAGES = frozenset({"landing_page_view", "product_list_view", "product_view", "blog_view"})
 #: channel -> (first events of a visit from it, chance that the visit ends after the first).
 LANDING: dict[str, tuple[list[str], float]] = {

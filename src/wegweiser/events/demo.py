@@ -12,7 +12,8 @@ events without an explicit channel), ``offline_channels``, ``persona_profiles``,
 of its first device), ``persona_of`` and ``final_phase`` (per *stitched* key: a user id with
 all its linked anonymous ids, or an anonymous id that was never linked), ``identity`` (user id
 -> sorted linked anonymous ids), ``phase_counts``, ``buyers``, ``channel_effects`` (planted and
-observed per persona), ``pain_point`` and ``feedback``.
+observed per persona), ``pain_point``, ``feedback`` and ``experiment`` (the planted A/B test
+``cart_bundles``: its variants, start date, persons exposed per variant and true lifts).
 
 >>> data = generate(50, seed=1)
 >>> data.events.num_rows == data.truth["n_events"], sorted(data.truth["phase_counts"])[0]
@@ -88,7 +89,8 @@ class _Device:
 
 class _Person:
     __slots__ = ("account", "app", "country", "cw", "devices", "exposed", "failed", "focus",
-                 "lang", "opted", "orders", "path", "persona", "t", "to_order", "uid")
+                 "lang", "opted", "orders", "path", "persona", "t", "to_order", "uid",
+                 "variant")
 
     def __init__(self, persona: Persona, country: str, lang: str, devices: list[_Device],
                  uid: str | None, focus: str) -> None:
@@ -103,6 +105,7 @@ class _Person:
         self.t = 0  # time of the last event
         self.cw: dict[str, _Picks] = {}
         self.path: list[tuple[int, str]] = []  # (start, channel) of visits since the last order
+        self.variant: str | None = None  # variant of the planted experiment, once exposed
 
 
 def _picks(weights: dict[Any, float]) -> _Picks:
@@ -157,6 +160,10 @@ class _Sim:
         self.effects: dict[tuple[str, str, bool], list[int]] = defaultdict(lambda: [0, 0, 0])
         # revenue per channel, each order's value split equally over the visits of its path
         self.linear_revenue: dict[str, float] = defaultdict(float)
+        # the planted experiment: its own random stream, so the rest stays as it was
+        self.exp_rng = random.Random(f"{seed}:experiment")
+        self.exp_start = self.t0 + (self.n_days // 2) * DAY
+        self.exp_seen: Counter[str] = Counter()
 
     def register(self, p: Persona) -> None:
         """Prepare the weighted picks of persona ``p`` (every simulated persona needs them)."""
@@ -185,10 +192,13 @@ class _Sim:
         self._new_columns()
 
     def emit(self, p: _Person, d: _Device, v: _Visit, start: int, evs: list[str],
-             props: list[str] | list[str | None], revenue: float | None = None) -> int:
+             props: list[str] | list[str | None], revenue: float | None = None,
+             exposure: str | None = None) -> int:
         """Append one visit's events (cut at the end of the window); returns how many.
 
         ``revenue`` goes on the last event and is dropped with it when the visit is cut.
+        ``exposure`` (properties) adds an ``experiment_viewed`` event a millisecond after the
+        visit's ``checkout_started``, drawing no random number.
         """
         n, ts, rnd = len(evs), start, self.rng.random
         times = [start]
@@ -202,6 +212,15 @@ class _Sim:
                 return 0
             del times[n:], evs[n:], props[n:]
             revenue = None
+        if exposure is not None and "checkout_started" in evs:
+            k = evs.index("checkout_started") + 1
+            evs.insert(k, "experiment_viewed")
+            props.insert(k, exposure)
+            times.insert(k, times[k - 1] + 1000)
+            n += 1
+            self.exp_seen[p.variant or ""] += 1
+        elif exposure is not None:
+            p.variant = None  # the checkout never got that far: not exposed after all
         uids: list[str | None]
         if d.linked:
             uids = [p.uid] * n
@@ -373,8 +392,9 @@ class _Sim:
         """The purchase visit: ('ordered'|'failed'|'dropped'|'cut', device, channel)."""
         rng, per = self.rng, p.persona
         items = [self.product(p) for _ in range(1 + int(rng.expovariate(1.0)))]
-        value = round(sum(i[2] for i in items) * per.order_value, 2)
+        base = sum(i[2] for i in items) * per.order_value
         if ch == "store" or rng.random() < per.store_buy:
+            value = round(base * self.bundles(p), 2)
             d = p.devices[0]
             store = [pers.CATEGORY_PROPS[p.focus],
                      json.dumps({"items": len(items), "store": "Berlin-Mitte"})]
@@ -385,6 +405,8 @@ class _Sim:
             return ("ordered" if n == 2 else "cut"), d, "store"
         ch = "direct" if ch in pers.OFFLINE_CHANNELS else ch
         d = self.device(p, ch, False)
+        exposure = self.assign(p, t)
+        value = round(base * self.bundles(p), 2)
         evs = [*pers.LANDING[ch][0], "product_view", "add_to_cart", "checkout_started"]
         props = self.props(p, evs)
         props[-3:] = [items[0][3], items[0][3], json.dumps({"step": 1, "cart_value": value})]
@@ -412,7 +434,9 @@ class _Sim:
             evs.append("order_completed")
             props.append(json.dumps({"order_id": f"O{self.n_events:09d}", "items": len(items)}))
         n_all = len(evs)
-        n = self.emit(p, d, self.visit(p, ch, d), t, evs, props, value if done else None)
+        n = self.emit(p, d, self.visit(p, ch, d), t, evs, props, value if done else None,
+                      exposure)
+        n_all += "experiment_viewed" in evs
         if "checkout_payment" in evs:
             self.payments[d.kind][0] += 1
             self.payments[d.kind][1] += "payment_error" in evs
@@ -422,6 +446,20 @@ class _Sim:
         if done:
             self.credit(p, value)
         return ("ordered" if done else "failed" if error else "dropped"), d, ch
+
+    def assign(self, p: _Person, t: int) -> str | None:
+        """The planted experiment's properties when this checkout (at ``t``) is the person's
+        first in the experiment's period, else None; assigns the variant 50/50."""
+        if p.variant is not None or t < self.exp_start:
+            return None
+        x = pers.EXPERIMENT
+        p.variant = x["treatment"] if self.exp_rng.random() < 0.5 else x["control"]
+        return json.dumps({"experiment_id": x["experiment_id"], "variation_id": p.variant})
+
+    def bundles(self, p: _Person) -> float:
+        """The order value factor of the planted experiment's variant."""
+        x = pers.EXPERIMENT
+        return float(x["revenue_factor"]) if p.variant == x["treatment"] else 1.0
 
     def credit(self, p: _Person, value: float) -> None:
         """Split an order's value equally over the visits of its path: those since the
@@ -605,4 +643,8 @@ def generate(persons: int = 20_000, *, seed: int = 0, days: int = 120,
     truth["costs"] = pers.cost_truth(costs, sim.linear_revenue)
     if planted is not None:
         truth["emerging"] = planted
+    truth["experiment"] = {
+        **pers.EXPERIMENT, "start": (start + dt.timedelta(days=sim.n_days // 2)).isoformat(),
+        "exposed": dict(sorted(sim.exp_seen.items())),
+    }
     return DemoData(events=events, costs=costs, truth=truth)

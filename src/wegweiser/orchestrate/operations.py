@@ -7,6 +7,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from wegweiser.orchestrate.state import StateStore
     from wegweiser.project import Project
 
@@ -144,3 +146,42 @@ def unsubscribe(store: StateStore, person_id: str, channel: str, *, now: float) 
                    "ON CONFLICT (message_id) DO NOTHING",
                    {"m": event["message_id"], "now": now, "e": json.dumps(event)})
     return True
+
+
+def assignments(store: StateStore, journey: str) -> pd.DataFrame:
+    """A journey as an experiment's assignments (``wegweiser journeys readout``): one row
+    per person's first run, in the columns of
+    :func:`wegweiser.analysis.experiments.assignments.read_csv` -- experiment
+    ``journey:<name>``, variant ``control_group`` (the global control group), ``holdout``
+    (the journey's holdout) or ``treatment``, ``assigned_at`` the entry time (UTC)."""
+    import pandas as pd
+
+    from wegweiser.analysis.experiments.assignments import CSV_COLUMNS
+
+    with store.transaction() as tx:
+        rows = tx.execute(
+            "SELECT person_id, status, holdout, entered_at FROM wj_runs WHERE journey = :j "
+            "ORDER BY person_id, entered_at", {"j": journey})
+    first: dict[str, tuple[str, float]] = {}
+    for person_id, status_, holdout, entered_at in rows:
+        if str(person_id) in first:
+            continue
+        variant = ("control_group" if status_ == "control" else
+                   "holdout" if int(holdout) else "treatment")
+        first[str(person_id)] = (variant, float(entered_at))
+    frame = pd.DataFrame(
+        [(p, f"journey:{journey}", v, at) for p, (v, at) in first.items()],
+        columns=list(CSV_COLUMNS))
+    frame["assigned_at"] = pd.to_datetime(frame["assigned_at"], unit="s", utc=True)
+    return frame
+
+
+def planned_shares(holdout: float, control_group: float) -> dict[str, float]:
+    """The split a journey plans (for the sample-ratio check of its readout): the global
+    control group first, then the holdout of the rest."""
+    shares = {"treatment": (1 - control_group) * (1 - holdout)}
+    if holdout > 0:
+        shares["holdout"] = (1 - control_group) * holdout
+    if control_group > 0:
+        shares["control_group"] = control_group
+    return shares

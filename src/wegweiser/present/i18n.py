@@ -221,7 +221,8 @@ register(_words.WORDS)
 register(_words_dashboard.WORDS, prefix=DASHBOARD)
 
 
-_PERCENT_NAMES = {"share", "rate", "probability", "lift", "cumulative_share"}
+_PERCENT_NAMES = {"share", "rate", "probability", "lift", "cumulative_share", "lift_low",
+                  "lift_high", "chance_to_beat", "mde_relative"}
 
 
 def column_kind(column: str) -> str:
