@@ -119,6 +119,9 @@ WORDS: dict[str, dict[str, str]] = {
     "login.password": _m("Password", "Passwort"),
     "login.submit": _m("Log in", "Anmelden"),
     "login.failed": _m("User name or password is wrong.", "Benutzername oder Passwort ist falsch."),
+    "login.throttled": _m("Too many failed log-ins; try again in {seconds} s.",
+                          "Zu viele fehlgeschlagene Anmeldungen; bitte in {seconds} s "
+                          "erneut versuchen."),
     # overview
     "overview.kpis": _m("Key figures", "Kennzahlen"),
     "overview.empty": _m(
