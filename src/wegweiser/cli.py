@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import time
 from enum import StrEnum
@@ -520,7 +521,12 @@ commands.register_all(app)
 
 
 def main() -> None:
-    """Entry point: run the app with one error boundary."""
+    """Entry point: run the app with one error boundary.
+
+    Files the command creates (store, its write-ahead log, reports, spool, exports) hold
+    personal data, so they are created readable by their owner only (umask 077).
+    """
+    os.umask(os.umask(0o077) | 0o077)
     try:
         app(standalone_mode=False)
     except WegweiserError as exc:

@@ -211,6 +211,21 @@ class ServerConfig(_Model):
                     "path or trailing slash (e.g. 'https://shop.example'), or '*'"
                 )
         return origins
+    allowed_hosts: list[str] = Field(default_factory=list)
+    """Host names the server answers to (the ``Host`` header; a defence against DNS
+    rebinding). ``localhost``, ``127.0.0.1`` and ``::1`` are always allowed; ``.example.com``
+    allows a domain and its subdomains, ``*`` any name. Left empty: loopback names only in
+    open access, any name once users are configured."""
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Addresses or networks (``10.0.0.0/8``) of reverse proxies whose ``X-Forwarded-For``,
+    ``X-Forwarded-Proto`` and ``X-Forwarded-Host`` headers are believed."""
+    secure_cookies: Literal["auto", "always", "never"] = "auto"
+    """Mark the session cookie ``Secure``: ``auto`` when the request came over TLS (directly,
+    or through a trusted proxy saying ``X-Forwarded-Proto: https``)."""
+    header_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    """A client must send a request's headers within this time (slow clients are cut off)."""
+    body_timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
+    """A client must send a request's body within this time (else 408)."""
 
 
 class Config(_Model):
@@ -316,6 +331,8 @@ write_keys = []                # collector keys; or WEGWEISER_WRITE_KEYS="key1,k
 api_tokens = []                # read-only query API tokens; or WEGWEISER_API_TOKENS
 users = []                     # "name:hash" from `wegweiser hash-password`; or WEGWEISER_USERS
 rate_limit_events = 5000       # events per second per write key (429 beyond)
+allowed_hosts = []             # Host names besides localhost (DNS-rebinding defence)
+trusted_proxies = []           # reverse proxies whose X-Forwarded-* headers are believed
 
 [windows]
 session_gap_minutes = 30       # inactivity that ends a session

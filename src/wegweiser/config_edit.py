@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +57,48 @@ def add_server_entry(project_dir: Path, field: str, value: str) -> Config:
     elif value not in entries:
         entries.append(value)
     return _save(path, document)
+
+
+def remove_server_entries(
+    project_dir: Path, field: str, drop: Callable[[str], bool]
+) -> tuple[Config, list[str]]:
+    """Remove the entries of ``[server] <field>`` for which ``drop`` is true; returns the
+    new config and the entries removed (nothing is written when none is)."""
+    return _map_server_entries(project_dir, field, lambda e: None if drop(e) else e)
+
+
+def replace_server_entries(
+    project_dir: Path, field: str, change: Callable[[str], str]
+) -> tuple[Config, list[str]]:
+    """Replace each entry of ``[server] <field>`` by ``change(entry)`` (e.g. its hash);
+    returns the new config and the entries that changed."""
+    return _map_server_entries(project_dir, field, change)
+
+
+def _map_server_entries(
+    project_dir: Path, field: str, change: Callable[[str], str | None]
+) -> tuple[Config, list[str]]:
+    if field not in SERVER_LISTS:
+        raise ValueError(f"field must be one of {', '.join(SERVER_LISTS)}")
+    path, document = _load(project_dir)
+    server = document.get("server")
+    entries = server.get(field) if server is not None else None
+    if not entries:
+        return parse_config(tomlkit.dumps(document), path=str(path)), []
+    touched: list[str] = []
+    kept: list[str] = []
+    for entry in [str(e) for e in entries]:
+        new = change(entry)
+        if new != entry:
+            touched.append(entry)
+        if new is not None:
+            kept.append(new)
+    if not touched:
+        return parse_config(tomlkit.dumps(document), path=str(path)), []
+    array = tomlkit.array()
+    array.extend(kept)
+    server[field] = array
+    return _save(path, document), touched
 
 
 def set_phases(project_dir: Path, phases: Sequence[Phase]) -> Config:

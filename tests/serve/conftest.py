@@ -157,3 +157,34 @@ def logged_in(base_url: str) -> Iterator[httpx.Client]:
                                            "password": PASSWORD, "next": "/"})
         assert done.status_code == 303, done.text
         yield client
+
+
+def set_server(project: Path, **values: object) -> None:
+    """Set keys of ``[server]`` in the project's ``wegweiser.toml`` (kept valid)."""
+    import tomlkit
+
+    from wegweiser.config import parse_config
+
+    path = project / "wegweiser.toml"
+    document = tomlkit.parse(path.read_text(encoding="utf-8"))
+    if "server" not in document:
+        document["server"] = tomlkit.table()
+    for key, value in values.items():
+        document["server"][key] = value
+    text = tomlkit.dumps(document)
+    parse_config(text)
+    path.write_text(text, encoding="utf-8")
+
+
+def raw_exchange(url: str, data: bytes, *, timeout: float = 30.0) -> bytes:
+    """Send ``data`` on a fresh socket to the server of ``url``; everything it answers
+    until it closes the connection (or ``timeout``)."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+        sock.sendall(data)
+        chunks = []
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)

@@ -191,3 +191,36 @@ def test_every_page(page: Any, lang: str) -> None:
         charts_drawn(page)
         shot(page, f"{name}-{lang}")
     assert page.errors == []
+
+
+def test_api_docs_work_offline(page: Any, server: LiveServer) -> None:
+    """Issue 20 item 8: /api/docs loaded Swagger UI from a CDN, so it was blank offline.
+    Here every request that leaves the server is refused, and the page still lists the
+    operations of the spec."""
+    import httpx
+
+    outside: list[str] = []
+
+    def only_local(route: Any) -> None:
+        if route.request.url.startswith(server.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.context.route("**/*", only_local)
+    try:
+        page.goto("/api/docs")
+        page.wait_for_selector(".opblock", timeout=30_000)
+        spec = httpx.get(f"{server.url}/api/openapi.json", timeout=30).json()
+        operations = sum(
+            1 for item in spec["paths"].values() for method in item
+            if method in ("get", "post", "put", "delete", "patch")
+        )
+        assert page.locator(".opblock").count() == operations
+        assert page.locator(".opblock-summary-path", has_text="/api/v1/funnel").count() >= 1
+        shot(page, "api-docs")
+    finally:
+        page.context.unroute("**/*", only_local)
+    assert outside == []
+    assert page.errors == []

@@ -103,6 +103,100 @@ def test_spec_holds_under_fuzzing(
     assert selected.group(1) == selected.group(2) == tested.group(1)  # every operation
 
 
+API_EXAMPLES_PER_OPERATION = 10
+# A schema-valid request the analysis cannot use (an unknown event name, a step window on the
+# first step, an as_of that is no date) is answered 400 as the spec documents ("Options the
+# analysis cannot use"), so positive data may also get 400.
+API_CONFIG = """
+[checks.positive_data_acceptance]
+expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"]
+"""
+# Known elsewhere: one attribution request with bootstrap, order 3 and compare runs for
+# minutes and holds the store (issue 13 item 4, heavy queries; not this test's subject), so
+# attribution is left out here until requests have a time limit.
+HEAVY = "^/api/v1/attribution$"
+
+
+def _fuzz(program: str, url: str, config: Path, reports: Path, *args: str) -> str:
+    result = subprocess.run(
+        [
+            program,
+            "--no-color",
+            "--config-file",
+            str(config),
+            "run",
+            f"{url}/api/openapi.json",
+            "--checks",
+            "all",
+            "--seed",
+            "0",
+            "--workers",
+            "2",
+            "--request-timeout",
+            "60",
+            "--max-examples",
+            str(API_EXAMPLES_PER_OPERATION),
+            "--report",
+            "junit",
+            "--report-junit-path",
+            str(reports.resolve() / "junit.xml"),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=config.parent,
+    )
+    output = result.stdout + result.stderr
+    (reports / "output.txt").write_text(output, encoding="utf-8")
+    assert result.returncode == 0, output[-12000:]
+    return output
+
+
+@pytest.mark.slow
+def test_query_api_holds_under_stateful_fuzzing(
+    demo_project: Path, live_server: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    """Every ``/api/*`` operation, all of schemathesis' checks (status codes, content types,
+    response schemas, schema-valid data accepted, schema-violating data refused, auth
+    honoured ...), phases examples, fuzzing and stateful (following the spec's links): no
+    server error and no answer that differs from the spec (issue 13: "schemathesis finds 26
+    spec-conformance failures"). The coverage phase passes too but takes ~4 min on 2 cores,
+    so it is left out of the suite (add ``coverage`` to ``--phases`` to run it)."""
+    program = _schemathesis()
+    server = live_server(demo_project, **auth_env())
+    with logged_in(server.url) as session:
+        cookie = f"{SESSION_COOKIE}={session.cookies[SESSION_COOKIE]}"
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(
+        f'[auth.openapi.api_token]\nbearer = "{API_TOKEN}"\n{API_CONFIG}\n'
+        '[[operations]]\ninclude-path-regex = "^/api/v1/quarantine/(replay|drop)$"\n'
+        f'headers = {{ Cookie = "{cookie}" }}\n',
+        encoding="utf-8",
+    )
+    reports = ARTIFACTS / "schemathesis-api"
+    reports.mkdir(parents=True, exist_ok=True)
+    try:
+        output = _fuzz(
+            program,
+            server.url,
+            config,
+            reports,
+            "--include-path-regex",
+            "^/api/",
+            "--exclude-path-regex",
+            HEAVY,
+            "--phases",
+            "examples,fuzzing,stateful",
+        )
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n--- server log ---\n{server.output()[-4000:]}") from None
+    selected = re.search(r"Selected: (\d+)/(\d+)", output)
+    assert selected is not None, output
+    assert int(selected.group(1)) >= 20, output  # every /api operation, none of /v1
+    assert "✅ Stateful" in output, output  # the links of the spec were followed
+
+
 @pytest.mark.slow
 def test_collector_spec_holds_with_every_check(
     demo_project: Path, live_server: Callable[..., LiveServer], tmp_path: Path

@@ -26,7 +26,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 from wegweiser.errors import InvalidInput
 
@@ -71,7 +78,8 @@ DURATION_PATTERN = r"^(\d{1,6}(\.\d{1,6})?[smhdw]){1,6}$"
 _SPAN = r"(\d{1,6}(\.\d{1,6})?[smhdw]){1,6}"
 # Documented in the schema (and used by fuzzers); the analyses check them with the CLI's
 # messages (400), so these stay hints rather than 422s.
-STEP_WINDOW_PATTERN = rf"^(step)?\d{{1,2}}:{_SPAN}(,(step)?\d{{1,2}}:{_SPAN})*$"
+# (empty: no step windows, as when left out)
+STEP_WINDOW_PATTERN = rf"^$|^(step)?\d{{1,2}}:{_SPAN}(,(step)?\d{{1,2}}:{_SPAN})*$"
 WHERE_PATTERN = r"^(step)?\d{1,2}:[^=]+=.*$"
 GROUP_PATTERN = r"^.+=.+$"
 ATTRIBUTION_PATTERN = r"^(first_touch|last_touch|step:\d{1,2})$"
@@ -91,24 +99,33 @@ def split(value: Any) -> Any:
 
 
 def _duration(text: str) -> str:
+    """The form of a duration (its length is checked by :func:`duration`, a 400: the
+    schema's pattern cannot say how long is too long)."""
     try:
-        span = parse_duration(text, what="duration")
+        parse_duration(text, what="duration")
     except InvalidInput as exc:
         raise ValueError(str(exc)) from None
     except OverflowError:
-        span = timedelta.max
-    if span > timedelta(days=MAX_DAYS):
-        raise ValueError(f"duration {text!r} is too long; use at most {MAX_DAYS}d")
+        pass
     return text
 
 
 def duration(text: str | None) -> timedelta | None:
-    """A checked duration text as a timedelta (None stays None).
+    """A checked duration text as a timedelta (None stays None); longer than
+    :data:`MAX_DAYS` is refused with :class:`InvalidInput`.
 
     A :class:`pandas.Timedelta`: Ibis cannot make a literal of a plain ``timedelta`` of
     zero or of mixed units (``1d1s``), but can of this subclass.
     """
-    return None if text is None else pd.Timedelta(parse_duration(text))
+    if text is None:
+        return None
+    try:
+        span = parse_duration(text)
+    except OverflowError:
+        span = timedelta.max
+    if span > timedelta(days=MAX_DAYS):
+        raise InvalidInput(f"duration {text!r} is too long; use at most {MAX_DAYS}d")
+    return pd.Timedelta(span)
 
 
 Duration = Annotated[
@@ -117,7 +134,23 @@ Duration = Annotated[
     AfterValidator(_duration),
 ]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-Names = Annotated[list[Name], BeforeValidator(split), Field(max_length=100)]
+# the command line's form of a list, also taken by the API: "a, b" (at most 100 names of at
+# most 200 characters; empty parts are left out)
+COMMA_LIST_PATTERN = r"^[^,]{0,200}(,[^,]{0,200}){0,99}$"
+
+
+def _also_comma_text(schema: dict[str, Any]) -> None:
+    """Say in the JSON schema that a list of names may also come as one comma text."""
+    array = dict(schema)
+    schema.clear()
+    schema["anyOf"] = [array, {"type": "string", "pattern": COMMA_LIST_PATTERN}]
+
+
+Names = Annotated[
+    list[Name],
+    BeforeValidator(split),
+    Field(max_length=100, json_schema_extra=_also_comma_text),
+]
 Limit = Annotated[int, Field(ge=0, le=1_000_000)]
 
 Unit = Literal["person", "session"]
@@ -139,9 +172,68 @@ Touchpoint = Literal["device", "channel", "platform", "country", "source", "medi
 
 
 class Params(BaseModel):
-    """Base of the parameter models: unknown fields and NaN/inf numbers are refused."""
+    """Base of the parameter models: unknown fields and NaN/inf numbers are refused, and so
+    are JSON's ``true``/``false`` for a number and numbers for a yes/no (Pydantic would read
+    ``"limit": false`` as 0 and ``"all": 0`` as False)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_number_mixups(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        for name, info in cls.model_fields.items():
+            for key in (name, info.alias):
+                if key is None or key not in data:
+                    continue
+                _check_kind(key, data[key], info.annotation)
+        return data
+
+
+def _check_kind(key: str, value: Any, annotation: Any) -> None:
+    kinds = _kinds(annotation)
+    if isinstance(value, bool) and bool not in kinds and kinds & {int, float}:
+        raise ValueError(f"{key}: expected a number, got {str(value).lower()}")
+    if isinstance(value, int | float) and not isinstance(value, bool) and kinds == {bool}:
+        raise ValueError(f"{key}: expected true or false, got {value}")
+    if isinstance(value, list):
+        for item_type in _item_types(annotation):
+            for item in value:
+                _check_kind(f"{key} item", item, item_type)
+
+
+def _item_types(annotation: Any) -> list[Any]:
+    """The item types of the list types an annotation admits."""
+    found: list[Any] = []
+    stack = [annotation]
+    while stack:
+        item = stack.pop()
+        origin = typing.get_origin(item)
+        if origin is Annotated or origin in (typing.Union, types.UnionType):
+            args = typing.get_args(item)
+            stack.extend(args[:1] if origin is Annotated else args)
+        elif origin is list and typing.get_args(item):
+            found.append(typing.get_args(item)[0])
+    return found
+
+
+def _kinds(annotation: Any) -> set[Any]:
+    """The plain types an annotation admits (through Annotated, unions, lists: not lists)."""
+    found: set[Any] = set()
+    stack = [annotation]
+    while stack:
+        item = stack.pop()
+        origin = typing.get_origin(item)
+        if origin is Annotated:
+            stack.append(typing.get_args(item)[0])
+        elif origin in (typing.Union, types.UnionType):
+            stack.extend(typing.get_args(item))
+        elif item is type(None):
+            continue
+        else:
+            found.add(origin or item)
+    return found
 
 
 class NoParams(Params):

@@ -1,8 +1,10 @@
-"""``wegweiser serve``, ``wegweiser hash-password`` and ``wegweiser keys new``."""
+"""``wegweiser serve``, ``wegweiser hash-password`` and ``wegweiser keys`` (new, add, list,
+revoke, hash)."""
 
 from __future__ import annotations
 
 import getpass
+import os
 import subprocess
 import sys
 from enum import StrEnum
@@ -26,6 +28,10 @@ def register(app: typer.Typer) -> None:
     app.command("hash-password")(hash_password)
     keys = typer.Typer(help="Collector write keys and read-only API tokens.", no_args_is_help=True)
     keys.command("new")(keys_new)
+    keys.command("add")(keys_add)
+    keys.command("list")(keys_list)
+    keys.command("revoke")(keys_revoke)
+    keys.command("hash")(keys_hash)
     app.add_typer(keys, name="keys")
 
 
@@ -50,6 +56,7 @@ def serve(
 
     from wegweiser.serve.app import create_app
     from wegweiser.serve.context import LOOPBACK, load_secrets
+    from wegweiser.serve.protocol import guarded_protocol
 
     config = load_config(project)
     host = host or config.server.host
@@ -70,10 +77,26 @@ def serve(
     if not secrets.users:
         typer.echo("  Open access: no users configured, listening on localhost only.")
     if not secrets.write_keys:
-        typer.echo("  No write keys yet: `wegweiser keys new --kind write --save` adds one.")
+        typer.echo("  No write keys yet: `wegweiser keys add --kind write` adds one.")
+    if secrets.plaintext:
+        typer.echo(
+            f"  Deprecated: {secrets.plaintext} key(s) stored in plaintext in "
+            "wegweiser.toml; `wegweiser keys hash` stores them hashed."
+        )
     worker = _journeys_worker(project) if journeys else None
+    server = config.server
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            http=guarded_protocol(server.header_timeout_seconds),
+            proxy_headers=False,  # X-Forwarded-*: only from server.trusted_proxies (guard)
+            timeout_keep_alive=5,
+            h11_max_incomplete_event_size=64 * 1024,
+        )
     finally:
         if worker is not None:
             worker.terminate()
@@ -119,14 +142,112 @@ def keys_new(
     kind: Annotated[KeyKind, typer.Option(help="write: collector key; api: read-only token.")],
     project: ProjectOpt = Path("."),
     save: Annotated[
-        bool, typer.Option(help="Also add it to wegweiser.toml (server.write_keys/api_tokens).")
+        bool, typer.Option(help="Also add it (hashed) to wegweiser.toml, as `keys add` does.")
     ] = False,
 ) -> None:
-    """Print a new random collector write key or read-only API token."""
-    from wegweiser.config_edit import add_server_entry
+    """Print a new random collector write key or read-only API token (for the environment:
+    WEGWEISER_WRITE_KEYS, WEGWEISER_API_TOKENS)."""
+    if save:
+        keys_add(kind, project)
+        return
     from wegweiser.serve.auth import new_key
 
+    typer.echo(new_key("wk" if kind is KeyKind.write else "at"))
+
+
+def _field(kind: KeyKind) -> str:
+    return "write_keys" if kind is KeyKind.write else "api_tokens"
+
+
+def keys_add(
+    kind: Annotated[KeyKind, typer.Option(help="write: collector key; api: read-only token.")],
+    project: ProjectOpt = Path("."),
+) -> None:
+    """Make a new key, store its hash in wegweiser.toml and print the key -- once: it cannot
+    be shown again. A running server takes it up within a second, without a restart."""
+    from wegweiser.config_edit import add_server_entry
+    from wegweiser.serve.auth import hash_key, key_id, new_key
+
     key = new_key("wk" if kind is KeyKind.write else "at")
-    if save:
-        add_server_entry(project, "write_keys" if kind is KeyKind.write else "api_tokens", key)
+    add_server_entry(project, _field(kind), hash_key(key))
     typer.echo(key)
+    typer.echo(
+        f"(id {key_id(key)}; stored hashed in wegweiser.toml; this is the only time "
+        "the key is shown)",
+        err=True,
+    )
+
+
+def keys_list(project: ProjectOpt = Path(".")) -> None:
+    """List the write keys and API tokens by id (the keys themselves are not stored)."""
+    from wegweiser.serve.auth import is_hashed, key_id
+
+    config = load_config(project)
+    rows: list[tuple[str, str, str]] = []
+    for kind, entries, env in (
+        ("write", config.server.write_keys, "WEGWEISER_WRITE_KEYS"),
+        ("api", config.server.api_tokens, "WEGWEISER_API_TOKENS"),
+    ):
+        rows += [
+            (kind, key_id(e), "hashed" if is_hashed(e) else "PLAINTEXT (keys hash)")
+            for e in entries
+        ]
+        from_env = [e.strip() for e in os.environ.get(env, "").split(",") if e.strip()]
+        rows += [(kind, key_id(e), f"environment {env}") for e in from_env]
+    if not rows:
+        typer.echo("No keys; `wegweiser keys add --kind write` makes one.")
+        return
+    typer.echo(f"{'kind':<6} {'id':<12}  stored")
+    for kind, ident, where in rows:
+        typer.echo(f"{kind:<6} {ident:<12}  {where}")
+
+
+def keys_revoke(
+    key: Annotated[
+        str,
+        typer.Argument(
+            help="The key itself, or its id from `keys list` (at least 6 characters of it)."
+        ),
+    ],
+    project: ProjectOpt = Path("."),
+) -> None:
+    """Remove a write key or API token from wegweiser.toml; a running server refuses it
+    within a second."""
+    from wegweiser.config_edit import remove_server_entries
+    from wegweiser.serve.auth import key_id
+
+    key = key.strip()
+    wanted = key_id(key)
+
+    def matches(entry: str) -> bool:
+        ident = key_id(entry)
+        return ident == wanted or (len(key) >= 6 and ident.startswith(key.lower()))
+
+    config = load_config(project)
+    found = [e for e in [*config.server.write_keys, *config.server.api_tokens] if matches(e)]
+    if len({key_id(e) for e in found}) > 1:
+        raise InvalidInput(f"{key!r} matches {len(found)} keys; give more of the id")
+    if not found:
+        raise InvalidInput(
+            f"no key {key!r} in wegweiser.toml (`wegweiser keys list` shows the ids; keys "
+            "from the environment are removed there)"
+        )
+    removed: list[str] = []
+    for field in ("write_keys", "api_tokens"):
+        removed += remove_server_entries(project, field, matches)[1]
+    typer.echo(f"Revoked {', '.join(sorted({key_id(e) for e in removed}))}.")
+
+
+def keys_hash(project: ProjectOpt = Path(".")) -> None:
+    """Replace the plaintext keys and tokens in wegweiser.toml by their hashes (the keys
+    keep working; the file no longer gives them away)."""
+    from wegweiser.config_edit import replace_server_entries
+    from wegweiser.serve.auth import hash_key, is_hashed
+
+    changed = 0
+    for field in ("write_keys", "api_tokens"):
+        _, done = replace_server_entries(
+            project, field, lambda e: e if is_hashed(e) else hash_key(e)
+        )
+        changed += len(done)
+    typer.echo(f"Hashed {changed} key(s)." if changed else "All keys are stored hashed.")

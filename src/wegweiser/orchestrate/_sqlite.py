@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +44,8 @@ class SqliteStore(StateStore):
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(FileExistsError):  # created 600: its -wal follows
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             self.conn = sqlite3.connect(
                 str(path), timeout=timeout, isolation_level=None, check_same_thread=False
             )

@@ -136,6 +136,9 @@ WORDS: dict[str, dict[str, str]] = {
     "login.password": _m("Password", "Passwort"),
     "login.submit": _m("Log in", "Anmelden"),
     "login.failed": _m("User name or password is wrong.", "Benutzername oder Passwort ist falsch."),
+    "login.throttled": _m("Too many failed log-ins; try again in {seconds} s.",
+                          "Zu viele fehlgeschlagene Anmeldungen; bitte in {seconds} s "
+                          "erneut versuchen."),
     # overview
     "overview.kpis": _m("Key figures", "Kennzahlen"),
     "overview.empty": _m(
@@ -394,9 +397,11 @@ WORDS: dict[str, dict[str, str]] = {
         "Tage"),
     "settings.secrets_hint": _m(
         "Keys, tokens and users come from wegweiser.toml [server] or the environment; add new "
-        "ones with wegweiser keys new --save and wegweiser hash-password.",
+        "ones with wegweiser keys add (stored hashed, in effect without a restart) and "
+        "wegweiser hash-password.",
         "Schlüssel, Tokens und Benutzer stammen aus wegweiser.toml [server] oder der Umgebung; "
-        "neue mit wegweiser keys new --save und wegweiser hash-password."),
+        "neue mit wegweiser keys add (gespeichert als Hash, wirksam ohne Neustart) und "
+        "wegweiser hash-password."),
     "settings.collector": _m("Collecting events", "Ereignisse sammeln"),
     "settings.endpoint": _m("Collector endpoint:", "Collector-Endpunkt:"),
     "settings.snippet_hint": _m(

@@ -13,6 +13,7 @@ by ``Plotly.newPlot``; nothing is fetched from the network. :func:`write_report`
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,8 +21,6 @@ from typing import TYPE_CHECKING, Any
 from wegweiser.present.i18n import LANGUAGES, check_lang, day, t
 
 if TYPE_CHECKING:
-    import os
-
     from wegweiser.project import Project
     from wegweiser.report.gather import ReportData
 
@@ -81,7 +80,11 @@ def write_report(
     html = build_report(project, lang=lang)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
-    tmp.write_text(html, encoding="utf-8")
+    tmp.unlink(missing_ok=True)
+    # the report holds personal data (paths, persons): readable by the owner only
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(html)
     tmp.replace(path)
     return path
 

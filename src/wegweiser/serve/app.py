@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from starlette.middleware.sessions import SessionMiddleware
 
 from wegweiser import __version__
-from wegweiser.serve import api, collector, errors, pages
+from wegweiser.serve import api, collector, docs, errors, pages
 from wegweiser.serve.context import ServerContext
+from wegweiser.serve.guard import Guard
+from wegweiser.serve.sessions import Sessions
 
 SESSION_COOKIE = "wegweiser_session"
 
@@ -34,19 +35,15 @@ def create_app(project_dir: str | os.PathLike[str]) -> FastAPI:
         version=__version__,
         summary="Customer journeys: collector, query API and dashboard.",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # served by .docs, from local files
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
     app.state.ctx = ctx
     errors.install(app)
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=ctx.session_secret,
-        session_cookie=SESSION_COOKIE,
-        max_age=14 * 24 * 3600,
-        same_site="lax",
-    )
+    app.add_middleware(Sessions, ctx=ctx, cookie=SESSION_COOKIE)
+    app.add_middleware(Guard, ctx=ctx)  # added last: runs first
+    docs.install(app, openapi_url="/api/openapi.json")
 
     @app.get("/healthz", tags=["server"], summary="Liveness and collector backlog")
     def healthz() -> dict[str, Any]:

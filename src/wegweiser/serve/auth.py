@@ -1,8 +1,10 @@
 """Passwords, write keys and API tokens.
 
 Passwords are stored as ``scrypt$<n>$<r>$<p>$<salt>$<hash>`` (hex), made by
-:func:`hash_password` (``wegweiser hash-password``). Keys and tokens are compared in constant
-time.
+:func:`hash_password` (``wegweiser hash-password``). Write keys and API tokens are stored as
+``sha256$<hash>`` (hex), made by :func:`hash_key` (``wegweiser keys add``): they are long
+random strings, so one unsalted hash suffices. Plaintext entries are still accepted
+(``wegweiser keys hash`` replaces them). Keys and tokens are compared in constant time.
 """
 
 from __future__ import annotations
@@ -78,11 +80,47 @@ def bearer_token(header: str | None) -> str | None:
     return value.strip() or None if scheme.lower() == "bearer" else None
 
 
+KEY_HASH = "sha256$"
+
+
+def hash_key(key: str) -> str:
+    """How a write key or API token is stored.
+
+    >>> hash_key("wk_123")[:17]
+    'sha256$8083cac54f'
+    """
+    return KEY_HASH + hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def is_hashed(entry: str) -> bool:
+    """Whether a stored entry is a hash (else it is the key itself, in plaintext)."""
+    return entry.startswith(KEY_HASH)
+
+
+def key_id(entry: str) -> str:
+    """The short id of a stored key (hashed or not): 12 hex digits of its hash, the same
+    the collector records as ``write_key`` of each event.
+
+    >>> key_id("wk_123") == key_id(hash_key("wk_123"))
+    True
+    """
+    digest = entry if is_hashed(entry) else hash_key(entry)
+    return digest[len(KEY_HASH) : len(KEY_HASH) + 12]
+
+
 def is_known(candidate: str | None, known: Iterable[str]) -> bool:
-    """Constant-time membership test of a key or token."""
+    """Constant-time membership test of a key or token; ``known`` may hold hashes
+    (:func:`hash_key`) and plaintext entries.
+
+    >>> is_known("wk_1", [hash_key("wk_1")]), is_known("wk_1", ["wk_1"]), is_known("x", ["wk_1"])
+    (True, True, False)
+    """
     if not candidate:
         return False
+    plain = candidate.encode("utf-8", "surrogatepass")
+    hashed = (KEY_HASH + hashlib.sha256(plain).hexdigest()).encode()
     found = False
     for item in known:
-        found |= hmac.compare_digest(candidate.encode(), item.encode())
+        mine = hashed if is_hashed(item) else plain
+        found |= hmac.compare_digest(mine, item.encode("utf-8", "surrogatepass"))
     return found

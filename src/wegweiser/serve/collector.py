@@ -298,7 +298,7 @@ def _write_key(request: Request, body: Any, ctx: ServerContext) -> str:
     if not ctx.secrets.write_keys:
         message = (
             "This server has no write keys yet; create one with "
-            "`wegweiser keys new --kind write --save` and restart it."
+            "`wegweiser keys add --kind write` (no restart needed)."
         )
     elif key is None:
         message = (

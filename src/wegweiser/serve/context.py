@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wegweiser.config import Config, load_config
+from wegweiser.config import Config
 from wegweiser.errors import InvalidConfig
 from wegweiser.project import Project
+from wegweiser.serve.auth import KEY_HASH, is_hashed, key_id
+from wegweiser.serve.watch import ConfigWatch
 
 SECRET_FILE = ".wegweiser-secret"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ class Secrets:
     write_keys: frozenset[str] = frozenset()
     api_tokens: frozenset[str] = frozenset()
     users: Mapping[str, str] = field(default_factory=dict)
+    plaintext: int = 0
+    """Keys and tokens stored in plaintext in ``wegweiser.toml`` (``wegweiser keys hash``)."""
 
 
 def _env_list(environ: Mapping[str, str], name: str) -> list[str]:
@@ -59,9 +65,19 @@ def load_secrets(config: Config, environ: Mapping[str, str] = os.environ) -> Sec
         users[name.strip()] = hashed.strip()
     write_keys = {*config.server.write_keys, *_env_list(environ, "WEGWEISER_WRITE_KEYS")}
     api_tokens = {*config.server.api_tokens, *_env_list(environ, "WEGWEISER_API_TOKENS")}
-    if write_keys & api_tokens:
+    for name, entries in (("write_keys", write_keys), ("api_tokens", api_tokens)):
+        for entry in entries:
+            if is_hashed(entry) and not _HEX64.fullmatch(entry[len(KEY_HASH) :]):
+                raise InvalidConfig(
+                    f"server.{name} entry {entry[:14]}... is not a sha256$ hash of 64 hex "
+                    "digits; add keys with `wegweiser keys add`"
+                )
+    if {key_id(k) for k in write_keys} & {key_id(t) for t in api_tokens}:
         raise InvalidConfig("a write key must not also be an API token; use separate values")
-    return Secrets(frozenset(write_keys), frozenset(api_tokens), users)
+    plaintext = sum(
+        not is_hashed(e) for e in [*config.server.write_keys, *config.server.api_tokens]
+    )
+    return Secrets(frozenset(write_keys), frozenset(api_tokens), users, plaintext)
 
 
 def session_secret(project_dir: Path, environ: Mapping[str, str] = os.environ) -> str:
@@ -84,19 +100,33 @@ class ServerContext:
 
     def __init__(self, project_dir: str | os.PathLike[str]) -> None:
         self.project_dir = Path(project_dir)
-        self.config: Config = load_config(self.project_dir)
-        self.secrets = load_secrets(self.config)
+        self._watch = ConfigWatch(self.project_dir, load_secrets)
         self.session_secret = session_secret(self.project_dir)
         self._store_lock = threading.Lock()
 
     @property
+    def config(self) -> Config:
+        """The project's settings, read again when ``wegweiser.toml`` changes."""
+        return self._watch.current()[0]
+
+    @property
+    def secrets(self) -> Secrets:
+        """Keys, tokens and users, read again when ``wegweiser.toml`` changes: a key added
+        with ``wegweiser keys add`` works, a revoked one stops working, without a restart."""
+        found = self._watch.current()[1]
+        assert isinstance(found, Secrets)
+        return found
+
+    @property
     def open_access(self) -> bool:
-        """No dashboard users configured: the server listens on localhost only, unguarded."""
-        return not self.secrets.users
+        """No dashboard users configured: the server listens on localhost only, unguarded.
+
+        Once users were configured, the server never falls back to open access while it
+        runs (removing the last user locks the dashboard instead of opening it)."""
+        return not self._watch.had_users
 
     def reload_config(self) -> Config:
-        self.config = load_config(self.project_dir)
-        return self.config
+        return self._watch.reload()[0]
 
     @contextlib.contextmanager
     def store(self) -> Iterator[Project]:

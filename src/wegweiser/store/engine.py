@@ -13,6 +13,7 @@ leaves the bookkeeping tables to the DuckDB store.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import threading
 import time
@@ -162,9 +163,12 @@ class Engine:
         process holds it this retries for up to ``wait_seconds`` (``on_wait`` is told once),
         then raises :class:`~wegweiser.errors.StoreBusy`."""
         self.database = str(database)
+        new_file = self.database != ":memory:" and not os.path.exists(self.database)
         self._con = _connect(
             self.database, read_only=read_only, wait_seconds=wait_seconds, on_wait=on_wait
         )
+        if new_file and os.path.exists(self.database):
+            os.chmod(self.database, 0o600)  # personal data: the owner's only
         self._lock = threading.RLock()
         self._ibis: Any = None
         self.event_sink: EventSink | None = None

@@ -109,7 +109,7 @@ class Spool:
         Raises :class:`~wegweiser.errors.ProjectError` while another server collects into
         the same folder.
         """
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._hold_lock()
         found: list[Segment] = []
         for path in sorted(self.folder.iterdir()):

@@ -59,7 +59,8 @@ class DropParams(Params):
     reason: Name | None = Field(None, description="Only rows whose reason contains this.")
     ids: (
         Annotated[
-            list[Annotated[int, Field(ge=0, le=2**62)]], Field(min_length=1, max_length=100_000)
+            # at most 2**53 - 1: exact as a JSON number (a double), so clients check as we do
+            list[Annotated[int, Field(ge=0, le=2**53 - 1)]], Field(min_length=1, max_length=100_000)
         ]
         | None
     ) = Field(None, description="Quarantine ids to drop.")

@@ -41,7 +41,7 @@ _bearer = HTTPBearer(
     auto_error=False,
     scheme_name="api_token",
     description="A read-only API token from server.api_tokens / WEGWEISER_API_TOKENS "
-    "(`wegweiser keys new --api-token`). A logged-in dashboard session works too.",
+    "(`wegweiser keys add --kind api`). A logged-in dashboard session works too.",
 )
 READER = [Depends(access.require_reader), Security(_bearer)]
 
@@ -164,8 +164,26 @@ def _add_route(entry: queries.Analysis) -> None:
         description=entry.description,
         dependencies=READER,
         response_model=None,
-        responses={200: {"model": AnalysisResponse}, **errors(400, 401, 422, 500, 503)},
+        responses={
+            200: {"model": AnalysisResponse, **LINKS.get(entry.path, {})},
+            **errors(400, 401, 422, 500, 503),
+        },
     )
+
+
+# OpenAPI links: where an answer's values lead (clients and schemathesis' stateful phase)
+LINKS: dict[str, dict[str, Any]] = {
+    "/identities/merges": {
+        "links": {
+            f"PersonOf{side.upper()}": {
+                "operationId": "identity",
+                "parameters": {"id": f"$response.body#/tables/merges/0/{side}_id"},
+                "description": f"The person the first link's {side}_id belongs to.",
+            }
+            for side in ("a", "b")
+        }
+    }
+}
 
 
 for _entry in queries.ANALYSES.values():
@@ -178,6 +196,7 @@ for _entry in queries.ANALYSES.values():
     tags=[TAG],
     dependencies=READER,
     name="identity",
+    operation_id="identity",
     summary=queries.ANALYSES["identity"].summary,
     responses={200: {"model": AnalysisResponse}, **errors(401, 404, 422, 500, 503)},
 )
