@@ -312,6 +312,7 @@ ANALYSIS = Analysis(
                   "Conversion-Rate und was es bis zur Conversion braucht"),
     views={"summary": "summary", "takes": "what_it_takes", "mix": "by_channel_mix",
            "distribution": "distribution"},
+    compare=("summary", ()),
     charts=(
         Chart("bar", "distribution", x="touchpoints", y="converters"),
         Chart("hbar", "by_channel_mix", x="rate_lift", y="channel", format="percent"),

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
     from wegweiser.analysis.result import Result
+    from wegweiser.analysis.segments import Segment
     from wegweiser.config import Config
 
 P = TypeVar("P", bound=BaseModel)
@@ -65,6 +66,10 @@ class Inputs(Protocol):
 
     def traits(self, key: str) -> ir.Table:
         """``(person_id, value)``: each person's latest ``identify`` trait ``key``."""
+        ...
+
+    def segment(self, name: str) -> Segment:
+        """The saved segment ``name`` (:class:`InvalidInput` when there is none)."""
         ...
 
 
@@ -114,6 +119,13 @@ class Analysis(Generic[P]):
     ``standalone`` says for which parameters it needs no project (e.g. attribution of a
     path table file): the CLI then runs it with the default settings. ``check`` refuses
     combinations of parameters (:class:`InvalidInput`) before any data is read.
+
+    ``scope`` (default on) gives it the common parameters of :mod:`wegweiser.analysis.scope`
+    (date range, ``where``, ``segment``, ``by_segment``): its model gains the fields unless
+    it derives from :class:`~wegweiser.analysis.scope.Scope` already, and it runs on the
+    scoped journey. ``compare`` = ``(table, key columns)`` adds ``compare_previous`` and the
+    table ``comparison``. ``step_filters``: it reads ``stepN:`` conditions of ``where``
+    itself (funnels); elsewhere they are refused.
     """
 
     name: str
@@ -129,10 +141,17 @@ class Analysis(Generic[P]):
     method: Literal["GET", "POST"] = "POST"
     standalone: Callable[[P], bool] | None = None
     check: Callable[[P], None] | None = None
+    scope: bool = True
+    compare: tuple[str, tuple[str, ...]] | None = None
+    step_filters: bool = False
 
     def __post_init__(self) -> None:
         if not self.path:
             object.__setattr__(self, "path", "/" + self.name.replace("_", "-"))
+        if self.scope:
+            from wegweiser.analysis import _scoped_run
+
+            _scoped_run.install(self)
 
     @property
     def description(self) -> str:

@@ -196,6 +196,9 @@ class _Defaults:
     def traits(self, key: str) -> Any:
         raise InvalidInput("this needs a project: pass --project DIR")
 
+    def segment(self, name: str) -> Any:
+        raise InvalidInput("segments need a project: pass --project DIR")
+
 
 def _print(spec: registry.Analysis[Any], result: Any, params: BaseModel, fmt: Format, *,
            view: str | None, table: str | None) -> None:

@@ -150,6 +150,7 @@ ANALYSIS = Analysis(
            "transition_matrix": "transition_matrix", "flows": "flows",
            "shapley_values": "shapley_values"},
     view_of=lambda p: "table" if p.compare else None,
+    compare=("credits", ("touchpoint",)),
     charts=(Chart("hbar", "credits", x="conversions", y="touchpoint"),),
     standalone=lambda p: p.paths is not None,
 )
