@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     import ibis.expr.types as ir
 
-__all__ = ["NAME_PATTERN", "Segment", "Where", "members"]
+__all__ = ["NAME_PATTERN", "Rule", "Segment", "Where", "check_name", "members"]
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 MAX_IDS = 1_000_000
@@ -52,10 +52,9 @@ Where = Annotated[
 ]
 
 
-class Segment(Params):
-    """A saved group of persons (see :mod:`wegweiser.analysis.segments`)."""
+class Rule(Params):
+    """Who belongs to a segment (see :mod:`wegweiser.analysis.segments`); the API's body."""
 
-    name: Annotated[str, Field(pattern=NAME_PATTERN)]
     description: Annotated[str, Field(max_length=500)] = ""
     did: Names = Field(default_factory=list)
     did_not: Names = Field(default_factory=list)
@@ -71,14 +70,14 @@ class Segment(Params):
         return sorted(set(ids))
 
     @model_validator(mode="after")
-    def _check(self) -> Segment:
+    def _check(self) -> Rule:
         if not (self.did or self.did_not or self.where or self.ids):
-            raise ValueError(f"segment {self.name!r} has no rule; give did, did_not, where or ids")
+            raise ValueError("the segment has no rule; give did, did_not, where or ids")
         if self.within is not None and not (self.did or self.did_not):
-            raise ValueError(f"segment {self.name!r}: within applies to did/did_not; give one")
+            raise ValueError("within applies to did/did_not; give one of them")
         for c in filters.conditions(self.where):
             if c.step is not None:
-                raise ValueError(f"segment {self.name!r}: a condition cannot name a step")
+                raise ValueError("a segment's condition cannot name a step")
         return self
 
     @property
@@ -108,11 +107,17 @@ class Segment(Params):
         if self.ids:
             rule.append(f"{len(self.ids)} listed ids")
         return {
-            "name": self.name,
+            "name": getattr(self, "name", ""),
             "kind": self.kind,
             "rule": "; ".join(rule),
             "description": self.description,
         }
+
+
+class Segment(Rule):
+    """A saved, named group of persons (see :mod:`wegweiser.analysis.segments`)."""
+
+    name: Annotated[str, Field(pattern=NAME_PATTERN)]
 
 
 def members(
