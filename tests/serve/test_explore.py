@@ -192,3 +192,19 @@ def test_no_filter_text_breaks_the_pages(served: LiveServer, text: str) -> None:
             assert page.status_code == 200, (path, page.text[:500])
             # the filter stays in the form, as typed (escaped)
             assert str(escape(text.strip()[:20])) in page.text
+
+
+@pytest.mark.parametrize("page", ["/paths", "/attribution", "/retention"])
+def test_the_scope_bar_on_the_hand_made_pages(served: LiveServer, page: str) -> None:
+    """Period, filter and segment reach the analysis behind each page; a bad filter is an
+    error on the page, not a 500."""
+    with logged_in(served.url) as s:
+        plain = s.get(page)
+        scoped = s.get(page + "?" + urlencode([("since", "2020-01-06"), ("until", "2020-01-20"),
+                                               ("where", "event contains kw")]))
+        broken = s.get(page + "?" + urlencode([("where", "plan=pro")]))
+    assert plain.status_code == scoped.status_code == broken.status_code == 200
+    assert 'data-testid="scope-bar"' in scoped.text
+    assert 'value="2020-01-06"' in scoped.text
+    assert scoped.text != plain.text
+    assert "unknown field" in broken.text
