@@ -304,7 +304,9 @@ ANALYSES = {
     "paths": {},
     "stickiness": {},
     "sessions": {},
-}
+    "dropoffs": {},
+    "journey_map": {},
+}  # attribution: its ordered lists need the project's DuckDB settings, not a memtable's
 
 
 def on_frame(project, name: str, frame: pd.DataFrame, params: dict):

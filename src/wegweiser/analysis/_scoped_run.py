@@ -90,7 +90,7 @@ def _one(
     only: list[str],
 ) -> Result:
     rng = date_range(since=p.since, until=p.until, last=p.last)
-    view = scoped(inputs, p, rng=rng, only=only)
+    view = scoped(inputs, p, rng=rng, only=only, renumber=spec.renumber)
     narrowed = (
         p.since
         or p.until
@@ -112,7 +112,8 @@ def _one(
     if getattr(p, "compare_previous", False) and spec.compare is not None:
         previous = rng.previous()
         with names_from(inputs.journey):
-            before = compute(scoped(inputs, p, rng=previous, only=only), p)
+            before = compute(scoped(inputs, p, rng=previous, only=only,
+                                    renumber=spec.renumber), p)
         table, keys = spec.compare
         if table not in result.tables():
             raise InvalidInput(

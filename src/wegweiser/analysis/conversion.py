@@ -305,6 +305,7 @@ def _compute(inputs: Inputs, p: ConversionParams) -> ConversionResult:
 
 ANALYSIS = Analysis(
     name="conversion",
+    renumber=False,  # reads seq only as an order, no next_event
     params=ConversionParams,
     compute=_compute,
     title=Words("Conversion", "Conversion"),

@@ -179,6 +179,7 @@ def _compute(inputs: Inputs, p: KpisParams) -> KpiResult:
 
 ANALYSIS = Analysis(
     name="kpis",
+    renumber=False,  # reads seq only as an order, no next_event
     params=KpisParams,
     compute=_compute,
     title=Words("KPIs", "Kennzahlen"),

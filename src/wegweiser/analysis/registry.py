@@ -125,7 +125,10 @@ class Analysis(Generic[P]):
     it derives from :class:`~wegweiser.analysis.scope.Scope` already, and it runs on the
     scoped journey. ``compare`` = ``(table, key columns)`` adds ``compare_previous`` and the
     table ``comparison``. ``step_filters``: it reads ``stepN:`` conditions of ``where``
-    itself (funnels); elsewhere they are refused.
+    itself (funnels); elsewhere they are refused. ``renumber`` (default on): after a range
+    or an event filter, ``seq``, ``next_event`` and ``next_timestamp`` are recomputed over
+    the kept events; an analysis that reads ``seq`` only as an order (not ``seq + 1``) and
+    no ``next_*`` may turn it off (a window pass over the whole filtered journey).
     """
 
     name: str
@@ -144,6 +147,7 @@ class Analysis(Generic[P]):
     scope: bool = True
     compare: tuple[str, tuple[str, ...]] | None = None
     step_filters: bool = False
+    renumber: bool = True
 
     def __post_init__(self) -> None:
         if not self.path:

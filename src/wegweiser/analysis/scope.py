@@ -13,7 +13,8 @@ the analysis on a **scoped** journey, so every face gets them without knowing th
   range touches.
 * **where**: conditions of :mod:`wegweiser.analysis.filters` (all must hold). Event
   conditions and the date range keep the matching events; the journey is renumbered
-  (``seq``, ``next_event``) over what is kept, sessions stay those of the whole journey.
+  (``seq``, ``next_event``) over what is kept for the analyses that read the order as
+  positions (``Analysis.renumber``); sessions stay those of the whole journey.
   ``trait:`` conditions and ``segment`` keep all events of the persons that qualify.
 * **segment**: only the members of this saved segment (:mod:`wegweiser.analysis.segments`),
   evaluated at the end of the range (or now).
@@ -235,7 +236,7 @@ def _renumbered(kept: ir.Table, columns: list[str]) -> ir.Table:
 
 
 def _restrict(
-    inputs: Inputs, journey: ir.Table, p: Scope, rng: DateRange, only: list[str]
+    inputs: Inputs, journey: ir.Table, p: Scope, rng: DateRange, only: list[str], renumber: bool
 ) -> ir.Table:
     """The journey of the scope: members of ``only`` segments, conditions, range."""
     columns = list(journey.columns)
@@ -252,20 +253,29 @@ def _restrict(
         t = t.filter(t.timestamp >= ibis.literal(rng.since))
     if rng.until is not None:
         t = t.filter(t.timestamp < ibis.literal(rng.until))
-    return _renumbered(t, columns) if event_level and "seq" in columns else t
+    if renumber and event_level and "seq" in columns:
+        return _renumbered(t, columns)
+    return t
 
 
 def scoped(
-    inputs: Inputs, p: Scope, *, rng: DateRange | None = None, only: list[str] | None = None
+    inputs: Inputs,
+    p: Scope,
+    *,
+    rng: DateRange | None = None,
+    only: list[str] | None = None,
+    renumber: bool = True,
 ) -> _Scoped:
-    """``inputs`` restricted to the scope of ``p`` (range ``rng`` instead of ``p``'s)."""
+    """``inputs`` restricted to the scope of ``p`` (range ``rng`` instead of ``p``'s);
+    ``renumber=False`` keeps ``seq`` with gaps and the ``next_*`` of the whole journey."""
     if rng is None:
         rng = date_range(since=p.since, until=p.until, last=p.last)
     chosen = [*([p.segment] if p.segment else []), *(only or [])]
     plain = rng.is_open and not p.where and not chosen
     if plain:
         return _Scoped(inputs, inputs.journey, rng)
-    return _Scoped(inputs, lambda: _restrict(inputs, inputs.journey(), p, rng, chosen), rng)
+    journey = inputs.journey
+    return _Scoped(inputs, lambda: _restrict(inputs, journey(), p, rng, chosen, renumber), rng)
 
 
 # -- comparison and breakdown -----------------------------------------------------------------

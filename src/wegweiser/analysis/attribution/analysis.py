@@ -141,6 +141,7 @@ def _compute(inputs: Inputs, p: AttributionParams) -> Result:
 
 ANALYSIS = Analysis(
     name="attribution",
+    renumber=False,  # reads seq only as an order, no next_event
     params=AttributionParams,
     compute=_compute,
     title=Words("Attribution", "Attribution"),
