@@ -224,7 +224,7 @@ def test_date_picker_and_a_segment_as_breakdown(page: Any, project: Path) -> Non
         cells = rows.nth(k).locator("td").all_inner_texts()
         assert cells[0] == frame.segment.iloc[k]
         assert cells[1].replace(",", "") == str(int(frame.purchasers.iloc[k]))
-    shot(page, "kpis-by-segment-en")
+    shot(page, "kpis-by-segment")
     page.check("[data-testid=compare]")
     page.fill("[data-testid=by-segment]", "")
     page.click("[data-testid=analysis-run]")
@@ -236,5 +236,27 @@ def test_date_picker_and_a_segment_as_breakdown(page: Any, project: Path) -> Non
     assert got[0] == row.metric
     assert got[1].replace(",", "") == str(int(row.current))
     assert got[2].replace(",", "") == str(int(row.previous))
-    shot(page, "kpis-compare-en")
+    shot(page, "kpis-compare")
+    assert page.errors == []
+
+
+def test_segments_page_creates_and_deletes(page: Any, project: Path) -> None:
+    page.goto("/segments")
+    form = page.locator("[data-testid=segment-form]")
+    form.locator("input[name=name]").fill("mobile-buyers")
+    form.locator("input[name=did]").fill("order_completed")
+    form.locator("textarea[name=where]").fill("device=mobile\nproperty:\"a.b\" is not set")
+    page.click("[data-testid=segment-save]")
+    row = page.locator("tr[data-segment=mobile-buyers]")
+    row.wait_for()
+    with Project(project) as p:
+        expected = len(p.members("mobile-buyers"))
+    assert expected > 0
+    assert row.locator("td[data-members]").get_attribute("data-members") == str(expected)
+    shot(page, "segments")
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.locator("button.danger").click()
+    page.wait_for_selector("tr[data-segment=mobile-buyers]", state="detached")
+    with Project(project) as p:
+        assert "mobile-buyers" not in p.segments()
     assert page.errors == []
