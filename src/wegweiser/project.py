@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import logging
@@ -12,9 +13,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pyarrow as pa
 
+from wegweiser.analysis.filters import describe
 from wegweiser.analysis.journeys import journey_table
 from wegweiser.analysis.overview import Overview, overview
 from wegweiser.analysis.result import to_frame, to_value
+from wegweiser.analysis.segments import Segment, check_name
 from wegweiser.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config
 from wegweiser.errors import InvalidInput, ProjectError
 from wegweiser.events import history, ingest, quarantine
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
 
 STORE_FILE = "wegweiser.duckdb"
 PERSONAS_FILE = "personas.json"  # remembered persona ids and names (analysis/personas.py)
+SEGMENTS_DIR = "segments"
 
 log = logging.getLogger("wegweiser")
 
@@ -359,9 +363,75 @@ class Project:
         }
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
 
+    # -- segments (files segments/<name>.toml; see wegweiser.analysis.segments) --------------
+    def segments(self) -> dict[str, Segment]:
+        """Every saved segment by name (sorted); a broken file raises with its path."""
+        folder = self.path / SEGMENTS_DIR
+        found = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+        return {path.stem: _read_segment(path) for path in found}
+
+    def segment(self, name: str) -> Segment:
+        """The saved segment ``name`` ("Did you mean …?" when there is none)."""
+        path = self.path / SEGMENTS_DIR / f"{check_name(name)}.toml"
+        if not path.is_file():
+            known = [p.stem for p in (self.path / SEGMENTS_DIR).glob("*.toml")]
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            listed = ", ".join(sorted(known)) or "none yet"
+            raise InvalidInput(f"no segment {name!r} (saved: {listed}); create it with "
+                               f"`wegweiser segments add {name} ...`.{hint}")
+        return _read_segment(path)
+
+    def save_segment(self, segment: Segment, *, replace: bool = False) -> Path:
+        """Write ``segment`` to ``segments/<name>.toml`` (refused if it exists, unless
+        ``replace``); returns the file."""
+        import tomlkit
+
+        folder = self.path / SEGMENTS_DIR
+        folder.mkdir(exist_ok=True)
+        path = folder / f"{check_name(segment.name)}.toml"
+        if path.exists() and not replace:
+            raise InvalidInput(f"segment {segment.name!r} exists ({path}); delete it first or "
+                               "replace it")
+        data = segment.model_dump(mode="json", exclude={"name"}, exclude_defaults=True)
+        if "where" in data:
+            data["where"] = [describe(c) for c in segment.where]  # type: ignore[arg-type]
+        tmp = path.with_suffix(".toml.tmp")
+        tmp.write_text(tomlkit.dumps(data), encoding="utf-8")
+        tmp.replace(path)
+        return path
+
+    def delete_segment(self, name: str) -> None:
+        """Remove the saved segment ``name``."""
+        self.segment(name)  # says so when there is none
+        (self.path / SEGMENTS_DIR / f"{name}.toml").unlink()
+
+    def members(self, name: str, *, as_of: Any = None) -> pd.DataFrame:
+        """``person_id`` of every member of the saved segment ``name``, sorted."""
+        from wegweiser.analysis.segments import members
+
+        who = members(self.journey(), self.segment(name), as_of=as_of, traits=self.traits)
+        return to_frame(who.order_by("person_id"))
+
     def person_of(self, any_id: str) -> str | None:
         """The ``person_id`` of an anonymous or user id, or None if unknown."""
         return bookkeeping.person_of(self._engine, any_id)
+
+
+def _read_segment(path: Path) -> Segment:
+    import tomllib
+
+    from pydantic import ValidationError
+
+    from wegweiser.analysis.registry import describe as describe_error
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return Segment.model_validate({**data, "name": path.stem})
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"{path}: not valid TOML: {exc}") from None
+    except ValidationError as exc:
+        raise InvalidInput(f"{path}: {describe_error(exc)}") from None
 
 
 def open_project(

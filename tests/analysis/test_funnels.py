@@ -452,6 +452,7 @@ def test_cli_funnel_json(project):
 
 
 def test_cli_argument_parsing():
+    from wegweiser.analysis.filters import describe
     from wegweiser.analysis.funnels import step_windows_of as _step_windows
     from wegweiser.analysis.funnels import steps_with_filters as _steps_with_filters
     from wegweiser.analysis.params import parse_duration
@@ -466,7 +467,11 @@ def test_cli_argument_parsing():
                                                   timedelta(minutes=30)]
     with pytest.raises(InvalidInput, match=r"2\.\.3"):
         _step_windows("1:1h", 3)
-    steps = _steps_with_filters(["a", "b"], ["step2:plan=pro", "2:country=DE"])
-    assert steps[1].where == {"plan": "pro", "country": "DE"}
-    with pytest.raises(InvalidInput, match="STEP:KEY=VALUE"):
+    steps = _steps_with_filters(["a", "b"], ["step2:plan=pro", "2:country=DE", "device=x"])
+    assert [describe(c) for c in steps[1].tests] == ["step2:property:plan=pro",
+                                                     "step2:country=DE"]
+    assert steps[0].tests == ()  # a condition without a step is the whole journey's
+    with pytest.raises(InvalidInput, match="unknown field 'plan'"):
         _steps_with_filters(["a", "b"], ["plan=pro"])
+    with pytest.raises(InvalidInput, match=r"steps 1\.\.2"):
+        _steps_with_filters(["a", "b"], ["step3:plan=pro"])

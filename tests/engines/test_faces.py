@@ -22,6 +22,7 @@ import uvicorn
 from tests.engines.conftest import ENGINES, settings
 from tests.serve.conftest import free_port
 from wegweiser.analysis import registry
+from wegweiser.analysis.segments import Segment
 from wegweiser.events.demo import generate
 from wegweiser.project import Project
 from wegweiser.serve.app import create_app
@@ -36,7 +37,16 @@ OPTIONS: dict[str, list[dict[str, Any]]] = {
         {"steps": STEPS},
         {"steps": STEPS, "breakdown": "trait:plan"},
         {"steps": STEPS, "breakdown": "device", "dropped": 2},
+        # the filter model compiled on each engine: columns, keys (not paths), traits
+        {"steps": STEPS, "since": "2000-01-01", "breakdown": "property:a.b",
+         "where": ["device != mobile", 'step2:property:"a.b" is not set',
+                   "trait:plan in pro,team"]},
     ],
+    "kpis": [{}, {"since": "2000-01-01", "until": "2100-01-01", "compare_previous": True,
+                  "where": ["channel is set", "revenue >= 0"]}],
+    "conversion": [{}, {"by_segment": ["pro", "buyers"]},
+                   {"segment": "buyers", "where": ["property:it's is not set"]}],
+    "retention": [{}, {"where": ["country is set", "event contains _"]}],
     "paths": [{}, {"view": "transitions", "collapse": True}, {"view": "sankey", "steps": 3}],
     "phases": [{}, {"view": "episodes", "limit": 20}],
     "attribution": [{}, {"compare": True, "models": ["first_touch", "linear", "markov"]}],
@@ -89,6 +99,8 @@ def client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         users = sorted({u for u in data.events.column("user_id").to_pylist() if u})[:60]
         project.import_events(_identify_plans(users))
         project.replace_costs(data.costs)
+        project.save_segment(Segment(name="pro", where=["trait:plan=pro"]))
+        project.save_segment(Segment(name="buyers", did=["order_completed"]))
         project.journey()  # built once, before the app opens the store per request
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(folder), host="127.0.0.1", port=port,

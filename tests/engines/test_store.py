@@ -10,7 +10,7 @@ import pytest
 
 from tests.analysis.reference import BASE, random_rows, reference_journeys, stitched_frame
 from tests.engines.conftest import STORES
-from wegweiser.analysis._funnel_units import property_text
+from wegweiser.analysis.filters import property_value
 from wegweiser.analysis.result import to_frame, to_value
 from wegweiser.events import ingest
 
@@ -106,7 +106,8 @@ def test_spark_events_are_parquet_by_date(fresh):
 def test_json_properties_read_as_on_duckdb(fresh, project):
     props = ['{"k": "x"}', '{"k": 3}', '{"k": 61.990}', '{"k": true}', '{"k": null}',
              '{"k": {"b": [1, 2]}}', '{"j": 1}', None, '{"k": "x\\"y"}', '{"k": ""}',
-             '{"k": 1e3}', '{"k": "\\u00e9"}']
+             '{"k": 1e3}', '{"k": "\\u00e9"}', '{"a.b": "key", "a": {"b": "path"}}',
+             '{"a": {"b": "path"}}', '{"it\'s": 1, "q\\"x": 2}']
     frame = pd.DataFrame({
         "message_id": [f"m{i}" for i in range(len(props))], "user_id": "u", "event": "a",
         "timestamp": [(BASE + timedelta(minutes=i)).isoformat() for i in range(len(props))],
@@ -116,11 +117,16 @@ def test_json_properties_read_as_on_duckdb(fresh, project):
     for p in (fresh, project):
         p.import_events(frame)
         j = p.journey()
-        rows = to_frame(j.select("message_id", v=property_text(j.properties, "k")))
+        rows = to_frame(j.select("message_id", v=property_value(j.properties, "k"),
+                                 w=property_value(j.properties, "a.b")))
+        got[p._warehouse.name + "/a.b"] = dict(zip(rows.message_id, rows.w, strict=True))
         got[p._warehouse.name] = dict(zip(rows.message_id, rows.v, strict=True))
     assert got["spark"] == got["duckdb"]
-    assert got["duckdb"]["m4"] == "null"
+    assert got["spark/a.b"] == got["duckdb/a.b"]
+    assert pd.isna(got["duckdb"]["m4"])  # JSON null: no value
     assert got["duckdb"]["m1"] == "3"
+    assert got["duckdb/a.b"]["m12"] == "key"  # a key, not the path a -> b
+    assert pd.isna(got["duckdb/a.b"]["m13"])
 
 
 @pytest.mark.parametrize("fresh", STORES, indirect=True)

@@ -223,4 +223,72 @@ def test_api_docs_work_offline(page: Any, server: LiveServer) -> None:
     finally:
         page.context.unroute("**/*", only_local)
     assert outside == []
+
+
+def test_date_picker_and_a_segment_as_breakdown(page: Any, project: Path) -> None:
+    """Pick a period with the date inputs, break KPIs down by two saved segments, compare
+    with the previous period: the numbers are the Python API's, the choice stays in the URL."""
+    from wegweiser.analysis.result import to_value
+    from wegweiser.analysis.segments import Segment
+
+    with Project(project) as p:
+        p.save_segment(Segment(name="buyers", did=["order_completed"]), replace=True)
+        p.save_segment(Segment(name="mobile", where=["device=mobile"]), replace=True)
+        first = to_value(p.journey().timestamp.min())
+        since = (first + timedelta(days=10)).date().isoformat()
+        until = (first + timedelta(days=40)).date().isoformat()
+        expected = p.analyse("kpis", since=since, until=until, by_segment=["buyers", "mobile"])
+        compared = p.analyse("kpis", since=since, until=until, compare_previous=True)
+    page.goto("/analyses/kpis")
+    page.fill("[data-testid=since]", since)
+    page.fill("[data-testid=until]", until)
+    page.fill("[data-testid=by-segment]", "buyers,mobile")
+    page.click("[data-testid=analysis-run]")
+    page.wait_for_selector("table[data-table=kpis]")
+    assert f"since={since}" in page.url
+    assert f"until={until}" in page.url
+    assert "by_segment=buyers%2Cmobile" in page.url
+    assert page.locator("[data-testid=since]").input_value() == since  # kept after the run
+    rows = page.locator("table[data-table=kpis] tbody tr")
+    assert rows.count() == 2
+    frame = expected.tables()["kpis"]
+    for k in range(2):
+        cells = rows.nth(k).locator("td").all_inner_texts()
+        assert cells[0] == frame.segment.iloc[k]
+        assert cells[1].replace(",", "") == str(int(frame.purchasers.iloc[k]))
+    shot(page, "kpis-by-segment")
+    page.check("[data-testid=compare]")
+    page.fill("[data-testid=by-segment]", "")
+    page.click("[data-testid=analysis-run]")
+    page.wait_for_selector("table[data-table=comparison]")
+    assert "compare_previous=on" in page.url
+    table = page.locator("table[data-table=comparison] tbody tr").first.locator("td")
+    got = table.all_inner_texts()
+    row = compared.tables()["comparison"].iloc[0]
+    assert got[0] == row.metric
+    assert got[1].replace(",", "") == str(int(row.current))
+    assert got[2].replace(",", "") == str(int(row.previous))
+    shot(page, "kpis-compare")
+    assert page.errors == []
+
+
+def test_segments_page_creates_and_deletes(page: Any, project: Path) -> None:
+    page.goto("/segments")
+    form = page.locator("[data-testid=segment-form]")
+    form.locator("input[name=name]").fill("mobile-buyers")
+    form.locator("input[name=did]").fill("order_completed")
+    form.locator("textarea[name=where]").fill("device=mobile\nproperty:\"a.b\" is not set")
+    page.click("[data-testid=segment-save]")
+    row = page.locator("tr[data-segment=mobile-buyers]")
+    row.wait_for()
+    with Project(project) as p:
+        expected = len(p.members("mobile-buyers"))
+    assert expected > 0
+    assert row.locator("td[data-members]").get_attribute("data-members") == str(expected)
+    shot(page, "segments")
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.locator("button.danger").click()
+    page.wait_for_selector("tr[data-segment=mobile-buyers]", state="detached")
+    with Project(project) as p:
+        assert "mobile-buyers" not in p.segments()
     assert page.errors == []

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Literal, cast
 
+from wegweiser.analysis.filters import Condition, describe
 from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -41,15 +42,24 @@ class FunnelStep:
     event: str
     where: Mapping[str, str] | None = None
     within: timedelta | None = None
+    conditions: tuple[Condition, ...] = ()
 
     @property
     def label(self) -> str:
-        if not self.where:
-            return self.event
-        return f"{self.event} [{', '.join(f'{k}={v}' for k, v in self.where.items())}]"
+        shown = [f"{k}={v}" for k, v in (self.where or {}).items()]
+        shown += [describe(c.model_copy(update={"step": None})).removeprefix("property:")
+                  for c in self.conditions]
+        return f"{self.event} [{', '.join(shown)}]" if shown else self.event
 
-    def key(self) -> tuple[str, tuple[tuple[str, str], ...]]:
-        return self.event, tuple(sorted((self.where or {}).items()))
+    @property
+    def tests(self) -> tuple[Condition, ...]:
+        """Every filter of the step as conditions (``where`` keys are property keys)."""
+        plain = tuple(Condition(field="property", key=k, op="=", value=str(v), step=None)
+                      for k, v in (self.where or {}).items())
+        return plain + self.conditions
+
+    def key(self) -> tuple[str, tuple[str, ...]]:
+        return self.event, tuple(sorted(describe(c) for c in self.tests))
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ import ibis
 
 from wegweiser.analysis._intervals import interval
 from wegweiser.analysis._time import seconds_between
+from wegweiser.analysis.filters import matches, property_value
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -53,17 +54,11 @@ def unit_table(journey: ir.Table, spec: Spec, *, traits: ir.Table | None = None)
     return out
 
 
-def property_text(properties: ir.StringValue, key: str) -> ir.StringValue:
-    """The text of one JSON property: a string's value, else the JSON text (``3``, ``true``)."""
-    value = properties.cast("json")[key]
-    return value.str.coalesce(value.cast("string"))
-
-
 # -- candidates: the step and exclusion rows ------------------------------------------------
 def _matches(t: ir.Table, step: FunnelStep) -> ir.BooleanValue:
     cond = t.event == step.event
-    for key, value in (step.where or {}).items():
-        cond = cond & (property_text(t.properties, key) == str(value)).fill_null(False)
+    for c in step.tests:
+        cond = cond & matches(t, c)
     return cond
 
 
@@ -79,7 +74,7 @@ def _candidates(journey: ir.Table, spec: Spec) -> ir.Table:
     cols["mx"] = t.event.isin(spec.exclude) if spec.exclude else ibis.literal(False)
     b = spec.breakdown
     if b and b.startswith("property:"):
-        cols["u_value"] = property_text(t.properties, b[len("property:"):])
+        cols["u_value"] = property_value(t.properties, b[len("property:"):])
     elif b and not b.startswith("trait:"):
         cols["u_value"] = t[b].cast("string")
     return t.select(**cols)

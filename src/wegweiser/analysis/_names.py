@@ -9,6 +9,8 @@ A name is present when an event of the journey has exactly that name; with
 ``patterns=True`` a glob (``checkout_*``, ``?``) or ``re:<regex>`` is present when it
 matches at least one event name, with the semantics of the paths analysis. An empty journey
 is not checked (there is nothing to compare with; the analysis returns empty tables).
+Within :func:`names_from` (the registry's date range, filters and segments), names are
+checked against the whole journey: a name that exists but not in the range gives zeros.
 
 >>> import ibis
 >>> journey = ibis.memtable({"event": ["product_viewed", "order_completed"]})
@@ -20,8 +22,10 @@ wegweiser.errors.InvalidInput: no event named 'order_complete' in the data (funn
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from wegweiser.analysis.phases import glob_regex
@@ -29,17 +33,41 @@ from wegweiser.analysis.result import to_frame
 from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable, Iterator
 
     import ibis.expr.types as ir
 
-__all__ = ["check_event_names", "event_names"]
+__all__ = ["check_event_names", "event_names", "names_from"]
 
 _SHOWN = 8
+_WHOLE: ContextVar[Callable[[], list[str]] | None] = ContextVar("whole_journey", default=None)
+
+
+@contextlib.contextmanager
+def names_from(journey: Callable[[], ir.Table]) -> Iterator[None]:
+    """Inside, names are checked against ``journey()`` (read once, when first needed)."""
+    cache: list[list[str]] = []
+
+    def names() -> list[str]:
+        if not cache:
+            cache.append(_distinct(journey()))
+        return cache[0]
+
+    token = _WHOLE.set(names)
+    try:
+        yield
+    finally:
+        _WHOLE.reset(token)
 
 
 def event_names(journey: ir.Table) -> list[str]:
-    """The distinct event names of ``journey``, sorted (one small query)."""
+    """The distinct event names of ``journey``, sorted (one small query); inside
+    :func:`names_from`, those of the whole journey."""
+    whole = _WHOLE.get()
+    return whole() if whole is not None else _distinct(journey)
+
+
+def _distinct(journey: ir.Table) -> list[str]:
     names = to_frame(journey.select("event").distinct())["event"]
     return sorted(str(n) for n in names if isinstance(n, str))
 

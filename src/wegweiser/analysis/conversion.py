@@ -305,6 +305,7 @@ def _compute(inputs: Inputs, p: ConversionParams) -> ConversionResult:
 
 ANALYSIS = Analysis(
     name="conversion",
+    renumber=False,  # reads seq only as an order, no next_event
     params=ConversionParams,
     compute=_compute,
     title=Words("Conversion", "Conversion"),
@@ -312,6 +313,7 @@ ANALYSIS = Analysis(
                   "Conversion-Rate und was es bis zur Conversion braucht"),
     views={"summary": "summary", "takes": "what_it_takes", "mix": "by_channel_mix",
            "distribution": "distribution"},
+    compare=("summary", ()),
     charts=(
         Chart("bar", "distribution", x="touchpoints", y="converters"),
         Chart("hbar", "by_channel_mix", x="rate_lift", y="channel", format="percent"),

@@ -60,7 +60,6 @@ Definitions (the CLI's ``--help`` repeats them):
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -79,11 +78,11 @@ from wegweiser.analysis._funnel_spec import (
 from wegweiser.analysis._funnel_units import unit_table
 from wegweiser.analysis._names import check_event_names, event_names
 from wegweiser.analysis._time import seconds_between
+from wegweiser.analysis.filters import Condition, conditions, describe
 from wegweiser.analysis.params import (
     ATTRIBUTION_PATTERN,
     BREAKDOWN_PATTERN,
     STEP_WINDOW_PATTERN,
-    WHERE_PATTERN,
     Duration,
     Limit,
     Name,
@@ -97,6 +96,7 @@ from wegweiser.analysis.params import (
 )
 from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
 from wegweiser.analysis.result import Result, Tables, to_frame
+from wegweiser.analysis.scope import Comparable
 from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -341,9 +341,6 @@ def _float(value: Any) -> float:
 
 
 # -- registry ---------------------------------------------------------------------------------
-_WHERE = re.compile(r"^(?:step)?(\d+):([^=]+)=(.*)$")
-
-
 class FunnelStepSpec(Params):
     """A funnel step as an object: event name, property filters, window since the previous
     step."""
@@ -353,7 +350,7 @@ class FunnelStepSpec(Params):
     within: Duration | None = None
 
 
-class FunnelParams(Params):
+class FunnelParams(Comparable):
     """Funnel: how many persons (or sessions) go through the steps, and where they drop out.
 
     Attempts: every event of step 1 (unordered: of any step) starts an attempt with its own
@@ -402,12 +399,6 @@ class FunnelParams(Params):
         default_factory=list,
         description="Events that end an attempt when they come after the entry: x,y.",
     )
-    where: Annotated[
-        list[Annotated[str, Field(max_length=1000, json_schema_extra={"pattern": WHERE_PATTERN})]],
-        Field(max_length=100),
-    ] = Field(
-        default_factory=list, description="Property filter of a step, repeatable: step2:plan=pro."
-    )
     by: Unit = Field(
         "person", description="Count persons, or sessions (the funnel must finish in one session)."
     )
@@ -454,22 +445,22 @@ def step_windows_of(text: str | None, n: int) -> list[timedelta | None] | None:
     return windows
 
 
-def steps_with_filters(names: list[str], wheres: list[str]) -> list[FunnelStep]:
-    """Steps named ``names`` with the ``STEP:KEY=VALUE`` filters of ``wheres``.
+def steps_with_filters(names: list[str], wheres: list[str | Condition]) -> list[FunnelStep]:
+    """Steps named ``names`` with the step-scoped conditions of ``wheres`` (``stepN:...``;
+    conditions without a step are not the steps' and are left out).
 
-    >>> steps_with_filters(["a", "b"], ["step2:plan=pro"])[1].where
-    {'plan': 'pro'}
+    >>> [describe(c) for c in steps_with_filters(["a", "b"], ["step2:plan=pro"])[1].tests]
+    ['step2:property:plan=pro']
     """
-    filters: dict[int, dict[str, str]] = {}
-    for text in wheres:
-        match = _WHERE.match(text.strip())
-        if match is None:
-            raise InvalidInput(f"where {text!r}: write STEP:KEY=VALUE, e.g. step2:plan=pro")
-        k = int(match.group(1))
-        if not 1 <= k <= len(names):
-            raise InvalidInput(f"where {text!r}: the funnel has steps 1..{len(names)}")
-        filters.setdefault(k, {})[match.group(2).strip()] = match.group(3).strip()
-    return [FunnelStep(name, where=filters.get(k + 1)) for k, name in enumerate(names)]
+    scoped: dict[int, list[Condition]] = {}
+    for c in conditions(list(wheres)):
+        if c.step is None:
+            continue
+        if not 1 <= c.step <= len(names):
+            raise InvalidInput(f"where {describe(c)!r}: the funnel has steps 1..{len(names)}")
+        scoped.setdefault(c.step, []).append(c)
+    return [FunnelStep(name, conditions=tuple(scoped.get(k + 1, ())))
+            for k, name in enumerate(names)]
 
 
 def _steps(p: FunnelParams) -> list[FunnelStep]:
@@ -477,8 +468,8 @@ def _steps(p: FunnelParams) -> list[FunnelStep]:
     out = []
     for step, spec in zip(steps_with_filters(names, p.where), p.steps, strict=True):
         if isinstance(spec, FunnelStepSpec):
-            where = {**(step.where or {}), **(spec.where or {})} or None
-            step = FunnelStep(spec.event, where=where, within=duration(spec.within))
+            step = FunnelStep(spec.event, where=spec.where or None, within=duration(spec.within),
+                              conditions=step.conditions)
         out.append(step)
     return out
 
@@ -524,6 +515,8 @@ ANALYSIS = Analysis(
            "histogram": "histogram", "entry": "by_entry_date", "reached": "reached",
            "dropped": "dropped"},
     view_of=_view,
+    compare=("steps", ("step", "label")),
+    step_filters=True,
     charts=(
         Chart("funnel", "steps", x="units", y="label"),
         Chart("line", "by_entry_date", x="date", y="rate", format="percent"),

@@ -253,6 +253,7 @@ def _compute(inputs: Inputs, p: JourneyMapParams) -> JourneyMapResult:
 
 ANALYSIS = Analysis(
     name="journey_map",
+    renumber=False,  # reads seq only as an order, no next_event
     params=JourneyMapParams,
     compute=_compute,
     title=Words("Journey map", "Journey-Map"),

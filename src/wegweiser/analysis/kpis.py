@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import pandas as pd
 
-from wegweiser.analysis._funnel_units import property_text
+from wegweiser.analysis.filters import property_value
 from wegweiser.analysis.params import Params
 from wegweiser.analysis.registry import Analysis, Inputs, Words
 from wegweiser.analysis.result import Result, jsonable, to_frame
@@ -65,8 +65,8 @@ def feedback_answers(journey: ir.Table, feedback: FeedbackConfig | None = None) 
         t = journey.filter(ibis.literal(False))
     else:
         t = journey.filter(journey.event.isin(list(fb.events)))
-    kind = property_text(t.properties, fb.kind_property).lower().strip()
-    score = property_text(t.properties, fb.score_property).try_cast("float64")
+    kind = property_value(t.properties, fb.kind_property).lower().strip()
+    score = property_value(t.properties, fb.score_property).try_cast("float64")
     t = t.select("person_id", "timestamp", kind=kind, score=score)
     valid = ibis.or_(*[
         (t.kind == name) & (t.score >= low) & (t.score <= high)
@@ -179,9 +179,11 @@ def _compute(inputs: Inputs, p: KpisParams) -> KpiResult:
 
 ANALYSIS = Analysis(
     name="kpis",
+    renumber=False,  # reads seq only as an order, no next_event
     params=KpisParams,
     compute=_compute,
     title=Words("KPIs", "Kennzahlen"),
     summary=Words("Repeat purchases, NPS and CSAT", "Wiederkäufe, NPS und CSAT"),
     views={"kpis": "kpis"},
+    compare=("kpis", ()),
 )

@@ -448,6 +448,7 @@ def _compute(inputs: Inputs, p: PhasesParams) -> Result:
 
 ANALYSIS = Analysis(
     name="phases",
+    renumber=False,  # reads seq only as an order, no next_event
     params=PhasesParams,
     compute=_compute,
     title=Words("Phases", "Phasen"),

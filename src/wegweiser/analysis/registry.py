@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
     from wegweiser.analysis.result import Result
+    from wegweiser.analysis.segments import Segment
     from wegweiser.config import Config
 
 P = TypeVar("P", bound=BaseModel)
@@ -74,6 +75,10 @@ class Inputs(Protocol):
 
     def remember_personas(self, memory: dict[str, Any]) -> None:
         """Keep ``memory`` for the next persona fit."""
+        ...
+
+    def segment(self, name: str) -> Segment:
+        """The saved segment ``name`` (:class:`InvalidInput` when there is none)."""
         ...
 
 
@@ -123,6 +128,16 @@ class Analysis(Generic[P]):
     ``standalone`` says for which parameters it needs no project (e.g. attribution of a
     path table file): the CLI then runs it with the default settings. ``check`` refuses
     combinations of parameters (:class:`InvalidInput`) before any data is read.
+
+    ``scope`` (default on) gives it the common parameters of :mod:`wegweiser.analysis.scope`
+    (date range, ``where``, ``segment``, ``by_segment``): its model gains the fields unless
+    it derives from :class:`~wegweiser.analysis.scope.Scope` already, and it runs on the
+    scoped journey. ``compare`` = ``(table, key columns)`` adds ``compare_previous`` and the
+    table ``comparison``. ``step_filters``: it reads ``stepN:`` conditions of ``where``
+    itself (funnels); elsewhere they are refused. ``renumber`` (default on): after a range
+    or an event filter, ``seq``, ``next_event`` and ``next_timestamp`` are recomputed over
+    the kept events; an analysis that reads ``seq`` only as an order (not ``seq + 1``) and
+    no ``next_*`` may turn it off (a window pass over the whole filtered journey).
     """
 
     name: str
@@ -138,10 +153,18 @@ class Analysis(Generic[P]):
     method: Literal["GET", "POST"] = "POST"
     standalone: Callable[[P], bool] | None = None
     check: Callable[[P], None] | None = None
+    scope: bool = True
+    compare: tuple[str, tuple[str, ...]] | None = None
+    step_filters: bool = False
+    renumber: bool = True
 
     def __post_init__(self) -> None:
         if not self.path:
             object.__setattr__(self, "path", "/" + self.name.replace("_", "-"))
+        if self.scope:
+            from wegweiser.analysis import _scoped_run
+
+            _scoped_run.install(self)
 
     @property
     def description(self) -> str:

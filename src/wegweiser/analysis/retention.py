@@ -410,6 +410,7 @@ def _compute(inputs: Inputs, p: RetentionParams) -> RetentionResult:
 
 ANALYSIS = Analysis(
     name="retention",
+    renumber=False,  # reads seq only as an order, no next_event
     params=RetentionParams,
     compute=_compute,
     title=Words("Retention", "Bindung"),

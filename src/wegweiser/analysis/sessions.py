@@ -323,6 +323,7 @@ def _compute(inputs: Inputs, p: SessionsParams) -> SessionsResult:
 
 ANALYSIS = Analysis(
     name="sessions",
+    renumber=False,  # reads seq only as an order, no next_event
     params=SessionsParams,
     compute=_compute,
     title=Words("Sessions", "Sitzungen"),

@@ -189,6 +189,7 @@ def _compute(inputs: Inputs, p: StickinessParams) -> StickinessResult:
 
 ANALYSIS = Analysis(
     name="stickiness",
+    renumber=False,  # reads seq only as an order, no next_event
     params=StickinessParams,
     compute=_compute,
     title=Words("Stickiness", "Stickiness"),

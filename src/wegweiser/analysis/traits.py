@@ -2,14 +2,15 @@
 
 A person's trait is the value of ``traits.<key>`` on their latest ``identify`` event that sets
 it (ties on the timestamp: the higher ``message_id``); a string by its value, a number or
-boolean by its JSON text.
+boolean by its JSON text; ``key`` is a key, not a path
+(``a.b`` is the trait named so), and a JSON ``null`` is no value.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from wegweiser.analysis._funnel_units import property_text
+from wegweiser.analysis.filters import property_value
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -21,7 +22,7 @@ def identify_traits(events: ir.Table, identities: ir.Table, key: str) -> ir.Tabl
     idents = events.filter(events.type == "identify")
     idents = idents.select(
         i_key=idents.user_id.coalesce(idents.anonymous_id), i_ts=idents.timestamp,
-        i_mid=idents.message_id, i_value=property_text(idents.traits, key),
+        i_mid=idents.message_id, i_value=property_value(idents.traits, key),
     )
     idents = idents.filter(idents.i_value.notnull())
     rows = idents.join(ids, idents.i_key == ids.i_id)

@@ -202,6 +202,9 @@ class _Defaults:
     def remember_personas(self, memory: dict[str, Any]) -> None:
         return None
 
+    def segment(self, name: str) -> Any:
+        raise InvalidInput("segments need a project: pass --project DIR")
+
 
 def _print(spec: registry.Analysis[Any], result: Any, params: BaseModel, fmt: Format, *,
            view: str | None, table: str | None) -> None:

@@ -150,6 +150,17 @@ def _ibis_backend(session: Any) -> Any:
             if op is not ops.UnwrapJSONString
         }
 
+        def visit_JSONGetItem(self, op: Any, *, arg: Any, index: Any) -> Any:
+            """A JSON pointer of one token (``/a.b``, as the filter model reads a key: a key,
+            never a path) reads that key of the top-level object; Spark's JSONPath cannot
+            quote every key, so the object is read as a map of texts."""
+            key = op.index.value if isinstance(op.index, ops.Literal) else None
+            if isinstance(key, str) and key.startswith("/") and "/" not in key[1:]:
+                name = key[1:].replace("~1", "/").replace("~0", "~")
+                as_map = self.f.from_json(arg, sge.convert("map<string,string>"))
+                return self.f.try_element_at(as_map, sge.convert(name))
+            return super().visit_JSONGetItem(op, arg=arg, index=index)
+
         def visit_UnwrapJSONString(self, op: Any, *, arg: Any) -> Any:
             if isinstance(op.arg, ops.JSONGetItem):
                 return arg

@@ -141,6 +141,7 @@ def _compute(inputs: Inputs, p: AttributionParams) -> Result:
 
 ANALYSIS = Analysis(
     name="attribution",
+    renumber=False,  # reads seq only as an order, no next_event
     params=AttributionParams,
     compute=_compute,
     title=Words("Attribution", "Attribution"),
@@ -150,6 +151,7 @@ ANALYSIS = Analysis(
            "transition_matrix": "transition_matrix", "flows": "flows",
            "shapley_values": "shapley_values"},
     view_of=lambda p: "table" if p.compare else None,
+    compare=("credits", ("touchpoint",)),
     charts=(Chart("hbar", "credits", x="conversions", y="touchpoint"),),
     standalone=lambda p: p.paths is not None,
 )

@@ -5,11 +5,15 @@ as JSON, described by the OpenAPI spec.
   the write actions for dashboard users);
 * :mod:`.queries` -- every route as data (:data:`~.queries.ANALYSES`), :func:`~.queries.run`
   and :func:`~.queries.to_json`, shared with the dashboard;
-* :mod:`._store` and :mod:`._params` -- the store read-outs and their parameter models.
+* :mod:`._store` and :mod:`._params` -- the store read-outs and their parameter models;
+* :mod:`.segments` -- the saved segments (list, show, save, delete, members).
 """
 
 from __future__ import annotations
 
 from wegweiser.serve.api.routes import router
+from wegweiser.serve.api.segments import router as _segments
+
+router.include_router(_segments)
 
 __all__ = ["router"]

@@ -23,6 +23,7 @@ from wegweiser.serve.pages import (
     auth,
     funnels,
     journeys,
+    segments,
     tracking,
     unsubscribe,
     views,
@@ -92,6 +93,7 @@ def install(app: FastAPI) -> None:
     app.include_router(funnels.router)
     app.include_router(admin.router)
     app.include_router(analyses.router)
+    app.include_router(segments.router)
     app.include_router(journeys.router)
     app.include_router(unsubscribe.router)
     app.include_router(tracking.router)

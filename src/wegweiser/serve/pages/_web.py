@@ -40,6 +40,7 @@ NAV = (
     ("/attribution", "nav.attribution"),
     ("/retention", "nav.retention"),
     ("/analyses", "nav.analyses"),
+    ("/segments", "nav.segments"),
     ("/journeys", "nav.journeys"),
     ("/data-quality", "nav.data_quality"),
     ("/settings", "nav.settings"),

@@ -8,6 +8,7 @@ like any other view): lists as comma-separated text, flags as ``on``.
 
 from __future__ import annotations
 
+import dataclasses
 import types
 import typing
 from typing import Annotated, Any, Literal
@@ -18,11 +19,13 @@ from fastapi.responses import HTMLResponse
 
 from wegweiser.analysis import registry
 from wegweiser.analysis.params import cli_only
+from wegweiser.analysis.scope import Scope
 from wegweiser.errors import InvalidInput
 from wegweiser.present import charts as draw
 from wegweiser.present.i18n import cell
 from wegweiser.serve.access import context
 from wegweiser.serve.errors import ApiError
+from wegweiser.serve.pages import _scope
 from wegweiser.serve.pages._charts import embed
 from wegweiser.serve.pages._web import language, page_user, render
 
@@ -46,22 +49,32 @@ def analysis_page(request: Request, name: str) -> HTMLResponse:
     except InvalidInput as exc:
         raise ApiError(404, str(exc), code="not_found") from None
     lang = language(request)
+    scoped = spec.scope and issubclass(spec.params, Scope)
     fields = [_field(n, info, request) for n, info in spec.params.model_fields.items()
-              if not cli_only(info)]
+              if not cli_only(info) and not (scoped and n in _scope.FIELDS)]
     given = {f["name"]: f["value"] for f in fields if f["value"] not in ("", None)}
+    scope_form = _scope.read(request)
+    if scoped:
+        given.update(_scope.options(scope_form, comparable=spec.compare is not None))
     missing = [f["name"] for f in fields if f["required"] and f["name"] not in given]
-    error, result, charts, tables = None, None, [], []
-    if not missing:
+    error, result, charts, tables, segments = None, None, [], [], []
+    with context(request).store() as project:
         try:
-            params = spec.validate(given)
-            with context(request).store() as project:
-                result = spec.run(project, params)
-                currency = project.config.currency
-        except InvalidInput as exc:
+            segments = list(project.segments())
+        except InvalidInput as exc:  # a broken segment file: say which
             error = str(exc)
+        currency = project.config.currency
+        if not missing and error is None:
+            try:
+                result = spec.run(project, spec.validate(given))
+            except InvalidInput as exc:
+                error = str(exc)
     if result is not None:
         for chart in spec.charts:
             if chart.table in result.tables():
+                if chart.color is None and "segment" in result.tables()[chart.table].columns \
+                        and chart.kind in ("bar", "hbar", "line"):
+                    chart = dataclasses.replace(chart, color="segment")
                 figure = draw.render(chart, result, lang, currency=currency)
                 title = chart.title(lang) if chart.title else chart.table.replace("_", " ")
                 charts.append({"title": title, "html": embed(figure, lang, restyle=False)})
@@ -71,6 +84,8 @@ def analysis_page(request: Request, name: str) -> HTMLResponse:
         heading=spec.title(lang),
         summary=spec.summary(lang), description=spec.description, name=spec.name,
         fields=fields, missing=missing, error=error, charts=charts, tables=tables,
+        scope=_scope.bar(scope_form, segments, comparable=spec.compare is not None)
+        if scoped else None,
         note=getattr(result, "note", "") if result is not None else "",
         api_path="/api/v1" + spec.path,
     )

@@ -24,7 +24,7 @@ from wegweiser.analysis.funnels import BREAKDOWN_COLUMNS, MAX_STEPS
 from wegweiser.errors import InvalidInput
 from wegweiser.present import charts as draw
 from wegweiser.serve.access import context
-from wegweiser.serve.pages import _data
+from wegweiser.serve.pages import _data, _scope
 from wegweiser.serve.pages._charts import embed
 from wegweiser.serve.pages._web import choice, language, page_user, render, text
 
@@ -59,11 +59,13 @@ def edit_steps(steps: list[str], op: str) -> list[str]:
     return out
 
 
-def funnel_url(steps: list[str], form: dict[str, str]) -> str:
-    """The canonical link of a funnel."""
+def funnel_url(steps: list[str], form: dict[str, str],
+               scope: dict[str, Any] | None = None) -> str:
+    """The canonical link of a funnel (with its period, filters and segment)."""
     query: list[tuple[str, str]] = [("step", s) for s in steps]
     query += [(name, form[name]) for name in FIELDS
               if form.get(name) and form[name] != DEFAULTS.get(name)]
+    query += _scope.query({**(scope or {}), "by_segment": "", "compare_previous": False})
     return "/funnels?" + urlencode(query)
 
 
@@ -78,20 +80,25 @@ def funnel_page(request: Request) -> Response:
         "attribution": choice(request, "attribution", ATTRIBUTIONS, "first_touch"),
         "exclude": text(request, "exclude"),
     }
+    scope = _scope.read(request)
     op = request.query_params.get("op")
     if op:
-        return RedirectResponse(funnel_url(edit_steps(steps, op), form), status_code=303)
+        return RedirectResponse(funnel_url(edit_steps(steps, op), form, scope), status_code=303)
     error = None
     result = None
+    segments: list[str] = []
     with context(request).store() as project:
         events = _data.event_names(project)
         default_window = f"{project.config.windows.conversion_days}d"
         ready = len(steps) >= 2 and all(steps)
-        if ready:
-            try:
-                result = _data.funnel(project, _options(steps, form))
-            except InvalidInput as exc:
-                error = str(exc)
+        try:
+            segments = list(project.segments())
+            if ready:
+                options = {**_options(steps, form),
+                           **_scope.options(scope, comparable=False, by_segment=False)}
+                result = _data.funnel(project, options)
+        except InvalidInput as exc:
+            error = str(exc)
     lang = language(request)
     charts: dict[str, Any] = {}
     if result is not None:
@@ -106,7 +113,8 @@ def funnel_page(request: Request) -> Response:
         breakdowns=BREAKDOWN_COLUMNS, attributions=ATTRIBUTIONS, max_steps=MAX_STEPS,
         default_window=default_window, incomplete=not (len(steps) >= 2 and all(steps)),
         breakdown_table=_breakdown_table(result) if result is not None else None,
-        share_url=funnel_url(steps, form),
+        share_url=funnel_url(steps, form, scope),
+        scope=_scope.bar(scope, segments, comparable=False, by_segment=False),
     )
 
 

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from wegweiser.errors import InvalidInput
 from wegweiser.present import charts as draw
 from wegweiser.serve.access import context
-from wegweiser.serve.pages import _data
+from wegweiser.serve.pages import _data, _scope
 from wegweiser.serve.pages._charts import embed
 from wegweiser.serve.pages._web import choice, integer, language, page_user, render, text
 
@@ -73,6 +73,15 @@ def journey_map_page(request: Request) -> HTMLResponse:
                   charts=charts)
 
 
+def _scope_of(request: Request, project: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The scope bar's values and the options they give (no breakdown by segments or
+    comparison: these pages draw one result); a broken segment file raises InvalidInput."""
+    form = _scope.read(request)
+    bar = _scope.bar(form, [], comparable=False, by_segment=False)
+    bar["segments"] = list(project.segments())
+    return bar, _scope.options(form, comparable=False, by_segment=False)
+
+
 @router.get("/paths", response_class=HTMLResponse)
 def paths_page(request: Request) -> HTMLResponse:
     start, end = text(request, "start") or None, text(request, "end") or None
@@ -83,11 +92,13 @@ def paths_page(request: Request) -> HTMLResponse:
     collapse = request.query_params.get("collapse") == "1"
     error = None
     tops = flows = None
+    scope = _scope.bar(_scope.read(request), [], comparable=False, by_segment=False)
     with context(request).store() as project:
         events = _data.event_names(project)
         try:
+            scope, scoped = _scope_of(request, project)
             options = {"start": start, "end": end, "by": by, "top": top,
-                       "max_length": max_length, "collapse": collapse}
+                       "max_length": max_length, "collapse": collapse, **scoped}
             tops, flows = _data.paths(project, options, steps=steps)
         except InvalidInput as exc:
             error = str(exc)
@@ -98,7 +109,8 @@ def paths_page(request: Request) -> HTMLResponse:
     return render(request, "paths.html.j2", title_key="nav.paths", events=events, error=error,
                   paths=tops.paths if tops is not None else None, charts=charts,
                   form={"start": start or "", "end": end or "", "by": by, "top": top,
-                        "max_length": max_length, "steps": steps, "collapse": collapse})
+                        "max_length": max_length, "steps": steps, "collapse": collapse},
+                  scope=scope)
 
 
 @router.get("/attribution", response_class=HTMLResponse)
@@ -108,12 +120,20 @@ def attribution_page(request: Request) -> HTMLResponse:
     by = choice(request, "by", ("channel", "campaign"), "channel")
     asked = [m for m in request.query_params.getlist("model") if m in DEFAULT_MODELS]
     models = asked or list(SHOWN_MODELS)
+    scope = _scope.bar(_scope.read(request), [], comparable=False, by_segment=False)
+    error = None
     with context(request).store() as project:
         lookback = integer(request, "lookback", project.config.windows.attribution_lookback_days,
                            1, 365)
         currency = project.config.currency
-        result, has_costs = _data.attribution(
-            project, {"by": by, "lookback_days": lookback, "models": models})
+        try:
+            scope, scoped = _scope_of(request, project)
+            result, has_costs = _data.attribution(
+                project, {"by": by, "lookback_days": lookback, "models": models, **scoped})
+        except InvalidInput as exc:  # a filter or period the analysis refuses: say so
+            error = str(exc)
+            result, has_costs = _data.attribution(
+                project, {"by": by, "lookback_days": lookback, "models": models})
     metrics = ATTRIBUTION_METRICS + (COST_METRICS if has_costs else ())
     metric = choice(request, "metric", metrics, "conversions")
     lang = language(request)
@@ -133,7 +153,7 @@ def attribution_page(request: Request) -> HTMLResponse:
     return render(request, "attribution.html.j2", title_key="nav.attribution", table=table,
                   models=models, all_models=DEFAULT_MODELS, metric=metric, metrics=metrics,
                   by=by, lookback=lookback, has_costs=has_costs, charts=charts,
-                  params=result.params, currency=currency)
+                  params=result.params, currency=currency, scope=scope, error=error)
 
 
 @router.get("/retention", response_class=HTMLResponse)
@@ -144,12 +164,14 @@ def retention_page(request: Request) -> HTMLResponse:
     max_periods = integer(request, "periods", 8 if period != "day" else 14, 1, 52)
     returning = text(request, "return_event")
     error = None
+    scope = _scope.bar(_scope.read(request), [], comparable=False, by_segment=False)
     with context(request).store() as project:
         events = _data.event_names(project)
         try:
+            scope, scoped = _scope_of(request, project)
             result = _data.retention(project, {
                 "period": period, "cohort": cohort, "kind": kind, "max_periods": max_periods,
-                "return_event": returning or None})
+                "return_event": returning or None, **scoped})
         except InvalidInput as exc:  # e.g. a return event that is not in the data
             result, error = None, str(exc)
     lang = language(request)
@@ -165,4 +187,4 @@ def retention_page(request: Request) -> HTMLResponse:
                   charts=charts, events=events, error=error,
                   excluded=(result.params.get("excluded_events") or 0) if result else 0,
                   form={"period": period, "cohort": cohort, "kind": kind,
-                        "periods": max_periods, "return_event": returning})
+                        "periods": max_periods, "return_event": returning}, scope=scope)

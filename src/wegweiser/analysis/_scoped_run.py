@@ -1,0 +1,128 @@
+"""How the registry gives an analysis the common parameters of :mod:`.scope` (internal).
+
+:func:`install` extends the analysis's parameter model with :class:`~.scope.Scope` (or
+:class:`~.scope.Comparable`) and wraps its compute function: the analysis then runs on the
+scoped journey, once per ``by_segment`` segment, and with ``compare_previous`` a second
+time on the previous period.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from pydantic import create_model
+
+from wegweiser.analysis import filters
+from wegweiser.analysis._names import names_from
+from wegweiser.analysis.scope import (
+    Comparable,
+    Scope,
+    compare_tables,
+    date_range,
+    scoped,
+    stacked,
+    with_table,
+)
+from wegweiser.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from wegweiser.analysis.registry import Analysis, Inputs
+    from wegweiser.analysis.result import Result
+
+
+def install(spec: Analysis[Any]) -> None:
+    """Extend ``spec`` in place (its model, compute, views) with the common parameters."""
+    base = Comparable if spec.compare else Scope
+    model = spec.params
+    if not issubclass(model, base):
+        model = create_model(
+            model.__name__,
+            __base__=(base, model),
+            __module__=model.__module__,
+            __doc__=model.__doc__,
+        )
+    object.__setattr__(spec, "params", model)
+    object.__setattr__(spec, "compute", _wrapped(spec, spec.compute))
+    if spec.compare:
+        object.__setattr__(spec, "views", {**spec.views, "comparison": "comparison"})
+        own = spec.view_of
+
+        def view_of(p: Any) -> str | None:
+            if p.compare_previous:
+                return "comparison"
+            return own(p) if own is not None else None
+
+        object.__setattr__(spec, "view_of", view_of)
+
+
+def _wrapped(
+    spec: Analysis[Any], compute: Callable[[Any, Any], Result]
+) -> Callable[[Inputs, Any], Result]:
+    def run(inputs: Inputs, p: Any) -> Result:
+        steps = [c for c in filters.conditions(p.where) if c.step is not None]
+        if steps and not spec.step_filters:
+            raise InvalidInput(
+                f"{spec.name}: {filters.describe(steps[0])!r} names a step; "
+                "only funnels have steps, leave out 'stepN:'"
+            )
+        if p.by_segment:
+            if getattr(p, "compare_previous", False):
+                raise InvalidInput("give by_segment or compare_previous, not both")
+            return stacked(
+                {
+                    name: _one(spec, compute, inputs, p, [name])
+                    for name in dict.fromkeys(p.by_segment)
+                }
+            )
+        return _one(spec, compute, inputs, p, [])
+
+    return run
+
+
+def _one(
+    spec: Analysis[Any],
+    compute: Callable[[Any, Any], Result],
+    inputs: Inputs,
+    p: Any,
+    only: list[str],
+) -> Result:
+    rng = date_range(since=p.since, until=p.until, last=p.last)
+    view = scoped(inputs, p, rng=rng, only=only, renumber=spec.renumber)
+    narrowed = (
+        p.since
+        or p.until
+        or p.last
+        or p.segment
+        or only
+        or [c for c in filters.conditions(p.where) if c.step is None]
+    )
+    if not narrowed:
+        return compute(view, p)
+    with names_from(inputs.journey):  # a step absent from the range counts zero
+        result = compute(view, p)
+    if narrowed and not view.read:
+        raise InvalidInput(
+            f"{spec.name} does not read the project's journey with these "
+            "options, so since/until/last/where/segment do not apply; leave "
+            "them out"
+        )
+    if getattr(p, "compare_previous", False) and spec.compare is not None:
+        previous = rng.previous()
+        with names_from(inputs.journey):
+            before = compute(scoped(inputs, p, rng=previous, only=only,
+                                    renumber=spec.renumber), p)
+        table, keys = spec.compare
+        if table not in result.tables():
+            raise InvalidInput(
+                f"compare_previous compares the table {table!r}, which these "
+                f"options of {spec.name} do not give; leave one out"
+            )
+        frame = compare_tables(result.tables()[table], before.tables()[table], keys)
+        result = with_table(result, "comparison", frame)
+    if not rng.is_open:
+        moments = {"range_since": rng.since, "range_until": rng.until}
+        result = dataclasses.replace(result, params={**result.params, **moments})
+    return result
