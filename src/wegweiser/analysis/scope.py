@@ -187,8 +187,9 @@ def date_range(
 class _Scoped:
     """Inputs whose journey (and costs) are restricted; counts whether the journey was read."""
 
-    def __init__(self, inputs: Inputs, journey: Any, rng: DateRange) -> None:
+    def __init__(self, inputs: Inputs, journey: Any, rng: DateRange, *, plain: bool) -> None:
         self._inputs, self._journey, self._range = inputs, journey, rng
+        self._plain = plain  # no range, filter or segment: all the data
         self.read = False
 
     @property
@@ -222,6 +223,15 @@ class _Scoped:
 
     def segment(self, name: str) -> Any:
         return self._inputs.segment(name)
+
+    def persona_memory(self) -> dict[str, Any] | None:
+        return self._inputs.persona_memory()
+
+    def remember_personas(self, memory: dict[str, Any]) -> None:
+        """Kept only for a fit on all data: a fit on a date range, filter or segment names
+        its personas from the project's memory but does not replace it."""
+        if self._plain:
+            self._inputs.remember_personas(memory)
 
 
 def _renumbered(kept: ir.Table, columns: list[str]) -> ir.Table:
@@ -273,9 +283,11 @@ def scoped(
     chosen = [*([p.segment] if p.segment else []), *(only or [])]
     plain = rng.is_open and not p.where and not chosen
     if plain:
-        return _Scoped(inputs, inputs.journey, rng)
+        return _Scoped(inputs, inputs.journey, rng, plain=True)
     journey = inputs.journey
-    return _Scoped(inputs, lambda: _restrict(inputs, journey(), p, rng, chosen, renumber), rng)
+    return _Scoped(
+        inputs, lambda: _restrict(inputs, journey(), p, rng, chosen, renumber), rng, plain=False
+    )
 
 
 # -- comparison and breakdown -----------------------------------------------------------------
