@@ -177,6 +177,26 @@ class Project:
             progress=progress, replace=replace,
         )
 
+    def import_feedback(
+        self,
+        files: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+        *,
+        mapping: Mapping[str, str] | str | None = None,
+        format: str | None = None,
+    ) -> ImportSummary:
+        """Import survey answers and reviews from CSV or JSON Lines files as feedback events.
+
+        ``mapping`` renames your columns to the feedback fields (``"user_id=respondent,
+        text=comment,kind='nps'"``; the fields are in
+        :mod:`wegweiser.events.feedback_import`). Bad rows are quarantined with a reason.
+        """
+        from wegweiser.events.feedback_import import import_feedback
+
+        paths = [files] if isinstance(files, str | os.PathLike) else list(files)
+        return import_feedback(
+            self._engine, self.config, paths, mapping=ingest.parse_mapping(mapping), fmt=format
+        )
+
     def imports(self, *, limit: int | None = 50, undone: bool = True) -> pd.DataFrame:
         """The import history, newest first (files, DataFrames, collector batches, replays)."""
         return history.list_imports(self._engine, limit=limit, undone=undone)

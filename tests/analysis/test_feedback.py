@@ -148,6 +148,54 @@ def test_changes_flags_a_significant_rise_only():
     t = changes(before, after, key="topic").set_index("topic")
     assert bool(t.loc["payment", "significant"])
     assert not bool(t.loc["delivery", "significant"])
-    assert t.loc["payment", "change"] == pytest.approx(20 / 60 - 3 / 60)
-    assert t.loc["payment", "negative_after"] == 1.0
+    assert t.loc["payment", "share_change"] == pytest.approx(20 / 60 - 3 / 60)
+    assert t.loc["payment", "share_negative_after"] == 1.0
     assert t.index[0] == "payment"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    import wegweiser
+    from wegweiser.events.demo import generate
+
+    data = generate(1500, seed=5, days=60)
+    with wegweiser.Project.init(tmp_path_factory.mktemp("demo")) as proj:
+        proj.import_events(data.events)
+        yield proj, data.truth
+
+
+def test_demo_scores_match_its_planted_truth(demo):
+    proj, truth = demo
+    fb = truth["feedback"]
+    s = proj.analyse("feedback_scores").scores.set_index("kind")
+    assert s.loc["nps", "answers"] == fb["nps_count"]
+    assert s.loc["nps", "value"] == pytest.approx(fb["nps"], abs=0.05)
+    assert s.loc["csat", "answers"] == fb["csat_count"]
+    by_tp = proj.analyse("feedback_scores", by="touchpoint").scores
+    answers = by_tp[by_tp.kind.isin(["nps", "csat"])].groupby("group").answers.sum()
+    assert answers.to_dict() == fb["about"]
+
+
+def test_demo_payment_pain_point_is_negative_payment_on_mobile_checkout(demo):
+    proj, truth = demo
+    topics = proj.analyse("feedback_voice").by_topic.set_index("topic")
+    pay = topics.loc["payment"]
+    assert pay.negative_share >= 0.8
+    assert pay.top_touchpoint == truth["pain_point"]["step"] == "checkout_payment"
+    verb = proj.analyse(
+        "verbatims", topic="payment", sentiment="negative", touchpoint="checkout_payment", limit=0
+    ).verbatims
+    assert len(verb) >= 0.8 * pay.comments
+    rows = feedback_frame_of(proj)
+    pay_rows = rows[
+        rows.topics.apply(lambda t: "payment" in t) & (rows.touchpoint == "checkout_payment")
+    ]
+    mobile = (pay_rows.device == truth["pain_point"]["device"]).mean()
+    assert mobile >= 0.6
+    assert set(rows.language.dropna()) == {"de", "en"}
+
+
+def feedback_frame_of(proj):
+    from wegweiser.analysis._feedback_frame import feedback_frame
+
+    return feedback_frame(proj)

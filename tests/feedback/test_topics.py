@@ -52,5 +52,5 @@ def test_keywords_rank_words_typical_of_a_group():
     assert jan.keyword.tolist()[:2] == ["again", "failed"] or "payment" in jan.keyword.tolist()
     feb = k[k.group == "2026-02"]
     assert set(feb.keyword) <= {"delivery", "fast", "great", "jacket"}
-    assert (k.lift > 1).all()
+    assert (k.ratio > 1).all()
     assert keywords([]).empty

@@ -18,12 +18,13 @@ from wegweiser.feedback import understand
 if TYPE_CHECKING:
     from wegweiser.analysis.registry import Inputs
 
-By = Literal["total", "touchpoint", "phase", "channel", "period", "source", "language"]
+By = Literal["total", "touchpoint", "phase", "channel", "device", "period", "source", "language"]
 BY_COLUMN = {
     "total": None,
     "touchpoint": "touchpoint",
     "phase": "phase",
     "channel": "touchpoint_channel",
+    "device": "device",
     "period": "period_start",
     "source": "source",
     "language": "language",

@@ -15,7 +15,8 @@ Definitions (the settings are ``[feedback]`` in wegweiser.toml, :class:`Feedback
   (``touchpoint_property``, e.g. ``about_event``, and ``touchpoint_channel_property``);
   otherwise it is the person's **last touchpoint before it**: their latest earlier event
   in the journey (by ``seq``) that is not itself feedback; none when there is none.
-  ``touchpoint_channel`` is the explicit channel, else that event's channel.
+  ``touchpoint_channel`` is the explicit channel, else that event's channel; ``device``
+  is that event's device (with an explicit touchpoint: the feedback event's own device).
   ``explicit`` says which rule applied.
 * The **phase** is the phase the touchpoint's event maps to; when it maps to none, the phase
   of the last earlier event that has one.
@@ -55,6 +56,7 @@ FEEDBACK_COLUMNS = (
     "source",
     "touchpoint",
     "touchpoint_channel",
+    "device",
     "explicit",
     "phase",
 )
@@ -109,6 +111,7 @@ def feedback_rows(journey: ir.Table, config: Config) -> ir.Table:
         _ls=journey.seq,
         _last_event=journey.event,
         _last_channel=journey.channel,
+        _last_device=journey.device,
     )
     rows = rows.left_join(last, (rows.person_id == last._lp) & (rows._touch_seq == last._ls)).drop(
         "_lp", "_ls"
@@ -125,7 +128,12 @@ def feedback_rows(journey: ir.Table, config: Config) -> ir.Table:
         rows._about_channel,
         ibis.ifelse(explicit, ibis.null().cast("string"), rows._last_channel),
     )
-    rows = rows.mutate(touchpoint=touchpoint, touchpoint_channel=touch_channel, explicit=explicit)
+    rows = rows.mutate(
+        touchpoint=touchpoint,
+        touchpoint_channel=touch_channel,
+        explicit=explicit,
+        device=ibis.ifelse(explicit, rows.device, rows._last_device),
+    )
     rows = rows.mutate(
         phase=phase_of(rows.touchpoint, list(config.phases)).coalesce(rows._last_phase)
     )

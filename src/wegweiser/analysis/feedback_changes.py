@@ -6,10 +6,11 @@ Definitions:
   (default: the day of the latest comment); the **before** period the ``days`` days before
   it. Comments: feedback rows with a text (:mod:`wegweiser.analysis._feedback_rows`).
 * ``topics``: per topic, the comments about it in each period, their share of the period's
-  comments, the change in percentage points, and whether the change is **significant**:
-  Fisher's exact test (two-sided) on comments about the topic vs. all others, before vs.
-  after, with ``p_value`` < ``alpha``. ``negative_before``/``negative_after``: the share of
-  the topic's comments that are negative. ``sentiment``: the same for each sentiment.
+  comments, the change of that share (``share_change``), and whether the change is
+  **significant**: Fisher's exact test (two-sided) on comments about the topic vs. all
+  others, before vs. after, with ``p_value`` < ``alpha``. ``share_negative_before`` and
+  ``share_negative_after``: the share of the topic's comments that are negative.
+  ``sentiment``: the same for each sentiment.
 * Rows are ordered by the size of the change, largest rise first.
 
 >>> import pandas as pd
@@ -44,7 +45,7 @@ CHANGE_COLUMNS = (
     "after",
     "share_before",
     "share_after",
-    "change",
+    "share_change",
     "p_value",
     "significant",
 )
@@ -95,15 +96,17 @@ def changes(
                 "after": ka,
                 "share_before": sb,
                 "share_after": sa,
-                "change": sa - sb,
+                "share_change": sa - sb,
                 "p_value": p_value,
                 "significant": bool(p_value < alpha) if p_value == p_value else False,
-                "negative_before": float(neg_b[in_b].mean()) if kb else float("nan"),
-                "negative_after": float(neg_a[in_a].mean()) if ka else float("nan"),
+                "share_negative_before": float(neg_b[in_b].mean()) if kb else float("nan"),
+                "share_negative_after": float(neg_a[in_a].mean()) if ka else float("nan"),
             }
         )
-    out = pd.DataFrame(rows, columns=[key, *CHANGE_COLUMNS, "negative_before", "negative_after"])
-    out = out.sort_values(["change", key], ascending=[False, True], na_position="last")
+    out = pd.DataFrame(
+        rows, columns=[key, *CHANGE_COLUMNS, "share_negative_before", "share_negative_after"]
+    )
+    out = out.sort_values(["share_change", key], ascending=[False, True], na_position="last")
     return out.reset_index(drop=True)
 
 
@@ -159,7 +162,7 @@ ANALYSIS = Analysis(
         Chart(
             "hbar",
             "topics",
-            x="change",
+            x="share_change",
             y="topic",
             format="percent",
             title=Words("Change in share of comments", "Änderung des Anteils an Kommentaren"),

@@ -10,8 +10,8 @@ Definitions (feedback rows: :mod:`wegweiser.analysis._feedback_rows`; intervals:
   1-7, 7 = least effort): the mean. **Rating** (reviews, 1-5) and custom questions (any
   other kind): the mean score.
 * ``by`` breaks the scores down by the touchpoint the answer is about, its phase, the
-  touchpoint's channel, the calendar period (``period``), the source or the language of the
-  comment; ``scores`` has one row per group and kind.
+  touchpoint's channel or device, the calendar period (``period``), the source or the
+  language of the comment; ``scores`` has one row per group and kind.
 
 >>> import pandas as pd
 >>> rows = pd.DataFrame({"kind": ["nps"] * 4, "score": [10.0, 9.0, 3.0, 7.0],
@@ -101,7 +101,7 @@ class FeedbackScoresParams(Params):
 
     by: By = Field(
         "total",
-        description="Break down by touchpoint, phase, channel, period, "
+        description="Break down by touchpoint, phase, channel, device, period, "
         "source or language (of the comment).",
     )
     period: Literal["week", "month"] = Field("month", description="Period length for by=period.")
@@ -133,7 +133,7 @@ ANALYSIS = Analysis(
     title=Words("Satisfaction scores", "Zufriedenheitswerte"),
     summary=Words(
         "NPS, CSAT and CES with confidence intervals by touchpoint, phase, channel or period",
-        "NPS, CSAT und CES mit Konfidenzintervallen nach Touchpoint, Phase, Kanal oder Zeitraum",
+        "NPS, CSAT und CES mit Konfidenzintervallen nach Kontaktpunkt, Phase, Kanal oder Zeitraum",
     ),
     views={"scores": "scores", "summary": "summary"},
     charts=(

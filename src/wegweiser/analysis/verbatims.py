@@ -99,7 +99,7 @@ ANALYSIS = Analysis(
     title=Words("Verbatims", "Originalkommentare"),
     summary=Words(
         "The comments behind the numbers, filtered by topic, sentiment, touchpoint or phase",
-        "Die Kommentare hinter den Zahlen, nach Thema, Stimmung, Touchpoint oder Phase gefiltert",
+        "Die Kommentare hinter den Zahlen, nach Thema, Stimmung, Kontaktpunkt oder Phase gefiltert",
     ),
     views={"verbatims": "verbatims", "summary": "summary"},
 )

@@ -240,7 +240,7 @@ def keywords(
     """Per group, the words most typical of it: ``texts`` are (group, text) pairs.
 
     Columns ``group``, ``keyword``, ``texts`` (texts of the group holding it), ``share``
-    (of the group's texts) and ``lift`` (smoothed share in the group / share elsewhere).
+    (of the group's texts) and ``ratio`` (smoothed share in the group / share elsewhere).
     """
     per_group: dict[str, Counter[str]] = {}
     sizes: Counter[str] = Counter()
@@ -270,7 +270,7 @@ def keywords(
                     "keyword": word,
                     "texts": k,
                     "share": k / n_in,
-                    "lift": math.exp(log_lift),
+                    "ratio": math.exp(log_lift),
                 }
             )
-    return pd.DataFrame(rows, columns=["group", "keyword", "texts", "share", "lift"])
+    return pd.DataFrame(rows, columns=["group", "keyword", "texts", "share", "ratio"])
