@@ -113,6 +113,7 @@ def _throughput(n: int) -> list[tuple[str, int, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--texts", type=int, default=1000)
+    parser.add_argument("--no-accuracy", action="store_true", help="throughput only")
     parser.add_argument("--threads", type=int, default=0,
                         help="engine threads (0: the engine's default, all cores)")
     args = parser.parse_args()
@@ -120,11 +121,12 @@ def main() -> None:
         os.environ["WEGWEISER_EMBED_THREADS"] = str(args.threads)
     print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f} at start")
-    print("\n| model | data | lang | n | accuracy | polar accuracy | macro-F1 |")
-    print("|---|---|---|---:|---:|---:|---:|")
-    for model, data, lang, m in _accuracy():
-        print(f"| {model} | {data} | {lang} | {m['n']:.0f} | {m['accuracy']:.3f} | "
-              f"{m['polar_accuracy']:.3f} | {m['macro_f1']:.3f} |")
+    if not args.no_accuracy:
+        print("\n| model | data | lang | n | accuracy | polar accuracy | macro-F1 |")
+        print("|---|---|---|---:|---:|---:|---:|")
+        for model, data, lang, m in _accuracy():
+            print(f"| {model} | {data} | {lang} | {m['n']:.0f} | {m['accuracy']:.3f} | "
+                  f"{m['polar_accuracy']:.3f} | {m['macro_f1']:.3f} |")
     print("\n| run | texts | texts/s |")
     print("|---|---:|---:|")
     for name, n, rate in _throughput(args.texts):

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from wegweiser.events.ingest import ImportSummary, Progress
 
 STORE_FILE = "wegweiser.duckdb"
+TEXT_CACHE_FILE = "wegweiser-texts.sqlite"
+"""What the feedback texts say (language, sentiment, topics), cached per text and model."""
 
 log = logging.getLogger("wegweiser")
 
@@ -51,6 +53,7 @@ class Project:
         """Open the project at ``path``. While another process (``wegweiser serve``) holds the
         store, wait up to ``wait_seconds`` (default ``engine.lock_wait_seconds``) for it."""
         self.path = Path(path)
+        self._text_cache: Any = None
         if not (self.path / CONFIG_FILE).is_file():
             raise ProjectError(
                 f"{self.path} is not a Wegweiser project (no {CONFIG_FILE}). "
@@ -102,7 +105,19 @@ class Project:
             set_engine(folder, engine)
         return cls(folder)
 
+    def text_cache(self) -> Any:
+        """The project's cache of read feedback texts (a file beside the store), so a re-run
+        of a feedback analysis in a new process reads no text twice."""
+        if self._text_cache is None:
+            from wegweiser.feedback import TextCache
+
+            self._text_cache = TextCache(self.path / TEXT_CACHE_FILE)
+        return self._text_cache
+
     def close(self) -> None:
+        if self._text_cache is not None:
+            self._text_cache.close()
+            self._text_cache = None
         if self._warehouse is not self._engine:
             self._warehouse.close()
         self._engine.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 from datetime import timedelta
@@ -199,3 +200,21 @@ def feedback_frame_of(proj):
     from wegweiser.analysis._feedback_frame import feedback_frame
 
     return feedback_frame(proj)
+
+
+def test_a_new_process_reads_the_texts_from_the_project_cache(fed, monkeypatch):
+    import wegweiser
+    from wegweiser.feedback import TextCache, embedding
+    from wegweiser.project import TEXT_CACHE_FILE
+
+    first = fed.analyse("verbatims").verbatims
+    assert (fed.path / TEXT_CACHE_FILE).is_file()
+    fed.close()
+    # a fresh per-process cache, and a model that must not be asked again
+    monkeypatch.setattr(
+        importlib.import_module("wegweiser.feedback.understand"), "_DEFAULT_CACHE", TextCache()
+    )
+    monkeypatch.setattr(embedding, "classify_many", lambda texts: pytest.fail(str(texts)))
+    with wegweiser.open_project(fed.path) as again:
+        second = again.analyse("verbatims").verbatims
+    pd.testing.assert_frame_equal(first, second)

@@ -3,12 +3,13 @@
 :func:`feedback_frame` reads :func:`~wegweiser.analysis._feedback_rows.feedback_rows` into
 pandas (feedback is small next to events) and adds, for rows with a text, ``language``,
 ``sentiment``, ``sentiment_score`` and ``topics`` from :func:`wegweiser.feedback.understand`
-(cached per text). ``period_start`` is the row's calendar week (Monday) or month, UTC.
+(cached per text, in the project's text cache file when the inputs have one).
+``period_start`` is the row's calendar week (Monday) or month, UTC.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
@@ -50,6 +51,7 @@ def feedback_frame(inputs: Inputs, *, period: str = "week", texts: bool = True) 
             frame.loc[has_text, "text"].tolist(),
             model=config.feedback.sentiment_model,
             topics=config.feedback.topics,
+            cache=_cache_of(inputs),
         )
         frame["language"] = pd.Series(pd.NA, index=frame.index, dtype="object")
         frame["sentiment"] = pd.Series(pd.NA, index=frame.index, dtype="object")
@@ -70,3 +72,10 @@ def group_column(frame: pd.DataFrame, by: str) -> pd.Series:
     if column is None:
         return pd.Series("total", index=frame.index, dtype="object")
     return frame[column].astype("object").where(frame[column].notna(), "(none)").astype(str)
+
+
+def _cache_of(inputs: Inputs) -> Any:
+    """The inputs' text cache when they have one (a project keeps it in a file), else None:
+    the per-process cache."""
+    cached = getattr(inputs, "text_cache", None)
+    return cached() if callable(cached) else None
