@@ -177,6 +177,9 @@ class FeedbackConfig(_Model):
     touchpoint_channel_property: str = "about_channel"
     sentiment_model: Literal["embedding", "lexicon"] = "embedding"
     topics: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    webhooks: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """Survey webhooks (``POST /v1/feedback/<source>``): per source, feedback field -> key in
+    the payload (``a.b`` for nested keys; a quoted value is a constant)."""
 
 
 class ServerConfig(_Model):
@@ -312,6 +315,7 @@ touchpoint_property = "about_event"    # the touchpoint an answer is about; with
 touchpoint_channel_property = "about_channel"  # person's last touchpoint before the answer
 sentiment_model = "embedding"  # "embedding" (pip install "wegweiser[listen]") or "lexicon"
 # topics = { de = { nachhaltigkeit = ["plastik", "recycl"] } }  # added to the default topics
+# webhooks = { typeform = { user_id = "hidden.user", score = "answers.nps", kind = "'nps'" } }
 
 [server]                       # `wegweiser serve`; secrets can come from the environment
 host = "127.0.0.1"             # without users, the server only binds to localhost

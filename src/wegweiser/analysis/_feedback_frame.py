@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 
 from wegweiser.analysis._feedback_rows import feedback_rows
+from wegweiser.analysis.result import to_frame
 from wegweiser.feedback import understand
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ BY_COLUMN = {
 def feedback_frame(inputs: Inputs, *, period: str = "week", texts: bool = True) -> pd.DataFrame:
     """Every feedback row, with the reading of its text when ``texts`` (module docstring)."""
     config = inputs.config
-    frame: pd.DataFrame = feedback_rows(inputs.journey(), config).to_pandas()
+    frame = to_frame(feedback_rows(inputs.journey(), config))
     frame = frame.sort_values(["timestamp", "person_id", "seq"], kind="stable")
     frame = frame.reset_index(drop=True)
     ts = pd.to_datetime(frame["timestamp"], utc=True)

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from wegweiser import __version__
-from wegweiser.serve import api, collector, errors, pages
+from wegweiser.serve import api, collector, errors, feedback_hook, pages
 from wegweiser.serve.context import ServerContext
 
 SESSION_COOKIE = "wegweiser_session"
@@ -53,6 +53,7 @@ def create_app(project_dir: str | os.PathLike[str]) -> FastAPI:
         return {"status": "ok", "version": __version__, **collector.status(app)}
 
     app.include_router(collector.router)
+    app.include_router(feedback_hook.router)
     app.include_router(api.router)
     pages.install(app)
     return app
