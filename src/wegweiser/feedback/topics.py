@@ -6,9 +6,10 @@ one of its words starts with one of the topic's stems; German words also count w
 is inside them (compounds: ``Zahlungsfehler`` is about payment). A text can be about several
 topics, or none.
 
-**Keywords** (:func:`keywords`) are the words that are frequent in one group of texts (a
-period) compared with the others: per group, the words (stop words and words under three
-letters left out) in at least ``min_count`` texts, ranked by the smoothed log-ratio of their
+**Keywords** (:func:`keywords`) are the words and two-word phrases that are frequent in one
+group of texts (a period) compared with the others: per group, the words (stop words and
+words under three letters left out) and phrases of two such words in a row that occur in at
+least ``min_count`` texts, ranked by the smoothed log-ratio of their
 share of the group's texts to their share of all other texts.
 
 >>> topics_of("Die Zahlung ist fehlgeschlagen und das Paket kam spät", "de")
@@ -234,6 +235,21 @@ def topics_of(
     return tuple(sorted(found))
 
 
+def _terms(text: str) -> set[str]:
+    """The words of ``text`` worth counting, and the phrases of two such words in a row."""
+    found: set[str] = set()
+    previous: str | None = None
+    for w in tokens(text):
+        if len(w) >= 3 and w[0].isalpha() and w not in _STOP:
+            found.add(w)
+            if previous is not None:
+                found.add(f"{previous} {w}")
+            previous = w
+        else:
+            previous = None
+    return found
+
+
 def keywords(
     texts: Iterable[tuple[str, str]], *, top: int = 10, min_count: int = 3
 ) -> pd.DataFrame:
@@ -245,7 +261,7 @@ def keywords(
     per_group: dict[str, Counter[str]] = {}
     sizes: Counter[str] = Counter()
     for group, text in texts:
-        words = {w for w in tokens(text) if len(w) >= 3 and w[0].isalpha() and w not in _STOP}
+        words = _terms(text)
         per_group.setdefault(group, Counter()).update(words)
         sizes[group] += 1
     total = Counter[str]()
