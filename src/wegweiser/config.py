@@ -160,7 +160,8 @@ class FeedbackConfig(_Model):
     ``rating_property`` (1-5) and ``review_text_property``. ``touchpoint_property`` and
     ``touchpoint_channel_property`` name the touchpoint an answer is about; without them it is
     about the person's last touchpoint before it. ``sentiment_model``: ``embedding`` (needs
-    ``wegweiser[listen]``) or ``lexicon``; ``topics`` adds or replaces topics per language
+    ``wegweiser[listen]``), ``lexicon``, or ``auto`` (the embedding model when installed);
+    ``topics`` adds or replaces topics per language
     (``{"de": {"nachhaltigkeit": ["plastik", "recycl"]}}``).
     """
 
@@ -175,7 +176,7 @@ class FeedbackConfig(_Model):
     review_text_property: str = "text"
     touchpoint_property: str = "about_event"
     touchpoint_channel_property: str = "about_channel"
-    sentiment_model: Literal["embedding", "lexicon"] = "embedding"
+    sentiment_model: Literal["auto", "embedding", "lexicon"] = "auto"
     topics: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
     webhooks: dict[str, dict[str, str]] = Field(default_factory=dict)
     """Survey webhooks (``POST /v1/feedback/<source>``): per source, feedback field -> key in
@@ -313,7 +314,8 @@ rating_property = "rating"
 review_text_property = "text"
 touchpoint_property = "about_event"    # the touchpoint an answer is about; without it: the
 touchpoint_channel_property = "about_channel"  # person's last touchpoint before the answer
-sentiment_model = "embedding"  # "embedding" (pip install "wegweiser[listen]") or "lexicon"
+sentiment_model = "auto"       # "embedding" (pip install "wegweiser[listen]"), "lexicon", or
+                               # "auto": the embedding model when installed, else the lexicon
 # topics = { de = { nachhaltigkeit = ["plastik", "recycl"] } }  # added to the default topics
 # webhooks = { typeform = { user_id = "hidden.user", score = "answers.nps", kind = "'nps'" } }
 

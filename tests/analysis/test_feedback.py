@@ -138,6 +138,17 @@ def test_voice_verbatims_and_changes(fed):
     assert ch.periods.comments.sum() == 3
 
 
+def test_results_name_the_sentiment_model_and_warn_about_the_lexicon(fed, monkeypatch):
+    from wegweiser.feedback import embedding
+
+    r = fed.analyse("verbatims")
+    assert (r.params["sentiment_model"], r.note) == ("embedding", "")
+    monkeypatch.setattr(embedding, "available", lambda: False)
+    r = fed.analyse("feedback_voice")
+    assert r.params["sentiment_model"] == "lexicon"
+    assert "wegweiser[listen]" in r.note
+
+
 def test_changes_flags_a_significant_rise_only():
     before = pd.DataFrame({"topics": [("payment",)] * 3 + [()] * 57, "sentiment": "neutral"})
     after = pd.DataFrame(

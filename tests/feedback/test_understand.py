@@ -55,3 +55,14 @@ def test_embedding_model_reads_both_languages():
 def test_unknown_model_is_refused():
     with pytest.raises(InvalidInput, match="unknown sentiment model"):
         understand(["x"], model="bert")  # type: ignore[arg-type]
+
+
+def test_auto_uses_the_lexicon_without_the_extra(monkeypatch):
+    from wegweiser.feedback import embedding, resolve_model
+
+    assert resolve_model("auto") == "embedding"  # the test extra installs it
+    monkeypatch.setattr(embedding, "available", lambda: False)
+    assert resolve_model("auto") == "lexicon"
+    monkeypatch.setattr(embedding, "classify_many", lambda texts: pytest.fail("no model"))
+    t = understand(["Die Lieferung war nicht gut."], cache=TextCache())
+    assert t.sentiment.tolist() == ["negative"]

@@ -15,7 +15,7 @@ import pandas as pd
 
 from wegweiser.analysis._feedback_rows import feedback_rows
 from wegweiser.analysis.result import to_frame
-from wegweiser.feedback import understand
+from wegweiser.feedback import resolve_model, understand
 
 if TYPE_CHECKING:
     from wegweiser.analysis.registry import Inputs
@@ -46,11 +46,13 @@ def feedback_frame(inputs: Inputs, *, period: str = "week", texts: bool = True) 
     else:
         start = days - pd.to_timedelta(days.dt.day_of_week, unit="D")
     frame["period_start"] = start.dt.date
+    model = resolve_model(config.feedback.sentiment_model)
+    frame.attrs["sentiment_model"] = model
     if texts:
         has_text = frame["text"].notna()
         read = understand(
             frame.loc[has_text, "text"].tolist(),
-            model=config.feedback.sentiment_model,
+            model=model,
             topics=config.feedback.topics,
             cache=_cache_of(inputs),
         )
@@ -80,3 +82,15 @@ def _cache_of(inputs: Inputs) -> Any:
     the per-process cache."""
     cached = getattr(inputs, "text_cache", None)
     return cached() if callable(cached) else None
+
+
+LEXICON_NOTE = (
+    "Sentiment was read with the lexicon model; install wegweiser[listen] for the embedding "
+    "model, which reads German and English feedback far more accurately."
+)
+
+
+def model_params(frame: pd.DataFrame) -> tuple[dict[str, Any], str]:
+    """The sentiment model a result used (for its params) and the note it needs."""
+    model = frame.attrs.get("sentiment_model", "")
+    return {"sentiment_model": model}, LEXICON_NOTE if model == "lexicon" else ""

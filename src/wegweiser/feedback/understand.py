@@ -1,9 +1,10 @@
 """Understand feedback texts: language, sentiment and topics of each, cached per text.
 
 :func:`understand` reads each distinct text once: its language (:mod:`.language`), its
-sentiment (``embedding``: :mod:`.embedding`, the default; ``lexicon``: :mod:`.sentiment`,
-no extra needed) and its topics (:mod:`.topics`). Results are kept in a :class:`TextCache`
-keyed by the model and the text, so reading the same texts again costs a dictionary look-up.
+sentiment (``embedding``: :mod:`.embedding`; ``lexicon``: :mod:`.sentiment`, no extra
+needed; ``auto``, the default, picks the embedding model when it is installed) and its
+topics (:mod:`.topics`). Results are kept in a :class:`TextCache` keyed by the model and
+the text, so reading the same texts again costs a dictionary look-up.
 Empty texts (None, blank) are ``other``/``neutral`` with score 0 and no topics.
 """
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 Model = Literal["embedding", "lexicon"]
 MODELS: tuple[Model, ...] = ("embedding", "lexicon")
+Choice = Literal["auto", "embedding", "lexicon"]
 COLUMNS = ("text", "language", "sentiment", "score", "topics")
 
 
@@ -104,17 +106,26 @@ class TextCache:
 _DEFAULT_CACHE = TextCache()
 
 
+def resolve_model(model: str) -> Model:
+    """``auto`` is ``embedding`` when the ``listen`` extra is installed, else ``lexicon``."""
+    if model == "auto":
+        return "embedding" if embedding.available() else "lexicon"
+    if model not in MODELS:
+        raise InvalidInput(f"unknown sentiment model {model!r}; use auto, {', '.join(MODELS)}")
+    return "embedding" if model == "embedding" else "lexicon"
+
+
 def understand(
     texts: Sequence[str | None],
     *,
-    model: Model = "embedding",
+    model: Choice = "auto",
     topics: TopicDictionary | None = None,
     cache: TextCache | None = None,
 ) -> pd.DataFrame:
     """One row per input text (same order): ``text``, ``language``, ``sentiment``,
-    ``score`` and ``topics`` (a tuple). ``cache`` defaults to one per process."""
-    if model not in MODELS:
-        raise InvalidInput(f"unknown sentiment model {model!r}; use one of {', '.join(MODELS)}")
+    ``score`` and ``topics`` (a tuple). ``model``: see :func:`resolve_model`. ``cache``
+    defaults to one per process."""
+    model = resolve_model(model)
     cache = _DEFAULT_CACHE if cache is None else cache
     table = topic_dictionary(topics)
     tag = f"{model}:{_version(model)}:{_key(json.dumps(table, sort_keys=True))}"
