@@ -24,7 +24,7 @@ def main() -> None:
                 break
             keys = smtp.keys()
             print(json.dumps({
-                "emails": len(smtp.messages), "webhooks": len(hook.arrivals),
+                "emails": len(smtp.raw), "webhooks": len(hook.arrivals),
                 "max_email_repeats": max(keys.values()) if keys else 0,
                 "bad_signatures": sum(1 for _, _, ok in hook.arrivals if not ok),
             }), flush=True)

@@ -122,13 +122,14 @@ def bench_entries(persons: int) -> dict[str, float]:
         t0 = time.perf_counter()
         project.import_events(pa.table(rows))
         imported = time.perf_counter() - t0
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         summary = process_imports(project, runtime)
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         runtime.close()
     assert summary.entered == 2 * persons, summary
     return {"persons": persons, "import_s": round(imported, 2),
-            "evaluate_s": round(seconds, 2), "entered": summary.entered}
+            "evaluate_s": round(seconds, 2), "evaluate_cpu_s": round(cpu, 2),
+            "entered": summary.entered}
 
 
 class Sinks:
@@ -141,6 +142,11 @@ class Sinks:
         info = json.loads(self.proc.stdout.readline())
         self.smtp_port, self.hook_url = info["smtp_port"], info["hook_url"]
         return self
+
+    def cpu_seconds(self) -> float:
+        """Processor time the receivers' process used so far (Linux ``/proc``)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def count(self) -> dict[str, int]:
         assert self.proc.stdin is not None
@@ -168,15 +174,18 @@ def bench_throughput(messages: int, threads: int) -> dict[str, float]:
         for name, key in (("mail", "emails"), ("hook", "webhooks")):
             runtime = open_runtime(root / name)
             runtime.enter([Entrant(name, p) for p in _persons(messages)])
-            t0 = time.perf_counter()
+            t0, c0, s0 = time.perf_counter(), time.process_time(), sinks.cpu_seconds()
             while runtime.run_once(limit=50 * threads, threads=threads):
                 pass
-            seconds = time.perf_counter() - t0
+            seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+            sink_cpu = sinks.cpu_seconds() - s0
             runtime.close()
             counts = sinks.count()
             assert counts[key] == messages, counts
-            out["emails_per_s" if name == "mail" else "webhooks_per_s"] = round(
-                messages / seconds)
+            out[f"{key}_per_s"] = round(messages / seconds)
+            # processor time per message: what the figure would be without other load
+            out[f"{key}_worker_cpu_ms"] = round(1000 * cpu / messages, 3)
+            out[f"{key}_sink_cpu_ms"] = round(1000 * sink_cpu / messages, 3)
         assert counts["max_email_repeats"] == 1
         assert counts["bad_signatures"] == 0
     return out
@@ -257,11 +266,15 @@ store, receivers on loopback in a process of their own; load average {load:.1f} 
 |---|---:|---:|
 | import batch touching {e['persons']:,} persons (3 events each) | {e['import_s']} s | |
 | entry evaluation of that batch ({e['entered']:,} entries, 2 journeys) \
-| {e['evaluate_s']} s | <= 5 s |
+| {e['evaluate_s']} s (CPU {e['evaluate_cpu_s']} s) | <= 5 s |
 | emails/s to the local SMTP server (one worker, {args.threads} lanes) \
 | {t['emails_per_s']:,} | >= 500 |
 | webhooks/s to the local receiver (one worker, {args.threads} lanes) \
 | {t['webhooks_per_s']:,} | >= 2,000 |
+| CPU per email: worker / SMTP server | {t['emails_worker_cpu_ms']} / \
+{t['emails_sink_cpu_ms']} ms | |
+| CPU per webhook: worker / receiver | {t['webhooks_worker_cpu_ms']} / \
+{t['webhooks_sink_cpu_ms']} ms | |
 | due -> sent at {lat['rate']:g} entries/s: p50 / p99 / max \
 | {lat['p50_ms']} / {lat['p99_ms']} / {lat['max_ms']} ms | p99 <= 2,000 ms |
 | peak RSS | {f['peak_rss_mib']} MiB | |

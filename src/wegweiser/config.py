@@ -183,6 +183,9 @@ class FeedbackConfig(_Model):
     the payload (``a.b`` for nested keys; a quoted value is a constant)."""
 
 
+_ORIGIN = re.compile(r"https?://[^/\s:]+(?::[0-9]{1,5})?")
+
+
 class ServerConfig(_Model):
     """``wegweiser serve``: collector, query API and dashboard.
 
@@ -210,6 +213,24 @@ class ServerConfig(_Model):
     """How often collected events are moved from the spool into the store."""
     store_wait_seconds: Annotated[float, Field(ge=0)] = 60.0
     """How long a request waits for the store while another process (the CLI) holds it."""
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+    """Web origins (``https://shop.example``) whose pages may send events to the collector
+    from the browser (CORS); ``["*"]`` (the default) allows every site, as a write key is
+    public in a page anyway; ``[]`` allows none (server-side SDKs need no CORS)."""
+    retry_window_seconds: Annotated[float, Field(gt=0)] = 3600.0
+    """How long a repeated request whose messages have neither ``messageId`` nor a timestamp
+    counts as a retry of the first (stored once); see the guide, "Sending events"."""
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"{origin!r} is not a web origin; write scheme://host[:port] without a "
+                    "path or trailing slash (e.g. 'https://shop.example'), or '*'"
+                )
+        return origins
 
 
 class Config(_Model):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import re
 import socket
 import threading
 import time
@@ -36,18 +37,21 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        raw = envelope.content.replace(b"\r\n", b"\n")  # the wire's CRLF, as a mailbox stores it
-        message = email.message_from_bytes(raw, policy=email.policy.default)
-        with self.sink.lock:
-            self.sink.messages.append(message)
+        with self.sink.lock:  # parsed when asked for: a mail server does not parse MIME
+            self.sink.raw.append(envelope.content)
         return "250 Message accepted"
+
+
+_KEY = re.compile(rb"^X-Wegweiser-Key: ([^\r\n]*)", re.MULTILINE)
 
 
 class SmtpSink:
     """``messages``: every message received (parsed); ``keys()``: their idempotency keys."""
 
     def __init__(self) -> None:
-        self.messages: list[Any] = []
+        self.raw: list[bytes] = []
+        """Every message as it came after DATA."""
+        self._parsed: list[Any] = []
         self.lock = threading.Lock()
         self.rcpt_reply: str | None = None
         self.port = free_port()
@@ -60,9 +64,19 @@ class SmtpSink:
     def __exit__(self, *exc: object) -> None:
         self.controller.stop()
 
+    @property
+    def messages(self) -> list[Any]:
+        """Every message received, parsed (``email.policy.default``)."""
+        with self.lock:
+            for content in self.raw[len(self._parsed):]:
+                raw = content.replace(b"\r\n", b"\n")  # the wire's CRLF, as a mailbox stores it
+                self._parsed.append(email.message_from_bytes(raw, policy=email.policy.default))
+            return list(self._parsed)
+
     def keys(self) -> Counter[str]:
         with self.lock:
-            return Counter(str(m["X-Wegweiser-Key"]) for m in self.messages)
+            found = [_KEY.search(content) for content in self.raw]
+        return Counter(m.group(1).decode() if m else "" for m in found)
 
 
 class HookSink:

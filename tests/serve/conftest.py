@@ -68,9 +68,12 @@ class LiveServer:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
-def start_server(project: Path, log: Path, *extra: str, **env: str) -> LiveServer:
-    """``wegweiser serve`` (with ``extra`` arguments) on a free port, once it answers."""
-    port = free_port()
+def start_server(
+    project: Path, log: Path, *extra: str, port: int | None = None, **env: str
+) -> LiveServer:
+    """``wegweiser serve`` (with ``extra`` arguments) on ``port`` (default: a free one),
+    once it answers."""
+    port = port or free_port()
     full_env = {**os.environ, "WEGWEISER_SECRET_KEY": "test-secret", **env}
     with log.open("ab") as handle:
         process = subprocess.Popen(

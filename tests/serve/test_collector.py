@@ -400,6 +400,196 @@ def test_health_and_openapi(server: LiveServer) -> None:
     assert spec["components"]["securitySchemes"]["writeKey"]["scheme"] == "basic"
 
 
+# -- issue 13: what the SDKs send ---------------------------------------------------------
+def count_of(project: Path, anonymous_id: str) -> int:
+    with wegweiser.open_project(project) as p:
+        return int(
+            p._engine.scalar(
+                "SELECT count(*) FROM events WHERE anonymous_id = $a", {"a": anonymous_id}
+            )
+        )
+
+
+def test_short_paths_of_analytics_next_and_beacon_bodies(server: LiveServer) -> None:
+    """@segment/analytics-next posts to /v1/t, /p, /i, /g, /a (and /s, /b) with text/plain;
+    sendBeacon cannot set headers, so the write key travels in the body."""
+    marker = uuid.uuid4().hex[:8]
+    ids = []
+    for kind, extra in ENDPOINTS.items():
+        fields = {k: v.format(m=marker) if isinstance(v, str) else v for k, v in extra.items()}
+        message = ajs(kind, marker, **fields)
+        ids.append(message["messageId"])
+        response = httpx.post(
+            f"{server.url}/v1/{kind[0]}",
+            content=wegweiser_json(message),
+            headers={**basic(), "Content-Type": "text/plain", "Origin": "https://shop.example"},
+            timeout=30,
+        )
+        assert response.status_code == 200, (kind, response.text)
+        assert response.headers["access-control-allow-origin"] == "*"
+    beacon = {
+        "writeKey": WRITE_KEY,
+        "batch": [ajs("track", marker, event="Left", messageId=f"b-{marker}")],
+    }
+    response = httpx.post(
+        f"{server.url}/v1/b",
+        content=wegweiser_json(beacon),
+        headers={"Content-Type": "text/plain;charset=UTF-8", "Origin": "https://shop.example"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["accepted"] == 1
+    ids.append(f"b-{marker}")
+    assert wait_for(lambda: len(stored(server.project, ids)) == len(ids))
+
+
+def test_preflight_for_a_short_path_allows_what_analytics_next_sends(server: LiveServer) -> None:
+    response = httpx.options(
+        f"{server.url}/v1/t",
+        headers={
+            "Origin": "https://shop.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type,x-retry-count",
+        },
+        timeout=30,
+    )
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "x-retry-count" in response.headers["access-control-allow-headers"]
+
+
+def test_cors_origins_are_configurable(demo_project: Path, live_server) -> None:
+    configure(demo_project, cors_origins='["https://shop.example"]')
+    live = live_server(demo_project, **auth_env())
+    ask = {"Access-Control-Request-Method": "POST"}
+    good = httpx.options(
+        f"{live.url}/v1/t", headers={**ask, "Origin": "https://shop.example"}, timeout=30
+    )
+    assert good.status_code == 204
+    assert good.headers["access-control-allow-origin"] == "https://shop.example"
+    assert good.headers["vary"] == "Origin"
+    bad = httpx.options(
+        f"{live.url}/v1/t", headers={**ask, "Origin": "https://evil.example"}, timeout=30
+    )
+    assert bad.status_code == 403
+    assert "server.cors_origins" in bad.json()["message"]
+    assert "access-control-allow-origin" not in bad.headers
+    # a beacon from another site is refused, not stored behind the browser's back
+    marker = uuid.uuid4().hex[:8]
+    beacon = {"writeKey": WRITE_KEY, **ajs("track", marker, event="x")}
+    response = httpx.post(
+        f"{live.url}/v1/t",
+        content=wegweiser_json(beacon),
+        headers={"Content-Type": "text/plain", "Origin": "https://evil.example"},
+        timeout=30,
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "origin_not_allowed"
+    # server-side SDKs send no Origin
+    assert post(live, "/v1/track", ajs("track", marker, event="x")).status_code == 200
+
+
+def test_errors_carry_code_and_message_where_the_sdks_read_them(server: LiveServer) -> None:
+    response = httpx.post(f"{server.url}/v1/batch", json={"batch": []}, headers=basic("wk_x"))
+    assert response.status_code == 401
+    body = response.json()
+    assert body["success"] is False
+    assert body["code"] == body["error"]["code"] == "unauthorized"
+    assert body["message"] == body["error"]["message"]
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
+def test_id_less_events_are_stored_once_each(server: LiveServer) -> None:
+    """Issue 13, 2: 4 events answered "accepted" are 4 stored; a retry of an event without
+    messageId and timestamp does not store it twice."""
+    marker = f"idless-{uuid.uuid4().hex[:8]}"
+    event = {"type": "track", "event": "Tapped", "anonymousId": marker}
+    first = post(server, "/v1/batch", {"batch": [event] * 4, "sentAt": "2026-05-04T10:00:00Z"})
+    assert first.json()["accepted"] == 4
+    # the client retries (a lost answer); SDKs renew sentAt on every attempt
+    again = post(server, "/v1/batch", {"batch": [event] * 4, "sentAt": "2026-05-04T10:00:09Z"})
+    assert again.json()["accepted"] == 4
+    single = {**event, "anonymousId": marker + "-single"}
+    for _ in range(3):
+        assert post(server, "/v1/track", single).status_code == 200
+    # two copies with the client's own timestamp are two events too
+    timed = {**event, "anonymousId": marker + "-timed", "timestamp": TS}
+    post(server, "/v1/batch", {"batch": [timed, timed]})
+    post(server, "/v1/batch", {"batch": [timed, timed]})
+    assert wait_for(lambda: count_of(server.project, marker + "-timed") == 2)
+    assert wait_for(lambda: count_of(server.project, marker) == 4)
+    assert count_of(server.project, marker + "-single") == 1
+    time.sleep(1.5)  # a late flush would show a double here
+    assert count_of(server.project, marker) == 4
+    assert count_of(server.project, marker + "-timed") == 2
+
+
+def test_a_bad_event_retried_is_quarantined_once(server: LiveServer) -> None:
+    marker = f"badretry-{uuid.uuid4().hex[:8]}"
+    bad = {"type": "track", "messageId": marker, "anonymousId": "a", "timestamp": "soon"}
+    for _ in range(3):
+        assert post(server, "/v1/track", {**bad, "event": "x"}).status_code == 400
+    idless = {"type": "track", "anonymousId": marker}  # no event name, no id
+    for _ in range(2):
+        assert post(server, "/v1/batch", {"batch": [idless]}).json()["rejected"]
+    assert wait_for(lambda: len(quarantined(server.project, marker)) >= 2)
+    time.sleep(1.5)
+    assert len(quarantined(server.project, marker)) == 2
+
+
+def test_campaign_from_the_page_url_and_context(server: LiveServer) -> None:
+    marker = uuid.uuid4().hex[:8]
+    url = "https://shop.example/?utm_source=news&utm_medium=email&utm_campaign=spring%20sale"
+    from_url = ajs("page", marker, context={"page": {"url": url}})
+    from_context = ajs(
+        "track",
+        marker,
+        event="x",
+        context={"campaign": {"name": "Black Friday", "source": "google", "medium": "cpc"}},
+    )
+    assert post(server, "/v1/batch", {"batch": [from_url, from_context]}).status_code == 200
+    ids = [from_url["messageId"], from_context["messageId"]]
+    assert wait_for(lambda: len(stored(server.project, ids)) == 2)
+    with wegweiser.open_project(server.project) as p:
+        found = dict(
+            p._engine.execute(
+                "SELECT message_id, campaign FROM events WHERE list_contains($ids, message_id)",
+                {"ids": ids},
+            ).rows
+        )
+    assert found == {ids[0]: "spring sale", ids[1]: "Black Friday"}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "needle"),
+    [
+        ("/v1/track", {"userId": {}, "event": "x"}, "userId must be a string or a number"),
+        ("/v1/identify", {"userId": "u", "traits": []}, "traits must be a JSON object"),
+        ("/v1/batch", {"batch": [{"anonymousId": "a", "event": True}]}, "Message 0: event"),
+        ("/v1/batch", {"batch": [], "context": "web"}, "context must be a JSON object"),
+    ],
+)
+def test_wrong_types_are_refused_not_stored(server: LiveServer, path, body, needle) -> None:
+    response = post(server, path, body)
+    assert response.status_code == 400, response.text
+    assert needle in response.json()["error"]["message"]
+
+
+def test_a_retry_after_a_server_kill_is_still_known(demo_project: Path, live_server) -> None:
+    """An id-less, timestamp-less request answered, the server killed, the client retries
+    against the new server: stored once (the first receive time is kept on disk)."""
+    live = live_server(demo_project, **auth_env())
+    marker = f"killretry-{uuid.uuid4().hex[:8]}"
+    body = {"batch": [{"type": "track", "event": "Tapped", "anonymousId": marker}] * 2}
+    assert post(live, "/v1/batch", body).json()["accepted"] == 2
+    live.kill()
+    again = live_server(demo_project, **auth_env())
+    assert post(again, "/v1/batch", {**body, "sentAt": TS}).json()["accepted"] == 2
+    assert wait_for(lambda: count_of(demo_project, marker) >= 2)
+    time.sleep(1.5)  # a late flush would show a double here
+    assert count_of(demo_project, marker) == 2
+
+
 # -- crash safety --------------------------------------------------------------------------
 def test_sigkill_after_200_loses_nothing(demo_project: Path, live_server) -> None:
     configure(demo_project, flush_seconds=3600)  # nothing reaches the store before the kill

@@ -89,6 +89,7 @@ class _Import:
     started: datetime = dataclasses.field(default_factory=lambda: datetime.now(UTC))
     summary: ImportSummary = dataclasses.field(default_factory=ImportSummary)
     span: Span = dataclasses.field(default_factory=Span)
+    collector: bool = False  # a collector spool segment: retried requests are not new rows
 
 
 def ingest_source(
@@ -117,6 +118,7 @@ def ingest_source(
     columns, constants = split_mapping(mapping)
     plan = plan_columns(source.columns, columns, {**options.constants, **constants})
     run = _Import(engine, config, plan, options, source.name, raw_format)
+    run.collector = kind == "collector"
     size = config.ingest.batch_rows
     n_in, last = engine.execute(
         f"SELECT count(*), coalesce(max(_line), 0) FROM {source.relation}"
@@ -288,15 +290,31 @@ def _quarantine(
             },
         )
     if has_bad:
+        retried = ""
+        if run.collector:
+            # a client's retry of a bad event is the same spool line but for received_at
+            same = _WITHOUT_RECEIVED.format("r.raw")
+            retried = (
+                "AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE starts_with(q.source, "
+                f"'spool/') AND {_WITHOUT_RECEIVED.format('q.raw')} = {same}) "
+                f"QUALIFY row_number() OVER (PARTITION BY {same} ORDER BY s._row) = 1 "
+            )
         engine.run(
             "INSERT INTO quarantine (import_id, source, line, reason, raw, raw_format, "
             "quarantined_at) SELECT $import_id, $source, s._line, s._error, r.raw, $fmt, "
             f"$now FROM {stage} s JOIN ({raw_sql(relation, run.plan)}) r USING (_row) "
             "WHERE s._error IS NOT NULL AND NOT EXISTS (SELECT 1 FROM quarantine q "
-            "WHERE q.source = $source AND q.line = s._line AND q.raw = r.raw) "
+            f"WHERE q.source = $source AND q.line = s._line AND q.raw = r.raw) {retried}"
             "ORDER BY s._row",
             {**base, "fmt": run.raw_format},
         )
+
+
+#: A collector spool line without its receive time (``{}``: the column holding it).
+_WITHOUT_RECEIVED = (
+    "CAST(CASE WHEN json_valid({0}) THEN json_merge_patch({0}, '{{\"received_at\": null}}') "
+    "END AS VARCHAR)"
+)
 
 
 # -- sources -------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ Rules, in the words of the docs:
   ``ingest.max_payload_bytes`` bytes. Input columns that are not event fields are added to
   ``properties``.
 * Missing touchpoint fields are taken from ``context``/``properties`` as Segment sends them
-  (``context.campaign.*``, ``utm_*``, ``context.page.referrer``, user agent, locale).
+  (``context.campaign.*``, ``utm_*`` in ``properties`` or in the page URL's query, decoded,
+  ``context.page.referrer``, user agent, locale).
 * A row without ``message_id`` gets ``d`` + the MD5 of its content, so re-imports dedup.
 """
 
@@ -270,9 +271,12 @@ def staging_sql(
     url = f"coalesce({ctx('$.page.url')}, {prop('$.url')})"
 
     def utm(field: str, ctx_field: str) -> str:
+        # Segment's context.campaign.name is utm_campaign in a URL and in properties
+        param = "utm_" + field
+        from_url = f"regexp_extract({url}, '[?&]{param}=([^&#]*)', 1)"
         fallback = (
-            f"{ctx('$.campaign.' + ctx_field)}, {prop('$.utm_' + ctx_field)}, "
-            f"nullif(regexp_extract({url}, '[?&]utm_{ctx_field}=([^&#]*)', 1), '')"
+            f"{ctx('$.campaign.' + ctx_field)}, {prop('$.' + param)}, "
+            f"nullif(url_decode(replace({from_url}, '+', ' ')), '')"
         )
         return f"nullif({given(field, f'coalesce({fallback})')}, '')"
 

@@ -37,6 +37,9 @@ class _PgTx(Tx):
     def lock_person(self, person_id: str) -> None:
         self.execute("SELECT pg_advisory_xact_lock(hashtextextended(:p, 0))", {"p": person_id})
 
+    def in_texts(self, name: str, values: Sequence[str]) -> tuple[str, Any]:
+        return f"= ANY(CAST(:{name} AS TEXT[]))", list(values)
+
 
 class PostgresStore(StateStore):
     kind = "postgresql"

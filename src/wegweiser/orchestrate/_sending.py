@@ -3,9 +3,11 @@ order that never sends twice (see :mod:`wegweiser.orchestrate.ledger`)."""
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from wegweiser.orchestrate import ledger, policy, templates
 from wegweiser.orchestrate._runs import RunWriter, run_lease
@@ -14,6 +16,8 @@ from wegweiser.orchestrate.definitions import SendStep, WebhookStep
 from wegweiser.orchestrate.errors import Terminal, Transient
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from wegweiser.orchestrate._runs import Run
     from wegweiser.orchestrate.channels import Channel, Outcome, Prepared
     from wegweiser.orchestrate.definitions import Journey
@@ -46,10 +50,11 @@ class Sending(RunWriter):
             message, render_error = None, exc
         prepared: Prepared | None = None
         early: Outcome | None = None
-        if message is not None and isinstance(channel, CanPrepare) and not (
+        if message is not None and _can_prepare(channel) and not (
             run.holdout and isinstance(step, SendStep)
         ):
-            got = channel.prepare(message, intent.key)  # up to the point of no return
+            # up to the point of no return
+            got = cast("CanPrepare", channel).prepare(message, intent.key)
             if isinstance(got, Delivered | Transient | Terminal):
                 early = got
             else:
@@ -210,11 +215,34 @@ class Sending(RunWriter):
             to = json.dumps(to)
         if not isinstance(to, str) or not to:
             raise Terminal(f"the person has no {trait!r} trait to send {step.channel} to")
+        unsubscribe = context["links"]["unsubscribe"]
+        body = None
+        if step.channel == "email" and rendered.html is not None:
+            body = self._tracked(rendered.html, intent, keep=unsubscribe)
         return Message(
             person_id=run.person_id, journey=journey.name, step=step.id, variant=step.variant,
-            to=to, subject=rendered.subject, text=rendered.text,
-            html=rendered.html if step.channel == "email" else None,
-            unsubscribe_url=context["links"]["unsubscribe"],
+            to=to, subject=rendered.subject, text=rendered.text, html=body,
+            unsubscribe_url=unsubscribe,
+        )
+
+    def _tracked(self, body: str, intent: ledger.Intent, *, keep: str) -> str:
+        """The HTML part with the open pixel and tracked links (the delivery settings say
+        which); the tokens are signed, so the server redirects only to these links."""
+        from wegweiser.orchestrate.tracking import Tracked, make_token, track_html
+
+        d, key = self.delivery, self._secret()
+
+        def link(template: str, tracked: Tracked) -> str:
+            return template.replace("{token}", make_token(key, tracked))
+
+        opened = Tracked("open", intent.key, intent.person_id, intent.variant)
+        return track_html(
+            body,
+            click=(lambda url: link(d.click_url, Tracked(
+                "click", intent.key, intent.person_id, intent.variant, url)))
+            if d.track_clicks else None,
+            pixel=link(d.open_url, opened) if d.track_opens else None,
+            keep=frozenset({keep}),
         )
 
     def _context(self, journey: Journey, run: Run, variant: str,
@@ -227,7 +255,7 @@ class Sending(RunWriter):
             "journey": journey.name,
             "step": run.step,
             "variant": variant,
-            "links": {"unsubscribe": self.unsubscribe_link(run.person_id, channel)},
+            "links": _Links(lambda: self.unsubscribe_link(run.person_id, channel)),
         }
 
     def unsubscribe_link(self, person_id: str, channel: str) -> str:
@@ -243,3 +271,35 @@ class Sending(RunWriter):
             self._unsubscribe_secret = project_secret(self.store, self.delivery)
         return self._unsubscribe_secret
 
+
+@functools.cache
+def _prepares(kind: type) -> bool:
+    return issubclass(kind, CanPrepare)
+
+
+def _can_prepare(channel: Channel) -> bool:
+    """``isinstance(channel, CanPrepare)``, asked once per class (a protocol check walks
+    every attribute: a tenth of the CPU of a webhook call)."""
+    return _prepares(type(channel))
+
+
+class _Links(Mapping[str, str]):
+    """``links`` of a template: the unsubscribe link, signed only when a template (or the
+    email's ``List-Unsubscribe``) asks for it -- a webhook payload seldom does."""
+
+    def __init__(self, unsubscribe: Callable[[], str]) -> None:
+        self._make = unsubscribe
+        self._url: str | None = None
+
+    def __getitem__(self, key: str) -> str:
+        if key != "unsubscribe":
+            raise KeyError(key)
+        if self._url is None:
+            self._url = self._make()
+        return self._url
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("unsubscribe",))
+
+    def __len__(self) -> int:
+        return 1

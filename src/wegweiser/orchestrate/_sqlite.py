@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
@@ -24,11 +25,14 @@ class _SqliteTx(Tx):
         return rows
 
     def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
-        cur = self.conn.executemany(sql, [dict(r) for r in rows])
+        cur = self.conn.executemany(sql, [r if type(r) is dict else dict(r) for r in rows])
         self.rowcount = cur.rowcount
 
     def lock_person(self, person_id: str) -> None:
         """``BEGIN IMMEDIATE`` already holds the only write lock."""
+
+    def in_texts(self, name: str, values: Sequence[str]) -> tuple[str, Any]:
+        return f"IN (SELECT value FROM json_each(:{name}))", json.dumps(list(values))
 
 
 class SqliteStore(StateStore):

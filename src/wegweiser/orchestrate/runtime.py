@@ -105,6 +105,7 @@ class Runtime(Sending):
                 groups.setdefault(entrant.journey, {}).setdefault(
                     entrant.person.person_id, entrant)
         started = 0
+        snapshots: dict[int, str] = {}  # one JSON snapshot per person, for every journey
         with self.store.transaction() as tx:
             tx.executemany(
                 "INSERT INTO wj_imports (import_id, seen_at) VALUES (:i, :now) "
@@ -118,7 +119,8 @@ class Runtime(Sending):
             for name, group in groups.items():
                 paused, n_before = meta.get(name, (False, 0))
                 if not paused:
-                    n = self._enter_group(tx, self.journeys[name], group, n_before, now)
+                    n = self._enter_group(tx, self.journeys[name], group, n_before, now,
+                                          snapshots)
                     if n:
                         tx.execute(
                             "INSERT INTO wj_journeys (journey, paused, entrants) "
@@ -130,7 +132,8 @@ class Runtime(Sending):
         return started
 
     def _enter_group(
-        self, tx: Tx, journey: Journey, group: dict[str, Entrant], n_before: int, now: float
+        self, tx: Tx, journey: Journey, group: dict[str, Entrant], n_before: int, now: float,
+        snapshots: dict[int, str],
     ) -> int:
         rule = journey.entry
         pids = list(group)
@@ -148,7 +151,6 @@ class Runtime(Sending):
         first = journey.steps[0]
         entries: list[dict[str, Any]] = []
         runs: list[dict[str, Any]] = []
-        snapshots: dict[int, str] = {}
         for pid, entrant in group.items():
             if rule.limit is not None and n_before + len(runs) >= rule.limit:
                 break
@@ -394,8 +396,14 @@ class Runtime(Sending):
 def _select_in(
     tx: Tx, sql: str, params: Mapping[str, Any], ids: list[str], *, chunk: int = 500
 ) -> list[tuple[Any, ...]]:
-    """``sql`` with ``IN ({ids})`` run over ``ids`` in chunks; the values are bound
-    parameters (``:x0``, ``:x1``, ...), only their number shapes the SQL text."""
+    """``sql`` with ``IN ({ids})`` for ``ids``: one statement with the ids as one bound
+    parameter where the database can (:meth:`Tx.in_texts`), else in chunks of bound
+    parameters (``:x0``, ``:x1``, ...; only their number shapes the SQL text)."""
+    one = tx.in_texts("ids_", ids)
+    if one is not None:
+        if not ids:
+            return []
+        return tx.execute(sql.replace("IN ({ids})", one[0]), {**params, "ids_": one[1]})
     out: list[tuple[Any, ...]] = []
     for start in range(0, len(ids), chunk):
         part = ids[start:start + chunk]

@@ -112,8 +112,24 @@ class Delivery(_Model):
     unsubscribe_url: str = "http://127.0.0.1:8000/u/{token}"
     """The per-person unsubscribe link; ``{token}`` is a signed token."""
     unsubscribe_secret_env: str = "WEGWEISER_UNSUBSCRIBE_SECRET"
+    """Names the variable with the key that signs unsubscribe, open and click links."""
+    track_opens: bool = True
+    """A 1x1 image from ``open_url`` at the end of every HTML email (``message_opened``)."""
+    track_clicks: bool = True
+    """The ``http(s)`` links of every HTML email go through ``click_url`` (``message_clicked``)."""
+    open_url: str = "http://127.0.0.1:8000/o/{token}"
+    click_url: str = "http://127.0.0.1:8000/c/{token}"
     lease: Duration = timedelta(seconds=60)
     """How long a worker owns a claimed run; a dead worker's runs are taken over after it."""
+
+    @field_validator("unsubscribe_url", "open_url", "click_url")
+    @classmethod
+    def _link(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or "{token}" not in value:
+            raise ValueError("a link starts with http:// or https:// and holds {token} (the "
+                             f"signed part), e.g. 'https://shop.example/o/{{token}}', "
+                             f"not {value!r}")
+        return value
 
     @field_validator("default_timezone")
     @classmethod

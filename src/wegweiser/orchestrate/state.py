@@ -89,9 +89,14 @@ SCHEMA = (
         person_id TEXT NOT NULL, channel TEXT NOT NULL, at DOUBLE PRECISION NOT NULL,
         PRIMARY KEY (person_id, channel)
     )""",
+    # opens and clicks per message (ledger key), counted by the server's pixel and redirect
+    """CREATE TABLE IF NOT EXISTS wj_engagement (
+        key TEXT PRIMARY KEY, opened_at DOUBLE PRECISION NOT NULL,
+        clicks INTEGER NOT NULL DEFAULT 0, clicked_at DOUBLE PRECISION
+    )""",
 )
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
@@ -112,6 +117,12 @@ class Tx(ABC):
     @abstractmethod
     def lock_person(self, person_id: str) -> None:
         """Serialise this transaction with every other one that locks the same person."""
+
+    def in_texts(self, name: str, values: Sequence[str]) -> tuple[str, Any] | None:
+        """``(SQL, value)``: ``<column> SQL`` tests whether a column is one of ``values``,
+        bound as the single parameter ``:name`` = value (one statement for any number of
+        values); None where the database cannot (then the caller goes in chunks)."""
+        return None
 
     def one(self, sql: str, params: Mapping[str, Any] | None = None) -> tuple[Any, ...] | None:
         rows = self.execute(sql, params)

@@ -178,7 +178,7 @@ def _read(
 
 
 def _json(text: Any) -> dict[str, Any]:
-    if not isinstance(text, str) or not text:
+    if not isinstance(text, str) or not text or text == "{}":  # most events: no properties
         return {}
     try:
         value = orjson.loads(text)
@@ -256,11 +256,16 @@ def evaluate_batch(runtime: Runtime, batch: Batch, config: Config) -> TriggerSum
     return summary
 
 
-def _exit_times(batch: Batch, rank: dict[str, int]) -> dict[str, dict[str, float]]:
-    """Per person the last time in the batch of each event and of a backward phase move
-    (key ``"<regression>"``): an entry before one of a journey's exits is no entry."""
+def _exit_times(
+    batch: Batch, rank: dict[str, int], names: set[str]
+) -> dict[str, dict[str, float]]:
+    """Per person the last time in the batch of each exit event (``names``) and of a
+    backward phase move (key ``"<regression>"``): an entry before one of a journey's exits
+    is no entry."""
     last: dict[str, dict[str, float]] = {}
     for row in batch.events:
+        if row["event"] not in names:
+            continue
         times = last.setdefault(row["person_id"], {})
         times[row["event"]] = max(times.get(row["event"], row["ts"]), row["ts"])
     for pid, ts, before, after in batch.transitions:
@@ -270,12 +275,19 @@ def _exit_times(batch: Batch, rank: dict[str, int]) -> dict[str, dict[str, float
     return last
 
 
-def _exits_after(journey: Journey, times: dict[str, float], at: float) -> bool:
+def _exit_names(journey: Journey) -> list[str]:
     names = list(journey.exit.goal)
     if journey.exit.unsubscribed:
         names.append(UNSUBSCRIBED)
     if journey.exit.phase_regression:
         names.append("<regression>")
+    return names
+
+
+def _exits_after(names: list[str], times: dict[str, float] | None, at: float) -> bool:
+    """Whether one of the exits ``names`` came after ``at`` (``times``: the person's)."""
+    if not times:
+        return False
     return any(times.get(n, float("-inf")) > at for n in names)
 
 
@@ -283,22 +295,25 @@ def _entrants(journeys: list[Journey], batch: Batch, rank: dict[str, int]) -> li
     """Entries in the order they happened; one followed by an exit of the journey within
     the same batch is left out (the run would have ended at once)."""
     out: list[Entrant] = []
-    exits = _exit_times(batch, rank)
+    exits = _exit_times(batch, rank, {n for j in journeys for n in _exit_names(j)})
     for journey in journeys:
         entry = journey.entry
+        names = _exit_names(journey)
         if entry.kind == "event":
             for row in batch.events:
+                if row["event"] != entry.event:
+                    continue
                 person = batch.persons.get(row["person_id"])
-                if row["event"] == entry.event and person is not None and all(
+                if person is not None and all(
                     evaluate(c, person, properties=row["properties"], now=row["ts"])
                     for c in entry.where
-                ) and not _exits_after(journey, exits.get(person.person_id, {}), row["ts"]):
+                ) and not _exits_after(names, exits.get(person.person_id), row["ts"]):
                     out.append(Entrant(journey.name, person,
                                        {"event": row["event"], **row["properties"]}))
         elif entry.kind in ("phase_entered", "phase_left"):
             for pid, ts, before, after in batch.transitions:
                 person = batch.persons.get(pid)
-                if person is None or _exits_after(journey, exits.get(pid, {}), ts):
+                if person is None or _exits_after(names, exits.get(pid), ts):
                     continue
                 hit = (after == entry.phase and before != after) if entry.kind == \
                     "phase_entered" else (before == entry.phase and after != before)

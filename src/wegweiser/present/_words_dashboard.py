@@ -62,6 +62,23 @@ WORDS: dict[str, dict[str, str]] = {
     "journeys.col.msg_unknown": _m("Unknown", "Unbekannt"),
     "journeys.col.msg_failed": _m("Failed", "Fehlgeschlagen"),
     "journeys.col.msg_suppressed": _m("Capped or no consent", "Gedeckelt/ohne Einwilligung"),
+    "journeys.steps": _m("Messages per step: opened and clicked",
+                         "Nachrichten je Schritt: geöffnet und geklickt"),
+    "journeys.steps_hint": _m(
+        "Opened: messages whose open pixel loaded or whose link was clicked (mail clients "
+        "that block images count only when clicked). Clicked: messages with at least one "
+        "click; clicks: all of them.",
+        "Geöffnet: Nachrichten, deren Öffnungspixel geladen oder deren Link geklickt wurde "
+        "(E-Mail-Programme, die Bilder blockieren, zählen erst beim Klick). Geklickt: "
+        "Nachrichten mit mindestens einem Klick; Klicks: alle."),
+    "journeys.no_steps": _m("No messages sent yet.", "Noch keine Nachrichten gesendet."),
+    "journeys.variant": _m("Variant", "Variante"),
+    "journeys.col.sent": _m("Sent", "Gesendet"),
+    "journeys.col.opened": _m("Opened", "Geöffnet"),
+    "journeys.col.clicked": _m("Clicked", "Geklickt"),
+    "journeys.col.clicks": _m("Clicks", "Klicks"),
+    "journeys.col.open_rate": _m("Open rate", "Öffnungsrate"),
+    "journeys.col.click_rate": _m("Click rate", "Klickrate"),
     "analyses.intro": _m("Every analysis of Wegweiser with its options, as on the command line "
                          "and in the API.",
                          "Alle Analysen von Wegweiser mit ihren Optionen, wie auf der "
@@ -384,9 +401,13 @@ WORDS: dict[str, dict[str, str]] = {
     "settings.endpoint": _m("Collector endpoint:", "Collector-Endpunkt:"),
     "settings.snippet_hint": _m(
         "Segment and RudderStack SDKs can send here: use a write key (replace WRITE_KEY) and "
-        "this server as the API host.",
+        "this server as the API host. analytics.js: serve dist/umd of the npm package "
+        "@segment/analytics-next from your site; the settings are passed in, nothing is "
+        "loaded from Segment.",
         "Segment- und RudderStack-SDKs können hierher senden: mit einem Schreibschlüssel "
-        "(statt WRITE_KEY) und diesem Server als API-Host."),
+        "(statt WRITE_KEY) und diesem Server als API-Host. analytics.js: dist/umd des "
+        "npm-Pakets @segment/analytics-next von der eigenen Website ausliefern; die "
+        "Einstellungen werden mitgegeben, nichts wird von Segment geladen."),
     # error
     "error.title": _m("Error", "Fehler"),
     "error.generic": _m("Something went wrong", "Etwas ist schiefgegangen"),

@@ -49,19 +49,21 @@ from fastapi.responses import Response
 from fastapi.security import HTTPBasic
 from starlette.requests import ClientDisconnect
 
+from wegweiser.events.collect.ids import FirstSeen, assign_ids, request_digest
 from wegweiser.events.collect.spool import SPOOL_FOLDER, Segment, Spool
-from wegweiser.events.collect.validate import Validator, event_row
+from wegweiser.events.collect.validate import Validator, event_row, type_error
+from wegweiser.serve import _collector_schema as _schema
 from wegweiser.serve._importer import ImportProcess
 from wegweiser.serve.access import TokenBucket
 from wegweiser.serve.auth import basic_user, is_known
 from wegweiser.serve.context import ServerContext
-from wegweiser.serve.errors import ERROR_SCHEMA, ApiError
+from wegweiser.serve.errors import ApiError
 from wegweiser.store.schema import EVENT_TYPES
 
 log = logging.getLogger("wegweiser.serve")
 
-CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "Retry-After"}
 _FAILED_ATTEMPTS = 3
+FIRST_SEEN_FILE = "first-seen.log"  # in the spool folder: requests seen (ids.FirstSeen)
 SESSION_SECONDS = 5.0
 
 
@@ -88,6 +90,7 @@ class Collector:
         self.stopping = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
         self.importer = ImportProcess()
+        self.first_seen = FirstSeen(config.server.retry_window_seconds)
 
     def fingerprint(self, key: str) -> str:
         """What the spool records instead of the write key itself."""
@@ -165,6 +168,7 @@ async def start(app: FastAPI) -> None:
     ctx: ServerContext = app.state.ctx
     collector = Collector(ctx)
     await asyncio.to_thread(collector.spool.open)
+    await asyncio.to_thread(collector.first_seen.open, collector.spool.folder / FIRST_SEEN_FILE)
     # what start-up loaded (DuckDB, pandas, Ibis, ...) is never garbage: keep it out of the
     # collector's way, so full collections stay short and do not show up as latency spikes
     gc.freeze()
@@ -187,6 +191,7 @@ async def stop(app: FastAPI) -> None:
         if len(collector.spool.waiting()) >= waiting:
             break  # the store is busy or a segment fails: the next start imports the rest
     await collector.spool.close()
+    collector.first_seen.close()
     await collector.importer.close()
     gc.unfreeze()  # let interpreter shutdown clean up as usual
 
@@ -215,8 +220,33 @@ def status(app: FastAPI) -> dict[str, Any]:
 
 # -- one request -------------------------------------------------------------------------
 def _error(status: int, message: str, **kwargs: Any) -> ApiError:
-    headers = {**CORS, **kwargs.pop("headers", {})}
-    return ApiError(status, message, headers=headers, **kwargs)
+    return ApiError(status, message, **kwargs)
+
+
+def _origin_allowed(request: Request, origin: str) -> bool:
+    allowed = request.app.state.ctx.config.server.cors_origins
+    return "*" in allowed or origin in allowed
+
+
+def _origin_refused(origin: str) -> str:
+    return (
+        f"Pages on {origin} may not send events here; add the origin to "
+        "server.cors_origins in wegweiser.toml."
+    )
+
+
+def cors_headers(request: Request) -> dict[str, str]:
+    """The CORS headers of a collector answer: ``*`` when ``server.cors_origins`` allows
+    every site, else the request's origin if it is listed (nothing otherwise)."""
+    headers = {"Access-Control-Expose-Headers": "Retry-After"}
+    allowed = request.app.state.ctx.config.server.cors_origins
+    origin = request.headers.get("origin")
+    if "*" in allowed:
+        headers["Access-Control-Allow-Origin"] = "*"
+    elif origin is not None and origin in allowed:
+        headers["Access-Control-Allow-Origin"] = origin
+        headers["Vary"] = "Origin"
+    return headers
 
 
 def _too_big(limit: int) -> ApiError:
@@ -280,22 +310,27 @@ def _write_key(request: Request, body: Any, ctx: ServerContext) -> str:
     raise _error(401, message, headers={"WWW-Authenticate": 'Basic realm="wegweiser"'})
 
 
-def _stamp_row(row: dict[str, Any], kind: str | None, received: str, key_id: str) -> None:
-    """What the server adds to a canonical row before it is checked and spooled."""
+def _stamp_row(row: dict[str, Any], kind: str | None, received: str, key_id: str) -> bool:
+    """What the server adds to a canonical row before it is checked and spooled; True when
+    the row has no timestamp of its own (it gets the receive time)."""
     if kind is not None:
         row["type"] = kind
     for name in ("timestamp", "original_timestamp"):
         value = row.get(name)
         if value is not None and not value.strip(" "):
             del row[name]
-    if "timestamp" not in row and "original_timestamp" not in row:
-        row["timestamp"] = received
     row["received_at"] = received
     row["write_key"] = key_id
+    if "timestamp" in row or "original_timestamp" in row:
+        return False
+    row["timestamp"] = received
+    return True
 
 
-def _json(content: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(content), status, CORS, media_type="application/json")
+def _json(request: Request, content: Any, status: int = 200) -> Response:
+    return Response(
+        orjson.dumps(content), status, cors_headers(request), media_type="application/json"
+    )
 
 
 async def collect(request: Request, kind: str | None) -> Response:
@@ -304,6 +339,9 @@ async def collect(request: Request, kind: str | None) -> Response:
     if collector is None:
         raise _error(503, "The collector is not running.", code="collector_stopped")
     ctx = collector.ctx
+    origin = request.headers.get("origin")
+    if origin is not None and not _origin_allowed(request, origin):
+        raise _error(403, _origin_refused(origin), code="origin_not_allowed")
     header_key = basic_user(request.headers.get("authorization"))
     if header_key is not None:
         _write_key(request, None, ctx)  # an unknown key is refused before the body is read
@@ -324,10 +362,18 @@ async def collect(request: Request, kind: str | None) -> Response:
                 '"track", "event": "signup", "userId": "u1"}]}.',
             )
         envelope = body.get("context")
+        problem = type_error({k: body[k] for k in ("context", "sentAt", "writeKey") if k in body})
+        if problem is not None:
+            raise _error(400, f"The batch's {problem}; nothing was accepted.", code="invalid_type")
     else:
         items, envelope = [body], None
+    for index, item in enumerate(items):
+        problem = type_error(item) if isinstance(item, dict) else None
+        if problem is not None:
+            which = f"Message {index}" if kind is None else "The message"
+            raise _error(400, f"{which}: {problem}; nothing was accepted.", code="invalid_type")
     if not items:
-        return _json({"success": True, "accepted": 0, "rejected": []})
+        return _json(request, {"success": True, "accepted": 0, "rejected": []})
     wait = collector.bucket(key).take(len(items))
     if wait > 0:
         raise _error(
@@ -340,36 +386,35 @@ async def collect(request: Request, kind: str | None) -> Response:
     received = datetime.now(UTC).isoformat(timespec="microseconds")
     key_id = collector.fingerprint(key)
     rows: list[dict[str, Any]] = []
-    sizes: list[int] = []
-    lines: list[bytes] = []
     where: list[int] = []  # index of each row in items
+    untimed: list[dict[str, Any]] = []
     errors: dict[int, str] = {}
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             errors[index] = f"not a JSON object but {type(item).__name__}"
-            lines.append(orjson.dumps(item))
             continue
         if envelope and "context" not in item:
             item = {**item, "context": envelope}
-        try:
-            row = event_row(item)
-            _stamp_row(row, kind, received, key_id)
-            line = orjson.dumps(row)
-        except (TypeError, RecursionError):  # orjson writes at most 254 levels of nesting
-            raise _error(
-                400,
-                f"Message {index} nests JSON too deeply to be stored (more than 254 levels); "
-                "nothing was accepted.",
-            ) from None
+        row = event_row(item)
+        if _stamp_row(row, kind, received, key_id):
+            untimed.append(row)
         rows.append(row)
-        sizes.append(len(line))
-        lines.append(line)
         where.append(index)
+    try:
+        lines, sizes, new = _lines(collector, body, items, rows, where, untimed, received, key_id)
+    except (TypeError, RecursionError):  # orjson writes at most 254 levels of nesting
+        raise _error(
+            400,
+            "A message nests JSON too deeply to be stored (more than 254 levels); nothing "
+            "was accepted.",
+        ) from None
     for index, reason in zip(where, collector.validator.check(rows, sizes=sizes), strict=True):
         if reason is not None:
             errors[index] = reason
     lines.append(b"")
     try:
+        if new is not None:  # a retry after a restart must find it
+            await asyncio.to_thread(collector.first_seen.record, new, received)
         await collector.spool.write(b"\n".join(lines), len(items))
     except OSError as exc:
         log.exception("cannot write to the spool")
@@ -391,7 +436,45 @@ async def collect(request: Request, kind: str | None) -> Response:
         raise _error(
             400, f"Event rejected: {rejected[0]['error']}", code="invalid_event", details=rejected
         )
-    return _json({"success": True, "accepted": len(items) - len(errors), "rejected": rejected})
+    return _json(
+        request, {"success": True, "accepted": len(items) - len(errors), "rejected": rejected}
+    )
+
+
+def _lines(
+    collector: Collector,
+    body: dict[str, Any],
+    items: list[Any],
+    rows: list[dict[str, Any]],
+    where: list[int],
+    untimed: list[dict[str, Any]],
+    received: str,
+    key_id: str,
+) -> tuple[list[bytes], list[int], str | None]:
+    """The spool lines of a request's items (rows where there are rows), each row's line
+    length, and the request's digest if it must be remembered; id-less rows get their ids
+    (:mod:`wegweiser.events.collect.ids`)."""
+    new: str | None = None
+    if untimed:
+        # a retry of this request gets the receive time of its first attempt
+        digest = request_digest(body, key_id=key_id)
+        first, is_new = collector.first_seen.received(digest, received)
+        new = digest if is_new else None
+        for row in untimed:
+            row["timestamp"] = first
+    assign_ids(rows, key_id=key_id)
+    lines: list[bytes] = []
+    sizes: list[int] = []
+    at = 0
+    for index, item in enumerate(items):
+        if at < len(where) and where[at] == index:
+            line = orjson.dumps(rows[at])
+            sizes.append(len(line))
+            at += 1
+        else:
+            line = orjson.dumps(item)
+        lines.append(line)
+    return lines, sizes, new
 
 
 def _kind(value: Any) -> str:
@@ -422,133 +505,36 @@ _write_key_docs = _WriteKeyDocs(
     auto_error=False,
 )
 
-_ID: dict[str, Any] = {"type": "string", "minLength": 1, "pattern": "[^ ]"}
-_MESSAGE: dict[str, Any] = {
-    "type": "object",
-    "description": "A Segment/RudderStack message. Keys that are not event fields go into "
-    "`properties`. Ids and the event name must not be blank; values in "
-    "identity.blocked_ids (null, undefined, 0, ...) count as missing. Timestamps: ISO-8601 or "
-    "epoch seconds/milliseconds, 1970-01-02 to 2099; without one the receive time is used.",
-    "properties": {
-        "type": {"type": "string", "enum": list(EVENT_TYPES)},
-        "messageId": {"type": "string", "description": "Deduplication key."},
-        "anonymousId": _ID,
-        "userId": _ID,
-        "previousId": {**_ID, "description": "alias: the id being merged"},
-        "groupId": {"type": "string"},
-        "event": {**_ID, "description": "track: the event name"},
-        "name": {"type": "string", "description": "page/screen name"},
-        "timestamp": {"type": "string", "format": "date-time"},
-        "originalTimestamp": {"type": "string", "format": "date-time"},
-        "sentAt": {"type": "string"},
-        "channel": {"type": "string", "description": "RudderStack: web, ios, server, ..."},
-        "properties": {"type": "object"},
-        "context": {"type": "object"},
-        "traits": {"type": "object"},
-        "integrations": {"type": "object"},
-        "writeKey": {"type": "string"},
-    },
-    "additionalProperties": True,
-}
-_REQUIRED: dict[str | None, dict[str, Any]] = {
-    "track": {
-        "required": ["event"],
-        "anyOf": [{"required": ["userId"]}, {"required": ["anonymousId"]}],
-    },
-    "alias": {"required": ["previousId", "userId"]},
-    None: {"anyOf": [{"required": ["userId"]}, {"required": ["anonymousId"]}]},
-}
-_RESULT: dict[str, Any] = {
-    "type": "object",
-    "required": ["success", "accepted", "rejected"],
-    "properties": {
-        "success": {"type": "boolean"},
-        "accepted": {"type": "integer", "description": "events the store will hold"},
-        "rejected": {
-            "type": "array",
-            "description": "events that go to the quarantine, with the reason",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "index": {"type": "integer"},
-                    "messageId": {"type": ["string", "null"]},
-                    "error": {"type": "string"},
-                },
-            },
-        },
-    },
-}
-
-
-def _error_response(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
-
-
-def _responses(single: bool) -> dict[int | str, dict[str, Any]]:
-    return {
-        200: {
-            "description": "Stored on disk; visible in the store within seconds.",
-            "content": {"application/json": {"schema": _RESULT}},
-        },
-        400: _error_response(
-            "The body is not JSON or not a message"
-            + (" / the event is invalid (it still goes to the quarantine)" if single else "")
-        ),
-        401: _error_response("Missing or unknown write key."),
-        413: _error_response("Larger than server.max_request_bytes (after gzip)."),
-        415: _error_response("Unsupported Content-Encoding."),
-        429: _error_response("Rate limit of the write key reached; see Retry-After."),
-        503: _error_response("The server cannot store events right now; retry."),
-    }
-
-
-def _schema(kind: str | None) -> dict[str, Any]:
-    if kind is None:
-        body: dict[str, Any] = {
-            "type": "object",
-            "required": ["batch"],
-            "properties": {
-                "batch": {
-                    "type": "array",
-                    "items": {**_MESSAGE, **_REQUIRED[None]},
-                    "description": "Messages with their own type (default track); bad ones "
-                    "are rejected one by one, the rest are accepted.",
-                },
-                "context": {"type": "object", "description": "for messages without one"},
-                "writeKey": {"type": "string"},
-                "sentAt": {"type": "string"},
-            },
-            "additionalProperties": True,
-        }
-    else:
-        body = {
-            **_MESSAGE,
-            **_REQUIRED.get(kind, _REQUIRED[None]),
-            "description": f"A {kind} message (its type is {kind}). {_MESSAGE['description']}",
-        }
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": body}}}}
-
-
 router = APIRouter(tags=["collector"], dependencies=[Depends(_write_key_docs)])
+
+#: The one-letter paths analytics.js (``@segment/analytics-next``) posts to: the first
+#: letter of the type, ``b`` for a batch.
+SHORT_PATHS: dict[str, str | None] = {kind[0]: kind for kind in EVENT_TYPES} | {"b": None}
 
 
 def _route(kind: str | None) -> None:
-    path = f"/v1/{kind or 'batch'}"
+    name = kind or "batch"
     summary = f"Collect a {kind} event" if kind else "Collect a batch of events"
 
     async def endpoint(request: Request) -> Response:
-        return await collect(request, kind)
+        try:
+            return await collect(request, kind)
+        except ApiError as error:
+            error.headers = {**cors_headers(request), **(error.headers or {})}
+            raise
 
-    endpoint.__name__ = f"collect_{kind or 'batch'}"
+    endpoint.__name__ = f"collect_{name}"
     router.add_api_route(
-        path,
+        f"/v1/{name}",
         endpoint,
         methods=["POST"],
         summary=summary,
+        description=f"Also at `/v1/{name[0]}`, where analytics.js sends it.",
         response_class=Response,
-        responses=_responses(kind is not None),
-        openapi_extra=_schema(kind),
+        responses=_schema.responses(kind is not None),
+        openapi_extra=_schema.request_body(kind),
     )
+    router.add_api_route(f"/v1/{name[0]}", endpoint, methods=["POST"], include_in_schema=False)
 
 
 for _kind_name in (*EVENT_TYPES, None):
@@ -557,12 +543,16 @@ for _kind_name in (*EVENT_TYPES, None):
 
 @router.options("/v1/{path:path}", include_in_schema=False)
 async def preflight(request: Request, path: str) -> Response:
-    """CORS preflight: SDKs post from the shop's own origin."""
+    """CORS preflight: a page posts from its own origin (analytics.js sends
+    ``Authorization``, so the browser asks first)."""
+    origin = request.headers.get("origin")
+    if origin is not None and not _origin_allowed(request, origin):
+        raise ApiError(403, _origin_refused(origin), code="origin_not_allowed")
     asked = request.headers.get("access-control-request-headers")
     return Response(
         status_code=204,
         headers={
-            **CORS,
+            **cors_headers(request),
             "Access-Control-Allow-Methods": "POST, OPTIONS",
             "Access-Control-Allow-Headers": asked
             or "Authorization, Content-Type, Content-Encoding",

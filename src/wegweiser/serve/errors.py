@@ -5,7 +5,8 @@
 ``code`` is stable and machine-readable, ``message`` says what is wrong and what to do,
 ``details`` (optional) lists per-field or per-event problems. Dashboard pages (HTML requests
 outside ``/api`` and ``/v1``) get the same content as a page when ``app.state.html_error``
-is set.
+is set. The collector's errors (``/v1/*``) also carry ``"success": false`` and ``code`` and
+``message`` at the top level, where Segment's and RudderStack's SDKs look for them.
 """
 
 from __future__ import annotations
@@ -96,10 +97,12 @@ def _respond(request: Request, error: ApiError) -> Response:
     if renderer is not None and wants_html and not path.startswith(("/api", "/v1")):
         response = renderer(request, error.status, error.code, error.message)
     else:
-        response = JSONResponse(
-            error_body(error.status, error.code, error.message, error.details),
-            status_code=error.status,
-        )
+        body = error_body(error.status, error.code, error.message, error.details)
+        if path.startswith("/v1/"):
+            # Segment's and RudderStack's SDKs read these to tell a refusal (do not retry)
+            # from a network failure (retry)
+            body.update(success=False, code=error.code, message=error.message)
+        response = JSONResponse(body, status_code=error.status)
     for key, value in (error.headers or {}).items():
         response.headers[key] = value
     return response

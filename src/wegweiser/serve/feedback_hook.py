@@ -24,15 +24,8 @@ from fastapi.responses import Response
 from wegweiser.events.collect.validate import event_row
 from wegweiser.events.feedback_import import feedback_message
 from wegweiser.events.options import split_mapping
-from wegweiser.serve.collector import (
-    _RESULT,
-    _error,
-    _error_response,
-    _json,
-    _read_body,
-    _stamp_row,
-    _write_key,
-)
+from wegweiser.serve import _collector_schema as schema
+from wegweiser.serve.collector import _error, _json, _read_body, _stamp_row, _write_key
 
 router = APIRouter(tags=["collector"])
 
@@ -49,18 +42,8 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "Stored on disk; visible in the store within seconds. Answers the "
-        "mapping cannot read are listed under rejected.",
-        "content": {"application/json": {"schema": _RESULT}},
-    },
-    400: _error_response("The body is not JSON."),
-    401: _error_response("Missing or unknown write key."),
-    404: _error_response("No [feedback.webhooks.<source>] for this source."),
-    413: _error_response("Larger than server.max_request_bytes (after gzip)."),
-    415: _error_response("Unsupported Content-Encoding."),
-    429: _error_response("Rate limit of the write key reached; see Retry-After."),
-    503: _error_response("The collector is not running; retry."),
+    **schema.responses(False),
+    404: schema._error("No [feedback.webhooks.<source>] for this source."),
 }
 _BODY = {
     "requestBody": {
@@ -70,7 +53,8 @@ _BODY = {
                 "schema": {
                     "description": "One answer (an object) or several (a list), as the "
                     "survey tool sends them; read through [feedback.webhooks.<source>].",
-                    "oneOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}],
+                    "type": ["object", "array"],
+                    "items": {"type": "object"},
                 }
             }
         },
@@ -106,6 +90,11 @@ async def feedback_hook(source: str, request: Request) -> Response:
         raise _error(400, f"The body is not valid JSON: {exc}.") from None
     key = _write_key(request, body if isinstance(body, dict) else None, ctx)
     items = body if isinstance(body, list) else [body]
+    bad = next((i for i, item in enumerate(items) if not isinstance(item, dict)), None)
+    if bad is not None:
+        raise _error(
+            400, f"Answer {bad} is not a JSON object; send an object or a list of objects."
+        )
     wait = collector.bucket(key).take(max(len(items), 1))
     if wait > 0:
         raise _error(
@@ -121,7 +110,7 @@ async def feedback_hook(source: str, request: Request) -> Response:
     lines: list[bytes] = []
     errors: dict[int, str] = {}
     for index, item in enumerate(items):
-        fields = flatten(item) if isinstance(item, dict) else {}
+        fields = flatten(item)
         message = feedback_message(fields, columns, constants, ctx.config)
         if isinstance(message, str):
             errors[index] = message
@@ -142,4 +131,6 @@ async def feedback_hook(source: str, request: Request) -> Response:
     collector.rejected += len(errors)
     collector.importer.warm()
     rejected = [{"index": i, "error": e} for i, e in sorted(errors.items())]
-    return _json({"success": True, "accepted": len(items) - len(errors), "rejected": rejected})
+    return _json(
+        request, {"success": True, "accepted": len(items) - len(errors), "rejected": rejected}
+    )

@@ -79,6 +79,7 @@ MESSAGE_ONLY_KEYS = (
     "request_ip",
     "version",
     "write_key",
+    "_metadata",  # analytics.js' delivery bookkeeping (bundled/unbundled destinations)
 )
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")

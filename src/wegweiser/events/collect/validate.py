@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
     from wegweiser.config import Config
 
-__all__ = ["Validator", "event_row"]
+__all__ = ["Validator", "event_row", "type_error"]
 
 _RECORD = frozenset(RECORD_COLUMNS)
 _MESSAGE_ONLY = frozenset(MESSAGE_ONLY_KEYS)
@@ -145,6 +145,76 @@ def event_row(message: Mapping[str, Any]) -> dict[str, Any]:
         elif isinstance(props, dict):
             row["properties"] = {**extra, **props}
     return row
+
+
+_SCALAR_KEYS = frozenset({"original_timestamp", "sent_at"})
+_ANY, _SCALAR, _OBJ, _STRING = range(4)
+_WANTS: dict[str, int] = {}
+_WANTED = {_SCALAR: "a string or a number", _OBJ: "a JSON object", _STRING: "a string"}
+
+
+def _wants(key: str) -> int:
+    """Which JSON types a message key takes (``_ANY`` for keys that go into properties)."""
+    found = _WANTS.get(key)
+    if found is None:
+        name, role = _key(key)
+        if name == "write_key":
+            found = _STRING
+        elif role == _TEXT or name in _SCALAR_KEYS:
+            found = _SCALAR
+        elif role == _OBJECT or name == "integrations":
+            found = _OBJ
+        else:
+            found = _ANY
+        if len(_WANTS) < 4096:
+            _WANTS[key] = found
+    return found
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return "a string" if isinstance(value, str) else "a number"
+
+
+def type_error(message: Mapping[str, Any]) -> str | None:
+    """Why a message's fields do not have the types of the collector's schema, or None.
+
+    Event fields (ids, ``event``, ``timestamp``, UTM fields, ...) take a string or a number
+    (written as text); ``properties``, ``context``, ``traits`` and ``integrations`` take an
+    object; ``writeKey`` a string; null is the same as leaving a field out. Other keys go
+    into ``properties`` as they are.
+
+    >>> type_error({"userId": {}, "event": "x"})
+    'userId must be a string or a number, not an object ({})'
+    >>> type_error({"userId": 7, "context": None, "integrations": {}}) is None
+    True
+    """
+    wants = _WANTS
+    for key, value in message.items():
+        want = wants.get(key)
+        if want is None:
+            want = _wants(key)
+        if want == _ANY or value is None:
+            continue
+        kind = type(value)
+        if want == _SCALAR:
+            if kind is str or kind is int or kind is float:
+                continue
+        elif want == _OBJ:
+            if kind is dict:
+                continue
+        elif kind is str:
+            continue
+        shown = _json_text(value).decode()
+        if len(shown) > 40:
+            shown = shown[:37] + "..."
+        return f"{key} must be {_WANTED[want]}, not {_kind_of(value)} ({shown})"
+    return None
 
 
 def _trimmed(value: Any) -> str | None:

@@ -9,14 +9,13 @@ before ``DATA`` (refused connection, 4xx replies) surely did not deliver and are
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import functools
 import hashlib
-import re
 import smtplib
 import socket
 from email.header import Header
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, parseaddr
 from typing import TYPE_CHECKING
 
@@ -25,39 +24,79 @@ from wegweiser.orchestrate.channels._connections import PerThread
 from wegweiser.orchestrate.errors import Terminal, Transient
 
 if TYPE_CHECKING:
-    from email.mime.base import MIMEBase
-
     from wegweiser.orchestrate.settings import EmailSettings
 
 
-def build(message: Message, idempotency_key: str, *, sender: str) -> MIMEBase:
-    """The MIME message: ``multipart/alternative`` (text, then HTML) or plain text alone.
+def wire(message: Message, idempotency_key: str, *, sender: str) -> bytes:
+    """The message as it goes after ``DATA``: ``multipart/alternative`` (text, then HTML)
+    or plain text alone, each part UTF-8 in base64, CRLF line ends.
 
-    Built with the ``compat32`` classes: the same bytes on the wire, a tenth of the time of
-    ``EmailMessage``'s header parsing (which dominated sending to a local server).
+    Written directly rather than through ``email.generator``, whose header folding was
+    half of the worker's time per email (1.5 ms of 3.6 ms on this machine). Headers are
+    ASCII (others RFC 2047-encoded); a line never starts with ``.`` (headers start with
+    their name, bodies are base64), so no dot-stuffing is needed. A header value with a
+    line break is refused (no header injection from a trait).
+
+    >>> from email import message_from_bytes, policy
+    >>> m = message_from_bytes(wire(Message("p", "j", "s", to="a@b.example", subject="Grüße",
+    ...     text="Hallo", html="<p>Hallo</p>"), "k", sender="Shop <s@b.example>"),
+    ...     policy=policy.default)
+    >>> m["Subject"], [p.get_content() for p in m.iter_parts()], m.defects
+    ('Grüße', ['Hallo', '<p>Hallo</p>'], [])
     """
-    text = MIMEText(message.text, "plain", "utf-8")
-    mail: MIMEBase
-    if message.html is not None:
-        mail = MIMEMultipart("alternative")
-        mail.attach(text)
-        mail.attach(MIMEText(message.html, "html", "utf-8"))
-    else:
-        mail = text
-    name, address = parseaddr(sender)
-    mail["From"] = formataddr((name, address), charset="utf-8")
-    mail["To"] = message.to or ""
-    mail["Subject"] = Header(message.subject, "utf-8").encode() if not message.subject.isascii() \
-        else message.subject
-    mail["Date"] = formatdate(localtime=False, usegmt=True)
     digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
-    mail["Message-ID"] = f"<{digest}@wegweiser.journeys>"
-    mail["X-Wegweiser-Key"] = idempotency_key
-    mail["X-Wegweiser-Journey"] = f"{message.journey}/{message.step}/{message.variant}"
+    head = [
+        ("From", _from_header(sender)),
+        ("To", message.to or ""),
+        ("Subject", message.subject),
+        ("Date", formatdate(localtime=False, usegmt=True)),
+        ("Message-ID", f"<{digest}@wegweiser.journeys>"),
+        ("X-Wegweiser-Key", idempotency_key),
+        ("X-Wegweiser-Journey", f"{message.journey}/{message.step}/{message.variant}"),
+    ]
     if message.unsubscribe_url:
-        mail["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
-        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    return mail
+        head += [("List-Unsubscribe", f"<{message.unsubscribe_url}>"),
+                 ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]
+    head.append(("MIME-Version", "1.0"))
+    text = _part("plain", message.text)
+    if message.html is None:  # the part's own headers end the message's headers
+        return "".join(_header(k, v) for k, v in head).encode() + text + b"\r\n"
+    boundary = f"=_wegweiser_{digest}"
+    head.append(("Content-Type", f'multipart/alternative; boundary="{boundary}"'))
+    sep = f"\r\n--{boundary}\r\n".encode()
+    return b"".join((
+        "".join(_header(k, v) for k, v in head).encode(), b"\r\n", sep[2:], text,
+        sep, _part("html", message.html), f"\r\n--{boundary}--\r\n".encode(),
+    ))
+
+
+@functools.lru_cache(maxsize=16)
+def _from_header(sender: str) -> str:
+    """``From`` of ``sender`` (parsed once: the address parser is slow)."""
+    return formataddr(parseaddr(sender), charset="utf-8")
+
+
+@functools.lru_cache(maxsize=16)
+def _envelope_sender(sender: str) -> str:
+    """The address of ``sender`` for ``MAIL FROM`` (as ``smtplib.quoteaddr`` makes it)."""
+    return smtplib.quoteaddr(sender)
+
+
+def _header(name: str, value: str) -> str:
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"the {name} header would span lines: {value[:80]!r}")
+    if value.isascii() and len(name) + len(value) < 996:
+        return f"{name}: {value}\r\n"
+    charset = "us-ascii" if value.isascii() else "utf-8"
+    encoded = Header(value, charset, header_name=name).encode(linesep="\r\n")
+    return f"{name}: {encoded}\r\n"
+
+
+def _part(subtype: str, body: str) -> bytes:
+    """One text part: its headers, a blank line, the body in base64 (76-character lines)."""
+    encoded = base64.encodebytes(body.encode("utf-8")).replace(b"\n", b"\r\n")
+    return (f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+            "Content-Transfer-Encoding: base64\r\n\r\n").encode() + encoded.rstrip(b"\r\n")
 
 
 class EmailChannel:
@@ -103,17 +142,17 @@ class EmailChannel:
         server drop the message)."""
         if not message.to:
             return Terminal("no email address")
-        mail = build(message, idempotency_key, sender=self.settings.from_address)
-        body = re.sub(rb"\r\n|\n|\r(?!\n)", b"\r\n", mail.as_bytes())  # as smtplib does
-        body = re.sub(rb"(?m)^\.", b"..", body)
-        if not body.endswith(b"\r\n"):
-            body += b"\r\n"
+        try:
+            body = wire(message, idempotency_key, sender=self.settings.from_address)
+        except ValueError as exc:
+            return Terminal(f"cannot write this email: {exc}")
         for fresh in (False, True):
             try:
                 if fresh:
                     self._drop()
                 conn = self._connection()
-                code, reply = conn.mail(self.settings.from_address)
+                code, reply = conn.docmd(
+                    "mail", f"FROM:{_envelope_sender(self.settings.from_address)}")
                 if code != 250:
                     return self._refused(code, reply, "MAIL FROM")
                 code, reply = conn.rcpt(message.to)

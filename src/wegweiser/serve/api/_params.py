@@ -76,3 +76,9 @@ class LedgerParams(Params):
     limit: Annotated[int, Field(ge=1, le=100_000)] = Field(
         100, description="At most this many rows."
     )
+
+
+class StepsParams(Params):
+    """Messages per step of the journeys: sent, opened, clicked."""
+
+    journey: Name | None = Field(None, description="Only this journey.")

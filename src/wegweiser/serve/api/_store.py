@@ -26,6 +26,7 @@ from wegweiser.serve.api._params import (
     NoParams,
     QuarantineParams,
     ReplayParams,
+    StepsParams,
 )
 from wegweiser.serve.errors import ApiError
 
@@ -149,6 +150,24 @@ def _ledger(project: Project, p: LedgerParams) -> Result:
     with store:
         rows = ledger(store, state=p.state, journey=p.journey, limit=p.limit)
     return Tables({"ledger": pd.DataFrame(rows, columns=_columns(rows, ["key", "state"]))})
+
+
+@_analysis("journey_steps", StepsParams, "Messages per journey step: sent, opened, clicked",
+           path="/journeys/steps", method="GET")
+def _steps(project: Project, p: StepsParams) -> Result:
+    """Per journey, step, channel and variant: messages sent (``sent`` or ``unknown`` in the
+    ledger), opened and clicked (messages with an opening or a click, counted by the
+    server's open pixel and click redirect), all clicks, and open and click rates."""
+    from wegweiser.orchestrate.tracking import per_step
+
+    _, store = _journey_state(project)
+    with store:
+        rows = per_step(store, p.journey)
+    return Tables({"steps": pd.DataFrame(rows, columns=STEP_COLUMNS)})
+
+
+STEP_COLUMNS = ["journey", "step", "channel", "variant", "sent", "opened", "clicked", "clicks",
+                "open_rate", "click_rate"]
 
 
 def _journey_state(project: Project) -> tuple[list[str], Any]:

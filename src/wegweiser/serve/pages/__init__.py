@@ -23,6 +23,7 @@ from wegweiser.serve.pages import (
     auth,
     funnels,
     journeys,
+    tracking,
     unsubscribe,
     views,
 )
@@ -93,4 +94,5 @@ def install(app: FastAPI) -> None:
     app.include_router(analyses.router)
     app.include_router(journeys.router)
     app.include_router(unsubscribe.router)
+    app.include_router(tracking.router)
     app.state.html_error = html_error

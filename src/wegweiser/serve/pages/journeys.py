@@ -17,19 +17,23 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(page_user)])
 #: the status columns shown, in order
 SHOWN = ("journey", "paused", "entrants", "active", "done", "exited", "parked", "deferred",
          "msg_sent", "msg_unknown", "msg_failed", "msg_suppressed")
+#: the per-step columns after journey, step, channel and variant
+STEP_SHOWN = ("sent", "opened", "clicked", "clicks", "open_rate", "click_rate")
 
 
 @router.get("/journeys", response_class=HTMLResponse)
 def journeys_page(request: Request) -> HTMLResponse:
     error = None
-    status, unknown = [], []
+    status, unknown, steps = [], [], []
     try:
         with context(request).store() as project:
             status = queries.run(project, "journeys").tables()["journeys"].to_dict("records")
             unknown = queries.run(project, "journey_ledger", {"state": "unknown"}).tables()[
                 "ledger"].to_dict("records")
+            steps = queries.run(project, "journey_steps").tables()["steps"].to_dict("records")
     except WegweiserError as exc:  # a broken journey file: say which and where
         error = str(exc)
     rows = [{c: r.get(c) for c in SHOWN} for r in status]
     return render(request, "journeys.html.j2", title_key="nav.journeys", rows=rows,
-                  columns=SHOWN, unknown=unknown, error=error)
+                  columns=SHOWN, unknown=unknown, error=error, steps=steps,
+                  step_columns=STEP_SHOWN)
