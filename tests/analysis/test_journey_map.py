@@ -51,7 +51,8 @@ def ref_map(rows: list[Ev], by: str = "channel") -> dict[str, dict[tuple, dict]]
             "total": 0.0})
         for evs in journeys.values():
             convs = [e.timestamp for e in evs if e.event == "order_completed"]
-            answers = [(e.timestamp, s * 10 if k == "nps" else (s - 1) * 25)
+            answers = [(e.timestamp, s * 10 if k == "nps" else (s - 1) * 100 / 6 if k == "ces"
+                        else (s - 1) * 25)
                        for e in evs if (a := ref_answer(e)) for k, s in [a]]
             first: dict[tuple, object] = {}
             for e in evs:

@@ -48,7 +48,7 @@ def ref_answer(e: Ev, events=("survey_answered",)) -> tuple[str, float] | None:
         value = float(score)
     except ValueError:
         return None
-    low, high = {"nps": (0, 10), "csat": (1, 5)}.get(kind, (math.inf, -math.inf))
+    low, high = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}.get(kind, (math.inf, -math.inf))
     return (kind, value) if low <= value <= high else None
 
 
@@ -94,11 +94,13 @@ def test_feedback_answers_are_normalised(project):
     project.import_events(stitched_frame(rows))
     frame = to_frame(feedback_answers(project.journey()))
     expected = sorted(
-        (kind, score, score * 10 if kind == "nps" else (score - 1) * 25)
+        (kind, score, score * 10 if kind == "nps" else (score - 1) * 100 / 6 if kind == "ces"
+         else (score - 1) * 25)
         for r in rows if (a := ref_answer(r)) for kind, score in [a]
     )
     got = sorted(zip(frame["kind"], frame["score"], frame["satisfaction"], strict=True))
-    assert got == expected
+    assert [g[:2] for g in got] == [e[:2] for e in expected]
+    assert [g[2] for g in got] == pytest.approx([e[2] for e in expected])
 
 
 def test_custom_feedback_config(project):

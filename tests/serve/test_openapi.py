@@ -230,7 +230,10 @@ def test_collector_spec_holds_with_every_check(
             "run",
             f"{server.url}/api/openapi.json",
             "--include-path-regex",
-            "^/v1/",
+            # the Segment endpoints; the survey webhook /v1/feedback/{source} is fuzzed with
+            # the query API (test_spec_holds_under_fuzzing): the coverage phase's mutations of
+            # its path parameter crash inside hypothesis (ast.parse, CPython 3.11) here
+            "^/v1/(track|identify|page|screen|group|alias|batch)$",
             "--checks",
             "all",
             "--phases",

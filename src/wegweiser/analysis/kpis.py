@@ -7,16 +7,19 @@ Definitions:
   purchasers / purchasers (None without purchasers).
 * **Feedback answers** are events named in ``feedback.events`` (default
   ``survey_answered``) whose JSON ``properties`` hold the scale under
-  ``feedback.kind_property`` (``nps`` or ``csat``, compared case-insensitively, trimmed) and
+  ``feedback.kind_property`` (``nps``, ``csat`` or ``ces``, compared case-insensitively,
+  trimmed) and
   a numeric score under ``feedback.score_property`` (a JSON number or numeric text). Answers
-  with another scale, no score or a score out of range (NPS 0-10, CSAT 1-5) are ignored.
+  with another scale, no score or a score out of range (NPS 0-10, CSAT 1-5, CES 1-7) are
+  ignored.
   Every answer counts (a person who answered twice counts twice).
 * **NPS** = share of promoters (score >= 9) minus share of detractors (score <= 6) among
   the NPS answers, in points (-100..100); ``nps_answers`` = their number.
 * **CSAT** = share of CSAT answers with a score of 4 or 5, in percent (0..100);
   ``mean_csat`` = their mean score (1-5); ``csat_answers`` = their number.
 * **Satisfaction** (used by :mod:`~wegweiser.analysis.journey_map`) puts both scales on
-  0..100: an NPS score *s* gives ``10 * s``, a CSAT score ``25 * (s - 1)``.
+  0..100: an NPS score *s* gives ``10 * s``, a CSAT score ``25 * (s - 1)``, a CES score
+  (1-7, 7 the least effort) ``100 * (s - 1) / 6``.
 
 Figures that need data which is absent are None (NaN in the table).
 
@@ -50,7 +53,7 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     import plotly.graph_objects as go
 
-SCALES = {"nps": (0.0, 10.0), "csat": (1.0, 5.0)}
+SCALES = {"nps": (0.0, 10.0), "csat": (1.0, 5.0), "ces": (1.0, 7.0)}
 KPI_COLUMNS = (
     "purchasers", "repeat_purchasers", "repeat_purchase_rate", "nps", "nps_answers",
     "promoters", "passives", "detractors", "csat", "csat_answers", "satisfied", "mean_csat",
@@ -59,7 +62,7 @@ KPI_COLUMNS = (
 
 def feedback_answers(journey: ir.Table, feedback: FeedbackConfig | None = None) -> ir.Table:
     """The valid feedback answers (module docstring): ``person_id``, ``timestamp``, ``kind``
-    (``nps``/``csat``), ``score`` (float64) and ``satisfaction`` (0..100)."""
+    (``nps``/``csat``/``ces``), ``score`` (float64) and ``satisfaction`` (0..100)."""
     fb = feedback or FeedbackConfig()
     if not fb.events:
         t = journey.filter(ibis.literal(False))
@@ -74,7 +77,11 @@ def feedback_answers(journey: ir.Table, feedback: FeedbackConfig | None = None) 
     ])
     t = t.filter(valid.fill_null(False))
     return t.mutate(
-        satisfaction=ibis.ifelse(t.kind == "nps", t.score * 10.0, (t.score - 1.0) * 25.0)
+        satisfaction=ibis.cases(
+            (t.kind == "nps", t.score * 10.0),
+            (t.kind == "ces", (t.score - 1.0) * 100.0 / 6.0),
+            else_=(t.score - 1.0) * 25.0,
+        )
     )
 
 

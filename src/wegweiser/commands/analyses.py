@@ -42,6 +42,11 @@ def register(app: typer.Typer) -> None:
         )(_command(spec))
 
 
+def command_for(spec: registry.Analysis[Any]) -> Any:
+    """The command function of one analysis (for a command under another name)."""
+    return _command(spec)
+
+
 def reflow(text: str) -> str:
     """Lines of a paragraph joined (the terminal wraps them), paragraphs kept apart."""
     return "\n\n".join(" ".join(p.split()) for p in text.split("\n\n"))
