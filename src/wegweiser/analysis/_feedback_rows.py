@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import ibis
 
-from wegweiser.analysis._funnel_units import property_text
+from wegweiser.analysis.filters import property_value as property_text
 from wegweiser.analysis.phases import phase_of
 from wegweiser.config import FeedbackConfig
 

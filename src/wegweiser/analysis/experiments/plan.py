@@ -135,6 +135,7 @@ ANALYSIS = Analysis(
         "Minimal nachweisbarer Effekt nach Testdauer, und die Dauer für einen Effekt",
     ),
     views={"by_days": "by_days", "summary": "summary"},
+    scope=False,  # a plan reads no events: no date range, filter or segment
     charts=(
         Chart(
             "line",
