@@ -189,7 +189,22 @@ class ServerConfig(_Model):
     flush_seconds: Annotated[float, Field(gt=0)] = 1.0
     """How often collected events are moved from the spool into the store."""
     store_wait_seconds: Annotated[float, Field(ge=0)] = 60.0
-    """How long a request waits for the store while another process (the CLI) holds it."""
+    """How long a write (an import of collected events, a quarantine replay) waits for the
+    store while another process (the CLI) holds it."""
+    query_workers: Annotated[int, Field(gt=0, le=64)] = 2
+    """Analyses (API requests, dashboard pages) that run at once, each in a worker process."""
+    query_seconds: Annotated[float, Field(gt=0)] = 120.0
+    """Time limit of one analysis; a longer one is stopped and answered with 504."""
+    query_queue_seconds: Annotated[float, Field(ge=0)] = 5.0
+    """How long a request waits for a free query worker before it is answered with 503."""
+    snapshot_seconds: Annotated[float, Field(ge=0)] = 5.0
+    """Least time between two read snapshots of the store (what the API and dashboard
+    read): analyses see events collected up to about this plus ``flush_seconds`` ago."""
+    backlog_alert_events: Annotated[int, Field(gt=0)] = 200_000
+    """Collected events waiting for the store beyond which the health status is
+    ``degraded`` and a warning is logged."""
+    backlog_alert_seconds: Annotated[float, Field(gt=0)] = 300.0
+    """Age of the oldest waiting spool segment beyond which the status is ``degraded``."""
 
 
 class Config(_Model):

@@ -16,12 +16,13 @@ from wegweiser.analysis.journeys import journey_table
 from wegweiser.analysis.overview import Overview, overview
 from wegweiser.analysis.result import to_frame, to_value
 from wegweiser.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config
-from wegweiser.errors import InvalidInput, ProjectError
+from wegweiser.errors import InvalidInput, ProjectError, StoreBusy
 from wegweiser.events import history, ingest, quarantine
 from wegweiser.events.costs import CostSummary, import_costs
 from wegweiser.events.options import ImportOptions
 from wegweiser.store import bookkeeping, tables
 from wegweiser.store.engine import Engine, Warehouse, open_warehouse
+from wegweiser.store.snapshot import Snapshot, write_snapshot
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,9 +48,16 @@ class Project:
         *,
         engine: Engine | None = None,
         wait_seconds: float | None = None,
+        snapshot: str | os.PathLike[str] | None = None,
     ) -> None:
         """Open the project at ``path``. While another process (``wegweiser serve``) holds the
-        store, wait up to ``wait_seconds`` (default ``engine.lock_wait_seconds``) for it."""
+        store, wait up to ``wait_seconds`` (default ``engine.lock_wait_seconds``) for it.
+
+        ``snapshot``: read a snapshot of the store (:meth:`write_snapshot`) instead, opened
+        read-only; it never waits and never blocks a writer. Nothing can be imported or
+        changed through such a project, and its journey is the one built when the snapshot
+        was written (:class:`~wegweiser.errors.StoreBusy` when the settings changed since).
+        """
         self.path = Path(path)
         if not (self.path / CONFIG_FILE).is_file():
             raise ProjectError(
@@ -58,18 +66,23 @@ class Project:
             )
         self.config: Config = load_config(self.path)
         settings = self.config.engine
+        self.read_only = snapshot is not None
         self._engine = (
             engine
             if engine is not None
             else Engine(
-                self.path / STORE_FILE,
+                Path(snapshot) if snapshot is not None else self.path / STORE_FILE,
+                read_only=self.read_only,
                 memory_limit=settings.memory_limit,
                 threads=settings.threads,
                 wait_seconds=settings.lock_wait_seconds if wait_seconds is None else wait_seconds,
                 on_wait=_tell_waiting,
             )
         )
-        tables.migrate(self._engine)
+        if self.read_only:
+            tables.check_version(self._engine)
+        else:
+            tables.migrate(self._engine)
         self._warehouse: Warehouse = open_warehouse(settings, self._engine, self.path)
         # Where events live and analyses run (the store itself, or Spark). Both stay private:
         # the faces use the named operations below, never the engine (lint-imports checks
@@ -279,6 +292,12 @@ class Project:
         w = self._warehouse
         stamp = self._journey_stamp()
         if bookkeeping.derived_stamp(self._engine, "journey") != stamp:
+            if self.read_only:
+                raise StoreBusy(
+                    "The data snapshot was made with other settings (phases, sessions, "
+                    "conversion events) than wegweiser.toml has now; a new one is on its way, "
+                    "retry in a few seconds."
+                )
             expr = journey_table(w.table("events"), w.table("identities"), self.config)
             journey = w.build("journey", expr)
             bookkeeping.set_derived_stamp(self._engine, "journey", stamp)
@@ -334,6 +353,18 @@ class Project:
             "store": bookkeeping.import_state(self._engine),
         }
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
+
+    def write_snapshot(self, folder: str | os.PathLike[str]) -> Snapshot:
+        """Build the journey, then copy the store as the next read-only snapshot in
+        ``folder`` (see :mod:`wegweiser.store.snapshot`); the newest one is kept."""
+        if self.read_only:
+            raise ProjectError("a snapshot is made from the store, not from a snapshot")
+        self.journey()
+        return write_snapshot(self._engine, Path(folder))
+
+    def interrupt(self) -> None:
+        """Stop the query running on the store now (from another thread); it raises."""
+        self._engine.interrupt()
 
     def person_of(self, any_id: str) -> str | None:
         """The ``person_id`` of an anonymous or user id, or None if unknown."""

@@ -23,11 +23,13 @@ def create_app(project_dir: str | os.PathLike[str]) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ctx.pool.warm()
         await collector.start(app)
         try:
             yield
         finally:
             await collector.stop(app)
+            ctx.pool.close()
 
     app = FastAPI(
         title="Wegweiser",
@@ -48,9 +50,19 @@ def create_app(project_dir: str | os.PathLike[str]) -> FastAPI:
         same_site="lax",
     )
 
-    @app.get("/healthz", tags=["server"], summary="Liveness and collector backlog")
-    def healthz() -> dict[str, Any]:
-        return {"status": "ok", "version": __version__, **collector.status(app)}
+    @app.get("/healthz", tags=["server"], summary="Liveness, collector backlog, query pool")
+    async def healthz() -> dict[str, Any]:
+        """``status`` is ``ok``, or ``degraded`` with the ``problems`` (a large or old
+        collector backlog, an import process that keeps dying). Always 200 while the server
+        answers; it never opens the store."""
+        found = collector.status(app)
+        return {
+            "status": "degraded" if found["problems"] else "ok",
+            "version": __version__,
+            **found,
+            "snapshot": ctx.snapshot_status(),
+            "queries": ctx.pool.status(),
+        }
 
     app.include_router(collector.router)
     app.include_router(api.router)

@@ -1,10 +1,28 @@
 """What every request handler shares: the project folder, its settings, secrets and the store.
 
-The server never keeps the store open. DuckDB lets one process write a file at a time, and
-the CLI must keep working while the server runs, so each unit of work (a flush of collected
-events, an API query, a dashboard page) opens the store, works and closes it again
-(:meth:`ServerContext.store`). Opening costs ~30 ms; while the CLI holds the store, the
-request waits up to ``server.store_wait_seconds`` and then answers 503.
+How the server, its import process and the CLI share the store file: DuckDB lets one
+process write a file at a time (and a reader takes the same lock), and the CLI must keep
+working while the server runs, so nobody keeps the store open.
+
+* **Writers** open the store for one short unit of work and close it again: the
+  collector's import process (one flush, at most a few seconds), the dashboard's write
+  actions (quarantine replay/drop) through :meth:`ServerContext.store`, and the CLI. While
+  another one holds it, a writer waits up to ``server.store_wait_seconds`` (the server's
+  writers) or ``engine.lock_wait_seconds`` (the CLI), then gives up with
+  :class:`~wegweiser.errors.StoreBusy` (503 with ``Retry-After``).
+* **Readers** (every analysis of the API, every dashboard page) never open the store: they
+  read a snapshot (:mod:`wegweiser.store.snapshot`), a read-only copy that the import
+  process writes after an import, at most every ``server.snapshot_seconds``, and whenever
+  the store or ``wegweiser.toml`` changed otherwise (the CLI imported, a write action ran).
+  They run in the query pool (:mod:`wegweiser.serve._workers`) through
+  :meth:`ServerContext.query`: a bounded number at a time, with a time limit. A long
+  analysis therefore never keeps the importer (or the CLI) from the store.
+
+Freshness: a reader sees the store as it was when the newest snapshot was written, i.e.
+events collected up to ``server.flush_seconds`` + ``server.snapshot_seconds`` + the import
+and copy time ago (``/healthz`` shows the snapshot's age). On ``engine.kind = "spark"`` the
+events live outside the store, so readers open the store itself for each query, as writers
+do (still in the pool, with its time limit).
 """
 
 from __future__ import annotations
@@ -13,15 +31,23 @@ import contextlib
 import os
 import secrets
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from wegweiser.config import Config, load_config
+from wegweiser.config import CONFIG_FILE, Config, load_config
 from wegweiser.errors import InvalidConfig
-from wegweiser.project import Project
+from wegweiser.project import STORE_FILE, Project
+from wegweiser.serve._workers import Job, QueryPool
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 SECRET_FILE = ".wegweiser-secret"
+SNAPSHOT_FOLDER = "snapshots"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -88,6 +114,14 @@ class ServerContext:
         self.secrets = load_secrets(self.config)
         self.session_secret = session_secret(self.project_dir)
         self._store_lock = threading.Lock()
+        server = self.config.server
+        self.snapshots = self.project_dir / SNAPSHOT_FOLDER
+        self.snapshot: SnapshotState | None = None
+        self.pool = QueryPool(
+            server.query_workers,
+            seconds=server.query_seconds,
+            queue_seconds=server.query_queue_seconds,
+        )
 
     @property
     def open_access(self) -> bool:
@@ -98,16 +132,94 @@ class ServerContext:
         self.config = load_config(self.project_dir)
         return self.config
 
+    def query(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``fn(project, *args, **kwargs)`` in the query pool, on the newest snapshot (see above).
+
+        ``fn`` and its arguments travel to a worker process: ``fn`` must be a module-level
+        function, the arguments and the result picklable. Raises
+        :class:`~wegweiser.serve._workers.PoolBusy` (503),
+        :class:`~wegweiser.serve._workers.QueryTimeout` (504) or ``fn``'s own error.
+        """
+        snapshot = None
+        if self.config.engine.kind != "spark":
+            current = self.snapshot
+            snapshot = str(current.path) if current is not None else _newest(self.snapshots)
+        job = Job(
+            str(self.project_dir), snapshot, self.config.server.store_wait_seconds, fn, args, kwargs
+        )
+        return self.pool.run(job)
+
+    def source_state(self) -> tuple[int, int, int, bool]:
+        """What changes when the store or the settings change: the store file's mtime and
+        size, the config's mtime, and whether a write-ahead log is waiting."""
+        store = self.project_dir / STORE_FILE
+        config = self.project_dir / CONFIG_FILE
+        st = store.stat() if store.exists() else None
+        return (
+            st.st_mtime_ns if st else 0,
+            st.st_size if st else 0,
+            config.stat().st_mtime_ns if config.exists() else 0,
+            store.with_name(store.name + ".wal").exists(),
+        )
+
+    def snapshot_status(self) -> dict[str, Any]:
+        """The newest snapshot readers use: its age and whether the store changed since."""
+        current = self.snapshot
+        if current is None:
+            return {"written": None, "age_seconds": None, "stale": self.snapshot_stale()}
+        return {
+            "written": datetime.fromtimestamp(current.written_at, UTC).isoformat(),
+            "age_seconds": round(time.time() - current.written_at, 1),
+            "stale": self.snapshot_stale(),
+        }
+
+    def snapshot_stale(self) -> bool:
+        """True when the store or ``wegweiser.toml`` changed since the newest snapshot."""
+        if self.config.engine.kind == "spark":
+            return False
+        current = self.snapshot
+        if current is None:
+            return True
+        return current.source != self.source_state()
+
     @contextlib.contextmanager
-    def store(self) -> Iterator[Project]:
-        """The project with its store open, for one unit of work (one at a time per process).
+    def store(self, *, refresh: bool = True) -> Iterator[Project]:
+        """The project with its store open for writing, for one short unit of work (one at a
+        time per process); readers use :meth:`query`.
 
         Raises :class:`~wegweiser.errors.StoreBusy` when another process holds the store
-        longer than ``server.store_wait_seconds``.
+        longer than ``server.store_wait_seconds``. With ``refresh`` a new read snapshot is
+        written before the store is closed, so the next page shows what was changed.
         """
         with self._store_lock:
             project = Project(self.project_dir, wait_seconds=self.config.server.store_wait_seconds)
             try:
                 yield project
+                if refresh and self.config.engine.kind != "spark":
+                    # what was changed is what the next page shows: a snapshot now
+                    source = self.source_state()
+                    made = project.write_snapshot(self.snapshots)
+                    self.snapshot = SnapshotState(
+                        made.path,
+                        time.time(),
+                        (made.source_mtime_ns, made.source_size, source[2], False),
+                    )
             finally:
                 project.close()
+
+
+@dataclass(frozen=True)
+class SnapshotState:
+    """The newest snapshot: its file, when it was written, and the source state it copies
+    (:meth:`ServerContext.source_state` at that moment)."""
+
+    path: Path
+    written_at: float
+    source: tuple[int, int, int, bool]
+
+
+def _newest(folder: Path) -> str | None:
+    if not folder.is_dir():
+        return None
+    found = sorted(p for p in folder.glob("store-*.duckdb"))
+    return str(found[-1]) if found else None

@@ -23,6 +23,7 @@ from wegweiser.present import charts as draw
 from wegweiser.present.i18n import cell
 from wegweiser.serve.access import context
 from wegweiser.serve.errors import ApiError
+from wegweiser.serve.pages import _data
 from wegweiser.serve.pages._charts import embed
 from wegweiser.serve.pages._web import language, page_user, render
 
@@ -54,9 +55,7 @@ def analysis_page(request: Request, name: str) -> HTMLResponse:
     if not missing:
         try:
             params = spec.validate(given)
-            with context(request).store() as project:
-                result = spec.run(project, params)
-                currency = project.config.currency
+            result, currency = context(request).query(_data.analysis, spec.name, params)
         except InvalidInput as exc:
             error = str(exc)
     if result is not None:

@@ -21,7 +21,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from wegweiser.analysis.funnels import BREAKDOWN_COLUMNS, MAX_STEPS
-from wegweiser.errors import InvalidInput
 from wegweiser.present import charts as draw
 from wegweiser.serve.access import context
 from wegweiser.serve.pages import _data
@@ -81,17 +80,9 @@ def funnel_page(request: Request) -> Response:
     op = request.query_params.get("op")
     if op:
         return RedirectResponse(funnel_url(edit_steps(steps, op), form), status_code=303)
-    error = None
-    result = None
-    with context(request).store() as project:
-        events = _data.event_names(project)
-        default_window = f"{project.config.windows.conversion_days}d"
-        ready = len(steps) >= 2 and all(steps)
-        if ready:
-            try:
-                result = _data.funnel(project, _options(steps, form))
-            except InvalidInput as exc:
-                error = str(exc)
+    ready = len(steps) >= 2 and all(steps)
+    events, result, error, default_window = context(request).query(
+        _data.funnel_page, _options(steps, form) if ready else None)
     lang = language(request)
     charts: dict[str, Any] = {}
     if result is not None:

@@ -1,7 +1,7 @@
 """Read-only pages: overview, journey map, paths, attribution, retention.
 
 Every page reads its options from the query string (so a view can be bookmarked and
-shared), opens the project once (``ctx.store()``), computes and renders.
+shared), computes its numbers in the query pool (``ctx.query``, :mod:`._data`) and renders.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import pandas as pd
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from wegweiser.errors import InvalidInput
 from wegweiser.present import charts as draw
 from wegweiser.serve.access import context
 from wegweiser.serve.pages import _data
@@ -29,9 +28,8 @@ SHOWN_MODELS = ("first_touch", "last_touch", "linear", "position_based", "markov
 
 @router.get("/", response_class=HTMLResponse)
 def overview_page(request: Request) -> HTMLResponse:
-    with context(request).store() as project:
-        data = _data.overview(project)
-        currency = project.config.currency
+    data = context(request).query(_data.overview)
+    currency = data["currency"]
     lang = language(request)
     charts = {"phases": embed(draw.phase_bars(data["phases"], lang), lang, restyle=False)}
     return render(request, "overview.html.j2", title_key="nav.overview", data=data,
@@ -49,8 +47,7 @@ def _heat(value: Any, metric: str, top: float) -> float:
 def journey_map_page(request: Request) -> HTMLResponse:
     metric = choice(request, "metric", MAP_METRICS, "persons")
     by = choice(request, "by", ("channel", "event"), "channel")
-    with context(request).store() as project:
-        data = _data.journey_map(project, by=by)
+    data = context(request).query(_data.journey_map, by=by)
     lang = language(request)
     result = data.result
     cells = {(r["phase"], r["touchpoint"]): r for r in result.cells.to_dict("records")}
@@ -81,16 +78,11 @@ def paths_page(request: Request) -> HTMLResponse:
     max_length = integer(request, "max_length", 8, 2, 20)
     steps = integer(request, "steps", 5, 2, 10)
     collapse = request.query_params.get("collapse") == "1"
-    error = None
-    tops = flows = None
-    with context(request).store() as project:
-        events = _data.event_names(project)
-        try:
-            options = {"start": start, "end": end, "by": by, "top": top,
-                       "max_length": max_length, "collapse": collapse}
-            tops, flows = _data.paths(project, options, steps=steps)
-        except InvalidInput as exc:
-            error = str(exc)
+    options = {"start": start, "end": end, "by": by, "top": top, "max_length": max_length,
+               "collapse": collapse}
+    events, found, error = context(request).query(_data.with_events, "paths", options,
+                                                  steps=steps)
+    tops, flows = found if found is not None else (None, None)
     lang = language(request)
     charts = {}
     if flows is not None and len(flows.links):
@@ -108,12 +100,10 @@ def attribution_page(request: Request) -> HTMLResponse:
     by = choice(request, "by", ("channel", "campaign"), "channel")
     asked = [m for m in request.query_params.getlist("model") if m in DEFAULT_MODELS]
     models = asked or list(SHOWN_MODELS)
-    with context(request).store() as project:
-        lookback = integer(request, "lookback", project.config.windows.attribution_lookback_days,
-                           1, 365)
-        currency = project.config.currency
-        result, has_costs = _data.attribution(
-            project, {"by": by, "lookback_days": lookback, "models": models})
+    ctx = context(request)
+    lookback = integer(request, "lookback", ctx.config.windows.attribution_lookback_days, 1, 365)
+    result, has_costs, currency = ctx.query(
+        _data.attribution, {"by": by, "lookback_days": lookback, "models": models})
     metrics = ATTRIBUTION_METRICS + (COST_METRICS if has_costs else ())
     metric = choice(request, "metric", metrics, "conversions")
     lang = language(request)
@@ -143,15 +133,10 @@ def retention_page(request: Request) -> HTMLResponse:
     kind = choice(request, "kind", ("n_period", "unbounded"), "n_period")
     max_periods = integer(request, "periods", 8 if period != "day" else 14, 1, 52)
     returning = text(request, "return_event")
-    error = None
-    with context(request).store() as project:
-        events = _data.event_names(project)
-        try:
-            result = _data.retention(project, {
-                "period": period, "cohort": cohort, "kind": kind, "max_periods": max_periods,
-                "return_event": returning or None})
-        except InvalidInput as exc:  # e.g. a return event that is not in the data
-            result, error = None, str(exc)
+    # an error: e.g. a return event that is not in the data
+    events, result, error = context(request).query(_data.with_events, "retention", {
+        "period": period, "cohort": cohort, "kind": kind, "max_periods": max_periods,
+        "return_event": returning or None})
     lang = language(request)
     cohorts = result.cohorts if result is not None else pd.DataFrame()
     grid = cohorts.pivot(index="cohort", columns="period", values="rate").sort_index() \
