@@ -43,7 +43,7 @@ from wegweiser.errors import StoreBusy, WegweiserError
 
 log = logging.getLogger("wegweiser.serve")
 
-NICENESS = 5
+NICENESS = 15  # below the import process (10): collected events go in first
 START_SECONDS = 60.0
 
 
@@ -77,6 +77,8 @@ class _Worker:
     process: subprocess.Popen[bytes] | None = None
     send: Connection | None = None
     recv: Connection | None = None
+    #: held while the worker starts or runs a job
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -129,29 +131,32 @@ class QueryPool:
         self.queue_seconds = queue_seconds
         self.stats = PoolStats()
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
-        for _ in range(size):
-            self._idle.put(_Worker())
+        self._workers = [_Worker() for _ in range(size)]
+        for worker in self._workers:
+            self._idle.put(worker)
         self._lock = threading.Lock()
         self._closed = False
 
     def warm(self) -> None:
         """Start the workers in the background, so the first queries do not wait for them."""
 
-        def start_all() -> None:
-            taken: list[_Worker] = []
-            try:
-                while len(taken) < self.size:
-                    taken.append(self._idle.get(timeout=START_SECONDS))
-                for worker in taken:
-                    if not worker.alive() and not self._closed:
-                        worker.start()
-            except (queue.Empty, WegweiserError, OSError):
-                log.warning("query workers could not be started ahead", exc_info=True)
-            finally:
-                for worker in taken:
-                    self._idle.put(worker)
+        for worker in self._workers:
+            self._start_soon(worker)
 
-        threading.Thread(target=start_all, name="wegweiser-workers", daemon=True).start()
+    def _start_soon(self, worker: _Worker) -> None:
+        """Start ``worker`` in a thread; a job that takes it meanwhile waits for the start."""
+
+        def start() -> None:
+            with worker.lock:
+                if worker.alive() or self._closed:
+                    return
+                try:
+                    worker.kill()
+                    worker.start()
+                except (WegweiserError, OSError):
+                    log.warning("a query worker could not be started", exc_info=True)
+
+        threading.Thread(target=start, name="wegweiser-worker-start", daemon=True).start()
 
     def run(self, job: Job) -> Any:
         """Run ``job`` in a worker and return its value (or raise its error)."""
@@ -168,7 +173,8 @@ class QueryPool:
             self.stats.queries += 1
             self.stats.running += 1
         try:
-            return self._run_on(worker, job)
+            with worker.lock:
+                return self._run_on(worker, job)
         finally:
             with self._lock:
                 self.stats.running -= 1
@@ -188,6 +194,7 @@ class QueryPool:
         except (EOFError, OSError) as exc:
             code = worker.process.poll() if worker.process is not None else None
             worker.kill()
+            self._start_soon(worker)
             with self._lock:
                 self.stats.deaths += 1
             log.warning(
@@ -201,6 +208,7 @@ class QueryPool:
             ) from exc
         if answer is None:
             worker.kill()  # the only way to stop it wherever it is
+            self._start_soon(worker)
             with self._lock:
                 self.stats.timeouts += 1
             log.warning(
@@ -220,11 +228,7 @@ class QueryPool:
 
     def close(self) -> None:
         self._closed = True
-        while True:
-            try:
-                worker = self._idle.get_nowait()
-            except queue.Empty:
-                break
+        for worker in self._workers:
             worker.kill()
 
     def status(self) -> dict[str, Any]:
@@ -263,10 +267,14 @@ class _Opened:
         if job.snapshot is None:  # the store itself: opened for this job only
             self.close()
             return Project(job.project_dir, wait_seconds=job.wait_seconds)
-        key = (job.project_dir, job.snapshot)
+        snapshot = Path(job.snapshot)
+        if not snapshot.exists():  # replaced by two newer ones since the server looked
+            found = sorted(snapshot.parent.glob("store-*.duckdb"))
+            snapshot = found[-1] if found else snapshot
+        key = (job.project_dir, str(snapshot))
         if key != self.key:
             self.close()
-            self.project = Project(Path(job.project_dir), snapshot=job.snapshot)
+            self.project = Project(Path(job.project_dir), snapshot=snapshot)
             self.key = key
         return self.project
 

@@ -50,11 +50,7 @@ def create_app(project_dir: str | os.PathLike[str]) -> FastAPI:
         same_site="lax",
     )
 
-    @app.get("/healthz", tags=["server"], summary="Liveness, collector backlog, query pool")
-    async def healthz() -> dict[str, Any]:
-        """``status`` is ``ok``, or ``degraded`` with the ``problems`` (a large or old
-        collector backlog, an import process that keeps dying). Always 200 while the server
-        answers; it never opens the store."""
+    def health() -> dict[str, Any]:
         found = collector.status(app)
         return {
             "status": "degraded" if found["problems"] else "ok",
@@ -63,6 +59,15 @@ def create_app(project_dir: str | os.PathLike[str]) -> FastAPI:
             "snapshot": ctx.snapshot_status(),
             "queries": ctx.pool.status(),
         }
+
+    app.state.health = health  # the data-quality page shows it too
+
+    @app.get("/healthz", tags=["server"], summary="Liveness, collector backlog, query pool")
+    async def healthz() -> dict[str, Any]:
+        """``status`` is ``ok``, or ``degraded`` with the ``problems`` (a large or old
+        collector backlog, an import process that keeps dying). Always 200 while the server
+        answers; it never opens the store."""
+        return health()
 
     app.include_router(collector.router)
     app.include_router(api.router)

@@ -165,8 +165,8 @@ class Collector:
         )
         if answer.snapshot is not None:
             path, _generation, mtime, size = answer.snapshot
-            self.ctx.snapshot = SnapshotState(
-                Path(path), time.time(), (mtime, size, source[2], False)
+            self.ctx.set_snapshot(
+                SnapshotState(Path(path), time.time(), (mtime, size, source[2], False))
             )
         by_name = {s.source_name: s for s in segments}
         for name, imported, error in answer.done:
@@ -202,7 +202,7 @@ class Collector:
         age = 0.0
         if oldest:
             with contextlib.suppress(ValueError):
-                born = datetime.strptime(oldest[0][:22], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
+                born = datetime.strptime(oldest[0][:21], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
                 age = max(0.0, (datetime.now(UTC) - born).total_seconds())
         return {"events": events, "segments": segments, "oldest_seconds": round(age, 1)}
 
@@ -273,6 +273,7 @@ def status(app: FastAPI) -> dict[str, Any]:
     backlog = collector.backlog()
     last = collector.last_flush
     importer = collector.importer.status()
+    collector._check_backlog()
     problems = list(collector.alerts)
     if importer["deaths_in_a_row"]:
         problems.append(

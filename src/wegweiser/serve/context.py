@@ -28,6 +28,7 @@ do (still in the pool, with its time limit).
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import secrets
 import threading
@@ -39,12 +40,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wegweiser.config import CONFIG_FILE, Config, load_config
-from wegweiser.errors import InvalidConfig
+from wegweiser.errors import InvalidConfig, StoreBusy
 from wegweiser.project import STORE_FILE, Project
 from wegweiser.serve._workers import Job, QueryPool
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+log = logging.getLogger("wegweiser.serve")
 
 SECRET_FILE = ".wegweiser-secret"
 SNAPSHOT_FOLDER = "snapshots"
@@ -117,6 +120,7 @@ class ServerContext:
         server = self.config.server
         self.snapshots = self.project_dir / SNAPSHOT_FOLDER
         self.snapshot: SnapshotState | None = None
+        self._snapshot_lock = threading.Lock()
         self.pool = QueryPool(
             server.query_workers,
             seconds=server.query_seconds,
@@ -129,7 +133,15 @@ class ServerContext:
         return not self.secrets.users
 
     def reload_config(self) -> Config:
+        """Read ``wegweiser.toml`` again (after the dashboard changed it) and write a new
+        read snapshot, so that the next page shows the change; while another process holds
+        the store the flusher writes it a moment later."""
         self.config = load_config(self.project_dir)
+        try:
+            with self.store():
+                pass
+        except StoreBusy:
+            log.warning("settings saved; the store is busy, analyses follow them shortly")
         return self.config
 
     def query(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -161,6 +173,14 @@ class ServerContext:
             config.stat().st_mtime_ns if config.exists() else 0,
             store.with_name(store.name + ".wal").exists(),
         )
+
+    def set_snapshot(self, state: SnapshotState) -> None:
+        """Readers use ``state`` from now on, unless a newer snapshot is known already
+        (the import process and a write action may both have written one)."""
+        with self._snapshot_lock:
+            current = self.snapshot
+            if current is None or state.path.name >= current.path.name:
+                self.snapshot = state
 
     def snapshot_status(self) -> dict[str, Any]:
         """The newest snapshot readers use: its age and whether the store changed since."""
@@ -199,10 +219,12 @@ class ServerContext:
                     # what was changed is what the next page shows: a snapshot now
                     source = self.source_state()
                     made = project.write_snapshot(self.snapshots)
-                    self.snapshot = SnapshotState(
-                        made.path,
-                        time.time(),
-                        (made.source_mtime_ns, made.source_size, source[2], False),
+                    self.set_snapshot(
+                        SnapshotState(
+                            made.path,
+                            time.time(),
+                            (made.source_mtime_ns, made.source_size, source[2], False),
+                        )
                     )
             finally:
                 project.close()

@@ -84,6 +84,20 @@ class ApiError(Exception):
         self.details = details
         self.headers = headers
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # raised in a query worker process, it travels back pickled
+        return (_api_error, (self.status, self.message, self.code, self.details, self.headers))
+
+
+def _api_error(
+    status: int,
+    message: str,
+    code: str,
+    details: list[dict[str, Any]] | None,
+    headers: dict[str, str] | None,
+) -> ApiError:
+    return ApiError(status, message, code=code, details=details, headers=headers)
+
 
 def error_body(
     status: int, code: str, message: str, details: list[dict[str, Any]] | None = None

@@ -5,8 +5,9 @@ therefore answers queries from a *snapshot*: a checkpointed copy of the store fi
 the writer (the collector's import process) while it holds the store, opened read-only by
 any number of readers. Snapshots are numbered (``store-000042.duckdb`` in the snapshot
 folder) and never change once written; a reader opens the newest and keeps it until it is
-done. Older snapshots are deleted when a newer one is written; on POSIX systems an open
-file outlives its name, so readers still on it are not disturbed.
+done. When one is written, all but it and the one before are deleted (a reader told the
+name of the one before a moment ago still finds it); on POSIX systems an open file outlives
+its name, so readers still on an older one are not disturbed.
 
 >>> name_of(42)
 'store-000042.duckdb'
@@ -68,7 +69,7 @@ def write_snapshot(engine: Engine, folder: Path) -> Snapshot:
 
     The caller holds the store open for writing, so nobody changes it during the copy. The
     copy is written under a temporary name, flushed to disk and renamed, so a reader never
-    sees half a file. Older snapshots are removed.
+    sees half a file. Snapshots older than the one before are removed.
     """
     source = Path(engine.database)
     folder.mkdir(parents=True, exist_ok=True)
@@ -85,8 +86,7 @@ def write_snapshot(engine: Engine, folder: Path) -> Snapshot:
     with open(partial, "rb+") as handle:
         os.fsync(handle.fileno())
     os.replace(partial, target)
-    for old in snapshots(folder):
-        if old != target:
-            with contextlib.suppress(OSError):
-                old.unlink()
+    for old in snapshots(folder)[:-2]:
+        with contextlib.suppress(OSError):
+            old.unlink()
     return Snapshot(target, generation, state.st_mtime_ns, state.st_size)

@@ -26,8 +26,9 @@ Csrf = Annotated[str, Form()]
 def quality_page(request: Request) -> HTMLResponse:
     reason = text(request, "reason", limit=500)
     data = context(request).query(_data.quarantine, reason=reason or None)
+    health = getattr(request.app.state, "health", None)
     return render(request, "data_quality.html.j2", title_key="nav.data_quality", data=data,
-                  reason=reason)
+                  reason=reason, health=health() if health is not None else None)
 
 
 @router.post("/data-quality/replay")
