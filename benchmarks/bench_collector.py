@@ -416,6 +416,7 @@ class HeavyLoad:
     def __init__(self, url: str) -> None:
         self.url = url
         self.stop = threading.Event()
+        self.started = time.monotonic()
         self.heavy: list[tuple[int, float]] = []
         self.probes: list[tuple[int, float]] = []
         self.threads = [
@@ -440,6 +441,8 @@ class HeavyLoad:
                 status = exc.code
             except OSError:
                 status = 0
+            if status == 0 and self.stop.is_set():
+                break
             out.append((status, time.monotonic() - t0))
             self.stop.wait(pause)
 
@@ -459,7 +462,12 @@ class HeavyLoad:
             slowest = max((s for _, s in rows), default=float("nan"))
             return {"n": len(rows), "statuses": statuses, "max_s": slowest}
 
-        return {"heavy": part(self.heavy), "probe": part(self.probes)}
+        found = {"heavy": part(self.heavy), "probe": part(self.probes)}
+        # a request still waiting at the end counts with its time so far
+        found["unanswered_after_s"] = round(
+            time.monotonic() - self.started - sum(s for _, s in self.heavy), 1
+        )
+        return found
 
 
 def measure_wegweiser(args: argparse.Namespace, env: dict[str, str], rate: float) -> dict:

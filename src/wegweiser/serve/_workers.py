@@ -163,22 +163,28 @@ class QueryPool:
         try:
             worker = self._idle.get(timeout=self.queue_seconds)
         except queue.Empty:
-            with self._lock:
-                self.stats.busy += 1
-            raise PoolBusy(
-                f"All {self.size} query workers are busy (server.query_workers); retry in a "
-                "few seconds."
-            ) from None
+            raise self._busy("are busy") from None
+        # an idle worker's lock is held only while it (re)starts: wait for that
+        if not worker.lock.acquire(timeout=START_SECONDS):
+            self._idle.put(worker)
+            raise self._busy("are starting")
         with self._lock:
             self.stats.queries += 1
             self.stats.running += 1
         try:
-            with worker.lock:
-                return self._run_on(worker, job)
+            return self._run_on(worker, job)
         finally:
+            worker.lock.release()
             with self._lock:
                 self.stats.running -= 1
             self._idle.put(worker)
+
+    def _busy(self, why: str) -> PoolBusy:
+        with self._lock:
+            self.stats.busy += 1
+        return PoolBusy(
+            f"All {self.size} query workers {why} (server.query_workers); retry in a few seconds."
+        )
 
     def _run_on(self, worker: _Worker, job: Job) -> Any:
         if not worker.alive():
