@@ -78,9 +78,13 @@ def import_segments(
                     done.append((name, summary.imported if summary is not None else 0, None))
                 if time.monotonic() - started > budget:
                     break  # let the CLI and the API have the store; the rest comes next
+            copy = None
             if snapshot is not None and project.config.engine.kind != "spark":
-                made = project.write_snapshot(snapshot)
-                written = [str(made.path), made.generation, made.source_mtime_ns, made.source_size]
+                copy = project.copy_store(snapshot)
+        # the store is closed: the CLI may have it while the snapshot's journey is built
+        if copy is not None and snapshot is not None:
+            made = Project.publish_snapshot(project_dir, copy, snapshot)
+            written = [str(made.path), made.generation, made.source_mtime_ns, made.source_size]
     except WegweiserError as exc:  # StoreBusy, or a project that cannot be opened now
         return done, str(exc), written
     return done, None, written

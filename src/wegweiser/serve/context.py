@@ -209,25 +209,24 @@ class ServerContext:
 
         Raises :class:`~wegweiser.errors.StoreBusy` when another process holds the store
         longer than ``server.store_wait_seconds``. With ``refresh`` a new read snapshot is
-        written before the store is closed, so the next page shows what was changed.
+        written (the store copied before it is closed, the copy's journey built after), so
+        the next page shows what was changed.
         """
         with self._store_lock:
             project = Project(self.project_dir, wait_seconds=self.config.server.store_wait_seconds)
+            copy = None
             try:
                 yield project
                 if refresh and self.config.engine.kind != "spark":
                     # what was changed is what the next page shows: a snapshot now
                     source = self.source_state()
-                    made = project.write_snapshot(self.snapshots)
-                    self.set_snapshot(
-                        SnapshotState(
-                            made.path,
-                            time.time(),
-                            (made.source_mtime_ns, made.source_size, source[2], False),
-                        )
-                    )
+                    copy = project.copy_store(self.snapshots)
             finally:
                 project.close()
+            if copy is not None:  # its journey is built without holding the store
+                made = Project.publish_snapshot(self.project_dir, copy, self.snapshots)
+                state = (made.source_mtime_ns, made.source_size, source[2], False)
+                self.set_snapshot(SnapshotState(made.path, time.time(), state))
 
 
 @dataclass(frozen=True)

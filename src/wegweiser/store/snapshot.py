@@ -21,6 +21,7 @@ import contextlib
 import os
 import re
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from wegweiser.store.engine import Engine
 
 _NAME = re.compile(r"store-(\d{6,})\.duckdb")
+#: a temporary copy this old belongs to a writer that was killed
+STALE_PARTIAL_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -64,29 +67,43 @@ def latest(folder: Path) -> Path | None:
     return found[-1] if found else None
 
 
-def write_snapshot(engine: Engine, folder: Path) -> Snapshot:
-    """Checkpoint ``engine``'s store and copy it as the next snapshot in ``folder``.
-
-    The caller holds the store open for writing, so nobody changes it during the copy. The
-    copy is written under a temporary name, flushed to disk and renamed, so a reader never
-    sees half a file. Snapshots older than the one before are removed.
-    """
+def copy_store(engine: Engine, folder: Path) -> Snapshot:
+    """Checkpoint ``engine``'s store and copy it into ``folder`` under a temporary name
+    (``generation`` 0 until :func:`publish`). The caller holds the store open for writing,
+    so nobody changes it during the copy; this is all that needs the store (a plain file
+    copy, ~0.3 s per 100 MiB)."""
     source = Path(engine.database)
     folder.mkdir(parents=True, exist_ok=True)
     engine.checkpoint()
     state = source.stat()
-    newest = latest(folder)
-    generation = (generation_of(newest) or 0) + 1 if newest is not None else 1
-    target = folder / name_of(generation)
-    for left in folder.glob("*.partial"):  # a writer killed during its copy
-        left.unlink(missing_ok=True)
-    partial = target.with_suffix(".partial")
+    for left in folder.glob("*.partial"):  # of a writer killed during its work
+        with contextlib.suppress(OSError):
+            if time.time() - left.stat().st_mtime > STALE_PARTIAL_SECONDS:
+                left.unlink()
+    partial = folder / f"copy-{os.getpid()}-{time.monotonic_ns()}.partial"
     shutil.copyfile(source, partial)
     os.chmod(partial, 0o600)  # it holds the same personal data as the store
-    with open(partial, "rb+") as handle:
+    return Snapshot(partial, 0, state.st_mtime_ns, state.st_size)
+
+
+def publish(copy: Snapshot, folder: Path) -> Snapshot:
+    """Make ``copy`` (of :func:`copy_store`, finished: no connection open on it) the next
+    snapshot: flushed to disk, then linked under the next free number, so a reader never
+    sees half a file and two writers never take the same number. Snapshots older than the
+    one before are removed."""
+    with open(copy.path, "rb+") as handle:
         os.fsync(handle.fileno())
-    os.replace(partial, target)
+    while True:
+        newest = latest(folder)
+        generation = (generation_of(newest) or 0) + 1 if newest is not None else 1
+        target = folder / name_of(generation)
+        try:
+            os.link(copy.path, target)
+        except FileExistsError:
+            continue  # another writer took this number a moment ago
+        break
+    copy.path.unlink()
     for old in snapshots(folder)[:-2]:
         with contextlib.suppress(OSError):
             old.unlink()
-    return Snapshot(target, generation, state.st_mtime_ns, state.st_size)
+    return Snapshot(target, generation, copy.source_mtime_ns, copy.source_size)
