@@ -117,134 +117,136 @@ def test_killed_import_process_restarts_and_the_backlog_drains(
     assert count_stored(demo_project, marker) == (accepted, accepted)
 
 
+def _serve(demo_template: Path, folder: Path, **settings: Any) -> LiveServer:
+    project = folder / "project"
+    shutil.copytree(demo_template, project)
+    configure(project, flush_seconds=0.3, query_queue_seconds=1, snapshot_seconds=0.5, **settings)
+    live = start_server(project, folder / "server.log", **auth_env())
+    wait_for(lambda: health(live)["snapshot"]["written"], timeout=60)
+    return live
+
+
 @pytest.fixture(scope="module")
 def busy_server(
     demo_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    """Two query workers, a time limit of 15 s, one second of queueing."""
-    folder = tmp_path_factory.mktemp("load")
-    project = folder / "project"
-    shutil.copytree(demo_template, project)
-    configure(
-        project,
-        flush_seconds=0.3,
-        query_workers=2,
-        query_seconds=30,
-        query_queue_seconds=1,
-        snapshot_seconds=0.5,
+    """Two query workers and a time limit far beyond the test: the heavy analysis runs
+    until the server stops."""
+    live = _serve(
+        demo_template, tmp_path_factory.mktemp("busy"), query_workers=2, query_seconds=600
     )
-    live = start_server(project, folder / "server.log", **auth_env())
-    wait_for(lambda: health(live)["snapshot"]["written"], timeout=60)
     yield live
     live.stop()
 
 
-def _heavy(server: LiveServer, out: list[httpx.Response]) -> threading.Thread:
-    def run() -> None:
-        out.append(
-            httpx.post(f"{server.url}/api/v1/attribution", json=HEAVY, headers=TOKEN, timeout=120)
-        )
+@pytest.fixture(scope="module")
+def strict_server(
+    demo_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """One query worker, a time limit of 5 s."""
+    live = _serve(
+        demo_template, tmp_path_factory.mktemp("strict"), query_workers=1, query_seconds=5
+    )
+    yield live
+    live.stop()
 
-    thread = threading.Thread(target=run)
+
+def _heavy(server: LiveServer, out: list[httpx.Response | None]) -> threading.Thread:
+    def run() -> None:
+        try:
+            out.append(
+                httpx.post(
+                    f"{server.url}/api/v1/attribution", json=HEAVY, headers=TOKEN, timeout=120
+                )
+            )
+        except httpx.HTTPError:  # the server stopped while it ran
+            out.append(None)
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread
 
 
 def test_heavy_analysis_does_not_starve_the_server(busy_server: LiveServer) -> None:
-    """While a heavy analysis runs: other API calls answer within a bound, the collector's
-    events reach the store, and the time limit stops the heavy one with 504 (before: the
-    request held the store for its whole run, other calls and the import waited)."""
+    """While a heavy analysis runs: other API calls answer within a bound, the collector
+    answers quickly and its events reach the store and the analyses (before: the request
+    held the store for its whole run, other calls and the import waited)."""
     live = busy_server
     before = health(live)
-    heavy: list[httpx.Response] = []
-    started = time.monotonic()
-    thread = _heavy(live, heavy)
-    assert wait_for(lambda: health(live)["queries"]["running"] >= 1, timeout=30)
+    heavy: list[httpx.Response | None] = []
+    _heavy(live, heavy)
+    assert wait_for(lambda: health(live)["queries"]["running"] >= 1, timeout=60)
     # another analysis answers on the other worker, quickly
     t0 = time.monotonic()
     stats = httpx.get(f"{live.url}/api/v1/stats", headers=TOKEN, timeout=30)
     assert stats.status_code == 200, stats.text
     assert time.monotonic() - t0 < 10.0  # a busy shared machine; ~0.1 s when quiet
-    # the collector's events are imported and readable meanwhile
-    marker = uuid.uuid4().hex[:10]
-    events = [ajs("track", marker, event="During", messageId=f"{marker}-{i}") for i in range(20)]
-    response = httpx.post(
-        f"{live.url}/v1/batch", json={"batch": events}, headers=basic(), timeout=10
-    )
-    assert response.status_code == 200
-    imported = wait_for(
-        lambda: health(live)["collector"]["imported"] >= before["collector"]["imported"] + 20,
-        timeout=20,
-    )
-    assert imported, json.dumps(health(live)) + live.output()[-3000:]
     # the collector answers quickly meanwhile (bounded: 20 batches of 100)
+    marker = uuid.uuid4().hex[:10]
     slowest = 0.0
     with httpx.Client(headers=basic(), timeout=10) as client:
         for b in range(20):
             batch = [
-                ajs("track", marker, event="Load", messageId=f"{marker}-l{b}-{i}")
+                ajs("track", marker, event="Load", messageId=f"{marker}-{b}-{i}")
                 for i in range(100)
             ]
             t0 = time.monotonic()
             assert client.post(f"{live.url}/v1/batch", json={"batch": batch}).status_code == 200
             slowest = max(slowest, time.monotonic() - t0)
-    assert slowest < 2.0  # the benchmark measures p99 on a quiet machine (~10 ms)
-    assert not heavy, "the heavy analysis should still be running"
-    thread.join(timeout=90)
-    elapsed = time.monotonic() - started
-    [answer] = heavy
-    assert answer.status_code == 504, answer.text
-    error = answer.json()["error"]
-    assert error["code"] == "query_timeout"
-    assert "server.query_seconds = 30 s" in error["message"]
-    assert 30 <= elapsed < 60
-    after = health(live)
-    assert after["queries"]["timeouts"] == before["queries"]["timeouts"] + 1
-    # the events collected during the heavy run are in what analyses read now
+    assert slowest < 2.0  # the benchmark measures p99 on a quiet machine
+    # ... its events are imported and, through a new snapshot, readable by analyses
+    imported = wait_for(
+        lambda: health(live)["collector"]["imported"] >= before["collector"]["imported"] + 2000,
+        timeout=30,
+    )
+    assert imported, json.dumps(health(live))
     found = wait_for(
         lambda: (
-            httpx.post(
-                f"{live.url}/api/v1/identity",
-                json={"id": f"anon-{marker}"},
-                headers=TOKEN,
-                timeout=30,
-            ).status_code
-            == 200
-            or httpx.get(
+            httpx.get(
                 f"{live.url}/api/v1/identities/anon-{marker}", headers=TOKEN, timeout=30
             ).status_code
             == 200
         ),
-        timeout=20,
+        timeout=30,
     )
     assert found
+    assert not heavy, "the heavy analysis should still be running"
+    assert health(live)["queries"]["running"] >= 1
 
 
-def test_a_full_pool_answers_503_with_retry_after(busy_server: LiveServer) -> None:
-    live = busy_server
-    heavy: list[httpx.Response] = []
-    threads = [_heavy(live, heavy) for _ in range(2)]
-    assert wait_for(lambda: health(live)["queries"]["running"] >= 2, timeout=30)
+def test_time_limit_and_a_full_pool(strict_server: LiveServer) -> None:
+    """The only worker is busy: another analysis gets 503 + Retry-After at once; the heavy
+    one is stopped at the time limit with 504 and a clear message; the worker comes back."""
+    live = strict_server
+    before = health(live)["queries"]
+    heavy: list[httpx.Response | None] = []
+    started = time.monotonic()
+    thread = _heavy(live, heavy)
+    assert wait_for(lambda: health(live)["queries"]["running"] >= 1, timeout=60)
     t0 = time.monotonic()
     refused = httpx.get(f"{live.url}/api/v1/stats", headers=TOKEN, timeout=30)
     assert refused.status_code == 503, refused.text
     assert refused.headers["retry-after"].isdigit()
     assert refused.json()["error"]["code"] == "server_busy"
     assert time.monotonic() - t0 < 5.0  # query_queue_seconds = 1
-    # the dashboard says so too, as a page
-    page = httpx.get(f"{live.url}/", headers={"Accept": "text/html", **TOKEN}, timeout=30)
-    assert page.status_code in (503, 401, 303), page.status_code
-    # health never waits for a worker
     t0 = time.monotonic()
-    assert health(live)["queries"]["running"] >= 2
+    assert health(live)["queries"]["running"] >= 1  # health never waits for a worker
     assert time.monotonic() - t0 < 2.0
-    for thread in threads:
-        thread.join(timeout=90)
-    assert sorted(r.status_code for r in heavy) == [504, 504]
-    # the killed workers come back: the next analysis answers
+    thread.join(timeout=90)
+    elapsed = time.monotonic() - started
+    [answer] = heavy
+    assert answer is not None
+    assert answer.status_code == 504, answer.text[:300]
+    error = answer.json()["error"]
+    assert error["code"] == "query_timeout"
+    assert "server.query_seconds = 5 s" in error["message"]
+    assert 5 <= elapsed < 60
+    after = health(live)["queries"]
+    assert after["timeouts"] == before["timeouts"] + 1
+    assert after["refused_busy"] == before["refused_busy"] + 1
     again = wait_for(
-        lambda: httpx.get(f"{live.url}/api/v1/stats", headers=TOKEN, timeout=30).status_code == 200,
-        timeout=30,
+        lambda: httpx.get(f"{live.url}/api/v1/stats", headers=TOKEN, timeout=70).status_code == 200,
+        timeout=60,
     )
     assert again
 

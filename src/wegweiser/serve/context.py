@@ -20,7 +20,9 @@ working while the server runs, so nobody keeps the store open.
 
 Freshness: a reader sees the store as it was when the newest snapshot was written, i.e.
 events collected up to ``server.flush_seconds`` + ``server.snapshot_seconds`` + the import
-and copy time ago (``/healthz`` shows the snapshot's age). On ``engine.kind = "spark"`` the
+and copy time ago (``/healthz`` shows the snapshot's age). Right after the start an
+analysis waits (up to ``FIRST_SNAPSHOT_SECONDS``) for the server's first snapshot rather
+than read an old one or open the store. On ``engine.kind = "spark"`` the
 events live outside the store, so readers open the store itself for each query, as writers
 do (still in the pool, with its time limit).
 """
@@ -51,6 +53,8 @@ log = logging.getLogger("wegweiser.serve")
 
 SECRET_FILE = ".wegweiser-secret"
 SNAPSHOT_FOLDER = "snapshots"
+#: how long an analysis right after the start waits for the server's first snapshot
+FIRST_SNAPSHOT_SECONDS = 60.0
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -121,6 +125,8 @@ class ServerContext:
         self.snapshots = self.project_dir / SNAPSHOT_FOLDER
         self.snapshot: SnapshotState | None = None
         self._snapshot_lock = threading.Lock()
+        #: set once this server wrote a snapshot: readers never open the store itself
+        self._first_snapshot = threading.Event()
         self.pool = QueryPool(
             server.query_workers,
             seconds=server.query_seconds,
@@ -154,8 +160,14 @@ class ServerContext:
         """
         snapshot = None
         if self.config.engine.kind != "spark":
+            if not self._first_snapshot.wait(FIRST_SNAPSHOT_SECONDS):
+                raise StoreBusy(
+                    "The server is still preparing the data for analyses (the store is busy); "
+                    "retry in a few seconds."
+                )
             current = self.snapshot
-            snapshot = str(current.path) if current is not None else _newest(self.snapshots)
+            assert current is not None
+            snapshot = str(current.path)
         job = Job(
             str(self.project_dir), snapshot, self.config.server.store_wait_seconds, fn, args, kwargs
         )
@@ -181,6 +193,7 @@ class ServerContext:
             current = self.snapshot
             if current is None or state.path.name >= current.path.name:
                 self.snapshot = state
+            self._first_snapshot.set()
 
     def snapshot_status(self) -> dict[str, Any]:
         """The newest snapshot readers use: its age and whether the store changed since."""
@@ -237,10 +250,3 @@ class SnapshotState:
     path: Path
     written_at: float
     source: tuple[int, int, int, bool]
-
-
-def _newest(folder: Path) -> str | None:
-    if not folder.is_dir():
-        return None
-    found = sorted(p for p in folder.glob("store-*.duckdb"))
-    return str(found[-1]) if found else None
