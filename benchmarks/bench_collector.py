@@ -14,7 +14,13 @@ the store is counted: every accepted event must be there (stored == accepted).
 The floor is a bare FastAPI endpoint on the same uvicorn that reads the body and answers
 ``{"success": true}``: what the HTTP stack alone costs at the same load.
 
-Targets (issue 4): >= 20k events/s, p99 <= 100 ms on 2 cores, zero lost events.
+``--collector-heavy`` runs heavy analyses meanwhile (issue 13): a client posts
+``POST /api/v1/attribution`` with ``HEAVY`` (compare, bootstrap 200, order 4, by campaign)
+again and again, one at a time, and a probe asks ``GET /api/v1/stats`` every second; their
+answers (status, seconds) are reported beside the collector's figures.
+
+Targets (issue 4): >= 20k events/s, p99 <= 100 ms on 2 cores, zero lost events; with the
+heavy analysis (issue 13) the same, and the probe answered (200 or 503 + Retry-After).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -47,6 +54,7 @@ BATCH = 100
 TARGET_EVENTS_PER_S = 20_000
 TARGET_P99_MS = 100.0
 WARMUP_SECONDS = 3.0
+HEAVY = {"compare": True, "bootstrap": 200, "order": 4, "by": "campaign"}
 
 FLOOR_APP = """
 from fastapi import FastAPI, Request
@@ -402,6 +410,66 @@ def drive(
     return result
 
 
+class HeavyLoad:
+    """Heavy analyses one after the other, and a light probe every second, in threads."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.stop = threading.Event()
+        self.started = time.monotonic()
+        self.heavy: list[tuple[int, float]] = []
+        self.probes: list[tuple[int, float]] = []
+        self.threads = [
+            threading.Thread(target=self._loop, args=("POST", "/api/v1/attribution", HEAVY,
+                                                       self.heavy, 0.0), daemon=True),
+            threading.Thread(target=self._loop, args=("GET", "/api/v1/stats", None,
+                                                       self.probes, 1.0), daemon=True),
+        ]
+
+    def _loop(self, method: str, path: str, body: Any, out: list[tuple[int, float]],
+              pause: float) -> None:
+        data = json.dumps(body).encode() if body is not None else None
+        while not self.stop.is_set():
+            request = urllib.request.Request(self.url + path, data=data, method=method,
+                                             headers={"Content-Type": "application/json"})
+            t0 = time.monotonic()
+            try:
+                with urllib.request.urlopen(request, timeout=300) as response:
+                    response.read()
+                    status = response.status
+            except urllib.error.HTTPError as exc:
+                status = exc.code
+            except OSError:
+                status = 0
+            if status == 0 and self.stop.is_set():
+                break
+            out.append((status, time.monotonic() - t0))
+            self.stop.wait(pause)
+
+    def __enter__(self) -> HeavyLoad:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+
+    def summary(self) -> dict[str, Any]:
+        def part(rows: list[tuple[int, float]]) -> dict[str, Any]:
+            statuses: dict[str, int] = {}
+            for status, _ in rows:
+                statuses[str(status)] = statuses.get(str(status), 0) + 1
+            slowest = max((s for _, s in rows), default=float("nan"))
+            return {"n": len(rows), "statuses": statuses, "max_s": slowest}
+
+        found = {"heavy": part(self.heavy), "probe": part(self.probes)}
+        # a request still waiting at the end counts with its time so far
+        found["unanswered_after_s"] = round(
+            time.monotonic() - self.started - sum(s for _, s in self.heavy), 1
+        )
+        return found
+
+
 def measure_wegweiser(args: argparse.Namespace, env: dict[str, str], rate: float) -> dict:
     """One run on a fresh project: load, wait for the flush, count what the store holds."""
     project = make_project(args.work, args.collector_flush_seconds)
@@ -413,9 +481,19 @@ def measure_wegweiser(args: argparse.Namespace, env: dict[str, str], rate: float
     )
     run_id = f"b{int(time.time())}"
     try:
-        r = drive(
-            url, process.pid, args.collector_connections, args.collector_seconds, rate, run_id
-        )
+        heavy = HeavyLoad(url) if args.collector_heavy else None
+        if heavy is not None:
+            heavy.__enter__()
+            time.sleep(2)  # the heavy analysis is running when the load starts
+        try:
+            r = drive(
+                url, process.pid, args.collector_connections, args.collector_seconds, rate, run_id
+            )
+        finally:
+            if heavy is not None:
+                heavy.__exit__()
+        if heavy is not None:
+            r["analyses"] = heavy.summary()
         started = progress = time.monotonic()
         backlog = left = _health(url)["collector"]["pending_events"]
         while time.monotonic() - progress < 30:  # the server's stop imports the rest
@@ -439,7 +517,10 @@ def measure_wegweiser(args: argparse.Namespace, env: dict[str, str], rate: float
             )
         )
     r["lost"] = r["accepted"] + r["warmup_accepted"] - r["stored"]
-    _show(_label("wegweiser serve", rate), r)
+    _show(_label("wegweiser serve" + (" + heavy analysis" if "analyses" in r else ""), rate), r)
+    if "analyses" in r:
+        a = r["analyses"]
+        print(f"    heavy analyses {a['heavy']}; probe GET /api/v1/stats {a['probe']}", flush=True)
     print(
         f"    stored {r['stored']:,} of {r['accepted'] + r['warmup_accepted']:,} accepted "
         f"(with {WARMUP_SECONDS:g} s warm-up; lost {r['lost']:,}); "
@@ -522,7 +603,10 @@ def record(results: dict[str, Any], machine: str, command: str, args: argparse.N
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|",
     ]
     rows = [("floor: bare FastAPI", x) for x in results["floor"]]
-    rows += [("wegweiser serve", x) for x in results["wegweiser"]]
+    rows += [
+        ("wegweiser serve" + (" + heavy analysis" if "analyses" in x else ""), x)
+        for x in results["wegweiser"]
+    ]
     for label, x in rows:
         ours = "stored" in x
         load = f"paced {x['rate']:,.0f}/s" if x["rate"] else "as fast as answered"
@@ -538,6 +622,16 @@ def record(results: dict[str, Any], machine: str, command: str, args: argparse.N
                 else "- | - | - | - |"
             )
         )
+    for x in results["wegweiser"]:
+        if "analyses" in x:
+            a = x["analyses"]
+            lines.append(
+                f"\nMeanwhile (load {x['rate']:,.0f}/s): heavy `POST /api/v1/attribution` "
+                f"{json.dumps(HEAVY)}: {a['heavy']['n']} requests, statuses "
+                f"{a['heavy']['statuses']}, longest {a['heavy']['max_s']:.1f} s; probe "
+                f"`GET /api/v1/stats` every second: {a['probe']['n']} requests, statuses "
+                f"{a['probe']['statuses']}, slowest {a['probe']['max_s']:.2f} s."
+            )
     with RESULTS.open("a", encoding="utf-8") as fh:
         fh.write("\n".join(lines) + "\n")
 
@@ -579,6 +673,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="server.flush_seconds of the benchmark project (default: the project default); "
         "a large value keeps the import out of the load phase",
+    )
+    g.add_argument(
+        "--collector-heavy",
+        action="store_true",
+        help="run heavy analyses (attribution with bootstrap) during the load (issue 13)",
     )
     g.add_argument(
         "--collector-floor",

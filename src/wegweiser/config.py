@@ -212,7 +212,8 @@ class ServerConfig(_Model):
     flush_seconds: Annotated[float, Field(gt=0)] = 1.0
     """How often collected events are moved from the spool into the store."""
     store_wait_seconds: Annotated[float, Field(ge=0)] = 60.0
-    """How long a request waits for the store while another process (the CLI) holds it."""
+    """How long a write (an import of collected events, a quarantine replay) waits for the
+    store while another process (the CLI) holds it."""
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     """Web origins (``https://shop.example``) whose pages may send events to the collector
     from the browser (CORS); ``["*"]`` (the default) allows every site, as a write key is
@@ -220,17 +221,6 @@ class ServerConfig(_Model):
     retry_window_seconds: Annotated[float, Field(gt=0)] = 3600.0
     """How long a repeated request whose messages have neither ``messageId`` nor a timestamp
     counts as a retry of the first (stored once); see the guide, "Sending events"."""
-
-    @field_validator("cors_origins")
-    @classmethod
-    def _origins(cls, origins: list[str]) -> list[str]:
-        for origin in origins:
-            if origin != "*" and not _ORIGIN.fullmatch(origin):
-                raise ValueError(
-                    f"{origin!r} is not a web origin; write scheme://host[:port] without a "
-                    "path or trailing slash (e.g. 'https://shop.example'), or '*'"
-                )
-        return origins
     allowed_hosts: list[str] = Field(default_factory=list)
     """Host names the server answers to (the ``Host`` header; a defence against DNS
     rebinding). ``localhost``, ``127.0.0.1`` and ``::1`` are always allowed; ``.example.com``
@@ -246,6 +236,31 @@ class ServerConfig(_Model):
     """A client must send a request's headers within this time (slow clients are cut off)."""
     body_timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
     """A client must send a request's body within this time (else 408)."""
+    query_workers: Annotated[int, Field(gt=0, le=64)] = 2
+    """Analyses (API requests, dashboard pages) that run at once, each in a worker process."""
+    query_seconds: Annotated[float, Field(gt=0)] = 120.0
+    """Time limit of one analysis; a longer one is stopped and answered with 504."""
+    query_queue_seconds: Annotated[float, Field(ge=0)] = 5.0
+    """How long a request waits for a free query worker before it is answered with 503."""
+    snapshot_seconds: Annotated[float, Field(ge=0)] = 5.0
+    """Least time between two read snapshots of the store (what the API and dashboard
+    read): analyses see events collected up to about this plus ``flush_seconds`` ago."""
+    backlog_alert_events: Annotated[int, Field(gt=0)] = 200_000
+    """Collected events waiting for the store beyond which the health status is
+    ``degraded`` and a warning is logged."""
+    backlog_alert_seconds: Annotated[float, Field(gt=0)] = 300.0
+    """Age of the oldest waiting spool segment beyond which the status is ``degraded``."""
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"{origin!r} is not a web origin; write scheme://host[:port] without a "
+                    "path or trailing slash (e.g. 'https://shop.example'), or '*'"
+                )
+        return origins
 
 
 class Config(_Model):

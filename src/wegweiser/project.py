@@ -19,12 +19,13 @@ from wegweiser.analysis.overview import Overview, overview
 from wegweiser.analysis.result import to_frame, to_value
 from wegweiser.analysis.segments import Segment, check_name
 from wegweiser.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config
-from wegweiser.errors import InvalidInput, ProjectError
+from wegweiser.errors import InvalidInput, ProjectError, StoreBusy
 from wegweiser.events import history, ingest, quarantine
 from wegweiser.events.costs import CostSummary, import_costs
 from wegweiser.events.options import ImportOptions
 from wegweiser.store import bookkeeping, tables
 from wegweiser.store.engine import Engine, Warehouse, open_warehouse
+from wegweiser.store.snapshot import Snapshot, copy_store, publish
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,9 +55,16 @@ class Project:
         *,
         engine: Engine | None = None,
         wait_seconds: float | None = None,
+        snapshot: str | os.PathLike[str] | None = None,
     ) -> None:
         """Open the project at ``path``. While another process (``wegweiser serve``) holds the
-        store, wait up to ``wait_seconds`` (default ``engine.lock_wait_seconds``) for it."""
+        store, wait up to ``wait_seconds`` (default ``engine.lock_wait_seconds``) for it.
+
+        ``snapshot``: read a snapshot of the store (:meth:`write_snapshot`) instead, opened
+        read-only; it never waits and never blocks a writer. Nothing can be imported or
+        changed through such a project, and its journey is the one built when the snapshot
+        was written (:class:`~wegweiser.errors.StoreBusy` when the settings changed since).
+        """
         self.path = Path(path)
         self._text_cache: Any = None
         if not (self.path / CONFIG_FILE).is_file():
@@ -66,18 +74,23 @@ class Project:
             )
         self.config: Config = load_config(self.path)
         settings = self.config.engine
+        self.read_only = snapshot is not None
         self._engine = (
             engine
             if engine is not None
             else Engine(
-                self.path / STORE_FILE,
+                Path(snapshot) if snapshot is not None else self.path / STORE_FILE,
+                read_only=self.read_only,
                 memory_limit=settings.memory_limit,
                 threads=settings.threads,
                 wait_seconds=settings.lock_wait_seconds if wait_seconds is None else wait_seconds,
                 on_wait=_tell_waiting,
             )
         )
-        tables.migrate(self._engine)
+        if self.read_only:
+            tables.check_version(self._engine)
+        else:
+            tables.migrate(self._engine)
         self._warehouse: Warehouse = open_warehouse(settings, self._engine, self.path)
         # Where events live and analyses run (the store itself, or Spark). Both stay private:
         # the faces use the named operations below, never the engine (lint-imports checks
@@ -319,6 +332,12 @@ class Project:
         w = self._warehouse
         stamp = self._journey_stamp()
         if bookkeeping.derived_stamp(self._engine, "journey") != stamp:
+            if self.read_only:
+                raise StoreBusy(
+                    "The data snapshot was made with other settings (phases, sessions, "
+                    "conversion events) than wegweiser.toml has now; a new one is on its way, "
+                    "retry in a few seconds."
+                )
             expr = journey_table(w.table("events"), w.table("identities"), self.config)
             journey = w.build("journey", expr)
             bookkeeping.set_derived_stamp(self._engine, "journey", stamp)
@@ -447,6 +466,38 @@ class Project:
 
         who = members(self.journey(), self.segment(name), as_of=as_of, traits=self.traits)
         return to_frame(who.order_by("person_id"))
+    def write_snapshot(self, folder: str | os.PathLike[str]) -> Snapshot:
+        """Copy the store as the next read-only snapshot in ``folder`` and build its
+        journey (see :mod:`wegweiser.store.snapshot`); :meth:`copy_store` and
+        :meth:`publish_snapshot` in one, for a caller that may keep the store meanwhile."""
+        return self.publish_snapshot(self.path, self.copy_store(folder), folder)
+
+    def copy_store(self, folder: str | os.PathLike[str]) -> Snapshot:
+        """The first half of a snapshot, the only one that needs the store: a checkpointed
+        copy of the store file in ``folder`` (a file copy: well under a second per 100 MiB).
+        Close this project, then finish it with :meth:`publish_snapshot`."""
+        if self.read_only:
+            raise ProjectError("a snapshot is made from the store, not from a snapshot")
+        return copy_store(self._engine, Path(folder))
+
+    @classmethod
+    def publish_snapshot(
+        cls, path: str | os.PathLike[str], copy: Snapshot, folder: str | os.PathLike[str]
+    ) -> Snapshot:
+        """Build the journey in ``copy`` (not in the store: nobody waits for it), then make
+        it the newest snapshot in ``folder``."""
+        try:
+            with cls(path, engine=Engine(copy.path)) as project:
+                project.journey()
+                project._engine.checkpoint()
+        except BaseException:
+            copy.path.unlink(missing_ok=True)
+            raise
+        return publish(copy, Path(folder))
+
+    def interrupt(self) -> None:
+        """Stop the query running on the store now (from another thread); it raises."""
+        self._engine.interrupt()
 
     def person_of(self, any_id: str) -> str | None:
         """The ``person_id`` of an anonymous or user id, or None if unknown."""

@@ -28,7 +28,17 @@ the normal importer (:mod:`wegweiser.events.collect.spool_reader`): validation, 
 work as for files. The import runs in a process of its own at a lower CPU priority: under
 a burst, answering requests comes first, the spool absorbs the difference and the import
 catches up afterwards. While the CLI holds the store the flusher retries later and the spool
-keeps collecting. :func:`status` (shown by ``/healthz``) reports the backlog.
+keeps collecting. When the import process dies it is started again, with backoff
+(:class:`~wegweiser.serve._importer.ImportProcess`), and the backlog drains.
+
+After an import, and whenever the store or the settings changed otherwise, the import
+process also writes the read snapshot the API and the dashboard read (at most every
+``server.snapshot_seconds``; see :mod:`wegweiser.serve.context`).
+
+:func:`status` (shown by ``/healthz``) reports the backlog (events, segments, age of the
+oldest), the import process (alive, restarts) and the snapshot; beyond
+``server.backlog_alert_events`` or ``server.backlog_alert_seconds`` the status is
+``degraded`` and a warning is logged once.
 """
 
 from __future__ import annotations
@@ -39,8 +49,10 @@ import gc
 import hashlib
 import logging
 import math
+import time
 import zlib
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -53,10 +65,10 @@ from wegweiser.events.collect.ids import FirstSeen, assign_ids, request_digest
 from wegweiser.events.collect.spool import SPOOL_FOLDER, Segment, Spool
 from wegweiser.events.collect.validate import Validator, event_row, type_error
 from wegweiser.serve import _collector_schema as _schema
-from wegweiser.serve._importer import ImportProcess
+from wegweiser.serve._importer import ImportDied, ImportProcess
 from wegweiser.serve.access import TokenBucket
 from wegweiser.serve.auth import basic_user, is_known
-from wegweiser.serve.context import ServerContext
+from wegweiser.serve.context import ServerContext, SnapshotState
 from wegweiser.serve.errors import ApiError
 from wegweiser.store.schema import EVENT_TYPES
 
@@ -91,6 +103,7 @@ class Collector:
         self.task: asyncio.Task[None] | None = None
         self.importer = ImportProcess()
         self.first_seen = FirstSeen(config.server.retry_window_seconds)
+        self.alerts: list[str] = []  # why the backlog counts as too large now
 
     def fingerprint(self, key: str) -> str:
         """What the spool records instead of the write key itself."""
@@ -118,27 +131,48 @@ class Collector:
                 await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
 
     async def flush(self) -> None:
-        """Close the current segment and import every closed one (in the import process)."""
+        """Close the current segment and import every closed one (in the import process);
+        write a new read snapshot when one is due."""
         try:
             await self.spool.rotate()
             segments = self.spool.waiting()
-            if segments:
-                await self._import(segments)
+            snapshot = self._snapshot_due(bool(segments))
+            if segments or snapshot:
+                await self._import(segments, snapshot)
+        except ImportDied as exc:  # started again at the next flush, after its pause
+            self.last_error = str(exc)
         except Exception as exc:  # the flusher must keep running; the spool keeps the events
             log.exception("collector flush failed")
             self.last_error = f"{type(exc).__name__}: {exc}"
+        self._check_backlog()
 
-    async def _import(self, segments: list[Segment]) -> None:
-        done, busy = await self.importer.run(
+    def _snapshot_due(self, importing: bool) -> bool:
+        ctx = self.ctx
+        if ctx.config.engine.kind == "spark" or not (importing or ctx.snapshot_stale()):
+            return False
+        current = ctx.snapshot
+        return current is None or (
+            time.time() - current.written_at >= ctx.config.server.snapshot_seconds
+        )
+
+    async def _import(self, segments: list[Segment], snapshot: bool) -> None:
+        source = self.ctx.source_state()
+        answer = await self.importer.run(
             {
                 "project": str(self.ctx.project_dir),
                 "jobs": [(str(s.path), s.source_name, s.lines) for s in segments],
                 "wait": self.ctx.config.server.store_wait_seconds,
                 "budget": SESSION_SECONDS,
+                "snapshot": str(self.ctx.snapshots) if snapshot else None,
             }
         )
+        if answer.snapshot is not None:
+            path, _generation, mtime, size = answer.snapshot
+            self.ctx.set_snapshot(
+                SnapshotState(Path(path), time.time(), (mtime, size, source[2], False))
+            )
         by_name = {s.source_name: s for s in segments}
-        for name, imported, error in done:
+        for name, imported, error in answer.done:
             segment = by_name[name]
             if error is None:
                 self.failures.pop(segment.id, None)
@@ -153,13 +187,51 @@ class Collector:
                 target = self.spool.set_aside(segment)
                 self.failures.pop(segment.id, None)
                 self.last_error += f" (moved to {target}; fix and import it with the CLI)"
-        if busy is not None:
-            self.last_error = f"store busy, will retry: {busy}"
+        if answer.busy is not None:
+            self.last_error = f"store busy, will retry: {answer.busy}"
             return
         self.flushes += 1
         self.last_flush = datetime.now(UTC)
         if not self.failures:
             self.last_error = None
+
+    def backlog(self) -> dict[str, Any]:
+        """Events and segments not yet in the store, and the age of the oldest."""
+        events, segments = self.spool.pending()
+        oldest = [s.id for s in self.spool.waiting()[:1]]
+        current = self.spool.current
+        if not oldest and current is not None:
+            oldest = [current.id]
+        age = 0.0
+        if oldest:
+            with contextlib.suppress(ValueError):
+                born = datetime.strptime(oldest[0][:21], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
+                age = max(0.0, (datetime.now(UTC) - born).total_seconds())
+        return {"events": events, "segments": segments, "oldest_seconds": round(age, 1)}
+
+    def _check_backlog(self) -> None:
+        server = self.ctx.config.server
+        backlog = self.backlog()
+        alerts = []
+        if backlog["events"] > server.backlog_alert_events:
+            alerts.append(
+                f"{backlog['events']} collected events wait for the store "
+                f"(server.backlog_alert_events = {server.backlog_alert_events})"
+            )
+        if backlog["oldest_seconds"] > server.backlog_alert_seconds:
+            alerts.append(
+                f"the oldest waiting events arrived {backlog['oldest_seconds']:.0f} s ago "
+                f"(server.backlog_alert_seconds = {server.backlog_alert_seconds:g})"
+            )
+        if alerts and not self.alerts:
+            log.warning(
+                "collector backlog: %s; last error: %s",
+                "; ".join(alerts),
+                self.last_error or "none",
+            )
+        elif not alerts and self.alerts:
+            log.warning("collector backlog back to normal (%d events)", backlog["events"])
+        self.alerts = alerts
 
 
 async def start(app: FastAPI) -> None:
@@ -197,24 +269,37 @@ async def stop(app: FastAPI) -> None:
 
 
 def status(app: FastAPI) -> dict[str, Any]:
-    """The collector's backlog and last flush, for ``/healthz``."""
+    """The collector's backlog, import process and last flush, for ``/healthz``;
+    ``problems`` lists what makes the server ``degraded``."""
     collector: Collector | None = getattr(app.state, "collector", None)
     if collector is None:
-        return {"collector": {"running": False}}
+        return {"collector": {"running": False}, "problems": []}
     events, segments = collector.spool.pending()
+    backlog = collector.backlog()
     last = collector.last_flush
+    importer = collector.importer.status()
+    collector._check_backlog()
+    problems = list(collector.alerts)
+    if importer["deaths_in_a_row"]:
+        problems.append(
+            f"the import process died {importer['deaths_in_a_row']} time(s) in a row "
+            f"(exit code {importer['last_exit_code']})"
+        )
     return {
         "collector": {
             "running": True,
             "pending_events": events,
             "pending_segments": segments,
+            "oldest_pending_seconds": backlog["oldest_seconds"],
             "accepted": collector.accepted,
             "rejected": collector.rejected,
             "imported": collector.imported,
             "flushes": collector.flushes,
             "last_flush": last.isoformat() if last else None,
             "last_error": collector.last_error,
-        }
+            "importer": importer,
+        },
+        "problems": problems,
     }
 
 

@@ -3,7 +3,13 @@
     {"error": {"status": 429, "code": "rate_limited", "message": "...", "details": [...]}}
 
 ``code`` is stable and machine-readable, ``message`` says what is wrong and what to do,
-``details`` (optional) lists per-field or per-event problems. Dashboard pages (HTML requests
+``details`` (optional) lists per-field or per-event problems.
+
+A busy server answers 503 with ``Retry-After``: ``server_busy`` when every query worker
+stayed busy for ``server.query_queue_seconds``, ``store_busy`` when another process held
+the store longer than a write may wait. An analysis stopped by its time limit
+(``server.query_seconds``) answers 504 ``query_timeout``, without ``Retry-After``: the same
+request would be stopped again; ask for less or raise the limit. Dashboard pages (HTML requests
 outside ``/api`` and ``/v1``) get the same content as a page when ``app.state.html_error``
 is set. The collector's errors (``/v1/*``) also carry ``"success": false`` and ``code`` and
 ``message`` at the top level, where Segment's and RudderStack's SDKs look for them.
@@ -21,6 +27,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wegweiser.errors import InvalidConfig, InvalidInput, ProjectError, StoreBusy, WegweiserError
+from wegweiser.serve._workers import PoolBusy, QueryTimeout
 
 log = logging.getLogger("wegweiser.serve")
 
@@ -37,6 +44,7 @@ CODES = {
     429: "rate_limited",
     500: "internal_error",
     503: "store_busy",
+    504: "query_timeout",
 }
 
 #: OpenAPI description of the error body, for ``responses=`` of routes.
@@ -76,6 +84,20 @@ class ApiError(Exception):
         self.message = message
         self.details = details
         self.headers = headers
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # raised in a query worker process, it travels back pickled
+        return (_api_error, (self.status, self.message, self.code, self.details, self.headers))
+
+
+def _api_error(
+    status: int,
+    message: str,
+    code: str,
+    details: list[dict[str, Any]] | None,
+    headers: dict[str, str] | None,
+) -> ApiError:
+    return ApiError(status, message, code=code, details=details, headers=headers)
 
 
 def error_body(
@@ -143,8 +165,12 @@ def install(app: FastAPI) -> None:
 
     async def wegweiser_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, WegweiserError)
-        if isinstance(exc, StoreBusy):
+        if isinstance(exc, PoolBusy):
+            error = ApiError(503, str(exc), code="server_busy", headers={"Retry-After": "5"})
+        elif isinstance(exc, StoreBusy):
             error = ApiError(503, str(exc), headers={"Retry-After": "5"})
+        elif isinstance(exc, QueryTimeout):
+            error = ApiError(504, str(exc))
         elif isinstance(exc, InvalidInput | InvalidConfig):
             error = ApiError(400, str(exc))
         elif isinstance(exc, ProjectError):

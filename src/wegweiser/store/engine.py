@@ -256,6 +256,10 @@ class Engine:
                 raise
             self._con.execute("COMMIT")
 
+    def interrupt(self) -> None:
+        """Stop the running query (safe from another thread; it raises in its thread)."""
+        self._con.interrupt()
+
     def checkpoint(self) -> None:
         self.run("CHECKPOINT")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from wegweiser.errors import ProjectError
 from wegweiser.store.schema import EVENT_COLUMNS
 
 if TYPE_CHECKING:
@@ -92,3 +93,16 @@ def migrate(engine: Engine) -> int:
                 engine.run(statement)
             engine.run("INSERT INTO schema_version VALUES (?)", [version])
     return len(MIGRATIONS)
+
+
+def check_version(engine: Engine) -> None:
+    """For a read-only store: refuse one whose schema is older than this version's."""
+    try:
+        current = engine.scalar("SELECT coalesce(max(version), 0) FROM schema_version")
+    except Exception as exc:  # no schema_version table: not a Wegweiser store
+        raise ProjectError(f"{engine.database} is not a Wegweiser store ({exc})") from exc
+    if current < len(MIGRATIONS):
+        raise ProjectError(
+            f"{engine.database} has schema version {current}, this Wegweiser needs "
+            f"{len(MIGRATIONS)}; open the store for writing once (any command) to migrate it."
+        )

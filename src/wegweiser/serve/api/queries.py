@@ -1,10 +1,10 @@
 """Every route of the query API as data: the registry's analyses plus the store read-outs.
 
-The query API (:mod:`wegweiser.serve.api`) and the dashboard call the same two functions::
+The query API (:mod:`wegweiser.serve.api`) and the dashboard call the same two functions,
+in the query pool (:meth:`wegweiser.serve.context.ServerContext.query`)::
 
-    with ctx.store() as project:
-        result = run(project, "funnel", {"steps": ["cart", "order_completed"]})
-    payload = to_json(result, analysis="funnel")
+    payload = ctx.query(run_json, "funnel", {"steps": ["cart", "order_completed"]})
+    # = to_json(run(project, "funnel", {...}), analysis="funnel") on the read snapshot
 
 :func:`run` returns the analysis' :class:`~wegweiser.analysis.result.Result` with ``params``
 set to the effective parameters. :func:`to_json` turns any result into
@@ -61,6 +61,7 @@ __all__ = [
     "jsonable",
     "replay",
     "run",
+    "run_json",
     "table_records",
     "to_json",
 ]
@@ -129,3 +130,9 @@ def to_json(result: Result, *, analysis: str | None = None) -> dict[str, Any]:
         "tables": {name: table_records(frame) for name, frame in result.tables().items()},
         "notes": [note] if isinstance(note, str) and note else [],
     }
+
+
+def run_json(project: Project, name: str, params: Mapping[str, Any] | None = None
+             ) -> dict[str, Any]:
+    """:func:`to_json` of :func:`run`: what a query worker sends back for an API request."""
+    return to_json(run(project, name, params), analysis=name)

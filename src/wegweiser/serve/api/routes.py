@@ -9,7 +9,8 @@
 * Every answer: ``{"analysis", "params", "tables": {name: [rows]}, "notes"}``
   (:func:`wegweiser.serve.api.queries.to_json`); every error the one shape of
   :mod:`wegweiser.serve.errors` (422 for a body that does not fit the schema, 400 for
-  options the analysis refuses, 503 while another process holds the store).
+  options the analysis refuses, 503 + Retry-After while busy, 504 when an analysis hits the
+  time limit ``server.query_seconds``).
 * Readers: a read-only API token (``Authorization: Bearer``), a logged-in dashboard session,
   or anyone in open access (:func:`wegweiser.serve.access.require_reader`).
 * Write actions, ``POST /api/v1/quarantine/replay`` and ``.../drop``, are for logged-in
@@ -52,7 +53,10 @@ _WHY = {
     404: "Nothing there",
     422: "The request does not fit the schema (details list each problem)",
     500: "Unexpected error (the server log has details)",
-    503: "Another process holds the store; retry after Retry-After seconds",
+    503: "Busy: every query worker is taken (`server_busy`) or another process holds the "
+    "store (`store_busy`); retry after Retry-After seconds",
+    504: "The analysis ran longer than server.query_seconds and was stopped "
+    "(`query_timeout`); ask for less or raise the limit",
 }
 
 
@@ -102,9 +106,9 @@ def json_response(payload: Any) -> Response:
 
 
 def _run(request: Request, name: str, params: queries.Params) -> Response:
-    with access.context(request).store() as project:
-        result = queries.run(project, name, params)
-    return json_response(queries.to_json(result, analysis=name))
+    """Run the analysis in the query pool, on the read snapshot of the store."""
+    values = params.model_dump(by_alias=True, exclude_unset=True)
+    return json_response(access.context(request).query(queries.run_json, name, values))
 
 
 @router.get(
@@ -166,7 +170,7 @@ def _add_route(entry: queries.Analysis) -> None:
         response_model=None,
         responses={
             200: {"model": AnalysisResponse, **LINKS.get(entry.path, {})},
-            **errors(400, 401, 422, 500, 503),
+            **errors(400, 401, 422, 500, 503, 504),
         },
     )
 
@@ -198,7 +202,7 @@ for _entry in queries.ANALYSES.values():
     name="identity",
     operation_id="identity",
     summary=queries.ANALYSES["identity"].summary,
-    responses={200: {"model": AnalysisResponse}, **errors(401, 404, 422, 500, 503)},
+    responses={200: {"model": AnalysisResponse}, **errors(401, 404, 422, 500, 503, 504)},
 )
 def identity(request: Request, id: Annotated[str, Path(min_length=1, max_length=500)]) -> Response:
     """The ``person_id`` of an anonymous id or user id (404 when the id is unknown)."""

@@ -43,7 +43,7 @@ def _existing(project: Any, name: str) -> Segment:
             summary="List the saved segments", responses=errors(401, 500, 503))
 def list_segments(request: Request) -> Response:
     """Every saved segment: name, kind, rule, description and its definition."""
-    with access.context(request).store() as project:
+    with access.context(request).store(refresh=False) as project:  # segments are files
         items = [_described(project, s) for s in project.segments().values()]
     return json_response({"segments": items})
 
@@ -53,7 +53,7 @@ def list_segments(request: Request) -> Response:
             responses=errors(401, 404, 422, 500, 503))
 def show_segment(request: Request, name: NameParam) -> Response:
     """The segment's definition and how many persons belong to it now."""
-    with access.context(request).store() as project:
+    with access.context(request).store(refresh=False) as project:  # segments are files
         segment = _existing(project, name)
         count = len(project.members(name))
     return json_response({**_described(project, segment), "members": count})
@@ -67,7 +67,7 @@ def segment_members(
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> Response:
     """``person_id`` of every member, sorted; ``format=csv`` gives a file to download."""
-    with access.context(request).store() as project:
+    with access.context(request).store(refresh=False) as project:  # segments are files
         _existing(project, name)
         frame = project.members(name)
     if format == "csv":
@@ -82,7 +82,7 @@ def segment_members(
 def save_segment(request: Request, name: NameParam, rule: Annotated[Rule, Body()]) -> Response:
     """Create or replace the segment ``name`` with this rule."""
     segment = Segment.model_validate({**rule.model_dump(), "name": name})
-    with access.context(request).store() as project:
+    with access.context(request).store(refresh=False) as project:  # segments are files
         project.save_segment(segment, replace=True)
         count = len(project.members(name))
     return json_response({**_described(project, segment), "members": count})
@@ -93,7 +93,7 @@ def save_segment(request: Request, name: NameParam, rule: Annotated[Rule, Body()
                responses=errors(401, 403, 404, 422, 500, 503))
 def delete_segment(request: Request, name: NameParam) -> Response:
     """Remove the segment's file."""
-    with access.context(request).store() as project:
+    with access.context(request).store(refresh=False) as project:  # segments are files
         _existing(project, name)
         project.delete_segment(name)
     return json_response({"deleted": name})

@@ -1,9 +1,14 @@
 """The numbers behind each page, from the analysis registry (one open project per call).
 
-Every function takes an open :class:`~wegweiser.project.Project` (the page opens it with
-``ctx.store()``) and returns results, plain values and DataFrames for the templates. The
-analyses run through :meth:`~wegweiser.project.Project.analyse` with their parameter models,
-exactly as the CLI and the API run them (defaults from ``wegweiser.toml`` included).
+Every function takes an open :class:`~wegweiser.project.Project` and returns results, plain
+values and DataFrames for the templates. A page runs one of them in the query pool,
+``ctx.query(_data.overview)`` (:meth:`~wegweiser.serve.context.ServerContext.query`): in a
+worker process, on the read snapshot of the store, with the server's time limit; so they are
+module-level functions with picklable arguments and results. The analyses run through
+:meth:`~wegweiser.project.Project.analyse` with their parameter models, exactly as the CLI
+and the API run them (defaults from ``wegweiser.toml`` included). An
+:class:`~wegweiser.errors.InvalidInput` a page shows in its form comes back as the page's
+``error`` value instead of being raised.
 """
 
 from __future__ import annotations
@@ -12,12 +17,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from wegweiser.analysis.result import to_frame
+from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
     from wegweiser.analysis.attribution.compare import Comparison
     from wegweiser.analysis.funnels import FunnelResult
     from wegweiser.analysis.journey_map import JourneyMapResult
     from wegweiser.analysis.paths import PathsResult, SankeyResult
+    from wegweiser.analysis.result import Result
     from wegweiser.analysis.retention import RetentionResult
     from wegweiser.project import Project
 
@@ -27,7 +34,8 @@ def overview(project: Project) -> dict[str, Any]:
     head = project.overview()
     stats = project.stats()
     extra = project.analyse("kpis").as_dict()
-    return {"figures": head.figures, "phases": head.phases, "kpis": extra, "stats": stats}
+    return {"figures": head.figures, "phases": head.phases, "kpis": extra, "stats": stats,
+            "currency": project.config.currency}
 
 
 def event_names(project: Project, limit: int = 500) -> list[str]:
@@ -76,11 +84,11 @@ def paths(project: Project, options: dict[str, Any], *, steps: int
     return tops, flows
 
 
-def attribution(project: Project, options: dict[str, Any]) -> tuple[Comparison, bool]:
-    """Models side by side (``options``: fields of the attribution model), with costs when
-    the project has any."""
+def attribution(project: Project, options: dict[str, Any]) -> tuple[Comparison, bool, str]:
+    """Models side by side (``options``: fields of the attribution model), whether the
+    project has costs, and its currency."""
     result: Comparison = project.analyse("attribution", {**options, "compare": True})
-    return result, project.has_costs()
+    return result, project.has_costs(), project.config.currency
 
 
 def retention(project: Project, options: dict[str, Any]) -> RetentionResult:
@@ -95,3 +103,47 @@ def quarantine(project: Project, *, reason: str | None, limit: int = 100) -> dic
     total = project.quarantine_count()
     events = project.event_count()  # where the events live: the lake on Spark
     return {"by_reason": by_reason, "rows": rows, "total": total, "events": events}
+
+
+def with_events(project: Project, fn: str, *args: Any, **kwargs: Any
+                ) -> tuple[list[str], Any, str | None]:
+    """The event names (for the page's pickers) and ``fn(project, ...)`` of this module,
+    or its :class:`~wegweiser.errors.InvalidInput` message."""
+    events = event_names(project)
+    try:
+        return events, globals()[fn](project, *args, **kwargs), None
+    except InvalidInput as exc:
+        return events, None, str(exc)
+
+
+def funnel_page(project: Project, options: dict[str, Any] | None
+                ) -> tuple[list[str], FunnelResult | None, str | None, str]:
+    """Event names, the funnel (None without ``options``) or its error, default window."""
+    window = f"{project.config.windows.conversion_days}d"
+    if options is None:
+        return event_names(project), None, None, window
+    events, result, error = with_events(project, "funnel", options)
+    return events, result, error, window
+
+
+def analysis(project: Project, name: str, given: dict[str, Any]) -> tuple[Result, str]:
+    """The registered analysis ``name`` with the page's values ``given`` (validated here, in
+    the worker: a model the registry extends is made at run time and does not pickle), and
+    the currency."""
+    from wegweiser.analysis import registry
+
+    spec = registry.get(name)
+    return spec.run(project, spec.validate(given)), project.config.currency
+
+
+def journeys(project: Project
+             ) -> tuple[list[dict[Any, Any]], list[dict[Any, Any]], list[dict[Any, Any]]]:
+    """Status per journey, the sends in state ``unknown``, and messages per step (sent,
+    opened, clicked)."""
+    from wegweiser.serve.api import queries
+
+    status = queries.run(project, "journeys").tables()["journeys"].to_dict("records")
+    unknown = queries.run(project, "journey_ledger", {"state": "unknown"}).tables()[
+        "ledger"].to_dict("records")
+    steps = queries.run(project, "journey_steps").tables()["steps"].to_dict("records")
+    return status, unknown, steps

@@ -9,11 +9,13 @@ become the common fields of :mod:`wegweiser.analysis.scope`.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 
 from wegweiser.analysis.scope import Comparable, Scope
+from wegweiser.project import SEGMENTS_DIR
 
 FIELDS = tuple(Comparable.model_fields)
 SPANS = ("7d", "14d", "30d", "90d", "365d")
@@ -60,3 +62,10 @@ def bar(form: dict[str, Any], segments: list[str], *, comparable: bool,
     """What the template's scope bar shows."""
     return {"form": form, "segments": segments, "spans": SPANS, "comparable": comparable,
             "by_segment": by_segment, "where_rows": [*form.get("where", []), ""]}
+
+
+def saved(project_dir: Path) -> list[str]:
+    """The names of the saved segments (``segments/<name>.toml``), read from the folder so
+    that a page need not open the store; a broken file is reported when it is used."""
+    folder = project_dir / SEGMENTS_DIR
+    return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []

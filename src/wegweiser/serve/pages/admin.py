@@ -25,10 +25,10 @@ Csrf = Annotated[str, Form()]
 @router.get("/data-quality", response_class=HTMLResponse)
 def quality_page(request: Request) -> HTMLResponse:
     reason = text(request, "reason", limit=500)
-    with context(request).store() as project:
-        data = _data.quarantine(project, reason=reason or None)
+    data = context(request).query(_data.quarantine, reason=reason or None)
+    health = getattr(request.app.state, "health", None)
     return render(request, "data_quality.html.j2", title_key="nav.data_quality", data=data,
-                  reason=reason)
+                  reason=reason, health=health() if health is not None else None)
 
 
 @router.post("/data-quality/replay")

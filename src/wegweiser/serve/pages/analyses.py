@@ -25,7 +25,7 @@ from wegweiser.present import charts as draw
 from wegweiser.present.i18n import cell
 from wegweiser.serve.access import context
 from wegweiser.serve.errors import ApiError
-from wegweiser.serve.pages import _scope
+from wegweiser.serve.pages import _data, _scope
 from wegweiser.serve.pages._charts import embed
 from wegweiser.serve.pages._web import language, page_user, render
 
@@ -57,18 +57,15 @@ def analysis_page(request: Request, name: str) -> HTMLResponse:
     if scoped:
         given.update(_scope.options(scope_form, comparable=spec.compare is not None))
     missing = [f["name"] for f in fields if f["required"] and f["name"] not in given]
-    error, result, charts, tables, segments = None, None, [], [], []
-    with context(request).store() as project:
+    error, result, charts, tables = None, None, [], []
+    ctx = context(request)
+    segments = _scope.saved(ctx.project_dir) if scoped else []
+    if not missing:
         try:
-            segments = list(project.segments())
-        except InvalidInput as exc:  # a broken segment file: say which
+            spec.validate(given)  # a wrong value is said at once, without a query worker
+            result, currency = ctx.query(_data.analysis, spec.name, given)
+        except InvalidInput as exc:
             error = str(exc)
-        currency = project.config.currency
-        if not missing and error is None:
-            try:
-                result = spec.run(project, spec.validate(given))
-            except InvalidInput as exc:
-                error = str(exc)
     if result is not None:
         for chart in spec.charts:
             if chart.table in result.tables():

@@ -21,7 +21,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from wegweiser.analysis.funnels import BREAKDOWN_COLUMNS, MAX_STEPS
-from wegweiser.errors import InvalidInput
 from wegweiser.present import charts as draw
 from wegweiser.serve.access import context
 from wegweiser.serve.pages import _data, _scope
@@ -84,21 +83,13 @@ def funnel_page(request: Request) -> Response:
     op = request.query_params.get("op")
     if op:
         return RedirectResponse(funnel_url(edit_steps(steps, op), form, scope), status_code=303)
-    error = None
-    result = None
-    segments: list[str] = []
-    with context(request).store() as project:
-        events = _data.event_names(project)
-        default_window = f"{project.config.windows.conversion_days}d"
-        ready = len(steps) >= 2 and all(steps)
-        try:
-            segments = list(project.segments())
-            if ready:
-                options = {**_options(steps, form),
-                           **_scope.options(scope, comparable=False, by_segment=False)}
-                result = _data.funnel(project, options)
-        except InvalidInput as exc:
-            error = str(exc)
+    ready = len(steps) >= 2 and all(steps)
+    options = None
+    if ready:
+        options = {**_options(steps, form),
+                   **_scope.options(scope, comparable=False, by_segment=False)}
+    segments = _scope.saved(context(request).project_dir)
+    events, result, error, default_window = context(request).query(_data.funnel_page, options)
     lang = language(request)
     charts: dict[str, Any] = {}
     if result is not None:

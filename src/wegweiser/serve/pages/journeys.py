@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from wegweiser.errors import WegweiserError
 from wegweiser.serve.access import context
-from wegweiser.serve.api import queries
+from wegweiser.serve.pages import _data
 from wegweiser.serve.pages._web import page_user, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_user)])
@@ -26,11 +26,7 @@ def journeys_page(request: Request) -> HTMLResponse:
     error = None
     status, unknown, steps = [], [], []
     try:
-        with context(request).store() as project:
-            status = queries.run(project, "journeys").tables()["journeys"].to_dict("records")
-            unknown = queries.run(project, "journey_ledger", {"state": "unknown"}).tables()[
-                "ledger"].to_dict("records")
-            steps = queries.run(project, "journey_steps").tables()["steps"].to_dict("records")
+        status, unknown, steps = context(request).query(_data.journeys)
     except WegweiserError as exc:  # a broken journey file: say which and where
         error = str(exc)
     rows = [{c: r.get(c) for c in SHOWN} for r in status]

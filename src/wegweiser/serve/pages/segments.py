@@ -30,7 +30,7 @@ FIELDS = ("name", "description", "did", "did_not", "within", "where", "ids")
 def _page(request: Request, *, form: dict[str, str] | None = None, error: str | None = None,
           status: int = 200) -> HTMLResponse:
     rows: list[dict[str, Any]] = []
-    with context(request).store() as project:
+    with context(request).store(refresh=False) as project:  # segments are files
         try:
             for name in project.segments():
                 rows.append({**project.segment(name).summary(),
@@ -68,7 +68,7 @@ def save(
     }
     try:
         segment = Segment.model_validate(values)
-        with context(request).store() as project:
+        with context(request).store(refresh=False) as project:  # segments are files
             project.save_segment(segment, replace=replace == "on")
     except ValidationError as exc:
         return _page(request, form=form, error=describe(exc), status=400)
@@ -82,7 +82,7 @@ def save(
 def delete(request: Request, name: str, csrf: Csrf) -> Response:
     check_csrf(request, csrf)
     try:
-        with context(request).store() as project:
+        with context(request).store(refresh=False) as project:  # segments are files
             project.delete_segment(name)
     except InvalidInput as exc:
         return _page(request, error=str(exc), status=404)

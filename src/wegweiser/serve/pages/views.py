@@ -1,7 +1,7 @@
 """Read-only pages: overview, journey map, paths, attribution, retention.
 
 Every page reads its options from the query string (so a view can be bookmarked and
-shared), opens the project once (``ctx.store()``), computes and renders.
+shared), computes its numbers in the query pool (``ctx.query``, :mod:`._data`) and renders.
 """
 
 from __future__ import annotations
@@ -29,9 +29,8 @@ SHOWN_MODELS = ("first_touch", "last_touch", "linear", "position_based", "markov
 
 @router.get("/", response_class=HTMLResponse)
 def overview_page(request: Request) -> HTMLResponse:
-    with context(request).store() as project:
-        data = _data.overview(project)
-        currency = project.config.currency
+    data = context(request).query(_data.overview)
+    currency = data["currency"]
     lang = language(request)
     charts = {"phases": embed(draw.phase_bars(data["phases"], lang), lang, restyle=False)}
     return render(request, "overview.html.j2", title_key="nav.overview", data=data,
@@ -49,8 +48,7 @@ def _heat(value: Any, metric: str, top: float) -> float:
 def journey_map_page(request: Request) -> HTMLResponse:
     metric = choice(request, "metric", MAP_METRICS, "persons")
     by = choice(request, "by", ("channel", "event"), "channel")
-    with context(request).store() as project:
-        data = _data.journey_map(project, by=by)
+    data = context(request).query(_data.journey_map, by=by)
     lang = language(request)
     result = data.result
     cells = {(r["phase"], r["touchpoint"]): r for r in result.cells.to_dict("records")}
@@ -73,12 +71,12 @@ def journey_map_page(request: Request) -> HTMLResponse:
                   charts=charts)
 
 
-def _scope_of(request: Request, project: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+def _scope_of(request: Request) -> tuple[dict[str, Any], dict[str, Any]]:
     """The scope bar's values and the options they give (no breakdown by segments or
-    comparison: these pages draw one result); a broken segment file raises InvalidInput."""
+    comparison: these pages draw one result)."""
     form = _scope.read(request)
-    bar = _scope.bar(form, [], comparable=False, by_segment=False)
-    bar["segments"] = list(project.segments())
+    bar = _scope.bar(form, _scope.saved(context(request).project_dir), comparable=False,
+                     by_segment=False)
     return bar, _scope.options(form, comparable=False, by_segment=False)
 
 
@@ -90,18 +88,12 @@ def paths_page(request: Request) -> HTMLResponse:
     max_length = integer(request, "max_length", 8, 2, 20)
     steps = integer(request, "steps", 5, 2, 10)
     collapse = request.query_params.get("collapse") == "1"
-    error = None
-    tops = flows = None
-    scope = _scope.bar(_scope.read(request), [], comparable=False, by_segment=False)
-    with context(request).store() as project:
-        events = _data.event_names(project)
-        try:
-            scope, scoped = _scope_of(request, project)
-            options = {"start": start, "end": end, "by": by, "top": top,
-                       "max_length": max_length, "collapse": collapse, **scoped}
-            tops, flows = _data.paths(project, options, steps=steps)
-        except InvalidInput as exc:
-            error = str(exc)
+    scope, scoped = _scope_of(request)
+    options = {"start": start, "end": end, "by": by, "top": top, "max_length": max_length,
+               "collapse": collapse, **scoped}
+    events, found, error = context(request).query(_data.with_events, "paths", options,
+                                                  steps=steps)
+    tops, flows = found if found is not None else (None, None)
     lang = language(request)
     charts = {}
     if flows is not None and len(flows.links):
@@ -120,20 +112,16 @@ def attribution_page(request: Request) -> HTMLResponse:
     by = choice(request, "by", ("channel", "campaign"), "channel")
     asked = [m for m in request.query_params.getlist("model") if m in DEFAULT_MODELS]
     models = asked or list(SHOWN_MODELS)
-    scope = _scope.bar(_scope.read(request), [], comparable=False, by_segment=False)
-    error = None
-    with context(request).store() as project:
-        lookback = integer(request, "lookback", project.config.windows.attribution_lookback_days,
-                           1, 365)
-        currency = project.config.currency
-        try:
-            scope, scoped = _scope_of(request, project)
-            result, has_costs = _data.attribution(
-                project, {"by": by, "lookback_days": lookback, "models": models, **scoped})
-        except InvalidInput as exc:  # a filter or period the analysis refuses: say so
-            error = str(exc)
-            result, has_costs = _data.attribution(
-                project, {"by": by, "lookback_days": lookback, "models": models})
+    scope, scoped = _scope_of(request)
+    ctx = context(request)
+    lookback = integer(request, "lookback", ctx.config.windows.attribution_lookback_days, 1, 365)
+    options = {"by": by, "lookback_days": lookback, "models": models}
+    try:
+        result, has_costs, currency = ctx.query(_data.attribution, {**options, **scoped})
+        error = None
+    except InvalidInput as exc:  # a filter or period the analysis refuses: say so
+        error = str(exc)
+        result, has_costs, currency = ctx.query(_data.attribution, options)
     metrics = ATTRIBUTION_METRICS + (COST_METRICS if has_costs else ())
     metric = choice(request, "metric", metrics, "conversions")
     lang = language(request)
@@ -163,17 +151,11 @@ def retention_page(request: Request) -> HTMLResponse:
     kind = choice(request, "kind", ("n_period", "unbounded"), "n_period")
     max_periods = integer(request, "periods", 8 if period != "day" else 14, 1, 52)
     returning = text(request, "return_event")
-    error = None
-    scope = _scope.bar(_scope.read(request), [], comparable=False, by_segment=False)
-    with context(request).store() as project:
-        events = _data.event_names(project)
-        try:
-            scope, scoped = _scope_of(request, project)
-            result = _data.retention(project, {
-                "period": period, "cohort": cohort, "kind": kind, "max_periods": max_periods,
-                "return_event": returning or None, **scoped})
-        except InvalidInput as exc:  # e.g. a return event that is not in the data
-            result, error = None, str(exc)
+    scope, scoped = _scope_of(request)
+    # an error: e.g. a return event that is not in the data
+    events, result, error = context(request).query(_data.with_events, "retention", {
+        "period": period, "cohort": cohort, "kind": kind, "max_periods": max_periods,
+        "return_event": returning or None, **scoped})
     lang = language(request)
     cohorts = result.cohorts if result is not None else pd.DataFrame()
     grid = cohorts.pivot(index="cohort", columns="period", values="rate").sort_index() \
