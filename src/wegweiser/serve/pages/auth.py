@@ -81,7 +81,7 @@ async def login(
     ok = await averify_password(password, stored if stored is not None else _DUMMY)
     ok = ok and stored is not None
     if ok:
-        throttle.succeeded(f"user:{username}")
+        throttle.succeeded(f"user:{username}", (f"ip:{client}",))
     if not ok:
         return render(
             request,
