@@ -24,6 +24,7 @@ from wegweiser.analysis.scope import (
     stacked,
     with_table,
 )
+from wegweiser.analysis.scope import check as check_scope
 from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -46,6 +47,14 @@ def install(spec: Analysis[Any]) -> None:
         )
     object.__setattr__(spec, "params", model)
     object.__setattr__(spec, "compute", _wrapped(spec, spec.compute))
+    own_check = spec.check
+
+    def check(p: Any) -> None:
+        check_scope(p)
+        if own_check is not None:
+            own_check(p)
+
+    object.__setattr__(spec, "check", check)
     if spec.compare:
         object.__setattr__(spec, "views", {**spec.views, "comparison": "comparison"})
         own = spec.view_of

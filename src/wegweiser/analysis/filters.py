@@ -118,8 +118,10 @@ _STEP = re.compile(r"(?:step)?(\d{1,2}):")
 MAX_VALUES = 1000
 
 
-class Condition(BaseModel):
-    """One condition (see the module docstring); the JSON form of the API."""
+class ConditionShape(BaseModel):
+    """The fields of a :class:`Condition` without the checks of how they fit together: what
+    a request may carry (the JSON schema); :func:`conditions` checks it at run time, so a
+    condition whose fields do not fit is a 400 with the reason, not a schema error."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
@@ -150,6 +152,11 @@ class Condition(BaseModel):
     step: int | None = Field(
         None, ge=1, le=20, description="Only for this funnel step (funnels only)."
     )
+
+
+
+class Condition(ConditionShape):
+    """One condition (see the module docstring); the JSON form of the API."""
 
     @model_validator(mode="after")
     def _check(self) -> Condition:
@@ -360,7 +367,9 @@ def _items(r: _Reader) -> list[str]:
         r.i += 1
 
 
-def parse_many(items: Sequence[str | Condition | dict[str, Any]]) -> list[Condition]:
+def parse_many(
+    items: Sequence[str | ConditionShape | dict[str, Any]],
+) -> list[Condition]:
     """Conditions from texts, objects or :class:`Condition` (the API takes all three)."""
     out = []
     for item in items:
@@ -369,7 +378,13 @@ def parse_many(items: Sequence[str | Condition | dict[str, Any]]) -> list[Condit
         elif isinstance(item, str):
             out.append(parse(item))
         else:
-            out.append(Condition.model_validate(item))
+            raw = item.model_dump() if isinstance(item, ConditionShape) else item
+            try:
+                out.append(Condition.model_validate(raw))
+            except ValidationError as exc:
+                problems = "; ".join(str(e["msg"]).removeprefix("Value error, ")
+                                     for e in exc.errors())
+                raise InvalidInput(problems) from None
     return out
 
 

@@ -78,7 +78,7 @@ from wegweiser.analysis._funnel_spec import (
 from wegweiser.analysis._funnel_units import unit_table
 from wegweiser.analysis._names import check_event_names, event_names
 from wegweiser.analysis._time import seconds_between
-from wegweiser.analysis.filters import Condition, conditions, describe
+from wegweiser.analysis.filters import Condition, ConditionShape, conditions, describe
 from wegweiser.analysis.params import (
     ATTRIBUTION_PATTERN,
     BREAKDOWN_PATTERN,
@@ -445,7 +445,9 @@ def step_windows_of(text: str | None, n: int) -> list[timedelta | None] | None:
     return windows
 
 
-def steps_with_filters(names: list[str], wheres: list[str | Condition]) -> list[FunnelStep]:
+def steps_with_filters(
+    names: list[str], wheres: list[str | ConditionShape]
+) -> list[FunnelStep]:
     """Steps named ``names`` with the step-scoped conditions of ``wheres`` (``stepN:...``;
     conditions without a step are not the steps' and are left out).
 

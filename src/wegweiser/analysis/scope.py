@@ -40,12 +40,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import ibis
 import pandas as pd
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from wegweiser.analysis import filters
 from wegweiser.analysis.params import Duration, Name, Names, Params, parse_duration
 from wegweiser.analysis.result import Result, Tables
-from wegweiser.analysis.segments import Where, members
+from wegweiser.analysis.segments import members
 from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -61,6 +61,14 @@ MOMENT = Annotated[
     Field(
         max_length=40, examples=["2026-10-01"], json_schema_extra={"format": "date-or-date-time"}
     ),
+]
+
+
+#: ``where`` as a request carries it: texts and condition objects, read and checked when the
+#: analysis runs (:func:`check`), so that a condition that does not parse is a 400 with its
+#: reason and position, like every other value that does not fit
+Where = Annotated[
+    list[Annotated[str, Field(max_length=1000)] | filters.ConditionShape], Field(max_length=100)
 ]
 
 
@@ -86,14 +94,6 @@ class Scope(Params):
         default_factory=list, description="Break down by these saved segments: a,b."
     )
 
-    @model_validator(mode="after")
-    def _check_range(self) -> Scope:
-        try:
-            date_range(since=self.since, until=self.until, last=self.last)
-        except InvalidInput as exc:
-            raise ValueError(str(exc)) from None
-        return self
-
 
 class Comparable(Scope):
     """:class:`Scope` and the comparison with the previous period."""
@@ -102,16 +102,16 @@ class Comparable(Scope):
         False, description="Also the period of the same length before (needs a range)."
     )
 
-    @model_validator(mode="after")
-    def _check_compare(self) -> Comparable:
-        if (
-            self.compare_previous
-            and date_range(since=self.since, until=self.until, last=self.last).span is None
-        ):
-            raise ValueError(
-                "compare_previous needs a closed range: give --last, or --since and --until"
-            )
-        return self
+
+def check(p: Scope) -> None:
+    """Refuse a scope whose fields do not fit together (:class:`InvalidInput`: a 400 on the
+    API, not a schema error, as each field alone is valid)."""
+    filters.conditions(p.where)
+    rng = date_range(since=p.since, until=p.until, last=p.last)
+    if getattr(p, "compare_previous", False) and rng.span is None:
+        raise InvalidInput(
+            "compare_previous needs a closed range: give --last, or --since and --until"
+        )
 
 
 @dataclass(frozen=True)
@@ -226,6 +226,11 @@ class _Scoped:
 
     def persona_memory(self) -> dict[str, Any] | None:
         return self._inputs.persona_memory()
+
+    def text_cache(self) -> Any:
+        """The project's cache of understood feedback texts, when the inputs have one."""
+        cached = getattr(self._inputs, "text_cache", None)
+        return cached() if callable(cached) else None
 
     def remember_personas(self, memory: dict[str, Any]) -> None:
         """Kept only for a fit on all data: a fit on a date range, filter or segment names
