@@ -117,7 +117,17 @@ expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"]
 HEAVY = "^/api/v1/attribution$"
 
 
-def _fuzz(program: str, url: str, config: Path, reports: Path, *args: str) -> str:
+def _fuzz(
+    program: str,
+    url: str,
+    config: Path,
+    reports: Path,
+    *args: str,
+    examples: int = API_EXAMPLES_PER_OPERATION,
+    timeout: float = 900,
+) -> str:
+    """One schemathesis run with every check against the spec at ``url``; returns its
+    output (also kept in ``reports``) and fails when schemathesis finds anything."""
     result = subprocess.run(
         [
             program,
@@ -135,7 +145,7 @@ def _fuzz(program: str, url: str, config: Path, reports: Path, *args: str) -> st
             "--request-timeout",
             "60",
             "--max-examples",
-            str(API_EXAMPLES_PER_OPERATION),
+            str(examples),
             "--report",
             "junit",
             "--report-junit-path",
@@ -144,7 +154,7 @@ def _fuzz(program: str, url: str, config: Path, reports: Path, *args: str) -> st
         ],
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=timeout,
         cwd=config.parent,
     )
     output = result.stdout + result.stderr
@@ -221,44 +231,24 @@ def test_collector_spec_holds_with_every_check(
     )
     reports = ARTIFACTS / "schemathesis-collector"
     reports.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(
-        [
+    try:
+        output = _fuzz(
             program,
-            "--no-color",
-            "--config-file",
-            str(config),
-            "run",
-            f"{server.url}/api/openapi.json",
+            server.url,
+            config,
+            reports,
             "--include-path-regex",
             # the Segment endpoints; the survey webhook /v1/feedback/{source} is fuzzed with
             # the query API (test_spec_holds_under_fuzzing): the coverage phase's mutations of
             # its path parameter crash inside hypothesis (ast.parse, CPython 3.11) here
             "^/v1/(track|identify|page|screen|group|alias|batch)$",
-            "--checks",
-            "all",
             "--phases",
             "examples,coverage,fuzzing",  # no links between collector operations
-            "--max-examples",
-            str(COLLECTOR_EXAMPLES),
-            "--seed",
-            "0",
-            "--workers",
-            "2",
-            "--request-timeout",
-            "60",
-            "--report",
-            "junit",
-            "--report-junit-path",
-            str(reports.resolve() / "junit.xml"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=tmp_path,
-    )
-    output = result.stdout + result.stderr
-    log = server.output()[-4000:]
-    assert result.returncode == 0, f"{output[-12000:]}\n--- server log ---\n{log}"
+            examples=COLLECTOR_EXAMPLES,
+            timeout=600,
+        )
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n--- server log ---\n{server.output()[-4000:]}") from None
     tested = re.search(r"Tested: (\d+)", output)
     assert tested is not None, output
     assert int(tested.group(1)) == 7  # track, identify, page, screen, group, alias, batch

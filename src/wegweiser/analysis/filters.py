@@ -42,7 +42,7 @@ Condition(field='country', key=None, op='=', value='DE', step=None)
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import ibis
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -95,20 +95,7 @@ Op = Literal[
     "is set",
     "is not set",
 ]
-OPERATORS: tuple[str, ...] = (
-    "=",
-    "!=",
-    "in",
-    "not in",
-    "contains",
-    "not contains",
-    ">",
-    ">=",
-    "<",
-    "<=",
-    "is set",
-    "is not set",
-)
+OPERATORS: tuple[str, ...] = get_args(Op)
 _NEGATED = {"!=", "not in", "not contains"}
 _NUMERIC = {">", ">=", "<", "<="}
 _SYMBOLS = ("!=", ">=", "<=", "=", ">", "<")
