@@ -50,7 +50,6 @@ import hashlib
 import logging
 import math
 import time
-import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -59,15 +58,24 @@ import orjson
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPBasic
-from starlette.requests import ClientDisconnect
 
 from wegweiser.events.collect.ids import FirstSeen, assign_ids, request_digest
 from wegweiser.events.collect.spool import SPOOL_FOLDER, Segment, Spool
 from wegweiser.events.collect.validate import Validator, event_row, type_error
 from wegweiser.serve import _collector_schema as _schema
 from wegweiser.serve._importer import ImportDied, ImportProcess
+from wegweiser.serve._intake import (
+    cors_headers,
+    json_answer,
+    origin_allowed,
+    origin_refused,
+    read_body,
+    refuse,
+    stamp_row,
+    write_key,
+)
 from wegweiser.serve.access import TokenBucket
-from wegweiser.serve.auth import basic_user, is_known
+from wegweiser.serve.auth import basic_user
 from wegweiser.serve.context import ServerContext, SnapshotState
 from wegweiser.serve.errors import ApiError
 from wegweiser.store.schema import EVENT_TYPES
@@ -304,144 +312,30 @@ def status(app: FastAPI) -> dict[str, Any]:
 
 
 # -- one request -------------------------------------------------------------------------
-def _error(status: int, message: str, **kwargs: Any) -> ApiError:
-    return ApiError(status, message, **kwargs)
-
-
-def _origin_allowed(request: Request, origin: str) -> bool:
-    allowed = request.app.state.ctx.config.server.cors_origins
-    return "*" in allowed or origin in allowed
-
-
-def _origin_refused(origin: str) -> str:
-    return (
-        f"Pages on {origin} may not send events here; add the origin to "
-        "server.cors_origins in wegweiser.toml."
-    )
-
-
-def cors_headers(request: Request) -> dict[str, str]:
-    """The CORS headers of a collector answer: ``*`` when ``server.cors_origins`` allows
-    every site, else the request's origin if it is listed (nothing otherwise)."""
-    headers = {"Access-Control-Expose-Headers": "Retry-After"}
-    allowed = request.app.state.ctx.config.server.cors_origins
-    origin = request.headers.get("origin")
-    if "*" in allowed:
-        headers["Access-Control-Allow-Origin"] = "*"
-    elif origin is not None and origin in allowed:
-        headers["Access-Control-Allow-Origin"] = origin
-        headers["Vary"] = "Origin"
-    return headers
-
-
-def _too_big(limit: int) -> ApiError:
-    return _error(
-        413,
-        f"The request is larger than server.max_request_bytes = {limit} bytes; send fewer "
-        "events per batch.",
-    )
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > limit:
-        raise _too_big(limit)
-    chunks: list[bytes] = []
-    total = 0
-    try:
-        async for chunk in request.stream():
-            total += len(chunk)
-            if total > limit:
-                raise _too_big(limit)
-            chunks.append(chunk)
-    except ClientDisconnect:
-        raise _error(400, "The client went away before the body was complete.") from None
-    body = b"".join(chunks)
-    encoding = request.headers.get("content-encoding", "").strip().lower()
-    if encoding in ("", "identity"):
-        return body
-    if encoding not in ("gzip", "x-gzip", "deflate"):
-        raise _error(415, f"Content-Encoding {encoding!r} is not supported; use gzip or none.")
-    unpack = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib, told by the header
-    try:
-        data = unpack.decompress(body, limit + 1)
-    except zlib.error as exc:
-        raise _error(400, f"The body is not valid {encoding} data ({exc}).") from None
-    if len(data) > limit or unpack.unconsumed_tail:
-        raise _too_big(limit)
-    if not unpack.eof:
-        raise _error(400, f"The {encoding} body is truncated.")
-    return data
-
-
-def _write_key(request: Request, body: Any, ctx: ServerContext) -> str:
-    key = basic_user(request.headers.get("authorization"))
-    if key is None and isinstance(body, dict) and isinstance(body.get("writeKey"), str):
-        key = body["writeKey"]
-    if key is not None and is_known(key, ctx.secrets.write_keys):
-        return key
-    if not ctx.secrets.write_keys:
-        message = (
-            "This server has no write keys yet; create one with "
-            "`wegweiser keys add --kind write` (no restart needed)."
-        )
-    elif key is None:
-        message = (
-            "Send the write key as the HTTP Basic user name (empty password), as Segment and "
-            "RudderStack SDKs do, or as writeKey in the body."
-        )
-    else:
-        message = "Unknown write key; use one of server.write_keys / WEGWEISER_WRITE_KEYS."
-    raise _error(401, message, headers={"WWW-Authenticate": 'Basic realm="wegweiser"'})
-
-
-def _stamp_row(row: dict[str, Any], kind: str | None, received: str, key_id: str) -> bool:
-    """What the server adds to a canonical row before it is checked and spooled; True when
-    the row has no timestamp of its own (it gets the receive time)."""
-    if kind is not None:
-        row["type"] = kind
-    for name in ("timestamp", "original_timestamp"):
-        value = row.get(name)
-        if value is not None and not value.strip(" "):
-            del row[name]
-    row["received_at"] = received
-    row["write_key"] = key_id
-    if "timestamp" in row or "original_timestamp" in row:
-        return False
-    row["timestamp"] = received
-    return True
-
-
-def _json(request: Request, content: Any, status: int = 200) -> Response:
-    return Response(
-        orjson.dumps(content), status, cors_headers(request), media_type="application/json"
-    )
-
-
 async def collect(request: Request, kind: str | None) -> Response:
     """Handle one collector request; ``kind`` is the endpoint's type (None for a batch)."""
     collector: Collector | None = getattr(request.app.state, "collector", None)
     if collector is None:
-        raise _error(503, "The collector is not running.", code="collector_stopped")
+        raise refuse(503, "The collector is not running.", code="collector_stopped")
     ctx = collector.ctx
     origin = request.headers.get("origin")
-    if origin is not None and not _origin_allowed(request, origin):
-        raise _error(403, _origin_refused(origin), code="origin_not_allowed")
+    if origin is not None and not origin_allowed(request, origin):
+        raise refuse(403, origin_refused(origin), code="origin_not_allowed")
     header_key = basic_user(request.headers.get("authorization"))
     if header_key is not None:
-        _write_key(request, None, ctx)  # an unknown key is refused before the body is read
-    raw = await _read_body(request, ctx.config.server.max_request_bytes)
+        write_key(request, None, ctx)  # an unknown key is refused before the body is read
+    raw = await read_body(request, ctx.config.server.max_request_bytes)
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise _error(400, f"The body is not valid JSON: {exc}.") from None
-    key = _write_key(request, body, ctx)
+        raise refuse(400, f"The body is not valid JSON: {exc}.") from None
+    key = write_key(request, body, ctx)
     if not isinstance(body, dict):
-        raise _error(400, f"The body must be a JSON object, not {_kind(body)}.")
+        raise refuse(400, f"The body must be a JSON object, not {_kind(body)}.")
     if kind is None:
         items = body.get("batch")
         if not isinstance(items, list):
-            raise _error(
+            raise refuse(
                 400,
                 'A batch needs "batch": a list of messages, e.g. {"batch": [{"type": '
                 '"track", "event": "signup", "userId": "u1"}]}.',
@@ -449,19 +343,19 @@ async def collect(request: Request, kind: str | None) -> Response:
         envelope = body.get("context")
         problem = type_error({k: body[k] for k in ("context", "sentAt", "writeKey") if k in body})
         if problem is not None:
-            raise _error(400, f"The batch's {problem}; nothing was accepted.", code="invalid_type")
+            raise refuse(400, f"The batch's {problem}; nothing was accepted.", code="invalid_type")
     else:
         items, envelope = [body], None
     for index, item in enumerate(items):
         problem = type_error(item) if isinstance(item, dict) else None
         if problem is not None:
             which = f"Message {index}" if kind is None else "The message"
-            raise _error(400, f"{which}: {problem}; nothing was accepted.", code="invalid_type")
+            raise refuse(400, f"{which}: {problem}; nothing was accepted.", code="invalid_type")
     if not items:
-        return _json(request, {"success": True, "accepted": 0, "rejected": []})
+        return json_answer(request, {"success": True, "accepted": 0, "rejected": []})
     wait = collector.bucket(key).take(len(items))
     if wait > 0:
-        raise _error(
+        raise refuse(
             429,
             f"Rate limit of {ctx.config.server.rate_limit_events:g} events/s for this write "
             f"key reached; retry in {wait:.1f} s.",
@@ -481,14 +375,14 @@ async def collect(request: Request, kind: str | None) -> Response:
         if envelope and "context" not in item:
             item = {**item, "context": envelope}
         row = event_row(item)
-        if _stamp_row(row, kind, received, key_id):
+        if stamp_row(row, kind, received, key_id):
             untimed.append(row)
         rows.append(row)
         where.append(index)
     try:
         lines, sizes, new = _lines(collector, body, items, rows, where, untimed, received, key_id)
     except (TypeError, RecursionError):  # orjson writes at most 254 levels of nesting
-        raise _error(
+        raise refuse(
             400,
             "A message nests JSON too deeply to be stored (more than 254 levels); nothing "
             "was accepted.",
@@ -503,7 +397,7 @@ async def collect(request: Request, kind: str | None) -> Response:
         await collector.spool.write(b"\n".join(lines), len(items))
     except OSError as exc:
         log.exception("cannot write to the spool")
-        raise _error(
+        raise refuse(
             503,
             f"The server could not store the events ({exc.strerror}); nothing was accepted, "
             "send them again.",
@@ -518,10 +412,10 @@ async def collect(request: Request, kind: str | None) -> Response:
         for i, reason in sorted(errors.items())
     ]
     if kind is not None and rejected:
-        raise _error(
+        raise refuse(
             400, f"Event rejected: {rejected[0]['error']}", code="invalid_event", details=rejected
         )
-    return _json(
+    return json_answer(
         request, {"success": True, "accepted": len(items) - len(errors), "rejected": rejected}
     )
 
@@ -631,8 +525,8 @@ async def preflight(request: Request, path: str) -> Response:
     """CORS preflight: a page posts from its own origin (analytics.js sends
     ``Authorization``, so the browser asks first)."""
     origin = request.headers.get("origin")
-    if origin is not None and not _origin_allowed(request, origin):
-        raise ApiError(403, _origin_refused(origin), code="origin_not_allowed")
+    if origin is not None and not origin_allowed(request, origin):
+        raise ApiError(403, origin_refused(origin), code="origin_not_allowed")
     asked = request.headers.get("access-control-request-headers")
     return Response(
         status_code=204,

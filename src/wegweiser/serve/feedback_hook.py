@@ -25,7 +25,7 @@ from wegweiser.events.collect.validate import event_row
 from wegweiser.events.feedback_import import feedback_message
 from wegweiser.events.options import split_mapping
 from wegweiser.serve import _collector_schema as schema
-from wegweiser.serve.collector import _error, _json, _read_body, _stamp_row, _write_key
+from wegweiser.serve._intake import json_answer, read_body, refuse, stamp_row, write_key
 
 router = APIRouter(tags=["collector"])
 
@@ -72,32 +72,32 @@ _BODY = {
 async def feedback_hook(source: str, request: Request) -> Response:
     collector = getattr(request.app.state, "collector", None)
     if collector is None:
-        raise _error(503, "The collector is not running.", code="collector_stopped")
+        raise refuse(503, "The collector is not running.", code="collector_stopped")
     ctx = collector.ctx
     hooks = ctx.config.feedback.webhooks
     if source not in hooks:
         close = difflib.get_close_matches(source, list(hooks), n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise _error(
+        raise refuse(
             404,
             f"No survey webhook {source!r}: add [feedback.webhooks.{source}] to "
             f"wegweiser.toml (feedback field = key in the payload).{hint}",
         )
-    raw = await _read_body(request, ctx.config.server.max_request_bytes)
+    raw = await read_body(request, ctx.config.server.max_request_bytes)
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise _error(400, f"The body is not valid JSON: {exc}.") from None
-    key = _write_key(request, body if isinstance(body, dict) else None, ctx)
+        raise refuse(400, f"The body is not valid JSON: {exc}.") from None
+    key = write_key(request, body if isinstance(body, dict) else None, ctx)
     items = body if isinstance(body, list) else [body]
     bad = next((i for i, item in enumerate(items) if not isinstance(item, dict)), None)
     if bad is not None:
-        raise _error(
+        raise refuse(
             400, f"Answer {bad} is not a JSON object; send an object or a list of objects."
         )
     wait = collector.bucket(key).take(max(len(items), 1))
     if wait > 0:
-        raise _error(
+        raise refuse(
             429,
             f"Rate limit reached; retry in {wait:.1f} s.",
             headers={"Retry-After": str(max(1, int(wait) + 1))},
@@ -116,7 +116,7 @@ async def feedback_hook(source: str, request: Request) -> Response:
             errors[index] = message
             continue
         row = event_row(message)
-        _stamp_row(row, None, received, key_id)
+        stamp_row(row, None, received, key_id)
         rows.append(row)
         lines.append(orjson.dumps(row))
     checked = collector.validator.check(rows, sizes=[len(orjson.dumps(r)) for r in rows])
@@ -131,6 +131,6 @@ async def feedback_hook(source: str, request: Request) -> Response:
     collector.rejected += len(errors)
     collector.importer.warm()
     rejected = [{"index": i, "error": e} for i, e in sorted(errors.items())]
-    return _json(
+    return json_answer(
         request, {"success": True, "accepted": len(items) - len(errors), "rejected": rejected}
     )

@@ -19,7 +19,7 @@ from wegweiser.events.collect import spool as spool_module
 from wegweiser.events.collect.spool import Spool
 from wegweiser.events.collect.spool_reader import import_segment
 from wegweiser.events.collect.validate import Validator, event_row
-from wegweiser.serve.collector import _stamp_row
+from wegweiser.serve._intake import stamp_row
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -139,7 +139,7 @@ def spool_lines() -> tuple[bytes, list[str | None]]:
     verdicts = Validator().check(rows)
     # what the collector adds; messages without a timestamp get the receive time
     for row in rows:
-        _stamp_row(row, None, RECEIVED, "wk:test")
+        stamp_row(row, None, RECEIVED, "wk:test")
     data = b"".join(orjson.dumps(r) + b"\n" for r in rows)
     return data + b"42\n" + b'"text"\n', verdicts
 
@@ -187,9 +187,9 @@ def test_rudderstack_channel_is_the_platform_and_raw_replays(tmp_path: Path) -> 
         "plan": "pro",
     }
     row = event_row(message)
-    _stamp_row(row, None, RECEIVED, "wk:test")
+    stamp_row(row, None, RECEIVED, "wk:test")
     bad = event_row({**message, "anonymousId": "null"})
-    _stamp_row(bad, None, RECEIVED, "wk:test")
+    stamp_row(bad, None, RECEIVED, "wk:test")
     path = tmp_path / "seg.jsonl"
     path.write_bytes(orjson.dumps(row) + b"\n" + orjson.dumps(bad) + b"\n")
     with Project.init(tmp_path / "project") as project:
@@ -222,7 +222,7 @@ def test_import_process_answers_per_segment(tmp_path: Path) -> None:
     Project.init(tmp_path / "project").close()
     good = tmp_path / "good.jsonl"
     row = event_row({"type": "page", "anonymousId": "a", "messageId": "m1"})
-    _stamp_row(row, None, RECEIVED, "wk:test")
+    stamp_row(row, None, RECEIVED, "wk:test")
     good.write_bytes(orjson.dumps(row) + b"\n")
     broken = tmp_path / "broken.jsonl"
     broken.write_bytes(b'{"type": "page", \n')
