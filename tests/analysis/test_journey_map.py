@@ -38,10 +38,39 @@ def make_rows(seed: int, n: int = 300) -> list[Ev]:
     return rows
 
 
-def ref_map(rows: list[Ev], by: str = "channel") -> dict[str, dict[tuple, dict]]:
+FEEDBACK = ("survey_answered", "review_written")  # the default feedback and review events
+
+
+def ref_about(evs: list[Ev], by: str) -> list[tuple[str, str, float]]:
+    """(phase, touchpoint, 0..100) of each scored answer in a person's ordered events,
+    linked to the last earlier event that is not feedback (module docstring)."""
+    out = []
+    for i, e in enumerate(evs):
+        if (answer := ref_answer(e)) is None:
+            continue
+        earlier = [x for x in evs[:i] if x.event not in FEEDBACK]
+        if not earlier:
+            continue
+        touch = earlier[-1]
+        phase = reference_phase(touch.event)
+        if phase is None:  # the phase of the last earlier event that has one
+            phase = next((ph for x in reversed(earlier)
+                          if (ph := reference_phase(x.event)) is not None), None)
+        if phase is None:
+            continue
+        kind, score = answer
+        low, high = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}[kind]
+        tp = (touch.channel or "direct") if by == "channel" else touch.event
+        out.append((phase, tp, (score - low) * 100 / (high - low)))
+    return out
+
+
+def ref_map(rows: list[Ev], by: str = "channel",
+            satisfaction: str = "after") -> dict[str, dict[tuple, dict]]:
     """{"cells"/"phases"/"touchpoints": key -> figures}, straight from the docstring."""
     out: dict[str, dict[tuple, dict]] = {}
     journeys = reference_journeys(rows)
+    about = {person: ref_about(evs, by) for person, evs in journeys.items()}
     for table, key_of in (
         ("cells", lambda ph, tp: (ph, tp)), ("phases", lambda ph, tp: (ph,)),
         ("touchpoints", lambda ph, tp: (tp,)),
@@ -67,10 +96,22 @@ def ref_map(rows: list[Ev], by: str = "channel") -> dict[str, dict[tuple, dict]]
                 cell = acc[key]
                 cell["persons"] += 1
                 cell["converters"] += any(t >= t0 for t in convs)
-                later = [v for t, v in answers if t >= t0]
-                cell["answers"] += len(later)
-                cell["respondents"] += bool(later)
-                cell["total"] += sum(later)
+                if satisfaction == "after":
+                    later = [v for t, v in answers if t >= t0]
+                    cell["answers"] += len(later)
+                    cell["respondents"] += bool(later)
+                    cell["total"] += sum(later)
+        if satisfaction == "about":
+            cells = {(ph, tp) for evs in journeys.values() for e in evs
+                     if (ph := reference_phase(e.event)) is not None
+                     for tp in [(e.channel or "direct") if by == "channel" else e.event]}
+            for person_answers in about.values():
+                mine = [(key_of(ph, tp), v) for ph, tp, v in person_answers if (ph, tp) in cells]
+                for key, v in mine:
+                    acc[key]["answers"] += 1
+                    acc[key]["total"] += v
+                for key in {key for key, _ in mine}:
+                    acc[key]["respondents"] += 1
         out[table] = dict(acc)
     return out
 
@@ -95,11 +136,14 @@ def test_journey_map_matches_the_reference(project, seed):
     project.import_events(stitched_frame(rows, identify_first=seed % 2 == 1))
     labels = {project.person_of(r.person): r.person for r in rows}
     assert len(labels) == len({r.person for r in rows})  # stitched back into one person each
-    result = journey_map(project.journey(), phases=PHASE_NAMES)
-    expected = ref_map(rows)
-    check(result.cells, ["phase", "touchpoint"], expected["cells"])
-    check(result.phases, ["phase"], expected["phases"])
-    check(result.touchpoints, ["touchpoint"], expected["touchpoints"])
+    journey = project.journey()
+    for satisfaction in ("about", "after"):
+        result = journey_map(journey, phases=PHASE_NAMES, satisfaction=satisfaction)
+        expected = ref_map(rows, satisfaction=satisfaction)
+        check(result.cells, ["phase", "touchpoint"], expected["cells"])
+        check(result.phases, ["phase"], expected["phases"])
+        check(result.touchpoints, ["touchpoint"], expected["touchpoints"])
+        assert result.params["satisfaction"] == satisfaction
     # order: phases in config order, then persons descending
     order = [PHASE_NAMES.index(p) for p in result.cells["phase"]]
     assert order == sorted(order)
@@ -113,7 +157,8 @@ def test_journey_map_by_event_and_top_events(project):
     project.import_events(stitched_frame(rows))
     journey = project.journey()
     by_event = journey_map(journey, phases=PHASE_NAMES, by="event")
-    check(by_event.cells, ["phase", "touchpoint"], ref_map(rows, by="event")["cells"])
+    check(by_event.cells, ["phase", "touchpoint"],
+          ref_map(rows, by="event", satisfaction="about")["cells"])
     top = journey_map(journey, phases=PHASE_NAMES, top_events=2).top_events
     counts: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r in rows:
@@ -158,6 +203,8 @@ def test_phases_filter_grid_and_errors(project):
         journey_map(journey, by="device")
     with pytest.raises(InvalidInput):
         journey_map(journey, top_events=0)
+    with pytest.raises(InvalidInput, match="satisfaction"):
+        journey_map(journey, satisfaction="before")
     with pytest.raises(InvalidInput):
         result.grid("volume")
 
@@ -169,9 +216,11 @@ def test_events_without_channel_form_the_none_touchpoint():
         "person_id": ["a", "a", "b"], "timestamp": [BASE, BASE + timedelta(hours=1), BASE],
         "event": ["ad_click", "ad_click", "ad_click"], "channel": [None, "video", None],
         "phase": ["Awareness"] * 3, "is_conversion": [False] * 3, "properties": ["{}"] * 3,
+        "seq": [0, 1, 0], "message_id": ["m1", "m2", "m3"], "device": [None] * 3,
     }, schema={"person_id": "string", "timestamp": "timestamp('UTC')", "event": "string",
                "channel": "string", "phase": "string", "is_conversion": "boolean",
-               "properties": "string"})
+               "properties": "string", "seq": "int64", "message_id": "string",
+               "device": "string"})
     cells = journey_map(t).cells
     assert dict(zip(cells.touchpoint, cells.persons, strict=True)) == {NONE: 2, "video": 1}
 
@@ -195,13 +244,19 @@ def demo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo")
     with wegweiser.Project.init(folder) as project:
         project.import_events(data.events)
-        result = journey_map(project.journey(), phases=project.config.phase_names,
-                             feedback=project.config.feedback)
-    return result, data.truth
+        journey, config = project.journey(), project.config
+        results = {
+            (by, satisfaction): journey_map(journey, phases=config.phase_names, by=by,
+                                            config=config, satisfaction=satisfaction)
+            for by, satisfaction in (("channel", "after"), ("channel", "about"),
+                                     ("event", "about"))
+        }
+    return results, data.truth
 
 
 def test_demo_survey_cell_holds_every_answer(demo):
-    result, truth = demo
+    results, truth = demo
+    result = results[("channel", "after")]
     fb = truth["feedback"]
     cells = result.cells.set_index(["phase", "touchpoint"])
     survey = cells.loc[("After-Sale", "email")]  # surveys are answered by email
@@ -212,8 +267,20 @@ def test_demo_survey_cell_holds_every_answer(demo):
     assert result.cells["answers"].max() == fb["count"]
 
 
+def test_demo_answers_land_on_the_touchpoint_they_are_about(demo):
+    results, truth = demo
+    about = truth["feedback"]["about"]  # survey answers per touchpoint they name
+    touch = results[("event", "about")].touchpoints.set_index("touchpoint")
+    for event, count in about.items():  # reviews name no touchpoint, so they land elsewhere
+        assert touch.loc[event, "answers"] == count, event
+    # the planted payment pain point: payment answers are the least satisfied
+    rated = touch[touch["answers"] >= 10]["satisfaction"]
+    assert rated.idxmin() == "checkout_payment"
+
+
 def test_demo_planted_channel_effects_show(demo):
-    result, truth = demo
+    results, truth = demo
+    result = results[("channel", "about")]
     effects = truth["channel_effects"]
     assert effects  # video and review sites were planted to convert better than display
     rate = result.touchpoints.set_index("touchpoint")["conversion_rate"]

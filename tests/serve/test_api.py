@@ -242,7 +242,7 @@ CASES: dict[str, Case] = {
             "journey_map",
             "journey_map",
             by="event",
-            feedback=_feedback,
+            config=lambda p: p.config,
             phases=lambda p: [x.name for x in _phases(p)],
             top_events=2,
         ),

@@ -13,16 +13,24 @@ Definitions:
 * ``converters`` -- the cell's persons with a conversion event (``is_conversion``) at or
   after their first time in the cell (the same instant counts, so a conversion event in the
   cell counts itself); ``conversion_rate`` = converters / persons.
-* ``answers`` -- the valid feedback answers (NPS/CSAT, see :mod:`wegweiser.analysis.kpis`)
-  the cell's persons gave at or after their first time in the cell; ``respondents`` --
-  persons with such an answer; ``satisfaction`` -- the mean of those answers on the common
-  0..100 scale (NPS score x 10, CSAT (score - 1) x 25), every answer weighted equally; NULL
-  (NaN) where there are no answers.
+* ``answers`` -- the scored feedback (survey answers and reviews with a valid score on a
+  known scale, see :mod:`wegweiser.analysis._feedback_rows`) counted in the cell.
+  ``satisfaction="about"`` (default): the feedback **about** the cell -- its linked
+  touchpoint (explicit, else the person's last touchpoint before it) has the cell's
+  touchpoint (that event's channel, or its name with ``by="event"``) and its phase is the
+  cell's phase; feedback whose (phase, touchpoint) is no cell counts nowhere.
+  ``satisfaction="after"``: the survey answers (NPS/CSAT/CES, see
+  :mod:`wegweiser.analysis.kpis`) the cell's persons gave at or after their first time in
+  the cell, wherever they were given. ``respondents`` -- persons with such feedback;
+  ``satisfaction`` -- its mean on the common 0..100 scale (the scale's low end 0, its high
+  end 100: NPS score x 10, CSAT and review (score - 1) x 25, CES (score - 1) x 100 / 6),
+  every answer weighted equally; NULL (NaN) where there is none.
 
 The ``phases`` table holds the same figures per phase over all its touchpoints (the
 persons' first time in the phase), ``touchpoints`` per touchpoint over all phases; both
-count each person once. ``top_events`` lists the ``top_events`` most frequent events of
-each cell (ties: event name).
+count each person once (with ``satisfaction="about"``: the feedback of the margin's
+cells). ``top_events`` lists the ``top_events`` most frequent events of each cell (ties:
+event name).
 
 >>> import ibis
 >>> from datetime import datetime, UTC
@@ -30,7 +38,7 @@ each cell (ties: event name).
 ...     "timestamp": [datetime(2026, 1, 1, h, tzinfo=UTC) for h in (1, 2, 1)],
 ...     "event": ["ad_click", "order_completed", "ad_click"], "channel": ["video"] * 3,
 ...     "phase": ["Awareness", "Purchase", "Awareness"], "is_conversion": [False, True, False],
-...     "properties": ["{}"] * 3})
+...     "properties": ["{}"] * 3, "device": ["mobile"] * 3, "message_id": ["m1", "m2", "m3"]})
 >>> m = journey_map(t, phases=["Awareness", "Purchase"]).cells
 >>> m[["phase", "touchpoint", "persons", "conversion_rate"]].to_dict("records")
 ... # doctest: +NORMALIZE_WHITESPACE
@@ -47,6 +55,7 @@ import ibis
 import pandas as pd
 from pydantic import Field
 
+from wegweiser.analysis._feedback_rows import SCALES, feedback_rows
 from wegweiser.analysis.kpis import feedback_answers
 from wegweiser.analysis.params import Params
 from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
@@ -59,9 +68,10 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     import plotly.graph_objects as go
 
-    from wegweiser.config import FeedbackConfig
+    from wegweiser.config import Config
 
 BY = ("channel", "event")
+SATISFACTION = ("about", "after")
 NONE = "(none)"
 METRICS = ("persons", "events", "conversion_rate", "satisfaction")
 CELL_COLUMNS = ["phase", "touchpoint", "persons", "events", "share_of_phase", "converters",
@@ -124,19 +134,29 @@ def journey_map(
     *,
     phases: Sequence[str] | None = None,
     by: str = "channel",
-    feedback: FeedbackConfig | None = None,
+    config: Config | None = None,
+    satisfaction: str = "about",
     top_events: int = 3,
 ) -> JourneyMapResult:
     """Phases x touchpoints with persons, events, conversion and satisfaction per cell.
 
     ``phases`` gives the column order (default: the phases in the data, alphabetically;
     pass the configured names for the journey order); phases not listed are left out.
-    ``feedback`` says where satisfaction answers live (default: ``FeedbackConfig()``).
+    ``config`` says where feedback lives and how events map to phases (default: the default
+    configuration); ``satisfaction`` which feedback a cell counts (module docstring).
     """
     if by not in BY:
         raise InvalidInput(f"unknown touchpoint {by!r}; use by='channel' or by='event'")
+    if satisfaction not in SATISFACTION:
+        raise InvalidInput(
+            f"unknown satisfaction {satisfaction!r}; use 'about' or 'after'"
+        )
     if top_events < 1:
         raise InvalidInput(f"top_events must be at least 1, got {top_events}")
+    if config is None:
+        from wegweiser.config import default_config
+
+        config = default_config()
     t = journey.filter(journey.phase.notnull())
     if phases is not None:
         t = t.filter(t.phase.isin(list(phases)))
@@ -145,14 +165,18 @@ def journey_map(
     last_conv = journey.filter(journey.is_conversion).group_by("person_id").agg(
         last_conversion=journey.timestamp.max()
     )
-    answers = feedback_answers(journey, feedback)
     per_cell = t.group_by("person_id", "phase", "touchpoint").agg(
         first=t.timestamp.min(), events=t.count()
     )
     per_cell = per_cell.left_join(last_conv, "person_id").select(
         *per_cell.columns, "last_conversion"
     )
-    answers = answers.select(a_person="person_id", a_time="timestamp", a_value="satisfaction")
+    if satisfaction == "about":
+        answers = _about(journey, config, by, t.select("phase", "touchpoint").distinct())
+    else:
+        answers = feedback_answers(journey, config.feedback).select(
+            a_person="person_id", a_time="timestamp", a_value="satisfaction"
+        )
     with per_cell.cache() as cached, answers.cache() as rated:  # one pass over the journey
         frames = {
             "cells": _aggregate(cached, ["phase", "touchpoint"], rated),
@@ -166,12 +190,30 @@ def journey_map(
     counts = counts.mutate(rank=rank)
     frames["top_events"] = to_frame(counts.filter(counts.rank <= top_events))
     order = list(phases) if phases is not None else sorted(frames["phases"]["phase"])
-    params: dict[str, Any] = {"by": by, "phases": order, "top_events": top_events}
+    params: dict[str, Any] = {"by": by, "phases": order, "top_events": top_events,
+                              "satisfaction": satisfaction}
     return JourneyMapResult(**_tidy(frames, order), params=params)
 
 
+def _about(journey: ir.Table, config: Config, by: str, cells: ir.Table) -> ir.Table:
+    """The scored feedback about each cell: ``a_person``, ``phase``, ``touchpoint``,
+    ``a_value`` (0..100), only for (phase, touchpoint) pairs in ``cells``."""
+    rows = feedback_rows(journey, config)
+    rows = rows.filter(rows.valid & rows.score.notnull() & rows.phase.notnull()
+                       & rows.kind.isin(list(SCALES)))
+    key = rows.touchpoint_channel if by == "channel" else rows.touchpoint
+    value = ibis.cases(*[
+        (rows.kind == kind, (rows.score - low) * (100.0 / (high - low)))
+        for kind, (low, high) in SCALES.items()
+    ])
+    rows = rows.select(a_person="person_id", phase="phase", touchpoint=key.fill_null(NONE),
+                       a_value=value)
+    return rows.semi_join(cells, ["phase", "touchpoint"])
+
+
 def _aggregate(per_cell: ir.Table, keys: list[str], answers: ir.Table) -> pd.DataFrame:
-    """Persons, events, converters and satisfaction per ``keys`` (a cell or a margin)."""
+    """Persons, events, converters and satisfaction per ``keys`` (a cell or a margin);
+    ``answers`` has ``a_time`` for ``satisfaction="after"``, else ``phase``/``touchpoint``."""
     per = per_cell
     if len(keys) == 1:  # a margin: the person's first time over the cells of the key
         per = per_cell.group_by("person_id", *keys).agg(
@@ -183,11 +225,16 @@ def _aggregate(per_cell: ir.Table, keys: list[str], answers: ir.Table) -> pd.Dat
         persons=per.count(), events=per.events.sum(), converters=converted.cast("int64").sum(),
     )
     a = answers
-    hits = per.join(a, (per.person_id == a.a_person) & (a.a_time >= per.first))
-    rated = hits.group_by(*keys).agg(
-        answers=hits.count(), respondents=hits.person_id.nunique(),
-        satisfaction=hits.a_value.mean(),
-    )
+    if "a_time" in a.columns:  # "after": the answers given after the first time in the cell
+        hits = per.join(a, (per.person_id == a.a_person) & (a.a_time >= per.first))
+        rated = hits.group_by(*keys).agg(
+            answers=hits.count(), respondents=hits.person_id.nunique(),
+            satisfaction=hits.a_value.mean(),
+        )
+    else:  # "about": the feedback linked to the cell
+        rated = a.group_by(*keys).agg(
+            answers=a.count(), respondents=a.a_person.nunique(), satisfaction=a.a_value.mean(),
+        )
     frame = to_frame(counted)
     scores = to_frame(rated)
     out = frame.merge(scores, on=keys, how="left")
@@ -231,14 +278,21 @@ class JourneyMapParams(Params):
 
     A cell holds the events of one phase and touchpoint (channel; NULL: "(none)").
     Conversion rate: the cell's persons with a conversion event at or after their first
-    event in the cell (the same instant counts). Satisfaction: mean of the survey answers
-    (feedback events; NPS x 10, CSAT (score - 1) x 25, so 0-100) the cell's persons gave at
-    or after that time; empty without answers. Views: cells, phases and touchpoints (totals
-    counting each person once), top_events (most frequent events per cell).
+    event in the cell (the same instant counts). Satisfaction (0-100: NPS x 10, CSAT and
+    review (score - 1) x 25, CES (score - 1) x 100 / 6): the mean of the survey answers and
+    reviews about the cell -- their touchpoint (named in the answer, else the person's last
+    touchpoint before it) is in the cell -- or, with satisfaction=after, of the survey
+    answers the cell's persons gave after their first event in it; empty without answers.
+    Views: cells, phases and touchpoints (totals counting each person once), top_events
+    (most frequent events per cell).
     """
 
     by: Literal["channel", "event"] = Field(
         "channel", description="Touchpoint: the event's channel or its name."
+    )
+    satisfaction: Literal["about", "after"] = Field(
+        "about", description="Feedback counted in a cell: about its touchpoint, or given "
+        "by its persons after they were in it."
     )
     top_events: Annotated[int, Field(ge=1, le=100)] = Field(
         3, description="Most frequent events listed per cell."
@@ -248,7 +302,7 @@ class JourneyMapParams(Params):
 def _compute(inputs: Inputs, p: JourneyMapParams) -> JourneyMapResult:
     config = inputs.config
     return journey_map(inputs.journey(), phases=config.phase_names or None, by=p.by,
-                       feedback=config.feedback, top_events=p.top_events)
+                       config=config, satisfaction=p.satisfaction, top_events=p.top_events)
 
 
 ANALYSIS = Analysis(
