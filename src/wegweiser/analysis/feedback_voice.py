@@ -169,6 +169,18 @@ ANALYSIS = Analysis(
             format="percent",
             title=Words("Sentiment per period", "Stimmung je Zeitraum"),
         ),
+        Chart(
+            "heatmap",
+            "keywords",
+            x="period_start",
+            y="keyword",
+            value="share",
+            format="percent",
+            title=Words(
+                "Keywords per period (share of its comments)",
+                "Schlagwörter je Zeitraum (Anteil seiner Kommentare)",
+            ),
+        ),
     ),
     report=True,
 )
