@@ -92,12 +92,13 @@ class Runtime(Sending):
     # -- entering ------------------------------------------------------------------------
     def enter(
         self, entrants: Iterable[Entrant], *, at: float | None = None,
-        mark_imports: Iterable[str] = (),
+        mark_imports: Iterable[str] = (), also: Callable[[Tx], None] | None = None,
     ) -> int:
         """Let persons enter journeys under the re-entry rules, entry limits, the global
         control group and holdouts, in one transaction (which also marks ``mark_imports``
-        processed); returns how many runs started. A person enters a journey at most once
-        per call; the lookups and writes go in bulk (a batch may touch 100k persons)."""
+        processed, and runs ``also``); returns how many runs started. A person enters a
+        journey at most once per call; the lookups and writes go in bulk (a batch may touch
+        100k persons)."""
         now = self.clock() if at is None else at
         groups: dict[str, dict[str, Entrant]] = {}
         for entrant in entrants:
@@ -112,6 +113,8 @@ class Runtime(Sending):
                 "ON CONFLICT (import_id) DO NOTHING",
                 [{"i": i, "now": now} for i in mark_imports],
             )
+            if also is not None:
+                also(tx)
             meta = {
                 r[0]: (bool(r[1]), int(r[2]))
                 for r in tx.execute("SELECT journey, paused, entrants FROM wj_journeys")
@@ -139,12 +142,12 @@ class Runtime(Sending):
         pids = list(group)
         seen = {
             str(r[0]): (int(r[1]), float(r[2]))
-            for r in _select_in(tx, "SELECT person_id, n, last_at FROM wj_entries "
+            for r in select_in(tx, "SELECT person_id, n, last_at FROM wj_entries "
                                 "WHERE journey = :j AND person_id IN ({ids})",
                                 {"j": journey.name}, pids)
         }
         active = {
-            str(r[0]) for r in _select_in(
+            str(r[0]) for r in select_in(
                 tx, "SELECT person_id FROM wj_runs WHERE journey = :j AND status = 'active' "
                 "AND person_id IN ({ids})", {"j": journey.name}, [p for p in pids if p in seen])
         }
@@ -255,7 +258,7 @@ class Runtime(Sending):
         parked runs; returns how many persons had such runs."""
         by_id = {p.person_id: p for p in persons}
         with self.store.transaction() as tx:
-            running = {str(r[0]) for r in _select_in(
+            running = {str(r[0]) for r in select_in(
                 tx, "SELECT DISTINCT person_id FROM wj_runs WHERE status IN ('active', "
                 "'parked') AND person_id IN ({ids})", {}, list(by_id))}
             tx.executemany(
@@ -393,7 +396,7 @@ class Runtime(Sending):
         self._release(run, due=due, reason=None)
         return None
 
-def _select_in(
+def select_in(
     tx: Tx, sql: str, params: Mapping[str, Any], ids: list[str], *, chunk: int = 500
 ) -> list[tuple[Any, ...]]:
     """``sql`` with ``IN ({ids})`` for ``ids``: one statement with the ids as one bound
