@@ -29,6 +29,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # tests.orchestrate.sinks: the loopback receivers
@@ -239,15 +240,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--record", action="store_true")
+    parser.add_argument("--only", choices=["entries", "throughput", "latency"],
+                        help="Run one part (while iterating; --record needs all three).")
     args = parser.parse_args()
-    figures = {
-        "entries": bench_entries(args.persons),
-        "throughput": bench_throughput(args.messages, args.threads),
-        "latency": bench_latency(args.rate, args.seconds, args.threads),
-        "peak_rss_mib": peak_rss_mib(),
+    parts = {
+        "entries": lambda: bench_entries(args.persons),
+        "throughput": lambda: bench_throughput(args.messages, args.threads),
+        "latency": lambda: bench_latency(args.rate, args.seconds, args.threads),
     }
+    figures: dict[str, Any] = {name: run() for name, run in parts.items()
+                               if args.only in (None, name)}
+    figures["peak_rss_mib"] = peak_rss_mib()
     print(json.dumps(figures))
-    if args.record:
+    if args.record and args.only is None:
         _record(figures, args)
 
 

@@ -76,6 +76,7 @@ class Runtime(Sending):
         self.clock = clock
         self.lease = delivery.lease.total_seconds()
         self._unsubscribe_secret = unsubscribe_secret
+        self._deferred = []
         self._lanes: list[Runtime] = []
         self._pool: ThreadPoolExecutor | None = None
 
@@ -83,7 +84,9 @@ class Runtime(Sending):
         """Close the channels' connections, the lanes and the state store."""
         if self._pool is not None:
             self._pool.shutdown()
+        self.flush()
         for lane in self._lanes:
+            lane.flush()
             lane.store.close()
         for channel in self.channels.values():  # the lanes share them
             channel.close()
@@ -295,8 +298,11 @@ class Runtime(Sending):
         """
         runs = self.claim(limit)
         if threads <= 1 or len(runs) <= 1:
-            for run in runs:
-                self.advance(run)
+            try:
+                for run in runs:
+                    self.advance(run)
+            finally:
+                self.flush()
             return len(runs)
         while len(self._lanes) < threads:
             self._lanes.append(Runtime(
@@ -417,7 +423,10 @@ def select_in(
 
 
 def _advance_all(lane: Runtime, runs: list[Run]) -> None:
-    for run in runs:
-        lane.advance(run)
+    try:
+        for run in runs:
+            lane.advance(run)
+    finally:
+        lane.flush()
 
 

@@ -19,7 +19,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from wegweiser.orchestrate.channels import Delivered, Message, Outcome
-from wegweiser.orchestrate.channels._connections import PerThread
+from wegweiser.orchestrate.channels._connections import (
+    HTTPConnection,
+    HTTPSConnection,
+    PerThread,
+)
 from wegweiser.orchestrate.errors import Terminal, Transient
 
 if TYPE_CHECKING:
@@ -74,7 +78,7 @@ class WebhookChannel:
         return message.payload
 
     def _open_connection(self) -> http.client.HTTPConnection:
-        cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+        cls = HTTPSConnection if self._https else HTTPConnection
         return cls(self._host, self._port, timeout=self.endpoint.timeout_seconds)
 
     def _conn(self) -> http.client.HTTPConnection:
