@@ -154,13 +154,15 @@ class Runtime(Sending):
                 tx, "SELECT person_id FROM wj_runs WHERE journey = :j AND status = 'active' "
                 "AND person_id IN ({ids})", {"j": journey.name}, [p for p in pids if p in seen])
         }
-        first = journey.steps[0]
+        first, name = journey.steps[0], journey.name
+        wait, prio = wait_event_of(first), journey.priority
+        control_group = self.delivery.control_group
         entries: list[dict[str, Any]] = []
         runs: list[dict[str, Any]] = []
-        for pid, entrant in group.items():
+        for pid, entrant in group.items():  # 100k persons a batch: plain look-ups here
             if rule.limit is not None and n_before + len(runs) >= rule.limit:
                 break
-            n, last = seen.get(pid, (0, None))
+            n, last = seen.get(pid, (0, None)) if seen else (0, None)
             if n and rule.reentry == "once":
                 continue
             if n and rule.reentry == "once_per" and last is not None and rule.reentry_days and (
@@ -169,19 +171,22 @@ class Runtime(Sending):
                 continue
             if pid in active:
                 continue  # one active run per person and journey
-            control = policy.in_control_group(pid, self.delivery.control_group)
+            control = control_group.share > 0 and policy.in_control_group(pid, control_group)
             person = entrant.person
             snapshot = snapshots.get(id(person))
             if snapshot is None:
                 snapshot = snapshots[id(person)] = person.to_json()
-            entries.append({"j": journey.name, "p": pid, "now": now})
+            trigger = entrant.trigger
+            entries.append({"j": name, "p": pid, "now": now})
             runs.append({
-                "run": f"{journey.name}:{pid}:{n + 1}", "j": journey.name, "p": pid,
+                "run": f"{name}:{pid}:{n + 1}", "j": name, "p": pid,
                 "step": first.id, "status": "control" if control else "active", "now": now,
-                "wait": wait_event_of(first), "prio": journey.priority,
-                "holdout": int(policy.in_holdout(journey.name, pid, journey.holdout)),
+                "wait": wait, "prio": prio,
+                "holdout": int(journey.holdout > 0
+                               and policy.in_holdout(name, pid, journey.holdout)),
                 "person": snapshot,
-                "trigger": orjson.dumps(dict(entrant.trigger or {}), default=str).decode(),
+                "trigger": orjson.dumps(trigger if type(trigger) is dict else dict(
+                    trigger or {}), default=str).decode(),
                 "reason": "global control group" if control else None,
             })
         entries.sort(key=lambda e: e["p"])  # B-trees fill faster in key order

@@ -216,13 +216,10 @@ def _snapshots(
                               & (identities.id == identities.person_id))
     users = users.semi_join(touched, users.person_id == touched.person_id)
     with_user = set(to_frame(users.select("person_id"))["person_id"].tolist())
-    people = to_frame(touched)["person_id"].tolist()
+    people = [str(p) for p in to_frame(touched)["person_id"].tolist()]
     return {
-        str(pid): Person(
-            person_id=str(pid), traits=traits.get(str(pid), {}), phase=current.get(pid),
-            events=stats.get(str(pid), {}), country=countries.get(pid),
-            user_id=str(pid) if pid in with_user else None,
-        )
+        pid: Person(pid, traits.get(pid) or {}, current.get(pid), stats.get(pid) or {},
+                    countries.get(pid), pid if pid in with_user else None)
         for pid in people
     }
 
@@ -238,6 +235,10 @@ def evaluate_batch(
     awaited = {s.until_event for j in journeys for s in j.steps
                if isinstance(s, WaitStep) and s.until_event}
     rank = {p.name: i for i, p in enumerate(config.phases)}
+    goals: dict[str, list[str]] = {}
+    for j in journeys:
+        for name in j.exit.goal:
+            goals.setdefault(name, []).append(j.name)
     for row in batch.events:
         pid, event, ts = row["person_id"], row["event"], row["ts"]
         if event == UNSUBSCRIBED:
@@ -245,7 +246,7 @@ def evaluate_batch(
             runtime.unsubscribe(pid, channel, at=ts)
             summary.exited += runtime.exit_runs(
                 pid, "unsubscribed", journeys=[j.name for j in journeys if j.exit.unsubscribed])
-        goal = [j.name for j in journeys if event in j.exit.goal]
+        goal = goals.get(event)
         if goal:
             summary.exited += runtime.exit_runs(pid, "goal", journeys=goal)
         if event in awaited:
@@ -303,40 +304,49 @@ def _exits_after(names: list[str], times: dict[str, float] | None, at: float) ->
 
 def _entrants(journeys: list[Journey], batch: Batch, rank: dict[str, int]) -> list[Entrant]:
     """Entries in the order they happened; one followed by an exit of the journey within
-    the same batch is left out (the run would have ended at once)."""
+    the same batch is left out (the run would have ended at once). (A batch may hold 100k
+    persons: the loops keep to plain look-ups.)"""
     out: list[Entrant] = []
+    append = out.append
+    persons = batch.persons
     exits = _exit_times(batch, rank, {n for j in journeys for n in _exit_names(j)})
     for journey in journeys:
         entry = journey.entry
-        names = _exit_names(journey)
+        names = _exit_names(journey) if exits else []
+        name = journey.name
         if entry.kind == "event":
+            where = entry.where
             for row in batch.events:
                 if row["event"] != entry.event:
                     continue
-                person = batch.persons.get(row["person_id"])
-                if person is not None and all(
-                    evaluate(c, person, properties=row["properties"], now=row["ts"])
-                    for c in entry.where
-                ) and not _exits_after(names, exits.get(person.person_id), row["ts"]):
-                    out.append(Entrant(journey.name, person,
-                                       {"event": row["event"], **row["properties"]}))
-        elif entry.kind in ("phase_entered", "phase_left"):
-            for pid, ts, before, after in batch.transitions:
-                person = batch.persons.get(pid)
-                if person is None or _exits_after(names, exits.get(pid), ts):
+                person = persons.get(row["person_id"])
+                if person is None:
                     continue
-                hit = (after == entry.phase and before != after) if entry.kind == \
-                    "phase_entered" else (before == entry.phase and after != before)
+                props = row["properties"]
+                if where and not all(evaluate(c, person, properties=props, now=row["ts"])
+                                     for c in where):
+                    continue
+                if names and _exits_after(names, exits.get(person.person_id), row["ts"]):
+                    continue
+                append(Entrant(name, person, {"event": row["event"], **props}))
+        elif entry.kind in ("phase_entered", "phase_left"):
+            entered = entry.kind == "phase_entered"
+            phase, direction = entry.phase, entry.direction
+            for pid, ts, before, after in batch.transitions:
+                hit = (after == phase and before != after) if entered else (
+                    before == phase and after != before)
                 if not hit:
                     continue
-                if entry.direction != "any" and before is not None:
+                person = persons.get(pid)
+                if person is None or (names and _exits_after(names, exits.get(pid), ts)):
+                    continue
+                if direction != "any" and before is not None:
                     backward = rank.get(after, 0) < rank.get(before, 0)
-                    if backward != (entry.direction == "backward"):
+                    if backward != (direction == "backward"):
                         continue
-                elif entry.direction == "backward":
+                elif direction == "backward":
                     continue  # a first phase is no backward move
-                out.append(Entrant(journey.name, person,
-                                   {"from_phase": before, "to_phase": after}))
+                append(Entrant(name, person, {"from_phase": before, "to_phase": after}))
     return out
 
 
