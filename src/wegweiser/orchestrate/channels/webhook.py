@@ -63,6 +63,8 @@ class WebhookChannel:
         backoff_seconds: float = 0.2,
     ) -> None:
         self.endpoint = endpoint
+        if endpoint.honours_idempotency_key is not None:
+            self.idempotent = endpoint.honours_idempotency_key
         self.secret = secret
         self.tries = tries
         self.backoff_seconds = backoff_seconds
