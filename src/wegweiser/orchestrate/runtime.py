@@ -339,7 +339,9 @@ class Runtime(Sending):
                 time.sleep(poll_seconds)
 
     def advance(self, run: Run) -> None:
-        """Take ``run`` through its steps until it waits, ends or the claim is lost."""
+        """Take ``run`` through its steps until it waits, ends or the claim is lost. The
+        outcome of a webhook may be written only with the next transaction: call
+        :meth:`flush` after the last run (:meth:`run_once` does)."""
         journey = self.journeys.get(run.journey)
         if journey is None:
             self._release(run, due=self.clock() + 3600, reason="journey file removed")
