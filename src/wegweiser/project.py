@@ -375,17 +375,7 @@ class Project:
     def persona_memory(self) -> dict[str, Any] | None:
         """The personas remembered in ``personas.json`` (ids, names, centroids), or None.
         Edit the names there: the next fit keeps them (see ``wegweiser personas``)."""
-        path = self.path / PERSONAS_FILE
-        if not path.is_file():
-            return None
-        try:
-            memory = json.loads(path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidInput(f"{path} is not valid JSON ({exc}); fix it or delete it to "
-                               "start the personas afresh") from None
-        if not isinstance(memory, dict):
-            raise InvalidInput(f"{path} must hold a JSON object")
-        return memory
+        return read_persona_memory(self.path / PERSONAS_FILE)
 
     def remember_personas(self, memory: dict[str, Any]) -> None:
         """Write ``personas.json`` (atomically: a reader sees the old or the new file)."""
@@ -422,7 +412,7 @@ class Project:
         """Every saved segment by name (sorted); a broken file raises with its path."""
         folder = self.path / SEGMENTS_DIR
         found = sorted(folder.glob("*.toml")) if folder.is_dir() else []
-        return {path.stem: _read_segment(path) for path in found}
+        return {path.stem: read_segment(path) for path in found}
 
     def segment(self, name: str) -> Segment:
         """The saved segment ``name`` ("Did you mean …?" when there is none)."""
@@ -434,7 +424,7 @@ class Project:
             listed = ", ".join(sorted(known)) or "none yet"
             raise InvalidInput(f"no segment {name!r} (saved: {listed}); create it with "
                                f"`wegweiser segments add {name} ...`.{hint}")
-        return _read_segment(path)
+        return read_segment(path)
 
     def save_segment(self, segment: Segment, *, replace: bool = False) -> Path:
         """Write ``segment`` to ``segments/<name>.toml`` (refused if it exists, unless
@@ -504,7 +494,8 @@ class Project:
         return bookkeeping.person_of(self._engine, any_id)
 
 
-def _read_segment(path: Path) -> Segment:
+def read_segment(path: Path) -> Segment:
+    """The saved segment in ``path`` (``segments/<name>.toml``); errors name the file."""
     import tomllib
 
     from pydantic import ValidationError
@@ -518,6 +509,20 @@ def _read_segment(path: Path) -> Segment:
         raise InvalidInput(f"{path}: not valid TOML: {exc}") from None
     except ValidationError as exc:
         raise InvalidInput(f"{path}: {describe_error(exc)}") from None
+
+
+def read_persona_memory(path: Path) -> dict[str, Any] | None:
+    """The remembered personas in ``path`` (``personas.json``), or None without the file."""
+    if not path.is_file():
+        return None
+    try:
+        memory = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{path} is not valid JSON ({exc}); fix it or delete it to "
+                           "start the personas afresh") from None
+    if not isinstance(memory, dict):
+        raise InvalidInput(f"{path} must hold a JSON object")
+    return memory
 
 
 def open_project(

@@ -17,7 +17,12 @@ from wegweiser.analysis._persona_memory import recall, remember
 from wegweiser.analysis._persona_model import PersonaModel
 from wegweiser.analysis._persona_names import describe, unique_names
 from wegweiser.analysis._persona_time import match
-from wegweiser.analysis.personas import members, personas, with_journey_columns
+from wegweiser.analysis.personas import (
+    members,
+    personas,
+    remembered_members,
+    with_journey_columns,
+)
 from wegweiser.analysis.result import to_frame
 from wegweiser.errors import InvalidInput, NotFittedError
 from wegweiser.events.demo import generate
@@ -151,6 +156,27 @@ def test_memory_keeps_ids_and_edited_names_across_refits():
             {"version": 1, "personas": [{"id": 1, "name": "", "name_de": "x", "centroid": {}}]},
         )
     assert remember(model, [1, 2, 3], [("a", "b")] * 3)["personas"][2]["id"] == 3
+
+
+def test_remembered_members_give_each_person_the_persona_of_the_fit():
+    j, _ = planted(4, n_per=30, seed=3)
+    fitted = personas(j, periods=0, min_events=1, personas=4)
+    memory = json.loads(json.dumps(fitted.memory))  # as personas.json keeps it
+    again = remembered_members(j, memory, min_events=1)
+    expected = fitted.members.sort_values("person_id").reset_index(drop=True)
+    assert again["person_id"].tolist() == expected["person_id"].tolist()
+    assert again["persona"].tolist() == expected["persona"].tolist()
+    assert again["name"].tolist() == expected["name"].tolist()
+    # per person: the persons of one group alone get the same personas
+    some = sorted(expected["person_id"])[::7]
+    alone = remembered_members(j.filter(j.person_id.isin(some)), memory, min_events=1)
+    persona_of = dict(zip(expected["person_id"], expected["persona"], strict=True))
+    assert dict(zip(alone["person_id"], alone["persona"], strict=True)) == {
+        p: persona_of[p] for p in some
+    }
+    memory["personas"][0]["centroid"]["revenue"] = 3.0
+    with pytest.raises(InvalidInput, match="centroid feature 'revenue'"):
+        remembered_members(j, memory, min_events=1)
 
 
 @pytest.fixture(scope="module")

@@ -307,6 +307,50 @@ payload = { n = 1 }
     assert runs(rt)["tell:p:1"][0] == "done"
 
 
+@pytest.mark.parametrize("honours", [False, True])
+def test_a_dead_workers_sms_is_unknown_unless_the_gateway_drops_repeats(tmp_path, hook, honours):
+    from wegweiser.orchestrate.channels.provider import ProviderChannel
+    from wegweiser.orchestrate.settings import EndpointSettings
+
+    text = """\
+[entry]
+kind = "event"
+event = "x"
+[[steps]]
+id = "text"
+type = "send"
+channel = "sms"
+template = "t"
+[templates.t.de]
+text = "Hallo"
+[templates.t.en]
+text = "Hello"
+"""
+    clock = Clock()
+    rt = build(tmp_path / "j", str(tmp_path / "j.sqlite"), {"t": text}, 'lease = "10s"\n',
+               hook=hook, clock=clock)
+    rt.channels["sms"] = ProviderChannel("sms", EndpointSettings(
+        url=hook.url, honours_idempotency_key=honours), secret="hook-secret")
+    assert rt.channels["sms"].idempotent is honours
+    rt.enter([Entrant("t", person("p", phone="+4917012345", sms_opt_in=True))])
+    key = "t:p:1|text|sms"
+    with rt.store.transaction() as tx:  # a worker that died after `sending`
+        tx.execute("UPDATE wj_runs SET claimed_by = 'dead', claim_until = :c", {"c": clock() + 10})
+        tx.execute("INSERT INTO wj_ledger (key, run_id, journey, step, channel, person_id, "
+                   "state, attempts, worker, lease_until, started_at, created_at, updated_at) "
+                   "VALUES (:k, 't:p:1', 't', 'text', 'sms', 'p', 'sending', 1, 'dead', :c, "
+                   ":n, :n, :n)", {"k": key, "c": clock() + 10, "n": clock()})
+    clock.advance(11)
+    rt.run_once()
+    assert runs(rt)["t:p:1"][0] == "done"
+    if honours:
+        assert ledger_rows(rt)[key][:2] == ("sent", 2)
+        assert hook.keys() == {key: 1}  # again, with the same key
+    else:
+        assert ledger_rows(rt)[key][0] == "unknown"
+        assert hook.keys() == {}  # never sent again automatically
+
+
 def test_threads_send_each_message_once(tmp_path, state_url, smtp):
     clock = Clock()
     rt = build(tmp_path / "j", state_url, {"welcome": welcome()}, smtp=smtp, clock=clock)

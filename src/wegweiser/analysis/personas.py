@@ -48,7 +48,7 @@ from pydantic import Field, model_validator
 from wegweiser.analysis._persona_cards import cards as make_cards
 from wegweiser.analysis._persona_cards import profile as make_profile
 from wegweiser.analysis._persona_features import person_features
-from wegweiser.analysis._persona_memory import recall, remember
+from wegweiser.analysis._persona_memory import assign, recall, remember
 from wegweiser.analysis._persona_model import METHODS, PersonaModel
 from wegweiser.analysis._persona_time import over_time
 from wegweiser.analysis.params import Params
@@ -70,6 +70,7 @@ __all__ = [
     "after_purchase_phases",
     "members",
     "personas",
+    "remembered_members",
     "with_journey_columns",
 ]
 
@@ -319,6 +320,32 @@ def members(inputs: Inputs, params: PersonasParams | None = None) -> pd.DataFram
     membership other analyses filter and break down by."""
     p = (params or PersonasParams.model_validate({})).model_copy(update={"periods": 0})
     return _run(inputs, p).members
+
+
+def remembered_members(
+    journey: ir.Table,
+    memory: Mapping[str, Any],
+    *,
+    min_events: int = 5,
+    after_phases: Sequence[str] = (),
+) -> pd.DataFrame:
+    """``person_id``, ``persona`` (id) and ``name`` of the persons of ``journey`` by the
+    remembered fit (``personas.json``), without fitting again: each person with at least
+    ``min_events`` events goes to the nearest remembered centroid, as the fit assigned them.
+    Per person, so ``journey`` may hold only some persons (a journey entry on a persona
+    evaluates the persons an import touched)."""
+    rows = memory.get("personas") or []
+    channels = sorted({f.split(":", 1)[1] for r in rows if isinstance(r, dict)
+                       for f in (r.get("centroid") or {}) if f.startswith("channel:")}
+                      - {"(other)"})
+    feats = to_frame(person_features(journey, min_events=min_events, after_phases=after_phases,
+                                     channels=channels, phases=[]))
+    feats = feats.sort_values("person_id", kind="stable").reset_index(drop=True)
+    ids = assign(feats, memory)
+    name_of = {int(r["id"]): str(r["name"]) for r in rows}
+    return pd.DataFrame({"person_id": feats["person_id"].astype(str), "persona": ids,
+                         "name": [name_of[i] for i in ids]},
+                        columns=["person_id", "persona", "name"])
 
 
 ANALYSIS = Analysis(

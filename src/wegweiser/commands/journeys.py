@@ -61,6 +61,12 @@ def validate(project: ProjectOpt = Path(".")) -> None:
     out.print(f"{len(journeys)} journeys valid.")
 
 
+def _entry_target(journey: Journey) -> str:
+    entry = journey.entry
+    target = entry.event or entry.phase or entry.segment or entry.persona
+    return "" if target is None else str(target)
+
+
 @app.command("list")
 def list_(project: ProjectOpt = Path("."), fmt: FormatOpt = Format.table,
           state: StateOpt = None) -> None:
@@ -73,7 +79,7 @@ def list_(project: ProjectOpt = Path("."), fmt: FormatOpt = Format.table,
     with open_state(state_target(project, state), project_dir=project) as store:
         rows = {r["journey"]: r for r in status(store, [j.name for j in journeys])}
     frame = pd.DataFrame([{
-        "journey": j.name, "entry": f"{j.entry.kind} {j.entry.event or j.entry.phase or ''}",
+        "journey": j.name, "entry": f"{j.entry.kind} {_entry_target(j)}".strip(),
         "steps": len(j.steps), "paused": rows[j.name]["paused"],
         "entrants": rows[j.name]["entrants"], "active": rows[j.name]["active"],
     } for j in journeys])
@@ -99,7 +105,11 @@ def run(
     """
     from wegweiser.orchestrate.assembly import open_runtime
     from wegweiser.orchestrate.operations import flush_outbox
-    from wegweiser.orchestrate.triggers import process_imports, process_schedules
+    from wegweiser.orchestrate.triggers import (
+        process_imports,
+        process_memberships,
+        process_schedules,
+    )
     from wegweiser.project import open_project
 
     phases = load_config(project).phase_names
@@ -109,7 +119,8 @@ def run(
             with open_project(project) as proj:
                 summary = process_imports(proj, runtime, from_start=from_start)
                 scheduled = process_schedules(proj, runtime)
-                summary.entered += scheduled.entered
+                moved = process_memberships(proj, runtime)
+                summary.entered += scheduled.entered + moved.entered
             advanced = 0
             while n := runtime.run_once(limit=50 * threads, threads=threads):
                 advanced += n

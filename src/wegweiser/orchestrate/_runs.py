@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ from wegweiser.orchestrate.definitions import WaitStep
 from wegweiser.orchestrate.person import Person
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterator, Mapping
 
     from wegweiser.orchestrate import ledger
     from wegweiser.orchestrate.channels import Channel
@@ -80,6 +81,31 @@ class RunWriter:
     clock: Callable[[], float]
     lease: float
     _unsubscribe_secret: str | None
+    _deferred: list[Callable[[Tx], None]]
+    """Writes that wait for this worker's next transaction (:meth:`_defer`)."""
+
+    @contextmanager
+    def _tx(self) -> Iterator[Tx]:
+        """A transaction of this worker (lane) that first makes the writes :meth:`_defer`
+        kept back."""
+        with self.store.transaction() as tx:
+            pending, self._deferred = self._deferred, []
+            for write in pending:
+                write(tx)
+            yield tx
+
+    def _defer(self, write: Callable[[Tx], None]) -> None:
+        """Keep ``write`` back until this worker's next transaction (one commit instead of
+        two). Only for writes whose loss a crash may cost: the outcome of a send on a
+        channel that honours idempotency keys (a lost ``sent`` leaves ``sending``, which is
+        sent again with the same key, and the receiver drops the repeat)."""
+        self._deferred.append(write)
+
+    def flush(self) -> None:
+        """Write what :meth:`_defer` kept back (at the end of a worker's round)."""
+        if self._deferred:
+            with self._tx():
+                pass
 
     @staticmethod
     def _tags(intent: ledger.Intent) -> dict[str, Any]:
@@ -117,7 +143,7 @@ class RunWriter:
     def _move(self, journey: Journey, run: Run, step_id: str | None, *,
               outbox: list[dict[str, Any]] | None = None) -> Run | None:
         now = self.clock()
-        with self.store.transaction() as tx:
+        with self._tx() as tx:
             if not self._still_mine(tx, run, now):
                 return None
             return self._move_tx(tx, journey, run, step_id, now, outbox=outbox)
@@ -149,7 +175,7 @@ class RunWriter:
                        signal_at=None)
 
     def _release(self, run: Run, *, due: float, reason: str | None = None) -> None:
-        with self.store.transaction() as tx:
+        with self._tx() as tx:
             self._release_tx(tx, run, due=due, reason=reason)
 
     def _release_tx(self, tx: Tx, run: Run, *, due: float, reason: str | None = None) -> None:
@@ -163,7 +189,7 @@ class RunWriter:
         )
 
     def _park(self, run: Run, reason: str) -> None:
-        with self.store.transaction() as tx:
+        with self._tx() as tx:
             self._park_tx(tx, run, reason, self.clock())
 
     def _park_tx(self, tx: Tx, run: Run, reason: str, now: float) -> None:
@@ -177,7 +203,7 @@ class RunWriter:
 
     def _finish(self, run: Run, status: str, reason: str) -> None:
         now = self.clock()
-        with self.store.transaction() as tx:
+        with self._tx() as tx:
             tx.execute(
                 "UPDATE wj_runs SET status = :s, step = NULL, reason = :reason, "
                 "claimed_by = NULL, updated_at = :now WHERE run_id = :r AND claimed_by = :w",

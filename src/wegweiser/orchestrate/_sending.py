@@ -6,11 +6,12 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from wegweiser.orchestrate import ledger, policy, templates
-from wegweiser.orchestrate._runs import RunWriter, run_lease
+from wegweiser.orchestrate._runs import RunWriter, run_lease, wait_event_of
 from wegweiser.orchestrate.channels import CanPrepare, Delivered, Message
 from wegweiser.orchestrate.definitions import SendStep, WebhookStep
 from wegweiser.orchestrate.errors import Terminal, Transient
@@ -87,8 +88,13 @@ class Sending(RunWriter):
         the message goes out now (the row is ``sending``), else None and the moved run."""
         nxt = journey.following(step.id)
         now = self.clock()
-        with self.store.transaction() as tx:
-            if not self._still_mine(tx, run, now):
+        with self._tx() as tx:
+            # still this worker's run? Then its claim also lasts the send (one statement)
+            tx.execute("UPDATE wj_runs SET claim_until = :c WHERE run_id = :r AND claimed_by "
+                       "= :w AND status = 'active' AND claim_until >= :now",
+                       {"c": run_lease(now, self.lease), "r": run.run_id,
+                        "w": self.worker_id, "now": now})
+            if tx.rowcount != 1:
                 return None, None
             tx.lock_person(run.person_id)
             row = ledger.get(tx, intent.key)
@@ -130,13 +136,12 @@ class Sending(RunWriter):
                 self._park_tx(tx, run, render_error.reason, now)
                 return None, None
             attempt = ledger.start(tx, intent, worker=self.worker_id,
-                                   lease_until=run_lease(now, self.lease), now=now)
+                                   lease_until=run_lease(now, self.lease), now=now,
+                                   new=row is None)
             if attempt is None:  # pending, but its next attempt is not due yet
                 due = row.next_attempt_at if row is not None and row.next_attempt_at else now
                 self._release_tx(tx, run, due=due)
                 return None, None
-            tx.execute("UPDATE wj_runs SET claim_until = :c WHERE run_id = :r",
-                       {"c": run_lease(now, self.lease), "r": run.run_id})
         return attempt, None
 
     def _outcome(
@@ -145,7 +150,16 @@ class Sending(RunWriter):
     ) -> Run | None:
         now = self.clock()
         nxt = journey.following(step.id)
-        with self.store.transaction() as tx:
+        if isinstance(outcome, Delivered) and channel.idempotent:
+            # one commit less per webhook: written with this lane's next transaction
+            self._defer(functools.partial(self._delivered_tx, journey, run, intent, attempt,
+                                          nxt, now))
+            if nxt is None:
+                return None
+            following = journey.step(nxt)
+            return replace(run, step=nxt, step_at=now, due_at=now,
+                           wait_event=wait_event_of(following), signal_at=None)
+        with self._tx() as tx:
             if isinstance(outcome, Delivered):
                 ledger.finish(tx, intent.key, worker=self.worker_id, attempt=attempt,
                               state="sent", reason=None, now=now)
@@ -179,6 +193,18 @@ class Sending(RunWriter):
             if self._still_mine(tx, run, now):
                 self._park_tx(tx, run, reason, now)
         return None
+
+    def _delivered_tx(self, journey: Journey, run: Run, intent: ledger.Intent, attempt: int,
+                      nxt: str | None, now: float, tx: Tx) -> None:
+        """A delivered message: ``sent`` and the run's next step (see :meth:`_outcome`)."""
+        ledger.finish(tx, intent.key, worker=self.worker_id, attempt=attempt, state="sent",
+                      reason=None, now=now)
+        event = self._event(run, "track", "message_sent", self._tags(intent), tag=intent.key,
+                            channel=intent.channel)
+        if not self._still_mine(tx, run, now):
+            self._outbox(tx, [event], now)
+            return
+        self._move_tx(tx, journey, run, nxt, now, outbox=[event])
 
     def _policy(self, tx: Tx, run: Run, channel: str, now: float) -> policy.Decision:
         unsubscribed = tx.one(

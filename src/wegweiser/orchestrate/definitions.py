@@ -24,6 +24,8 @@ Weekday = Annotated[int, BeforeValidator(parse_weekday)]
 StepId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")]
 LANGUAGES = ("de", "en")
 SEND_CHANNELS = ("email", "sms", "push", "webpush")
+MEMBERSHIP_KINDS = ("segment_entered", "segment_left", "persona_entered", "persona_left")
+"""Entries on membership of a saved segment or a persona (:mod:`.memberships`)."""
 
 
 class _Model(BaseModel):
@@ -32,15 +34,21 @@ class _Model(BaseModel):
 
 class Entry(_Model):
     """How a person enters. ``kind``: ``event``, ``phase_entered``, ``phase_left``,
+    ``segment_entered``, ``segment_left``, ``persona_entered``, ``persona_left``,
     ``schedule``."""
 
-    kind: Literal["event", "phase_entered", "phase_left", "schedule"]
+    kind: Literal["event", "phase_entered", "phase_left", "segment_entered", "segment_left",
+                  "persona_entered", "persona_left", "schedule"]
     event: str | None = None
     where: list[Condition] = Field(default_factory=list)
     """Property filters of the entry event (all must hold)."""
     phase: str | None = None
     direction: Literal["any", "forward", "backward"] = "any"
     """For phase entries: only moves in this direction (``backward``: a regression)."""
+    segment: str | None = None
+    """For segment entries: a saved segment (``segments/<name>.toml``)."""
+    persona: int | str | None = None
+    """For persona entries: a remembered persona (``personas.json``), by id or name."""
     every: Duration | None = None
     at: Clock | None = None
     when: Condition | None = None
@@ -53,10 +61,16 @@ class Entry(_Model):
     @model_validator(mode="after")
     def _fields_of_kind(self) -> Entry:
         need = {"event": ["event"], "phase_entered": ["phase"], "phase_left": ["phase"],
+                "segment_entered": ["segment"], "segment_left": ["segment"],
+                "persona_entered": ["persona"], "persona_left": ["persona"],
                 "schedule": ["every"]}[self.kind]
         missing = [f for f in need if getattr(self, f) is None]
         if missing:
             raise ValueError(f"entry kind {self.kind!r} needs {', '.join(missing)}")
+        for name, kinds in (("segment", ("segment_entered", "segment_left")),
+                            ("persona", ("persona_entered", "persona_left"))):
+            if getattr(self, name) is not None and self.kind not in kinds:
+                raise ValueError(f"'{name}' goes with entry kind {kinds[0]!r} or {kinds[1]!r}")
         if self.where and self.kind != "event":
             raise ValueError("'where' filters the properties of an entry event (kind 'event')")
         if (self.reentry == "once_per") != (self.reentry_days is not None):

@@ -83,14 +83,28 @@ class Intent:
     variant: str = ""
 
 
-def start(tx: Tx, intent: Intent, *, worker: str, lease_until: float, now: float) -> int | None:
+def start(
+    tx: Tx, intent: Intent, *, worker: str, lease_until: float, now: float, new: bool = False
+) -> int | None:
     """Mark the message ``sending`` by ``worker``; returns the attempt number, or None if the
-    row exists and is not ``pending`` (or not yet due for its next attempt)."""
+    row exists and is not ``pending`` (or not yet due for its next attempt). ``new``: the
+    caller found no row (then one statement makes it, ``sending`` from the start)."""
     params = {
         "key": intent.key, "run": intent.run_id, "journey": intent.journey,
         "step": intent.step, "channel": intent.channel, "person": intent.person_id,
         "variant": intent.variant, "worker": worker, "lease": lease_until, "now": now,
     }
+    if new:
+        made = tx.execute(
+            "INSERT INTO wj_ledger (key, run_id, journey, step, channel, person_id, variant, "
+            "state, attempts, worker, lease_until, started_at, created_at, updated_at) "
+            "VALUES (:key, :run, :journey, :step, :channel, :person, :variant, 'sending', 1, "
+            ":worker, :lease, :now, :now, :now) ON CONFLICT (key) DO NOTHING "
+            "RETURNING attempts",
+            params,
+        )
+        if made:
+            return int(made[0][0])
     tx.execute(
         "INSERT INTO wj_ledger (key, run_id, journey, step, channel, person_id, variant, "
         "state, attempts, created_at, updated_at) VALUES (:key, :run, :journey, :step, "

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from wegweiser.orchestrate import templates
 from wegweiser.orchestrate.definitions import (
     LANGUAGES,
+    MEMBERSHIP_KINDS,
     Journey,
     SendStep,
     WebhookStep,
@@ -199,6 +200,12 @@ def _check(
     for n, step in enumerate(journey.steps):
         if step.id not in seen:
             add(["steps", n, "id"], f"step {step.id!r} can never be reached from the first step")
+    if journey.entry.kind in MEMBERSHIP_KINDS:
+        from wegweiser.orchestrate.memberships import check_entry
+
+        project_dir = path.resolve().parent.parent  # <project>/journeys/<file>.toml
+        for name, msg in check_entry(journey.entry, project_dir):
+            add(["entry", name], msg)
     if phases is not None:
         used: list[tuple[list[str | int], str]] = []
         if journey.entry.phase:

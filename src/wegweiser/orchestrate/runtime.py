@@ -76,6 +76,7 @@ class Runtime(Sending):
         self.clock = clock
         self.lease = delivery.lease.total_seconds()
         self._unsubscribe_secret = unsubscribe_secret
+        self._deferred = []
         self._lanes: list[Runtime] = []
         self._pool: ThreadPoolExecutor | None = None
 
@@ -83,7 +84,9 @@ class Runtime(Sending):
         """Close the channels' connections, the lanes and the state store."""
         if self._pool is not None:
             self._pool.shutdown()
+        self.flush()
         for lane in self._lanes:
+            lane.flush()
             lane.store.close()
         for channel in self.channels.values():  # the lanes share them
             channel.close()
@@ -92,12 +95,13 @@ class Runtime(Sending):
     # -- entering ------------------------------------------------------------------------
     def enter(
         self, entrants: Iterable[Entrant], *, at: float | None = None,
-        mark_imports: Iterable[str] = (),
+        mark_imports: Iterable[str] = (), also: Callable[[Tx], None] | None = None,
     ) -> int:
         """Let persons enter journeys under the re-entry rules, entry limits, the global
         control group and holdouts, in one transaction (which also marks ``mark_imports``
-        processed); returns how many runs started. A person enters a journey at most once
-        per call; the lookups and writes go in bulk (a batch may touch 100k persons)."""
+        processed, and runs ``also``); returns how many runs started. A person enters a
+        journey at most once per call; the lookups and writes go in bulk (a batch may touch
+        100k persons)."""
         now = self.clock() if at is None else at
         groups: dict[str, dict[str, Entrant]] = {}
         for entrant in entrants:
@@ -112,6 +116,8 @@ class Runtime(Sending):
                 "ON CONFLICT (import_id) DO NOTHING",
                 [{"i": i, "now": now} for i in mark_imports],
             )
+            if also is not None:
+                also(tx)
             meta = {
                 r[0]: (bool(r[1]), int(r[2]))
                 for r in tx.execute("SELECT journey, paused, entrants FROM wj_journeys")
@@ -139,22 +145,24 @@ class Runtime(Sending):
         pids = list(group)
         seen = {
             str(r[0]): (int(r[1]), float(r[2]))
-            for r in _select_in(tx, "SELECT person_id, n, last_at FROM wj_entries "
+            for r in select_in(tx, "SELECT person_id, n, last_at FROM wj_entries "
                                 "WHERE journey = :j AND person_id IN ({ids})",
                                 {"j": journey.name}, pids)
         }
         active = {
-            str(r[0]) for r in _select_in(
+            str(r[0]) for r in select_in(
                 tx, "SELECT person_id FROM wj_runs WHERE journey = :j AND status = 'active' "
                 "AND person_id IN ({ids})", {"j": journey.name}, [p for p in pids if p in seen])
         }
-        first = journey.steps[0]
+        first, name = journey.steps[0], journey.name
+        wait, prio = wait_event_of(first), journey.priority
+        control_group = self.delivery.control_group
         entries: list[dict[str, Any]] = []
         runs: list[dict[str, Any]] = []
-        for pid, entrant in group.items():
+        for pid, entrant in group.items():  # 100k persons a batch: plain look-ups here
             if rule.limit is not None and n_before + len(runs) >= rule.limit:
                 break
-            n, last = seen.get(pid, (0, None))
+            n, last = seen.get(pid, (0, None)) if seen else (0, None)
             if n and rule.reentry == "once":
                 continue
             if n and rule.reentry == "once_per" and last is not None and rule.reentry_days and (
@@ -163,19 +171,22 @@ class Runtime(Sending):
                 continue
             if pid in active:
                 continue  # one active run per person and journey
-            control = policy.in_control_group(pid, self.delivery.control_group)
+            control = control_group.share > 0 and policy.in_control_group(pid, control_group)
             person = entrant.person
             snapshot = snapshots.get(id(person))
             if snapshot is None:
                 snapshot = snapshots[id(person)] = person.to_json()
-            entries.append({"j": journey.name, "p": pid, "now": now})
+            trigger = entrant.trigger
+            entries.append({"j": name, "p": pid, "now": now})
             runs.append({
-                "run": f"{journey.name}:{pid}:{n + 1}", "j": journey.name, "p": pid,
+                "run": f"{name}:{pid}:{n + 1}", "j": name, "p": pid,
                 "step": first.id, "status": "control" if control else "active", "now": now,
-                "wait": wait_event_of(first), "prio": journey.priority,
-                "holdout": int(policy.in_holdout(journey.name, pid, journey.holdout)),
+                "wait": wait, "prio": prio,
+                "holdout": int(journey.holdout > 0
+                               and policy.in_holdout(name, pid, journey.holdout)),
                 "person": snapshot,
-                "trigger": orjson.dumps(dict(entrant.trigger or {}), default=str).decode(),
+                "trigger": orjson.dumps(trigger if type(trigger) is dict else dict(
+                    trigger or {}), default=str).decode(),
                 "reason": "global control group" if control else None,
             })
         entries.sort(key=lambda e: e["p"])  # B-trees fill faster in key order
@@ -255,7 +266,7 @@ class Runtime(Sending):
         parked runs; returns how many persons had such runs."""
         by_id = {p.person_id: p for p in persons}
         with self.store.transaction() as tx:
-            running = {str(r[0]) for r in _select_in(
+            running = {str(r[0]) for r in select_in(
                 tx, "SELECT DISTINCT person_id FROM wj_runs WHERE status IN ('active', "
                 "'parked') AND person_id IN ({ids})", {}, list(by_id))}
             tx.executemany(
@@ -292,8 +303,11 @@ class Runtime(Sending):
         """
         runs = self.claim(limit)
         if threads <= 1 or len(runs) <= 1:
-            for run in runs:
-                self.advance(run)
+            try:
+                for run in runs:
+                    self.advance(run)
+            finally:
+                self.flush()
             return len(runs)
         while len(self._lanes) < threads:
             self._lanes.append(Runtime(
@@ -325,7 +339,9 @@ class Runtime(Sending):
                 time.sleep(poll_seconds)
 
     def advance(self, run: Run) -> None:
-        """Take ``run`` through its steps until it waits, ends or the claim is lost."""
+        """Take ``run`` through its steps until it waits, ends or the claim is lost. The
+        outcome of a webhook may be written only with the next transaction: call
+        :meth:`flush` after the last run (:meth:`run_once` does)."""
         journey = self.journeys.get(run.journey)
         if journey is None:
             self._release(run, due=self.clock() + 3600, reason="journey file removed")
@@ -393,7 +409,7 @@ class Runtime(Sending):
         self._release(run, due=due, reason=None)
         return None
 
-def _select_in(
+def select_in(
     tx: Tx, sql: str, params: Mapping[str, Any], ids: list[str], *, chunk: int = 500
 ) -> list[tuple[Any, ...]]:
     """``sql`` with ``IN ({ids})`` for ``ids``: one statement with the ids as one bound
@@ -414,7 +430,10 @@ def _select_in(
 
 
 def _advance_all(lane: Runtime, runs: list[Run]) -> None:
-    for run in runs:
-        lane.advance(run)
+    try:
+        for run in runs:
+            lane.advance(run)
+    finally:
+        lane.flush()
 
 

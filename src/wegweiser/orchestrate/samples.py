@@ -19,7 +19,8 @@ priority = 5                 # wins over lower priorities when a frequency cap a
 holdout = 0.1                # 10% get nothing: the baseline that shows the real effect
 
 [entry]
-kind = "phase_entered"       # or "event" (with where = [...]), "phase_left", "schedule"
+kind = "phase_entered"       # or "event" (with where = [...]), "phase_left", "segment_entered",
+                             # "segment_left", "persona_entered", "persona_left", "schedule"
 phase = "Consideration"
 reentry = "once_per"         # "once", "once_per" (with reentry_days), "always"
 reentry_days = 30

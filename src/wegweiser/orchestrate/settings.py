@@ -65,6 +65,10 @@ class EndpointSettings(_Model):
     url: str
     secret_env: str | None = None
     timeout_seconds: float = Field(default=5.0, gt=0)
+    honours_idempotency_key: bool | None = None
+    """Whether the receiver drops a repeated ``Idempotency-Key`` (then a message a crash
+    left ``sending`` goes again with the same key; else it is ``unknown``). Default: yes
+    for webhooks, no for the SMS and push provider adapter."""
 
     @field_validator("url")
     @classmethod

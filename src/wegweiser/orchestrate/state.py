@@ -89,6 +89,14 @@ SCHEMA = (
         person_id TEXT NOT NULL, channel TEXT NOT NULL, at DOUBLE PRECISION NOT NULL,
         PRIMARY KEY (person_id, channel)
     )""",
+    # members of the segments and personas journeys enter on (orchestrate/memberships.py)
+    """CREATE TABLE IF NOT EXISTS wj_sets (
+        set_key TEXT PRIMARY KEY, digest TEXT NOT NULL, evaluated_at DOUBLE PRECISION NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS wj_members (
+        set_key TEXT NOT NULL, person_id TEXT NOT NULL, since DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (set_key, person_id)
+    )""",
     # opens and clicks per message (ledger key), counted by the server's pixel and redirect
     """CREATE TABLE IF NOT EXISTS wj_engagement (
         key TEXT PRIMARY KEY, opened_at DOUBLE PRECISION NOT NULL,
@@ -96,7 +104,7 @@ SCHEMA = (
     )""",
 )
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 

@@ -19,6 +19,7 @@ without acting on them: journeys act on data that arrives once they run
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -26,13 +27,14 @@ import orjson
 
 from wegweiser.analysis.phases import phase_of, phase_rank
 from wegweiser.analysis.result import to_frame
+from wegweiser.orchestrate import memberships
 from wegweiser.orchestrate.conditions import evaluate
 from wegweiser.orchestrate.definitions import WaitStep
 from wegweiser.orchestrate.person import EventStats, Person
 from wegweiser.orchestrate.runtime import Entrant
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     import ibis.expr.types as ir
     import pandas as pd
@@ -214,25 +216,29 @@ def _snapshots(
                               & (identities.id == identities.person_id))
     users = users.semi_join(touched, users.person_id == touched.person_id)
     with_user = set(to_frame(users.select("person_id"))["person_id"].tolist())
-    people = to_frame(touched)["person_id"].tolist()
+    people = [str(p) for p in to_frame(touched)["person_id"].tolist()]
     return {
-        str(pid): Person(
-            person_id=str(pid), traits=traits.get(str(pid), {}), phase=current.get(pid),
-            events=stats.get(str(pid), {}), country=countries.get(pid),
-            user_id=str(pid) if pid in with_user else None,
-        )
+        pid: Person(pid, traits.get(pid) or {}, current.get(pid), stats.get(pid) or {},
+                    countries.get(pid), pid if pid in with_user else None)
         for pid in people
     }
 
 
-def evaluate_batch(runtime: Runtime, batch: Batch, config: Config) -> TriggerSummary:
-    """Exits, awaited events and entries for one batch (see the module docstring)."""
+def evaluate_batch(
+    runtime: Runtime, batch: Batch, config: Config, *, sets: Sets | None = None
+) -> TriggerSummary:
+    """Exits, awaited events and entries for one batch (see the module docstring); ``sets``:
+    the batch's changes of segment and persona membership (:mod:`.memberships`)."""
     summary = TriggerSummary(imports=len(batch.import_ids), persons=len(batch.persons))
     journeys = list(runtime.journeys.values())
     runtime.refresh(batch.persons.values())
     awaited = {s.until_event for j in journeys for s in j.steps
                if isinstance(s, WaitStep) and s.until_event}
     rank = {p.name: i for i, p in enumerate(config.phases)}
+    goals: dict[str, list[str]] = {}
+    for j in journeys:
+        for name in j.exit.goal:
+            goals.setdefault(name, []).append(j.name)
     for row in batch.events:
         pid, event, ts = row["person_id"], row["event"], row["ts"]
         if event == UNSUBSCRIBED:
@@ -240,7 +246,7 @@ def evaluate_batch(runtime: Runtime, batch: Batch, config: Config) -> TriggerSum
             runtime.unsubscribe(pid, channel, at=ts)
             summary.exited += runtime.exit_runs(
                 pid, "unsubscribed", journeys=[j.name for j in journeys if j.exit.unsubscribed])
-        goal = [j.name for j in journeys if event in j.exit.goal]
+        goal = goals.get(event)
         if goal:
             summary.exited += runtime.exit_runs(pid, "goal", journeys=goal)
         if event in awaited:
@@ -250,7 +256,12 @@ def evaluate_batch(runtime: Runtime, batch: Batch, config: Config) -> TriggerSum
             regress = [j.name for j in journeys if j.exit.phase_regression]
             summary.exited += runtime.exit_runs(pid, "phase regression", journeys=regress)
     entrants = _entrants(journeys, batch, rank)
-    summary.entered = runtime.enter(entrants, mark_imports=batch.import_ids)
+    also = None
+    if sets is not None:
+        entrants += memberships.entrants(journeys, sets.keys, sets.changes,
+                                         {**sets.persons, **batch.persons})
+        also = partial(memberships.write, changes=sets.changes, now=runtime.clock())
+    summary.entered = runtime.enter(entrants, mark_imports=batch.import_ids, also=also)
     for entrant in entrants:
         summary.by_journey[entrant.journey] = summary.by_journey.get(entrant.journey, 0) + 1
     return summary
@@ -293,40 +304,49 @@ def _exits_after(names: list[str], times: dict[str, float] | None, at: float) ->
 
 def _entrants(journeys: list[Journey], batch: Batch, rank: dict[str, int]) -> list[Entrant]:
     """Entries in the order they happened; one followed by an exit of the journey within
-    the same batch is left out (the run would have ended at once)."""
+    the same batch is left out (the run would have ended at once). (A batch may hold 100k
+    persons: the loops keep to plain look-ups.)"""
     out: list[Entrant] = []
+    append = out.append
+    persons = batch.persons
     exits = _exit_times(batch, rank, {n for j in journeys for n in _exit_names(j)})
     for journey in journeys:
         entry = journey.entry
-        names = _exit_names(journey)
+        names = _exit_names(journey) if exits else []
+        name = journey.name
         if entry.kind == "event":
+            where = entry.where
             for row in batch.events:
                 if row["event"] != entry.event:
                     continue
-                person = batch.persons.get(row["person_id"])
-                if person is not None and all(
-                    evaluate(c, person, properties=row["properties"], now=row["ts"])
-                    for c in entry.where
-                ) and not _exits_after(names, exits.get(person.person_id), row["ts"]):
-                    out.append(Entrant(journey.name, person,
-                                       {"event": row["event"], **row["properties"]}))
-        elif entry.kind in ("phase_entered", "phase_left"):
-            for pid, ts, before, after in batch.transitions:
-                person = batch.persons.get(pid)
-                if person is None or _exits_after(names, exits.get(pid), ts):
+                person = persons.get(row["person_id"])
+                if person is None:
                     continue
-                hit = (after == entry.phase and before != after) if entry.kind == \
-                    "phase_entered" else (before == entry.phase and after != before)
+                props = row["properties"]
+                if where and not all(evaluate(c, person, properties=props, now=row["ts"])
+                                     for c in where):
+                    continue
+                if names and _exits_after(names, exits.get(person.person_id), row["ts"]):
+                    continue
+                append(Entrant(name, person, {"event": row["event"], **props}))
+        elif entry.kind in ("phase_entered", "phase_left"):
+            entered = entry.kind == "phase_entered"
+            phase, direction = entry.phase, entry.direction
+            for pid, ts, before, after in batch.transitions:
+                hit = (after == phase and before != after) if entered else (
+                    before == phase and after != before)
                 if not hit:
                     continue
-                if entry.direction != "any" and before is not None:
+                person = persons.get(pid)
+                if person is None or (names and _exits_after(names, exits.get(pid), ts)):
+                    continue
+                if direction != "any" and before is not None:
                     backward = rank.get(after, 0) < rank.get(before, 0)
-                    if backward != (entry.direction == "backward"):
+                    if backward != (direction == "backward"):
                         continue
-                elif entry.direction == "backward":
+                elif direction == "backward":
                     continue  # a first phase is no backward move
-                out.append(Entrant(journey.name, person,
-                                   {"from_phase": before, "to_phase": after}))
+                append(Entrant(name, person, {"from_phase": before, "to_phase": after}))
     return out
 
 
@@ -337,13 +357,91 @@ def process_imports(
     oldest first); the first call on a fresh state store only sets the baseline (unless
     ``from_start``)."""
     baseline(project, runtime, from_start=from_start)
+    keys = memberships.refs(project, list(runtime.journeys.values()))
+    # sets new to the state store (or changed) first: their members before this batch
+    whole = process_memberships(project, runtime, keys=keys) if keys else TriggerSummary()
     seen = _seen(runtime)
     new = [i for i in committed_imports(project) if i not in seen][:max_imports]
     if not new:
-        return TriggerSummary()
+        return whole
     names = sorted({n for j in runtime.journeys.values() for n in j.event_names()})
     batch = read_batch(project, new, names)
-    return evaluate_batch(runtime, batch, project.config)
+    sets = None
+    if keys:
+        changes = memberships.evaluate(project, runtime, keys, touched=list(batch.persons),
+                                       now=runtime.clock())
+        others = sorted(memberships.moved(changes) - set(batch.persons))
+        sets = Sets(keys, changes, read_persons(project, others, names) if others else {})
+    summary = evaluate_batch(runtime, batch, project.config, sets=sets)
+    summary.entered += whole.entered
+    for name, n in whole.by_journey.items():
+        summary.by_journey[name] = summary.by_journey.get(name, 0) + n
+    return summary
+
+
+@dataclass
+class Sets:
+    """Changes of segment and persona membership, with the sets each journey enters on and
+    snapshots of movers the batch did not touch."""
+
+    keys: Mapping[str, memberships.SetRef]
+    changes: list[memberships.SetChange]
+    persons: dict[str, Person]
+
+
+def process_memberships(
+    project: Project, runtime: Runtime, *, keys: Mapping[str, memberships.SetRef] | None = None
+) -> TriggerSummary:
+    """The worker's round for segments and personas: evaluate in full the sets that are
+    new (only remembered), changed (an edited segment, a refit) or have a time window that
+    is due again (:mod:`wegweiser.orchestrate.memberships`), and let the movers enter."""
+    if keys is None:
+        keys = memberships.refs(project, list(runtime.journeys.values()))
+    if not keys:
+        return TriggerSummary()
+    now = runtime.clock()
+    changes = memberships.evaluate(project, runtime, keys, touched=None, now=now)
+    if not changes:
+        return TriggerSummary()
+    names = sorted({n for j in runtime.journeys.values() for n in j.event_names()})
+    movers = sorted(memberships.moved(changes))
+    persons = read_persons(project, movers, names) if movers else {}
+    entrants = memberships.entrants(list(runtime.journeys.values()), keys, changes, persons)
+    summary = TriggerSummary(persons=len(persons))
+    summary.entered = runtime.enter(
+        entrants, also=partial(memberships.write, changes=changes, now=now))
+    for entrant in entrants:
+        summary.by_journey[entrant.journey] = summary.by_journey.get(entrant.journey, 0) + 1
+    return summary
+
+
+def read_persons(project: Project, person_ids: Sequence[str], names: Sequence[str]
+                 ) -> dict[str, Person]:
+    """Snapshots of ``person_ids`` (traits, current phase, event counts, country)."""
+    events, identities = project.events(), project.identities()
+    wanted = ibis.memtable({"w_person": sorted(person_ids)})
+    known = identities.select("person_id").distinct()
+    touched_expr = known.semi_join(wanted, known.person_id == wanted.w_person)
+    with touched_expr.cache() as touched:
+        mine_expr = _with_person(events, identities)
+        mine_expr = mine_expr.semi_join(touched, mine_expr.person_id == touched.person_id)
+        with mine_expr.cache() as mine:
+            current = _current_phases(mine, list(project.config.phases))
+            return _snapshots(mine, identities, touched, names, current)
+
+
+def _current_phases(mine: ir.Table, phases: list[Phase]) -> dict[str, str]:
+    """Each person's current phase (that of their last phase event)."""
+    if not phases:
+        return {}
+    touch = mine.filter(mine.type.isin(("track", "page", "screen")))
+    mapped = touch.mutate(phase=phase_of(touch.event, phases))
+    mapped = mapped.filter(mapped.phase.notnull())
+    mapped = mapped.mutate(rank=phase_rank(mapped.phase, phases))
+    order = ibis.window(group_by="person_id", order_by=["timestamp", "rank", "message_id"])
+    last = mapped.mutate(after=mapped.phase.lead().over(order))
+    frame = to_frame(last.filter(last.after.isnull()).select("person_id", "phase"))
+    return dict(zip(frame["person_id"].tolist(), frame["phase"].tolist(), strict=True))
 
 
 def _next_tick(journey: Journey, last: float | None, now: float, zone: str) -> float:
@@ -383,19 +481,7 @@ def process_schedules(project: Project, runtime: Runtime) -> TriggerSummary:
     everyone = identities.select("person_id").distinct()
     with everyone.cache() as persons_t:
         mine = _with_person(events, identities)
-        current: dict[str, str] = {}
-        phases = list(project.config.phases)
-        if phases:
-            touch = mine.filter(mine.type.isin(("track", "page", "screen")))
-            mapped = touch.mutate(phase=phase_of(touch.event, phases))
-            mapped = mapped.filter(mapped.phase.notnull())
-            mapped = mapped.mutate(rank=phase_rank(mapped.phase, phases))
-            order = ibis.window(group_by="person_id",
-                                order_by=["timestamp", "rank", "message_id"])
-            last = mapped.mutate(after=mapped.phase.lead().over(order))
-            frame = to_frame(last.filter(last.after.isnull()).select("person_id", "phase"))
-            current = dict(zip(frame["person_id"].tolist(), frame["phase"].tolist(),
-                               strict=True))
+        current = _current_phases(mine, list(project.config.phases))
         persons = _snapshots(mine, identities, persons_t, names, current)
     summary.persons = len(persons)
     entrants = [

@@ -3,7 +3,9 @@ or FCM-like gateways behind an HTTP endpoint of yours or theirs).
 
 The provider gets ``{"channel", "to", "text", "title", "key", "journey", "step", "variant"}``
 signed like a webhook. Providers do not promise to drop repeats, so ``idempotent = False``:
-a timeout after the request went out is ``unknown`` in the ledger, never sent again. The
+a timeout after the request went out is ``unknown`` in the ledger, never sent again --
+unless the endpoint says ``honours_idempotency_key = true`` (a gateway that drops a
+repeated ``Idempotency-Key``): then it is sent again with the same key, like a webhook. The
 worker prepares a request up to its last byte before the ledger says ``sending``
 (:meth:`ProviderChannel.prepare`): a server acts on a request only when its body is
 complete, so a crash before that last byte leaves nothing delivered.
@@ -32,6 +34,8 @@ class ProviderChannel(WebhookChannel):
     ) -> None:
         super().__init__(endpoint, secret=secret, tries=tries, backoff_seconds=backoff_seconds)
         self.name = name
+        # a gateway of yours that drops repeated keys: resend after a crash, not unknown
+        self.idempotent = bool(endpoint.honours_idempotency_key)
 
     def body(self, message: Message) -> dict[str, Any]:
         return {

@@ -19,7 +19,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from wegweiser.orchestrate.channels import Delivered, Message, Outcome
-from wegweiser.orchestrate.channels._connections import PerThread
+from wegweiser.orchestrate.channels._connections import (
+    HTTPConnection,
+    HTTPSConnection,
+    PerThread,
+)
 from wegweiser.orchestrate.errors import Terminal, Transient
 
 if TYPE_CHECKING:
@@ -59,6 +63,8 @@ class WebhookChannel:
         backoff_seconds: float = 0.2,
     ) -> None:
         self.endpoint = endpoint
+        if endpoint.honours_idempotency_key is not None:
+            self.idempotent = endpoint.honours_idempotency_key
         self.secret = secret
         self.tries = tries
         self.backoff_seconds = backoff_seconds
@@ -74,7 +80,7 @@ class WebhookChannel:
         return message.payload
 
     def _open_connection(self) -> http.client.HTTPConnection:
-        cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+        cls = HTTPSConnection if self._https else HTTPConnection
         return cls(self._host, self._port, timeout=self.endpoint.timeout_seconds)
 
     def _conn(self) -> http.client.HTTPConnection:
