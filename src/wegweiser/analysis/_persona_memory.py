@@ -5,7 +5,9 @@ The memory is a JSON document (the project keeps it as ``personas.json`` in its 
     {"version": 1, "personas": [{"id": 1, "name": "Mobile bargain hunters",
       "name_de": "Mobile Schnäppchenjäger", "centroid": {"channel:paid_social": 0.41, ...}}]}
 
-``centroid`` holds the persona's mean *prepared* features (square-root shares, log counts)
+``min_events`` is the fit's least number of events per person (the persona filter of
+:mod:`wegweiser.analysis._persona_assign` assigns only such persons). ``centroid`` holds the
+persona's mean *prepared* features (square-root shares, log counts)
 by feature name, so it can be compared with any later fit. A refit matches its personas to
 the remembered ones (:func:`recall`, Hungarian matching on centroid distances); a matched
 persona keeps the remembered id and names -- edit ``name``/``name_de`` in the file and the
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
 
     from wegweiser.analysis._persona_model import PersonaModel
 
-__all__ = ["VERSION", "recall", "remember"]
+__all__ = ["VERSION", "check", "recall", "remember"]
 
 VERSION = 1
 
@@ -58,7 +60,8 @@ def remember(
     }
 
 
-def _check(memory: Mapping[str, Any]) -> list[dict[str, Any]]:
+def check(memory: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The remembered personas of ``memory``, each checked (a precise error otherwise)."""
     where = "personas.json"
     if memory.get("version") != VERSION:
         raise InvalidInput(
@@ -100,7 +103,7 @@ def recall(
     k = model.n_personas_
     if not memory:
         return list(range(1, k + 1)), {}
-    rows = _check(memory)
+    rows = check(memory)
     if not rows:
         return list(range(1, k + 1)), {}
     used = [n for n, u in zip(model.feature_names_, model.used_, strict=True) if u]

@@ -38,13 +38,13 @@ Definitions:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import ibis
 import pandas as pd
 from pydantic import Field, model_validator
 
+from wegweiser.analysis._persona_assign import after_purchase_phases
 from wegweiser.analysis._persona_cards import cards as make_cards
 from wegweiser.analysis._persona_cards import profile as make_profile
 from wegweiser.analysis._persona_features import person_features
@@ -61,7 +61,6 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
     from wegweiser.analysis.registry import Inputs
-    from wegweiser.config import Config
 
 __all__ = [
     "ANALYSIS",
@@ -129,16 +128,6 @@ def _empty(features: pd.DataFrame, note: str) -> PersonasResult:
         note=note,
         params={"chosen_personas": 0, "persons": len(features)},
     )
-
-
-def after_purchase_phases(config: Config) -> list[str]:
-    """The phases after the first one that holds a conversion event (default: After-Sale,
-    Loyalty/Advocacy)."""
-    phases = list(config.phases)
-    for i, phase in enumerate(phases):
-        if any(fnmatchcase(e, g) for e in config.conversion_events for g in phase.events):
-            return [p.name for p in phases[i + 1 :]]
-    return []
 
 
 def with_journey_columns(table: ir.Table) -> ir.Table:
@@ -233,7 +222,7 @@ def personas(
         migration=migration,
         drift=drift,
         features=feats,
-        memory=remember(model, list(cards["persona"]), names_now),
+        memory={**remember(model, list(cards["persona"]), names_now), "min_events": min_events},
         params={"chosen_personas": model.n_personas_, "persons": len(feats)},
     )
 
