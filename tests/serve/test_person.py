@@ -34,6 +34,13 @@ if TYPE_CHECKING:
 TOKEN = {"Authorization": f"Bearer {API_TOKEN}"}
 EMAIL = "Ana.Beispiel@Example.org"
 CHROMIUM = Path("/usr/bin/chromium")
+#: two remembered personas (a fit's memory, written by hand): social ads vs. the rest
+MEMORY = {"version": 1, "min_events": 5, "personas": [
+    {"id": 1, "name": "Social scrollers", "name_de": "Social-Scroller",
+     "centroid": {"channel:paid_social": 0.8, "channel:direct": 0.2, "device:mobile": 0.9}},
+    {"id": 4, "name": "Direct visitors", "name_de": "Direktbesucher",
+     "centroid": {"channel:paid_social": 0.1, "channel:direct": 0.8, "device:mobile": 0.3}},
+]}
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +70,10 @@ def served(demo_template: Path, tmp_path_factory: pytest.TempPathFactory
         ])
         assert p.import_events(extra).quarantined == 0
         journey = p.person(user)
-    facts = {"user": user, "anon": anon, "journey": journey}
+        p.remember_personas(MEMORY)  # as `wegweiser personas` keeps a fit
+        by_persona = p.analyse("conversion", by_persona=True).main
+    facts_personas = dict(zip(by_persona["persona"], by_persona["persons"], strict=True))
+    facts = {"user": user, "anon": anon, "journey": journey, "personas": facts_personas}
     server = start_server(project, folder / "server.log", **auth_env())
     yield server, facts
     server.stop()
@@ -170,3 +180,26 @@ def test_a_browser_searches_a_person_and_sees_the_timeline(served) -> None:
         assert errors == []
         context.close()
         browser.close()
+
+
+def test_the_scope_bar_offers_the_personas(served) -> None:
+    server, facts = served
+    split = facts["personas"]
+    assert set(split) == {"Social scrollers", "Direct visitors"}
+    with logged_in(server.url) as client:
+        page = client.get("/analyses/conversion", params={"lang": "de"}).text
+        assert '<select name="persona" data-testid="persona">' in page
+        assert '<option value="4" >Direktbesucher</option>' in page
+        broken = client.get("/analyses/conversion", params={"by_persona": "on"}).text
+        rows = re.findall(r"<tr><td >([^<]+)</td><td class=\"num\">([\d,]+)</td>", broken)
+        assert {name: int(n.replace(",", "")) for name, n in rows[:2]} == split
+        one = client.get("/analyses/conversion", params={"persona": "4"}).text
+        persons = re.search(r'<tr><td class="num">([\d,]+)</td>', one)
+        assert persons is not None
+        assert int(persons.group(1).replace(",", "")) == split["Direct visitors"]
+        assert 'value="4" selected' in one
+    with httpx.Client(base_url=server.url, timeout=60, headers=TOKEN) as api:
+        answer = api.post("/api/v1/conversion", json={"where": ["persona = direktbesucher"]})
+        assert answer.status_code == 200, answer.text
+        main = next(iter(answer.json()["tables"].values()))
+        assert main[0]["persons"] == split["Direct visitors"]

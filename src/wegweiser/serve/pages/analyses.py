@@ -70,9 +70,10 @@ def analysis_page(request: Request, name: str) -> HTMLResponse:
     if result is not None:
         for chart in spec.charts:
             if chart.table in result.tables():
-                if chart.color is None and "segment" in result.tables()[chart.table].columns \
-                        and chart.kind in ("bar", "hbar", "line"):
-                    chart = dataclasses.replace(chart, color="segment")
+                split = [c for c in ("segment", "persona")
+                         if c in result.tables()[chart.table].columns and c != chart.x]
+                if chart.color is None and split and chart.kind in ("bar", "hbar", "line"):
+                    chart = dataclasses.replace(chart, color=split[0])
                 figure = draw.render(chart, result, lang, currency=currency)
                 title = chart.title(lang) if chart.title else chart.table.replace("_", " ")
                 charts.append({"title": title, "html": embed(figure, lang, restyle=False)})
@@ -82,7 +83,8 @@ def analysis_page(request: Request, name: str) -> HTMLResponse:
         heading=spec.title(lang),
         summary=spec.summary(lang), description=spec.description, name=spec.name,
         fields=fields, missing=missing, error=error, charts=charts, tables=tables,
-        scope=_scope.bar(scope_form, segments, comparable=spec.compare is not None)
+        scope=_scope.bar(scope_form, segments, comparable=spec.compare is not None,
+                         personas=_scope.remembered(ctx.project_dir, lang))
         if scoped else None,
         note=getattr(result, "note", "") if result is not None else "",
         api_path="/api/v1" + spec.path,
