@@ -530,7 +530,7 @@ class Project:
                 f"ids, email traits were searched).{hint} Search with `wegweiser person "
                 "--search TEXT`.", query=any_id)
         return person_journey(self.journey(), events, ids, person_id, config=self.config,
-                              limit=limit)
+                              limit=limit, memory=self.persona_memory())
 
 
 def _read_segment(path: Path) -> Segment:

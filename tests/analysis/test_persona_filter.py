@@ -102,6 +102,12 @@ def test_assignment_matches_the_fit_and_a_pandas_reference(shop):
     assert mine == reference_personas(raw, memory)
     assert mine == dict(zip(fit.members["person_id"], fit.members["persona"], strict=True))
     assert len(set(mine.values())) == 3
+    names = {r["id"]: r["name"] for r in memory["personas"]}
+    for person in sorted(mine)[::15]:  # the person page shows the same persona
+        head = project.person(person).summary.iloc[0]
+        assert (head["persona"], head["persona_name"]) == (mine[person], names[mine[person]])
+    few = sorted(set(raw["user_id"]) - set(mine))[0]  # too few events: none
+    assert project.person(few).summary["persona"].isna().all()
 
 
 def test_filter_and_breakdown_by_persona_match_the_reference(shop):

@@ -72,8 +72,10 @@ def served(demo_template: Path, tmp_path_factory: pytest.TempPathFactory
         journey = p.person(user)
         p.remember_personas(MEMORY)  # as `wegweiser personas` keeps a fit
         by_persona = p.analyse("conversion", by_persona=True).main
+        persona = p.person(user).summary["persona_name"].iloc[0]
     facts_personas = dict(zip(by_persona["persona"], by_persona["persons"], strict=True))
-    facts = {"user": user, "anon": anon, "journey": journey, "personas": facts_personas}
+    facts = {"user": user, "anon": anon, "journey": journey, "personas": facts_personas,
+             "persona": persona}
     server = start_server(project, folder / "server.log", **auth_env())
     yield server, facts
     server.stop()
@@ -125,6 +127,9 @@ def test_the_person_page_needs_a_login_and_search_leads_to_it(served) -> None:
         assert page.status_code == 200
         assert f'data-person="{facts["user"]}"' in page.text
         assert "Jeder Touchpoint nach Kanal" in page.text
+        assert facts["persona"] in {"Social scrollers", "Direct visitors"}
+        assert 'data-kpi="persona"' in page.text
+        assert f'<div class="kpi-value">{facts["persona"]}</div>' in page.text
         assert 'data-table="feedback"' in page.text
         assert "Die Lieferung kam viel zu spät" in page.text
         chart = re.search(r'<script type="application/json" data-chart="[^"]+">(.*?)</script>',

@@ -24,7 +24,9 @@ Definitions:
 * **traits**: per trait key the latest value the person's ``identify`` events set, and when.
 * **summary** (one row): ``person_id``, ``first_seen``, ``last_seen``, ``events``,
   ``sessions``, ``conversions``, ``revenue``, ``ids``, ``phase`` (of the latest touchpoint
-  that has one) and ``shown`` (rows of the timeline).
+  that has one), ``persona`` and ``persona_name`` (from the remembered persona fit, as the
+  persona filter assigns it; empty without a fit or with too few events) and ``shown``
+  (rows of the timeline).
 """
 
 from __future__ import annotations
@@ -37,11 +39,14 @@ import ibis
 import pandas as pd
 
 from wegweiser.analysis._feedback_rows import feedback_rows
+from wegweiser.analysis._persona_assign import after_purchase_phases, assign
 from wegweiser.analysis.filters import property_value
 from wegweiser.analysis.result import Result, to_frame
 from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import ibis.expr.types as ir
 
     from wegweiser.config import Config
@@ -217,6 +222,20 @@ def _traits(events: ir.Table, id_list: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["key", "value", "at"])
 
 
+def _persona(mine: ir.Table, memory: Mapping[str, Any] | None, config: Config
+             ) -> tuple[int | None, str | None]:
+    """The person's remembered persona (id, name): their channel and device mix decides it,
+    so their own rows suffice."""
+    if not memory or not memory.get("personas"):
+        return None, None
+    found = to_frame(assign(mine, memory, after_phases=after_purchase_phases(config)))
+    if found.empty:
+        return None, None
+    pid = int(found["persona"].iloc[0])
+    names = {int(r["id"]): str(r["name"]) for r in memory["personas"]}
+    return pid, names.get(pid)
+
+
 def person_journey(
     journey: ir.Table,
     events: ir.Table,
@@ -225,6 +244,7 @@ def person_journey(
     *,
     config: Config,
     limit: int = 5_000,
+    memory: Mapping[str, Any] | None = None,
 ) -> PersonJourney:
     """The journey of ``person_id`` (module docstring); ``limit`` caps the timeline."""
     if limit < 1:
@@ -257,8 +277,10 @@ def person_journey(
         shown=len(frame),
     )
     summary["revenue"] = summary["revenue"].fillna(0.0)
+    summary["persona"], summary["persona_name"] = _persona(mine, memory, config)
     summary = summary[["person_id", "first_seen", "last_seen", "events", "sessions",
-                       "conversions", "revenue", "ids", "phase", "shown"]]
+                       "conversions", "revenue", "ids", "phase", "persona", "persona_name",
+                       "shown"]]
     total = int(summary["events"].iloc[0])
     note = (f"the timeline shows the latest {len(frame):,} of {total:,} touchpoints"
             if total > len(frame) else "")

@@ -41,6 +41,8 @@ WORDS: dict[str, dict[str, str]] = {
     "person.phase": _m("Current phase", "Aktuelle Phase"),
     "person.phase_hint": _m("of the latest touchpoint with a phase",
                             "des letzten Touchpoints mit einer Phase"),
+    "person.persona_hint": _m("from the remembered persona fit",
+                              "aus der gemerkten Persona-Einteilung"),
     "person.timeline": _m("Every touchpoint by channel", "Jeder Touchpoint nach Kanal"),
     "person.timeline_hint": _m("Colour: the phase; a star: a conversion.",
                                "Farbe: die Phase; ein Stern: eine Konversion."),
