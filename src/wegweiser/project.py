@@ -463,9 +463,12 @@ class Project:
 
     def members(self, name: str, *, as_of: Any = None) -> pd.DataFrame:
         """``person_id`` of every member of the saved segment ``name``, sorted."""
+        from wegweiser.analysis.scope import persona_side
         from wegweiser.analysis.segments import members
 
-        who = members(self.journey(), self.segment(name), as_of=as_of, traits=self.traits)
+        journey = self.journey()
+        who = members(journey, self.segment(name), as_of=as_of, traits=self.traits,
+                      personas=persona_side(self, journey))
         return to_frame(who.order_by("person_id"))
     def write_snapshot(self, folder: str | os.PathLike[str]) -> Snapshot:
         """Copy the store as the next read-only snapshot in ``folder`` and build its

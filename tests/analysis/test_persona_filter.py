@@ -17,6 +17,7 @@ import wegweiser
 from tests.analysis.reference import BASE
 from wegweiser.analysis._persona_assign import after_purchase_phases, assign
 from wegweiser.analysis.result import to_frame
+from wegweiser.analysis.segments import Segment
 from wegweiser.errors import InvalidInput
 
 GROUPS = {0: ("email", "paid_search"), 1: ("social", "paid_social"), 2: ("direct", "affiliate")}
@@ -126,6 +127,12 @@ def test_filter_and_breakdown_by_persona_match_the_reference(shop):
     assert others["persons"].iloc[0] == raw["user_id"].nunique() - len(members)
     unset = project.analyse("conversion", where=["persona is not set"]).main
     assert unset["persons"].iloc[0] == raw["user_id"].nunique() - len(who)
+
+    # a persona as a saved segment: exported, and used as a filter
+    project.save_segment(Segment(name="first", where=[f"persona={first['name']}"]))
+    assert sorted(project.members("first")["person_id"]) == sorted(members)
+    got = project.analyse("conversion", segment="first").main.iloc[0]
+    assert (got["persons"], got["converters"]) == expected
 
     split = project.analyse("conversion", by_persona=True).main
     names = {r["id"]: r["name"] for r in memory["personas"]}

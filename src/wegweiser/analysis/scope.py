@@ -271,7 +271,8 @@ def _restrict(
     as_of = rng.until
     for name in only:
         seg = inputs.segment(name)
-        who = members(journey, seg, as_of=as_of, traits=inputs.traits)
+        who = members(journey, seg, as_of=as_of, traits=inputs.traits,
+                      personas=persona_side(inputs, journey))
         t = t.filter(t.person_id.isin(who.person_id))
     conds = [c for c in filters.conditions(p.where) if c.step is None]
     event_level = any(c.field not in ("trait", "persona") for c in conds) or not rng.is_open
