@@ -523,7 +523,8 @@ class Project:
         from wegweiser.analysis.person import person_journey, resolve
 
         events, ids = self.events(), self.identities()
-        person_id = resolve(events, ids, any_id)
+        # an id: one look-up in the store's identities (no query on the engine); else an email
+        person_id = bookkeeping.person_of(self._engine, any_id) or resolve(events, ids, any_id)
         if person_id is None:
             near = self.find_persons(any_id, limit=3)
             hint = (f" Ids that start so: {', '.join(near['matched'].astype(str))}."

@@ -118,7 +118,7 @@ def shop(request, tmp_path_factory):
 
 
 @given(pick=st.integers(0, 10_000), how=st.sampled_from(["id", "person", "email"]))
-@settings(max_examples=8, deadline=None,
+@settings(max_examples=5, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_timeline_matches_a_pandas_reading_of_the_raw_events(shop, pick, how):
     project, raw = shop
