@@ -9,7 +9,6 @@ the ``trait:`` breakdown that once failed on Spark with "Multiple backends").
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
@@ -191,26 +190,3 @@ def test_data_quality_counts_the_events_where_they_live(client):
     match = re.search(r'data-kpi="stored">.*?kpi-value">([^<]+)<', page, re.S)
     assert match is not None
     assert int(match.group(1).replace(",", "")) == stored
-
-
-#: two remembered personas, as `wegweiser personas` keeps a fit (for the persona breakdown)
-PERSONAS = {"version": 1, "min_events": 5, "personas": [
-    {"id": 1, "name": "Social", "name_de": "Social",
-     "centroid": {"channel:paid_social": 0.8, "channel:direct": 0.2, "device:mobile": 0.9}},
-    {"id": 2, "name": "Direct", "name_de": "Direkt",
-     "centroid": {"channel:paid_social": 0.1, "channel:direct": 0.8, "device:mobile": 0.3}},
-]}
-
-
-def test_the_persona_breakdown_answers_the_same(client):
-    engine, http, folder = client
-    (folder / "personas.json").write_text(json.dumps(PERSONAS), encoding="utf-8")
-    split = http.post("/api/v1/conversion", json={"by_persona": True,
-                                                  "where": ["persona is set"]})
-    assert split.status_code == 200, split.text
-    assert {r["persona"] for r in next(iter(split.json()["tables"].values()))} == {
-        "Social", "Direct"}
-    if engine == "duckdb":
-        _answers["by_persona"] = split.json()
-    elif "by_persona" in _answers:
-        _assert_same(split.json(), _answers["by_persona"])
