@@ -9,6 +9,7 @@
     ├── InvalidInput            a file or argument cannot be used (also ValueError)
     │   └── UnreadableSource    a whole file cannot be read
     │   └── NotFittedError      a model's result read before fit()  (also AttributeError)
+    │   └── UnknownPerson       no person has this id or email
     ├── InvalidEvent            one event is malformed            (also ValueError)
     ├── MissingDependency       an optional extra is not installed (also ImportError)
     └── JourneyError            journeys (wegweiser.orchestrate.errors)
@@ -56,6 +57,19 @@ class InvalidInput(WegweiserError, ValueError):
 
 class NotFittedError(InvalidInput, AttributeError):
     """A fitted attribute (``credits_``, ...) was read before ``fit()``."""
+
+
+class UnknownPerson(InvalidInput):
+    """No person has this id (person, anonymous or user id) or email; ``query`` is it."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, query: str = "") -> None:
+        super().__init__(message)
+        self.query = query
+
+    def __reduce__(self) -> tuple[type[UnknownPerson], tuple[str], dict[str, str]]:
+        return (type(self), (str(self),), {"query": self.query})  # survives the query pool
 
 
 class UnreadableSource(InvalidInput):

@@ -19,7 +19,7 @@ from wegweiser.analysis.overview import Overview, overview
 from wegweiser.analysis.result import to_frame, to_value
 from wegweiser.analysis.segments import Segment, check_name
 from wegweiser.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config
-from wegweiser.errors import InvalidInput, ProjectError, StoreBusy
+from wegweiser.errors import InvalidInput, ProjectError, StoreBusy, UnknownPerson
 from wegweiser.events import history, ingest, quarantine
 from wegweiser.events.costs import CostSummary, import_costs
 from wegweiser.events.options import ImportOptions
@@ -30,6 +30,7 @@ from wegweiser.store.snapshot import Snapshot, copy_store, publish
 if TYPE_CHECKING:
     import pandas as pd
 
+    from wegweiser.analysis.person import PersonJourney
     from wegweiser.events.history import UndoSummary
     from wegweiser.events.ingest import ImportSummary, Progress
 
@@ -452,9 +453,12 @@ class Project:
 
     def members(self, name: str, *, as_of: Any = None) -> pd.DataFrame:
         """``person_id`` of every member of the saved segment ``name``, sorted."""
+        from wegweiser.analysis.scope import persona_side
         from wegweiser.analysis.segments import members
 
-        who = members(self.journey(), self.segment(name), as_of=as_of, traits=self.traits)
+        journey = self.journey()
+        who = members(journey, self.segment(name), as_of=as_of, traits=self.traits,
+                      personas=persona_side(self, journey))
         return to_frame(who.order_by("person_id"))
     def write_snapshot(self, folder: str | os.PathLike[str]) -> Snapshot:
         """Copy the store as the next read-only snapshot in ``folder`` and build its
@@ -492,6 +496,35 @@ class Project:
     def person_of(self, any_id: str) -> str | None:
         """The ``person_id`` of an anonymous or user id, or None if unknown."""
         return bookkeeping.person_of(self._engine, any_id)
+
+    # -- one person (see wegweiser.analysis.person) -------------------------------------------
+    def find_persons(self, query: str, *, limit: int = 20) -> pd.DataFrame:
+        """Persons whose person_id, stitched id or email trait is ``query`` (else whose ids
+        start with it): ``person_id``, ``matched``, ``kind``."""
+        from wegweiser.analysis.person import find
+
+        return find(self.events(), self.identities(), query, limit=limit)
+
+    def person(self, any_id: str, *, limit: int = 5_000) -> PersonJourney:
+        """The journey of the person ``any_id`` names (their person_id, any stitched
+        anonymous or user id, or an email trait): ids, devices, phases over time, the
+        timeline (the latest ``limit`` touchpoints), conversions, feedback, messages.
+        :class:`~wegweiser.errors.UnknownPerson` when no person has it."""
+        from wegweiser.analysis.person import person_journey, resolve
+
+        events, ids = self.events(), self.identities()
+        # an id: one look-up in the store's identities (no query on the engine); else an email
+        person_id = bookkeeping.person_of(self._engine, any_id) or resolve(events, ids, any_id)
+        if person_id is None:
+            near = self.find_persons(any_id, limit=3)
+            hint = (f" Ids that start so: {', '.join(near['matched'].astype(str))}."
+                    if len(near) else "")
+            raise UnknownPerson(
+                f"no person has the id or email {any_id!r} (person ids, anonymous and user "
+                f"ids, email traits were searched).{hint} Search with `wegweiser person "
+                "--search TEXT`.", query=any_id)
+        return person_journey(self.journey(), events, ids, person_id, config=self.config,
+                              limit=limit, memory=self.persona_memory())
 
 
 def read_segment(path: Path) -> Segment:

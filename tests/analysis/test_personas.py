@@ -175,7 +175,7 @@ def test_remembered_members_give_each_person_the_persona_of_the_fit():
         p: persona_of[p] for p in some
     }
     memory["personas"][0]["centroid"]["revenue"] = 3.0
-    with pytest.raises(InvalidInput, match="centroid feature 'revenue'"):
+    with pytest.raises(InvalidInput, match="revenue"):
         remembered_members(j, memory, min_events=1)
 
 

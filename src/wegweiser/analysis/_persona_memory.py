@@ -5,7 +5,9 @@ The memory is a JSON document (the project keeps it as ``personas.json`` in its 
     {"version": 1, "personas": [{"id": 1, "name": "Mobile bargain hunters",
       "name_de": "Mobile Schnäppchenjäger", "centroid": {"channel:paid_social": 0.41, ...}}]}
 
-``centroid`` holds the persona's mean *prepared* features (square-root shares, log counts)
+``min_events`` is the fit's least number of events per person (the persona filter of
+:mod:`wegweiser.analysis._persona_assign` assigns only such persons). ``centroid`` holds the
+persona's mean *prepared* features (square-root shares, log counts)
 by feature name, so it can be compared with any later fit. A refit matches its personas to
 the remembered ones (:func:`recall`, Hungarian matching on centroid distances); a matched
 persona keeps the remembered id and names -- edit ``name``/``name_de`` in the file and the
@@ -18,18 +20,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from wegweiser.analysis._persona_model import DEFAULT_WEIGHTS, SHARE_GROUPS, group_of
 from wegweiser.analysis._persona_time import match
 from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    import pandas as pd
-
     from wegweiser.analysis._persona_model import PersonaModel
 
-__all__ = ["VERSION", "assign", "recall", "remember"]
+__all__ = ["VERSION", "check", "recall", "remember"]
 
 VERSION = 1
 
@@ -61,7 +60,8 @@ def remember(
     }
 
 
-def _check(memory: Mapping[str, Any]) -> list[dict[str, Any]]:
+def check(memory: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The remembered personas of ``memory``, each checked (a precise error otherwise)."""
     where = "personas.json"
     if memory.get("version") != VERSION:
         raise InvalidInput(
@@ -103,7 +103,7 @@ def recall(
     k = model.n_personas_
     if not memory:
         return list(range(1, k + 1)), {}
-    rows = _check(memory)
+    rows = check(memory)
     if not rows:
         return list(range(1, k + 1)), {}
     used = [n for n, u in zip(model.feature_names_, model.used_, strict=True) if u]
@@ -128,39 +128,3 @@ def recall(
             ids.append(next_id)
             next_id += 1
     return ids, names
-
-
-def assign(features: pd.DataFrame, memory: Mapping[str, Any]) -> list[int]:
-    """The remembered persona id of each row of ``features`` (per-person features, see
-    :func:`~wegweiser.analysis._persona_features.person_features`): the nearest remembered
-    centroid, by the distance the fit itself uses (square-root shares weighed by their
-    group's weight in :data:`~wegweiser.analysis._persona_model.DEFAULT_WEIGHTS`; the
-    centring cancels out), so a person gets the persona the last fit gave them.
-
-    Centroids of other feature groups (an edited file) cannot be compared without the fit's
-    scaling and raise :class:`InvalidInput` naming the feature.
-    """
-    rows = _check(memory)
-    if not rows:
-        return []
-    names = sorted({f for r in rows for f in r["centroid"]})
-    weight = []
-    for name in names:
-        group = group_of(name)
-        if group not in SHARE_GROUPS or DEFAULT_WEIGHTS.get(group, 0.0) <= 0:
-            raise InvalidInput(
-                f"personas.json: centroid feature {name!r} is not one the personas cluster "
-                f"on ({', '.join(sorted(DEFAULT_WEIGHTS))} shares); refit the personas "
-                "(`wegweiser personas`) to rewrite the file"
-            )
-        weight.append(DEFAULT_WEIGHTS[group])
-    w = np.array(weight)
-    x = np.column_stack([
-        features[n].to_numpy(dtype=np.float64) if n in features.columns
-        else np.zeros(len(features)) for n in names
-    ]) if len(features) else np.zeros((0, len(names)))
-    x = np.sqrt(np.clip(x, 0.0, None)) * w
-    cents = np.array([[float(r["centroid"].get(n, 0.0)) for n in names] for r in rows]) * w
-    d = ((x[:, None, :] - cents[None, :, :]) ** 2).sum(axis=2)
-    ids = [int(r["id"]) for r in rows]
-    return [ids[i] for i in np.argmin(d, axis=1)] if len(x) else []

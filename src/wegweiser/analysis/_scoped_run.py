@@ -15,6 +15,7 @@ from pydantic import create_model
 
 from wegweiser.analysis import filters
 from wegweiser.analysis._names import names_from
+from wegweiser.analysis._persona_assign import after_purchase_phases, assign, roster
 from wegweiser.analysis.scope import (
     Comparable,
     Scope,
@@ -77,6 +78,20 @@ def _wrapped(
                 f"{spec.name}: {filters.describe(steps[0])!r} names a step; "
                 "only funnels have steps, leave out 'stepN:'"
             )
+        if p.by_persona:
+            if p.by_segment or getattr(p, "compare_previous", False):
+                raise InvalidInput(
+                    "give one of by_persona, by_segment and compare_previous, not several")
+            labels = _persona_labels(inputs)
+            once = _Assigned(inputs)  # each person's persona computed once, not per persona
+            return stacked(
+                {
+                    label: _one(spec, compute, once, p.model_copy(
+                        update={"where": [*p.where, f"persona={pid}"]}), [])
+                    for pid, label in labels
+                },
+                column="persona",
+            )
         if p.by_segment:
             if getattr(p, "compare_previous", False):
                 raise InvalidInput("give by_segment or compare_previous, not both")
@@ -89,6 +104,38 @@ def _wrapped(
         return _one(spec, compute, inputs, p, [])
 
     return run
+
+
+class _Assigned:
+    """``inputs`` whose persona assignment (:func:`._persona_assign.assign` over the whole
+    journey) is computed on first use and then kept, for the runs of one breakdown."""
+
+    def __init__(self, inputs: Inputs) -> None:
+        self._inputs = inputs
+        self._table: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inputs, name)
+
+    def persona_assignment(self) -> Any:
+        if self._table is None:
+            import ibis
+
+            from wegweiser.analysis.result import to_frame
+
+            memory = self._inputs.persona_memory()
+            expr = assign(self._inputs.journey(), memory,
+                          after_phases=after_purchase_phases(self._inputs.config))
+            self._table = ibis.memtable(to_frame(expr))
+        return self._table
+
+
+def _persona_labels(inputs: Inputs) -> list[tuple[int, str]]:
+    """``(id, name)`` of each remembered persona; a name two personas share gets its id."""
+    rows = roster(inputs.persona_memory())
+    names = [str(r["name"]) for r in rows]
+    return [(int(r["id"]), n if names.count(n) == 1 else f"{n} ({r['id']})")
+            for r, n in zip(rows, names, strict=True)]
 
 
 def _one(

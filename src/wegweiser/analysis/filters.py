@@ -5,8 +5,12 @@ A :class:`Condition` tests one **field** with one **operator**:
 * fields: the journey columns ``event``, ``channel``, ``campaign``, ``source``, ``medium``,
   ``device``, ``platform``, ``country``, ``phase`` (text) and ``revenue`` (a number);
   ``property:KEY`` — the event's property ``KEY``; ``trait:KEY`` — the person's latest
-  ``identify`` trait ``KEY``. A key is a **key, never a path**: ``property:a.b`` reads the
-  property named ``a.b``, not ``b`` inside ``a``; quotes and backslashes are plain characters.
+  ``identify`` trait ``KEY``; ``persona`` — the person's persona from the remembered fit
+  (``wegweiser personas``; :mod:`wegweiser.analysis._persona_assign`), named by its id or
+  its name (English or German, any case), with ``=``, ``!=``, ``in``, ``not in``, ``is set``
+  (persons with too few events for a persona have none). A key is a **key, never a
+  path**: ``property:a.b`` reads the property named ``a.b``, not ``b`` inside ``a``; quotes
+  and backslashes are plain characters.
 * operators: ``=``, ``!=``, ``in``, ``not in``, ``contains``, ``not contains`` (text,
   case-sensitive), ``>``, ``>=``, ``<``, ``<=`` (numbers), ``is set``, ``is not set``.
 * values are compared as text: a string property by its value, a number or boolean by its
@@ -14,8 +18,8 @@ A :class:`Condition` tests one **field** with one **operator**:
   is not a number never matches). A missing value (no such key, JSON ``null``, a NULL
   column) matches only ``!=``, ``not in``, ``not contains`` and ``is not set``.
 
-Event fields keep the events that match; ``trait:`` conditions keep all events of the
-persons whose trait matches. Several conditions must all hold (AND).
+Event fields keep the events that match; ``trait:`` and ``persona`` conditions keep all
+events of the persons whose trait or persona matches. Several conditions must all hold (AND).
 
 **The text form** (CLI ``--where``, the dashboard, the API's strings)::
 
@@ -81,6 +85,10 @@ TEXT_COLUMNS: tuple[str, ...] = (
 NUMBER_COLUMNS: tuple[str, ...] = ("revenue",)
 COLUMNS = TEXT_COLUMNS + NUMBER_COLUMNS
 KEYED = ("property", "trait")
+#: fields of the person rather than the event (all their events are kept or left out)
+PERSON_FIELDS = ("persona",)
+_PERSONA_OPS = ("=", "!=", "in", "not in", "is set", "is not set")
+_PERSONA_KEY = "\x00persona"  # its column among the trait columns (no trait key is so)
 Op = Literal[
     "=",
     "!=",
@@ -125,7 +133,8 @@ class ConditionShape(BaseModel):
         "revenue",
         "property",
         "trait",
-    ] = Field(description="A journey column, or property/trait with a key.")
+        "persona",
+    ] = Field(description="A journey column, property/trait with a key, or persona.")
     key: str | None = Field(
         None,
         min_length=1,
@@ -150,6 +159,8 @@ class Condition(ConditionShape):
         where = f"condition {describe(self)!r}"
         if (self.field in KEYED) != (self.key is not None):
             raise ValueError(f"{where}: property and trait need a key, other fields none")
+        if self.field == "persona" and self.op not in _PERSONA_OPS:
+            raise ValueError(f"{where}: a persona takes {', '.join(_PERSONA_OPS)}")
         if self.op in ("is set", "is not set"):
             if self.value is not None:
                 raise ValueError(f"{where}: '{self.op}' takes no value")
@@ -297,7 +308,7 @@ def parse(text: str) -> Condition:
         if not key:
             raise r.fail(f"name the key after '{name}:'")
         field = name
-    elif name in COLUMNS and (r.at_end() or text[r.i] != ":"):
+    elif name in (*COLUMNS, *PERSON_FIELDS) and (r.at_end() or text[r.i] != ":"):
         field = name
     elif step is not None and name:  # step2:plan=pro: an event property
         r.i = start
@@ -306,8 +317,8 @@ def parse(text: str) -> Condition:
         r.i = start
         raise r.fail(
             f"unknown field {(name or text[start : start + 1])!r}; use one of "
-            f"{', '.join(COLUMNS)}, property:KEY (an event property) or trait:KEY "
-            "(a person trait)"
+            f"{', '.join(COLUMNS)}, property:KEY (an event property), trait:KEY "
+            "(a person trait) or persona"
         )
     r.blanks()
     at = r.i
@@ -398,7 +409,7 @@ def _field(t: ir.Table, c: Condition, trait: str | None) -> ir.Value:
     if c.field == "property":
         assert c.key is not None
         return property_value(t.properties, c.key)
-    if c.field == "trait":
+    if c.field in ("trait", *PERSON_FIELDS):
         assert trait is not None
         return t[trait]
     return t[c.field]
@@ -450,14 +461,34 @@ def matches(t: ir.Table, c: Condition, *, trait: str | None = None) -> ir.Boolea
 
 
 def apply(
-    journey: ir.Table, conds: Sequence[Condition], traits: Callable[[str], ir.Table] | None = None
+    journey: ir.Table,
+    conds: Sequence[Condition],
+    traits: Callable[[str], ir.Table] | None = None,
+    *,
+    personas: Callable[[Sequence[str]], tuple[ir.Table, list[str]]] | None = None,
 ) -> ir.Table:
     """The rows of ``journey`` that satisfy every condition (step-scoped ones refused);
-    ``traits(key)`` gives ``(person_id, <key>)`` for ``trait:`` conditions."""
+    ``traits(key)`` gives ``(person_id, <key>)`` for ``trait:`` conditions,
+    ``personas(values)`` the table ``(person_id, persona)`` and the persona ids that the
+    values name (:mod:`wegweiser.analysis._persona_assign`) for ``persona`` conditions."""
     if not conds:
         return journey
     t = journey
     columns: dict[str, str] = {}
+    resolved: list[Condition] = []
+    for c in conds:
+        if c.field == "persona" and c.step is None:
+            if personas is None:
+                raise InvalidInput(f"condition {describe(c)!r}: personas need a project")
+            side, ids = personas(c.values)
+            if _PERSONA_KEY not in columns:
+                side = side.select(_pp=side.person_id, _persona=side.persona.cast("string"))
+                t = t.left_join(side, t.person_id == side._pp).drop("_pp")
+                columns[_PERSONA_KEY] = "_persona"
+            value: Any = ids if isinstance(c.value, list) else (ids[0] if ids else None)
+            c = c.model_copy(update={"value": value, "key": _PERSONA_KEY})
+        resolved.append(c)
+    conds = resolved
     for c in conds:
         if c.step is not None:
             raise InvalidInput(

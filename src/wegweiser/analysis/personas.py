@@ -38,17 +38,18 @@ Definitions:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import ibis
 import pandas as pd
 from pydantic import Field, model_validator
 
+from wegweiser.analysis._persona_assign import after_purchase_phases, roster
+from wegweiser.analysis._persona_assign import assign as assign_personas
 from wegweiser.analysis._persona_cards import cards as make_cards
 from wegweiser.analysis._persona_cards import profile as make_profile
 from wegweiser.analysis._persona_features import person_features
-from wegweiser.analysis._persona_memory import assign, recall, remember
+from wegweiser.analysis._persona_memory import recall, remember
 from wegweiser.analysis._persona_model import METHODS, PersonaModel
 from wegweiser.analysis._persona_time import over_time
 from wegweiser.analysis.params import Params
@@ -61,7 +62,6 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
     from wegweiser.analysis.registry import Inputs
-    from wegweiser.config import Config
 
 __all__ = [
     "ANALYSIS",
@@ -130,16 +130,6 @@ def _empty(features: pd.DataFrame, note: str) -> PersonasResult:
         note=note,
         params={"chosen_personas": 0, "persons": len(features)},
     )
-
-
-def after_purchase_phases(config: Config) -> list[str]:
-    """The phases after the first one that holds a conversion event (default: After-Sale,
-    Loyalty/Advocacy)."""
-    phases = list(config.phases)
-    for i, phase in enumerate(phases):
-        if any(fnmatchcase(e, g) for e in config.conversion_events for g in phase.events):
-            return [p.name for p in phases[i + 1 :]]
-    return []
 
 
 def with_journey_columns(table: ir.Table) -> ir.Table:
@@ -234,7 +224,7 @@ def personas(
         migration=migration,
         drift=drift,
         features=feats,
-        memory=remember(model, list(cards["persona"]), names_now),
+        memory={**remember(model, list(cards["persona"]), names_now), "min_events": min_events},
         params={"chosen_personas": model.n_personas_, "persons": len(feats)},
     )
 
@@ -326,24 +316,22 @@ def remembered_members(
     journey: ir.Table,
     memory: Mapping[str, Any],
     *,
-    min_events: int = 5,
+    min_events: int | None = None,
     after_phases: Sequence[str] = (),
 ) -> pd.DataFrame:
     """``person_id``, ``persona`` (id) and ``name`` of the persons of ``journey`` by the
     remembered fit (``personas.json``), without fitting again: each person with at least
-    ``min_events`` events goes to the nearest remembered centroid, as the fit assigned them.
-    Per person, so ``journey`` may hold only some persons (a journey entry on a persona
-    evaluates the persons an import touched)."""
-    rows = memory.get("personas") or []
-    channels = sorted({f.split(":", 1)[1] for r in rows if isinstance(r, dict)
-                       for f in (r.get("centroid") or {}) if f.startswith("channel:")}
-                      - {"(other)"})
-    feats = to_frame(person_features(journey, min_events=min_events, after_phases=after_phases,
-                                     channels=channels, phases=[]))
-    feats = feats.sort_values("person_id", kind="stable").reset_index(drop=True)
-    ids = assign(feats, memory)
-    name_of = {int(r["id"]): str(r["name"]) for r in rows}
-    return pd.DataFrame({"person_id": feats["person_id"].astype(str), "persona": ids,
+    ``min_events`` events (default: the fit's) goes to the nearest remembered centroid, as
+    the fit assigned them (:func:`~wegweiser.analysis._persona_assign.assign`). Per person,
+    so ``journey`` may hold only some persons (a journey entry on a persona evaluates the
+    persons an import touched)."""
+    if min_events is not None:
+        memory = {**memory, "min_events": min_events}
+    frame = to_frame(assign_personas(journey, memory, after_phases=after_phases))
+    frame = frame.sort_values("person_id", kind="stable").reset_index(drop=True)
+    name_of = {int(r["id"]): str(r["name"]) for r in roster(memory)}
+    ids = [int(i) for i in frame["persona"]]
+    return pd.DataFrame({"person_id": frame["person_id"].astype(str), "persona": ids,
                          "name": [name_of[i] for i in ids]},
                         columns=["person_id", "persona", "name"])
 

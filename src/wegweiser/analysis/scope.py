@@ -20,6 +20,10 @@ the analysis on a **scoped** journey, so every face gets them without knowing th
   evaluated at the end of the range (or now).
 * **by_segment**: the analysis once per named segment; every table gains a first column
   ``segment``.
+* **by_persona**: the analysis once per remembered persona (``wegweiser personas``; as the
+  filter ``persona = ID`` does it); every table gains a first column ``persona`` (its name).
+  Persons with too few events for a persona are in none. Without a remembered fit: an error
+  saying to run ``wegweiser personas`` first.
 * **compare_previous** (KPIs, funnel, conversion, attribution): the analysis also runs on the
   period of the same length just before (``[since - span, since)``); the table
   ``comparison`` has per key and metric the ``current`` and ``previous`` value, the
@@ -43,12 +47,17 @@ import pandas as pd
 from pydantic import Field
 
 from wegweiser.analysis import filters
+from wegweiser.analysis._persona_assign import after_purchase_phases
+from wegweiser.analysis._persona_assign import assign as assign_personas
+from wegweiser.analysis._persona_assign import resolve as resolve_personas
 from wegweiser.analysis.params import Duration, Name, Names, Params, parse_duration
 from wegweiser.analysis.result import Result, Tables
 from wegweiser.analysis.segments import members
 from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     import ibis.expr.types as ir
 
     from wegweiser.analysis.registry import Inputs
@@ -92,6 +101,9 @@ class Scope(Params):
     segment: Name | None = Field(None, description="Only the members of this saved segment.")
     by_segment: Names = Field(
         default_factory=list, description="Break down by these saved segments: a,b."
+    )
+    by_persona: bool = Field(
+        False, description="Break down by the remembered personas (`wegweiser personas`)."
     )
 
 
@@ -259,11 +271,12 @@ def _restrict(
     as_of = rng.until
     for name in only:
         seg = inputs.segment(name)
-        who = members(journey, seg, as_of=as_of, traits=inputs.traits)
+        who = members(journey, seg, as_of=as_of, traits=inputs.traits,
+                      personas=persona_side(inputs, journey))
         t = t.filter(t.person_id.isin(who.person_id))
     conds = [c for c in filters.conditions(p.where) if c.step is None]
-    event_level = any(c.field != "trait" for c in conds) or not rng.is_open
-    t = filters.apply(t, conds, inputs.traits)
+    event_level = any(c.field not in ("trait", "persona") for c in conds) or not rng.is_open
+    t = filters.apply(t, conds, inputs.traits, personas=persona_side(inputs, journey))
     if rng.since is not None:
         t = t.filter(t.timestamp >= ibis.literal(rng.since))
     if rng.until is not None:
@@ -271,6 +284,24 @@ def _restrict(
     if renumber and event_level and "seq" in columns:
         return _renumbered(t, columns)
     return t
+
+
+def persona_side(
+    inputs: Inputs, journey: ir.Table
+) -> Callable[[Sequence[str]], tuple[ir.Table, list[str]]]:
+    """For ``persona`` conditions: each person's remembered persona (over the whole
+    ``journey``) and the ids that values name (:mod:`._persona_assign`)."""
+
+    def side(values: Sequence[str]) -> tuple[ir.Table, list[str]]:
+        memory = inputs.persona_memory()
+        ids = resolve_personas(memory, values)  # says so when no fit is remembered
+        kept = getattr(inputs, "persona_assignment", None)  # a breakdown computes it once
+        if callable(kept):
+            return kept(), ids
+        phases = after_purchase_phases(inputs.config)
+        return assign_personas(journey, memory, after_phases=phases), ids
+
+    return side
 
 
 def scoped(
@@ -334,20 +365,20 @@ def compare_tables(
     return merged[[*keys, "metric", "current", "previous", "change", "relative_change"]]
 
 
-def stacked(parts: dict[str, Result]) -> Tables:
-    """The tables of several results, each with a first column ``segment``."""
+def stacked(parts: dict[str, Result], *, column: str = "segment") -> Tables:
+    """The tables of several results, each with a first column ``column`` (the label)."""
     names: list[str] = []
     for result in parts.values():
         names += [n for n in result.tables() if n not in names]
     frames = {}
     for name in names:
         pieces = [
-            r.tables()[name].assign(segment=label)
+            r.tables()[name].assign(**{column: label})
             for label, r in parts.items()
             if name in r.tables()
         ]
         frame = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame()
-        frames[name] = frame[["segment", *[c for c in frame.columns if c != "segment"]]]
+        frames[name] = frame[[column, *[c for c in frame.columns if c != column]]]
     first = next(iter(parts.values()))
     return Tables(frames, params=first.params, note=getattr(first, "note", ""))
 

@@ -36,7 +36,7 @@ from wegweiser.analysis.params import Duration, Names, Params, duration
 from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     import ibis.expr.types as ir
 
@@ -126,11 +126,13 @@ def members(
     *,
     as_of: datetime | None = None,
     traits: Callable[[str], ir.Table] | None = None,
+    personas: Callable[[Sequence[str]], tuple[ir.Table, list[str]]] | None = None,
 ) -> ir.Table:
     """The members of ``segment``: one row per ``person_id`` (see the module docstring).
 
     ``journey`` is the whole journey (not a filtered one); ``traits(key)`` gives the
-    ``(person_id, <key>)`` table of a trait for ``trait:`` conditions.
+    ``(person_id, <key>)`` table of a trait for ``trait:`` conditions, ``personas`` the
+    persona side of ``persona`` conditions (:func:`wegweiser.analysis.filters.apply`).
     """
     persons = journey.select("person_id").distinct()
     t = journey
@@ -152,7 +154,8 @@ def members(
                 persons = persons.filter(~persons.person_id.isin(hit.p))
     conds = filters.conditions(segment.where)
     if conds:
-        matched = filters.apply(journey, conds, traits).select("person_id").distinct()
+        matched = filters.apply(journey, conds, traits, personas=personas)
+        matched = matched.select("person_id").distinct()
         persons = persons.filter(persons.person_id.isin(matched.person_id))
     if segment.ids:
         listed = ibis.memtable({"l_person": segment.ids})

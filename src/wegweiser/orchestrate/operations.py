@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -76,21 +77,45 @@ def resume_parked(store: StateStore, journey: str, *, now: float) -> int:
     return n
 
 
+LEDGER_COLUMNS = ("key", "journey", "step", "channel", "variant", "person_id", "state",
+                  "attempts", "reason", "updated_at")
+
+
 def ledger(
     store: StateStore, *, state: str | None = None, journey: str | None = None,
-    limit: int = 100,
+    limit: int = 100, person_id: str | None = None,
 ) -> list[dict[str, Any]]:
-    cols = ("key", "journey", "step", "channel", "variant", "person_id", "state", "attempts",
-            "reason", "updated_at")
+    cols = LEDGER_COLUMNS
     with store.transaction() as tx:
         rows = tx.execute(
             f"SELECT {', '.join(cols)} FROM wj_ledger "
             "WHERE (CAST(:s AS TEXT) IS NULL OR state = :s) "
             "AND (CAST(:j AS TEXT) IS NULL OR journey = :j) "
+            "AND (CAST(:p AS TEXT) IS NULL OR person_id = :p) "
             "ORDER BY updated_at DESC, key LIMIT :n",
-            {"s": state, "j": journey, "n": limit},
+            {"s": state, "j": journey, "p": person_id, "n": limit},
         )
     return [dict(zip(cols, r, strict=True)) for r in rows]
+
+
+def person_sends(project_dir: Path, person_id: str, *, limit: int = 1_000) -> pd.DataFrame:
+    """The send ledger's rows for ``person_id``, oldest first, with ``updated_at`` as a
+    UTC time (none when the project has no journey state: nothing is created here)."""
+    import pandas as pd
+
+    from wegweiser.orchestrate.assembly import state_target
+    from wegweiser.orchestrate.state import open_state
+
+    target = state_target(project_dir)
+    local = not target.startswith(("postgresql://", "postgres://", "host="))
+    path = Path(target.removeprefix("sqlite:///"))
+    if local and not (path if path.is_absolute() else project_dir / path).is_file():
+        return pd.DataFrame(columns=list(LEDGER_COLUMNS))
+    with open_state(target, project_dir=project_dir) as store:
+        rows = ledger(store, person_id=person_id, limit=limit)
+    frame = pd.DataFrame(rows, columns=list(LEDGER_COLUMNS))
+    frame["updated_at"] = pd.to_datetime(frame["updated_at"], unit="s", utc=True)
+    return frame.iloc[::-1].reset_index(drop=True)
 
 
 def flush_outbox(project: Project, store: StateStore, *, limit: int = 20_000) -> int:

@@ -108,3 +108,33 @@ def flows(links: pd.DataFrame, nodes: pd.DataFrame, lang: str, *, keep: int = 8)
               "value": links["count"].tolist(), "color": rgba(PALETTE[0], 0.22)},
     ))
     return styled(fig, lang, height=520, margin={"l": 16, "r": 16, "t": 16, "b": 16})
+
+
+def person_timeline(timeline: pd.DataFrame, lang: str, phases: list[str]) -> go.Figure:
+    """One person's touchpoints over time (``timestamp``), one row per ``channel``, coloured
+    by ``phase`` (configured order); conversions drawn as stars."""
+    if timeline.empty:
+        return no_data(go.Figure(), lang)
+    frame = timeline.assign(
+        _channel=[label(c, lang) for c in timeline["channel"]],
+        _phase=[label(p, lang) for p in timeline["phase"]],
+    )
+    colours = {label(name, lang): PALETTE[i % len(PALETTE)] for i, name in enumerate(phases)}
+    order = [*[label(p, lang) for p in phases], label(None, lang)]
+    fig = go.Figure()
+    for phase in [p for p in order if p in set(frame["_phase"])]:
+        rows = frame[frame["_phase"] == phase]
+        converted = rows["is_conversion"].astype(bool).to_numpy()
+        fig.add_trace(go.Scatter(
+            x=rows["timestamp"], y=rows["_channel"], mode="markers", name=phase,
+            marker={"color": colours.get(phase, REST), "size": [14 if c else 9 for c in converted],
+                    "symbol": ["star" if c else "circle" for c in converted],
+                    "line": {"width": 0}},
+            customdata=list(zip(rows["event"].astype(str), rows["device"].fillna("").astype(str),
+                                strict=True)),
+            hovertemplate="%{x|%Y-%m-%d %H:%M}<br>%{customdata[0]} · %{y} · "
+                          "%{customdata[1]}<extra>" + phase + "</extra>",
+        ))
+    channels = sorted(set(frame["_channel"]))
+    return styled(fig, lang, height=max(240, 36 * len(channels) + 120),
+                  xaxis_title=t("axis.time", lang), yaxis={"categoryorder": "category descending"})

@@ -280,6 +280,7 @@ WORDS: dict[str, dict[str, str]] = {
     "axis.satisfaction": _m("satisfaction (0\u2013100)", "Zufriedenheit (0\u2013100)"),
     "axis.conversion_rate": _m("conversion rate", "Konversionsrate"),
     "axis.events": _m("events", "Ereignisse"),
+    "axis.time": _m("time", "Zeit"),
     # measures (dashboard forms, charts)
     "metric.conversions": _m("Conversions", "Conversions"),
     "metric.revenue": _m("Revenue", "Umsatz"),

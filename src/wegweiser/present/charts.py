@@ -6,7 +6,8 @@ a declared :class:`~wegweiser.analysis.registry.Chart`.
   :func:`journey_map`, :func:`phase_flow`, :func:`funnel`, :func:`dropoffs`, :func:`paths`,
   :func:`attribution`, :func:`roas`, :func:`retention`, :func:`quarantine`;
 * tables of the dashboard's explorer pages: :func:`phase_bars`, :func:`funnel_steps`,
-  :func:`funnel_breakdown`, :func:`flows`.
+  :func:`funnel_breakdown`, :func:`flows`, :func:`person_timeline` (one person's
+  touchpoints).
 
 The faces only embed the figures (the report as JSON in its file, the dashboard with
 ``serve.pages._charts.embed``).
@@ -14,7 +15,13 @@ The faces only embed the figures (the report as JSON in its file, the dashboard 
 
 from __future__ import annotations
 
-from wegweiser.present._charts_pages import flows, funnel_breakdown, funnel_steps, phase_bars
+from wegweiser.present._charts_pages import (
+    flows,
+    funnel_breakdown,
+    funnel_steps,
+    person_timeline,
+    phase_bars,
+)
 from wegweiser.present._charts_report import (
     attribution,
     current_phases,
@@ -32,6 +39,7 @@ from wegweiser.present._render import render
 
 __all__ = [
     "attribution", "current_phases", "dropoffs", "flows", "funnel", "funnel_breakdown",
-    "funnel_steps", "journey_map", "kpi_gauges", "paths", "phase_bars", "phase_flow",
+    "funnel_steps", "journey_map", "kpi_gauges", "paths", "person_timeline", "phase_bars",
+    "phase_flow",
     "quarantine", "render", "retention", "roas",
 ]

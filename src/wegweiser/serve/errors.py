@@ -26,7 +26,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wegweiser.errors import InvalidConfig, InvalidInput, ProjectError, StoreBusy, WegweiserError
+from wegweiser.errors import (
+    InvalidConfig,
+    InvalidInput,
+    ProjectError,
+    StoreBusy,
+    UnknownPerson,
+    WegweiserError,
+)
 from wegweiser.serve._workers import PoolBusy, QueryTimeout
 
 log = logging.getLogger("wegweiser.serve")
@@ -171,6 +178,8 @@ def install(app: FastAPI) -> None:
             error = ApiError(503, str(exc), headers={"Retry-After": "5"})
         elif isinstance(exc, QueryTimeout):
             error = ApiError(504, str(exc))
+        elif isinstance(exc, UnknownPerson):
+            error = ApiError(404, str(exc), code="unknown_person")
         elif isinstance(exc, InvalidInput | InvalidConfig):
             error = ApiError(400, str(exc))
         elif isinstance(exc, ProjectError):

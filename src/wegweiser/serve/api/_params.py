@@ -83,3 +83,20 @@ class StepsParams(Params):
     """Messages per step of the journeys: sent, opened, clicked."""
 
     journey: Name | None = Field(None, description="Only this journey.")
+
+
+class PersonParams(Params):
+    """One person's journey: ``wegweiser person ID``."""
+
+    id: Annotated[str, Field(min_length=1, max_length=500)] = Field(
+        description="A person_id, any stitched anonymous or user id, or an email trait.")
+    limit: Annotated[int, Field(ge=1, le=100_000)] = Field(
+        5_000, description="At most this many touchpoints on the timeline (the latest).")
+
+
+class PersonSearchParams(Params):
+    """Persons by id or email: ``wegweiser person --search TEXT``."""
+
+    q: Annotated[str, Field(min_length=1, max_length=500)] = Field(
+        description="A person_id, stitched id or email (else: ids that start with it).")
+    limit: Annotated[int, Field(ge=1, le=100)] = Field(20, description="At most this many.")

@@ -24,6 +24,8 @@ from wegweiser.serve.api._params import (
     LedgerParams,
     MergesParams,
     NoParams,
+    PersonParams,
+    PersonSearchParams,
     QuarantineParams,
     ReplayParams,
     StepsParams,
@@ -123,6 +125,29 @@ def _identity(project: Project, p: IdentityParams) -> Result:
     if person is None:
         raise ApiError(404, f"id {p.id!r} is not in the store", code="unknown_id")
     return Tables({"identity": pd.DataFrame([{"id": p.id, "person_id": person}])})
+
+
+@_analysis("persons", PersonSearchParams, "Find persons by id or email", method="GET")
+def _persons(project: Project, p: PersonSearchParams) -> Result:
+    """Persons whose person_id, stitched anonymous or user id, or email trait is ``q``
+    (else whose ids start with it, at least 3 characters): ``person_id``, ``matched``,
+    ``kind``; exact matches first."""
+    return Tables({"persons": project.find_persons(p.q, limit=p.limit)})
+
+
+@_analysis("person", PersonParams, "One person's journey", path="/persons/{id}", method="GET")
+def _person(project: Project, p: PersonParams) -> Result:
+    """Everything about one person (any of their ids or an email trait): ``summary``,
+    ``timeline`` (every touchpoint, the latest ``limit``), ``ids``, ``devices``,
+    ``phases`` over time, ``conversions``, ``feedback``, ``messages`` (message events)
+    and ``sends`` (the journeys' send ledger); 404 when no person has the id.
+    Definitions: :mod:`wegweiser.analysis.person`."""
+    from wegweiser.orchestrate.operations import person_sends
+
+    # roles (the privacy issue): a person's journey is personal data; restrict it here
+    # to the roles allowed to see persons once roles exist
+    journey = project.person(p.id, limit=p.limit)
+    return journey.with_sends(person_sends(project.path, journey.person_id))
 
 
 @_analysis("journeys", NoParams, "Journeys: state, entrants, runs and messages",

@@ -35,6 +35,8 @@ from wegweiser.serve.api._params import (
     IdentityParams,
     MergesParams,
     NoParams,
+    PersonParams,
+    PersonSearchParams,
     QuarantineParams,
     ReplayParams,
 )
@@ -53,6 +55,8 @@ __all__ = [
     "MergesParams",
     "NoParams",
     "Params",
+    "PersonParams",
+    "PersonSearchParams",
     "QuarantineParams",
     "ReplayParams",
     "Tables",

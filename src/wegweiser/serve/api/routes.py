@@ -209,6 +209,26 @@ def identity(request: Request, id: Annotated[str, Path(min_length=1, max_length=
     return _run(request, "identity", queries.IdentityParams(id=id))
 
 
+@router.get(
+    f"{PREFIX}/persons/{{id}}",
+    tags=[TAG],
+    dependencies=READER,
+    name="person",
+    operation_id="person",
+    summary=queries.ANALYSES["person"].summary,
+    description=queries.ANALYSES["person"].description,
+    responses={200: {"model": AnalysisResponse}, **errors(401, 404, 422, 500, 503, 504)},
+)
+def person(
+    request: Request,
+    id: Annotated[str, Path(min_length=1, max_length=500)],
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 5_000,
+) -> Response:
+    # roles (the privacy issue): personal data; the reader roles allowed to see one person's
+    # journey are checked here once roles exist
+    return _run(request, "person", queries.PersonParams(id=id, limit=limit))
+
+
 # -- write actions: dashboard users only ----------------------------------------------------
 def require_editor(request: Request) -> None:
     """A logged-in dashboard user (in open access: anyone on this machine), never an API

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from wegweiser.analysis.funnels import FunnelResult
     from wegweiser.analysis.journey_map import JourneyMapResult
     from wegweiser.analysis.paths import PathsResult, SankeyResult
+    from wegweiser.analysis.person import PersonJourney
     from wegweiser.analysis.result import Result
     from wegweiser.analysis.retention import RetentionResult
     from wegweiser.project import Project
@@ -147,3 +148,17 @@ def journeys(project: Project
         "ledger"].to_dict("records")
     steps = queries.run(project, "journey_steps").tables()["steps"].to_dict("records")
     return status, unknown, steps
+
+
+def person(project: Project, any_id: str, *, limit: int = 2_000) -> PersonJourney:
+    """One person's journey with the journeys' send ledger rows for them
+    (:class:`~wegweiser.errors.UnknownPerson` when no person has the id)."""
+    from wegweiser.orchestrate.operations import person_sends
+
+    journey = project.person(any_id, limit=limit)
+    return journey.with_sends(person_sends(project.path, journey.person_id))
+
+
+def find_persons(project: Project, query: str) -> Any:
+    """Persons matching ``query`` (``person_id``, ``matched``, ``kind``), for the search."""
+    return project.find_persons(query)

@@ -41,6 +41,7 @@ NAV = (
     ("/retention", "nav.retention"),
     ("/analyses", "nav.analyses"),
     ("/segments", "nav.segments"),
+    ("/persons", "nav.persons"),
     ("/journeys", "nav.journeys"),
     ("/data-quality", "nav.data_quality"),
     ("/settings", "nav.settings"),

@@ -12,6 +12,7 @@ import dataclasses
 import types
 import typing
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 import pandas as pd
 from fastapi import APIRouter, Depends, Request
@@ -69,19 +70,21 @@ def analysis_page(request: Request, name: str) -> HTMLResponse:
     if result is not None:
         for chart in spec.charts:
             if chart.table in result.tables():
-                if chart.color is None and "segment" in result.tables()[chart.table].columns \
-                        and chart.kind in ("bar", "hbar", "line"):
-                    chart = dataclasses.replace(chart, color="segment")
+                split = [c for c in ("segment", "persona")
+                         if c in result.tables()[chart.table].columns and c != chart.x]
+                if chart.color is None and split and chart.kind in ("bar", "hbar", "line"):
+                    chart = dataclasses.replace(chart, color=split[0])
                 figure = draw.render(chart, result, lang, currency=currency)
                 title = chart.title(lang) if chart.title else chart.table.replace("_", " ")
                 charts.append({"title": title, "html": embed(figure, lang, restyle=False)})
-        tables = [_table(t, frame, lang) for t, frame in result.tables().items()]
+        tables = [table_of(t, frame, lang) for t, frame in result.tables().items()]
     return render(
         request, "analysis.html.j2", title_key="nav.analyses", page_title=spec.title(lang),
         heading=spec.title(lang),
         summary=spec.summary(lang), description=spec.description, name=spec.name,
         fields=fields, missing=missing, error=error, charts=charts, tables=tables,
-        scope=_scope.bar(scope_form, segments, comparable=spec.compare is not None)
+        scope=_scope.bar(scope_form, segments, comparable=spec.compare is not None,
+                         personas=_scope.remembered(ctx.project_dir, lang))
         if scoped else None,
         note=getattr(result, "note", "") if result is not None else "",
         api_path="/api/v1" + spec.path,
@@ -120,15 +123,23 @@ def _kind(annotation: Any) -> tuple[str, list[str]]:
             return "text", []
 
 
-def _table(name: str, frame: pd.DataFrame, lang: str) -> dict[str, Any]:
-    """The first :data:`MAX_ROWS` rows with cells as text (percentages, durations, numbers
-    in the page's language)."""
+def table_of(name: str, frame: pd.DataFrame, lang: str, *, limit: int = MAX_ROWS
+             ) -> dict[str, Any]:
+    """The first ``limit`` rows with cells as text (percentages, durations, numbers in the
+    page's language); a ``person_id`` cell is ``(text, link to the person page)``."""
     columns = [str(c) for c in frame.columns]
-    rows = [[cell(v, c, lang) for v, c in zip(row, columns, strict=True)]
-            for row in frame.head(MAX_ROWS).itertuples(index=False, name=None)]
+    rows = [[_linked(cell(v, c, lang), c) for v, c in zip(row, columns, strict=True)]
+            for row in frame.head(limit).itertuples(index=False, name=None)]
     numeric = [frame[c].dtype.kind in "iuf" for c in frame.columns]
     return {"name": name, "columns": columns, "rows": rows, "numeric": numeric,
             "total": len(frame)}
 
 
 
+
+
+def _linked(text: str, column: str) -> str | tuple[str, str]:
+    """A person id links to the person's page (:mod:`.person`)."""
+    if column != "person_id" or not text:
+        return text
+    return text, "/persons/" + quote(text, safe="")

@@ -64,7 +64,8 @@ def funnel_url(steps: list[str], form: dict[str, str],
     query: list[tuple[str, str]] = [("step", s) for s in steps]
     query += [(name, form[name]) for name in FIELDS
               if form.get(name) and form[name] != DEFAULTS.get(name)]
-    query += _scope.query({**(scope or {}), "by_segment": "", "compare_previous": False})
+    query += _scope.query({**(scope or {}), "by_segment": "", "by_persona": False,
+                           "compare_previous": False})
     return "/funnels?" + urlencode(query)
 
 
@@ -105,7 +106,9 @@ def funnel_page(request: Request) -> Response:
         default_window=default_window, incomplete=not (len(steps) >= 2 and all(steps)),
         breakdown_table=_breakdown_table(result) if result is not None else None,
         share_url=funnel_url(steps, form, scope),
-        scope=_scope.bar(scope, segments, comparable=False, by_segment=False),
+        scope=_scope.bar(scope, segments, comparable=False, by_segment=False,
+                         personas=_scope.remembered(context(request).project_dir,
+                                                    language(request))),
     )
 
 

@@ -75,8 +75,9 @@ def _scope_of(request: Request) -> tuple[dict[str, Any], dict[str, Any]]:
     """The scope bar's values and the options they give (no breakdown by segments or
     comparison: these pages draw one result)."""
     form = _scope.read(request)
-    bar = _scope.bar(form, _scope.saved(context(request).project_dir), comparable=False,
-                     by_segment=False)
+    folder = context(request).project_dir
+    bar = _scope.bar(form, _scope.saved(folder), comparable=False, by_segment=False,
+                     personas=_scope.remembered(folder, language(request)))
     return bar, _scope.options(form, comparable=False, by_segment=False)
 
 

@@ -1,0 +1,82 @@
+"""The person page: search a person by any id or email (``/persons?q=...``; one exact match
+goes straight to them) and see one person's journey (``/persons/<id>``): stitched ids and
+devices, phases over time, every touchpoint on a timeline by channel, conversions and
+revenue, feedback, messages and the journeys' send ledger.
+
+The numbers come from the query pool (``_data.person``), as the API's
+``/api/v1/persons/{id}`` computes them. Access: the log-in of every page (``page_user``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from wegweiser.errors import UnknownPerson
+from wegweiser.present import charts as draw
+from wegweiser.serve.access import context
+from wegweiser.serve.errors import ApiError
+from wegweiser.serve.pages import _data
+from wegweiser.serve.pages._charts import embed
+from wegweiser.serve.pages._web import language, page_user, render, text
+from wegweiser.serve.pages.analyses import table_of
+
+# roles (the privacy issue): a person's journey is personal data; once roles exist, these
+# pages require a role allowed to see single persons, not only a log-in
+router = APIRouter(include_in_schema=False, dependencies=[Depends(page_user)])
+
+MAX_ROWS = 50  # rows of a table shown (the API and CLI give all)
+#: the tables of the page, in order, with their heading's message key
+SECTIONS = (
+    ("conversions", "person.conversions"),
+    ("phases", "person.phases"),
+    ("feedback", "person.feedback"),
+    ("messages", "person.messages"),
+    ("sends", "person.sends"),
+    ("devices", "person.devices"),
+    ("ids", "person.ids"),
+    ("traits", "person.traits"),
+    ("timeline", "person.timeline_table"),
+)
+
+
+def person_url(person_id: str) -> str:
+    """The page of ``person_id`` (any character of an id is kept)."""
+    return "/persons/" + quote(str(person_id), safe="")
+
+
+@router.get("/persons", response_class=HTMLResponse)
+def search_page(request: Request) -> Response:
+    query = text(request, "q", limit=500)
+    found: list[dict[str, Any]] = []
+    if query:
+        frame = context(request).query(_data.find_persons, query)
+        found = [{**row, "url": person_url(row["person_id"])}
+                 for row in frame.to_dict("records")]
+        if len(found) == 1 and found[0]["kind"] != "prefix":
+            return RedirectResponse(found[0]["url"], status_code=303)
+    return render(request, "person.html.j2", title_key="nav.persons", query=query,
+                  found=found, journey=None, charts={}, sections=[])
+
+
+@router.get("/persons/{person_id:path}", response_class=HTMLResponse)
+def person_page(request: Request, person_id: str) -> HTMLResponse:
+    try:
+        journey = context(request).query(_data.person, person_id)
+    except UnknownPerson as exc:
+        raise ApiError(404, str(exc), code="unknown_person") from None
+    lang = language(request)
+    phases = context(request).config.phase_names
+    charts = {"timeline": embed(draw.person_timeline(journey.timeline, lang, phases), lang,
+                                restyle=False)}
+    tables = journey.tables()
+    sections = [{"key": key, "table": table_of(name, tables[name], lang, limit=MAX_ROWS)}
+                for name, key in SECTIONS if len(tables[name])]
+    summary = journey.summary.iloc[0].to_dict()
+    return render(request, "person.html.j2", title_key="nav.persons", query=person_id,
+                  found=[], journey=journey, summary=summary, charts=charts,
+                  sections=sections, note=journey.note,
+                  api_path="/api/v1/persons/" + quote(journey.person_id, safe=""))
