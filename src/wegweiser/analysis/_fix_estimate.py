@@ -1,8 +1,11 @@
 """The effect of a fix on a daily rate: interrupted time series and difference-in-differences.
 
 Both work on the small daily table the engine computed (:mod:`._fix_metric`): one row per
-day with ``day`` (a date) and ``rate`` (persons with the outcome / persons at the
-touchpoint); days without anyone at the touchpoint have no rate and are left out.
+day with ``day`` (a date), ``rate`` (persons with the outcome / persons at the touchpoint)
+and ``n`` (persons at the touchpoint); days without anyone at the touchpoint have no rate and
+are left out. The regressions are weighted least squares: a day weighs by its persons ``n``
+(a rate of 1 person is not as sure as one of 200), the gap of the two groups by
+``1 / (1/n_treated + 1/n_control)``; without ``n`` every day weighs the same.
 
 * **Interrupted time series** (segmented regression, Wagner et al. 2002) on the treated
   rate: ``rate ~ 1 + t + post + post·(t - t0) + day of week``, ``t`` the day number, ``t0``
@@ -90,6 +93,17 @@ def _split(days: pd.Series, fix_day: dt.date, partial: bool) -> tuple[pd.Series,
     return keep, post
 
 
+def _cols(daily: pd.DataFrame) -> list[str]:
+    return ["day", "rate", *(["n"] if "n" in daily else [])]
+
+
+def _weights(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Persons per day (a day's rate weighs as much as it holds), or 1 without counts."""
+    if column in frame:
+        return frame[column].astype(float)
+    return pd.Series(1.0, index=frame.index)
+
+
 def _design(days: pd.Series) -> pd.DataFrame:
     weekday = pd.Series([d.weekday() for d in days], index=days.index)
     dummies = pd.get_dummies(weekday, prefix="dow", drop_first=True, dtype=float)
@@ -97,13 +111,13 @@ def _design(days: pd.Series) -> pd.DataFrame:
     return dummies[present]
 
 
-def _hac_fit(y: pd.Series, x: pd.DataFrame, contrast: np.ndarray,
-             level: float) -> tuple[float, float, float, float]:
+def _hac_fit(y: pd.Series, x: pd.DataFrame, contrast: np.ndarray, level: float,
+             weights: pd.Series) -> tuple[float, float, float, float]:
     import statsmodels.api as sm
     from scipy import stats
 
     lags = math.floor(4 * (len(y) / 100) ** (2 / 9))
-    ols = sm.OLS(y.to_numpy(float), x.to_numpy(float)).fit()
+    ols = sm.WLS(y.to_numpy(float), x.to_numpy(float), weights=weights.to_numpy(float)).fit()
     hac = ols.get_robustcov_results(cov_type="HAC", maxlags=lags, use_correction=True)
     effect = float(contrast @ ols.params)
     variance = max(float(contrast @ hac.cov_params() @ contrast),
@@ -139,7 +153,7 @@ def interrupted_series(
     contrast = np.zeros(x.shape[1])
     contrast[2] = 1.0
     contrast[3] = float(t[post].mean())
-    effect, low, high, p = _hac_fit(frame.rate, x, contrast, level)
+    effect, low, high, p = _hac_fit(frame.rate, x, contrast, level, _weights(frame, "n"))
     return Estimate("its", effect, low, high, p, before, after, level)
 
 
@@ -149,8 +163,8 @@ def difference_in_differences(
 ) -> Estimate:
     """The change of the daily gap treated - control at ``fix_day`` (module docstring); days
     where either group has no rate are left out."""
-    both = treated[["day", "rate"]].merge(control[["day", "rate"]], on="day",
-                                          suffixes=("_t", "_c")).dropna()
+    both = treated[_cols(treated)].merge(control[_cols(control)], on="day",
+                                         suffixes=("_t", "_c")).dropna()
     frame = both.sort_values("day").reset_index(drop=True)
     keep, post = _split(frame.day, fix_day, partial)
     frame, post = frame[keep].reset_index(drop=True), post[keep].reset_index(drop=True)
@@ -161,7 +175,8 @@ def difference_in_differences(
                    _design(frame.day)], axis=1)
     contrast = np.zeros(x.shape[1])
     contrast[1] = 1.0
-    effect, low, high, p = _hac_fit(frame.rate_t - frame.rate_c, x, contrast, level)
+    weights = 1 / (1 / _weights(frame, "n_t") + 1 / _weights(frame, "n_c"))
+    effect, low, high, p = _hac_fit(frame.rate_t - frame.rate_c, x, contrast, level, weights)
     return Estimate("did", effect, low, high, p, before, after, level)
 
 

@@ -24,8 +24,9 @@ on that small table (:mod:`._fix_estimate`):
 
 Each comes with a 95% interval. The **verdict** (of the time series; the other beside it)
 is ``worked``, ``none`` (no detectable effect), ``worse`` (got worse) or ``too_early``
-(fewer than 14 days before or 7 days after). Checking again later recomputes everything
-from the current store: the fix keeps being watched.
+(fewer than 14 days before or 7 days after). A fix's window ends where the next fix at the
+same touchpoint (by name) begins. Checking again later recomputes everything from the
+current store: the fix keeps being watched.
 
 >>> fix = Fix(name="mobile-pay", date="2026-10-01", touchpoint="mobile payment",
 ...           where=["event=checkout_payment", "device=mobile"])
@@ -192,18 +193,32 @@ def _after(days: pd.Series, fix: Fix) -> pd.Series:
     return days > fix.date if fix.partial else days >= fix.date
 
 
+def next_fix(fix: Fix, fixes: Iterable[Fix]) -> dt.date | None:
+    """The date of the next fix at the same touchpoint (by name) after ``fix``, if any: the
+    end of ``fix``'s window."""
+    later = [f.date for f in fixes if f.touchpoint == fix.touchpoint and f.date > fix.date]
+    return min(later, default=None)
+
+
 def check_one(
-    journey: ir.Table, fix: Fix, *, traits: Callable[[str], ir.Table] | None = None
+    journey: ir.Table, fix: Fix, *, until: dt.date | None = None,
+    traits: Callable[[str], ir.Table] | None = None,
 ) -> tuple[dict[str, Any], pd.DataFrame]:
-    """The row of ``fixes`` and the ``daily`` rows of one fix (module docstring)."""
+    """The row of ``fixes`` and the ``daily`` rows of one fix (module docstring), on the
+    days before ``until`` (the next fix at the touchpoint) when given."""
     outcome = filters.conditions(fix.friction) if fix.metric == "friction" else None
-    treated = daily_rate(journey, filters.conditions(fix.where), outcome, traits=traits)
+
+    def rate(conds: list[filters.Condition]) -> pd.DataFrame:
+        daily = daily_rate(journey, conds, outcome, traits=traits)
+        return daily if until is None else daily[daily.day < until].reset_index(drop=True)
+
+    treated = rate(filters.conditions(fix.where))
     its = interrupted_series(treated, fix_day=fix.date, partial=fix.partial)
     frames = [treated.assign(group="treated")]
     did = Estimate.missing("did", 0, 0)
     control = control_of(fix)
     if control:
-        other = daily_rate(journey, control, outcome, traits=traits)
+        other = rate(control)
         did = difference_in_differences(treated, other, fix_day=fix.date, partial=fix.partial)
         frames.append(other.assign(group="control"))
     daily = pd.concat(frames, ignore_index=True).assign(fix=fix.name)
@@ -224,15 +239,19 @@ def check_one(
 
 
 def check_fixes(
-    journey: ir.Table | None, fixes: Iterable[Fix], *,
+    journey: ir.Table | None, fixes: Iterable[Fix], *, only: str | None = None,
     traits: Callable[[str], ir.Table] | None = None,
 ) -> FixResult:
-    """Check every fix on ``journey`` (the whole journey of the project)."""
+    """Check every fix (or the one named ``only``) on ``journey`` (the whole journey of the
+    project); a fix's window ends at the next fix at the same touchpoint."""
     rows, days = [], []
+    fixes = list(fixes)
     for fix in fixes:
+        if only is not None and fix.name != only:
+            continue
         if journey is None:
             raise InvalidInput("checking a fix needs the journey of a project")
-        row, daily = check_one(journey, fix, traits=traits)
+        row, daily = check_one(journey, fix, until=next_fix(fix, fixes), traits=traits)
         rows.append(row)
         days.append(daily)
     daily = (pd.concat(days, ignore_index=True) if days
@@ -252,8 +271,14 @@ def say(row: Mapping[str, Any], lang: str) -> str:
         text = f"{100 * x:+.1f}"
         return text.replace(".", ",") if lang == "de" else text
 
-    return (f"{row['fix']}: {word} ({p(row['effect'])} {pts}, 95 %: {p(row['low'])} .. "
+    text = (f"{row['fix']}: {word} ({p(row['effect'])} {pts}, 95 %: {p(row['low'])} .. "
             f"{p(row['high'])})")
+    if row.get("did_verdict") not in ("", "too_early", None):
+        other = "Diff.-in-Diff." if lang == "de" else "diff.-in-diff."
+        text += (f"; {other}: {VERDICTS[str(row['did_verdict'])](lang)} "
+                 f"({p(row['did_effect'])} {pts}, 95 %: {p(row['did_low'])} .. "
+                 f"{p(row['did_high'])})")
+    return text
 
 
 class FixesParams(Params):
@@ -269,13 +294,11 @@ class FixesParams(Params):
 def _compute(inputs: Inputs, p: FixesParams) -> FixResult:
     listed: Callable[[], Mapping[str, Fix]] | None = getattr(inputs, "fixes", None)
     found = dict(listed()) if listed is not None else {}
-    if p.fix is not None:
-        if p.fix not in found:
-            raise InvalidInput(f"no fix {p.fix!r}; saved: {', '.join(found) or 'none yet'}")
-        found = {p.fix: found[p.fix]}
+    if p.fix is not None and p.fix not in found:
+        raise InvalidInput(f"no fix {p.fix!r}; saved: {', '.join(found) or 'none yet'}")
     if not found:
         return check_fixes(None, [])  # no journey is read
-    return check_fixes(inputs.journey(), found.values(), traits=inputs.traits)
+    return check_fixes(inputs.journey(), found.values(), only=p.fix, traits=inputs.traits)
 
 
 ANALYSIS = Analysis(
