@@ -503,11 +503,7 @@ class Project:
         path = folder / f"{check_fix_name(fix.name)}.toml"
         if path.exists() and not replace:
             raise InvalidInput(f"fix {fix.name!r} exists ({path}); delete it first or replace it")
-        data = fix.model_dump(mode="json", exclude={"name"}, exclude_none=True)
-        for key in ("where", "friction", "control"):
-            data[key] = [describe(c) for c in getattr(fix, key)]
-        if not data["control"]:
-            del data["control"]
+        data = {k: v for k, v in fix.definition().items() if k != "name" and v != []}
         tmp = path.with_suffix(".toml.tmp")
         tmp.write_text(tomlkit.dumps(data), encoding="utf-8")
         tmp.replace(path)

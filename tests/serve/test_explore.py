@@ -1,6 +1,7 @@
 """Filters, date ranges and segments through the query API and the dashboard, on a real
 server: keys with dots, quotes and backslashes give the right numbers and never a 500
-(issue 13, item 5); segments are listed, saved, exported and deleted."""
+(issue 13, item 5); segments are listed, saved, exported and deleted; fixes are saved,
+checked and shown (issue 17, item 6)."""
 
 from __future__ import annotations
 
@@ -208,3 +209,38 @@ def test_the_scope_bar_on_the_hand_made_pages(served: LiveServer, page: str) -> 
     assert 'value="2020-01-06"' in scoped.text
     assert scoped.text != plain.text
     assert "unknown field" in broken.text
+
+
+FIX = {"date": "2026-10-16", "touchpoint": "mobile payment",
+       "where": ["event=checkout_payment", "device=mobile"],
+       "friction": ["event=payment_error"], "note": "new provider"}
+
+
+def test_fixes_through_the_api_and_the_page(served: LiveServer, client: httpx.Client) -> None:
+    """Watched fixes: saved by a dashboard user (API tokens only read), listed, checked
+    (``POST /api/v1/fix-effects``), shown on the fixes page with the verdict and the fix date
+    marked, deleted."""
+    denied = client.put("/api/v1/fixes/mobile-payment", json=FIX)
+    assert denied.status_code == 403, denied.text  # API tokens only read
+    with logged_in(served.url) as session:
+        saved = session.put("/api/v1/fixes/mobile-payment", json=FIX)
+        assert saved.status_code == 200, saved.text
+        assert saved.json()["definition"]["friction"] == ["event=payment_error"]
+        bad = session.put("/api/v1/fixes/bad", json={**FIX, "where": ["devise=x"]})
+        assert bad.status_code in (400, 422), bad.text
+        assert "devise" in bad.text
+        page = session.get("/fixes")
+        assert page.status_code == 200, page.text
+        assert "mobile payment" in page.text
+        assert "2026-10-16" in page.text  # the fix date, marked on the chart
+    listed = client.get("/api/v1/fixes").json()["fixes"]
+    assert [f["name"] for f in listed] == ["mobile-payment"]
+    assert client.get("/api/v1/fixes/nope").status_code == 404
+    checked = client.post("/api/v1/fix-effects", json={"fix": "mobile-payment"})
+    assert checked.status_code == 200, checked.text
+    (row,) = checked.json()["tables"]["fixes"]
+    assert row["verdict"] in ("worked", "too_early", "none")
+    assert row["rate_before"] > row["rate_after"]
+    with logged_in(served.url) as session:
+        assert session.delete("/api/v1/fixes/mobile-payment").status_code == 200
+    assert client.get("/api/v1/fixes").json()["fixes"] == []

@@ -70,6 +70,7 @@ __all__ = [
     "VERDICTS",
     "Fix",
     "FixResult",
+    "FixSpec",
     "FixesParams",
     "check_fixes",
     "check_name",
@@ -94,10 +95,9 @@ def _default_friction() -> list[str | filters.Condition]:
     return [filters.parse(DEFAULT_FRICTION)]
 
 
-class Fix(Params):
-    """A change made at a touchpoint, to be watched (see :mod:`wegweiser.analysis.fixes`)."""
+class FixSpec(Params):
+    """What a fix is (see :mod:`wegweiser.analysis.fixes`); the API's body."""
 
-    name: Annotated[str, Field(pattern=NAME_PATTERN)]
     date: dt.date = Field(description="The day the fix went live (UTC).")
     time: dt.time | None = Field(None, description="The time of day (UTC) it went live; that "
                                  "day is then mixed and left out.")
@@ -111,7 +111,7 @@ class Fix(Params):
     note: _Text = ""
 
     @model_validator(mode="after")
-    def _check(self) -> Fix:
+    def _check(self) -> FixSpec:
         if not self.where:
             raise ValueError("give the touchpoint's conditions (where), e.g. "
                              "event=checkout_payment")
@@ -129,15 +129,28 @@ class Fix(Params):
         """Whether the fix went live during its day (that day is left out)."""
         return self.time is not None and self.time != dt.time(0, 0)
 
+    def definition(self) -> dict[str, Any]:
+        """The fix as JSON, conditions in their text form (what its file holds)."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        for key in ("where", "friction", "control"):
+            data[key] = [filters.describe(c) for c in filters.conditions(getattr(self, key))]
+        return data
+
     def summary(self) -> dict[str, Any]:
         """One row of ``fixes list``."""
         return {
-            "name": self.name, "date": self.date.isoformat(),
+            "name": getattr(self, "name", ""), "date": self.date.isoformat(),
             "time": self.time.isoformat() if self.time else "",
             "touchpoint": self.touchpoint,
             "where": "; ".join(filters.describe(c) for c in filters.conditions(self.where)),
             "metric": self.metric, "note": self.note,
         }
+
+
+class Fix(FixSpec):
+    """A change made at a touchpoint, to be watched (see :mod:`wegweiser.analysis.fixes`)."""
+
+    name: Annotated[str, Field(pattern=NAME_PATTERN)]
 
 
 def check_name(name: str) -> str:

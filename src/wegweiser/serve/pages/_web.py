@@ -41,6 +41,7 @@ NAV = (
     ("/retention", "nav.retention"),
     ("/analyses", "nav.analyses"),
     ("/segments", "nav.segments"),
+    ("/fixes", "nav.fixes"),
     ("/journeys", "nav.journeys"),
     ("/data-quality", "nav.data_quality"),
     ("/settings", "nav.settings"),
