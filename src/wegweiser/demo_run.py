@@ -51,7 +51,7 @@ def run_demo(
     """
     say = step or (lambda _msg: None)
     say(f"Generating {persons:,} persons over {days} days (seed {seed})")
-    data = generate(persons, seed=seed, days=days)
+    data = generate(persons, seed=seed, days=days, fix=True)
     with Project.init(folder, name="Wegweiser demo shop", engine=engine) as project:
         write_samples(project.path)  # journeys/: a sample journey (docs/journeys.md)
         files = write_demo(data, project.path / "demo")

@@ -31,7 +31,7 @@ def said(done) -> str:
 def demo(tmp_path_factory):
     """2,000 persons over 120 days (the fix on day 90); the planted fix saved as the demo
     command saves it."""
-    data = generate(2000, seed=1, days=120)
+    data = generate(2000, seed=1, days=120, fix=True)
     folder = tmp_path_factory.mktemp("fixes") / "demo"
     with Project.init(folder) as project:
         project.import_events(data.events)

@@ -16,6 +16,7 @@ from tests.engines.compare import assert_same_result
 from wegweiser.analysis.attribution import Shapley, attribution, compare
 from wegweiser.analysis.conversion import conversion
 from wegweiser.analysis.dropoffs import dropoffs
+from wegweiser.analysis.fixes import Fix, check_fixes
 from wegweiser.analysis.funnels import FunnelStep, dropped_off, funnel
 from wegweiser.analysis.journey_map import journey_map
 from wegweiser.analysis.kpis import kpis
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 CHECKOUT = ["product_view", "add_to_cart", "checkout_started", "order_completed"]
+FIXES = [Fix(name="pay", date="2026-10-16", touchpoint="mobile payment",
+             where=["event=checkout_payment", "device=mobile"]),
+         Fix(name="cart", date="2026-10-10", touchpoint="cart", where=["event=add_to_cart"],
+             metric="conversion")]
 
 
 def _phases(p: Project) -> list[Any]:
@@ -97,6 +102,7 @@ CASES: dict[str, Callable[[Project], Any]] = {
         p.journey(), model=Shapley(random_state=0), by="campaign", costs=_costs(p)
     ),
     "attribution_compare": lambda p: compare(p.journey(), costs=_costs(p), n_bootstrap=20),
+    "fix_effects": lambda p: check_fixes(p.journey(), FIXES),
 }
 
 

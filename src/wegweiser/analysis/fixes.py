@@ -320,10 +320,10 @@ ANALYSIS = Analysis(
     compute=_compute,
     title=Words("Watch the fix", "Wirkung der Korrekturen"),
     summary=Words("Did a fix at a touchpoint work? Time series and difference-in-differences",
-                  "Hat eine Korrektur am Touchpoint gewirkt? Zeitreihe und "
+                  "Hat eine Korrektur am Kontaktpunkt gewirkt? Zeitreihe und "
                   "Differenz-von-Differenzen"),
     views={"fixes": "fixes", "daily": "daily"},
     charts=(Chart("line", "daily", x="day", y="rate", color="group", format="percent"),),
-    report=True,
+    report=False,  # a project without fixes would get an empty section
     scope=False,
 )

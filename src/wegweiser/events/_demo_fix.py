@@ -1,13 +1,14 @@
 """The planted fix of the demo (internal; see :mod:`wegweiser.events.demo`).
 
-On :func:`fix_day` (three quarters into the period, in its last third) the shop fixes the
-mobile payment: from that day on a mobile payment attempt fails with
-``FIX["error_rate_after"]`` (5%) instead of ``PAYMENT_ERROR["mobile"]`` (40%). The other
-devices stay as they were, so they are the untouched comparison group.
-:class:`Watch` gives the error rate of a payment attempt at a time and counts the realised
-rates before and after (checkout visits that reached ``checkout_payment``, and those with a
-``payment_error``) for ``truth.json`` (key ``fix``), which also holds what the demo project's
-fix file (``fixes/mobile-payment.toml``) says: name, date, touchpoint, where, friction, note.
+With ``generate(fix=True)`` (the ``wegweiser demo`` command), on :func:`fix_day` (three
+quarters into the period, in its last third) the shop fixes the mobile payment: from that
+day on a mobile payment attempt fails with ``FIX["error_rate_after"]`` (5%) instead of
+``PAYMENT_ERROR["mobile"]`` (40%). The other devices stay as they were, so they are the
+untouched comparison group. :class:`Watch` gives the error rate of a payment attempt at a
+time and counts the realised rates before and after (checkout visits that reached
+``checkout_payment``, and those with a ``payment_error``) for ``truth.json`` (key ``fix``),
+which also holds what the demo project's fix file (``fixes/mobile-payment.toml``) says:
+name, date, touchpoint, where, friction, note.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Watch:
     """The planted fix of one simulation: error rates by time, realised counts."""
 
     def __init__(self, t0: int, n_days: int) -> None:
+        self.planted = False  # generate(fix=True) plants it
         self.day = fix_day(n_days)
         self.t_fix = t0 + self.day * DAY_US
         # (device, after the fix) -> [payment visits, with an error]
@@ -44,7 +46,7 @@ class Watch:
 
     def error_rate(self, kind: str, t: int) -> float:
         """The chance that a payment attempt on device ``kind`` at ``t`` fails."""
-        if kind == FIX["device"] and t >= self.t_fix:
+        if self.planted and kind == FIX["device"] and t >= self.t_fix:
             return float(FIX["error_rate_after"])
         return pers.PAYMENT_ERROR[kind]
 

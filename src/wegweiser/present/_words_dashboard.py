@@ -27,7 +27,7 @@ WORDS: dict[str, dict[str, str]] = {
     "fixes.hint": _m("Changes made at a touchpoint (files fixes/<name>.toml), checked against "
                      "the current data on every visit: interrupted time series and "
                      "difference-in-differences against an untouched group, 95% intervals.",
-                     "Änderungen an einem Touchpoint (Dateien fixes/<name>.toml), bei jedem "
+                     "Änderungen an einem Kontaktpunkt (Dateien fixes/<name>.toml), bei jedem "
                      "Aufruf an den aktuellen Daten geprüft: unterbrochene Zeitreihe und "
                      "Differenz-von-Differenzen gegen eine unberührte Gruppe, 95-%-Intervalle."),
     "fixes.none": _m("No fixes yet.", "Noch keine Korrekturen."),
@@ -36,16 +36,16 @@ WORDS: dict[str, dict[str, str]] = {
     "fixes.metric": _m("Metric", "Kennzahl"),
     "fixes.metric.friction": _m("Friction rate", "Fehlerquote"),
     "fixes.metric.conversion": _m("Conversion rate", "Konversionsrate"),
-    "fixes.group.treated": _m("At the touchpoint", "Am Touchpoint"),
+    "fixes.group.treated": _m("At the touchpoint", "Am Kontaktpunkt"),
     "fixes.group.control": _m("Comparison group", "Vergleichsgruppe"),
     "fixes.marker": _m("fix {date}", "Korrektur {date}"),
     "fixes.new": _m("New fix", "Neue Korrektur"),
     "fixes.name": _m("Name", "Name"),
     "fixes.date": _m("Date (UTC)", "Datum (UTC)"),
     "fixes.time": _m("Time (UTC)", "Uhrzeit (UTC)"),
-    "fixes.touchpoint": _m("Touchpoint", "Touchpoint"),
+    "fixes.touchpoint": _m("Touchpoint", "Kontaktpunkt"),
     "fixes.where": _m("Conditions of the touchpoint (one a line)",
-                      "Bedingungen des Touchpoints (eine je Zeile)"),
+                      "Bedingungen des Kontaktpunkts (eine je Zeile)"),
     "fixes.friction": _m("Friction event (default: event contains error)",
                          "Fehlerereignis (Standard: event contains error)"),
     "fixes.control": _m("Comparison group (default: the other devices etc.)",

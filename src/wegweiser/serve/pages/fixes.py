@@ -32,6 +32,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(page_user)])
 
 Csrf = Annotated[str, Form()]
 Text = Annotated[str, Form(max_length=10_000)]
+GROUPS = {"treated": "fixes.group.treated", "control": "fixes.group.control"}
 FIELDS = ("name", "date", "time", "touchpoint", "where", "metric", "friction", "control",
           "note")
 
@@ -46,7 +47,7 @@ def figure(daily: pd.DataFrame, fix: dict[str, Any], lang: str) -> go.Figure:
         if len(rows):
             fig.add_trace(go.Scatter(
                 x=[d.isoformat() for d in rows.day], y=rows.rate, mode="lines+markers",
-                name=say(f"fixes.group.{group}"), customdata=rows.n,
+                name=say(GROUPS[group]), customdata=rows.n,
                 hovertemplate="%{x}: %{y:.1%} (n=%{customdata})<extra></extra>"))
     fig.add_shape(type="line", xref="x", yref="paper", x0=fix["date"], x1=fix["date"], y0=0,
                   y1=1, line={"dash": "dash", "width": 2})
