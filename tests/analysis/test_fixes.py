@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wegweiser.analysis import filters
-from wegweiser.analysis._fix_metric import daily_rate
+from wegweiser.analysis._fix_metric import daily_rate, daily_rates
 from wegweiser.analysis.fixes import Fix, check_fixes, control_of, fix_annotations, say
 
 T0 = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
@@ -62,6 +62,11 @@ def test_daily_rate_matches_pandas(rows):
     want = _reference(rows, lambda r: r.e == "pay" and r.d == "mobile", lambda r: r.e == "error")
     assert list(zip(got.day, got.n, got.k, strict=True)) == want
     assert np.allclose(got.rate, got.k / got.n)
+    other = [filters.parse("event=pay"), filters.parse("device!=mobile")]
+    both = daily_rates(journey, {"m": touch, "o": other}, [filters.parse("event=error")])
+    pd.testing.assert_frame_equal(both["m"], got)  # one query for several groups
+    pd.testing.assert_frame_equal(both["o"], daily_rate(journey, other,
+                                                        [filters.parse("event=error")]))
     conv = daily_rate(journey, touch, None)
     want = _reference(rows, lambda r: r.e == "pay" and r.d == "mobile", lambda r: r.e == "order")
     assert list(zip(conv.day, conv.n, conv.k, strict=True)) == want

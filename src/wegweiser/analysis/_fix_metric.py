@@ -30,21 +30,59 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import ibis
 import pandas as pd
 
 from wegweiser.analysis import filters
 from wegweiser.analysis.result import to_frame
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     import ibis.expr.types as ir
 
-__all__ = ["daily_rate"]
+__all__ = ["daily_rate", "daily_rates"]
 
 
 def _person_days(t: ir.Table) -> ir.Table:
     return t.select(p=t.person_id, d=t.timestamp.date()).distinct()
+
+
+def daily_rates(
+    journey: ir.Table,
+    groups: Mapping[str, Sequence[filters.Condition]],
+    outcome: Sequence[filters.Condition] | None,
+    *,
+    traits: Callable[[str], ir.Table] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """``day``, ``n``, ``k``, ``rate`` of each group of touchpoint conditions (see the module
+    docstring), in one query on the engine."""
+    parts = []
+    for name, conds in groups.items():
+        at = _person_days(filters.apply(journey, conds, traits))
+        parts.append(at.mutate(g=ibis.literal(name)))
+    reached = ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+    if outcome is None:
+        hit_rows = journey.filter(journey.is_conversion)
+    else:
+        hit_rows = filters.apply(journey, outcome, traits)
+    hits = _person_days(hit_rows)
+    hits = hits.select(hp=hits.p, hd=hits.d, hit=1)
+    joined = reached.left_join(hits, (reached.p == hits.hp) & (reached.d == hits.hd))
+    per_day = joined.group_by(g=joined.g, day=joined.d).agg(
+        n=joined.count(), k=joined.hit.fill_null(0).sum())
+    frame = to_frame(per_day.order_by("g", "day"))
+    out = {}
+    for name in groups:
+        rows = frame[frame["g"] == name]
+        daily = pd.DataFrame({
+            "day": pd.to_datetime(rows["day"]).dt.date,
+            "n": rows["n"].astype("int64"),
+            "k": rows["k"].fillna(0).astype("int64"),
+        }).reset_index(drop=True)
+        daily["rate"] = daily.k / daily.n
+        out[name] = daily
+    return out
 
 
 def daily_rate(
@@ -55,21 +93,4 @@ def daily_rate(
     traits: Callable[[str], ir.Table] | None = None,
 ) -> pd.DataFrame:
     """``day``, ``n``, ``k``, ``rate`` of the touchpoint (see the module docstring)."""
-    reached = _person_days(filters.apply(journey, touchpoint, traits))
-    if outcome is None:
-        hit_rows = journey.filter(journey.is_conversion)
-    else:
-        hit_rows = filters.apply(journey, outcome, traits)
-    hits = _person_days(hit_rows)
-    hits = hits.select(hp=hits.p, hd=hits.d, hit=1)
-    joined = reached.left_join(hits, (reached.p == hits.hp) & (reached.d == hits.hd))
-    per_day = joined.group_by(day=joined.d).agg(
-        n=joined.count(), k=joined.hit.fill_null(0).sum())
-    frame = to_frame(per_day.order_by("day"))
-    frame = pd.DataFrame({
-        "day": pd.to_datetime(frame["day"]).dt.date,
-        "n": frame["n"].astype("int64"),
-        "k": frame["k"].fillna(0).astype("int64"),
-    })
-    frame["rate"] = frame.k / frame.n
-    return frame.reset_index(drop=True)
+    return daily_rates(journey, {"t": touchpoint}, outcome, traits=traits)["t"]

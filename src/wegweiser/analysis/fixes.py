@@ -52,7 +52,7 @@ from wegweiser.analysis._fix_estimate import (
     interrupted_series,
     verdict,
 )
-from wegweiser.analysis._fix_metric import daily_rate
+from wegweiser.analysis._fix_metric import daily_rates
 from wegweiser.analysis.params import Params
 from wegweiser.analysis.registry import Analysis, Chart, Words
 from wegweiser.analysis.result import Result
@@ -220,18 +220,19 @@ def check_one(
     """The row of ``fixes`` and the ``daily`` rows of one fix (module docstring), on the
     days before ``until`` (the next fix at the touchpoint) when given."""
     outcome = filters.conditions(fix.friction) if fix.metric == "friction" else None
-
-    def rate(conds: list[filters.Condition]) -> pd.DataFrame:
-        daily = daily_rate(journey, conds, outcome, traits=traits)
-        return daily if until is None else daily[daily.day < until].reset_index(drop=True)
-
-    treated = rate(filters.conditions(fix.where))
+    control = control_of(fix)
+    groups = {"treated": filters.conditions(fix.where)}
+    if control:
+        groups["control"] = control
+    rates = daily_rates(journey, groups, outcome, traits=traits)
+    if until is not None:
+        rates = {g: d[d.day < until].reset_index(drop=True) for g, d in rates.items()}
+    treated = rates["treated"]
     its = interrupted_series(treated, fix_day=fix.date, partial=fix.partial)
     frames = [treated.assign(group="treated")]
     did = Estimate.missing("did", 0, 0)
-    control = control_of(fix)
     if control:
-        other = rate(control)
+        other = rates["control"]
         did = difference_in_differences(treated, other, fix_day=fix.date, partial=fix.partial)
         frames.append(other.assign(group="control"))
     daily = pd.concat(frames, ignore_index=True).assign(fix=fix.name)
