@@ -33,9 +33,7 @@ if TYPE_CHECKING:
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 CHECKOUT = ["product_view", "add_to_cart", "checkout_started", "order_completed"]
 FIXES = [Fix(name="pay", date="2026-10-16", touchpoint="mobile payment",
-             where=["event=checkout_payment", "device=mobile"]),
-         Fix(name="cart", date="2026-10-10", touchpoint="cart", where=["event=add_to_cart"],
-             metric="conversion")]
+             where=["event=checkout_payment", "device=mobile"])]  # with a comparison group
 
 
 def _phases(p: Project) -> list[Any]:
