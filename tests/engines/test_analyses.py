@@ -16,7 +16,6 @@ from tests.engines.compare import assert_same_result
 from wegweiser.analysis.attribution import Shapley, attribution, compare
 from wegweiser.analysis.conversion import conversion
 from wegweiser.analysis.dropoffs import dropoffs
-from wegweiser.analysis.fixes import Fix, check_fixes
 from wegweiser.analysis.funnels import FunnelStep, dropped_off, funnel
 from wegweiser.analysis.journey_map import journey_map
 from wegweiser.analysis.kpis import kpis
@@ -32,8 +31,6 @@ if TYPE_CHECKING:
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 CHECKOUT = ["product_view", "add_to_cart", "checkout_started", "order_completed"]
-FIXES = [Fix(name="pay", date="2026-10-16", touchpoint="mobile payment",
-             where=["event=checkout_payment", "device=mobile"])]  # with a comparison group
 
 
 def _phases(p: Project) -> list[Any]:
@@ -91,7 +88,7 @@ CASES: dict[str, Callable[[Project], Any]] = {
     "retention_days": lambda p: retention(p.journey(), period="day", return_event="product_view"),
     "dropoffs": lambda p: dropoffs(p.journey(), _phases(p), by="device"),
     "journey_map": lambda p: journey_map(
-        p.journey(), phases=p.config.phase_names, feedback=p.config.feedback
+        p.journey(), phases=p.config.phase_names, config=p.config
     ),
     "journey_map_events": lambda p: journey_map(p.journey(), by="event", top_events=2),
     "kpis": lambda p: kpis(p.journey(), feedback=p.config.feedback),
@@ -100,7 +97,6 @@ CASES: dict[str, Callable[[Project], Any]] = {
         p.journey(), model=Shapley(random_state=0), by="campaign", costs=_costs(p)
     ),
     "attribution_compare": lambda p: compare(p.journey(), costs=_costs(p), n_bootstrap=20),
-    "fix_effects": lambda p: check_fixes(p.journey(), FIXES),
 }
 
 
