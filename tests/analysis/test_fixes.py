@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wegweiser.analysis import filters
-from wegweiser.analysis._fix_metric import daily_rate, daily_rates
+from wegweiser.analysis._fix_metric import _with_traits, daily_rate, daily_rates
 from wegweiser.analysis.fixes import Fix, check_fixes, control_of, fix_annotations, say
 
 T0 = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
@@ -65,6 +65,10 @@ def test_daily_rate_matches_pandas(rows):
     other = [filters.parse("event=pay"), filters.parse("device!=mobile")]
     both = daily_rates(journey, {"m": touch, "o": other}, [filters.parse("event=error")])
     pd.testing.assert_frame_equal(both["m"], got)  # one query for several groups
+    joined = _with_traits(journey, {"m": touch, "o": other}, [filters.parse("event=error")],
+                          None)  # the path for trait conditions counts alike
+    pd.testing.assert_frame_equal(joined["m"], both["m"])
+    pd.testing.assert_frame_equal(joined["o"], both["o"])
     pd.testing.assert_frame_equal(both["o"], daily_rate(journey, other,
                                                         [filters.parse("event=error")]))
     conv = daily_rate(journey, touch, None)

@@ -56,7 +56,45 @@ def daily_rates(
     traits: Callable[[str], ir.Table] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """``day``, ``n``, ``k``, ``rate`` of each group of touchpoint conditions (see the module
-    docstring), in one query on the engine."""
+    docstring), in one query on the engine: one pass over the journey flags each person-day
+    (at each group's touchpoint, with an outcome), a second counts them per day."""
+    conds = [c for g in groups.values() for c in g] + list(outcome or [])
+    if any(c.field == "trait" for c in conds):
+        return _with_traits(journey, groups, outcome, traits)
+    t = journey
+    flags = {f"g{i}": ibis.and_(*[filters.matches(t, c) for c in g])
+             for i, g in enumerate(groups.values())}
+    hit = t.is_conversion if outcome is None else ibis.and_(
+        *[filters.matches(t, c) for c in outcome])
+    rows = t.select(p=t.person_id, d=t.timestamp.date(), o=hit, **flags)
+    rows = rows.filter(ibis.or_(rows.o, *[rows[f] for f in flags]))
+    per = rows.group_by("p", "d").agg(o=rows.o.any(), **{f: rows[f].any() for f in flags})
+    counts = {}
+    for f in flags:
+        counts[f"n{f}"] = per[f].cast("int64").sum()
+        counts[f"k{f}"] = (per[f] & per.o).cast("int64").sum()
+    frame = to_frame(per.group_by(day=per.d).agg(**counts).order_by("day"))
+    out = {}
+    for f, name in zip(flags, groups, strict=True):
+        rows_of = frame[frame[f"n{f}"].fillna(0) > 0]
+        out[name] = _frame(rows_of["day"], rows_of[f"n{f}"], rows_of[f"k{f}"])
+    return out
+
+
+def _frame(day: pd.Series, n: pd.Series, k: pd.Series) -> pd.DataFrame:
+    daily = pd.DataFrame({"day": pd.to_datetime(day).dt.date, "n": n.astype("int64"),
+                          "k": k.fillna(0).astype("int64")}).reset_index(drop=True)
+    daily["rate"] = daily.k / daily.n
+    return daily
+
+
+def _with_traits(
+    journey: ir.Table,
+    groups: Mapping[str, Sequence[filters.Condition]],
+    outcome: Sequence[filters.Condition] | None,
+    traits: Callable[[str], ir.Table] | None,
+) -> dict[str, pd.DataFrame]:
+    """As :func:`daily_rates` for conditions on person traits (joined by ``filters.apply``)."""
     parts = []
     for name, conds in groups.items():
         at = _person_days(filters.apply(journey, conds, traits))
@@ -75,13 +113,7 @@ def daily_rates(
     out = {}
     for name in groups:
         rows = frame[frame["g"] == name]
-        daily = pd.DataFrame({
-            "day": pd.to_datetime(rows["day"]).dt.date,
-            "n": rows["n"].astype("int64"),
-            "k": rows["k"].fillna(0).astype("int64"),
-        }).reset_index(drop=True)
-        daily["rate"] = daily.k / daily.n
-        out[name] = daily
+        out[name] = _frame(rows["day"], rows["n"], rows["k"])
     return out
 
 
