@@ -26,7 +26,7 @@ def _days(n: int) -> list[dt.date]:
     return [START + dt.timedelta(days=i) for i in range(n)]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(
     before=st.integers(MIN_BEFORE, 60), after=st.integers(MIN_AFTER, 40),
     level=st.floats(0.05, 0.6), slope=st.floats(-0.002, 0.002),
@@ -49,7 +49,7 @@ def test_its_recovers_a_planted_level_and_slope_change(before, after, level, slo
     assert (e.days_before, e.days_after) == (before, after)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(
     before=st.integers(MIN_BEFORE, 60), after=st.integers(MIN_AFTER, 40),
     seed=st.integers(0, 2**16), gap=st.floats(-0.2, 0.2), delta=st.floats(-0.3, 0.3),
