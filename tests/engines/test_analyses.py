@@ -88,7 +88,7 @@ CASES: dict[str, Callable[[Project], Any]] = {
     "retention_days": lambda p: retention(p.journey(), period="day", return_event="product_view"),
     "dropoffs": lambda p: dropoffs(p.journey(), _phases(p), by="device"),
     "journey_map": lambda p: journey_map(
-        p.journey(), phases=p.config.phase_names, config=p.config
+        p.journey(), phases=p.config.phase_names, feedback=p.config.feedback
     ),
     "journey_map_events": lambda p: journey_map(p.journey(), by="event", top_events=2),
     "kpis": lambda p: kpis(p.journey(), feedback=p.config.feedback),
