@@ -236,6 +236,18 @@ def test_fixes_through_the_api_and_the_page(served: LiveServer, client: httpx.Cl
         german = session.get("/fixes", params={"lang": "de"}).text
         assert "Am Kontaktpunkt" in german
         assert "Korrektur 2026-10-16" in german
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert token is not None
+        form = {"csrf": token.group(1), "name": "form-fix", "date": "2026-10-10",
+                "touchpoint": "cart", "where": "event=add_to_cart", "metric": "conversion"}
+        added = session.post("/fixes", data=form, follow_redirects=False)
+        assert added.status_code == 303, added.text[:500]
+        wrong = session.post("/fixes", data={**form, "where": "devise=x"})
+        assert wrong.status_code == 400
+        assert "devise" in wrong.text
+        gone = session.post("/fixes/form-fix/delete", data={"csrf": token.group(1)},
+                            follow_redirects=False)
+        assert gone.status_code == 303
     listed = client.get("/api/v1/fixes").json()["fixes"]
     assert [f["name"] for f in listed] == ["demo-pay", "mobile-payment"]  # demo-pay: conftest
     assert client.get("/api/v1/fixes/nope").status_code == 404
