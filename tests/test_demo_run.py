@@ -91,3 +91,15 @@ def test_roas_per_paid_channel_is_the_planted_one(demo):
         if figures["revenue_linear"] > 2000:  # enough orders to compare
             assert got.loc[channel, "roas"] == pytest.approx(figures["planted_roas"],
                                                               rel=0.25), channel
+
+
+def test_the_demo_project_watches_its_planted_fix(demo):
+    result, truth = demo
+    planted = truth["fix"]
+    with wegweiser.open_project(result.project) as project:
+        fix = project.fix(planted["name"])  # fixes/mobile-payment.toml
+        checked = project.analyse("fix_effects", fix=fix.name).fixes.iloc[0]
+    assert fix.date.isoformat() == planted["date"]
+    assert planted["before"]["mobile"]["rate"] > 0.3 > 0.1 > planted["after"]["mobile"]["rate"]
+    assert checked.rate_before > checked.rate_after
+    assert checked.verdict in ("worked", "none")  # 600 persons: a small shop

@@ -361,6 +361,7 @@ def demo(
               "order_completed --breakdown device")
     out.print(f"  wegweiser dropoffs --project {p} --view loops")
     out.print(f"  wegweiser attribution --project {p} --compare")
+    out.print(f"  wegweiser fixes check --project {p}    (the planted fix: did it work?)")
     out.print(f"  wegweiser stats --project {p}    (all commands: wegweiser --help)")
     out.print(f"  planted truth: {result.files['truth']}")
     if result.report is not None:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from wegweiser.analysis.fixes import Fix
 from wegweiser.events.demo import generate, write_demo
 from wegweiser.orchestrate.samples import write_samples
 from wegweiser.project import Project
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from wegweiser.events.ingest import ImportSummary
 
 Step = Callable[[str], None]
+FIX_KEYS = ("name", "date", "touchpoint", "where", "friction", "note")  # of truth["fix"]
 
 
 @dataclass(frozen=True)
@@ -41,17 +43,21 @@ def run_demo(
 ) -> DemoResult:
     """Create (or reuse) the project at ``folder``, generate, import and summarise the demo.
 
-    The data and its planted truth are written to ``folder/demo/``, the HTML report (in
+    The data and its planted truth are written to ``folder/demo/``, the planted fix to
+    ``folder/fixes/`` (``wegweiser fixes check``), the HTML report (in
     ``report_lang``; None: no report) to ``folder/report-<lang>.html``. Running it again with
     the same seed adds nothing (the events deduplicate, the costs replace themselves).
     ``engine`` sets keys of the project's ``[engine]`` (``{"kind": "spark"}``: docs/spark.md).
     """
     say = step or (lambda _msg: None)
     say(f"Generating {persons:,} persons over {days} days (seed {seed})")
-    data = generate(persons, seed=seed, days=days)
+    data = generate(persons, seed=seed, days=days, fix=True)
     with Project.init(folder, name="Wegweiser demo shop", engine=engine) as project:
         write_samples(project.path)  # journeys/: a sample journey (docs/journeys.md)
         files = write_demo(data, project.path / "demo")
+        fix = data.truth["fix"]
+        planted = Fix.model_validate({k: fix[k] for k in FIX_KEYS})
+        project.save_fix(planted, replace=True)  # fixes/: the planted fix, to check
         say(f"Importing {data.events.num_rows:,} events")
         summary = project.import_events(files["events"])
         project.replace_costs(data.costs)

@@ -9,9 +9,10 @@ import logging
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pyarrow as pa
+from pydantic import BaseModel
 
 from wegweiser.analysis.filters import describe
 from wegweiser.analysis.journeys import journey_table
@@ -30,6 +31,7 @@ from wegweiser.store.snapshot import Snapshot, copy_store, publish
 if TYPE_CHECKING:
     import pandas as pd
 
+    from wegweiser.analysis.fixes import Fix
     from wegweiser.analysis.person import PersonJourney
     from wegweiser.events.history import UndoSummary
     from wegweiser.events.ingest import ImportSummary, Progress
@@ -37,10 +39,12 @@ if TYPE_CHECKING:
 STORE_FILE = "wegweiser.duckdb"
 PERSONAS_FILE = "personas.json"  # remembered persona ids and names (analysis/personas.py)
 SEGMENTS_DIR = "segments"
+FIXES_DIR = "fixes"  # watched fixes, fixes/<name>.toml (analysis/fixes.py)
 TEXT_CACHE_FILE = "wegweiser-texts.sqlite"
 """What the feedback texts say (language, sentiment, topics), cached per text and model."""
 
 log = logging.getLogger("wegweiser")
+_M = TypeVar("_M", bound=BaseModel)
 
 
 def _tell_waiting(holder: str, seconds: float) -> None:
@@ -460,6 +464,50 @@ class Project:
         who = members(journey, self.segment(name), as_of=as_of, traits=self.traits,
                       personas=persona_side(self, journey))
         return to_frame(who.order_by("person_id"))
+
+    # -- fixes (files fixes/<name>.toml; see wegweiser.analysis.fixes) ------------------------
+    def fixes(self) -> dict[str, Fix]:
+        """Every watched fix by name (sorted); a broken file raises with its path."""
+        from wegweiser.analysis.fixes import Fix
+
+        folder = self.path / FIXES_DIR
+        found = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+        return {path.stem: _read_toml(path, Fix) for path in found}
+
+    def fix(self, name: str) -> Fix:
+        """The fix ``name`` ("Did you mean …?" when there is none)."""
+        from wegweiser.analysis.fixes import check_name as check_fix_name
+
+        known = self.fixes()
+        if check_fix_name(name) not in known:
+            close = difflib.get_close_matches(name, list(known), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise InvalidInput(f"no fix {name!r} (saved: {', '.join(known) or 'none yet'}); "
+                               f"add it with `wegweiser fixes add {name} ...`.{hint}")
+        return known[name]
+
+    def save_fix(self, fix: Fix, *, replace: bool = False) -> Path:
+        """Write ``fix`` to ``fixes/<name>.toml`` (refused if it exists, unless ``replace``)."""
+        import tomlkit
+
+        from wegweiser.analysis.fixes import check_name as check_fix_name
+
+        folder = self.path / FIXES_DIR
+        folder.mkdir(exist_ok=True)
+        path = folder / f"{check_fix_name(fix.name)}.toml"
+        if path.exists() and not replace:
+            raise InvalidInput(f"fix {fix.name!r} exists ({path}); delete it first or replace it")
+        data = {k: v for k, v in fix.definition().items() if k != "name" and v != []}
+        tmp = path.with_suffix(".toml.tmp")
+        tmp.write_text(tomlkit.dumps(data), encoding="utf-8")
+        tmp.replace(path)
+        return path
+
+    def delete_fix(self, name: str) -> None:
+        """Remove the fix ``name``."""
+        self.fix(name)  # says so when there is none
+        (self.path / FIXES_DIR / f"{name}.toml").unlink()
+
     def write_snapshot(self, folder: str | os.PathLike[str]) -> Snapshot:
         """Copy the store as the next read-only snapshot in ``folder`` and build its
         journey (see :mod:`wegweiser.store.snapshot`); :meth:`copy_store` and
@@ -529,6 +577,11 @@ class Project:
 
 def read_segment(path: Path) -> Segment:
     """The saved segment in ``path`` (``segments/<name>.toml``); errors name the file."""
+    return _read_toml(path, Segment)
+
+
+def _read_toml(path: Path, model: type[_M]) -> _M:
+    """The ``model`` in the TOML file ``path``, named by its stem; errors name the file."""
     import tomllib
 
     from pydantic import ValidationError
@@ -537,7 +590,7 @@ def read_segment(path: Path) -> Segment:
 
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return Segment.model_validate({**data, "name": path.stem})
+        return model.model_validate({**data, "name": path.stem})
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(f"{path}: not valid TOML: {exc}") from None
     except ValidationError as exc:

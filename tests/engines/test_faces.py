@@ -22,6 +22,7 @@ import uvicorn
 from tests.engines.conftest import ENGINES, settings
 from tests.serve.conftest import free_port
 from wegweiser.analysis import registry
+from wegweiser.analysis.fixes import Fix
 from wegweiser.analysis.segments import Segment
 from wegweiser.events.demo import generate
 from wegweiser.project import Project
@@ -102,6 +103,8 @@ def client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         project.replace_costs(data.costs)
         project.save_segment(Segment(name="pro", where=["trait:plan=pro"]))
         project.save_segment(Segment(name="buyers", did=["order_completed"]))
+        project.save_fix(Fix(name="pay", date="2026-10-21", touchpoint="mobile payment",
+                             where=["event=checkout_payment", "device=mobile"]))
         project.journey()  # built once, before the app opens the store per request
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(folder), host="127.0.0.1", port=port,

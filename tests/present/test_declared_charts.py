@@ -11,6 +11,7 @@ import pytest
 
 import wegweiser
 from tests.snapshot import figure_data
+from wegweiser.analysis.fixes import Fix
 from wegweiser.analysis.registry import analyses
 from wegweiser.events.demo import generate
 from wegweiser.present.charts import render
@@ -28,6 +29,8 @@ def shop(tmp_path_factory):
     with wegweiser.Project.init(tmp_path_factory.mktemp("declared")) as project:
         project.import_events(data.events)
         project.replace_costs(data.costs)
+        project.save_fix(Fix(name="mobile-payment", date="2026-10-21", touchpoint="mobile payment",
+                             where=["event=checkout_payment", "device=mobile"]))
         yield project
 
 

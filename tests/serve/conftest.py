@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 from wegweiser import Project
+from wegweiser.analysis.fixes import Fix
 from wegweiser.events.demo import generate
 from wegweiser.serve.auth import hash_password
 
@@ -125,12 +126,15 @@ def auth_env() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small demo project (800 persons, 60 days), built once per test session."""
+    """A small demo project (800 persons, 60 days) with one watched fix, built once per test
+    session."""
     folder = tmp_path_factory.mktemp("demo-template") / "project"
     data = generate(800, seed=3, days=60)
     with Project.init(folder, name="Demo") as project:
         project.import_events(data.events)
         project.replace_costs(data.costs)
+        project.save_fix(Fix(name="demo-pay", date="2026-10-16", touchpoint="mobile payment",
+                             where=["event=checkout_payment", "device=mobile"]))
         project.journey()
     return folder
 

@@ -1,6 +1,7 @@
 """Filters, date ranges and segments through the query API and the dashboard, on a real
 server: keys with dots, quotes and backslashes give the right numbers and never a 500
-(issue 13, item 5); segments are listed, saved, exported and deleted."""
+(issue 13, item 5); segments are listed, saved, exported and deleted; fixes are saved,
+checked and shown (issue 17, item 6)."""
 
 from __future__ import annotations
 
@@ -208,3 +209,54 @@ def test_the_scope_bar_on_the_hand_made_pages(served: LiveServer, page: str) -> 
     assert 'value="2020-01-06"' in scoped.text
     assert scoped.text != plain.text
     assert "unknown field" in broken.text
+
+
+FIX = {"date": "2026-10-16", "touchpoint": "mobile payment",
+       "where": ["event=checkout_payment", "device=mobile"],
+       "friction": ["event=payment_error"], "note": "new provider"}
+
+
+def test_fixes_through_the_api_and_the_page(served: LiveServer, client: httpx.Client) -> None:
+    """Watched fixes: saved by a dashboard user (API tokens only read), listed, checked
+    (``POST /api/v1/fix-effects``), shown on the fixes page with the verdict and the fix date
+    marked, deleted."""
+    denied = client.put("/api/v1/fixes/mobile-payment", json=FIX)
+    assert denied.status_code == 403, denied.text  # API tokens only read
+    with logged_in(served.url) as session:
+        saved = session.put("/api/v1/fixes/mobile-payment", json=FIX)
+        assert saved.status_code == 200, saved.text
+        assert saved.json()["definition"]["friction"] == ["event=payment_error"]
+        bad = session.put("/api/v1/fixes/bad", json={**FIX, "where": ["devise=x"]})
+        assert bad.status_code in (400, 422), bad.text
+        assert "devise" in bad.text
+        page = session.get("/fixes")
+        assert page.status_code == 200, page.text
+        assert "mobile payment" in page.text
+        assert "2026-10-16" in page.text  # the fix date, marked on the chart
+        german = session.get("/fixes", params={"lang": "de"}).text
+        assert "Am Kontaktpunkt" in german
+        assert "Korrektur 2026-10-16" in german
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert token is not None
+        form = {"csrf": token.group(1), "name": "form-fix", "date": "2026-10-10",
+                "touchpoint": "cart", "where": "event=add_to_cart", "metric": "conversion"}
+        added = session.post("/fixes", data=form, follow_redirects=False)
+        assert added.status_code == 303, added.text[:500]
+        wrong = session.post("/fixes", data={**form, "where": "devise=x"})
+        assert wrong.status_code == 400
+        assert "devise" in wrong.text
+        gone = session.post("/fixes/form-fix/delete", data={"csrf": token.group(1)},
+                            follow_redirects=False)
+        assert gone.status_code == 303
+    listed = client.get("/api/v1/fixes").json()["fixes"]
+    assert [f["name"] for f in listed] == ["demo-pay", "mobile-payment"]  # demo-pay: conftest
+    assert client.get("/api/v1/fixes/nope").status_code == 404
+    checked = client.post("/api/v1/fix-effects", json={"fix": "mobile-payment"})
+    assert checked.status_code == 200, checked.text
+    (row,) = checked.json()["tables"]["fixes"]
+    assert row["verdict"] in ("worked", "none", "worse")  # 45 days before, 15 after
+    assert 0.2 < row["rate_before"] < 0.6  # the demo's mobile payment errors (40%)
+    assert row["low"] <= row["effect"] <= row["high"]
+    with logged_in(served.url) as session:
+        assert session.delete("/api/v1/fixes/mobile-payment").status_code == 200
+    assert [f["name"] for f in client.get("/api/v1/fixes").json()["fixes"]] == ["demo-pay"]

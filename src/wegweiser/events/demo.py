@@ -13,7 +13,8 @@ of its first device), ``persona_of`` and ``final_phase`` (per *stitched* key: a 
 all its linked anonymous ids, or an anonymous id that was never linked), ``identity`` (user id
 -> sorted linked anonymous ids), ``phase_counts``, ``buyers``, ``channel_effects`` (planted and
 observed per persona), ``pain_point``, ``feedback`` and ``experiment`` (the planted A/B test
-``cart_bundles``: its variants, start date, persons exposed per variant and true lifts).
+``cart_bundles``: its variants, start date, persons exposed per variant and true lifts) and,
+with ``generate(fix=True)``, ``fix`` (the planted fix of the mobile payment, ``_demo_fix``).
 
 >>> data = generate(50, seed=1)
 >>> data.events.num_rows == data.truth["n_events"], sorted(data.truth["phase_counts"])[0]
@@ -38,6 +39,7 @@ import pyarrow as pa
 from wegweiser.config import default_config
 from wegweiser.errors import InvalidInput
 from wegweiser.events import _demo_emerging as _emerging
+from wegweiser.events import _demo_fix as _fix
 from wegweiser.events import _demo_personas as pers
 from wegweiser.events import _demo_truth as _truth
 from wegweiser.events._demo_personas import COSTS_SCHEMA, EVENTS_SCHEMA
@@ -164,6 +166,7 @@ class _Sim:
         self.exp_rng = random.Random(f"{seed}:experiment")
         self.exp_start = self.t0 + (self.n_days // 2) * DAY
         self.exp_seen: Counter[str] = Counter()
+        self.fix = _fix.Watch(self.t0, self.n_days)  # generate(fix=True): truth key fix
 
     def register(self, p: Persona) -> None:
         """Prepare the weighted picks of persona ``p`` (every simulated persona needs them)."""
@@ -416,7 +419,7 @@ class _Sim:
         pay = json.dumps({"step": 3, "cart_value": value})
         evs += ["checkout_shipping", "checkout_payment"]
         props += [json.dumps({"step": 2, "cart_value": value}), pay]
-        error = rng.random() < pers.PAYMENT_ERROR[d.kind]
+        error = rng.random() < self.fix.error_rate(d.kind, t)
         done = rng.random() < (pers.COMPLETE_AFTER_ERROR if error else pers.COMPLETE_CLEAN)
         if error:  # checkout_payment -> payment_error -> checkout_payment ...
             k = rng.randint(1, 3)
@@ -440,6 +443,7 @@ class _Sim:
         if "checkout_payment" in evs:
             self.payments[d.kind][0] += 1
             self.payments[d.kind][1] += "payment_error" in evs
+            self.fix.count(d.kind, t, "payment_error" in evs)
         p.failed = p.failed or error
         if n < n_all:
             return "cut", d, ch
@@ -619,18 +623,22 @@ class _Sim:
 
 
 def generate(persons: int = 20_000, *, seed: int = 0, days: int = 120,
-             end: dt.date = dt.date(2026, 10, 31), emerging: bool = False) -> DemoData:
+             end: dt.date = dt.date(2026, 10, 31), emerging: bool = False,
+             fix: bool = False) -> DemoData:
     """Simulate ``persons`` people over ``end - days`` .. ``end`` (dates inclusive, UTC).
 
     Rows are grouped by person and ordered by time within a person; 20,000 persons give
     about a million events. See the module docstring of ``_demo_personas`` for the personas.
     ``emerging`` adds a group that appears in the later weeks (``_demo_emerging``; truth key
-    ``emerging``); without it the population is stationary.
+    ``emerging``); without it the population is stationary. ``fix`` plants a fix of the mobile
+    payment three quarters into the period (``_demo_fix``; truth key ``fix``; the ``wegweiser
+    demo`` command plants it); without it the error rates stay as they are.
     """
     if persons < 0 or days < 1:
         raise InvalidInput(f"generate() needs persons >= 0 and days >= 1, got {persons}, {days}")
     start = end - dt.timedelta(days=days)
     sim = _Sim(seed, start, end)
+    sim.fix.planted = fix
     for idx in range(persons):
         sim.person(idx)
     planted = _emerging.plant(sim, persons) if emerging else None
@@ -641,6 +649,8 @@ def generate(persons: int = 20_000, *, seed: int = 0, days: int = 120,
                              spend=spend)
     truth = _truth.truth(sim, start, end)
     truth["costs"] = pers.cost_truth(costs, sim.linear_revenue)
+    if fix:
+        truth["fix"] = sim.fix.truth(start)
     if planted is not None:
         truth["emerging"] = planted
     truth["experiment"] = {

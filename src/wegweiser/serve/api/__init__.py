@@ -6,14 +6,17 @@ as JSON, described by the OpenAPI spec.
 * :mod:`.queries` -- every route as data (:data:`~.queries.ANALYSES`), :func:`~.queries.run`
   and :func:`~.queries.to_json`, shared with the dashboard;
 * :mod:`._store` and :mod:`._params` -- the store read-outs and their parameter models;
-* :mod:`.segments` -- the saved segments (list, show, save, delete, members).
+* :mod:`.segments` -- the saved segments (list, show, save, delete, members);
+* :mod:`.fixes` -- the watched fixes (list, show, save, delete).
 """
 
 from __future__ import annotations
 
+from wegweiser.serve.api.fixes import router as _fixes
 from wegweiser.serve.api.routes import router
 from wegweiser.serve.api.segments import router as _segments
 
 router.include_router(_segments)
+router.include_router(_fixes)
 
 __all__ = ["router"]

@@ -22,6 +22,7 @@ from wegweiser.serve.pages import (
     admin,
     analyses,
     auth,
+    fixes,
     funnels,
     journeys,
     person,
@@ -97,6 +98,7 @@ def install(app: FastAPI) -> None:
     app.include_router(analyses.router)
     app.include_router(segments.router)
     app.include_router(person.router)
+    app.include_router(fixes.router)
     app.include_router(journeys.router)
     app.include_router(unsubscribe.router)
     app.include_router(tracking.router)

@@ -42,6 +42,7 @@ NAV = (
     ("/analyses", "nav.analyses"),
     ("/segments", "nav.segments"),
     ("/persons", "nav.persons"),
+    ("/fixes", "nav.fixes"),
     ("/journeys", "nav.journeys"),
     ("/data-quality", "nav.data_quality"),
     ("/settings", "nav.settings"),

@@ -1,0 +1,134 @@
+"""The fix estimators: exact on planted noise-free series, calibrated on simulated days."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wegweiser.analysis._fix_estimate import (
+    MIN_AFTER,
+    MIN_BEFORE,
+    Estimate,
+    difference_in_differences,
+    interrupted_series,
+    verdict,
+)
+
+START = dt.date(2026, 1, 5)
+
+
+def _days(n: int) -> list[dt.date]:
+    return [START + dt.timedelta(days=i) for i in range(n)]
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    before=st.integers(MIN_BEFORE, 60), after=st.integers(MIN_AFTER, 40),
+    level=st.floats(0.05, 0.6), slope=st.floats(-0.002, 0.002),
+    jump=st.floats(-0.3, 0.3), turn=st.floats(-0.003, 0.003),
+    week=st.lists(st.floats(-0.05, 0.05), min_size=7, max_size=7),
+)
+def test_its_recovers_a_planted_level_and_slope_change(before, after, level, slope, jump, turn,
+                                                        week):
+    days = _days(before + after)
+    fix = days[before]
+    t = np.arange(-before, after, dtype=float)
+    post = t >= 0
+    rate = level + slope * t + jump * post + turn * t * post
+    rate += np.array([week[d.weekday()] for d in days])
+    e = interrupted_series(pd.DataFrame({"day": days, "rate": rate}), fix_day=fix)
+    truth = jump + turn * t[post].mean()  # the mean gap after the fix
+    assert e.effect == pytest.approx(truth, abs=1e-9)
+    assert e.low <= truth + 1e-9
+    assert e.high >= truth - 1e-9
+    assert (e.days_before, e.days_after) == (before, after)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    before=st.integers(MIN_BEFORE, 60), after=st.integers(MIN_AFTER, 40),
+    seed=st.integers(0, 2**16), gap=st.floats(-0.2, 0.2), delta=st.floats(-0.3, 0.3),
+)
+def test_did_recovers_the_change_of_the_gap_whatever_the_common_path(before, after, seed, gap,
+                                                                     delta):
+    rng = np.random.default_rng(seed)
+    days = _days(before + after)
+    control = rng.uniform(0.1, 0.5, len(days))  # any common path, shocks included
+    post = np.arange(len(days)) >= before
+    treated = control + gap + delta * post
+    e = difference_in_differences(pd.DataFrame({"day": days, "rate": treated}),
+                                  pd.DataFrame({"day": days, "rate": control}),
+                                  fix_day=days[before])
+    assert e.effect == pytest.approx(delta, abs=1e-9)
+
+
+def _binomial_days(rng, n_days, fix, per_day, base, change):
+    days = _days(n_days)
+    weekend = np.array([d.weekday() >= 5 for d in days])
+    p = base + 0.01 * weekend + change * (np.arange(n_days) >= fix)
+    return pd.DataFrame({"day": days, "rate": rng.binomial(per_day, p) / per_day}), days[fix]
+
+
+def test_false_alarms_and_power_on_simulated_days():
+    """200 null runs: at most ~5% false alarms (0.08 allows for 200 runs); a +3 point change
+    at 200 persons a day (base 10%, 90 days before, 30 after) is found in at least 80% of 100
+    runs. benchmarks/bench_fixes.py runs 500 and 1000."""
+    rng = np.random.default_rng(17)
+    alarms = {"its": 0, "did": 0}
+    for _ in range(200):
+        treated, fix = _binomial_days(rng, 120, 90, 200, 0.10, 0.0)
+        control, _ = _binomial_days(rng, 120, 90, 200, 0.10, 0.0)
+        alarms["its"] += verdict(interrupted_series(treated, fix_day=fix), better="lower") != "none"
+        alarms["did"] += verdict(difference_in_differences(treated, control, fix_day=fix),
+                                 better="lower") != "none"
+    assert alarms["its"] / 200 <= 0.08, alarms
+    assert alarms["did"] / 200 <= 0.08, alarms
+    found = {"its": 0, "did": 0}
+    for _ in range(100):
+        treated, fix = _binomial_days(rng, 120, 90, 200, 0.10, 0.03)
+        control, _ = _binomial_days(rng, 120, 90, 200, 0.10, 0.0)
+        found["its"] += verdict(interrupted_series(treated, fix_day=fix), better="lower") == "worse"
+        found["did"] += verdict(difference_in_differences(treated, control, fix_day=fix),
+                                better="lower") == "worse"
+    assert found["its"] / 100 >= 0.8, found
+    assert found["did"] / 100 >= 0.8, found
+
+
+def test_verdict_follows_the_interval_and_the_better_direction():
+    down = Estimate("its", -0.3, -0.4, -0.2, 0.001, 30, 10)
+    across = Estimate("its", -0.01, -0.05, 0.03, 0.6, 30, 10)
+    assert verdict(down, better="lower") == "worked"
+    assert verdict(down, better="higher") == "worse"
+    assert verdict(across, better="lower") == "none"
+    assert verdict(Estimate.missing("its", 3, 1), better="lower") == "too_early"
+
+
+def test_too_few_days_before_or_after_give_no_estimate():
+    days = _days(MIN_BEFORE + MIN_AFTER - 1)
+    frame = pd.DataFrame({"day": days, "rate": np.linspace(0.1, 0.2, len(days))})
+    e = interrupted_series(frame, fix_day=days[MIN_BEFORE])
+    assert not e.ready
+    assert (e.days_before, e.days_after) == (MIN_BEFORE, MIN_AFTER - 1)
+
+
+def test_a_fix_during_its_day_leaves_that_day_out():
+    days = _days(40)
+    rate = np.array([0.4] * 20 + [0.9] + [0.1] * 19)  # day 20 is mixed: an outlier there
+    frame = pd.DataFrame({"day": days, "rate": rate})
+    e = interrupted_series(frame, fix_day=days[20], partial=True)
+    assert e.effect == pytest.approx(-0.3, abs=1e-9)
+    assert (e.days_before, e.days_after) == (20, 19)
+
+
+def test_days_without_a_rate_are_left_out():
+    days = _days(40)
+    rate = [0.4] * 25 + [0.1] * 15
+    rate[3] = rate[30] = np.nan
+    e = interrupted_series(pd.DataFrame({"day": days, "rate": rate}), fix_day=days[25])
+    assert e.effect == pytest.approx(-0.3, abs=1e-9)
+    assert (e.days_before, e.days_after) == (24, 14)
