@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pyarrow as pa
 
+from wegweiser.analysis.annotations import FILE as ANNOTATIONS_FILE
+from wegweiser.analysis.annotations import Annotation, from_toml, gather, to_toml
 from wegweiser.analysis.filters import describe
 from wegweiser.analysis.journeys import journey_table
 from wegweiser.analysis.overview import Overview, overview
@@ -466,6 +468,45 @@ class Project:
 
         who = members(self.journey(), self.segment(name), as_of=as_of, traits=self.traits)
         return to_frame(who.order_by("person_id"))
+    # -- annotations (annotations.toml; see wegweiser.analysis.annotations) -----------------
+    def annotations(self) -> list[Annotation]:
+        """The marked dates the trend charts show: ``annotations.toml`` and the other
+        sources of :func:`wegweiser.analysis.annotations.gather` (sorted, each once)."""
+        return gather(self._annotation_file())
+
+    def _annotation_file(self) -> list[Annotation]:
+        path = self.path / ANNOTATIONS_FILE
+        if not path.is_file():
+            return []
+        return from_toml(path.read_text(encoding="utf-8"), where=str(path))
+
+    def add_annotation(self, annotation: Annotation) -> None:
+        """Add ``annotation`` to ``annotations.toml`` (the same date, text and kind is
+        refused)."""
+        own = self._annotation_file()
+        if any(a.key() == annotation.key() for a in own):
+            raise InvalidInput(f"there is an annotation {annotation.text!r} on "
+                               f"{annotation.date} already")
+        self._write_annotations([*own, annotation])
+
+    def delete_annotation(self, date: Any, text: str | None = None) -> list[Annotation]:
+        """Remove the annotations of ``date`` (with ``text``: only that one) from
+        ``annotations.toml``; returns the removed ones (an error when none matches)."""
+        own = self._annotation_file()
+        gone = [a for a in own if str(a.date) == str(date) and text in (None, a.text)]
+        if not gone:
+            listed = ", ".join(f"{a.date} {a.text!r}" for a in own) or "none yet"
+            raise InvalidInput(f"no annotation on {date}{f' named {text!r}' if text else ''}"
+                               f" (annotations: {listed})")
+        self._write_annotations([a for a in own if a not in gone])
+        return gone
+
+    def _write_annotations(self, items: list[Annotation]) -> None:
+        path = self.path / ANNOTATIONS_FILE
+        tmp = path.with_suffix(".toml.tmp")
+        tmp.write_text(to_toml(gather(items)), encoding="utf-8")
+        tmp.replace(path)
+
     def write_snapshot(self, folder: str | os.PathLike[str]) -> Snapshot:
         """Copy the store as the next read-only snapshot in ``folder`` and build its
         journey (see :mod:`wegweiser.store.snapshot`); :meth:`copy_store` and

@@ -24,7 +24,11 @@ class Overview:
 
 def overview(events: Any, identities: Any, config: Config) -> Overview:
     """Compute the :class:`Overview` from the ``events`` and ``identities`` Ibis tables."""
-    journey = journey_events(events, identities)
+    return summarise(journey_events(events, identities), config)
+
+
+def summarise(journey: Any, config: Config) -> Overview:
+    """The :class:`Overview` of a journey (e.g. the materialised one in a scope)."""
     conv = journey.event.isin(config.conversion_events)
     head = journey.aggregate(
         persons=journey.person_id.nunique(),

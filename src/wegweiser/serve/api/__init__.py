@@ -6,14 +6,17 @@ as JSON, described by the OpenAPI spec.
 * :mod:`.queries` -- every route as data (:data:`~.queries.ANALYSES`), :func:`~.queries.run`
   and :func:`~.queries.to_json`, shared with the dashboard;
 * :mod:`._store` and :mod:`._params` -- the store read-outs and their parameter models;
-* :mod:`.segments` -- the saved segments (list, show, save, delete, members).
+* :mod:`.segments` -- the saved segments (list, show, save, delete, members);
+* :mod:`.annotations` -- the marked dates of the trend charts (list, add, delete).
 """
 
 from __future__ import annotations
 
+from wegweiser.serve.api.annotations import router as _annotations
 from wegweiser.serve.api.routes import router
 from wegweiser.serve.api.segments import router as _segments
 
 router.include_router(_segments)
+router.include_router(_annotations)
 
 __all__ = ["router"]

@@ -29,12 +29,25 @@ SHOWN_MODELS = ("first_touch", "last_touch", "linear", "position_based", "markov
 
 @router.get("/", response_class=HTMLResponse)
 def overview_page(request: Request) -> HTMLResponse:
-    data = context(request).query(_data.overview)
+    from wegweiser.analysis import registry
+
+    period = choice(request, "period", ("day", "week", "month"), "day")
+    scope, scoped = _scope_of(request)
+    ctx = context(request)
+    try:
+        data, error = ctx.query(_data.overview, scoped, period), None
+    except InvalidInput as exc:  # a filter or range that does not fit: say so, show all
+        data, error = ctx.query(_data.overview, None, period), str(exc)
     currency = data["currency"]
     lang = language(request)
-    charts = {"phases": embed(draw.phase_bars(data["phases"], lang), lang, restyle=False)}
+    trend = data["trend"]
+    spec = registry.get("trends")
+    charts = {"phases": embed(draw.phase_bars(data["phases"], lang), lang, restyle=False),
+              "trend": embed(draw.render(spec.charts[0], trend, lang, currency=currency), lang,
+                             restyle=False)}
     return render(request, "overview.html.j2", title_key="nav.overview", data=data,
-                  charts=charts, currency=currency)
+                  charts=charts, currency=currency, scope=scope, error=error, period=period,
+                  totals=trend.totals.iloc[0].to_dict(), marks=len(trend.annotations))
 
 
 def _heat(value: Any, metric: str, top: float) -> float:
@@ -48,7 +61,12 @@ def _heat(value: Any, metric: str, top: float) -> float:
 def journey_map_page(request: Request) -> HTMLResponse:
     metric = choice(request, "metric", MAP_METRICS, "persons")
     by = choice(request, "by", ("channel", "event"), "channel")
-    data = context(request).query(_data.journey_map, by=by)
+    scope, scoped = _scope_of(request)
+    ctx = context(request)
+    try:
+        data, error = ctx.query(_data.journey_map, by=by, options=scoped), None
+    except InvalidInput as exc:  # a filter or range that does not fit: say so, show all
+        data, error = ctx.query(_data.journey_map, by=by), str(exc)
     lang = language(request)
     result = data.result
     cells = {(r["phase"], r["touchpoint"]): r for r in result.cells.to_dict("records")}
@@ -68,7 +86,7 @@ def journey_map_page(request: Request) -> HTMLResponse:
                             restyle=False)} if len(data.flow.links) else {}
     return render(request, "journey_map.html.j2", title_key="nav.journey_map", rows=rows,
                   phases=data.phases, totals=totals, metric=metric, by=by, metrics=MAP_METRICS,
-                  charts=charts)
+                  charts=charts, scope=scope, error=error)
 
 
 def _scope_of(request: Request) -> tuple[dict[str, Any], dict[str, Any]]:
