@@ -1,7 +1,8 @@
 """The dashboard: server-rendered pages (Jinja2) with Plotly charts, in German and English.
 
 Pages (all ``GET``, options in the query string): ``/`` overview, ``/journey-map``,
-``/funnels``, ``/paths``, ``/attribution``, ``/retention``, ``/data-quality``, ``/settings``.
+``/funnels``, ``/paths``, ``/attribution``, ``/retention``, ``/data-quality``, ``/settings``;
+downloads at ``/export/<analysis>.csv`` and ``.json`` (:mod:`.export`).
 Forms (``POST`` with a CSRF token): ``/login``, ``/logout``, ``/data-quality/replay``,
 ``/data-quality/drop``, ``/settings/phases``. Assets: ``/static/*`` and plotly.js at
 ``/assets/plotly-<version>.min.js`` (served from the installed plotly package, cached for a
@@ -21,6 +22,7 @@ from wegweiser.serve.pages import (
     admin,
     analyses,
     auth,
+    export,
     funnels,
     journeys,
     segments,
@@ -93,6 +95,7 @@ def install(app: FastAPI) -> None:
     app.include_router(funnels.router)
     app.include_router(admin.router)
     app.include_router(analyses.router)
+    app.include_router(export.router)
     app.include_router(segments.router)
     app.include_router(journeys.router)
     app.include_router(unsubscribe.router)

@@ -34,16 +34,11 @@ def overview(project: Project, options: dict[str, Any] | None = None,
     """Headline figures, KPIs (repeat purchases, NPS, CSAT), persons per phase, data range
     and the trend (:mod:`wegweiser.analysis.trends` per ``period``), all within the scope
     ``options`` (fields of :class:`~wegweiser.analysis.scope.Scope`; None: all data)."""
-    from wegweiser.analysis.overview import summarise
-    from wegweiser.analysis.scope import Scope, scoped
+    from wegweiser.analysis.overview import scoped_overview
 
     options = options or {}
     trend = project.analyse("trends", {**options, "period": period})
-    if options:
-        journey = scoped(project, Scope.model_validate(options), renumber=False).journey()
-        head = summarise(journey, project.config)
-    else:
-        head = project.overview()
+    head = scoped_overview(project, options)
     stats = project.stats()
     extra = project.analyse("kpis", options).as_dict()
     return {"figures": head.figures, "phases": head.phases, "kpis": extra, "stats": stats,

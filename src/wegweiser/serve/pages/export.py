@@ -64,6 +64,14 @@ class Export:
     def json(self) -> str:
         return f"/export/{self.name}.json?" + urlencode({"body": self.body_json})
 
+    @property
+    def api_url(self) -> str:
+        """The API's URL: its path, and for a ``GET`` the body as query parameters."""
+        if self.method == "POST" or not self.body:
+            return self.path
+        pairs = [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in self.body.items()]
+        return self.path + "?" + urlencode(pairs)
+
 
 def links(name: str, body: Mapping[str, Any]) -> Export:
     """The downloads of a page whose numbers are the API's ``name`` with ``body`` (None
