@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pyarrow as pa
 
+from wegweiser.analysis._methods import AnalysisMethods
 from wegweiser.analysis.annotations import FILE as ANNOTATIONS_FILE
 from wegweiser.analysis.annotations import Annotation, from_toml, gather, to_toml
 from wegweiser.analysis.filters import describe
@@ -48,8 +49,12 @@ def _tell_waiting(holder: str, seconds: float) -> None:
     log.warning("The store is in use by %s; waiting up to %g s for it.", holder, seconds)
 
 
-class Project:
-    """Open with :func:`open_project` or create with :meth:`Project.init`."""
+class Project(AnalysisMethods):
+    """Open with :func:`open_project` or create with :meth:`Project.init`.
+
+    Every analysis is a method too (``project.funnel([...])``, ``project.retention(
+    period="week")``, :mod:`wegweiser.analysis._methods`), the same as :meth:`analyse`.
+    """
 
     def __init__(
         self,

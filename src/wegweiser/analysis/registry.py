@@ -200,7 +200,9 @@ class Analysis(Generic[P]):
         checked = self.validate(params)
         result = self.compute(inputs, checked)
         effective = {**checked.model_dump(mode="json", by_alias=True), **jsonable(result.params)}
-        return dataclasses.replace(result, params=effective)
+        out = dataclasses.replace(result, params=effective)
+        object.__setattr__(out, "_analysis", self.name)  # not a field: Result.analysis
+        return out
 
 
 def describe(exc: ValidationError) -> str:
