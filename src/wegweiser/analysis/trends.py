@@ -100,18 +100,25 @@ def trends(
     t = journey.filter(journey.event.isin(events)) if events else journey
     params: dict[str, Any] = {"period": period, "events": list(events or []), "by": by}
     t = t.mutate(day=day_index(t.timestamp))
-    bounds = to_frame(t.aggregate(first=t.day.min(), last=t.day.max())).iloc[0]
-    if pd.isna(bounds["first"]):
-        return _empty(period, by, params)
-    first, last = int(bounds["first"]), int(bounds["last"])
-    t = t.mutate(period=period_of_day(t.day, period, span=(first, last)))
-    indices = range(_index(first, period), _index(last, period) + 1)
-    series = _series(_figures(t, ["period"]), indices, period, first, last)
-    active, note = _active(t, first, last)
-    breakdown = _breakdown(t, by, indices, period) if by else None
+    # one pass over the events: per person and day (every figure below is a sum or a
+    # distinct count of persons over these rows), kept as a temporary table
+    with _per_day(t, []).cache() as days:
+        whole = _figures(days, [], first=days.day.min(), last=days.day.max())
+        if pd.isna(whole["first"].iloc[0]):
+            return _empty(period, by, params)
+        first, last = int(whole["first"].iloc[0]), int(whole["last"].iloc[0])
+        indices = range(_index(first, period), _index(last, period) + 1)
+        in_periods = days.mutate(period=period_of_day(days.day, period, span=(first, last)))
+        series = _series(_figures(in_periods, ["period"]), indices, period, first, last)
+        active, note = _active(days, first, last)
+    breakdown = None
+    if by:
+        t = t.mutate(period=period_of_day(t.day, period, span=(first, last)))
+        breakdown = _breakdown(t, by, indices, period)
     marks = _marks(annotations, period_start(indices[0], period),
                    period_start(indices[-1] + 1, period))
-    return TrendsResult(series=series, active=active, totals=_totals(t, active), params=params,
+    totals = _totals(whole.drop(columns=["first", "last"]), active)
+    return TrendsResult(series=series, active=active, totals=totals, params=params,
                         annotations=marks, breakdown=breakdown, note=note)
 
 
@@ -123,13 +130,24 @@ def _index(day: int, period: str) -> int:
     return day if period == "day" else (day + 3) // 7
 
 
-def _figures(t: ir.Table, keys: list[Any]) -> pd.DataFrame:
-    conv = t.is_conversion
-    return to_frame(t.group_by(keys).agg(
-        events=t.count(), persons=t.person_id.nunique(),
-        conversions=conv.cast("int64").sum(), converters=t.person_id.nunique(where=conv),
-        revenue=t.revenue.sum(where=conv),
-    ))
+def _figures(days: ir.Table, keys: list[Any], **more: Any) -> pd.DataFrame:
+    """The figures of the person-days ``days`` per ``keys`` (no keys: one row, with
+    ``more``)."""
+    figures = {
+        "events": days.events.sum(), "persons": days.person_id.nunique(),
+        "conversions": days.conversions.sum(),
+        "converters": days.person_id.nunique(where=days.converted > 0),
+        "revenue": days.revenue.sum(), **more,
+    }
+    return to_frame(days.group_by(keys).agg(**figures) if keys else days.aggregate(**figures))
+
+
+def _per_day(t: ir.Table, keys: list[str]) -> ir.Table:
+    """Person-days of the events ``t`` per ``keys`` (what :func:`_figures` reads)."""
+    conv = t.is_conversion.cast("int64")
+    return t.group_by(["person_id", "day", *keys]).agg(
+        events=t.count(), conversions=conv.sum(), converted=conv.max(),
+        revenue=t.revenue.sum(where=t.is_conversion))
 
 
 def _fill(frame: pd.DataFrame) -> pd.DataFrame:
@@ -151,13 +169,13 @@ def _series(counts: pd.DataFrame, indices: range, period: str, first: int, last:
     return frame[["period_start", *METRICS, "complete"]]
 
 
-def _active(t: ir.Table, first: int, last: int) -> tuple[pd.DataFrame, str]:
+def _active(per_day: ir.Table, first: int, last: int) -> tuple[pd.DataFrame, str]:
     """DAU, and WAU/MAU by counting each person's covered days without expanding rows: a
     person active on day ``d`` whose previous active day was ``p`` adds the days
     ``max(d, p + w) .. d + w - 1`` to its coverage of window ``w`` (disjoint per person)."""
     import ibis
 
-    days = t.select("person_id", "day").distinct()
+    days = per_day.select("person_id", "day")  # one row per person and day
     prev = days.day.lag().over(ibis.window(group_by="person_id", order_by="day"))
     days = days.mutate(prev=prev)
     parts = []
@@ -182,8 +200,8 @@ def _active(t: ir.Table, first: int, last: int) -> tuple[pd.DataFrame, str]:
     return out, note
 
 
-def _totals(t: ir.Table, active: pd.DataFrame) -> pd.DataFrame:
-    frame = _fill(_figures(t.mutate(_all=1), ["_all"]).drop(columns="_all"))
+def _totals(whole: pd.DataFrame, active: pd.DataFrame) -> pd.DataFrame:
+    frame = _fill(whole.copy())
     persons = int(frame["persons"].iloc[0])
     frame["conversion_rate"] = frame["converters"] / persons if persons else float("nan")
     days = active[active["complete"]] if active["complete"].any() else active
@@ -207,7 +225,8 @@ def _breakdown(t: ir.Table, by: str, indices: range, period: str) -> pd.DataFram
         if len(kept) < len(keep):  # no value is among the largest groups
             stays = stays | value.isnull()
         grouped = ibis.ifelse(stays.fill_null(False), value, ibis.literal(OTHER))
-    frame = _fill(_figures(t.mutate(group=grouped), ["period", "group"]))
+    grouped_days = _per_day(t.mutate(group=grouped), ["period", "group"])
+    frame = _fill(_figures(grouped_days, ["period", "group"]))
     groups = list(dict.fromkeys([*keep, *([OTHER] if len(tops) > MAX_GROUPS else [])]))
     grid = pd.MultiIndex.from_product([list(indices), groups], names=["period", "group"])
     frame["group"] = frame["group"].astype(object).where(frame["group"].notna(), None)
