@@ -52,7 +52,7 @@ OPTIONS: dict[str, list[dict[str, Any]]] = {
     "phases": [{}, {"view": "episodes", "limit": 20}],
     "attribution": [{}, {"compare": True, "models": ["first_touch", "linear", "markov"]}],
     "trends": [{}, {"period": "month", "by": "channel", "since": "2000-01-01",
-                    "until": "2100-01-01", "compare_previous": True}],
+                    "where": ["channel is set"]}],
 }
 STORE_ROUTES = [("GET", "/api/v1/stats"), ("POST", "/api/v1/overview"),
                 ("GET", "/api/v1/quarantine"), ("GET", "/api/v1/identities/merges"),
