@@ -48,8 +48,9 @@ def prepare(events: int, work: Path) -> Path:
 
 
 def measure(folder: Path, repeat: int = 3) -> dict[str, Any]:
-    import wegweiser
     from _common import peak_rss_mib
+
+    import wegweiser
     from wegweiser.analysis.result import to_value
     from wegweiser.serve.pages import _data
 
