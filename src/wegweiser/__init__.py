@@ -19,7 +19,10 @@ from wegweiser.errors import (
     WegweiserError,
 )
 from wegweiser.events.ingest import ImportSummary
+from wegweiser.present import notebook as _notebook
 from wegweiser.project import Project, open_project
+
+_notebook.install()  # results show their charts and tables in Jupyter
 
 __version__ = "0.1.0"
 

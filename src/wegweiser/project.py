@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import logging
@@ -14,16 +13,16 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import pyarrow as pa
 from pydantic import BaseModel
 
-from wegweiser.analysis.filters import describe
+from wegweiser.analysis._methods import AnalysisMethods
 from wegweiser.analysis.journeys import journey_table
 from wegweiser.analysis.overview import Overview, overview
 from wegweiser.analysis.result import to_frame, to_value
-from wegweiser.analysis.segments import Segment, check_name
 from wegweiser.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config
 from wegweiser.errors import InvalidInput, ProjectError, StoreBusy, UnknownPerson
 from wegweiser.events import history, ingest, quarantine
 from wegweiser.events.costs import CostSummary, import_costs
 from wegweiser.events.options import ImportOptions
+from wegweiser.project_files import ProjectFiles
 from wegweiser.store import bookkeeping, tables
 from wegweiser.store.engine import Engine, Warehouse, open_warehouse
 from wegweiser.store.snapshot import Snapshot, copy_store, publish
@@ -31,15 +30,12 @@ from wegweiser.store.snapshot import Snapshot, copy_store, publish
 if TYPE_CHECKING:
     import pandas as pd
 
-    from wegweiser.analysis.fixes import Fix
     from wegweiser.analysis.person import PersonJourney
     from wegweiser.events.history import UndoSummary
     from wegweiser.events.ingest import ImportSummary, Progress
 
 STORE_FILE = "wegweiser.duckdb"
 PERSONAS_FILE = "personas.json"  # remembered persona ids and names (analysis/personas.py)
-SEGMENTS_DIR = "segments"
-FIXES_DIR = "fixes"  # watched fixes, fixes/<name>.toml (analysis/fixes.py)
 TEXT_CACHE_FILE = "wegweiser-texts.sqlite"
 """What the feedback texts say (language, sentiment, topics), cached per text and model."""
 
@@ -51,8 +47,12 @@ def _tell_waiting(holder: str, seconds: float) -> None:
     log.warning("The store is in use by %s; waiting up to %g s for it.", holder, seconds)
 
 
-class Project:
-    """Open with :func:`open_project` or create with :meth:`Project.init`."""
+class Project(ProjectFiles, AnalysisMethods):
+    """Open with :func:`open_project` or create with :meth:`Project.init`.
+
+    Every analysis is a method too (``project.funnel([...])``, ``project.retention(
+    period="week")``, :mod:`wegweiser.analysis._methods`), the same as :meth:`analyse`.
+    """
 
     def __init__(
         self,
@@ -412,49 +412,7 @@ class Project:
         }
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
 
-    # -- segments (files segments/<name>.toml; see wegweiser.analysis.segments) --------------
-    def segments(self) -> dict[str, Segment]:
-        """Every saved segment by name (sorted); a broken file raises with its path."""
-        folder = self.path / SEGMENTS_DIR
-        found = sorted(folder.glob("*.toml")) if folder.is_dir() else []
-        return {path.stem: read_segment(path) for path in found}
-
-    def segment(self, name: str) -> Segment:
-        """The saved segment ``name`` ("Did you mean …?" when there is none)."""
-        path = self.path / SEGMENTS_DIR / f"{check_name(name)}.toml"
-        if not path.is_file():
-            known = [p.stem for p in (self.path / SEGMENTS_DIR).glob("*.toml")]
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            listed = ", ".join(sorted(known)) or "none yet"
-            raise InvalidInput(f"no segment {name!r} (saved: {listed}); create it with "
-                               f"`wegweiser segments add {name} ...`.{hint}")
-        return read_segment(path)
-
-    def save_segment(self, segment: Segment, *, replace: bool = False) -> Path:
-        """Write ``segment`` to ``segments/<name>.toml`` (refused if it exists, unless
-        ``replace``); returns the file."""
-        import tomlkit
-
-        folder = self.path / SEGMENTS_DIR
-        folder.mkdir(exist_ok=True)
-        path = folder / f"{check_name(segment.name)}.toml"
-        if path.exists() and not replace:
-            raise InvalidInput(f"segment {segment.name!r} exists ({path}); delete it first or "
-                               "replace it")
-        data = segment.model_dump(mode="json", exclude={"name"}, exclude_defaults=True)
-        if "where" in data:
-            data["where"] = [describe(c) for c in segment.where]  # type: ignore[arg-type]
-        tmp = path.with_suffix(".toml.tmp")
-        tmp.write_text(tomlkit.dumps(data), encoding="utf-8")
-        tmp.replace(path)
-        return path
-
-    def delete_segment(self, name: str) -> None:
-        """Remove the saved segment ``name``."""
-        self.segment(name)  # says so when there is none
-        (self.path / SEGMENTS_DIR / f"{name}.toml").unlink()
-
+    # -- saved segments: members (the files: wegweiser.project_files) ----------------------
     def members(self, name: str, *, as_of: Any = None) -> pd.DataFrame:
         """``person_id`` of every member of the saved segment ``name``, sorted."""
         from wegweiser.analysis.scope import persona_side
@@ -464,49 +422,6 @@ class Project:
         who = members(journey, self.segment(name), as_of=as_of, traits=self.traits,
                       personas=persona_side(self, journey))
         return to_frame(who.order_by("person_id"))
-
-    # -- fixes (files fixes/<name>.toml; see wegweiser.analysis.fixes) ------------------------
-    def fixes(self) -> dict[str, Fix]:
-        """Every watched fix by name (sorted); a broken file raises with its path."""
-        from wegweiser.analysis.fixes import Fix
-
-        folder = self.path / FIXES_DIR
-        found = sorted(folder.glob("*.toml")) if folder.is_dir() else []
-        return {path.stem: _read_toml(path, Fix) for path in found}
-
-    def fix(self, name: str) -> Fix:
-        """The fix ``name`` ("Did you mean …?" when there is none)."""
-        from wegweiser.analysis.fixes import check_name as check_fix_name
-
-        known = self.fixes()
-        if check_fix_name(name) not in known:
-            close = difflib.get_close_matches(name, list(known), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise InvalidInput(f"no fix {name!r} (saved: {', '.join(known) or 'none yet'}); "
-                               f"add it with `wegweiser fixes add {name} ...`.{hint}")
-        return known[name]
-
-    def save_fix(self, fix: Fix, *, replace: bool = False) -> Path:
-        """Write ``fix`` to ``fixes/<name>.toml`` (refused if it exists, unless ``replace``)."""
-        import tomlkit
-
-        from wegweiser.analysis.fixes import check_name as check_fix_name
-
-        folder = self.path / FIXES_DIR
-        folder.mkdir(exist_ok=True)
-        path = folder / f"{check_fix_name(fix.name)}.toml"
-        if path.exists() and not replace:
-            raise InvalidInput(f"fix {fix.name!r} exists ({path}); delete it first or replace it")
-        data = {k: v for k, v in fix.definition().items() if k != "name" and v != []}
-        tmp = path.with_suffix(".toml.tmp")
-        tmp.write_text(tomlkit.dumps(data), encoding="utf-8")
-        tmp.replace(path)
-        return path
-
-    def delete_fix(self, name: str) -> None:
-        """Remove the fix ``name``."""
-        self.fix(name)  # says so when there is none
-        (self.path / FIXES_DIR / f"{name}.toml").unlink()
 
     def write_snapshot(self, folder: str | os.PathLike[str]) -> Snapshot:
         """Copy the store as the next read-only snapshot in ``folder`` and build its
@@ -573,28 +488,6 @@ class Project:
                 "--search TEXT`.", query=any_id)
         return person_journey(self.journey(), events, ids, person_id, config=self.config,
                               limit=limit, memory=self.persona_memory())
-
-
-def read_segment(path: Path) -> Segment:
-    """The saved segment in ``path`` (``segments/<name>.toml``); errors name the file."""
-    return _read_toml(path, Segment)
-
-
-def _read_toml(path: Path, model: type[_M]) -> _M:
-    """The ``model`` in the TOML file ``path``, named by its stem; errors name the file."""
-    import tomllib
-
-    from pydantic import ValidationError
-
-    from wegweiser.analysis.registry import describe as describe_error
-
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return model.model_validate({**data, "name": path.stem})
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"{path}: not valid TOML: {exc}") from None
-    except ValidationError as exc:
-        raise InvalidInput(f"{path}: {describe_error(exc)}") from None
 
 
 def read_persona_memory(path: Path) -> dict[str, Any] | None:

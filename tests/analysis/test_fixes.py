@@ -160,3 +160,18 @@ def test_fix_annotations_list_the_fix_dates_in_order():
         {"date": "2026-04-01", "label": "mobile payment (a)", "note": ""},
         {"date": "2026-05-01", "label": "mobile payment (b)", "note": "later"},
     ]
+
+
+def test_a_projects_annotations_hold_its_fix_dates(tmp_path):
+    from wegweiser.analysis.annotations import Annotation
+    from wegweiser.project_files import ProjectFiles
+
+    files = ProjectFiles()
+    files.path = tmp_path
+    files.save_fix(_fix(name="pay", date="2026-04-01"))
+    files.add_annotation(Annotation(date="2026-03-01", text="Launch", kind="campaign"))
+    marks = [(a.date.isoformat(), a.kind, a.text) for a in files.annotations()]
+    assert marks == [("2026-03-01", "campaign", "Launch"),
+                     ("2026-04-01", "fix", "Fix: mobile payment (pay)")]
+    files.delete_fix("pay")
+    assert [a.kind for a in files.annotations()] == ["campaign"]

@@ -52,6 +52,8 @@ OPTIONS: dict[str, list[dict[str, Any]]] = {
     "paths": [{}, {"view": "transitions", "collapse": True}, {"view": "sankey", "steps": 3}],
     "phases": [{}, {"view": "episodes", "limit": 20}],
     "attribution": [{}, {"compare": True, "models": ["first_touch", "linear", "markov"]}],
+    "trends": [{}, {"period": "month", "by": "channel", "since": "2000-01-01",
+                    "where": ["channel is set"]}],
 }
 STORE_ROUTES = [("GET", "/api/v1/stats"), ("POST", "/api/v1/overview"),
                 ("GET", "/api/v1/quarantine"), ("GET", "/api/v1/identities/merges"),

@@ -19,6 +19,7 @@ from wegweiser.present.charts import render
 #: parameters an analysis needs beyond its defaults
 PARAMS: dict[str, dict[str, Any]] = {
     "funnel": {"steps": ["product_view", "add_to_cart", "checkout_started", "order_completed"]},
+    "trends": {"period": "week", "by": "channel"},
 }
 DECLARED = [(name, i) for name, spec in analyses().items() for i in range(len(spec.charts))]
 
@@ -61,5 +62,7 @@ def test_declared_chart(shop, snapshot, name, index):
         categories = trace.y if chart.kind in ("hbar", "funnel") else trace.x
         repeated = [c for c, n in Counter(map(str, categories)).items() if n > 1]
         assert not repeated, f"{name}: {chart.kind} draws {repeated[:3]} more than once"
-    snapshot.assert_match(data, f"{name}-{chart.table}")
+    same_table = [c for c in spec.charts if c.table == chart.table]
+    case = f"{name}-{chart.table}" + (f"-{index}" if len(same_table) > 1 else "")
+    snapshot.assert_match(data, case)
 

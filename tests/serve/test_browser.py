@@ -292,3 +292,45 @@ def test_segments_page_creates_and_deletes(page: Any, project: Path) -> None:
     with Project(project) as p:
         assert "mobile-buyers" not in p.segments()
     assert page.errors == []
+
+
+def test_downloads_csv_json_and_images(page: Any, project: Path) -> None:
+    """Issue 20 item 6: a table's CSV link, the JSON link (the API call) and a chart's PNG
+    and SVG buttons each save a file; the CSV and JSON hold the Python API's numbers for the
+    page's options and scope."""
+    import csv
+    import io
+    import json
+
+    with Project(project) as p:
+        expected = p.analyse("trends", period="week", where=["device=mobile"])
+    page.goto("/analyses/trends?period=week&where=device%3Dmobile")
+    charts_drawn(page)
+    with page.expect_download() as saved:
+        page.click("[data-testid=csv-series]")
+    assert saved.value.suggested_filename == "trends-series.csv"
+    rows = list(csv.DictReader(io.StringIO(Path(saved.value.path()).read_text("utf-8"))))
+    series = expected.series
+    assert [r["period_start"] for r in rows] == [d.isoformat() for d in series.period_start]
+    assert [int(r["events"]) for r in rows] == series.events.tolist()
+    assert [int(r["persons"]) for r in rows] == series.persons.tolist()
+    with page.expect_download() as saved:
+        page.click("[data-testid=json-download]")
+    answer = json.loads(Path(saved.value.path()).read_text("utf-8"))
+    assert answer["analysis"] == "trends"
+    assert answer["params"]["where"] == ["device=mobile"]
+    assert [r["events"] for r in answer["tables"]["series"]] == series.events.tolist()
+    chart = page.locator(".chart").first
+    chart.hover()
+    with page.expect_download() as saved:
+        chart.locator(".modebar-btn[data-title='Download as SVG']").click()
+    assert Path(saved.value.path()).read_bytes().lstrip().startswith(b"<svg")
+    chart.hover()
+    with page.expect_download() as saved:
+        chart.locator(".modebar-btn[data-title='Download plot as a PNG']").click()
+    assert Path(saved.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert saved.value.suggested_filename.endswith(".png")
+    page.goto("/?period=week")
+    charts_drawn(page)
+    shot(page, "overview-trend-en")
+    assert page.errors == []

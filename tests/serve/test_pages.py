@@ -333,6 +333,8 @@ def _required(name: str) -> dict[str, str]:
 
     fields = get(name).params.model_fields
     steps = fields.get("steps")
+    if name == "trends":  # its breakdown chart needs a field to break down by
+        return {"by": "channel"}
     return {"steps": ",".join(FUNNEL)} if steps is not None and steps.is_required() else {}
 
 

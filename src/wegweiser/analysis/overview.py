@@ -5,12 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from wegweiser.analysis.journeys import journey_events
 from wegweiser.analysis.phases import current_phase
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import pandas as pd
 
+    from wegweiser.analysis.registry import Inputs
     from wegweiser.config import Config
 
 
@@ -24,7 +29,29 @@ class Overview:
 
 def overview(events: Any, identities: Any, config: Config) -> Overview:
     """Compute the :class:`Overview` from the ``events`` and ``identities`` Ibis tables."""
-    journey = journey_events(events, identities)
+    return summarise(journey_events(events, identities), config)
+
+
+def scoped_overview(inputs: Inputs, options: Mapping[str, Any] | None = None) -> Overview:
+    """The :class:`Overview` of the journey within a scope (``options``: the fields of
+    :class:`~wegweiser.analysis.scope.Scope`; none: all data); bad values raise
+    :class:`~wegweiser.errors.InvalidInput`."""
+    from wegweiser.analysis.registry import describe
+    from wegweiser.analysis.scope import Scope, check, scoped
+    from wegweiser.errors import InvalidInput
+
+    try:
+        p = Scope.model_validate(dict(options or {}))
+    except ValidationError as exc:
+        raise InvalidInput(f"overview: {describe(exc)}") from None
+    check(p)
+    if p.by_segment:
+        raise InvalidInput("the overview is one set of figures: give segment, not by_segment")
+    return summarise(scoped(inputs, p, renumber=False).journey(), inputs.config)
+
+
+def summarise(journey: Any, config: Config) -> Overview:
+    """The :class:`Overview` of a journey (e.g. the materialised one in a scope)."""
     conv = journey.event.isin(config.conversion_events)
     head = journey.aggregate(
         persons=journey.person_id.nunique(),

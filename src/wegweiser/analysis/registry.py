@@ -101,6 +101,8 @@ class Chart:
     ``heatmap`` (``x`` by ``y`` coloured by ``value``) or ``funnel``. ``y`` may name several
     columns (one trace each); ``color`` splits one column into traces. ``format`` is how the
     values read: ``number``, ``percent`` (shares 0..1), ``seconds`` or ``money``.
+    ``marks`` names a table of dated marks (columns ``date``, ``text``), drawn as dotted
+    vertical lines with their text on a chart with dates on ``x`` (e.g. annotations).
     """
 
     kind: Literal["bar", "hbar", "line", "heatmap", "funnel"]
@@ -111,6 +113,7 @@ class Chart:
     value: str | None = None
     format: Literal["number", "percent", "seconds", "money"] = "number"
     title: Words | None = None
+    marks: str | None = None
 
     @property
     def ys(self) -> tuple[str, ...]:
@@ -197,7 +200,9 @@ class Analysis(Generic[P]):
         checked = self.validate(params)
         result = self.compute(inputs, checked)
         effective = {**checked.model_dump(mode="json", by_alias=True), **jsonable(result.params)}
-        return dataclasses.replace(result, params=effective)
+        out = dataclasses.replace(result, params=effective)
+        object.__setattr__(out, "_analysis", self.name)  # not a field: Result.analysis
+        return out
 
 
 def describe(exc: ValidationError) -> str:

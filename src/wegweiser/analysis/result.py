@@ -18,7 +18,16 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import plotly.graph_objects as go
+
+#: how a result shows itself in a notebook: set by :mod:`wegweiser.present.notebook` (a
+#: layer above, loaded by ``import wegweiser``), which draws the declared charts; without
+#: it, :meth:`Result._repr_html_` shows the tables only
+HTML_VIEW: list[Callable[[Result], str]] = []
+#: rows of each table a notebook shows (the result holds all)
+NOTEBOOK_ROWS = 20
 
 
 def jsonable(value: Any) -> Any:
@@ -94,6 +103,19 @@ class Result:
             out[f.name] = jsonable(value)
         return out
 
+    @property
+    def analysis(self) -> str | None:
+        """The registered analysis that made this result (None when made otherwise)."""
+        name = self.__dict__.get("_analysis")
+        return name if isinstance(name, str) else None
+
+    def _repr_html_(self) -> str:
+        """The result in Jupyter: its declared charts and its tables (the first
+        :data:`NOTEBOOK_ROWS` rows of each)."""
+        if HTML_VIEW:
+            return HTML_VIEW[-1](self)
+        return tables_html(self)
+
     def figure(self) -> go.Figure:
         """A Plotly figure of the main table (subclasses draw something better)."""
         import plotly.graph_objects as go
@@ -122,6 +144,21 @@ class Tables(Result):
             "params": jsonable(self.params),
             **{name: table_records(frame) for name, frame in self.frames.items()},
         }
+
+
+def tables_html(result: Result, *, rows: int = NOTEBOOK_ROWS) -> str:
+    """Every table of ``result`` as HTML: a heading, the first ``rows`` rows, the count."""
+    from html import escape
+
+    parts = []
+    for name, frame in result.tables().items():
+        shown = frame.head(rows).to_html(index=False, border=0, na_rep="", escape=True)
+        more = f"<p>{rows} of {len(frame):,} rows</p>" if len(frame) > rows else ""
+        parts.append(f"<h4>{escape(name)}</h4>{shown}{more}")
+    note = getattr(result, "note", "")
+    if isinstance(note, str) and note:
+        parts.append(f"<p><em>{escape(note)}</em></p>")
+    return "<div class=\"wegweiser-result\">" + "".join(parts) + "</div>"
 
 
 def to_frame(expr: Any) -> pd.DataFrame:

@@ -244,6 +244,11 @@ class _Scoped:
         cached = getattr(self._inputs, "text_cache", None)
         return cached() if callable(cached) else None
 
+    def annotations(self) -> list[Any]:
+        """The project's marked dates, when the inputs have them."""
+        found = getattr(self._inputs, "annotations", None)
+        return list(found()) if callable(found) else []
+
     def remember_personas(self, memory: dict[str, Any]) -> None:
         """Kept only for a fit on all data: a fit on a date range, filter or segment names
         its personas from the project's memory but does not replace it."""

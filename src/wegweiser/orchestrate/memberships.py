@@ -32,7 +32,8 @@ import orjson
 
 from wegweiser.errors import InvalidInput
 from wegweiser.orchestrate._runs import Entrant
-from wegweiser.project import PERSONAS_FILE, SEGMENTS_DIR, read_persona_memory, read_segment
+from wegweiser.project import PERSONAS_FILE, read_persona_memory
+from wegweiser.project_files import SEGMENTS_DIR, read_segment
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence

@@ -20,7 +20,7 @@ from pandas.api.types import is_datetime64_any_dtype, is_numeric_dtype
 
 from wegweiser.errors import InvalidInput
 from wegweiser.present.i18n import duration, label, money, number, percent
-from wegweiser.present.theme import colour, no_data, styled, wrap
+from wegweiser.present.theme import MUTED, colour, no_data, styled, wrap
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -72,6 +72,7 @@ def render(chart: Chart, result: Result, lang: str, *, currency: str = "EUR") ->
             fig.add_trace(go.Bar(x=cats, y=column, marker_color=colour(i),
                                  hovertemplate="%{x}: %{text}<extra>%{fullData.name}</extra>",
                                  **style))
+    _mark(fig, chart, result)
     axis = _value_axis(chart.format)
     if chart.kind == "hbar":
         rows = frame[category].nunique()
@@ -80,6 +81,22 @@ def render(chart: Chart, result: Result, lang: str, *, currency: str = "EUR") ->
                       showlegend=len(fig.data) > 1)
     return styled(fig, lang, height=380, barmode="group", yaxis=axis,
                   showlegend=len(fig.data) > 1)
+
+
+def _mark(fig: go.Figure, chart: Chart, result: Result) -> None:
+    """The dated marks of ``chart.marks`` (columns ``date``, ``text``) as dotted vertical
+    lines with their text at the top (several on one date share a line)."""
+    marks = result.tables().get(chart.marks) if chart.marks else None
+    if marks is None or marks.empty or chart.kind not in ("bar", "line"):
+        return
+    for date, rows in marks.groupby("date", sort=True):
+        at = pd.Timestamp(str(date)).isoformat()
+        text = "; ".join(str(t) for t in rows["text"])
+        fig.add_shape(type="line", xref="x", yref="paper", x0=at, x1=at, y0=0, y1=1,
+                      line={"color": MUTED, "width": 1, "dash": "dot"})
+        fig.add_annotation(x=at, xref="x", y=1, yref="paper", yanchor="bottom",
+                           text=wrap(text, 24), showarrow=False, hovertext=text,
+                           font={"size": 11, "color": MUTED})
 
 
 def _roles(chart: Chart) -> tuple[str, tuple[str, ...]]:

@@ -199,6 +199,11 @@ WORDS: dict[str, dict[str, str]] = {
         "Keine Benutzer eingerichtet — offener Zugang, nur auf localhost erreichbar."),
     # common
     "common.show": _m("Show", "Anzeigen"),
+    "export.csv": _m("CSV", "CSV"),
+    "export.csv_hint": _m("This table as CSV: every row, the values as the API gives them",
+                          "Diese Tabelle als CSV: alle Zeilen, die Werte wie die API sie gibt"),
+    "export.json": _m("Download as JSON", "Als JSON herunterladen"),
+    "export.api": _m("The API call behind this page:", "Der API-Aufruf hinter dieser Seite:"),
     "common.no_data": _m("No data for this selection yet.",
                          "Für diese Auswahl gibt es noch keine Daten."),
     "common.none": _m("(none)", "(keine Angabe)"),
@@ -249,6 +254,17 @@ WORDS: dict[str, dict[str, str]] = {
         "Wo die Menschen jetzt stehen: die Phase ihres letzten Phasen-Ereignisses."),
     "overview.phase_table": _m("Phases", "Phasen"),
     "overview.data": _m("Data", "Daten"),
+    "overview.period": _m("Per", "Je"),
+    "overview.period.day": _m("day", "Tag"),
+    "overview.period.week": _m("week", "Woche"),
+    "overview.period.month": _m("month", "Monat"),
+    "overview.trend": _m("Persons and converters over time", "Personen und Käufer im Zeitverlauf"),
+    "overview.trend_hint": _m(
+        "UTC periods; dotted lines are annotations ({marks} here). Stickiness (DAU/MAU): "
+        "{stickiness}.",
+        "Zeiträume in UTC; gepunktete Linien sind Anmerkungen (hier {marks}). Stickiness "
+        "(DAU/MAU): {stickiness}."),
+    "overview.trend_more": _m("All trends", "Alle Trends"),
     "overview.first_event": _m("First event", "Erstes Ereignis"),
     "overview.last_event": _m("Latest event", "Letztes Ereignis"),
     "overview.identities": _m("Identities (ids)", "Identitäten (IDs)"),

@@ -8,15 +8,18 @@ as JSON, described by the OpenAPI spec.
 * :mod:`._store` and :mod:`._params` -- the store read-outs and their parameter models;
 * :mod:`.segments` -- the saved segments (list, show, save, delete, members);
 * :mod:`.fixes` -- the watched fixes (list, show, save, delete).
+* :mod:`.annotations` -- the marked dates of the trend charts (list, add, delete).
 """
 
 from __future__ import annotations
 
+from wegweiser.serve.api.annotations import router as _annotations
 from wegweiser.serve.api.fixes import router as _fixes
 from wegweiser.serve.api.routes import router
 from wegweiser.serve.api.segments import router as _segments
 
 router.include_router(_segments)
 router.include_router(_fixes)
+router.include_router(_annotations)
 
 __all__ = ["router"]

@@ -11,10 +11,16 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field
 
 from wegweiser.analysis.params import Name, Params
+from wegweiser.analysis.scope import Scope
 
 
 class NoParams(Params):
     """No options."""
+
+
+class OverviewParams(Scope):
+    """The overview within a date range, filters and a segment (``by_segment`` is not
+    taken: the overview is one set of figures)."""
 
 
 class QuarantineParams(Params):

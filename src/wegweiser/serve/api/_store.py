@@ -24,6 +24,7 @@ from wegweiser.serve.api._params import (
     LedgerParams,
     MergesParams,
     NoParams,
+    OverviewParams,
     PersonParams,
     PersonSearchParams,
     QuarantineParams,
@@ -77,11 +78,14 @@ def _analysis(
 
 
 # -- the analyses ---------------------------------------------------------------------------
-@_analysis("overview", NoParams, "Headline figures and persons per current phase")
-def _overview(project: Project, p: NoParams) -> Result:
+@_analysis("overview", OverviewParams, "Headline figures and persons per current phase")
+def _overview(project: Project, p: OverviewParams) -> Result:
     """Persons, events, channels, conversions, conversion rate, revenue, average order value
-    (table ``figures``, one row) and persons per current phase (``phases``)."""
-    o = project.overview()
+    (table ``figures``, one row) and persons per current phase (``phases``), within the
+    date range, filters and segment given (as every analysis of the journey)."""
+    from wegweiser.analysis.overview import scoped_overview
+
+    o = scoped_overview(project, p.model_dump(exclude_unset=True))
     return Tables({"figures": pd.DataFrame([o.figures]), "phases": o.phases})
 
 

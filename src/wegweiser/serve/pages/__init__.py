@@ -2,7 +2,8 @@
 
 Pages (all ``GET``, options in the query string): ``/`` overview, ``/journey-map``,
 ``/funnels``, ``/paths``, ``/attribution``, ``/retention``, ``/data-quality``, ``/settings``,
-``/persons`` (search) and ``/persons/<id>`` (one person's journey).
+``/persons`` (search) and ``/persons/<id>`` (one person's journey); downloads at
+``/export/<analysis>.csv`` and ``.json`` (:mod:`.export`).
 Forms (``POST`` with a CSRF token): ``/login``, ``/logout``, ``/data-quality/replay``,
 ``/data-quality/drop``, ``/settings/phases``. Assets: ``/static/*`` and plotly.js at
 ``/assets/plotly-<version>.min.js`` (served from the installed plotly package, cached for a
@@ -22,6 +23,7 @@ from wegweiser.serve.pages import (
     admin,
     analyses,
     auth,
+    export,
     fixes,
     funnels,
     journeys,
@@ -96,6 +98,7 @@ def install(app: FastAPI) -> None:
     app.include_router(funnels.router)
     app.include_router(admin.router)
     app.include_router(analyses.router)
+    app.include_router(export.router)
     app.include_router(segments.router)
     app.include_router(person.router)
     app.include_router(fixes.router)

@@ -30,13 +30,34 @@ if TYPE_CHECKING:
     from wegweiser.project import Project
 
 
-def overview(project: Project) -> dict[str, Any]:
-    """Headline figures, KPIs (repeat purchases, NPS, CSAT), persons per phase, data range."""
-    head = project.overview()
+def overview(project: Project, options: dict[str, Any] | None = None,
+             period: str = "day") -> dict[str, Any]:
+    """Headline figures, KPIs (repeat purchases, NPS, CSAT), persons per phase, data range
+    and the trend (:mod:`wegweiser.analysis.trends` per ``period``), all within the scope
+    ``options`` (fields of :class:`~wegweiser.analysis.scope.Scope`; None: all data)."""
+    from wegweiser.analysis.overview import scoped_overview
+
+    options = options or {}
+    trend = project.analyse("trends", {**options, "period": period})
+    head = scoped_overview(project, options)
     stats = project.stats()
-    extra = project.analyse("kpis").as_dict()
+    extra = project.analyse("kpis", options).as_dict()
     return {"figures": head.figures, "phases": head.phases, "kpis": extra, "stats": stats,
-            "currency": project.config.currency}
+            "currency": project.config.currency, "trend": trend}
+
+
+def export_table(project: Project, name: str, body: dict[str, Any], table: str
+                 ) -> tuple[list[str], list[dict[str, Any]]]:
+    """The columns and rows (JSON values) of the table ``table`` of the API's answer to
+    ``name`` with ``body`` (:func:`wegweiser.serve.api.queries.run`)."""
+    from wegweiser.serve.api.queries import run, table_records
+
+    tables = run(project, name, body).tables()
+    if table not in tables:
+        raise InvalidInput(f"{name} gives no table {table!r} with these options; it gives "
+                           f"{', '.join(tables) or 'none'}")
+    frame = tables[table]
+    return [str(c) for c in frame.columns], table_records(frame)
 
 
 def event_names(project: Project, limit: int = 500) -> list[str]:
@@ -55,12 +76,18 @@ class JourneyMap:
     tips: dict[tuple[str, str], list[tuple[str, int]]] = field(default_factory=dict)
 
 
-def journey_map(project: Project, *, by: str) -> JourneyMap:
-    """The phases x touchpoints grid plus each person's phases step by step."""
+def journey_map(project: Project, *, by: str, options: dict[str, Any] | None = None
+                ) -> JourneyMap:
+    """The phases x touchpoints grid plus each person's phases step by step, within the
+    scope ``options`` (fields of :class:`~wegweiser.analysis.scope.Scope`)."""
     from wegweiser.analysis.paths import phase_flow
+    from wegweiser.analysis.scope import Scope, scoped
 
-    result = project.analyse("journey_map", by=by)
-    flow = phase_flow(project.journey())
+    options = options or {}
+    result = project.analyse("journey_map", {**options, "by": by})
+    journey = scoped(project, Scope.model_validate(options)).journey() if options \
+        else project.journey()
+    flow = phase_flow(journey)
     names = project.config.phase_names
     tips: dict[tuple[str, str], list[tuple[str, int]]] = {}
     for row in result.top_events.to_dict("records"):

@@ -19,7 +19,8 @@ from typing import Any
 from fastapi import Request
 
 from wegweiser.analysis.scope import Comparable, Scope
-from wegweiser.project import PERSONAS_FILE, SEGMENTS_DIR
+from wegweiser.project import PERSONAS_FILE
+from wegweiser.project_files import SEGMENTS_DIR
 
 FIELDS = tuple(Comparable.model_fields)
 SPANS = ("7d", "14d", "30d", "90d", "365d")

@@ -15,6 +15,7 @@ from wegweiser.errors import InvalidConfig
 from wegweiser.serve.access import context
 from wegweiser.serve.pages import _data
 from wegweiser.serve.pages._web import check_csrf, flash, page_user, render, text
+from wegweiser.serve.pages.export import links
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_user)])
 
@@ -28,7 +29,8 @@ def quality_page(request: Request) -> HTMLResponse:
     data = context(request).query(_data.quarantine, reason=reason or None)
     health = getattr(request.app.state, "health", None)
     return render(request, "data_quality.html.j2", title_key="nav.data_quality", data=data,
-                  reason=reason, health=health() if health is not None else None)
+                  reason=reason, health=health() if health is not None else None,
+                  export=links("quarantine", {"reason": reason or None, "limit": 100}))
 
 
 @router.post("/data-quality/replay")

@@ -29,6 +29,7 @@ from wegweiser.serve.errors import ApiError
 from wegweiser.serve.pages import _data, _scope
 from wegweiser.serve.pages._charts import embed
 from wegweiser.serve.pages._web import language, page_user, render
+from wegweiser.serve.pages.export import links
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_user)])
 
@@ -61,9 +62,12 @@ def analysis_page(request: Request, name: str) -> HTMLResponse:
     error, result, charts, tables = None, None, [], []
     ctx = context(request)
     segments = _scope.saved(ctx.project_dir) if scoped else []
+    export = None
     if not missing:
         try:
-            spec.validate(given)  # a wrong value is said at once, without a query worker
+            checked = spec.validate(given)  # a wrong value is said at once, without a worker
+            export = links(spec.name, checked.model_dump(mode="json", by_alias=True,
+                                                         exclude_unset=True))
             result, currency = ctx.query(_data.analysis, spec.name, given)
         except InvalidInput as exc:
             error = str(exc)
@@ -87,7 +91,7 @@ def analysis_page(request: Request, name: str) -> HTMLResponse:
                          personas=_scope.remembered(ctx.project_dir, lang))
         if scoped else None,
         note=getattr(result, "note", "") if result is not None else "",
-        api_path="/api/v1" + spec.path,
+        api_path="/api/v1" + spec.path, export=export if result is not None else None,
     )
 
 

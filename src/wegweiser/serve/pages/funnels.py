@@ -26,6 +26,7 @@ from wegweiser.serve.access import context
 from wegweiser.serve.pages import _data, _scope
 from wegweiser.serve.pages._charts import embed
 from wegweiser.serve.pages._web import choice, language, page_user, render, text
+from wegweiser.serve.pages.export import links
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_user)])
 
@@ -109,6 +110,7 @@ def funnel_page(request: Request) -> Response:
         scope=_scope.bar(scope, segments, comparable=False, by_segment=False,
                          personas=_scope.remembered(context(request).project_dir,
                                                     language(request))),
+        export=links("funnel", options) if result is not None and options else None,
     )
 
 

@@ -11,6 +11,7 @@ from wegweiser.errors import WegweiserError
 from wegweiser.serve.access import context
 from wegweiser.serve.pages import _data
 from wegweiser.serve.pages._web import page_user, render
+from wegweiser.serve.pages.export import links
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_user)])
 
@@ -32,4 +33,6 @@ def journeys_page(request: Request) -> HTMLResponse:
     rows = [{c: r.get(c) for c in SHOWN} for r in status]
     return render(request, "journeys.html.j2", title_key="nav.journeys", rows=rows,
                   columns=SHOWN, unknown=unknown, error=error, steps=steps,
-                  step_columns=STEP_SHOWN)
+                  step_columns=STEP_SHOWN, export=links("journeys", {}),
+                  steps_export=links("journey_steps", {}),
+                  unknown_export=links("journey_ledger", {"state": "unknown"}))

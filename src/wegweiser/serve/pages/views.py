@@ -18,6 +18,7 @@ from wegweiser.serve.access import context
 from wegweiser.serve.pages import _data, _scope
 from wegweiser.serve.pages._charts import embed
 from wegweiser.serve.pages._web import choice, integer, language, page_user, render, text
+from wegweiser.serve.pages.export import links
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_user)])
 
@@ -29,12 +30,27 @@ SHOWN_MODELS = ("first_touch", "last_touch", "linear", "position_based", "markov
 
 @router.get("/", response_class=HTMLResponse)
 def overview_page(request: Request) -> HTMLResponse:
-    data = context(request).query(_data.overview)
+    from wegweiser.analysis import registry
+
+    period = choice(request, "period", ("day", "week", "month"), "day")
+    scope, scoped = _scope_of(request)
+    ctx = context(request)
+    try:
+        data, error = ctx.query(_data.overview, scoped, period), None
+    except InvalidInput as exc:  # a filter or range that does not fit: say so, show all
+        data, error = ctx.query(_data.overview, None, period), str(exc)
     currency = data["currency"]
     lang = language(request)
-    charts = {"phases": embed(draw.phase_bars(data["phases"], lang), lang, restyle=False)}
+    trend = data["trend"]
+    spec = registry.get("trends")
+    charts = {"phases": embed(draw.phase_bars(data["phases"], lang), lang, restyle=False),
+              "trend": embed(draw.render(spec.charts[0], trend, lang, currency=currency), lang,
+                             restyle=False)}
     return render(request, "overview.html.j2", title_key="nav.overview", data=data,
-                  charts=charts, currency=currency)
+                  charts=charts, currency=currency, scope=scope, error=error, period=period,
+                  totals=trend.totals.iloc[0].to_dict(), marks=len(trend.annotations),
+                  export=links("overview", {} if error else scoped),
+                  trend_export=links("trends", {**({} if error else scoped), "period": period}))
 
 
 def _heat(value: Any, metric: str, top: float) -> float:
@@ -48,7 +64,12 @@ def _heat(value: Any, metric: str, top: float) -> float:
 def journey_map_page(request: Request) -> HTMLResponse:
     metric = choice(request, "metric", MAP_METRICS, "persons")
     by = choice(request, "by", ("channel", "event"), "channel")
-    data = context(request).query(_data.journey_map, by=by)
+    scope, scoped = _scope_of(request)
+    ctx = context(request)
+    try:
+        data, error = ctx.query(_data.journey_map, by=by, options=scoped), None
+    except InvalidInput as exc:  # a filter or range that does not fit: say so, show all
+        data, error = ctx.query(_data.journey_map, by=by), str(exc)
     lang = language(request)
     result = data.result
     cells = {(r["phase"], r["touchpoint"]): r for r in result.cells.to_dict("records")}
@@ -68,7 +89,8 @@ def journey_map_page(request: Request) -> HTMLResponse:
                             restyle=False)} if len(data.flow.links) else {}
     return render(request, "journey_map.html.j2", title_key="nav.journey_map", rows=rows,
                   phases=data.phases, totals=totals, metric=metric, by=by, metrics=MAP_METRICS,
-                  charts=charts)
+                  charts=charts, scope=scope, error=error,
+                  export=links("journey_map", {**({} if error else scoped), "by": by}))
 
 
 def _scope_of(request: Request) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -101,6 +123,7 @@ def paths_page(request: Request) -> HTMLResponse:
         charts["flows"] = embed(draw.flows(flows.links, flows.nodes, lang), lang, restyle=False)
     return render(request, "paths.html.j2", title_key="nav.paths", events=events, error=error,
                   paths=tops.paths if tops is not None else None, charts=charts,
+                  export=links("paths", {**options, "view": "top"}) if tops is not None else None,
                   form={"start": start or "", "end": end or "", "by": by, "top": top,
                         "max_length": max_length, "steps": steps, "collapse": collapse},
                   scope=scope)
@@ -142,7 +165,9 @@ def attribution_page(request: Request) -> HTMLResponse:
     return render(request, "attribution.html.j2", title_key="nav.attribution", table=table,
                   models=models, all_models=DEFAULT_MODELS, metric=metric, metrics=metrics,
                   by=by, lookback=lookback, has_costs=has_costs, charts=charts,
-                  params=result.params, currency=currency, scope=scope, error=error)
+                  params=result.params, currency=currency, scope=scope, error=error,
+                  export=links("attribution", {**options, **({} if error else scoped),
+                                               "compare": True}))
 
 
 @router.get("/retention", response_class=HTMLResponse)
@@ -154,9 +179,9 @@ def retention_page(request: Request) -> HTMLResponse:
     returning = text(request, "return_event")
     scope, scoped = _scope_of(request)
     # an error: e.g. a return event that is not in the data
-    events, result, error = context(request).query(_data.with_events, "retention", {
-        "period": period, "cohort": cohort, "kind": kind, "max_periods": max_periods,
-        "return_event": returning or None, **scoped})
+    options = {"period": period, "cohort": cohort, "kind": kind, "max_periods": max_periods,
+               "return_event": returning or None, **scoped}
+    events, result, error = context(request).query(_data.with_events, "retention", options)
     lang = language(request)
     cohorts = result.cohorts if result is not None else pd.DataFrame()
     grid = cohorts.pivot(index="cohort", columns="period", values="rate").sort_index() \
@@ -170,4 +195,5 @@ def retention_page(request: Request) -> HTMLResponse:
                   charts=charts, events=events, error=error,
                   excluded=(result.params.get("excluded_events") or 0) if result else 0,
                   form={"period": period, "cohort": cohort, "kind": kind,
-                        "periods": max_periods, "return_event": returning}, scope=scope)
+                        "periods": max_periods, "return_event": returning}, scope=scope,
+                  export=links("retention", options) if result is not None else None)

@@ -8,11 +8,61 @@
       var target = document.getElementById(node.getAttribute("data-chart"));
       if (!target) { return; }
       var figure = JSON.parse(node.textContent);
+      var name = chartName(target);
       window.Plotly.newPlot(target, figure.data, figure.layout, {
         displaylogo: false,
         responsive: true,
-        modeBarButtonsToRemove: ["lasso2d", "select2d", "autoScale2d"]
+        modeBarButtonsToRemove: ["lasso2d", "select2d", "autoScale2d"],
+        // the camera button saves a PNG (Plotly's own toImage, drawn in the browser: offline)
+        toImageButtonOptions: {format: "png", filename: name, scale: 2},
+        modeBarButtonsToAdd: [{
+          name: "downloadSvg",
+          title: document.documentElement.lang === "de" ? "Als SVG herunterladen"
+            : "Download as SVG",
+          icon: window.Plotly.Icons.camera,
+          click: function (gd) {
+            window.Plotly.downloadImage(gd, {format: "svg", filename: name});
+          }
+        }]
       }).then(function () { target.setAttribute("data-drawn", "1"); });
+    });
+  }
+
+  /* A file name for a chart's image: the heading of its card, else the page's path. */
+  function chartName(target) {
+    var card = target.closest("section");
+    var heading = card && card.querySelector("h2");
+    var text = (heading ? heading.textContent : document.title) || "chart";
+    return text.trim().toLowerCase().replace(/[^a-z0-9\u00c0-\u024f]+/g, "-")
+      .replace(/^-+|-+$/g, "").slice(0, 60) || "chart";
+  }
+
+  /* "Download as JSON": the page's API call itself (method, path, body), saved as a file;
+     the link's own href (the same answer from /export) when fetch is not there or fails. */
+  function apiDownloads() {
+    document.querySelectorAll("a[data-api-path]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        if (!window.fetch || !window.URL || !URL.createObjectURL) { return; }
+        event.preventDefault();
+        var method = link.getAttribute("data-api-method") || "POST";
+        var init = {method: method, credentials: "same-origin",
+                    headers: {"Accept": "application/json"}};
+        if (method === "POST") {
+          init.headers["Content-Type"] = "application/json";
+          init.body = link.getAttribute("data-api-body") || "{}";
+        }
+        fetch(link.getAttribute("data-api-path"), init).then(function (response) {
+          if (!response.ok) { throw new Error(String(response.status)); }
+          return response.blob();
+        }).then(function (blob) {
+          var save = document.createElement("a");
+          save.href = URL.createObjectURL(blob);
+          save.download = link.getAttribute("data-api-file") || "answer.json";
+          document.body.appendChild(save);
+          save.click();
+          setTimeout(function () { URL.revokeObjectURL(save.href); save.remove(); }, 1000);
+        }).catch(function () { window.location.href = link.href; });
+      });
     });
   }
 
@@ -121,5 +171,6 @@
     phaseEditor();
     confirmations();
     copyLinks();
+    apiDownloads();
   });
 }());
