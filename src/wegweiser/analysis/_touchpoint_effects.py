@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 #: clip propensities into this range (weights of at most 99)
 CLIP = (0.01, 0.99)
+#: the inverse L2 penalty of the logistic regressions (weak: the covariates must adjust)
+C = 1000.0
 #: fewest exposed and unexposed persons for an estimate
 MIN_GROUP = 10
 
@@ -65,11 +67,11 @@ def _div(a: float, b: float) -> float:
 
 def _fit(x: NDArray[np.float64], y: NDArray[np.bool_], at: NDArray[np.float64] | None = None
          ) -> NDArray[np.float64] | None:
-    """P(y | x) by a logistic regression (L2, C=1), predicted at ``at`` (default ``x``), or
+    """P(y | x) by a logistic regression (weak L2 penalty, :data:`C`), predicted at ``at`` (default ``x``), or
     None when y does not vary."""
     if y.all() or not y.any():
         return None
-    model = LogisticRegression(C=1.0, solver="newton-cholesky", max_iter=100)
+    model = LogisticRegression(C=C, solver="newton-cholesky", max_iter=100)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(x, y)

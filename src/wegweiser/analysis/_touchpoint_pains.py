@@ -57,6 +57,11 @@ def pain_points(
     revenue = frame["revenue"].to_numpy(float)
     signals = _signals(events, steps)
     errors = [s for s in signals if s[0] == "error"]
+    # the other errors a person met (any device) are adjusted for: they co-occur with this
+    # one and cost conversions of their own
+    ids = frame["person_id"].to_numpy()
+    flags = {str(e): np.isin(ids, group["person_id"].to_numpy()).astype(float)
+             for e, group in events.groupby("event", sort=True) if is_error(str(e))}
     rows: list[dict[str, Any]] = []
     for n, (kind, event, device, step, affected, risk) in enumerate(signals):
         if len(affected) < MIN_AFFECTED:
@@ -74,7 +79,9 @@ def pain_points(
             folded = ", ".join(sorted(loops))
         rows_at = index.reindex(sorted(risk)).dropna().to_numpy(int)
         treated = np.isin(frame["person_id"].to_numpy()[rows_at], list(affected))
-        effect = att(x_all[rows_at], treated, y_all[rows_at], resamples=resamples,
+        others = [flags[e] for e in flags if e != event]
+        x = np.column_stack([x_all, *others]) if others else x_all
+        effect = att(x[rows_at], treated, y_all[rows_at], resamples=resamples,
                      seed=seed + n)
         converted = y_all[rows_at] & ~treated
         value = float(revenue[rows_at][converted].mean()) if converted.any() else 0.0
