@@ -67,8 +67,8 @@ def _div(a: float, b: float) -> float:
 
 def _fit(x: NDArray[np.float64], y: NDArray[np.bool_], at: NDArray[np.float64] | None = None
          ) -> NDArray[np.float64] | None:
-    """P(y | x) by a logistic regression (weak L2 penalty, :data:`C`), predicted at ``at`` (default ``x``), or
-    None when y does not vary."""
+    """P(y | x) by a logistic regression (weak L2 penalty, :data:`C`), predicted at ``at``
+    (default ``x``), or None when y does not vary."""
     if y.all() or not y.any():
         return None
     model = LogisticRegression(C=C, solver="newton-cholesky", max_iter=100)
