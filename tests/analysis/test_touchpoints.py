@@ -248,3 +248,18 @@ def test_demo_channel_effects_are_close_to_the_planted_multipliers(shop):
         planted = truth["channel_effects"][channel]["conversion_multiplier"]
         row = rel.loc[channel]
         assert abs(row["naive_ratio"] - planted) > abs(row["ratio"] - planted) + 0.03
+
+
+@pytest.mark.parametrize("rows", [
+    [],
+    [("a", 0, "product_view", "search", "mobile")],
+    [("a", 0, "payment_error", "search", "mobile"), ("b", 0, "order_completed", "video", None)],
+])
+def test_tiny_journeys_give_empty_or_unestimated_rows_not_errors(rows):
+    j = _journey(rows) if rows else _journey([("x", 0, "e", "c", "d")]).limit(0)
+    cat = [Touchpoint("video", (parse("channel=video"),))]
+    result = touchpoints(j, cat, resamples=20)
+    assert len(result.relevance) == 1
+    assert np.isnan(result.relevance["ratio"].iloc[0])  # too few persons to estimate
+    assert result.pain_points.empty
+    assert result.magic_moments.empty

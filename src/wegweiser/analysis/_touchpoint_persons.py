@@ -128,6 +128,8 @@ def error_events(journey: ir.Table) -> dict[str, str | None]:
     before = journey.filter(journey.next_event.isin(names) & (journey.event != journey.next_event))
     counts = to_frame(before.group_by("next_event", "event").agg(n=before.count()))
     out: dict[str, str | None] = dict.fromkeys(names)
+    if counts.empty:
+        return out
     counts = counts[~counts["event"].isin(names)]
     counts = counts.sort_values(["next_event", "n", "event"], ascending=[True, False, True])
     for name, group in counts.groupby("next_event", sort=True):
@@ -143,7 +145,9 @@ def loop_events(journey: ir.Table, *, top: int) -> list[str]:
     per = j.group_by("person_id", "session", "event").agg(n=j.count())
     looped = per.filter(per.n >= 2)
     counts = to_frame(looped.group_by("event").agg(persons=looped.person_id.nunique()))
-    counts = counts[~counts["event"].map(lambda e: is_error(str(e)))]
+    if counts.empty:
+        return []
+    counts = counts[[not is_error(str(e)) for e in counts["event"]]]
     counts = counts.sort_values(["persons", "event"], ascending=[False, True])
     return [str(e) for e in counts["event"].head(top)]
 

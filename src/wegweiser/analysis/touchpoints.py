@@ -319,11 +319,11 @@ ANALYSIS = Analysis(
     params=TouchpointsParams,
     compute=_compute,
     title=Words("Touchpoints: magic moments and pain points",
-                "Touchpoints: magische Momente und Schmerzpunkte"),
+                "Kontaktpunkte: magische Momente und Schmerzpunkte"),
     summary=Words(
         "Every touchpoint rated by relevance for the purchase, fulfilment and expectation; "
         "magic moments and pain points",
-        "Jeder Touchpoint bewertet nach Kaufrelevanz, Erfüllung und Erwartung; magische "
+        "Jeder Kontaktpunkt bewertet nach Kaufrelevanz, Erfüllung und Erwartung; magische "
         "Momente und Schmerzpunkte",
     ),
     views={
@@ -337,7 +337,7 @@ ANALYSIS = Analysis(
     charts=(
         Chart("scatter", "map", x="performance", y="importance", value="touchpoint",
               title=Words("Importance and performance per touchpoint",
-                          "Wichtigkeit und Leistung je Touchpoint")),
+                          "Wichtigkeit und Leistung je Kontaktpunkt")),
         Chart("bar", "relevance", x="touchpoint", y=("naive_ratio", "ratio"),
               title=Words("Effect on conversion: unadjusted and adjusted ratio",
                           "Wirkung auf die Conversion: roher und bereinigter Faktor")),
