@@ -63,15 +63,18 @@ def channels_of(journey: ir.Table) -> list[str]:
 
 
 def person_frame(
-    journey: ir.Table, touchpoints: Sequence[Touchpoint], channels: Sequence[str]
+    journey: ir.Table, touchpoints: Sequence[Touchpoint], channels: Sequence[str], *,
+    errors: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """One row per person (module docstring), sorted by ``person_id``."""
+    """One row per person (module docstring), sorted by ``person_id``; ``errors``: the
+    error events (default: found in the journey)."""
     j = _decided(journey)
     flags = {f"m{i}": experienced(j, t) for i, t in enumerate(touchpoints)}
     week = j.first_ts + ibis.interval(days=FIRST_DAYS)
     j = j.mutate(
         **flags,
-        err=j.event.isin(_error_names(journey) or [""]) & j.pre,
+        err=j.event.isin(list(_error_names(journey) if errors is None else errors) or [""])
+        & j.pre,
         end=j.next_event.isnull() & j.conv_ts.isnull(),
         early=j.timestamp < week,
         first=j.seq == j.seq.min().over(group_by="person_id"),

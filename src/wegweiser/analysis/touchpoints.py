@@ -119,7 +119,8 @@ def touchpoints(
     ``satisfaction`` 0..1, ``sentiment`` 0..1, ``text``); ``members``: persona membership
     (``person_id``, ``name``); ``credit``: attributed share of conversions per channel.
     """
-    frame = person_frame(journey, catalogue, channels_of(journey))
+    steps = error_events(journey)
+    frame = person_frame(journey, catalogue, channels_of(journey), errors=list(steps))
     if len(frame) > max_persons:
         frame = frame.sample(max_persons, random_state=seed).sort_values("person_id")
         frame = frame.reset_index(drop=True)
@@ -127,7 +128,6 @@ def touchpoints(
     rel = _rated(frame, catalogue, fb, credit or {}, resamples=resamples, seed=seed)
     magic = scores.magic_moments(frame, catalogue, rel, candidates=candidates,
                                  resamples=resamples, seed=seed)
-    steps = error_events(journey)
     watched = sorted(set(steps) | {s for s in steps.values() if s}
                      | set(loop_events(journey, top=loops)))
     events = event_frame(journey, watched)
@@ -137,7 +137,8 @@ def touchpoints(
     overall = rel.assign(persona="(all)")[scores.MAP]
     per_persona = _persona_maps(frame, catalogue, fb, members, resamples=max(20, resamples // 10),
                                 seed=seed)
-    evidence = _evidence(journey, pains, events, members, fb)
+    evidence = _evidence(journey, pains, events, members,
+                         fb if feedback is None else feedback)
     note = _note(catalogue, frame)
     return TouchpointsResult(
         relevance=rel, pain_points=pains[["rank", "label", *PAINS[1:]]], magic_moments=magic,
@@ -225,10 +226,15 @@ def _evidence(journey: ir.Table, pains: pd.DataFrame, events: pd.DataFrame,
               members: pd.DataFrame | None, fb: pd.DataFrame, *, top: int = 5) -> pd.DataFrame:
     """For the ``top`` pain points: what came right after, the personas most hit, quotes."""
     rows = []
-    for row in pains.head(top).itertuples(index=False):
-        at = journey.filter((journey.event == row.event)
-                            & (journey.device.fill_null("(none)") == row.device))
-        nxt = to_frame(at.group_by(next=at.next_event.fill_null("(end)")).agg(n=at.count()))
+    shown = pains.head(top)
+    if shown.empty:
+        return pd.DataFrame(columns=EVIDENCE)
+    keys = sorted(set(shown["event"]))
+    at = journey.filter(journey.event.isin(keys))
+    after = to_frame(at.group_by(event=at.event, device=at.device.fill_null("(none)"),
+                                 next=at.next_event.fill_null("(end)")).agg(n=at.count()))
+    for row in shown.itertuples(index=False):
+        nxt = after[(after["event"] == row.event) & (after["device"] == row.device)]
         nxt = nxt.sort_values(["n", "next"], ascending=[False, True]).head(3)
         total = max(int(nxt["n"].sum()), 1)
         paths = "; ".join(f"{row.event} -> {n} ({c / total:.0%})"
