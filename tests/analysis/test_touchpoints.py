@@ -3,6 +3,7 @@ against plain pandas, a generator with confounding and the demo's planted truth.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -12,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import wegweiser
+import wegweiser.config
 from tests.analysis.touchpoint_sim import PAINS, VIDEO_EFFECT, journey_table, simulate
 from wegweiser.analysis._touchpoint_effects import att
 from wegweiser.analysis._touchpoint_persons import person_frame
@@ -263,3 +265,63 @@ def test_tiny_journeys_give_empty_or_unestimated_rows_not_errors(rows):
     assert np.isnan(result.relevance["ratio"].iloc[0])  # too few persons to estimate
     assert result.pain_points.empty
     assert result.magic_moments.empty
+
+
+# -- benchmark scores from a CSV file, and the command line ----------------------------------
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name,score\nx,1\n", "b.csv:1: the header needs.*missing: touchpoint, benchmark"),
+        ("touchpoint,benchmark\nVideos,0.5\nReviews,high\n", "b.csv:3: benchmark 'high'"),
+        ("touchpoint,benchmark\nVideos,1.5\n", "b.csv:2: benchmark 1.5 is outside 0..1"),
+        ("touchpoint,benchmark\nVideos,0.5\nVideos,0.6\n", "b.csv:3: .*appears twice"),
+        ("touchpoint,benchmark,importance\nVideos,0.5,9\n", "b.csv:2: importance 9"),
+        ("touchpoint,benchmark\n,0.5\n", "b.csv:2: the touchpoint name is empty"),
+    ],
+)
+def test_bad_benchmark_files_name_the_line(tmp_path, text, message):
+    from wegweiser.events.benchmarks import read_benchmarks
+
+    path = tmp_path / "b.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidInput, match=message):
+        read_benchmarks(path)
+
+
+def test_the_cli_imports_benchmarks_and_shows_the_views(tmp_path):
+    from typer.testing import CliRunner
+
+    from wegweiser.cli import app
+
+    folder = tmp_path / "p"
+    runner = CliRunner()
+    assert runner.invoke(app, ["init", str(folder)]).exit_code == 0
+    config = folder / "wegweiser.toml"
+    config.write_text(config.read_text(encoding="utf-8") + CONFIG, encoding="utf-8")
+    scores = tmp_path / "scores.csv"
+    scores.write_text("touchpoint,benchmark,importance\nReviews,80%,5\n", encoding="utf-8")
+    res = runner.invoke(app, ["import-benchmarks", str(scores), "-p", str(folder)])
+    assert res.exit_code == 0, res.output
+    reviews = catalogue(wegweiser.config.load_config(folder))[1]
+    assert (reviews.benchmark, reviews.importance) == (0.8, 5)
+    scores.write_text("touchpoint,benchmark\nVideos,0.5\n", encoding="utf-8")
+    res = runner.invoke(app, ["import-benchmarks", str(scores), "-p", str(folder)])
+    assert isinstance(res.exception, InvalidConfig)  # main() prints it as one red line
+    assert "no [[touchpoints]] named 'Videos'" in str(res.exception)
+    data = simulate(300, seed=2).journey.assign(
+        channel=lambda f: f["channel"].replace({"search": "review_site"}),
+        event=lambda f: f["event"].replace({"product_view": "review_read"}))
+    data["type"] = "track"
+    data["anonymous_id"] = data.pop("person_id")
+    data["message_id"] = [f"m{i}" for i in range(len(data))]
+    data["timestamp"] = data["timestamp"].map(lambda t: t.isoformat())
+    events = tmp_path / "events.csv"
+    data.drop(columns=["seq", "session"]).to_csv(events, index=False)
+    assert runner.invoke(app, ["import", str(events), "-p", str(folder)]).exit_code == 0
+    res = runner.invoke(app, ["touchpoints", "-p", str(folder), "--view", "relevance",
+                              "--resamples", "20", "--no-personas", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["touchpoint"]: r for r in json.loads(res.stdout)}
+    assert rows["Reviews"]["benchmark"] == 0.8
+    assert rows["Reviews"]["importance_source"] == "stated"
+    assert rows["Reviews"]["persons"] > 50
