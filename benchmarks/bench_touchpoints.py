@@ -15,7 +15,6 @@ persona-standardised ratio the simulation produced (per person).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -24,13 +23,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-import wegweiser  # noqa: E402
 from tests.analysis.touchpoint_sim import (  # noqa: E402
     PAINS,
     VIDEO_EFFECT,
     journey_table,
     simulate,
 )
+
+import wegweiser  # noqa: E402
 from wegweiser.analysis.filters import parse  # noqa: E402
 from wegweiser.analysis.touchpoint_catalogue import Touchpoint  # noqa: E402
 from wegweiser.analysis.touchpoints import touchpoints  # noqa: E402

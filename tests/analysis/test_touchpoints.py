@@ -325,3 +325,21 @@ def test_the_cli_imports_benchmarks_and_shows_the_views(tmp_path):
     assert rows["Reviews"]["benchmark"] == 0.8
     assert rows["Reviews"]["importance_source"] == "stated"
     assert rows["Reviews"]["persons"] > 50
+
+
+def test_the_map_per_persona_splits_the_exposed_and_has_its_own_quadrants():
+    data = simulate(800, seed=4)
+    ids = sorted(set(data.journey["person_id"]))
+    members = pd.DataFrame({"person_id": ids, "name": [("A", "B")[i % 2] for i in range(len(ids))]})
+    cat = [Touchpoint("video", (parse("channel=video"),)),
+           Touchpoint("newsletter", (parse("event=newsletter_open"),)),
+           Touchpoint("gallery", (parse("event=gallery"),))]
+    result = touchpoints(journey_table(data.journey), cat, members=members, resamples=20,
+                         candidates=0)
+    per = result.map_personas
+    assert sorted(set(per["persona"])) == ["A", "B"]
+    overall = result.relevance.set_index("touchpoint")["persons"]
+    assert per.groupby("touchpoint")["persons"].sum().to_dict() == overall.to_dict()
+    for _, part in per.groupby("persona"):
+        assert part["importance"].max() == pytest.approx(1.0)  # derived: relative weights
+        assert part["quadrant"].notna().all()

@@ -18,7 +18,7 @@ once), ``resamples`` times. ``naive_ratio`` compares the raw rates of exposed an
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -51,6 +51,21 @@ class Effect:
     difference: float
     difference_low: float
     difference_high: float
+    #: per person: the outcome of the exposed (0 for the others), the terms of
+    #: rate_without, exposed or not (None when not estimated)
+    terms: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]] | None = field(
+        default=None, repr=False, compare=False)
+
+    def within(self, rows: NDArray[np.bool_]) -> tuple[int, float]:
+        """(exposed persons, difference) among the persons ``rows``, with the models fitted
+        on everyone (NaN when not estimated or none of them is exposed)."""
+        if self.terms is None:
+            return 0, float("nan")
+        phi1, phi0, t = self.terms
+        exposed = int(t[rows].sum())
+        if not exposed:
+            return 0, float("nan")
+        return exposed, float((phi1[rows].sum() - phi0[rows].sum()) / exposed)
 
     @property
     def naive_ratio(self) -> float:
@@ -121,4 +136,5 @@ def att(
                           else (nan, nan))
     diff_lo, diff_hi = np.percentile(diffs, [lo, hi])
     return Effect(n1, n0, r1, r0, without, _div(r1, without), float(ratio_lo),
-                  float(ratio_hi), r1 - without, float(diff_lo), float(diff_hi))
+                  float(ratio_hi), r1 - without, float(diff_lo), float(diff_hi),
+                  terms=(phi1, phi0, t))

@@ -79,17 +79,19 @@ def _effect_row(effect: Effect) -> dict[str, Any]:
 def relevance(
     frame: pd.DataFrame, touchpoints: Sequence[Touchpoint], *, resamples: int, seed: int,
     level: float = 0.95,
-) -> pd.DataFrame:
-    """Per touchpoint: the adjusted effect of experiencing it before the decision."""
+) -> tuple[pd.DataFrame, list[Effect]]:
+    """Per touchpoint: the adjusted effect of experiencing it before the decision (the
+    table and the effects)."""
     y = frame["converted"].to_numpy(bool)
-    rows = []
+    rows, effects = [], []
     for i, t in enumerate(touchpoints):
         x = covariates(frame, drop_channels=t.channels)
         exposed = frame[f"n{i}"].to_numpy() >= 1
         effect = att(x, exposed, y, resamples=resamples, seed=seed + i, level=level)
+        effects.append(effect)
         rows.append({"touchpoint": t.name, "rule": t.rule, "controlled": t.controlled,
                      **_effect_row(effect)})
-    return pd.DataFrame(rows, columns=RELEVANCE[:14])
+    return pd.DataFrame(rows, columns=RELEVANCE[:14]), effects
 
 
 def fulfilment(frame: pd.DataFrame, touchpoints: Sequence[Touchpoint],

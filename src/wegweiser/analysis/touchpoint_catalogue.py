@@ -50,7 +50,7 @@ __all__ = [
 #: channels a company influences only indirectly (derived touchpoints: ``controlled`` False)
 INDIRECT_CHANNELS = frozenset({"social", "review_site", "referral", "affiliate", "organic_search"})
 #: at most this many touchpoints are derived from the data (the most reached first)
-MAX_DERIVED = 40
+MAX_DERIVED = 30
 
 
 @dataclass(frozen=True)

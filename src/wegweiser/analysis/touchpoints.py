@@ -30,7 +30,8 @@ Definitions (the touchpoints are the catalogue of :mod:`wegweiser.analysis.touch
 * **Importance-performance map** (``map``; Martilla & James): the crosshair is the mean
   importance and the mean performance; quadrants *concentrate here* (important, under-
   performing), *keep up the good work*, *low priority*, *possible overkill*.
-  ``map_personas``: the same within each persona (:mod:`wegweiser.analysis.personas`).
+  ``map_personas``: the same within each persona (:mod:`wegweiser.analysis.personas`): the
+  adjusted difference among the persona's persons with the models fitted on everyone.
 * **Magic moments** (``magic_moments``): for the ``candidates`` touchpoints with the largest
   adjusted difference, thresholds ">= k experiences in the first 7 days / before the
   decision" (a small grid) against persons below the threshold; the intervals are
@@ -79,6 +80,7 @@ if TYPE_CHECKING:
 
     import ibis.expr.types as ir
 
+    from wegweiser.analysis._touchpoint_effects import Effect
     from wegweiser.analysis.registry import Inputs
 
 __all__ = ["ANALYSIS", "TouchpointsParams", "TouchpointsResult", "touchpoints"]
@@ -110,7 +112,7 @@ def touchpoints(
     resamples: int = 200,
     seed: int = 0,
     max_persons: int = 50_000,
-    candidates: int = 6,
+    candidates: int = 3,
     loops: int = 15,
 ) -> TouchpointsResult:
     """Every touchpoint rated; magic moments and pain points (module docstring).
@@ -125,7 +127,7 @@ def touchpoints(
         frame = frame.sample(max_persons, random_state=seed).sort_values("person_id")
         frame = frame.reset_index(drop=True)
     fb = _about(feedback, catalogue)
-    rel = _rated(frame, catalogue, fb, credit or {}, resamples=resamples, seed=seed)
+    rel, effects = _rated(frame, catalogue, fb, credit or {}, resamples=resamples, seed=seed)
     magic = scores.magic_moments(frame, catalogue, rel, candidates=candidates,
                                  resamples=resamples, seed=seed)
     watched = sorted(set(steps) | {s for s in steps.values() if s}
@@ -135,8 +137,7 @@ def touchpoints(
     pains = pain_points(frame, events, steps, resamples=resamples, seed=seed)
     pains.insert(1, "label", pains["event"] + " · " + pains["device"])
     overall = rel.assign(persona="(all)")[scores.MAP]
-    per_persona = _persona_maps(frame, catalogue, fb, members, resamples=max(20, resamples // 10),
-                                seed=seed)
+    per_persona = _persona_maps(frame, catalogue, fb, members, effects)
     evidence = _evidence(journey, pains, events, members,
                          fb if feedback is None else feedback)
     note = _note(catalogue, frame)
@@ -158,8 +159,9 @@ def _note(catalogue: Sequence[Touchpoint], frame: pd.DataFrame) -> str:
 
 
 def _rated(frame: pd.DataFrame, catalogue: Sequence[Touchpoint], fb: pd.DataFrame,
-           credit: Mapping[str, float], *, resamples: int, seed: int) -> pd.DataFrame:
-    rel = scores.relevance(frame, catalogue, resamples=resamples, seed=seed)
+           credit: Mapping[str, float], *, resamples: int, seed: int
+           ) -> tuple[pd.DataFrame, list[Effect]]:
+    rel, effects = scores.relevance(frame, catalogue, resamples=resamples, seed=seed)
     rel["credit"] = [
         sum(credit.get(c, 0.0) for c in t.channels)
         if t.channels and all(c.field == "channel" for c in t.conditions) else np.nan
@@ -174,7 +176,7 @@ def _rated(frame: pd.DataFrame, catalogue: Sequence[Touchpoint], fb: pd.DataFram
     rel["importance"] = imp["importance"].to_numpy()
     rel["importance_source"] = imp["importance_source"].to_numpy()
     rel["quadrant"] = scores.quadrants(rel["importance"], rel["performance"])
-    return rel[scores.RELEVANCE]
+    return rel[scores.RELEVANCE], effects
 
 
 def _about(feedback: pd.DataFrame | None, catalogue: Sequence[Touchpoint]) -> pd.DataFrame:
@@ -205,15 +207,22 @@ def _about(feedback: pd.DataFrame | None, catalogue: Sequence[Touchpoint]) -> pd
 
 
 def _persona_maps(frame: pd.DataFrame, catalogue: Sequence[Touchpoint], fb: pd.DataFrame,
-                  members: pd.DataFrame | None, *, resamples: int, seed: int) -> pd.DataFrame:
+                  members: pd.DataFrame | None, effects: Sequence[Effect]) -> pd.DataFrame:
+    """The map within each persona: each touchpoint's adjusted difference among the
+    persona's persons (with the models fitted on everyone) and their fulfilment."""
     if members is None or members.empty or not catalogue:
         return pd.DataFrame(columns=scores.MAP)
     name_of = dict(zip(members["person_id"], members["name"], strict=True))
+    names = frame["person_id"].map(name_of)
     parts = []
     for name in sorted(set(name_of.values())):
-        ids = {p for p, n in name_of.items() if n == name}
-        sub = frame[frame["person_id"].isin(ids)].reset_index(drop=True)
-        rel = scores.relevance(sub, catalogue, resamples=resamples, seed=seed)
+        rows = (names == name).to_numpy()
+        sub = frame[rows].reset_index(drop=True)
+        within = [e.within(rows) for e in effects]
+        rel = pd.DataFrame({"touchpoint": [t.name for t in catalogue],
+                            "persons": [w[0] for w in within],
+                            "difference": [w[1] for w in within]})
+        ids = set(sub["person_id"])
         ful = scores.fulfilment(sub, catalogue, fb[fb["person_id"].isin(ids)])
         rel = rel.merge(ful, on="touchpoint", how="left")
         rel["importance"] = scores.importance(rel, catalogue)["importance"].to_numpy()
@@ -278,7 +287,7 @@ class TouchpointsParams(Params):
         50_000, description="Fit the models on at most this many persons (a seeded sample)."
     )
     candidates: Annotated[int, Field(ge=0, le=40)] = Field(
-        6, description="Touchpoints searched for magic-moment thresholds."
+        3, description="Touchpoints searched for magic-moment thresholds."
     )
     personas: bool = Field(True, description="Add the map per persona (fits the personas).")
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = Field(0, description="Random seed.")
