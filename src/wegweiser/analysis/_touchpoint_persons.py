@@ -46,8 +46,11 @@ def is_error(name: str) -> bool:
     return any(fnmatchcase(name, p) for p in ERROR_EVENTS)
 
 
-def _decided(journey: ir.Table) -> ir.Table:
-    """``journey`` with ``first_ts``, ``conv_ts`` and ``pre`` (before the decision)."""
+def decided(journey: ir.Table) -> ir.Table:
+    """``journey`` with ``first_ts``, ``conv_ts`` and ``pre`` (before the decision); a table
+    that has them already is returned as it is (compute it once and cache it)."""
+    if "pre" in journey.columns:
+        return journey
     per = journey.group_by(_pid=journey.person_id).agg(
         first_ts=journey.timestamp.min(),
         conv_ts=journey.timestamp.min(where=journey.is_conversion),
@@ -68,7 +71,7 @@ def person_frame(
 ) -> pd.DataFrame:
     """One row per person (module docstring), sorted by ``person_id``; ``errors``: the
     error events (default: found in the journey)."""
-    j = _decided(journey)
+    j = decided(journey)
     flags = {f"m{i}": experienced(j, t) for i, t in enumerate(touchpoints)}
     week = j.first_ts + ibis.interval(days=FIRST_DAYS)
     j = j.mutate(
@@ -143,7 +146,7 @@ def error_events(journey: ir.Table) -> dict[str, str | None]:
 def loop_events(journey: ir.Table, *, top: int) -> list[str]:
     """The ``top`` events repeated within a session by the most persons (before the
     decision); error events are left out (they are friction signals of their own)."""
-    j = _decided(journey)
+    j = decided(journey)
     j = j.filter(j.pre)
     per = j.group_by("person_id", "session", "event").agg(n=j.count())
     looped = per.filter(per.n >= 2)
@@ -157,7 +160,7 @@ def loop_events(journey: ir.Table, *, top: int) -> list[str]:
 
 def event_frame(journey: ir.Table, events: Sequence[str]) -> pd.DataFrame:
     """``person_id, event, device, looped`` for ``events`` before the decision."""
-    j = _decided(journey)
+    j = decided(journey)
     j = j.filter(j.pre & j.event.isin(list(events) or [""]))
     j = j.mutate(device=j.device.fill_null("(none)"))
     per = j.group_by("person_id", "session", "event", "device").agg(n=j.count())

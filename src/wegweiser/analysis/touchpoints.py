@@ -65,6 +65,7 @@ from wegweiser.analysis import _touchpoint_scores as scores
 from wegweiser.analysis._touchpoint_pains import PAINS, pain_points
 from wegweiser.analysis._touchpoint_persons import (
     channels_of,
+    decided,
     error_events,
     event_frame,
     loop_events,
@@ -122,7 +123,22 @@ def touchpoints(
     (``person_id``, ``name``); ``credit``: attributed share of conversions per channel.
     """
     steps = error_events(journey)
-    frame = person_frame(journey, catalogue, channels_of(journey), errors=list(steps))
+    pre = decided(journey).cache()  # read three times: once on the engine
+    try:
+        return _touchpoints(journey, pre, catalogue, steps, feedback=feedback, members=members,
+                            credit=credit, resamples=resamples, seed=seed,
+                            max_persons=max_persons, candidates=candidates, loops=loops)
+    finally:
+        pre.release()
+
+
+def _touchpoints(
+    journey: ir.Table, pre: ir.Table, catalogue: Sequence[Touchpoint],
+    steps: Mapping[str, str | None], *, feedback: pd.DataFrame | None,
+    members: pd.DataFrame | None, credit: Mapping[str, float] | None, resamples: int,
+    seed: int, max_persons: int, candidates: int, loops: int,
+) -> TouchpointsResult:
+    frame = person_frame(pre, catalogue, channels_of(journey), errors=list(steps))
     if len(frame) > max_persons:
         frame = frame.sample(max_persons, random_state=seed).sort_values("person_id")
         frame = frame.reset_index(drop=True)
@@ -131,8 +147,8 @@ def touchpoints(
     magic = scores.magic_moments(frame, catalogue, rel, candidates=candidates,
                                  resamples=resamples, seed=seed)
     watched = sorted(set(steps) | {s for s in steps.values() if s}
-                     | set(loop_events(journey, top=loops)))
-    events = event_frame(journey, watched)
+                     | set(loop_events(pre, top=loops)))
+    events = event_frame(pre, watched)
     events = events[events["person_id"].isin(frame["person_id"])]
     pains = pain_points(frame, events, steps, resamples=resamples, seed=seed)
     pains.insert(1, "label", pains["event"] + " · " + pains["device"])
