@@ -183,6 +183,37 @@ class FeedbackConfig(_Model):
     the payload (``a.b`` for nested keys; a quoted value is a constant)."""
 
 
+class TouchpointConfig(_Model):
+    """One touchpoint of the catalogue (``[[touchpoints]]``; docs/analyses.md, Touchpoints).
+
+    ``rule``: one condition or a list of conditions (all must hold) in the filter grammar
+    (``channel=video``, ``event in video_view,video_play``, ``property:plan=pro``); an event
+    that satisfies it is an experience of the touchpoint. ``controlled``: the company
+    controls it (ads, brand site, staff) or only indirectly (social media, reviews,
+    resellers). ``importance``: the stated expectation, 1 (unimportant) to 5 (very
+    important), e.g. from a survey. ``benchmark``: a competitor's fulfilment score, 0 to 1
+    (the scale of the analysis's ``performance``), e.g. from a market study.
+    """
+
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    rule: str | list[str]
+    controlled: bool = True
+    importance: Annotated[float, Field(ge=1, le=5)] | None = None
+    benchmark: Annotated[float, Field(ge=0, le=1)] | None = None
+
+    @field_validator("rule")
+    @classmethod
+    def _some_rule(cls, rule: str | list[str]) -> str | list[str]:
+        rules = [rule] if isinstance(rule, str) else rule
+        if not rules or any(not r.strip() for r in rules):
+            raise ValueError("give a rule: a condition such as 'channel=video'")
+        return rule
+
+    @property
+    def rules(self) -> list[str]:
+        return [self.rule] if isinstance(self.rule, str) else list(self.rule)
+
+
 _ORIGIN = re.compile(r"https?://[^/\s:]+(?::[0-9]{1,5})?")
 
 
@@ -277,6 +308,16 @@ class Config(_Model):
     engine: EngineConfig = Field(default_factory=EngineConfig)
     feedback: FeedbackConfig = Field(default_factory=FeedbackConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
+    touchpoints: list[TouchpointConfig] = Field(default_factory=list)
+
+    @field_validator("touchpoints")
+    @classmethod
+    def _unique_touchpoints(cls, touchpoints: list[TouchpointConfig]) -> list[TouchpointConfig]:
+        names = [t.name for t in touchpoints]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"touchpoint names must be unique, repeated: {', '.join(dupes)}")
+        return touchpoints
 
     @field_validator("phases")
     @classmethod

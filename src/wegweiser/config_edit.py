@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import tomlkit
 
 from wegweiser.config import CONFIG_FILE, Config, Phase, parse_config
+from wegweiser.errors import InvalidConfig
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -132,4 +133,21 @@ def set_engine(project_dir: Path, settings: Mapping[str, Any]) -> Config:
             engine[key] = inline
         else:
             engine[key] = value
+    return _save(path, document)
+
+
+def set_touchpoint_scores(project_dir: Path, scores: Mapping[str, Mapping[str, float]]) -> Config:
+    """Set ``benchmark`` (and ``importance``) of the ``[[touchpoints]]`` named in ``scores``;
+    a name the catalogue lacks raises :class:`ValueError` naming the ones it has."""
+    path, document = _load(project_dir)
+    entries = {str(t.get("name")): t for t in document.get("touchpoints", [])}
+    unknown = sorted(set(scores) - set(entries))
+    if unknown:
+        known = ", ".join(map(repr, entries)) or "none"
+        raise InvalidConfig(
+            f"{path}: no [[touchpoints]] named {', '.join(map(repr, unknown))} (the catalogue "
+            f"has {known}); add them with a name and a rule first", path=str(path))
+    for name, values in scores.items():
+        for key, value in values.items():
+            entries[name][key] = value
     return _save(path, document)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from wegweiser.analysis import filters
 from wegweiser.analysis._fix_metric import _with_traits, daily_rate, daily_rates
 from wegweiser.analysis.fixes import Fix, check_fixes, control_of, fix_annotations, say
+from wegweiser.errors import InvalidInput
 
 T0 = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
 EVENTS = ("pay", "error", "view", "order")
@@ -141,9 +142,22 @@ def test_the_control_group_defaults_to_the_other_devices():
     assert np.isnan(row.did_effect)
 
 
+def test_a_fix_without_conditions_takes_the_catalogues_touchpoint():
+    from wegweiser.analysis.fixes import with_conditions
+    from wegweiser.config import Config
+
+    config = Config.model_validate({"touchpoints": [
+        {"name": "mobile payment", "rule": ["event = pay", "device = mobile"]}]})
+    bare = _fix(where=[])
+    resolved = with_conditions(bare, config)
+    assert [filters.describe(c) for c in resolved.where] == ["event=pay", "device=mobile"]
+    journey = _journey(_planted(0.4, 0.05))
+    assert check_fixes(journey, [resolved]).fixes.iloc[0].verdict == "worked"
+    with pytest.raises(InvalidInput, match="looked up in the catalogue: unknown touchpoint"):
+        with_conditions(bare.model_copy(update={"touchpoint": "mobile paymnt"}), config)
+
+
 def test_bad_fixes_say_what_is_wrong():
-    with pytest.raises(ValueError, match="touchpoint's conditions"):
-        _fix(where=[])
     with pytest.raises(ValueError, match=r"unknown field .devise"):
         _fix(where=["devise=mobile"])
     with pytest.raises(ValueError, match="step"):

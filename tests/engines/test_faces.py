@@ -54,6 +54,9 @@ OPTIONS: dict[str, list[dict[str, Any]]] = {
     "attribution": [{}, {"compare": True, "models": ["first_touch", "linear", "markov"]}],
     "trends": [{}, {"period": "month", "by": "channel", "since": "2000-01-01",
                     "where": ["channel is set"]}],
+    # every query of the analysis, without the persona fit and with few resamples (Spark is
+    # slow per query: the defaults took over server.query_seconds there)
+    "touchpoints": [{"personas": False, "resamples": 20, "candidates": 1}],
 }
 STORE_ROUTES = [("GET", "/api/v1/stats"), ("POST", "/api/v1/overview"),
                 ("GET", "/api/v1/quarantine"), ("GET", "/api/v1/identities/merges"),

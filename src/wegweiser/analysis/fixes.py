@@ -15,6 +15,10 @@ filter model of :mod:`wegweiser.analysis.filters`, e.g. ``event=checkout_payment
 The daily rates come from the engine (:mod:`._fix_metric`); the estimate from statsmodels
 on that small table (:mod:`._fix_estimate`):
 
+Without ``where`` the touchpoint is looked up by name in the touchpoint catalogue
+(``[[touchpoints]]`` in wegweiser.toml, else the touchpoints derived from the data; see
+:mod:`wegweiser.analysis.touchpoint_catalogue`) when the fix is checked.
+
 * **its** — an interrupted time series (segmented regression: level and slope change,
   day-of-week effects, Newey-West errors): the average change after the fix;
 * **did** — difference-in-differences against an untouched comparison group: the
@@ -65,6 +69,7 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
     from wegweiser.analysis.registry import Inputs
+    from wegweiser.config import Config
 
 __all__ = [
     "VERDICTS",
@@ -76,6 +81,7 @@ __all__ = [
     "check_name",
     "control_of",
     "fix_annotations",
+    "with_conditions",
 ]
 
 DEFAULT_FRICTION = "event contains error"
@@ -102,7 +108,8 @@ class FixSpec(Params):
     time: dt.time | None = Field(None, description="The time of day (UTC) it went live; that "
                                  "day is then mixed and left out.")
     touchpoint: Annotated[str, Field(min_length=1, max_length=100)]
-    where: Where = Field(description="The conditions that define the touchpoint.")
+    where: Where = Field(default_factory=list, description="The conditions that define the "
+                         "touchpoint (none: the touchpoint catalogue's conditions of that name).")
     metric: Literal["friction", "conversion"] = "friction"
     friction: Where = Field(default_factory=lambda: _default_friction(),
                             description="The friction event's conditions (metric friction).")
@@ -112,9 +119,6 @@ class FixSpec(Params):
 
     @model_validator(mode="after")
     def _check(self) -> FixSpec:
-        if not self.where:
-            raise ValueError("give the touchpoint's conditions (where), e.g. "
-                             "event=checkout_payment")
         for c in filters.conditions([*self.where, *self.friction, *self.control]):
             if c.step is not None:
                 raise ValueError("a fix's condition cannot name a step")
@@ -312,7 +316,25 @@ def _compute(inputs: Inputs, p: FixesParams) -> FixResult:
         raise InvalidInput(f"no fix {p.fix!r}; saved: {', '.join(found) or 'none yet'}")
     if not found:
         return check_fixes(None, [])  # no journey is read
-    return check_fixes(inputs.journey(), found.values(), only=p.fix, traits=inputs.traits)
+    journey = inputs.journey()
+    fixes = [with_conditions(f, inputs.config, journey) for f in found.values()
+             if p.fix is None or f.name == p.fix]
+    return check_fixes(journey, fixes, only=p.fix, traits=inputs.traits)
+
+
+def with_conditions(fix: Fix, config: Config, journey: ir.Table | None = None) -> Fix:
+    """``fix`` with its touchpoint's conditions: its own ``where``, else those of the
+    catalogue's touchpoint of that name (an unknown name raises :class:`InvalidInput`)."""
+    if fix.where:
+        return fix
+    from wegweiser.analysis.touchpoint_catalogue import touchpoint_condition
+
+    try:
+        where = touchpoint_condition(config, fix.touchpoint, journey)
+    except InvalidInput as exc:
+        raise InvalidInput(f"fix {fix.name!r} gives no conditions (where), so its touchpoint "
+                           f"is looked up in the catalogue: {exc}") from None
+    return fix.model_copy(update={"where": where})
 
 
 ANALYSIS = Analysis(

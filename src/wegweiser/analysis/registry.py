@@ -98,14 +98,16 @@ class Chart:
     """A chart of one result table, declared as data and drawn by :mod:`wegweiser.present`.
 
     ``kind``: ``bar`` (vertical), ``hbar`` (horizontal, categories on y), ``line``,
-    ``heatmap`` (``x`` by ``y`` coloured by ``value``) or ``funnel``. ``y`` may name several
+    ``heatmap`` (``x`` by ``y`` coloured by ``value``), ``funnel`` or ``scatter`` (a point
+    per row at numbers ``x`` and ``y``, labelled by ``value``, with the means as a
+    crosshair). ``y`` may name several
     columns (one trace each); ``color`` splits one column into traces. ``format`` is how the
     values read: ``number``, ``percent`` (shares 0..1), ``seconds`` or ``money``.
     ``marks`` names a table of dated marks (columns ``date``, ``text``), drawn as dotted
     vertical lines with their text on a chart with dates on ``x`` (e.g. annotations).
     """
 
-    kind: Literal["bar", "hbar", "line", "heatmap", "funnel"]
+    kind: Literal["bar", "hbar", "line", "heatmap", "funnel", "scatter"]
     table: str
     x: str
     y: str | tuple[str, ...]

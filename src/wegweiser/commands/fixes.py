@@ -70,7 +70,8 @@ def add(
                                           "name.")] = False,
     project: ProjectOpt = Path("."),
 ) -> None:
-    """Add a fix to watch: --where defines the touchpoint (all conditions hold), --friction
+    """Add a fix to watch: --where defines the touchpoint (all conditions hold; without it
+    the touchpoint catalogue's touchpoint of that name is used), --friction
     the friction event (default 'event contains error'), --control the untouched comparison
     group (default: the touchpoint's non-event conditions negated)."""
     from wegweiser.project import open_project

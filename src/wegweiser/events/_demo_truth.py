@@ -33,6 +33,7 @@ def record(self: _Sim, p: _Person) -> None:
         stats[0] += 1
         stats[1] += p.orders > 0
         stats[2] += p.to_order
+    _count_payment_errors(self, p)
     linked = [d for d in p.devices if d.linked]
     keys = [d.bought for d in p.devices if d.n and not d.linked]  # one person each
     if linked:
@@ -55,13 +56,47 @@ def record(self: _Sim, p: _Person) -> None:
             if d.last_phase is not None:
                 self.final_phase[d.anon] = d.last_phase
 
+def _count_payment_errors(self: _Sim, p: _Person) -> None:
+    """Per device kind: the persons whose journey held a payment error (the sim's payment
+    counters grew while simulating them) and how many of them still bought."""
+    state: dict[str, Any] = self.__dict__.setdefault("pain_state", {
+        "seen": dict.fromkeys(self.payments, 0), "persons": dict.fromkeys(self.payments, 0),
+        "buyers": dict.fromkeys(self.payments, 0)})
+    for kind, (_, errors) in self.payments.items():
+        if errors > state["seen"][kind]:
+            state["persons"][kind] += 1
+            state["buyers"][kind] += p.orders > 0
+        state["seen"][kind] = errors
+
+
+def pain_truth(self: _Sim) -> dict[str, Any]:
+    """The planted pain point's cost as the simulation produced it, per device kind.
+
+    ``lost_conversions`` = affected persons x the clean completion rate - the affected who
+    bought anyway: the buyers the errors cost, were the affected to complete like everyone
+    who pays without an error (``complete_without_error``). Counted by the simulation while
+    it ran, so it stays right when the error rate changes over time.
+    """
+    state = self.__dict__.get("pain_state")
+    out: dict[str, Any] = {}
+    for kind, (attempts, errors) in self.payments.items():
+        persons = state["persons"][kind] if state else 0
+        buyers = state["buyers"][kind] if state else 0
+        out[kind] = {
+            "attempt_visits": attempts, "with_error": errors,
+            "rate": round(errors / attempts, 4) if attempts else None,
+            "persons_with_error": persons, "buyers_with_error": buyers,
+            "lost_conversions": round(persons * pers.COMPLETE_CLEAN - buyers, 2),
+        }
+    return out
+
+
 def truth(self: _Sim, start: dt.date, end: dt.date) -> dict[str, Any]:
     counts = Counter(self.final_phase.values())
     combos = [{"source": s, "medium": m, "referrer": r,
                "referrer_host": urlsplit(r).hostname if r else None, "channel": c}
               for (s, m, r), c in sorted(self.combos.items(), key=lambda kv: str(kv[0]))]
-    pay = {k: {"attempt_visits": a, "with_error": e, "rate": round(e / a, 4) if a else None}
-           for k, (a, e) in self.payments.items()}
+    pay = pain_truth(self)
     return {
         "seed": self.seed, "persons": self.n_persons, "n_events": self.n_events,
         "start": start.isoformat(), "end": end.isoformat(),

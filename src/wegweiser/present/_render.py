@@ -48,6 +48,8 @@ def render(chart: Chart, result: Result, lang: str, *, currency: str = "EUR") ->
     fmt = _formatter(chart.format, lang, currency)
     if chart.kind == "heatmap":
         return _heatmap(chart, frame, lang, fmt)
+    if chart.kind == "scatter":
+        return _scatter(chart, frame, lang, fmt)
     category, values = _roles(chart)
     series = _series(chart, frame, values, lang)
     if chart.kind == "funnel":
@@ -167,6 +169,35 @@ def _heatmap(chart: Chart, frame: pd.DataFrame, lang: str, fmt: Callable[[Any], 
     return styled(fig, lang, height=max(300, 28 * len(grid.index) + 110),
                   xaxis={"side": "top", "showgrid": False, "type": "category"},
                   yaxis={"autorange": "reversed", "showgrid": False, "type": "category"})
+
+
+def _scatter(chart: Chart, frame: pd.DataFrame, lang: str, fmt: Callable[[Any], str]
+             ) -> go.Figure:
+    """A point per row at (``x``, ``y``), labelled by ``value``, split by ``color``; dashed
+    lines at the means of ``x`` and ``y`` (the crosshair of a quadrant map)."""
+    y = chart.ys[0]
+    frame = frame[frame[chart.x].notna() & frame[y].notna()]
+    if frame.empty:
+        return no_data(go.Figure(), lang)
+    fig = go.Figure()
+    groups = ([(label(k, lang), g) for k, g in frame.groupby(chart.color, sort=True)]
+              if chart.color else [(label(y, lang), frame)])
+    for i, (name, part) in enumerate(groups):
+        text = ([label(v, lang) for v in part[chart.value]] if chart.value
+                else [""] * len(part))
+        fig.add_trace(go.Scatter(
+            x=part[chart.x], y=part[y], mode="markers+text", name=name, text=text,
+            textposition="top center", marker={"color": colour(i), "size": 10},
+            customdata=[[fmt(a), fmt(b)] for a, b in zip(part[chart.x], part[y], strict=True)],
+            hovertemplate="%{text}: %{customdata[0]}, %{customdata[1]}<extra></extra>",
+        ))
+    mean_x, mean_y = float(frame[chart.x].mean()), float(frame[y].mean())
+    fig.add_vline(x=mean_x, line_dash="dash", line_color="#888")
+    fig.add_hline(y=mean_y, line_dash="dash", line_color="#888")
+    axis = _value_axis(chart.format)
+    return styled(fig, lang, height=460, showlegend=len(groups) > 1,
+                  xaxis={"title": label(chart.x, lang), **axis},
+                  yaxis={"title": label(y, lang), **axis})
 
 
 def _funnel(series: list[tuple[str, pd.DataFrame]], category: str, lang: str,

@@ -1,0 +1,124 @@
+"""Touchpoints: pain points and adjusted relevance against planted truth (issue 17).
+
+``python benchmarks/bench_touchpoints.py sim --persons 20000 --seeds 3`` -- the generator
+with confounding of tests/analysis/touchpoint_sim.py (high-intent persons see more
+touchpoints, low-intent persons meet more errors; 5 planted pain points, 2 harmless error
+kinds): precision@5 of the pain points, each planted pain point's lost conversions
+(adjusted and naive) against the planted expectation, the video (planted 1.5x) and
+newsletter (1.0x) ratios, seconds.
+``... demo --persons 4000 --seeds 2`` -- the demo shop (60 days): rank and lost conversions
+of the mobile payment errors against truth.json, and the adjusted and naive ratios of video,
+review sites and display against the planted multipliers (at the purchase decision) and the
+persona-standardised ratio the simulation produced (per person).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from tests.analysis.touchpoint_sim import (  # noqa: E402
+    PAINS,
+    VIDEO_EFFECT,
+    journey_table,
+    simulate,
+)
+
+import wegweiser  # noqa: E402
+from wegweiser.analysis.filters import parse  # noqa: E402
+from wegweiser.analysis.touchpoint_catalogue import Touchpoint  # noqa: E402
+from wegweiser.analysis.touchpoints import touchpoints  # noqa: E402
+from wegweiser.events.demo import generate  # noqa: E402
+
+
+def sim(persons: int, seeds: int) -> None:
+    cat = [Touchpoint("video", (parse("channel=video"),)),
+           Touchpoint("newsletter", (parse("event=newsletter_open"),))]
+    planted = {(e, d) for _, e, d, *_ in PAINS}
+    for seed in range(seeds):
+        data = simulate(persons, seed=seed)
+        start = time.perf_counter()
+        result = touchpoints(journey_table(data.journey), cat, resamples=200, candidates=2,
+                             seed=seed)
+        seconds = time.perf_counter() - start
+        pains = result.pain_points
+        top = list(zip(pains["event"].head(5), pains["device"].head(5), strict=True))
+        precision = sum(k in planted for k in top) / 5
+        rel = result.relevance.set_index("touchpoint")
+        print(f"seed {seed}: {persons:,} persons, {len(data.journey):,} events, "
+              f"{seconds:.1f} s, precision@5 {precision:.2f}; video ratio "
+              f"{rel.loc['video', 'ratio']:.3f} (naive {rel.loc['video', 'naive_ratio']:.3f}, "
+              f"planted {VIDEO_EFFECT}), newsletter {rel.loc['newsletter', 'ratio']:.3f} "
+              f"(naive {rel.loc['newsletter', 'naive_ratio']:.3f}, planted 1.0)")
+        rows = pains.set_index(["event", "device"])
+        for key in sorted(planted):
+            truth = data.lost[key]
+            row = rows.loc[key]
+            print(f"  {key[0]} · {key[1]}: truth {truth:.1f}, adjusted "
+                  f"{row['lost_conversions']:.1f} ({row['lost_conversions'] / truth - 1:+.1%}; "
+                  f"interval {row['lost_low']:.1f}..{row['lost_high']:.1f}), naive "
+                  f"{row['naive_lost']:.1f} ({row['naive_lost'] / truth - 1:+.1%}), "
+                  f"rank {int(row['rank'])}")
+
+
+def _standardised(truth: dict, channel: str) -> float:
+    """Conversion of the exposed over the unexposed within persona, weighted by the exposed
+    (the simulation's own counts, per simulated person)."""
+    obs = truth["channel_effects"][channel]["observed_by_persona"].values()
+    num = sum(v["exposed"]["persons"] * v["exposed"]["conversion"] for v in obs
+              if v["exposed"]["persons"] and v["unexposed"]["persons"])
+    den = sum(v["exposed"]["persons"] * v["unexposed"]["conversion"] for v in obs
+              if v["exposed"]["persons"] and v["unexposed"]["persons"])
+    return float(num / den)
+
+
+def demo(persons: int, seeds: int) -> None:
+    channels = ("video", "review_site", "display")
+    cat = [Touchpoint(ch, (parse(f"channel={ch}"),)) for ch in channels]
+    for seed in range(seeds):
+        data = generate(persons, seed=seed, days=60)
+        with tempfile.TemporaryDirectory() as folder, \
+                wegweiser.Project.init(Path(folder) / "p") as project:
+            project.import_events(data.events)
+            start = time.perf_counter()
+            result = touchpoints(project.journey(), cat, resamples=200, candidates=0,
+                                 seed=seed)
+            seconds = time.perf_counter() - start
+        pains = result.pain_points
+        hit = pains[(pains["event"] == "payment_error") & (pains["device"] == "mobile")].iloc[0]
+        truth = data.truth["pain_point"]["observed"]["mobile"]["lost_conversions"]
+        print(f"seed {seed}: {persons:,} persons, {seconds:.1f} s; mobile payment_error rank "
+              f"{int(hit['rank'])}, lost {hit['lost_conversions']:.1f} (truth {truth:.1f}, "
+              f"{hit['lost_conversions'] / truth - 1:+.1%}; interval {hit['lost_low']:.1f}.."
+              f"{hit['lost_high']:.1f}), naive {hit['naive_lost']:.1f}")
+        rel = result.relevance.set_index("touchpoint")
+        for ch in channels:
+            planted = data.truth["channel_effects"][ch]["conversion_multiplier"]
+            row = rel.loc[ch]
+            print(f"  {ch}: adjusted {row['ratio']:.3f} ({row['ratio_low']:.3f}.."
+                  f"{row['ratio_high']:.3f}), naive {row['naive_ratio']:.3f}; planted "
+                  f"{planted} at the decision, {_standardised(data.truth, ch):.3f} per person "
+                  "within persona")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=("sim", "demo"))
+    parser.add_argument("--persons", type=int, default=20_000)
+    parser.add_argument("--seeds", type=int, default=3)
+    args = parser.parse_args()
+    if args.what == "sim":
+        sim(args.persons, args.seeds)
+    else:
+        demo(args.persons, args.seeds)
+
+
+if __name__ == "__main__":
+    main()
