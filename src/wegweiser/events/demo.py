@@ -12,8 +12,9 @@ events without an explicit channel), ``offline_channels``, ``persona_profiles``,
 of its first device), ``persona_of`` and ``final_phase`` (per *stitched* key: a user id with
 all its linked anonymous ids, or an anonymous id that was never linked), ``identity`` (user id
 -> sorted linked anonymous ids), ``phase_counts``, ``buyers``, ``channel_effects`` (planted and
-observed per persona), ``pain_point``, ``feedback`` and ``experiment`` (the planted A/B test
-``cart_bundles``: its variants, start date, persons exposed per variant and true lifts).
+observed per persona), ``pain_point``, ``feedback``, ``experiment`` (the planted A/B test
+``cart_bundles``: its variants, start date, persons exposed per variant and true lifts) and
+``geo_holdout`` (video switched off in some countries for four weeks, ``_demo_geo``).
 
 >>> data = generate(50, seed=1)
 >>> data.events.num_rows == data.truth["n_events"], sorted(data.truth["phase_counts"])[0]
@@ -38,6 +39,7 @@ import pyarrow as pa
 from wegweiser.config import default_config
 from wegweiser.errors import InvalidInput
 from wegweiser.events import _demo_emerging as _emerging
+from wegweiser.events import _demo_geo as _geo
 from wegweiser.events import _demo_personas as pers
 from wegweiser.events import _demo_truth as _truth
 from wegweiser.events._demo_personas import COSTS_SCHEMA, EVENTS_SCHEMA
@@ -164,6 +166,7 @@ class _Sim:
         self.exp_rng = random.Random(f"{seed}:experiment")
         self.exp_start = self.t0 + (self.n_days // 2) * DAY
         self.exp_seen: Counter[str] = Counter()
+        self.geo = _geo.Holdout(seed, self.t0, self.n_days)  # the planted geo holdout
 
     def register(self, p: Persona) -> None:
         """Prepare the weighted picks of persona ``p`` (every simulated persona needs them)."""
@@ -433,6 +436,9 @@ class _Sim:
         if done:
             evs.append("order_completed")
             props.append(json.dumps({"order_id": f"O{self.n_events:09d}", "items": len(items)}))
+        if done and self.geo.lose(p, t, value):  # the geo holdout: no video, no order
+            done = False
+            del evs[-1], props[-1]
         n_all = len(evs)
         n = self.emit(p, d, self.visit(p, ch, d), t, evs, props, value if done else None,
                       exposure)
@@ -580,7 +586,7 @@ class _Sim:
             gap = per.gap_days
             if t >= self.t_end:
                 return
-            ch = self.channel(p, visits == 0)
+            ch = self.geo.switch(p, self.channel(p, visits == 0), t)
             visits += 1
             cycle += 1
             if extra > 0 or cycle < need:
@@ -597,7 +603,7 @@ class _Sim:
                 stage = 1
                 continue
             outcome, d, where = self.checkout(p, ch, t)
-            if outcome == "cut":
+            if outcome == "cut" or self.geo.gone(p):
                 return
             if outcome != "ordered":
                 if rng.random() < (0.35 if outcome == "failed" else 0.5):
@@ -643,6 +649,7 @@ def generate(persons: int = 20_000, *, seed: int = 0, days: int = 120,
     truth["costs"] = pers.cost_truth(costs, sim.linear_revenue)
     if planted is not None:
         truth["emerging"] = planted
+    truth["geo_holdout"] = sim.geo.truth()
     truth["experiment"] = {
         **pers.EXPERIMENT, "start": (start + dt.timedelta(days=sim.n_days // 2)).isoformat(),
         "exposed": dict(sorted(sim.exp_seen.items())),

@@ -52,6 +52,38 @@ NOTES: dict[str, Words] = {
         "guardrail breached: {metrics}",
         "Leitplanke verletzt: {metrics}",
     ),
+    "geo_undefined": Words(
+        "no geo experiment given: name the channel (--channel), the holdout regions "
+        "(--holdout) and the test period (--start, --end)",
+        "kein Geo-Experiment angegeben: nennen Sie den Kanal (--channel), die Holdout-Regionen "
+        "(--holdout) und den Testzeitraum (--start, --end)",
+    ),
+    "geo_no_conversions": Words(
+        "no conversions in the data: nothing to read out",
+        "keine Konversionen in den Daten: nichts auszuwerten",
+    ),
+    "geo_no_costs": Words(
+        "no spend for {touchpoint} in the test period: import costs (wegweiser import-costs "
+        "FILE) for the incremental ROAS",
+        "keine Kosten für {touchpoint} im Testzeitraum: importieren Sie Kosten (wegweiser "
+        "import-costs DATEI) für den inkrementellen ROAS",
+    ),
+    "geo_weak_fit": Words(
+        "the holdout follows the control regions only loosely before the test (R² {r2} over "
+        "{days} days): read the intervals with care, or choose control regions more like "
+        "the holdout",
+        "die Holdout-Regionen folgen den Kontrollregionen vor dem Test nur lose (R² {r2} über "
+        "{days} Tage): lesen Sie die Intervalle mit Vorsicht, oder wählen Sie ähnlichere "
+        "Kontrollregionen",
+    ),
+    "geo_method": Words(
+        "Incremental = what the holdout would have had with the channel on (a regression on "
+        "the control regions over {days} days before the test) minus what it had; "
+        "attribution credits describe paths, not what the channel caused.",
+        "Inkrementell = was die Holdout-Regionen mit eingeschaltetem Kanal gehabt hätten "
+        "(eine Regression auf die Kontrollregionen über {days} Tage vor dem Test) minus was "
+        "sie hatten; Attributionsanteile beschreiben Pfade, nicht was der Kanal bewirkt hat.",
+    ),
 }
 
 

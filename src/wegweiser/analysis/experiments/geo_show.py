@@ -1,0 +1,124 @@
+"""A geo holdout's readout in the analysis registry (``wegweiser experiment_geo``).
+
+See :mod:`wegweiser.analysis.experiments.geo` for the computation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt  # noqa: TC003 (pydantic reads the annotations)
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import Field
+
+from wegweiser.analysis.experiments.geo import GeoResult, empty, geo_readout
+from wegweiser.analysis.params import Name, Names, Params
+from wegweiser.analysis.registry import Analysis, Chart, Words
+
+if TYPE_CHECKING:
+    from wegweiser.analysis.registry import Inputs
+
+
+class GeoParams(Params):
+    """A media experiment: a channel switched off in some regions for a while (a geo holdout).
+
+    Reads out the channel's incremental conversions and revenue -- what the holdout regions
+    lost against a counterfactual from the control regions (time-based regression on the
+    days before the test, Kerman et al. 2017) -- with intervals; the same share of the
+    control regions' figures is the channel's effect where it ran, and over its spend in
+    the test period the incremental ROAS. Beside it, what attribution credits the channel
+    with in the same regions and period, and by how much that over- or understates.
+    """
+
+    channel: Name | None = Field(None, description="The channel switched off in the holdout.")
+    campaign: Name | None = Field(
+        None, description="Only this campaign of the channel was switched off."
+    )
+    holdout: Names | None = Field(
+        None, description="The holdout regions, where the channel was off (comma list)."
+    )
+    controls: Names | None = Field(
+        None, description="The control regions (default: every other region)."
+    )
+    geo: Name = Field(
+        "country",
+        description="What a region is: a journey column (country, ...), property:KEY or "
+        "trait:KEY.",
+    )
+    start: dt.date | None = Field(None, description="First day of the test (UTC).")
+    end: dt.date | None = Field(None, description="Day after the test's last day (UTC).")
+    pre_days: Annotated[int, Field(ge=7, le=730)] = Field(
+        56, description="Days before the test that teach the counterfactual."
+    )
+    alpha: Annotated[float, Field(ge=0.0001, lt=0.5)] = Field(0.05, description="Error rate.")
+
+
+def _compute(inputs: Inputs, p: GeoParams) -> GeoResult:
+    if not (p.channel and p.holdout and p.start and p.end):
+        return empty([("geo_undefined", {})])
+    return geo_readout(
+        inputs.journey(),
+        channel=p.channel,
+        campaign=p.campaign,
+        holdout=list(p.holdout),
+        controls=list(p.controls) if p.controls else None,
+        geo=p.geo,
+        start=p.start,
+        end=p.end,
+        pre_days=p.pre_days,
+        alpha=p.alpha,
+        costs=inputs.costs(),
+        traits=inputs.traits,
+    )
+
+
+ANALYSIS = Analysis(
+    name="experiment_geo",
+    params=GeoParams,
+    compute=_compute,
+    title=Words("Geo experiment", "Geo-Experiment"),
+    summary=Words(
+        "What a channel caused: incremental conversions, revenue and ROAS from a regional "
+        "holdout, beside its attribution credits",
+        "Was ein Kanal bewirkt: inkrementelle Konversionen, Umsatz und ROAS aus einem "
+        "regionalen Holdout, neben seinen Attributionsanteilen",
+    ),
+    views={
+        "summary": "summary",
+        "roas": "roas",
+        "attribution": "attribution",
+        "days": "by_day",
+    },
+    charts=(
+        Chart(
+            "line",
+            "by_day",
+            x="date",
+            y=("observed", "expected"),
+            title=Words(
+                "Holdout conversions per day: observed and expected with the channel on",
+                "Holdout-Konversionen je Tag: beobachtet und erwartet mit eingeschaltetem Kanal",
+            ),
+        ),
+        Chart(
+            "line",
+            "by_day",
+            x="date",
+            y=("cumulative_low", "cumulative", "cumulative_high"),
+            title=Words(
+                "Cumulative incremental conversions with their interval",
+                "Kumulierte inkrementelle Konversionen mit Intervall",
+            ),
+        ),
+        Chart(
+            "bar",
+            "attribution",
+            x="model",
+            y=("credited_conversions", "incremental_conversions"),
+            title=Words(
+                "Credited by attribution vs. incremental conversions",
+                "Von der Attribution zugeschrieben vs. inkrementelle Konversionen",
+            ),
+        ),
+    ),
+    report=True,
+)
