@@ -118,7 +118,9 @@ def test_the_readout_covers_the_planted_holdout(project, shop):
     assert att["credited_conversions"] > 0
     days_table = r.by_day
     assert (days_table["period"] == "test").sum() == 28
-    assert days_table["cumulative"].dropna().iloc[-1] == pytest.approx(conv["incremental"])
+    assert r.cumulative["cumulative"].iloc[-1] == pytest.approx(conv["incremental"])
+    assert len(r.cumulative) == 28
+    assert (r.cumulative["cumulative_low"] <= r.cumulative["cumulative"]).all()
 
 
 def test_errors_name_the_problem(project, shop):

@@ -69,8 +69,8 @@ ATTRIBUTION_COLUMNS = (
     "overstated_conversions", "credited_revenue", "incremental_revenue", "overstated_revenue",
     "roas", "iroas",
 )
-DAY_COLUMNS = ("date", "period", "observed", "expected", "cumulative", "cumulative_low",
-               "cumulative_high")
+DAY_COLUMNS = ("date", "period", "observed", "expected")
+CUMULATIVE_COLUMNS = ("date", "cumulative", "cumulative_low", "cumulative_high")
 
 
 @dataclass(frozen=True)
@@ -78,13 +78,15 @@ class GeoResult(Result):
     """``summary``: per metric (conversions, revenue) the holdout's observed and expected
     sums, the incremental effect with its interval, the lift, and the same where the channel
     ran; ``roas``: spend and incremental ROAS; ``attribution``: each model's credits beside
-    the incremental figures; ``by_day``: the holdout's conversions, their counterfactual and
-    the cumulative incremental conversions with their interval."""
+    the incremental figures; ``by_day``: the holdout's conversions per day and their
+    counterfactual (the fit before the test, the prediction in it); ``cumulative``: the
+    incremental conversions summed up to each test day, with their interval."""
 
     summary: pd.DataFrame
     roas: pd.DataFrame
     attribution: pd.DataFrame
     by_day: pd.DataFrame
+    cumulative: pd.DataFrame
     note: str = field(default="", kw_only=True)
     notes: tuple[Note, ...] = field(default=(), kw_only=True)
 
@@ -96,6 +98,7 @@ def empty(notes: Sequence[Note], params: dict[str, Any] | None = None) -> GeoRes
         roas=pd.DataFrame({c: [] for c in ROAS_COLUMNS}),
         attribution=pd.DataFrame({c: [] for c in ATTRIBUTION_COLUMNS}),
         by_day=pd.DataFrame({c: [] for c in DAY_COLUMNS}),
+        cumulative=pd.DataFrame({c: [] for c in CUMULATIVE_COLUMNS}),
         params=dict(params or {}),
         note=english(notes),
         notes=tuple(notes),
@@ -265,6 +268,7 @@ def geo_readout(
         roas=roas[list(ROAS_COLUMNS)],
         attribution=attribution[list(ATTRIBUTION_COLUMNS)],
         by_day=by_day[list(DAY_COLUMNS)],
+        cumulative=_cumulative(by_day, fit),
         params=params,
         note=english(notes),
         notes=tuple(notes),
@@ -339,14 +343,16 @@ def _by_day(series: pd.DataFrame, fit: Tbr, n_pre: int) -> pd.DataFrame:
     wide = series.pivot(index="day", columns="group", values="conversions").sort_index()
     h, c = wide["holdout"].to_numpy(float), wide["control"].to_numpy(float)
     expected = fit.intercept + fit.slope * c
-    n = len(h)
-    cum = np.full(n, np.nan)
-    half = np.full(n, np.nan)
-    cum[n_pre:] = fit.cumulative
-    half[n_pre:] = fit.cumulative_half
     return pd.DataFrame({
         "date": [(_EPOCH + timedelta(days=int(d))).isoformat() for d in wide.index],
-        "period": ["pre"] * n_pre + ["test"] * (n - n_pre),
-        "observed": h, "expected": expected, "cumulative": cum,
-        "cumulative_low": cum - half, "cumulative_high": cum + half,
+        "period": ["pre"] * n_pre + ["test"] * (len(h) - n_pre),
+        "observed": h, "expected": expected,
+    })
+
+
+def _cumulative(by_day: pd.DataFrame, fit: Tbr) -> pd.DataFrame:
+    cum, half = np.asarray(fit.cumulative), np.asarray(fit.cumulative_half)
+    return pd.DataFrame({
+        "date": by_day.loc[by_day["period"] == "test", "date"].to_numpy(),
+        "cumulative": cum, "cumulative_low": cum - half, "cumulative_high": cum + half,
     })

@@ -87,6 +87,7 @@ ANALYSIS = Analysis(
         "roas": "roas",
         "attribution": "attribution",
         "days": "by_day",
+        "cumulative": "cumulative",
     },
     charts=(
         Chart(
@@ -101,7 +102,7 @@ ANALYSIS = Analysis(
         ),
         Chart(
             "line",
-            "by_day",
+            "cumulative",
             x="date",
             y=("cumulative_low", "cumulative", "cumulative_high"),
             title=Words(
@@ -120,5 +121,7 @@ ANALYSIS = Analysis(
             ),
         ),
     ),
-    report=True,
+    # no report section yet: the report runs analyses with their defaults, and a geo test
+    # has none until its definition can live in the project (docs/analyses.md)
+    report=False,
 )
