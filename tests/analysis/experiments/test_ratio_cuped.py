@@ -4,6 +4,7 @@ reduction, an A/A run under daily peeking, and its errors."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -87,3 +88,30 @@ def test_errors():
         ratio_cuped(RatioMoments.of([1.0], [1.0], [1.0], [1.0]), ok)
     with pytest.raises(InvalidInput, match="4 sums"):
         RatioMoments(3, (1.0, 2.0), ((1.0,),))
+
+
+def test_the_readout_adjusts_revenue_per_order_from_engine_sums():
+    import ibis
+
+    from wegweiser.analysis.experiments.metrics import PERSON_COLUMNS, variant_sums
+    from wegweiser.analysis.experiments.readout import readout
+    from wegweiser.analysis.result import to_frame
+
+    rng = np.random.default_rng(8)
+    arms = {"control": _arm(rng, 400), "bundles": _arm(rng, 400, shift=2.0)}
+    frames = []
+    for variant, (y, x, u, v) in arms.items():
+        frame = {c: np.zeros(len(y)) for c in PERSON_COLUMNS}
+        frame.update(revenue=y, orders=x, pre_revenue=u, pre_orders=v)
+        frames.append(pd.DataFrame({"variant": variant, **frame}))
+    persons = ibis.memtable(pd.concat(frames, ignore_index=True))
+    sums = to_frame(variant_sums(persons))
+    table = readout(sums, metrics=["revenue_per_order"], cuped=True).iloc[0]
+    expected = ratio_cuped(RatioMoments.of(*arms["bundles"]), RatioMoments.of(*arms["control"]))
+    assert bool(table["cuped"])
+    assert table["diff"] == pytest.approx(expected.diff, rel=1e-9)
+    assert table["ci_high"] - table["ci_low"] == pytest.approx(2 * 1.959964 * expected.se,
+                                                               rel=1e-5)
+    plain = readout(sums, metrics=["revenue_per_order"], cuped=False).iloc[0]
+    assert not bool(plain["cuped"])
+    assert plain["ci_high"] - plain["ci_low"] > table["ci_high"] - table["ci_low"]
