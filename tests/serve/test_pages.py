@@ -333,6 +333,9 @@ def _required(name: str) -> dict[str, str]:
 
     fields = get(name).params.model_fields
     steps = fields.get("steps")
+    if name == "experiment_geo":  # the demo's planted geo holdout (events/_demo_geo.py)
+        return {"channel": "video", "holdout": "AT,CH", "start": "2026-10-01",
+                "end": "2026-10-29"}
     return {"steps": ",".join(FUNNEL)} if steps is not None and steps.is_required() else {}
 
 
