@@ -25,7 +25,7 @@ T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory):
-    data = generate(4000, seed=3, days=90)
+    data = generate(2500, seed=3, days=90)
     folder = tmp_path_factory.mktemp("geo")
     with wegweiser.Project.init(folder) as project:
         project.import_events(data.events)
@@ -47,7 +47,7 @@ event = st.tuples(
 )
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(rows=st.lists(event, max_size=60))
 def test_daily_sums_match_pandas(rows):
     frame = pd.DataFrame({
@@ -141,6 +141,15 @@ def test_errors_name_the_problem(project, shop):
     with pytest.raises(InvalidInput, match="is not a region"):
         geo_readout(journey, channel="video", holdout=["AT"], geo="revenue", start=start,
                     end=end)
+
+
+def test_a_test_past_the_data_is_read_out_up_to_their_end_and_says_so(project, shop):
+    start = dt.date.fromisoformat(shop["truth"]["start"])
+    r = geo_readout(project.journey(), channel="video", holdout=["AT", "CH"], start=start,
+                    end=dt.date(2027, 1, 1), models=("last_touch",))
+    keys = dict(r.notes)
+    assert keys["geo_cut"]["last"] == "2026-10-31"
+    assert r.summary.loc[0, "test_days"] == keys["geo_cut"]["days"] == 35
 
 
 def test_without_a_definition_the_readout_says_what_to_give(project):

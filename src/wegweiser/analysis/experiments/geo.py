@@ -260,6 +260,9 @@ def geo_readout(
     fit = fits["conversions"]
     if fit.r2 < 0.5:
         notes.append(("geo_weak_fit", {"r2": f"{fit.r2:.2f}", "days": n_pre}))
+    if last < end:
+        notes.append(("geo_cut", {"last": (last - timedelta(days=1)).isoformat(),
+                                  "days": (last - start).days}))
     notes.append(("geo_method", {"days": n_pre}))
     by_day = _by_day(series, fit, n_pre)
     params = {"first": first.isoformat(), "end": last.isoformat(), "pre_days": n_pre}

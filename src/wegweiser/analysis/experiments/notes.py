@@ -76,6 +76,10 @@ NOTES: dict[str, Words] = {
         "{days} Tage): lesen Sie die Intervalle mit Vorsicht, oder wählen Sie ähnlichere "
         "Kontrollregionen",
     ),
+    "geo_cut": Words(
+        "the data end before the test does: read out up to {last} ({days} test days)",
+        "die Daten enden vor dem Test: ausgewertet bis {last} ({days} Testtage)",
+    ),
     "geo_method": Words(
         "Incremental = what the holdout would have had with the channel on (a regression on "
         "the control regions over {days} days before the test) minus what it had; "
