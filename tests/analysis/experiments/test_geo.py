@@ -138,6 +138,14 @@ def test_errors_name_the_problem(project, shop):
     with pytest.raises(InvalidInput, match="lies after the data"):
         geo_readout(journey, channel="video", holdout=["AT"], start=dt.date(2027, 1, 1),
                     end=dt.date(2027, 2, 1))
+    with pytest.raises(InvalidInput, match="needs days before the test"):
+        geo_readout(journey, channel="video", holdout=["AT"], start=dt.date(2020, 1, 1),
+                    end=end)
+    with pytest.raises(InvalidInput, match="needs days before the test"):
+        geo_readout(journey, channel="video", holdout=["AT"], start=dt.date.min, end=end)
+    with pytest.raises(InvalidInput, match="lies after the data"):
+        geo_readout(journey, channel="video", holdout=["AT"], start=dt.date(9999, 12, 30),
+                    end=dt.date.max)
     with pytest.raises(InvalidInput, match="is not a region"):
         geo_readout(journey, channel="video", holdout=["AT"], geo="revenue", start=start,
                     end=end)

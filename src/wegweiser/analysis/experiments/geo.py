@@ -218,12 +218,17 @@ def geo_readout(
     _check_regions(found, controls or (), "control")
     data_first = _EPOCH + timedelta(days=int(span["first"]) // _DAY_US)
     data_end = _EPOCH + timedelta(days=int(span["last"]) // _DAY_US + 1)
-    first = max(start - timedelta(days=pre_days), data_first)
     last = min(end, data_end)
     if last <= start:
         raise InvalidInput(
             f"the test {start} .. {end} lies after the data, which end on {data_end}"
         )
+    if start <= data_first:
+        raise InvalidInput(
+            f"the test starts on {start}, but the data's first conversion is on {data_first}: "
+            "the readout needs days before the test to learn the counterfactual"
+        )
+    first = start - timedelta(days=min(pre_days, (start - data_first).days))
     series = daily(j, holdout=holdout, controls=controls, first=first, last=last)
     n_pre = (start - first).days
     fits: dict[str, Tbr] = {}
