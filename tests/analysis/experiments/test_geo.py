@@ -160,6 +160,25 @@ def test_a_test_past_the_data_is_read_out_up_to_their_end_and_says_so(project, s
     assert r.summary.loc[0, "test_days"] == keys["geo_cut"]["days"] == 35
 
 
+def test_a_definition_file_gives_the_options(project, shop, tmp_path):
+    truth = shop["truth"]
+    path = tmp_path / "video_off.toml"
+    path.write_text(
+        f'channel = "video"\nholdout = ["AT", "CH"]\nstart = {truth["start"]}\n'
+        f'end = {truth["end"]}\npre_days = 28\n', encoding="utf-8")
+    from_file = project.analyse("experiment_geo", definition=str(path), pre_days=35)
+    direct = project.analyse("experiment_geo", channel="video", holdout=["AT", "CH"],
+                             start=truth["start"], end=truth["end"], pre_days=35)
+    pd.testing.assert_frame_equal(from_file.summary, direct.summary)
+    assert from_file.summary.loc[0, "pre_days"] == 35  # the option wins over the file
+    path.write_text('channel = "video"\nregions = ["AT"]\n', encoding="utf-8")
+    with pytest.raises(InvalidInput, match="unknown key"):
+        project.analyse("experiment_geo", definition=str(path))
+    path.write_text('channel = "video"\nholdout = ["AT"]\nstart = "soon"\n', encoding="utf-8")
+    with pytest.raises(InvalidInput, match="start"):
+        project.analyse("experiment_geo", definition=str(path))
+
+
 def test_without_a_definition_the_readout_says_what_to_give(project):
     r = project.analyse("experiment_geo")
     assert r.summary.empty

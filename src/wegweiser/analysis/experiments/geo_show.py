@@ -6,13 +6,16 @@ See :mod:`wegweiser.analysis.experiments.geo` for the computation.
 from __future__ import annotations
 
 import datetime as dt  # noqa: TC003 (pydantic reads the annotations)
-from typing import TYPE_CHECKING, Annotated
+import tomllib
+from pathlib import Path  # noqa: TC003 (pydantic reads the annotations)
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from wegweiser.analysis.experiments.geo import GeoResult, empty, geo_readout
-from wegweiser.analysis.params import Name, Names, Params
+from wegweiser.analysis.params import CliOnly, Name, Names, Params
 from wegweiser.analysis.registry import Analysis, Chart, Words
+from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
     from wegweiser.analysis.registry import Inputs
@@ -50,9 +53,38 @@ class GeoParams(Params):
         56, description="Days before the test that teach the counterfactual."
     )
     alpha: Annotated[float, Field(ge=0.0001, lt=0.5)] = Field(0.05, description="Error rate.")
+    definition: Annotated[Path | None, CliOnly()] = Field(
+        None,
+        description="A TOML file that defines the test with these options' names (channel, "
+        "holdout, start, end, ...); options given on the command line win.",
+    )
+
+
+def with_definition(p: GeoParams) -> GeoParams:
+    """``p`` completed from its ``definition`` file (options set explicitly win)."""
+    if p.definition is None:
+        return p
+    try:
+        with p.definition.open("rb") as fh:
+            found: dict[str, Any] = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidInput(f"geo test definition {p.definition}: {exc}") from None
+    allowed = set(GeoParams.model_fields) - {"definition"}
+    unknown = sorted(set(found) - allowed)
+    if unknown:
+        raise InvalidInput(
+            f"geo test definition {p.definition}: unknown key(s) {', '.join(unknown)}; "
+            f"use {', '.join(sorted(allowed))}"
+        )
+    given = p.model_dump(exclude_unset=True, exclude={"definition"})
+    try:
+        return GeoParams.model_validate({**found, **given})
+    except ValidationError as exc:
+        raise InvalidInput(f"geo test definition {p.definition}: {exc}") from None
 
 
 def _compute(inputs: Inputs, p: GeoParams) -> GeoResult:
+    p = with_definition(p)
     if not (p.channel and p.holdout and p.start and p.end):
         return empty([("geo_undefined", {})])
     return geo_readout(
