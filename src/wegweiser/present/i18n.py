@@ -233,7 +233,8 @@ def note_text(result: Any, lang: str) -> str:
 
 
 _PERCENT_NAMES = {"share", "rate", "probability", "lift", "cumulative_share", "lift_low",
-                  "lift_high", "chance_to_beat", "mde_relative"}
+                  "lift_high", "chance_to_beat", "mde_relative", "overstated_conversions",
+                  "overstated_revenue"}
 
 
 def column_kind(column: str) -> str:
