@@ -7,7 +7,7 @@ the DuckDB project and on the Spark project, and every table of the results must
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -16,7 +16,6 @@ from tests.engines.compare import assert_same_result
 from wegweiser.analysis.attribution import Shapley, attribution, compare
 from wegweiser.analysis.conversion import conversion
 from wegweiser.analysis.dropoffs import dropoffs
-from wegweiser.analysis.experiments.geo import geo_readout
 from wegweiser.analysis.funnels import FunnelStep, dropped_off, funnel
 from wegweiser.analysis.journey_map import journey_map
 from wegweiser.analysis.kpis import kpis
@@ -98,11 +97,6 @@ CASES: dict[str, Callable[[Project], Any]] = {
         p.journey(), model=Shapley(random_state=0), by="campaign", costs=_costs(p)
     ),
     "attribution_compare": lambda p: compare(p.journey(), costs=_costs(p), n_bootstrap=20),
-    # the demo's planted geo holdout (events/_demo_geo.py; 60 days: Oct 1 .. Oct 29)
-    "experiment_geo": lambda p: geo_readout(
-        p.journey(), channel="video", holdout=["AT", "CH"], start=date(2026, 10, 1),
-        end=date(2026, 10, 29), costs=_costs(p), models=("last_touch",),
-    ),
 }
 
 
