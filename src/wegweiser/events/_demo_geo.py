@@ -1,4 +1,4 @@
-"""The demo's geo holdout (internal; see :mod:`wegweiser.events.demo`).
+"""The demo's geo holdout (internal; ``generate(..., geo_holdout=True)``).
 
 A media experiment: online video is switched off in Austria and Switzerland for four weeks
 (``GEO_HOLDOUT``) while it runs on in the other countries. In the holdout, at those times:
@@ -49,6 +49,7 @@ class Holdout:
         self.last_day = min(self.first_day + 7 * GEO_HOLDOUT["weeks"], n_days)  # exclusive
         self.start, self.end = t0 + self.first_day * _DAY_US, t0 + self.last_day * _DAY_US
         self.t0 = t0
+        self.planted = False  # generate(geo_holdout=True) plants it
         self.lost_orders = 0
         self.lost_revenue = 0.0
         self.switched_visits = 0
@@ -56,7 +57,8 @@ class Holdout:
 
     def on(self, p: _Person, t: int) -> bool:
         """Whether the channel is off for person ``p`` at time ``t``."""
-        return p.country in GEO_HOLDOUT["holdout"] and self.start <= t < self.end
+        return (self.planted and p.country in GEO_HOLDOUT["holdout"]
+                and self.start <= t < self.end)
 
     def switch(self, p: _Person, channel: str, t: int) -> str:
         """The channel of a visit at ``t``: ``direct`` instead of the switched-off one."""

@@ -13,8 +13,9 @@ of its first device), ``persona_of`` and ``final_phase`` (per *stitched* key: a 
 all its linked anonymous ids, or an anonymous id that was never linked), ``identity`` (user id
 -> sorted linked anonymous ids), ``phase_counts``, ``buyers``, ``channel_effects`` (planted and
 observed per persona), ``pain_point``, ``feedback``, ``experiment`` (the planted A/B test
-``cart_bundles``: its variants, start date, persons exposed per variant and true lifts) and
-``geo_holdout`` (video switched off in some countries for four weeks, ``_demo_geo``).
+``cart_bundles``: its variants, start date, persons exposed per variant and true lifts) and,
+with ``generate(geo_holdout=True)``, ``geo_holdout`` (video off in some countries for four
+weeks, ``_demo_geo``).
 
 >>> data = generate(50, seed=1)
 >>> data.events.num_rows == data.truth["n_events"], sorted(data.truth["phase_counts"])[0]
@@ -625,18 +626,22 @@ class _Sim:
 
 
 def generate(persons: int = 20_000, *, seed: int = 0, days: int = 120,
-             end: dt.date = dt.date(2026, 10, 31), emerging: bool = False) -> DemoData:
+             end: dt.date = dt.date(2026, 10, 31), emerging: bool = False,
+             geo_holdout: bool = False) -> DemoData:
     """Simulate ``persons`` people over ``end - days`` .. ``end`` (dates inclusive, UTC).
 
     Rows are grouped by person and ordered by time within a person; 20,000 persons give
     about a million events. See the module docstring of ``_demo_personas`` for the personas.
     ``emerging`` adds a group that appears in the later weeks (``_demo_emerging``; truth key
-    ``emerging``); without it the population is stationary.
+    ``emerging``); without it the population is stationary. ``geo_holdout`` switches video
+    off in two countries for four weeks (``_demo_geo``; truth key ``geo_holdout``; the
+    ``wegweiser demo`` command plants it); without it nothing changes.
     """
     if persons < 0 or days < 1:
         raise InvalidInput(f"generate() needs persons >= 0 and days >= 1, got {persons}, {days}")
     start = end - dt.timedelta(days=days)
     sim = _Sim(seed, start, end)
+    sim.geo.planted = geo_holdout
     for idx in range(persons):
         sim.person(idx)
     planted = _emerging.plant(sim, persons) if emerging else None
@@ -649,7 +654,8 @@ def generate(persons: int = 20_000, *, seed: int = 0, days: int = 120,
     truth["costs"] = pers.cost_truth(costs, sim.linear_revenue)
     if planted is not None:
         truth["emerging"] = planted
-    truth["geo_holdout"] = sim.geo.truth()
+    if geo_holdout:
+        truth["geo_holdout"] = sim.geo.truth()
     truth["experiment"] = {
         **pers.EXPERIMENT, "start": (start + dt.timedelta(days=sim.n_days // 2)).isoformat(),
         "exposed": dict(sorted(sim.exp_seen.items())),

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import wegweiser
 from wegweiser.analysis.experiments.geo import daily, geo_readout, region_of
+from wegweiser.demo_run import write_geo_definition
 from wegweiser.errors import InvalidInput
 from wegweiser.events.demo import generate
 
@@ -25,7 +26,7 @@ T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory):
-    data = generate(2500, seed=3, days=90)
+    data = generate(2500, seed=3, days=90, geo_holdout=True)
     folder = tmp_path_factory.mktemp("geo")
     with wegweiser.Project.init(folder) as project:
         project.import_events(data.events)
@@ -171,6 +172,13 @@ def test_a_definition_file_gives_the_options(project, shop, tmp_path):
                              start=truth["start"], end=truth["end"], pre_days=35)
     pd.testing.assert_frame_equal(from_file.summary, direct.summary)
     assert from_file.summary.loc[0, "pre_days"] == 35  # the option wins over the file
+    written = write_geo_definition(tmp_path / "experiments", truth)  # as `wegweiser demo` does
+    demo = project.analyse("experiment_geo", definition=str(written))
+    pd.testing.assert_frame_equal(
+        demo.summary,
+        project.analyse("experiment_geo", channel="video", holdout=["AT", "CH"],
+                        start=truth["start"], end=truth["end"]).summary,
+    )
     path.write_text('channel = "video"\nregions = ["AT"]\n', encoding="utf-8")
     with pytest.raises(InvalidInput, match="unknown key"):
         project.analyse("experiment_geo", definition=str(path))
