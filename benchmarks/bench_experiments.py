@@ -4,7 +4,8 @@
 [--readout-events 10M] [--record]``
 
 1. **A/A simulations** (:mod:`wegweiser.analysis.experiments.simulate`): per metric
-   (proportion, mean, ratio; mean and proportion also with CUPED) ``--aa-runs`` runs of
+   (proportion, mean, ratio; each also with CUPED; ``--aa-kinds`` picks some, e.g.
+   ``ratio,ratio+cuped``) ``--aa-runs`` runs of
    ``--aa-days`` daily looks with ``--aa-per-day`` persons per arm and day. Reported: the
    naive repeated z/t-test's false-positive rate (significant at any look), the always-valid
    sequential interval's (excludes 0 at any look), and the fixed-horizon interval's
@@ -42,10 +43,16 @@ def _count(text: str) -> int:
     return int(float(text.rstrip("KM")) * scale)
 
 
+KINDS = ("proportion", "proportion+cuped", "mean", "mean+cuped", "ratio", "ratio+cuped")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--aa-runs", type=int, default=10_000)
     parser.add_argument("--aa-days", type=int, default=60)
     parser.add_argument("--aa-per-day", type=int, default=100)
+    parser.add_argument(
+        "--aa-kinds", default=",".join(KINDS), help="comma list of " + ", ".join(KINDS)
+    )
     parser.add_argument("--readout-events", default="10M", help="'0' skips the readout")
     parser.add_argument("--readout-repeat", type=int, default=3)
 
@@ -54,13 +61,13 @@ def aa(args: argparse.Namespace) -> list[dict[str, Any]]:
     from wegweiser.analysis.experiments.simulate import simulate
 
     rows = []
-    for kind, cuped in (
-        ("proportion", False),
-        ("proportion", True),
-        ("mean", False),
-        ("mean", True),
-        ("ratio", False),
-    ):
+    wanted = [k.strip() for k in args.aa_kinds.split(",") if k.strip()]
+    unknown = [k for k in wanted if k not in KINDS]
+    if unknown:
+        raise SystemExit(f"unknown --aa-kinds {', '.join(unknown)}; use {', '.join(KINDS)}")
+    for item in wanted:
+        kind, _, adjusted = item.partition("+")
+        cuped = adjusted == "cuped"
         started = time.perf_counter()
         r = simulate(
             kind,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wegweiser.analysis.fixes import Fix
@@ -31,6 +32,22 @@ class DemoResult:
     report: Path | None = None
 
 
+def write_geo_definition(folder: Path, planted: Mapping[str, Any]) -> Path:
+    """The demo's planted geo holdout as a definition file for ``wegweiser experiment-geo
+    --definition`` (``folder/<name>.toml``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{planted['name']}.toml"
+    holdout = ", ".join(f'"{r}"' for r in planted["holdout"])
+    path.write_text(
+        "# The demo's planted geo holdout (truth.json: geo_holdout); read it out with\n"
+        f"# wegweiser experiment-geo --definition experiments/{path.name}\n"
+        f'channel = "{planted["channel"]}"\ngeo = "{planted["geo"]}"\n'
+        f"holdout = [{holdout}]\nstart = {planted['start']}\nend = {planted['end']}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
 def run_demo(
     folder: str | os.PathLike[str],
     *,
@@ -44,14 +61,15 @@ def run_demo(
     """Create (or reuse) the project at ``folder``, generate, import and summarise the demo.
 
     The data and its planted truth are written to ``folder/demo/``, the planted fix to
-    ``folder/fixes/`` (``wegweiser fixes check``), the HTML report (in
+    ``folder/fixes/`` (``wegweiser fixes check``), the planted geo holdout's definition to
+    ``folder/experiments/`` (``wegweiser experiment-geo --definition``), the HTML report (in
     ``report_lang``; None: no report) to ``folder/report-<lang>.html``. Running it again with
     the same seed adds nothing (the events deduplicate, the costs replace themselves).
     ``engine`` sets keys of the project's ``[engine]`` (``{"kind": "spark"}``: docs/spark.md).
     """
     say = step or (lambda _msg: None)
     say(f"Generating {persons:,} persons over {days} days (seed {seed})")
-    data = generate(persons, seed=seed, days=days, fix=True)
+    data = generate(persons, seed=seed, days=days, fix=True, geo_holdout=True)
     with Project.init(folder, name="Wegweiser demo shop", engine=engine) as project:
         write_samples(project.path)  # journeys/: a sample journey (docs/journeys.md)
         files = write_demo(data, project.path / "demo")
@@ -61,6 +79,7 @@ def run_demo(
         say(f"Importing {data.events.num_rows:,} events")
         summary = project.import_events(files["events"])
         project.replace_costs(data.costs)
+        write_geo_definition(project.path / "experiments", data.truth["geo_holdout"])
         truth = data.truth
         say(f"{truth['stitched_persons']:,} persons after stitching {truth['persons']:,} "
             "people: a device its owner never logged in on stays a person of its own "

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 STEPS = ["product_view", "add_to_cart", "order_completed"]
 #: the options each analysis runs with through the API, besides its defaults
 OPTIONS: dict[str, list[dict[str, Any]]] = {
+    # the demo's planted geo holdout (events/_demo_geo.py; 40 days: Oct 11 .. Oct 31)
+    "experiment_geo": [{"channel": "video", "holdout": "AT,CH", "start": "2026-10-11",
+                        "end": "2026-11-01"}],
     "funnel": [
         {"steps": STEPS},
         {"steps": STEPS, "breakdown": "trait:plan"},

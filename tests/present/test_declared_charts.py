@@ -20,6 +20,9 @@ from wegweiser.present.charts import render
 PARAMS: dict[str, dict[str, Any]] = {
     "funnel": {"steps": ["product_view", "add_to_cart", "checkout_started", "order_completed"]},
     "trends": {"period": "week", "by": "channel"},
+    # the demo's planted geo holdout (events/_demo_geo.py) on a 40-day shop
+    "experiment_geo": {"channel": "video", "holdout": ["AT", "CH"], "start": "2026-10-11",
+                       "end": "2026-11-01"},
 }
 DECLARED = [(name, i) for name, spec in analyses().items() for i in range(len(spec.charts))]
 

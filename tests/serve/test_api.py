@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -364,6 +364,22 @@ CASES: dict[str, Case] = {
             "metric": "roas",
         },
         _compare,
+    ),
+    # the demo's planted geo holdout (events/_demo_geo.py), with the project's costs
+    "experiment_geo": (
+        "POST",
+        "/experiment-geo",
+        {"channel": "video", "holdout": "AT,CH", "start": "2026-10-01", "end": "2026-10-29"},
+        _call(
+            "experiments.geo",
+            "geo_readout",
+            channel="video",
+            holdout=["AT", "CH"],
+            start=date(2026, 10, 1),
+            end=date(2026, 10, 29),
+            costs=lambda p: p.costs(),
+            traits=lambda p: p.traits,
+        ),
     ),
     "quarantine": (
         "GET",

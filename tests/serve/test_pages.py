@@ -335,6 +335,9 @@ def _required(name: str) -> dict[str, str]:
     steps = fields.get("steps")
     if name == "trends":  # its breakdown chart needs a field to break down by
         return {"by": "channel"}
+    if name == "experiment_geo":  # the demo's planted geo holdout (events/_demo_geo.py)
+        return {"channel": "video", "holdout": "AT,CH", "start": "2026-10-01",
+                "end": "2026-10-29"}
     return {"steps": ",".join(FUNNEL)} if steps is not None and steps.is_required() else {}
 
 

@@ -13,8 +13,10 @@ of its first device), ``persona_of`` and ``final_phase`` (per *stitched* key: a 
 all its linked anonymous ids, or an anonymous id that was never linked), ``identity`` (user id
 -> sorted linked anonymous ids), ``phase_counts``, ``buyers``, ``channel_effects`` (planted and
 observed per persona), ``pain_point``, ``feedback`` and ``experiment`` (the planted A/B test
-``cart_bundles``: its variants, start date, persons exposed per variant and true lifts) and,
-with ``generate(fix=True)``, ``fix`` (the planted fix of the mobile payment, ``_demo_fix``).
+``cart_bundles``: its variants, start date, persons exposed per variant and true lifts),
+with ``generate(fix=True)`` ``fix`` (the planted fix of the mobile payment, ``_demo_fix``)
+and with ``generate(geo_holdout=True)`` ``geo_holdout`` (video off in some countries for
+four weeks, ``_demo_geo``).
 
 >>> data = generate(50, seed=1)
 >>> data.events.num_rows == data.truth["n_events"], sorted(data.truth["phase_counts"])[0]
@@ -40,6 +42,7 @@ from wegweiser.config import default_config
 from wegweiser.errors import InvalidInput
 from wegweiser.events import _demo_emerging as _emerging
 from wegweiser.events import _demo_fix as _fix
+from wegweiser.events import _demo_geo as _geo
 from wegweiser.events import _demo_personas as pers
 from wegweiser.events import _demo_truth as _truth
 from wegweiser.events._demo_personas import COSTS_SCHEMA, EVENTS_SCHEMA
@@ -167,6 +170,7 @@ class _Sim:
         self.exp_start = self.t0 + (self.n_days // 2) * DAY
         self.exp_seen: Counter[str] = Counter()
         self.fix = _fix.Watch(self.t0, self.n_days)  # generate(fix=True): truth key fix
+        self.geo = _geo.Holdout(seed, self.t0, self.n_days)  # the planted geo holdout
 
     def register(self, p: Persona) -> None:
         """Prepare the weighted picks of persona ``p`` (every simulated persona needs them)."""
@@ -436,6 +440,9 @@ class _Sim:
         if done:
             evs.append("order_completed")
             props.append(json.dumps({"order_id": f"O{self.n_events:09d}", "items": len(items)}))
+        if done and self.geo.lose(p, t, value):  # the geo holdout: no video, no order
+            done = False
+            del evs[-1], props[-1]
         n_all = len(evs)
         n = self.emit(p, d, self.visit(p, ch, d), t, evs, props, value if done else None,
                       exposure)
@@ -584,7 +591,7 @@ class _Sim:
             gap = per.gap_days
             if t >= self.t_end:
                 return
-            ch = self.channel(p, visits == 0)
+            ch = self.geo.switch(p, self.channel(p, visits == 0), t)
             visits += 1
             cycle += 1
             if extra > 0 or cycle < need:
@@ -601,7 +608,7 @@ class _Sim:
                 stage = 1
                 continue
             outcome, d, where = self.checkout(p, ch, t)
-            if outcome == "cut":
+            if outcome == "cut" or self.geo.gone(p):
                 return
             if outcome != "ordered":
                 if rng.random() < (0.35 if outcome == "failed" else 0.5):
@@ -624,21 +631,24 @@ class _Sim:
 
 def generate(persons: int = 20_000, *, seed: int = 0, days: int = 120,
              end: dt.date = dt.date(2026, 10, 31), emerging: bool = False,
-             fix: bool = False) -> DemoData:
+             fix: bool = False, geo_holdout: bool = False) -> DemoData:
     """Simulate ``persons`` people over ``end - days`` .. ``end`` (dates inclusive, UTC).
 
     Rows are grouped by person and ordered by time within a person; 20,000 persons give
     about a million events. See the module docstring of ``_demo_personas`` for the personas.
     ``emerging`` adds a group that appears in the later weeks (``_demo_emerging``; truth key
     ``emerging``); without it the population is stationary. ``fix`` plants a fix of the mobile
-    payment three quarters into the period (``_demo_fix``; truth key ``fix``; the ``wegweiser
-    demo`` command plants it); without it the error rates stay as they are.
+    payment three quarters into the period (``_demo_fix``; truth key ``fix``) and
+    ``geo_holdout`` switches video off in two countries for four weeks (``_demo_geo``; truth
+    key ``geo_holdout``); the ``wegweiser demo`` command plants both; without them nothing
+    changes.
     """
     if persons < 0 or days < 1:
         raise InvalidInput(f"generate() needs persons >= 0 and days >= 1, got {persons}, {days}")
     start = end - dt.timedelta(days=days)
     sim = _Sim(seed, start, end)
     sim.fix.planted = fix
+    sim.geo.planted = geo_holdout
     for idx in range(persons):
         sim.person(idx)
     planted = _emerging.plant(sim, persons) if emerging else None
@@ -653,6 +663,8 @@ def generate(persons: int = 20_000, *, seed: int = 0, days: int = 120,
         truth["fix"] = sim.fix.truth(start)
     if planted is not None:
         truth["emerging"] = planted
+    if geo_holdout:
+        truth["geo_holdout"] = sim.geo.truth()
     truth["experiment"] = {
         **pers.EXPERIMENT, "start": (start + dt.timedelta(days=sim.n_days // 2)).isoformat(),
         "exposed": dict(sorted(sim.exp_seen.items())),

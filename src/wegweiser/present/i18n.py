@@ -29,6 +29,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from wegweiser.analysis.experiments import notes as experiment_notes
 from wegweiser.errors import InvalidInput
 from wegweiser.present import _words, _words_dashboard
 
@@ -219,10 +220,21 @@ class Translator:
 
 register(_words.WORDS)
 register(_words_dashboard.WORDS, prefix=DASHBOARD)
+register(experiment_notes.catalogue())
+
+
+def note_text(result: Any, lang: str) -> str:
+    """An analysis result's note in ``lang``: its ``notes`` (message keys ``note.<key>``
+    with their fields) from the catalogue, else its ``note`` as it is (English)."""
+    notes = getattr(result, "notes", ())
+    if notes:
+        return " ".join(t(f"note.{key}", lang, **fields) for key, fields in notes)
+    return str(getattr(result, "note", "") or "")
 
 
 _PERCENT_NAMES = {"share", "rate", "probability", "lift", "cumulative_share", "lift_low",
-                  "lift_high", "chance_to_beat", "mde_relative"}
+                  "lift_high", "chance_to_beat", "mde_relative", "overstated_conversions",
+                  "overstated_revenue"}
 
 
 def column_kind(column: str) -> str:

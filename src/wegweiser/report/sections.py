@@ -20,6 +20,7 @@ from wegweiser.present.i18n import (
     label,
     model_name,
     money,
+    note_text,
     number,
     percent,
     t,
@@ -324,7 +325,7 @@ def _registered(spec: Analysis[Any], result: Result, data: ReportData, lang: str
             for row in frame.itertuples(index=False, name=None)]
     align = "".join("r" if frame[c].dtype.kind in "iuf" else "l" for c in frame.columns)
     blocks.append(_table(columns, rows, align))
-    note = getattr(result, "note", "")
+    note = note_text(result, lang)
     if note:
         blocks.append({"kind": "note", "text": note})
     return {"id": f"analysis-{spec.name}", "title": spec.title(lang),

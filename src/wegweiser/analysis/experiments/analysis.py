@@ -30,8 +30,9 @@ from wegweiser.analysis.experiments.metrics import (
     totals,
     variant_sums,
 )
+from wegweiser.analysis.experiments.notes import Note, english
 from wegweiser.analysis.experiments.readout import READOUT_COLUMNS, pick_control, readout
-from wegweiser.analysis.experiments.srm import check_srm
+from wegweiser.analysis.experiments.srm import SRM_THRESHOLD, Srm, check_srm
 from wegweiser.analysis.params import CliOnly, Params
 from wegweiser.analysis.registry import Analysis, Chart, Words
 from wegweiser.analysis.result import Result, to_frame
@@ -77,6 +78,7 @@ class ExperimentsResult(Result):
     experiments: pd.DataFrame
     variants: pd.DataFrame
     note: str = field(default="", kw_only=True)
+    notes: tuple[Note, ...] = field(default=(), kw_only=True)
 
 
 def _assignments(journey: ir.Table, frame: pd.DataFrame | None) -> ir.Table:
@@ -127,18 +129,14 @@ def experiments(
         "sum"
     )
     bad = table[table["srm"] != "ok"]["experiment"].tolist()
-    note = (
-        f"SAMPLE RATIO MISMATCH in {', '.join(bad)}: their results are not trustworthy "
-        "until the assignment or tracking is fixed."
-        if bad
-        else ""
+    notes: tuple[Note, ...] = (
+        (("srm_mismatch", {"experiments": ", ".join(bad)}),) if bad else ()
     )
     if table.empty:
-        note = (
-            "no experiments found: send experiment_viewed (or Segment's Experiment Viewed) "
-            "events with experiment_id and variation_id, or give an assignments file"
-        )
-    return ExperimentsResult(experiments=table, variants=variants, note=note)
+        notes = (_NONE,)
+    return ExperimentsResult(
+        experiments=table, variants=variants, note=english(notes), notes=notes
+    )
 
 
 @dataclass(frozen=True)
@@ -154,6 +152,7 @@ class ExperimentResult(Result):
     variants: pd.DataFrame
     boundary: pd.DataFrame
     note: str = field(default="", kw_only=True)
+    notes: tuple[Note, ...] = field(default=(), kw_only=True)
 
 
 def experiment(
@@ -221,7 +220,7 @@ def experiment(
     variants["srm"] = "ok" if srm.ok else "MISMATCH"
     if len(counts) < 2:
         return _empty(
-            f"experiment {name!r} has one variant only ({base}); nothing to compare",
+            ("one_variant", {"experiment": name, "variant": base}),
             variants=variants,
             params=params,
         )
@@ -238,27 +237,40 @@ def experiment(
     by_day = daily[["variant", "exposed_day", "converted_day", "n"]].rename(
         columns={"n": "persons"}
     )
-    notes = [] if srm.ok else [srm.message]
+    notes: list[Note] = [] if srm.ok else [_mismatch(srm, counts, shares)]
     breached = table[table["guardrail_breached"]]
     if not breached.empty:
-        notes.append(
-            "guardrail breached: "
-            + ", ".join(f"{r.metric} ({r.variant})" for r in breached.itertuples())
-        )
+        metrics_text = ", ".join(f"{r.metric} ({r.variant})" for r in breached.itertuples())
+        notes.append(("guardrail_breached", {"metrics": metrics_text}))
     return ExperimentResult(
         summary=table[list(SUMMARY_COLUMNS)],
         metrics=table,
         variants=variants,
         boundary=boundary(by_day, control=base, alpha=alpha, tuning=tuning),
         params=params,
-        note=" ".join(notes),
+        note=english(notes),
+        notes=tuple(notes),
     )
 
 
-_NONE = (
-    "no experiments found: send experiment_viewed events with experiment_id and "
-    "variation_id, or give an assignments file"
-)
+_NONE: Note = ("no_experiments", {})
+
+
+def _mismatch(srm: Srm, counts: Mapping[str, int], shares: Mapping[str, float] | None) -> Note:
+    """The note of a sample-ratio mismatch: persons seen and expected per variant."""
+    names = sorted(counts)
+    total = sum(counts.values())
+    weights = {n: shares[n] if shares else 1.0 for n in names}
+    whole = sum(weights.values())
+    return (
+        "srm_mismatch_one",
+        {
+            "p": f"{srm.p_value:.2g}",
+            "threshold": SRM_THRESHOLD,
+            "seen": ", ".join(f"{n} {counts[n]}" for n in names),
+            "expected": ", ".join(f"{n} {total * weights[n] / whole:.0f}" for n in names),
+        },
+    )
 
 
 def _sizes(first: ir.Table) -> pd.DataFrame:
@@ -277,7 +289,7 @@ def _unknown(first: ir.Table, name: str) -> None:
 
 
 def _empty(
-    note: str, *, variants: pd.DataFrame | None = None, params: dict[str, Any] | None = None
+    note: Note, *, variants: pd.DataFrame | None = None, params: dict[str, Any] | None = None
 ) -> ExperimentResult:
     return ExperimentResult(
         summary=pd.DataFrame({c: [] for c in SUMMARY_COLUMNS}),
@@ -289,7 +301,8 @@ def _empty(
         ),
         boundary=pd.DataFrame({c: [] for c in BOUNDARY_COLUMNS}),
         params=dict(params or {}),
-        note=note,
+        note=english((note,)),
+        notes=(note,),
     )
 
 

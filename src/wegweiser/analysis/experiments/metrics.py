@@ -25,7 +25,9 @@ the covariate with the highest correlation in practice.
 
 :func:`variant_sums` returns one row per variant with ``n`` and, per metric,
 ``<metric>__s_y``, ``__s_yy``, ``__s_x``, ``__s_xx``, ``__s_xy`` (``x`` = covariate or
-denominator) -- the aggregates :mod:`~wegweiser.analysis.experiments.stats` reads.
+denominator) -- the aggregates :mod:`~wegweiser.analysis.experiments.stats` reads; a ratio
+with a pre-exposure ratio (``revenue_per_order``: ``pre_revenue / pre_orders``) adds
+``__s_u``, ``__s_v`` and the products of :data:`PRE_PRODUCTS` for its CUPED.
 """
 
 from __future__ import annotations
@@ -45,17 +47,22 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _DAY_US = 86_400_000_000
+#: the sums of products a ratio with a pre-exposure ratio adds (``y, x`` numerator and
+#: denominator, ``u, v`` before exposure): ``<metric>__s_uu``, ...
+PRE_PRODUCTS = (("u", "u"), ("v", "v"), ("u", "v"), ("y", "u"), ("y", "v"), ("x", "u"), ("x", "v"))
 
 
 @dataclass(frozen=True)
 class Metric:
     """A metric: ``kind``, its per-person column ``y`` and ``x`` (covariate of a mean or
-    proportion; denominator of a ratio), and which direction is good."""
+    proportion; denominator of a ratio), which direction is good, and for a ratio the
+    pre-exposure numerator and denominator ``pre`` (its CUPED covariate, :mod:`.ratio_cuped`)."""
 
     kind: Literal["proportion", "mean", "ratio"]
     y: str
     x: str
     higher_is_better: bool = True
+    pre: tuple[str, str] | None = None
 
 
 METRICS: dict[str, Metric] = {
@@ -63,7 +70,7 @@ METRICS: dict[str, Metric] = {
     "revenue": Metric("mean", "revenue", "pre_revenue"),
     "orders": Metric("mean", "orders", "pre_orders"),
     "retention": Metric("proportion", "retained", "pre_active"),
-    "revenue_per_order": Metric("ratio", "revenue", "orders"),
+    "revenue_per_order": Metric("ratio", "revenue", "orders", pre=("pre_revenue", "pre_orders")),
     "touchpoints_to_convert": Metric("ratio", "touchpoints", "converted", higher_is_better=False),
 }
 PERSON_COLUMNS = (
@@ -171,6 +178,12 @@ def variant_sums(
                 f"{name}__s_xy": (x * y).sum(),
             }
         )
+        if m.pre is not None:  # a ratio's pre-exposure ratio u / v and every product
+            u, v = (persons[c].cast("float64") for c in m.pre)
+            named = {"y": y, "x": x, "u": u, "v": v}
+            cols[f"{name}__s_u"], cols[f"{name}__s_v"] = u.sum(), v.sum()
+            for a, b in PRE_PRODUCTS:
+                cols[f"{name}__s_{a}{b}"] = (named[a] * named[b]).sum()
     return persons.group_by(*keys).agg(**cols)
 
 

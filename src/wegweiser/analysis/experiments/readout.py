@@ -5,7 +5,9 @@ Each variant is compared with control on every metric of
 
 * the effect (:mod:`~wegweiser.analysis.experiments.stats`): proportions by the z-test,
   means by Welch, ratios by the delta method; with ``cuped`` the means and proportions are
-  adjusted by their pre-exposure covariate;
+  adjusted by their pre-exposure covariate, and a ratio with a pre-exposure ratio in the
+  sums (``revenue_per_order``) by :func:`~wegweiser.analysis.experiments.ratio_cuped.
+  ratio_cuped` -- unadjusted when an arm had no pre-exposure denominator (no orders before);
 * a fixed-horizon interval and p-value (valid when the sample size was fixed in advance and
   the readout is looked at once), the **always-valid** interval and p-value of
   :mod:`~wegweiser.analysis.experiments.sequential` (valid however often one looks), and
@@ -29,12 +31,14 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from wegweiser.analysis.experiments import stats
 from wegweiser.analysis.experiments.metrics import METRICS
 from wegweiser.analysis.experiments.moments import Moments
 from wegweiser.analysis.experiments.planning import adjust
+from wegweiser.analysis.experiments.ratio_cuped import RatioMoments, ratio_cuped
 from wegweiser.analysis.experiments.sequential import sequential
 from wegweiser.errors import InvalidInput
 
@@ -106,6 +110,32 @@ def moments(row: Mapping[str, Any], metric: str) -> Moments:
     return Moments(int(row["n"]), *(float(row[f"{metric}__{s}"] or 0.0) for s in SUMS))
 
 
+def ratio_moments(row: Mapping[str, Any], metric: str) -> RatioMoments | None:
+    """The :class:`RatioMoments` of a ratio ``metric`` with its pre-exposure ratio in one
+    row of the sums, or None when the sums do not carry it."""
+    if f"{metric}__s_u" not in row:
+        return None
+
+    def v(name: str) -> float:
+        return float(row[f"{metric}__s_{name}"] or 0.0)
+
+    def product(a: str, b: str) -> float:
+        pair = "".join(sorted((a, b), key="yxuv".index))
+        return v("xy" if pair == "yx" else pair)
+
+    ss = np.array([[product(a, b) for b in "yxuv"] for a in "yxuv"])
+    return RatioMoments(int(row["n"]), np.array([v(c) for c in "yxuv"]), ss)
+
+
+def _ratio(variant: Mapping[str, Any], control: Mapping[str, Any], metric: str,
+           cuped: bool) -> tuple[stats.Effect, bool]:
+    """A ratio's effect and whether it is CUPED-adjusted."""
+    rv, rc = ratio_moments(variant, metric), ratio_moments(control, metric)
+    if cuped and rv is not None and rc is not None and min(rv.s[3], rc.s[3]) > 0:
+        return ratio_cuped(rv, rc), True
+    return stats.ratio(moments(variant, metric), moments(control, metric)), False
+
+
 def effect(kind: str, variant: Moments, control: Moments, *, cuped: bool) -> stats.Effect:
     """The effect of one metric (see the module docstring)."""
     if kind == "ratio":
@@ -154,7 +184,10 @@ def readout(
             mv, mc = moments(rows[variant], name), moments(rows[base], name)
             adjusted = cuped and spec.kind != "ratio"
             try:
-                eff = effect(spec.kind, mv, mc, cuped=adjusted)
+                if spec.kind == "ratio":
+                    eff, adjusted = _ratio(rows[variant], rows[base], name, cuped)
+                else:
+                    eff = effect(spec.kind, mv, mc, cuped=adjusted)
             except InvalidInput:
                 out.append(
                     {

@@ -13,8 +13,10 @@ effect`, :func:`~wegweiser.analysis.experiments.stats.fixed_horizon`,
 
 Metrics: ``proportion`` (conversion, rate ``p``), ``mean`` (revenue per person: gamma
 spend of the 30% who buy, with a pre-period covariate correlated with it) and ``ratio``
-(revenue per order, Poisson orders). Per-person values are drawn and summed per day, so the
-statistics see exactly what the engine would hand them.
+(revenue per order: Poisson orders of a person-level order value, with the same persons'
+orders and revenue before exposure; with ``cuped`` read out by
+:func:`~wegweiser.analysis.experiments.ratio_cuped.ratio_cuped`). Per-person values are
+drawn and summed per day, so the statistics see exactly what the engine would hand them.
 
 >>> r = simulate("proportion", runs=20, days=5, per_day=50, seed=1)
 >>> r.runs, 0 <= r.sequential <= r.naive <= 1
@@ -30,6 +32,7 @@ import numpy as np
 
 from wegweiser.analysis.experiments import stats
 from wegweiser.analysis.experiments.moments import Moments
+from wegweiser.analysis.experiments.ratio_cuped import RatioMoments, ratio_cuped
 from wegweiser.analysis.experiments.readout import effect
 from wegweiser.analysis.experiments.sequential import sequential
 from wegweiser.errors import InvalidInput
@@ -58,8 +61,9 @@ def _draw(
     kind: Kind,
     rng: np.random.Generator,
     size: tuple[int, ...],
-) -> tuple[np.ndarray, np.ndarray]:
-    """(y, x) per person: the metric and its covariate (proportion, mean) or denominator."""
+) -> tuple[np.ndarray, ...]:
+    """(y, x) per person: the metric and its covariate (proportion, mean); for a ratio
+    (y, x, u, v): revenue and orders after and before exposure."""
     if kind == "proportion":
         had = rng.random(size) < 0.2
         bought = rng.random(size) < np.where(had, 0.25, 0.07)
@@ -69,17 +73,39 @@ def _draw(
         pre = base * (rng.random(size) < 0.4)
         y = (base * rng.lognormal(0.0, 0.3, size)) * (rng.random(size) < 0.3)
         return y, pre
+    taste = rng.gamma(3.0, 15.0, size)  # the person's usual order value
     orders = rng.poisson(1.5, size).astype("float64") + 1.0
-    revenue = orders * rng.gamma(3.0, 15.0, size)
-    return revenue, orders
+    pre_orders = rng.poisson(1.5, size).astype("float64")
+    revenue = orders * taste * rng.lognormal(0.0, 0.3, size)
+    pre_revenue = pre_orders * taste * rng.lognormal(0.0, 0.3, size)
+    return revenue, orders, pre_revenue, pre_orders
 
 
-def _sums(y: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Per run and day: n, s_y, s_yy, s_x, s_xx, s_xy (last axis)."""
-    n = np.full(y.shape[:-1], y.shape[-1], dtype="float64")
-    return np.stack(
-        [n, y.sum(-1), (y * y).sum(-1), x.sum(-1), (x * x).sum(-1), (x * y).sum(-1)], axis=-1
-    )
+def _sums(*columns: np.ndarray) -> np.ndarray:
+    """Per run and day (last axis): n, then for (y, x) s_y, s_yy, s_x, s_xx, s_xy (the
+    layout of :class:`Moments`); for more columns their sums and all sums of products."""
+    n = np.full(columns[0].shape[:-1], columns[0].shape[-1], dtype="float64")
+    if len(columns) == 2:
+        y, x = columns
+        return np.stack(
+            [n, y.sum(-1), (y * y).sum(-1), x.sum(-1), (x * x).sum(-1), (x * y).sum(-1)],
+            axis=-1,
+        )
+    m = np.stack(columns, axis=-1)  # (..., persons, k)
+    ss = np.einsum("...pi,...pj->...ij", m, m)
+    return np.concatenate([n[..., None], m.sum(-2), ss.reshape(*ss.shape[:-2], -1)], axis=-1)
+
+
+def _arm(row: np.ndarray, kind: Kind, cuped: bool) -> Moments | RatioMoments:
+    """The moments of one arm at one look from its :func:`_sums` row."""
+    if kind != "ratio":
+        return Moments(int(row[0]), *map(float, row[1:]))
+    ratio = RatioMoments.from_arrays(int(row[0]), row[1:5], row[5:].reshape(4, 4))
+    if cuped:
+        return ratio
+    s, ss = ratio.s, ratio.ss
+    return Moments(ratio.n, float(s[0]), float(ss[0, 0]), float(s[1]), float(ss[1, 1]),
+                   float(ss[0, 1]))
 
 
 def simulate(
@@ -95,8 +121,6 @@ def simulate(
     chunk: int = 250,
 ) -> Simulated:
     """A/A runs of ``kind`` (see the module docstring)."""
-    if kind == "ratio" and cuped:
-        raise InvalidInput("CUPED does not apply to ratio metrics here")
     if runs < 1 or days < 1 or per_day < 2:
         raise InvalidInput(
             f"need runs >= 1, days >= 1, per_day >= 2; got {runs}, {days}, {per_day}"
@@ -107,18 +131,23 @@ def simulate(
         r = min(chunk, runs - start)
         arms = []
         for _ in range(2):
-            y, x = _draw(kind, rng, (r, days, per_day))
-            arms.append(np.cumsum(_sums(y, x), axis=1))  # (runs, days, 6)
+            arms.append(np.cumsum(_sums(*_draw(kind, rng, (r, days, per_day))), axis=1))
         for i in range(r):
             hit_naive = hit_seq = False
             for d in range(days):
-                a, b = (Moments(int(arm[i, d, 0]), *map(float, arm[i, d, 1:])) for arm in arms)
-                eff = effect(kind, b, a, cuped=cuped and kind != "ratio")
-                fixed = (
-                    stats.proportions_fixed(b, a, alpha=alpha)
-                    if kind == "proportion" and not cuped
-                    else stats.fixed_horizon(eff, alpha=alpha)
-                )
+                a, b = (_arm(arm[i, d], kind, cuped) for arm in arms)
+                if isinstance(a, RatioMoments) and isinstance(b, RatioMoments):
+                    eff = ratio_cuped(b, a)
+                    fixed = stats.fixed_horizon(eff, alpha=alpha)
+                else:
+                    assert isinstance(a, Moments)
+                    assert isinstance(b, Moments)
+                    eff = effect(kind, b, a, cuped=cuped)
+                    fixed = (
+                        stats.proportions_fixed(b, a, alpha=alpha)
+                        if kind == "proportion" and not cuped
+                        else stats.fixed_horizon(eff, alpha=alpha)
+                    )
                 s = sequential(eff.diff, eff.se**2, a.n + b.n, alpha=alpha, tuning=tuning)
                 hit_naive = hit_naive or fixed.p_value < alpha
                 hit_seq = hit_seq or s.low > 0 or s.high < 0

@@ -23,7 +23,7 @@ from wegweiser.analysis.params import cli_only
 from wegweiser.analysis.scope import Scope
 from wegweiser.errors import InvalidInput
 from wegweiser.present import charts as draw
-from wegweiser.present.i18n import cell
+from wegweiser.present.i18n import cell, note_text
 from wegweiser.serve.access import context
 from wegweiser.serve.errors import ApiError
 from wegweiser.serve.pages import _data, _scope
@@ -90,7 +90,7 @@ def analysis_page(request: Request, name: str) -> HTMLResponse:
         scope=_scope.bar(scope_form, segments, comparable=spec.compare is not None,
                          personas=_scope.remembered(ctx.project_dir, lang))
         if scoped else None,
-        note=getattr(result, "note", "") if result is not None else "",
+        note=note_text(result, lang) if result is not None else "",
         api_path="/api/v1" + spec.path, export=export if result is not None else None,
     )
 
