@@ -22,12 +22,12 @@ from wegweiser import __version__, commands
 from wegweiser._output import Format, print_frame, print_mapping
 from wegweiser.commands import journeys as journeys_commands
 from wegweiser.errors import DOCS_URL, InvalidInput, WegweiserError
-from wegweiser.project import Project, open_project
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from wegweiser.events.ingest import ImportSummary, Progress
+    from wegweiser.project import Project
 
 app = typer.Typer(
     name="wegweiser",
@@ -71,6 +71,13 @@ MapOpt = Annotated[
         "a quoted value is a constant: event='purchase'",
     ),
 ]
+
+
+def open_project(path: Path) -> Project:
+    """The project at ``path`` (imported here, so that ``--help`` stays light)."""
+    from wegweiser.project import open_project as open_
+
+    return open_(path)
 
 
 def _version(value: bool) -> None:
@@ -144,6 +151,8 @@ def init(
 ) -> None:
     """Create a project folder: wegweiser.toml (phases, channels, windows) and the store."""
     settings = _engine_settings(engine, spark_master, spark_remote)
+    from wegweiser.project import Project
+
     with Project.init(folder, name=name, engine=settings) as project:
         out.print(f"[green]Project ready[/green] in {project.path.resolve()}")
         out.print(
