@@ -69,9 +69,14 @@ def test_the_check_sees_what_imported_a_heavy_package():
 
 
 def test_help_imports_within_the_budget():
-    rows = _imports("-m", "wegweiser.cli", "--help")
-    total = sum(us for depth, us, _ in rows if depth == 0) / 1e6
-    assert total < BUDGET_SECONDS, f"wegweiser --help spent {total:.2f} s importing"
+    """The best of three runs (a busy machine slows a run, never speeds it up)."""
+    totals = []
+    for _ in range(3):
+        rows = _imports("-m", "wegweiser.cli", "--help")
+        totals.append(sum(us for depth, us, _ in rows if depth == 0) / 1e6)
+        if totals[-1] < BUDGET_SECONDS:
+            break
+    assert min(totals) < BUDGET_SECONDS, f"wegweiser --help spent {min(totals):.2f} s importing"
 
 
 def test_the_analysis_index_is_current():
