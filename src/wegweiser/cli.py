@@ -330,7 +330,8 @@ def demo(
     Four personas, 12+ channels, several devices per person, journeys through six phases,
     a planted pain point, daily costs and German/English feedback. The data and the planted
     truth go to PROJECT/demo/ (events.parquet, costs.csv, truth.json); the HTML report to
-    PROJECT/report-<lang>.html. --serve then starts the dashboard on http://127.0.0.1:8000/.
+    PROJECT/report-<lang>.html, written after the summary is shown. --serve then starts the
+    dashboard on http://127.0.0.1:8000/.
     """
     if lang not in ("de", "en"):
         raise InvalidInput(f"--lang must be de or en, not {lang!r}")
@@ -343,7 +344,7 @@ def demo(
             out.print(f"[dim]{time.perf_counter() - started:5.1f}s[/dim] {message}")
 
         result = run_demo(
-            project, persons=persons, seed=seed, days=days, step=step, report_lang=lang,
+            project, persons=persons, seed=seed, days=days, step=step, report_lang=None,
             engine=_engine_settings(engine, spark_master, spark_remote),
         )
     took = time.perf_counter() - started
@@ -372,12 +373,15 @@ def demo(
     out.print(f"  wegweiser attribution --project {p} --compare")
     out.print(f"  wegweiser stats --project {p}    (all commands: wegweiser --help)")
     out.print(f"  planted truth: {result.files['truth']}")
-    if result.report is not None:
-        out.print(f"\n[bold]Report[/bold] {result.report}")
-        out.print(f"  open it in a browser: {result.report.resolve().as_uri()}")
-        other = "en" if lang == "de" else "de"
-        out.print(f"  in {'English' if other == 'en' else 'German'}: "
-                  f"wegweiser report --project {p} --lang {other}")
+    from wegweiser.commands.report import write_with_progress
+
+    with open_project(result.project) as proj:  # after the summary: it takes a while
+        report = write_with_progress(proj, lang=lang)
+    out.print(f"\n[bold]Report[/bold] {report}")
+    out.print(f"  open it in a browser: {report.resolve().as_uri()}")
+    other = "en" if lang == "de" else "de"
+    out.print(f"  in {'English' if other == 'en' else 'German'}: "
+              f"wegweiser report --project {p} --lang {other}")
     out.print(f"\n[bold]Dashboard[/bold] wegweiser serve --project {p}  "
               "→ http://127.0.0.1:8000/")
     if serve:
