@@ -249,6 +249,10 @@ def _indexed(name: str) -> Analysis[Any] | None:
     entry = (_catalog.entries() or {}).get(name)
     if entry is None:
         return None
+    # every Analysis() installs the scope through _scoped_run: load it first, whichever
+    # analysis is asked for, so that an import cycle through it (a helper of _scoped_run
+    # importing an analysis module) fails every time, in the tests, not for some names only
+    importlib.import_module("wegweiser.analysis._scoped_run")
     spec = getattr(importlib.import_module(entry.module), "ANALYSIS", None)
     return spec if isinstance(spec, Analysis) and spec.name == name else None
 
