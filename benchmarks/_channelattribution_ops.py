@@ -84,26 +84,28 @@ def measure(data_path: Path, order: int, repeat: int, budget: float, ncore: int,
     import pandas as pd
 
     ca = import_ca()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     data = pd.read_csv(data_path)
-    load_seconds = time.perf_counter() - t0
+    load_seconds, load_cpu = time.perf_counter() - t0, time.process_time() - c0
     load_rss = current_rss_mib()
     load_peak = peak_rss_mib()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     result, printed = fit(ca, data, order, ncore, nsim_start, max_step)
-    first = time.perf_counter() - t0
-    times = []
+    first, first_cpu = time.perf_counter() - t0, time.process_time() - c0
+    times, cpu = [], []
     if first * repeat <= budget:
         for _ in range(repeat):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             result, printed = fit(ca, data, order, ncore, nsim_start, max_step)
             times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
     from importlib.metadata import version
 
     return {
         "model": "markov", "order": order,
         "seconds": statistics.median(times) if times else first, "first_seconds": first,
         "runs": len(times) or 1, "warm": bool(times), "load_seconds": load_seconds,
+        "cpu_seconds": statistics.median(cpu) if cpu else first_cpu, "load_cpu_seconds": load_cpu,
         "load_rss_mib": load_rss, "load_peak_rss_mib": load_peak, "paths": len(data),
         "peak_rss_mib": peak_rss_mib(), "version": version("ChannelAttribution"),
         "ncore": ncore, "nsim_start": nsim_start, **parse_verbose(printed),

@@ -5,15 +5,19 @@ first-order chain (``_wegweiser_attribution_ops.py make``, seeded, cached under
 ``WORK/attribution/``), as CSV with channelattribution's columns ``path`` (``"a > b > c"``),
 ``total_conversions``, ``total_null``, ``total_conversion_value``.
 
-Per (paths, channels, order) two processes, so that each peak RSS is its own:
+Per (paths, channels, order) ``--attribution-pairs`` pairs of processes, run interleaved
+(channelattribution, Wegweiser, channelattribution, ...: a busy spell hits both sides), so
+that each peak RSS is its own:
 channelattribution's ``markov_model`` (in ``benchmarks/.venv-channelattribution``, reading
 the CSV with pandas) and Wegweiser's ``Markov(order=k).fit(paths)`` (main venv, reading the
 CSV with ``read_paths``). Reading is timed apart as "load". Each side fits once to warm, then
 ``--attribution-repeat`` times, and reports the median (only the first run when it took more
-than ``--attribution-budget`` / repeat seconds). The credited conversions per channel of the
-two are compared (channelattribution simulates, so they differ by its sampling noise: the
-difference is reported, not asserted), and both against the true credits of the generating
-chain. Exact Shapley (``Shapley()``, 12 channels) is timed on its own tables.
+than ``--attribution-budget`` / repeat seconds) with its CPU seconds (every thread). The
+ratios are the medians of the pairs' ratios; the seconds the medians of each side. The
+credited conversions per channel of the two are compared (channelattribution simulates, so
+they differ by its sampling noise: the difference is reported, not asserted), and both
+against the true credits of the generating chain. Exact Shapley (``Shapley()``, 12
+channels) is timed on its own tables.
 
 channelattribution (the latest release unless ``--channelattribution-spec`` says otherwise)
 is installed into ``benchmarks/.venv-channelattribution`` when that is missing; when it
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import statistics
 import subprocess
 import sys
 import time
@@ -108,6 +113,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "0 skips Shapley")
     g.add_argument("--attribution-repeat", type=int, default=3,
                    help="timed runs after the warm-up run (median reported)")
+    g.add_argument("--attribution-pairs", type=int, default=3,
+                   help="pairs of processes per row, run interleaved (channelattribution, "
+                        "Wegweiser, channelattribution, ...); the ratio is the pairs' median")
     g.add_argument("--attribution-budget", type=float, default=30.0,
                    help="no repeats when the warm-up run took more than this / repeat seconds")
     g.add_argument("--channelattribution-spec", default=None,
@@ -181,7 +189,7 @@ def max_rel_diff(a: dict[str, float], b: dict[str, float]) -> float | None:
 
 # -- the run -------------------------------------------------------------------------------
 def _s(r: dict[str, Any] | None, key: str = "seconds") -> str:
-    if r is None:
+    if r is None or (key in r and r[key] is None):
         return "-"
     if "error" in r:
         return "failed"
@@ -227,25 +235,31 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             print(f"\n{n:,} paths, {c} channels ({meta['journeys']:,} journeys, "
                   f"{meta['touches']:,} touches, {meta['conversions']:,} conversions; "
                   f"data {made})", flush=True)
-            print(f"  {'order':>5s} {'ca load':>8s} {'ca fit':>8s} {'weg load':>8s} "
-                  f"{'weg fit':>8s} {'weg 1st':>8s} {'ratio':>7s} {'w/ load':>7s} "
-                  f"{'ca MiB':>7s} {'weg MiB':>7s} {'ca~weg':>7s} {'weg~true':>8s} "
-                  f"{'ca~true':>8s}", flush=True)
+            print(f"  {'order':>5s} {'ca load':>8s} {'ca fit':>8s} {'ca cpu':>8s} "
+                  f"{'weg load':>8s} {'weg fit':>8s} {'weg cpu':>8s} {'weg 1st':>8s} "
+                  f"{'ratio':>7s} {'w/ load':>7s} {'cpu w/l':>7s} {'ca MiB':>7s} {'weg MiB':>7s} "
+                  f"{'ca~weg':>7s} {'weg~true':>8s} {'ca~true':>8s}", flush=True)
             truth = meta.get("true_credits", {})
             for k in orders:
-                ca: dict[str, Any] | None = None
-                if version:
-                    ca = json_line([str(VENV / "bin" / "python"), str(CA_OPS), "markov",
-                                     str(data), "--order", str(k), *timing, *ca_opts],
-                                    env=_ca_env(), timeout=args.channelattribution_timeout)
-                weg = json_line([sys.executable, str(WEG_OPS), "markov", str(data),
-                                  "--order", str(k), *timing])
-                row = make_row(n, c, k, meta, ca, weg, truth)
+                cas: list[dict[str, Any]] = []
+                wegs: list[dict[str, Any]] = []
+                for _ in range(max(1, args.attribution_pairs)):  # A B A B
+                    if version:
+                        cas.append(json_line(
+                            [str(VENV / "bin" / "python"), str(CA_OPS), "markov", str(data),
+                             "--order", str(k), *timing, *ca_opts],
+                            env=_ca_env(), timeout=args.channelattribution_timeout))
+                    wegs.append(json_line([sys.executable, str(WEG_OPS), "markov", str(data),
+                                           "--order", str(k), *timing]))
+                row = make_row(n, c, k, meta, cas, wegs, truth)
                 rows.append(row)
+                ca, weg = row["ca"], row["weg"]
                 print(f"  {k:>5d} {_s(ca, 'load_seconds'):>8s} {_s(ca):>8s} "
-                      f"{_s(weg, 'load_seconds'):>8s} {_s(weg):>8s} "
+                      f"{_s(ca, 'cpu_seconds'):>8s} {_s(weg, 'load_seconds'):>8s} "
+                      f"{_s(weg):>8s} {_s(weg, 'cpu_seconds'):>8s} "
                       f"{_s(weg, 'first_seconds'):>8s} {_ratio(row['ratio']):>7s} "
-                      f"{_ratio(row['ratio_with_load']):>7s} {_mib(ca):>7s} {_mib(weg):>7s} "
+                      f"{_ratio(row['ratio_with_load']):>7s} "
+                      f"{_ratio(row['cpu_ratio_with_load']):>7s} {_mib(ca):>7s} {_mib(weg):>7s} "
                       f"{_pct(row['ca_vs_weg']):>7s} {_pct(row['weg_vs_true']):>8s} "
                       f"{_pct(row['ca_vs_true']):>8s}", flush=True)
                 for side, r in (("channelattribution", ca), ("wegweiser", weg)):
@@ -278,8 +292,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                   f"{exact:>5s}", flush=True)
             if "error" in weg:
                 print(f"    wegweiser failed: {weg['error']}", flush=True)
-    print(f"\n  ratio = channelattribution fit s / wegweiser fit s (warm medians; * one cold "
-          f"run only), w/ load = the same with each side's CSV read added; weg 1st = "
+    print(f"\n  ratio = median over the interleaved pairs of channelattribution fit s / "
+          f"wegweiser fit s (warm medians; * one cold run only); cpu = CPU seconds of a fit "
+          f"(all threads), w/ load = the same with each side's CSV read added; weg 1st = "
           f"Wegweiser's first (cold) fit in its process; ca~weg = max over channels of "
           f"|ca - weg| / weg credited conversions (ca simulates: noise, not an error); "
           f"~true = against the generating chain's removal-effect credits "
@@ -291,17 +306,50 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
-def make_row(n: int, c: int, k: int, meta: dict[str, Any], ca: dict[str, Any] | None,
-             weg: dict[str, Any], truth: dict[str, float]) -> dict[str, Any]:
+#: the figures of a side that are medians over its processes (its peak RSS is the largest)
+TIMES = ("seconds", "first_seconds", "load_seconds", "cpu_seconds", "load_cpu_seconds")
+
+
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """One side's processes as one: its first run with the medians of :data:`TIMES` (an
+    error when any run failed; None without runs).
+
+    >>> median_run([{"seconds": 1.0}, {"seconds": 3.0}, {"seconds": 2.0}])["seconds"]
+    2.0
+    """
+    if not runs:
+        return None
+    failed = [r for r in runs if "error" in r]
+    if failed:
+        return failed[0]
+    out = dict(runs[0], processes=len(runs))
+    for key in TIMES:
+        values = [r[key] for r in runs if r.get(key) is not None]
+        out[key] = statistics.median(values) if values else None
+    out["peak_rss_mib"] = max(r.get("peak_rss_mib", 0) for r in runs)
+    out["warm"] = all(r.get("warm", True) for r in runs)
+    return out
+
+
+def make_row(n: int, c: int, k: int, meta: dict[str, Any], cas: list[dict[str, Any]],
+             wegs: list[dict[str, Any]], truth: dict[str, float]) -> dict[str, Any]:
+    ca, weg = median_run(cas), median_run(wegs)
+    assert weg is not None
     ca_ok = ca is not None and "error" not in ca
     weg_ok = "error" not in weg
     row: dict[str, Any] = {"paths": n, "channels": c, "order": k, "meta": meta, "ca": ca,
                            "weg": weg, "ratio": None, "ratio_with_load": None,
-                           "ca_vs_weg": None, "weg_vs_true": None, "ca_vs_true": None}
+                           "cpu_ratio_with_load": None, "ca_vs_weg": None,
+                           "weg_vs_true": None, "ca_vs_true": None}
     if ca_ok and weg_ok and ca is not None:
-        row["ratio"] = ca["seconds"] / weg["seconds"]
-        row["ratio_with_load"] = ((ca["seconds"] + ca["load_seconds"])
-                                  / (weg["seconds"] + weg["load_seconds"]))
+        pairs = list(zip(cas, wegs, strict=True))
+        row["ratio"] = statistics.median(a["seconds"] / b["seconds"] for a, b in pairs)
+        row["ratio_with_load"] = statistics.median(
+            (a["seconds"] + a["load_seconds"]) / (b["seconds"] + b["load_seconds"])
+            for a, b in pairs)
+        row["cpu_ratio_with_load"] = statistics.median(
+            (a["cpu_seconds"] + a["load_cpu_seconds"]) / (b["cpu_seconds"] + b["load_cpu_seconds"])
+            for a, b in pairs)
         row["ca_vs_weg"] = max_rel_diff(ca["credits"], weg["credits"])
     if weg_ok:
         row["weg_vs_true"] = max_rel_diff(weg["credits"], truth)
@@ -354,25 +402,31 @@ def record(result: dict[str, Any], machine: str, command: str, results: Path = R
         f"\n### Attribution vs channelattribution {version} — {datetime.date.today()}",
         f"Machine: {machine}. Command: `{command}`. channelattribution: ncore "
         f"{result['ncore']}, nsim_start {result['nsim_start']:,}. Seconds: fit, warm median "
-        "(* one cold run); weg 1st: Wegweiser's first fit in its process; ratio = "
-        "channelattribution / Wegweiser (fit; w/ load: CSV read added); ca~weg: max relative "
+        "(* one cold run), medians over the interleaved processes of each side; cpu: CPU "
+        "seconds of the fit (all threads); weg 1st: Wegweiser's first fit in its process; "
+        "ratio = median over the pairs of channelattribution / Wegweiser (fit; w/ load: CSV "
+        "read added); ca~weg: max relative "
         "difference of the credited conversions per channel; ~true: against the generating "
         "chain's credits.\n",
     ]
     if rows:
         lines += [
-            "| paths | channels | order | ca load s | ca fit s | weg load s | weg fit s | "
-            "weg 1st s | ratio | ratio w/ load | ca peak MiB | weg peak MiB | ca~weg | "
-            "weg~true | ca~true | ca simulation | targets missed |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+            "| paths | channels | order | ca load s | ca fit s | ca fit cpu s | weg load s | "
+            "weg fit s | weg fit cpu s | weg 1st s | ratio | ratio w/ load | cpu ratio w/ load | "
+            "ca peak MiB | "
+            "weg peak MiB | ca~weg | weg~true | ca~true | ca simulation | targets missed |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+            "---:|---:|---|---|",
         ]
         for r in rows:
             ca, weg = r["ca"], r["weg"]
             lines.append(
                 f"| {r['paths']:,} | {r['channels']} | {r['order']} | "
-                f"{_s(ca, 'load_seconds')} | {_s(ca)} | {_s(weg, 'load_seconds')} | "
-                f"{_s(weg)} | {_s(weg, 'first_seconds')} | {_ratio(r['ratio'])} | "
-                f"{_ratio(r['ratio_with_load'])} | {_mib(ca)} | {_mib(weg)} | "
+                f"{_s(ca, 'load_seconds')} | {_s(ca)} | {_s(ca, 'cpu_seconds')} | "
+                f"{_s(weg, 'load_seconds')} | {_s(weg)} | {_s(weg, 'cpu_seconds')} | "
+                f"{_s(weg, 'first_seconds')} | {_ratio(r['ratio'])} | "
+                f"{_ratio(r['ratio_with_load'])} | {_ratio(r['cpu_ratio_with_load'])} | "
+                f"{_mib(ca)} | {_mib(weg)} | "
                 f"{_pct(r['ca_vs_weg'])} | {_pct(r['weg_vs_true'])} | {_pct(r['ca_vs_true'])} "
                 f"| {r.get('ca_note', '-')} | {', '.join(r['misses']) or '-'} |")
     if shapley:

@@ -58,6 +58,10 @@ def test_cli_demo_prints_summary_and_next_steps(tmp_path):
     for text in ("Demo shop ready", "conversion rate", "Persons by current phase",
                  "Awareness", "wegweiser stats --project", "persons after stitching"):
         assert text in res.stdout
+    # the summary first, then the report (written after it: it takes a while)
+    assert res.stdout.index("Persons by current phase") < res.stdout.index("\nReport ")
+    assert "Writing the report" not in res.stdout  # a progress bar on a terminal only
+    assert (tmp_path / "d" / "report-en.html").is_file()
 
 
 def test_buyers_and_persons_agree_with_the_truth(demo):

@@ -8,9 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
-from wegweiser.analysis.result import table_records as records
-from wegweiser.present.i18n import column_kind
-
 if TYPE_CHECKING:
     import pandas as pd
     from rich.console import Console
@@ -43,6 +40,8 @@ def _looks_numeric(value: Any) -> bool:
 def print_frame(
     df: pd.DataFrame, fmt: Format, *, console: Console, title: str | None = None
 ) -> None:
+    from wegweiser.analysis.result import table_records as records
+
     if fmt is Format.json:
         console.print_json(json.dumps(records(df), ensure_ascii=False, default=str))
     elif fmt is Format.csv:
@@ -58,6 +57,8 @@ _TEXT_WIDTH = 40
 def _print_table(df: pd.DataFrame, console: Console, title: str | None) -> None:
     """A rich table that fits the terminal: numbers never wrap; when the columns do not fit,
     the leading ones that do are shown and the rest named (``--format csv`` shows all)."""
+    from wegweiser.analysis.result import table_records as records
+
     rows = [[_cell(v) for v in row.values()] for row in records(df)]
     columns = list(df.columns)
     widths = [min(max([len(str(c)), *(len(r[k]) for r in rows)]), _TEXT_WIDTH) + 3
@@ -135,6 +136,8 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
     as ``2d 3h``, times to the second, ``n/a`` where a ratio has no value (csv and json keep
     the full values)."""
     import pandas as pd
+
+    from wegweiser.present.i18n import column_kind
 
     out = frame.copy()
     seen: list[str] = []

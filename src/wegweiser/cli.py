@@ -22,12 +22,12 @@ from wegweiser import __version__, commands
 from wegweiser._output import Format, print_frame, print_mapping
 from wegweiser.commands import journeys as journeys_commands
 from wegweiser.errors import DOCS_URL, InvalidInput, WegweiserError
-from wegweiser.project import Project, open_project
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from wegweiser.events.ingest import ImportSummary, Progress
+    from wegweiser.project import Project
 
 app = typer.Typer(
     name="wegweiser",
@@ -71,6 +71,13 @@ MapOpt = Annotated[
         "a quoted value is a constant: event='purchase'",
     ),
 ]
+
+
+def open_project(path: Path) -> Project:
+    """The project at ``path`` (imported here, so that ``--help`` stays light)."""
+    from wegweiser.project import open_project as open_
+
+    return open_(path)
 
 
 def _version(value: bool) -> None:
@@ -144,6 +151,8 @@ def init(
 ) -> None:
     """Create a project folder: wegweiser.toml (phases, channels, windows) and the store."""
     settings = _engine_settings(engine, spark_master, spark_remote)
+    from wegweiser.project import Project
+
     with Project.init(folder, name=name, engine=settings) as project:
         out.print(f"[green]Project ready[/green] in {project.path.resolve()}")
         out.print(
@@ -321,7 +330,8 @@ def demo(
     Four personas, 12+ channels, several devices per person, journeys through six phases,
     a planted pain point, daily costs and German/English feedback. The data and the planted
     truth go to PROJECT/demo/ (events.parquet, costs.csv, truth.json); the HTML report to
-    PROJECT/report-<lang>.html. --serve then starts the dashboard on http://127.0.0.1:8000/.
+    PROJECT/report-<lang>.html, written after the summary is shown. --serve then starts the
+    dashboard on http://127.0.0.1:8000/.
     """
     if lang not in ("de", "en"):
         raise InvalidInput(f"--lang must be de or en, not {lang!r}")
@@ -334,7 +344,7 @@ def demo(
             out.print(f"[dim]{time.perf_counter() - started:5.1f}s[/dim] {message}")
 
         result = run_demo(
-            project, persons=persons, seed=seed, days=days, step=step, report_lang=lang,
+            project, persons=persons, seed=seed, days=days, step=step, report_lang=None,
             engine=_engine_settings(engine, spark_master, spark_remote),
         )
     took = time.perf_counter() - started
@@ -364,12 +374,15 @@ def demo(
     out.print(f"  wegweiser fixes check --project {p}    (the planted fix: did it work?)")
     out.print(f"  wegweiser stats --project {p}    (all commands: wegweiser --help)")
     out.print(f"  planted truth: {result.files['truth']}")
-    if result.report is not None:
-        out.print(f"\n[bold]Report[/bold] {result.report}")
-        out.print(f"  open it in a browser: {result.report.resolve().as_uri()}")
-        other = "en" if lang == "de" else "de"
-        out.print(f"  in {'English' if other == 'en' else 'German'}: "
-                  f"wegweiser report --project {p} --lang {other}")
+    from wegweiser.commands.report import write_with_progress
+
+    with open_project(result.project) as proj:  # after the summary: it takes a while
+        report = write_with_progress(proj, lang=lang)
+    out.print(f"\n[bold]Report[/bold] {report}")
+    out.print(f"  open it in a browser: {report.resolve().as_uri()}")
+    other = "en" if lang == "de" else "de"
+    out.print(f"  in {'English' if other == 'en' else 'German'}: "
+              f"wegweiser report --project {p} --lang {other}")
     out.print(f"\n[bold]Dashboard[/bold] wegweiser serve --project {p}  "
               "→ http://127.0.0.1:8000/")
     if serve:

@@ -21,13 +21,14 @@ def shop(tmp_path_factory):
     with wegweiser.Project.init(folder, name="Demo <Shop> & Co") as project:
         project.import_events(data.events)
         project.replace_costs(data.costs)
-        report = gather(project)
+        steps: list[tuple[int, int, str]] = []
+        report = gather(project, progress=lambda *step: steps.append(step))
         pages = {lang: render(report, lang=lang) for lang in ("de", "en")}
         free = compare(project.journey(), models=list(MODELS))  # as without imported costs
         no_costs = render(dataclasses.replace(report, attribution=free, has_costs=False),
                           lang="en")
     return {"data": data, "folder": folder, "pages": pages, "report": report,
-            "no_costs": no_costs}
+            "no_costs": no_costs, "steps": steps}
 
 
 @pytest.fixture

@@ -172,6 +172,21 @@ def test_report_data_choices(shop):
     assert not report.skipped
 
 
+def test_gathering_tells_its_progress(shop):
+    """Each step before it runs, counting up to the total, then ``render``."""
+    from wegweiser.report.gather import STEPS
+
+    steps, report = shop["steps"], shop["report"]
+    names = [name for _, _, name in steps]
+    assert names[-1] == "render"
+    assert names[:-1] == list(report.timings)  # every timed step, in order
+    assert set(names[:-1]) <= {*STEPS, *(spec.name for spec, _ in report.registered)}
+    done = [d for d, _, _ in steps]
+    assert done == sorted(done)
+    assert {total for _, total, _ in steps} == {len(STEPS) + len(report.registered)}
+    assert steps[-1][0] == steps[-1][1]
+
+
 def test_default_funnel_falls_back_to_the_phases(project):
     from tests.analysis.reference import BASE, Ev, stitched_frame
 

@@ -28,7 +28,6 @@ import re
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
-from wegweiser.analysis.phases import glob_regex
 from wegweiser.analysis.result import to_frame
 from wegweiser.errors import InvalidInput
 
@@ -97,6 +96,8 @@ def _found(name: str, known: list[str], *, patterns: bool) -> bool:
     if name.startswith("re:"):
         regex = re.compile(name[3:])
     elif "*" in name or "?" in name:
+        from wegweiser.analysis.phases import glob_regex  # phases registers an analysis
+
         regex = re.compile(glob_regex(name))
     else:
         return name in known

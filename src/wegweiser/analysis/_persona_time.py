@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
 
 from wegweiser.analysis._persona_features import person_features
 from wegweiser.analysis._time import epoch_us
@@ -65,6 +64,8 @@ def match(
     >>> match(a, np.array([[5.1, 5.0], [9.0, 0.0], [0.1, 0.0]]), max_distance=1.0)
     {0: 1, 2: 0}
     """
+    from scipy.optimize import linear_sum_assignment  # SciPy loads when personas are matched
+
     d = np.linalg.norm(current[:, None, :] - previous[None, :, :], axis=2)
     rows, cols = linear_sum_assignment(d)
     return {int(r): int(c) for r, c in zip(rows, cols, strict=True) if d[r, c] <= max_distance}

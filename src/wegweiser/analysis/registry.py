@@ -226,7 +226,14 @@ def analyses() -> dict[str, Analysis[Any]]:
 
 
 def get(name: str) -> Analysis[Any]:
-    """The analysis ``name``; an unknown name raises :class:`InvalidInput` with a hint."""
+    """The analysis ``name``; an unknown name raises :class:`InvalidInput` with a hint.
+
+    Only its module is imported while the generated index is current (a command line runs
+    one analysis: :mod:`wegweiser.analysis._catalog`), else every module."""
+    if not _REGISTRY:
+        spec = _indexed(name)
+        if spec is not None:
+            return spec
     found = analyses()
     if name in found:
         return found[name]
@@ -239,6 +246,22 @@ def run(inputs: Inputs, name: str, params: BaseModel | Mapping[str, Any] | None 
     """Run analysis ``name`` on ``inputs`` (a project) with ``params`` (its model, a mapping
     of its fields, or None for the defaults)."""
     return get(name).run(inputs, params)
+
+
+def _indexed(name: str) -> Analysis[Any] | None:
+    """``name`` from its module as the index names it (None: not indexed, or the index is
+    stale about it)."""
+    from wegweiser.analysis import _catalog
+
+    entry = (_catalog.entries() or {}).get(name)
+    if entry is None:
+        return None
+    # every Analysis() installs the scope through _scoped_run: load it first, whichever
+    # analysis is asked for, so that an import cycle through it (a helper of _scoped_run
+    # importing an analysis module) fails every time, in the tests, not for some names only
+    importlib.import_module("wegweiser.analysis._scoped_run")
+    spec = getattr(importlib.import_module(entry.module), "ANALYSIS", None)
+    return spec if isinstance(spec, Analysis) and spec.name == name else None
 
 
 def _discover() -> None:

@@ -16,30 +16,58 @@ import enum
 import inspect
 import types
 import typing
+from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import click
 import typer
-from pydantic import BaseModel, ValidationError
 
 from wegweiser._output import Format, print_frame, print_mapping, readable
-from wegweiser.analysis import registry
-from wegweiser.analysis.params import comma_list, short_flag
 from wegweiser.commands._common import FormatOpt, ProjectOpt, err, out, show
+from wegweiser.commands._lazy import add_lazy, build
 from wegweiser.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from typer._click.core import Command
+
+    from wegweiser.analysis import registry
 
 _KIND = inspect.Parameter.KEYWORD_ONLY
 _RESERVED = {"project", "fmt", "view_", "table_"}
 
 
 def register(app: typer.Typer) -> None:
-    for spec in registry.analyses().values():
-        app.command(
-            spec.name.replace("_", "-"),
-            help=reflow(spec.description),
-            short_help=spec.summary.en,
-        )(_command(spec))
+    """One command per analysis; each imports its analysis only when it runs (the names
+    and one-line helps come from the generated index, :mod:`wegweiser.analysis._catalog`)."""
+    for name, summary in summaries().items():
+        add_lazy_analysis(app, name.replace("_", "-"), name, summary)
+
+
+def summaries() -> dict[str, str]:
+    """Every analysis's one-line help by name, from the index while it is current."""
+    from wegweiser.analysis import _catalog
+
+    indexed = _catalog.entries()
+    if indexed is not None:
+        return {name: entry.summary for name, entry in indexed.items()}
+    from wegweiser.analysis import registry
+
+    return {name: spec.summary.en for name, spec in registry.analyses().items()}
+
+
+def add_lazy_analysis(app: typer.Typer, command: str, analysis: str, summary: str) -> None:
+    """Add the command of ``analysis`` to ``app`` under the name ``command``."""
+    add_lazy(app, command, short_help=summary, load=partial(_load, command, analysis))
+
+
+def _load(command: str, analysis: str) -> Command:
+    from wegweiser.analysis import registry
+
+    spec = registry.get(analysis)
+    return build(command, command_for(spec), help=reflow(spec.description),
+                 short_help=spec.summary.en)
 
 
 def command_for(spec: registry.Analysis[Any]) -> Any:
@@ -86,6 +114,8 @@ def _command(spec: registry.Analysis[Any]) -> Any:
 
 def _option(name: str, info: Any) -> inspect.Parameter:
     """The Typer option of one parameter field."""
+    from wegweiser.analysis.params import comma_list, short_flag
+
     if name in _RESERVED:
         raise RuntimeError(f"a parameter may not be called {name!r} (the CLI uses it)")
     flag = "--" + name.replace("_", "-")
@@ -145,6 +175,11 @@ def _shown_default(info: Any) -> str:
 
 def _params(spec: registry.Analysis[Any], given: dict[str, Any]) -> BaseModel:
     """The parameter model from the options given (left-out options take the defaults)."""
+    from pydantic import ValidationError
+
+    from wegweiser.analysis import registry
+    from wegweiser.analysis.params import comma_list
+
     values: dict[str, Any] = {}
     for name, value in given.items():
         if isinstance(value, enum.Enum):

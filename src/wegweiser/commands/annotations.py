@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from pydantic import ValidationError
 
@@ -34,6 +33,8 @@ def register(app_: typer.Typer) -> None:
 @app.command("list")
 def list_(project: ProjectOpt = Path("."), fmt: FormatOpt = Format.table) -> None:
     """Every annotation: date, kind, text and where it comes from."""
+    import pandas as pd
+
     from wegweiser.project import open_project
 
     with open_project(project) as proj:

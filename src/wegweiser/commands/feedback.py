@@ -15,9 +15,8 @@ from typing import Annotated
 import typer
 
 from wegweiser._output import Format, print_frame, print_mapping
-from wegweiser.analysis import registry
 from wegweiser.commands._common import FormatOpt, ProjectOpt, out
-from wegweiser.commands.analyses import command_for, reflow
+from wegweiser.commands.analyses import add_lazy_analysis, summaries
 from wegweiser.errors import InvalidInput
 
 app = typer.Typer(
@@ -114,16 +113,14 @@ def sentiment_command(
         print_frame(frame, fmt, console=out)
 
 
-for _name, _analysis in (
+_SUMMARIES = summaries()
+for _name, _analysis in (  # built when they run, as the other analysis commands
     ("summary", "feedback_scores"),
     ("topics", "feedback_voice"),
     ("verbatims", "verbatims"),
     ("changes", "feedback_changes"),
 ):
-    _spec = registry.get(_analysis)
-    app.command(_name, help=reflow(_spec.description), short_help=_spec.summary.en)(
-        command_for(_spec)
-    )
+    add_lazy_analysis(app, _name, _analysis, _SUMMARIES[_analysis])
 
 
 def register(main: typer.Typer) -> None:

@@ -11,13 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
-from pydantic import ValidationError
 
 from wegweiser._output import Format, print_frame
-from wegweiser.analysis.fixes import Fix, say
-from wegweiser.analysis.registry import describe
 from wegweiser.commands._common import FormatOpt, ProjectOpt, out, show
 from wegweiser.errors import InvalidInput
 
@@ -41,6 +37,8 @@ def register(app_: typer.Typer) -> None:
 @app.command("list")
 def list_(project: ProjectOpt = Path("."), fmt: FormatOpt = Format.table) -> None:
     """Every fix: name, date, time, touchpoint, its conditions, metric, note."""
+    import pandas as pd
+
     from wegweiser.project import open_project
 
     with open_project(project) as proj:
@@ -74,6 +72,10 @@ def add(
     the touchpoint catalogue's touchpoint of that name is used), --friction
     the friction event (default 'event contains error'), --control the untouched comparison
     group (default: the touchpoint's non-event conditions negated)."""
+    from pydantic import ValidationError
+
+    from wegweiser.analysis.fixes import Fix
+    from wegweiser.analysis.registry import describe
     from wegweiser.project import open_project
 
     values = {"name": name, "date": date, "time": time, "touchpoint": touchpoint,
@@ -101,6 +103,7 @@ def check(
 ) -> None:
     """Whether each fix worked, from the current store: the effect on the daily rate with a
     95% interval (time series; difference-in-differences beside it) and the verdict."""
+    from wegweiser.analysis.fixes import say
     from wegweiser.present.i18n import check_lang
     from wegweiser.project import open_project
 

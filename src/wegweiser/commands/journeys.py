@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 
 from wegweiser._output import Format, print_frame
 from wegweiser.commands._common import FormatOpt, ProjectOpt
-from wegweiser.config import load_config
 from wegweiser.errors import InvalidInput
-from wegweiser.orchestrate.definitions import Journey
-from wegweiser.orchestrate.settings import Delivery
+
+if TYPE_CHECKING:
+    from wegweiser.orchestrate.definitions import Journey
+    from wegweiser.orchestrate.settings import Delivery
 
 app = typer.Typer(
     help="Journeys that act: validate the files in journeys/, run the worker, watch the "
@@ -43,6 +43,7 @@ StateOpt = Annotated[
 
 
 def _journeys(project: Path) -> tuple[list[Journey], Delivery]:
+    from wegweiser.config import load_config
     from wegweiser.orchestrate.loading import JOURNEYS_DIR, load_journeys
 
     folder = project / JOURNEYS_DIR
@@ -71,6 +72,8 @@ def _entry_target(journey: Journey) -> str:
 def list_(project: ProjectOpt = Path("."), fmt: FormatOpt = Format.table,
           state: StateOpt = None) -> None:
     """The journeys with their entry, steps and state (paused, entrants, runs)."""
+    import pandas as pd
+
     from wegweiser.orchestrate.assembly import state_target
     from wegweiser.orchestrate.operations import status
     from wegweiser.orchestrate.state import open_state
@@ -103,6 +106,7 @@ def run(
 
     Several workers may run on one PostgreSQL state store (--state postgresql://...).
     """
+    from wegweiser.config import load_config
     from wegweiser.orchestrate.assembly import open_runtime
     from wegweiser.orchestrate.operations import flush_outbox
     from wegweiser.orchestrate.triggers import (
@@ -146,6 +150,8 @@ def status_(
         help="Messages per step, channel, variant and ledger state of this journey.")] = None,
 ) -> None:
     """Runs by status, deferred and parked runs, messages by ledger state per journey."""
+    import pandas as pd
+
     from wegweiser.orchestrate.assembly import state_target
     from wegweiser.orchestrate.operations import sends_per_step, status
     from wegweiser.orchestrate.state import open_state
@@ -215,6 +221,7 @@ def exit_(
     state: StateOpt = None,
 ) -> None:
     """End a person's run in a journey by hand (exit reason: manual)."""
+    from wegweiser.config import load_config
     from wegweiser.orchestrate.assembly import open_runtime
 
     runtime = open_runtime(project, phases=load_config(project).phase_names, state=state)
@@ -239,6 +246,8 @@ def ledger_(
     limit: Annotated[int, typer.Option(help="At most this many rows, newest first.")] = 100,
 ) -> None:
     """The send ledger: one row per intended message and what became of it."""
+    import pandas as pd
+
     from wegweiser.orchestrate.assembly import state_target
     from wegweiser.orchestrate.ledger import STATES
     from wegweiser.orchestrate.operations import ledger
@@ -265,6 +274,8 @@ def readout_(
     """A journey's effect: its treated persons against its holdout and the global control
     group, every metric with always-valid intervals (the experiments engine; see
     docs/analyses.md, Experiments). Entry time is the exposure."""
+    import pandas as pd
+
     from wegweiser.analysis.experiments.analysis import experiment
     from wegweiser.analysis.params import duration
     from wegweiser.orchestrate.assembly import state_target

@@ -17,7 +17,6 @@ from typing import Annotated
 import typer
 
 from wegweiser._output import Format, print_frame, print_mapping, readable
-from wegweiser.analysis.result import jsonable
 from wegweiser.commands._common import FormatOpt, ProjectOpt, out
 from wegweiser.errors import InvalidInput
 
@@ -59,6 +58,7 @@ def person(
     """One person's journey: ids and devices, phases over time, every touchpoint, conversions,
     feedback and messages. ``--format json`` with the default view prints what the API's
     ``/api/v1/persons/{id}`` answers."""
+    from wegweiser.analysis.result import jsonable
     from wegweiser.orchestrate.operations import person_sends
     from wegweiser.project import open_project
 

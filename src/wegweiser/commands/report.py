@@ -5,11 +5,14 @@ from __future__ import annotations
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from wegweiser.commands._common import ProjectOpt, err, out
+
+if TYPE_CHECKING:
+    from wegweiser.project import Project
 
 
 class Lang(StrEnum):
@@ -38,11 +41,29 @@ def register(app: typer.Typer) -> None:
         retention cohorts and data quality. Sections without data say so.
         """
         from wegweiser.project import open_project
-        from wegweiser.report import write_report
 
         started = time.perf_counter()
-        with open_project(project) as proj, err.status("Writing the report ...", spinner="dots"):
-            path = write_report(proj, output, lang=lang.value)  # a spinner on a terminal only
+        with open_project(project) as proj:
+            path = write_with_progress(proj, output, lang=lang.value)
         took = time.perf_counter() - started
         out.print(f"[green]Report written[/green] to {path} ({took:.1f} s)", highlight=False)
         out.print(f"  open it in a browser: {path.resolve().as_uri()}", highlight=False)
+
+
+def write_with_progress(project: Project, output: Path | None = None, *, lang: str) -> Path:
+    """Write the report with a progress bar on a terminal (the step it is at, e.g.
+    ``attribution``; nothing in a pipe) and return its path."""
+    from wegweiser.report import write_report
+
+    if not err.is_terminal:
+        return write_report(project, output, lang=lang)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(TextColumn("Writing the report: {task.description}"), BarColumn(),
+                  MofNCompleteColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(done: int, total: int, step: str) -> None:
+            bar.update(task, completed=done, total=total, description=step.replace("_", " "))
+
+        return write_report(project, output, lang=lang, progress=progress)

@@ -13,13 +13,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
-from pydantic import ValidationError
 
 from wegweiser._output import Format, print_frame, print_mapping
-from wegweiser.analysis.registry import describe
-from wegweiser.analysis.segments import Segment
 from wegweiser.commands._common import FormatOpt, ProjectOpt, out
 from wegweiser.errors import InvalidInput
 
@@ -44,6 +40,8 @@ def register(app_: typer.Typer) -> None:
 @app.command("list")
 def list_(project: ProjectOpt = Path("."), fmt: FormatOpt = Format.table) -> None:
     """Every saved segment: name, kind, rule, description."""
+    import pandas as pd
+
     from wegweiser.project import open_project
 
     with open_project(project) as proj:
@@ -73,6 +71,10 @@ def add(
 ) -> None:
     """Save a segment: behaviour (--did/--did-not/--within), traits and other conditions
     (--where), or a static list (--ids FILE); all given parts must hold."""
+    from pydantic import ValidationError
+
+    from wegweiser.analysis.registry import describe
+    from wegweiser.analysis.segments import Segment
     from wegweiser.project import open_project
 
     values = {

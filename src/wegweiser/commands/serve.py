@@ -14,7 +14,6 @@ from typing import Annotated
 import typer
 
 from wegweiser.commands._common import ProjectOpt
-from wegweiser.config import load_config
 from wegweiser.errors import InvalidInput
 
 
@@ -54,6 +53,7 @@ def serve(
     """
     import uvicorn
 
+    from wegweiser.config import load_config
     from wegweiser.serve.app import create_app
     from wegweiser.serve.context import LOOPBACK, load_secrets
     from wegweiser.serve.protocol import guarded_protocol
@@ -109,6 +109,7 @@ def serve(
 def _journeys_worker(project: Path) -> subprocess.Popen[bytes]:
     """``wegweiser journeys run`` for ``project`` as a child process (journey files checked
     first, so that a broken one stops the server's start with its precise error)."""
+    from wegweiser.config import load_config
     from wegweiser.orchestrate.loading import JOURNEYS_DIR, load_journeys
 
     load_journeys(Path(project) / JOURNEYS_DIR, phases=load_config(project).phase_names)
@@ -180,6 +181,7 @@ def keys_add(
 
 def keys_list(project: ProjectOpt = Path(".")) -> None:
     """List the write keys and API tokens by id (the keys themselves are not stored)."""
+    from wegweiser.config import load_config
     from wegweiser.serve.auth import is_hashed, key_id
 
     config = load_config(project)
@@ -213,6 +215,7 @@ def keys_revoke(
 ) -> None:
     """Remove a write key or API token from wegweiser.toml; a running server refuses it
     within a second."""
+    from wegweiser.config import load_config
     from wegweiser.config_edit import remove_server_entries
     from wegweiser.serve.auth import key_id
 

@@ -29,8 +29,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection
@@ -158,6 +156,9 @@ def _smallest_member(labels: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
 def _components(
     src: npt.NDArray[np.int64], dst: npt.NDArray[np.int64], n: int
 ) -> npt.NDArray[np.int64]:
+    from scipy.sparse import coo_matrix  # SciPy loads only when identities are stitched
+    from scipy.sparse.csgraph import connected_components
+
     graph = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     return np.asarray(labels, dtype=np.int64)

@@ -1,6 +1,7 @@
 """Results in Jupyter: the declared charts of the analysis and its tables, as HTML.
 
-``import wegweiser`` installs :func:`html` as the notebook view of every
+``wegweiser.Project`` (the first use of a lazy name of the package) installs :func:`html` as
+the notebook view of every
 :class:`~wegweiser.analysis.result.Result` (the analysis layer cannot draw: the charts are
 this layer's). The charts are the ones of the dashboard and the report
 (:func:`wegweiser.present.charts.render` of each :class:`~wegweiser.analysis.registry.Chart`

@@ -22,7 +22,7 @@ from wegweiser.present.i18n import LANGUAGES, check_lang, day, t
 
 if TYPE_CHECKING:
     from wegweiser.project import Project
-    from wegweiser.report.gather import ReportData
+    from wegweiser.report.gather import Progress, ReportData
 
 __all__ = ["LANGUAGES", "build_report", "default_path", "render", "write_report"]
 
@@ -32,12 +32,14 @@ def default_path(project: Project, lang: str) -> Path:
     return project.path / f"report-{check_lang(lang)}.html"
 
 
-def build_report(project: Project, *, lang: str = "en") -> str:
-    """The report of ``project`` as one HTML document in ``lang`` (``de`` or ``en``)."""
+def build_report(project: Project, *, lang: str = "en", progress: Progress | None = None
+                 ) -> str:
+    """The report of ``project`` as one HTML document in ``lang`` (``de`` or ``en``);
+    ``progress(done, total, step)`` hears of each step (:func:`~.gather.gather`)."""
     from wegweiser.report.gather import gather
 
     check_lang(lang)
-    return render(gather(project), lang=lang)
+    return render(gather(project, progress=progress), lang=lang)
 
 
 def render(data: ReportData, *, lang: str, now: datetime | None = None) -> str:
@@ -72,12 +74,13 @@ def render(data: ReportData, *, lang: str, now: datetime | None = None) -> str:
 
 
 def write_report(
-    project: Project, out: str | os.PathLike[str] | None = None, *, lang: str = "en"
+    project: Project, out: str | os.PathLike[str] | None = None, *, lang: str = "en",
+    progress: Progress | None = None,
 ) -> Path:
     """Write the report of ``project`` to ``out`` (default :func:`default_path`); returns the
-    path written."""
+    path written. ``progress`` as for :func:`build_report`."""
     path = Path(out) if out is not None else default_path(project, lang)
-    html = build_report(project, lang=lang)
+    html = build_report(project, lang=lang, progress=progress)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     tmp.unlink(missing_ok=True)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +34,6 @@ from wegweiser.analysis.registry import analyses
 from wegweiser.analysis.result import to_frame, to_value
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from datetime import datetime
 
     import ibis.expr.types as ir
@@ -97,12 +97,30 @@ class ReportData:
         return not self.overview.figures.get("persons")
 
 
-def gather(project: Project) -> ReportData:
-    """Run the report's analyses on ``project`` (module docstring for the choices)."""
+#: the sections gathered before the registered analyses (for the progress of a report)
+STEPS = ("journey", "overview", "stats", "quarantine", "imports", "kpis", "journey_map",
+         "phase_flow", "dropoffs", "funnel_steps", "funnel", "paths", "conversion_paths",
+         "attribution", "retention")
+
+#: ``progress(done, total, step)``: called before each step of :func:`gather`
+Progress = Callable[[int, int, str], None]
+
+
+def gather(project: Project, *, progress: Progress | None = None) -> ReportData:
+    """Run the report's analyses on ``project`` (module docstring for the choices);
+    ``progress`` hears of each step before it runs, and of ``render`` (``done == total``)
+    at the end; steps a project skips are left out."""
     config = project.config
     timings: dict[str, float] = {}
+    registered = [spec for spec in analyses().values() if spec.report]
+    total = len(STEPS) + len(registered)
+
+    done = [0]
 
     def timed(name: str, run: Callable[[], Any]) -> Any:
+        if progress is not None:
+            progress(min(done[0], total - 1), total, name)
+        done[0] += 1
         started = time.perf_counter()
         try:
             return run()
@@ -154,10 +172,11 @@ def gather(project: Project) -> ReportData:
         "retention", period=retention_period(data.first_event, data.last_event)))
     if data.retention.cohorts.empty or data.retention.cohorts["period"].max() < 1:
         data.retention, data.skipped["retention"] = None, "retention.none"
-    for spec in analyses().values():
-        if spec.report:
-            result = timed(spec.name, functools.partial(spec.run, project))
-            data.registered.append((spec, result))
+    for spec in registered:
+        result = timed(spec.name, functools.partial(spec.run, project))
+        data.registered.append((spec, result))
+    if progress is not None:
+        progress(total, total, "render")
     return data
 
 

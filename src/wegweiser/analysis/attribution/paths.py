@@ -20,9 +20,7 @@ Python lists with :meth:`Paths.from_lists`:
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,9 +28,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wegweiser.errors import InvalidInput, UnreadableSource
+from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
+    import os
     from collections.abc import Sequence
 
     from numpy.typing import NDArray
@@ -225,7 +224,7 @@ class Paths:
             lags = None if lags is None else lags[touch_keep]
             lengths, conv, null, val = lengths[keep], conv[keep], null[keep], val[keep]
         # drop labels no kept path uses, so every label has touches
-        used = np.unique(codes)
+        used = np.flatnonzero(np.bincount(codes, minlength=len(labels)))
         if len(used) != len(labels):
             remap = np.full(len(labels), -1, dtype=np.int64)
             remap[used] = np.arange(len(used), dtype=np.int64)
@@ -276,66 +275,37 @@ def read_paths(
     ``conversions``, optional ``nulls`` (journeys along the path that did not convert; 0 when
     the column is missing) and optional ``value`` (conversion value). Column names match
     case-insensitively. Rows whose path is empty are dropped and counted in ``params``.
+    A bad count is an error naming its line (see :mod:`._path_table`: how files are read).
     """
-    if isinstance(source, pd.DataFrame):
-        frame = source
-        name = "DataFrame"
-    else:
-        name = os.fspath(source)
-        if not Path(name).is_file():
-            raise UnreadableSource(f"{name}: no such file", source=name)
-        try:
-            frame = pd.read_csv(name, sep=delimiter, dtype=str, keep_default_na=False)
-        except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-            raise UnreadableSource(
-                f"{name}: not a readable CSV file ({exc})", source=name
-            ) from None
+    from wegweiser.analysis.attribution import _path_table
+
+    columns = {"path": path_column, "conversions": conversions_column,
+               "nulls": nulls_column, "value": value_column}
+    name = "DataFrame" if isinstance(source, pd.DataFrame) else _path_table.fspath(source)
     if not sep:
         raise InvalidInput("the path separator is empty; pass e.g. --sep '>'")
-    columns = {str(c).strip().lower(): c for c in frame.columns}
-
-    def column(wanted: str, *, required: bool) -> pd.Series | None:
-        key = columns.get(wanted.lower())
-        if key is None:
-            if required:
-                raise InvalidInput(
-                    f"{name}: no column {wanted!r} (columns: {', '.join(map(str, frame.columns))});"
-                    " a path table needs path and conversions, optionally nulls and value"
-                )
-            return None
-        return frame[key]
-
-    path = column(path_column, required=True)
-    assert path is not None
-    numbers: dict[str, Any] = {}
-    for label, wanted, required in (("conversions", conversions_column, True),
-                                    ("nulls", nulls_column, False),
-                                    ("value", value_column, False)):
-        col = column(wanted, required=required)
-        if col is None:
-            numbers[label] = np.zeros(len(frame))
-            continue
-        parsed = pd.to_numeric(col.astype(str).str.strip().replace("", "0"), errors="coerce")
-        bad = parsed.isna() | (parsed < 0 if label != "value" else parsed.isna())
-        if bad.any():
-            line = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-            raise InvalidInput(
-                f"{name}:{line}: {label} must be a number"
-                + (" >= 0" if label != "value" else "")
-                + f", got {col.iloc[line - 2]!r}; fix the row or drop it"
-            )
-        numbers[label] = parsed.to_numpy(dtype=np.float64)
-    texts = pa.array(path.fillna("").astype(str).tolist(), type=pa.string())
-    pieces = pc.split_pattern(texts, sep)
-    flat = pc.utf8_trim_whitespace(pc.list_flatten(pieces))
+    if isinstance(source, pd.DataFrame):
+        table = _path_table.read_frame(source, name=name, columns=columns)
+    else:
+        table = _path_table.read_file(name, delimiter=delimiter, columns=columns)
+    n = len(table.paths)
+    pieces = pc.split_pattern(table.paths, sep)
     lengths = pc.list_value_length(pieces).to_numpy(zero_copy_only=False).astype(np.int64)
-    # drop empty touch names ("a > > b", or an empty path)
-    keep_touch = pc.not_equal(flat, "").to_numpy(zero_copy_only=False)
-    rows = np.repeat(np.arange(len(lengths)), lengths)
-    new_lengths = np.bincount(rows[keep_touch], minlength=len(lengths)).astype(np.int32)
-    offsets = pa.array(np.concatenate([[0], np.cumsum(new_lengths)]).astype(np.int32))
-    touches = pa.ListArray.from_arrays(offsets, flat.filter(pa.array(keep_touch)))
-    return Paths.from_arrow(
-        touches, conversions=numbers["conversions"], nulls=numbers["nulls"],
-        value=numbers["value"], by="path", params={"source": name, "sep": sep},
+    # the distinct touch texts as they are, then trimmed: names that differ only in spaces
+    # around them are one label, empty names ("a > > b", an empty path) are dropped
+    encoded = pc.list_flatten(pieces).dictionary_encode()
+    trimmed = pc.utf8_trim_whitespace(encoded.dictionary).to_pylist()
+    labels = tuple(sorted(set(trimmed) - {""}))
+    position = {label: i for i, label in enumerate(labels)}
+    remap = np.array([position.get(t, -1) for t in trimmed], dtype=np.int64)
+    codes = remap[encoded.indices.to_numpy(zero_copy_only=False)]
+    empty = codes < 0
+    if empty.any():
+        rows = np.repeat(np.arange(n), lengths)
+        lengths = np.bincount(rows[~empty], minlength=n).astype(np.int64)
+        codes = codes[~empty]
+    numbers = table.numbers
+    return Paths._build(
+        labels, lengths, codes, _floats(numbers["conversions"], n), _floats(numbers["nulls"], n),
+        _floats(numbers["value"], n), None, "path", {"source": name, "sep": sep},
     )
