@@ -317,8 +317,8 @@ def _compute(inputs: Inputs, p: FixesParams) -> FixResult:
     if not found:
         return check_fixes(None, [])  # no journey is read
     journey = inputs.journey()
-    fixes = [with_conditions(f, inputs.config, journey) for f in found.values()
-             if p.fix is None or f.name == p.fix]
+    # every fix, not only the one asked for: a fix's window ends at the next one's date
+    fixes = [with_conditions(f, inputs.config, journey) for f in found.values()]
     return check_fixes(journey, fixes, only=p.fix, traits=inputs.traits)
 
 
