@@ -1,6 +1,6 @@
 """Fix-check benchmark: false alarms and power of the two estimators, and the planted demo fix.
 
-``python benchmarks/bench_fixes.py [--runs 500] [--per-day 100,200] [--demo-persons 5000]
+``python benchmarks/bench_fixes.py [--runs 1000] [--per-day 100,200] [--demo-persons 5000]
 [--record]``
 
 1. **Simulated daily series** (the estimators of :mod:`wegweiser.analysis._fix_estimate` on
@@ -108,7 +108,7 @@ def _pts(x: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--per-day", default="100,200")
     parser.add_argument("--days", type=int, default=120)
     parser.add_argument("--fix-day", type=int, default=90)

@@ -336,3 +336,30 @@ def test_retention_says_which_dates_it_left_out(tmp_path):
     notes = [b["text"] for b in retention["blocks"] if b["kind"] == "note"]
     assert "1 Ereignisse weit abseits der übrigen Daten wurden weggelassen (falsches Datum?)." \
         in notes
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_fix_effects_section_shows_a_fix_or_says_there_is_none(lang):
+    """With a fix its daily rates are charted; without one (no rows) the section is the note,
+    never an empty chart or table."""
+    import datetime as dt
+    import types
+
+    from wegweiser.analysis.fixes import ANALYSIS, DAILY_COLUMNS, FixResult, check_fixes
+    from wegweiser.report.sections import _Figures, _registered
+
+    data = types.SimpleNamespace(currency="EUR")
+    none = _registered(ANALYSIS, check_fixes(None, []), data, lang, _Figures())
+    assert [b["kind"] for b in none["blocks"]] == ["note"]
+    assert none["blocks"][0]["text"].startswith("noch keine" if lang == "de" else "no fixes")
+    days = [dt.date(2026, 1, 1) + dt.timedelta(days=i) for i in range(4)]
+    daily = pd.DataFrame({"fix": "pay", "group": ["treated"] * 2 + ["control"] * 2,
+                          "day": days[:2] * 2, "n": 10, "k": [4, 1, 2, 2],
+                          "rate": [0.4, 0.1, 0.2, 0.2], "after": [False, True] * 2})
+    row = check_fixes(None, []).fixes.reindex([0]).assign(fix="pay", verdict="worked")
+    shown = _registered(ANALYSIS, FixResult(row, daily[DAILY_COLUMNS]), data, lang, _Figures())
+    kinds = [b["kind"] for b in shown["blocks"]]
+    assert kinds == ["figure", "table"]
+    fig = json.loads(shown["blocks"][0]["json"].replace("<\\/", "</"))
+    assert fig["data"]
+    assert {trace["name"] for trace in fig["data"]} >= {"treated", "control"}

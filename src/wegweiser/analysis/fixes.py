@@ -91,6 +91,9 @@ VERDICTS: dict[str, Words] = {
     "worse": Words("got worse", "verschlechtert"),
     "too_early": Words("too early to tell", "noch zu früh"),
 }
+#: the note of a project without fixes (catalogue key ``note.no_fixes``)
+NO_FIXES = Words("no fixes yet: add one with `wegweiser fixes add`",
+                 "noch keine Korrekturen: legen Sie eine mit `wegweiser fixes add` an")
 _NEGATE = {"=": "!=", "!=": "=", "in": "not in", "not in": "in", "contains": "not contains",
            "not contains": "contains", ">": "<=", "<=": ">", "<": ">=", ">=": "<",
            "is set": "is not set", "is not set": "is set"}
@@ -193,6 +196,8 @@ class FixResult(Result):
     fixes: pd.DataFrame
     daily: pd.DataFrame
     note: str = field(default="", kw_only=True)
+    #: the note as message keys (``note.<key>`` of the catalogue) with their fields
+    notes: tuple[tuple[str, dict[str, Any]], ...] = field(default=(), kw_only=True)
 
 
 FIX_COLUMNS = ["fix", "touchpoint", "date", "metric", "rate_before", "rate_after", "effect",
@@ -274,8 +279,9 @@ def check_fixes(
         days.append(daily)
     daily = (pd.concat(days, ignore_index=True) if days
              else pd.DataFrame({c: [] for c in DAILY_COLUMNS}))
-    note = "" if rows else "no fixes yet: add one with `wegweiser fixes add`"
-    return FixResult(pd.DataFrame(rows, columns=FIX_COLUMNS), daily, note=note)
+    notes: tuple[tuple[str, dict[str, Any]], ...] = () if rows else (("no_fixes", {}),)
+    return FixResult(pd.DataFrame(rows, columns=FIX_COLUMNS), daily,
+                     note=NO_FIXES.en if notes else "", notes=notes)
 
 
 def say(row: Mapping[str, Any], lang: str) -> str:
@@ -347,6 +353,6 @@ ANALYSIS = Analysis(
                   "Differenz-von-Differenzen"),
     views={"fixes": "fixes", "daily": "daily"},
     charts=(Chart("line", "daily", x="day", y="rate", color="group", format="percent"),),
-    report=False,  # a project without fixes would get an empty section
+    report=True,  # without fixes the section says so (the report skips empty charts)
     scope=False,
 )

@@ -30,6 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from wegweiser.analysis.experiments import notes as experiment_notes
+from wegweiser.analysis.fixes import NO_FIXES
 from wegweiser.errors import InvalidInput
 from wegweiser.present import _words, _words_dashboard
 
@@ -221,6 +222,7 @@ class Translator:
 register(_words.WORDS)
 register(_words_dashboard.WORDS, prefix=DASHBOARD)
 register(experiment_notes.catalogue())
+register({"note.no_fixes": {"en": NO_FIXES.en, "de": NO_FIXES.de}})
 
 
 def note_text(result: Any, lang: str) -> str:

@@ -312,20 +312,25 @@ MAX_ROWS = 20  # rows of an analysis's main table in its section
 def _registered(spec: Analysis[Any], result: Result, data: ReportData, lang: str,
                 figs: _Figures) -> Section:
     """A section made from the analysis's declaration: its summary, its declared charts
-    and its main table (the first view's), nothing written for the analysis itself."""
+    and its main table (the first view's), nothing written for the analysis itself. A chart
+    of an empty table is left out, and so is an empty main table when the result has a note
+    (which then says why: "no fixes yet")."""
     blocks: list[Block] = []
     tables = result.tables()
+    note = note_text(result, lang)
     for chart in spec.charts:
-        if chart.table in tables:
+        if chart.table in tables and len(tables[chart.table]):
             blocks.append(figs.block(charts.render(chart, result, lang, currency=data.currency)))
     main = spec.views.get(next(iter(spec.views), ""), "") or next(iter(tables))
     frame = tables[main].head(MAX_ROWS)
+    if frame.empty and note:
+        return {"id": f"analysis-{spec.name}", "title": spec.title(lang),
+                "intro": spec.summary(lang), "blocks": [*blocks, {"kind": "note", "text": note}]}
     columns = [str(c) for c in frame.columns]
     rows = [[cell(v, c, lang) for v, c in zip(row, columns, strict=True)]
             for row in frame.itertuples(index=False, name=None)]
     align = "".join("r" if frame[c].dtype.kind in "iuf" else "l" for c in frame.columns)
     blocks.append(_table(columns, rows, align))
-    note = note_text(result, lang)
     if note:
         blocks.append({"kind": "note", "text": note})
     return {"id": f"analysis-{spec.name}", "title": spec.title(lang),
