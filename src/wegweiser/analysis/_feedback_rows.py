@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import ibis
 
 from wegweiser.analysis.filters import property_value as property_text
+from wegweiser.analysis.filters import trimmed
 from wegweiser.analysis.phases import phase_of
 from wegweiser.config import FeedbackConfig
 
@@ -79,23 +80,23 @@ def feedback_rows(journey: ir.Table, config: Config) -> ir.Table:
     rows = j.filter(j._fb)
     review = rows.event.isin(review_events) if review_events else ibis.literal(False)
     props = rows.properties
-    kind = ibis.ifelse(review, "review", property_text(props, fb.kind_property).strip().lower())
+    kind = ibis.ifelse(review, "review", trimmed(property_text(props, fb.kind_property)).lower())
     raw_score = ibis.ifelse(
         review, property_text(props, fb.rating_property), property_text(props, fb.score_property)
     ).try_cast("float64")
-    text = ibis.ifelse(
+    text = trimmed(ibis.ifelse(
         review,
         property_text(props, fb.review_text_property),
         property_text(props, fb.text_property),
-    ).strip()
+    ))
     rows = rows.mutate(
         kind=kind,
         _score=raw_score,
         text=ibis.ifelse(text == "", ibis.null(), text),
         question=property_text(props, fb.question_property),
         source=property_text(props, fb.source_property),
-        _about=property_text(props, fb.touchpoint_property).strip(),
-        _about_channel=property_text(props, fb.touchpoint_channel_property).strip(),
+        _about=trimmed(property_text(props, fb.touchpoint_property)),
+        _about_channel=trimmed(property_text(props, fb.touchpoint_channel_property)),
     )
     in_scale = ibis.cases(
         *[

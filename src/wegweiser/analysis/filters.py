@@ -69,6 +69,7 @@ __all__ = [
     "parse",
     "parse_many",
     "property_value",
+    "trimmed",
 ]
 
 TEXT_COLUMNS: tuple[str, ...] = (
@@ -394,6 +395,20 @@ def conditions(value: Any) -> list[Condition]:
 
 
 # -- compiling to Ibis ----------------------------------------------------------------------
+def trimmed(text: ir.StringValue) -> ir.StringValue:
+    """``text`` without leading and trailing whitespace, the same on every engine.
+
+    Not Ibis's ``strip()``: on Spark it compiles to ``TRIM(' \\t\\n\\r\\v\\f' FROM x)``,
+    and Spark reads ``\\v`` and ``\\f`` as the letters, so ``"video"`` became ``"ideo"``.
+
+    >>> import ibis
+    >>> t = ibis.memtable({"x": [" video ", "\\tfoo\\n", None]})
+    >>> t.select(y=trimmed(t.x)).to_pyarrow()["y"].to_pylist()
+    ['video', 'foo', None]
+    """
+    return text.re_replace(r"^\s+|\s+$", "")
+
+
 def property_value(json_text: ir.Value, key: str) -> ir.StringValue:
     """The value of the top-level key ``key`` of a JSON object held as text: a string by its
     value, a number or boolean by its JSON text, an object or array as JSON text; NULL when

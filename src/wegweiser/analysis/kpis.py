@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import pandas as pd
 
-from wegweiser.analysis.filters import property_value
+from wegweiser.analysis.filters import property_value, trimmed
 from wegweiser.analysis.params import Params
 from wegweiser.analysis.registry import Analysis, Inputs, Words
 from wegweiser.analysis.result import Result, jsonable, to_frame
@@ -68,7 +68,7 @@ def feedback_answers(journey: ir.Table, feedback: FeedbackConfig | None = None) 
         t = journey.filter(ibis.literal(False))
     else:
         t = journey.filter(journey.event.isin(list(fb.events)))
-    kind = property_value(t.properties, fb.kind_property).lower().strip()
+    kind = trimmed(property_value(t.properties, fb.kind_property).lower())
     score = property_value(t.properties, fb.score_property).try_cast("float64")
     t = t.select("person_id", "timestamp", kind=kind, score=score)
     valid = ibis.or_(*[

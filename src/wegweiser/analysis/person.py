@@ -40,7 +40,7 @@ import pandas as pd
 
 from wegweiser.analysis._feedback_rows import feedback_rows
 from wegweiser.analysis._persona_assign import after_purchase_phases, assign
-from wegweiser.analysis.filters import property_value
+from wegweiser.analysis.filters import property_value, trimmed
 from wegweiser.analysis.result import Result, to_frame
 from wegweiser.errors import InvalidInput
 
@@ -100,7 +100,7 @@ def _emails(events: ir.Table, identities: ir.Table) -> ir.Table:
     idents = events.filter(events.type == "identify")
     idents = idents.select(
         _key=idents.user_id.coalesce(idents.anonymous_id),
-        email=property_value(idents.traits, "email").strip().lower(),
+        email=trimmed(property_value(idents.traits, "email")).lower(),
     )
     idents = idents.filter(idents.email.notnull() & (idents.email != ""))
     ids = identities.select(_id=identities.id, person_id=identities.person_id)
