@@ -108,8 +108,8 @@ def simulate(n: int, *, seed: int = 0) -> Sim:
 
 
 def journey_table(frame: pd.DataFrame) -> Any:
-    """``frame`` (person_id, seq, timestamp, event, channel, device, revenue, session) as a
-    journey table with every column the analysis reads."""
+    """``frame`` (person_id, seq, timestamp, event, channel, device, revenue, session and
+    optionally phase) as a journey table with every column the analysis reads."""
     f = frame.sort_values(["person_id", "seq"]).reset_index(drop=True)
     f["next_event"] = f.groupby("person_id")["event"].shift(-1)
     f["is_conversion"] = f["event"] == "order_completed"
@@ -117,7 +117,8 @@ def journey_table(frame: pd.DataFrame) -> Any:
     f["country"] = "DE"
     f["properties"] = "{}"
     for col in ("campaign", "source", "medium", "phase"):
-        f[col] = pd.Series([None] * len(f), dtype="string")
+        if col not in f:
+            f[col] = pd.Series([None] * len(f), dtype="string")
     f["revenue"] = f["revenue"].astype(float)
     f["next_event"] = f["next_event"].astype("string")
     return ibis.memtable(f)

@@ -5,10 +5,15 @@ Definitions (the touchpoints are the catalogue of :mod:`wegweiser.analysis.touch
 * **Decision**: a person's first conversion event. Only what happens **before the decision**
   counts (every event of a person who never converted is before it). A person
   **experienced** a touchpoint when an event before the decision satisfies its rule.
-* **Covariates** (intent and habits, :func:`~wegweiser.analysis._touchpoint_scores.covariates`):
-  the device, platform and country of the person's first event and the square-root shares of
-  the channels among their events before the decision -- without the touchpoint's own
-  channels, which are the exposure itself.
+* **Covariates** (intent and habits, observed strictly **before the touchpoint**;
+  :func:`~wegweiser.analysis._touchpoint_scores.touchpoint_covariates`): the device,
+  platform and country of the person's first event, and up to the **cut** -- the person's
+  first experience of the touchpoint; for persons without one the same relative point of
+  their journey before the decision (the median share the experienced persons had behind
+  them) -- the entry channel, the number of earlier sessions, the highest phase reached and
+  the square-root shares of the channels, without the touchpoint's own channels (the
+  exposure itself). Nothing after the first experience adjusts: it may be its effect.
+  (:mod:`wegweiser.analysis._touchpoint_persons` says why the cut is not the decision.)
 * **Relevance for purchase** (``relevance``): the doubly robust effect on the exposed
   (:mod:`wegweiser.analysis._touchpoint_effects`: logistic propensity and outcome models,
   scikit-learn): ``conversion_exposed`` against ``rate_without``, the rate the same persons
@@ -18,10 +23,14 @@ Definitions (the touchpoints are the catalogue of :mod:`wegweiser.analysis.touch
   ``credit``, the share of conversions the data-driven (Markov) attribution credits to the
   touchpoint's channels (channel touchpoints only).
 * **Fulfilment**: ``friction`` -- the share of its persons with a friction signal at it (the
-  journey ends right after a touchpoint event without a conversion, or a session with the
-  touchpoint repeats it or holds an error event); ``satisfaction`` and ``sentiment`` (0..1)
-  of the feedback about it (the feedback's touchpoint event and channel satisfy the rule;
-  scores scaled to 0..1 on their scale, sentiment -1..1 to 0..1); ``performance`` = the
+  journey ends right after a touchpoint event without a conversion; a session with the
+  touchpoint repeats it or holds an error event; a long dwell: at the first experience, more
+  than 3x the touchpoint's median time to the next event of the session and over a minute;
+  back-tracking: right after the first experience, an event of an earlier phase);
+  ``satisfaction`` and ``sentiment`` (0..1) of the feedback about it (the feedback's
+  touchpoint event name, channel and device satisfy the rule -- a rule on anything else,
+  such as ``property:``, matches no feedback; scores scaled to 0..1 on their scale, sentiment -1..1
+  to 0..1); ``performance`` = the
   mean of satisfaction (where there is feedback) and 1 - friction; ``benchmark_gap`` =
   performance - the competitor ``benchmark`` (0..1) where given.
 * **Expectation** (``importance``, 0..1): the stated importance (1-5 in the catalogue,
@@ -115,19 +124,22 @@ def touchpoints(
     max_persons: int = 50_000,
     candidates: int = 3,
     loops: int = 15,
+    phases: Sequence[str] = (),
 ) -> TouchpointsResult:
     """Every touchpoint rated; magic moments and pain points (module docstring).
 
     ``feedback``: feedback rows (columns ``person_id``, ``event``, ``channel``, ``device``,
     ``satisfaction`` 0..1, ``sentiment`` 0..1, ``text``); ``members``: persona membership
-    (``person_id``, ``name``); ``credit``: attributed share of conversions per channel.
+    (``person_id``, ``name``); ``credit``: attributed share of conversions per channel;
+    ``phases``: the phase names in their order (the covariate "highest phase reached").
     """
     steps = error_events(journey)
     pre = decided(journey).cache()  # read three times: once on the engine
     try:
         return _touchpoints(journey, pre, catalogue, steps, feedback=feedback, members=members,
                             credit=credit, resamples=resamples, seed=seed,
-                            max_persons=max_persons, candidates=candidates, loops=loops)
+                            max_persons=max_persons, candidates=candidates, loops=loops,
+                            phases=phases)
     finally:
         pre.release()
 
@@ -136,9 +148,10 @@ def _touchpoints(
     journey: ir.Table, pre: ir.Table, catalogue: Sequence[Touchpoint],
     steps: Mapping[str, str | None], *, feedback: pd.DataFrame | None,
     members: pd.DataFrame | None, credit: Mapping[str, float] | None, resamples: int,
-    seed: int, max_persons: int, candidates: int, loops: int,
+    seed: int, max_persons: int, candidates: int, loops: int, phases: Sequence[str],
 ) -> TouchpointsResult:
-    frame = person_frame(pre, catalogue, channels_of(journey), errors=list(steps))
+    frame = person_frame(pre, catalogue, channels_of(journey), errors=list(steps),
+                         phases=phases)
     if len(frame) > max_persons:
         frame = frame.sample(max_persons, random_state=seed).sort_values("person_id")
         frame = frame.reset_index(drop=True)
@@ -286,10 +299,12 @@ class TouchpointsParams(Params):
     Touchpoints come from [[touchpoints]] in wegweiser.toml (else one per channel and key
     event). Relevance: the doubly robust effect on conversion of experiencing the touchpoint
     before the decision (first conversion) for those who did, against the rate they would
-    have had without it, adjusted for the first device, platform, country and the channel
-    mix before the decision; ratio and difference with a seeded bootstrap interval, the
+    have had without it, adjusted for what was observed before the first experience (first
+    device, platform, country; entry channel, earlier sessions, phase reached and channel
+    mix); ratio and difference with a seeded bootstrap interval, the
     unadjusted ratio and the attribution credit beside it. Fulfilment: feedback about it and
-    friction (errors, repeats, journeys ending right after it), against the competitor
+    friction (errors, repeats, journeys ending right after it, long dwell, back-tracking),
+    against the competitor
     benchmark. Importance: stated (1-5), else derived from the adjusted effects. Map:
     Martilla & James quadrants. Magic moments: thresholds with an interval (Bonferroni over
     all looks) above zero. Pain points: errors and loops per device, ranked by the lower
@@ -342,7 +357,8 @@ def _compute(inputs: Inputs, p: TouchpointsParams) -> TouchpointsResult:
     who = members(inputs) if p.personas else None
     return touchpoints(journey, cat, feedback=feedback_rows(inputs), members=who,
                        credit=credit, resamples=p.resamples, seed=p.seed,
-                       max_persons=p.max_persons, candidates=p.candidates)
+                       max_persons=p.max_persons, candidates=p.candidates,
+                       phases=[ph.name for ph in inputs.config.phases])
 
 
 ANALYSIS = Analysis(
