@@ -101,11 +101,10 @@ def person_frame(
     (for the highest phase reached before the cut)."""
     j = decided(journey)
     flags = {f"m{i}": experienced(j, t) for i, t in enumerate(touchpoints)}
-    j = j.mutate(**flags, rank=j.seq - j.seq.min().over(group_by="person_id"))
-    cuts = _cuts(j, len(touchpoints))
+    j = _steps(j.mutate(**flags, rank=j.seq - j.seq.min().over(group_by="person_id"),
+                        prank=_phase_rank(j.phase, phases)))
+    cuts, slow = _cuts(j, len(touchpoints))
     j = j.left_join(cuts, j.person_id == cuts._cid).drop("_cid")
-    j = _steps(j.mutate(prank=_phase_rank(j.phase, phases)))
-    slow = _slow(j, len(touchpoints))
     week = j.first_ts + ibis.interval(days=FIRST_DAYS)
     j = j.mutate(
         err=j.event.isin(list(_error_names(journey) if errors is None else errors) or [""])
@@ -169,28 +168,42 @@ def person_frame(
     return frame
 
 
-def _cuts(j: ir.Table, n: int) -> ir.Table:
+def _cuts(j: ir.Table, n: int) -> tuple[ir.Table, list[float | None]]:
     """Per person with events before the decision (``_cid``) and touchpoint ``i``:
     ``cut<i>``, the position (0-based, among the events before the decision) the covariates
     stop at: the first experience of the touchpoint, and for persons without one the same
     relative point, the median share of the pre-decision journey the experienced persons
-    had behind them at their first experience (module docstring)."""
+    had behind them at their first experience (module docstring); and per touchpoint the
+    long-dwell threshold: :data:`DWELL` x the median ``gap`` after its experiences before
+    the decision, at least :data:`MIN_DWELL` (None without gaps). One query for both."""
     pre = j.filter(j.pre)
     aggs: dict[str, ir.Value] = {"_n": pre.count()}
     for i in range(n):
         aggs[f"_k{i}"] = pre.rank.min(where=pre[f"m{i}"])
     per = pre.group_by(_cid=pre.person_id).agg(**aggs)
     if not n:
-        return per.select("_cid")
-    shares = to_frame(per.aggregate(**{
+        return per.select("_cid"), []
+    shares = per.aggregate(**{
         f"q{i}": (per[f"_k{i}"].cast("float64") / per._n).median() for i in range(n)
-    }))
-    cut = {}
+    })
+    gaps = j.aggregate(**{
+        f"g{i}": j.gap.cast("float64").median(where=j[f"m{i}"] & j.pre & j.gap.notnull())
+        for i in range(n)
+    })
+    stats = to_frame(shares.cross_join(gaps))
+    cut, slow = {}, []
     for i in range(n):
-        q = shares[f"q{i}"].iloc[0] if len(shares) else None
-        q = 1.0 if q is None or q != q else float(q)
-        cut[f"cut{i}"] = per[f"_k{i}"].fill_null((per._n * q).floor().cast("int64"))
-    return per.select("_cid", **cut)
+        q, g = (_number(stats[c].iloc[0]) if len(stats) else float("nan")
+                for c in (f"q{i}", f"g{i}"))
+        cut[f"cut{i}"] = per[f"_k{i}"].fill_null(
+            (per._n * (q if q == q else 1.0)).floor().cast("int64"))
+        slow.append(max(DWELL * g, MIN_DWELL) if g >= 0 else None)
+    return per.select("_cid", **cut), slow
+
+
+def _number(value: object) -> float:
+    """``value`` as a float, NaN for NULL."""
+    return float("nan") if value is None else float(value)  # type: ignore[arg-type]
 
 
 def _steps(j: ir.Table) -> ir.Table:
@@ -206,23 +219,6 @@ def _steps(j: ir.Table) -> ir.Table:
     seconds = j._next_ts.epoch_seconds() - j.timestamp.epoch_seconds()
     return j.mutate(gap=ibis.ifelse(same, seconds, ibis.null().cast("int64"))).drop(
         "_next_ts", "_next_session")
-
-
-def _slow(j: ir.Table, n: int) -> list[float | None]:
-    """Per touchpoint: the long-dwell threshold, :data:`DWELL` x the median ``gap`` after
-    its experiences before the decision, at least :data:`MIN_DWELL` (None without gaps)."""
-    if not n:
-        return []
-    meds = to_frame(j.aggregate(**{
-        f"g{i}": j.gap.cast("float64").median(where=j[f"m{i}"] & j.pre & j.gap.notnull())
-        for i in range(n)
-    }))
-    out: list[float | None] = []
-    for i in range(n):
-        med = meds[f"g{i}"].iloc[0] if len(meds) else None
-        value = float("nan") if med is None else float(med)
-        out.append(max(DWELL * value, MIN_DWELL) if value >= 0 else None)
-    return out
 
 
 def _phase_rank(phase: ir.StringValue, phases: Sequence[str]) -> ir.IntegerValue:
