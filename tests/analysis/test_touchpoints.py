@@ -341,6 +341,31 @@ def test_tiny_journeys_give_empty_or_unestimated_rows_not_errors(rows):
     assert result.magic_moments.empty
 
 
+def test_feedback_is_matched_through_its_linked_event_so_property_rules_match():
+    rows = [(f"p{p}", h, e, "video", "mobile") for p in range(4)
+            for h, e in ((0, "video_view"), (1, "survey_answer"))]
+    frame = pd.DataFrame(rows, columns=["person_id", "h", "event", "channel", "device"])
+    frame["timestamp"] = [T0 + timedelta(hours=h) for h in frame.pop("h")]
+    frame["seq"] = frame.groupby("person_id").cumcount()
+    frame["session"] = 0
+    frame["revenue"] = np.nan
+    frame["properties"] = [json.dumps({"variant": "new" if p in ("p0", "p1") else "old"})
+                           for p in frame["person_id"]]
+    cat = [Touchpoint("new video", (parse("event=video_view"), parse("property:variant=new"))),
+           Touchpoint("video", (parse("event=video_view"),))]
+    feedback = pd.DataFrame({
+        "person_id": ["p0", "p1", "p2", "p3", "p3"], "event": ["video_view"] * 5,
+        "channel": ["video"] * 5, "device": ["mobile"] * 5,
+        "satisfaction": [1.0, 0.8, 0.2, 0.0, 0.4], "sentiment": [0.9, 0.7, 0.1, 0.2, 0.5],
+        "text": [None] * 5, "touchpoint_seq": [0, 0, 0, 0, None],  # the last: explicit
+    })
+    rel = touchpoints(journey_table(frame), cat, feedback=feedback, resamples=20)
+    rel = rel.relevance.set_index("touchpoint")
+    assert rel.loc["new video", "feedback"] == 2  # p0, p1: their video had variant=new
+    assert rel.loc["new video", "satisfaction"] == pytest.approx(0.9)
+    assert rel.loc["video", "feedback"] == 5  # the explicit row by its event name
+
+
 # -- benchmark scores from a CSV file, and the command line ----------------------------------
 @pytest.mark.parametrize(
     ("text", "message"),

@@ -27,12 +27,12 @@ Definitions (the touchpoints are the catalogue of :mod:`wegweiser.analysis.touch
   touchpoint repeats it or holds an error event; a long dwell: at the first experience, more
   than 3x the touchpoint's median time to the next event of the session and over a minute;
   back-tracking: right after the first experience, an event of an earlier phase);
-  ``satisfaction`` and ``sentiment`` (0..1) of the feedback about it (the feedback's
-  touchpoint event name, channel and device satisfy the rule -- a rule on anything else,
-  such as ``property:``, matches no feedback; scores scaled to 0..1 on their scale, sentiment -1..1
-  to 0..1); ``performance`` = the
-  mean of satisfaction (where there is feedback) and 1 - friction; ``benchmark_gap`` =
-  performance - the competitor ``benchmark`` (0..1) where given.
+  ``satisfaction`` and ``sentiment`` (0..1) of the feedback about it (the feedback's linked
+  touchpoint event -- the last touchpoint before it -- satisfies the rule, properties and
+  all; feedback that names its touchpoint explicitly is matched by that event name, channel
+  and device only; scores scaled to 0..1 on their scale, sentiment -1..1 to 0..1);
+  ``performance`` = the mean of satisfaction (where there is feedback) and 1 - friction;
+  ``benchmark_gap`` = performance - the competitor ``benchmark`` (0..1) where given.
 * **Expectation** (``importance``, 0..1): the stated importance (1-5 in the catalogue,
   scaled) where given, else derived: the touchpoint's positive adjusted difference relative
   to the largest one.
@@ -129,8 +129,10 @@ def touchpoints(
     """Every touchpoint rated; magic moments and pain points (module docstring).
 
     ``feedback``: feedback rows (columns ``person_id``, ``event``, ``channel``, ``device``,
-    ``satisfaction`` 0..1, ``sentiment`` 0..1, ``text``); ``members``: persona membership
-    (``person_id``, ``name``); ``credit``: attributed share of conversions per channel;
+    ``satisfaction`` 0..1, ``sentiment`` 0..1, ``text``, optionally ``touchpoint_seq``: the
+    ``seq`` of the journey event the row is about, matched against the rules);
+    ``members``: persona membership (``person_id``, ``name``); ``credit``: attributed share
+    of conversions per channel;
     ``phases``: the phase names in their order (the covariate "highest phase reached").
     """
     steps = error_events(journey)
@@ -155,7 +157,7 @@ def _touchpoints(
     if len(frame) > max_persons:
         frame = frame.sample(max_persons, random_state=seed).sort_values("person_id")
         frame = frame.reset_index(drop=True)
-    fb = _about(feedback, catalogue)
+    fb = _about(feedback, catalogue, journey)
     rel, effects = _rated(frame, catalogue, fb, credit or {}, resamples=resamples, seed=seed)
     magic = scores.magic_moments(frame, catalogue, rel, candidates=candidates,
                                  resamples=resamples, seed=seed)
@@ -208,9 +210,11 @@ def _rated(frame: pd.DataFrame, catalogue: Sequence[Touchpoint], fb: pd.DataFram
     return rel[scores.RELEVANCE], effects
 
 
-def _about(feedback: pd.DataFrame | None, catalogue: Sequence[Touchpoint]) -> pd.DataFrame:
-    """One row per feedback row and touchpoint it is about (its event and channel satisfy
-    the touchpoint's rule)."""
+def _about(feedback: pd.DataFrame | None, catalogue: Sequence[Touchpoint],
+           journey: ir.Table | None = None) -> pd.DataFrame:
+    """One row per feedback row and touchpoint it is about: the row's linked event in the
+    ``journey`` (``touchpoint_seq``) satisfies the touchpoint's rule; a row without one
+    (an explicit touchpoint) is about it when its event, channel and device satisfy it."""
     columns = ["touchpoint", "person_id", "device", "satisfaction", "sentiment", "text"]
     if feedback is None or feedback.empty or not catalogue:
         return pd.DataFrame(columns=columns)
@@ -226,12 +230,40 @@ def _about(feedback: pd.DataFrame | None, catalogue: Sequence[Touchpoint]) -> pd
     table = ibis.memtable(rows)
     flags = to_frame(table.select("_row", **{f"m{i}": experienced(table, t)
                                              for i, t in enumerate(catalogue)}))
-    flags = flags.sort_values("_row")
+    flags = flags.sort_values("_row").reset_index(drop=True)
+    if journey is not None and "touchpoint_seq" in fb.columns:
+        flags = _linked(fb, catalogue, journey, flags)
     parts = []
     for i, t in enumerate(catalogue):
         hit = fb.loc[flags.loc[flags[f"m{i}"], "_row"].to_numpy()]
         parts.append(hit.assign(touchpoint=t.name)[columns])
     out: pd.DataFrame = pd.concat(parts, ignore_index=True)
+    return out
+
+
+def _linked(fb: pd.DataFrame, catalogue: Sequence[Touchpoint], journey: ir.Table,
+            flags: pd.DataFrame) -> pd.DataFrame:
+    """``flags`` with the rows that have a linked event matched on that event instead (its
+    properties, campaign, ... count too)."""
+    seq = pd.to_numeric(fb["touchpoint_seq"], errors="coerce")
+    has = seq.notna().to_numpy()
+    if not has.any():
+        return flags
+    links = ibis.memtable(pd.DataFrame({
+        "_pid": fb.loc[has, "person_id"].astype(str).to_numpy(),
+        "_tseq": seq[has].astype("int64").to_numpy(),
+        "_row": np.flatnonzero(has).astype("int64"),
+    }))
+    at = journey.join(links, (journey.person_id == links._pid) & (journey.seq == links._tseq))
+    hit = to_frame(at.select("_row", **{f"m{i}": experienced(at, t)
+                                        for i, t in enumerate(catalogue)}))
+    out = flags.copy()
+    linked = out["_row"].isin(hit["_row"])
+    out.loc[linked, [f"m{i}" for i in range(len(catalogue))]] = False
+    hit = hit.set_index("_row")
+    for i in range(len(catalogue)):
+        rows = hit.index[hit[f"m{i}"].astype(bool)]
+        out.loc[out["_row"].isin(rows), f"m{i}"] = True
     return out
 
 
@@ -329,10 +361,10 @@ def feedback_rows(inputs: Inputs) -> pd.DataFrame:
     from wegweiser.analysis._feedback_frame import feedback_frame
     from wegweiser.analysis._feedback_rows import SCALES
 
-    frame = feedback_frame(inputs)
+    frame = feedback_frame(inputs, linked=True)
     if frame.empty:
         return pd.DataFrame(columns=["person_id", "event", "channel", "device",
-                                     "satisfaction", "sentiment", "text"])
+                                     "satisfaction", "sentiment", "text", "touchpoint_seq"])
     low = frame["kind"].map(lambda k: SCALES.get(k, (np.nan, np.nan))[0]).astype(float)
     high = frame["kind"].map(lambda k: SCALES.get(k, (np.nan, np.nan))[1]).astype(float)
     score = frame["score"].astype(float).where(frame["valid"].astype(bool))
@@ -341,7 +373,7 @@ def feedback_rows(inputs: Inputs) -> pd.DataFrame:
         "channel": frame["touchpoint_channel"], "device": frame["device"],
         "satisfaction": (score - low) / (high - low),
         "sentiment": (frame["sentiment_score"].astype(float) + 1) / 2,
-        "text": frame["text"],
+        "text": frame["text"], "touchpoint_seq": frame["touchpoint_seq"],
     })
 
 
