@@ -88,7 +88,7 @@ def demo(persons: int, seeds: int) -> None:
             project.import_events(data.events)
             start = time.perf_counter()
             result = touchpoints(project.journey(), cat, resamples=200, candidates=0,
-                                 seed=seed)
+                                 seed=seed, phases=[p.name for p in project.config.phases])
             seconds = time.perf_counter() - start
         pains = result.pain_points
         hit = pains[(pains["event"] == "payment_error") & (pains["device"] == "mobile")].iloc[0]

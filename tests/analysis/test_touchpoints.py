@@ -156,6 +156,68 @@ def test_person_counts_and_naive_rates_match_plain_pandas(rows):
         assert effect.rate_unexposed == pytest.approx(frame.loc[~exposed, "converted"].mean())
 
 
+PHASES = {"landing": "Awareness", "product_view": "Consideration", "checkout": "Purchase"}
+
+
+def test_friction_and_covariates_before_the_touchpoint_match_plain_pandas():
+    rng = np.random.default_rng(7)
+    rows = []
+    for p in range(40):
+        minute = 0
+        for _ in range(int(rng.integers(2, 12))):
+            minute += int(rng.choice([1, 2, 3, 20, 90]))  # 90: a new session
+            event = str(rng.choice(["landing", "product_view", "video_view", "checkout",
+                                    "order_completed"], p=[0.25, 0.3, 0.25, 0.12, 0.08]))
+            rows.append((f"p{p:02d}", minute, event, str(rng.choice(["search", "video"]))))
+    ref = pd.DataFrame(rows, columns=["person_id", "minute", "event", "channel"])
+    ref["timestamp"] = [T0 + timedelta(minutes=m) for m in ref["minute"]]
+    ref["seq"] = ref.groupby("person_id").cumcount()
+    new = ref.groupby("person_id")["minute"].diff().fillna(999) > 30
+    ref["session"] = new.astype(int).groupby(ref["person_id"]).cumsum() - 1
+    ref["phase"] = ref["event"].map(PHASES).astype("string")
+    ref["device"] = "mobile"
+    ref["revenue"] = np.where(ref["event"] == "order_completed", 10.0, np.nan)
+    cat = [Touchpoint("video", (parse("event=video_view"),))]
+    frame = person_frame(journey_table(ref.drop(columns="minute")), cat, ["search", "video"],
+                         phases=["Awareness", "Consideration", "Purchase"])
+    frame = frame.set_index("person_id")
+
+    by = ref.groupby("person_id")
+    rank = ref["phase"].map({"Awareness": 0, "Consideration": 1, "Purchase": 2})
+    ref["reached"] = rank.groupby(ref["person_id"]).cummax().groupby(ref["person_id"]).ffill()
+    ref["next_rank"] = rank.groupby(ref["person_id"]).shift(-1)
+    same = by["session"].shift(-1) == ref["session"]
+    ref["gap"] = ((by["minute"].shift(-1) - ref["minute"]) * 60).where(same)
+    conv = ref["minute"].where(ref["event"] == "order_completed").groupby(ref["person_id"])
+    ref["pre"] = ref["minute"] < conv.transform("min").fillna(np.inf)
+    ref["m"] = (ref["event"] == "video_view") & ref["pre"]
+    median = ref.loc[ref["m"] & ref["gap"].notna(), "gap"].median()
+    pre = ref[ref["pre"]]
+    first = pre[pre["m"]].groupby("person_id")["seq"].min()
+    once = ref["m"] & (ref["seq"] == ref["person_id"].map(first))
+    ref["dwell"] = once & (ref["gap"] > max(3 * median, 60))
+    ref["back"] = once & (ref["next_rank"] < rank.fillna(ref["reached"]))
+    n_pre = pre.groupby("person_id").size()
+    share = float((first / n_pre[first.index]).median())
+    assert frame["dwell0"].any()  # the log has both signals
+    assert frame["back0"].any()
+    for person, ev in ref.groupby("person_id"):
+        got = frame.loc[person]
+        assert got["dwell0"] == ev["dwell"].any(), person
+        assert got["back0"] == ev["back"].any(), person
+        if person not in n_pre.index:
+            continue
+        cut = first.get(person, int(np.floor(share * n_pre[person])))
+        ahead = ev[ev["pre"] & (ev["seq"] < cut)]
+        assert got["c0:search"] == (ahead["channel"] == "search").sum(), person
+        assert got["ph0"] == (rank[ahead.index].max() if rank[ahead.index].notna().any()
+                              else -1), person
+        assert got["sess0"] == ev.loc[ev["pre"] & (ev["seq"] <= cut), "session"].max()
+        assert got["entry0"] == (ev["channel"].iloc[0] if cut > 0 else "(none)")
+        if got["dwell0"] or got["back0"]:
+            assert got["f0"]
+
+
 # -- the estimator -----------------------------------------------------------------------------
 def test_the_adjusted_effect_removes_confounding_the_naive_one_keeps():
     rng = np.random.default_rng(3)
@@ -209,7 +271,9 @@ def test_a_confounded_touchpoint_is_adjusted_towards_its_planted_effect(sim):
     _, result = sim
     rel = result.relevance.set_index("touchpoint")
     video, news = rel.loc["video"], rel.loc["newsletter"]
-    assert video["ratio_low"] < VIDEO_EFFECT < video["ratio_high"]
+    # only the covariates before the video count, and here only its first session precedes it:
+    # intent is partly hidden, so the adjustment removes most, not all, of the confounding
+    assert VIDEO_EFFECT < video["ratio"] < VIDEO_EFFECT + (video["naive_ratio"] - VIDEO_EFFECT) / 2
     assert video["naive_ratio"] > 2.2  # high intent persons see the videos
     assert news["naive_ratio"] > 1.5 > 1.25 > news["ratio"]  # the newsletter does nothing
     assert result.magic_moments["looks"].iloc[0] == 4
@@ -226,7 +290,8 @@ def shop(tmp_path_factory):
         project.import_events(data.events)
         cat = [Touchpoint(ch, (parse(f"channel={ch}"),))
                for ch in ("video", "review_site", "display")]
-        result = touchpoints(project.journey(), cat, resamples=100, candidates=0)
+        result = touchpoints(project.journey(), cat, resamples=100, candidates=0,
+                             phases=[p.name for p in project.config.phases])
     return data.truth, result
 
 
@@ -246,10 +311,19 @@ def test_demo_channel_effects_are_close_to_the_planted_multipliers(shop):
     for channel in ("video", "review_site", "display"):
         planted = truth["channel_effects"][channel]["conversion_multiplier"]
         assert rel.loc[channel, "ratio"] == pytest.approx(planted, abs=0.2), channel
-    for channel in ("video", "display"):  # the exposed differ in intent: the naive ratio errs
-        planted = truth["channel_effects"][channel]["conversion_multiplier"]
-        row = rel.loc[channel]
-        assert abs(row["naive_ratio"] - planted) > abs(row["ratio"] - planted) + 0.03
+        # per person, within persona, the simulation produced (the effect on the exposed)
+        per_person = _standardised(truth, channel)
+        assert rel.loc[channel, "ratio"] == pytest.approx(per_person, abs=0.15), channel
+
+
+def _standardised(truth, channel):
+    """Conversion of the exposed over the unexposed within persona, weighted by the exposed
+    (the simulation's own counts; benchmarks/bench_touchpoints.py)."""
+    obs = [v for v in truth["channel_effects"][channel]["observed_by_persona"].values()
+           if v["exposed"]["persons"] and v["unexposed"]["persons"]]
+    num = sum(v["exposed"]["persons"] * v["exposed"]["conversion"] for v in obs)
+    den = sum(v["exposed"]["persons"] * v["unexposed"]["conversion"] for v in obs)
+    return num / den
 
 
 @pytest.mark.parametrize("rows", [
@@ -265,6 +339,31 @@ def test_tiny_journeys_give_empty_or_unestimated_rows_not_errors(rows):
     assert np.isnan(result.relevance["ratio"].iloc[0])  # too few persons to estimate
     assert result.pain_points.empty
     assert result.magic_moments.empty
+
+
+def test_feedback_is_matched_through_its_linked_event_so_property_rules_match():
+    rows = [(f"p{p}", h, e, "video", "mobile") for p in range(4)
+            for h, e in ((0, "video_view"), (1, "survey_answer"))]
+    frame = pd.DataFrame(rows, columns=["person_id", "h", "event", "channel", "device"])
+    frame["timestamp"] = [T0 + timedelta(hours=h) for h in frame.pop("h")]
+    frame["seq"] = frame.groupby("person_id").cumcount()
+    frame["session"] = 0
+    frame["revenue"] = np.nan
+    frame["properties"] = [json.dumps({"variant": "new" if p in ("p0", "p1") else "old"})
+                           for p in frame["person_id"]]
+    cat = [Touchpoint("new video", (parse("event=video_view"), parse("property:variant=new"))),
+           Touchpoint("video", (parse("event=video_view"),))]
+    feedback = pd.DataFrame({
+        "person_id": ["p0", "p1", "p2", "p3", "p3"], "event": ["video_view"] * 5,
+        "channel": ["video"] * 5, "device": ["mobile"] * 5,
+        "satisfaction": [1.0, 0.8, 0.2, 0.0, 0.4], "sentiment": [0.9, 0.7, 0.1, 0.2, 0.5],
+        "text": [None] * 5, "touchpoint_seq": [0, 0, 0, 0, None],  # the last: explicit
+    })
+    rel = touchpoints(journey_table(frame), cat, feedback=feedback, resamples=20)
+    rel = rel.relevance.set_index("touchpoint")
+    assert rel.loc["new video", "feedback"] == 2  # p0, p1: their video had variant=new
+    assert rel.loc["new video", "satisfaction"] == pytest.approx(0.9)
+    assert rel.loc["video", "feedback"] == 5  # the explicit row by its event name
 
 
 # -- benchmark scores from a CSV file, and the command line ----------------------------------

@@ -33,10 +33,12 @@ BY_COLUMN = {
 }
 
 
-def feedback_frame(inputs: Inputs, *, period: str = "week", texts: bool = True) -> pd.DataFrame:
-    """Every feedback row, with the reading of its text when ``texts`` (module docstring)."""
+def feedback_frame(inputs: Inputs, *, period: str = "week", texts: bool = True,
+                   linked: bool = False) -> pd.DataFrame:
+    """Every feedback row, with the reading of its text when ``texts`` (module docstring);
+    ``linked``: with ``touchpoint_seq`` (:func:`feedback_rows`)."""
     config = inputs.config
-    frame = to_frame(feedback_rows(inputs.journey(), config))
+    frame = to_frame(feedback_rows(inputs.journey(), config, linked=linked))
     frame = frame.sort_values(["timestamp", "person_id", "seq"], kind="stable")
     frame = frame.reset_index(drop=True)
     ts = pd.to_datetime(frame["timestamp"], utc=True)

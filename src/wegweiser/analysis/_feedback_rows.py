@@ -63,8 +63,10 @@ FEEDBACK_COLUMNS = (
 )
 
 
-def feedback_rows(journey: ir.Table, config: Config) -> ir.Table:
-    """The feedback rows of ``journey`` with the columns :data:`FEEDBACK_COLUMNS`."""
+def feedback_rows(journey: ir.Table, config: Config, *, linked: bool = False) -> ir.Table:
+    """The feedback rows of ``journey`` with the columns :data:`FEEDBACK_COLUMNS`; with
+    ``linked`` also ``touchpoint_seq``: the ``seq`` of the touchpoint's event in the journey
+    (the last touchpoint before it; NULL for an explicit touchpoint or none)."""
     fb = config.feedback if config.feedback is not None else FeedbackConfig()
     survey_events, review_events = list(fb.events), list(fb.review_events)
     names = survey_events + review_events
@@ -138,4 +140,7 @@ def feedback_rows(journey: ir.Table, config: Config) -> ir.Table:
     rows = rows.mutate(
         phase=phase_of(rows.touchpoint, list(config.phases)).coalesce(rows._last_phase)
     )
-    return rows.select(*FEEDBACK_COLUMNS)
+    if linked:
+        rows = rows.mutate(touchpoint_seq=ibis.ifelse(
+            rows.explicit, ibis.null().cast("int64"), rows._touch_seq))
+    return rows.select(*FEEDBACK_COLUMNS, *(["touchpoint_seq"] if linked else []))

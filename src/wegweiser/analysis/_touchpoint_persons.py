@@ -8,11 +8,33 @@ Definitions (see :mod:`wegweiser.analysis.touchpoints`):
   friction or covariates: what happens after the purchase cannot have caused it.
 * :func:`person_frame`: one row per person with ``converted``, ``revenue`` (sum over their
   conversion events), the ``device``/``platform``/``country`` of their first event, per
-  channel ``ch:<channel>`` the number of events before the decision, and per touchpoint
-  ``i`` the experiences before the decision ``n<i>``, those in the first 7 days after the
-  person's first event ``n7_<i>``, and the friction flags ``f<i>`` (a touchpoint event
-  right after which the journey ends without a conversion, or a session with the
-  touchpoint that repeats it or holds an error event).
+  channel ``ch:<channel>`` the number of events before the decision,
+  and per touchpoint ``i`` the experiences before the decision ``n<i>``, those in the first
+  7 days after the person's first event ``n7_<i>``, the friction flags ``f<i>`` and the
+  covariates observed before the touchpoint (below).
+* **Friction** ``f<i>``: a touchpoint event right after which the journey ends without a
+  conversion; a session with the touchpoint that repeats it or holds an error event; a
+  **long dwell** ``dwell<i>``: at the person's first experience, the time to the next event
+  of the same session is more than :data:`DWELL` (3) times the median of that time over all
+  the touchpoint's experiences, and more than a minute (:data:`MIN_DWELL`);
+  **back-tracking** ``back<i>``: the event right after the first experience belongs to an
+  earlier phase than the experience's own (when its event has none: the highest phase the
+  person had reached by then; phases in their configured order; none without phases).
+  Both look at the first experience only: over every repeat, a touchpoint met often would
+  flag nearly everyone (one in seven gaps of a log-normal reading time is over 3x its
+  median).
+* **The cut** ``cut<i>`` (0-based position among the person's events before the decision):
+  for a person who experienced the touchpoint, their first experience of it; for the others
+  the same relative point: the median share of their pre-decision journey the experienced
+  persons had behind them at their first experience, times the person's number of events
+  before the decision (rounded down). A fixed cut at the decision would measure the
+  unexposed over a longer stretch than the exposed -- more sessions, later phases only
+  because more of the journey is counted -- and the models would read that as intent; cut
+  at the same share, both groups are described at a comparable point of their journey.
+  Before the cut: ``c<i>:<channel>`` events per channel, ``entry<i>`` the entry channel (of
+  the first event, "(none)" when the cut is at it), ``ph<i>`` the highest phase rank
+  reached (-1 none) and ``sess<i>`` the earlier sessions (the 0-based session number of the
+  event at the cut: the sessions before the one where the touchpoint was met).
 * :func:`event_frame`: one row per person, event and device kind with an occurrence before
   the decision, for the given events: ``looped`` when it happened twice or more in one
   session.
@@ -40,6 +62,11 @@ if TYPE_CHECKING:
 ERROR_EVENTS = ("*error*", "*fail*", "*exception*", "*declined*")
 #: the first days of a journey for the "in the first week" thresholds
 FIRST_DAYS = 7
+#: a long dwell: the time from an experience to the next event of the session is more than
+#: this many times its median for the touchpoint
+DWELL = 3.0
+#: ... and at least this many seconds (a touchpoint passed in a second or two is no dwell)
+MIN_DWELL = 60.0
 
 
 def is_error(name: str) -> bool:
@@ -67,15 +94,19 @@ def channels_of(journey: ir.Table) -> list[str]:
 
 def person_frame(
     journey: ir.Table, touchpoints: Sequence[Touchpoint], channels: Sequence[str], *,
-    errors: Sequence[str] | None = None,
+    errors: Sequence[str] | None = None, phases: Sequence[str] = (),
 ) -> pd.DataFrame:
     """One row per person (module docstring), sorted by ``person_id``; ``errors``: the
-    error events (default: found in the journey)."""
+    error events (default: found in the journey); ``phases``: the phase names in order
+    (for the highest phase reached before the cut)."""
     j = decided(journey)
     flags = {f"m{i}": experienced(j, t) for i, t in enumerate(touchpoints)}
+    j = _steps(j.mutate(**flags, rank=j.seq - j.seq.min().over(group_by="person_id"),
+                        prank=_phase_rank(j.phase, phases)))
+    cuts, slow = _cuts(j, len(touchpoints))
+    j = j.left_join(cuts, j.person_id == cuts._cid).drop("_cid")
     week = j.first_ts + ibis.interval(days=FIRST_DAYS)
     j = j.mutate(
-        **flags,
         err=j.event.isin(list(_error_names(journey) if errors is None else errors) or [""])
         & j.pre,
         end=j.next_event.isnull() & j.conv_ts.isnull(),
@@ -87,11 +118,18 @@ def person_frame(
         m = j[f"m{i}"] & j.pre
         sess_aggs[f"s{i}"] = m.sum()
         sess_aggs[f"e{i}"] = (m & j.end).sum()
+        once = m & (j.rank == j[f"cut{i}"])  # the first experience
+        limit = slow[i]
+        dwell = once & (j.gap > limit) if limit is not None else once & ibis.literal(False)
+        sess_aggs[f"d{i}"] = dwell.sum()
+        sess_aggs[f"b{i}"] = (once & (j.next_rank < j.prank.coalesce(j.reached))).sum()
     sess = j.group_by("person_id", "session").agg(**sess_aggs)
     loop_aggs: dict[str, ir.Value] = {}
     for i in range(len(touchpoints)):
         bad = (sess[f"s{i}"] >= 2) | ((sess[f"s{i}"] >= 1) & (sess.errors >= 1))
-        loop_aggs[f"f{i}"] = (bad | (sess[f"e{i}"] >= 1)).max()
+        dwell, back = (sess[f"d{i}"] >= 1).max(), (sess[f"b{i}"] >= 1).max()
+        loop_aggs[f"dwell{i}"], loop_aggs[f"back{i}"] = dwell, back
+        loop_aggs[f"f{i}"] = (bad | (sess[f"e{i}"] >= 1)).max() | dwell | back
     friction = sess.group_by(_fid=sess.person_id).agg(**loop_aggs)
 
     aggs: dict[str, ir.Value] = {
@@ -107,17 +145,88 @@ def person_frame(
         m = j[f"m{i}"] & j.pre
         aggs[f"n{i}"] = m.sum()
         aggs[f"n7_{i}"] = (m & j.early).sum()
+        before = j.pre & (j.rank < j[f"cut{i}"])
+        aggs[f"sess{i}"] = j.session.max(where=j.pre & (j.rank <= j[f"cut{i}"]))
+        aggs[f"ph{i}"] = j.prank.max(where=before)
+        aggs[f"entry{i}"] = j.channel.max(where=before & j.first)
+        for c in channels:
+            aggs[f"c{i}:{c}"] = ((j.channel == c) & before).sum()
     per = j.group_by("person_id").agg(**aggs)
     if touchpoints:
         per = per.join(friction, per.person_id == friction._fid).drop("_fid")
     frame = to_frame(per).sort_values("person_id", kind="stable").reset_index(drop=True)
-    for col in ("device", "platform", "country"):
+    for col in ("device", "platform", "country",
+                *(f"entry{i}" for i in range(len(touchpoints)))):
         frame[col] = frame[col].fillna("(none)").astype(str)
     frame["converted"] = frame["converted"].astype(bool)
     frame["revenue"] = frame["revenue"].astype(float)
     for i in range(len(touchpoints)):
-        frame[f"f{i}"] = frame[f"f{i}"].fillna(False).astype(bool)
+        for col in (f"f{i}", f"dwell{i}", f"back{i}"):
+            frame[col] = frame[col].fillna(False).astype(bool)
+        frame[f"sess{i}"] = frame[f"sess{i}"].fillna(0).astype("int64")
+        frame[f"ph{i}"] = frame[f"ph{i}"].fillna(-1).astype("int64")
     return frame
+
+
+def _cuts(j: ir.Table, n: int) -> tuple[ir.Table, list[float | None]]:
+    """Per person with events before the decision (``_cid``) and touchpoint ``i``:
+    ``cut<i>``, the position (0-based, among the events before the decision) the covariates
+    stop at: the first experience of the touchpoint, and for persons without one the same
+    relative point, the median share of the pre-decision journey the experienced persons
+    had behind them at their first experience (module docstring); and per touchpoint the
+    long-dwell threshold: :data:`DWELL` x the median ``gap`` after its experiences before
+    the decision, at least :data:`MIN_DWELL` (None without gaps). One query for both."""
+    pre = j.filter(j.pre)
+    aggs: dict[str, ir.Value] = {"_n": pre.count()}
+    for i in range(n):
+        aggs[f"_k{i}"] = pre.rank.min(where=pre[f"m{i}"])
+    per = pre.group_by(_cid=pre.person_id).agg(**aggs)
+    if not n:
+        return per.select("_cid"), []
+    shares = per.aggregate(**{
+        f"q{i}": (per[f"_k{i}"].cast("float64") / per._n).median() for i in range(n)
+    })
+    gaps = j.aggregate(**{
+        f"g{i}": j.gap.cast("float64").median(where=j[f"m{i}"] & j.pre & j.gap.notnull())
+        for i in range(n)
+    })
+    stats = to_frame(shares.cross_join(gaps))
+    cut, slow = {}, []
+    for i in range(n):
+        q, g = (_number(stats[c].iloc[0]) if len(stats) else float("nan")
+                for c in (f"q{i}", f"g{i}"))
+        cut[f"cut{i}"] = per[f"_k{i}"].fill_null(
+            (per._n * (q if q == q else 1.0)).floor().cast("int64"))
+        slow.append(max(DWELL * g, MIN_DWELL) if g >= 0 else None)
+    return per.select("_cid", **cut), slow
+
+
+def _number(value: object) -> float:
+    """``value`` as a float, NaN for NULL."""
+    return float("nan") if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _steps(j: ir.Table) -> ir.Table:
+    """``j`` with ``gap`` (seconds to the next event when it is in the same session, else
+    NULL), ``reached`` (the highest phase rank so far) and ``next_rank`` (the next event's)."""
+    order = ibis.window(group_by="person_id", order_by="seq")
+    running = ibis.window(group_by="person_id", order_by="seq", preceding=None, following=0)
+    j = j.mutate(
+        _next_ts=j.timestamp.lead().over(order), _next_session=j.session.lead().over(order),
+        next_rank=j.prank.lead().over(order), reached=j.prank.max().over(running),
+    )
+    same = j._next_session == j.session
+    seconds = j._next_ts.epoch_seconds() - j.timestamp.epoch_seconds()
+    return j.mutate(gap=ibis.ifelse(same, seconds, ibis.null().cast("int64"))).drop(
+        "_next_ts", "_next_session")
+
+
+def _phase_rank(phase: ir.StringValue, phases: Sequence[str]) -> ir.IntegerValue:
+    """The position of ``phase`` in ``phases`` (NULL for none or unknown)."""
+    if not phases:
+        return ibis.null().cast("int64")
+    return ibis.cases(*[(phase == p, r) for r, p in enumerate(phases)],
+                      else_=ibis.null().cast("int64"))
 
 
 def _error_names(journey: ir.Table) -> list[str]:

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 #: the categorical covariates (of the person's first event) and how many values each keeps
 CATEGORIES = {"device": 6, "platform": 6, "country": 12}
+#: the entry channels (of the first event) kept as covariates of a touchpoint
+ENTRIES = 8
 #: a magic moment's adjusted ratio is at least this
 MIN_RATIO = 1.1
 #: the count thresholds searched for magic moments: (at least k experiences, window)
@@ -46,9 +48,7 @@ def covariates(frame: pd.DataFrame, *, drop_channels: frozenset[str] = frozenset
     channels in ``drop_channels`` left out (they are the exposure itself)."""
     parts = []
     for col, keep in CATEGORIES.items():
-        top = frame[col].value_counts().sort_index().sort_values(ascending=False, kind="stable")
-        for value in top.index[:keep][1:]:  # the most frequent value is the reference
-            parts.append((frame[col] == value).to_numpy(float))
+        parts.extend(_one_hot(frame[col], keep))
     chans = [c for c in frame.columns if c.startswith("ch:") and c[3:] not in drop_channels]
     if chans:
         counts = frame[chans].to_numpy(float)
@@ -58,6 +58,34 @@ def covariates(frame: pd.DataFrame, *, drop_channels: frozenset[str] = frozenset
     if not parts:
         return np.zeros((len(frame), 1))
     return np.column_stack(parts)
+
+
+def touchpoint_covariates(frame: pd.DataFrame, i: int, *,
+                          drop_channels: frozenset[str] = frozenset()) -> NDArray[np.float64]:
+    """The design matrix of touchpoint ``i``, everything observed before the cut (the first
+    experience of it; :func:`~wegweiser.analysis._touchpoint_persons.person_frame`): one-hot
+    first device, platform, country and entry channel, ``log(1 + earlier sessions)``, one-hot
+    highest phase reached before, and the square-root shares of the channels among the
+    events before the cut (those in ``drop_channels`` left out: they are the exposure)."""
+    parts = []
+    for col, keep in (*CATEGORIES.items(), (f"entry{i}", ENTRIES)):
+        parts.extend(_one_hot(frame[col], keep))
+    parts.append(np.log1p(frame[f"sess{i}"].to_numpy(float)))
+    parts.extend(_one_hot(frame[f"ph{i}"], 12))
+    chans = [c for c in frame.columns
+             if c.startswith(f"c{i}:") and c[len(f"c{i}:"):] not in drop_channels]
+    if chans:
+        counts = frame[chans].to_numpy(float)
+        total = counts.sum(axis=1, keepdims=True)
+        shares = np.sqrt(np.divide(counts, total, out=np.zeros_like(counts), where=total > 0))
+        parts.extend(shares.T)
+    return np.column_stack(parts)
+
+
+def _one_hot(values: pd.Series, keep: int) -> list[NDArray[np.float64]]:
+    """Indicators of the ``keep`` most frequent values, the most frequent one left out."""
+    top = values.value_counts().sort_index().sort_values(ascending=False, kind="stable")
+    return [(values == value).to_numpy(float) for value in top.index[:keep][1:]]
 
 
 def _effect_row(effect: Effect) -> dict[str, Any]:
@@ -85,7 +113,7 @@ def relevance(
     y = frame["converted"].to_numpy(bool)
     rows, effects = [], []
     for i, t in enumerate(touchpoints):
-        x = covariates(frame, drop_channels=t.channels)
+        x = touchpoint_covariates(frame, i, drop_channels=t.channels)
         exposed = frame[f"n{i}"].to_numpy() >= 1
         effect = att(x, exposed, y, resamples=resamples, seed=seed + i, level=level)
         effects.append(effect)
@@ -157,7 +185,7 @@ def magic_moments(
     rows = []
     for i in picked:
         t = touchpoints[i]
-        x = covariates(frame, drop_channels=t.channels)
+        x = touchpoint_covariates(frame, i, drop_channels=t.channels)
         for k, window in GRID:
             counts = frame[f"n7_{i}" if window == "first_week" else f"n{i}"].to_numpy()
             effect = att(x, counts >= k, y, resamples=resamples, seed=seed + 1000 + i,

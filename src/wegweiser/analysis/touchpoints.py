@@ -5,10 +5,15 @@ Definitions (the touchpoints are the catalogue of :mod:`wegweiser.analysis.touch
 * **Decision**: a person's first conversion event. Only what happens **before the decision**
   counts (every event of a person who never converted is before it). A person
   **experienced** a touchpoint when an event before the decision satisfies its rule.
-* **Covariates** (intent and habits, :func:`~wegweiser.analysis._touchpoint_scores.covariates`):
-  the device, platform and country of the person's first event and the square-root shares of
-  the channels among their events before the decision -- without the touchpoint's own
-  channels, which are the exposure itself.
+* **Covariates** (intent and habits, observed strictly **before the touchpoint**;
+  :func:`~wegweiser.analysis._touchpoint_scores.touchpoint_covariates`): the device,
+  platform and country of the person's first event, and up to the **cut** -- the person's
+  first experience of the touchpoint; for persons without one the same relative point of
+  their journey before the decision (the median share the experienced persons had behind
+  them) -- the entry channel, the number of earlier sessions, the highest phase reached and
+  the square-root shares of the channels, without the touchpoint's own channels (the
+  exposure itself). Nothing after the first experience adjusts: it may be its effect.
+  (:mod:`wegweiser.analysis._touchpoint_persons` says why the cut is not the decision.)
 * **Relevance for purchase** (``relevance``): the doubly robust effect on the exposed
   (:mod:`wegweiser.analysis._touchpoint_effects`: logistic propensity and outcome models,
   scikit-learn): ``conversion_exposed`` against ``rate_without``, the rate the same persons
@@ -18,12 +23,16 @@ Definitions (the touchpoints are the catalogue of :mod:`wegweiser.analysis.touch
   ``credit``, the share of conversions the data-driven (Markov) attribution credits to the
   touchpoint's channels (channel touchpoints only).
 * **Fulfilment**: ``friction`` -- the share of its persons with a friction signal at it (the
-  journey ends right after a touchpoint event without a conversion, or a session with the
-  touchpoint repeats it or holds an error event); ``satisfaction`` and ``sentiment`` (0..1)
-  of the feedback about it (the feedback's touchpoint event and channel satisfy the rule;
-  scores scaled to 0..1 on their scale, sentiment -1..1 to 0..1); ``performance`` = the
-  mean of satisfaction (where there is feedback) and 1 - friction; ``benchmark_gap`` =
-  performance - the competitor ``benchmark`` (0..1) where given.
+  journey ends right after a touchpoint event without a conversion; a session with the
+  touchpoint repeats it or holds an error event; a long dwell: at the first experience, more
+  than 3x the touchpoint's median time to the next event of the session and over a minute;
+  back-tracking: right after the first experience, an event of an earlier phase);
+  ``satisfaction`` and ``sentiment`` (0..1) of the feedback about it (the feedback's linked
+  touchpoint event -- the last touchpoint before it -- satisfies the rule, properties and
+  all; feedback that names its touchpoint explicitly is matched by that event name, channel
+  and device only; scores scaled to 0..1 on their scale, sentiment -1..1 to 0..1);
+  ``performance`` = the mean of satisfaction (where there is feedback) and 1 - friction;
+  ``benchmark_gap`` = performance - the competitor ``benchmark`` (0..1) where given.
 * **Expectation** (``importance``, 0..1): the stated importance (1-5 in the catalogue,
   scaled) where given, else derived: the touchpoint's positive adjusted difference relative
   to the largest one.
@@ -115,19 +124,24 @@ def touchpoints(
     max_persons: int = 50_000,
     candidates: int = 3,
     loops: int = 15,
+    phases: Sequence[str] = (),
 ) -> TouchpointsResult:
     """Every touchpoint rated; magic moments and pain points (module docstring).
 
     ``feedback``: feedback rows (columns ``person_id``, ``event``, ``channel``, ``device``,
-    ``satisfaction`` 0..1, ``sentiment`` 0..1, ``text``); ``members``: persona membership
-    (``person_id``, ``name``); ``credit``: attributed share of conversions per channel.
+    ``satisfaction`` 0..1, ``sentiment`` 0..1, ``text``, optionally ``touchpoint_seq``: the
+    ``seq`` of the journey event the row is about, matched against the rules);
+    ``members``: persona membership (``person_id``, ``name``); ``credit``: attributed share
+    of conversions per channel;
+    ``phases``: the phase names in their order (the covariate "highest phase reached").
     """
     steps = error_events(journey)
     pre = decided(journey).cache()  # read three times: once on the engine
     try:
         return _touchpoints(journey, pre, catalogue, steps, feedback=feedback, members=members,
                             credit=credit, resamples=resamples, seed=seed,
-                            max_persons=max_persons, candidates=candidates, loops=loops)
+                            max_persons=max_persons, candidates=candidates, loops=loops,
+                            phases=phases)
     finally:
         pre.release()
 
@@ -136,13 +150,14 @@ def _touchpoints(
     journey: ir.Table, pre: ir.Table, catalogue: Sequence[Touchpoint],
     steps: Mapping[str, str | None], *, feedback: pd.DataFrame | None,
     members: pd.DataFrame | None, credit: Mapping[str, float] | None, resamples: int,
-    seed: int, max_persons: int, candidates: int, loops: int,
+    seed: int, max_persons: int, candidates: int, loops: int, phases: Sequence[str],
 ) -> TouchpointsResult:
-    frame = person_frame(pre, catalogue, channels_of(journey), errors=list(steps))
+    frame = person_frame(pre, catalogue, channels_of(journey), errors=list(steps),
+                         phases=phases)
     if len(frame) > max_persons:
         frame = frame.sample(max_persons, random_state=seed).sort_values("person_id")
         frame = frame.reset_index(drop=True)
-    fb = _about(feedback, catalogue)
+    fb = _about(feedback, catalogue, journey)
     rel, effects = _rated(frame, catalogue, fb, credit or {}, resamples=resamples, seed=seed)
     magic = scores.magic_moments(frame, catalogue, rel, candidates=candidates,
                                  resamples=resamples, seed=seed)
@@ -195,9 +210,11 @@ def _rated(frame: pd.DataFrame, catalogue: Sequence[Touchpoint], fb: pd.DataFram
     return rel[scores.RELEVANCE], effects
 
 
-def _about(feedback: pd.DataFrame | None, catalogue: Sequence[Touchpoint]) -> pd.DataFrame:
-    """One row per feedback row and touchpoint it is about (its event and channel satisfy
-    the touchpoint's rule)."""
+def _about(feedback: pd.DataFrame | None, catalogue: Sequence[Touchpoint],
+           journey: ir.Table | None = None) -> pd.DataFrame:
+    """One row per feedback row and touchpoint it is about: the row's linked event in the
+    ``journey`` (``touchpoint_seq``) satisfies the touchpoint's rule; a row without one
+    (an explicit touchpoint) is about it when its event, channel and device satisfy it."""
     columns = ["touchpoint", "person_id", "device", "satisfaction", "sentiment", "text"]
     if feedback is None or feedback.empty or not catalogue:
         return pd.DataFrame(columns=columns)
@@ -213,12 +230,40 @@ def _about(feedback: pd.DataFrame | None, catalogue: Sequence[Touchpoint]) -> pd
     table = ibis.memtable(rows)
     flags = to_frame(table.select("_row", **{f"m{i}": experienced(table, t)
                                              for i, t in enumerate(catalogue)}))
-    flags = flags.sort_values("_row")
+    flags = flags.sort_values("_row").reset_index(drop=True)
+    if journey is not None and "touchpoint_seq" in fb.columns:
+        flags = _linked(fb, catalogue, journey, flags)
     parts = []
     for i, t in enumerate(catalogue):
         hit = fb.loc[flags.loc[flags[f"m{i}"], "_row"].to_numpy()]
         parts.append(hit.assign(touchpoint=t.name)[columns])
     out: pd.DataFrame = pd.concat(parts, ignore_index=True)
+    return out
+
+
+def _linked(fb: pd.DataFrame, catalogue: Sequence[Touchpoint], journey: ir.Table,
+            flags: pd.DataFrame) -> pd.DataFrame:
+    """``flags`` with the rows that have a linked event matched on that event instead (its
+    properties, campaign, ... count too)."""
+    seq = pd.to_numeric(fb["touchpoint_seq"], errors="coerce")
+    has = seq.notna().to_numpy()
+    if not has.any():
+        return flags
+    links = ibis.memtable(pd.DataFrame({
+        "_pid": fb.loc[has, "person_id"].astype(str).to_numpy(),
+        "_tseq": seq[has].astype("int64").to_numpy(),
+        "_row": np.flatnonzero(has).astype("int64"),
+    }))
+    at = journey.join(links, (journey.person_id == links._pid) & (journey.seq == links._tseq))
+    hit = to_frame(at.select("_row", **{f"m{i}": experienced(at, t)
+                                        for i, t in enumerate(catalogue)}))
+    out = flags.copy()
+    linked = out["_row"].isin(hit["_row"])
+    out.loc[linked, [f"m{i}" for i in range(len(catalogue))]] = False
+    hit = hit.set_index("_row")
+    for i in range(len(catalogue)):
+        rows = hit.index[hit[f"m{i}"].astype(bool)]
+        out.loc[out["_row"].isin(rows), f"m{i}"] = True
     return out
 
 
@@ -286,10 +331,12 @@ class TouchpointsParams(Params):
     Touchpoints come from [[touchpoints]] in wegweiser.toml (else one per channel and key
     event). Relevance: the doubly robust effect on conversion of experiencing the touchpoint
     before the decision (first conversion) for those who did, against the rate they would
-    have had without it, adjusted for the first device, platform, country and the channel
-    mix before the decision; ratio and difference with a seeded bootstrap interval, the
+    have had without it, adjusted for what was observed before the first experience (first
+    device, platform, country; entry channel, earlier sessions, phase reached and channel
+    mix); ratio and difference with a seeded bootstrap interval, the
     unadjusted ratio and the attribution credit beside it. Fulfilment: feedback about it and
-    friction (errors, repeats, journeys ending right after it), against the competitor
+    friction (errors, repeats, journeys ending right after it, long dwell, back-tracking),
+    against the competitor
     benchmark. Importance: stated (1-5), else derived from the adjusted effects. Map:
     Martilla & James quadrants. Magic moments: thresholds with an interval (Bonferroni over
     all looks) above zero. Pain points: errors and loops per device, ranked by the lower
@@ -314,10 +361,10 @@ def feedback_rows(inputs: Inputs) -> pd.DataFrame:
     from wegweiser.analysis._feedback_frame import feedback_frame
     from wegweiser.analysis._feedback_rows import SCALES
 
-    frame = feedback_frame(inputs)
+    frame = feedback_frame(inputs, linked=True)
     if frame.empty:
         return pd.DataFrame(columns=["person_id", "event", "channel", "device",
-                                     "satisfaction", "sentiment", "text"])
+                                     "satisfaction", "sentiment", "text", "touchpoint_seq"])
     low = frame["kind"].map(lambda k: SCALES.get(k, (np.nan, np.nan))[0]).astype(float)
     high = frame["kind"].map(lambda k: SCALES.get(k, (np.nan, np.nan))[1]).astype(float)
     score = frame["score"].astype(float).where(frame["valid"].astype(bool))
@@ -326,7 +373,7 @@ def feedback_rows(inputs: Inputs) -> pd.DataFrame:
         "channel": frame["touchpoint_channel"], "device": frame["device"],
         "satisfaction": (score - low) / (high - low),
         "sentiment": (frame["sentiment_score"].astype(float) + 1) / 2,
-        "text": frame["text"],
+        "text": frame["text"], "touchpoint_seq": frame["touchpoint_seq"],
     })
 
 
@@ -342,7 +389,8 @@ def _compute(inputs: Inputs, p: TouchpointsParams) -> TouchpointsResult:
     who = members(inputs) if p.personas else None
     return touchpoints(journey, cat, feedback=feedback_rows(inputs), members=who,
                        credit=credit, resamples=p.resamples, seed=p.seed,
-                       max_persons=p.max_persons, candidates=p.candidates)
+                       max_persons=p.max_persons, candidates=p.candidates,
+                       phases=[ph.name for ph in inputs.config.phases])
 
 
 ANALYSIS = Analysis(
