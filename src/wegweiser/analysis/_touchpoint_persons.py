@@ -186,8 +186,11 @@ def _cuts(j: ir.Table, n: int) -> tuple[ir.Table, list[float | None]]:
     shares = per.aggregate(**{
         f"q{i}": (per[f"_k{i}"].cast("float64") / per._n).median() for i in range(n)
     })
+    # NULL outside the rows (not median(where=...): on Spark that makes the percentage an
+    # IF(...) expression, which Spark refuses); the median skips NULLs on every engine
     gaps = j.aggregate(**{
-        f"g{i}": j.gap.cast("float64").median(where=j[f"m{i}"] & j.pre & j.gap.notnull())
+        f"g{i}": ibis.ifelse(j[f"m{i}"] & j.pre, j.gap.cast("float64"),
+                             ibis.null().cast("float64")).median()
         for i in range(n)
     })
     stats = to_frame(shares.cross_join(gaps))
