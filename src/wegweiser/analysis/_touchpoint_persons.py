@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING
 
 import ibis
 
+from wegweiser.analysis._time import seconds_between
 from wegweiser.analysis.result import to_frame
 from wegweiser.analysis.touchpoint_catalogue import experienced
 
@@ -219,8 +220,10 @@ def _steps(j: ir.Table) -> ir.Table:
         next_rank=j.prank.lead().over(order), reached=j.prank.max().over(running),
     )
     same = j._next_session == j.session
-    seconds = j._next_ts.epoch_seconds() - j.timestamp.epoch_seconds()
-    return j.mutate(gap=ibis.ifelse(same, seconds, ibis.null().cast("int64"))).drop(
+    # exact to the microsecond on every engine (epoch_seconds() rounds on DuckDB and
+    # truncates on Spark, which moved a person across the dwell limit)
+    between = seconds_between(j.timestamp, j._next_ts)
+    return j.mutate(gap=ibis.ifelse(same, between, ibis.null().cast("float64"))).drop(
         "_next_ts", "_next_session")
 
 
