@@ -69,6 +69,7 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
     from wegweiser.analysis.registry import Inputs
+    from wegweiser.analysis.touchpoint_catalogue import Touchpoint
     from wegweiser.config import Config
 
 __all__ = [
@@ -323,20 +324,30 @@ def _compute(inputs: Inputs, p: FixesParams) -> FixResult:
     if not found:
         return check_fixes(None, [])  # no journey is read
     journey = inputs.journey()
+    touchpoints = None  # the catalogue, built once when a fix names its touchpoint only
+    if any(not f.where for f in found.values()):
+        from wegweiser.analysis.touchpoint_catalogue import catalogue
+
+        touchpoints = catalogue(inputs.config, journey)
     # every fix, not only the one asked for: a fix's window ends at the next one's date
-    fixes = [with_conditions(f, inputs.config, journey) for f in found.values()]
+    fixes = [with_conditions(f, inputs.config, journey, touchpoints=touchpoints)
+             for f in found.values()]
     return check_fixes(journey, fixes, only=p.fix, traits=inputs.traits)
 
 
-def with_conditions(fix: Fix, config: Config, journey: ir.Table | None = None) -> Fix:
+def with_conditions(
+    fix: Fix, config: Config, journey: ir.Table | None = None,
+    *, touchpoints: list[Touchpoint] | None = None,
+) -> Fix:
     """``fix`` with its touchpoint's conditions: its own ``where``, else those of the
-    catalogue's touchpoint of that name (an unknown name raises :class:`InvalidInput`)."""
+    catalogue's touchpoint of that name (``touchpoints``: the catalogue, built already; an
+    unknown name raises :class:`InvalidInput`)."""
     if fix.where:
         return fix
     from wegweiser.analysis.touchpoint_catalogue import touchpoint_condition
 
     try:
-        where = touchpoint_condition(config, fix.touchpoint, journey)
+        where = touchpoint_condition(config, fix.touchpoint, journey, touchpoints=touchpoints)
     except InvalidInput as exc:
         raise InvalidInput(f"fix {fix.name!r} gives no conditions (where), so its touchpoint "
                            f"is looked up in the catalogue: {exc}") from None

@@ -135,11 +135,14 @@ def catalogue(config: Config, journey: ir.Table | None = None) -> list[Touchpoin
 
 
 def touchpoint_condition(
-    config: Config, name: str, journey: ir.Table | None = None
+    config: Config, name: str, journey: ir.Table | None = None,
+    *, touchpoints: list[Touchpoint] | None = None,
 ) -> list[Condition]:
     """The conditions of the touchpoint ``name`` (configured, or derived from ``journey``
-    when the project configures none); an unknown name raises :class:`InvalidInput`."""
-    found = {t.name: t for t in catalogue(config, journey)}
+    when the project configures none; ``touchpoints``: that catalogue, built already); an
+    unknown name raises :class:`InvalidInput`."""
+    listed = touchpoints if touchpoints is not None else catalogue(config, journey)
+    found = {t.name: t for t in listed}
     if name in found:
         return list(found[name].conditions)
     close = difflib.get_close_matches(name, list(found), n=1)
