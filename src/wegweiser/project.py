@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import pyarrow as pa
 from pydantic import BaseModel
 
-from wegweiser.analysis._methods import AnalysisMethods
 from wegweiser.analysis.journeys import journey_table
 from wegweiser.analysis.overview import Overview, overview
 from wegweiser.analysis.result import to_frame, to_value
@@ -23,6 +22,7 @@ from wegweiser.events import history, ingest, quarantine
 from wegweiser.events.costs import CostSummary, import_costs
 from wegweiser.events.options import ImportOptions
 from wegweiser.project_files import ProjectFiles
+from wegweiser.project_methods import AnalysisMethods
 from wegweiser.store import bookkeeping, tables
 from wegweiser.store.engine import Engine, Warehouse, open_warehouse
 from wegweiser.store.snapshot import Snapshot, copy_store, publish
@@ -51,7 +51,7 @@ class Project(ProjectFiles, AnalysisMethods):
     """Open with :func:`open_project` or create with :meth:`Project.init`.
 
     Every analysis is a method too (``project.funnel([...])``, ``project.retention(
-    period="week")``, :mod:`wegweiser.analysis._methods`), the same as :meth:`analyse`.
+    period="week")``, :mod:`wegweiser.project_methods`), the same as :meth:`analyse`.
     """
 
     def __init__(
