@@ -473,13 +473,16 @@ class Project(ProjectFiles, AnalysisMethods):
         anonymous or user id, or an email trait): ids, devices, phases over time, the
         timeline (the latest ``limit`` touchpoints), conversions, feedback, messages.
         :class:`~wegweiser.errors.UnknownPerson` when no person has it."""
-        from wegweiser.analysis.person import person_journey, resolve
+        from wegweiser.analysis.person import find, person_journey, resolve
 
         events, ids = self.events(), self.identities()
         # an id: one look-up in the store's identities (no query on the engine); else an email
-        person_id = bookkeeping.person_of(self._engine, any_id) or resolve(events, ids, any_id)
+        person_id = bookkeeping.person_of(self._engine, any_id)
         if person_id is None:
-            near = self.find_persons(any_id, limit=3)
+            found = find(events, ids, any_id)  # one search: the exact match, else the hints
+            person_id = resolve(events, ids, any_id, found=found)
+        if person_id is None:
+            near = found.head(3)
             hint = (f" Ids that start so: {', '.join(near['matched'].astype(str))}."
                     if len(near) else "")
             raise UnknownPerson(

@@ -142,10 +142,12 @@ def find(events: ir.Table, identities: ir.Table, query: str, *, limit: int = 20
     return found[columns].reset_index(drop=True)
 
 
-def resolve(events: ir.Table, identities: ir.Table, query: str) -> str | None:
+def resolve(events: ir.Table, identities: ir.Table, query: str,
+            *, found: pd.DataFrame | None = None) -> str | None:
     """The one person ``query`` names exactly (None when none does); two persons sharing an
-    email raise :class:`InvalidInput` naming them."""
-    found = find(events, identities, query)
+    email raise :class:`InvalidInput` naming them. ``found``: what :func:`find` already
+    returned for ``query`` (saves the search)."""
+    found = find(events, identities, query) if found is None else found
     found = found[found["kind"] != "prefix"]
     persons = list(dict.fromkeys(str(p) for p in found["person_id"]))
     if len(persons) > 1:
