@@ -5,7 +5,8 @@ headline figures and persons per phase, the KPIs, the store's counts and the ``t
 analysis (by day). This measures that function on a project of N demo events (the demo
 generator's 20k persons replicated with suffixed ids, as ``bench_import.py``), all data and
 in a scope (the last 30 days with a filter), plus the trend alone; median of 3 warm runs
-after one warm-up, one process per size (its peak RSS is its own).
+after one warm-up, with the CPU seconds of the process (DuckDB's threads included) beside
+the wall time, one process per size (its peak RSS is its own).
 
     python benchmarks/bench_overview.py --sizes 1M,5M [--work benchmarks/data/overview]
 
@@ -68,12 +69,14 @@ def measure(folder: Path, repeat: int = 3) -> dict[str, Any]:
         }
         for label, call in cases.items():
             call()  # warm
-            times = []
+            times, cpu = [], []
             for _ in range(repeat):
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 call()
                 times.append(time.perf_counter() - started)
+                cpu.append(time.process_time() - cpu_started)
             out[label] = round(statistics.median(times), 3)
+            out[f"{label} cpu"] = round(statistics.median(cpu), 3)
     out["peak_rss_mib"] = peak_rss_mib()
     return out
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import pyarrow as pa
 from pydantic import BaseModel
 
+from wegweiser.analysis import rollups
 from wegweiser.analysis.journeys import journey_table
 from wegweiser.analysis.overview import Overview, overview
 from wegweiser.analysis.result import to_frame, to_value
@@ -349,6 +350,22 @@ class Project(ProjectFiles, AnalysisMethods):
             return journey
         return w.table("journey")
 
+    def rollup(self, name: str) -> Any:
+        """The materialised roll-up ``name`` of the journey (``person_days`` or ``persons``,
+        see :mod:`wegweiser.analysis.rollups`; the table ``rollup_<name>``) as an Ibis
+        table; rebuilt with the journey.
+        A read-only snapshot made before roll-ups existed gets the expression instead."""
+        journey = self.journey()
+        stamp, table = f"{self._journey_stamp()}:{rollups.VERSION}", f"rollup_{name}"
+        if bookkeeping.derived_stamp(self._engine, table) == stamp:
+            return self._warehouse.table(table)
+        expr = rollups.build(name, journey, list(self.config.phases))
+        if self.read_only:
+            return expr
+        built = self._warehouse.build(table, expr)
+        bookkeeping.set_derived_stamp(self._engine, table, stamp)
+        return built
+
     def events(self) -> Any:
         """The committed events as an Ibis table, on the engine the analyses run on."""
         return self._warehouse.table("events")
@@ -446,6 +463,8 @@ class Project(ProjectFiles, AnalysisMethods):
         try:
             with cls(path, engine=Engine(copy.path)) as project:
                 project.journey()
+                for name in rollups.NAMES:
+                    project.rollup(name)
                 project._engine.checkpoint()
         except BaseException:
             copy.path.unlink(missing_ok=True)

@@ -150,6 +150,7 @@ MODULES: tuple[str, ...] = (
     "wegweiser.analysis.registry",
     "wegweiser.analysis.result",
     "wegweiser.analysis.retention",
+    "wegweiser.analysis.rollups",
     "wegweiser.analysis.scope",
     "wegweiser.analysis.segments",
     "wegweiser.analysis.sessions",

@@ -60,9 +60,9 @@ KPI_COLUMNS = (
 )
 
 
-def feedback_answers(journey: ir.Table, feedback: FeedbackConfig | None = None) -> ir.Table:
-    """The valid feedback answers (module docstring): ``person_id``, ``timestamp``, ``kind``
-    (``nps``/``csat``/``ces``), ``score`` (float64) and ``satisfaction`` (0..100)."""
+def _answer_values(journey: ir.Table, feedback: FeedbackConfig | None) -> ir.Table:
+    """Every feedback answer event: ``person_id``, ``timestamp``, ``kind`` (trimmed, lower
+    case) and ``score`` (float64 or NULL), valid or not."""
     fb = feedback or FeedbackConfig()
     if not fb.events:
         t = journey.filter(ibis.literal(False))
@@ -70,12 +70,27 @@ def feedback_answers(journey: ir.Table, feedback: FeedbackConfig | None = None) 
         t = journey.filter(journey.event.isin(list(fb.events)))
     kind = trimmed(property_value(t.properties, fb.kind_property).lower())
     score = property_value(t.properties, fb.score_property).try_cast("float64")
-    t = t.select("person_id", "timestamp", kind=kind, score=score)
-    valid = ibis.or_(*[
-        (t.kind == name) & (t.score >= low) & (t.score <= high)
-        for name, (low, high) in SCALES.items()
-    ])
-    t = t.filter(valid.fill_null(False))
+    return t.select("person_id", "timestamp", kind=kind, score=score)
+
+
+def _in_scale(kind: Any, score: Any) -> bool:
+    """Whether an answer is valid: a known scale and a score within it."""
+    if not isinstance(kind, str) or kind not in SCALES or score is None or pd.isna(score):
+        return False
+    low, high = SCALES[kind]
+    return bool(low <= float(score) <= high)
+
+
+def feedback_answers(journey: ir.Table, feedback: FeedbackConfig | None = None) -> ir.Table:
+    """The valid feedback answers (module docstring): ``person_id``, ``timestamp``, ``kind``
+    (``nps``/``csat``/``ces``), ``score`` (float64) and ``satisfaction`` (0..100)."""
+    fb = feedback or FeedbackConfig()
+    t = _answer_values(journey, fb)
+    # the bounds by scale in two simple CASEs: the engine may inline kind and score (JSON
+    # look-ups) wherever they are named, so they are named as few times as possible
+    low = t.kind.cases(*[(name, lo) for name, (lo, _) in SCALES.items()])
+    high = t.kind.cases(*[(name, hi) for name, (_, hi) in SCALES.items()])
+    t = t.filter(t.score.between(low, high).fill_null(False))
     return t.mutate(
         satisfaction=ibis.cases(
             (t.kind == "nps", t.score * 10.0),
@@ -121,27 +136,31 @@ class KpiResult(Result):
         return fig
 
 
-def kpis(journey: ir.Table, *, feedback: FeedbackConfig | None = None) -> KpiResult:
-    """Repeat-purchase rate, NPS and CSAT with their counts (module docstring)."""
-    conv = journey.filter(journey.is_conversion)
-    per = conv.group_by("person_id").agg(n=conv.count())
+def kpis(journey: ir.Table, *, feedback: FeedbackConfig | None = None,
+         persons: ir.Table | None = None) -> KpiResult:
+    """Repeat-purchase rate, NPS and CSAT with their counts (module docstring).
+    ``persons``: the journey's ``persons`` roll-up (:mod:`wegweiser.analysis.rollups`),
+    read for the purchasers instead of the conversion events (the same figures)."""
+    if persons is None:
+        conv = journey.filter(journey.is_conversion)
+        per = conv.group_by("person_id").agg(n=conv.count())
+    else:
+        per = persons.select(n=persons.conversions).filter(lambda t: t.n > 0)
     buying = per.aggregate(purchasers=per.count(), repeat=(per.n >= 2).sum())
-    a = feedback_answers(journey, feedback)
-    nps, csat = a.kind == "nps", a.kind == "csat"
-    scores = a.aggregate(
-        nps_answers=nps.sum(),
-        promoters=(nps & (a.score >= 9)).sum(),
-        detractors=(nps & (a.score <= 6)).sum(),
-        csat_answers=csat.sum(),
-        satisfied=(csat & (a.score >= 4)).sum(),
-        mean_csat=a.score.mean(where=csat),
-    )
-    row = to_frame(buying.cross_join(scores)).iloc[0]
+    row = to_frame(buying).iloc[0]
     purchasers, repeat = _int(row["purchasers"]), _int(row["repeat"])
-    n_nps, n_csat = _int(row["nps_answers"]), _int(row["csat_answers"])
-    promoters, detractors = _int(row["promoters"]), _int(row["detractors"])
-    satisfied = _int(row["satisfied"])
-    mean_csat = row["mean_csat"]
+    # the answers per scale and score: a few rows, whatever the number of answers (kind and
+    # score are JSON look-ups: grouped by, they are read once per answer)
+    a = _answer_values(journey, feedback)
+    grid = to_frame(a.group_by("kind", "score").agg(n=a.count()))
+    valid = [_in_scale(k, v) for k, v in zip(grid["kind"], grid["score"], strict=True)]
+    grid = grid.loc[pd.Series(valid, index=grid.index, dtype=bool)]
+    nps, csat = grid[grid["kind"] == "nps"], grid[grid["kind"] == "csat"]
+    n_nps, n_csat = int(nps["n"].sum()), int(csat["n"].sum())
+    promoters = int(nps.loc[nps["score"] >= 9, "n"].sum())
+    detractors = int(nps.loc[nps["score"] <= 6, "n"].sum())
+    satisfied = int(csat.loc[csat["score"] >= 4, "n"].sum())
+    mean_csat = float((csat["score"] * csat["n"]).sum() / n_csat) if n_csat else None
     values: dict[str, Any] = {
         "purchasers": purchasers,
         "repeat_purchasers": repeat,
@@ -154,7 +173,7 @@ def kpis(journey: ir.Table, *, feedback: FeedbackConfig | None = None) -> KpiRes
         "csat": 100.0 * satisfied / n_csat if n_csat else None,
         "csat_answers": n_csat,
         "satisfied": satisfied,
-        "mean_csat": float(mean_csat) if n_csat and _finite(mean_csat) else None,
+        "mean_csat": mean_csat,
     }
     frame = pd.DataFrame([{k: (float("nan") if v is None else v) for k, v in values.items()}])
     fb = feedback or FeedbackConfig()
@@ -181,7 +200,9 @@ class KpisParams(Params):
 
 
 def _compute(inputs: Inputs, p: KpisParams) -> KpiResult:
-    return kpis(inputs.journey(), feedback=inputs.config.feedback)
+    rollup = getattr(inputs, "rollup", None)
+    return kpis(inputs.journey(), feedback=inputs.config.feedback,
+                persons=rollup("persons") if callable(rollup) else None)
 
 
 ANALYSIS = Analysis(

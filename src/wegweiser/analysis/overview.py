@@ -47,20 +47,35 @@ def scoped_overview(inputs: Inputs, options: Mapping[str, Any] | None = None) ->
     check(p)
     if p.by_segment:
         raise InvalidInput("the overview is one set of figures: give segment, not by_segment")
-    return summarise(scoped(inputs, p, renumber=False).journey(), inputs.config)
+    view = scoped(inputs, p, renumber=False)
+    return summarise(view.journey(), inputs.config, persons=view.rollup("persons"))
 
 
-def summarise(journey: Any, config: Config) -> Overview:
-    """The :class:`Overview` of a journey (e.g. the materialised one in a scope)."""
-    conv = journey.event.isin(config.conversion_events)
-    head = journey.aggregate(
-        persons=journey.person_id.nunique(),
-        events=journey.count(),
-        channels=journey.channel.nunique(),
-        conversions=conv.sum(),
-        converters=journey.person_id.nunique(where=conv),
-        revenue=journey.revenue.sum(where=conv),
-    ).to_pyarrow().to_pylist()[0]
+def summarise(journey: Any, config: Config, *, persons: Any = None) -> Overview:
+    """The :class:`Overview` of a journey (e.g. the materialised one in a scope).
+
+    ``persons``: the journey's materialised ``persons`` roll-up
+    (:mod:`wegweiser.analysis.rollups`), read instead of every event (the same figures;
+    only the distinct channels are counted on the journey)."""
+    if persons is None:
+        conv = journey.event.isin(config.conversion_events)
+        figures = journey.aggregate(
+            persons=journey.person_id.nunique(),
+            events=journey.count(),
+            channels=journey.channel.nunique(),
+            conversions=conv.sum(),
+            converters=journey.person_id.nunique(where=conv),
+            revenue=journey.revenue.sum(where=conv),
+        )
+        now = current_phase(journey, list(config.phases))
+    else:
+        figures = persons.aggregate(
+            persons=persons.count(), events=persons.events.sum(),
+            conversions=persons.conversions.sum(), converters=(persons.conversions > 0).sum(),
+            revenue=persons.revenue.sum(),
+        ).cross_join(journey.aggregate(channels=journey.channel.nunique()))
+        now = persons.filter(persons.phase.notnull())
+    head = figures.to_pyarrow().to_pylist()[0]
     persons = int(head["persons"] or 0)
     conversions = int(head["conversions"] or 0)
     revenue = float(head["revenue"] or 0.0)
@@ -75,7 +90,6 @@ def summarise(journey: Any, config: Config) -> Overview:
         "average_order_value": round(revenue / conversions, 2) if conversions else 0.0,
         "currency": config.currency,
     }
-    now = current_phase(journey, list(config.phases))
     counts = now.group_by("phase").agg(persons=now.count()).to_pyarrow().to_pandas()
     order = {p.name: i for i, p in enumerate(config.phases)}
     counts = counts.assign(order=counts["phase"].map(order)).sort_values("order")

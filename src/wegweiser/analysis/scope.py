@@ -213,6 +213,16 @@ class _Scoped:
         table: ir.Table = self._journey() if callable(self._journey) else self._journey
         return table
 
+    def rollup(self, name: str) -> ir.Table | None:
+        """The project's roll-up ``name`` (:mod:`wegweiser.analysis.rollups`) when the scope
+        is all the data and the inputs have it; else None (compute from the journey)."""
+        found = getattr(self._inputs, "rollup", None)
+        if not self._plain or found is None:
+            return None
+        self.read = True
+        table: ir.Table = found(name)
+        return table
+
     def costs(self) -> ir.Table | None:
         costs = self._inputs.costs()
         if costs is None or self._range.is_open:

@@ -37,12 +37,14 @@ Definitions (all times are bucketed in **UTC**; a day is 00:00 to 24:00 UTC):
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 from pydantic import Field
 
+from wegweiser.analysis import rollups
 from wegweiser.analysis._names import check_event_names
 from wegweiser.analysis.params import Names, Params
 from wegweiser.analysis.registry import Analysis, Chart, Words
@@ -89,8 +91,12 @@ def trends(
     events: list[str] | None = None,
     by: str | None = None,
     annotations: Iterable[Annotation] = (),
+    person_days: ir.Table | None = None,
 ) -> TrendsResult:
-    """The trends of ``journey`` (see the module docstring for the definitions)."""
+    """The trends of ``journey`` (see the module docstring for the definitions).
+
+    ``person_days``: the journey's materialised roll-up (:mod:`wegweiser.analysis.rollups`),
+    read instead of every event when ``events`` is not given (the same figures)."""
     if period not in PERIODS:
         raise InvalidInput(f"period must be one of {', '.join(PERIODS)}, got {period!r}")
     if by is not None and by not in BY_FIELDS:
@@ -101,15 +107,18 @@ def trends(
     params: dict[str, Any] = {"period": period, "events": list(events or []), "by": by}
     t = t.mutate(day=day_index(t.timestamp))
     # one pass over the events: per person and day (every figure below is a sum or a
-    # distinct count of persons over these rows), kept as a temporary table
-    with _per_day(t, []).cache() as days:
-        whole = _figures(days, [], first=days.day.min(), last=days.day.max())
+    # distinct count of persons over these rows): the roll-up, else a temporary table
+    use = person_days if person_days is not None and not events else None
+    with nullcontext(use) if use is not None else rollups.person_days(t).cache() as days:
+        whole = _figures(days, [], first=days.day.min(), last=days.day.max(),
+                         rolled=use is not None)
         if pd.isna(whole["first"].iloc[0]):
             return _empty(period, by, params)
         first, last = int(whole["first"].iloc[0]), int(whole["last"].iloc[0])
         indices = range(_index(first, period), _index(last, period) + 1)
         in_periods = days.mutate(period=period_of_day(days.day, period, span=(first, last)))
-        series = _series(_figures(in_periods, ["period"]), indices, period, first, last)
+        series = _series(_figures(in_periods, ["period"], daily=period == "day"), indices,
+                         period, first, last)
         active, note = _active(days, first, last)
     breakdown = None
     if by:
@@ -130,24 +139,23 @@ def _index(day: int, period: str) -> int:
     return day if period == "day" else (day + 3) // 7
 
 
-def _figures(days: ir.Table, keys: list[Any], **more: Any) -> pd.DataFrame:
+def _figures(days: ir.Table, keys: list[Any], *, daily: bool = False, rolled: bool = False,
+             **more: Any) -> pd.DataFrame:
     """The figures of the person-days ``days`` per ``keys`` (no keys: one row, with
-    ``more``)."""
+    ``more``). Distinct persons are counted without hashing their ids where the rows allow
+    it: ``daily`` (one key row per person and day: a row is a person) and ``rolled`` (all of
+    a person's days are in ``days`` with ``prev_day``: a row without one is a person)."""
+    if daily:
+        persons, converters = days.count(), days.converted.sum()
+    else:
+        persons = (days.prev_day.isnull().sum() if rolled else days.person_id.nunique())
+        converters = days.person_id.nunique(where=days.converted > 0)
     figures = {
-        "events": days.events.sum(), "persons": days.person_id.nunique(),
-        "conversions": days.conversions.sum(),
-        "converters": days.person_id.nunique(where=days.converted > 0),
+        "events": days.events.sum(), "persons": persons,
+        "conversions": days.conversions.sum(), "converters": converters,
         "revenue": days.revenue.sum(), **more,
     }
     return to_frame(days.group_by(keys).agg(**figures) if keys else days.aggregate(**figures))
-
-
-def _per_day(t: ir.Table, keys: list[str]) -> ir.Table:
-    """Person-days of the events ``t`` per ``keys`` (what :func:`_figures` reads)."""
-    conv = t.is_conversion.cast("int64")
-    return t.group_by(["person_id", "day", *keys]).agg(
-        events=t.count(), conversions=conv.sum(), converted=conv.max(),
-        revenue=t.revenue.sum(where=t.is_conversion))
 
 
 def _fill(frame: pd.DataFrame) -> pd.DataFrame:
@@ -175,23 +183,31 @@ def _active(per_day: ir.Table, first: int, last: int) -> tuple[pd.DataFrame, str
     ``max(d, p + w) .. d + w - 1`` to its coverage of window ``w`` (disjoint per person)."""
     import ibis
 
-    days = per_day.select("person_id", "day")  # one row per person and day
-    prev = days.day.lag().over(ibis.window(group_by="person_id", order_by="day"))
-    days = days.mutate(prev=prev)
-    parts = []
+    if "prev_day" in per_day.columns:  # the roll-up has it
+        days = per_day.select("person_id", "day", prev=per_day.prev_day)
+    else:  # one row per person and day
+        days = rollups.with_previous_day(per_day.select("person_id", "day"))
+        days = days.rename(prev="prev_day")
+    # every person-day adds one day where its coverage starts and ends it w days later:
+    # the ends on day x are the dau of day x - w, so only the starts need the engine
+    parts = [days.select(at=days.day, w=ibis.literal(1))]
     for w in (7, 30):
         start = ibis.greatest(days.day, (days.prev + w).fill_null(days.day))
-        parts.append(days.select(at=start, w=ibis.literal(w), d=ibis.literal(1)))
-        parts.append(days.select(at=days.day + w, w=ibis.literal(w), d=ibis.literal(-1)))
-    parts.append(days.select(at=days.day, w=ibis.literal(1), d=ibis.literal(1)))
+        parts.append(days.select(at=start, w=ibis.literal(w)))
     stacked = ibis.union(*parts)
-    deltas = to_frame(stacked.group_by("at", "w").agg(d=stacked.d.sum()))
+    counts = to_frame(stacked.group_by("at", "w").agg(n=stacked.count()))
     span = list(range(first, last + 1))
     out = pd.DataFrame({"day": [_EPOCH + dt.timedelta(days=d) for d in span]})
-    for w, name in ((1, "dau"), (7, "wau"), (30, "mau")):
-        part = deltas[deltas["w"] == w].set_index("at")["d"]
-        moves = part.reindex(span, fill_value=0).astype("int64")
-        out[name] = moves.to_numpy() if w == 1 else moves.cumsum().to_numpy()
+
+    def on_each_day(w: int) -> pd.Series:
+        part = counts[counts["w"] == w].set_index("at")["n"]
+        return part.reindex(span, fill_value=0).astype("int64")
+
+    dau = on_each_day(1)
+    out["dau"] = dau.to_numpy()
+    for w, name in ((7, "wau"), (30, "mau")):
+        ends = dau.shift(w, fill_value=0)
+        out[name] = (on_each_day(w) - ends).cumsum().to_numpy()
     out["stickiness"] = (out["dau"] / out["mau"]).where(out["mau"] > 0)
     out["complete"] = [d - 29 >= first for d in span]
     note = "" if out["complete"].any() else (
@@ -225,7 +241,7 @@ def _breakdown(t: ir.Table, by: str, indices: range, period: str) -> pd.DataFram
         if len(kept) < len(keep):  # no value is among the largest groups
             stays = stays | value.isnull()
         grouped = ibis.ifelse(stays.fill_null(False), value, ibis.literal(OTHER))
-    grouped_days = _per_day(t.mutate(group=grouped), ["period", "group"])
+    grouped_days = rollups.person_days(t.mutate(group=grouped), ("period", "group"))
     frame = _fill(_figures(grouped_days, ["period", "group"]))
     groups = list(dict.fromkeys([*keep, *([OTHER] if len(tops) > MAX_GROUPS else [])]))
     grid = pd.MultiIndex.from_product([list(indices), groups], names=["period", "group"])
@@ -283,8 +299,10 @@ class TrendsParams(Params):
 
 def _compute(inputs: Inputs, p: TrendsParams) -> TrendsResult:
     marks = getattr(inputs, "annotations", None)
+    rollup = getattr(inputs, "rollup", None)
+    days = rollup("person_days") if callable(rollup) and not p.events else None
     return trends(inputs.journey(), period=p.period, events=p.events or None, by=p.by,
-                  annotations=marks() if callable(marks) else ())
+                  annotations=marks() if callable(marks) else (), person_days=days)
 
 
 def _view_of(p: TrendsParams) -> str | None:
