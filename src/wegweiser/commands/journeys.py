@@ -265,34 +265,44 @@ def ledger_(
 
 @app.command("readout")
 def readout_(
-    name: str,
+    name: Annotated[str | None, typer.Argument(help="The journey.")] = None,
     project: ProjectOpt = Path("."),
     fmt: FormatOpt = Format.table,
     state: StateOpt = None,
     window: Annotated[str, typer.Option(help="Conversion window after entry.")] = "14d",
+    by: Annotated[str, typer.Option(
+        help="journey: one readout; variant: one per variant of its random splits.")
+    ] = "journey",
+    control_group: Annotated[bool, typer.Option(
+        "--control-group", help="The global control group across all journeys instead.")
+    ] = False,
 ) -> None:
-    """A journey's effect: its treated persons against its holdout and the global control
-    group, every metric with always-valid intervals (the experiments engine; see
-    docs/analyses.md, Experiments). Entry time is the exposure."""
+    """A journey's effect: entrants, holdout, conversion (the journey's goal) and revenue
+    per person, the uplift against its holdout with an always-valid 95% interval (watching
+    daily does not inflate false wins), messages per step and the send-time experiment.
+    See docs/journeys.md, Readouts."""
     import pandas as pd
 
-    from wegweiser.analysis.experiments.analysis import experiment
     from wegweiser.analysis.params import duration
-    from wegweiser.orchestrate.assembly import state_target
-    from wegweiser.orchestrate.operations import assignments, planned_shares
-    from wegweiser.orchestrate.state import open_state
+    from wegweiser.orchestrate.readouts import project_readout
     from wegweiser.project import open_project
 
-    journeys, delivery = _journeys(project)
-    found = {j.name: j for j in journeys}
-    if name not in found:
-        raise InvalidInput(f"no journey {name!r}; the project has {', '.join(sorted(found))}")
-    with open_state(state_target(project, state), project_dir=project) as store:
-        frame = assignments(store, name)
-    shares = planned_shares(found[name].holdout, delivery.control_group.share)
+    if by not in ("journey", "variant"):
+        raise InvalidInput(f"--by is journey or variant, not {by!r}")
     with open_project(project) as proj:
-        result = experiment(proj.journey(), name=f"journey:{name}", assignments=frame,
-                            shares=shares, window=duration(window) or pd.Timedelta(days=14))
-    print_frame(result.summary, fmt, console=out, title=f"Journey {name}: readout")
-    if result.note:
-        out.print(result.note)
+        result = project_readout(proj, name, by=by,  # type: ignore[arg-type]
+                                 control_group=control_group, state=state,
+                                 window=duration(window) or pd.Timedelta(days=14))
+    title = "Global control group" if control_group else f"Journey {name}"
+    if fmt is Format.json:
+        import orjson
+
+        typer.echo(orjson.dumps(result.to_dict(), default=str).decode())
+        return
+    print_frame(result.summary, fmt, console=out, title=f"{title}: readout")
+    if not control_group:
+        print_frame(result.steps, fmt, console=out, title="Messages per step")
+        if not result.send_time.empty:
+            print_frame(result.send_time, fmt, console=out, title="Send time: best vs fallback")
+    for note in result.notes:
+        out.print(note)

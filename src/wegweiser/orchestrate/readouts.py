@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
     from wegweiser.orchestrate.definitions import Journey
     from wegweiser.orchestrate.state import StateStore
+    from wegweiser.project import Project
 
 __all__ = [
     "FALLBACK_SHARE",
@@ -51,6 +52,7 @@ __all__ = [
     "best_time_steps",
     "control_group_readout",
     "journey_readout",
+    "project_readout",
     "send_time_lift",
 ]
 
@@ -265,3 +267,44 @@ def send_time_lift(store: StateStore, journey: str, steps: Sequence[str], *,
                 row["decision"] = "better" if seq.low > 0 else "worse"
         out.append(row)
     return _frame(out, SEND_TIME_COLUMNS)
+
+
+def project_readout(
+    project: Project, name: str | None = None, *, by: Literal["journey", "variant"] = "journey",
+    control_group: bool = False, window: timedelta = timedelta(days=14),
+    state: str | None = None,
+) -> JourneyReadout:
+    """The readout of journey ``name`` of ``project`` (files in ``journeys/``, state in
+    its journey state store), or with ``control_group`` the global control group's (then
+    ``name`` is not needed): the one function the CLI, the API, the dashboard and the
+    report call."""
+    import difflib
+
+    from wegweiser.orchestrate.assembly import state_target
+    from wegweiser.orchestrate.loading import JOURNEYS_DIR, load_journeys
+    from wegweiser.orchestrate.state import open_state
+
+    folder = project.path / JOURNEYS_DIR
+    if not folder.is_dir():
+        raise InvalidInput(f"{folder} does not exist; put journey files (*.toml) there "
+                           "(docs/journeys.md has an example)")
+    journeys = {j.name: j for j in load_journeys(folder, phases=project.config.phase_names)[0]}
+    if not control_group:
+        if name is None:
+            raise InvalidInput("name a journey, or ask for --control-group; the journeys are: "
+                               + ", ".join(sorted(journeys)))
+        if name not in journeys:
+            close = difflib.get_close_matches(name, sorted(journeys), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise InvalidInput(f"no journey {name!r}; the journeys are: "
+                               f"{', '.join(sorted(journeys))}.{hint}")
+    events = project.journey()
+    with open_state(state_target(project.path, state), project_dir=project.path) as store:
+        if control_group:
+            summary = control_group_readout(events, store, window=window)
+            empty = pd.DataFrame(columns=["step", "channel", "variant", "state", "messages"])
+            notes = () if not summary.empty else ("nobody has entered a journey yet",)
+            return JourneyReadout(ALL, summary, empty, _frame([], SEND_TIME_COLUMNS),
+                                  notes=notes)
+        assert name is not None
+        return journey_readout(events, store, journeys[name], by=by, window=window)
