@@ -251,6 +251,14 @@ def test_journeys_readout_reads_a_journey_as_an_experiment(tmp_path, shop, monke
                                    "--control-group", "-f", "json", *p)
     assert code == 0, err
     assert json.loads(out)["summary"][0]["treated"] == 3
+    from wegweiser.report.journey_readout import gather_readouts, readout_blocks
+
+    with wegweiser.open_project(project) as proj:
+        readouts = gather_readouts(proj)
+    assert [r.journey for r in readouts] == ["welcome", "(all)"]
+    table = readout_blocks(readouts, "en")[2]
+    assert [row[:4] for row in table["rows"]][::2] == [
+        ["welcome", "", "Conversion", "3"], ["Global control group", "", "Conversion", "3"]]
     code, _, err = wegweiser_cli(monkeypatch, capsys, "journeys", "readout", "welcome",
                                  "--by", "step", *p)
     assert code == 2

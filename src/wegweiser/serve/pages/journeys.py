@@ -25,13 +25,13 @@ STEP_SHOWN = ("sent", "opened", "clicked", "clicks", "open_rate", "click_rate")
 @router.get("/journeys", response_class=HTMLResponse)
 def journeys_page(request: Request) -> HTMLResponse:
     error = None
-    status, unknown, steps = [], [], []
+    status, unknown, steps, readout = [], [], [], []
     try:
         status, unknown, steps = context(request).query(_data.journeys)
+        readout = readout_block(request)
     except WegweiserError as exc:  # a broken journey file: say which and where
         error = str(exc)
     rows = [{c: r.get(c) for c in SHOWN} for r in status]
-    readout = readout_block(request) if error is None else []
     return render(request, "journeys.html.j2", title_key="nav.journeys", rows=rows,
                   columns=SHOWN, unknown=unknown, error=error, steps=steps,
                   step_columns=STEP_SHOWN, export=links("journeys", {}),
