@@ -197,3 +197,27 @@ def test_uplift_coverage_and_no_false_wins_when_looking_daily():
     assert none.coverage >= 35 / 40
     assert none.wins <= 5 / 40
     assert none.naive_wins > none.wins  # peeking at fixed-horizon intervals does inflate
+
+
+def test_the_readout_queries_run_on_both_state_stores(tmp_path, state_url):
+    """The ledger and run queries of the readout on SQLite and PostgreSQL alike."""
+    with SmtpSink() as smtp:
+        rt = build(tmp_path / "j", state_url, {"ab": AB}, smtp=smtp, clock=Clock(START))
+        rt.enter([Entrant("ab", person(f"q{i}")) for i in range(40)])
+        while rt.run_once(limit=100):
+            pass
+    runs, variants = _arms(rt)
+    events = ibis.memtable(pd.DataFrame({
+        "person_id": ["q0"], "event": ["order_completed"], "timestamp": [START],
+        "revenue": [1.0], "is_conversion": [True]}))
+    out = journey_readout(events, rt.store, rt.journeys["ab"], by="variant")
+    conv = out.summary[out.summary["metric"] == "conversion"].set_index("variant")
+    for name in ("deal", "reviews"):
+        mine = [p for p, v in variants.items() if v == name]
+        assert conv.loc[name, "treated"] == sum(not runs[p][1] for p in mine)
+        assert conv.loc[name, "holdout"] == sum(bool(runs[p][1]) for p in mine)
+    lift = send_time_lift(rt.store, "ab", ["deal", "reviews"], fallback_share=0.5)
+    assert lift["n_best_time"].iloc[0] + lift["n_fallback"].iloc[0] == sum(
+        not h for _, h in runs.values())
+    ctl = control_group_readout(events, rt.store)
+    assert ctl["treated"].iloc[0] == 40
