@@ -25,7 +25,7 @@ from wegweiser.orchestrate.sendtime import (
     engagement_counts,
     fallback_time,
     hour_of_week,
-    installed,
+    install,
     send_time_arm,
     smooth,
 )
@@ -152,16 +152,16 @@ def test_best_send_time_is_always_in_the_next_24_hours_and_never_quiet(minute, s
 
 
 def test_without_a_model_the_fallback_hour_in_the_persons_zone():
-    installed(None)
+    install(None)
     now = datetime(2026, 1, 5, 12, tzinfo=timezone(timedelta(hours=1)))
     at = best_send_time(person("p", timezone="Europe/Berlin"), "email", now)  # 10:00 tomorrow
     assert at == datetime(2026, 1, 6, 9, tzinfo=UTC)
     model = SendTimeModel().fit(_counts([("q", "email", 19, 4)]))
-    installed(model, UTC_DELIVERY)
+    install(model, UTC_DELIVERY)
     try:
         assert best_send_time(person("p"), "email", MONDAY).hour == 19  # the prior's hour
     finally:
-        installed(None)
+        install(None)
 
 
 def test_the_send_time_arm_is_a_stable_share():

@@ -113,7 +113,7 @@ def run(
     from wegweiser.orchestrate.assembly import open_runtime
     from wegweiser.orchestrate.operations import flush_outbox
     from wegweiser.orchestrate.readouts import best_time_steps
-    from wegweiser.orchestrate.sendtime import installed
+    from wegweiser.orchestrate.sendtime import install
     from wegweiser.orchestrate.sendtime_fit import fit_send_time
     from wegweiser.orchestrate.triggers import (
         process_imports,
@@ -132,7 +132,7 @@ def run(
                 summary = process_imports(proj, runtime, from_start=from_start)
                 if timed and time.monotonic() - fitted_at > SEND_TIME_REFIT_SECONDS:
                     # steps with send_at = "best_time" use the learned profiles
-                    installed(fit_send_time(proj, delivery=runtime.delivery), runtime.delivery)
+                    install(fit_send_time(proj, delivery=runtime.delivery), runtime.delivery)
                     fitted_at = time.monotonic()
                 scheduled = process_schedules(proj, runtime)
                 moved = process_memberships(proj, runtime)

@@ -59,9 +59,10 @@ __all__ = [
     "engagement_counts",
     "fallback_time",
     "hour_of_week",
-    "installed",
+    "install",
     "send_time_arm",
     "smooth",
+    "to_local",
 ]
 
 HOURS = 168
@@ -255,7 +256,7 @@ class _Installed:
 _INSTALLED = _Installed()
 
 
-def installed(model: SendTimeModel | None, delivery: Delivery | None = None) -> None:
+def install(model: SendTimeModel | None, delivery: Delivery | None = None) -> None:
     """Make ``model`` (and the delivery settings: time zones, quiet hours) the one
     :func:`best_send_time` uses in this process (None: back to the fallback time)."""
     _INSTALLED.model, _INSTALLED.delivery = model, delivery
@@ -267,7 +268,7 @@ def best_send_time(person: Person, channel: str, now: datetime, *,
     """The best instant within the next 24 h to send ``channel`` to ``person`` (aware,
     UTC): the person's posterior profile (their history shrunk to the prior), the prior
     for persons without history, the fallback hour when there is no model or no data.
-    ``model``/``delivery`` default to the ones :func:`installed` (else the defaults)."""
+    ``model``/``delivery`` default to the ones :func:`install` (else the defaults)."""
     from wegweiser.orchestrate.settings import Delivery
 
     model = model if model is not None else _INSTALLED.model
@@ -323,7 +324,8 @@ def engagement_counts(journey: ir.Table, *, events: tuple[str, ...] = ENGAGEMENT
 def to_local(counts: pd.DataFrame, offsets: Mapping[str, float], *,
              default_offset: float = 0.0) -> pd.DataFrame:
     """UTC hour-of-week counts moved to each person's local clock by their UTC offset in
-    hours (``offsets``; half-hour zones round down)."""
+    hours (``offsets``; half-hour zones round down). One offset per person: counts from the
+    other side of a DST change land one hour off (small next to the kernel's width)."""
     out = counts.copy()
     shift = out["person_id"].map(lambda p: math.floor(offsets.get(str(p), default_offset)))
     out["hour_of_week"] = (out["hour_of_week"].astype(int) + shift.astype(int)) % HOURS
