@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 import ibis
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import binom
 
 from tests.orchestrate.helpers import OPEN, Clock, build, person
@@ -221,3 +223,40 @@ def test_the_readout_queries_run_on_both_state_stores(tmp_path, state_url):
         not h for _, h in runs.values())
     ctl = control_group_readout(events, rt.store)
     assert ctl["treated"].iloc[0] == 40
+
+
+HALF = AB.replace("holdout = 0.3", "holdout = 0.5")
+
+
+@settings(max_examples=3, deadline=None)
+@given(st.lists(st.tuples(st.integers(-3, 20), st.floats(0, 100)), min_size=6, max_size=24))
+def test_the_readout_matches_plain_python_on_random_logs(orders):
+    """Random persons with an order a random number of days from entry (before, inside or
+    after the 14-day window): rates and revenue per person per arm, by hand."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        rt = build(Path(tmp) / "j", str(Path(tmp) / "s.sqlite"), {"ab": HALF},
+                   clock=Clock(START))
+        ids = [f"r{i}" for i in range(len(orders))]
+        rt.enter([Entrant("ab", person(p)) for p in ids])
+        runs, _ = _arms(rt)
+        events = ibis.memtable(pd.DataFrame({
+            "person_id": ids, "event": ["order_completed"] * len(ids),
+            "timestamp": [START + timedelta(days=d, minutes=1) for d, _ in orders],
+            "revenue": [r for _, r in orders], "is_conversion": [True] * len(ids)}))
+        out = journey_readout(events, rt.store, rt.journeys["ab"]).summary.set_index("metric")
+        rt.close()
+    arms = {"t": [i for i, p in enumerate(ids) if not runs[p][1]],
+            "h": [i for i, p in enumerate(ids) if runs[p][1]]}
+    inside = [0 <= d < 14 for d, _ in orders]
+    if min(len(a) for a in arms.values()) < 2:
+        assert out.loc["conversion", "decision"] == "inconclusive"
+        return
+    for arm, col in (("t", "treated_value"), ("h", "holdout_value")):
+        rows = arms[arm]
+        assert out.loc["conversion", col] == pytest.approx(sum(inside[i] for i in rows)
+                                                           / len(rows))
+        assert out.loc["revenue", col] == pytest.approx(
+            sum(orders[i][1] for i in rows if inside[i]) / len(rows))

@@ -285,11 +285,13 @@ def project_readout(
     from wegweiser.orchestrate.state import open_state
 
     folder = project.path / JOURNEYS_DIR
-    if not folder.is_dir():
-        raise InvalidInput(f"{folder} does not exist; put journey files (*.toml) there "
-                           "(docs/journeys.md has an example)")
-    journeys = {j.name: j for j in load_journeys(folder, phases=project.config.phase_names)[0]}
-    if not control_group:
+    journeys: dict[str, Journey] = {}
+    if not control_group:  # the control group's readout needs only the state store
+        if not folder.is_dir():
+            raise InvalidInput(f"{folder} does not exist; put journey files (*.toml) there "
+                               "(docs/journeys.md has an example)")
+        loaded, _ = load_journeys(folder, phases=project.config.phase_names)
+        journeys = {j.name: j for j in loaded}
         if name is None:
             raise InvalidInput("name a journey, or ask for --control-group; the journeys are: "
                                + ", ".join(sorted(journeys)))
