@@ -64,7 +64,8 @@ OPTIONS: dict[str, list[dict[str, Any]]] = {
 STORE_ROUTES = [("GET", "/api/v1/stats"), ("POST", "/api/v1/overview"),
                 ("GET", "/api/v1/quarantine"), ("GET", "/api/v1/identities/merges"),
                 ("GET", "/api/v1/journeys"), ("GET", "/api/v1/journeys/ledger"),
-                ("GET", "/api/v1/journeys/steps")]
+                ("GET", "/api/v1/journeys/steps"),
+                ("GET", "/api/v1/journeys/readout?control_group=true")]
 WITHOUT_CHARTS = {"/data-quality", "/journeys", "/analyses"}
 PAGES = ["/", "/journey-map", "/journeys", "/analyses", "/paths", "/attribution", "/retention",
          "/data-quality",

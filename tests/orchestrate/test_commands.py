@@ -132,6 +132,13 @@ def _the_api_and_the_dashboard_show_it(project, tmp_path, mail):
         with httpx.Client(base_url=server.url, timeout=60) as http:
             api = http.get("/api/v1/journeys/ledger", params={"state": "unknown"}).json()
             assert api["tables"]["ledger"] == []
+            readout = http.get("/api/v1/journeys/readout", params={"journey": "welcome"})
+            assert readout.status_code == 200, readout.text
+            rows = readout.json()["tables"]["summary"]
+            assert [(r["metric"], r["treated"], r["holdout"]) for r in rows] == [
+                ("conversion", 1, 0), ("revenue", 1, 0)]
+            assert http.get("/api/v1/journeys/readout",
+                            params={"journey": "welcom"}).status_code in (400, 422)
             page = http.get("/journeys", params={"lang": "de"}).text
             link = re.search(r"<(http[^>]+/u/([^>]+))>", mail["List-Unsubscribe"])
             token = link.group(2)
@@ -147,6 +154,8 @@ def _the_api_and_the_dashboard_show_it(project, tmp_path, mail):
     assert "welcome" in page
     assert "pausiert" in page
     assert "Keine: jede Nachricht ist entschieden." in page
+    assert 'data-testid="readout"' in page
+    assert "Wirkung: was die Journeys bewirken" in page
     from wegweiser.orchestrate.state import open_state
 
     with open_state(project / "journeys.sqlite") as store, store.transaction() as tx:
@@ -234,7 +243,27 @@ def test_journeys_readout_reads_a_journey_as_an_experiment(tmp_path, shop, monke
                                    "-f", "json", *p)
     assert code == 0, err
     # no holdout and no control group: nothing to compare, and it says so
-    assert "one variant only (treatment)" in out
+    data = json.loads(out)
+    assert "no uplift without both treated persons and a holdout" in data["notes"][0]
+    assert {r["metric"] for r in data["summary"]} == {"conversion", "revenue"}
+    assert data["summary"][0]["entrants"] == data["summary"][0]["treated"] == 3
+    code, out, err = wegweiser_cli(monkeypatch, capsys, "journeys", "readout",
+                                   "--control-group", "-f", "json", *p)
+    assert code == 0, err
+    assert json.loads(out)["summary"][0]["treated"] == 3
+    from wegweiser.report.journey_readout import gather_readouts, readout_blocks
+
+    with wegweiser.open_project(project) as proj:
+        readouts = gather_readouts(proj)
+    assert [r.journey for r in readouts] == ["welcome", "(all)"]
+    table = readout_blocks(readouts, "en")[2]
+    assert [row[:4] for row in table["rows"]][::2] == [
+        ["welcome", "", "Conversion", "3"], ["Global control group", "", "Conversion", "3"]]
+    code, _, err = wegweiser_cli(monkeypatch, capsys, "journeys", "readout", "welcome",
+                                 "--by", "step", *p)
+    assert code == 2
+    assert "--by is journey or variant" in err
     code, _, err = wegweiser_cli(monkeypatch, capsys, "journeys", "readout", "welcom", *p)
     assert code == 2
     assert "no journey 'welcom'" in err
+    assert "Did you mean 'welcome'?" in err

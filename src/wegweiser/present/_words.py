@@ -268,6 +268,39 @@ WORDS: dict[str, dict[str, str]] = {
     "quality.warnings": _m("Warnings of the imports", "Warnungen der Importe"),
     "quality.figure": _m("Figure", "Kennzahl"),
     "quality.value": _m("Value", "Wert"),
+    # journey readouts (the report's Journeys section, subsection Readouts)
+    "readout.title": _m("Readouts: what the journeys caused", "Wirkung der Journeys"),
+    "readout.intro": _m(
+        "Treated persons against each journey's holdout: conversion (the journey's goal) and "
+        "revenue per person within {days} days of entry. The 95% intervals are always valid: "
+        "looking every day does not produce false wins.",
+        "Behandelte Personen gegen die Holdout-Gruppe jeder Journey: Conversion (das Ziel der "
+        "Journey) und Umsatz pro Person binnen {days} Tagen nach Eintritt. Die 95%-Intervalle "
+        "gelten jederzeit: tägliches Nachsehen erzeugt keine falschen Gewinner."),
+    "readout.none": _m("No journey has entrants yet.", "Noch keine Journey hat Eintritte."),
+    "readout.control_group": _m("Global control group", "Globale Kontrollgruppe"),
+    "readout.points": _m("{value} pp", "{value} Pp."),
+    "readout.col.journey": _m("Journey", "Journey"),
+    "readout.col.variant": _m("Variant", "Variante"),
+    "readout.col.metric": _m("Metric", "Kennzahl"),
+    "readout.col.treated": _m("Treated", "Behandelt"),
+    "readout.col.holdout": _m("Holdout", "Holdout"),
+    "readout.col.treated_value": _m("Treated", "Behandelt"),
+    "readout.col.holdout_value": _m("Holdout", "Holdout"),
+    "readout.col.uplift": _m("Uplift", "Uplift"),
+    "readout.col.interval": _m("95% interval", "95%-Intervall"),
+    "readout.col.decision": _m("Decision", "Entscheidung"),
+    "readout.metric.conversion": _m("Conversion", "Conversion"),
+    "readout.metric.revenue": _m("Revenue per person", "Umsatz pro Person"),
+    "readout.metric.open_rate": _m("Open rate", "Öffnungsrate"),
+    "readout.metric.click_rate": _m("Click rate", "Klickrate"),
+    "readout.decision.better": _m("better", "besser"),
+    "readout.decision.worse": _m("worse", "schlechter"),
+    "readout.decision.inconclusive": _m("not yet clear", "noch offen"),
+    "readout.send_time": _m("Send time: best time against the fallback time",
+                            "Sendezeit: beste Zeit gegen die Standardzeit"),
+    "readout.col.best_time": _m("Best time", "Beste Zeit"),
+    "readout.col.fallback": _m("Fallback", "Standardzeit"),
     # chart axes
     "axis.persons": _m("persons", "Personen"),
     "axis.share": _m("share", "Anteil"),

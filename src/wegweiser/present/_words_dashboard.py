@@ -171,6 +171,30 @@ WORDS: dict[str, dict[str, str]] = {
     "journeys.no_steps": _m("No messages sent yet.", "Noch keine Nachrichten gesendet."),
     "journeys.variant": _m("Variant", "Variante"),
     "journeys.col.sent": _m("Sent", "Gesendet"),
+    "journeys.readout": _m("Readout: what the journeys caused",
+                           "Wirkung: was die Journeys bewirken"),
+    "journeys.readout_hint": _m(
+        "Treated persons against the journey's holdout, conversion (the journey's goal) and "
+        "revenue per person within 14 days of entry; the interval is always valid, so looking "
+        "every day does not produce false wins (docs/journeys.md, Readouts).",
+        "Behandelte Personen gegen die Holdout-Gruppe der Journey, Conversion (das Ziel der "
+        "Journey) und Umsatz pro Person binnen 14 Tagen nach Eintritt; das Intervall gilt "
+        "jederzeit, tägliches Nachsehen erzeugt also keine falschen Gewinner "
+        "(docs/journeys.md, Readouts)."),
+    "journeys.no_readout": _m(
+        "No readout yet: nobody has entered a journey.",
+        "Noch keine Wirkung messbar: niemand ist in eine Journey eingetreten."),
+    "journeys.col.metric": _m("Metric", "Kennzahl"),
+    "journeys.col.treated": _m("Treated", "Behandelt"),
+    "journeys.col.holdout": _m("Holdout", "Holdout"),
+    "journeys.col.holdout_value": _m("Holdout value", "Wert Holdout"),
+    "journeys.col.treated_value": _m("Treated value", "Wert behandelt"),
+    "journeys.col.uplift": _m("Uplift", "Uplift"),
+    "journeys.col.interval": _m("95% interval (always valid)", "95%-Intervall (jederzeit gültig)"),
+    "journeys.col.decision": _m("Decision", "Entscheidung"),
+    "journeys.decision.better": _m("better", "besser"),
+    "journeys.decision.worse": _m("worse", "schlechter"),
+    "journeys.decision.inconclusive": _m("not yet clear", "noch offen"),
     "journeys.col.opened": _m("Opened", "Geöffnet"),
     "journeys.col.clicked": _m("Clicked", "Geklickt"),
     "journeys.col.clicks": _m("Clicks", "Klicks"),

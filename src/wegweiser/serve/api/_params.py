@@ -91,6 +91,18 @@ class StepsParams(Params):
     journey: Name | None = Field(None, description="Only this journey.")
 
 
+class ReadoutParams(Params):
+    """``wegweiser journeys readout``: a journey's effect against its holdout."""
+
+    journey: Name | None = Field(None, description="The journey (not with control_group).")
+    by: Literal["journey", "variant"] = Field(
+        "journey", description="One readout, or one per variant of the journey's random splits.")
+    control_group: bool = Field(
+        False, description="The global control group across all journeys instead.")
+    window_days: Annotated[int, Field(ge=1, le=365)] = Field(
+        14, description="Conversions and revenue count this many days after entry.")
+
+
 class PersonParams(Params):
     """One person's journey: ``wegweiser person ID``."""
 

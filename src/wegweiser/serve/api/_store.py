@@ -28,6 +28,7 @@ from wegweiser.serve.api._params import (
     PersonParams,
     PersonSearchParams,
     QuarantineParams,
+    ReadoutParams,
     ReplayParams,
     StepsParams,
 )
@@ -193,6 +194,26 @@ def _steps(project: Project, p: StepsParams) -> Result:
     with store:
         rows = per_step(store, p.journey)
     return Tables({"steps": pd.DataFrame(rows, columns=STEP_COLUMNS)})
+
+
+@_analysis("journey_readout", ReadoutParams,
+           "A journey's readout: uplift against its holdout with always-valid intervals",
+           path="/journeys/readout", method="GET")
+def _readout(project: Project, p: ReadoutParams) -> Result:
+    """Per journey (or per variant): entrants, treated persons, holdout and control group
+    sizes, conversion (the journey's goal) and revenue per person, the uplift against the
+    holdout with its always-valid 95% interval and decision (``summary``); messages per step
+    (``steps``); the send-time experiment, best time against fallback (``send_time``). With
+    ``control_group``: the global control group against everyone else who entered a
+    journey. See docs/journeys.md, Readouts."""
+    from datetime import timedelta
+
+    from wegweiser.orchestrate.readouts import project_readout
+
+    out = project_readout(project, p.journey, by=p.by, control_group=p.control_group,
+                          window=timedelta(days=p.window_days))
+    return Tables({"summary": out.summary, "steps": out.steps, "send_time": out.send_time},
+                  note="; ".join(out.notes))
 
 
 STEP_COLUMNS = ["journey", "step", "channel", "variant", "sent", "opened", "clicked", "clicks",

@@ -177,6 +177,23 @@ def journeys(project: Project
     return status, unknown, steps
 
 
+def journey_readouts(project: Project) -> list[dict[Any, Any]]:
+    """The readout block of the journeys page: per journey in ``journeys/`` its readout
+    rows (uplift against the holdout), and the global control group's; journeys nobody
+    entered are left out."""
+    from wegweiser.serve.api import queries
+
+    names = queries.run(project, "journeys").tables()["journeys"]
+    rows: list[dict[Any, Any]] = []
+    for name in names.loc[names["in_files"].astype(bool), "journey"] if not names.empty else []:
+        found = queries.run(project, "journey_readout", {"journey": name}).tables()["summary"]
+        rows += [dict(r) for r in found.to_dict("records")]
+    if rows:
+        ctl = queries.run(project, "journey_readout", {"control_group": True}).tables()
+        rows += [dict(r) for r in ctl["summary"].to_dict("records")]
+    return rows
+
+
 def person(project: Project, any_id: str, *, limit: int = 2_000) -> PersonJourney:
     """One person's journey with the journeys' send ledger rows for them
     (:class:`~wegweiser.errors.UnknownPerson` when no person has the id)."""

@@ -25,9 +25,10 @@ STEP_SHOWN = ("sent", "opened", "clicked", "clicks", "open_rate", "click_rate")
 @router.get("/journeys", response_class=HTMLResponse)
 def journeys_page(request: Request) -> HTMLResponse:
     error = None
-    status, unknown, steps = [], [], []
+    status, unknown, steps, readout = [], [], [], []
     try:
         status, unknown, steps = context(request).query(_data.journeys)
+        readout = readout_block(request)
     except WegweiserError as exc:  # a broken journey file: say which and where
         error = str(exc)
     rows = [{c: r.get(c) for c in SHOWN} for r in status]
@@ -35,4 +36,12 @@ def journeys_page(request: Request) -> HTMLResponse:
                   columns=SHOWN, unknown=unknown, error=error, steps=steps,
                   step_columns=STEP_SHOWN, export=links("journeys", {}),
                   steps_export=links("journey_steps", {}),
-                  unknown_export=links("journey_ledger", {"state": "unknown"}))
+                  unknown_export=links("journey_ledger", {"state": "unknown"}),
+                  readout=readout)
+
+
+def readout_block(request: Request) -> list[dict[str, object]]:
+    """The rows of the readout partial (``_journey_readout.html.j2``): per journey and the
+    global control group, the uplift against the holdout with its always-valid interval."""
+    return [{str(k): v for k, v in r.items()}
+            for r in context(request).query(_data.journey_readouts)]
