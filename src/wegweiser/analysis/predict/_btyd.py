@@ -14,8 +14,8 @@ The log-likelihoods are written in log space (``gammaln``, ``betaln``, ``logadde
 Pareto/NBD one takes the Gauss hypergeometric function with its argument in ``[0, 1)``
 whichever of ``alpha``, ``beta`` is larger (the two forms are the same function, Pfaff's
 transformation), so ``alpha == beta`` needs no special case. Parameters are fitted on their
-logarithms (all are positive) with SciPy's Nelder-Mead, then polished by L-BFGS-B; equal
-rows are fitted once with their count as a weight.
+logarithms (all are positive, kept within 1e-6 .. 1e6) with SciPy's Nelder-Mead, then
+polished by L-BFGS-B; equal rows are fitted once with their count as a weight.
 
 >>> m = BgNbd.fit(np.array([0, 1, 2, 0]), np.array([0.0, 3.0, 5.0, 0.0]),
 ...               np.array([6.0, 6.0, 6.0, 2.0]))
@@ -39,9 +39,13 @@ Array = NDArray[np.float64]
 __all__ = ["BgNbd", "ParetoNbd", "at_boundary", "fit_params"]
 
 
+LOG_BOUND = float(np.log(1e6))  # parameters are fitted within 1e-6 .. 1e6
+
+
 def at_boundary(params: dict[str, float]) -> list[str]:
-    """The parameters a fit drove towards 0 or infinity (below 1e-5 or above 1e5): the
-    data cannot tell them, e.g. too few repeat buyers."""
+    """The parameters a fit drove towards 0 or infinity (below 1e-5 or above 1e5; the fit
+    stops at 1e-6 and 1e6): the data cannot tell them, e.g. too few repeat buyers, or no
+    one seems to drop out."""
     return [k for k, v in params.items() if not 1e-5 <= v <= 1e5]
 
 
@@ -57,9 +61,11 @@ def fit_params(
             value = float(func(np.exp(logs)))  # type: ignore[operator]
         return -value if np.isfinite(value) else 1e300
 
-    first = optimize.minimize(negative, np.log(start), method="Nelder-Mead",
+    bounds = [(-LOG_BOUND, LOG_BOUND)] * len(start)
+    first = optimize.minimize(negative, np.log(start), method="Nelder-Mead", bounds=bounds,
                               options={"maxiter": 4000, "xatol": 1e-7, "fatol": 1e-9})
-    best = optimize.minimize(negative, first.x, method="L-BFGS-B")
+    best = optimize.minimize(negative, first.x, method="L-BFGS-B", bounds=bounds,
+                             options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 2000})
     chosen = best if best.fun <= first.fun else first
     if not np.isfinite(chosen.fun) or chosen.fun >= 1e300:
         raise InvalidInput(

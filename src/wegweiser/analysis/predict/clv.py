@@ -138,15 +138,17 @@ def _predict(
     notes = []
     for m in (fitted,):
         if odd := at_boundary(m.params()):
-            notes.append(f"the {m.title} fit drove {', '.join(odd)} to 0 or infinity: too few "
-                         "repeat buyers to tell them; read its predictions with care")
+            notes.append(f"the {m.title} fit drove {', '.join(odd)} to 0 or infinity: the "
+                         "data cannot tell them (few repeat buyers, or no sign of dropout or "
+                         "of differences between customers); read its predictions with care")
     spend_model: GammaGamma | None = None
     try:
         spend_model = GammaGamma.fit(x[buyers], persons["monetary_value"].to_numpy()[buyers])
     except InvalidInput as exc:
         notes.append(f"no CLV: {exc}")
     if spend_model is not None and (odd := at_boundary(spend_model.params())):
-        notes.append(f"the Gamma-Gamma fit drove {', '.join(odd)} to 0 or infinity")
+        notes.append(f"the Gamma-Gamma fit drove {', '.join(odd)} to 0 or infinity (spend "
+                     "per purchase hardly differs between customers)")
     if spend_model is not None and spend_model.q <= 1:
         notes.append("no CLV: the Gamma-Gamma fit has q <= 1 (no finite mean spend)")
         spend_model = None
@@ -183,7 +185,8 @@ def _predict(
         "holdout_predicted": float(out["holdout_predicted"].sum()) if holdout_units > 0
         else None,
         "total_clv": float(np.nansum(values)) if spend_model else None,
-        "mean_clv": float(np.nanmean(values)) if spend_model else None,
+        "mean_clv": float(np.nanmean(values)) if spend_model and np.isfinite(values).any()
+        else None,
     }
     shown = [c for c in ("person_id", "persona", "channel", "cohort", "frequency", "recency",
                          "T", "monetary_value", "holdout_frequency", "p_alive",
