@@ -41,6 +41,6 @@ def test_expected_spend_moves_from_the_mean_towards_the_own_mean():
 
 def test_too_few_repeat_buyers_are_refused():
     with pytest.raises(InvalidInput, match="repeat buyers with revenue"):
-        GammaGamma.fit(np.array([1.0]), np.array([3.0]))
+        GammaGamma.fit(np.ones(9), np.full(9, 3.0))
     with pytest.raises(InvalidInput, match="positive spend"):
-        GammaGamma.fit(np.array([1.0, 2.0]), np.array([3.0, 0.0]))
+        GammaGamma.fit(np.ones(12), np.array([3.0] * 11 + [0.0]))

@@ -40,10 +40,12 @@ def _reference(rows, end, last, scale):
             "person_id": person, "frequency": x, "recency": (cal[-1] - first) / scale,
             "T": (end - first) / scale,
             "monetary_value": sum(days[d] for d in cal[1:]) / x if x else 0.0,
+            "purchase_value": sum(days[d] for d in cal) / (x + 1),
             "holdout_frequency": sum(1 for d in days if end < d <= last),
         })
     return pd.DataFrame(out, columns=["person_id", "frequency", "recency", "T",
-                                      "monetary_value", "holdout_frequency"])
+                                      "monetary_value", "purchase_value",
+                                      "holdout_frequency"])
 
 
 @settings(max_examples=25, deadline=None)
@@ -62,5 +64,5 @@ def test_matches_a_plain_count(rows, end, unit):
     assert got["person_id"].tolist() == expected["person_id"].tolist()
     for column in ("frequency", "holdout_frequency"):
         assert got[column].tolist() == expected[column].tolist()
-    for column in ("recency", "T", "monetary_value"):
+    for column in ("recency", "T", "monetary_value", "purchase_value"):
         assert got[column].tolist() == pytest.approx(expected[column].tolist())

@@ -92,9 +92,9 @@ def breakdown_table(persons: pd.DataFrame) -> pd.DataFrame:
 
 def distribution_table(clv: np.ndarray, *, bins: int = 10) -> pd.DataFrame:
     """Customers by CLV range: ``bins`` ranges of one round width from 0 to the 99th
-    percentile, the last open (``clv_from``, ``clv_to``, ``clv_range`` label, customers)."""
+    percentile, the last open (``clv_range`` label, ``clv_from``, ``customers``)."""
     if len(clv) == 0:
-        return pd.DataFrame({"clv_range": [], "clv_from": [], "clv_to": [], "customers": []})
+        return pd.DataFrame({"clv_range": [], "clv_from": [], "customers": []})
     top = float(np.quantile(clv, 0.99)) if len(clv) > 1 else float(clv[0])
     width = _round_width(max(top, 1e-9) / bins)
     edges = [i * width for i in range(bins)]
@@ -104,7 +104,6 @@ def distribution_table(clv: np.ndarray, *, bins: int = 10) -> pd.DataFrame:
         "clv_range": [f"{_num(lo)}-{_num(lo + width)}" if i < bins - 1 else f"{_num(lo)}+"
                       for i, lo in enumerate(edges)],
         "clv_from": edges,
-        "clv_to": [*(e + width for e in edges[:-1]), float("inf")],
         "customers": counts.astype("int64"),
     })
 

@@ -25,7 +25,9 @@ from scipy import special
 from wegweiser.analysis.predict._btyd import Array, _compress, fit_params
 from wegweiser.errors import InvalidInput
 
-__all__ = ["GammaGamma"]
+__all__ = ["MIN_BUYERS", "GammaGamma"]
+
+MIN_BUYERS = 10  # repeat buyers with revenue the fit needs at least
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,10 @@ class GammaGamma:
     def fit(cls, x: Array, m: Array) -> GammaGamma:
         """Maximum likelihood over repeat buyers: ``x`` > 0 purchases of mean value ``m`` > 0."""
         x, m = np.asarray(x, dtype=np.float64), np.asarray(m, dtype=np.float64)
-        if len(x) < 2:
+        if len(x) < MIN_BUYERS:
             raise InvalidInput(
                 "the Gamma-Gamma spend model needs repeat buyers with revenue: "
-                f"found {len(x)}; give purchases (conversion events) a revenue"
+                f"found {len(x)}, it takes {MIN_BUYERS} or more"
             )
         if np.any(x <= 0) or np.any(~np.isfinite(m)) or np.any(m <= 0):
             raise InvalidInput("the Gamma-Gamma fit takes repeat buyers with a positive spend")

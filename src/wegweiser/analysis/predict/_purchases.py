@@ -10,7 +10,8 @@ Definitions (the ones of Fader, Hardie & Lee 2005 for the CDNOW data):
   (purchase days after the first), ``recency`` = first to last purchase day of the period,
   ``T`` = first purchase day to the calibration end, both in the time unit (day, or week of
   7 days). ``monetary_value`` = the mean revenue of their repeat purchase days in the
-  period (0 without repeat purchases). ``holdout_frequency`` = their purchase days after
+  period (0 without repeat purchases); ``purchase_value`` the mean revenue of all their
+  purchase days in the period, the first included. ``holdout_frequency`` = their purchase days after
   the calibration end, up to the holdout end.
 * ``first_day`` is the first purchase day (days since 1970-01-01).
 
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 
 UNIT_DAYS = {"day": 1.0, "week": 7.0}
 SUMMARY_COLUMNS = ("person_id", "first_day", "frequency", "recency", "T", "monetary_value",
-                   "holdout_frequency")
+                   "purchase_value", "holdout_frequency")
 
 
 def purchase_days(journey: ir.Table) -> ir.Table:
@@ -67,6 +68,7 @@ def purchase_summary(
         last_day=ibis.ifelse(cal, days.day, ibis.null().cast("int64")).max(),
         n=cal.cast("int64").sum(),
         repeat_spend=ibis.ifelse(cal & (days.day > days.first_day), days.spend, 0.0).sum(),
+        spend=ibis.ifelse(cal, days.spend, 0.0).sum(),
         holdout_frequency=held.cast("int64").sum(),
     )
     frame = to_frame(per.order_by("person_id"))
@@ -75,7 +77,7 @@ def purchase_summary(
 
 def summarise(frame: pd.DataFrame, *, calibration_end: int, unit: str) -> pd.DataFrame:
     """The model columns from ``first_day``, ``last_day``, ``n`` (calibration purchase
-    days), ``repeat_spend`` and ``holdout_frequency`` per person."""
+    days), ``repeat_spend``, ``spend`` and ``holdout_frequency`` per person."""
     scale = UNIT_DAYS[unit]
     frequency = frame["n"].astype("int64") - 1
     first = frame["first_day"].astype("int64")
@@ -87,6 +89,7 @@ def summarise(frame: pd.DataFrame, *, calibration_end: int, unit: str) -> pd.Dat
         "T": ((calibration_end - first) / scale).to_numpy(dtype="float64"),
         "monetary_value": (frame["repeat_spend"].astype("float64")
                            / frequency.where(frequency > 0)).fillna(0.0).to_numpy(),
+        "purchase_value": (frame["spend"].astype("float64") / (frequency + 1)).to_numpy(),
         "holdout_frequency": frame["holdout_frequency"].fillna(0).astype("int64").to_numpy(),
     })
     return out.reset_index(drop=True)

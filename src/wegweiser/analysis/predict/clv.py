@@ -13,7 +13,8 @@ The classic "buy till you die" models, fitted by maximum likelihood on one row p
   ``expected_purchases``: expected purchase days in the next ``horizon`` units (default a
   year: 52 weeks or 365 days) after the calibration end.
 * ``expected_spend``: Gamma-Gamma's expected revenue per purchase (fitted on repeat buyers
-  with revenue). ``clv``: the expected revenue of the next ``months`` months, each month's
+  with revenue; with too few of them, each customer's mean purchase revenue, and ``note``
+  says so). ``clv``: the expected revenue of the next ``months`` months, each month's
   (k = 1..months, a month = 365.25/12 days) discounted by ``(1 + discount_rate)^(k/12)``;
   ``discount_rate`` is an **annual** rate (a monthly rate m is the annual ``(1+m)^12 - 1``).
 * ``holdout``: per calibration frequency 0..6 and 7+, the mean actual and predicted
@@ -145,12 +146,12 @@ def _predict(
     try:
         spend_model = GammaGamma.fit(x[buyers], persons["monetary_value"].to_numpy()[buyers])
     except InvalidInput as exc:
-        notes.append(f"no CLV: {exc}")
+        notes.append(f"no Gamma-Gamma fit: {exc}")
     if spend_model is not None and (odd := at_boundary(spend_model.params())):
         notes.append(f"the Gamma-Gamma fit drove {', '.join(odd)} to 0 or infinity (spend "
                      "per purchase hardly differs between customers)")
     if spend_model is not None and spend_model.q <= 1:
-        notes.append("no CLV: the Gamma-Gamma fit has q <= 1 (no finite mean spend)")
+        notes.append("no Gamma-Gamma spend: its fit has q <= 1 (no finite mean spend)")
         spend_model = None
     out = persons.copy()
     out["p_alive"] = fitted.p_alive(x, t_x, T)
@@ -162,7 +163,15 @@ def _predict(
         out["expected_spend"] = spend
         out["clv"] = tables.lifetime_value(fitted, spend, persons, months=months,
                                            discount_rate=discount_rate, unit_days=unit_days)
+    elif "purchase_value" in persons and (persons["purchase_value"] > 0).any():
+        notes.append("the CLV takes each customer's mean purchase revenue (first purchase "
+                     "included) instead")
+        out["expected_spend"] = persons["purchase_value"].to_numpy(dtype=np.float64)
+        out["clv"] = tables.lifetime_value(fitted, out["expected_spend"].to_numpy(), persons,
+                                           months=months, discount_rate=discount_rate,
+                                           unit_days=unit_days)
     else:
+        notes.append("no CLV: the purchases have no revenue")
         out["expected_spend"] = float("nan")
         out["clv"] = float("nan")
     if lost := int((~np.isfinite(out["expected_purchases"].to_numpy())).sum()):
@@ -184,9 +193,8 @@ def _predict(
         "holdout_actual": float(out["holdout_frequency"].sum()) if holdout_units > 0 else None,
         "holdout_predicted": float(out["holdout_predicted"].sum()) if holdout_units > 0
         else None,
-        "total_clv": float(np.nansum(values)) if spend_model else None,
-        "mean_clv": float(np.nanmean(values)) if spend_model and np.isfinite(values).any()
-        else None,
+        "total_clv": float(np.nansum(values)) if np.isfinite(values).any() else None,
+        "mean_clv": float(np.nanmean(values)) if np.isfinite(values).any() else None,
     }
     shown = [c for c in ("person_id", "persona", "channel", "cohort", "frequency", "recency",
                          "T", "monetary_value", "holdout_frequency", "p_alive",
