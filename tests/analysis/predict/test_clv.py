@@ -140,3 +140,24 @@ def test_bad_input_is_refused():
         clv(_log([("a", True, 3.0, "web", 5)]), calibration_end=date(2026, 3, 1))
     with pytest.raises(InvalidInput, match="unit must be day or week"):
         clv(_log([("a", True, 3.0, "web", 5)]), unit="month")
+
+
+def test_breakdown_per_persona_channel_and_cohort():
+    import ibis
+
+    rows = [("a", True, 10.0, "web", 1), ("a", True, 12.0, "web", 9), ("b", True, 5.0, "app", 2),
+            ("c", True, 8.0, None, 40), ("c", False, None, "mail", 30),
+            ("d", True, 20.0, "app", 3), ("d", True, 25.0, "app", 20)]
+    personas = ibis.memtable({"person_id": ["a", "b", "d"], "persona": [1, 2, 1]})
+    result = clv(_log(rows), unit="day", personas=personas, persona_names={1: "Fans", 2: "New"})
+    people = result.persons.set_index("person_id")
+    assert people.loc["c", "channel"] == "mail"  # the first event with a channel
+    assert people.loc["c", "cohort"] == "2026-04"  # first purchase 10 April
+    assert people["persona"].drop("c").to_dict() == {"a": "Fans", "b": "New", "d": "Fans"}
+    assert pd.isna(people.loc["c", "persona"])  # no persona
+    b = result.breakdown
+    fans = b[(b["dimension"] == "persona") & (b["value"] == "Fans")].iloc[0]
+    assert fans["customers"] == 2
+    assert fans["repeat_buyers"] == 2
+    assert fans["total_clv"] == pytest.approx(people.loc[["a", "d"], "clv"].sum())
+    assert set(b[b["dimension"] == "persona"]["value"]) == {"Fans", "New", "(none)"}
