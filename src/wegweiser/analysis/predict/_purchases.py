@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
 UNIT_DAYS = {"day": 1.0, "week": 7.0}
+_AGGREGATES = ("person_id", "first_day", "last_day", "n", "repeat_spend", "spend",
+               "holdout_frequency")
 SUMMARY_COLUMNS = ("person_id", "first_day", "frequency", "recency", "T", "monetary_value",
                    "purchase_value", "holdout_frequency")
 
@@ -54,10 +56,26 @@ def purchase_days(journey: ir.Table) -> ir.Table:
 
 
 def purchase_summary(
-    journey: ir.Table, *, calibration_end: int, holdout_end: int, unit: str = "week"
+    journey: ir.Table, *, calibration_end: int, holdout_end: int, unit: str = "week",
+    attributes: ir.Table | None = None,
 ) -> pd.DataFrame:
     """One row per customer (see the module docstring), sorted by ``person_id``;
-    ``calibration_end`` and ``holdout_end`` are day numbers (inclusive)."""
+    ``calibration_end`` and ``holdout_end`` are day numbers (inclusive). ``attributes``
+    (``person_id`` and more columns, one row per person) are joined in the same query."""
+    per = summary_table(journey, calibration_end=calibration_end, holdout_end=holdout_end)
+    if attributes is not None:
+        extra = attributes.rename(_person="person_id")
+        joined = per.left_join(extra, per.person_id == extra._person)
+        per = joined.drop("_person")
+    frame = to_frame(per.order_by("person_id"))
+    out = summarise(frame, calibration_end=calibration_end, unit=unit)
+    for column in [c for c in frame.columns if c not in _AGGREGATES]:
+        out[column] = frame[column].to_numpy()
+    return out
+
+
+def summary_table(journey: ir.Table, *, calibration_end: int, holdout_end: int) -> ir.Table:
+    """The per-person aggregates :func:`summarise` reads, as an Ibis expression."""
     days = purchase_days(journey)
     days = days.mutate(first_day=days.day.min().over(group_by="person_id"))
     days = days.filter(days.first_day <= calibration_end)
@@ -71,8 +89,7 @@ def purchase_summary(
         spend=ibis.ifelse(cal, days.spend, 0.0).sum(),
         holdout_frequency=held.cast("int64").sum(),
     )
-    frame = to_frame(per.order_by("person_id"))
-    return summarise(frame, calibration_end=calibration_end, unit=unit)
+    return per
 
 
 def summarise(frame: pd.DataFrame, *, calibration_end: int, unit: str) -> pd.DataFrame:

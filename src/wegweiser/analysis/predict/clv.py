@@ -40,7 +40,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-import ibis
 import numpy as np
 import pandas as pd
 from pydantic import Field
@@ -103,13 +102,14 @@ def clv(
         raise InvalidInput("lifetime value needs purchases: the journey has no events")
     last = int(bounds["last"])
     end = last if calibration_end is None else (calibration_end - _EPOCH).days
-    summary = purchase_summary(journey, calibration_end=end, holdout_end=last, unit=unit)
+    summary = purchase_summary(journey, calibration_end=end, holdout_end=last, unit=unit,
+                               attributes=_attributes(journey, personas))
     if summary.empty:
         raise InvalidInput(
             "lifetime value needs purchases (conversion events) on or before the calibration "
             f"end {_EPOCH + dt.timedelta(days=end)}; check conversion_events in wegweiser.toml"
             " or give a later --calibration-end")
-    persons = attach(summary, _channels(journey), personas, persona_names)
+    persons = attach(summary, persona_names)
     return predict(persons, model=model, unit=unit, calibration_end=end, holdout_end=last,
                    horizon=horizon, months=months, discount_rate=discount_rate)
 
@@ -211,33 +211,39 @@ def _predict(
     )
 
 
-def attach(summary: pd.DataFrame, channels: ir.Table | None, personas: ir.Table | None,
-           persona_names: dict[int, str] | None) -> pd.DataFrame:
-    """The summary with each customer's ``cohort`` (first purchase month), acquisition
-    ``channel`` and ``persona`` (its name) where known."""
+def attach(summary: pd.DataFrame, persona_names: dict[int, str] | None) -> pd.DataFrame:
+    """The summary with each customer's ``cohort`` (first purchase month) and the name of
+    their ``persona`` (from its id)."""
     out = summary.copy()
     first = pd.to_datetime(out["first_day"], unit="D")
     out["cohort"] = first.dt.strftime("%Y-%m").to_numpy()
-    for table, column in ((channels, "channel"), (personas, "persona")):
-        if table is None:
-            continue
-        frame = to_frame(table).drop_duplicates("person_id")
-        values = dict(zip(frame["person_id"].astype(str), frame[column], strict=True))
-        out[column] = [values.get(p) for p in out["person_id"]]
-    if "persona" in out and persona_names:
-        out["persona"] = [persona_names.get(int(p), str(p)) if p is not None and not pd.isna(p)
-                          else None for p in out["persona"]]
+    if "persona" in out:
+        names = persona_names or {}
+        out["persona"] = [None if p is None or pd.isna(p) else names.get(int(p), str(int(p)))
+                          for p in out["persona"]]
     return out
 
 
-def _channels(journey: ir.Table) -> ir.Table | None:
-    """``person_id``, ``channel``: the channel of each person's first event with one."""
-    if "channel" not in journey.columns:
-        return None
-    touched = journey.filter(journey.channel.notnull())
-    order = ["timestamp", *(["seq"] if "seq" in journey.columns else [])]
-    ranked = touched.mutate(_n=ibis.row_number().over(group_by="person_id", order_by=order))
-    return ranked.filter(ranked._n == 0).select("person_id", "channel")
+def _attributes(journey: ir.Table, personas: ir.Table | None) -> ir.Table | None:
+    """``person_id`` with ``channel`` (of the person's first event with a channel) and
+    ``persona`` (when ``personas`` is given): joined to the summary in its query. The first
+    event is the one with the lowest ``seq`` (a group-by and a join, no window)."""
+    out: ir.Table | None = None
+    if "channel" in journey.columns:
+        touched = journey.filter(journey.channel.notnull())
+        key = "seq" if "seq" in journey.columns else "timestamp"
+        firsts = touched.group_by("person_id").agg(_first=touched[key].min())
+        hit = touched.join(firsts, [touched.person_id == firsts.person_id,
+                                    touched[key] == firsts._first])
+        out = hit.group_by(hit.person_id).agg(channel=hit.channel.min())  # ties: first name
+    if personas is not None:
+        side = personas.select("person_id", "persona").distinct()
+        if out is None:
+            return side
+        side = side.rename(_pid="person_id")
+        joined = out.left_join(side, out.person_id == side._pid)
+        out = joined.select("person_id", "channel", "persona")
+    return out
 
 
 # -- registry ---------------------------------------------------------------------------------
