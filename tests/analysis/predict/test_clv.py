@@ -138,6 +138,8 @@ def test_bad_input_is_refused():
         clv(_log([("a", False, None, "web", 1)]))
     with pytest.raises(InvalidInput, match="on or before the calibration end 2026-03-01"):
         clv(_log([("a", True, 3.0, "web", 5)]), calibration_end=date(2026, 3, 1))
+    with pytest.raises(InvalidInput, match="after the last day of the data"):
+        clv(_log([("a", True, 3.0, "web", 5)]), calibration_end=date(2026, 3, 7))
     with pytest.raises(InvalidInput, match="unit must be day or week"):
         clv(_log([("a", True, 3.0, "web", 5)]), unit="month")
 

@@ -102,6 +102,11 @@ def clv(
         raise InvalidInput("lifetime value needs purchases: the journey has no events")
     last = int(bounds["last"])
     end = last if calibration_end is None else (calibration_end - _EPOCH).days
+    if end > last:
+        raise InvalidInput(
+            f"the calibration end {calibration_end} is after the last day of the data "
+            f"({_EPOCH + dt.timedelta(days=last)}): customers would look older than observed; "
+            "give an earlier --calibration-end or leave it out")
     summary = purchase_summary(journey, calibration_end=end, holdout_end=last, unit=unit,
                                attributes=_attributes(journey, personas))
     if summary.empty:
