@@ -3,9 +3,10 @@
 Runs the import benchmark (``--events N``, 0 skips it) and the analytics benchmark against
 retentioneering (``--analytics-sizes ecom,1M,5M,10M``, ``none`` skips it) and the
 attribution benchmark against channelattribution (``--attribution-sizes 100k,1M``, ``none``
-skips it), with ``--sendtime`` the best-send-time and journey-readout checks
-(``bench_sendtime.py``) and, with ``--collector``, the collector benchmark (a real
-``wegweiser serve`` under a load generator, batches of 100 events). Prints the figures
+skips it); with ``--sendtime`` the best-send-time and journey-readout checks
+(``bench_sendtime.py``), with ``--collector`` the collector benchmark (a real
+``wegweiser serve`` under a load generator, batches of 100 events) and with ``--predict`` the
+lifetime-value benchmark (CDNOW fit times, recovery of planted parameters). Prints the figures
 and ratios; ``--record`` appends them to benchmarks/RESULTS.md.
 """
 
@@ -26,6 +27,7 @@ import bench_attribution  # noqa: E402
 import bench_collector  # noqa: E402
 import bench_import  # noqa: E402
 import bench_sendtime  # noqa: E402
+import bench_predict  # noqa: E402
 
 
 def machine() -> str:
@@ -48,6 +50,7 @@ def main() -> None:
     parser.add_argument("--sendtime", action="store_true",
                         help="best send time vs the median rule, uplift coverage")
     bench_sendtime.add_arguments(parser)
+    bench_predict.add_arguments(parser)
     args = parser.parse_args()
     print(f"machine: {machine()}")
     if args.events:
@@ -57,6 +60,7 @@ def main() -> None:
     bench_collector.main_from_args(args, machine())
     if args.sendtime:
         bench_sendtime.main_from_args(args, machine())
+    bench_predict.main_from_args(args, machine(), "python " + " ".join(sys.argv))
 
 
 def run_import(args: argparse.Namespace) -> None:

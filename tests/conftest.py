@@ -16,6 +16,15 @@ def project(tmp_path: Path):
         yield proj
 
 
+@pytest.fixture(scope="session")
+def wheel_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where published wheels are kept between runs (see :mod:`tests.wheels`)."""
+    cache = getattr(request.config, "cache", None)
+    if cache is not None:
+        return cache.mkdir("wegweiser-wheels")
+    return tmp_path_factory.mktemp("wheels")
+
+
 def write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path

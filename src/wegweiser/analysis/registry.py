@@ -130,6 +130,9 @@ class Analysis(Generic[P]):
     ``view_of`` picks the view for given parameters when they decide it (e.g. a funnel
     with ``dropped`` shows the dropped units). ``report`` puts a section with the default
     parameters into the report. ``path``/``method`` are its HTTP route under ``/api/v1``.
+    ``group`` puts it under a command group: ``group="predict"`` makes ``clv`` the command
+    ``wegweiser predict clv`` (not ``wegweiser clv``) and its default route
+    ``/api/v1/predict/clv``; the dashboard page stays ``/analyses/<name>``.
     ``standalone`` says for which parameters it needs no project (e.g. attribution of a
     path table file): the CLI then runs it with the default settings. ``check`` refuses
     combinations of parameters (:class:`InvalidInput`) before any data is read.
@@ -162,10 +165,12 @@ class Analysis(Generic[P]):
     compare: tuple[str, tuple[str, ...]] | None = None
     step_filters: bool = False
     renumber: bool = True
+    group: str = ""
 
     def __post_init__(self) -> None:
         if not self.path:
-            object.__setattr__(self, "path", "/" + self.name.replace("_", "-"))
+            prefix = f"/{self.group}" if self.group else ""
+            object.__setattr__(self, "path", f"{prefix}/{self.name.replace('_', '-')}")
         if self.scope:
             from wegweiser.analysis import _scoped_run
 

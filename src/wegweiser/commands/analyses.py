@@ -38,23 +38,43 @@ _KIND = inspect.Parameter.KEYWORD_ONLY
 _RESERVED = {"project", "fmt", "view_", "table_"}
 
 
+GROUPS = {  # the help of each command group of analyses (``Analysis.group``)
+    "predict": "Predictions per person: customer lifetime value and more.",
+}
+
+
 def register(app: typer.Typer) -> None:
     """One command per analysis; each imports its analysis only when it runs (the names
-    and one-line helps come from the generated index, :mod:`wegweiser.analysis._catalog`)."""
-    for name, summary in summaries().items():
-        add_lazy_analysis(app, name.replace("_", "-"), name, summary)
+    and one-line helps come from the generated index, :mod:`wegweiser.analysis._catalog`).
+    An analysis with a ``group`` is a command of the sub-command ``wegweiser <group>``."""
+    groups: dict[str, typer.Typer] = {}
+    for name, (summary, group) in listing().items():
+        target = app
+        if group:
+            if group not in groups:
+                groups[group] = typer.Typer(no_args_is_help=True,
+                                            help=GROUPS.get(group, f"{group} analyses."))
+                app.add_typer(groups[group], name=group)
+            target = groups[group]
+        add_lazy_analysis(target, name.replace("_", "-"), name, summary)
 
 
 def summaries() -> dict[str, str]:
     """Every analysis's one-line help by name, from the index while it is current."""
+    return {name: summary for name, (summary, _) in listing().items()}
+
+
+def listing() -> dict[str, tuple[str, str]]:
+    """Every analysis's one-line help and command group by name (from the index while it
+    is current)."""
     from wegweiser.analysis import _catalog
 
     indexed = _catalog.entries()
     if indexed is not None:
-        return {name: entry.summary for name, entry in indexed.items()}
+        return {name: (entry.summary, entry.group) for name, entry in indexed.items()}
     from wegweiser.analysis import registry
 
-    return {name: spec.summary.en for name, spec in registry.analyses().items()}
+    return {name: (spec.summary.en, spec.group) for name, spec in registry.analyses().items()}
 
 
 def add_lazy_analysis(app: typer.Typer, command: str, analysis: str, summary: str) -> None:
