@@ -81,6 +81,7 @@ def _run(project: Project, scope: PersonScope, *, actor: str, kind: str) -> Eras
     if kind == "erase":  # an anonymised person's ids may come back as a new person
         listing.add(scope.needles, reason=f"erased {request_id}")
     listing.save(project.path)
+    files.fence_snapshots(project.path)
     ids, emails = list(scope.ids), list(scope.emails)
     texts = _texts(project.person_rows(ids, emails)["events"])
     counts: dict[str, int] = {}

@@ -6,7 +6,8 @@
   of a running server is left to it: with the ids on the suppression list, the importer
   drops those lines when it imports the segment, and deletes the segment afterwards;
 * the read snapshots of the store (``snapshots/store-*.duckdb``): deleted (the server
-  writes a new one from the rewritten store);
+  writes a new one from the rewritten store); a fence keeps copies made before the erasure
+  from being published afterwards (:func:`wegweiser.store.snapshot.set_fence`);
 * the cache of feedback readings (``wegweiser-texts.sqlite``): the readings of the
   person's feedback texts are deleted and the file vacuumed.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
 SPOOL_FOLDER = "spool"
 SNAPSHOT_FOLDER = "snapshots"
 TEXT_CACHE_FILE = "wegweiser-texts.sqlite"
+#: a copy of the store older than this belongs to a writer that died
+PARTIAL_SECONDS = 120.0
 
 
 def _spool_busy(folder: Path) -> bool:
@@ -82,12 +86,22 @@ def scrub_spool(project_dir: Path, ids: Iterable[str], emails: Iterable[str]) ->
     return counts
 
 
+def fence_snapshots(project_dir: Path) -> None:
+    """Before the store changes: no copy of the store made until now gets published."""
+    from wegweiser.store.snapshot import set_fence
+
+    set_fence(project_dir / SNAPSHOT_FOLDER)
+
+
 def drop_snapshots(project_dir: Path) -> int:
-    """Delete the server's read snapshots (copies of the store); returns how many."""
+    """Delete the server's read snapshots (copies of the store) and copies left by a
+    writer that died (a copy in the making is refused by the fence); returns how many."""
     folder = project_dir / SNAPSHOT_FOLDER
     n = 0
     if folder.is_dir():
-        for path in folder.glob("*.duckdb*"):
+        stale = [p for p in folder.glob("*.partial")
+                 if time.time() - p.stat().st_mtime > PARTIAL_SECONDS]
+        for path in [*folder.glob("*.duckdb*"), *stale]:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
                 n += 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from wegweiser.events.suppression import PRIVACY_FOLDER
 from wegweiser.privacy import files, records
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ def apply_retention(
     cutoff = project.retention_cutoff(now=now)
     if cutoff is None:
         return RetentionSummary(None, 0, 0)
+    files.fence_snapshots(project.path)
     counts = project.delete_events_before(cutoff)
     if counts["events"]:
         files.drop_snapshots(project.path)
@@ -44,3 +46,26 @@ def apply_retention(
             "counts": counts,
         })
     return RetentionSummary(cutoff, counts["events"], counts["files"])
+
+
+STAMP_FILE = "retention.stamp"
+
+
+def apply_if_due(
+    project: Project, *, actor: str, now: datetime | None = None
+) -> RetentionSummary | None:
+    """:func:`apply_retention` at most once per UTC day (the day of the last run is kept
+    in ``privacy/retention.stamp``); None when it is not due or there is no policy."""
+    from datetime import UTC
+    from datetime import datetime as _datetime
+
+    if project.config.retention.events_days is None:
+        return None
+    today = (now or _datetime.now(UTC)).date().isoformat()
+    stamp = project.path / PRIVACY_FOLDER / STAMP_FILE
+    if stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == today:
+        return None
+    summary = apply_retention(project, actor=actor, now=now)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(today + "\n", encoding="utf-8")
+    return summary

@@ -186,6 +186,7 @@ class Engine:
         self._ibis: Any = None
         self.event_sink: EventSink | None = None
         self._settings = (memory_limit, threads)
+        self._wait = (wait_seconds, on_wait)
         self._configure()
 
     def _configure(self) -> None:
@@ -290,7 +291,7 @@ class Engine:
         then renamed over the store while this connection still holds the old file's lock
         (another process retrying the lock reopens the path and finds the new file), so a
         crash leaves the old or the new file, never a partial one. The connection is then
-        reopened on the new file.
+        reopened on the new file (waiting, like opening, while another process holds it).
         """
         if self.database == ":memory:":
             return
@@ -319,7 +320,10 @@ class Engine:
             _fsync_dir(os.path.dirname(os.path.abspath(path)))
             self._con.close()
             self._ibis = None
-            self._con = duckdb.connect(path)
+            # another process (the server's importer) may take the new file first: wait
+            wait_seconds, on_wait = self._wait
+            self._con = _connect(path, read_only=False, wait_seconds=max(wait_seconds, 120.0),
+                                 on_wait=on_wait)
             self._configure()
 
     def close(self) -> None:
