@@ -67,10 +67,13 @@ ANA_STATE = {"wj_runs": 1, "wj_persons": 1, "wj_entries": 1, "wj_ledger": 1,
              "wj_engagement": 1, "wj_unsubscribed": 1, "wj_members": 1, "wj_outbox": 1}
 
 
-def seed_state(project_dir: Path, person_ids: dict[str, str]) -> None:
-    """One row in each journey-state table per person (``name -> person_id``)."""
+def seed_state(project_dir: Path, person_ids: dict[str, str], target: str | None = None
+               ) -> None:
+    """One row in each journey-state table per person (``name -> person_id``), in the
+    project's ``journeys.sqlite`` or ``target`` (a PostgreSQL URL)."""
     now = 1.0e9
-    with open_state(project_dir / "journeys.sqlite") as store, store.transaction() as tx:
+    where = target or str(project_dir / "journeys.sqlite")
+    with open_state(where) as store, store.transaction() as tx:
         for name, pid in person_ids.items():
             person = json.dumps({"person_id": pid, "email": f"{name}@example.org"})
             key = f"welcome:{pid}:1|mail|email"

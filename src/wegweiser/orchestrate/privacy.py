@@ -7,7 +7,8 @@ of the person the journey saw), ``wj_persons`` (the latest such copy), ``wj_entr
 (message events not yet imported; their JSON names the person). Erasing deletes those rows
 and then makes the bytes go: SQLite with ``PRAGMA secure_delete`` (freed pages are zeroed),
 a ``VACUUM`` (the file is rewritten) and a WAL checkpoint that truncates the ``-wal`` file;
-PostgreSQL with ``VACUUM`` of the affected tables. PostgreSQL's own WAL archive and backups
+PostgreSQL with ``VACUUM FULL`` of the affected tables (each written anew, the old file
+deleted; it locks the table for that moment). PostgreSQL's own WAL, its archive and backups
 are the operator's to expire.
 """
 
@@ -127,8 +128,8 @@ def _vacuum(store: StateStore, tables: list[str]) -> None:
     conn.commit()
     conn.autocommit = True
     try:
-        for table in tables:
-            conn.execute(f"VACUUM {table}")
+        for table in tables:  # FULL: the table is written anew, the old file deleted
+            conn.execute(f"VACUUM FULL {table}")
     finally:
         conn.autocommit = False
 
