@@ -50,13 +50,15 @@ def project_for(events: int, work: Path) -> Path:
 
 def person_of(folder: Path) -> str:
     """A user id of a person with many events (the heaviest case the demo has)."""
+    import ibis
+
     from wegweiser import open_project
 
     with open_project(folder) as project:
         events = project.events()
-        top = (events.filter(events.user_id.notnull()).group_by("user_id")
-               .agg(n=events.count()).order_by([("n", False), "user_id"]).limit(1)
-               .to_pyarrow())
+        users = events.filter(events.user_id.notnull())
+        top = (users.group_by("user_id").agg(n=users.count())
+               .order_by([ibis.desc("n"), "user_id"]).limit(1).to_pyarrow())
     return str(top["user_id"][0])
 
 

@@ -20,6 +20,7 @@ def test_the_list_holds_hashes_and_matches_every_id_field(tmp_path):
     assert "dev-1" not in text
     assert "mia" not in text.lower()
     assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert oct(path.parent.stat().st_mode & 0o777) == "0o700"
     again = SuppressionList.load(tmp_path)
     assert again.salt == listing.salt
     assert again.matches({"anonymous_id": "dev-1"})

@@ -113,7 +113,7 @@ class SuppressionList:
     def save(self, project_dir: Path | None = None) -> Path:
         """Write the list atomically (a reader sees the old or the new file)."""
         path = self.path or (Path(project_dir or ".") / PRIVACY_FOLDER / SUPPRESSION_FILE)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = path.with_suffix(".json.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

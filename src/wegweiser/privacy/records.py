@@ -37,7 +37,7 @@ def new_request_id() -> str:
 def append(project_dir: Path, record: dict[str, Any]) -> dict[str, Any]:
     """Append one record (``at`` set now) and sync it to disk; returns it."""
     path = records_path(project_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     line = {**record, "at": datetime.now(UTC).isoformat(timespec="seconds")}
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(fd, "a", encoding="utf-8") as handle:

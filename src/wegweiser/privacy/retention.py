@@ -66,6 +66,6 @@ def apply_if_due(
     if stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == today:
         return None
     summary = apply_retention(project, actor=actor, now=now)
-    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp.write_text(today + "\n", encoding="utf-8")
     return summary
