@@ -108,6 +108,14 @@ class WindowConfig(_Model):
     stuck_days: Annotated[int, Field(gt=0)] = 30
 
 
+class RetentionConfig(_Model):
+    """How long events are kept (docs/privacy.md): ``wegweiser retention apply`` deletes
+    older ones, with the physical-erasure guarantee; ``wegweiser serve`` applies it daily."""
+
+    events_days: Annotated[int, Field(ge=1)] | None = None
+    """Keep events of the last N days; None (the default) keeps every event."""
+
+
 class EngineConfig(_Model):
     """Where events live and analyses run; see docs/spark.md for ``kind = "spark"``."""
 
@@ -309,6 +317,7 @@ class Config(_Model):
     feedback: FeedbackConfig = Field(default_factory=FeedbackConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
     touchpoints: list[TouchpointConfig] = Field(default_factory=list)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
 
     @field_validator("touchpoints")
     @classmethod

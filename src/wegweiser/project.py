@@ -24,6 +24,7 @@ from wegweiser.events.costs import CostSummary, import_costs
 from wegweiser.events.options import ImportOptions
 from wegweiser.project_files import ProjectFiles
 from wegweiser.project_methods import AnalysisMethods
+from wegweiser.project_privacy import PrivacyStore
 from wegweiser.store import bookkeeping, tables
 from wegweiser.store.engine import Engine, Warehouse, open_warehouse
 from wegweiser.store.snapshot import Snapshot, copy_store, publish
@@ -48,7 +49,7 @@ def _tell_waiting(holder: str, seconds: float) -> None:
     log.warning("The store is in use by %s; waiting up to %g s for it.", holder, seconds)
 
 
-class Project(ProjectFiles, AnalysisMethods):
+class Project(ProjectFiles, PrivacyStore, AnalysisMethods):
     """Open with :func:`open_project` or create with :meth:`Project.init`.
 
     Every analysis is a method too (``project.funnel([...])``, ``project.retention(

@@ -27,6 +27,7 @@ from wegweiser.events.options import ImportOptions, split_mapping
 from wegweiser.events.persons import resolve_persons, update_identities
 from wegweiser.events.store_rows import duplicate_sample, insert_events, send_events
 from wegweiser.events.summary import MAX_DUPLICATES, MAX_ERRORS, ImportSummary, Span
+from wegweiser.events.suppression import drop_suppressed
 from wegweiser.store.engine import is_engine_error
 
 if TYPE_CHECKING:
@@ -229,6 +230,7 @@ def _batch(run: _Import, relation: str, rejected: list[Rejected]) -> int:
     stage = f"_stage_{uuid.uuid4().hex[:12]}"
     engine.run(f"CREATE TEMP TABLE {stage} AS {sql}", params)
     try:
+        run.summary.suppressed += drop_suppressed(engine, stage)
         n_rows, n_bad, n_distinct, first, last, n_1970, negative = engine.execute(
             "SELECT count(*), count(_error), count(DISTINCT message_id) "
             "FILTER (WHERE _error IS NULL), "

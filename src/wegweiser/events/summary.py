@@ -36,6 +36,8 @@ class ImportSummary:
     duplicate_sample: list[dict[str, Any]] = field(default_factory=list)
     import_ids: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
+    suppressed: int = 0
+    """Rows dropped because they carry a suppressed id (:mod:`.suppression`); not in ``rows``."""
 
     @property
     def quarantine_share(self) -> float:
@@ -55,6 +57,7 @@ class ImportSummary:
         self.warnings += [w for w in other.warnings if w not in self.warnings]
         self.import_ids += other.import_ids
         self.replaced += other.replaced
+        self.suppressed += other.suppressed
 
     def counts(self) -> dict[str, int]:
         return {

@@ -97,6 +97,25 @@ class TextCache:
                 )
                 self._db.commit()
 
+    def forget(self, texts: Iterable[str]) -> int:
+        """Drop the readings of ``texts`` (an erased person's feedback) and rewrite the file
+        so that nothing of them stays in it; returns the rows deleted from the file."""
+        gone = 0
+        wanted = set(texts)
+        with self._lock:
+            for key in [k for k in self._memory if k[1] in wanted]:
+                del self._memory[key]
+            if self._db is not None and wanted:
+                self._db.execute("PRAGMA secure_delete = ON")
+                for chunk in _chunks([_key(t) for t in wanted], 500):
+                    marks = ",".join("?" * len(chunk))
+                    cur = self._db.execute(f"DELETE FROM readings WHERE key IN ({marks})", chunk)
+                    gone += cur.rowcount
+                self._db.commit()
+                if gone:
+                    self._db.execute("VACUUM")
+        return gone
+
     def close(self) -> None:
         if self._db is not None:
             self._db.close()

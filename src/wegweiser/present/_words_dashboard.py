@@ -51,6 +51,25 @@ WORDS: dict[str, dict[str, str]] = {
     "person.feedback": _m("Feedback given", "Gegebenes Feedback"),
     "person.messages": _m("Messages (message events)", "Nachrichten (Nachrichten-Ereignisse)"),
     "person.sends": _m("Messages in the send ledger", "Nachrichten im Versandbuch"),
+    "privacy.title": _m("Privacy", "Datenschutz"),
+    "privacy.hint": _m(
+        "Export everything stored about this person, or erase them everywhere (store, "
+        "spool, journey state; the store file is rewritten). Erasing cannot be undone.",
+        "Alles über diese Person exportieren oder sie überall löschen (Datenbestand, "
+        "Puffer, Journey-Zustand; die Datei wird neu geschrieben). Löschen ist endgültig."),
+    "privacy.export_json": _m("Export (JSON)", "Export (JSON)"),
+    "privacy.export_csv": _m("Export (CSV, zip)", "Export (CSV, zip)"),
+    "privacy.confirm": _m("Type the person id to confirm", "Person-ID zur Bestätigung eingeben"),
+    "privacy.erase": _m("Erase person", "Person löschen"),
+    "privacy.anonymise": _m("Anonymise person", "Person anonymisieren"),
+    "privacy.confirm_mismatch": _m(
+        "Nothing was erased: the confirmation did not match the person id.",
+        "Nichts gelöscht: die Bestätigung stimmt nicht mit der Person-ID überein."),
+    "privacy.erased": _m("Erased: {n} events removed (request {id}).",
+                         "Gelöscht: {n} Ereignisse entfernt (Auftrag {id})."),
+    "privacy.anonymised": _m("Anonymised: {n} events kept without the person (request "
+                             "{id}).", "Anonymisiert: {n} Ereignisse ohne Personenbezug "
+                             "behalten (Auftrag {id})."),
     "person.devices": _m("Devices", "Geräte"),
     "person.ids": _m("Stitched ids", "Verknüpfte IDs"),
     "person.traits": _m("Traits", "Merkmale"),

@@ -35,6 +35,7 @@ from typing import Any
 import orjson
 
 from wegweiser.errors import StoreBusy, WegweiserError
+from wegweiser.privacy.retention import apply_if_due
 from wegweiser.project import Project
 
 log = logging.getLogger("wegweiser.serve")
@@ -78,6 +79,12 @@ def import_segments(
                     done.append((name, summary.imported if summary is not None else 0, None))
                 if time.monotonic() - started > budget:
                     break  # let the CLI and the API have the store; the rest comes next
+            try:  # the retention policy, once a day (docs/privacy.md)
+                apply_if_due(project, actor="server:retention")
+            except StoreBusy:
+                raise
+            except Exception:
+                log.exception("cannot apply the retention policy")
             copy = None
             if snapshot is not None and project.config.engine.kind != "spark":
                 copy = project.copy_store(snapshot)

@@ -62,6 +62,7 @@ from fastapi.security import HTTPBasic
 from wegweiser.events.collect.ids import FirstSeen, assign_ids, request_digest
 from wegweiser.events.collect.spool import SPOOL_FOLDER, Segment, Spool
 from wegweiser.events.collect.validate import Validator, event_row, type_error
+from wegweiser.events.suppression import SuppressionWatch
 from wegweiser.serve import _collector_schema as _schema
 from wegweiser.serve._importer import ImportDied, ImportProcess
 from wegweiser.serve._intake import (
@@ -112,6 +113,9 @@ class Collector:
         self.importer = ImportProcess()
         self.first_seen = FirstSeen(config.server.retry_window_seconds)
         self.alerts: list[str] = []  # why the backlog counts as too large now
+        # erased persons' ids: their new events never reach the spool (docs/privacy.md)
+        self.suppression = SuppressionWatch(ctx.project_dir)
+        self.suppressed = 0
 
     def fingerprint(self, key: str) -> str:
         """What the spool records instead of the write key itself."""
@@ -368,6 +372,8 @@ async def collect(request: Request, kind: str | None) -> Response:
     where: list[int] = []  # index of each row in items
     untimed: list[dict[str, Any]] = []
     errors: dict[int, str] = {}
+    dropped: set[int] = set()  # suppressed ids: accepted, never stored
+    listing = collector.suppression.get()
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             errors[index] = f"not a JSON object but {type(item).__name__}"
@@ -375,12 +381,17 @@ async def collect(request: Request, kind: str | None) -> Response:
         if envelope and "context" not in item:
             item = {**item, "context": envelope}
         row = event_row(item)
+        if len(listing) and listing.matches(row):
+            dropped.add(index)
+            continue
         if stamp_row(row, kind, received, key_id):
             untimed.append(row)
         rows.append(row)
         where.append(index)
     try:
-        lines, sizes, new = _lines(collector, body, items, rows, where, untimed, received, key_id)
+        lines, sizes, new = _lines(
+            collector, body, items, rows, where, untimed, received, key_id, dropped
+        )
     except (TypeError, RecursionError):  # orjson writes at most 254 levels of nesting
         raise refuse(
             400,
@@ -390,11 +401,16 @@ async def collect(request: Request, kind: str | None) -> Response:
     for index, reason in zip(where, collector.validator.check(rows, sizes=sizes), strict=True):
         if reason is not None:
             errors[index] = reason
+    collector.suppressed += len(dropped)
+    if len(lines) == 0:  # every message was of a suppressed id
+        return json_answer(
+            request, {"success": True, "accepted": len(items) - len(errors), "rejected": []}
+        )
     lines.append(b"")
     try:
         if new is not None:  # a retry after a restart must find it
             await asyncio.to_thread(collector.first_seen.record, new, received)
-        await collector.spool.write(b"\n".join(lines), len(items))
+        await collector.spool.write(b"\n".join(lines), len(items) - len(dropped))
     except OSError as exc:
         log.exception("cannot write to the spool")
         raise refuse(
@@ -429,6 +445,7 @@ def _lines(
     untimed: list[dict[str, Any]],
     received: str,
     key_id: str,
+    dropped: set[int],
 ) -> tuple[list[bytes], list[int], str | None]:
     """The spool lines of a request's items (rows where there are rows), each row's line
     length, and the request's digest if it must be remembered; id-less rows get their ids
@@ -446,6 +463,8 @@ def _lines(
     sizes: list[int] = []
     at = 0
     for index, item in enumerate(items):
+        if index in dropped:
+            continue
         if at < len(where) and where[at] == index:
             line = orjson.dumps(rows[at])
             sizes.append(len(line))

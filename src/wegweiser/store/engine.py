@@ -78,6 +78,19 @@ def _connect(
             delay = min(delay * 1.5, 0.1)
 
 
+def _literal(text: str) -> str:
+    """An SQL string literal (ATTACH takes no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _fsync_dir(folder: str) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def quote_identifier(name: str) -> str:
     """Quote an SQL identifier (doubling embedded quotes), for names taken from input files.
 
@@ -172,6 +185,12 @@ class Engine:
         self._lock = threading.RLock()
         self._ibis: Any = None
         self.event_sink: EventSink | None = None
+        self._settings = (memory_limit, threads)
+        self._wait = (wait_seconds, on_wait)
+        self._configure()
+
+    def _configure(self) -> None:
+        memory_limit, threads = self._settings
         self._con.execute("SET TimeZone = 'UTC'")
         self._con.execute("SET enable_progress_bar = false")
         if memory_limit is not None:
@@ -262,6 +281,50 @@ class Engine:
 
     def checkpoint(self) -> None:
         self.run("CHECKPOINT")
+
+    def rewrite(self) -> None:
+        """Rewrite the store file so that deleted rows leave no bytes behind.
+
+        DuckDB reuses freed blocks but never overwrites them (``CHECKPOINT`` and ``VACUUM``
+        reclaim nothing); its documented way to get a compact file is ``COPY FROM DATABASE``
+        into a new one. The copy is written beside the store (``<store>.rewrite``), synced,
+        then renamed over the store while this connection still holds the old file's lock
+        (another process retrying the lock reopens the path and finds the new file), so a
+        crash leaves the old or the new file, never a partial one. The connection is then
+        reopened on the new file (waiting, like opening, while another process holds it).
+        """
+        if self.database == ":memory:":
+            return
+        path = self.database
+        tmp = path + ".rewrite"
+        with self._lock:
+            self._con.execute("CHECKPOINT")
+            for stale in (tmp, tmp + ".wal"):
+                if os.path.exists(stale):
+                    os.remove(stale)
+            source = self._con.execute("SELECT current_database()").fetchall()[0][0]
+            self._con.execute(f"ATTACH {_literal(tmp)} AS _wegweiser_rewrite")
+            try:
+                self._con.execute(
+                    f"COPY FROM DATABASE {quote_identifier(source)} TO _wegweiser_rewrite"
+                )
+            finally:
+                self._con.execute("DETACH _wegweiser_rewrite")
+            os.chmod(tmp, 0o600)
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, path)
+            _fsync_dir(os.path.dirname(os.path.abspath(path)))
+            self._con.close()
+            self._ibis = None
+            # another process (the server's importer) may take the new file first: wait
+            wait_seconds, on_wait = self._wait
+            self._con = _connect(path, read_only=False, wait_seconds=max(wait_seconds, 120.0),
+                                 on_wait=on_wait)
+            self._configure()
 
     def close(self) -> None:
         with self._lock:

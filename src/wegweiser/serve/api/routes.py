@@ -239,8 +239,8 @@ def require_editor(request: Request) -> None:
         if is_known(token, ctx.secrets.api_tokens):
             raise ApiError(
                 403,
-                "API tokens are read-only; replay and drop quarantined rows "
-                "in the dashboard or with `wegweiser quarantine`.",
+                "API tokens are read-only; change data (replay or drop quarantined rows, "
+                "privacy requests) in the dashboard or on the command line.",
                 code="read_only_token",
             )
         raise ApiError(
@@ -249,7 +249,8 @@ def require_editor(request: Request) -> None:
             headers={"WWW-Authenticate": "Bearer"},
         )
     if not ctx.open_access and access.current_user(request) is None:
-        raise ApiError(401, "Log in to the dashboard to replay or drop quarantined rows.")
+        raise ApiError(401, "Log in to the dashboard to change data (quarantined rows, "
+                            "privacy requests).")
     origin = request.headers.get("origin")
     hosts = {request.headers.get("host"), request.headers.get("x-forwarded-host")} - {None}
     if origin is not None and urlsplit(origin).netloc not in hosts:

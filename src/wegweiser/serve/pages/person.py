@@ -1,7 +1,10 @@
 """The person page: search a person by any id or email (``/persons?q=...``; one exact match
 goes straight to them) and see one person's journey (``/persons/<id>``): stitched ids and
 devices, phases over time, every touchpoint on a timeline by channel, conversions and
-revenue, feedback, messages and the journeys' send ledger.
+revenue, feedback, messages and the journeys' send ledger. Its privacy buttons (POST forms
+with the session's CSRF token) export everything about the person (JSON or a zip of CSVs,
+``/persons/export``) and erase or anonymise them (``/persons/erase``, confirmed by typing
+the person id; docs/privacy.md).
 
 The numbers come from the query pool (``_data.person``), as the API's
 ``/api/v1/persons/{id}`` computes them. Access: the log-in of every page (``page_user``).
@@ -9,10 +12,10 @@ The numbers come from the query pool (``_data.person``), as the API's
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from wegweiser.errors import UnknownPerson
@@ -21,7 +24,7 @@ from wegweiser.serve.access import context
 from wegweiser.serve.errors import ApiError
 from wegweiser.serve.pages import _data
 from wegweiser.serve.pages._charts import embed
-from wegweiser.serve.pages._web import language, page_user, render, text
+from wegweiser.serve.pages._web import check_csrf, flash, language, page_user, render, text
 from wegweiser.serve.pages.analyses import table_of
 
 # roles (the privacy issue): a person's journey is personal data; once roles exist, these
@@ -80,3 +83,52 @@ def person_page(request: Request, person_id: str) -> HTMLResponse:
                   found=[], journey=journey, summary=summary, charts=charts,
                   sections=sections, note=journey.note,
                   api_path="/api/v1/persons/" + quote(journey.person_id, safe=""))
+
+
+def _actor(request: Request) -> str:
+    from wegweiser.serve.access import current_user
+
+    return "dashboard:" + (current_user(request) or "open-access")
+
+
+@router.post("/persons/export")
+def export_person_form(
+    request: Request,
+    csrf: Annotated[str, Form()],
+    person: Annotated[str, Form(max_length=500)],
+    format: Annotated[Literal["json", "csv"], Form()] = "json",
+) -> Response:
+    """Download everything about the person (an attachment; nothing is kept on the server
+    but the erasure record of the export)."""
+    from wegweiser.privacy import export_person
+
+    check_csrf(request, csrf)
+    with context(request).store(refresh=False) as project:
+        result = export_person(project, person, actor=_actor(request))
+    if format == "csv":
+        return Response(result.to_zip(), media_type="application/zip", headers={
+            "Content-Disposition": 'attachment; filename="person-export.zip"'})
+    return Response(result.to_json(), media_type="application/json", headers={
+        "Content-Disposition": 'attachment; filename="person-export.json"'})
+
+
+@router.post("/persons/erase")
+def erase_person_form(
+    request: Request,
+    csrf: Annotated[str, Form()],
+    person: Annotated[str, Form(max_length=500)],
+    confirm: Annotated[str, Form(max_length=500)] = "",
+    kind: Annotated[Literal["erase", "anonymise"], Form()] = "erase",
+) -> Response:
+    """Erase or anonymise the person once ``confirm`` repeats their person id."""
+    from wegweiser.privacy import erase_batch
+
+    check_csrf(request, csrf)
+    if confirm.strip() != person:
+        flash(request, "error", "privacy.confirm_mismatch")
+        return RedirectResponse(person_url(person), status_code=303)
+    with context(request).store() as project:
+        done = erase_batch(project, [person], actor=_actor(request), kind=kind)
+    rows = sum(v for k, v in done[0].counts.items() if k == "events")
+    flash(request, "ok", f"privacy.{kind}d", n=rows, id=done[0].request_id)
+    return RedirectResponse("/persons", status_code=303)
