@@ -27,9 +27,9 @@ import bench_analytics  # noqa: E402
 import bench_attribution  # noqa: E402
 import bench_collector  # noqa: E402
 import bench_import  # noqa: E402
-import bench_sendtime  # noqa: E402
 import bench_predict  # noqa: E402
 import bench_privacy  # noqa: E402
+import bench_sendtime  # noqa: E402
 
 
 def machine() -> str:
