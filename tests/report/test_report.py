@@ -363,3 +363,22 @@ def test_fix_effects_section_shows_a_fix_or_says_there_is_none(lang):
     fig = json.loads(shown["blocks"][0]["json"].replace("<\\/", "</"))
     assert fig["data"]
     assert {trace["name"] for trace in fig["data"]} >= {"treated", "control"}
+
+
+def test_an_analysis_without_its_data_says_so_instead_of_failing_the_report(tmp_path):
+    """A project without purchases has no lifetime value: the report keeps the section and
+    says why, in the report's language, instead of stopping."""
+    from wegweiser import Project
+    from wegweiser.report.gather import gather
+    from wegweiser.report.sections import sections
+
+    rows = [{"user_id": f"u{p}", "event": "visit", "timestamp": f"2026-09-{p + 1:02d}T10:00:00Z"}
+            for p in range(5)]
+    with Project.init(tmp_path / "p") as project:
+        project.import_events(pd.DataFrame(rows))
+        report = gather(project)
+    assert [spec.name for spec, _ in report.unavailable] == ["clv"]
+    section = next(s for s in sections(report, "de") if s["id"] == "analysis-clv")
+    texts = [b["text"] for b in section["blocks"]]
+    assert texts[0] == "Ausgelassen: diesem Projekt fehlen die Daten dafür"
+    assert "needs purchases" in texts[1]

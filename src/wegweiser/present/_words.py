@@ -101,6 +101,8 @@ WORDS: dict[str, dict[str, str]] = {
         "satisfaction {score} ({answers} answers). Top events: {top}",
         "{phase} · {touchpoint}: {persons} Personen, {events} Ereignisse, Konversion {rate}, "
         "Zufriedenheit {score} ({answers} Antworten). Häufigste Ereignisse: {top}"),
+    "analysis.unavailable": _m("this project lacks the data it needs",
+                               "diesem Projekt fehlen die Daten dafür"),
     "map.no_phases": _m("no event maps to a phase (see [[phases]] in wegweiser.toml)",
                         "kein Ereignis gehört zu einer Phase (siehe [[phases]] in "
                         "wegweiser.toml)"),

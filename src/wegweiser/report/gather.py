@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from wegweiser.analysis.paths import phase_flow
 from wegweiser.analysis.registry import analyses
 from wegweiser.analysis.result import to_frame, to_value
+from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -90,6 +91,9 @@ class ReportData:
     #: the registry's analyses that ask for a report section (``report=True``), in registry
     #: order, each with its result on the default parameters
     registered: list[tuple[Analysis[Any], Result]] = field(default_factory=list)
+    #: the registered analyses this project lacks the data for, with the analysis's reason
+    #: (its :class:`~wegweiser.errors.InvalidInput` on the default parameters)
+    unavailable: list[tuple[Analysis[Any], str]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -173,7 +177,11 @@ def gather(project: Project, *, progress: Progress | None = None) -> ReportData:
     if data.retention.cohorts.empty or data.retention.cohorts["period"].max() < 1:
         data.retention, data.skipped["retention"] = None, "retention.none"
     for spec in registered:
-        result = timed(spec.name, functools.partial(spec.run, project))
+        try:
+            result = timed(spec.name, functools.partial(spec.run, project))
+        except InvalidInput as exc:  # e.g. lifetime value without purchases
+            data.unavailable.append((spec, str(exc)))
+            continue
         data.registered.append((spec, result))
     if progress is not None:
         progress(total, total, "render")

@@ -62,6 +62,7 @@ def sections(data: ReportData, lang: str) -> list[Section]:
         _overview(data, lang, figs), _journey(data, lang, figs), _funnel(data, lang, figs),
         _paths(data, lang, figs), _attribution(data, lang, figs), _retention(data, lang, figs),
         *(_registered(spec, result, data, lang, figs) for spec, result in data.registered),
+        *(_unavailable(spec, reason, lang) for spec, reason in data.unavailable),
         _quality(data, lang, figs),
     ]
     return [s for s in out if s is not None]
@@ -307,6 +308,15 @@ def _retention(data: ReportData, lang: str, figs: _Figures) -> Section:
 
 # -- the registry's analyses that ask for a section -------------------------------------------
 MAX_ROWS = 20  # rows of an analysis's main table in its section
+
+
+def _unavailable(spec: Analysis[Any], reason: str, lang: str) -> Section:
+    """A registered analysis the project lacks the data for: its title and why (the
+    analysis's own words, in English)."""
+    return {"id": f"analysis-{spec.name}", "title": spec.title(lang),
+            "intro": spec.summary(lang),
+            "blocks": [_skipped(spec.name, "analysis.unavailable", lang),
+                       {"kind": "note", "text": reason}]}
 
 
 def _registered(spec: Analysis[Any], result: Result, data: ReportData, lang: str,
