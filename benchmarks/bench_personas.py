@@ -9,6 +9,11 @@ preferences): share of seeds where the chosen number is right.
 (period, persona id) whose members' dominant planted persona is the id's first one, and
 drift alerts raised (false alerts).
 ``... drift --seeds 3`` -- demo with and without the emerging group: the ``new`` alert.
+``... ceiling --seeds 3`` -- demo shop (4,000 persons) per seed, k fixed at 4, ARI over
+persons with >= 10 events: the shipped k-means; a mixture of multinomials on the visits'
+channels (+ device pseudo-counts weighed 0.3; EM started from k-means; not shipped); the
+supervised ceiling (5-fold logistic regression on channel + device, and on every feature);
+and the shipped model's ARI by the person's number of visits.
 ``... speed --persons 100000`` -- the whole ``personas`` analysis (features on DuckDB, fit,
 cards, 4 periods over time) on a demo of that many persons (cached in benchmarks/data/).
 """
@@ -202,6 +207,67 @@ def drift(args) -> None:
             print(f"seed {seed} emerging={emerging}: {len(alerts)} alerts {alerts}", flush=True)
 
 
+def _multinomial_mixture(blocks, start, k, iters=150, alpha=0.5):
+    """EM for a mixture of multinomials: ``blocks`` (count matrices, each its own simplex),
+    started from the labels ``start``; the most likely component per row."""
+    r = np.eye(k)[start]
+    for _ in range(iters):
+        ll = np.log(r.mean(axis=0) + 1e-9)[None, :].repeat(len(start), axis=0)
+        for c in blocks:
+            p = r.T @ c + alpha
+            ll = ll + c @ np.log(p / p.sum(axis=1, keepdims=True)).T
+        ll -= ll.max(axis=1, keepdims=True)
+        r = np.exp(ll)
+        r /= r.sum(axis=1, keepdims=True)
+    return r.argmax(axis=1)
+
+
+def ceiling(args) -> None:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import adjusted_rand_score
+    from sklearn.model_selection import cross_val_predict
+    from sklearn.preprocessing import StandardScaler
+
+    from wegweiser.analysis._persona_features import person_features
+    from wegweiser.analysis._persona_model import PersonaModel, group_of
+    from wegweiser.analysis.personas import after_purchase_phases
+    from wegweiser.analysis.result import to_frame
+
+    for seed in range(args.seeds):
+        folder, truth = project(args.work, 4000, seed)
+        with wegweiser.open_project(folder) as proj:
+            after = after_purchase_phases(proj.config)
+            feats = to_frame(person_features(proj.journey(), min_events=5, after_phases=after))
+        model = PersonaModel(n_personas=4).fit(feats)
+        f = feats.set_index("person_id").loc[model.person_ids_].reset_index()
+        y = f["person_id"].map(truth["persona_of"]).fillna("?").to_numpy()
+        keep = (f["events"] >= 10).to_numpy()
+
+        def ari(labels, keep=keep, y=y):
+            return adjusted_rand_score(y[keep], np.asarray(labels)[keep])
+
+        names = model.feature_names_
+        cols = {g: [n for n in names if group_of(n) == g] for g in ("channel", "device")}
+        visits = f["sessions"].to_numpy(float)[:, None]
+        mix = _multinomial_mixture(
+            [f[cols["channel"]].to_numpy(float) * visits,
+             f[cols["device"]].to_numpy(float) * visits * 0.3], model.labels_ - 1, 4)
+        raw = model._raw(f)
+        sup = {}
+        for label, idx in (("channel+device", [i for i, n in enumerate(names)
+                                               if group_of(n) in ("channel", "device")]),
+                           ("all", list(range(len(names))))):
+            x = StandardScaler().fit_transform(raw[:, idx])
+            sup[label] = ari(cross_val_predict(LogisticRegression(max_iter=2000), x, y, cv=5))
+        bins = pd.cut(f["sessions"], [0, 3, 6, 10, 20, 10_000])
+        by = {str(b): round(adjusted_rand_score(y[keep & (bins == b).to_numpy()],
+                                                model.labels_[keep & (bins == b).to_numpy()]), 3)
+              for b in bins.cat.categories}
+        print(f"seed {seed}: k-means {ari(model.labels_):.3f}; multinomial mixture "
+              f"{ari(mix):.3f}; supervised channel+device {sup['channel+device']:.3f}, "
+              f"all features {sup['all']:.3f}; k-means by visits {by}", flush=True)
+
+
 def speed(args) -> None:
     folder, _ = project(args.work, args.persons, 0)
     (folder / "personas.json").unlink(missing_ok=True)
@@ -220,7 +286,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("what", choices=["recovery", "planted", "stability", "drift", "speed"])
+    parser.add_argument(
+        "what", choices=["recovery", "planted", "stability", "drift", "ceiling", "speed"]
+    )
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--method", default="kmeans")
@@ -232,6 +300,7 @@ def main() -> None:
         "planted": planted_k,
         "stability": stability,
         "drift": drift,
+        "ceiling": ceiling,
         "speed": speed,
     }[args.what](args)
 

@@ -14,6 +14,7 @@ from wegweiser.analysis._fix_estimate import (
     MIN_AFTER,
     MIN_BEFORE,
     Estimate,
+    ar1,
     difference_in_differences,
     interrupted_series,
     verdict,
@@ -97,6 +98,46 @@ def test_false_alarms_and_power_on_simulated_days():
                                 better="lower") == "worse"
     assert found["its"] / 100 >= 0.8, found
     assert found["did"] / 100 >= 0.8, found
+
+
+def _ar1_days(rng, rho, sd, per_day=200, n_days=120, fix=90):
+    """Binomial days around 10% (+1 point on weekends) plus AR(1) day noise ``rho``, ``sd``."""
+    days = _days(n_days)
+    shock = np.zeros(n_days)
+    for i in range(1, n_days):
+        shock[i] = rho * shock[i - 1] + rng.normal(0, sd * np.sqrt(1 - rho**2))
+    p = 0.10 + 0.01 * np.array([d.weekday() >= 5 for d in days]) + shock
+    k = rng.binomial(per_day, np.clip(p, 0.001, 0.999))
+    return pd.DataFrame({"day": days, "n": per_day, "rate": k / per_day}), days[fix]
+
+
+def test_ar1_recovers_the_autocorrelation_of_a_long_series():
+    rng = np.random.default_rng(5)
+    for rho in (0.0, 0.3, 0.6):
+        u = np.zeros(4000)
+        for i in range(1, len(u)):
+            u[i] = rho * u[i - 1] + rng.normal()
+        assert ar1(u - u.mean(), 1) == pytest.approx(rho, abs=0.04)
+    assert ar1(np.tile([1.0, -1.0], 5), 1) == 0.0  # negative autocorrelation is left alone
+    assert ar1(np.zeros(30), 3) == 0.0
+
+
+@pytest.mark.slow
+def test_false_alarms_stay_near_five_percent_when_days_are_autocorrelated():
+    """150 null runs with strong AR(1) day noise (rho 0.6, sd 2 points) at 200 persons a
+    day: Newey-West errors alone raised 13% / 11% false alarms (ITS / DiD) on this design;
+    with the feasible GLS step they stay under 9% (0.09 allows for 150 runs; the 1000-run
+    figures are in benchmarks/RESULTS.md)."""
+    rng = np.random.default_rng(16)
+    alarms = {"its": 0, "did": 0}
+    for _ in range(150):
+        treated, fix = _ar1_days(rng, 0.6, 0.02)
+        control, _ = _ar1_days(rng, 0.6, 0.02)
+        alarms["its"] += verdict(interrupted_series(treated, fix_day=fix), better="lower") != "none"
+        alarms["did"] += verdict(difference_in_differences(treated, control, fix_day=fix),
+                                 better="lower") != "none"
+    assert alarms["its"] / 150 <= 0.09, alarms
+    assert alarms["did"] / 150 <= 0.09, alarms
 
 
 def test_verdict_follows_the_interval_and_the_better_direction():

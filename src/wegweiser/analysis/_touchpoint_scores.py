@@ -64,13 +64,21 @@ def touchpoint_covariates(frame: pd.DataFrame, i: int, *,
                           drop_channels: frozenset[str] = frozenset()) -> NDArray[np.float64]:
     """The design matrix of touchpoint ``i``, everything observed before the cut (the first
     experience of it; :func:`~wegweiser.analysis._touchpoint_persons.person_frame`): one-hot
-    first device, platform, country and entry channel, ``log(1 + earlier sessions)``, one-hot
-    highest phase reached before, and the square-root shares of the channels among the
-    events before the cut (those in ``drop_channels`` left out: they are the exposure)."""
+    first device, platform, country and entry channel, one-hot highest phase reached before,
+    and the square-root shares of the channels among the events before the cut (those in
+    ``drop_channels`` left out: they are the exposure).
+
+    The number of earlier sessions (``sess<i>``) is not adjusted for: for a touchpoint met in
+    the first session every exposed person has 0, so the models can only extrapolate from
+    the unexposed, whose count at the cut depends on how long their first session was --
+    longer with another touchpoint in it (a video before the newsletter), which is itself an
+    effect on buying. On tests/analysis/touchpoint_sim.py it pulled the newsletter (planted
+    1.0x) to 0.66-0.89 with intervals excluding 1 and the video (1.5x) to 1.36 (seeds 0-2,
+    6,000 persons); without it 0.80-1.02 and 1.43-1.61, every video interval holding 1.5.
+    On the demo shop it changed nothing (benchmarks/RESULTS.md)."""
     parts = []
     for col, keep in (*CATEGORIES.items(), (f"entry{i}", ENTRIES)):
         parts.extend(_one_hot(frame[col], keep))
-    parts.append(np.log1p(frame[f"sess{i}"].to_numpy(float)))
     parts.extend(_one_hot(frame[f"ph{i}"], 12))
     chans = [c for c in frame.columns
              if c.startswith(f"c{i}:") and c[len(f"c{i}:"):] not in drop_channels]
@@ -79,7 +87,8 @@ def touchpoint_covariates(frame: pd.DataFrame, i: int, *,
         total = counts.sum(axis=1, keepdims=True)
         shares = np.sqrt(np.divide(counts, total, out=np.zeros_like(counts), where=total > 0))
         parts.extend(shares.T)
-    return np.column_stack(parts)
+    # nothing varies (a tiny journey): one constant column, the models keep their intercept
+    return np.column_stack(parts or [np.zeros(len(frame))])
 
 
 def _one_hot(values: pd.Series, keep: int) -> list[NDArray[np.float64]]:

@@ -10,9 +10,10 @@ Definitions (the touchpoints are the catalogue of :mod:`wegweiser.analysis.touch
   platform and country of the person's first event, and up to the **cut** -- the person's
   first experience of the touchpoint; for persons without one the same relative point of
   their journey before the decision (the median share the experienced persons had behind
-  them) -- the entry channel, the number of earlier sessions, the highest phase reached and
-  the square-root shares of the channels, without the touchpoint's own channels (the
-  exposure itself). Nothing after the first experience adjusts: it may be its effect.
+  them) -- the entry channel, the highest phase reached and the square-root shares of the
+  channels, without the touchpoint's own channels (the exposure itself); not the number of
+  earlier sessions (the covariates' docstring says why). Nothing after the first
+  experience adjusts: it may be its effect.
   (:mod:`wegweiser.analysis._touchpoint_persons` says why the cut is not the decision.)
 * **Relevance for purchase** (``relevance``): the doubly robust effect on the exposed
   (:mod:`wegweiser.analysis._touchpoint_effects`: logistic propensity and outcome models,
@@ -330,13 +331,12 @@ class TouchpointsParams(Params):
 
     Touchpoints come from [[touchpoints]] in wegweiser.toml (else one per channel and key
     event). Relevance: the doubly robust effect on conversion of experiencing the touchpoint
-    before the decision (first conversion) for those who did, against the rate they would
-    have had without it, adjusted for what was observed before the first experience (first
-    device, platform, country; entry channel, earlier sessions, phase reached and channel
-    mix); ratio and difference with a seeded bootstrap interval, the
-    unadjusted ratio and the attribution credit beside it. Fulfilment: feedback about it and
-    friction (errors, repeats, journeys ending right after it, long dwell, back-tracking),
-    against the competitor
+    before the decision (first conversion) for those who did, against the rate they would have
+    had without it, adjusted for what was observed before the first experience (first device,
+    platform, country; entry channel, phase reached and channel mix); ratio and difference with
+    a seeded bootstrap interval, the unadjusted ratio and the attribution credit beside it.
+    Fulfilment: feedback about it and friction (errors, repeats, journeys ending right after it,
+    long dwell, back-tracking), against the competitor
     benchmark. Importance: stated (1-5), else derived from the adjusted effects. Map:
     Martilla & James quadrants. Magic moments: thresholds with an interval (Bonferroni over
     all looks) above zero. Pain points: errors and loops per device, ranked by the lower
