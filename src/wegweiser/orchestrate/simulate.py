@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from wegweiser.orchestrate.settings import Delivery
     from wegweiser.project import Project
 
-__all__ = ["MESSAGE_COLUMNS", "STEP_COLUMNS", "Recorder", "Simulation", "simulate"]
+__all__ = ["MESSAGE_COLUMNS", "STEP_COLUMNS", "Recorder", "Simulation", "dry_run", "simulate"]
 
 MESSAGE_COLUMNS = ("journey", "step", "channel", "variant", "person_id", "at", "subject")
 STEP_COLUMNS = ("journey", "step", "channel", "messages", "persons", "suppressed", "dropped",
@@ -327,3 +327,20 @@ def _results(runtime: Runtime, channels: dict[str, Recorder], journeys: Sequence
         entrants={j.name: int(entered.get(j.name, 0)) for j in journeys},
         flows=flows, assumed_reachable=reachable,
     )
+
+
+def dry_run(
+    project: Project, *, days: float = 30, max_persons: int | None = None,
+    assume_reachable: bool = False, resolution: timedelta = timedelta(hours=1),
+) -> Simulation:
+    """:func:`simulate` with the project's own journeys (``journeys/``, validated: every
+    problem or nothing) and delivery settings."""
+    from wegweiser.orchestrate.loading import JOURNEYS_DIR, load_journeys
+
+    folder = project.path / JOURNEYS_DIR
+    if not folder.is_dir():
+        raise InvalidInput(f"{folder} does not exist; write journeys first "
+                           "(wegweiser journeys init --playbook)")
+    journeys, delivery = load_journeys(folder, phases=project.config.phase_names)
+    return simulate(project, journeys, delivery, days=days, max_persons=max_persons,
+                    assume_reachable=assume_reachable, resolution=resolution)
