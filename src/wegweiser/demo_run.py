@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 Step = Callable[[str], None]
 FIX_KEYS = ("name", "date", "touchpoint", "where", "friction", "note")  # of truth["fix"]
-SIMULATION_PERSONS = 2_000
+SIMULATION_PERSONS = 1_000
 """The demo's dry run replays a fixed sample of at most this many persons (its run time)."""
 
 

@@ -39,4 +39,7 @@ WORDS: dict[str, dict[str, str]] = {
     "jreport.col.persons": _m("Persons", "Personen"),
     "jreport.col.suppressed": _m("Suppressed (no consent)", "Unterdrückt (keine Einwilligung)"),
     "jreport.col.holdout": _m("Holdout", "Holdout"),
+    "journeys.ledger": _m("The ledger: latest messages", "Das Ledger: letzte Nachrichten"),
+    "journeys.state": _m("State", "Zustand"),
+    "journeys.no_ledger": _m("No messages yet.", "Noch keine Nachrichten."),
 }

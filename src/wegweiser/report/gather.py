@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from wegweiser.analysis.paths import phase_flow
 from wegweiser.analysis.registry import analyses
 from wegweiser.analysis.result import to_frame, to_value
+from wegweiser.report._journeys import JourneysData, gather_journeys
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -90,6 +91,8 @@ class ReportData:
     #: the registry's analyses that ask for a report section (``report=True``), in registry
     #: order, each with its result on the default parameters
     registered: list[tuple[Analysis[Any], Result]] = field(default_factory=list)
+    #: the section "Journeys" (None: the project has no journeys/)
+    journeys: JourneysData | None = None
 
     @property
     def empty(self) -> bool:
@@ -175,6 +178,8 @@ def gather(project: Project, *, progress: Progress | None = None) -> ReportData:
     for spec in registered:
         result = timed(spec.name, functools.partial(spec.run, project))
         data.registered.append((spec, result))
+    if (project.path / "journeys").is_dir():
+        data.journeys = timed("journeys", lambda: gather_journeys(project))
     if progress is not None:
         progress(total, total, "render")
     return data
