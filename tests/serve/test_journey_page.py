@@ -49,4 +49,4 @@ def test_the_dry_run_the_flow_and_the_journey_page(demo_project, tmp_path):
     assert "Eingetreten" in html
     assert 'href="/journeys/purchase"' in listing
     assert missing.status_code == 404
-    assert "Did you mean 'purchase'" in missing.json()["error"]
+    assert "Did you mean 'purchase'" in missing.json()["error"]["message"]
