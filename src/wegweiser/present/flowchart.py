@@ -101,9 +101,9 @@ def flow_svg(nodes: Sequence[NodeLike], edges: Sequence[EdgeLike], *, lang: str,
         f'<svg xmlns="http://www.w3.org/2000/svg" class="journey-flow" role="img" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'font-family="sans-serif" font-size="12">{caption}'
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" '
-        'markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
-        'fill="#90a4ae"/></marker></defs>'
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" '
+        'markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+        '<path d="M0,0 L10,5 L0,10 z" fill="#90a4ae"/></marker></defs>'
         '<style>.head{font-weight:600}.sub{fill:#455a64}.count{fill:#263238;'
         'font-weight:600}</style>'
         + "".join(arcs) + "".join(boxes) + "</svg>")
