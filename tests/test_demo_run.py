@@ -39,7 +39,7 @@ def test_identified_persons_are_stitched_across_devices(demo):
 
 def test_rerun_adds_nothing(demo):
     result, _ = demo
-    again = run_demo(result.project, persons=600, seed=7, days=60)
+    again = run_demo(result.project, persons=600, seed=7, days=60, simulate_days=None)
     assert again.summary.imported == 0
     assert again.summary.duplicates == result.summary.imported
     with wegweiser.open_project(result.project) as project:
@@ -107,3 +107,17 @@ def test_the_demo_project_watches_its_planted_fix(demo):
     assert planted["before"]["mobile"]["rate"] > 0.3 > 0.1 > planted["after"]["mobile"]["rate"]
     assert checked.rate_before > checked.rate_after
     assert checked.verdict in ("worked", "none")  # 600 persons: a small shop
+
+
+def test_the_demo_has_the_playbook_and_its_dry_run_sends_in_every_phase(demo):
+    from wegweiser.orchestrate.playbook import PHASES
+
+    result, _ = demo
+    assert all((result.project / "journeys" / f"{n}.toml").is_file() for n in PHASES)
+    sim = result.simulation
+    assert sim is not None
+    assert (sim.end - sim.start).days == 30
+    sent = set(sim.messages["journey"])
+    assert set(PHASES) - {"awareness"} <= sent  # Awareness only observes
+    assert sim.entrants["awareness"] > 0
+    assert not (result.project / "journeys.sqlite").exists()  # a dry run: no state

@@ -324,14 +324,17 @@ def demo(
     serve: Annotated[
         bool, typer.Option("--serve", help="Then start the dashboard (wegweiser serve).")
     ] = False,
+    simulate_days: Annotated[int, typer.Option(
+        min=0, help="Dry-run the journey playbook on the last N days (0: skip).")] = 30,
 ) -> None:
     """Generate a realistic demo shop, import it and show what Wegweiser sees.
 
     Four personas, 12+ channels, several devices per person, journeys through six phases,
     a planted pain point, daily costs and German/English feedback. The data and the planted
     truth go to PROJECT/demo/ (events.parquet, costs.csv, truth.json); the HTML report to
-    PROJECT/report-<lang>.html, written after the summary is shown. --serve then starts the
-    dashboard on http://127.0.0.1:8000/.
+    PROJECT/report-<lang>.html, written after the summary is shown. PROJECT/journeys/ gets
+    the journey playbook, and the demo ends with what it would have sent in the last 30 days
+    (a dry run: nothing is sent). --serve then starts the dashboard on http://127.0.0.1:8000/.
     """
     if lang not in ("de", "en"):
         raise InvalidInput(f"--lang must be de or en, not {lang!r}")
@@ -346,6 +349,7 @@ def demo(
         result = run_demo(
             project, persons=persons, seed=seed, days=days, step=step, report_lang=None,
             engine=_engine_settings(engine, spark_master, spark_remote),
+            simulate_days=simulate_days or None,
         )
     took = time.perf_counter() - started
     fig = result.overview.figures
@@ -385,11 +389,27 @@ def demo(
               f"wegweiser report --project {p} --lang {other}")
     out.print(f"\n[bold]Dashboard[/bold] wegweiser serve --project {p}  "
               "→ http://127.0.0.1:8000/")
+    if result.simulation is not None:
+        _show_dry_run(result.simulation, p)
     if serve:
         from wegweiser.commands.serve import serve as run_server
 
         out.print("")
         run_server(project=p)
+
+
+def _show_dry_run(simulation: Any, project: Path) -> None:
+    """The demo's last words: what the playbook would have sent (a dry run)."""
+    table = simulation.steps[["journey", "step", "channel", "messages"]]
+    days = (simulation.end - simulation.start).days
+    print_frame(table, Format.table, console=out,
+                title=f"The journeys' dry run: what they would have sent in the last {days} "
+                f"days ({simulation.persons:,} persons, everyone taken as reachable; nothing "
+                "was sent)")
+    entrants = ", ".join(f"{k} {v:,}" for k, v in simulation.entrants.items())
+    out.print(f"  entrants: {entrants}")
+    out.print(f"  wegweiser journeys simulate --project {project} --days {days} "
+              "--assume-reachable --messages 20")
 
 
 @quarantine_app.command("list")

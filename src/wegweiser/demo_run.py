@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from wegweiser.analysis.fixes import Fix
 from wegweiser.events.demo import generate, write_demo
+from wegweiser.orchestrate.playbook import PHASES, write_playbook
 from wegweiser.orchestrate.samples import write_samples
 from wegweiser.project import Project
 
@@ -18,9 +19,12 @@ if TYPE_CHECKING:
 
     from wegweiser.analysis.overview import Overview
     from wegweiser.events.ingest import ImportSummary
+    from wegweiser.orchestrate.simulate import Simulation
 
 Step = Callable[[str], None]
 FIX_KEYS = ("name", "date", "touchpoint", "where", "friction", "note")  # of truth["fix"]
+SIMULATION_PERSONS = 1_000
+"""The demo's dry run replays a fixed sample of at most this many persons (its run time)."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,8 @@ class DemoResult:
     summary: ImportSummary
     overview: Overview
     report: Path | None = None
+    simulation: Simulation | None = None
+    """The journeys' dry run on the last days (``simulate_days``)."""
 
 
 def write_geo_definition(folder: Path, planted: Mapping[str, Any]) -> Path:
@@ -57,6 +63,7 @@ def run_demo(
     step: Step | None = None,
     report_lang: str | None = "en",
     engine: Mapping[str, Any] | None = None,
+    simulate_days: int | None = 30,
 ) -> DemoResult:
     """Create (or reuse) the project at ``folder``, generate, import and summarise the demo.
 
@@ -66,12 +73,18 @@ def run_demo(
     ``report_lang``; None: no report) to ``folder/report-<lang>.html``. Running it again with
     the same seed adds nothing (the events deduplicate, the costs replace themselves).
     ``engine`` sets keys of the project's ``[engine]`` (``{"kind": "spark"}``: docs/spark.md).
+    The project gets the journey playbook (``journeys/``; docs/journeys.md) and, unless
+    ``simulate_days`` is None, a dry run of it on the last ``simulate_days`` days (at most
+    :data:`SIMULATION_PERSONS` persons; every person taken as reachable: the demo's persons
+    carry no consent traits).
     """
     say = step or (lambda _msg: None)
     say(f"Generating {persons:,} persons over {days} days (seed {seed})")
     data = generate(persons, seed=seed, days=days, fix=True, geo_holdout=True)
     with Project.init(folder, name="Wegweiser demo shop", engine=engine) as project:
         write_samples(project.path)  # journeys/: a sample journey (docs/journeys.md)
+        if not any((project.path / "journeys" / f"{n}.toml").exists() for n in PHASES):
+            write_playbook(project.path)  # and the playbook: one journey per phase
         files = write_demo(data, project.path / "demo")
         fix = data.truth["fix"]
         planted = Fix.model_validate({k: fix[k] for k in FIX_KEYS})
@@ -86,10 +99,17 @@ def run_demo(
             "(truth.json: persons_note)")
         say("Summarising")
         overview = project.overview()
+        simulation = None
+        if simulate_days:
+            from wegweiser.orchestrate.simulate import dry_run
+
+            say(f"Dry run of the journeys on the last {simulate_days} days")
+            simulation = dry_run(project, days=simulate_days, max_persons=SIMULATION_PERSONS,
+                                 assume_reachable=True)
         report = None
         if report_lang is not None:
             from wegweiser.report import write_report
 
             say("Writing the report")
             report = write_report(project, lang=report_lang)
-        return DemoResult(project.path, files, summary, overview, report)
+        return DemoResult(project.path, files, summary, overview, report, simulation)

@@ -336,3 +336,27 @@ def test_downloads_csv_json_and_images(page: Any, project: Path) -> None:
     charts_drawn(page)
     shot(page, "overview-trend-en")
     assert page.errors == []
+
+
+def test_a_journey_page_draws_its_flow(page: Any, project: Path) -> None:
+    from wegweiser.orchestrate.playbook import write_playbook
+
+    write_playbook(project)  # the server reads journeys/ at each request
+    page.goto("/journeys?lang=en")
+    page.click("a[data-testid=journey-link][href='/journeys/purchase']", timeout=120_000)
+    page.wait_for_url(re.compile(r".*/journeys/purchase"), timeout=300_000)
+    flow = page.locator("[data-testid=flow] svg.journey-flow")
+    flow.wait_for(state="visible", timeout=300_000)
+    box = flow.bounding_box()
+    assert box is not None
+    assert box["width"] > 300
+    assert box["height"] > 300
+    steps = page.locator("svg.journey-flow g.node").evaluate_all(
+        "nodes => nodes.map(n => n.dataset.step)")
+    assert steps == ["<entry>", "thank_you", "shipped", "tracking", "settle", "next_order",
+                     "<end>", "<exited>"]
+    assert page.locator("[data-testid=simulated]").is_visible()  # never ran: a dry run
+    first = page.locator("svg.journey-flow g.edge text.count").first.text_content() or ""
+    assert int(first.replace(",", "")) > 0  # the entrants of the dry run
+    shot(page, "journey-purchase-en")
+    assert page.errors == []

@@ -116,7 +116,9 @@ expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"]
 # attribution is left out here until requests have a time limit. Touchpoints' default run
 # (200 bootstrap resamples of a doubly robust fit per touchpoint) takes seconds by design and
 # passed the 10 s response limit on a loaded machine; its API is tested in tests/engines.
-HEAVY = "^/api/v1/(attribution|touchpoints)$"
+# The journeys' dry run replays days of history through the runtime (seconds by design);
+# its API is tested in tests/orchestrate/test_simulate.py.
+HEAVY = "^/api/v1/(attribution|touchpoints|journeys/simulate)$"
 
 
 def _fuzz(

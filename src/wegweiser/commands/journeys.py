@@ -1,4 +1,4 @@
-"""``wegweiser journeys``: validate, list, run, status, pause, resume, ledger.
+"""``wegweiser journeys``: init, validate, list, run, simulate, status, pause, resume, ledger.
 
 Thin: it calls :mod:`wegweiser.orchestrate` and prints; errors go to the one boundary in
 ``cli.main`` (an invalid journey file exits 2 with every problem listed).
@@ -63,6 +63,69 @@ def validate(project: ProjectOpt = Path(".")) -> None:
     for j in journeys:
         out.print(f"[green]ok[/green] {j.name}: entry {j.entry.kind}, {len(j.steps)} steps")
     out.print(f"{len(journeys)} journeys valid.")
+
+
+@app.command()
+def init(
+    project: ProjectOpt = Path("."),
+    playbook: Annotated[bool, typer.Option(
+        "--playbook", help="The built-in playbook: one journey per phase (docs/journeys.md, "
+        "The playbook).")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace journey files of the same name.")] = False,
+) -> None:
+    """Write journeys into PROJECT/journeys/: the sample journey and delivery settings, or
+    with --playbook one journey per phase (German and English), validated."""
+    from wegweiser.orchestrate.playbook import write_playbook
+    from wegweiser.orchestrate.samples import write_samples
+
+    if not (project / "wegweiser.toml").is_file():
+        raise InvalidInput(f"{project} is no Wegweiser project (no wegweiser.toml); "
+                           "create one with wegweiser init")
+    if playbook:
+        written = write_playbook(project, force=force)
+    elif write_samples(project):
+        written = sorted((project / "journeys").glob("*.toml"))
+    else:
+        raise InvalidInput(f"{project / 'journeys'} exists already; add --playbook for the "
+                           "playbook's journeys")
+    journeys, _ = _journeys(project)
+    for path in written:
+        out.print(f"wrote {path}")
+    out.print(f"{len(journeys)} journeys valid.")
+
+
+@app.command()
+def simulate(
+    project: ProjectOpt = Path("."),
+    days: Annotated[float, typer.Option(min=0.01, help="Replay the last N days of the "
+                                        "store.")] = 30,
+    max_persons: Annotated[int | None, typer.Option(
+        min=1, help="Replay a fixed sample of at most this many persons.")] = None,
+    assume_reachable: Annotated[bool, typer.Option(
+        "--assume-reachable", help="Treat every person as consenting and reachable (the "
+        "store has no consent or addresses).")] = False,
+    messages: Annotated[int, typer.Option(
+        min=0, help="Also list the first N messages (who, when, what).")] = 0,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """A dry run: replay the store's last N days through the journeys (the real runtime,
+    a simulated clock, a throwaway state) and show who would have entered and what they
+    would have received, per journey and step. Nothing is sent; the journey state is not
+    touched."""
+    from wegweiser.orchestrate.simulate import dry_run
+    from wegweiser.project import open_project
+
+    with open_project(project) as proj:
+        result = dry_run(proj, days=days, max_persons=max_persons,
+                         assume_reachable=assume_reachable)
+    title = (f"Dry run {result.start:%Y-%m-%d %H:%M} to {result.end:%Y-%m-%d %H:%M} UTC, "
+             f"{result.persons:,} persons: messages per journey and step")
+    print_frame(result.steps, fmt, console=out, title=title)
+    if fmt is Format.table:
+        out.print("entrants: " + ", ".join(f"{k} {v:,}" for k, v in result.entrants.items()))
+    if messages:
+        print_frame(result.messages.head(messages), fmt, console=out, title="Messages")
 
 
 def _entry_target(journey: Journey) -> str:

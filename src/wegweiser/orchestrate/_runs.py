@@ -160,6 +160,8 @@ class RunWriter:
                 {"r": run.run_id, "w": self.worker_id, "now": now,
                  "person": run.person.to_json()},
             )
+            if tx.rowcount == 1 and run.step is not None:
+                self._moved(tx, run, "", now)
             return None
         step = journey.step(step_id)
         tx.execute(
@@ -171,8 +173,16 @@ class RunWriter:
         )
         if tx.rowcount != 1:
             return None
+        if run.step is not None:
+            self._moved(tx, run, step_id, now)
         return replace(run, step=step_id, step_at=now, due_at=now, wait_event=wait_event_of(step),
                        signal_at=None)
+
+    @staticmethod
+    def _moved(tx: Tx, run: Run, dst: str, now: float) -> None:
+        """Count the move in the journey's flow (``dst`` ``''``: the run ended)."""
+        tx.execute("INSERT INTO wj_moves (journey, src, dst, at) VALUES (:j, :s, :d, :now)",
+                   {"j": run.journey, "s": run.step, "d": dst, "now": now})
 
     def _release(self, run: Run, *, due: float, reason: str | None = None) -> None:
         with self._tx() as tx:
@@ -210,6 +220,8 @@ class RunWriter:
                 {"r": run.run_id, "w": self.worker_id, "s": status, "reason": reason,
                  "now": now},
             )
+            if tx.rowcount == 1 and run.step is not None:
+                self._moved(tx, run, "", now)
 
     @staticmethod
     def _outbox(tx: Tx, events: list[dict[str, Any]], now: float) -> None:

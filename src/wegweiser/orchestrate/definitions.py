@@ -158,6 +158,9 @@ class SendStep(_Step):
     template: str
     variant: str = ""
     attempts: int = Field(default=5, ge=1, le=50)
+    send_at: Literal["now", "best_time"] = "now"
+    """``best_time``: wait for the person's best send time within 24 hours of reaching the
+    step (:func:`wegweiser.orchestrate.sendtime.best_send_time`), then the policy applies."""
 
 
 class WebhookStep(_Step):

@@ -33,7 +33,7 @@ from wegweiser.analysis.experiments.moments import Moments
 from wegweiser.analysis.experiments.sequential import sequential
 from wegweiser.errors import InvalidInput
 from wegweiser.orchestrate.operations import sends_per_step
-from wegweiser.orchestrate.sendtime import send_time_arm
+from wegweiser.orchestrate.sendtime import FALLBACK_SHARE, send_time_arm
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -56,8 +56,6 @@ __all__ = [
     "send_time_lift",
 ]
 
-FALLBACK_SHARE = 0.1
-"""Share of best-time sends that go out at the fallback time (the send-time experiment)."""
 METRICS = ("conversion", "revenue")
 READOUT_COLUMNS = ("journey", "variant", "metric", "entrants", "treated", "holdout",
                    "control_group", "holdout_value", "treated_value", "uplift", "low", "high",

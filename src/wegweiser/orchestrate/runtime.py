@@ -17,6 +17,7 @@ import uuid
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -36,6 +37,7 @@ from wegweiser.orchestrate.definitions import (
     WebhookStep,
 )
 from wegweiser.orchestrate.person import Person
+from wegweiser.orchestrate.sendtime import best_send_time, send_time_arm
 from wegweiser.orchestrate.waits import next_local_time
 
 if TYPE_CHECKING:
@@ -211,12 +213,12 @@ class Runtime(Sending):
         for it since before ``at`` whose ``where`` holds."""
         with self.store.transaction() as tx:
             rows = tx.execute(
-                "SELECT run_id, journey, step, person FROM wj_runs WHERE person_id = :p "
-                "AND status = 'active' AND wait_event = :e",
+                "SELECT run_id, journey, step, person, trigger FROM wj_runs WHERE "
+                "person_id = :p AND status = 'active' AND wait_event = :e",
                 {"p": person_id, "e": event},
             )
             woken = 0
-            for run_id, name, step_id, person in rows:
+            for run_id, name, step_id, person, trigger in rows:
                 journey = self.journeys.get(name)
                 if journey is None:
                     continue
@@ -225,10 +227,15 @@ class Runtime(Sending):
                 if isinstance(step, WaitStep) and all(
                     evaluate(c, snapshot, properties=properties, now=at) for c in step.where
                 ):
+                    # templates see the awaited event's properties: trigger.awaited.<event>
+                    seen = orjson.loads(trigger) if trigger else {}
+                    seen.setdefault("awaited", {})[event] = dict(properties)
                     tx.execute(  # signal_at: when it happened; due: now
-                        "UPDATE wj_runs SET signal_at = :at, due_at = :now, updated_at = :now "
-                        "WHERE run_id = :r AND status = 'active' AND wait_event = :e",
-                        {"r": run_id, "at": at, "e": event, "now": self.clock()},
+                        "UPDATE wj_runs SET signal_at = :at, due_at = :now, updated_at = :now, "
+                        "trigger = :t WHERE run_id = :r AND status = 'active' "
+                        "AND wait_event = :e",
+                        {"r": run_id, "at": at, "e": event, "now": self.clock(),
+                         "t": orjson.dumps(seen, default=str).decode()},
                     )
                     woken += tx.rowcount
         return woken
@@ -373,6 +380,15 @@ class Runtime(Sending):
             index = policy.random_branch(journey.name, step.id, run.person_id,
                                          [b.share for b in step.branches])
             return self._move(journey, run, step.branches[index].next)
+        if isinstance(step, SendStep) and step.send_at == "best_time":
+            arm = send_time_arm(journey.name, step.id, run.person_id)  # the experiment
+            best = best_send_time(run.person, step.channel,
+                                  datetime.fromtimestamp(run.step_at, UTC),
+                                  delivery=self.delivery, fallback=arm == "fallback"
+                                  ).timestamp()
+            if now < best:  # a function of step_at: a restart computes the same instant
+                self._release(run, due=best, reason=None)
+                return None
         if isinstance(step, SendStep | WebhookStep):
             return self._send(journey, run, step)
         if isinstance(step, SetTraitStep):

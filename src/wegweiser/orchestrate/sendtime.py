@@ -264,25 +264,32 @@ def install(model: SendTimeModel | None, delivery: Delivery | None = None) -> No
 
 def best_send_time(person: Person, channel: str, now: datetime, *,
                    model: SendTimeModel | None = None,
-                   delivery: Delivery | None = None) -> datetime:
+                   delivery: Delivery | None = None, fallback: bool = False) -> datetime:
     """The best instant within the next 24 h to send ``channel`` to ``person`` (aware,
     UTC): the person's posterior profile (their history shrunk to the prior), the prior
     for persons without history, the fallback hour when there is no model or no data.
-    ``model``/``delivery`` default to the ones :func:`install` (else the defaults)."""
+    ``model``/``delivery`` default to the ones :func:`install` (else the defaults).
+    ``fallback``: the send-time experiment's other arm (:func:`send_time_arm`): the
+    delivery settings' ``default_send_time`` whatever the model says."""
     from wegweiser.orchestrate.settings import Delivery
 
     model = model if model is not None else _INSTALLED.model
     delivery = delivery or _INSTALLED.delivery or Delivery()
-    if model is not None:
+    if model is not None and not fallback:
         found = best_time(model.profile(person.person_id, channel), now, person, delivery)
         if found is not None:
             return found
-    hour = model.fallback_hour if model is not None else FALLBACK_HOUR
+    hour = model.fallback_hour if model is not None and not fallback else (
+        delivery.default_send_time.hour)
     return fallback_time(person, now, delivery, hour=hour)
 
 
-def send_time_arm(journey: str, step: str, person_id: str, *, fallback_share: float = 0.1
-                  ) -> str:
+#: the share of best-time sends that go out at the fallback time (the send-time experiment)
+FALLBACK_SHARE = 0.1
+
+
+def send_time_arm(journey: str, step: str, person_id: str, *,
+                  fallback_share: float = FALLBACK_SHARE) -> str:
     """The send-time experiment's arm of a best-time send: ``fallback`` for a fixed
     ``fallback_share`` of persons per (journey, step), else ``best_time`` (deterministic, as
     the policy's holdouts are; the readout recomputes it from the ledger).

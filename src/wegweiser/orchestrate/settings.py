@@ -7,7 +7,7 @@ deliver. Secrets are never written here: ``*_env`` keys name environment variabl
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -123,6 +123,8 @@ class Delivery(_Model):
     """The ``http(s)`` links of every HTML email go through ``click_url`` (``message_clicked``)."""
     open_url: str = "http://127.0.0.1:8000/o/{token}"
     click_url: str = "http://127.0.0.1:8000/c/{token}"
+    default_send_time: Clock = time(10, 0)
+    """The fallback of ``send_at = "best_time"`` (the person's local time; docs/journeys.md)."""
     lease: Duration = timedelta(seconds=60)
     """How long a worker owns a claimed run; a dead worker's runs are taken over after it."""
 

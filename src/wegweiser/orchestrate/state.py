@@ -102,9 +102,16 @@ SCHEMA = (
         key TEXT PRIMARY KEY, opened_at DOUBLE PRECISION NOT NULL,
         clicks INTEGER NOT NULL DEFAULT 0, clicked_at DOUBLE PRECISION
     )""",
+    # every move of a run from one step to the next ('' = the end): the journey's flow
+    # (orchestrate/flows.py); insert-only, so workers never contend for a counter row
+    """CREATE TABLE IF NOT EXISTS wj_moves (
+        journey TEXT NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL,
+        at DOUBLE PRECISION NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS wj_moves_journey ON wj_moves (journey)",
 )
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 

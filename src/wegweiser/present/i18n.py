@@ -32,7 +32,7 @@ from typing import Any
 from wegweiser.analysis.experiments import notes as experiment_notes
 from wegweiser.analysis.fixes import NO_FIXES
 from wegweiser.errors import InvalidInput
-from wegweiser.present import _words, _words_dashboard
+from wegweiser.present import _words, _words_dashboard, _words_flows
 
 LANGUAGES = ("de", "en")
 DASHBOARD = "dashboard."  # the namespace of the dashboard's own words
@@ -221,6 +221,7 @@ class Translator:
 
 register(_words.WORDS)
 register(_words_dashboard.WORDS, prefix=DASHBOARD)
+register(_words_flows.WORDS)
 register(experiment_notes.catalogue())
 register({"note.no_fixes": {"en": NO_FIXES.en, "de": NO_FIXES.de}})
 

@@ -33,6 +33,7 @@ from wegweiser.analysis.paths import phase_flow
 from wegweiser.analysis.registry import analyses
 from wegweiser.analysis.result import to_frame, to_value
 from wegweiser.errors import InvalidInput
+from wegweiser.report._journeys import JourneysData, gather_journeys
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -94,6 +95,8 @@ class ReportData:
     #: the registered analyses this project lacks the data for, with the analysis's reason
     #: (its :class:`~wegweiser.errors.InvalidInput` on the default parameters)
     unavailable: list[tuple[Analysis[Any], str]] = field(default_factory=list)
+    #: the section "Journeys" (None: the project has no journeys/)
+    journeys: JourneysData | None = None
 
     @property
     def empty(self) -> bool:
@@ -183,6 +186,8 @@ def gather(project: Project, *, progress: Progress | None = None) -> ReportData:
             data.unavailable.append((spec, str(exc)))
             continue
         data.registered.append((spec, result))
+    if (project.path / "journeys").is_dir():
+        data.journeys = timed("journeys", lambda: gather_journeys(project))
     if progress is not None:
         progress(total, total, "render")
     return data

@@ -4,7 +4,8 @@ the template shows.
 A section is a dict ``{id, title, intro, blocks}``; a block is a dict with a ``kind``:
 ``cards`` (KPI cards), ``figure`` (a Plotly figure as JSON), ``table`` (headers, rows and
 alignment, cells already formatted), ``map`` (the journey-map grid), ``text``, ``note``,
-``list`` or ``subtitle``. Every word comes from :mod:`wegweiser.present.i18n`, every chart from
+``list``, ``subtitle`` or ``svg`` (a server-rendered diagram). Every word comes from
+:mod:`wegweiser.present.i18n`, every chart from
 :mod:`wegweiser.present.charts`.
 """
 
@@ -63,7 +64,7 @@ def sections(data: ReportData, lang: str) -> list[Section]:
         _paths(data, lang, figs), _attribution(data, lang, figs), _retention(data, lang, figs),
         *(_registered(spec, result, data, lang, figs) for spec, result in data.registered),
         *(_unavailable(spec, reason, lang) for spec, reason in data.unavailable),
-        _quality(data, lang, figs),
+        _journeys(data, lang), _quality(data, lang, figs),
     ]
     return [s for s in out if s is not None]
 
@@ -348,6 +349,18 @@ def _registered(spec: Analysis[Any], result: Result, data: ReportData, lang: str
 
 
 # -- data quality ------------------------------------------------------------------------------
+def _journeys(data: ReportData, lang: str) -> Section | None:
+    """The journeys' flows, their dry run and readouts (only with a ``journeys/`` folder)."""
+    if data.journeys is None:
+        return None
+    from wegweiser.report._journeys import DRY_RUN_DAYS, section_blocks
+
+    return {"id": "journeys", "title": t("jreport.title", lang),
+            "intro": t("jreport.intro", lang, days=DRY_RUN_DAYS,
+                       persons=number(data.journeys.persons, lang)),
+            "blocks": section_blocks(data.journeys, lang)}
+
+
 def _quality(data: ReportData, lang: str, figs: _Figures) -> Section:
     s = data.stats
     rows = [

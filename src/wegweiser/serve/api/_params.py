@@ -85,6 +85,25 @@ class LedgerParams(Params):
     )
 
 
+class SimulateParams(Params):
+    """``wegweiser journeys simulate``: a dry run of the journeys on the store's last days."""
+
+    days: Annotated[int, Field(ge=1, le=90)] = Field(
+        30, description="Replay the last N days of the store (up to its last event).")
+    max_persons: Annotated[int, Field(ge=1, le=5_000)] = Field(
+        500, description="Replay a fixed sample of at most this many persons.")
+    assume_reachable: bool = Field(
+        False, description="Treat every person as consenting and reachable.")
+    limit: Annotated[int, Field(ge=0, le=10_000)] = Field(
+        1_000, description="At most this many rows of messages (the first).")
+
+
+class FlowParams(Params):
+    """A journey's flow: runs per step and per edge, from the journey state."""
+
+    journey: Name = Field(description="The journey (its file name in journeys/).")
+
+
 class StepsParams(Params):
     """Messages per step of the journeys: sent, opened, clicked."""
 

@@ -20,6 +20,7 @@ from wegweiser.analysis.result import Result, Tables
 from wegweiser.errors import InvalidInput
 from wegweiser.serve.api._params import (
     DropParams,
+    FlowParams,
     IdentityParams,
     LedgerParams,
     MergesParams,
@@ -30,6 +31,7 @@ from wegweiser.serve.api._params import (
     QuarantineParams,
     ReadoutParams,
     ReplayParams,
+    SimulateParams,
     StepsParams,
 )
 from wegweiser.serve.errors import ApiError
@@ -214,6 +216,57 @@ def _readout(project: Project, p: ReadoutParams) -> Result:
                           window=timedelta(days=p.window_days))
     return Tables({"summary": out.summary, "steps": out.steps, "send_time": out.send_time},
                   note="; ".join(out.notes))
+@_analysis("journey_simulation", SimulateParams, "A dry run of the journeys on the last days",
+           path="/journeys/simulate", method="GET")
+def _simulation(project: Project, p: SimulateParams) -> Result:
+    """Replays the store's last ``days`` through the journeys on a throwaway state with a
+    simulated clock (nothing is sent, the journey state is not touched): ``steps`` (messages
+    per journey and step; suppressed, dropped, holdout), ``entrants`` per journey and the
+    first ``limit`` ``messages`` (who, when, what). See docs/journeys.md, Dry run."""
+    from wegweiser.orchestrate.simulate import dry_run
+
+    sim = dry_run(project, days=p.days, max_persons=p.max_persons,
+                  assume_reachable=p.assume_reachable)
+    entrants = pd.DataFrame(list(sim.entrants.items()), columns=["journey", "entrants"])
+    return Tables({"steps": sim.steps, "entrants": entrants,
+                   "messages": sim.messages.head(p.limit)})
+
+
+@_analysis("journey_flow", FlowParams, "A journey's flow: runs per step and edge",
+           path="/journeys/flow", method="GET")
+def _flow(project: Project, p: FlowParams) -> Result:
+    """The runs that reached each step of the journey (``nodes``: ``<entry>``, the steps in
+    file order, ``<end>``, ``<exited>``; ``waiting``: runs at the step now) and moved along
+    each edge (``edges``), from the journey state."""
+    from wegweiser.orchestrate.flows import flow
+
+    journey = _journey_named(project, p.journey)
+    _, store = _journey_state(project)
+    with store:
+        found = flow(store, journey)
+    return Tables({
+        "nodes": pd.DataFrame([vars(n) for n in found.nodes],
+                              columns=["id", "kind", "count", "waiting", "detail"]),
+        "edges": pd.DataFrame([vars(e) for e in found.edges], columns=["src", "dst", "count"]),
+    })
+
+
+def _journey_named(project: Project, name: str) -> Any:
+    """The journey ``name`` of the project's files; an error with the names it has."""
+    import difflib
+
+    from wegweiser.orchestrate.loading import JOURNEYS_DIR, load_journeys
+
+    folder = project.path / JOURNEYS_DIR
+    journeys = load_journeys(folder, phases=project.config.phase_names)[0] if (
+        folder.is_dir()) else []
+    by_name = {j.name: j for j in journeys}
+    if name not in by_name:
+        close = difflib.get_close_matches(name, list(by_name), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ApiError(404, f"no journey {name!r} in journeys/; the project has "
+                       f"{', '.join(sorted(by_name)) or 'none'}.{hint}")
+    return by_name[name]
 
 
 STEP_COLUMNS = ["journey", "step", "channel", "variant", "sent", "opened", "clicked", "clicks",

@@ -206,3 +206,57 @@ def person(project: Project, any_id: str, *, limit: int = 2_000) -> PersonJourne
 def find_persons(project: Project, query: str) -> Any:
     """Persons matching ``query`` (``person_id``, ``matched``, ``kind``), for the search."""
     return project.find_persons(query)
+
+
+PAGE_DRY_RUN_DAYS, PAGE_DRY_RUN_PERSONS = 30, 300
+"""The dry run a journey page shows when the journey never ran (bounded: a page request)."""
+
+
+def journey_page(project: Project, name: str, lang: str) -> dict[str, Any]:
+    """One journey's page: its flow as SVG (from the journey state, or from a bounded dry run
+    when the journey never ran), the readout against its holdout (when it has entrants) and
+    the ledger's latest rows."""
+    from wegweiser.orchestrate.flows import flow
+    from wegweiser.orchestrate.operations import ledger
+    from wegweiser.present.flowchart import flow_svg
+    from wegweiser.serve.api._store import _journey_named, _journey_state
+
+    journey = _journey_named(project, name)
+    _, store = _journey_state(project)
+    with store:
+        found = flow(store, journey)
+        rows = ledger(store, journey=name, limit=20)
+    simulated = None
+    if found.node("<entry>").count + found.control == 0:
+        from wegweiser.orchestrate.simulate import dry_run
+
+        sim = dry_run(project, days=PAGE_DRY_RUN_DAYS, max_persons=PAGE_DRY_RUN_PERSONS,
+                      assume_reachable=True)
+        found, simulated = sim.flows[name], PAGE_DRY_RUN_DAYS
+    readout, note = None, None
+    if simulated is None:
+        readout, note = _readout(project, name)
+    return {"journey": name, "description": journey.description,
+            "svg": flow_svg(found.nodes, found.edges, lang=lang, title=name),
+            "simulated": simulated, "ledger": rows, "readout": readout, "note": note}
+
+
+def _readout(project: Project, name: str) -> tuple[list[dict[str, Any]] | None, str | None]:
+    """The journey's readout as ``wegweiser journeys readout`` computes it (14-day window)."""
+    from wegweiser.errors import WegweiserError
+    from wegweiser.orchestrate.loading import JOURNEYS_DIR, load_journeys
+    from wegweiser.orchestrate.readouts import journey_readout
+    from wegweiser.serve.api._store import _journey_state
+
+    journeys, _ = load_journeys(project.path / JOURNEYS_DIR,
+                                       phases=project.config.phase_names)
+    journey = next(j for j in journeys if j.name == name)
+    _, store = _journey_state(project)
+    try:
+        with store:
+            result = journey_readout(project.journey(), store, journey)
+    except WegweiserError as exc:
+        return None, str(exc)
+    summary = result.summary.astype(object).where(result.summary.notna(), None)
+    rows = [{str(k): v for k, v in r.items()} for r in summary.to_dict("records")]
+    return rows, "; ".join(result.notes) or None

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from wegweiser.errors import WegweiserError
 from wegweiser.serve.access import context
 from wegweiser.serve.pages import _data
-from wegweiser.serve.pages._web import page_user, render
+from wegweiser.serve.pages._web import language, page_user, render
 from wegweiser.serve.pages.export import links
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_user)])
@@ -45,3 +45,13 @@ def readout_block(request: Request) -> list[dict[str, object]]:
     global control group, the uplift against the holdout with its always-valid interval."""
     return [{str(k): v for k, v in r.items()}
             for r in context(request).query(_data.journey_readouts)]
+
+
+@router.get("/journeys/{name}", response_class=HTMLResponse)
+def journey_page(request: Request, name: str) -> HTMLResponse:
+    """One journey: its flow (runs per step and edge; a dry run when it never ran), its
+    readout and the latest rows of its ledger."""
+    data = context(request).query(_data.journey_page, name, language(request))
+    return render(request, "journey.html.j2", title_key="nav.journeys", **data,
+                  ledger_export=links("journey_ledger", {"journey": name}),
+                  flow_export=links("journey_flow", {"journey": name}))
