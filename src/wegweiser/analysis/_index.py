@@ -11,6 +11,10 @@ ANALYSES: dict[str, tuple[str, str]] = {
         "wegweiser.analysis.attribution.analysis",
         "Multi-touch attribution: one model or all",
     ),
+    "churn": (
+        "wegweiser.analysis.predict.churn",
+        "Probability of no activity in the next N days, validated on a time split",
+    ),
     "conversion": (
         "wegweiser.analysis.conversion",
         "Conversion rate and what it takes to convert",
@@ -74,6 +78,14 @@ ANALYSES: dict[str, tuple[str, str]] = {
     "phases": (
         "wegweiser.analysis.phases",
         "Phases now and over time, transitions, dwell, stuck",
+    ),
+    "propensity": (
+        "wegweiser.analysis.predict.propensity",
+        "Probability to convert in the next N days, validated on a time split",
+    ),
+    "recommend": (
+        "wegweiser.analysis.predict.recommend",
+        "Products to offer each person, checked against popularity",
     ),
     "retention": (
         "wegweiser.analysis.retention",
@@ -147,6 +159,10 @@ MODULES: tuple[str, ...] = (
     "wegweiser.analysis.person",
     "wegweiser.analysis.personas",
     "wegweiser.analysis.phases",
+    "wegweiser.analysis.predict",
+    "wegweiser.analysis.predict.churn",
+    "wegweiser.analysis.predict.propensity",
+    "wegweiser.analysis.predict.recommend",
     "wegweiser.analysis.registry",
     "wegweiser.analysis.result",
     "wegweiser.analysis.retention",
