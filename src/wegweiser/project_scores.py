@@ -56,6 +56,27 @@ class ProjectScores:
                          "auc": float(model["auc"]), "ece": float(model["ece"])})
         return pd.DataFrame(rows)
 
+    def save_scores(self, model: str, scores: pd.DataFrame, *, version: str,
+                    scored_at: dt.date | None = None) -> int:
+        """Store ``scores`` (columns person_id, score in [0, 1]) as the scores of ``model``,
+        replacing its earlier ones: scores fitted elsewhere, or kept from a notebook."""
+        _check_model(model)
+        missing = {"person_id", "score"} - set(scores.columns)
+        if missing:
+            raise InvalidInput(f"scores need the columns person_id and score; missing "
+                               f"{', '.join(sorted(missing))}")
+        bad = scores["score"].isna() | ~scores["score"].between(0, 1)
+        if bad.any():
+            row = int(bad.to_numpy().nonzero()[0][0])
+            raise InvalidInput(f"score in row {row} is {scores['score'].iloc[row]!r}; "
+                               "scores are probabilities between 0 and 1")
+        if scores["person_id"].duplicated().any():
+            raise InvalidInput("scores hold a person twice: one score per person and model")
+        now = dt.datetime.now(dt.UTC)
+        frame = scores[["person_id", "score"]].assign(
+            version=version, scored_at=scored_at or now.date(), fitted_at=now)
+        return store_scores.replace_scores(self._engine, model, frame)
+
     def scores(self, model: str | None = None) -> pd.DataFrame:
         """The stored scores: person_id, model, score, version, scored_at, fitted_at."""
         if model is not None:
