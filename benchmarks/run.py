@@ -4,7 +4,8 @@ Runs the import benchmark (``--events N``, 0 skips it) and the analytics benchma
 retentioneering (``--analytics-sizes ecom,1M,5M,10M``, ``none`` skips it) and the
 attribution benchmark against channelattribution (``--attribution-sizes 100k,1M``, ``none``
 skips it) and, with ``--collector``, the collector benchmark (a real ``wegweiser serve`` under
-a load generator, batches of 100 events). Prints the figures
+a load generator, batches of 100 events) and, with ``--scores``, propensity/churn/recommend
+(bench_scores). Prints the figures
 and ratios; ``--record`` appends them to benchmarks/RESULTS.md.
 """
 
@@ -24,6 +25,7 @@ import bench_analytics  # noqa: E402
 import bench_attribution  # noqa: E402
 import bench_collector  # noqa: E402
 import bench_import  # noqa: E402
+import bench_scores  # noqa: E402
 
 
 def machine() -> str:
@@ -43,6 +45,7 @@ def main() -> None:
     bench_analytics.add_arguments(parser)
     bench_attribution.add_arguments(parser)
     bench_collector.add_arguments(parser)
+    bench_scores.add_arguments(parser)
     args = parser.parse_args()
     print(f"machine: {machine()}")
     if args.events:
@@ -50,6 +53,7 @@ def main() -> None:
     bench_analytics.main_from_args(args, machine())
     bench_attribution.main_from_args(args, machine())
     bench_collector.main_from_args(args, machine())
+    bench_scores.main_from_args(args, machine())
 
 
 def run_import(args: argparse.Namespace) -> None:
