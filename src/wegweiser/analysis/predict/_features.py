@@ -15,7 +15,7 @@ compare). Columns (all float64 besides ``person_id``):
 * ``orders`` (conversion events), ``revenue`` (sum of ``revenue``);
 * ``messages``: events named ``message_*`` (what the journeys engine sends comes back so);
 * ``feedback``: ``survey_answered`` events; ``feedback_score``: the mean of their ``score``
-  property (NaN without one: the gradient boosting reads missing values natively).
+  property (NaN without one; the model reads NaN as -1, "no score").
 
 :func:`labels_at` gives the outcome in ``[T, T + horizon)``: ``converted`` (a conversion
 event in the window) and ``churned`` (no event in the window).

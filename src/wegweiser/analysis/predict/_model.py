@@ -173,9 +173,10 @@ def _predict(journey: ir.Table, *, target: Target, horizon_days: int,
     test = frame_at(journey, t2, horizon_days, phases)
     _check(train, target, f"training cutoff {t1:%Y-%m-%d}")
     _check(test, target, f"test cutoff {t2:%Y-%m-%d}")
-    # a feature without any value (no feedback before a cutoff) is left out: the GBM's
-    # binning fails on an all-missing column
-    cols = [c for c in FEATURES if train[c].notna().any() and test[c].notna().any()]
+    # no feedback score is -1, not NaN: the GBM's binning fails on a column that is all
+    # missing in a calibration fold (scikit-learn 1.9), as it is with little feedback
+    cols = list(FEATURES)
+    train[cols], test[cols] = train[cols].fillna(-1.0), test[cols].fillna(-1.0)
     y_train, y_test = train[target].to_numpy(), test[target].to_numpy()
     model = make_model().fit(train[cols], y_train)
     base = make_model("baseline").fit(baseline_x(train), y_train)
@@ -200,6 +201,7 @@ def _predict(journey: ir.Table, *, target: Target, horizon_days: int,
         importances = pd.DataFrame({"feature": cols, "importance": np.nan, "std": np.nan})
     final = make_model().fit(test[cols], y_test)
     now = frame_at(journey, end, None, phases)
+    now[cols] = now[cols].fillna(-1.0)
     scores = pd.DataFrame({"person_id": now["person_id"],
                            "score": final.predict_proba(now[cols])[:, 1]})
     scores = scores.sort_values(["score", "person_id"], ascending=[False, True],
