@@ -58,6 +58,11 @@ def test_demo_model_is_calibrated_and_beats_recency_frequency(predict_demo, name
     assert result.params["model_version"] == _model.MODEL_VERSION
 
 
-def test_too_long_a_horizon_is_refused(predict_demo):
-    with open_project(predict_demo) as project, pytest.raises(InvalidInput, match="persons"):
-        project.analyse("churn", horizon_days=45, importance=False)
+def test_too_little_history_gives_empty_tables_and_says_why(predict_demo):
+    with open_project(predict_demo) as project:
+        result = project.analyse("churn", horizon_days=45, importance=False)
+        assert "at least 40 needed" in result.note
+        assert result.scores.empty
+        assert result.summary.empty
+        with pytest.raises(InvalidInput, match="horizon_days"):
+            project.analyse("churn", horizon_days=0)

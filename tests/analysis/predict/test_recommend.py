@@ -58,3 +58,19 @@ def test_demo_recall_above_popularity(predict_demo, method):
     offered = set(zip(recs["person_id"], recs["item"], strict=True))
     assert offered
     assert not offered & seen
+
+
+def test_without_product_interactions_the_note_says_so():
+    from datetime import UTC, datetime
+
+    import ibis
+    import pandas as pd
+
+    from wegweiser.analysis.predict.recommend import recommend
+
+    journey = ibis.memtable(pd.DataFrame({
+        "person_id": ["a"], "timestamp": pd.to_datetime([datetime(2026, 3, 1, tzinfo=UTC)]),
+        "properties": ['{"plan": "pro"}']}))
+    result = recommend(journey)
+    assert "no product interactions" in result.note
+    assert result.recommendations.empty

@@ -135,15 +135,30 @@ def lift(y: np.ndarray, p: np.ndarray) -> pd.DataFrame:
     })
 
 
-def _check(frame: pd.DataFrame, target: str, what: str) -> None:
+def _problem(frame: pd.DataFrame, target: str, what: str) -> str:
+    """Why ``frame`` cannot train or test a model ('' when it can)."""
     if len(frame) < MIN_ROWS:
-        raise InvalidInput(
-            f"{what}: only {len(frame)} persons (at least {MIN_ROWS} needed); use a shorter "
-            "--horizon-days or import more history")
+        return (f"{what}: only {len(frame)} persons (at least {MIN_ROWS} needed); use a "
+                "shorter --horizon-days or import more history")
     if frame[target].nunique() < 2:
-        raise InvalidInput(
-            f"{what}: every person has {target}={int(frame[target].iloc[0])}, nothing to "
-            "learn; choose another --horizon-days")
+        return (f"{what}: every person has {target}={int(frame[target].iloc[0])}, nothing "
+                "to learn; choose another --horizon-days")
+    return ""
+
+
+def _empty(note: str) -> PredictResult:
+    """No model: every table empty (with its columns), ``note`` says why."""
+    def table(*cols: str) -> pd.DataFrame:
+        return pd.DataFrame({c: pd.Series([], dtype="object") for c in cols})
+
+    return PredictResult(
+        summary=table("model", "auc", "ece", "brier", "train_persons", "test_persons",
+                      "positive_rate", "train_cutoff", "test_cutoff"),
+        calibration=table("bin", "mean_predicted", "observed", "persons"),
+        lift=table("decile", "persons", "rate", "lift"),
+        importance=table("feature", "importance", "std"),
+        scores=table("person_id", "score"),
+        params={"scored_at": None, "model_version": MODEL_VERSION}, note=note)
 
 
 def predict(journey: ir.Table, *, target: Target, horizon_days: int,
@@ -171,8 +186,10 @@ def _predict(journey: ir.Table, *, target: Target, horizon_days: int,
     t1 = t2 - dt.timedelta(days=horizon_days)
     train = frame_at(journey, t1, horizon_days, phases)
     test = frame_at(journey, t2, horizon_days, phases)
-    _check(train, target, f"training cutoff {t1:%Y-%m-%d}")
-    _check(test, target, f"test cutoff {t2:%Y-%m-%d}")
+    problem = (_problem(train, target, f"training cutoff {t1:%Y-%m-%d}")
+               or _problem(test, target, f"test cutoff {t2:%Y-%m-%d}"))
+    if problem:  # too little data is a finding, not a failure (the report shows the note)
+        return _empty(problem)
     # no feedback score is -1, not NaN: the GBM's binning fails on a column that is all
     # missing in a calibration fold (scikit-learn 1.9), as it is with little feedback
     cols = list(FEATURES)

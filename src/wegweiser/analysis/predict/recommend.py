@@ -22,7 +22,7 @@ Definitions:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
@@ -35,7 +35,6 @@ from wegweiser.analysis.params import Params
 from wegweiser.analysis.predict._model import data_end
 from wegweiser.analysis.registry import Analysis, Chart, Words
 from wegweiser.analysis.result import Result, to_frame
-from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -56,6 +55,7 @@ class RecommendResult(Result):
 
     summary: pd.DataFrame
     recommendations: pd.DataFrame
+    note: str = field(default="", kw_only=True)
 
 
 def interactions(journey: ir.Table) -> pd.DataFrame:
@@ -130,10 +130,14 @@ def recommend(journey: ir.Table, *, method: Method = "ease", k: int = 10,
     end = data_end(journey)
     cut_us = int((end - dt.timedelta(days=horizon_days)).timestamp() * 1_000_000)
     pairs = interactions(journey)
-    if pairs.empty:
-        raise InvalidInput(
-            f"no product interactions: no event has a {ITEM_KEY!r} property, so there is "
-            "nothing to recommend from")
+    if pairs.empty:  # a finding, not a failure: the report shows the note
+        return RecommendResult(
+            summary=pd.DataFrame(columns=["method", "recall_at_k", "ndcg_at_k", "k", "persons",
+                                          "cutoff"]),
+            recommendations=pd.DataFrame(columns=["person_id", "rank", "item", "score"]),
+            params={"scored_at": end.date().isoformat(), "items": 0},
+            note=f"no product interactions: no event has a {ITEM_KEY!r} property, so there "
+                 "is nothing to recommend from")
     items = sorted(pairs["item"].unique())
     before = pairs[pairs["first_us"] < cut_us]
     persons = sorted(before["person_id"].unique())
