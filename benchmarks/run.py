@@ -6,7 +6,8 @@ attribution benchmark against channelattribution (``--attribution-sizes 100k,1M`
 skips it); with ``--sendtime`` the best-send-time and journey-readout checks
 (``bench_sendtime.py``), with ``--collector`` the collector benchmark (a real
 ``wegweiser serve`` under a load generator, batches of 100 events) and with ``--predict`` the
-lifetime-value benchmark (CDNOW fit times, recovery of planted parameters), and the erasure
+lifetime-value benchmark (CDNOW fit times, recovery of planted parameters), with ``--scores``
+propensity, churn and recommendations (bench_scores), and the erasure
 of one person (``--privacy-events N``, 0 skips it). Prints the figures
 and ratios; ``--record`` appends them to benchmarks/RESULTS.md.
 """
@@ -29,6 +30,7 @@ import bench_collector  # noqa: E402
 import bench_import  # noqa: E402
 import bench_predict  # noqa: E402
 import bench_privacy  # noqa: E402
+import bench_scores  # noqa: E402
 import bench_sendtime  # noqa: E402
 
 
@@ -54,6 +56,7 @@ def main() -> None:
     bench_sendtime.add_arguments(parser)
     bench_predict.add_arguments(parser)
     bench_privacy.add_arguments(parser)
+    bench_scores.add_arguments(parser)
     args = parser.parse_args()
     print(f"machine: {machine()}")
     if args.events:
@@ -65,6 +68,7 @@ def main() -> None:
         bench_sendtime.main_from_args(args, machine())
     bench_predict.main_from_args(args, machine(), "python " + " ".join(sys.argv))
     bench_privacy.main_from_args(args, machine())
+    bench_scores.main_from_args(args, machine())
 
 
 def run_import(args: argparse.Namespace) -> None:

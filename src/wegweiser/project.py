@@ -25,6 +25,7 @@ from wegweiser.events.options import ImportOptions
 from wegweiser.project_files import ProjectFiles
 from wegweiser.project_methods import AnalysisMethods
 from wegweiser.project_privacy import PrivacyStore
+from wegweiser.project_scores import ProjectScores
 from wegweiser.store import bookkeeping, tables
 from wegweiser.store.engine import Engine, Warehouse, open_warehouse
 from wegweiser.store.snapshot import Snapshot, copy_store, publish
@@ -49,7 +50,7 @@ def _tell_waiting(holder: str, seconds: float) -> None:
     log.warning("The store is in use by %s; waiting up to %g s for it.", holder, seconds)
 
 
-class Project(ProjectFiles, PrivacyStore, AnalysisMethods):
+class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
     """Open with :func:`open_project` or create with :meth:`Project.init`.
 
     Every analysis is a method too (``project.funnel([...])``, ``project.retention(
@@ -438,7 +439,7 @@ class Project(ProjectFiles, PrivacyStore, AnalysisMethods):
 
         journey = self.journey()
         who = members(journey, self.segment(name), as_of=as_of, traits=self.traits,
-                      personas=persona_side(self, journey))
+                      personas=persona_side(self, journey), scores=self.score_table)
         return to_frame(who.order_by("person_id"))
 
     def write_snapshot(self, folder: str | os.PathLike[str]) -> Snapshot:

@@ -57,6 +57,9 @@ OPTIONS: dict[str, list[dict[str, Any]]] = {
     "attribution": [{}, {"compare": True, "models": ["first_touch", "linear", "markov"]}],
     "trends": [{}, {"period": "month", "by": "channel", "since": "2000-01-01",
                     "where": ["channel is set"]}],
+    # the models on a 40-day shop: a 7-day time split, no permutation importance
+    "propensity": [{"horizon_days": 7, "importance": False}],
+    "churn": [{"horizon_days": 7, "importance": False}],
     # every query of the analysis, without the persona fit and with few resamples (Spark is
     # slow per query: the defaults took over server.query_seconds there)
     "touchpoints": [{"personas": False, "resamples": 20, "candidates": 1}],

@@ -224,3 +224,51 @@ def test_phase_left_and_forward_moves(tmp_path, project):
     ])
     process_imports(project, rt)
     assert sorted(runs(rt)) == ["left:a:1", "left:c:1", "onward:b:1"]
+
+
+AT_RISK = """\
+[entry]
+kind = "schedule"
+every = "1d"
+at = "09:00"
+when = { score = "churn", op = "gt", value = 0.7 }
+reentry = "always"
+[[steps]]
+id = "w"
+type = "exit"
+"""
+
+
+def test_a_stored_score_is_a_journey_condition(tmp_path, project):
+    import pandas as pd
+
+    from wegweiser.errors import InvalidInput
+
+    load(project, tmp_path, [ev("a", "product_view", "08:00"), ev("b", "product_view", "08:00"),
+                             ev("c", "product_view", "08:00")])
+    with pytest.raises(InvalidInput, match="between 0 and 1"):
+        project.save_scores("churn", pd.DataFrame({"person_id": ["a"], "score": [1.5]}),
+                            version="t")
+    project.save_scores("churn", pd.DataFrame({"person_id": ["a", "b"], "score": [0.9, 0.2]}),
+                        version="test-1")
+    from datetime import UTC, datetime
+
+    clock = Clock(datetime(2026, 6, 1, 7, 0, tzinfo=UTC))  # 09:00 in Berlin
+    rt = build(tmp_path / "j", str(tmp_path / "j.sqlite"), {"risk": AT_RISK}, clock=clock)
+    summary = process_schedules(project, rt)
+    assert summary.persons == 3
+    assert sorted(runs(rt)) == ["risk:a:1"]  # b scores low, c was never scored
+
+
+def test_templates_and_conditions_read_the_scores():
+    from wegweiser.orchestrate.conditions import Condition, evaluate
+    from wegweiser.orchestrate.person import Person
+    from wegweiser.orchestrate.templates import render
+
+    person = Person("p", scores={"churn": 0.8})
+    assert evaluate(Condition(score="churn", op="ge", value=0.8), person)
+    assert not evaluate(Condition(score="propensity", op="exists"), person)
+    assert Person.from_json(person.to_json()) == person
+    out = render("Risk {{ scores.churn }}", "{{ (scores.churn * 100) | round | int }}%", None,
+                 {"scores": person.scores})
+    assert (out.subject, out.text) == ("Risk 0.8", "80%")

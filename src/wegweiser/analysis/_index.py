@@ -11,6 +11,11 @@ ANALYSES: dict[str, tuple[str, ...]] = {
         "wegweiser.analysis.attribution.analysis",
         "Multi-touch attribution: one model or all",
     ),
+    "churn": (
+        "wegweiser.analysis.predict.churn",
+        "Probability of no activity in the next N days, validated on a time split",
+        "predict",
+    ),
     "clv": (
         "wegweiser.analysis.predict.clv",
         "What each customer is worth: repeat purchases, P(alive) and CLV",
@@ -79,6 +84,16 @@ ANALYSES: dict[str, tuple[str, ...]] = {
     "phases": (
         "wegweiser.analysis.phases",
         "Phases now and over time, transitions, dwell, stuck",
+    ),
+    "propensity": (
+        "wegweiser.analysis.predict.propensity",
+        "Probability to convert in the next N days, validated on a time split",
+        "predict",
+    ),
+    "recommend": (
+        "wegweiser.analysis.predict.recommend",
+        "Products to offer each person, checked against popularity",
+        "predict",
     ),
     "retention": (
         "wegweiser.analysis.retention",
@@ -153,7 +168,10 @@ MODULES: tuple[str, ...] = (
     "wegweiser.analysis.personas",
     "wegweiser.analysis.phases",
     "wegweiser.analysis.predict",
+    "wegweiser.analysis.predict.churn",
     "wegweiser.analysis.predict.clv",
+    "wegweiser.analysis.predict.propensity",
+    "wegweiser.analysis.predict.recommend",
     "wegweiser.analysis.registry",
     "wegweiser.analysis.result",
     "wegweiser.analysis.retention",

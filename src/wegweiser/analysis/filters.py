@@ -8,7 +8,9 @@ A :class:`Condition` tests one **field** with one **operator**:
   ``identify`` trait ``KEY``; ``persona`` — the person's persona from the remembered fit
   (``wegweiser personas``; :mod:`wegweiser.analysis._persona_assign`), named by its id or
   its name (English or German, any case), with ``=``, ``!=``, ``in``, ``not in``, ``is set``
-  (persons with too few events for a persona have none). A key is a **key, never a
+  (persons with too few events for a persona have none); ``score:MODEL`` — the person's
+  stored score of ``MODEL`` (``propensity``, ``churn``; ``wegweiser scores refit``), a
+  number: ``score:churn>0.7`` (persons never scored have none). A key is a **key, never a
   path**: ``property:a.b`` reads the property named ``a.b``, not ``b`` inside ``a``; quotes
   and backslashes are plain characters.
 * operators: ``=``, ``!=``, ``in``, ``not in``, ``contains``, ``not contains`` (text,
@@ -18,7 +20,7 @@ A :class:`Condition` tests one **field** with one **operator**:
   is not a number never matches). A missing value (no such key, JSON ``null``, a NULL
   column) matches only ``!=``, ``not in``, ``not contains`` and ``is not set``.
 
-Event fields keep the events that match; ``trait:`` and ``persona`` conditions keep all
+Event fields keep the events that match; ``trait:``, ``score:`` and ``persona`` conditions keep all
 events of the persons whose trait or persona matches. Several conditions must all hold (AND).
 
 **The text form** (CLI ``--where``, the dashboard, the API's strings)::
@@ -85,7 +87,7 @@ TEXT_COLUMNS: tuple[str, ...] = (
 )
 NUMBER_COLUMNS: tuple[str, ...] = ("revenue",)
 COLUMNS = TEXT_COLUMNS + NUMBER_COLUMNS
-KEYED = ("property", "trait")
+KEYED = ("property", "trait", "score")
 #: fields of the person rather than the event (all their events are kept or left out)
 PERSON_FIELDS = ("persona",)
 _PERSONA_OPS = ("=", "!=", "in", "not in", "is set", "is not set")
@@ -135,7 +137,8 @@ class ConditionShape(BaseModel):
         "property",
         "trait",
         "persona",
-    ] = Field(description="A journey column, property/trait with a key, or persona.")
+        "score",
+    ] = Field(description="A journey column, property/trait/score with a key, or persona.")
     key: str | None = Field(
         None,
         min_length=1,
@@ -159,7 +162,7 @@ class Condition(ConditionShape):
     def _check(self) -> Condition:
         where = f"condition {describe(self)!r}"
         if (self.field in KEYED) != (self.key is not None):
-            raise ValueError(f"{where}: property and trait need a key, other fields none")
+            raise ValueError(f"{where}: property, trait and score need a key, other fields none")
         if self.field == "persona" and self.op not in _PERSONA_OPS:
             raise ValueError(f"{where}: a persona takes {', '.join(_PERSONA_OPS)}")
         if self.op in ("is set", "is not set"):
@@ -319,7 +322,7 @@ def parse(text: str) -> Condition:
         raise r.fail(
             f"unknown field {(name or text[start : start + 1])!r}; use one of "
             f"{', '.join(COLUMNS)}, property:KEY (an event property), trait:KEY "
-            "(a person trait) or persona"
+            "(a person trait), score:MODEL (a stored score) or persona"
         )
     r.blanks()
     at = r.i
@@ -424,7 +427,7 @@ def _field(t: ir.Table, c: Condition, trait: str | None) -> ir.Value:
     if c.field == "property":
         assert c.key is not None
         return property_value(t.properties, c.key)
-    if c.field in ("trait", *PERSON_FIELDS):
+    if c.field in ("trait", "score", *PERSON_FIELDS):
         assert trait is not None
         return t[trait]
     return t[c.field]
@@ -481,11 +484,13 @@ def apply(
     traits: Callable[[str], ir.Table] | None = None,
     *,
     personas: Callable[[Sequence[str]], tuple[ir.Table, list[str]]] | None = None,
+    scores: Callable[[str], ir.Table] | None = None,
 ) -> ir.Table:
     """The rows of ``journey`` that satisfy every condition (step-scoped ones refused);
     ``traits(key)`` gives ``(person_id, <key>)`` for ``trait:`` conditions,
     ``personas(values)`` the table ``(person_id, persona)`` and the persona ids that the
-    values name (:mod:`wegweiser.analysis._persona_assign`) for ``persona`` conditions."""
+    values name (:mod:`wegweiser.analysis._persona_assign`) for ``persona`` conditions,
+    ``scores(model)`` the table ``(person_id, score)`` for ``score:`` conditions."""
     if not conds:
         return journey
     t = journey
@@ -502,6 +507,18 @@ def apply(
                 columns[_PERSONA_KEY] = "_persona"
             value: Any = ids if isinstance(c.value, list) else (ids[0] if ids else None)
             c = c.model_copy(update={"value": value, "key": _PERSONA_KEY})
+        elif c.field == "score" and c.step is None:
+            if scores is None:
+                raise InvalidInput(f"condition {describe(c)!r}: scores need a project")
+            key = f"\x00score:{c.key}"
+            if key not in columns:
+                assert c.key is not None
+                name = f"_score_{len(columns)}"
+                side = scores(c.key)
+                side = side.select(_sp=side.person_id, **{name: side.score.cast("float64")})
+                t = t.left_join(side, t.person_id == side._sp).drop("_sp")
+                columns[key] = name
+            c = c.model_copy(update={"key": key})
         resolved.append(c)
     conds = resolved
     for c in conds:

@@ -287,11 +287,14 @@ def _restrict(
     for name in only:
         seg = inputs.segment(name)
         who = members(journey, seg, as_of=as_of, traits=inputs.traits,
-                      personas=persona_side(inputs, journey))
+                      personas=persona_side(inputs, journey),
+                      scores=getattr(inputs, "score_table", None))
         t = t.filter(t.person_id.isin(who.person_id))
     conds = [c for c in filters.conditions(p.where) if c.step is None]
-    event_level = any(c.field not in ("trait", "persona") for c in conds) or not rng.is_open
-    t = filters.apply(t, conds, inputs.traits, personas=persona_side(inputs, journey))
+    event_level = (any(c.field not in ("trait", "persona", "score") for c in conds)
+                   or not rng.is_open)
+    t = filters.apply(t, conds, inputs.traits, personas=persona_side(inputs, journey),
+                      scores=getattr(inputs, "score_table", None))
     if rng.since is not None:
         t = t.filter(t.timestamp >= ibis.literal(rng.since))
     if rng.until is not None:

@@ -127,6 +127,7 @@ def members(
     as_of: datetime | None = None,
     traits: Callable[[str], ir.Table] | None = None,
     personas: Callable[[Sequence[str]], tuple[ir.Table, list[str]]] | None = None,
+    scores: Callable[[str], ir.Table] | None = None,
 ) -> ir.Table:
     """The members of ``segment``: one row per ``person_id`` (see the module docstring).
 
@@ -154,7 +155,7 @@ def members(
                 persons = persons.filter(~persons.person_id.isin(hit.p))
     conds = filters.conditions(segment.where)
     if conds:
-        matched = filters.apply(journey, conds, traits, personas=personas)
+        matched = filters.apply(journey, conds, traits, personas=personas, scores=scores)
         matched = matched.select("person_id").distinct()
         persons = persons.filter(persons.person_id.isin(matched.person_id))
     if segment.ids:

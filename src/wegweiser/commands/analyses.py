@@ -39,7 +39,7 @@ _RESERVED = {"project", "fmt", "view_", "table_"}
 
 
 GROUPS = {  # the help of each command group of analyses (``Analysis.group``)
-    "predict": "Predictions per person: customer lifetime value and more.",
+    "predict": "Predictions per person: lifetime value, propensity, churn, next-best offer.",
 }
 
 

@@ -277,6 +277,7 @@ class Sending(RunWriter):
             "person": {"person_id": run.person_id, "traits": run.person.traits,
                        "phase": run.person.phase, "country": run.person.country},
             "traits": run.person.traits,
+            "scores": run.person.scores,
             "trigger": run.trigger,
             "journey": journey.name,
             "step": run.step,

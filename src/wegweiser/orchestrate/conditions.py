@@ -1,6 +1,7 @@
 """Conditions of splits, entries and waits, and their evaluation on a person snapshot.
 
-A condition tests exactly one thing: a ``trait``, an event ``property`` (entries and waits
+A condition tests exactly one thing: a ``trait``, a stored ``score`` (``wegweiser scores
+refit``; ``{ score = "churn", op = "gt", value = 0.7 }``), an event ``property`` (entries and waits
 for an event), the current ``phase``, the ``event`` history, or combines others with
 ``all``/``any``/``not``::
 
@@ -32,6 +33,7 @@ class _Model(BaseModel):
 
 class Condition(_Model):
     trait: str | None = None
+    score: str | None = None
     property: str | None = None
     phase: str | list[str] | None = None
     event: str | None = None
@@ -46,13 +48,13 @@ class Condition(_Model):
     @model_validator(mode="after")
     def _exactly_one(self) -> Condition:
         given = [
-            k for k in ("trait", "property", "phase", "event", "all", "any", "not_")
+            k for k in ("trait", "score", "property", "phase", "event", "all", "any", "not_")
             if getattr(self, k) is not None
         ]
         if len(given) != 1:
             names = ", ".join(k.rstrip("_") for k in given) or "none"
             raise ValueError(
-                "a condition tests exactly one of trait, property, phase, event, all, any, "
+                "a condition tests exactly one of trait, score, property, phase, event, all, any, "
                 f"not; this one has {names}"
             )
         if self.op in ("in",) and not isinstance(self.value, list):
@@ -130,6 +132,9 @@ def evaluate(
         return not evaluate(c.not_, person, properties=properties, now=now)
     if c.trait is not None:
         present, actual = _lookup(person.traits, c.trait)
+        return _compare(c.op, actual, c.value, present)
+    if c.score is not None:  # a stored score (wegweiser scores refit); unscored: missing
+        present, actual = _lookup(dict(person.scores), c.score)
         return _compare(c.op, actual, c.value, present)
     if c.property is not None:
         present, actual = _lookup(dict(properties or {}), c.property)

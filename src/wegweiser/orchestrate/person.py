@@ -30,6 +30,8 @@ class Person:
     country: str | None = None
     user_id: str | None = None
     """The person's user id, if any (events the journeys emit carry it)."""
+    scores: dict[str, float] = field(default_factory=dict)
+    """The stored predicted scores by model (``wegweiser scores refit``), e.g. ``churn``."""
 
     def language(self, default: str = "de") -> str:
         """``de`` or ``en``: from the ``language``/``locale`` trait, else ``default``."""
@@ -48,6 +50,7 @@ class Person:
                 "events": {k: [v.count, v.last] for k, v in sorted(self.events.items())},
                 "country": self.country,
                 "user_id": self.user_id,
+                "scores": self.scores,
             },
             option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS,
             default=str,
@@ -63,4 +66,5 @@ class Person:
             events={k: EventStats(int(v[0]), float(v[1])) for k, v in data["events"].items()},
             country=data.get("country"),
             user_id=data.get("user_id"),
+            scores={str(k): float(v) for k, v in (data.get("scores") or {}).items()},
         )

@@ -1,8 +1,9 @@
 """Message templates: Jinja2 in a sandbox, one version per language (``de``, ``en``).
 
 A template sees ``person`` (``person.traits``, ``person.phase``, ``person.person_id``),
-``traits`` (the same traits, shorter), ``links`` (``unsubscribe`` and whatever the delivery
-settings add), ``journey``, ``step`` and ``variant``. Undefined names are errors, never
+``traits`` (the same traits, shorter), ``scores`` (the stored predicted scores by model,
+e.g. ``scores.churn``; ``wegweiser scores refit``), ``links`` (``unsubscribe`` and whatever
+the delivery settings add), ``journey``, ``step`` and ``variant``. Undefined names are errors, never
 empty text; the sandbox refuses attribute access to Python internals.
 """
 

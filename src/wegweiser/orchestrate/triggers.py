@@ -18,6 +18,7 @@ without acting on them: journeys act on data that arrives once they run
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -134,7 +135,22 @@ def read_batch(
         mine_expr = _with_person(events, identities)
         mine_expr = mine_expr.semi_join(touched, mine_expr.person_id == touched.person_id)
         with mine_expr.cache() as mine:
-            return _read(mine, identities, touched, ids, names, phases)
+            batch = _read(mine, identities, touched, ids, names, phases)
+    return dataclasses.replace(batch, persons=with_scores(project, batch.persons))
+
+
+def with_scores(project: Project, persons: dict[str, Person]) -> dict[str, Person]:
+    """``persons`` with their stored scores (``wegweiser scores refit``; one row per person
+    and model, read from the store and kept for these persons only)."""
+    stored = project.scores()
+    if stored.empty or not persons:
+        return persons
+    mine = stored[stored["person_id"].isin(list(persons))]
+    by_person: dict[str, dict[str, float]] = {}
+    for pid, model, score in zip(mine["person_id"], mine["model"], mine["score"], strict=True):
+        by_person.setdefault(str(pid), {})[str(model)] = float(score)
+    return {pid: dataclasses.replace(p, scores=by_person.get(pid, {}))
+            for pid, p in persons.items()}
 
 
 def _read(
@@ -427,7 +443,8 @@ def read_persons(project: Project, person_ids: Sequence[str], names: Sequence[st
         mine_expr = mine_expr.semi_join(touched, mine_expr.person_id == touched.person_id)
         with mine_expr.cache() as mine:
             current = _current_phases(mine, list(project.config.phases))
-            return _snapshots(mine, identities, touched, names, current)
+            snapshots = _snapshots(mine, identities, touched, names, current)
+    return with_scores(project, snapshots)
 
 
 def _current_phases(mine: ir.Table, phases: list[Phase]) -> dict[str, str]:
@@ -482,7 +499,7 @@ def process_schedules(project: Project, runtime: Runtime) -> TriggerSummary:
     with everyone.cache() as persons_t:
         mine = _with_person(events, identities)
         current = _current_phases(mine, list(project.config.phases))
-        persons = _snapshots(mine, identities, persons_t, names, current)
+        persons = with_scores(project, _snapshots(mine, identities, persons_t, names, current))
     summary.persons = len(persons)
     entrants = [
         Entrant(journey.name, person, {"schedule": journey.name})

@@ -78,6 +78,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # JSON: warnings, duplicate_sample, negative_revenue (for the data-quality section)
         "ALTER TABLE imports ADD COLUMN details VARCHAR",
     ),
+    (
+        # predicted scores per person (store/scores.py): one row per person and model
+        """CREATE TABLE scores (
+            person_id VARCHAR, model VARCHAR, score DOUBLE, version VARCHAR,
+            scored_at DATE, fitted_at TIMESTAMPTZ
+        )""",
+    ),
 )
 
 

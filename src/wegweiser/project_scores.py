@@ -1,0 +1,102 @@
+"""Scores as data: fit the prediction models and keep each person's score in the store.
+
+:class:`ProjectScores` is the part of :class:`~wegweiser.project.Project` that refits the
+models (``propensity``, ``churn``: :mod:`wegweiser.analysis.predict`) and stores one score
+per person and model in the ``scores`` table (:mod:`wegweiser.store.scores`) with the model
+version, the day it describes and when it was fitted. Stored scores are what the filter
+``score:churn>0.7`` (segments, every analysis) and the journeys read; ``wegweiser scores
+refit`` is the command a scheduler (cron, a systemd timer) runs to keep them fresh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from wegweiser.errors import InvalidInput
+from wegweiser.store import scores as store_scores
+
+if TYPE_CHECKING:
+    from wegweiser.store.engine import Engine
+
+#: the models whose scores are stored
+MODELS = ("propensity", "churn")
+
+
+class ProjectScores:
+    """Refit and read the stored scores (a mixin of :class:`~wegweiser.project.Project`)."""
+
+    _engine: Engine
+
+    def analyse(self, name: str, params: Any = None, /, **options: Any) -> Any:
+        raise NotImplementedError  # pragma: no cover (Project's)
+
+    def refit_scores(self, models: list[str] | None = None, *,
+                     horizon_days: int = 14) -> pd.DataFrame:
+        """Fit each model (default: all of :data:`MODELS`) on the whole journey, store every
+        person's score and return one row per model: model, version, scored_at, persons,
+        auc and ece on the time split."""
+        chosen = list(models or MODELS)
+        for name in chosen:
+            _check_model(name)
+        fitted_at = dt.datetime.now(dt.UTC)
+        rows = []
+        for name in chosen:
+            result = self.analyse(name, horizon_days=horizon_days, importance=False)
+            frame = result.scores.assign(version=result.params["model_version"],
+                                         scored_at=result.params["scored_at"],
+                                         fitted_at=fitted_at)
+            n = store_scores.replace_scores(self._engine, name, frame)
+            model = result.summary.iloc[0]
+            rows.append({"model": name, "version": result.params["model_version"],
+                         "scored_at": result.params["scored_at"], "persons": n,
+                         "auc": float(model["auc"]), "ece": float(model["ece"])})
+        return pd.DataFrame(rows)
+
+    def save_scores(self, model: str, scores: pd.DataFrame, *, version: str,
+                    scored_at: dt.date | None = None) -> int:
+        """Store ``scores`` (columns person_id, score in [0, 1]) as the scores of ``model``,
+        replacing its earlier ones: scores fitted elsewhere, or kept from a notebook."""
+        _check_model(model)
+        missing = {"person_id", "score"} - set(scores.columns)
+        if missing:
+            raise InvalidInput(f"scores need the columns person_id and score; missing "
+                               f"{', '.join(sorted(missing))}")
+        bad = scores["score"].isna() | ~scores["score"].between(0, 1)
+        if bad.any():
+            row = int(bad.to_numpy().nonzero()[0][0])
+            raise InvalidInput(f"score in row {row} is {scores['score'].iloc[row]!r}; "
+                               "scores are probabilities between 0 and 1")
+        if scores["person_id"].duplicated().any():
+            raise InvalidInput("scores hold a person twice: one score per person and model")
+        now = dt.datetime.now(dt.UTC)
+        frame = scores[["person_id", "score"]].assign(
+            version=version, scored_at=scored_at or now.date(), fitted_at=now)
+        return store_scores.replace_scores(self._engine, model, frame)
+
+    def scores(self, model: str | None = None) -> pd.DataFrame:
+        """The stored scores: person_id, model, score, version, scored_at, fitted_at."""
+        if model is not None:
+            _check_model(model)
+        return store_scores.read_scores(self._engine, model)
+
+    def score_table(self, model: str) -> Any:
+        """``(person_id, score)`` of the stored ``model`` as an Ibis table (bounded: one row
+        per person) for filters; :class:`InvalidInput` when it was never fitted."""
+        import ibis
+
+        _check_model(model)
+        frame = store_scores.read_scores(self._engine, model)
+        if frame.empty:
+            raise InvalidInput(f"no stored {model} scores: run `wegweiser scores refit` first")
+        return ibis.memtable(frame[["person_id", "score"]])
+
+
+def _check_model(name: str) -> None:
+    if name not in MODELS:
+        close = difflib.get_close_matches(name, MODELS, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise InvalidInput(f"unknown score model {name!r}; use one of {', '.join(MODELS)}.{hint}")
