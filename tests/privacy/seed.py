@@ -130,6 +130,8 @@ def seeded_project(folder: Path, outside: Path) -> wegweiser.Project:
     assert project.import_events(bad).quarantined == 2
     ids = {"ana": project.person_of(ANA_IDS[0]), "bob": project.person_of(OTHERS[0])}
     seed_state(folder, {k: str(v) for k, v in ids.items()})
+    project.save_scores("churn", pd.DataFrame({"person_id": [str(v) for v in ids.values()],
+                                               "score": [0.7, 0.2]}), version="seed")
     seed_spool(folder)
     cache = project.text_cache()
     cache.put_many("lexicon-1", {ANA_TEXT: Reading("en", "negative", -0.5, ("delivery",)),

@@ -13,6 +13,8 @@ store ``identities``,              ids and how they were stitched              e
 store ``quarantine``               rejected raw payloads naming the ids        export,
                                                                                erase
 store ``imports.details``          samples of duplicate rows                   erase
+store ``scores``                   predicted scores per person                 export,
+                                                                               erase
 derived ``journey`` table (store   copies of the events                        dropped,
 or ``derived/`` Parquet)                                                       rebuilt
 ``snapshots/store-*.duckdb``       read copies of the store                    deleted

@@ -50,6 +50,11 @@ QUARANTINE_MATCH = (
 )
 
 
+#: the person's predicted scores (store/scores.py), kept under their person_id
+SCORE_MATCH = ("list_contains($ids, person_id) OR person_id IN "
+               "(SELECT person_id FROM identities WHERE list_contains($ids, id))")
+
+
 def _params(ids: list[str], emails: list[str]) -> dict[str, Any]:
     return {"ids": list(ids), "emails": [e.strip().lower() for e in emails]}
 
@@ -120,7 +125,7 @@ def emails_of(engine: Engine, ids: list[str]) -> list[str]:
 
 def person_frames(engine: Engine, ids: list[str], emails: list[str]) -> dict[str, pd.DataFrame]:
     """The person's rows, per kind: ``events``, ``identities``, ``identity_links``,
-    ``quarantine`` (ordered, so that two exports compare equal)."""
+    ``quarantine``, ``scores`` (ordered, so that two exports compare equal)."""
     p = _params(ids, emails)
     needles = {"needles": sorted({*p["ids"], *p["emails"]})}
     only = {"ids": p["ids"]}
@@ -140,6 +145,7 @@ def person_frames(engine: Engine, ids: list[str], emails: list[str]) -> dict[str
             f"SELECT * FROM quarantine q WHERE {QUARANTINE_MATCH} ORDER BY quarantine_id",
             needles,
         ),
+        "scores": engine.df(f"SELECT * FROM scores WHERE {SCORE_MATCH} ORDER BY model", only),
     }
 
 
@@ -154,6 +160,8 @@ def delete_person(engine: Engine, ids: list[str], emails: list[str]) -> dict[str
             counts["events"] = _delete(engine, "events", EVENT_MATCH, p)
         counts["quarantine"] = _delete(engine, "quarantine q", QUARANTINE_MATCH, needles)
         only = {"ids": p["ids"]}
+        # before the identities: they name the person_id the scores are kept under
+        counts["scores"] = _delete(engine, "scores", SCORE_MATCH, only)
         counts["identities"] = _delete(engine, "identities", "list_contains($ids, id)", only)
         counts["identity_links"] = _delete(
             engine, "identity_links",
