@@ -30,6 +30,9 @@ class Person:
     country: str | None = None
     user_id: str | None = None
     """The person's user id, if any (events the journeys emit carry it)."""
+    consent: dict[str, bool] = field(default_factory=dict)
+    """Consent categories (``Marketing``: False, ...), latest statement wins
+    (:mod:`wegweiser.events.consent`)."""
 
     def language(self, default: str = "de") -> str:
         """``de`` or ``en``: from the ``language``/``locale`` trait, else ``default``."""
@@ -48,6 +51,7 @@ class Person:
                 "events": {k: [v.count, v.last] for k, v in sorted(self.events.items())},
                 "country": self.country,
                 "user_id": self.user_id,
+                "consent": self.consent,
             },
             option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS,
             default=str,
@@ -63,4 +67,5 @@ class Person:
             events={k: EventStats(int(v[0]), float(v[1])) for k, v in data["events"].items()},
             country=data.get("country"),
             user_id=data.get("user_id"),
+            consent={str(k): bool(v) for k, v in (data.get("consent") or {}).items()},
         )

@@ -9,17 +9,20 @@ as JSON, described by the OpenAPI spec.
 * :mod:`.segments` -- the saved segments (list, show, save, delete, members);
 * :mod:`.fixes` -- the watched fixes (list, show, save, delete).
 * :mod:`.annotations` -- the marked dates of the trend charts (list, add, delete).
+* :mod:`.privacy` -- consent changes and the audit log.
 """
 
 from __future__ import annotations
 
 from wegweiser.serve.api.annotations import router as _annotations
 from wegweiser.serve.api.fixes import router as _fixes
+from wegweiser.serve.api.privacy import router as _privacy
 from wegweiser.serve.api.routes import router
 from wegweiser.serve.api.segments import router as _segments
 
 router.include_router(_segments)
 router.include_router(_fixes)
 router.include_router(_annotations)
+router.include_router(_privacy)
 
 __all__ = ["router"]
