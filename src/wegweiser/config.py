@@ -239,9 +239,16 @@ class ServerConfig(_Model):
     write_keys: list[str] = Field(default_factory=list)
     """Collector keys (sent by Segment/RudderStack SDKs as the HTTP Basic user name)."""
     api_tokens: list[str] = Field(default_factory=list)
-    """Read-only query API tokens (``Authorization: Bearer <token>``)."""
+    """Query API tokens (``Authorization: Bearer <token>``), each ``token`` (scope ``read``)
+    or ``scope:token`` with scope ``read``, ``write`` or ``admin`` (``wegweiser keys add
+    --kind api --scope ...``)."""
     users: list[str] = Field(default_factory=list)
-    """Dashboard users as ``name:hash`` (``wegweiser hash-password`` prints the hash)."""
+    """Dashboard users as ``name:hash`` (role ``admin``) or ``name:role:hash`` with role
+    ``admin``, ``analyst`` or ``viewer`` (``wegweiser hash-password --user name --role
+    ...`` prints the entry)."""
+    analyst_personal_data: bool = False
+    """Whether users with the role ``analyst`` may see personal data (person pages,
+    identities, quarantined rows, downloads); admins always may, viewers never."""
     max_request_bytes: Annotated[int, Field(gt=0)] = 512_000
     """Largest accepted request body (after gzip), as Segment's 500 KB batch limit."""
     rate_limit_events: Annotated[float, Field(gt=0)] = 5_000.0
@@ -302,6 +309,19 @@ class ServerConfig(_Model):
         return origins
 
 
+class PrivacyConfig(_Model):
+    """Consent (``docs/privacy.md``)."""
+
+    consent_trait: str = "consent"
+    """The trait (of ``identify`` events) holding consent categories as Segment's
+    ``context.consent.categoryPreferences`` does (``{"Marketing": true, ...}``)."""
+    analytics_consent: Literal["ignore", "required"] = "ignore"
+    """``required``: analyses leave out persons whose latest statement withdrew the
+    ``analytics_category``; ``ignore`` (the default) counts everyone."""
+    analytics_category: str = "Analytics"
+    """The consent category of analytics."""
+
+
 class Config(_Model):
     name: str = "wegweiser"
     currency: str = "EUR"
@@ -316,6 +336,7 @@ class Config(_Model):
     engine: EngineConfig = Field(default_factory=EngineConfig)
     feedback: FeedbackConfig = Field(default_factory=FeedbackConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     touchpoints: list[TouchpointConfig] = Field(default_factory=list)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
 
@@ -424,11 +445,16 @@ sentiment_model = "auto"       # "embedding" (pip install "wegweiser[listen]"), 
 host = "127.0.0.1"             # without users, the server only binds to localhost
 port = 8000
 write_keys = []                # collector keys; or WEGWEISER_WRITE_KEYS="key1,key2"
-api_tokens = []                # read-only query API tokens; or WEGWEISER_API_TOKENS
-users = []                     # "name:hash" from `wegweiser hash-password`; or WEGWEISER_USERS
+api_tokens = []                # API tokens, "scope:token" (read/write/admin; none: read)
+users = []                     # "name:role:hash" (admin/analyst/viewer; none: admin) from
+                               # `wegweiser hash-password --user NAME --role ROLE`
+analyst_personal_data = false  # may analysts see person pages, identities, downloads?
 rate_limit_events = 5000       # events per second per write key (429 beyond)
 allowed_hosts = []             # Host names besides localhost (DNS-rebinding defence)
 trusted_proxies = []           # reverse proxies whose X-Forwarded-* headers are believed
+
+[privacy]                      # consent categories (docs/privacy.md, "Consent")
+consent_trait = "consent"      # identify trait like context.consent.categoryPreferences
 
 [windows]
 session_gap_minutes = 30       # inactivity that ends a session

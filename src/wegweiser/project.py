@@ -7,6 +7,7 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -427,6 +428,7 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
             "phases": [p.model_dump() for p in self.config.phases],
             "conversion_events": self.config.conversion_events,
             "session_gap_minutes": self.config.windows.session_gap_minutes,
+            "privacy": self.config.privacy.model_dump(),
             "store": bookkeeping.import_state(self._engine),
         }
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
@@ -480,6 +482,42 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
     def person_of(self, any_id: str) -> str | None:
         """The ``person_id`` of an anonymous or user id, or None if unknown."""
         return bookkeeping.person_of(self._engine, any_id)
+
+    def set_consent(
+        self, any_id: str, categories: Mapping[str, bool], *, source: str = "python",
+        at: datetime | None = None,
+    ) -> ImportSummary:
+        """Record a person's consent categories (``{"Marketing": False}``) as a
+        ``Segment Consent Preference Updated`` event with Segment's consent object, so it
+        flows through the store like every other statement (latest wins per category;
+        :mod:`wegweiser.events.consent`). ``any_id``: a user or anonymous id already in the
+        store (:class:`~wegweiser.errors.UnknownPerson` otherwise)."""
+        import uuid
+
+        from wegweiser.events.consent import consent_event
+
+        if not categories or not all(isinstance(k, str) and k and isinstance(v, bool)
+                                     for k, v in categories.items()):
+            raise InvalidInput("consent needs at least one category with true or false, "
+                               'e.g. {"Marketing": false}')
+        ids = self.identities()
+        found = to_frame(ids.filter(ids.id == any_id).select("id_kind").limit(1))
+        if found.empty:
+            raise UnknownPerson(
+                f"no user or anonymous id {any_id!r} in the store; consent is recorded for "
+                "an id that sent events (`wegweiser person find` looks ids up)", query=any_id)
+        user = found["id_kind"].iloc[0] == "user"
+        moment = (at or datetime.now(UTC)).astimezone(UTC)
+        event = consent_event(any_id if user else None, None if user else any_id, categories,
+                              timestamp=moment.isoformat(), message_id=f"consent-{uuid.uuid4()}",
+                              source=source)
+        data = {"message_id": [event["messageId"]], "type": ["track"],
+                "event": [event["event"]], "user_id": [event["userId"]],
+                "anonymous_id": [event["anonymousId"]], "timestamp": [event["timestamp"]],
+                "properties": [json.dumps(event["properties"])],
+                "context": [json.dumps(event["context"])]}
+        return self.import_events(pa.table({k: pa.array(v, type=pa.string())
+                                            for k, v in data.items()}))
 
     # -- one person (see wegweiser.analysis.person) -------------------------------------------
     def find_persons(self, query: str, *, limit: int = 20) -> pd.DataFrame:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.analysis.reference import BASE, random_rows, reference_journeys, stitched_frame
-from tests.engines.conftest import STORES
+from tests.engines.conftest import ENGINES, STORES
 from wegweiser.analysis.filters import property_value
 from wegweiser.analysis.result import to_frame, to_value
 from wegweiser.events import ingest
@@ -168,3 +168,46 @@ def test_undo_and_replace(fresh, tmp_path):
     renamed = events[events.message_id.str.startswith("z")]
     assert len(renamed) == n_b
     assert renamed[renamed.type == "track"].event.str.startswith("renamed_").all()
+
+
+@pytest.mark.parametrize("fresh", ENGINES, indirect=True)
+def test_analytics_consent_required_leaves_out_who_withheld_it(fresh, tmp_path):
+    """``[privacy] analytics_consent``: ignored by default (numbers unchanged); required,
+    the journey (and so every analysis) leaves out persons whose latest statement on
+    ``Analytics`` is false -- from the consent object of any event or the consent trait."""
+    import json
+
+    def ev(n: int, user: str, minute: int, kind: str = "track", **extra: object) -> dict:
+        return {"messageId": f"c{n}", "type": kind, "userId": user,
+                "timestamp": f"2026-06-01T09:{minute:02d}:00Z",
+                **({"event": "page_view"} if kind == "track" else {}), **extra}
+
+    def prefs(value: object) -> dict:
+        return {"context": {"consent": {"categoryPreferences": {"Analytics": value}}}}
+
+    rows = [
+        ev(1, "yes", 1, **prefs(True)),
+        ev(2, "later_no", 1, **prefs(True)), ev(3, "later_no", 2, **prefs(False)),
+        ev(4, "later_yes", 1, **prefs("no")), ev(5, "later_yes", 2, **prefs("yes")),
+        ev(6, "trait_no", 1), ev(7, "trait_no", 2, "identify", traits={"consent": {
+            "Analytics": False}}),
+        ev(8, "silent", 1),
+    ]
+    path = tmp_path / "consent.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    fresh.import_events(path)
+
+    def persons() -> set[str]:
+        j = fresh.journey()
+        return set(to_frame(j.select("person_id").distinct())["person_id"])
+
+    everyone = {"yes", "later_no", "later_yes", "trait_no", "silent"}
+    assert persons() == everyone
+    cfg = fresh.path / "wegweiser.toml"
+    cfg.write_text(cfg.read_text().replace('consent_trait = "consent"',
+                                           'consent_trait = "consent"\n'
+                                           'analytics_consent = "required"'))
+    fresh.reload_config()
+    assert persons() == everyone - {"later_no", "trait_no"}
+    summary = fresh.analyse("sessions").tables()["summary"]
+    assert int(summary["persons"].iloc[0]) == 3

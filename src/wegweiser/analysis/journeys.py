@@ -11,6 +11,10 @@ and is materialised once per store version as the ``journey`` table:
   ``session_id`` is ``person_id:session``;
 * ``phase`` — the phase the event maps to (NULL for none), ``is_conversion``;
 * ``next_event`` / ``next_timestamp`` — the person's following event (NULL at the end).
+
+With ``[privacy] analytics_consent = "required"`` the persons whose latest statement
+withdrew analytics consent are left out (:mod:`wegweiser.analysis._consent`), so every
+analysis of the journey honours it on every engine.
 """
 
 from __future__ import annotations
@@ -52,6 +56,13 @@ def journey_events(events: ir.Table, identities: ir.Table) -> ir.Table:
 def journey_table(events: ir.Table, identities: ir.Table, config: Config) -> ir.Table:
     """The ``journey`` expression (see the module docstring)."""
     base = journey_events(events, identities)
+    privacy = config.privacy
+    if privacy.analytics_consent == "required":
+        from wegweiser.analysis._consent import withheld
+
+        out = withheld(events, identities, category=privacy.analytics_category,
+                       trait=privacy.consent_trait)
+        base = base.anti_join(out, base.person_id == out.person_id)
     base = base.select(
         "person_id", "timestamp", "event", "channel", "campaign", "source", "medium",
         "device", "platform", "country", "revenue",

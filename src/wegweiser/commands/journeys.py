@@ -189,6 +189,9 @@ def run(
     runtime = open_runtime(project, phases=phases, state=state, worker_id=worker_id)
     timed = any(best_time_steps(j) for j in runtime.journeys.values())
     fitted_at = -math.inf
+    changed = audit_definitions(project)
+    _audit(project, "journey_run", worker_id or "worker", journeys=len(runtime.journeys),
+           changed=changed)
     try:
         while True:
             with open_project(project) as proj:
@@ -286,6 +289,37 @@ def _pause(project: Path, name: str, state: str | None, *, paused: bool) -> None
         raise InvalidInput(f"no journey {name!r}; the journeys are: {', '.join(names)}")
     with open_state(state_target(project, state), project_dir=project) as store:
         set_paused(store, name, paused)
+    _audit(project, "journey_pause" if paused else "journey_resume", name)
+
+
+def audit_definitions(project: Path) -> int:
+    """Record a ``journey_change`` audit entry for each journey file (and the delivery
+    settings) whose SHA-256 differs from the last one recorded; returns how many."""
+    import hashlib
+
+    from wegweiser import audit
+    from wegweiser.orchestrate.loading import JOURNEYS_DIR
+
+    last: dict[str, str] = {}
+    for entry in audit.read(project, action="journey_change"):
+        if entry.target is not None:
+            last[entry.target] = str(entry.detail.get("sha256"))
+    changed = 0
+    folder = Path(project) / JOURNEYS_DIR
+    for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        if last.get(path.name) != digest:
+            _audit(project, "journey_change", path.name, sha256=digest,
+                   previous=last.get(path.name) or "")
+            changed += 1
+    return changed
+
+
+def _audit(project: Path, action: str, target: str, **detail: str | int) -> None:
+    from wegweiser import audit
+
+    audit.record(project, actor=audit.cli_actor(), action=action, target=target,
+                 surface="cli", detail=detail or None)
 
 
 @app.command("exit")
@@ -307,6 +341,7 @@ def exit_(
         n = runtime.exit_runs(person, "manual", journeys=[name])
     finally:
         runtime.close()
+    _audit(project, "journey_exit", name, person=person, runs=n)
     out.print(f"{n} run(s) of {person} in {name} ended.")
 
 

@@ -22,6 +22,18 @@ class KeyKind(StrEnum):
     api = "api"
 
 
+class Scope(StrEnum):
+    read = "read"
+    write = "write"
+    admin = "admin"
+
+
+class Role(StrEnum):
+    admin = "admin"
+    analyst = "analyst"
+    viewer = "viewer"
+
+
 def register(app: typer.Typer) -> None:
     app.command()(serve)
     app.command("hash-password")(hash_password)
@@ -125,6 +137,9 @@ def hash_password(
         str | None, typer.Option(help="The password (asked for when left out).")
     ] = None,
     user: Annotated[str | None, typer.Option(help="Print a full 'name:hash' entry.")] = None,
+    role: Annotated[Role | None, typer.Option(
+        help="With --user: the role (admin sees everything, analyst analyses without "
+             "personal data, viewer dashboards only); left out: admin.")] = None,
 ) -> None:
     """Print the hash of a dashboard password for server.users / WEGWEISER_USERS."""
     from wegweiser.serve.auth import hash_password as make_hash
@@ -136,7 +151,10 @@ def hash_password(
     if len(password) < 8:
         raise InvalidInput("use a password of at least 8 characters")
     hashed = make_hash(password)
-    typer.echo(f"{user}:{hashed}" if user else hashed)
+    if role is not None and not user:
+        raise InvalidInput("--role needs --user (the entry is name:role:hash)")
+    prefix = f"{user}:{role.value}:" if user and role else f"{user}:" if user else ""
+    typer.echo(prefix + hashed)
 
 
 def keys_new(
@@ -161,16 +179,25 @@ def _field(kind: KeyKind) -> str:
 
 
 def keys_add(
-    kind: Annotated[KeyKind, typer.Option(help="write: collector key; api: read-only token.")],
+    kind: Annotated[KeyKind, typer.Option(help="write: collector key; api: API token.")],
     project: ProjectOpt = Path("."),
+    scope: Annotated[Scope, typer.Option(
+        help="API tokens: read (analyses and persons), write (also segments, annotations, "
+             "fixes, consent) or admin (everything, audit log included).")] = Scope.read,
 ) -> None:
     """Make a new key, store its hash in wegweiser.toml and print the key -- once: it cannot
     be shown again. A running server takes it up within a second, without a restart."""
+    from wegweiser import audit
     from wegweiser.config_edit import add_server_entry
-    from wegweiser.serve.auth import hash_key, key_id, new_key
+    from wegweiser.serve.auth import hash_key, key_id, new_key, with_scope
 
+    if kind is KeyKind.write and scope is not Scope.read:
+        raise InvalidInput("--scope is for API tokens (--kind api); write keys only collect")
     key = new_key("wk" if kind is KeyKind.write else "at")
-    add_server_entry(project, _field(kind), hash_key(key))
+    add_server_entry(project, _field(kind), with_scope(hash_key(key), scope.value))
+    audit.record(project, actor=audit.cli_actor(), action="config_change",
+                 target=f"server.{_field(kind)}", surface="cli",
+                 detail={"added": key_id(key), "scope": scope.value})
     typer.echo(key)
     typer.echo(
         f"(id {key_id(key)}; stored hashed in wegweiser.toml; this is the only time "
@@ -182,7 +209,7 @@ def keys_add(
 def keys_list(project: ProjectOpt = Path(".")) -> None:
     """List the write keys and API tokens by id (the keys themselves are not stored)."""
     from wegweiser.config import load_config
-    from wegweiser.serve.auth import is_hashed, key_id
+    from wegweiser.serve.auth import is_hashed, key_id, split_scope
 
     config = load_config(project)
     rows: list[tuple[str, str, str]] = []
@@ -191,7 +218,8 @@ def keys_list(project: ProjectOpt = Path(".")) -> None:
         ("api", config.server.api_tokens, "WEGWEISER_API_TOKENS"),
     ):
         rows += [
-            (kind, key_id(e), "hashed" if is_hashed(e) else "PLAINTEXT (keys hash)")
+            (kind if kind == "write" else f"api:{split_scope(e)[0]}", key_id(e),
+             "hashed" if is_hashed(e) else "PLAINTEXT (keys hash)")
             for e in entries
         ]
         from_env = [e.strip() for e in os.environ.get(env, "").split(",") if e.strip()]
@@ -199,9 +227,9 @@ def keys_list(project: ProjectOpt = Path(".")) -> None:
     if not rows:
         typer.echo("No keys; `wegweiser keys add --kind write` makes one.")
         return
-    typer.echo(f"{'kind':<6} {'id':<12}  stored")
-    for kind, ident, where in rows:
-        typer.echo(f"{kind:<6} {ident:<12}  {where}")
+    typer.echo(f"{'kind':<9} {'id':<12}  stored")
+    for kind, ident, where in rows:  # kind of API tokens: api:<scope>
+        typer.echo(f"{kind:<9} {ident:<12}  {where}")
 
 
 def keys_revoke(
@@ -238,6 +266,11 @@ def keys_revoke(
     removed: list[str] = []
     for field in ("write_keys", "api_tokens"):
         removed += remove_server_entries(project, field, matches)[1]
+    from wegweiser import audit
+
+    for ident in sorted({key_id(e) for e in removed}):
+        audit.record(project, actor=audit.cli_actor(), action="config_change",
+                     target="server.keys", surface="cli", detail={"revoked": ident})
     typer.echo(f"Revoked {', '.join(sorted({key_id(e) for e in removed}))}.")
 
 
@@ -245,12 +278,14 @@ def keys_hash(project: ProjectOpt = Path(".")) -> None:
     """Replace the plaintext keys and tokens in wegweiser.toml by their hashes (the keys
     keep working; the file no longer gives them away)."""
     from wegweiser.config_edit import replace_server_entries
-    from wegweiser.serve.auth import hash_key, is_hashed
+    from wegweiser.serve.auth import hash_key, is_hashed, split_scope, with_scope
+
+    def hashed(entry: str) -> str:
+        scope, bare = split_scope(entry)
+        return entry if is_hashed(bare) else with_scope(hash_key(bare), scope)
 
     changed = 0
     for field in ("write_keys", "api_tokens"):
-        _, done = replace_server_entries(
-            project, field, lambda e: e if is_hashed(e) else hash_key(e)
-        )
+        _, done = replace_server_entries(project, field, hashed)
         changed += len(done)
     typer.echo(f"Hashed {changed} key(s)." if changed else "All keys are stored hashed.")

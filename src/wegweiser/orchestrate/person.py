@@ -32,6 +32,9 @@ class Person:
     """The person's user id, if any (events the journeys emit carry it)."""
     scores: dict[str, float] = field(default_factory=dict)
     """The stored predicted scores by model (``wegweiser scores refit``), e.g. ``churn``."""
+    consent: dict[str, bool] = field(default_factory=dict)
+    """Consent categories (``Marketing``: False, ...), latest statement wins
+    (:mod:`wegweiser.events.consent`)."""
 
     def language(self, default: str = "de") -> str:
         """``de`` or ``en``: from the ``language``/``locale`` trait, else ``default``."""
@@ -51,6 +54,7 @@ class Person:
                 "country": self.country,
                 "user_id": self.user_id,
                 "scores": self.scores,
+                "consent": self.consent,
             },
             option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS,
             default=str,
@@ -67,4 +71,5 @@ class Person:
             country=data.get("country"),
             user_id=data.get("user_id"),
             scores={str(k): float(v) for k, v in (data.get("scores") or {}).items()},
+            consent={str(k): bool(v) for k, v in (data.get("consent") or {}).items()},
         )

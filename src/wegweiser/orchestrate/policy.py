@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from wegweiser.events.consent import channel_allowed
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -192,15 +194,17 @@ class Decision:
 
 
 def consented(person: Person, channel: str, delivery: Delivery, unsubscribed: bool) -> bool:
-    """No consent, no send: the channel's consent trait must be true and the person must
-    not have unsubscribed from the channel."""
+    """No consent, no send. The person must not have unsubscribed from the channel; then
+    the channel's consent trait (``delivery.consent``) and consent categories
+    (``delivery.consent_categories``) decide: any withdrawal wins, else the trait true or
+    every category true is consent, and no information is none
+    (:func:`wegweiser.events.consent.channel_allowed`)."""
     if unsubscribed:
         return False
     trait = delivery.consent.get(channel)
-    if not trait:
-        return True
-    value = person.traits.get(trait)
-    return value is True or (isinstance(value, str) and value.lower() in ("true", "yes", "1"))
+    return channel_allowed(
+        person.consent, person.traits.get(trait) if trait else None,
+        delivery.consent_categories.get(channel, ()), has_trait=bool(trait))
 
 
 def decide(

@@ -100,6 +100,13 @@ class Delivery(_Model):
                                  "push": "push_opt_in", "webpush": "push_opt_in"}
     )
     """Per channel the trait that must be true to send on it; channels not named need none."""
+    consent_categories: dict[str, list[str]] = Field(
+        default_factory=lambda: {"email": ["Marketing"], "sms": ["Marketing"],
+                                 "push": ["Marketing"], "webpush": ["Marketing"]}
+    )
+    """Per channel the consent categories (Segment's ``context.consent.categoryPreferences``)
+    that govern it: any of them withdrawn stops the channel, all of them granted allow it
+    (as the trait does). See ``docs/privacy.md``, "Consent"."""
     control_group: ControlGroup = Field(default_factory=ControlGroup)
     email: EmailSettings = Field(default_factory=EmailSettings)
     sms: EndpointSettings | None = None

@@ -28,6 +28,7 @@ import orjson
 
 from wegweiser.analysis.phases import phase_of, phase_rank
 from wegweiser.analysis.result import to_frame
+from wegweiser.events.consent import fold, preferences
 from wegweiser.orchestrate import memberships
 from wegweiser.orchestrate.conditions import evaluate
 from wegweiser.orchestrate.definitions import WaitStep
@@ -135,7 +136,8 @@ def read_batch(
         mine_expr = _with_person(events, identities)
         mine_expr = mine_expr.semi_join(touched, mine_expr.person_id == touched.person_id)
         with mine_expr.cache() as mine:
-            batch = _read(mine, identities, touched, ids, names, phases)
+            batch = _read(mine, identities, touched, ids, names, phases,
+                          consent_trait=config.privacy.consent_trait)
     return dataclasses.replace(batch, persons=with_scores(project, batch.persons))
 
 
@@ -155,7 +157,7 @@ def with_scores(project: Project, persons: dict[str, Person]) -> dict[str, Perso
 
 def _read(
     mine: ir.Table, identities: ir.Table, touched: ir.Table, ids: list[str],
-    names: Sequence[str], phases: list[Phase],
+    names: Sequence[str], phases: list[Phase], *, consent_trait: str = "consent",
 ) -> Batch:
     touch = mine.filter(mine.type.isin(("track", "page", "screen")))
     # events journeys ask about, as they arrived
@@ -191,7 +193,8 @@ def _read(
         ]
         last = to_frame(mapped.filter(mapped.after.isnull()).select("person_id", "phase"))
         current = dict(zip(last["person_id"].tolist(), last["phase"].tolist(), strict=True))
-    persons = _snapshots(mine, identities, touched, names, current)
+    persons = _snapshots(mine, identities, touched, names, current,
+                         consent_trait=consent_trait)
     return Batch(ids, event_rows, transitions, persons)
 
 
@@ -205,10 +208,28 @@ def _json(text: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _consents(mine: ir.Table, trait: str) -> dict[str, dict[str, bool]]:
+    """Each person's consent categories: the statements of their events, latest wins."""
+    context = mine.context.cast("string")
+    traits = mine.traits.cast("string")
+    stating = mine.filter(context.contains("categoryPreferences")
+                          | ((mine.type == "identify") & traits.contains(f'"{trait}"')))
+    frame = to_frame(stating.select(
+        "person_id", "timestamp", "message_id", context=stating.context.cast("string"),
+        traits=stating.traits.cast("string")).order_by("person_id", "timestamp", "message_id"))
+    found: dict[str, dict[str, bool]] = {}
+    for pid, ctx, trs in zip(frame["person_id"].tolist(), frame["context"].tolist(),
+                             frame["traits"].tolist(), strict=True):
+        stated = preferences(_json(ctx), _json(trs), trait=trait)
+        found[str(pid)] = fold([found.get(str(pid), {}), stated])
+    return found
+
+
 def _snapshots(
     mine: ir.Table, identities: ir.Table, touched: ir.Table, names: Sequence[str],
-    current: dict[str, str],
+    current: dict[str, str], *, consent_trait: str = "consent",
 ) -> dict[str, Person]:
+    consents = _consents(mine, consent_trait)
     traits: dict[str, dict[str, Any]] = {}
     ident = mine.filter(mine.type == "identify")
     tf = to_frame(ident.select("person_id", "timestamp", "message_id",
@@ -235,7 +256,8 @@ def _snapshots(
     people = [str(p) for p in to_frame(touched)["person_id"].tolist()]
     return {
         pid: Person(pid, traits.get(pid) or {}, current.get(pid), stats.get(pid) or {},
-                    countries.get(pid), pid if pid in with_user else None)
+                    countries.get(pid), pid if pid in with_user else None,
+                    consent=consents.get(pid) or {})
         for pid in people
     }
 
@@ -443,7 +465,8 @@ def read_persons(project: Project, person_ids: Sequence[str], names: Sequence[st
         mine_expr = mine_expr.semi_join(touched, mine_expr.person_id == touched.person_id)
         with mine_expr.cache() as mine:
             current = _current_phases(mine, list(project.config.phases))
-            snapshots = _snapshots(mine, identities, touched, names, current)
+            snapshots = _snapshots(mine, identities, touched, names, current,
+                                   consent_trait=project.config.privacy.consent_trait)
     return with_scores(project, snapshots)
 
 
@@ -499,7 +522,9 @@ def process_schedules(project: Project, runtime: Runtime) -> TriggerSummary:
     with everyone.cache() as persons_t:
         mine = _with_person(events, identities)
         current = _current_phases(mine, list(project.config.phases))
-        persons = with_scores(project, _snapshots(mine, identities, persons_t, names, current))
+        persons = with_scores(project, _snapshots(
+            mine, identities, persons_t, names, current,
+            consent_trait=project.config.privacy.consent_trait))
     summary.persons = len(persons)
     entrants = [
         Entrant(journey.name, person, {"schedule": journey.name})

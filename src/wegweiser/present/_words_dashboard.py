@@ -602,6 +602,29 @@ WORDS: dict[str, dict[str, str]] = {
         "(statt WRITE_KEY) und diesem Server als API-Host. analytics.js: dist/umd des "
         "npm-Pakets @segment/analytics-next von der eigenen Website ausliefern; die "
         "Einstellungen werden mitgegeben, nichts wird von Segment geladen."),
+    # audit log and roles
+    "nav.audit": _m("Audit log", "Protokoll"),
+    "audit.title": _m("Audit log", "Protokoll der Zugriffe"),
+    "audit.hint": _m("Who did what, when, to whom: log-ins, person views, downloads, consent, "
+                     "settings and journey changes, refusals. The newest {n} entries that fit "
+                     "the filter, newest first.",
+                     "Wer hat wann was mit wem getan: Anmeldungen, Personenansichten, Downloads, "
+                     "Einwilligungen, Einstellungen und Journey-Änderungen, Ablehnungen. Die "
+                     "neuesten {n} passenden Einträge, neueste zuerst."),
+    "audit.filter": _m("Filter", "Filtern"),
+    "audit.empty": _m("No entries.", "Keine Einträge."),
+    "audit.col.at": _m("Time (UTC)", "Zeit (UTC)"),
+    "audit.col.actor": _m("Who", "Wer"),
+    "audit.col.action": _m("Action", "Aktion"),
+    "audit.col.target": _m("Concerning", "Betrifft"),
+    "audit.col.since": _m("From", "Ab"),
+    "audit.col.until": _m("Before", "Vor"),
+    "audit.col.surface": _m("Via", "Über"),
+    "audit.col.detail": _m("Detail", "Detail"),
+    "error.forbidden_role": _m(
+        "Your role does not allow this page or action. Ask an administrator if you need it.",
+        "Ihre Rolle erlaubt diese Seite oder Aktion nicht. Fragen Sie eine Administratorin "
+        "oder einen Administrator, wenn Sie sie brauchen."),
     # error
     "error.title": _m("Error", "Fehler"),
     "error.generic": _m("Something went wrong", "Etwas ist schiefgegangen"),

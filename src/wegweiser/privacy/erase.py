@@ -29,6 +29,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from wegweiser import audit
 from wegweiser.errors import InvalidInput
 from wegweiser.orchestrate.privacy import erase_state
 from wegweiser.privacy import files, records
@@ -96,6 +97,11 @@ def _run(project: Project, scope: PersonScope, *, actor: str, kind: str) -> Eras
         counts.update(project.pseudonymise_person_rows(ids, emails, pseudonym))
     counts["text_readings"] = files.forget_texts(project.path, texts)
     counts["snapshots"] = files.drop_snapshots(project.path)
+    # the audit log keeps who did what, but names the person by the erasure's hash only
+    label = f"erased:{subjects[0] if subjects else request_id}"
+    counts["audit_entries"] = audit.redact(project.path, scope.needles, label)
+    audit.record(project.path, actor=actor, action=kind, target=label,
+                 surface=audit.surface_of(actor), detail={"request_id": request_id})
     records.append(project.path, {"request_id": request_id, "kind": kind, "actor": actor,
                                   "status": "done", "subjects": subjects, "counts": counts,
                                   "spool_open_segment_left": spool["skipped"]})

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from wegweiser import audit
 from wegweiser.errors import UnknownPerson
 from wegweiser.orchestrate.privacy import export_state
 from wegweiser.privacy import records
@@ -105,6 +106,9 @@ def export_person(
             "state were searched). Search with `wegweiser person --search TEXT`.",
             query=any_id)
     result = PersonExport(scope, tables)
+    audit.record(project.path, actor=actor, action="export",
+                 target=scope.person_ids[0] if scope.person_ids else None,
+                 surface=audit.surface_of(actor), detail={"rows": sum(result.counts().values())})
     if record:
         records.append(project.path, {
             "request_id": records.new_request_id(), "kind": "export", "actor": actor,

@@ -92,18 +92,41 @@ def hash_key(key: str) -> str:
     return KEY_HASH + hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+#: API token scopes, weakest first; an entry ``"admin:sha256$..."`` has scope admin, an
+#: entry without a scope prefix is ``read`` (as every token was before scopes existed)
+SCOPES = ("read", "write", "admin")
+
+
+def split_scope(entry: str) -> tuple[str, str]:
+    """``(scope, entry)`` of a stored API token entry ``[scope:]key-or-hash``.
+
+    >>> split_scope("admin:sha256$ab"), split_scope("at_x"), split_scope("write:at_x")
+    (('admin', 'sha256$ab'), ('read', 'at_x'), ('write', 'at_x'))
+    """
+    scope, sep, rest = entry.partition(":")
+    if sep and scope in SCOPES and rest:
+        return scope, rest
+    return "read", entry
+
+
+def with_scope(entry: str, scope: str) -> str:
+    """The stored form of ``entry`` with ``scope`` (``read`` is written without prefix)."""
+    return entry if scope == "read" else f"{scope}:{entry}"
+
+
 def is_hashed(entry: str) -> bool:
     """Whether a stored entry is a hash (else it is the key itself, in plaintext)."""
-    return entry.startswith(KEY_HASH)
+    return split_scope(entry)[1].startswith(KEY_HASH)
 
 
 def key_id(entry: str) -> str:
-    """The short id of a stored key (hashed or not): 12 hex digits of its hash, the same
-    the collector records as ``write_key`` of each event.
+    """The short id of a stored key (hashed or not, with or without a scope prefix): 12 hex
+    digits of its hash, the same the collector records as ``write_key`` of each event.
 
-    >>> key_id("wk_123") == key_id(hash_key("wk_123"))
+    >>> key_id("wk_123") == key_id(hash_key("wk_123")) == key_id("admin:wk_123")
     True
     """
+    entry = split_scope(entry)[1]
     digest = entry if is_hashed(entry) else hash_key(entry)
     return digest[len(KEY_HASH) : len(KEY_HASH) + 12]
 
@@ -115,12 +138,24 @@ def is_known(candidate: str | None, known: Iterable[str]) -> bool:
     >>> is_known("wk_1", [hash_key("wk_1")]), is_known("wk_1", ["wk_1"]), is_known("x", ["wk_1"])
     (True, True, False)
     """
+    return match(candidate, known) is not None
+
+
+def match(candidate: str | None, known: Iterable[str]) -> str | None:
+    """The stored entry of ``known`` that ``candidate`` is (compared in constant time over
+    all entries, a scope prefix ``admin:`` etc. left aside), or None.
+
+    >>> match("at_1", ["write:" + hash_key("at_1"), "at_2"]) == "write:" + hash_key("at_1")
+    True
+    """
     if not candidate:
-        return False
+        return None
     plain = candidate.encode("utf-8", "surrogatepass")
     hashed = (KEY_HASH + hashlib.sha256(plain).hexdigest()).encode()
-    found = False
+    found: str | None = None
     for item in known:
-        mine = hashed if is_hashed(item) else plain
-        found |= hmac.compare_digest(mine, item.encode("utf-8", "surrogatepass"))
+        bare = split_scope(item)[1]
+        mine = hashed if bare.startswith(KEY_HASH) else plain
+        if hmac.compare_digest(mine, bare.encode("utf-8", "surrogatepass")):
+            found = item
     return found

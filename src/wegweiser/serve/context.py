@@ -46,7 +46,7 @@ from wegweiser.config import CONFIG_FILE, Config
 from wegweiser.errors import InvalidConfig, StoreBusy
 from wegweiser.project import STORE_FILE, Project
 from wegweiser.serve._workers import Job, QueryPool
-from wegweiser.serve.auth import KEY_HASH, is_hashed, key_id
+from wegweiser.serve.auth import KEY_HASH, SCOPES, is_hashed, key_id, split_scope
 from wegweiser.serve.watch import ConfigWatch
 
 if TYPE_CHECKING:
@@ -71,6 +71,15 @@ class Secrets:
     users: Mapping[str, str] = field(default_factory=dict)
     plaintext: int = 0
     """Keys and tokens stored in plaintext in ``wegweiser.toml`` (``wegweiser keys hash``)."""
+    roles: Mapping[str, str] = field(default_factory=dict)
+    """User name -> role (``admin``, ``analyst``, ``viewer``); users without one are admin."""
+
+    def role(self, user: str) -> str:
+        return self.roles.get(user, "admin")
+
+
+#: dashboard roles, weakest first
+ROLES = ("viewer", "analyst", "admin")
 
 
 def _env_list(environ: Mapping[str, str], name: str) -> list[str]:
@@ -79,28 +88,48 @@ def _env_list(environ: Mapping[str, str], name: str) -> list[str]:
 
 def load_secrets(config: Config, environ: Mapping[str, str] = os.environ) -> Secrets:
     """Secrets from ``[server]`` plus ``WEGWEISER_WRITE_KEYS``, ``WEGWEISER_API_TOKENS`` and
-    ``WEGWEISER_USERS`` (comma-separated; users as ``name:hash``).
+    ``WEGWEISER_USERS`` (comma-separated; users as ``name:hash`` or ``name:role:hash``,
+    tokens as ``token`` or ``scope:token``).
 
     >>> from wegweiser.config import default_config
-    >>> env = {"WEGWEISER_USERS": "ana:scrypt$x", "WEGWEISER_API_TOKENS": "t1, t2"}
+    >>> env = {"WEGWEISER_USERS": "ana:scrypt$x,bo:viewer:scrypt$y",
+    ...        "WEGWEISER_API_TOKENS": "t1, admin:t2"}
     >>> s = load_secrets(default_config(), env)
-    >>> sorted(s.api_tokens), dict(s.users)
-    (['t1', 't2'], {'ana': 'scrypt$x'})
+    >>> sorted(s.api_tokens), dict(s.users), s.role("ana"), s.role("bo")
+    (['admin:t2', 't1'], {'ana': 'scrypt$x', 'bo': 'scrypt$y'}, 'admin', 'viewer')
     """
     users: dict[str, str] = {}
+    roles: dict[str, str] = {}
     for entry in [*config.server.users, *_env_list(environ, "WEGWEISER_USERS")]:
         name, sep, hashed = entry.partition(":")
+        role, colon, rest = hashed.partition(":")
+        if colon:
+            if role.strip() not in ROLES:
+                import difflib
+
+                close = difflib.get_close_matches(role.strip(), ROLES, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise InvalidConfig(
+                    f"server.users entry {name.strip()!r} has the role {role.strip()!r}; "
+                    f"roles are {', '.join(ROLES)}{hint}"
+                )
+            roles[name.strip()] = role.strip()
+            hashed = rest
         if not sep or not name.strip() or not hashed.strip():
             raise InvalidConfig(
-                f"server.users entry {entry.split(':')[0]!r}... must be 'name:hash'; "
-                "get the hash with `wegweiser hash-password`"
+                f"server.users entry {entry.split(':')[0]!r}... must be 'name:hash' or "
+                "'name:role:hash'; get the hash with `wegweiser hash-password`"
             )
         users[name.strip()] = hashed.strip()
     write_keys = {*config.server.write_keys, *_env_list(environ, "WEGWEISER_WRITE_KEYS")}
     api_tokens = {*config.server.api_tokens, *_env_list(environ, "WEGWEISER_API_TOKENS")}
     for name, entries in (("write_keys", write_keys), ("api_tokens", api_tokens)):
         for entry in entries:
-            if is_hashed(entry) and not _HEX64.fullmatch(entry[len(KEY_HASH) :]):
+            bare = split_scope(entry)[1]
+            if name == "write_keys" and bare != entry:
+                raise InvalidConfig(f"server.write_keys entry {entry[:14]}... has a scope "
+                                    f"prefix; scopes ({', '.join(SCOPES)}) are for api_tokens")
+            if is_hashed(bare) and not _HEX64.fullmatch(bare[len(KEY_HASH) :]):
                 raise InvalidConfig(
                     f"server.{name} entry {entry[:14]}... is not a sha256$ hash of 64 hex "
                     "digits; add keys with `wegweiser keys add`"
@@ -110,7 +139,7 @@ def load_secrets(config: Config, environ: Mapping[str, str] = os.environ) -> Sec
     plaintext = sum(
         not is_hashed(e) for e in [*config.server.write_keys, *config.server.api_tokens]
     )
-    return Secrets(frozenset(write_keys), frozenset(api_tokens), users, plaintext)
+    return Secrets(frozenset(write_keys), frozenset(api_tokens), users, plaintext, roles)
 
 
 def session_secret(project_dir: Path, environ: Mapping[str, str] = os.environ) -> str:

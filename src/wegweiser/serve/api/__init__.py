@@ -10,11 +10,13 @@ as JSON, described by the OpenAPI spec.
 * :mod:`.fixes` -- the watched fixes (list, show, save, delete).
 * :mod:`.annotations` -- the marked dates of the trend charts (list, add, delete).
 * :mod:`.privacy` -- export, erase, anonymise persons; suppression list; retention.
+* :mod:`.consent_audit` -- consent changes, the audit log, journey pause/resume.
 """
 
 from __future__ import annotations
 
 from wegweiser.serve.api.annotations import router as _annotations
+from wegweiser.serve.api.consent_audit import router as _consent_audit
 from wegweiser.serve.api.fixes import router as _fixes
 from wegweiser.serve.api.privacy import router as _privacy
 from wegweiser.serve.api.routes import router
@@ -24,5 +26,6 @@ router.include_router(_segments)
 router.include_router(_fixes)
 router.include_router(_annotations)
 router.include_router(_privacy)
+router.include_router(_consent_audit)
 
 __all__ = ["router"]

@@ -35,7 +35,7 @@ def list_annotations(request: Request) -> Response:
 
 
 @router.post(f"{PREFIX}/annotations", tags=[TAG], dependencies=EDITOR,
-             summary="Add an annotation (dashboard users)",
+             summary="Add an annotation (edit permission)",
              responses=errors(400, 401, 403, 422, 500, 503))
 def add_annotation(request: Request, annotation: Annotated[Annotation, Body()]) -> Response:
     """Mark a date (``date``, ``text``, ``kind``) in ``annotations.toml``."""
@@ -45,7 +45,7 @@ def add_annotation(request: Request, annotation: Annotated[Annotation, Body()]) 
 
 
 @router.delete(f"{PREFIX}/annotations", tags=[TAG], dependencies=EDITOR,
-               summary="Delete annotations of a day (dashboard users)",
+               summary="Delete annotations of a day (edit permission)",
                responses=errors(400, 401, 403, 422, 500, 503))
 def delete_annotation(
     request: Request,

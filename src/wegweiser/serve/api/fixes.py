@@ -59,7 +59,7 @@ def show_fix(request: Request, name: NameParam) -> Response:
 
 
 @router.put(f"{PREFIX}/fixes/{{name}}", tags=[TAG], dependencies=EDITOR,
-            summary="Save a fix to watch (dashboard users)",
+            summary="Save a fix to watch (edit permission)",
             responses=errors(400, 401, 403, 422, 500, 503))
 def save_fix(request: Request, name: NameParam,
              body: Annotated[FixSpec, Body()]) -> Response:
@@ -71,7 +71,7 @@ def save_fix(request: Request, name: NameParam,
 
 
 @router.delete(f"{PREFIX}/fixes/{{name}}", tags=[TAG], dependencies=EDITOR,
-               summary="Delete a fix (dashboard users)",
+               summary="Delete a fix (edit permission)",
                responses=errors(401, 403, 404, 422, 500, 503))
 def delete_fix(request: Request, name: NameParam) -> Response:
     """Remove the fix's file."""

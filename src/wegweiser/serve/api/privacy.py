@@ -1,4 +1,4 @@
-"""Privacy requests over the API (docs/privacy.md); dashboard users, as every write.
+"""Privacy requests over the API (docs/privacy.md): an export needs the personal-data permission, the rest admin.
 
 * ``POST /api/v1/privacy/export`` (``id``, ``format`` json|csv): everything about a person,
   one JSON document or a zip of one CSV per kind;
@@ -10,7 +10,7 @@
 * ``POST /api/v1/privacy/retention``: apply ``[retention] events_days`` now.
 
 Ids travel in request bodies, never in URLs (which end up in access logs). The actor of
-each request is ``server:<logged-in user>`` (``server:open-access`` without users).
+each request is ``server:<user or token name>`` (``server:local`` in open access).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from fastapi import APIRouter, Body, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
 from wegweiser.serve import access
-from wegweiser.serve.api.routes import EDITOR, PREFIX, errors, json_response
+from wegweiser.serve.api.routes import ADMIN, ADMIN_WRITE, PERSONAL, PREFIX, errors, json_response
 
 router = APIRouter()
 TAG = "privacy"
@@ -29,8 +29,8 @@ _ID = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 def actor_of(request: Request) -> str:
-    """Who asks: the logged-in dashboard user (the lead wires roles and tokens here)."""
-    return "server:" + (access.current_user(request) or "open-access")
+    """Who asks (the role check has passed): the user's or token's name."""
+    return "server:" + access.check(request, "view").name
 
 
 class ExportRequest(BaseModel):
@@ -60,7 +60,7 @@ class SuppressRequest(BaseModel):
                            description="Ids or e-mail addresses (or, to remove, hashes).")
 
 
-@router.post(f"{PREFIX}/privacy/export", tags=[TAG], dependencies=EDITOR,
+@router.post(f"{PREFIX}/privacy/export", tags=[TAG], dependencies=PERSONAL,
              summary="Export everything about a person (dashboard users)",
              responses=errors(400, 401, 403, 404, 422, 500, 503))
 def export(request: Request, body: Annotated[ExportRequest, Body()]) -> Response:
@@ -76,7 +76,7 @@ def export(request: Request, body: Annotated[ExportRequest, Body()]) -> Response
     return Response(result.to_json(), media_type="application/json")
 
 
-@router.post(f"{PREFIX}/privacy/erase", tags=[TAG], dependencies=EDITOR,
+@router.post(f"{PREFIX}/privacy/erase", tags=[TAG], dependencies=ADMIN_WRITE,
              summary="Erase or anonymise persons (dashboard users)",
              responses=errors(400, 401, 403, 422, 500, 503))
 def erase(request: Request, body: Annotated[EraseRequest, Body()]) -> Response:
@@ -90,7 +90,7 @@ def erase(request: Request, body: Annotated[EraseRequest, Body()]) -> Response:
     return json_response({"requests": [s.as_dict() for s in done]})
 
 
-@router.get(f"{PREFIX}/privacy/records", tags=[TAG], dependencies=EDITOR,
+@router.get(f"{PREFIX}/privacy/records", tags=[TAG], dependencies=ADMIN,
             summary="The erasure records (dashboard users)", responses=errors(401, 403, 500))
 def records(request: Request) -> Response:
     """What was erased, anonymised or exported, when and by whom; subjects as hashes."""
@@ -105,7 +105,7 @@ def _listing(request: Request) -> Any:
     return SuppressionList.load(access.context(request).project_dir)
 
 
-@router.get(f"{PREFIX}/privacy/suppressions", tags=[TAG], dependencies=EDITOR,
+@router.get(f"{PREFIX}/privacy/suppressions", tags=[TAG], dependencies=ADMIN,
             summary="The suppression list (dashboard users)", responses=errors(401, 403, 500))
 def list_suppressions(request: Request) -> Response:
     """Salted hashes of the suppressed ids, with when and why each was added."""
@@ -114,7 +114,7 @@ def list_suppressions(request: Request) -> Response:
                                          for h, v in sorted(listing.entries.items())]})
 
 
-@router.post(f"{PREFIX}/privacy/suppressions", tags=[TAG], dependencies=EDITOR,
+@router.post(f"{PREFIX}/privacy/suppressions", tags=[TAG], dependencies=ADMIN_WRITE,
              summary="Suppress ids (dashboard users)",
              responses=errors(400, 401, 403, 422, 500))
 def add_suppressions(request: Request, body: Annotated[SuppressRequest, Body()]) -> Response:
@@ -125,7 +125,7 @@ def add_suppressions(request: Request, body: Annotated[SuppressRequest, Body()])
     return json_response({"added": len(new), "suppressed": len(listing)})
 
 
-@router.post(f"{PREFIX}/privacy/suppressions/remove", tags=[TAG], dependencies=EDITOR,
+@router.post(f"{PREFIX}/privacy/suppressions/remove", tags=[TAG], dependencies=ADMIN_WRITE,
                summary="Collect ids again (dashboard users)",
                responses=errors(400, 401, 403, 422, 500))
 def remove_suppressions(request: Request, body: Annotated[SuppressRequest, Body()]
@@ -137,7 +137,7 @@ def remove_suppressions(request: Request, body: Annotated[SuppressRequest, Body(
     return json_response({"removed": gone, "suppressed": len(listing)})
 
 
-@router.post(f"{PREFIX}/privacy/retention", tags=[TAG], dependencies=EDITOR,
+@router.post(f"{PREFIX}/privacy/retention", tags=[TAG], dependencies=ADMIN_WRITE,
              summary="Apply the retention policy now (dashboard users)",
              responses=errors(401, 403, 500, 503))
 def retention(request: Request) -> Response:

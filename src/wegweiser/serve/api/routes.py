@@ -11,10 +11,11 @@
   :mod:`wegweiser.serve.errors` (422 for a body that does not fit the schema, 400 for
   options the analysis refuses, 503 + Retry-After while busy, 504 when an analysis hits the
   time limit ``server.query_seconds``).
-* Readers: a read-only API token (``Authorization: Bearer``), a logged-in dashboard session,
-  or anyone in open access (:func:`wegweiser.serve.access.require_reader`).
-* Write actions, ``POST /api/v1/quarantine/replay`` and ``.../drop``, are for logged-in
-  dashboard users only (in open access: same-origin requests); API tokens stay read-only.
+* Who may do what: :mod:`wegweiser.serve.access` (``view``, ``personal``, ``edit``,
+  ``admin`` by user role and token scope). Aggregate answers: everyone logged in or with a
+  token; one person, identities, quarantine, the send ledger: ``personal``; segments,
+  annotations, fixes, consent: ``edit``; ``POST /api/v1/quarantine/replay`` and
+  ``.../drop``, the audit log: ``admin`` (in open access: same-origin requests).
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from pydantic import BaseModel, Field
 
 from wegweiser.serve import access
 from wegweiser.serve.api import queries
-from wegweiser.serve.auth import bearer_token, is_known
 from wegweiser.serve.errors import ERROR_SCHEMA, ApiError
 
 PREFIX = "/api/v1"
@@ -41,15 +41,22 @@ router = APIRouter()
 _bearer = HTTPBearer(
     auto_error=False,
     scheme_name="api_token",
-    description="A read-only API token from server.api_tokens / WEGWEISER_API_TOKENS "
-    "(`wegweiser keys add --kind api`). A logged-in dashboard session works too.",
+    description="An API token from server.api_tokens / WEGWEISER_API_TOKENS with scope read, "
+    "write or admin (`wegweiser keys add --kind api --scope read`). A logged-in dashboard "
+    "session works too (with the user's role).",
 )
 READER = [Depends(access.require_reader), Security(_bearer)]
+#: routes with personal data: roles and scopes that may see it (``access.require``)
+PERSONAL = [Depends(access.require("personal")), Security(_bearer)]
+PERSONAL_ROUTES = frozenset({"quarantine", "merges", "persons", "person", "identity",
+                             "journey_ledger"})
+ADMIN = [Depends(access.require("admin")), Security(_bearer)]
 
 _WHY = {
     400: "Options the analysis cannot use (the message says which and what to do)",
     401: "No or unknown API token, not logged in",
-    403: "Not allowed (API tokens are read-only; cross-site requests)",
+    403: "Not allowed: the user's role or the token's scope may not do this "
+    "(`forbidden_role`, `forbidden_scope`, `read_only_token`), or a cross-site request",
     404: "Nothing there",
     422: "The request does not fit the schema (details list each problem)",
     500: "Unexpected error (the server log has details)",
@@ -166,11 +173,12 @@ def _add_route(entry: queries.Analysis) -> None:
         tags=[TAG],
         summary=entry.summary,
         description=entry.description,
-        dependencies=READER,
+        dependencies=PERSONAL if entry.name in PERSONAL_ROUTES else READER,
         response_model=None,
         responses={
             200: {"model": AnalysisResponse, **LINKS.get(entry.path, {})},
-            **errors(400, 401, 422, 500, 503, 504),
+            **errors(*((400, 401, 403, 422, 500, 503, 504) if entry.name in PERSONAL_ROUTES
+                       else (400, 401, 422, 500, 503, 504))),
         },
     )
 
@@ -198,11 +206,11 @@ for _entry in queries.ANALYSES.values():
 @router.get(
     f"{PREFIX}/identities/{{id}}",
     tags=[TAG],
-    dependencies=READER,
+    dependencies=PERSONAL,
     name="identity",
     operation_id="identity",
     summary=queries.ANALYSES["identity"].summary,
-    responses={200: {"model": AnalysisResponse}, **errors(401, 404, 422, 500, 503, 504)},
+    responses={200: {"model": AnalysisResponse}, **errors(401, 403, 404, 422, 500, 503, 504)},
 )
 def identity(request: Request, id: Annotated[str, Path(min_length=1, max_length=500)]) -> Response:
     """The ``person_id`` of an anonymous id or user id (404 when the id is unknown)."""
@@ -212,60 +220,56 @@ def identity(request: Request, id: Annotated[str, Path(min_length=1, max_length=
 @router.get(
     f"{PREFIX}/persons/{{id}}",
     tags=[TAG],
-    dependencies=READER,
+    dependencies=PERSONAL,
     name="person",
     operation_id="person",
     summary=queries.ANALYSES["person"].summary,
     description=queries.ANALYSES["person"].description,
-    responses={200: {"model": AnalysisResponse}, **errors(401, 404, 422, 500, 503, 504)},
+    responses={200: {"model": AnalysisResponse}, **errors(401, 403, 404, 422, 500, 503, 504)},
 )
 def person(
     request: Request,
     id: Annotated[str, Path(min_length=1, max_length=500)],
     limit: Annotated[int, Query(ge=1, le=100_000)] = 5_000,
 ) -> Response:
-    # roles (the privacy issue): personal data; the reader roles allowed to see one person's
-    # journey are checked here once roles exist
-    return _run(request, "person", queries.PersonParams(id=id, limit=limit))
+    answer = _run(request, "person", queries.PersonParams(id=id, limit=limit))
+    access.actor(request, "person_view", target=id)
+    return answer
 
 
-# -- write actions: dashboard users only ----------------------------------------------------
-def require_editor(request: Request) -> None:
-    """A logged-in dashboard user (in open access: anyone on this machine), never an API
-    token, never a request from another site."""
-    ctx = access.context(request)
-    token = bearer_token(request.headers.get("authorization"))
-    if token is not None:
-        if is_known(token, ctx.secrets.api_tokens):
-            raise ApiError(
-                403,
-                "API tokens are read-only; change data (replay or drop quarantined rows, "
-                "privacy requests) in the dashboard or on the command line.",
-                code="read_only_token",
-            )
-        raise ApiError(
-            401,
-            "Unknown API token (and API tokens cannot write anyway); log in to the dashboard.",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    if not ctx.open_access and access.current_user(request) is None:
-        raise ApiError(401, "Log in to the dashboard to change data (quarantined rows, "
-                            "privacy requests).")
+# -- write actions ------------------------------------------------------------------------------
+def _same_site(request: Request) -> None:
     origin = request.headers.get("origin")
     hosts = {request.headers.get("host"), request.headers.get("x-forwarded-host")} - {None}
     if origin is not None and urlsplit(origin).netloc not in hosts:
         raise ApiError(403, f"Requests from {origin} may not change data here.", code="cross_site")
 
 
+def require_editor(request: Request) -> None:
+    """Segments, annotations, fixes, consent: users with the ``edit`` permission (admin,
+    analyst), tokens with scope write or admin; never a request from another site."""
+    access.check(request, "edit")
+    _same_site(request)
+
+
+def require_admin(request: Request) -> None:
+    """Quarantine replay and drop, journeys, the audit log: admins and admin tokens."""
+    access.check(request, "admin")
+    _same_site(request)
+
+
+# no declared security scheme: a session cookie works as well as a token here, and the
+# schema must not claim a token is required (the API fuzzing holds it to that)
 EDITOR = [Depends(require_editor)]
+ADMIN_WRITE = [Depends(require_admin)]
 _REPLAY_ALL = queries.ReplayParams.model_validate({})
 
 
 @router.post(
     f"{PREFIX}/quarantine/replay",
     tags=[TAG],
-    dependencies=EDITOR,
-    summary="Replay quarantined rows (dashboard users)",
+    dependencies=ADMIN_WRITE,
+    summary="Replay quarantined rows (admins)",
     responses={200: {"model": ReplayResponse}, **errors(400, 401, 403, 422, 500, 503)},
 )
 def replay_quarantine(
@@ -280,8 +284,8 @@ def replay_quarantine(
 @router.post(
     f"{PREFIX}/quarantine/drop",
     tags=[TAG],
-    dependencies=EDITOR,
-    summary="Drop quarantined rows (dashboard users)",
+    dependencies=ADMIN_WRITE,
+    summary="Drop quarantined rows (admins)",
     responses={200: {"model": DropResponse}, **errors(400, 401, 403, 422, 500, 503)},
 )
 def drop_quarantine(request: Request, params: Annotated[queries.DropParams, Body()]) -> Response:

@@ -19,7 +19,15 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response
 from wegweiser.analysis.result import jsonable
 from wegweiser.analysis.segments import NAME_PATTERN, Rule, Segment
 from wegweiser.serve import access
-from wegweiser.serve.api.routes import EDITOR, PREFIX, READER, TAG, errors, json_response
+from wegweiser.serve.api.routes import (
+    EDITOR,
+    PERSONAL,
+    PREFIX,
+    READER,
+    TAG,
+    errors,
+    json_response,
+)
 from wegweiser.serve.errors import ApiError
 
 router = APIRouter()
@@ -59,7 +67,7 @@ def show_segment(request: Request, name: NameParam) -> Response:
     return json_response({**_described(project, segment), "members": count})
 
 
-@router.get(f"{PREFIX}/segments/{{name}}/members", tags=[TAG], dependencies=READER,
+@router.get(f"{PREFIX}/segments/{{name}}/members", tags=[TAG], dependencies=PERSONAL,
             summary="The members' person ids (JSON or CSV)",
             responses=errors(401, 404, 422, 500, 503))
 def segment_members(
@@ -77,7 +85,7 @@ def segment_members(
 
 
 @router.put(f"{PREFIX}/segments/{{name}}", tags=[TAG], dependencies=EDITOR,
-            summary="Save a segment (dashboard users)",
+            summary="Save a segment (edit permission)",
             responses=errors(400, 401, 403, 422, 500, 503))
 def save_segment(request: Request, name: NameParam, rule: Annotated[Rule, Body()]) -> Response:
     """Create or replace the segment ``name`` with this rule."""
@@ -89,7 +97,7 @@ def save_segment(request: Request, name: NameParam, rule: Annotated[Rule, Body()
 
 
 @router.delete(f"{PREFIX}/segments/{{name}}", tags=[TAG], dependencies=EDITOR,
-               summary="Delete a segment (dashboard users)",
+               summary="Delete a segment (edit permission)",
                responses=errors(401, 403, 404, 422, 500, 503))
 def delete_segment(request: Request, name: NameParam) -> Response:
     """Remove the segment's file."""

@@ -19,9 +19,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
+from wegweiser.serve.access import LoginRequired
 from wegweiser.serve.pages import (
     admin,
     analyses,
+    audit,
     auth,
     export,
     fixes,
@@ -35,7 +37,6 @@ from wegweiser.serve.pages import (
 )
 from wegweiser.serve.pages._web import (
     STATIC,
-    LoginRequired,
     has_session,
     login_redirect,
     page_headers,
@@ -105,4 +106,5 @@ def install(app: FastAPI) -> None:
     app.include_router(journeys.router)
     app.include_router(unsubscribe.router)
     app.include_router(tracking.router)
+    app.include_router(audit.router)
     app.state.html_error = html_error

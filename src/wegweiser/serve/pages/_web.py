@@ -2,7 +2,7 @@
 
 * :func:`page_user` (a dependency) lets a request through in open access mode or with a
   logged-in user, and otherwise raises :class:`LoginRequired` (answered with a redirect to
-  ``/login``).
+  ``/login``); the role checks are :func:`wegweiser.serve.access.require`.
 * :func:`check_csrf` guards every POST form: the form's ``csrf`` field must equal the
   session's token, and an ``Origin`` (or ``Referer``) header, when sent, must name this host.
 * :func:`render` renders a template with the layout's context (language, user, navigation,
@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from wegweiser import __version__
 from wegweiser.present.i18n import Translator
-from wegweiser.serve.access import context, current_user
+from wegweiser.serve.access import check, context, current_user, principal
 from wegweiser.serve.errors import ApiError
 from wegweiser.serve.pages._i18n import COOKIE, LANGS, negotiate, words
 
@@ -46,7 +46,20 @@ NAV = (
     ("/journeys", "nav.journeys"),
     ("/data-quality", "nav.data_quality"),
     ("/settings", "nav.settings"),
+    ("/audit", "nav.audit"),
 )
+#: navigation entries shown only to who has the permission (the pages refuse the others)
+NAV_NEEDS = {"/persons": "personal", "/data-quality": "personal", "/settings": "admin",
+             "/audit": "admin"}
+
+
+def _nav(request: Request) -> list[tuple[str, str]]:
+    who = principal(request) if has_session(request) else None
+    if who is None:
+        return list(NAV)
+    personal = context(request).config.server.analyst_personal_data
+    return [(href, key) for href, key in NAV
+            if who.may(NAV_NEEDS.get(href, "view"), analyst_personal_data=personal)]
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -69,14 +82,6 @@ env = jinja2.Environment(
 )
 
 
-class LoginRequired(Exception):
-    """Nobody is logged in, and users are configured; ``next`` is where to go back to."""
-
-    def __init__(self, next_url: str) -> None:
-        super().__init__(next_url)
-        self.next_url = next_url
-
-
 def language(request: Request) -> str:
     """``?lang=``, else the language cookie, else ``Accept-Language``."""
     asked = request.query_params.get("lang")
@@ -93,14 +98,10 @@ def has_session(request: Request) -> bool:
 
 
 def page_user(request: Request) -> str | None:
-    """Dependency of every page: the logged-in user (None in open access mode)."""
-    if context(request).open_access:
-        return None
-    user = current_user(request)
-    if user is None:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise LoginRequired(target)
-    return user
+    """Dependency of every page: the logged-in user (None in open access mode), who may
+    ``view`` (every role); pages with more need add ``Depends(require(...))``."""
+    who = check(request, "view")
+    return None if who.kind == "open" else who.name
 
 
 def safe_next(target: str | None) -> str:
@@ -186,7 +187,7 @@ def render(
         path=request.url.path,
         lang=lang,
         t=say,
-        nav=NAV,
+        nav=_nav(request),
         user=user,
         open_access=ctx.open_access,
         project_name=ctx.config.name,

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from wegweiser.config import Phase, load_config
 from wegweiser.config_edit import set_phases
 from wegweiser.errors import InvalidConfig
-from wegweiser.serve.access import context
+from wegweiser.serve.access import actor, context, require
 from wegweiser.serve.pages import _data
 from wegweiser.serve.pages._web import check_csrf, flash, page_user, render, text
 from wegweiser.serve.pages.export import links
@@ -23,7 +23,8 @@ Csrf = Annotated[str, Form()]
 
 
 # -- data quality ------------------------------------------------------------------------------
-@router.get("/data-quality", response_class=HTMLResponse)
+@router.get("/data-quality", response_class=HTMLResponse,
+            dependencies=[Depends(require("personal"))])
 def quality_page(request: Request) -> HTMLResponse:
     reason = text(request, "reason", limit=500)
     data = context(request).query(_data.quarantine, reason=reason or None)
@@ -33,17 +34,18 @@ def quality_page(request: Request) -> HTMLResponse:
                   export=links("quarantine", {"reason": reason or None, "limit": 100}))
 
 
-@router.post("/data-quality/replay")
+@router.post("/data-quality/replay", dependencies=[Depends(require("admin"))])
 def replay(request: Request, csrf: Csrf, reason: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf)
     with context(request).store() as project:
         summary, skipped = project.replay_quarantine(reason=reason or None)
+    actor(request, "quarantine_replay", detail={"imported": summary.imported})
     flash(request, "ok", "quality.replayed", imported=summary.imported,
           duplicates=summary.duplicates, still=summary.quarantined, skipped=skipped)
     return RedirectResponse("/data-quality", status_code=303)
 
 
-@router.post("/data-quality/drop")
+@router.post("/data-quality/drop", dependencies=[Depends(require("admin"))])
 def drop(
     request: Request,
     csrf: Csrf,
@@ -58,6 +60,7 @@ def drop(
     with context(request).store() as project:
         n = project.drop_quarantine(reason=reason or None,
                                     ids=[row] if row is not None else None)
+    actor(request, "quarantine_drop", detail={"dropped": n})
     flash(request, "ok", "quality.dropped", n=n)
     return RedirectResponse("/data-quality", status_code=303)
 
@@ -80,13 +83,13 @@ def _settings(request: Request, rows: list[dict[str, Any]], *, error: str | None
     )
 
 
-@router.get("/settings", response_class=HTMLResponse)
+@router.get("/settings", response_class=HTMLResponse, dependencies=[Depends(require("admin"))])
 def settings_page(request: Request) -> HTMLResponse:
     config = load_config(context(request).project_dir)
     return _settings(request, _rows(list(config.phases)))
 
 
-@router.post("/settings/phases")
+@router.post("/settings/phases", dependencies=[Depends(require("admin"))])
 def save_phases(
     request: Request,
     csrf: Csrf,
@@ -129,5 +132,6 @@ def save_phases(
     except InvalidConfig as exc:
         return _settings(request, rows, error=str(exc), status=400)
     ctx.reload_config()
+    actor(request, "config_change", target="phases", detail={"phases": len(phases)})
     flash(request, "ok", "settings.saved", n=len(phases))
     return RedirectResponse("/settings", status_code=303)

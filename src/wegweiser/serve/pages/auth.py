@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from wegweiser import audit
 from wegweiser.serve.access import context, current_user
 from wegweiser.serve.pages._web import check_csrf, render, safe_next
 from wegweiser.serve.throttle import ADDRESS, USER, Throttle, averify_password
@@ -82,6 +83,9 @@ async def login(
     ok = ok and stored is not None
     if ok:
         throttle.succeeded(f"user:{username}", (f"ip:{client}",))
+    audit.record(ctx.project_dir, actor=username or "(empty)",
+                 action="login" if ok else "login_failed", surface="dashboard",
+                 detail={"address": client} if not ok else None)
     if not ok:
         return render(
             request,
@@ -100,5 +104,9 @@ async def login(
 @router.post("/logout")
 def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf)
+    user = current_user(request)
+    if user is not None:
+        audit.record(context(request).project_dir, actor=user, action="logout",
+                     surface="dashboard")
     request.session.clear()
     return RedirectResponse("/login" if not context(request).open_access else "/", status_code=303)

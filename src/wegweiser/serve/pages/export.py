@@ -12,7 +12,8 @@ body; ``static/app.js`` makes the JSON link that very request and saves its answ
   gives them: numbers as numbers, times in ISO 8601, NULL empty, flags ``true``/``false``.
 * ``GET /export/<name>.json?body=<JSON>``: the API's answer, as a file.
 
-Readers only (as the API). Charts download as PNG or SVG from their own toolbar
+Roles that may see personal data only (``require("personal")``: downloads hold rows);
+each download is in the audit log. Charts download as PNG or SVG from their own toolbar
 (``static/app.js``, Plotly's ``toImage``).
 """
 
@@ -29,7 +30,7 @@ from urllib.parse import urlencode
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from wegweiser.serve.access import context
+from wegweiser.serve.access import actor, context, require
 from wegweiser.serve.errors import ApiError
 from wegweiser.serve.pages import _data
 from wegweiser.serve.pages._web import page_user
@@ -37,7 +38,8 @@ from wegweiser.serve.pages._web import page_user
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(page_user)])
+router = APIRouter(include_in_schema=False,
+                   dependencies=[Depends(page_user), Depends(require("personal"))])
 
 MAX_BODY = 20_000
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -125,6 +127,7 @@ def export_csv(request: Request, name: str, table: Annotated[str, Query(max_leng
     writer.writerow(columns)
     for row in rows:
         writer.writerow([cell(row.get(c)) for c in columns])
+    actor(request, "export", target=name, detail={"format": "csv", "table": table})
     filename = f"{name}-{table}.csv"
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -135,5 +138,6 @@ def export_json(request: Request, name: str, body: BodyParam = "{}") -> Response
     from wegweiser.serve.api.queries import run_json
 
     payload = context(request).query(run_json, name, _body(name, body))
+    actor(request, "export", target=name, detail={"format": "json"})
     return Response(orjson.dumps(payload), media_type="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{name}.json"'})

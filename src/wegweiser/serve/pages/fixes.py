@@ -20,7 +20,7 @@ from wegweiser.analysis.fixes import VERDICTS, Fix, say
 from wegweiser.analysis.registry import describe
 from wegweiser.errors import InvalidInput
 from wegweiser.present.i18n import Translator
-from wegweiser.serve.access import context
+from wegweiser.serve.access import context, require
 from wegweiser.serve.pages import _data
 from wegweiser.serve.pages._charts import embed
 from wegweiser.serve.pages._web import check_csrf, flash, language, page_user, render
@@ -84,7 +84,7 @@ def _lines(text: str) -> list[str]:
     return [p.strip() for p in text.splitlines() if p.strip()]
 
 
-@router.post("/fixes")
+@router.post("/fixes", dependencies=[Depends(require("edit"))])
 def save(
     request: Request, csrf: Csrf, name: Text = "", date: Text = "", time: Text = "",
     touchpoint: Text = "", where: Text = "", metric: Text = "friction", friction: Text = "",
@@ -113,7 +113,7 @@ def save(
     return RedirectResponse("/fixes", status_code=303)
 
 
-@router.post("/fixes/{name}/delete")
+@router.post("/fixes/{name}/delete", dependencies=[Depends(require("edit"))])
 def delete(request: Request, name: str, csrf: Csrf) -> Response:
     check_csrf(request, csrf)
     try:

@@ -7,7 +7,8 @@ with the session's CSRF token) export everything about the person (JSON or a zip
 the person id; docs/privacy.md).
 
 The numbers come from the query pool (``_data.person``), as the API's
-``/api/v1/persons/{id}`` computes them. Access: the log-in of every page (``page_user``).
+``/api/v1/persons/{id}`` computes them. Access: roles that may see personal data
+(``require("personal")``); each view of a person is in the audit log.
 """
 
 from __future__ import annotations
@@ -20,16 +21,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from wegweiser.errors import UnknownPerson
 from wegweiser.present import charts as draw
-from wegweiser.serve.access import context
+from wegweiser.serve.access import actor, context, require
 from wegweiser.serve.errors import ApiError
 from wegweiser.serve.pages import _data
 from wegweiser.serve.pages._charts import embed
 from wegweiser.serve.pages._web import check_csrf, flash, language, page_user, render, text
 from wegweiser.serve.pages.analyses import table_of
 
-# roles (the privacy issue): a person's journey is personal data; once roles exist, these
-# pages require a role allowed to see single persons, not only a log-in
-router = APIRouter(include_in_schema=False, dependencies=[Depends(page_user)])
+# a person's journey is personal data: only roles that may see it (``personal``)
+router = APIRouter(include_in_schema=False,
+                   dependencies=[Depends(page_user), Depends(require("personal"))])
 
 MAX_ROWS = 50  # rows of a table shown (the API and CLI give all)
 #: the tables of the page, in order, with their heading's message key
@@ -71,6 +72,7 @@ def person_page(request: Request, person_id: str) -> HTMLResponse:
         journey = context(request).query(_data.person, person_id)
     except UnknownPerson as exc:
         raise ApiError(404, str(exc), code="unknown_person") from None
+    actor(request, "person_view", target=journey.person_id)
     lang = language(request)
     phases = context(request).config.phase_names
     charts = {"timeline": embed(draw.person_timeline(journey.timeline, lang, phases), lang,
@@ -112,7 +114,7 @@ def export_person_form(
         "Content-Disposition": 'attachment; filename="person-export.json"'})
 
 
-@router.post("/persons/erase")
+@router.post("/persons/erase", dependencies=[Depends(require("admin"))])
 def erase_person_form(
     request: Request,
     csrf: Annotated[str, Form()],

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from wegweiser.analysis.registry import describe
 from wegweiser.analysis.segments import Segment
 from wegweiser.errors import InvalidInput
-from wegweiser.serve.access import context
+from wegweiser.serve.access import context, require
 from wegweiser.serve.pages._web import check_csrf, flash, page_user, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_user)])
@@ -51,7 +51,7 @@ def _lines(text: str, *, commas: bool) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-@router.post("/segments")
+@router.post("/segments", dependencies=[Depends(require("edit"))])
 def save(
     request: Request, csrf: Csrf, name: Text = "", description: Text = "", did: Text = "",
     did_not: Text = "", within: Text = "", where: Text = "", ids: Text = "",
@@ -78,7 +78,7 @@ def save(
     return RedirectResponse("/segments", status_code=303)
 
 
-@router.post("/segments/{name}/delete")
+@router.post("/segments/{name}/delete", dependencies=[Depends(require("edit"))])
 def delete(request: Request, name: str, csrf: Csrf) -> Response:
     check_csrf(request, csrf)
     try:

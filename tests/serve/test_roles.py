@@ -1,0 +1,255 @@
+"""Roles and token scopes on every surface, through a real server: each (surface, caller)
+pair is allowed or refused as the table below says -- refused with the error shape (JSON on
+the API, the 403 page in German or English on the dashboard) -- and what was done or
+refused is in the audit log."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+from tests.serve.conftest import LiveServer, start_server
+from wegweiser import audit
+from wegweiser.serve.auth import hash_key, hash_password
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+WELCOME = """
+[entry]
+kind = "event"
+event = "signup"
+
+[[steps]]
+id = "mail"
+type = "send"
+channel = "email"
+template = "hi"
+
+[templates.hi.de]
+subject = "Hallo"
+text = "Hallo"
+
+[templates.hi.en]
+subject = "Hello"
+text = "Hello"
+"""
+PASSWORD = "geheim-123"
+USERS = {"ada": "admin", "al": "analyst", "vic": "viewer"}
+TOKENS = {"read": "at_read_token", "write": "at_write_token", "admin": "at_admin_token"}
+PERSON = "u_1"  # replaced by a real person id of the demo in the fixture
+
+# (name, method, path, body, what it needs) -- independent of wegweiser.serve.access
+API = [
+    ("stats", "GET", "/api/v1/stats", None, "view"),
+    ("person", "GET", "/api/v1/persons/{person}", None, "personal"),
+    ("quarantine", "GET", "/api/v1/quarantine", None, "personal"),
+    ("members", "GET", "/api/v1/segments/none/members", None, "personal"),
+    ("annotation", "POST", "/api/v1/annotations", {}, "edit"),
+    ("consent", "POST", "/api/v1/persons/nobody-here/consent",
+     {"categories": {"Marketing": True}}, "edit"),
+    ("drop", "POST", "/api/v1/quarantine/drop", {"ids": [-1]}, "admin"),
+    ("audit", "GET", "/api/v1/audit", None, "admin"),
+    ("pause", "POST", "/api/v1/journeys/no-such-journey/pause", None, "admin"),
+]
+PAGES = [
+    ("segments", "GET", "/segments", None, "view"),
+    ("search", "GET", "/persons?q=zzz-nobody", None, "personal"),
+    ("person", "GET", "/persons/{person}", None, "personal"),
+    ("export", "GET", "/export/stats.json", None, "personal"),
+    ("quality", "GET", "/data-quality", None, "personal"),
+    ("settings", "GET", "/settings", None, "admin"),
+    ("audit", "GET", "/audit", None, "admin"),
+    ("segment-delete", "POST", "/segments/none/delete", {}, "edit"),
+    ("phases", "POST", "/settings/phases", {}, "admin"),
+]
+MAY = {  # who may do what, as docs/privacy.md says
+    "admin": {"view", "personal", "edit", "admin"},
+    "analyst": {"view", "edit"},
+    "viewer": {"view"},
+    "token:read": {"view", "personal"},
+    "token:write": {"view", "personal", "edit"},
+    "token:admin": {"view", "personal", "edit", "admin"},
+}
+
+
+@pytest.fixture(scope="module")
+def server(demo_template: Path, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[LiveServer]:
+    folder = tmp_path_factory.mktemp("roles")
+    project = folder / "project"
+    shutil.copytree(demo_template, project)
+    (project / "journeys").mkdir(exist_ok=True)
+    (project / "journeys" / "welcome.toml").write_text(WELCOME, encoding="utf-8")
+    users = ",".join(f"{name}:{role}:{hash_password(PASSWORD, salt=b'fixed-test-salt!')}"
+                     for name, role in USERS.items())
+    tokens = ",".join([TOKENS["read"], f"write:{hash_key(TOKENS['write'])}",
+                       f"admin:{TOKENS['admin']}"])
+    live = start_server(project, folder / "server.log", WEGWEISER_USERS=users,
+                        WEGWEISER_API_TOKENS=tokens)
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def person_id(demo_template: Path) -> str:
+    from wegweiser import Project
+    from wegweiser.analysis.result import to_frame
+
+    with Project(demo_template) as project:
+        ids = project.identities()
+        return str(to_frame(ids.select("person_id").order_by("person_id").limit(1))
+                   ["person_id"].iloc[0])
+
+
+@pytest.fixture(scope="module")
+def sessions(server: LiveServer) -> Iterator[dict[str, httpx.Client]]:
+    clients = {}
+    for name in USERS:
+        client = httpx.Client(base_url=server.url, timeout=60)
+        page = client.get("/login")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert csrf is not None
+        done = client.post("/login", data={"csrf": csrf.group(1), "username": name,
+                                           "password": PASSWORD, "next": "/"})
+        assert done.status_code == 303, done.text
+        clients[name] = client
+    yield clients
+    for client in clients.values():
+        client.close()
+
+
+def _csrf(client: httpx.Client) -> str:
+    page = client.get("/segments")  # every role may see it; it carries the CSRF token
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found is not None, page.text[:500]
+    return found.group(1)
+
+
+def _refused(answer: httpx.Response, codes: tuple[str, ...]) -> None:
+    assert answer.status_code == 403, (answer.status_code, answer.text[:300])
+    error = answer.json()["error"]
+    assert error["status"] == 403
+    assert error["code"] in codes, error
+    assert "may not" in error["message"]
+
+
+@pytest.mark.parametrize("caller", ["ada", "al", "vic", "read", "write", "admin"])
+@pytest.mark.parametrize("case", API, ids=[c[0] for c in API])
+def test_api(server, sessions, person_id, caller, case):
+    _, method, path, body, needs = case
+    path = path.format(person=person_id)
+    if caller in USERS:
+        client, role, headers = sessions[caller], USERS[caller], {}
+    else:
+        client, role = sessions["ada"], f"token:{caller}"  # a token counts before a session
+        headers = {"Authorization": f"Bearer {TOKENS[caller]}"}
+    answer = client.request(method, path, json=body, headers=headers)
+    if needs in MAY[role]:
+        assert answer.status_code not in (401, 403), (answer.status_code, answer.text[:300])
+        assert answer.status_code < 500
+    else:
+        _refused(answer, ("forbidden_role",) if caller in USERS
+                 else ("read_only_token", "forbidden_scope"))
+
+
+@pytest.mark.parametrize("caller", ["ada", "al", "vic"])
+@pytest.mark.parametrize("case", PAGES, ids=[c[0] for c in PAGES])
+def test_pages(server, sessions, person_id, caller, case):
+    _, method, path, body, needs = case
+    client = sessions[caller]
+    path = path.format(person=person_id)
+    html = {"Accept": "text/html"}
+    if method == "POST":
+        answer = client.post(path, data={**(body or {}), "csrf": _csrf(client)}, headers=html,
+                             params={"lang": "de"})
+    else:
+        answer = client.get(path, headers=html, params={"lang": "de"})
+    if needs in MAY[USERS[caller]]:
+        assert answer.status_code not in (401, 403), (answer.status_code, answer.text[:300])
+        assert answer.status_code < 500
+        return
+    assert answer.status_code == 403
+    assert "Ihre Rolle erlaubt diese Seite oder Aktion nicht" in answer.text
+    assert "forbidden_role" in answer.text
+    english = client.request(method, path, headers={"Accept": "text/html"},
+                             params={"lang": "en"},
+                             data={"csrf": _csrf(client)} if method == "POST" else None)
+    assert english.status_code == 403
+    assert "Your role does not allow this page or action" in english.text
+    # the JSON error shape for a client that does not ask for a page
+    _refused(client.request(method, path, data={"csrf": _csrf(client)}
+                            if method == "POST" else None), ("forbidden_role",))
+
+
+def test_navigation_shows_what_the_role_may_open(sessions):
+    links = {name: set(re.findall(r'<a href="(/[a-z-]*)"', sessions[name].get("/segments").text))
+             for name in USERS}
+    assert {"/persons", "/settings", "/audit"} <= links["ada"]
+    assert "/persons" not in links["al"]
+    assert "/audit" not in links["al"]
+    assert not {"/persons", "/data-quality", "/settings", "/audit"} & links["vic"]
+
+
+def test_audit_log_on_every_face(server, sessions, person_id):
+    ada = sessions["ada"]
+    assert ada.get(f"/persons/{person_id}").status_code == 200
+    api = httpx.get(server.url + f"/api/v1/persons/{person_id}", timeout=60,
+                    headers={"Authorization": f"Bearer {TOKENS['read']}"})
+    assert api.status_code == 200
+    sessions["vic"].get("/audit")  # refused, and recorded
+    entries = audit.read(server.project)
+    views = [(e.actor, e.surface) for e in entries
+             if e.action == "person_view" and e.target == person_id]
+    assert ("ada", "dashboard") in views
+    token_id = hash_key(TOKENS["read"])[len("sha256$"):][:12]
+    assert (f"token:{token_id}", "api") in views
+    assert {e.actor for e in entries if e.action == "login"} >= set(USERS)
+    denied = [e for e in entries if e.action == "access_denied" and e.actor == "vic"]
+    assert any(e.target == "/audit" and e.detail["needs"] == "admin" for e in denied)
+    # no personal data beyond actor and target: details are short scalars only
+    for e in entries:
+        assert all(isinstance(v, str | int | float | bool | None) for v in e.detail.values())
+    # the API (admins) and the page filter the same log
+    listed = ada.get("/api/v1/audit", params={"action": "person_view", "actor": "ada"})
+    assert listed.status_code == 200
+    assert {e["target"] for e in listed.json()["entries"]} >= {person_id}
+    assert all(e["action"] == "person_view" for e in listed.json()["entries"])
+    bad = ada.get("/api/v1/audit", params={"action": "person_veiw"})
+    assert bad.status_code == 400
+    assert "did you mean 'person_view'" in bad.json()["error"]["message"]
+    page = ada.get("/audit", params={"action": "login_failed"})
+    assert page.status_code == 200
+    assert 'data-testid="audit-filters"' in page.text
+    # a failed log-in is recorded (with the name tried)
+    fresh = httpx.Client(base_url=server.url, timeout=60)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', fresh.get("/login").text)
+    assert csrf is not None
+    fresh.post("/login", data={"csrf": csrf.group(1), "username": "ada", "password": "wrong!!!"})
+    fresh.close()
+    assert audit.read(server.project, action="login_failed", actor="ada")
+    # journey changes: admins only, recorded
+    admin = {"Authorization": f"Bearer {TOKENS['admin']}"}
+    paused = httpx.post(server.url + "/api/v1/journeys/welcome/pause", headers=admin, timeout=60)
+    assert paused.json() == {"journey": "welcome", "paused": True}, paused.text
+    status = ada.get("/api/v1/journeys").json()["tables"]["journeys"]
+    assert [r["paused"] for r in status if r["journey"] == "welcome"] == [True]
+    typo = httpx.post(server.url + "/api/v1/journeys/welcom/pause", headers=admin, timeout=60)
+    assert typo.status_code == 404
+    assert "did you mean 'welcome'" in typo.json()["error"]["message"]
+    assert audit.read(server.project, action="journey_pause", target="welcome")
+    assert audit.read(server.project, action="token_admin")
+    # the CLI reads it too
+    done = subprocess.run([sys.executable, "-m", "wegweiser.cli", "audit", "--project",
+                           str(server.project), "--action", "person_view", "--format", "json"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert person_id in done.stdout
+    assert "ada" in done.stdout
