@@ -24,6 +24,7 @@ from tests.privacy.seed import (
     scan,
     seeded_project,
 )
+from wegweiser import audit
 from wegweiser.orchestrate.privacy import export_state
 from wegweiser.privacy import (
     anonymise_person,
@@ -44,9 +45,14 @@ def _rows(project: wegweiser.Project) -> pd.DataFrame:
 def test_after_erasure_no_file_of_the_project_holds_her(tmp_path):
     folder = tmp_path / "proj"
     with seeded_project(folder, tmp_path) as project:
+        # the audit log named her: a view of her page, and Bob's view stays as it was
+        audit.record(folder, actor="ana-admin", action="person_view", target=ANA_IDS[0])
+        audit.record(folder, actor="ana-admin", action="person_view", target=OTHERS[0])
         assert {n for _, n in scan(folder)} == {n.lower() for n in NEEDLES} | set(NEEDLES)
         before = _rows(project)
         summary = erase_person(project, ANA_EMAIL, actor="tester")
+        assert summary.counts["audit_entries"] == 1
+        assert summary.counts["scores"] == 1
         assert summary.counts["events"] == ANA_EVENTS
         assert summary.counts["quarantine"] == 1
         assert summary.counts["spool_lines"] == 2
@@ -60,6 +66,10 @@ def test_after_erasure_no_file_of_the_project_holds_her(tmp_path):
         assert project.person_of(OTHERS[0]) is not None
         assert project.stats()["quarantined"] == 1
     assert scan(folder) == []
+    views = [e for e in audit.read(folder) if e.action == "person_view"]
+    assert [e.target for e in views][1] == OTHERS[0]
+    assert views[0].target.startswith("erased:")
+    assert [e.action for e in audit.read(folder)][-1] == "erase"
     # the others are still there, in the same files
     assert scan(folder, (OTHERS[0],))
     assert (folder / "spool").is_dir()

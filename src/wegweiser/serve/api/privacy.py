@@ -1,4 +1,5 @@
-"""Privacy requests over the API (docs/privacy.md): an export needs the personal-data permission, the rest admin.
+"""Privacy requests over the API (docs/privacy.md): an export needs the personal-data
+permission, the rest admin.
 
 * ``POST /api/v1/privacy/export`` (``id``, ``format`` json|csv): everything about a person,
   one JSON document or a zip of one CSV per kind;
