@@ -214,3 +214,25 @@ def test_analysis_commands_come_from_the_registry(tmp_path):
     assert res.returncode == 2
     assert "--window: cannot read duration '90'" in res.stderr
     assert "Unexpected" not in res.stderr
+
+
+def test_no_two_commands_share_a_name():
+    """Typer keeps one of two commands or groups of the same name without a word: a
+    privacy group once hid the cohort analysis ``wegweiser retention``."""
+    from collections import Counter
+
+    from wegweiser.cli import app
+
+    def names(typer_app) -> list[str]:
+        found = [c.name or (c.callback.__name__ if c.callback else "")
+                 for c in typer_app.registered_commands]
+        found += [g.name or "" for g in typer_app.registered_groups]
+        return [n.replace("_", "-") for n in found]
+
+    top = Counter(names(app))
+    assert [n for n, k in top.items() if k > 1] == []
+    assert "retention" in top
+    assert "privacy" in top
+    for group in app.registered_groups:
+        inner = Counter(names(group.typer_instance))
+        assert [n for n, k in inner.items() if k > 1] == [], group.name

@@ -109,7 +109,7 @@ class WindowConfig(_Model):
 
 
 class RetentionConfig(_Model):
-    """How long events are kept (docs/privacy.md): ``wegweiser retention apply`` deletes
+    """How long events are kept (docs/privacy.md): ``wegweiser privacy retention apply`` deletes
     older ones, with the physical-erasure guarantee; ``wegweiser serve`` applies it daily."""
 
     events_days: Annotated[int, Field(ge=1)] | None = None

@@ -72,12 +72,12 @@ def test_retention_commands(tmp_path):
     with wegweiser.Project.init(folder) as project:
         project.import_events(ana_and_others())
     p = ["--project", str(folder)]
-    code, text = wg("retention", "apply", "--format", "json", *p)
+    code, text = wg("privacy", "retention", "apply", "--format", "json", *p)
     assert code == 0
     assert json.loads(text)["events_deleted"] == 0
     with (folder / "wegweiser.toml").open("a", encoding="utf-8") as handle:
         handle.write("\n[retention]\nevents_days = 30\n")
-    code, text = wg("retention", "apply", "--format", "json", *p)
+    code, text = wg("privacy", "retention", "apply", "--format", "json", *p)
     assert code == 0, text
     assert json.loads(text)["events_deleted"] == 20  # all seeded in March 2026
     assert scan(folder, (ANA_IDS[0], OTHERS[0])) == []

@@ -6,7 +6,7 @@
   ``wegweiser privacy erase --batch ids.csv --yes`` — erase or anonymise, physically;
 * ``wegweiser privacy records`` — the erasure records;
 * ``wegweiser suppress add|remove|list`` — the suppression list;
-* ``wegweiser retention apply|show`` — the retention policy of ``[retention]``.
+* ``wegweiser privacy retention apply|show`` — the retention policy of ``[retention]``.
 
 Thin: each calls :mod:`wegweiser.privacy` with the OS user as the actor.
 """
@@ -47,7 +47,8 @@ class ExportFormat(StrEnum):
 def register(app: typer.Typer) -> None:
     app.add_typer(privacy_app, name="privacy")
     app.add_typer(suppress_app, name="suppress")
-    app.add_typer(retention_app, name="retention")
+    # under privacy: ``wegweiser retention`` is the cohort analysis
+    privacy_app.add_typer(retention_app, name="retention")
 
 
 def actor() -> str:

@@ -1,6 +1,6 @@
 """The retention policy: events older than ``[retention] events_days`` are deleted.
 
-``wegweiser retention apply`` (schedule it daily with cron, see docs/privacy.md) and the
+``wegweiser privacy retention apply`` (schedule it daily with cron, see docs/privacy.md) and the
 server (once a day, in its import process) delete them with the guarantee of an erasure:
 the store file rewritten, Parquet files holding them rewritten, identities rebuilt, derived
 tables and read snapshots dropped; an erasure record of kind ``retention`` notes it.
