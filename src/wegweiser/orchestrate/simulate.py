@@ -130,7 +130,8 @@ def simulate(
     end = _utc(end)
     start = end - timedelta(days=days)
     if assume_reachable:
-        delivery = delivery.model_copy(update={"consent": {}})
+        # no consent trait and no consent category asked for: every channel may be used
+        delivery = delivery.model_copy(update={"consent": {}, "consent_categories": {}})
     names = sorted({n for j in journeys for n in j.event_names()} | {UNSUBSCRIBED})
     rows, persons = _read(project, start, end, names, max_persons)
     clock = _Clock(start.timestamp())
