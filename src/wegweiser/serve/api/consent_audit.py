@@ -52,7 +52,7 @@ class AuditResponse(BaseModel):
     entries: list[dict[str, Any]]
 
 
-@router.post(f"{PREFIX}/persons/{{id}}/consent", tags=[TAG, PRIVACY_TAG], dependencies=EDITOR,
+@router.post(f"{PREFIX}/persons/{{id}}/consent", tags=[PRIVACY_TAG], dependencies=EDITOR,
              summary="Record a person's consent categories",
              responses={200: {"model": ConsentResponse},
                         **errors(400, 401, 403, 404, 422, 500, 503)})
@@ -70,7 +70,7 @@ def set_consent(
                           "recorded": summary.imported})
 
 
-@router.get(f"{PREFIX}/audit", tags=[TAG, PRIVACY_TAG], dependencies=ADMIN,
+@router.get(f"{PREFIX}/audit", tags=[PRIVACY_TAG], dependencies=ADMIN,
             summary="The audit log (admins)",
             responses={200: {"model": AuditResponse}, **errors(400, 401, 403, 422, 500)})
 def audit_log(
@@ -95,7 +95,7 @@ class JourneyChange(BaseModel):
     paused: bool
 
 
-@router.post(f"{PREFIX}/journeys/{{name}}/pause", tags=[TAG, PRIVACY_TAG],
+@router.post(f"{PREFIX}/journeys/{{name}}/pause", tags=[TAG],
              dependencies=ADMIN_WRITE, summary="Pause a journey (admins)",
              responses={200: {"model": JourneyChange}, **errors(400, 401, 403, 404, 422, 500)})
 def pause_journey(request: Request, name: Annotated[str, Path(min_length=1, max_length=200)]
@@ -104,7 +104,7 @@ def pause_journey(request: Request, name: Annotated[str, Path(min_length=1, max_
     return _set_paused(request, name, paused=True)
 
 
-@router.post(f"{PREFIX}/journeys/{{name}}/resume", tags=[TAG, PRIVACY_TAG],
+@router.post(f"{PREFIX}/journeys/{{name}}/resume", tags=[TAG],
              dependencies=ADMIN_WRITE, summary="Resume a paused journey (admins)",
              responses={200: {"model": JourneyChange}, **errors(400, 401, 403, 404, 422, 500)})
 def resume_journey(request: Request, name: Annotated[str, Path(min_length=1, max_length=200)]
