@@ -178,9 +178,14 @@ def _add_route(entry: queries.Analysis) -> None:
         responses={
             200: {"model": AnalysisResponse, **LINKS.get(entry.path, {})},
             **errors(*((400, 401, 403, 422, 500, 503, 504) if entry.name in PERSONAL_ROUTES
-                       else (400, 401, 422, 500, 503, 504))),
+                       else (400, 401, 422, 500, 503, 504)),
+                     *((404,) if entry.name in NAMED_ROUTES else ())),
         },
     )
+
+
+#: routes that look up a thing by the name given (404 when there is none)
+NAMED_ROUTES = frozenset({"journey_flow"})
 
 
 # OpenAPI links: where an answer's values lead (clients and schemathesis' stateful phase)
