@@ -62,10 +62,10 @@ def fit_send_time(project: Project, *, delivery: Delivery | None = None,
     groups = None
     memory = project.persona_memory() if personas else None
     if memory:
-        from wegweiser.analysis._persona_assign import assign
+        from wegweiser.analysis.personas import remembered_members
 
         try:
-            found = to_frame(assign(journey, memory))
+            found = remembered_members(journey, memory)
         except InvalidInput:  # personas of an older version: the population prior
             found = None
         if found is not None:
