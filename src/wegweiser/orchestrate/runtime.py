@@ -52,6 +52,11 @@ log = logging.getLogger("wegweiser.journeys")
 
 __all__ = ["Entrant", "Run", "Runtime"]
 
+ENTRY_ROW = ("p", "j", "now")
+RUN_ROW = ("run", "j", "p", "step", "status", "now", "wait", "prio", "holdout", "person",
+           "trigger", "reason")
+"""The values of a new run in :meth:`Runtime.enter`'s bulk insert, in this order."""
+
 MAX_MOVES = 64
 """Steps one claim may take a run through (a loop of splits without waits stops here)."""
 
@@ -159,51 +164,53 @@ class Runtime(Sending):
         first, name = journey.steps[0], journey.name
         wait, prio = wait_event_of(first), journey.priority
         control_group = self.delivery.control_group
-        entries: list[dict[str, Any]] = []
-        runs: list[dict[str, Any]] = []
+        controls = control_group.share > 0
+        holdout = journey.holdout
+        limit = None if rule.limit is None else max(0, rule.limit - n_before)
+        once, once_per = rule.reentry == "once", rule.reentry == "once_per"
+        window = (rule.reentry_days or 0) * 86400
+        dumps = orjson.dumps
+        # rows as tuples in the order of ENTRY_ROW / RUN_ROW (a batch: 100k persons)
+        entries: list[tuple[Any, ...]] = []
+        runs: list[tuple[Any, ...]] = []
         for pid, entrant in group.items():  # 100k persons a batch: plain look-ups here
-            if rule.limit is not None and n_before + len(runs) >= rule.limit:
+            if limit is not None and len(runs) >= limit:
                 break
             n, last = seen.get(pid, (0, None)) if seen else (0, None)
-            if n and rule.reentry == "once":
+            if n and once:
                 continue
-            if n and rule.reentry == "once_per" and last is not None and rule.reentry_days and (
-                now - last < rule.reentry_days * 86400
-            ):
+            if n and once_per and last is not None and window and now - last < window:
                 continue
             if pid in active:
                 continue  # one active run per person and journey
-            control = control_group.share > 0 and policy.in_control_group(pid, control_group)
+            control = controls and policy.in_control_group(pid, control_group)
             person = entrant.person
             snapshot = snapshots.get(id(person))
             if snapshot is None:
                 snapshot = snapshots[id(person)] = person.to_json()
             trigger = entrant.trigger
-            entries.append({"j": name, "p": pid, "now": now})
-            runs.append({
-                "run": f"{name}:{pid}:{n + 1}", "j": name, "p": pid,
-                "step": first.id, "status": "control" if control else "active", "now": now,
-                "wait": wait, "prio": prio,
-                "holdout": int(journey.holdout > 0
-                               and policy.in_holdout(name, pid, journey.holdout)),
-                "person": snapshot,
-                "trigger": orjson.dumps(trigger if type(trigger) is dict else dict(
-                    trigger or {}), default=str).decode(),
-                "reason": "global control group" if control else None,
-            })
-        entries.sort(key=lambda e: e["p"])  # B-trees fill faster in key order
-        runs.sort(key=lambda r: r["run"])
-        tx.executemany(
+            entries.append((pid, name, now))
+            runs.append((
+                f"{name}:{pid}:{n + 1}", name, pid, first.id,
+                "control" if control else "active", now, wait, prio,
+                int(holdout > 0 and policy.in_holdout(name, pid, holdout)), snapshot,
+                dumps(trigger if type(trigger) is dict else dict(trigger or {}),
+                      default=str).decode(),
+                "global control group" if control else None,
+            ))
+        entries.sort()  # B-trees fill faster in key order (the person ids; one journey)
+        runs.sort()  # by run id
+        tx.executemany_rows(
             "INSERT INTO wj_entries (journey, person_id, n, last_at) VALUES (:j, :p, 1, :now) "
             "ON CONFLICT (journey, person_id) DO UPDATE SET n = wj_entries.n + 1, "
             "last_at = :now",
-            entries,
+            ENTRY_ROW, entries,
         )
-        tx.executemany(
+        tx.executemany_rows(
             f"INSERT INTO wj_runs ({RUN_COLUMNS}, reason, entered_at, updated_at) VALUES "
             "(:run, :j, :p, :step, :status, :now, :now, :wait, NULL, :prio, 0, :holdout, "
             ":person, :trigger, :reason, :now, :now)",
-            runs,
+            RUN_ROW, runs,
         )
         return len(runs)
 

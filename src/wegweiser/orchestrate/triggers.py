@@ -47,6 +47,10 @@ if TYPE_CHECKING:
     from wegweiser.project import Project
 
 UNSUBSCRIBED = "unsubscribed"
+SNAPSHOT_COLUMNS = ("message_id", "type", "event", "timestamp", "country", "properties",
+                    "context", "traits", "import_id", "user_id", "anonymous_id")
+"""The columns of the events the snapshots and triggers read (the touched persons' events
+are kept in a temporary table: these 11 of the store's 26 columns)."""
 
 
 @dataclass
@@ -121,6 +125,23 @@ def _epoch(frame: pd.DataFrame, column: str) -> list[float]:
     return [float(v) for v in (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds()]
 
 
+def _columns(expr: ir.Table) -> dict[str, list[Any]]:
+    """Execute ``expr`` into plain lists by column (straight from Arrow: a batch has 100k
+    rows, and a pandas frame in between costs more than the query); timestamp columns as
+    epoch seconds (naive ones count as UTC, as in :func:`_epoch`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = expr.to_pyarrow()
+    out: dict[str, list[Any]] = {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_timestamp(column.type):
+            scale = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}[column.type.unit]
+            column = pc.divide(column.cast(pa.int64()), scale)
+        out[name] = column.to_pylist()
+    return out
+
+
 def read_batch(
     project: Project, import_ids: Sequence[str], names: Sequence[str]
 ) -> Batch:
@@ -133,7 +154,7 @@ def read_batch(
     touched_expr = _with_person(new, identities).filter(ibis._.person_id.notnull()).select(
         "person_id").distinct()
     with touched_expr.cache() as touched:  # a temporary table: read once, used six times
-        mine_expr = _with_person(events, identities)
+        mine_expr = _with_person(events.select(*SNAPSHOT_COLUMNS), identities)
         mine_expr = mine_expr.semi_join(touched, mine_expr.person_id == touched.person_id)
         with mine_expr.cache() as mine:
             batch = _read(mine, identities, touched, ids, names, phases,
@@ -163,14 +184,13 @@ def _read(
     # events journeys ask about, as they arrived
     interesting = touch.filter(touch.import_id.isin(ids) & touch.event.isin(
         [*names, UNSUBSCRIBED]))
-    ev = to_frame(interesting.select(
+    ev = _columns(interesting.select(
         "person_id", "event", "timestamp", "message_id",
         properties=interesting.properties.cast("string")).order_by("timestamp", "message_id"))
     event_rows = [
         {"person_id": p, "event": e, "ts": t, "properties": _json(props)}
-        for p, e, t, props in zip(ev["person_id"].tolist(), ev["event"].tolist(),
-                                  _epoch(ev, "timestamp"), ev["properties"].tolist(),
-                                  strict=True)
+        for p, e, t, props in zip(ev["person_id"], ev["event"], ev["timestamp"],
+                                  ev["properties"], strict=True)
     ]
     # phase moves made by new events, and the current phase
     transitions: list[tuple[str, float, str | None, str]] = []
@@ -184,15 +204,12 @@ def _read(
                                after=mapped.phase.lead().over(order))
         moves = mapped.filter(mapped.import_id.isin(ids)
                               & (mapped.prev.isnull() | (mapped.prev != mapped.phase)))
-        tr = to_frame(moves.select("person_id", "timestamp", "prev", "phase", "rank",
+        tr = _columns(moves.select("person_id", "timestamp", "prev", "phase", "rank",
                                    "message_id").order_by("timestamp", "rank", "message_id"))
-        transitions = [
-            (str(p), t, None if f is None or f != f else str(f), str(to))
-            for p, t, f, to in zip(tr["person_id"].tolist(), _epoch(tr, "timestamp"),
-                                   tr["prev"].tolist(), tr["phase"].tolist(), strict=True)
-        ]
-        last = to_frame(mapped.filter(mapped.after.isnull()).select("person_id", "phase"))
-        current = dict(zip(last["person_id"].tolist(), last["phase"].tolist(), strict=True))
+        transitions = list(zip(tr["person_id"], tr["timestamp"], tr["prev"], tr["phase"],
+                               strict=True))
+        last = _columns(mapped.filter(mapped.after.isnull()).select("person_id", "phase"))
+        current = dict(zip(last["person_id"], last["phase"], strict=True))
     persons = _snapshots(mine, identities, touched, names, current,
                          consent_trait=consent_trait)
     return Batch(ids, event_rows, transitions, persons)
@@ -232,28 +249,32 @@ def _snapshots(
     consents = _consents(mine, consent_trait)
     traits: dict[str, dict[str, Any]] = {}
     ident = mine.filter(mine.type == "identify")
-    tf = to_frame(ident.select("person_id", "timestamp", "message_id",
+    tf = _columns(ident.select("person_id", "timestamp", "message_id",
                                traits=ident.traits.cast("string"))
                   .order_by("person_id", "timestamp", "message_id"))
-    for pid, text in zip(tf["person_id"].tolist(), tf["traits"].tolist(), strict=True):
-        traits.setdefault(str(pid), {}).update(_json(text))
+    for pid, text in zip(tf["person_id"], tf["traits"], strict=True):
+        found = _json(text)
+        if pid in traits:
+            traits[pid].update(found)
+        else:
+            traits[pid] = found
     stats: dict[str, dict[str, EventStats]] = {}
     if names:
         named = mine.filter(mine.event.isin(list(names)))
-        sf = to_frame(named.group_by("person_id", "event").agg(
+        sf = _columns(named.group_by("person_id", "event").agg(
             n=named.count(), last=named.timestamp.max()))
-        for pid, event, n, last in zip(sf["person_id"].tolist(), sf["event"].tolist(),
-                                       sf["n"].tolist(), _epoch(sf, "last"), strict=True):
-            stats.setdefault(str(pid), {})[str(event)] = EventStats(int(n), last)
+        for pid, event, n, last in zip(sf["person_id"], sf["event"], sf["n"], sf["last"],
+                                       strict=True):
+            stats.setdefault(pid, {})[event] = EventStats(n, last)
     with_country = mine.filter(mine.country.notnull())
-    cf = to_frame(with_country.group_by("person_id").agg(
+    cf = _columns(with_country.group_by("person_id").agg(
         country=with_country.country.argmax(with_country.timestamp)))
-    countries = dict(zip(cf["person_id"].tolist(), cf["country"].tolist(), strict=True))
+    countries = dict(zip(cf["person_id"], cf["country"], strict=True))
     users = identities.filter((identities.id_kind == "user")
                               & (identities.id == identities.person_id))
     users = users.semi_join(touched, users.person_id == touched.person_id)
-    with_user = set(to_frame(users.select("person_id"))["person_id"].tolist())
-    people = [str(p) for p in to_frame(touched)["person_id"].tolist()]
+    with_user = set(_columns(users.select("person_id"))["person_id"])
+    people = _columns(touched)["person_id"]
     return {
         pid: Person(pid, traits.get(pid) or {}, current.get(pid), stats.get(pid) or {},
                     countries.get(pid), pid if pid in with_user else None,
@@ -461,7 +482,7 @@ def read_persons(project: Project, person_ids: Sequence[str], names: Sequence[st
     known = identities.select("person_id").distinct()
     touched_expr = known.semi_join(wanted, known.person_id == wanted.w_person)
     with touched_expr.cache() as touched:
-        mine_expr = _with_person(events, identities)
+        mine_expr = _with_person(events.select(*SNAPSHOT_COLUMNS), identities)
         mine_expr = mine_expr.semi_join(touched, mine_expr.person_id == touched.person_id)
         with mine_expr.cache() as mine:
             current = _current_phases(mine, list(project.config.phases))
