@@ -1,7 +1,8 @@
 """Fix-check benchmark: false alarms and power of the two estimators, and the planted demo fix.
 
 ``python benchmarks/bench_fixes.py [--runs 1000] [--per-day 100,200] [--demo-persons 5000]
-[--record]`` (``--runs 0 --demo-persons 0``: the ceiling alone, in a second)
+[--record] [--variant shipped|gls]`` (``--runs 0 --demo-persons 0``: the ceiling alone, in a
+second; ``--variant gls``: the simulated series with the not-shipped GLS of ``_fix_gls.py``)
 
 1. **Simulated daily series** (the estimators of :mod:`wegweiser.analysis._fix_estimate` on
    what the engine would hand them): ``--days`` days (default 120), the fix on day
@@ -39,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 RESULTS = HERE / "RESULTS.md"
 
 
@@ -63,6 +65,9 @@ def simulate(args: argparse.Namespace, per_day: int) -> dict[str, Any]:
         interrupted_series,
         verdict,
     )
+
+    if args.variant == "gls":  # measured, not shipped (_fix_gls.py)
+        from _fix_gls import difference_in_differences, interrupted_series  # type: ignore
 
     rng = np.random.default_rng(args.seed)
     out: dict[str, Any] = {"per_day": per_day}
@@ -142,6 +147,9 @@ def main() -> None:
     parser.add_argument("--demo-persons", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--record", action="store_true")
+    parser.add_argument("--variant", choices=("shipped", "gls"), default="shipped",
+                        help="the estimators simulated: the shipped ones, or the GLS with the "
+                        "day noise modelled (benchmarks/_fix_gls.py, not shipped)")
     args = parser.parse_args()
     sims = []
     for per_day in (int(v) for v in args.per_day.split(",")):
