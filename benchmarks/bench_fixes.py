@@ -1,7 +1,8 @@
 """Fix-check benchmark: false alarms and power of the two estimators, and the planted demo fix.
 
 ``python benchmarks/bench_fixes.py [--runs 1000] [--per-day 100,200] [--demo-persons 5000]
-[--record]``
+[--record] [--variant shipped|gls]`` (``--runs 0 --demo-persons 0``: the ceiling alone, in a
+second; ``--variant gls``: the simulated series with the not-shipped GLS of ``_fix_gls.py``)
 
 1. **Simulated daily series** (the estimators of :mod:`wegweiser.analysis._fix_estimate` on
    what the engine would hand them): ``--days`` days (default 120), the fix on day
@@ -12,6 +13,11 @@
    and days with AR(1) day-level noise (rho 0.5, sd 1 point) shared by nobody — and the power
    to find a ``--change`` (+3 points) change ("got worse") on ``--runs`` runs. Targets:
    false alarms <= 5%, power >= 0.8.
+   The **ceiling** beside it: the power of the best test there is for this design when the
+   days are known to be independent and binomial -- the segmented regression weighted by
+   the known variances ``p (1 - p) / n``, a z-test (no variance to estimate, no day noise
+   to guard against). Any test that must also keep its false alarms under AR(1) day noise
+   pays for that on independent days and lands below it.
 2. **The demo** (``generate(fix=True)``, ``--demo-persons`` over 120 days): the planted fix
    (mobile payment errors 40% -> 5% on day 90) checked as ``wegweiser fixes check`` does,
    and a placebo 30 days earlier (its window ends at the planted fix). Targets: the planted
@@ -34,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 RESULTS = HERE / "RESULTS.md"
 
 
@@ -59,6 +66,9 @@ def simulate(args: argparse.Namespace, per_day: int) -> dict[str, Any]:
         verdict,
     )
 
+    if args.variant == "gls":  # measured, not shipped (_fix_gls.py)
+        from _fix_gls import difference_in_differences, interrupted_series  # type: ignore
+
     rng = np.random.default_rng(args.seed)
     out: dict[str, Any] = {"per_day": per_day}
     started = time.perf_counter()
@@ -76,6 +86,26 @@ def simulate(args: argparse.Namespace, per_day: int) -> dict[str, Any]:
         out[label] = {m: h / args.runs for m, h in hits.items()}
     out["seconds"] = time.perf_counter() - started
     return out
+
+
+def ceiling(args: argparse.Namespace, per_day: int) -> float:
+    """The power of the known-variance z-test of the time series' effect (module docstring),
+    a one-sided hit ("got worse") at the 95% two-sided level."""
+    from scipy import stats
+
+    from wegweiser.analysis._fix_estimate import _design
+
+    days = pd.Series([dt.date(2026, 1, 5) + dt.timedelta(days=i) for i in range(args.days)])
+    t = np.arange(args.days, dtype=float) - args.fix_day
+    post = (t >= 0).astype(float)
+    x = np.column_stack([np.ones(args.days), t, post, t * post, _design(days).to_numpy(float)])
+    weekend = np.array([d.weekday() >= 5 for d in days])
+    p = args.base + 0.01 * weekend + args.change * post
+    info = x.T @ (x * (per_day / (p * (1 - p)))[:, None])
+    contrast = np.zeros(x.shape[1])
+    contrast[2], contrast[3] = 1.0, t[post > 0].mean()
+    se = float(np.sqrt(contrast @ np.linalg.solve(info, contrast)))
+    return float(stats.norm.cdf(args.change / se - stats.norm.ppf(0.975)))
 
 
 def demo(args: argparse.Namespace) -> dict[str, Any]:
@@ -117,13 +147,20 @@ def main() -> None:
     parser.add_argument("--demo-persons", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--record", action="store_true")
+    parser.add_argument("--variant", choices=("shipped", "gls"), default="shipped",
+                        help="the estimators simulated: the shipped ones, or the GLS with the "
+                        "day noise modelled (benchmarks/_fix_gls.py, not shipped)")
     args = parser.parse_args()
     sims = []
     for per_day in (int(v) for v in args.per_day.split(",")):
-        sims.append(simulate(args, per_day))
+        sims.append(simulate(args, per_day) if args.runs else {"per_day": per_day})
         s = sims[-1]
-        print(f"{per_day}/day: false alarms {s['null']}, AR(1) {s['null_ar1']}, "
-              f"power {s['power']} ({s['seconds']:.1f} s)")
+        s["ceiling"] = ceiling(args, per_day)
+        if args.runs:
+            print(f"{per_day}/day: false alarms {s['null']}, AR(1) {s['null_ar1']}, "
+                  f"power {s['power']} ({s['seconds']:.1f} s)")
+        print(f"{per_day}/day: ceiling of the time series' power {s['ceiling']:.3f} (known "
+              "variance, independent days)")
     shown = demo(args) if args.demo_persons else None
     if shown:
         for name, r in shown["rows"].items():
@@ -131,7 +168,7 @@ def main() -> None:
                   f"{_pts(r['high'])}]; did {r['did_verdict']} {_pts(r['did_effect'])} "
                   f"[{_pts(r['did_low'])}, {_pts(r['did_high'])}]")
         print(f"truth {shown['truth']['effect']}; check {shown['check_seconds']:.1f} s")
-    if args.record:
+    if args.record and args.runs:
         record(args, sims, shown)
 
 
@@ -146,11 +183,12 @@ def record(args: argparse.Namespace, sims: list[dict[str, Any]],
              f"{_pts(args.change)} point change. Targets: false alarms <= 5%, power >= 0.8.",
              "",
              "| persons/day | false alarms ITS / DiD | with AR(1) day noise ITS / DiD | "
-             "power ITS / DiD |", "|---:|---:|---:|---:|"]
+             "power ITS / DiD | ITS power ceiling |", "|---:|---:|---:|---:|---:|"]
     for s in sims:
         lines.append(f"| {s['per_day']} | {s['null']['its']:.1%} / {s['null']['did']:.1%} | "
                      f"{s['null_ar1']['its']:.1%} / {s['null_ar1']['did']:.1%} | "
-                     f"{s['power']['its']:.2f} / {s['power']['did']:.2f} |")
+                     f"{s['power']['its']:.2f} / {s['power']['did']:.2f} | "
+                     f"{s['ceiling']:.2f} |")
     if shown:
         t = shown["truth"]
         lines += ["", f"Demo, {shown['persons']:,} persons over 120 days "

@@ -10,7 +10,8 @@ the touchpoints follow intent through the first session's channel, seen before t
 ``latent`` (they follow the hidden intent itself; no pre-touchpoint adjustment can remove
 all of it): see the generator's docstring.
 ``... demo --persons 4000 --seeds 2`` -- the demo shop (60 days): rank and lost conversions
-of the mobile payment errors against truth.json, and the adjusted and naive ratios of video,
+of the mobile payment errors against truth.json (with the affected and comparable persons'
+conversion beside the completion truth.json assumes), and the adjusted and naive ratios of video,
 review sites and display against the planted multipliers (at the purchase decision) and the
 persona-standardised ratio the simulation produced (per person).
 """
@@ -102,6 +103,12 @@ def demo(persons: int, seeds: int) -> None:
               f"{int(hit['rank'])}, lost {hit['lost_conversions']:.1f} (truth {truth:.1f}, "
               f"{hit['lost_conversions'] / truth - 1:+.1%}; interval {hit['lost_low']:.1f}.."
               f"{hit['lost_high']:.1f}), naive {hit['naive_lost']:.1f}")
+        observed = data.truth["pain_point"]["observed"]["mobile"]
+        print(f"  affected {int(hit['persons'])} (simulated {observed['persons_with_error']}), "
+              f"at risk {int(hit['at_risk'])}: conversion affected "
+              f"{hit['conversion_affected']:.3f}, comparable {hit['conversion_comparable']:.4f} "
+              f"(truth.json assumes {data.truth['pain_point']['complete_without_error']} for "
+              "the affected without the error)")
         rel = result.relevance.set_index("touchpoint")
         for ch in channels:
             planted = data.truth["channel_effects"][ch]["conversion_multiplier"]
