@@ -285,13 +285,28 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
 
     # -- looking at the store ------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
-        """Counts of events, persons, ids, merges, quarantine, channels, types; date range."""
-        ev = self._warehouse.table("events")
+        """Counts of events, persons, ids, merges, quarantine, channels, types; date range.
+
+        With ``[privacy] analytics_consent = "required"`` the events, persons and ids of
+        the persons who withheld analytics consent are left out, as in every analysis;
+        ``withheld_persons`` counts them (0 otherwise)."""
+        from wegweiser.analysis._consent import consented_events, consented_identities
+
+        w = self._warehouse
+        ev = consented_events(w.table("events"), w.table("identities"), self.config)
         row = list(to_frame(ev.aggregate(
             n=ev.count(), channels=ev.channel.nunique(), names=ev.event.nunique(),
             first=ev.timestamp.min().cast("string"), last=ev.timestamp.max().cast("string"),
         )).iloc[0])
         ids = bookkeeping.identity_counts(self._engine)
+        withheld = 0
+        if self.config.privacy.analytics_consent == "required":
+            kept = consented_identities(w.table("events"), w.table("identities"), self.config)
+            counts = to_frame(kept.aggregate(
+                identities=kept.count(), persons=kept.person_id.nunique(),
+                user_ids=(kept.id_kind == "user").sum())).iloc[0]
+            withheld = ids["persons"] - int(counts["persons"])
+            ids = {k: int(counts[k] or 0) for k in ("identities", "persons", "user_ids")}
         links = bookkeeping.link_counts(self._engine)
         by_type = to_frame(ev.group_by("type").agg(n=ev.count()).order_by("type"))
         types = {str(t): int(n) for t, n in zip(by_type["type"], by_type["n"], strict=True)}
@@ -308,6 +323,7 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
             "types": types,
             "first_event": _text(row[3]),
             "last_event": _text(row[4]),
+            "withheld_persons": withheld,
         }
 
     def merges(self, *, limit: int | None = 100, status: str | None = None) -> pd.DataFrame:
@@ -549,7 +565,25 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
                 f"ids, email traits were searched).{hint} Search with `wegweiser person "
                 "--search TEXT`.", query=any_id)
         return person_journey(self.journey(), events, ids, person_id, config=self.config,
-                              limit=limit, memory=self.persona_memory())
+                              limit=limit, memory=self.persona_memory(),
+                              withheld=self._withheld(person_id))
+
+    def _withheld(self, person_id: str) -> bool:
+        """Whether ``person_id`` withheld analytics consent and the project requires it."""
+        from wegweiser.analysis._consent import withheld_by
+
+        if self.config.privacy.analytics_consent != "required":
+            return False
+        ids = self.identities()
+        theirs = ids.filter(ids.person_id == person_id)
+        keys = to_frame(theirs.select("id"))["id"].astype(str).tolist()
+        if not keys:
+            return False
+        ev = self.events()
+        mine = ev.filter(ev.user_id.isin(keys) | ev.anonymous_id.isin(keys))
+        out = withheld_by(mine, ids, self.config)  # all ids: each event's person as always
+        return out is not None and int(to_value(
+            out.filter(out.person_id == person_id).count())) > 0
 
 
 def read_persona_memory(path: Path) -> dict[str, Any] | None:

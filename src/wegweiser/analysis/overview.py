@@ -28,8 +28,13 @@ class Overview:
 
 
 def overview(events: Any, identities: Any, config: Config) -> Overview:
-    """Compute the :class:`Overview` from the ``events`` and ``identities`` Ibis tables."""
-    return summarise(journey_events(events, identities), config)
+    """Compute the :class:`Overview` from the ``events`` and ``identities`` Ibis tables
+    (without the persons who withheld analytics consent when ``[privacy]
+    analytics_consent = "required"``, as the journey)."""
+    from wegweiser.analysis._consent import leave_out
+
+    return summarise(leave_out(journey_events(events, identities), events, identities, config),
+                     config)
 
 
 def scoped_overview(inputs: Inputs, options: Mapping[str, Any] | None = None) -> Overview:
