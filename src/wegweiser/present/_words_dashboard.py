@@ -163,7 +163,6 @@ WORDS: dict[str, dict[str, str]] = {
     "journeys.running": _m("running", "läuft"),
     "journeys.pause": _m("Pause", "Pausieren"),
     "journeys.resume": _m("Resume", "Fortsetzen"),
-    "journeys.col.change": _m("Change", "Ändern"),
     "journeys.paused_done": _m("Journey {name} paused: no new entrants until it is resumed.",
                                "Journey {name} pausiert: keine neuen Eintritte bis zum "
                                "Fortsetzen."),
