@@ -56,6 +56,11 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
 
     Every analysis is a method too (``project.funnel([...])``, ``project.retention(
     period="week")``, :mod:`wegweiser.project_methods`), the same as :meth:`analyse`.
+
+    A person's privacy requests are functions of :mod:`wegweiser.privacy` that take the
+    project (they reach the journeys' state and the spool as well):
+    ``wegweiser.privacy.export_person(project, id, actor=...)``, ``erase_person``,
+    ``anonymise_person``, ``erase_batch``, ``apply_retention`` (docs/privacy.md).
     """
 
     def __init__(
