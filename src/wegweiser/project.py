@@ -51,6 +51,9 @@ def _tell_waiting(holder: str, seconds: float) -> None:
     log.warning("The store is in use by %s; waiting up to %g s for it.", holder, seconds)
 
 
+#: the derived table of the persons left out for withheld analytics consent
+WITHHELD = "consent_withheld"
+
 class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
     """Open with :func:`open_project` or create with :meth:`Project.init`.
 
@@ -295,18 +298,19 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
         With ``[privacy] analytics_consent = "required"`` the events, persons and ids of
         the persons who withheld analytics consent are left out, as in every analysis;
         ``withheld_persons`` counts them (0 otherwise)."""
-        from wegweiser.analysis._consent import consented_events, consented_identities
+        from wegweiser.analysis._consent import consented_events, leave_out
 
         w = self._warehouse
-        ev = consented_events(w.table("events"), w.table("identities"), self.config)
+        out = self.consent_withheld()
+        ev = consented_events(w.table("events"), w.table("identities"), out)
         row = list(to_frame(ev.aggregate(
             n=ev.count(), channels=ev.channel.nunique(), names=ev.event.nunique(),
             first=ev.timestamp.min().cast("string"), last=ev.timestamp.max().cast("string"),
         )).iloc[0])
         ids = bookkeeping.identity_counts(self._engine)
         withheld = 0
-        if self.config.privacy.analytics_consent == "required":
-            kept = consented_identities(w.table("events"), w.table("identities"), self.config)
+        if out is not None:
+            kept = leave_out(w.table("identities"), out)
             counts = to_frame(kept.aggregate(
                 identities=kept.count(), persons=kept.person_id.nunique(),
                 user_ids=(kept.id_kind == "user").sum())).iloc[0]
@@ -354,7 +358,28 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
     def overview(self) -> Overview:
         """Persons, events, channels, conversions, revenue and persons per current phase."""
         w = self._warehouse
-        return overview(w.table("events"), w.table("identities"), self.config)
+        return overview(w.table("events"), w.table("identities"), self.config,
+                        withheld=self.consent_withheld())
+
+    def consent_withheld(self) -> Any:
+        """``person_id`` of every person left out of the analyses because they withheld
+        analytics consent (:mod:`wegweiser.analysis._consent`), as an Ibis table
+        materialised as ``consent_withheld`` with the journey's stamp (rebuilt with it);
+        None when ``[privacy] analytics_consent`` is ``ignore``."""
+        from wegweiser.analysis._consent import withheld_by
+
+        w = self._warehouse
+        expr = withheld_by(w.table("events"), w.table("identities"), self.config)
+        if expr is None:
+            return None
+        stamp = self._journey_stamp()
+        if bookkeeping.derived_stamp(self._engine, WITHHELD) == stamp:
+            return w.table(WITHHELD)
+        if self.read_only:
+            return expr
+        built = w.build(WITHHELD, expr)
+        bookkeeping.set_derived_stamp(self._engine, WITHHELD, stamp)
+        return built
 
     def journey(self) -> Any:
         """The materialised ``journey`` table (see :mod:`wegweiser.analysis.journeys`) as an
@@ -490,6 +515,7 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
                 project.journey()
                 for name in rollups.NAMES:
                     project.rollup(name)
+                project.consent_withheld()
                 project._engine.checkpoint()
         except BaseException:
             copy.path.unlink(missing_ok=True)
@@ -575,18 +601,7 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
 
     def _withheld(self, person_id: str) -> bool:
         """Whether ``person_id`` withheld analytics consent and the project requires it."""
-        from wegweiser.analysis._consent import withheld_by
-
-        if self.config.privacy.analytics_consent != "required":
-            return False
-        ids = self.identities()
-        theirs = ids.filter(ids.person_id == person_id)
-        keys = to_frame(theirs.select("id"))["id"].astype(str).tolist()
-        if not keys:
-            return False
-        ev = self.events()
-        mine = ev.filter(ev.user_id.isin(keys) | ev.anonymous_id.isin(keys))
-        out = withheld_by(mine, ids, self.config)  # all ids: each event's person as always
+        out = self.consent_withheld()
         return out is not None and int(to_value(
             out.filter(out.person_id == person_id).count())) > 0
 

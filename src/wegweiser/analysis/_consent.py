@@ -8,7 +8,9 @@ trait within one event) is false -- the same rule as :mod:`wegweiser.events.cons
 
 The figures that do not come from the journey follow the same setting through
 :func:`consented_events` (the store's counts: ``Project.stats``) and :func:`leave_out`
-(any table with a ``person_id``), so the overview and every analysis agree.
+(any table with a ``person_id``), so the overview and every analysis agree. The project
+materialises :func:`withheld_by` beside the journey (``Project.consent_withheld``), so
+that these read a small table instead of every event's consent statements.
 """
 
 from __future__ import annotations
@@ -75,28 +77,19 @@ def withheld_by(events: ir.Table, identities: ir.Table, config: Config) -> ir.Ta
                     trait=privacy.consent_trait)
 
 
-def leave_out(table: ir.Table, events: ir.Table, identities: ir.Table,
-              config: Config) -> ir.Table:
-    """``table`` (with a ``person_id`` column) without the persons who withheld analytics
-    consent, when the project requires it; else ``table`` itself."""
-    out = withheld_by(events, identities, config)
+def leave_out(table: ir.Table, out: ir.Table | None) -> ir.Table:
+    """``table`` (with a ``person_id`` column) without the persons ``out`` (a
+    ``person_id`` table: :func:`withheld_by`); ``table`` itself when ``out`` is None."""
     return table if out is None else table.anti_join(out, table.person_id == out.person_id)
 
 
-def consented_events(events: ir.Table, identities: ir.Table, config: Config) -> ir.Table:
-    """``events`` (every type) without those of persons who withheld analytics consent,
-    when the project requires it; else ``events`` itself. An event belongs to the person of
-    its user id, else of its anonymous id (as in the journey)."""
-    out = withheld_by(events, identities, config)
+def consented_events(events: ir.Table, identities: ir.Table, out: ir.Table | None
+                     ) -> ir.Table:
+    """``events`` (every type) without those of the persons ``out`` (:func:`withheld_by`);
+    ``events`` itself when ``out`` is None. An event belongs to the person of its user id,
+    else of its anonymous id (as in the journey)."""
     if out is None:
         return events
     rows = with_person(events, identities)
     kept = rows.anti_join(out, rows.person_id == out.person_id)
     return kept.select(*events.columns)
-
-
-def consented_identities(events: ir.Table, identities: ir.Table, config: Config
-                         ) -> ir.Table:
-    """``identities`` without the ids of persons who withheld analytics consent, when the
-    project requires it; else ``identities`` itself."""
-    return leave_out(identities, events, identities, config)

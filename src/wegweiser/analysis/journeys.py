@@ -55,9 +55,10 @@ def journey_events(events: ir.Table, identities: ir.Table) -> ir.Table:
 
 def journey_table(events: ir.Table, identities: ir.Table, config: Config) -> ir.Table:
     """The ``journey`` expression (see the module docstring)."""
-    from wegweiser.analysis._consent import leave_out
+    from wegweiser.analysis._consent import leave_out, withheld_by
 
-    base = leave_out(journey_events(events, identities), events, identities, config)
+    base = leave_out(journey_events(events, identities),
+                     withheld_by(events, identities, config))
     base = base.select(
         "person_id", "timestamp", "event", "channel", "campaign", "source", "medium",
         "device", "platform", "country", "revenue",
