@@ -8,6 +8,18 @@
 load on first use (module ``__getattr__``), so the command line starts without Ibis, pandas
 or DuckDB; the errors are plain classes and load at once. The first of those uses also
 installs the notebook view of results (:mod:`wegweiser.present.notebook`).
+
+Privacy requests (docs/privacy.md) are functions of :mod:`wegweiser.privacy`, not methods of
+:class:`Project`: they reach the journeys' state and the spool too, which a project does not
+hold. Each takes the open project, any id of the person (or their e-mail address) and who
+asked::
+
+    >>> from wegweiser.privacy import erase_person, export_person   # doctest: +SKIP
+    >>> export_person(project, "ana@example.org", actor="notebook:ana").to_json()  # doctest: +SKIP
+    >>> erase_person(project, "ana@example.org", actor="notebook:ana")  # doctest: +SKIP
+
+Also ``anonymise_person``, ``erase_batch``, ``apply_retention`` and ``erasure_records``
+(``help(wegweiser.privacy)``); consent is ``Project.set_consent``.
 """
 
 from __future__ import annotations

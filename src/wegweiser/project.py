@@ -51,11 +51,19 @@ def _tell_waiting(holder: str, seconds: float) -> None:
     log.warning("The store is in use by %s; waiting up to %g s for it.", holder, seconds)
 
 
+#: the derived table of the persons left out for withheld analytics consent
+WITHHELD = "consent_withheld"
+
 class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
     """Open with :func:`open_project` or create with :meth:`Project.init`.
 
     Every analysis is a method too (``project.funnel([...])``, ``project.retention(
     period="week")``, :mod:`wegweiser.project_methods`), the same as :meth:`analyse`.
+
+    A person's privacy requests are functions of :mod:`wegweiser.privacy` that take the
+    project (they reach the journeys' state and the spool as well):
+    ``wegweiser.privacy.export_person(project, id, actor=...)``, ``erase_person``,
+    ``anonymise_person``, ``erase_batch``, ``apply_retention`` (docs/privacy.md).
     """
 
     def __init__(
@@ -285,13 +293,29 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
 
     # -- looking at the store ------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
-        """Counts of events, persons, ids, merges, quarantine, channels, types; date range."""
-        ev = self._warehouse.table("events")
+        """Counts of events, persons, ids, merges, quarantine, channels, types; date range.
+
+        With ``[privacy] analytics_consent = "required"`` the events, persons and ids of
+        the persons who withheld analytics consent are left out, as in every analysis;
+        ``withheld_persons`` counts them (0 otherwise)."""
+        from wegweiser.analysis._consent import consented_events, leave_out
+
+        w = self._warehouse
+        out = self.consent_withheld()
+        ev = consented_events(w.table("events"), w.table("identities"), out)
         row = list(to_frame(ev.aggregate(
             n=ev.count(), channels=ev.channel.nunique(), names=ev.event.nunique(),
             first=ev.timestamp.min().cast("string"), last=ev.timestamp.max().cast("string"),
         )).iloc[0])
         ids = bookkeeping.identity_counts(self._engine)
+        withheld = 0
+        if out is not None:
+            kept = leave_out(w.table("identities"), out)
+            counts = to_frame(kept.aggregate(
+                identities=kept.count(), persons=kept.person_id.nunique(),
+                user_ids=(kept.id_kind == "user").sum())).iloc[0]
+            withheld = ids["persons"] - int(counts["persons"])
+            ids = {k: int(counts[k] or 0) for k in ("identities", "persons", "user_ids")}
         links = bookkeeping.link_counts(self._engine)
         by_type = to_frame(ev.group_by("type").agg(n=ev.count()).order_by("type"))
         types = {str(t): int(n) for t, n in zip(by_type["type"], by_type["n"], strict=True)}
@@ -308,6 +332,7 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
             "types": types,
             "first_event": _text(row[3]),
             "last_event": _text(row[4]),
+            "withheld_persons": withheld,
         }
 
     def merges(self, *, limit: int | None = 100, status: str | None = None) -> pd.DataFrame:
@@ -333,7 +358,28 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
     def overview(self) -> Overview:
         """Persons, events, channels, conversions, revenue and persons per current phase."""
         w = self._warehouse
-        return overview(w.table("events"), w.table("identities"), self.config)
+        return overview(w.table("events"), w.table("identities"), self.config,
+                        withheld=self.consent_withheld())
+
+    def consent_withheld(self) -> Any:
+        """``person_id`` of every person left out of the analyses because they withheld
+        analytics consent (:mod:`wegweiser.analysis._consent`), as an Ibis table
+        materialised as ``consent_withheld`` with the journey's stamp (rebuilt with it);
+        None when ``[privacy] analytics_consent`` is ``ignore``."""
+        from wegweiser.analysis._consent import withheld_by
+
+        w = self._warehouse
+        expr = withheld_by(w.table("events"), w.table("identities"), self.config)
+        if expr is None:
+            return None
+        stamp = self._journey_stamp()
+        if bookkeeping.derived_stamp(self._engine, WITHHELD) == stamp:
+            return w.table(WITHHELD)
+        if self.read_only:
+            return expr
+        built = w.build(WITHHELD, expr)
+        bookkeeping.set_derived_stamp(self._engine, WITHHELD, stamp)
+        return built
 
     def journey(self) -> Any:
         """The materialised ``journey`` table (see :mod:`wegweiser.analysis.journeys`) as an
@@ -469,6 +515,7 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
                 project.journey()
                 for name in rollups.NAMES:
                     project.rollup(name)
+                project.consent_withheld()
                 project._engine.checkpoint()
         except BaseException:
             copy.path.unlink(missing_ok=True)
@@ -549,7 +596,14 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
                 f"ids, email traits were searched).{hint} Search with `wegweiser person "
                 "--search TEXT`.", query=any_id)
         return person_journey(self.journey(), events, ids, person_id, config=self.config,
-                              limit=limit, memory=self.persona_memory())
+                              limit=limit, memory=self.persona_memory(),
+                              withheld=self._withheld(person_id))
+
+    def _withheld(self, person_id: str) -> bool:
+        """Whether ``person_id`` withheld analytics consent and the project requires it."""
+        out = self.consent_withheld()
+        return out is not None and int(to_value(
+            out.filter(out.person_id == person_id).count())) > 0
 
 
 def read_persona_memory(path: Path) -> dict[str, Any] | None:

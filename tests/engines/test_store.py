@@ -211,3 +211,9 @@ def test_analytics_consent_required_leaves_out_who_withheld_it(fresh, tmp_path):
     assert persons() == everyone - {"later_no", "trait_no"}
     summary = fresh.analyse("sessions").tables()["summary"]
     assert int(summary["persons"].iloc[0]) == 3
+    # the store's counts and the overview leave them out too (yes 1, later_yes 2, silent 1)
+    stats = fresh.stats()
+    assert (stats["events"], stats["types"], stats["persons"], stats["withheld_persons"]) == (
+        4, {"track": 4}, 3, 2)
+    figures = fresh.overview().figures
+    assert (figures["persons"], figures["events"]) == (3, 4)

@@ -360,3 +360,38 @@ def test_a_journey_page_draws_its_flow(page: Any, project: Path) -> None:
     assert int(first.replace(",", "")) > 0  # the entrants of the dry run
     shot(page, "journey-purchase-en")
     assert page.errors == []
+
+
+def test_pause_and_resume_a_journey_with_its_buttons(page: Any, project: Path) -> None:
+    """The journeys page's buttons (an admin: the module's user has no role) pause and
+    resume a journey; the query API, the page and the audit log agree."""
+    from wegweiser import audit
+    from wegweiser.orchestrate.playbook import write_playbook
+
+    if not (project / "journeys" / "purchase.toml").exists():  # run without the test above
+        write_playbook(project)
+
+    def paused() -> bool:
+        answer = page.request.get("/api/v1/journeys")
+        assert answer.ok, answer.text()
+        rows = answer.json()["tables"]["journeys"]
+        return [bool(r["paused"]) for r in rows if r["journey"] == "purchase"] == [True]
+
+    assert not paused()  # the playbook, never paused
+    page.goto("/journeys?lang=en")
+    for action, after in (("pause", True), ("resume", False)):
+        button = page.locator(f"[data-testid=journey-{action}][data-journey=purchase]")
+        with page.expect_navigation(timeout=120_000):
+            button.click()
+        assert page.url.endswith("/journeys")
+        note = page.locator(".banner.ok").first.inner_text()
+        assert ("paused" if after else "resumed") in note
+        assert paused() is after
+        # the other button now stands in the row of the journey
+        other = "resume" if after else "pause"
+        assert page.locator(f"[data-testid=journey-{other}][data-journey=purchase]").count() == 1
+        if after:
+            shot(page, "journeys-paused-en")
+    changes = [e.action for e in audit.read(project, action="journey_*", target="purchase")]
+    assert changes[-2:] == ["journey_pause", "journey_resume"]
+    assert page.errors == []

@@ -69,7 +69,11 @@ PAGES = [
     ("audit", "GET", "/audit", None, "admin"),
     ("segment-delete", "POST", "/segments/none/delete", {}, "edit"),
     ("phases", "POST", "/settings/phases", {}, "admin"),
+    ("journey-pause", "POST", "/journeys/welcome/pause", {}, "admin"),
+    ("journey-resume", "POST", "/journeys/welcome/resume", {}, "admin"),
 ]
+#: person ids in the send ledger of ``welcome`` (not in the store: the ledger is enough)
+LEDGER_PERSONS = ("ledger-person-ann", "ledger-person-bob")
 MAY = {  # who may do what, as docs/privacy.md says
     "admin": {"view", "personal", "edit", "admin"},
     "analyst": {"view", "edit"},
@@ -88,6 +92,7 @@ def server(demo_template: Path, tmp_path_factory: pytest.TempPathFactory
     shutil.copytree(demo_template, project)
     (project / "journeys").mkdir(exist_ok=True)
     (project / "journeys" / "welcome.toml").write_text(WELCOME, encoding="utf-8")
+    _seed(project)
     users = ",".join(f"{name}:{role}:{hash_password(PASSWORD, salt=b'fixed-test-salt!')}"
                      for name, role in USERS.items())
     tokens = ",".join([TOKENS["read"], f"write:{hash_key(TOKENS['write'])}",
@@ -96,6 +101,34 @@ def server(demo_template: Path, tmp_path_factory: pytest.TempPathFactory
                         WEGWEISER_API_TOKENS=tokens)
     yield live
     live.stop()
+
+
+def _seed(project: Path) -> None:
+    """Sends a crash left undecided (``unknown``) in the ledger of ``welcome``, and one
+    person of the demo who withheld analytics consent in a project that requires it."""
+    from wegweiser import Project
+    from wegweiser.analysis.result import to_frame
+    from wegweiser.orchestrate import ledger
+    from wegweiser.orchestrate.assembly import state_target
+    from wegweiser.orchestrate.state import open_state
+
+    with open_state(state_target(project), project_dir=project) as store, \
+            store.transaction() as tx:
+        for n, person in enumerate((*LEDGER_PERSONS, LEDGER_PERSONS[0])):
+            run = f"welcome:{person}:{n}"
+            intent = ledger.Intent(key=f"{run}|mail|email", run_id=run, journey="welcome",
+                                   step="mail", channel="email", person_id=person)
+            ledger.start(tx, intent, worker="w", lease_until=5.0, now=float(n + 1))
+            ledger.recover(tx, intent.key, idempotent=False, now=100.0)
+    with Project(project) as p:
+        users = to_frame(p.identities().filter(lambda t: t.id_kind == "user")
+                         .order_by("person_id").limit(2))  # the first is person_id's
+        who = str(users["id"].iloc[1])
+        p.set_consent(who, {"Analytics": False})
+    config = project / "wegweiser.toml"
+    config.write_text(config.read_text().replace(
+        'consent_trait = "consent"', 'consent_trait = "consent"\nanalytics_consent = "required"'))
+    (project / "withheld.txt").write_text(who)
 
 
 @pytest.fixture(scope="module")
@@ -253,3 +286,70 @@ def test_audit_log_on_every_face(server, sessions, person_id):
     assert done.returncode == 0, done.stderr
     assert person_id in done.stdout
     assert "ada" in done.stdout
+
+
+def test_journeys_page_shows_persons_and_buttons_by_role(server, sessions):
+    """Person ids of the send ledger only for roles that may see personal data (the others
+    see pseudonyms and no ledger download); pause/resume buttons only for admins."""
+    seen: list[str] = []  # the ledger's persons in the admin's order
+    for name in ("ada", "vic"):  # the admin first; an analyst sees what a viewer sees here
+        role = USERS[name]
+        page = sessions[name].get("/journeys", params={"lang": "en"})
+        assert page.status_code == 200, page.text[:300]
+        html = page.text
+        unknown = html[html.index('data-testid="unknown"'):]
+        unknown = unknown[:unknown.index("</table>")]
+        if "personal" in MAY[role]:
+            seen = re.findall(r"<td>(ledger-person-\w+)</td>", unknown)
+            assert sorted(seen) == sorted([*LEDGER_PERSONS, LEDGER_PERSONS[0]])
+            assert 'data-testid="csv-ledger"' in html
+            assert 'data-testid="persons-hidden"' not in html
+        else:
+            assert not any(p in html for p in LEDGER_PERSONS)
+            # one pseudonym per person, the same one for their second send
+            number = {p: f"Person {n}" for n, p in enumerate(dict.fromkeys(seen), 1)}
+            assert re.findall(r"<td>(Person \d)</td>", unknown) == [number[p] for p in seen]
+            assert 'data-testid="csv-ledger"' not in html
+            assert "your role may not see personal data" in html
+        buttons = re.findall(r'data-testid="journey-(pause|resume)" data-journey="welcome"',
+                             html)
+        assert len(buttons) == (1 if role == "admin" else 0), (name, buttons)
+    one = sessions["vic"].get("/journeys/welcome", params={"lang": "de"})
+    assert one.status_code == 200
+    assert not any(p in one.text for p in LEDGER_PERSONS)
+    assert "Pseudonyme" in one.text
+
+
+def test_admin_pauses_and_resumes_on_the_page(server, sessions):
+    ada = sessions["ada"]
+    for action, paused in (("pause", True), ("resume", False)):
+        done = ada.post(f"/journeys/welcome/{action}", data={"csrf": _csrf(ada)})
+        assert done.status_code == 303, done.text[:300]
+        status = ada.get("/api/v1/journeys").json()["tables"]["journeys"]
+        assert [r["paused"] for r in status if r["journey"] == "welcome"] == [paused]
+        page = ada.get("/journeys", params={"lang": "de"}).text  # the flash, then the button
+        assert ("pausiert" if paused else "fortgesetzt") in page
+        assert f'data-testid="journey-{"resume" if paused else "pause"}"' in page
+        entries = audit.read(server.project, action=f"journey_{action}", actor="ada")
+        assert [e.surface for e in entries][-1:] == ["dashboard"]
+    forged = ada.post("/journeys/welcome/pause", data={"csrf": "forged"})
+    assert forged.status_code == 403
+
+
+def test_withholders_person_page_says_so(server, sessions):
+    """``analytics_consent = "required"``: the page of a person who withheld it says so (de,
+    en) instead of showing their journey; the privacy buttons stay."""
+    withheld = (server.project / "withheld.txt").read_text()
+    ada = sessions["ada"]
+    for lang, words in (("de", "Einwilligung in Analysen verweigert"),
+                        ("en", "withheld analytics consent")):
+        page = ada.get(f"/persons/{withheld}", params={"lang": lang})
+        assert page.status_code == 200, page.text[:300]
+        assert words in page.text
+        assert 'data-testid="person-withheld"' in page.text
+        assert 'data-testid="person-timeline"' not in page.text
+        assert 'data-testid="privacy-export-json"' in page.text
+    api = ada.get(f"/api/v1/persons/{withheld}").json()
+    assert "withheld analytics consent" in api["notes"][0]
+    assert api["tables"]["timeline"] == []
+    assert api["tables"]["ids"]

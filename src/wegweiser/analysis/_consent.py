@@ -5,6 +5,12 @@ out, so every analysis that reads it honours the setting. A person withheld cons
 their latest statement on the category (Segment's ``context.consent.categoryPreferences``
 on any event, or the consent trait of an ``identify`` event; the context counts over the
 trait within one event) is false -- the same rule as :mod:`wegweiser.events.consent`.
+
+The figures that do not come from the journey follow the same setting through
+:func:`consented_events` (the store's counts: ``Project.stats``) and :func:`leave_out`
+(any table with a ``person_id``), so the overview and every analysis agree. The project
+materialises :func:`withheld_by` beside the journey (``Project.consent_withheld``), so
+that these read a small table instead of every event's consent statements.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from wegweiser.analysis.filters import property_value, trimmed
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
+    from wegweiser.config import Config
+
 _TRUE = ("true", "yes", "1")
 _FALSE = ("false", "no", "0")
 
@@ -30,12 +38,7 @@ def _flag(text: ir.StringValue) -> ir.BooleanValue:
 def withheld(events: ir.Table, identities: ir.Table, *, category: str,
              trait: str) -> ir.Table:
     """``person_id`` of every person whose latest statement on ``category`` is false."""
-    ids = identities.select("id", "person_id")
-    by_user = ids.rename(user_person="person_id", user_key="id")
-    by_anon = ids.rename(anon_person="person_id", anon_key="id")
-    joined = events.left_join(by_user, events.user_id == by_user.user_key).left_join(
-        by_anon, events.anonymous_id == by_anon.anon_key)
-    rows = joined.mutate(person_id=joined.user_person.coalesce(joined.anon_person))
+    rows = with_person(events, identities)
     context = rows.context.cast("string")
     traits = rows.traits.cast("string")
     in_context = property_value(
@@ -51,3 +54,42 @@ def withheld(events: ir.Table, identities: ir.Table, *, category: str,
     ranked = said.mutate(rank=ibis.row_number().over(order))
     latest = ranked.filter((ranked.rank == 0) & ~ranked.said)
     return latest.select("person_id").distinct()
+
+
+def with_person(events: ir.Table, identities: ir.Table) -> ir.Table:
+    """``events`` with the ``person_id`` of its user id, else of its anonymous id."""
+    ids = identities.select("id", "person_id")
+    by_user = ids.rename(user_person="person_id", user_key="id")
+    by_anon = ids.rename(anon_person="person_id", anon_key="id")
+    joined = events.left_join(by_user, events.user_id == by_user.user_key).left_join(
+        by_anon, events.anonymous_id == by_anon.anon_key)
+    return joined.mutate(person_id=joined.user_person.coalesce(joined.anon_person)).drop(
+        "user_person", "user_key", "anon_person", "anon_key")
+
+
+def withheld_by(events: ir.Table, identities: ir.Table, config: Config) -> ir.Table | None:
+    """The persons the project leaves out of its analyses (:func:`withheld` with the
+    project's ``[privacy]`` settings), or None when ``analytics_consent`` is ``ignore``."""
+    privacy = config.privacy
+    if privacy.analytics_consent != "required":
+        return None
+    return withheld(events, identities, category=privacy.analytics_category,
+                    trait=privacy.consent_trait)
+
+
+def leave_out(table: ir.Table, out: ir.Table | None) -> ir.Table:
+    """``table`` (with a ``person_id`` column) without the persons ``out`` (a
+    ``person_id`` table: :func:`withheld_by`); ``table`` itself when ``out`` is None."""
+    return table if out is None else table.anti_join(out, table.person_id == out.person_id)
+
+
+def consented_events(events: ir.Table, identities: ir.Table, out: ir.Table | None
+                     ) -> ir.Table:
+    """``events`` (every type) without those of the persons ``out`` (:func:`withheld_by`);
+    ``events`` itself when ``out`` is None. An event belongs to the person of its user id,
+    else of its anonymous id (as in the journey)."""
+    if out is None:
+        return events
+    rows = with_person(events, identities)
+    kept = rows.anti_join(out, rows.person_id == out.person_id)
+    return kept.select(*events.columns)

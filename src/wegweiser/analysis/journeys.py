@@ -55,14 +55,10 @@ def journey_events(events: ir.Table, identities: ir.Table) -> ir.Table:
 
 def journey_table(events: ir.Table, identities: ir.Table, config: Config) -> ir.Table:
     """The ``journey`` expression (see the module docstring)."""
-    base = journey_events(events, identities)
-    privacy = config.privacy
-    if privacy.analytics_consent == "required":
-        from wegweiser.analysis._consent import withheld
+    from wegweiser.analysis._consent import leave_out, withheld_by
 
-        out = withheld(events, identities, category=privacy.analytics_category,
-                       trait=privacy.consent_trait)
-        base = base.anti_join(out, base.person_id == out.person_id)
+    base = leave_out(journey_events(events, identities),
+                     withheld_by(events, identities, config))
     base = base.select(
         "person_id", "timestamp", "event", "channel", "campaign", "source", "medium",
         "device", "platform", "country", "revenue",

@@ -27,9 +27,19 @@ class Overview:
     phases: pd.DataFrame
 
 
-def overview(events: Any, identities: Any, config: Config) -> Overview:
-    """Compute the :class:`Overview` from the ``events`` and ``identities`` Ibis tables."""
-    return summarise(journey_events(events, identities), config)
+def overview(events: Any, identities: Any, config: Config, *, withheld: Any = None
+             ) -> Overview:
+    """Compute the :class:`Overview` from the ``events`` and ``identities`` Ibis tables.
+    With ``[privacy] analytics_consent = "required"`` the persons who withheld analytics
+    consent are left out, as in the journey: ``withheld`` (their ``person_id``, e.g. the
+    project's materialised table) or else computed from the events."""
+    from wegweiser.analysis._consent import leave_out, withheld_by
+
+    if withheld is None:
+        withheld = withheld_by(events, identities, config)
+    elif config.privacy.analytics_consent != "required":
+        withheld = None
+    return summarise(leave_out(journey_events(events, identities), withheld), config)
 
 
 def scoped_overview(inputs: Inputs, options: Mapping[str, Any] | None = None) -> Overview:

@@ -27,6 +27,11 @@ Definitions:
   that has one), ``persona`` and ``persona_name`` (from the remembered persona fit, as the
   persona filter assigns it; empty without a fit or with too few events) and ``shown``
   (rows of the timeline).
+* **withheld**: with ``[privacy] analytics_consent = "required"``, true for a person whose
+  latest statement withdrew analytics consent (:mod:`wegweiser.analysis._consent`). Their
+  journey is left out of every analysis, and so of this one: only their ``ids`` are
+  given, and ``note`` says why (an export, ``wegweiser.privacy.export_person``, still has
+  everything).
 """
 
 from __future__ import annotations
@@ -84,6 +89,8 @@ class PersonJourney(Result):
     traits: pd.DataFrame
     sends: pd.DataFrame = field(default_factory=pd.DataFrame)
     note: str = field(default="", kw_only=True)
+    #: the person withheld analytics consent and the project requires it: no analysis
+    withheld: bool = field(default=False, kw_only=True)
 
     @property
     def person_id(self) -> str:
@@ -247,11 +254,16 @@ def person_journey(
     config: Config,
     limit: int = 5_000,
     memory: Mapping[str, Any] | None = None,
+    withheld: bool = False,
 ) -> PersonJourney:
-    """The journey of ``person_id`` (module docstring); ``limit`` caps the timeline."""
+    """The journey of ``person_id`` (module docstring); ``limit`` caps the timeline.
+    ``withheld``: the person withheld analytics consent (the project requires it): only
+    their ids are given."""
     if limit < 1:
         raise InvalidInput(f"limit must be at least 1, got {limit}")
     mine = journey.filter(journey.person_id == person_id)
+    if withheld:  # the journey leaves them out already; make sure nothing else shows them
+        mine = mine.filter(ibis.literal(False))
     head = to_frame(mine.aggregate(
         first_seen=mine.timestamp.min(), last_seen=mine.timestamp.max(), events=mine.count(),
         sessions=mine.session.nunique(),
@@ -286,6 +298,10 @@ def person_journey(
     total = int(summary["events"].iloc[0])
     note = (f"the timeline shows the latest {len(frame):,} of {total:,} touchpoints"
             if total > len(frame) else "")
+    if withheld:
+        note = ("this person withheld analytics consent and the project requires it "
+                "([privacy] analytics_consent): their journey is left out of every analysis "
+                "and not shown; an export still has everything")
     return PersonJourney(
         summary=summary,
         timeline=frame,
@@ -295,7 +311,9 @@ def person_journey(
         conversions=conversions.reset_index(drop=True),
         feedback=feedback,
         messages=_messages(frame, props),
-        traits=_traits(events, [str(i) for i in id_frame["id"]]),
+        traits=(pd.DataFrame(columns=["key", "value", "at"]) if withheld
+                else _traits(events, [str(i) for i in id_frame["id"]])),
         note=note,
+        withheld=withheld,
         params={"person_id": person_id, "limit": limit},
     )

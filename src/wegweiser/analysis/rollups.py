@@ -15,6 +15,12 @@ event (issue 20: the overview with its trend at 10M events):
 Every figure of the overview and of ``trends`` (without an event filter) is a sum or a
 distinct count over these rows, so reading them gives the same numbers as reading the
 journey; the tests check it on random logs.
+
+Built from the journey, they leave out the persons who withheld analytics consent when
+``[privacy] analytics_consent = "required"``, as the journey does; their stamp is the
+journey's (the settings, ``[privacy]`` among them, and the store's import state), so a
+consent statement arriving later -- an import like any event -- rebuilds both
+(``tests/analysis/test_consent.py``).
 """
 
 from __future__ import annotations

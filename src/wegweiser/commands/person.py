@@ -94,4 +94,5 @@ def person(
         if name != "summary" and len(frame):
             print_frame(readable(frame), Format.table, console=out, title=name)
     if journey.note:
-        out.print(f"[dim]{journey.note}; --limit shows more[/dim]", highlight=False)
+        more = "" if journey.withheld else "; --limit shows more"
+        out.print(f"[dim]{journey.note}{more}[/dim]", highlight=False)

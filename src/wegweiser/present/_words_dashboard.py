@@ -35,6 +35,13 @@ WORDS: dict[str, dict[str, str]] = {
     "person.kind": _m("Kind", "Art"),
     "person.summary": _m("The person at a glance", "Die Person auf einen Blick"),
     "person.ids_hint": _m("{n} stitched ids", "{n} verknüpfte IDs"),
+    "person.withheld": _m(
+        "This person withheld analytics consent, and this project requires it "
+        "([privacy] analytics_consent): their journey is left out of every analysis and is "
+        "not shown. Their data can still be exported or erased below.",
+        "Diese Person hat die Einwilligung in Analysen verweigert, und dieses Projekt "
+        "verlangt sie ([privacy] analytics_consent): ihre Journey fehlt in jeder Analyse und "
+        "wird nicht gezeigt. Ihre Daten lassen sich unten weiterhin exportieren oder löschen."),
     "person.touchpoints": _m("Touchpoints", "Touchpoints"),
     "person.sessions": _m("in {n} sessions", "in {n} Sitzungen"),
     "person.first_last": _m("First seen / last seen", "Zuerst / zuletzt gesehen"),
@@ -154,6 +161,18 @@ WORDS: dict[str, dict[str, str]] = {
     "journeys.none": _m("No journeys yet.", "Noch keine Journeys."),
     "journeys.paused": _m("paused", "pausiert"),
     "journeys.running": _m("running", "läuft"),
+    "journeys.pause": _m("Pause", "Pausieren"),
+    "journeys.resume": _m("Resume", "Fortsetzen"),
+    "journeys.paused_done": _m("Journey {name} paused: no new entrants until it is resumed.",
+                               "Journey {name} pausiert: keine neuen Eintritte bis zum "
+                               "Fortsetzen."),
+    "journeys.resumed_done": _m("Journey {name} resumed.", "Journey {name} fortgesetzt."),
+    "journeys.pseudonym": _m("Person {n}", "Person {n}"),
+    "journeys.persons_hidden": _m(
+        "Persons are shown as pseudonyms (Person 1, 2, ...): your role may not see personal "
+        "data.",
+        "Personen erscheinen als Pseudonyme (Person 1, 2, …): Ihre Rolle darf keine "
+        "personenbezogenen Daten sehen."),
     "journeys.unknown": _m("Messages in an unknown state", "Nachrichten in unbekanntem Zustand"),
     "journeys.unknown_hint": _m(
         "A crash while sending by email or SMS leaves it open whether the message went out; "

@@ -1,6 +1,20 @@
 """Privacy requests: export a person, erase or anonymise them, suppress their ids, keep
 events only as long as the retention policy says (see docs/privacy.md).
 
+Each request is a function over an open project, so that it reaches everything (store,
+journey state, spool, snapshots, caches), and names who asked (the erasure record)::
+
+    >>> import wegweiser
+    >>> from wegweiser.privacy import erase_person, export_person
+    >>> with wegweiser.open_project("shop") as project:                 # doctest: +SKIP
+    ...     export_person(project, "ana@example.org", actor="notebook:ana").to_json()
+    ...     erase_person(project, "ana@example.org", actor="notebook:ana")
+
+``anonymise_person`` keeps the person's events for the totals under a random pseudonym,
+``erase_batch`` takes many ids (``read_ids("ids.csv")``), ``apply_retention`` deletes
+events older than ``[retention] events_days``, ``erasure_records(project.path)`` lists
+what was done. The suppression list is ``project.suppression()``.
+
 Where Wegweiser holds personal data, and what each request does there:
 
 =================================  ==========================================  ==========

@@ -163,6 +163,15 @@ def check(request: Request, permission: Permission) -> Principal:
                    code="forbidden_role")
 
 
+def allowed(request: Request, permission: Permission) -> bool:
+    """Whether the request's principal has ``permission`` -- for what a page shows (a
+    button, a column), not for what it does: that is :func:`require`'s. Nothing is
+    recorded or raised."""
+    who = principal(request)
+    personal = context(request).config.server.analyst_personal_data
+    return who is not None and who.may(permission, analyst_personal_data=personal)
+
+
 def actor(request: Request, action: str, *, target: str | None = None,
           detail: dict[str, object] | None = None) -> None:
     """Record ``action`` of the request's principal in the audit log."""

@@ -101,7 +101,8 @@ class JourneyChange(BaseModel):
 def pause_journey(request: Request, name: Annotated[str, Path(min_length=1, max_length=200)]
                   ) -> Response:
     """No entrants while paused; runs stay where they are (``wegweiser journeys pause``)."""
-    return _set_paused(request, name, paused=True)
+    set_paused(request, name, paused=True)
+    return json_response({"journey": name, "paused": True})
 
 
 @router.post(f"{PREFIX}/journeys/{{name}}/resume", tags=[TAG],
@@ -110,13 +111,17 @@ def pause_journey(request: Request, name: Annotated[str, Path(min_length=1, max_
 def resume_journey(request: Request, name: Annotated[str, Path(min_length=1, max_length=200)]
                    ) -> Response:
     """Entrants again (``wegweiser journeys resume``)."""
-    return _set_paused(request, name, paused=False)
+    set_paused(request, name, paused=False)
+    return json_response({"journey": name, "paused": False})
 
 
-def _set_paused(request: Request, name: str, *, paused: bool) -> Response:
+def set_paused(request: Request, name: str, *, paused: bool) -> None:
+    """Pause or resume the journey ``name`` and record it in the audit log with the
+    request's principal (the API routes above and the journeys page's buttons); 404
+    ``unknown_journey`` when no journey file has that name. The caller checks ``admin``."""
     from wegweiser.orchestrate.assembly import state_target
     from wegweiser.orchestrate.loading import JOURNEYS_DIR, load_journeys
-    from wegweiser.orchestrate.operations import set_paused
+    from wegweiser.orchestrate.operations import set_paused as set_state
     from wegweiser.orchestrate.state import open_state
 
     ctx = access.context(request)
@@ -130,6 +135,5 @@ def _set_paused(request: Request, name: str, *, paused: bool) -> Response:
         raise ApiError(404, f"no journey {name!r}{hint} (journeys: {', '.join(names) or 'none'})",
                        code="unknown_journey")
     with open_state(state_target(ctx.project_dir), project_dir=ctx.project_dir) as store:
-        set_paused(store, name, paused)
+        set_state(store, name, paused)
     access.actor(request, "journey_pause" if paused else "journey_resume", target=name)
-    return json_response({"journey": name, "paused": paused})

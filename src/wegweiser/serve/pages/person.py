@@ -4,7 +4,9 @@ devices, phases over time, every touchpoint on a timeline by channel, conversion
 revenue, feedback, messages and the journeys' send ledger. Its privacy buttons (POST forms
 with the session's CSRF token) export everything about the person (JSON or a zip of CSVs,
 ``/persons/export``) and erase or anonymise them (``/persons/erase``, confirmed by typing
-the person id; docs/privacy.md).
+the person id; docs/privacy.md). A person who withheld analytics consent in a project that
+requires it (``[privacy] analytics_consent``) gets a note saying so and their ids instead of
+a journey.
 
 The numbers come from the query pool (``_data.person``), as the API's
 ``/api/v1/persons/{id}`` computes them. Access: roles that may see personal data
@@ -78,8 +80,9 @@ def person_page(request: Request, person_id: str) -> HTMLResponse:
     charts = {"timeline": embed(draw.person_timeline(journey.timeline, lang, phases), lang,
                                 restyle=False)}
     tables = journey.tables()
+    shown = ("ids",) if journey.withheld else tuple(name for name, _ in SECTIONS)
     sections = [{"key": key, "table": table_of(name, tables[name], lang, limit=MAX_ROWS)}
-                for name, key in SECTIONS if len(tables[name])]
+                for name, key in SECTIONS if name in shown and len(tables[name])]
     summary = journey.summary.iloc[0].to_dict()
     return render(request, "person.html.j2", title_key="nav.persons", query=person_id,
                   found=[], journey=journey, summary=summary, charts=charts,
