@@ -61,13 +61,17 @@ class ProjectScores:
                 rows.append(self._refit_recommendations(horizon_days, fitted_at))
                 continue
             result = self.analyse(name, horizon_days=horizon_days, importance=False)
+            picked = result.summary[result.summary["chosen"].astype(bool)]
+            if picked.empty:  # too little history: no model (the stored scores are kept)
+                raise InvalidInput(f"cannot refit {name}: {result.note}")
             frame = result.scores.assign(version=result.params["model_version"],
                                          scored_at=result.params["scored_at"],
                                          fitted_at=fitted_at)
             n = store_scores.replace_scores(self._engine, name, frame)
-            model = result.summary.iloc[0]
+            model = picked.iloc[0]
             rows.append({"model": name, "version": result.params["model_version"],
                          "scored_at": result.params["scored_at"], "persons": n,
+                         "predictor": str(model["model"]),
                          "auc": float(model["auc"]), "ece": float(model["ece"])})
         return pd.DataFrame(rows)
 
