@@ -10,7 +10,7 @@ from wegweiser import Project
 from wegweiser.events.demo import generate
 
 
-@pytest.mark.slow  # ~10 s: a demo of 8,000 persons (at 2,000 the fit has too few repeat buyers)
+@pytest.mark.slow  # ~6 s of CPU: 5,000 persons (at 2,000 the fit has too few repeat buyers)
 def test_clv_ranks_the_planted_active_buyers_first(tmp_path):
     from sklearn.metrics import roc_auc_score
 
