@@ -88,7 +88,7 @@ def read_recommendations(engine: Engine, person_ids: list[str] | None = None, *,
     clauses: list[str] = []
     params: dict[str, object] = {}
     if person_ids is not None:
-        clauses.append("list_contains($ids, person_id)")
+        clauses.append("person_id IN (SELECT unnest($ids))")  # a hash semi-join
         params["ids"] = list(person_ids)
     if limit is not None:
         clauses.append("rank <= $limit")
