@@ -6,7 +6,7 @@ benchmarks/data/), then
 
 * ``propensity`` and ``churn`` (horizon 14 days, permutation importance on): AUC and
   expected calibration error on the time split, for the model and the recency-frequency
-  baseline;
+  baseline, and which predictor the cross-validation chose (with its AUC);
 * ``recommend`` with EASE and item-kNN: recall@10 and NDCG@10 against popularity;
 * wall and CPU seconds of each analysis (CPU: this process, the fits run on one thread).
 
@@ -60,6 +60,8 @@ def run(persons: int, seeds: int, days: int, work: Path) -> pd.DataFrame:
                              f"{s.loc['gradient_boosting', 'ece']:.3f}",
                     "baseline": f"{s.loc['recency_frequency', 'auc']:.3f} / "
                                 f"{s.loc['recency_frequency', 'ece']:.3f}",
+                    "chosen": f"{r.params['chosen']} "  # type: ignore[attr-defined]
+                              f"{s.loc[r.params['chosen'], 'auc']:.3f}",  # type: ignore[attr-defined]
                     "wall_s": round(wall, 1), "cpu_s": round(cpu, 1)})
                 print(rows[-1], flush=True)
             for method in ("ease", "knn"):

@@ -3,7 +3,9 @@
 :class:`ProjectScores` is the part of :class:`~wegweiser.project.Project` that refits the
 models (``propensity``, ``churn``: :mod:`wegweiser.analysis.predict`) and stores one score
 per person and model in the ``scores`` table (:mod:`wegweiser.store.scores`) with the model
-version, the day it describes and when it was fitted. Stored scores are what the filter
+version, the day it describes and when it was fitted; with them it refits the next-best
+offers (``recommend``) and keeps each person's best ones in the ``recommendations`` table,
+which journey templates read (``recommendations[0].item``). Stored scores are what the filter
 ``score:churn>0.7`` (segments, every analysis) and the journeys read; ``wegweiser scores
 refit`` is the command a scheduler (cron, a systemd timer) runs to keep them fresh.
 """
@@ -24,6 +26,12 @@ if TYPE_CHECKING:
 
 #: the models whose scores are stored
 MODELS = ("propensity", "churn")
+#: the next-best offers (``predict recommend``), refitted with the scores
+RECOMMEND = "recommend"
+#: what ``wegweiser scores refit`` refits by default
+REFIT = (*MODELS, RECOMMEND)
+#: offers kept per person
+OFFERS_KEPT = 5
 
 
 class ProjectScores:
@@ -34,27 +42,65 @@ class ProjectScores:
     def analyse(self, name: str, params: Any = None, /, **options: Any) -> Any:
         raise NotImplementedError  # pragma: no cover (Project's)
 
+    def journey(self) -> Any:
+        raise NotImplementedError  # pragma: no cover (Project's)
+
     def refit_scores(self, models: list[str] | None = None, *,
                      horizon_days: int = 14) -> pd.DataFrame:
-        """Fit each model (default: all of :data:`MODELS`) on the whole journey, store every
-        person's score and return one row per model: model, version, scored_at, persons,
-        auc and ece on the time split."""
-        chosen = list(models or MODELS)
+        """Fit each model (default: all of :data:`REFIT`) on the whole journey, store every
+        person's score (``recommend``: their best :data:`OFFERS_KEPT` offers) and return
+        one row per model: model, version, scored_at, persons, auc and ece on the time
+        split (``recommend``: recall_at_k of the model and of the popularity baseline)."""
+        chosen = list(models or REFIT)
         for name in chosen:
-            _check_model(name)
+            _check_model(name, allowed=REFIT)
         fitted_at = dt.datetime.now(dt.UTC)
         rows = []
         for name in chosen:
+            if name == RECOMMEND:
+                rows.append(self._refit_recommendations(horizon_days, fitted_at))
+                continue
             result = self.analyse(name, horizon_days=horizon_days, importance=False)
+            picked = result.summary[result.summary["chosen"].astype(bool)]
+            if picked.empty:  # too little history: no model (the stored scores are kept)
+                raise InvalidInput(f"cannot refit {name}: {result.note}")
             frame = result.scores.assign(version=result.params["model_version"],
                                          scored_at=result.params["scored_at"],
                                          fitted_at=fitted_at)
             n = store_scores.replace_scores(self._engine, name, frame)
-            model = result.summary.iloc[0]
+            model = picked.iloc[0]
             rows.append({"model": name, "version": result.params["model_version"],
                          "scored_at": result.params["scored_at"], "persons": n,
+                         "predictor": str(model["model"]),
                          "auc": float(model["auc"]), "ece": float(model["ece"])})
         return pd.DataFrame(rows)
+
+    def _refit_recommendations(self, horizon_days: int,
+                               fitted_at: dt.datetime) -> dict[str, Any]:
+        from wegweiser.analysis.predict.recommend import item_categories
+
+        result = self.analyse(RECOMMEND, horizon_days=horizon_days, per_person=OFFERS_KEPT)
+        method = str(result.summary["method"].iloc[0]) if len(result.summary) else "ease"
+        version = f"{method}-1"
+        recs = result.recommendations
+        categories = item_categories(self.journey()) if len(recs) else None
+        frame = recs.merge(categories, on="item", how="left") if categories is not None \
+            else recs.assign(category=None)
+        frame = frame.assign(version=version, scored_at=result.params["scored_at"],
+                             fitted_at=fitted_at)
+        store_scores.replace_recommendations(self._engine, frame)
+        by = dict(zip(result.summary["method"], result.summary["recall_at_k"], strict=True))
+        return {"model": RECOMMEND, "version": version,
+                "scored_at": result.params["scored_at"],
+                "persons": int(recs["person_id"].nunique()),
+                "recall_at_k": by.get(method, float("nan")),
+                "popularity_recall_at_k": by.get("popularity", float("nan"))}
+
+    def recommendations(self, person_ids: list[str] | None = None) -> pd.DataFrame:
+        """The stored next-best offers (of ``person_ids``, or everyone's): person_id, rank,
+        item, category, score, version, scored_at, fitted_at; empty before the first
+        ``wegweiser scores refit``."""
+        return store_scores.read_recommendations(self._engine, person_ids)
 
     def save_scores(self, model: str, scores: pd.DataFrame, *, version: str,
                     scored_at: dt.date | None = None) -> int:
@@ -95,8 +141,9 @@ class ProjectScores:
         return ibis.memtable(frame[["person_id", "score"]])
 
 
-def _check_model(name: str) -> None:
-    if name not in MODELS:
-        close = difflib.get_close_matches(name, MODELS, n=1)
+def _check_model(name: str, allowed: tuple[str, ...] = MODELS) -> None:
+    if name not in allowed:
+        close = difflib.get_close_matches(name, allowed, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise InvalidInput(f"unknown score model {name!r}; use one of {', '.join(MODELS)}.{hint}")
+        raise InvalidInput(f"unknown score model {name!r}; use one of {', '.join(allowed)}."
+                           f"{hint}")

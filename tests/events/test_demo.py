@@ -302,3 +302,31 @@ def test_truth_explains_persons_and_buyers(demo, rows):
     assert truth["buyers_stitched"] >= truth["buyers"]  # a buyer on two unlinked devices: 2
     assert len(buyers) >= truth["buyers_stitched"]  # anonymous ids of one person may repeat
     assert f"{truth['persons']:,} people were simulated" in truth["persons_note"]
+
+
+def test_truth_plants_the_repeat_purchase_process(demo, rows):
+    """The planted repeat purchases are those of the events: per persona, the identified
+    buyers' orders recounted from the stitched events; the alive ones are buyers."""
+    truth, planted = demo.truth, demo.truth["repeat_purchases"]
+    anon_of = {a: u for u, anons in truth["identity"].items() for a in anons}
+    orders: Counter[str] = Counter()
+    for r in rows:
+        uid = r["user_id"] or anon_of.get(r["anonymous_id"])
+        if r["event"] in PURCHASES and uid in truth["identity"]:
+            orders[uid] += 1
+    by_persona: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for uid, n in orders.items():
+        by_persona[truth["persona_of"][uid]][0] += 1
+        by_persona[truth["persona_of"][uid]][1] += n - 1
+    assert {k: [v["buyers"], v["repeat_orders"]] for k, v in planted["by_persona"].items()} == {
+        k: v for k, v in by_persona.items()}
+    assert set(planted["alive"]) <= set(orders)
+    assert sum(v["alive_at_end"] for v in planted["by_persona"].values()) == len(
+        planted["alive"])
+    for name, v in planted["by_persona"].items():
+        assert v["orders_left"] >= v["alive_at_end"]
+        assert planted["planned_orders"][name] >= 1
+    # the loyal repeat buyers plan the most orders and make the most repeat orders
+    top = max(planted["planned_orders"], key=planted["planned_orders"].get)
+    rate = {k: v["repeat_orders"] / v["buyers"] for k, v in planted["by_persona"].items()}
+    assert top == max(rate, key=rate.get) == "loyal_repeat_buyers"

@@ -132,6 +132,13 @@ def seeded_project(folder: Path, outside: Path) -> wegweiser.Project:
     seed_state(folder, {k: str(v) for k, v in ids.items()})
     project.save_scores("churn", pd.DataFrame({"person_id": [str(v) for v in ids.values()],
                                                "score": [0.7, 0.2]}), version="seed")
+    from wegweiser.store.scores import replace_recommendations
+
+    replace_recommendations(project._engine, pd.DataFrame({
+        "person_id": [str(ids["ana"]), str(ids["ana"]), str(ids["bob"])], "rank": [1, 2, 1],
+        "item": ["shears", "gloves", "hose"], "category": ["Garten", None, "Garten"],
+        "score": [0.9, 0.4, 0.8], "version": "seed", "scored_at": datetime(2026, 6, 1).date(),
+        "fitted_at": datetime(2026, 6, 1, tzinfo=UTC)}))
     seed_spool(folder)
     cache = project.text_cache()
     cache.put_many("lexicon-1", {ANA_TEXT: Reading("en", "negative", -0.5, ("delivery",)),

@@ -53,6 +53,7 @@ def test_after_erasure_no_file_of_the_project_holds_her(tmp_path):
         summary = erase_person(project, ANA_EMAIL, actor="tester")
         assert summary.counts["audit_entries"] == 1
         assert summary.counts["scores"] == 1
+        assert summary.counts["recommendations"] == 2
         assert summary.counts["events"] == ANA_EVENTS
         assert summary.counts["quarantine"] == 1
         assert summary.counts["spool_lines"] == 2

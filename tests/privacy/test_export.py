@@ -29,6 +29,7 @@ def test_export_holds_every_seeded_row_whichever_id_names_her(seeded, query):
     assert set(tables["events"]["message_id"]) == {f"m{i:03d}" for i in range(ANA_EVENTS)}
     assert set(tables["identities"]["id"]) == set(ANA_IDS)
     assert tables["scores"]["score"].tolist() == [0.7]  # hers, not Bob's
+    assert tables["recommendations"]["item"].tolist() == ["shears", "gloves"]
     assert len(tables["identity_links"]) == 2
     assert len(tables["quarantine"]) == 1
     assert ANA_IDS[0] in tables["quarantine"]["raw"].iloc[0]

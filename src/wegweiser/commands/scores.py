@@ -1,7 +1,8 @@
 """``wegweiser scores``: refit the prediction models and show the stored scores.
 
 ``wegweiser scores refit`` fits ``propensity`` and ``churn`` on the whole journey and keeps
-each person's score in the store (:mod:`wegweiser.project_scores`); run it on a schedule
+each person's score in the store, and each person's next-best offers (``recommend``, read by
+journey templates as ``recommendations``) (:mod:`wegweiser.project_scores`); run it on a schedule
 (cron: ``15 3 * * * wegweiser scores refit -p /srv/shop``). The stored scores are what the
 filter ``--where 'score:churn>0.7'``, segments and journeys read. Thin: it calls
 :class:`~wegweiser.project.Project` and prints.
@@ -18,8 +19,8 @@ from wegweiser._output import Format, print_frame
 from wegweiser.commands._common import FormatOpt, ProjectOpt, out
 
 app = typer.Typer(
-    help="Predicted scores per person (propensity, churn): refit them (on a schedule, e.g. "
-    "cron) and show them. Filter with --where 'score:churn>0.7'.",
+    help="Predicted scores per person (propensity, churn) and next-best offers: refit them "
+    "(on a schedule, e.g. cron) and show them. Filter with --where 'score:churn>0.7'.",
     no_args_is_help=True,
 )
 
@@ -31,14 +32,15 @@ def register(app_: typer.Typer) -> None:
 @app.command()
 def refit(
     model: Annotated[list[str] | None, typer.Option(
-        "--model", help="propensity or churn (repeatable; default: both).")] = None,
+        "--model", help="propensity, churn or recommend (repeatable; default: all).")] = None,
     horizon_days: Annotated[int, typer.Option(
         "--horizon-days", min=1, max=365, help="The prediction window N in days.")] = 14,
     project: ProjectOpt = Path("."),
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Fit the models on the whole journey and store every person's score (with the model
-    version and the day it describes); prints AUC and calibration error per model."""
+    version and the day it describes) and next-best offers; prints AUC and calibration
+    error per model, recall of the offers against the most popular products."""
     from wegweiser.project import open_project
 
     with open_project(project) as proj:

@@ -34,6 +34,7 @@ def record(self: _Sim, p: _Person) -> None:
         stats[1] += p.orders > 0
         stats[2] += p.to_order
     _count_payment_errors(self, p)
+    _count_repeat_purchases(self, p)
     linked = [d for d in p.devices if d.linked]
     keys = [d.bought for d in p.devices if d.n and not d.linked]  # one person each
     if linked:
@@ -55,6 +56,50 @@ def record(self: _Sim, p: _Person) -> None:
             self.persona_of[d.anon] = name
             if d.last_phase is not None:
                 self.final_phase[d.anon] = d.last_phase
+
+def _count_repeat_purchases(self: _Sim, p: _Person) -> None:
+    """Per persona, the identified buyers (an account linked, so one person in the store)
+    and their orders made on a linked device (those the store puts under the account; a
+    store purchase on an unlinked device stays anonymous): the repeat orders, and who was
+    still an active customer when the window ended (the journey cut by the end with planned
+    orders left)."""
+    seen = sum(d.linked for d in p.bought_on)
+    if seen == 0 or p.uid is None:
+        return
+    state: dict[str, Any] = self.__dict__.setdefault("repeat_state", {"alive": []})
+    stats = state.setdefault(p.persona.name, [0, 0, 0, 0])
+    alive = p.at_end and p.left > 0
+    stats[0] += 1
+    stats[1] += seen - 1
+    stats[2] += alive
+    stats[3] += p.left if alive else 0
+    if alive:
+        state["alive"].append(p.uid)
+
+
+def repeat_truth(self: _Sim) -> dict[str, Any]:
+    """The planted repeat-purchase process and what the simulation made of it.
+
+    Each buyer plans 1, 2, 3 ... orders (the persona's weights: ``planned_orders`` is the
+    mean) and stops after the last one; after an order the next visit is three of the
+    persona's visit gaps away on average. ``by_persona`` counts the identified buyers
+    (``buyers``), their ``repeat_orders`` (orders under their account after the first) and
+    ``alive_at_end``:
+    those whose journey the end of the window cut while they still planned orders (their
+    ``orders_left`` in all); ``alive`` lists their user ids. A lifetime-value model sees
+    only the orders, never the plan: its P(alive) should rank these buyers above the rest.
+    """
+    state = self.__dict__.get("repeat_state", {"alive": []})
+    planned = {per.name: sum((k + 1) * w for k, w in enumerate(per.orders)) / sum(per.orders)
+               for per in pers.PERSONAS}
+    return {
+        "planned_orders": {k: round(v, 4) for k, v in planned.items()},
+        "by_persona": {name: {"buyers": v[0], "repeat_orders": v[1], "alive_at_end": v[2],
+                              "orders_left": v[3]}
+                       for name, v in sorted(state.items()) if name != "alive"},
+        "alive": sorted(state["alive"]),
+    }
+
 
 def _count_payment_errors(self: _Sim, p: _Person) -> None:
     """Per device kind: the persons whose journey held a payment error (the sim's payment
@@ -118,6 +163,7 @@ def truth(self: _Sim, start: dt.date, end: dt.date) -> dict[str, Any]:
         "channel_effects": pers.effect_summary(self.effects),
         "pain_point": {**pers.PAIN_POINT, "observed": pay},
         "feedback": pers.feedback_summary(self.surveys, self.n_persons),
+        "repeat_purchases": repeat_truth(self),
     }
 
 

@@ -12,7 +12,9 @@ events without an explicit channel), ``offline_channels``, ``persona_profiles``,
 of its first device), ``persona_of`` and ``final_phase`` (per *stitched* key: a user id with
 all its linked anonymous ids, or an anonymous id that was never linked), ``identity`` (user id
 -> sorted linked anonymous ids), ``phase_counts``, ``buyers``, ``channel_effects`` (planted and
-observed per persona), ``pain_point``, ``feedback`` and ``experiment`` (the planted A/B test
+observed per persona), ``pain_point``, ``feedback``, ``repeat_purchases`` (planted orders per
+buyer and persona, the identified buyers' repeat orders and who was still an active buyer
+at the end: ``_demo_truth.repeat_truth``) and ``experiment`` (the planted A/B test
 ``cart_bundles``: its variants, start date, persons exposed per variant and true lifts),
 with ``generate(fix=True)`` ``fix`` (the planted fix of the mobile payment, ``_demo_fix``)
 and with ``generate(geo_holdout=True)`` ``geo_holdout`` (video off in some countries for
@@ -93,9 +95,9 @@ class _Device:
 
 
 class _Person:
-    __slots__ = ("account", "app", "country", "cw", "devices", "exposed", "failed", "focus",
-                 "lang", "opted", "orders", "path", "persona", "t", "to_order", "uid",
-                 "variant")
+    __slots__ = ("account", "app", "at_end", "bought_on", "country", "cw", "devices", "exposed",
+                 "failed", "focus", "lang", "left", "opted", "orders", "path", "persona", "t",
+                 "to_order", "uid", "variant")
 
     def __init__(self, persona: Persona, country: str, lang: str, devices: list[_Device],
                  uid: str | None, focus: str) -> None:
@@ -105,6 +107,9 @@ class _Person:
         self.app = next((d for d in devices if d.platform != "web"), None)
         self.failed = False  # ran into the payment error loop
         self.orders = 0
+        self.left = 0  # planned orders not made yet (the repeat-purchase truth)
+        self.bought_on: list[_Device] = []  # the device of each order
+        self.at_end = False  # the journey was cut by the end of the window, not ended
         self.to_order = 0  # visits until the first order
         self.exposed: tuple[str, ...] = ()  # effect channels the person sees
         self.t = 0  # time of the last event
@@ -214,6 +219,7 @@ class _Sim:
             ts += US + int(mean * log(1.0 - rnd()))  # exponential gaps, at least a second
             times.append(ts)
         if ts >= self.t_end:
+            p.at_end = True
             n = bisect.bisect_left(times, self.t_end)
             if n == 0:
                 return 0
@@ -581,6 +587,7 @@ class _Sim:
         rng, per = self.rng, p.persona
         need, cycle, stage, visits = self.need(p, per.need), 0, 0, 0
         orders: int = self.pick(p.cw["orders"])
+        p.left = orders
         chance = per.buy
         for c in p.exposed:
             chance *= pers.CHANNEL_EFFECTS[c]["conversion_multiplier"]
@@ -590,6 +597,7 @@ class _Sim:
             t = self.next_start(p, gap if visits else None)
             gap = per.gap_days
             if t >= self.t_end:
+                p.at_end = True
                 return
             ch = self.geo.switch(p, self.channel(p, visits == 0), t)
             visits += 1
@@ -618,11 +626,13 @@ class _Sim:
                     self.survey(p, d, ("checkout_payment", where), "payment")
                 return
             p.orders += 1
+            p.bought_on.append(d)
             p.to_order = p.to_order or visits
             if not self.after_sale(p, d, where):
                 return
             p.failed = False
             orders -= 1
+            p.left = orders
             cycle, stage, gap = 0, 1, per.gap_days * 3
             need = self.need(p, max(1.5, per.need * 0.4))
             if not orders:

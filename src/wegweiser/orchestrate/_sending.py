@@ -275,9 +275,11 @@ class Sending(RunWriter):
                  channel: str = "email") -> dict[str, Any]:
         return {
             "person": {"person_id": run.person_id, "traits": run.person.traits,
-                       "phase": run.person.phase, "country": run.person.country},
+                       "phase": run.person.phase, "country": run.person.country,
+                       "recommendations": run.person.recommendations},
             "traits": run.person.traits,
             "scores": run.person.scores,
+            "recommendations": run.person.recommendations,
             "trigger": run.trigger,
             "journey": journey.name,
             "step": run.step,

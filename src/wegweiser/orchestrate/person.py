@@ -35,6 +35,9 @@ class Person:
     consent: dict[str, bool] = field(default_factory=dict)
     """Consent categories (``Marketing``: False, ...), latest statement wins
     (:mod:`wegweiser.events.consent`)."""
+    recommendations: list[dict[str, Any]] = field(default_factory=list)
+    """The stored next-best offers, best first (``wegweiser scores refit``): each ``item``,
+    ``category`` (None when unknown), ``score`` and ``rank``."""
 
     def language(self, default: str = "de") -> str:
         """``de`` or ``en``: from the ``language``/``locale`` trait, else ``default``."""
@@ -55,6 +58,7 @@ class Person:
                 "user_id": self.user_id,
                 "scores": self.scores,
                 "consent": self.consent,
+                "recommendations": self.recommendations,
             },
             option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS,
             default=str,
@@ -72,4 +76,5 @@ class Person:
             user_id=data.get("user_id"),
             scores={str(k): float(v) for k, v in (data.get("scores") or {}).items()},
             consent={str(k): bool(v) for k, v in (data.get("consent") or {}).items()},
+            recommendations=[dict(r) for r in data.get("recommendations") or []],
         )

@@ -2,7 +2,10 @@
 
 A template sees ``person`` (``person.traits``, ``person.phase``, ``person.person_id``),
 ``traits`` (the same traits, shorter), ``scores`` (the stored predicted scores by model,
-e.g. ``scores.churn``; ``wegweiser scores refit``), ``links`` (``unsubscribe`` and whatever
+e.g. ``scores.churn``; ``wegweiser scores refit``), ``recommendations`` (the person's
+stored next-best offers, best first, also ``person.recommendations``: each ``item``,
+``category`` (None when unknown), ``score`` and ``rank``, e.g. ``recommendations[0].item``;
+an empty list when there are none), ``links`` (``unsubscribe`` and whatever
 the delivery settings add), ``journey``, ``step`` and ``variant``. Undefined names are errors, never
 empty text; the sandbox refuses attribute access to Python internals.
 """

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 import orjson
+import pandas as pd
 
 from wegweiser.analysis.phases import phase_of, phase_rank
 from wegweiser.analysis.result import to_frame
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     import ibis.expr.types as ir
-    import pandas as pd
 
     from wegweiser.config import Config, Phase
     from wegweiser.orchestrate.definitions import Journey
@@ -163,16 +163,27 @@ def read_batch(
 
 
 def with_scores(project: Project, persons: dict[str, Person]) -> dict[str, Person]:
-    """``persons`` with their stored scores (``wegweiser scores refit``; one row per person
-    and model, read from the store and kept for these persons only)."""
-    stored = project.scores()
-    if stored.empty or not persons:
+    """``persons`` with their stored scores and next-best offers (``wegweiser scores
+    refit``; read from the store and kept for these persons only)."""
+    if not persons:
         return persons
+    stored = project.scores()
     mine = stored[stored["person_id"].isin(list(persons))]
     by_person: dict[str, dict[str, float]] = {}
     for pid, model, score in zip(mine["person_id"], mine["model"], mine["score"], strict=True):
         by_person.setdefault(str(pid), {})[str(model)] = float(score)
-    return {pid: dataclasses.replace(p, scores=by_person.get(pid, {}))
+    offers: dict[str, list[dict[str, Any]]] = {}
+    recs = project.recommendations(list(persons))
+    for pid, rank, item, category, score in zip(
+            recs["person_id"], recs["rank"], recs["item"], recs["category"], recs["score"],
+            strict=True):
+        offers.setdefault(str(pid), []).append({
+            "item": str(item), "category": None if pd.isna(category) else str(category),
+            "score": float(score), "rank": int(rank)})
+    if not by_person and not offers:
+        return persons
+    return {pid: dataclasses.replace(p, scores=by_person.get(pid, {}),
+                                     recommendations=offers.get(pid, []))
             for pid, p in persons.items()}
 
 

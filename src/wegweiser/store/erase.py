@@ -50,7 +50,8 @@ QUARANTINE_MATCH = (
 )
 
 
-#: the person's predicted scores (store/scores.py), kept under their person_id
+#: the person's predicted scores and recommendations (store/scores.py), kept under their
+#: person_id
 SCORE_MATCH = ("list_contains($ids, person_id) OR person_id IN "
                "(SELECT person_id FROM identities WHERE list_contains($ids, id))")
 
@@ -125,7 +126,7 @@ def emails_of(engine: Engine, ids: list[str]) -> list[str]:
 
 def person_frames(engine: Engine, ids: list[str], emails: list[str]) -> dict[str, pd.DataFrame]:
     """The person's rows, per kind: ``events``, ``identities``, ``identity_links``,
-    ``quarantine``, ``scores`` (ordered, so that two exports compare equal)."""
+    ``quarantine``, ``scores``, ``recommendations`` (ordered, so that two exports compare equal)."""
     p = _params(ids, emails)
     needles = {"needles": sorted({*p["ids"], *p["emails"]})}
     only = {"ids": p["ids"]}
@@ -146,6 +147,8 @@ def person_frames(engine: Engine, ids: list[str], emails: list[str]) -> dict[str
             needles,
         ),
         "scores": engine.df(f"SELECT * FROM scores WHERE {SCORE_MATCH} ORDER BY model", only),
+        "recommendations": engine.df(
+            f"SELECT * FROM recommendations WHERE {SCORE_MATCH} ORDER BY rank", only),
     }
 
 
@@ -162,6 +165,7 @@ def delete_person(engine: Engine, ids: list[str], emails: list[str]) -> dict[str
         only = {"ids": p["ids"]}
         # before the identities: they name the person_id the scores are kept under
         counts["scores"] = _delete(engine, "scores", SCORE_MATCH, only)
+        counts["recommendations"] = _delete(engine, "recommendations", SCORE_MATCH, only)
         counts["identities"] = _delete(engine, "identities", "list_contains($ids, id)", only)
         counts["identity_links"] = _delete(
             engine, "identity_links",

@@ -4,6 +4,11 @@ One row per (person, model): ``score`` (a probability), the model ``version``, t
 score describes (``scored_at``: the end of the data it was computed from) and when it was
 fitted. :func:`replace_scores` swaps one model's rows in one transaction, so a reader sees
 the old or the new scores, never a mix.
+
+The ``recommendations`` table holds each person's next-best offers the same way: one row
+per person and ``rank`` (1 = best) with the ``item``, its ``category`` (when the product
+events carry one), the model's ``score`` and ``version``, ``scored_at`` and ``fitted_at``;
+:func:`replace_recommendations` swaps them all in one transaction.
 """
 
 from __future__ import annotations
@@ -17,9 +22,12 @@ if TYPE_CHECKING:
 
     from wegweiser.store.engine import Engine
 
-__all__ = ["read_scores", "replace_scores", "score_models"]
+__all__ = ["read_recommendations", "read_scores", "replace_recommendations", "replace_scores",
+           "score_models"]
 
 _COLUMNS = ("person_id", "model", "score", "version", "scored_at", "fitted_at")
+_RECOMMENDATION_COLUMNS = ("person_id", "rank", "item", "category", "score", "version",
+                           "scored_at", "fitted_at")
 
 
 def replace_scores(engine: Engine, model: str, frame: pd.DataFrame) -> int:
@@ -52,3 +60,40 @@ def score_models(engine: Engine) -> list[str]:
     """The models with stored scores, sorted."""
     return [str(r[0]) for r in engine.execute(
         "SELECT DISTINCT model FROM scores ORDER BY model").rows]
+
+
+def replace_recommendations(engine: Engine, frame: pd.DataFrame) -> int:
+    """Replace every stored recommendation by ``frame`` (person_id, rank, item, category,
+    score, version, scored_at, fitted_at); returns the number of rows written."""
+    rows = frame[list(_RECOMMENDATION_COLUMNS)].astype({"category": "object"})
+    name = "_recommendations_in"
+    engine.register(name, pa.Table.from_pandas(rows, preserve_index=False))
+    try:
+        with engine.transaction():
+            engine.run("DELETE FROM recommendations")
+            engine.run(
+                "INSERT INTO recommendations SELECT person_id, CAST(rank AS INTEGER), item, "
+                "CAST(category AS VARCHAR), score, version, CAST(scored_at AS DATE), "
+                f"CAST(fitted_at AS TIMESTAMPTZ) FROM {name}"
+            )
+    finally:
+        engine.unregister(name)
+    return len(rows)
+
+
+def read_recommendations(engine: Engine, person_ids: list[str] | None = None, *,
+                         limit: int | None = None) -> pd.DataFrame:
+    """The stored recommendations (of ``person_ids``, or everyone's), the best ``limit`` per
+    person, ordered by person and rank."""
+    clauses: list[str] = []
+    params: dict[str, object] = {}
+    if person_ids is not None:
+        clauses.append("person_id IN (SELECT unnest($ids))")  # a hash semi-join
+        params["ids"] = list(person_ids)
+    if limit is not None:
+        clauses.append("rank <= $limit")
+        params["limit"] = int(limit)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    return engine.df(
+        f"SELECT {', '.join(_RECOMMENDATION_COLUMNS)} FROM recommendations {where} "
+        "ORDER BY person_id, rank", params or None)

@@ -85,6 +85,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             scored_at DATE, fitted_at TIMESTAMPTZ
         )""",
     ),
+    (
+        # next-best offers per person (store/scores.py): one row per person and rank
+        """CREATE TABLE recommendations (
+            person_id VARCHAR, rank INTEGER, item VARCHAR, category VARCHAR, score DOUBLE,
+            version VARCHAR, scored_at DATE, fitted_at TIMESTAMPTZ
+        )""",
+    ),
 )
 
 

@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import special
 
-from tests.analysis.predict import cdnow
+from tests.analysis.predict import cdnow, lifetimes_ref
 from wegweiser.analysis.predict._btyd import BgNbd, ParetoNbd, at_boundary
+from wegweiser.analysis.predict._clv_tables import calibration_table
 from wegweiser.errors import InvalidInput
 
 
@@ -132,6 +133,48 @@ def test_bgnbd_count_probabilities_add_up_to_the_mean():
     mean = (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r
                                     * special.hyp2f1(r, b, a + b - 1, t / (alpha + t)))
     assert probs @ np.arange(400) == pytest.approx(mean, rel=1e-6)
+
+
+@pytest.mark.parametrize("params", [cdnow.PARETO, {"r": 0.8, "alpha": 8.0, "s": 1.7, "beta": 12.0}],
+                         ids=["cdnow", "alpha_below_beta"])
+def test_pareto_nbd_count_probabilities_agree_with_lifetimes(wheel_dir, params):
+    m = ParetoNbd(**params)
+    ref = lifetimes_ref.pareto_nbd(wheel_dir, params)
+    t = np.array([1.0, 10.0, 39.0])
+    # E[X(t)] of a new customer: lifetimes' eq. 27, and the mean of our counts' distribution
+    assert m.expected_new(t) == pytest.approx(ref.expected_number_of_purchases_up_to_time(t),
+                                              rel=1e-10)
+    probs = m.count_probabilities(t, 150)
+    assert probs.sum(axis=1) == pytest.approx(1.0, abs=1e-6)
+    assert probs @ np.arange(150) == pytest.approx(m.expected_new(t), rel=1e-5)
+    # P(X(t) = n) of a new customer is lifetimes' conditional pmf with no history (x = T = 0)
+    with np.errstate(all="ignore"):
+        want = np.array([[ref.conditional_probability_of_n_purchases_up_to_time(n, ti, 0.0, 0.0,
+                                                                                 0.0)
+                          for n in range(8)] for ti in t])
+    assert probs[:, :8] == pytest.approx(want, abs=1e-9)
+
+
+def test_pareto_nbd_calibration_histogram_follows_cdnow(cdnow_summary):
+    """Fader & Hardie's check: the calibration-frequency histogram the fitted Pareto/NBD
+    implies (the sum over customers of P(X(T_i) = x)) is close to the actual one."""
+    import pandas as pd
+
+    x, t_x, T = cdnow_summary
+    m = ParetoNbd(**cdnow.PARETO)
+    persons = pd.DataFrame({"frequency": x, "recency": t_x, "T": T})
+    table = calibration_table(m, persons)
+    assert table["actual"].tolist()[:3] == [1411, 439, 214]
+    assert table["expected"].sum() == pytest.approx(2357)
+    assert table["expected"].notna().all()
+    # the published parameters' histogram (P(X(T) = x) as lifetimes computes it, above):
+    # close to the actual one, a little less so than the BG/NBD's (FHL 2005, fig. 2)
+    assert table["expected"].round(1).tolist() == [
+        1434.3, 396.8, 193.4, 111.8, 70.0, 45.8, 30.9, 74.0]
+    bg = calibration_table(BgNbd(**cdnow.BGNBD), persons)
+    gap = (table["expected"] - table["actual"]).abs().sum()
+    assert gap < 0.06 * 2357
+    assert (bg["expected"] - bg["actual"]).abs().sum() < gap
 
 
 def test_bad_summaries_are_refused():

@@ -148,6 +148,14 @@ class BgNbd:
         alive = self.p_alive(x, t_x, T)
         return np.asarray(np.where(alive > 0, value * alive, 0.0), dtype=np.float64)
 
+    def expected_new(self, t: float | Array) -> Array:
+        """Expected repeat purchases in ``(0, t]`` of a new customer (eq. 9)."""
+        r, alpha, a, b = self.r, self.alpha, self.a, self.b
+        t = np.asarray(t, dtype=np.float64)
+        hyp = special.hyp2f1(r, b, a + b - 1, t / (alpha + t))
+        return np.asarray((a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp),
+                          dtype=np.float64)
+
     def count_probabilities(self, t: Array, upto: int) -> Array:
         """P(X(t) = x) of a new customer for x = 0..upto-1 (rows: ``t``), eq. 8."""
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
@@ -229,6 +237,47 @@ class ParetoNbd:
         log_odds = (np.log(s) - np.log(r + s + x) + (r + x) * np.log(alpha + T)
                     + s * np.log(beta + T) + self._log_a0(p, x, t_x, T))
         return np.asarray(special.expit(-log_odds), dtype=np.float64)
+
+    def expected_new(self, t: float | Array) -> Array:
+        """Expected repeat purchases in ``(0, t]`` of a new customer (Fader & Hardie 2005
+        note, eq. 27): ``r beta / (alpha (s - 1)) (1 - (beta / (beta + t))^(s - 1))``, its
+        limit ``r beta / alpha log(1 + t / beta)`` at ``s = 1``."""
+        r, alpha, s, beta = self.r, self.alpha, self.s, self.beta
+        log_ratio = np.log1p(np.asarray(t, dtype=np.float64) / beta)
+        if abs(s - 1) < 1e-8:
+            return np.asarray(r * beta / alpha * log_ratio, dtype=np.float64)
+        return np.asarray(r * beta / (alpha * (s - 1)) * -np.expm1(-(s - 1) * log_ratio),
+                          dtype=np.float64)
+
+    def count_probabilities(self, t: Array, upto: int) -> Array:
+        """P(X(t) = x) of a new customer for x = 0..upto-1 (rows: ``t``; Fader & Hardie,
+        "Deriving an expression for P(X(t) = x) under the Pareto/NBD model", 2006, eq. 14):
+        alive throughout (a negative binomial count) plus dropped out at some time before
+        ``t``; the second part is ``B(r+x, s+1) / B(r, s) alpha^r beta^s`` times the
+        difference of a Gauss hypergeometric term and a finite sum of them."""
+        r, alpha, s, beta = self.r, self.alpha, self.s, self.beta
+        t = np.asarray(t, dtype=np.float64)[:, None]
+        out = np.empty((t.shape[0], upto), dtype=np.float64)
+        m = max(alpha, beta)
+        gap = abs(alpha - beta)
+        rs = r + s
+        for x in range(upto):
+            b = s + 1 if alpha >= beta else r + x
+            c = rs + x + 1
+            alive = np.exp(special.gammaln(r + x) - special.gammaln(r) - special.gammaln(x + 1)
+                           + r * np.log(alpha / (alpha + t)) + special.xlogy(x, t / (alpha + t))
+                           + s * np.log(beta / (beta + t)))
+            # both terms scaled by m^(r+s): first 2F1(r+s, b; c; gap/m), then the sum
+            bracket = np.full_like(t, float(special.hyp2f1(rs, b, c, gap / m)))
+            for i in range(x + 1):
+                bracket -= np.exp(special.gammaln(rs + i) - special.gammaln(rs)
+                                  - special.gammaln(i + 1) + special.xlogy(i, t)
+                                  + rs * np.log(m) - (rs + i) * np.log(m + t)
+                                  + np.log(special.hyp2f1(rs + i, b, c, gap / (m + t))))
+            scale = np.exp(r * np.log(alpha) + s * np.log(beta) - rs * np.log(m)
+                           + special.betaln(r + x, s + 1) - special.betaln(r, s))
+            out[:, x] = (alive + scale * np.maximum(bracket, 0.0))[:, 0]
+        return out
 
     def expected(self, t: float | Array, x: Array, t_x: Array, T: Array) -> Array:
         """Expected purchases in ``(T, T + t]`` given ``x, t_x, T``."""

@@ -42,15 +42,16 @@ def holdout_table(persons: pd.DataFrame) -> pd.DataFrame:
 
 def calibration_table(model: BgNbd | ParetoNbd, persons: pd.DataFrame) -> pd.DataFrame:
     """Customers per calibration frequency: actual and expected by the model (the sum of
-    each customer's P(X(T) = x)); expected is NaN where the model has no count formula."""
+    each customer's P(X(T) = x), both models have the formula); NaN without customers."""
     counts = pd.Series(frequency_label(persons["frequency"].to_numpy())).value_counts()
     frame = pd.DataFrame({"frequency": _labels()})
     frame["actual"] = [int(counts.get(label, 0)) for label in frame["frequency"]]
-    probabilities = getattr(model, "count_probabilities", None)
-    if probabilities is None or persons.empty:
+    if persons.empty:
         frame["expected"] = float("nan")
         return frame
-    p = probabilities(persons["T"].to_numpy(dtype=np.float64), TOP).sum(axis=0)
+    # one row per distinct T (customers who started on the same day share it)
+    ts, n = np.unique(persons["T"].to_numpy(dtype=np.float64), return_counts=True)
+    p = n @ model.count_probabilities(ts, TOP)
     frame["expected"] = [*p, len(persons) - float(p.sum())]
     return frame
 

@@ -19,7 +19,7 @@ The classic "buy till you die" models, fitted by maximum likelihood on one row p
   ``discount_rate`` is an **annual** rate (a monthly rate m is the annual ``(1+m)^12 - 1``).
 * ``holdout``: per calibration frequency 0..6 and 7+, the mean actual and predicted
   purchases in the holdout (the days after ``calibration_end`` up to the end of the data);
-  ``calibration``: customers per frequency against the model's expectation (BG/NBD).
+  ``calibration``: customers per frequency against the model's expectation.
 * ``breakdown``: per persona (when personas are fitted), acquisition channel (the channel
   of a person's first event with one) and cohort (month of the first purchase).
 

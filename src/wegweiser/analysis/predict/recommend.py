@@ -42,9 +42,11 @@ if TYPE_CHECKING:
 
     from wegweiser.analysis.registry import Inputs
 
-__all__ = ["RecommendParams", "RecommendResult", "interactions", "recommend", "top_k"]
+__all__ = ["RecommendParams", "RecommendResult", "interactions", "item_categories", "recommend",
+           "top_k"]
 
 ITEM_KEY = "product_id"
+CATEGORY_KEY = "category"
 Method = Literal["knn", "ease"]
 
 
@@ -66,6 +68,20 @@ def interactions(journey: ir.Table) -> pd.DataFrame:
     pairs = t.group_by("person_id", "_item").agg(first_us=t._us.min())
     frame = to_frame(pairs.rename(item="_item"))
     return frame.sort_values(["person_id", "item"], ignore_index=True)
+
+
+def item_categories(journey: ir.Table) -> pd.DataFrame:
+    """``(item, category)``: the ``category`` property of each item's latest interaction
+    that carries one (ties: the larger category); items never seen with one are left out."""
+    item = property_value(journey.properties, ITEM_KEY)
+    category = property_value(journey.properties, CATEGORY_KEY)
+    t = journey.mutate(_item=item, _category=category).filter(
+        item.notnull() & category.notnull())
+    pairs = to_frame(t.group_by("_item", "_category").agg(last=t.timestamp.max()))
+    pairs = pairs.rename(columns={"_item": "item", "_category": "category"})
+    pairs = pairs.sort_values(["item", "last", "category"], ignore_index=True)
+    latest = pairs.drop_duplicates("item", keep="last")[["item", "category"]]
+    return latest.reset_index(drop=True)
 
 
 def _matrix(pairs: pd.DataFrame, persons: list[str], items: list[str]) -> sparse.csr_matrix:
