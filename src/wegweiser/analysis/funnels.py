@@ -59,15 +59,14 @@ Definitions (the CLI's ``--help`` repeats them):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import ibis
 import pandas as pd
 from pydantic import BeforeValidator, Field
 
+from wegweiser.analysis import _funnel_tables as tables
 from wegweiser.analysis._funnel_spec import (
     BREAKDOWN_COLUMNS,
     MAX_STEPS,
@@ -77,7 +76,6 @@ from wegweiser.analysis._funnel_spec import (
 )
 from wegweiser.analysis._funnel_units import unit_table
 from wegweiser.analysis._names import check_event_names, event_names
-from wegweiser.analysis._time import seconds_between
 from wegweiser.analysis.filters import Condition, ConditionShape, conditions, describe
 from wegweiser.analysis.params import (
     ATTRIBUTION_PATTERN,
@@ -109,14 +107,8 @@ __all__ = ["BREAKDOWN_COLUMNS", "MAX_STEPS", "FunnelResult", "FunnelStep", "drop
            "funnel"]
 
 DEFAULT_WINDOW = timedelta(days=30)
-QUANTILES = {"p25": 0.25, "median": 0.5, "p75": 0.75, "p90": 0.9}
-# Histogram of the time to convert: [lower, upper) seconds (the last bin has no upper edge).
-BINS: tuple[tuple[str, float, float], ...] = (
-    ("<1m", 0, 60), ("1-5m", 60, 300), ("5-15m", 300, 900), ("15m-1h", 900, 3600),
-    ("1-6h", 3600, 6 * 3600), ("6-24h", 6 * 3600, 86400), ("1-3d", 86400, 3 * 86400),
-    ("3-7d", 3 * 86400, 7 * 86400), ("7-14d", 7 * 86400, 14 * 86400),
-    ("14-30d", 14 * 86400, 30 * 86400), (">=30d", 30 * 86400, float("inf")),
-)
+QUANTILES = tables.QUANTILES
+BINS = tables.BINS
 
 
 @dataclass(frozen=True)
@@ -190,14 +182,12 @@ def funnel(
                      exclude=exclude, by=by, breakdown=breakdown, attribution=attribution,
                      entry=entry)
     _check_names(journey, spec)
-    units = unit_table(journey, spec, traits=traits)
-    with units.cache() as cached:
-        steps_, time_ = _overall(cached, spec)
-        histogram, by_entry_date, reached = _cube(cached, spec)
-        breakdown_ = _breakdown(cached, spec)
+    units = tables.fetch_units(journey, spec, traits)  # one query, SQL memoised
+    steps_, time_ = tables.overall(units, spec)
     return FunnelResult(
-        steps=steps_, breakdown=breakdown_, time_to_convert=time_, histogram=histogram,
-        by_entry_date=by_entry_date, reached=reached, params=spec.params,
+        steps=steps_, breakdown=tables.breakdown(units, spec), time_to_convert=time_,
+        histogram=tables.histogram(units), by_entry_date=tables.by_entry_date(units, spec),
+        reached=tables.reached(units, spec), params=spec.params,
     )
 
 
@@ -242,102 +232,6 @@ def _check_names(journey: ir.Table, spec: Spec) -> None:
     for k, s in enumerate(spec.steps, 1):
         check_event_names(journey, [s.event], what=f"funnel step {k}", present=present)
     check_event_names(journey, spec.exclude, what="funnel exclusion", present=present)
-
-
-# -- aggregates of the unit table ------------------------------------------------------------
-def _counts(units: ir.Table, n: int) -> dict[str, Any]:
-    return {f"n{k}": ibis.ifelse(units.n_reached > k, 1, 0).sum() for k in range(n)}
-
-
-def _step_rows(counts: pd.Series, spec: Spec) -> pd.DataFrame:
-    units = [_count(counts.get(f"n{k}")) for k in range(spec.n)]
-    rows = []
-    for k, s in enumerate(spec.steps):
-        prev = units[k - 1] if k else units[0]
-        rows.append({
-            "step": k + 1, "event": s.event, "label": s.label, "units": units[k],
-            "conversion_from_start": units[k] / units[0] if units[0] else float("nan"),
-            "conversion_from_previous": units[k] / prev if prev else float("nan"),
-            "dropped": prev - units[k],
-        })
-    return pd.DataFrame(rows)
-
-
-def _overall(units: ir.Table, spec: Spec) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The steps table and the time-to-convert row, from one aggregate."""
-    metrics = _counts(units, spec.n)
-    for k in range(1, spec.n):
-        gap = seconds_between(units[f"done_{k - 1}"], units[f"done_{k}"])
-        metrics[f"gap{k}"] = gap.quantile(0.5)
-    s = units.seconds
-    metrics.update(converted=s.count(), mean=s.mean())
-    metrics.update({name: s.quantile(q) for name, q in QUANTILES.items()})
-    metrics.update(min=s.min(), max=s.max())
-    row = to_frame(units.agg(**metrics)).iloc[0]
-    steps = _step_rows(row, spec)
-    steps["median_seconds_from_previous"] = [float("nan")] + [
-        _float(row[f"gap{k}"]) for k in range(1, spec.n)
-    ]
-    time = pd.DataFrame([{
-        "converted": _count(row["converted"]),
-        **{name: _float(row[name]) for name in ("mean", *QUANTILES, "min", "max")},
-    }])
-    return steps, time
-
-
-def _cube(units: ir.Table, spec: Spec) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Histogram, entries per day and steps reached, from one group-by (entry day x time bin
-    x distinct steps x converted)."""
-    s = units.seconds
-    label = ibis.cases(*[(s < hi, name) for name, _, hi in BINS[:-1]], else_=BINS[-1][0])
-    cube = to_frame(units.group_by(
-        date=units.entered_at.date(), bin=ibis.ifelse(s.isnull(), None, label),
-        n_distinct=units.n_distinct, converted=units.n_reached == spec.n,
-    ).agg(units=units.count()))
-    done = cube[cube["converted"]]
-    by_bin = done.groupby("bin")["units"].sum().to_dict()
-    total = sum(by_bin.values())
-    histogram = pd.DataFrame([
-        {"bin": name, "lower_seconds": float(lo),
-         "upper_seconds": float(hi) if math.isfinite(hi) else float("nan"),
-         "units": int(by_bin.get(name, 0)),
-         "share": by_bin.get(name, 0) / total if total else float("nan")}
-        for name, lo, hi in BINS
-    ])
-    days = cube.groupby("date")["units"].sum()
-    converted = done.groupby("date")["units"].sum().reindex(days.index, fill_value=0)
-    by_entry_date = pd.DataFrame({
-        "date": days.index, "entered": days.to_numpy().astype("int64"),
-        "converted": converted.to_numpy().astype("int64"),
-    }).sort_values("date", ignore_index=True)
-    by_entry_date["rate"] = by_entry_date["converted"] / by_entry_date["entered"]
-    by_n = cube.groupby("n_distinct")["units"].sum().to_dict()
-    reached = pd.DataFrame({
-        "n_steps": list(range(1, spec.n + 1)),
-        "units": [int(by_n.get(k, 0)) for k in range(1, spec.n + 1)],
-    })
-    return histogram, by_entry_date, reached
-
-
-def _breakdown(units: ir.Table, spec: Spec) -> pd.DataFrame:
-    columns = ["value", "step", "event", "label", "units", "conversion_from_start",
-               "conversion_from_previous", "dropped"]
-    if spec.breakdown is None:
-        return pd.DataFrame(columns=columns)
-    grouped = to_frame(units.group_by("value").agg(**_counts(units, spec.n)))
-    grouped = grouped.sort_values(["n0", "value"], ascending=[False, True], na_position="last")
-    parts = [_step_rows(row, spec).assign(value=row["value"]) for _, row in grouped.iterrows()]
-    if not parts:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(parts, ignore_index=True)[columns]
-
-
-def _count(value: Any) -> int:
-    return 0 if value is None or pd.isna(value) else int(value)
-
-
-def _float(value: Any) -> float:
-    return float("nan") if value is None or pd.isna(value) else float(value)
 
 
 # -- registry ---------------------------------------------------------------------------------

@@ -1,0 +1,61 @@
+"""The memo of compiled SQL: built once per key, run on the caller's connection."""
+
+from __future__ import annotations
+
+import ibis
+import pytest
+
+from wegweiser.analysis import _compiled
+
+
+@pytest.fixture
+def fresh():
+    _compiled.forget()
+    yield
+    _compiled.forget()
+
+
+def _connection(values: list[int]) -> ibis.BaseBackend:
+    con = ibis.duckdb.connect()
+    con.create_table("t", ibis.memtable({"x": values}))
+    return con
+
+
+def test_an_equal_key_reuses_the_sql_and_runs_on_the_given_connection(fresh):
+    builds = []
+
+    def build(table):
+        def make():
+            builds.append(1)
+            return table.aggregate(total=table.x.sum())
+        return make
+
+    first, second = _connection([1, 2, 3]), _connection([10, 20])
+    t1, t2 = first.table("t"), second.table("t")
+    key = ("sum", t1.schema())
+    assert _compiled.fetch(key, build(t1), first).to_pylist() == [{"total": 6}]
+    assert _compiled.fetch(key, build(t1), first).to_pylist() == [{"total": 6}]
+    assert len(builds) == 1  # compiled once
+    # the same SQL on another connection reads that connection's table
+    assert _compiled.fetch(key, build(t2), second).to_pylist() == [{"total": 30}]
+    assert len(builds) == 1
+    assert _compiled.fetch(("other",), build(t2), second).to_pylist() == [{"total": 30}]
+    assert len(builds) == 2
+
+
+def test_in_memory_tables_are_registered_on_a_hit(fresh):
+    con = ibis.duckdb.connect()
+    mem = ibis.memtable({"x": [4, 5]})
+    key = ("mem", mem.op())
+    for _ in range(2):
+        out = _compiled.fetch(key, lambda: mem.aggregate(n=mem.x.sum()), con)
+        assert out.to_pylist() == [{"n": 9}]
+
+
+def test_the_memo_is_bounded(fresh, monkeypatch):
+    monkeypatch.setattr(_compiled, "SIZE", 3)
+    con = _connection([1])
+    t = con.table("t")
+    for k in range(5):
+        _compiled.fetch(("k", k), lambda: t.aggregate(n=t.x.sum()), con)
+    assert list(_compiled._MEMO) == [("k", 2), ("k", 3), ("k", 4)]
