@@ -1,6 +1,7 @@
 """One measured step, run in its own process so that peak RSS is its own.
 
-Prints one JSON line: {"seconds": ..., "rows": ..., "peak_rss_mib": ...}. ``make N WORK``
+Prints one JSON line: {"seconds": ..., "cpu_seconds": ..., "rows": ..., "peak_rss_mib": ...}
+(CPU: user + system of this process, all its threads). ``make N WORK``
 writes the data instead (in its own process, so the measuring parent stays small: Linux
 keeps a process's peak RSS across fork/exec).
 """
@@ -8,6 +9,7 @@ keeps a process's peak RSS across fork/exec).
 from __future__ import annotations
 
 import json
+import resource
 import shutil
 import sys
 import time
@@ -48,12 +50,27 @@ def main() -> None:
         make_data(int(data.name), work)
         return
     started = time.perf_counter()
+    cpu = _cpu()
     if step.startswith("floor-"):
         rows = floor(step.removeprefix("floor-"), data, work)
     else:
         rows = wegweiser_import(data, work)
     seconds = time.perf_counter() - started
-    print(json.dumps({"seconds": seconds, "rows": rows, "peak_rss_mib": peak_rss_mib()}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu_seconds": _cpu() - cpu,
+                "rows": rows,
+                "peak_rss_mib": peak_rss_mib(),
+            }
+        )
+    )
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 if __name__ == "__main__":

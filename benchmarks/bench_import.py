@@ -2,14 +2,24 @@
 
 The demo generator makes 1M events (20k persons); they are replicated with suffixed ids
 (message, anonymous and user ids) up to N rows, so the data keeps the demo's shape. Each
-step runs in a fresh process: wall time, events/s and peak RSS. The floor is a bare DuckDB
-``CREATE TABLE AS SELECT * FROM read_parquet(...)`` (resp. ``read_csv``) into a file
-database: no validation, no dedup, no stitching.
+step runs in a fresh process: wall time, CPU seconds (user + system, all threads), events/s
+and peak RSS. The floor is a bare DuckDB ``CREATE TABLE AS SELECT * FROM read_parquet(...)``
+(resp. ``read_csv``) into a file database: no validation, no dedup, no stitching.
+
+``--before SRC`` adds a column for another source tree (e.g. ``git archive main src | tar
+-x -C /tmp/before``, then ``--before /tmp/before/src``); floor, before and after run
+interleaved (A B A B) ``--pairs`` times and the medians are shown, the ratio to the floor as
+the median of the per-pair ratios.
+
+    python benchmarks/bench_import.py --events 1000000 --pairs 3 --before /tmp/before/src
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -43,39 +53,128 @@ def make_data(events: int, work: Path) -> tuple[Path, Path]:
     return parquet, csv
 
 
-def measure(step: str, data: Path, work: Path) -> dict[str, Any]:
+def measure(step: str, data: Path, work: Path, src: Path | None = None) -> dict[str, Any]:
+    """One step in a fresh process; ``src``: import ``wegweiser`` from that tree instead."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
     out = subprocess.run(
         [sys.executable, str(HERE / "_child.py"), step, str(data), str(work)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
     )
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     result["events_per_s"] = result["rows"] / result["seconds"]
     return result
 
 
-def run(events: int, work: Path) -> list[dict[str, Any]]:
+def run(
+    events: int,
+    work: Path,
+    *,
+    pairs: int = 1,
+    before: Path | None = None,
+    kinds: tuple[str, ...] = ("parquet", "csv"),
+) -> list[dict[str, Any]]:
+    """Floor, (before,) wegweiser per input kind, interleaved ``pairs`` times; medians."""
     work.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [sys.executable, str(HERE / "_child.py"), "make", str(events), str(work)], check=True
     )
-    parquet, csv = work / f"events-{events}.parquet", work / f"events-{events}.csv"
+    data = {"parquet": work / f"events-{events}.parquet", "csv": work / f"events-{events}.csv"}
+    names = {"parquet": "Parquet", "csv": "CSV"}
+    steps: list[tuple[str, str, str, Path | None]] = []  # label, kind, step, src
+    for kind in kinds:
+        reader = "read_parquet" if kind == "parquet" else "read_csv"
+        steps.append((f"floor: DuckDB {reader} -> table", kind, f"floor-{kind}", None))
+        if before is not None:
+            steps.append((f"before: wegweiser import ({names[kind]})", kind, "import", before))
+        steps.append((f"wegweiser import ({names[kind]})", kind, "import", None))
+    runs: dict[str, list[dict[str, Any]]] = {label: [] for label, *_ in steps}
+    for _ in range(pairs):
+        for label, kind, step, src in steps:
+            r = measure(step, data[kind], work, src)
+            runs[label].append(r)
+            print(
+                f"  {label:40s} {r['seconds']:7.2f} s wall {r['cpu_seconds']:7.2f} s CPU "
+                f"{r['events_per_s']:>12,.0f} ev/s  peak RSS {r['peak_rss_mib']:,} MiB",
+                flush=True,
+            )
     rows = []
-    for label, step, data in [
-        ("floor: DuckDB read_parquet -> table", "floor-parquet", parquet),
-        ("wegweiser import (Parquet)", "import", parquet),
-        ("floor: DuckDB read_csv -> table", "floor-csv", csv),
-        ("wegweiser import (CSV)", "import", csv),
-    ]:
-        r = measure(step, data, work)
-        r["label"] = label
-        rows.append(r)
-        print(f"  {label:40s} {r['seconds']:7.2f} s  {r['events_per_s']:>12,.0f} ev/s  "
-              f"peak RSS {r['peak_rss_mib']:,} MiB", flush=True)
-    for kind in ("parquet", "csv"):
-        fl = next(r for r in rows if r["label"].startswith("floor") and kind in r["label"].lower())
-        wg = next(
-            r for r in rows if r["label"].startswith("wegweiser") and kind in r["label"].lower()
-        )
-        wg["ratio_to_floor"] = wg["seconds"] / fl["seconds"]
-        print(f"  {kind}: wegweiser takes {wg['ratio_to_floor']:.2f}x the bare DuckDB floor")
+    for label, kind, _step, _src in steps:
+        got = runs[label]
+        floor = runs[next(lb for lb, k, st, _ in steps if k == kind and st.startswith("floor"))]
+        row: dict[str, Any] = {
+            "label": label,
+            "kind": kind,
+            "rows": got[0]["rows"],
+            "seconds": statistics.median(r["seconds"] for r in got),
+            "cpu_seconds": statistics.median(r["cpu_seconds"] for r in got),
+            "peak_rss_mib": max(r["peak_rss_mib"] for r in got),
+            "runs": len(got),
+        }
+        row["events_per_s"] = row["rows"] / row["seconds"]
+        if not label.startswith("floor"):
+            row["ratio_to_floor"] = statistics.median(
+                r["seconds"] / f["seconds"] for r, f in zip(got, floor, strict=True)
+            )
+            row["cpu_ratio_to_floor"] = statistics.median(
+                r["cpu_seconds"] / f["cpu_seconds"] for r, f in zip(got, floor, strict=True)
+            )
+        rows.append(row)
     return rows
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """The medians as a Markdown table."""
+    lines = [
+        "| step | wall s | CPU s | events/s | peak RSS MiB | x floor (wall) | x floor (CPU) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        ratio = f"{r['ratio_to_floor']:.2f}" if "ratio_to_floor" in r else "1.00"
+        cpu = f"{r['cpu_ratio_to_floor']:.2f}" if "cpu_ratio_to_floor" in r else "1.00"
+        lines.append(
+            f"| {r['label']} | {r['seconds']:.2f} | {r['cpu_seconds']:.2f} | "
+            f"{r['events_per_s']:,.0f} | {r['peak_rss_mib']:,} | {ratio} | {cpu} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--events",
+        type=int,
+        nargs="+",
+        default=[1_000_000],
+        help="events per run (several: one table each)",
+    )
+    parser.add_argument("--work", type=Path, default=HERE / "data")
+    parser.add_argument("--pairs", type=int, default=1, help="interleaved repetitions")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        default=None,
+        help="a src/ folder to run as 'before' beside this tree",
+    )
+    parser.add_argument("--kinds", default="parquet,csv", help="parquet,csv or one of them")
+    args = parser.parse_args()
+    for events in args.events:
+        print(f"import of {events:,} demo events")
+        rows = run(
+            events,
+            args.work,
+            pairs=args.pairs,
+            before=args.before,
+            kinds=tuple(k.strip() for k in args.kinds.split(",") if k.strip()),
+        )
+        print(table(rows))
+
+
+if __name__ == "__main__":
+    main()

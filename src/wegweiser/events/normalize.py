@@ -28,7 +28,12 @@ from typing import TYPE_CHECKING, Any
 
 from wegweiser.events.channels import REFERRER_HOST_SQL
 from wegweiser.events.options import ImportOptions
-from wegweiser.events.timestamps import is_numeric, timestamp_sql, unparseable_reason
+from wegweiser.events.timestamps import (
+    is_numeric,
+    is_typed_timestamp,
+    timestamp_sql,
+    unparseable_reason,
+)
 from wegweiser.store.engine import quote_identifier
 from wegweiser.store.schema import EVENT_TYPES, JSON_COLUMNS, canonical_key
 
@@ -184,6 +189,10 @@ def staging_sql(
         )
     ts_col = col("timestamp") or col("original_timestamp")
     ts_key = "timestamp" if col("timestamp") else "original_timestamp"
+    # typed timestamps (Parquet, Arrow) are missing exactly when NULL: no text per row
+    ts_typed = bool(ts_col) and all(
+        is_typed_timestamp(src[k][1]) for k in ("timestamp", "original_timestamp") if k in src
+    )
     if ts_col:
         l1.append(f"CAST({ts_col} AS VARCHAR) AS w_ts_text")
         l1.append(f"{timestamp_sql(ts_col, src[ts_key][1], options)} AS w_ts")
@@ -194,6 +203,8 @@ def staging_sql(
                 f"coalesce({timestamp_sql(ts_col, src['timestamp'][1], options)}, "
                 f"{timestamp_sql(str(fallback), src['original_timestamp'][1], options)}) AS w_ts"
             )
+        if ts_typed:
+            l1[-2] = "CAST(NULL AS VARCHAR) AS w_ts_text"
     else:
         l1 += ["CAST(NULL AS VARCHAR) AS w_ts_text", "CAST(NULL AS TIMESTAMPTZ) AS w_ts"]
     rc = col("received_at")
@@ -250,14 +261,19 @@ def staging_sql(
     l2 += [f"{ok[j]} AS ok_{j}" for j in JSON_COLUMNS]
 
     # -- layer 3: touchpoint fields from context / properties ----------------------------
+    # each JSON column is parsed once per row for all the paths read from it (layer 2b)
+    ctx_paths: list[str] = []
+    prop_paths: list[str] = []
+
     def ctx(path: str) -> str:
-        return f"CASE WHEN ok_context THEN json_extract_string(w_context, '{path}') END"
+        if path not in ctx_paths:
+            ctx_paths.append(path)
+        return f"x_context[{ctx_paths.index(path) + 1}]"
 
     def prop(path: str) -> str:
-        merged_ok = (
-            "CASE WHEN w_properties IS NULL THEN w_extras IS NOT NULL ELSE ok_properties END"
-        )
-        return f"CASE WHEN {merged_ok} THEN json_extract_string(m_properties, '{path}') END"
+        if path not in prop_paths:
+            prop_paths.append(path)
+        return f"x_properties[{prop_paths.index(path) + 1}]"
 
     def given(name: str, fallback: str) -> str:
         """The input column when the input has it (fast path), else the Segment fallback.
@@ -315,41 +331,75 @@ def staging_sql(
         f"upper({given('currency', prop('$.currency'))}) AS m_currency",
     ]
 
+    merged_ok = "CASE WHEN w_properties IS NULL THEN w_extras IS NOT NULL ELSE ok_properties END"
+    l2b = [
+        "*",
+        _extract("ok_context", "w_context", ctx_paths, "x_context"),
+        _extract(merged_ok, "m_properties", prop_paths, "x_properties"),
+    ]
+
     # -- layer 4: reasons -----------------------------------------------------------------
     size = " + ".join(
         f"coalesce(strlen({x}), 0)" for x in ("m_properties", "w_context", "w_traits")
     )
-    reasons = [
-        "CASE WHEN NOT list_contains($types, m_type) THEN 'unknown type ' || "
-        f"{_quote_msg('m_type')} "
-        "|| ' (expected track, identify, page, screen, group or alias)' END",
-        "CASE WHEN b_anonymous_id IS NULL AND b_user_id IS NULL THEN "
-        "'missing ids: neither anonymous_id nor user_id is set' || CASE "
-        "WHEN coalesce(w_anonymous_id, w_user_id) IS NOT NULL THEN ' (' || "
-        + _quote_msg("coalesce(w_user_id, w_anonymous_id)")
-        + " || ' is a blocked id value, see identity.blocked_ids)' ELSE '' END END",
-        "CASE WHEN m_type = 'alias' AND (b_previous_id IS NULL OR b_user_id IS NULL) "
-        "THEN 'alias needs both previous_id and user_id' END",
-        "CASE WHEN m_type = 'track' AND m_event IS NULL "
-        "THEN 'track event without an event name' END",
-        "CASE WHEN w_ts_text IS NULL OR trim(w_ts_text) = '' THEN 'missing timestamp' "
-        "WHEN w_ts IS NULL THEN "
-        + unparseable_reason("w_ts_text", _quote_msg("trim(w_ts_text)"), options)
-        + " WHEN w_ts < TIMESTAMPTZ '1970-01-02' OR w_ts >= TIMESTAMPTZ '2100-01-01' "
-        "THEN 'timestamp out of range: ' || CAST(w_ts AS VARCHAR) END",
-        "CASE WHEN w_revenue_text IS NOT NULL AND w_revenue IS NULL "
-        "THEN 'revenue is not a number: ' || " + _quote_msg("w_revenue_text") + " "
-        "WHEN isnan(m_revenue) OR isinf(m_revenue) THEN 'revenue is not a finite number: ' || "
-        + _quote_msg("coalesce(w_revenue_text, CAST(m_revenue AS VARCHAR))") + " END",
+    # (condition, reason): a row is bad when a condition is TRUE; the reasons (text) are
+    # built for bad rows only
+    ts_missing = "w_ts IS NULL" if ts_typed else "w_ts_text IS NULL OR trim(w_ts_text) = ''"
+    ts_range = "w_ts < TIMESTAMPTZ '1970-01-02' OR w_ts >= TIMESTAMPTZ '2100-01-01'"
+    ts_unparsed = (
+        "'missing timestamp'"
+        if ts_typed
+        else unparseable_reason("w_ts_text", _quote_msg("trim(w_ts_text)"), options)
+    )
+    checks = [
+        (
+            "NOT list_contains($types, m_type)",
+            f"'unknown type ' || {_quote_msg('m_type')} "
+            "|| ' (expected track, identify, page, screen, group or alias)'",
+        ),
+        (
+            "b_anonymous_id IS NULL AND b_user_id IS NULL",
+            "'missing ids: neither anonymous_id nor user_id is set' || CASE "
+            "WHEN coalesce(w_anonymous_id, w_user_id) IS NOT NULL THEN ' (' || "
+            + _quote_msg("coalesce(w_user_id, w_anonymous_id)")
+            + " || ' is a blocked id value, see identity.blocked_ids)' ELSE '' END",
+        ),
+        (
+            "m_type = 'alias' AND (b_previous_id IS NULL OR b_user_id IS NULL)",
+            "'alias needs both previous_id and user_id'",
+        ),
+        ("m_type = 'track' AND m_event IS NULL", "'track event without an event name'"),
+        (
+            f"{ts_missing} OR w_ts IS NULL OR {ts_range}",
+            f"CASE WHEN {ts_missing} THEN 'missing timestamp' WHEN w_ts IS NULL THEN "
+            f"{ts_unparsed} WHEN {ts_range} THEN 'timestamp out of range: ' || "
+            "CAST(w_ts AS VARCHAR) END",
+        ),
+        (
+            "(w_revenue_text IS NOT NULL AND w_revenue IS NULL) "
+            "OR isnan(m_revenue) OR isinf(m_revenue)",
+            "CASE WHEN w_revenue_text IS NOT NULL AND w_revenue IS NULL "
+            "THEN 'revenue is not a number: ' || " + _quote_msg("w_revenue_text") + " "
+            "ELSE 'revenue is not a finite number: ' || "
+            + _quote_msg("coalesce(w_revenue_text, CAST(m_revenue AS VARCHAR))")
+            + " END",
+        ),
         *(
-            f"CASE WHEN w_{j} IS NOT NULL AND NOT ok_{j} THEN '{j} is not a JSON object: ' || "
-            f"{_quote_msg('w_' + j)} END"
+            (
+                f"w_{j} IS NOT NULL AND NOT ok_{j}",
+                f"'{j} is not a JSON object: ' || {_quote_msg('w_' + j)}",
+            )
             for j in JSON_COLUMNS
         ),
-        f"CASE WHEN {size} > $max_bytes THEN 'oversized payload: ' || CAST({size} AS VARCHAR) "
-        "|| ' bytes, more than ingest.max_payload_bytes = ' || CAST($max_bytes AS VARCHAR) END",
+        (
+            f"{size} > $max_bytes",
+            f"'oversized payload: ' || CAST({size} AS VARCHAR) "
+            "|| ' bytes, more than ingest.max_payload_bytes = ' || CAST($max_bytes AS VARCHAR)",
+        ),
     ]
-    error = f"nullif(concat_ws('; ', {', '.join(reasons)}), '')"
+    bad = " OR ".join(f"coalesce({cond}, FALSE)" for cond, _ in checks)
+    reasons = ", ".join(f"CASE WHEN {cond} THEN {why} END" for cond, why in checks)
+    error = f"CASE WHEN {bad} THEN nullif(concat_ws('; ', {reasons}), '') END"
     # to_json of a list: NULL and '' and a separator inside a value stay distinct
     digest = f"'d' || md5(CAST(to_json(list_value({', '.join(_ID_FIELDS)})) AS VARCHAR))"
     final = [
@@ -386,11 +436,20 @@ def staging_sql(
     sql = (
         f"WITH l1 AS (SELECT {', '.join(l1)} FROM {relation}),\n"
         f"l2 AS (SELECT {', '.join(l2)} FROM l1),\n"
-        f"l3 AS (SELECT {', '.join(l3)} FROM l2),\n"
+        f"l2b AS (SELECT {', '.join(l2b)} FROM l2),\n"
+        f"l3 AS (SELECT {', '.join(l3)} FROM l2b),\n"
         f"l4 AS (SELECT *, {error} AS _error FROM l3)\n"
         f"SELECT {', '.join(final)} FROM l4"
     )
     return sql, params
+
+
+def _extract(ok: str, column: str, paths: list[str], alias: str) -> str:
+    """``paths`` of JSON ``column`` as a list of strings (NULL unless ``ok``), parsed once."""
+    if not paths:
+        return f"CAST(NULL AS VARCHAR[]) AS {alias}"
+    listed = ", ".join(f"'{p}'" for p in paths)
+    return f"CASE WHEN {ok} THEN json_extract_string({column}, [{listed}]) END AS {alias}"
 
 
 def raw_sql(relation: str, plan: ColumnPlan) -> str:

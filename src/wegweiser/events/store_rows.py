@@ -12,7 +12,14 @@ if TYPE_CHECKING:
     from wegweiser.config import Config
     from wegweiser.store.engine import Engine
 
-__all__ = ["channels_table", "duplicate_sample", "good_rows", "insert_events", "send_events"]
+__all__ = [
+    "channels_table",
+    "duplicate_sample",
+    "good_rows",
+    "insert_events",
+    "known_ids",
+    "send_events",
+]
 
 
 def duplicate_sample(
@@ -48,6 +55,9 @@ def insert_events(
     """Insert the good rows of ``stage`` that are new; returns how many.
 
     ``dedup`` says the batch repeats a ``message_id``: then only its first row is kept.
+    The store is looked up for the batch's ids only (a semi-join built on the batch, the
+    store's ids streamed past it), so the memory of the duplicate check is bounded by the
+    batch, not by the store.
     """
     chan = channels_table(engine, config, stage)
     cols = [c for c in EVENT_COLUMNS if c not in ("channel", "import_id")]
@@ -55,11 +65,19 @@ def insert_events(
     engine.run(
         f"INSERT INTO events ({', '.join(cols)}, channel, import_id) "
         f"{good_rows(stage, chan, cols, dedup=dedup)} "
-        "WHERE s.message_id NOT IN (SELECT message_id FROM events)",
+        f"WHERE s.message_id NOT IN ({known_ids(stage)})",
         {"import_id": import_id},
     )
     engine.run(f"DROP TABLE {chan}")
     return int(engine.scalar("SELECT count(*) FROM events")) - int(before)
+
+
+def known_ids(stage: str) -> str:
+    """SELECT of the ``message_id`` values of the store that the good rows of ``stage`` have."""
+    return (
+        "SELECT e.message_id FROM events e WHERE e.message_id IN "
+        f"(SELECT message_id FROM {stage} WHERE _error IS NULL)"
+    )
 
 
 def send_events(

@@ -30,6 +30,11 @@ def is_numeric(typ: str) -> bool:
     return typ in NUMERIC or typ.startswith("DECIMAL")
 
 
+def is_typed_timestamp(typ: str) -> bool:
+    """A column of this type is a timestamp already (read by a cast, never unparseable)."""
+    return typ.startswith("TIMESTAMP") or typ == "DATE"
+
+
 def _epoch(v: str, unit: str | None) -> str:
     """Epoch ``v`` (a DOUBLE) in ``unit``, or by magnitude, to TIMESTAMPTZ."""
     if unit is not None:
@@ -61,7 +66,7 @@ def is_compact_sql(s: str) -> str:
 
 def timestamp_sql(col: str, typ: str, options: ImportOptions) -> str:
     """TIMESTAMPTZ of input column ``col`` of type ``typ`` (NULL when it cannot be read)."""
-    if typ.startswith("TIMESTAMP") or typ == "DATE":
+    if is_typed_timestamp(typ):
         return f"CAST({col} AS TIMESTAMPTZ)"
     unit = options.epoch_unit
     if is_numeric(typ):
