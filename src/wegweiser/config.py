@@ -116,6 +116,19 @@ class RetentionConfig(_Model):
     """Keep events of the last N days; None (the default) keeps every event."""
 
 
+class ScoresConfig(_Model):
+    """Stored scores (docs/analyses.md, "Scores as data"): ``wegweiser serve`` refits them
+    every ``refit_days`` days in its import process; without it, schedule
+    ``wegweiser scores refit`` with cron."""
+
+    refit_days: Annotated[int, Field(ge=1)] | None = None
+    """Refit when the last refit is this many days old; None (the default): never by itself."""
+    models: list[Literal["propensity", "churn", "recommend"]] | None = None
+    """The models to refit; None: all of them."""
+    horizon_days: Annotated[int, Field(gt=0)] = 14
+    """The horizon of propensity and churn, as ``scores refit --horizon-days``."""
+
+
 class EngineConfig(_Model):
     """Where events live and analyses run; see docs/spark.md for ``kind = "spark"``."""
 
@@ -339,6 +352,7 @@ class Config(_Model):
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     touchpoints: list[TouchpointConfig] = Field(default_factory=list)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    scores: ScoresConfig = Field(default_factory=ScoresConfig)
 
     @field_validator("touchpoints")
     @classmethod

@@ -7,7 +7,8 @@ version, the day it describes and when it was fitted; with them it refits the ne
 offers (``recommend``) and keeps each person's best ones in the ``recommendations`` table,
 which journey templates read (``recommendations[0].item``). Stored scores are what the filter
 ``score:churn>0.7`` (segments, every analysis) and the journeys read; ``wegweiser scores
-refit`` is the command a scheduler (cron, a systemd timer) runs to keep them fresh.
+refit`` is the command a scheduler (cron, a systemd timer) runs to keep them fresh, and
+``wegweiser serve`` refits them itself with ``[scores] refit_days`` (:meth:`refit_scores_if_due`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from wegweiser.errors import InvalidInput
 from wegweiser.store import scores as store_scores
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from wegweiser.config import Config
     from wegweiser.store.engine import Engine
 
 #: the models whose scores are stored
@@ -32,12 +36,16 @@ RECOMMEND = "recommend"
 REFIT = (*MODELS, RECOMMEND)
 #: offers kept per person
 OFFERS_KEPT = 5
+#: the UTC day of the last scheduled refit (tried), in the project folder
+REFIT_STAMP = "scores-refit.stamp"
 
 
 class ProjectScores:
     """Refit and read the stored scores (a mixin of :class:`~wegweiser.project.Project`)."""
 
     _engine: Engine
+    path: Path
+    config: Config
 
     def analyse(self, name: str, params: Any = None, /, **options: Any) -> Any:
         raise NotImplementedError  # pragma: no cover (Project's)
@@ -74,6 +82,27 @@ class ProjectScores:
                          "predictor": str(model["model"]),
                          "auc": float(model["auc"]), "ece": float(model["ece"])})
         return pd.DataFrame(rows)
+
+    def refit_scores_if_due(self, *, now: dt.datetime | None = None) -> pd.DataFrame | None:
+        """:meth:`refit_scores` when ``[scores] refit_days`` says it is due: the day of the
+        last try is kept in :data:`REFIT_STAMP`, and a try that fails (too little history)
+        waits for the next period too, so a server does not refit on every import. None when
+        nothing was due."""
+        every = self.config.scores.refit_days
+        if every is None:
+            return None
+        today = (now or dt.datetime.now(dt.UTC)).date()
+        stamp = self.path / REFIT_STAMP
+        if stamp.is_file():
+            try:
+                last = dt.date.fromisoformat(stamp.read_text(encoding="utf-8").strip())
+            except ValueError:
+                last = None  # a damaged stamp: refit, and write a good one
+            if last is not None and (today - last).days < every:
+                return None
+        stamp.write_text(today.isoformat() + "\n", encoding="utf-8")
+        models = [str(m) for m in self.config.scores.models or ()] or None
+        return self.refit_scores(models, horizon_days=self.config.scores.horizon_days)
 
     def _refit_recommendations(self, horizon_days: int,
                                fitted_at: dt.datetime) -> dict[str, Any]:

@@ -85,6 +85,12 @@ def import_segments(
                 raise
             except Exception:
                 log.exception("cannot apply the retention policy")
+            try:  # the stored scores, every [scores] refit_days (docs/analyses.md)
+                project.refit_scores_if_due()
+            except StoreBusy:
+                raise
+            except Exception:
+                log.exception("cannot refit the stored scores")
             copy = None
             if snapshot is not None and project.config.engine.kind != "spark":
                 copy = project.copy_store(snapshot)

@@ -55,3 +55,31 @@ def test_score_conditions_parse_and_need_a_key():
     assert describe(c) == "score:churn>0.7"
     with pytest.raises(InvalidInput, match="score:MODEL"):
         parse("score>0.7")
+
+
+@pytest.mark.slow
+def test_scheduled_refit_runs_once_per_period(predict_demo, tmp_path):
+    import datetime as dt
+
+    from wegweiser.config import CONFIG_FILE
+    from wegweiser.project_scores import REFIT_STAMP
+
+    folder = tmp_path / "p"
+    shutil.copytree(predict_demo, folder)
+    with open_project(folder) as project:
+        assert project.refit_scores_if_due() is None  # no [scores] refit_days: never
+    with (folder / CONFIG_FILE).open("a", encoding="utf-8") as config:
+        config.write('\n[scores]\nrefit_days = 7\nmodels = ["churn"]\n')
+    day = dt.datetime(2026, 12, 1, 3, tzinfo=dt.UTC)
+    with open_project(folder) as project:
+        first = project.refit_scores_if_due(now=day)
+        assert first is not None
+        assert list(first["model"]) == ["churn"]
+        fitted = set(project.scores("churn")["fitted_at"])
+        assert (folder / REFIT_STAMP).read_text().strip() == "2026-12-01"
+        assert project.refit_scores_if_due(now=day + dt.timedelta(days=6)) is None
+        assert set(project.scores("churn")["fitted_at"]) == fitted  # untouched
+        assert project.scores("propensity").empty  # only the configured model
+        again = project.refit_scores_if_due(now=day + dt.timedelta(days=7))
+        assert again is not None
+        assert (folder / REFIT_STAMP).read_text().strip() == "2026-12-08"
