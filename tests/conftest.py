@@ -30,6 +30,7 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's worker reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep a module's tests together on one pytest-xdist worker (``--dist=loadgroup`` in
     pyproject's addopts), so module and package fixtures are built once; every Spark test
