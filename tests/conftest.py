@@ -30,6 +30,19 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's worker reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep a module's tests together on one pytest-xdist worker (``--dist=loadgroup`` in
+    pyproject's addopts), so module and package fixtures are built once; every Spark test
+    goes to one worker, so the suite starts one JVM. Without xdist (``-n 0``) the marks are
+    inert."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        group = "spark" if item.get_closest_marker("spark") else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--snapshot-update", action="store_true", default=False,
                      help="write the golden files (tests/<area>/snapshots/) instead of "

