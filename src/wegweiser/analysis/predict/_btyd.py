@@ -63,7 +63,7 @@ def fit_params(
 
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(start)
     first = optimize.minimize(negative, np.log(start), method="Nelder-Mead", bounds=bounds,
-                              options={"maxiter": 4000, "xatol": 1e-7, "fatol": 1e-9})
+                              options={"maxiter": 4000, "xatol": 1e-4, "fatol": 1e-6})
     best = optimize.minimize(negative, first.x, method="L-BFGS-B", bounds=bounds,
                              options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 2000})
     chosen = best if best.fun <= first.fun else first
