@@ -37,6 +37,20 @@ def test_semicolon_decimal_comma_and_a_constant_event(project, tmp_path):
     assert props is None
 
 
+def test_a_decimal_comma_read_without_decimal_option_says_which_option(project, tmp_path):
+    path = write(
+        tmp_path / "orders.csv",
+        "user_id;event;timestamp;revenue\nk1;buy;2026-03-01;1.234,50\nk2;buy;2026-03-02;zwölf\n"
+        "k3;buy;2026-03-03;12.50\n",
+    )
+    summary = project.import_events(path)
+    assert summary.imported == 1
+    assert [e["reason"] for e in summary.errors] == [
+        "revenue is not a number: '1.234,50' (a decimal comma? pass --decimal ,)",
+        "revenue is not a number: 'zwölf'",
+    ]
+
+
 def test_constant_with_double_quotes_overrides_a_column(project, tmp_path):
     path = write(tmp_path / "e.csv", "user_id,event,timestamp\nu1,view,2026-01-01\n")
     project.import_events(path, mapping='event="purchase"')
