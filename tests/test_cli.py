@@ -236,3 +236,21 @@ def test_no_two_commands_share_a_name():
     for group in app.registered_groups:
         inner = Counter(names(group.typer_instance))
         assert [n for n, k in inner.items() if k > 1] == [], group.name
+
+
+@pytest.mark.parametrize(
+    ("command", "text"),
+    [
+        (["import-benchmarks"], "[[touchpoints]] in"),
+        (["feedback", "sentiment"], "wegweiser[listen]"),
+    ],
+)
+def test_help_keeps_square_brackets_that_are_no_markup(command, text):
+    # Rich reads [name] as a style tag and drops it unless escaped
+    from typer.testing import CliRunner
+
+    from wegweiser.cli import app
+
+    res = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "300"})
+    assert res.exit_code == 0, res.output
+    assert text in res.stdout
