@@ -51,6 +51,27 @@ def test_a_decimal_comma_read_without_decimal_option_says_which_option(project, 
     ]
 
 
+def test_columns_named_in_another_language_are_named_in_a_warning(project, tmp_path):
+    path = write(
+        tmp_path / "export.csv",
+        "Kundennummer;Ereignis;Zeitpunkt\nk1;Kauf;2026-03-01\nk2;Kauf;2026-03-02\n",
+    )
+    summary = project.import_events(path)
+    assert summary.quarantined == 2
+    assert summary.warnings == [
+        f"no column of {path} was read as user_id/anonymous_id, timestamp, event; its "
+        "columns Kundennummer, Ereignis, Zeitpunkt went to properties — name them, e.g. "
+        "--map user_id=COLUMN,timestamp=COLUMN,event=COLUMN"
+    ]
+    summary = project.import_events(
+        path, mapping="user_id=Kundennummer,timestamp=Zeitpunkt,event=Ereignis", replace=True
+    )
+    assert (summary.imported, summary.warnings) == (2, [])
+    # a constant counts as given; a type column may say identify or alias
+    other = write(tmp_path / "o.csv", "user_id,timestamp,note\nu1,2026-03-01,x\n")
+    assert project.import_events(other, mapping="event='buy'").warnings == []
+
+
 def test_constant_with_double_quotes_overrides_a_column(project, tmp_path):
     path = write(tmp_path / "e.csv", "user_id,event,timestamp\nu1,view,2026-01-01\n")
     project.import_events(path, mapping='event="purchase"')
