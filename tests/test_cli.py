@@ -254,3 +254,16 @@ def test_help_keeps_square_brackets_that_are_no_markup(command, text):
     res = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "300"})
     assert res.exit_code == 0, res.output
     assert text in res.stdout
+
+
+def test_bracketed_values_in_reasons_tables_and_errors_are_shown(cli_project, tmp_path):
+    # Rich markup would swallow "[yesterday]": the reason must show the value it names
+    data = write(tmp_path / "br.csv", "user_id,event,timestamp\nu1,a,[yesterday]\n"
+                                      "u2,b,2026-01-01T00:00:00Z\n")
+    res = run("import", str(data), "-p", str(cli_project))
+    assert res.returncode == 0, res.stderr
+    assert "unparseable timestamp '[yesterday]'" in res.stdout
+    assert "import the file again with it and --replace" in res.stdout
+    res = run("import", str(tmp_path / "[nothing].csv"), "-p", str(cli_project))
+    assert res.returncode == 1
+    assert "[nothing].csv: no files match" in res.stderr
