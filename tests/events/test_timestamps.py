@@ -52,7 +52,15 @@ def test_timestamp_format(project, tmp_path):
     )
     assert summary.imported == 1
     assert _times(project) == ["2026-02-01 10:30:00+00"]
-    assert "--timestamp-format '%d.%m.%Y %H:%M'" in summary.errors[0]["reason"]
+    assert summary.errors[0]["reason"] == (
+        "timestamp '2026-02-01' does not match --timestamp-format '%d.%m.%Y %H:%M' or is no "
+        "valid date or time"
+    )
+    impossible = write(tmp_path / "f.csv", "user_id,event,when\nu1,x,31.02.2026 10:00\n")
+    reason = project.import_events(
+        impossible, mapping="timestamp=when", timestamp_format="%d.%m.%Y %H:%M"
+    ).errors[0]["reason"]
+    assert reason.endswith("or is no valid date or time")
 
 
 def test_day_month_dates_are_not_guessed_and_the_reason_names_both_formats(project, tmp_path):

@@ -104,7 +104,7 @@ def unparseable_reason(text: str, quoted: str, options: ImportOptions) -> str:
     if options.timestamp_format is not None:
         return (
             f"'timestamp ' || {quoted} || ' does not match --timestamp-format ' || "
-            "'''' || $ts_format || ''''"
+            "'''' || $ts_format || ''' or is no valid date or time'"
         )
     hint = "' (use ISO-8601 or epoch seconds/milliseconds)'"
     t = f"trim({text})"
