@@ -236,3 +236,34 @@ def test_no_two_commands_share_a_name():
     for group in app.registered_groups:
         inner = Counter(names(group.typer_instance))
         assert [n for n, k in inner.items() if k > 1] == [], group.name
+
+
+@pytest.mark.parametrize(
+    ("command", "text"),
+    [
+        (["import-benchmarks"], "[[touchpoints]] in"),
+        (["feedback", "sentiment"], "wegweiser[listen]"),
+    ],
+)
+def test_help_keeps_square_brackets_that_are_no_markup(command, text):
+    # Rich reads [name] as a style tag and drops it unless escaped
+    from typer.testing import CliRunner
+
+    from wegweiser.cli import app
+
+    res = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "300"})
+    assert res.exit_code == 0, res.output
+    assert text in res.stdout
+
+
+def test_bracketed_values_in_reasons_tables_and_errors_are_shown(cli_project, tmp_path):
+    # Rich markup would swallow "[yesterday]": the reason must show the value it names
+    data = write(tmp_path / "br.csv", "user_id,event,timestamp\nu1,a,[yesterday]\n"
+                                      "u2,b,2026-01-01T00:00:00Z\n")
+    res = run("import", str(data), "-p", str(cli_project))
+    assert res.returncode == 0, res.stderr
+    assert "unparseable timestamp '[yesterday]'" in res.stdout
+    assert "import the file again with it and --replace" in res.stdout
+    res = run("import", str(tmp_path / "[nothing].csv"), "-p", str(cli_project))
+    assert res.returncode == 1
+    assert "[nothing].csv: no files match" in res.stderr

@@ -9,7 +9,7 @@ import re
 import pandas as pd
 from rich.console import Console
 
-from wegweiser._output import Format, duration_text, print_frame, readable
+from wegweiser._output import Format, duration_text, print_frame, print_mapping, readable
 
 
 def _printed(frame: pd.DataFrame, width: int = 80) -> str:
@@ -48,3 +48,14 @@ def test_wide_tables_keep_numbers_whole_and_name_the_columns_left_out():
 def test_duration_text():
     assert [duration_text(s) for s in (0, 0.4, 59, 61, 3600, 90_061)] == [
         "0s", "0.4s", "59s", "1m 1s", "1h", "1d 1h"]
+
+
+def test_values_in_brackets_are_printed_not_read_as_markup():
+    frame = pd.DataFrame({"reason": ["timestamp '[yesterday]'"], "note": ["[bold]x"]})
+    text = _printed(frame)
+    assert "'[yesterday]'" in text
+    assert "[bold]x" in text
+    buffer = io.StringIO()
+    print_mapping({"[key]": "[value]"}, Format.table, console=Console(file=buffer, width=80))
+    assert "[key]" in buffer.getvalue()
+    assert "[value]" in buffer.getvalue()

@@ -6,6 +6,7 @@ import json
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ def _table(df: pd.DataFrame, rows: list[list[str]], columns: list[Any], title: s
                          justify="right" if numeric else "left",
                          max_width=None if numeric else _TEXT_WIDTH)
     for row in rows:
-        table.add_row(*row[:len(columns)])
+        table.add_row(*(escape(cell) for cell in row[:len(columns)]))  # data, not markup
     return table
 
 
@@ -108,7 +109,7 @@ def print_mapping(
                 )
             elif isinstance(value, int):
                 value = f"{value:,}"
-            table.add_row(key, str(value))
+            table.add_row(escape(key), escape(str(value)))
         console.print(table)
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from wegweiser import __version__, commands
 from wegweiser._output import Format, print_frame, print_mapping
@@ -245,16 +246,20 @@ def _print_summary(summary: ImportSummary, took: float) -> None:
     if summary.replaced:
         out.print(f"  replaced {len(summary.replaced)} earlier import(s) of the same file(s)")
     for e in summary.errors[:5]:
-        out.print(f"  [yellow]{e['source']}:{e['line']}[/yellow] {e['reason']}", highlight=False)
+        out.print(
+            f"  [yellow]{escape(e['source'])}:{e['line']}[/yellow] {escape(e['reason'])}",
+            highlight=False,
+        )
     if summary.quarantined:
         out.print(
             "  see all: wegweiser quarantine list; fix the mapping or config, then "
-            "wegweiser quarantine replay"
+            "wegweiser quarantine replay (a --timestamp-format, --decimal or other reading "
+            "option: import the file again with it and --replace)"
         )
     for d in summary.duplicate_sample[:3]:
-        out.print(f"  [dim]duplicate line {d['line']}: {d['why']}[/dim]", highlight=False)
+        out.print(f"  [dim]duplicate line {d['line']}: {escape(d['why'])}[/dim]", highlight=False)
     for w in summary.warnings:
-        out.print(f"  [yellow]warning:[/yellow] {w}", highlight=False)
+        out.print(f"  [yellow]warning:[/yellow] {escape(w)}", highlight=False)
 
 
 def _check_share(summary: ImportSummary, limit: float | None) -> None:
@@ -566,7 +571,7 @@ def main() -> None:
     except WegweiserError as exc:
         if _state["debug"]:
             raise
-        err.print(f"[red]Error:[/red] {exc}", highlight=False)
+        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False)
         err.print(f"  docs: {DOCS_URL}", style="dim", highlight=False)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
@@ -582,12 +587,15 @@ def main() -> None:
         if callable(show):
             show()
         else:
-            err.print(f"[red]Error:[/red] {exc}", highlight=False)
+            err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False)
         sys.exit(getattr(exc, "exit_code", 2))
     except Exception as exc:  # anything unexpected
         if _state["debug"]:
             raise
-        err.print(f"[red]Unexpected error:[/red] {type(exc).__name__}: {exc}", highlight=False)
+        err.print(
+            f"[red]Unexpected error:[/red] {type(exc).__name__}: {escape(str(exc))}",
+            highlight=False,
+        )
         err.print("  run again with --debug for the traceback and report it", style="dim")
         sys.exit(1)
 

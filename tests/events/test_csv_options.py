@@ -37,6 +37,41 @@ def test_semicolon_decimal_comma_and_a_constant_event(project, tmp_path):
     assert props is None
 
 
+def test_a_decimal_comma_read_without_decimal_option_says_which_option(project, tmp_path):
+    path = write(
+        tmp_path / "orders.csv",
+        "user_id;event;timestamp;revenue\nk1;buy;2026-03-01;1.234,50\nk2;buy;2026-03-02;zwölf\n"
+        "k3;buy;2026-03-03;12.50\n",
+    )
+    summary = project.import_events(path)
+    assert summary.imported == 1
+    assert [e["reason"] for e in summary.errors] == [
+        "revenue is not a number: '1.234,50' (a decimal comma? pass --decimal ,)",
+        "revenue is not a number: 'zwölf'",
+    ]
+
+
+def test_columns_named_in_another_language_are_named_in_a_warning(project, tmp_path):
+    path = write(
+        tmp_path / "export.csv",
+        "Kundennummer;Ereignis;Zeitpunkt\nk1;Kauf;2026-03-01\nk2;Kauf;2026-03-02\n",
+    )
+    summary = project.import_events(path)
+    assert summary.quarantined == 2
+    assert summary.warnings == [
+        f"no column of {path} was read as user_id/anonymous_id, timestamp, event; its "
+        "columns Kundennummer, Ereignis, Zeitpunkt went to properties — name them, e.g. "
+        "--map user_id=COLUMN,timestamp=COLUMN,event=COLUMN"
+    ]
+    summary = project.import_events(
+        path, mapping="user_id=Kundennummer,timestamp=Zeitpunkt,event=Ereignis", replace=True
+    )
+    assert (summary.imported, summary.warnings) == (2, [])
+    # a constant counts as given; a type column may say identify or alias
+    other = write(tmp_path / "o.csv", "user_id,timestamp,note\nu1,2026-03-01,x\n")
+    assert project.import_events(other, mapping="event='buy'").warnings == []
+
+
 def test_constant_with_double_quotes_overrides_a_column(project, tmp_path):
     path = write(tmp_path / "e.csv", "user_id,event,timestamp\nu1,view,2026-01-01\n")
     project.import_events(path, mapping='event="purchase"')

@@ -52,7 +52,40 @@ def test_timestamp_format(project, tmp_path):
     )
     assert summary.imported == 1
     assert _times(project) == ["2026-02-01 10:30:00+00"]
-    assert "--timestamp-format '%d.%m.%Y %H:%M'" in summary.errors[0]["reason"]
+    assert summary.errors[0]["reason"] == (
+        "timestamp '2026-02-01' does not match --timestamp-format '%d.%m.%Y %H:%M' or is no "
+        "valid date or time"
+    )
+    impossible = write(tmp_path / "f.csv", "user_id,event,when\nu1,x,31.02.2026 10:00\n")
+    reason = project.import_events(
+        impossible, mapping="timestamp=when", timestamp_format="%d.%m.%Y %H:%M"
+    ).errors[0]["reason"]
+    assert reason.endswith("or is no valid date or time")
+
+
+def test_day_month_dates_are_not_guessed_and_the_reason_names_both_formats(project, tmp_path):
+    path = write(
+        tmp_path / "e.csv",
+        "user_id,event,timestamp\nu1,x,03.04.2026 17:32\nu2,x,04/03/2026\n"
+        "u3,x,3-4-2026 17:32:05\nu4,x,soon\n",
+    )
+    summary = project.import_events(path)
+    assert summary.imported == 0
+    reasons = [e["reason"] for e in summary.errors]
+    assert reasons[:3] == [
+        f"unparseable timestamp {text!r} (day and month order is not guessed: pass "
+        f"--timestamp-format {day!r} (day first) or {month!r} (month first))"
+        for text, day, month in [
+            ("03.04.2026 17:32", "%d.%m.%Y %H:%M", "%m.%d.%Y %H:%M"),
+            ("04/03/2026", "%d/%m/%Y", "%m/%d/%Y"),
+            ("3-4-2026 17:32:05", "%d-%m-%Y %H:%M:%S", "%m-%d-%Y %H:%M:%S"),
+        ]
+    ]
+    assert reasons[3] == "unparseable timestamp 'soon' (use ISO-8601 or epoch seconds/milliseconds)"
+    # with --epoch-unit the hint is the same
+    other = write(tmp_path / "f.csv", "user_id,event,timestamp\nu1,x,03.04.2026\n")
+    reason = project.import_events(other, epoch_unit="s").errors[0]["reason"]
+    assert "'%d.%m.%Y' (day first) or '%m.%d.%Y' (month first)" in reason
 
 
 def test_epoch_unit_is_taken_as_said(project, tmp_path):

@@ -172,3 +172,10 @@ def test_duration_and_label():
     assert i18n.label("email", "en") == "email"
     assert i18n.model_name("markov", "de") == "Markov"
     assert i18n.model_name("my_model", "de") == "my_model"
+
+
+def test_dashboard_words_hold_no_markdown_backticks():
+    # the dashboard shows its words as escaped text: a `command` would show its backticks
+    dashboard = {k: v for k, v in MESSAGES.items() if k.startswith(i18n.DASHBOARD)}
+    assert len(dashboard) > 100
+    assert [k for k, texts in dashboard.items() if any("`" in v for v in texts.values())] == []

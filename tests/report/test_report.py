@@ -254,6 +254,7 @@ def test_cli_writes_the_report(shop, tmp_path):
     )
     assert res.returncode == 0, res.stderr
     assert "Report written" in res.stdout
+    assert "Writing the report ..." in res.stderr  # no progress bar in a pipe, but a line
     assert str(out) in res.stdout.replace("\n", "")
     page = out.read_text(encoding="utf-8")
     assert '<html lang="de">' in page

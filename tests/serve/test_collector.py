@@ -397,6 +397,8 @@ def test_health_and_openapi(server: LiveServer) -> None:
         assert schema["type"] == "object"
         assert {"401", "413", "429"} <= set(operation["responses"])
         assert operation["security"] == [{"writeKey": []}]
+    summaries = [spec["paths"][f"/v1/{k}"]["post"]["summary"] for k in ("identify", "page")]
+    assert summaries == ["Collect an identify event", "Collect a page event"]
     assert spec["components"]["securitySchemes"]["writeKey"]["scheme"] == "basic"
 
 

@@ -52,10 +52,11 @@ def register(app: typer.Typer) -> None:
 
 def write_with_progress(project: Project, output: Path | None = None, *, lang: str) -> Path:
     """Write the report with a progress bar on a terminal (the step it is at, e.g.
-    ``attribution``; nothing in a pipe) and return its path."""
+    ``attribution``; one line in a pipe) and return its path."""
     from wegweiser.report import write_report
 
-    if not err.is_terminal:
+    if not err.is_terminal:  # a log gets one line, so a long silence is no hang
+        err.print("Writing the report ...", highlight=False)
         return write_report(project, output, lang=lang)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 

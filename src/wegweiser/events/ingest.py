@@ -172,6 +172,13 @@ def _warnings(run: _Import, source: Source, kind: str, earlier: list[str]) -> li
     out = list(source.warnings)
     if kind != "collector":  # a collector batch spans seconds by nature
         out += run.span.warnings(source.name)
+    if kind != "collector" and (unread := _unread_fields(run.plan)):
+        shown = ", ".join(run.plan.extras[:12]) + (", ..." if len(run.plan.extras) > 12 else "")
+        out.append(
+            f"no column of {source.name} was read as {', '.join(unread)}; its columns "
+            f"{shown} went to properties — name them, e.g. --map "
+            + ",".join(f"{f.split('/')[0]}=COLUMN" for f in unread)
+        )
     if earlier and run.summary.imported:
         out.append(
             f"{source.name} was imported before ({', '.join(i[:12] for i in earlier)}) and "
@@ -179,6 +186,23 @@ def _warnings(run: _Import, source: Source, kind: str, earlier: list[str]) -> li
             "one, undo that (wegweiser imports undo ID) or import with --replace"
         )
     return out
+
+
+def _unread_fields(plan: ColumnPlan) -> list[str]:
+    """The fields every event needs (an id, a timestamp, an event name unless a ``type``
+    column may say identify/alias) that no input column or constant gives, when the input
+    has columns left over that could have given them."""
+    if not plan.extras:
+        return []
+    given = set(plan.sources)
+    missing = []
+    if not given & {"user_id", "anonymous_id"}:
+        missing.append("user_id/anonymous_id")
+    if not given & {"timestamp", "original_timestamp", "received_at"}:
+        missing.append("timestamp")
+    if not given & {"event", "name", "type"}:
+        missing.append("event")
+    return missing
 
 
 def _record(run: _Import, *, kind: str, source_key: str | None, mapping: Mapping[str, str]) -> None:

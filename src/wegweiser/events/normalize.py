@@ -142,6 +142,16 @@ def _revenue_text(col: str, options: ImportOptions) -> str:
     return text
 
 
+def _comma_hint(options: ImportOptions) -> str:
+    """SQL appended to the reason of a revenue like ``197,03`` read with a decimal point."""
+    if options.decimal == ",":
+        return ""
+    return (
+        " || CASE WHEN regexp_full_match(w_revenue_text, '-?[0-9.]*[0-9],[0-9]+') "
+        "THEN ' (a decimal comma? pass --decimal ,)' ELSE '' END"
+    )
+
+
 def _json_text(col: str, typ: str) -> str:
     if typ.startswith(("STRUCT", "MAP")) or typ.endswith("[]"):
         return f"CAST(to_json({col}) AS VARCHAR)"
@@ -379,7 +389,10 @@ def staging_sql(
             "(w_revenue_text IS NOT NULL AND w_revenue IS NULL) "
             "OR isnan(m_revenue) OR isinf(m_revenue)",
             "CASE WHEN w_revenue_text IS NOT NULL AND w_revenue IS NULL "
-            "THEN 'revenue is not a number: ' || " + _quote_msg("w_revenue_text") + " "
+            "THEN 'revenue is not a number: ' || "
+            + _quote_msg("w_revenue_text")
+            + _comma_hint(options)
+            + " "
             "ELSE 'revenue is not a finite number: ' || "
             + _quote_msg("coalesce(w_revenue_text, CAST(m_revenue AS VARCHAR))")
             + " END",

@@ -104,14 +104,38 @@ def unparseable_reason(text: str, quoted: str, options: ImportOptions) -> str:
     if options.timestamp_format is not None:
         return (
             f"'timestamp ' || {quoted} || ' does not match --timestamp-format ' || "
-            "'''' || $ts_format || ''''"
+            "'''' || $ts_format || ''' or is no valid date or time'"
         )
     hint = "' (use ISO-8601 or epoch seconds/milliseconds)'"
+    t = f"trim({text})"
+    day_month = (
+        f"WHEN regexp_full_match({t}, '{_DAY_MONTH_YEAR}') THEN 'unparseable timestamp ' || "
+        f"{quoted} || ' (day and month order is not guessed: pass --timestamp-format ''' || "
+        f"{_suggested_format(t, day_first=True)} || ''' (day first) or ''' || "
+        f"{_suggested_format(t, day_first=False)} || ''' (month first))' "
+    )
     if options.epoch_unit is None:
         return (
-            f"CASE WHEN {is_compact_sql(f'trim({text})')} THEN 'timestamp ' || {quoted} || "
+            f"CASE WHEN {is_compact_sql(t)} THEN 'timestamp ' || {quoted} || "
             "' looks like a compact date YYYYMMDD but is no valid date; if it is an epoch, "
             "pass --epoch-unit s' "
+            f"{day_month}"
             f"ELSE 'unparseable timestamp ' || {quoted} || {hint} END"
         )
-    return f"'unparseable timestamp ' || {quoted} || {hint}"
+    return f"CASE {day_month}ELSE 'unparseable timestamp ' || {quoted} || {hint} END"
+
+
+# 14.09.2026, 09/14/2026 17:32, 1-2-2026 17:32:05: dates whose order of day and month is
+# the exporter's convention, which the import does not guess.
+_DAY_MONTH_YEAR = "[0-9]{1,2}[./-][0-9]{1,2}[./-][0-9]{4}( [0-9]{1,2}:[0-9]{2}(:[0-9]{2})?)?"
+
+
+def _suggested_format(t: str, *, day_first: bool) -> str:
+    """SQL: the strptime format of a ``_DAY_MONTH_YEAR`` text ``t``, with its separators."""
+    first, second = ("%d", "%m") if day_first else ("%m", "%d")
+    date = (
+        f"regexp_replace({t}, '^[0-9]{{1,2}}([./-])[0-9]{{1,2}}([./-])[0-9]{{4}}', "
+        f"'{first}\\1{second}\\2%Y')"
+    )
+    seconds = f"regexp_replace({date}, ' [0-9]{{1,2}}:[0-9]{{2}}:[0-9]{{2}}$', ' %H:%M:%S')"
+    return f"regexp_replace({seconds}, ' [0-9]{{1,2}}:[0-9]{{2}}$', ' %H:%M')"

@@ -154,10 +154,10 @@ WORDS: dict[str, dict[str, str]] = {
     "unsubscribe.done_text": _m("We will send you no more messages by {channel}.",
                                 "Wir senden Ihnen keine Nachrichten per {channel} mehr."),
     "journeys.title": _m("Journeys and their messages", "Journeys und ihre Nachrichten"),
-    "journeys.hint": _m("Journeys are files in journeys/ of the project; `wegweiser journeys run` "
-                        "runs them (docs/journeys.md).",
-                        "Journeys sind Dateien in journeys/ des Projekts; `wegweiser journeys "
-                        "run` führt sie aus (docs/journeys.md)."),
+    "journeys.hint": _m("Journeys are files in journeys/ of the project; the command "
+                        "“wegweiser journeys run” runs them (docs/journeys.md).",
+                        "Journeys sind Dateien in journeys/ des Projekts; der Befehl "
+                        "„wegweiser journeys run“ führt sie aus (docs/journeys.md)."),
     "journeys.none": _m("No journeys yet.", "Noch keine Journeys."),
     "journeys.paused": _m("paused", "pausiert"),
     "journeys.running": _m("running", "läuft"),

@@ -512,7 +512,8 @@ SHORT_PATHS: dict[str, str | None] = {kind[0]: kind for kind in EVENT_TYPES} | {
 
 def _route(kind: str | None) -> None:
     name = kind or "batch"
-    summary = f"Collect a {kind} event" if kind else "Collect a batch of events"
+    article = "an" if kind and kind[0] in "aeiou" else "a"
+    summary = f"Collect {article} {kind} event" if kind else "Collect a batch of events"
 
     async def endpoint(request: Request) -> Response:
         try:
