@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -8,6 +8,9 @@ import wegweiser
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+#: the cross-engine suite, whose Spark tests share one JVM
+ENGINES_SUITE = "tests/engines/"
 
 
 @pytest.fixture
@@ -30,17 +33,20 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's worker reads the groups
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep a module's tests together on one pytest-xdist worker (``--dist=loadgroup`` in
-    pyproject's addopts), so module and package fixtures are built once; every Spark test
-    goes to one worker, so the suite starts one JVM. Without xdist (``-n 0``) the marks are
-    inert."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is not None:
-            continue
-        group = "spark" if item.get_closest_marker("spark") else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """How pytest-xdist (``-n auto --dist=loadscope`` in pyproject's addopts) shares the tests
+    out: a test module's tests stay on one worker, so module fixtures are built once, and the
+    cross-engine suite (tests/engines) stays whole on one worker, so the suite starts one
+    Spark JVM. Run ``pytest -n 0`` for one process."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModuleSparkTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return ENGINES_SUITE if path.startswith(ENGINES_SUITE) else path
+
+    return ByModuleSparkTogether(config, log)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
