@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.orchestrate.helpers import Clock, build, person
@@ -60,6 +60,10 @@ def in_quiet(at: float, zone: str, q: QuietHours) -> bool:
 
 @settings(max_examples=300, deadline=None)
 @given(quiet, st.sampled_from(ZONES), st.sampled_from(STARTS), st.integers(0, 4 * 86400))
+# found by CI: the quiet hours end at 02:15, which does not exist the night Sydney's clock
+# jumps from 02:00 to 03:00; the first allowed minute is 03:00, not 03:15
+@example(QuietHours(start=time(4, 0), end=time(2, 15), mode="defer"), "Australia/Sydney",
+         datetime(2026, 10, 3, tzinfo=UTC), 0)
 def test_a_deferral_lands_on_the_first_allowed_minute(q, zone, start, offset):
     at = start + timedelta(seconds=offset)
     who = Person("p", traits={"timezone": zone, "email_opt_in": True})

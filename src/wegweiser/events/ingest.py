@@ -250,7 +250,8 @@ def _finish(run: _Import) -> None:
 def _batch(run: _Import, relation: str, rejected: list[Rejected]) -> int:
     """Normalise ``relation`` and write it to the store; returns the rows it held."""
     engine, config, import_id = run.engine, run.config, run.import_id
-    sql, params = staging_sql(relation, run.plan, config, run.options)
+    sql, params = staging_sql(relation, run.plan, config, run.options,
+                              flag_hints=not run.collector)
     stage = f"_stage_{uuid.uuid4().hex[:12]}"
     engine.run(f"CREATE TEMP TABLE {stage} AS {sql}", params)
     try:

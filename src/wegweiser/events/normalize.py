@@ -163,10 +163,14 @@ def _quote_msg(expr: str) -> str:
 
 
 def staging_sql(
-    relation: str, plan: ColumnPlan, config: Config, options: ImportOptions | None = None
+    relation: str, plan: ColumnPlan, config: Config, options: ImportOptions | None = None,
+    *, flag_hints: bool = True,
 ) -> tuple[str, dict[str, Any]]:
     """A ``SELECT`` over ``relation`` giving event columns, ``_line``, ``_row`` (the row's
-    key for its raw payload, see :func:`raw_sql`) and ``_error``."""
+    key for its raw payload, see :func:`raw_sql`) and ``_error``. ``flag_hints``: reasons
+    may name the import option that would read the value (``--decimal ,``); False for
+    collected events, which have no such option (their reasons match the collector's
+    validator)."""
     options = options or ImportOptions()
     src = plan.sources
     params: dict[str, Any] = {
@@ -391,7 +395,7 @@ def staging_sql(
             "CASE WHEN w_revenue_text IS NOT NULL AND w_revenue IS NULL "
             "THEN 'revenue is not a number: ' || "
             + _quote_msg("w_revenue_text")
-            + _comma_hint(options)
+            + (_comma_hint(options) if flag_hints else "")
             + " "
             "ELSE 'revenue is not a finite number: ' || "
             + _quote_msg("coalesce(w_revenue_text, CAST(m_revenue AS VARCHAR))")

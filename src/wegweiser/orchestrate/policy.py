@@ -100,11 +100,24 @@ def quiet_end(at: datetime, zone: ZoneInfo, quiet: QuietHours) -> datetime:
             end = (local + timedelta(days=1)).replace(
                 hour=quiet.end.hour, minute=quiet.end.minute, second=0, microsecond=0, fold=0
             )
-        # a wall time in a DST gap maps to an instant after the gap; both are fine
-        candidate = max(end.astimezone(UTC), candidate + timedelta(minutes=1))
+        candidate = max(_first_instant(end, zone, quiet), candidate + timedelta(minutes=1))
     while in_quiet_hours(candidate, zone, quiet):  # pathological zones: walk forward
         candidate += timedelta(minutes=1)
     return candidate
+
+
+def _first_instant(wall: datetime, zone: ZoneInfo, quiet: QuietHours) -> datetime:
+    """The instant of the local wall time ``wall`` (fold 0); when it falls in a DST gap (it
+    does not exist: 02:15 on a night the clock jumps from 02:00 to 03:00), the first instant
+    after the quiet hours within the gap's span, i.e. when the clock jumps (03:00), not the
+    wall time read with the old offset (03:15)."""
+    early, late = wall.replace(fold=1).astimezone(UTC), wall.replace(fold=0).astimezone(UTC)
+    if early >= late:  # an ordinary wall time, or one that occurs twice (fold 0: the first)
+        return late
+    step = early
+    while step < late and in_quiet_hours(step, zone, quiet):
+        step += timedelta(minutes=1)
+    return step
 
 
 def _day_bounds(at: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:

@@ -7,7 +7,7 @@ import random
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from wegweiser import Project
@@ -279,7 +279,10 @@ def store_verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[int, str]:
 def test_same_verdict_as_the_store(store_verdicts: dict[int, str], index: int, label: str) -> None:
     message = CORPUS[index][1]
     [reason] = Validator().check([event_row(message)])
-    assert reason == store_verdicts.get(index + 1), label
+    stored = store_verdicts.get(index + 1)
+    # a file import also names the option that would read the value; a collected event has none
+    stored = stored.removesuffix(" (a decimal comma? pass --decimal ,)") if stored else stored
+    assert reason == stored, label
 
 
 def test_size_bound_skips_measuring_but_not_the_verdict() -> None:
@@ -343,6 +346,7 @@ _epoch_like = st.one_of(
 
 @settings(max_examples=400, deadline=None)
 @given(st.one_of(_iso_like, _epoch_like, st.text(max_size=30)))
+@example("19461201")  # found by CI: eight digits read as a date by the store, not as seconds
 def test_fast_timestamps_agree_with_duckdb(text: str) -> None:
     fast = _fast_timestamp(text)
     if fast is _SLOW:

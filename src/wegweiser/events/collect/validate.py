@@ -278,6 +278,8 @@ def _fast_timestamp(text: str) -> _Ts | object | None:
             if kind == 0:
                 return None
     s = text.strip(" ")
+    if len(s) == 8 and s.isdigit() and s.isascii():
+        return _SLOW  # 19461201: the store may read it as a date (YYYYMMDD), not as seconds
     if _NUMBER.fullmatch(s):
         v = float(s)
         size = abs(v)
