@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import ibis
 
 from wegweiser.analysis.filters import property_value, trimmed
+from wegweiser.analysis.journeys import events_with_person
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -38,7 +39,7 @@ def _flag(text: ir.StringValue) -> ir.BooleanValue:
 def withheld(events: ir.Table, identities: ir.Table, *, category: str,
              trait: str) -> ir.Table:
     """``person_id`` of every person whose latest statement on ``category`` is false."""
-    rows = with_person(events, identities)
+    rows = events_with_person(events, identities)
     context = rows.context.cast("string")
     traits = rows.traits.cast("string")
     in_context = property_value(
@@ -54,17 +55,6 @@ def withheld(events: ir.Table, identities: ir.Table, *, category: str,
     ranked = said.mutate(rank=ibis.row_number().over(order))
     latest = ranked.filter((ranked.rank == 0) & ~ranked.said)
     return latest.select("person_id").distinct()
-
-
-def with_person(events: ir.Table, identities: ir.Table) -> ir.Table:
-    """``events`` with the ``person_id`` of its user id, else of its anonymous id."""
-    ids = identities.select("id", "person_id")
-    by_user = ids.rename(user_person="person_id", user_key="id")
-    by_anon = ids.rename(anon_person="person_id", anon_key="id")
-    joined = events.left_join(by_user, events.user_id == by_user.user_key).left_join(
-        by_anon, events.anonymous_id == by_anon.anon_key)
-    return joined.mutate(person_id=joined.user_person.coalesce(joined.anon_person)).drop(
-        "user_person", "user_key", "anon_person", "anon_key")
 
 
 def withheld_by(events: ir.Table, identities: ir.Table, config: Config) -> ir.Table | None:
@@ -90,6 +80,6 @@ def consented_events(events: ir.Table, identities: ir.Table, out: ir.Table | Non
     else of its anonymous id (as in the journey)."""
     if out is None:
         return events
-    rows = with_person(events, identities)
+    rows = events_with_person(events, identities)
     kept = rows.anti_join(out, rows.person_id == out.person_id)
     return kept.select(*events.columns)

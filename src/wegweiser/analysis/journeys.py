@@ -39,18 +39,23 @@ JOURNEY_COLUMNS = (
 )
 
 
-def journey_events(events: ir.Table, identities: ir.Table) -> ir.Table:
-    """Touchpoint events, each with the ``person_id`` of its user id, else its anonymous id."""
+def events_with_person(events: ir.Table, identities: ir.Table) -> ir.Table:
+    """``events`` (any type) with the ``person_id`` of their user id, else their anonymous
+    id (NULL when neither is stitched)."""
     ids = identities.select("id", "person_id")
     by_user = ids.rename(user_person="person_id", user_key="id")
     by_anon = ids.rename(anon_person="person_id", anon_key="id")
-    touch = events.filter(events.type.isin(TOUCHPOINT_TYPES))
-    joined = touch.left_join(by_user, touch.user_id == by_user.user_key).left_join(
-        by_anon, touch.anonymous_id == by_anon.anon_key
+    joined = events.left_join(by_user, events.user_id == by_user.user_key).left_join(
+        by_anon, events.anonymous_id == by_anon.anon_key
     )
     return joined.mutate(person_id=joined.user_person.coalesce(joined.anon_person)).drop(
         "user_person", "user_key", "anon_person", "anon_key"
     )
+
+
+def journey_events(events: ir.Table, identities: ir.Table) -> ir.Table:
+    """Touchpoint events, each with the ``person_id`` of its user id, else its anonymous id."""
+    return events_with_person(events.filter(events.type.isin(TOUCHPOINT_TYPES)), identities)
 
 
 def journey_table(events: ir.Table, identities: ir.Table, config: Config) -> ir.Table:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 
+from wegweiser.analysis.journeys import events_with_person
 from wegweiser.analysis.phases import phase_of, phase_rank
 from wegweiser.analysis.result import to_frame
 from wegweiser.errors import InvalidInput
@@ -35,7 +36,7 @@ from wegweiser.orchestrate.flows import Flow, flow
 from wegweiser.orchestrate.person import EventStats, Person
 from wegweiser.orchestrate.runtime import Runtime
 from wegweiser.orchestrate.state import open_state
-from wegweiser.orchestrate.triggers import UNSUBSCRIBED, Batch, _epoch, _json, _with_person
+from wegweiser.orchestrate.triggers import UNSUBSCRIBED, Batch, _epoch, _json
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -171,7 +172,7 @@ def _read(project: Project, start: datetime, end: datetime, names: list[str],
     config = project.config
     phases = list(config.phases)
     events, identities = project.events(), project.identities()
-    with_person = _with_person(events.filter(events.timestamp <= end), identities)
+    with_person = events_with_person(events.filter(events.timestamp <= end), identities)
     with_person = with_person.filter(with_person.person_id.notnull())
     recent = with_person.filter(with_person.timestamp >= start)
     who = [str(p) for p in to_frame(recent.select("person_id").distinct())["person_id"]]

@@ -27,6 +27,7 @@ import ibis
 import orjson
 import pandas as pd
 
+from wegweiser.analysis.journeys import events_with_person
 from wegweiser.analysis.phases import phase_of, phase_rank
 from wegweiser.analysis.result import to_frame
 from wegweiser.events.consent import fold, preferences
@@ -107,17 +108,6 @@ def baseline(project: Project, runtime: Runtime, *, from_start: bool = False) ->
     return len(ids)
 
 
-def _with_person(events: ir.Table, identities: ir.Table) -> ir.Table:
-    """Any events (identify included) with the ``person_id`` of their user or anonymous id."""
-    ids = identities.select("id", "person_id")
-    by_user = ids.rename(user_person="person_id", user_key="id")
-    by_anon = ids.rename(anon_person="person_id", anon_key="id")
-    joined = events.left_join(by_user, events.user_id == by_user.user_key).left_join(
-        by_anon, events.anonymous_id == by_anon.anon_key)
-    return joined.mutate(person_id=joined.user_person.coalesce(joined.anon_person)).drop(
-        "user_person", "user_key", "anon_person", "anon_key")
-
-
 def _epoch(frame: pd.DataFrame, column: str) -> list[float]:
     import pandas as pd
 
@@ -151,10 +141,10 @@ def read_batch(
     events, identities = project.events(), project.identities()
     ids = list(import_ids)
     new = events.filter(events.import_id.isin(ids))
-    touched_expr = _with_person(new, identities).filter(ibis._.person_id.notnull()).select(
+    touched_expr = events_with_person(new, identities).filter(ibis._.person_id.notnull()).select(
         "person_id").distinct()
     with touched_expr.cache() as touched:  # a temporary table: read once, used six times
-        mine_expr = _with_person(events.select(*SNAPSHOT_COLUMNS), identities)
+        mine_expr = events_with_person(events.select(*SNAPSHOT_COLUMNS), identities)
         mine_expr = mine_expr.semi_join(touched, mine_expr.person_id == touched.person_id)
         with mine_expr.cache() as mine:
             batch = _read(mine, identities, touched, ids, names, phases,
@@ -493,7 +483,7 @@ def read_persons(project: Project, person_ids: Sequence[str], names: Sequence[st
     known = identities.select("person_id").distinct()
     touched_expr = known.semi_join(wanted, known.person_id == wanted.w_person)
     with touched_expr.cache() as touched:
-        mine_expr = _with_person(events.select(*SNAPSHOT_COLUMNS), identities)
+        mine_expr = events_with_person(events.select(*SNAPSHOT_COLUMNS), identities)
         mine_expr = mine_expr.semi_join(touched, mine_expr.person_id == touched.person_id)
         with mine_expr.cache() as mine:
             current = _current_phases(mine, list(project.config.phases))
@@ -552,7 +542,7 @@ def process_schedules(project: Project, runtime: Runtime) -> TriggerSummary:
     names = sorted({n for j in runtime.journeys.values() for n in j.event_names()})
     everyone = identities.select("person_id").distinct()
     with everyone.cache() as persons_t:
-        mine = _with_person(events, identities)
+        mine = events_with_person(events, identities)
         current = _current_phases(mine, list(project.config.phases))
         persons = with_scores(project, _snapshots(
             mine, identities, persons_t, names, current,
