@@ -298,7 +298,7 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
         With ``[privacy] analytics_consent = "required"`` the events, persons and ids of
         the persons who withheld analytics consent are left out, as in every analysis;
         ``withheld_persons`` counts them (0 otherwise)."""
-        from wegweiser.analysis._consent import consented_events, leave_out
+        from wegweiser.analysis.consent import consented_events, leave_out
 
         w = self._warehouse
         out = self.consent_withheld()
@@ -363,10 +363,10 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
 
     def consent_withheld(self) -> Any:
         """``person_id`` of every person left out of the analyses because they withheld
-        analytics consent (:mod:`wegweiser.analysis._consent`), as an Ibis table
+        analytics consent (:mod:`wegweiser.analysis.consent`), as an Ibis table
         materialised as ``consent_withheld`` with the journey's stamp (rebuilt with it);
         None when ``[privacy] analytics_consent`` is ``ignore``."""
-        from wegweiser.analysis._consent import withheld_by
+        from wegweiser.analysis.consent import withheld_by
 
         w = self._warehouse
         expr = withheld_by(w.table("events"), w.table("identities"), self.config)

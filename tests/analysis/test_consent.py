@@ -1,4 +1,4 @@
-"""Persons who withheld analytics consent (``analysis/_consent.py``) against plain Python on
+"""Persons who withheld analytics consent (``analysis/consent.py``) against plain Python on
 random consent histories: the latest statement (by time, then message id) on the category,
 from Segment's consent object on any event or the consent trait of ``identify``."""
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wegweiser.analysis._consent import withheld
+from wegweiser.analysis.consent import withheld
 from wegweiser.analysis.result import to_frame
 
 VALUES = [True, False, "yes", "no", "maybe", None]

@@ -131,6 +131,7 @@ MODULES: tuple[str, ...] = (
     "wegweiser.analysis.attribution.markov",
     "wegweiser.analysis.attribution.paths",
     "wegweiser.analysis.attribution.shapley",
+    "wegweiser.analysis.consent",
     "wegweiser.analysis.conversion",
     "wegweiser.analysis.dropoffs",
     "wegweiser.analysis.experiments",

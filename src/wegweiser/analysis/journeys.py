@@ -13,7 +13,7 @@ and is materialised once per store version as the ``journey`` table:
 * ``next_event`` / ``next_timestamp`` — the person's following event (NULL at the end).
 
 With ``[privacy] analytics_consent = "required"`` the persons whose latest statement
-withdrew analytics consent are left out (:mod:`wegweiser.analysis._consent`), so every
+withdrew analytics consent are left out (:mod:`wegweiser.analysis.consent`), so every
 analysis of the journey honours it on every engine.
 """
 
@@ -60,7 +60,7 @@ def journey_events(events: ir.Table, identities: ir.Table) -> ir.Table:
 
 def journey_table(events: ir.Table, identities: ir.Table, config: Config) -> ir.Table:
     """The ``journey`` expression (see the module docstring)."""
-    from wegweiser.analysis._consent import leave_out, withheld_by
+    from wegweiser.analysis.consent import leave_out, withheld_by
 
     base = leave_out(journey_events(events, identities),
                      withheld_by(events, identities, config))

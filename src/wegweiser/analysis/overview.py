@@ -33,7 +33,7 @@ def overview(events: Any, identities: Any, config: Config, *, withheld: Any = No
     With ``[privacy] analytics_consent = "required"`` the persons who withheld analytics
     consent are left out, as in the journey: ``withheld`` (their ``person_id``, e.g. the
     project's materialised table) or else computed from the events."""
-    from wegweiser.analysis._consent import leave_out, withheld_by
+    from wegweiser.analysis.consent import leave_out, withheld_by
 
     if withheld is None:
         withheld = withheld_by(events, identities, config)

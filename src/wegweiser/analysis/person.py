@@ -28,7 +28,7 @@ Definitions:
   persona filter assigns it; empty without a fit or with too few events) and ``shown``
   (rows of the timeline).
 * **withheld**: with ``[privacy] analytics_consent = "required"``, true for a person whose
-  latest statement withdrew analytics consent (:mod:`wegweiser.analysis._consent`). Their
+  latest statement withdrew analytics consent (:mod:`wegweiser.analysis.consent`). Their
   journey is left out of every analysis, and so of this one: only their ``ids`` are
   given, and ``note`` says why (an export, ``wegweiser.privacy.export_person``, still has
   everything).
