@@ -15,6 +15,7 @@ from wegweiser.analysis.fixes import Fix
 from wegweiser.analysis.registry import analyses
 from wegweiser.events.demo import generate
 from wegweiser.present.charts import render
+from wegweiser.present.i18n import has_heading, heading
 
 #: parameters an analysis needs beyond its defaults
 PARAMS: dict[str, dict[str, Any]] = {
@@ -40,6 +41,20 @@ def shop(tmp_path_factory):
         yield project
 
 
+@pytest.fixture(scope="module")
+def run(shop):
+    """``spec.run`` on the shop, each (analysis, parameters) computed once per module."""
+    done: dict[tuple[str, str], Any] = {}
+
+    def run_(name: str, params: dict[str, Any]) -> Any:
+        key = (name, repr(sorted(params.items())))
+        if key not in done:
+            done[key] = analyses()[name].run(shop, params)
+        return done[key]
+
+    return run_
+
+
 def params_for(name: str, table: str) -> dict[str, Any]:
     """The parameters under which the analysis shows ``table`` (its view, when it has one)."""
     spec = analyses()[name]
@@ -53,10 +68,10 @@ def params_for(name: str, table: str) -> dict[str, Any]:
 @pytest.mark.parametrize(("name", "index"), [
     pytest.param(n, i, id=f"{n}-{analyses()[n].charts[i].table}") for n, i in DECLARED
 ])
-def test_declared_chart(shop, snapshot, name, index):
+def test_declared_chart(shop, run, snapshot, name, index):
     spec = analyses()[name]
     chart = spec.charts[index]
-    result = spec.run(shop, params_for(name, chart.table))
+    result = run(name, params_for(name, chart.table))
     fig = render(chart, result, "en", currency=shop.config.currency)
     data = figure_data(fig)
     assert not data["no_data"], f"{name}: table {chart.table} is empty on the demo shop"
@@ -71,3 +86,29 @@ def test_declared_chart(shop, snapshot, name, index):
     case = f"{name}-{chart.table}" + (f"-{index}" if len(same_table) > 1 else "")
     snapshot.assert_match(data, case)
 
+
+
+def test_every_shown_column_has_a_heading(run):
+    """The dashboard and the report head a column by its heading in the page's language
+    (``present/_words_columns.py``); a column an analysis shows (a view's table, a chart's
+    series or axis) without one would appear as its English identifier on a German page."""
+    missing: dict[str, set[str]] = {}
+    for name, spec in analyses().items():
+        tables = run(name, dict(PARAMS.get(name, {}))).tables()
+        shown = set(spec.views.values()) or set(tables)
+        columns = {str(c) for t in shown if t in tables for c in tables[t].columns}
+        for chart in spec.charts:
+            columns.update(chart.ys if len(chart.ys) > 1 else ())
+            if chart.kind == "scatter":
+                columns.update((chart.x, chart.ys[0]))
+        lacking = {c for c in columns if not has_heading(c)}
+        if lacking:
+            missing[name] = lacking
+    assert not missing, f"columns without a heading in present/_words_columns.py: {missing}"
+
+
+def test_headings_in_both_languages():
+    assert heading("lost_conversions", "de") == "Verlorene Konversionen"
+    assert heading("lost_conversions", "en") == "Lost conversions"
+    assert heading("channel:email", "de") == "Kanal: email"
+    assert heading("no_such_column", "de") == "no_such_column"

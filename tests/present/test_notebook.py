@@ -35,7 +35,7 @@ def test_a_result_shows_its_charts_data_and_tables(project):
     assert "<h3>Trends</h3>" in html
     traces = figures(html)
     assert len(traces) == 5  # every declared chart whose table the result has (no breakdown)
-    persons = next(t for t in traces[0] if t["name"] == "persons")
+    persons = next(t for t in traces[0] if t["name"] == "Persons")  # headed by the column
     assert list(decoded(persons["y"])) == result.series["persons"].tolist()
     assert persons["x"] == [d.isoformat() for d in result.series["period_start"]]
     assert "<h4>series</h4>" in html

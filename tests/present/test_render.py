@@ -58,7 +58,9 @@ def test_every_kind(result, snapshot, case):
 
 def test_one_trace_per_column_or_colour(result):
     several = render(CHARTS["bar-several"], result, "en")
-    assert [t.name for t in several.data] == ["persons", "share"]
+    assert [t.name for t in several.data] == ["Persons", "Share"]  # headed by the column
+    assert [t.name for t in render(CHARTS["bar-several"], result, "de").data] == [
+        "Personen", "Anteil"]
     split = render(CHARTS["line-color"], result, "en")
     assert [t.name for t in split.data] == ["email", "(none)"]  # the largest first
     assert [t.line.color for t in split.data] == list(PALETTE[:2])

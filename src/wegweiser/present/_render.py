@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from pandas.api.types import is_datetime64_any_dtype, is_numeric_dtype
 
 from wegweiser.errors import InvalidInput
-from wegweiser.present.i18n import duration, label, money, number, percent
+from wegweiser.present.i18n import duration, heading, label, money, number, percent
 from wegweiser.present.theme import MUTED, colour, no_data, styled, wrap
 
 if TYPE_CHECKING:
@@ -136,9 +136,10 @@ def _table(chart: Chart, result: Result) -> pd.DataFrame:
 def _series(chart: Chart, frame: pd.DataFrame, values: tuple[str, ...], lang: str
             ) -> list[tuple[str, pd.DataFrame]]:
     """(trace name, rows with the values in ``__v``) per trace: one per value column, or
-    one per value of ``color`` (the largest first)."""
+    one per value of ``color`` (the largest first). A value column's trace is named by its
+    heading (:func:`~wegweiser.present.i18n.heading`)."""
     if chart.color is None:
-        return [(str(v), frame.assign(__v=frame[v])) for v in values]
+        return [(heading(v, lang), frame.assign(__v=frame[v])) for v in values]
     v = values[0]
     totals = frame.groupby(chart.color, dropna=False, sort=False)[v].sum()
     order = sorted(totals.index, key=lambda c: (-_num(totals[c]), label(c, lang)))
@@ -181,7 +182,7 @@ def _scatter(chart: Chart, frame: pd.DataFrame, lang: str, fmt: Callable[[Any], 
         return no_data(go.Figure(), lang)
     fig = go.Figure()
     groups = ([(label(k, lang), g) for k, g in frame.groupby(chart.color, sort=True)]
-              if chart.color else [(label(y, lang), frame)])
+              if chart.color else [(heading(y, lang), frame)])
     for i, (name, part) in enumerate(groups):
         text = ([label(v, lang) for v in part[chart.value]] if chart.value
                 else [""] * len(part))
@@ -196,8 +197,8 @@ def _scatter(chart: Chart, frame: pd.DataFrame, lang: str, fmt: Callable[[Any], 
     fig.add_hline(y=mean_y, line_dash="dash", line_color="#888")
     axis = _value_axis(chart.format)
     return styled(fig, lang, height=460, showlegend=len(groups) > 1,
-                  xaxis={"title": label(chart.x, lang), **axis},
-                  yaxis={"title": label(y, lang), **axis})
+                  xaxis={"title": heading(chart.x, lang), **axis},
+                  yaxis={"title": heading(y, lang), **axis})
 
 
 def _funnel(series: list[tuple[str, pd.DataFrame]], category: str, lang: str,

@@ -32,7 +32,7 @@ from typing import Any
 from wegweiser.analysis.experiments import notes as experiment_notes
 from wegweiser.analysis.fixes import NO_FIXES
 from wegweiser.errors import InvalidInput
-from wegweiser.present import _words, _words_dashboard, _words_flows
+from wegweiser.present import _words, _words_columns, _words_dashboard, _words_flows
 
 LANGUAGES = ("de", "en")
 DASHBOARD = "dashboard."  # the namespace of the dashboard's own words
@@ -83,6 +83,28 @@ def has(key: str) -> bool:
 def label(value: Any, lang: str) -> str:
     """A category as shown: missing values (None, NaN, ``(none)``) as the word for none."""
     return t("none", lang) if value is None or value == "(none)" or value != value else str(value)
+
+
+COLUMN = "col."  # the namespace of the headings of result columns
+
+
+def heading(column: Any, lang: str) -> str:
+    """A result column as a table or chart heads it: ``lost_conversions`` reads "Lost
+    conversions" / "Verlorene Konversionen"; a feature column ``channel:email`` reads
+    "Channel: email"; a column without a heading keeps its name."""
+    name = str(column)
+    if has(COLUMN + name):
+        return t(COLUMN + name, lang)
+    prefix, colon, value = name.partition(":")
+    if colon and has(COLUMN + prefix):
+        return f"{t(COLUMN + prefix, lang)}: {value}"
+    return name
+
+
+def has_heading(column: Any) -> bool:
+    """Whether :func:`heading` has words for ``column`` (or for its ``prefix:``)."""
+    name = str(column)
+    return has(COLUMN + name) or (has(COLUMN + name.partition(":")[0]) and ":" in name)
 
 
 def model_name(model: str, lang: str) -> str:
@@ -222,6 +244,8 @@ class Translator:
 register(_words.WORDS)
 register(_words_dashboard.WORDS, prefix=DASHBOARD)
 register(_words_flows.WORDS)
+register({k: {"en": en, "de": de} for k, (en, de) in _words_columns.HEADINGS.items()},
+         prefix=COLUMN)
 register(experiment_notes.catalogue())
 register({"note.no_fixes": {"en": NO_FIXES.en, "de": NO_FIXES.de}})
 

@@ -18,6 +18,7 @@ from wegweiser.present.i18n import (
     DASH,
     cell,
     day,
+    heading,
     label,
     model_name,
     money,
@@ -341,7 +342,7 @@ def _registered(spec: Analysis[Any], result: Result, data: ReportData, lang: str
     rows = [[cell(v, c, lang) for v, c in zip(row, columns, strict=True)]
             for row in frame.itertuples(index=False, name=None)]
     align = "".join("r" if frame[c].dtype.kind in "iuf" else "l" for c in frame.columns)
-    blocks.append(_table(columns, rows, align))
+    blocks.append(_table([heading(c, lang) for c in columns], rows, align))
     if note:
         blocks.append({"kind": "note", "text": note})
     return {"id": f"analysis-{spec.name}", "title": spec.title(lang),

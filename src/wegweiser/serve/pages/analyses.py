@@ -23,7 +23,7 @@ from wegweiser.analysis.params import cli_only
 from wegweiser.analysis.scope import Scope
 from wegweiser.errors import InvalidInput
 from wegweiser.present import charts as draw
-from wegweiser.present.i18n import cell, note_text
+from wegweiser.present.i18n import cell, heading, note_text
 from wegweiser.serve.access import context
 from wegweiser.serve.errors import ApiError
 from wegweiser.serve.pages import _data, _scope
@@ -135,7 +135,8 @@ def table_of(name: str, frame: pd.DataFrame, lang: str, *, limit: int = MAX_ROWS
     rows = [[_linked(cell(v, c, lang), c) for v, c in zip(row, columns, strict=True)]
             for row in frame.head(limit).itertuples(index=False, name=None)]
     numeric = [frame[c].dtype.kind in "iuf" for c in frame.columns]
-    return {"name": name, "columns": columns, "rows": rows, "numeric": numeric,
+    return {"name": name, "columns": columns, "headings": [heading(c, lang) for c in columns],
+            "rows": rows, "numeric": numeric,
             "total": len(frame)}
 
 
