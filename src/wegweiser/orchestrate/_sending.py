@@ -39,6 +39,8 @@ class _Begun:
     """The attempt that goes out now, or None (then ``moved``: the run as it moved on)."""
     moved: Run | None
     message: Message | None
+    key: str
+    """The ledger key."""
     fresh_until: float
     """Until when the leases taken at the start surely hold (half a lease): a send after
     that lengthens them first."""
@@ -87,7 +89,7 @@ class Sending(RunWriter):
             begun = {
                 run.run_id: _Begun(step.id, *self._begin_send_tx(
                     tx, journey, run, step, channel, intent, None, now), message,
-                    now + self.lease / 2)
+                    intent.key, now + self.lease / 2)
                 for journey, run, step, channel, intent, message in todo
             }
         self._begun.update(begun)
@@ -97,23 +99,33 @@ class Sending(RunWriter):
         if begun.attempt is None:
             return begun.moved
         assert begun.message is not None
-        if self.clock() > begun.fresh_until and not self._lengthen(run, intent, begun.attempt):
+        if self.clock() > begun.fresh_until and not self._lengthen(run.run_id, begun):
             return None  # the claim ran out meanwhile: whoever has the run now sends it
         outcome = channel.send(begun.message, intent.key)
         return self._outcome(journey, run, step, channel, intent, begun.attempt, outcome)
 
-    def _lengthen(self, run: Run, intent: ledger.Intent, attempt: int) -> bool:
-        """Lengthen the claim of ``run`` and the lease of its ``sending`` row; False if
-        either is gone."""
+    def _lengthen(self, run_id: str, begun: _Begun) -> bool:
+        """Lengthen the claims and the ``sending`` leases of this send and of the group's
+        sends still to come, in one transaction; those whose claim is gone will send
+        nothing. Returns whether this one's held."""
         now = self.clock()
+        lease = run_lease(now, self.lease)
+        todo = {run_id: begun, **{r: b for r, b in self._begun.items()
+                                  if b.attempt is not None}}
+        held: dict[str, bool] = {}
         with self._tx() as tx:
-            tx.execute("UPDATE wj_runs SET claim_until = :c WHERE run_id = :r AND claimed_by "
-                       "= :w AND status = 'active' AND claim_until >= :now",
-                       {"c": run_lease(now, self.lease), "r": run.run_id,
-                        "w": self.worker_id, "now": now})
-            return tx.rowcount == 1 and ledger.extend(
-                tx, intent.key, worker=self.worker_id, attempt=attempt,
-                lease_until=run_lease(now, self.lease))
+            for rid, b in todo.items():
+                assert b.attempt is not None
+                tx.execute("UPDATE wj_runs SET claim_until = :c WHERE run_id = :r AND "
+                           "claimed_by = :w AND status = 'active' AND claim_until >= :now",
+                           {"c": lease, "r": rid, "w": self.worker_id, "now": now})
+                held[rid] = tx.rowcount == 1 and ledger.extend(
+                    tx, b.key, worker=self.worker_id, attempt=b.attempt, lease_until=lease)
+        fresh = now + self.lease / 2
+        for rid in self._begun.keys() & held.keys():
+            self._begun[rid] = (replace(self._begun[rid], fresh_until=fresh) if held[rid]
+                                else _Begun(self._begun[rid].step, None, None, None, "", 0.0))
+        return held[run_id]
 
     def _send(self, journey: Journey, run: Run, step: SendStep | WebhookStep) -> Run | None:
         channel_name, intent = _intent(journey, run, step)
