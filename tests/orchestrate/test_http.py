@@ -14,7 +14,7 @@ from tests.orchestrate.sinks import HookSink
 from wegweiser.orchestrate.channels import Delivered, Message
 from wegweiser.orchestrate.channels._http import AnswerError, Connection, request_head
 from wegweiser.orchestrate.channels.webhook import WebhookChannel
-from wegweiser.orchestrate.errors import Terminal
+from wegweiser.orchestrate.errors import Terminal, Transient
 from wegweiser.orchestrate.settings import EndpointSettings
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
@@ -188,3 +188,61 @@ def test_a_kept_connection_the_server_closed_is_replaced_before_sending():
 def test_a_webhook_url_that_cannot_go_on_the_wire_is_refused_with_the_settings(url, message):
     with pytest.raises(ValueError, match=message):
         EndpointSettings(url=url)
+
+
+def _self_signed(folder):
+    """A certificate for 127.0.0.1 that is its own CA, and its key (PEM files)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "wegweiser test")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(
+            ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+def test_https_verifies_the_certificate_and_then_sends(tmp_path, monkeypatch):
+    import ssl
+
+    cert_file, key_file = _self_signed(tmp_path)
+    with HookSink() as sink:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert_file, key_file)
+        sink.server.socket = context.wrap_socket(sink.server.socket, server_side=True)
+        url = sink.url.replace("http://", "https://")
+        message = Message(person_id="p1", journey="j", step="s", payload={"a": 1})
+        # a certificate nobody vouches for: refused before anything is sent
+        untrusted = WebhookChannel(EndpointSettings(url=url, timeout_seconds=2),
+                                   secret="hook-secret", tries=1)
+        refused = untrusted.send(message, "k0")
+        untrusted.close()
+        assert isinstance(refused, Transient)
+        assert not refused.maybe_delivered
+        assert "CERTIFICATE_VERIFY_FAILED" in refused.reason
+        # trusted (as a system's CA list would): delivered over TLS, signed
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+        trusted = WebhookChannel(EndpointSettings(url=url, timeout_seconds=2),
+                                 secret="hook-secret")
+        outcomes = [trusted.send(message, f"k{i}") for i in (1, 2)]
+        trusted.close()
+    assert all(isinstance(o, Delivered) for o in outcomes)
+    assert sink.arrivals == [("k1", {"a": 1}, True), ("k2", {"a": 1}, True)]

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from wegweiser.orchestrate.channels import Delivered, Outcome
+from wegweiser.orchestrate.channels._http import HeaderError
 from wegweiser.orchestrate.channels.webhook import RETRY_STATUS, WebhookChannel
 from wegweiser.orchestrate.errors import Terminal, Transient
 
@@ -57,7 +58,7 @@ class ProviderChannel(WebhookChannel):
         try:
             conn = self.fresh_connection()
             request = self.request(body, idempotency_key, conn)
-        except ValueError as exc:  # a header value with a line break
+        except HeaderError as exc:  # a header value with a line break
             return Terminal(f"{self.name} provider {self._host}: {exc}")
         try:
             conn.write(request[:-1])

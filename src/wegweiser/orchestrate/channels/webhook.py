@@ -20,7 +20,7 @@ import orjson
 
 from wegweiser.orchestrate.channels import Delivered, Message, Outcome
 from wegweiser.orchestrate.channels._connections import PerThread
-from wegweiser.orchestrate.channels._http import Connection, request_head
+from wegweiser.orchestrate.channels._http import Connection, HeaderError, request_head
 from wegweiser.orchestrate.errors import Terminal, Transient
 
 if TYPE_CHECKING:
@@ -99,7 +99,8 @@ class WebhookChannel:
         return headers
 
     def request(self, body: bytes, idempotency_key: str, conn: Connection) -> bytes:
-        """The whole request: head and body (``ValueError`` if a header would break it)."""
+        """The whole request: head and body (:class:`HeaderError` if a header would break
+        it)."""
         head = request_head("POST", self._path, conn.host_header,
                             self.headers(body, idempotency_key), len(body))
         return head + body
@@ -154,7 +155,7 @@ class WebhookChannel:
                 if not self.idempotent:
                     return outcome  # it may have arrived: never again without a key
                 continue
-            except ValueError as exc:  # a header value with a line break
+            except HeaderError as exc:  # a header value with a line break
                 return Terminal(f"webhook {self._host}: {exc}")
             except OSError as exc:
                 self._drop()
