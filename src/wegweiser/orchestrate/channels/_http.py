@@ -74,12 +74,14 @@ class _Reader:
         self.body = bytearray()
         self.close = self.done = self.head = False
         self.status = 0
-        self.parser = httptools.HttpResponseParser(self)
+        self.parser: httptools.HttpResponseParser | None = httptools.HttpResponseParser(self)
 
     def on_headers_complete(self) -> None:
+        parser = self.parser
+        assert parser is not None
         # asked here: llhttp forgets it once the message is complete
-        self.close = not self.parser.should_keep_alive()
-        self.status = self.parser.get_status_code()
+        self.close = not parser.should_keep_alive()
+        self.status = parser.get_status_code()
         self.head = self.status >= 200
 
     def on_body(self, body: bytes) -> None:
@@ -129,17 +131,21 @@ class Connection:
         if sock is None:
             raise AnswerError("no request was sent on this connection")
         reader = _Reader(keep)
-        feed = reader.parser.feed_data
-        while not reader.done:
-            data = sock.recv(_READ)
-            if not data:
-                if reader.head:  # a body without a length ends with the connection
-                    return Answer(reader.status, bytes(reader.body), True)
-                raise AnswerError("the server closed the connection without an answer")
-            try:
-                feed(data)
-            except httptools.HttpParserError as exc:
-                raise AnswerError(f"not an HTTP answer: {exc}") from exc
+        parser = reader.parser
+        assert parser is not None
+        try:
+            while not reader.done:
+                data = sock.recv(_READ)
+                if not data:
+                    if reader.head:  # a body without a length ends with the connection
+                        return Answer(reader.status, bytes(reader.body), True)
+                    raise AnswerError("the server closed the connection without an answer")
+                try:
+                    parser.feed_data(data)
+                except httptools.HttpParserError as exc:
+                    raise AnswerError(f"not an HTTP answer: {exc}") from exc
+        finally:
+            reader.parser = None  # no reference cycle left for the garbage collector
         return Answer(reader.status, bytes(reader.body), reader.close)
 
     def close(self) -> None:
