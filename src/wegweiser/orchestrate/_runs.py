@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from wegweiser.orchestrate.definitions import WaitStep
 from wegweiser.orchestrate.person import Person
 
@@ -28,6 +30,9 @@ if TYPE_CHECKING:
     from wegweiser.orchestrate.state import StateStore, Tx
 
 log = logging.getLogger("wegweiser.journeys")
+
+_STILL_MINE = " AND status = 'active' AND claim_until >= :now"
+"""What :meth:`RunWriter._still_mine` asks besides ``claimed_by``, as a ``WHERE`` tail."""
 
 RUN_COLUMNS = (
     "run_id, journey, person_id, step, status, due_at, step_at, wait_event, signal_at, "
@@ -149,14 +154,20 @@ class RunWriter:
             return self._move_tx(tx, journey, run, step_id, now, outbox=outbox)
 
     def _move_tx(self, tx: Tx, journey: Journey, run: Run, step_id: str | None, now: float,
-                 *, outbox: list[dict[str, Any]] | None = None) -> Run | None:
+                 *, outbox: list[dict[str, Any]] | None = None,
+                 still_mine: bool = False) -> Run | None:
+        """Move ``run`` to ``step_id`` (None: it ends) if this worker holds it; with
+        ``still_mine`` also only while it is active and the claim runs (what
+        :meth:`_still_mine` asks, here in the same statement). ``outbox`` is written in
+        any case."""
         if outbox:
             self._outbox(tx, outbox, now)
+        guard = _STILL_MINE if still_mine else ""
         if step_id is None:
             tx.execute(
                 "UPDATE wj_runs SET status = 'done', step = NULL, reason = 'completed', "
                 "claimed_by = NULL, person = :person, updated_at = :now WHERE run_id = :r "
-                "AND claimed_by = :w",
+                "AND claimed_by = :w" + guard,
                 {"r": run.run_id, "w": self.worker_id, "now": now,
                  "person": run.person.to_json()},
             )
@@ -167,7 +178,8 @@ class RunWriter:
         tx.execute(
             "UPDATE wj_runs SET step = :step, step_at = :now, due_at = :now, "
             "wait_event = :wait, signal_at = NULL, attempts = 0, reason = NULL, "
-            "person = :person, updated_at = :now WHERE run_id = :r AND claimed_by = :w",
+            "person = :person, updated_at = :now WHERE run_id = :r AND claimed_by = :w"
+            + guard,
             {"r": run.run_id, "w": self.worker_id, "now": now, "step": step_id,
              "wait": wait_event_of(step), "person": run.person.to_json()},
         )
@@ -228,7 +240,8 @@ class RunWriter:
         tx.executemany(
             "INSERT INTO wj_outbox (message_id, created_at, event) VALUES (:m, :now, :e) "
             "ON CONFLICT (message_id) DO NOTHING",
-            [{"m": e["message_id"], "now": now, "e": json.dumps(e, default=str)}
+            [{"m": e["message_id"], "now": now,
+              "e": orjson.dumps(e, default=str, option=orjson.OPT_NON_STR_KEYS).decode()}
              for e in events],
         )
 

@@ -83,28 +83,41 @@ class Intent:
     variant: str = ""
 
 
+def _params(intent: Intent, worker: str, lease_until: float, now: float) -> dict[str, object]:
+    return {
+        "key": intent.key, "run": intent.run_id, "journey": intent.journey,
+        "step": intent.step, "channel": intent.channel, "person": intent.person_id,
+        "variant": intent.variant, "worker": worker, "lease": lease_until, "now": now,
+    }
+
+
+def begin_new(
+    tx: Tx, intent: Intent, *, worker: str, lease_until: float, now: float
+) -> int | None:
+    """A message without a row yet: its row, ``sending`` by ``worker`` at once (attempt 1);
+    None if the row exists (then :func:`get` and :func:`start` as usual)."""
+    made = tx.execute(
+        "INSERT INTO wj_ledger (key, run_id, journey, step, channel, person_id, variant, "
+        "state, attempts, worker, lease_until, started_at, created_at, updated_at) "
+        "VALUES (:key, :run, :journey, :step, :channel, :person, :variant, 'sending', 1, "
+        ":worker, :lease, :now, :now, :now) ON CONFLICT (key) DO NOTHING "
+        "RETURNING attempts",
+        _params(intent, worker, lease_until, now),
+    )
+    return int(made[0][0]) if made else None
+
+
 def start(
     tx: Tx, intent: Intent, *, worker: str, lease_until: float, now: float, new: bool = False
 ) -> int | None:
     """Mark the message ``sending`` by ``worker``; returns the attempt number, or None if the
     row exists and is not ``pending`` (or not yet due for its next attempt). ``new``: the
     caller found no row (then one statement makes it, ``sending`` from the start)."""
-    params = {
-        "key": intent.key, "run": intent.run_id, "journey": intent.journey,
-        "step": intent.step, "channel": intent.channel, "person": intent.person_id,
-        "variant": intent.variant, "worker": worker, "lease": lease_until, "now": now,
-    }
     if new:
-        made = tx.execute(
-            "INSERT INTO wj_ledger (key, run_id, journey, step, channel, person_id, variant, "
-            "state, attempts, worker, lease_until, started_at, created_at, updated_at) "
-            "VALUES (:key, :run, :journey, :step, :channel, :person, :variant, 'sending', 1, "
-            ":worker, :lease, :now, :now, :now) ON CONFLICT (key) DO NOTHING "
-            "RETURNING attempts",
-            params,
-        )
-        if made:
-            return int(made[0][0])
+        made = begin_new(tx, intent, worker=worker, lease_until=lease_until, now=now)
+        if made is not None:
+            return made
+    params = _params(intent, worker, lease_until, now)
     tx.execute(
         "INSERT INTO wj_ledger (key, run_id, journey, step, channel, person_id, variant, "
         "state, attempts, created_at, updated_at) VALUES (:key, :run, :journey, :step, "
@@ -119,6 +132,16 @@ def start(
         params,
     )
     return int(rows[0][0]) if rows else None
+
+
+def extend(tx: Tx, key: str, *, worker: str, attempt: int, lease_until: float) -> bool:
+    """Lengthen ``worker``'s lease of its ``sending`` attempt; False if it is no longer its."""
+    tx.execute(
+        "UPDATE wj_ledger SET lease_until = :lease WHERE key = :key AND state = 'sending' "
+        "AND worker = :worker AND attempts = :attempt",
+        {"key": key, "worker": worker, "attempt": attempt, "lease": lease_until},
+    )
+    return tx.rowcount == 1
 
 
 def record(tx: Tx, intent: Intent, state: str, reason: str, *, now: float) -> None:

@@ -24,7 +24,7 @@ import orjson
 
 from wegweiser.orchestrate import policy, templates
 from wegweiser.orchestrate._runs import RUN_COLUMNS, Entrant, Run, wait_event_of
-from wegweiser.orchestrate._sending import Sending
+from wegweiser.orchestrate._sending import GROUP, Sending
 from wegweiser.orchestrate.conditions import evaluate
 from wegweiser.orchestrate.definitions import (
     EmitStep,
@@ -41,7 +41,7 @@ from wegweiser.orchestrate.sendtime import best_send_time, send_time_arm
 from wegweiser.orchestrate.waits import next_local_time
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from wegweiser.orchestrate.channels import Channel
     from wegweiser.orchestrate.definitions import Journey, Step
@@ -84,6 +84,7 @@ class Runtime(Sending):
         self.lease = delivery.lease.total_seconds()
         self._unsubscribe_secret = unsubscribe_secret
         self._deferred = []
+        self._begun = {}
         self._lanes: list[Runtime] = []
         self._pool: ThreadPoolExecutor | None = None
 
@@ -317,11 +318,7 @@ class Runtime(Sending):
         """
         runs = self.claim(limit)
         if threads <= 1 or len(runs) <= 1:
-            try:
-                for run in runs:
-                    self.advance(run)
-            finally:
-                self.flush()
+            self.advance_all(runs)
             return len(runs)
         while len(self._lanes) < threads:
             self._lanes.append(Runtime(
@@ -335,7 +332,7 @@ class Runtime(Sending):
         parts: list[list[Run]] = [[] for _ in range(threads)]
         for run in runs:
             parts[zlib.crc32(run.person_id.encode()) % threads].append(run)
-        futures = [self._pool.submit(_advance_all, lane, part)
+        futures = [self._pool.submit(lane.advance_all, part)
                    for lane, part in zip(self._lanes, parts, strict=False) if part]
         for future in futures:
             future.result()
@@ -351,6 +348,20 @@ class Runtime(Sending):
                 busy = 0  # the claims run out and another round takes the runs again
             if not busy:
                 time.sleep(poll_seconds)
+
+    def advance_all(self, runs: Sequence[Run]) -> None:
+        """:meth:`advance` each of ``runs`` in turn (a lane's share of a round), the webhook
+        sends of :data:`GROUP` runs at a time begun in one transaction
+        (:meth:`begin_group`); then :meth:`flush`."""
+        try:
+            for start in range(0, len(runs), GROUP):
+                group = runs[start:start + GROUP]
+                self.begin_group(group)
+                for run in group:
+                    self.advance(run)
+        finally:
+            self._begun.clear()  # begun, not sent (an error): ``sending``, recovered later
+            self.flush()
 
     def advance(self, run: Run) -> None:
         """Take ``run`` through its steps until it waits, ends or the claim is lost. The
@@ -450,13 +461,3 @@ def select_in(
         out += tx.execute(sql.replace("{ids}", ", ".join(f":{k}" for k in names)),
                           {**params, **names})
     return out
-
-
-def _advance_all(lane: Runtime, runs: list[Run]) -> None:
-    try:
-        for run in runs:
-            lane.advance(run)
-    finally:
-        lane.flush()
-
-

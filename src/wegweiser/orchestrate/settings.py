@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
@@ -75,6 +76,11 @@ class EndpointSettings(_Model):
     def _http(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"a webhook URL starts with http:// or https://, not {value!r}")
+        if not urlsplit(value).hostname:
+            raise ValueError(f"the webhook URL {value!r} has no host")
+        if any(c <= " " or c == "\x7f" for c in value):
+            raise ValueError(f"the webhook URL {value!r} has a space or a control character "
+                             "(percent-encode it: %20)")
         return value
 
 

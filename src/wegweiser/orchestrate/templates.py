@@ -51,15 +51,30 @@ def _compile(source: str, *, html: bool) -> Template:
     return (_HTML if html else _TEXT).from_string(source)
 
 
+def _render(template: Template, variables: dict[str, Any]) -> str:
+    """``template.render(variables)`` without its two copies of the variables and of the
+    environment's globals per call (``variables`` must hold them already: made once per
+    message by :func:`_variables`): ``Template.render`` is ``concat(root_render_func(
+    new_context(...)))``, here with ``shared=True``. The test pins the output to
+    ``Template.render``'s."""
+    context = template.new_context(variables, shared=True)
+    return template.environment.concat(template.root_render_func(context))
+
+
+def _variables(context: Mapping[str, Any]) -> dict[str, Any]:
+    return {**_TEXT.globals, **context}  # both environments have the default globals
+
+
 def render(
     subject: str, text: str, html: str | None, context: Mapping[str, Any]
 ) -> Rendered:
     """Render the three parts; a failure is :class:`Terminal` (the same input fails again)."""
+    variables = _variables(context)
     try:
         return Rendered(
-            subject=_compile(subject, html=False).render(context).strip(),
-            text=_compile(text, html=False).render(context),
-            html=None if html is None else _compile(html, html=True).render(context),
+            subject=_render(_compile(subject, html=False), variables).strip(),
+            text=_render(_compile(text, html=False), variables),
+            html=None if html is None else _render(_compile(html, html=True), variables),
         )
     except TemplateError as exc:
         raise Terminal(f"template error: {type(exc).__name__}: {exc}") from exc
@@ -68,14 +83,25 @@ def render(
 
 
 def render_value(value: Any, context: Mapping[str, Any]) -> Any:
-    """Render every string inside a payload (dicts and lists walked) as a text template."""
-    if isinstance(value, str):
-        try:
-            return _compile(value, html=False).render(context)
-        except TemplateError as exc:
-            raise Terminal(f"template error: {type(exc).__name__}: {exc}") from exc
-    if isinstance(value, dict):
-        return {k: render_value(v, context) for k, v in value.items()}
-    if isinstance(value, list):
-        return [render_value(v, context) for v in value]
-    return value
+    """Render every string inside a payload (dicts and lists walked) as a text template; a
+    string without ``{`` is no template and stays as it is."""
+    variables: dict[str, Any] | None = None
+
+    def walk(value: Any) -> Any:
+        nonlocal variables
+        if isinstance(value, str):
+            if "{" not in value:
+                return value
+            if variables is None:
+                variables = _variables(context)
+            try:
+                return _render(_compile(value, html=False), variables)
+            except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
+                raise Terminal(f"template error: {type(exc).__name__}: {exc}") from exc
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    return walk(value)

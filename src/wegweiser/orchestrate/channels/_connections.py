@@ -1,11 +1,9 @@
-"""One open connection per worker thread (lanes send at once), all closable together;
-HTTP connections that send a request in one write."""
+"""One open connection per worker thread (lanes send at once), all closable together."""
 
 from __future__ import annotations
 
-import http.client
 import threading
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -53,28 +51,3 @@ class PerThread(Generic[C]):
             conns, self._open = list(self._open), set()
         for conn in conns:
             self._close_one(conn)
-
-
-class _OneWrite:
-    """``http.client`` writes the head of a request and its body with two ``send`` calls:
-    two wake-ups of the receiver per request, and on a busy machine two chances to lose the
-    processor (measured: ``sendall`` was half the wall time of a webhook). Here a body of
-    bytes goes out with the head, in one write (other bodies as before)."""
-
-    def _send_output(self, message_body: Any = None, encode_chunked: bool = False) -> None:
-        if isinstance(message_body, bytes | bytearray) and not encode_chunked:
-            buffer: list[bytes] = self._buffer  # type: ignore[attr-defined]
-            buffer.extend((b"", b""))
-            msg = b"\r\n".join(buffer) + bytes(message_body)
-            del buffer[:]
-            self.send(msg)  # type: ignore[attr-defined]
-            return
-        super()._send_output(message_body, encode_chunked)  # type: ignore[misc]
-
-
-class HTTPConnection(_OneWrite, http.client.HTTPConnection):
-    """:class:`http.client.HTTPConnection` sending a request in one write."""
-
-
-class HTTPSConnection(_OneWrite, http.client.HTTPSConnection):
-    """:class:`http.client.HTTPSConnection` sending a request in one write."""

@@ -13,15 +13,16 @@ complete, so a crash before that last byte leaves nothing delivered.
 
 from __future__ import annotations
 
-import http.client
 from typing import TYPE_CHECKING, Any
 
 from wegweiser.orchestrate.channels import Delivered, Outcome
+from wegweiser.orchestrate.channels._http import HeaderError
 from wegweiser.orchestrate.channels.webhook import RETRY_STATUS, WebhookChannel
 from wegweiser.orchestrate.errors import Terminal, Transient
 
 if TYPE_CHECKING:
     from wegweiser.orchestrate.channels import Message
+    from wegweiser.orchestrate.channels._http import Connection
     from wegweiser.orchestrate.settings import EndpointSettings
 
 
@@ -54,23 +55,21 @@ class ProviderChannel(WebhookChannel):
         if not message.to:
             return Terminal(f"no address to send {self.name} to")
         body = self.encode(message)
-        headers = self.headers(body, idempotency_key)
         try:
             conn = self.fresh_connection()
-            conn.putrequest("POST", self._path, skip_accept_encoding=True)
-            for key, value in headers.items():
-                conn.putheader(key, value)
-            conn.putheader("Content-Length", str(len(body)))
-            conn.endheaders(body[:-1])
-        except (http.client.HTTPException, OSError) as exc:
+            request = self.request(body, idempotency_key, conn)
+        except HeaderError as exc:  # a header value with a line break
+            return Terminal(f"{self.name} provider {self._host}: {exc}")
+        try:
+            conn.write(request[:-1])
+        except OSError as exc:
             self._drop()
             return Transient(f"{self.name} provider {self._host}: {exc}")
-        return _PreparedPost(self, conn, body[-1:])
+        return _PreparedPost(self, conn, request[-1:])
 
 
 class _PreparedPost:
-    def __init__(self, channel: ProviderChannel, conn: http.client.HTTPConnection,
-                 last: bytes) -> None:
+    def __init__(self, channel: ProviderChannel, conn: Connection, last: bytes) -> None:
         self.channel = channel
         self.conn = conn
         self.last = last
@@ -78,19 +77,18 @@ class _PreparedPost:
     def commit(self) -> Outcome:
         name = self.channel.name
         try:
-            self.conn.send(self.last)
+            self.conn.write(self.last)
         except OSError as exc:  # the request never became whole: not delivered
             self.channel._drop()
             return Transient(f"{name} provider: connection lost before the end: {exc}")
         try:
-            response = self.conn.getresponse()
-            text = response.read(2048).decode(errors="replace")
-        except (http.client.HTTPException, OSError) as exc:
+            answer = self.conn.read_answer()
+        except OSError as exc:
             self.channel._drop()
             return Transient(f"{name} provider: no answer: {exc}", maybe_delivered=True)
-        if response.getheader("connection", "").lower() == "close":
+        if answer.close:
             self.channel._drop()
-        status = response.status
+        status, text = answer.status, answer.body.decode(errors="replace")
         if 200 <= status < 300:
             return Delivered(f"HTTP {status}")
         if status >= 500 or status in RETRY_STATUS:

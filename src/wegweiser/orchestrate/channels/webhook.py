@@ -4,26 +4,23 @@ retries with backoff on 5xx, 408, 429 and timeouts, terminal on other 4xx.
 Headers: ``X-Wegweiser-Timestamp`` (epoch seconds) and ``X-Wegweiser-Signature:
 sha256=<hex>`` over ``"{timestamp}.{body}"`` with the endpoint's secret; receivers check
 the signature and drop a repeated ``Idempotency-Key`` (``idempotent = True``: after a crash
-the ledger sends again with the same key). Keep-alive connections, one per thread.
+the ledger sends again with the same key). Keep-alive connections, one per thread
+(:mod:`wegweiser.orchestrate.channels._http`: the answer parsed by ``httptools``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import http.client
-import json
-import select
 import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import orjson
+
 from wegweiser.orchestrate.channels import Delivered, Message, Outcome
-from wegweiser.orchestrate.channels._connections import (
-    HTTPConnection,
-    HTTPSConnection,
-    PerThread,
-)
+from wegweiser.orchestrate.channels._connections import PerThread
+from wegweiser.orchestrate.channels._http import Connection, HeaderError, request_head
 from wegweiser.orchestrate.errors import Terminal, Transient
 
 if TYPE_CHECKING:
@@ -73,17 +70,17 @@ class WebhookChannel:
         self._host = url.hostname or "localhost"
         self._port = url.port
         self._path = (url.path or "/") + (f"?{url.query}" if url.query else "")
-        self._connections: PerThread[http.client.HTTPConnection] = PerThread(
-            self._open_connection, close_=http.client.HTTPConnection.close)
+        self._connections: PerThread[Connection] = PerThread(
+            self._open_connection, close_=Connection.close)
 
     def body(self, message: Message) -> dict[str, Any]:
         return message.payload
 
-    def _open_connection(self) -> http.client.HTTPConnection:
-        cls = HTTPSConnection if self._https else HTTPConnection
-        return cls(self._host, self._port, timeout=self.endpoint.timeout_seconds)
+    def _open_connection(self) -> Connection:
+        return Connection(self._host, self._port, https=self._https,
+                          timeout=self.endpoint.timeout_seconds)
 
-    def _conn(self) -> http.client.HTTPConnection:
+    def _conn(self) -> Connection:
         return self._connections.get()
 
     def _drop(self) -> None:
@@ -101,43 +98,51 @@ class WebhookChannel:
             headers["X-Wegweiser-Signature"] = sign(self.secret, stamp, body)
         return headers
 
-    def encode(self, message: Message) -> bytes:
-        return json.dumps(self.body(message), sort_keys=True, separators=(",", ":"),
-                          default=str).encode()
+    def request(self, body: bytes, idempotency_key: str, conn: Connection) -> bytes:
+        """The whole request: head and body (:class:`HeaderError` if a header would break
+        it)."""
+        head = request_head("POST", self._path, conn.host_header,
+                            self.headers(body, idempotency_key), len(body))
+        return head + body
 
-    def fresh_connection(self) -> http.client.HTTPConnection:
+    def encode(self, message: Message) -> bytes:
+        """The body: JSON with sorted keys, no spaces (what is signed is what is sent)."""
+        return orjson.dumps(self.body(message), option=orjson.OPT_SORT_KEYS, default=str)
+
+    def fresh_connection(self) -> Connection:
         """The kept connection unless the server closed it meanwhile (then a new one)."""
         conn = self._conn()
-        sock = conn.sock
-        if sock is not None and select.select([sock], [], [], 0)[0]:
+        if conn.stale():
             self._drop()  # readable while idle: the server closed it
             conn = self._conn()
         return conn
 
     def _post(self, body: bytes, idempotency_key: str) -> tuple[int, str]:
-        headers = self.headers(body, idempotency_key)
         for fresh in (False, True):
-            conn = self._conn()
+            conn = self._conn() if fresh else self.fresh_connection()
+            request = self.request(body, idempotency_key, conn)
             try:
-                conn.request("POST", self._path, body=body, headers=headers)
-            except (http.client.HTTPException, OSError):
+                conn.write(request)
+            except OSError:
                 self._drop()  # a kept-alive connection the server had closed
                 if fresh:
                     raise
                 continue
             try:
-                response = conn.getresponse()
-                text = response.read(2048).decode(errors="replace")
-            except (http.client.HTTPException, OSError) as exc:
+                answer = conn.read_answer()
+            except OSError as exc:
                 self._drop()
                 raise _AfterSend(f"{type(exc).__name__}: {exc}") from exc
-            if response.getheader("connection", "").lower() == "close":
+            if answer.close:
                 self._drop()
-            return response.status, text
+            return answer.status, answer.body.decode(errors="replace")
         raise AssertionError("unreachable")
 
     def send(self, message: Message, idempotency_key: str) -> Outcome:
-        body = self.encode(message)
+        try:
+            body = self.encode(message)
+        except (TypeError, orjson.JSONEncodeError) as exc:
+            return Terminal(f"webhook {self._host}: the payload is not JSON: {exc}")
         outcome: Outcome = Transient("not tried")
         for attempt in range(self.tries):
             if attempt:
@@ -150,7 +155,9 @@ class WebhookChannel:
                 if not self.idempotent:
                     return outcome  # it may have arrived: never again without a key
                 continue
-            except (http.client.HTTPException, OSError) as exc:
+            except HeaderError as exc:  # a header value with a line break
+                return Terminal(f"webhook {self._host}: {exc}")
+            except OSError as exc:
                 self._drop()
                 outcome = Transient(f"webhook {self._host}: {exc}")
                 continue
