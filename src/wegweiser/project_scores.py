@@ -152,11 +152,13 @@ class ProjectScores:
             version=version, scored_at=scored_at or now.date(), fitted_at=now)
         return store_scores.replace_scores(self._engine, model, frame)
 
-    def scores(self, model: str | None = None) -> pd.DataFrame:
-        """The stored scores: person_id, model, score, version, scored_at, fitted_at."""
+    def scores(self, model: str | None = None, *,
+               person_ids: list[str] | None = None) -> pd.DataFrame:
+        """The stored scores (of ``person_ids``, or everyone's): person_id, model, score,
+        version, scored_at, fitted_at."""
         if model is not None:
             _check_model(model)
-        return store_scores.read_scores(self._engine, model)
+        return store_scores.read_scores(self._engine, model, person_ids=person_ids)
 
     def score_table(self, model: str) -> Any:
         """``(person_id, score)`` of the stored ``model`` as an Ibis table (bounded: one row

@@ -525,3 +525,72 @@ type = "exit"
     assert by_type["identify"]["user_id"] == "p"
     assert by_type["track"]["event"] == "tier_granted"
     assert by_type["track"]["properties"] == {"tier": "gold", "who": "p"}
+
+
+def test_runs_share_one_snapshot_per_person_and_a_changed_one_stays_the_runs(tmp_path,
+                                                                             state_url):
+    """Schema 5: entering writes each person's snapshot once (``wj_persons``), their runs
+    see it there; ``set_trait`` gives its run a copy of its own; a refresh replaces both."""
+    check = """\
+[[steps]]
+id = "settle"
+type = "wait"
+duration = "1h"
+[[steps]]
+id = "check"
+type = "split"
+branches = [{ when = { trait = "tier", value = "gold" }, next = "gold" }, { next = "other" }]
+[[steps]]
+id = "gold"
+type = "exit"
+reason = "goal"
+[[steps]]
+id = "other"
+type = "exit"
+reason = "manual"
+"""
+    marks = """\
+[entry]
+kind = "event"
+event = "x"
+[[steps]]
+id = "mark"
+type = "set_trait"
+trait = "tier"
+value = "gold"
+""" + check
+    looks = '[entry]\nkind = "event"\nevent = "x"\n' + check
+    clock = Clock()
+    rt = build(tmp_path / "j", state_url, {"marks": marks, "looks": looks}, clock=clock)
+    p, q = person("p"), person("q")
+    assert rt.enter([Entrant(j, x) for j in ("marks", "looks") for x in (p, q)]) == 4
+
+    def stored() -> tuple[dict[str, str | None], dict[str, dict]]:
+        import json
+
+        with rt.store.transaction() as tx:
+            own = dict(tx.execute("SELECT run_id, person FROM wj_runs"))
+            shared = {r[0]: json.loads(r[1]) for r in tx.execute(
+                "SELECT person_id, person FROM wj_persons")}
+        return {k: v if v is None else json.loads(v)["traits"].get("tier")
+                for k, v in own.items()}, shared
+
+    own, shared = stored()
+    assert own == dict.fromkeys(["marks:p:1", "marks:q:1", "looks:p:1", "looks:q:1"])
+    assert sorted(shared) == ["p", "q"]
+    assert shared["p"]["traits"]["email"] == "p@example.org"
+    assert rt.run_once() == 4  # marks sets the trait on its own copy; all wait an hour
+    own, shared = stored()
+    assert own == {"marks:p:1": "gold", "marks:q:1": "gold", "looks:p:1": None,
+                   "looks:q:1": None}
+    assert "tier" not in shared["q"]["traits"]
+    # an import touched p: the new snapshot (with the trait, as the identify came back)
+    assert rt.refresh([person("p", tier="gold", first_name="Pia")]) == 1
+    own, shared = stored()
+    assert own["marks:p:1"] is None
+    assert own["marks:q:1"] == "gold"
+    assert shared["p"]["traits"]["first_name"] == "Pia"
+    clock.advance(3600)
+    assert rt.run_once() == 4
+    assert {k: v[2] for k, v in runs(rt).items()} == {
+        "marks:p:1": "goal", "marks:q:1": "goal", "looks:p:1": "goal", "looks:q:1": "manual"}

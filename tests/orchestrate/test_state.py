@@ -20,3 +20,45 @@ def test_rows_as_tuples_bind_each_name_once_however_often_it_is_used(state_url):
                 "SELECT journey, person_id, n, last_at FROM wj_entries ORDER BY person_id"
             )
     assert [tuple(r) for r in rows] == [("j1", "a", 2, 7.0), ("j1", "b", 1, 2.5)]
+
+
+def test_a_schema_4_store_keeps_its_runs_and_takes_shared_snapshots(state_url, tmp_path):
+    """Schema 4 kept a snapshot in every run (``wj_runs.person NOT NULL``); opened by this
+    version the column may be NULL, the old rows keep theirs, and new runs share one."""
+    import json
+
+    from tests.orchestrate.helpers import build, person
+    from wegweiser.orchestrate.person import Person
+    from wegweiser.orchestrate.runtime import Entrant
+    from wegweiser.orchestrate.state import SCHEMA
+
+    with open_state(state_url) as store, store.transaction() as tx:  # made a schema 4 store
+        if store.kind == "sqlite":
+            tx.execute("DROP TABLE wj_runs")
+            tx.execute(SCHEMA[0].replace("person TEXT,", "person TEXT NOT NULL,"))
+            for index in SCHEMA[1:3]:
+                tx.execute(index)
+        else:
+            tx.execute("ALTER TABLE wj_runs ALTER COLUMN person SET NOT NULL")
+        tx.execute("UPDATE wj_meta SET value = '4' WHERE key = 'schema'")
+        old = Person("old", traits={"email": "old@example.org", "tier": "silver"})
+        tx.execute(
+            "INSERT INTO wj_runs (run_id, journey, person_id, step, status, due_at, step_at, "
+            "person, entered_at, updated_at) VALUES ('j:old:1', 'j', 'old', 'w', 'active', "
+            "0, 0, :person, 0, 0)", {"person": old.to_json()})
+    rt = build(tmp_path / "j", state_url, {"j": '[entry]\nkind = "event"\nevent = "x"\n'
+               '[[steps]]\nid = "w"\ntype = "wait"\nduration = "1h"\n'})  # migrates
+    store = rt.store  # entering below writes NULL: the constraint is gone
+    with store.transaction() as tx:
+        assert tx.one("SELECT value FROM wj_meta WHERE key = 'schema'") == ("5",)
+        kept = tx.one("SELECT person FROM wj_runs WHERE run_id = 'j:old:1'")
+    assert kept is not None
+    assert json.loads(kept[0])["traits"]["tier"] == "silver"
+    assert rt.enter([Entrant("j", person("new"))]) == 1
+    claimed = {r.run_id: r for r in rt.claim()}
+    assert claimed["j:old:1"].own_person
+    assert claimed["j:old:1"].person.traits["tier"] == "silver"
+    assert not claimed["j:new:1"].own_person
+    assert claimed["j:new:1"].person.traits["email"] == "new@example.org"
+    with store.transaction() as tx:
+        assert tx.one("SELECT person FROM wj_runs WHERE run_id = 'j:new:1'") == (None,)

@@ -6,6 +6,7 @@ import pytest
 
 import wegweiser
 from tests.orchestrate.helpers import Clock, build, runs
+from wegweiser.orchestrate.state import RUN_PERSON
 from wegweiser.orchestrate.triggers import process_imports, process_schedules
 
 REMINDER = """\
@@ -98,7 +99,7 @@ def test_imports_trigger_entries_exits_and_waits_once(tmp_path, project):
     assert process_imports(project, rt).imports == 0  # the cursor moved on
     rt.run_once()
     with rt.store.transaction() as tx:
-        person = json.loads(tx.one("SELECT person FROM wj_runs WHERE person_id = 'u1'")[0])
+        person = json.loads(tx.one(f"{RUN_PERSON} WHERE r.person_id = 'u1'")[0])
     assert person["traits"] == {"email": "u1@example.org", "first_name": "Uli"}
     assert person["phase"] == "Consideration"
     assert person["user_id"] == "u1"
@@ -251,6 +252,9 @@ def test_a_stored_score_is_a_journey_condition(tmp_path, project):
                             version="t")
     project.save_scores("churn", pd.DataFrame({"person_id": ["a", "b"], "score": [0.9, 0.2]}),
                         version="test-1")
+    # the triggers read the scores of the batch's persons only, filtered in the store
+    assert project.scores(person_ids=["b", "c"])["person_id"].tolist() == ["b"]
+    assert project.scores("churn", person_ids=[])["person_id"].tolist() == []
     from datetime import UTC, datetime
 
     clock = Clock(datetime(2026, 6, 1, 7, 0, tzinfo=UTC))  # 09:00 in Berlin

@@ -73,5 +73,8 @@ class PostgresStore(StateStore):
         row = tx.one("SELECT to_regclass(:n) IS NOT NULL", {"n": name})
         return bool(row and row[0])
 
+    def _runs_person_nullable(self, tx: Tx) -> None:
+        tx.execute("ALTER TABLE wj_runs ALTER COLUMN person DROP NOT NULL")
+
     def close(self) -> None:
         self.conn.close()

@@ -56,15 +56,25 @@ class Run:
     holdout: bool
     person: Person
     trigger: dict[str, Any]
+    own_person: bool = False
+    """Whether the run keeps a snapshot of its own in ``wj_runs.person`` (a step changed
+    it, or the row predates schema 5); else it sees the person's in ``wj_persons``."""
 
     @classmethod
-    def from_row(cls, row: tuple[Any, ...]) -> Run:
+    def from_row(cls, row: tuple[Any, ...], shared: str | None = None) -> Run:
+        """A run from ``RUN_COLUMNS``; ``shared``: the person's snapshot in ``wj_persons``,
+        for a row without one of its own."""
+        own = row[12]
+        text = own if own is not None else shared
+        if text is None:
+            raise KeyError(f"run {row[0]!r}: no person snapshot (neither in wj_runs nor "
+                           "in wj_persons)")
         return cls(
             run_id=row[0], journey=row[1], person_id=row[2], step=row[3], status=row[4],
             due_at=float(row[5]), step_at=float(row[6]), wait_event=row[7],
             signal_at=None if row[8] is None else float(row[8]), priority=int(row[9]),
-            attempts=int(row[10]), holdout=bool(row[11]), person=Person.from_json(row[12]),
-            trigger=json.loads(row[13]) if row[13] else {},
+            attempts=int(row[10]), holdout=bool(row[11]), person=Person.from_json(text),
+            trigger=json.loads(row[13]) if row[13] else {}, own_person=own is not None,
         )
 
 
@@ -169,7 +179,7 @@ class RunWriter:
                 "claimed_by = NULL, person = :person, updated_at = :now WHERE run_id = :r "
                 "AND claimed_by = :w" + guard,
                 {"r": run.run_id, "w": self.worker_id, "now": now,
-                 "person": run.person.to_json()},
+                 "person": own_snapshot(run)},
             )
             if tx.rowcount == 1 and run.step is not None:
                 self._moved(tx, run, "", now)
@@ -181,7 +191,7 @@ class RunWriter:
             "person = :person, updated_at = :now WHERE run_id = :r AND claimed_by = :w"
             + guard,
             {"r": run.run_id, "w": self.worker_id, "now": now, "step": step_id,
-             "wait": wait_event_of(step), "person": run.person.to_json()},
+             "wait": wait_event_of(step), "person": own_snapshot(run)},
         )
         if tx.rowcount != 1:
             return None
@@ -244,6 +254,12 @@ class RunWriter:
               "e": orjson.dumps(e, default=str, option=orjson.OPT_NON_STR_KEYS).decode()}
              for e in events],
         )
+
+
+def own_snapshot(run: Run) -> str | None:
+    """What ``wj_runs.person`` holds for ``run``: its own snapshot, or NULL (the person's
+    in ``wj_persons``)."""
+    return run.person.to_json() if run.own_person else None
 
 
 def run_lease(now: float, lease: float) -> float:

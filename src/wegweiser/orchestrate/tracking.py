@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from wegweiser.orchestrate.state import RUN_PERSON
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -137,7 +139,7 @@ def record(store: StateStore, tracked: Tracked, *, now: float) -> bool:
         if row is None or row[6] not in COUNTED or row[4] != tracked.person_id:
             return False
         run_id, journey, step, channel, person_id, variant, _ = row
-        snapshot = tx.one("SELECT person FROM wj_runs WHERE run_id = :r", {"r": run_id})
+        snapshot = tx.one(f"{RUN_PERSON} WHERE r.run_id = :r", {"r": run_id})
         data: Any = {} if snapshot is None else snapshot[0]
         user_id = (json.loads(data) if isinstance(data, str) else data).get("user_id")
         base = {

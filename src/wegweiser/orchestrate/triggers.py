@@ -157,13 +157,13 @@ def with_scores(project: Project, persons: dict[str, Person]) -> dict[str, Perso
     refit``; read from the store and kept for these persons only)."""
     if not persons:
         return persons
-    stored = project.scores()
-    mine = stored[stored["person_id"].isin(list(persons))]
+    wanted = list(persons)
+    mine = project.scores(person_ids=wanted)  # filtered in the store, not in pandas
     by_person: dict[str, dict[str, float]] = {}
     for pid, model, score in zip(mine["person_id"], mine["model"], mine["score"], strict=True):
         by_person.setdefault(str(pid), {})[str(model)] = float(score)
     offers: dict[str, list[dict[str, Any]]] = {}
-    recs = project.recommendations(list(persons))
+    recs = project.recommendations(wanted)
     for pid, rank, item, category, score in zip(
             recs["person_id"], recs["rank"], recs["item"], recs["category"], recs["score"],
             strict=True):
@@ -253,8 +253,14 @@ def _snapshots(
     tf = _columns(ident.select("person_id", "timestamp", "message_id",
                                traits=ident.traits.cast("string"))
                   .order_by("person_id", "timestamp", "message_id"))
+    loads, decode_error = orjson.loads, orjson.JSONDecodeError
     for pid, text in zip(tf["person_id"], tf["traits"], strict=True):
-        found = _json(text)
+        try:  # _json, inlined: 100k identify events a batch
+            found = loads(text) if text else {}
+        except (decode_error, TypeError):
+            found = {}
+        if type(found) is not dict:
+            found = {}
         if pid in traits:
             traits[pid].update(found)
         else:
@@ -276,10 +282,16 @@ def _snapshots(
     users = users.semi_join(touched, users.person_id == touched.person_id)
     with_user = set(_columns(users.select("person_id"))["person_id"])
     people = _columns(touched)["person_id"]
-    return {
+    if consents:
+        return {
+            pid: Person(pid, traits.get(pid) or {}, current.get(pid), stats.get(pid) or {},
+                        countries.get(pid), pid if pid in with_user else None,
+                        consent=consents.get(pid) or {})
+            for pid in people
+        }
+    return {  # the same without consent statements (most batches): fewer look-ups
         pid: Person(pid, traits.get(pid) or {}, current.get(pid), stats.get(pid) or {},
-                    countries.get(pid), pid if pid in with_user else None,
-                    consent=consents.get(pid) or {})
+                    countries.get(pid), pid if pid in with_user else None)
         for pid in people
     }
 
@@ -365,7 +377,8 @@ def _exits_after(names: list[str], times: dict[str, float] | None, at: float) ->
 def _entrants(journeys: list[Journey], batch: Batch, rank: dict[str, int]) -> list[Entrant]:
     """Entries in the order they happened; one followed by an exit of the journey within
     the same batch is left out (the run would have ended at once). (A batch may hold 100k
-    persons: the loops keep to plain look-ups.)"""
+    persons: the loops keep to plain look-ups, and entries with the same trigger share one
+    trigger dict, which :meth:`Runtime.enter` serialises once.)"""
     out: list[Entrant] = []
     append = out.append
     persons = batch.persons
@@ -375,9 +388,10 @@ def _entrants(journeys: list[Journey], batch: Batch, rank: dict[str, int]) -> li
         names = _exit_names(journey) if exits else []
         name = journey.name
         if entry.kind == "event":
-            where = entry.where
+            where, wanted = entry.where, entry.event
+            bare = {"event": wanted}  # the trigger of every entry without properties
             for row in batch.events:
-                if row["event"] != entry.event:
+                if row["event"] != wanted:
                     continue
                 person = persons.get(row["person_id"])
                 if person is None:
@@ -388,10 +402,11 @@ def _entrants(journeys: list[Journey], batch: Batch, rank: dict[str, int]) -> li
                     continue
                 if names and _exits_after(names, exits.get(person.person_id), row["ts"]):
                     continue
-                append(Entrant(name, person, {"event": row["event"], **props}))
+                append(Entrant(name, person, {**bare, **props} if props else bare))
         elif entry.kind in ("phase_entered", "phase_left"):
             entered = entry.kind == "phase_entered"
             phase, direction = entry.phase, entry.direction
+            moves: dict[tuple[str | None, str], dict[str, Any]] = {}
             for pid, ts, before, after in batch.transitions:
                 hit = (after == phase and before != after) if entered else (
                     before == phase and after != before)
@@ -406,7 +421,10 @@ def _entrants(journeys: list[Journey], batch: Batch, rank: dict[str, int]) -> li
                         continue
                 elif direction == "backward":
                     continue  # a first phase is no backward move
-                append(Entrant(name, person, {"from_phase": before, "to_phase": after}))
+                trigger = moves.get((before, after))
+                if trigger is None:
+                    trigger = moves[before, after] = {"from_phase": before, "to_phase": after}
+                append(Entrant(name, person, trigger))
     return out
 
 

@@ -48,11 +48,22 @@ def replace_scores(engine: Engine, model: str, frame: pd.DataFrame) -> int:
     return len(rows)
 
 
-def read_scores(engine: Engine, model: str | None = None) -> pd.DataFrame:
-    """The stored scores (all models, or ``model``), ordered by model and person."""
-    where, params = ("WHERE model = ?", [model]) if model is not None else ("", None)
+def read_scores(engine: Engine, model: str | None = None, *,
+                person_ids: list[str] | None = None) -> pd.DataFrame:
+    """The stored scores (all models, or ``model``; of ``person_ids``, or everyone's),
+    ordered by model and person."""
+    clauses: list[str] = []
+    params: dict[str, object] = {}
+    if model is not None:
+        clauses.append("model = $model")
+        params["model"] = model
+    if person_ids is not None:
+        clauses.append("person_id IN (SELECT unnest($ids))")  # a hash semi-join
+        params["ids"] = list(person_ids)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     return engine.df(
-        f"SELECT {', '.join(_COLUMNS)} FROM scores {where} ORDER BY model, person_id", params
+        f"SELECT {', '.join(_COLUMNS)} FROM scores {where} ORDER BY model, person_id",
+        params or None,
     )
 
 
