@@ -8,9 +8,10 @@ The rule (``why``, one of :data:`REASONS`):
   enough days with data before and after, and the parallel-trends check on the days before
   the fix passes (:func:`._fix_estimate.parallel_trends`: the gap's slope there has an
   interval covering zero). On the benchmark's design (120 days, a +3 point change at 100
-  persons a day) it has the power the goal asks for and the time series has not (0.85
-  against 0.76; ``benchmarks/RESULTS.md``, "Issue 17: fix verdict"): the comparison group
-  takes out the day-to-day shocks both groups share, and the gap needs no trend of its own.
+  persons a day) this verdict has the power the goal asks for and the time series has not
+  (0.82-0.84 against 0.76-0.80, false alarms 2-5%; ``benchmarks/RESULTS.md``, "Issue 17:
+  fix verdict"): the comparison group takes out the shocks both groups share, and the gap
+  needs no trend of its own.
 * ``no_scope`` — the fix touches everyone at the touchpoint: there is no untouched group,
   the **time series decides**;
 * ``no_comparison_days`` — the comparison group has too few days with data (fewer than
