@@ -17,8 +17,10 @@ from wegweiser.analysis._fix_estimate import (
     ar1,
     difference_in_differences,
     interrupted_series,
+    parallel_trends,
     verdict,
 )
+from wegweiser.analysis._fix_headline import headline
 
 START = dt.date(2026, 1, 5)
 
@@ -78,26 +80,59 @@ def _binomial_days(rng, n_days, fix, per_day, base, change):
 def test_false_alarms_and_power_on_simulated_days():
     """200 null runs: at most ~5% false alarms (0.08 allows for 200 runs); a +3 point change
     at 200 persons a day (base 10%, 90 days before, 30 after) is found in at least 80% of 100
-    runs. benchmarks/bench_fixes.py runs 500 and 1000."""
+    runs -- by each estimator and by the headline verdict (difference-in-differences unless
+    the pre-trend check fails). benchmarks/bench_fixes.py runs 500 and 1000."""
     rng = np.random.default_rng(17)
-    alarms = {"its": 0, "did": 0}
+    alarms = {"its": 0, "did": 0, "headline": 0}
     for _ in range(200):
         treated, fix = _binomial_days(rng, 120, 90, 200, 0.10, 0.0)
         control, _ = _binomial_days(rng, 120, 90, 200, 0.10, 0.0)
-        alarms["its"] += verdict(interrupted_series(treated, fix_day=fix), better="lower") != "none"
-        alarms["did"] += verdict(difference_in_differences(treated, control, fix_day=fix),
-                                 better="lower") != "none"
-    assert alarms["its"] / 200 <= 0.08, alarms
-    assert alarms["did"] / 200 <= 0.08, alarms
-    found = {"its": 0, "did": 0}
+        h = headline(treated, control, fix_day=fix, better="lower")
+        alarms["its"] += verdict(h.its, better="lower") != "none"
+        alarms["did"] += verdict(h.did, better="lower") != "none"
+        alarms["headline"] += h.verdict != "none"
+    assert all(a / 200 <= 0.08 for a in alarms.values()), alarms
+    found = {"its": 0, "did": 0, "headline": 0}
     for _ in range(100):
         treated, fix = _binomial_days(rng, 120, 90, 200, 0.10, 0.03)
         control, _ = _binomial_days(rng, 120, 90, 200, 0.10, 0.0)
-        found["its"] += verdict(interrupted_series(treated, fix_day=fix), better="lower") == "worse"
-        found["did"] += verdict(difference_in_differences(treated, control, fix_day=fix),
-                                better="lower") == "worse"
-    assert found["its"] / 100 >= 0.8, found
-    assert found["did"] / 100 >= 0.8, found
+        h = headline(treated, control, fix_day=fix, better="lower")
+        found["its"] += verdict(h.its, better="lower") == "worse"
+        found["did"] += verdict(h.did, better="lower") == "worse"
+        found["headline"] += h.verdict == "worse"
+    assert all(f / 100 >= 0.8 for f in found.values()), found
+
+
+def test_the_pre_trend_check_sees_a_drift_of_the_gap_and_not_a_jump_after_the_fix():
+    """The gap's slope before the fix: a planted drift of 0.1 point a day is found (its
+    interval covers it and excludes zero); a jump after the fix is not its business."""
+    rng = np.random.default_rng(3)
+    days = _days(90)
+    control = pd.DataFrame({"day": days, "n": 400,
+                            "rate": 0.1 + rng.normal(0, 0.01, 90)})
+    drift = 0.001 * np.arange(90)
+    treated = control.assign(rate=0.2 + drift + rng.normal(0, 0.01, 90))
+    e = parallel_trends(treated, control, fix_day=days[60])
+    assert e.low <= 0.001 <= e.high
+    assert e.low > 0
+    assert e.days_before == 60
+    jumped = control.assign(rate=0.2 + 0.1 * (np.arange(90) >= 60) + rng.normal(0, 0.01, 90))
+    flat = parallel_trends(jumped, control, fix_day=days[60])
+    assert flat.low <= 0.0 <= flat.high
+    assert not parallel_trends(treated, control, fix_day=days[MIN_BEFORE - 1]).ready
+
+
+def test_the_headline_falls_back_to_the_time_series_when_the_trends_part():
+    rng = np.random.default_rng(4)
+    days = _days(120)
+    control = pd.DataFrame({"day": days, "n": 200, "rate": 0.1 + rng.normal(0, 0.01, 120)})
+    parting = control.assign(rate=0.3 + 0.002 * np.arange(120) + rng.normal(0, 0.01, 120))
+    h = headline(parting, control, fix_day=days[90], better="lower")
+    assert (h.method, h.why, h.warning) == ("its", "pretrend_failed", True)
+    assert h.estimate is h.its
+    assert h.did.ready  # computed and shown, not trusted
+    early = headline(parting.head(95), control.head(95), fix_day=days[90], better="lower")
+    assert (early.method, early.why, early.verdict) == ("its", "too_early", "too_early")
 
 
 def _ar1_days(rng, rho, sd, per_day=200, n_days=120, fix=90):

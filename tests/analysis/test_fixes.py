@@ -13,8 +13,17 @@ from hypothesis import strategies as st
 
 from wegweiser.analysis import filters
 from wegweiser.analysis._fix_metric import _with_traits, daily_rate, daily_rates
-from wegweiser.analysis.fixes import Fix, check_fixes, control_of, fix_annotations, say
+from wegweiser.analysis.fixes import (
+    Fix,
+    check_fixes,
+    control_of,
+    fix_annotations,
+    say,
+    why,
+    why_fields,
+)
 from wegweiser.errors import InvalidInput
+from wegweiser.present.i18n import note_text
 
 T0 = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
 EVENTS = ("pay", "error", "view", "order")
@@ -189,3 +198,83 @@ def test_a_projects_annotations_hold_its_fix_dates(tmp_path):
                      ("2026-04-01", "fix", "Fix: mobile payment (pay)")]
     files.delete_fix("pay")
     assert [a.kind for a in files.annotations()] == ["campaign"]
+
+
+def test_a_comparison_group_that_can_overlap_the_scope_is_refused():
+    with pytest.raises(ValueError, match=r"can overlap the fix's scope \(device=mobile\).*"
+                       r"'device!=mobile'"):
+        _fix(control=["event=pay", "channel=email"])  # mobile email users would be in both
+    with pytest.raises(ValueError, match="can overlap"):
+        _fix(control=["event=pay", "device!=desktop"])  # admits mobile
+    with pytest.raises(ValueError, match="has no scope"):
+        _fix(where=["event=pay"], control=["event=pay", "device=desktop"])
+    for fine in (["event=pay", "device in tablet,desktop"], ["event=view", "device=desktop"],
+                 ["device not in mobile,tv"]):
+        assert _fix(control=fine).control
+
+
+def test_a_catalogue_fix_whose_comparison_group_overlaps_is_refused_at_the_check():
+    bare = _fix(where=[], control=["event=pay", "channel=email"])  # scope not known yet
+    resolved = bare.model_copy(update={"where": filters.parse_many(["event=pay",
+                                                                    "device=mobile"])})
+    with pytest.raises(InvalidInput, match="fix 'mobile-pay': the comparison group"):
+        check_fixes(_journey(_planted(0.4, 0.05)), [resolved])
+
+
+def test_a_scoped_fix_is_decided_by_difference_in_differences_and_says_so():
+    row = check_fixes(_journey(_planted(0.4, 0.05)), [_fix()]).fixes.iloc[0]
+    assert (row.method, row.why) == ("did", "scoped")
+    assert (row.effect, row.low, row.high) == (row.did_effect, row.did_low, row.did_high)
+    assert row.its_verdict == "worked"  # the other estimate beside it
+    assert row.pretrend_p > 0.05
+    assert (row.scope, row.control) == ("device=mobile", "event=pay; device!=mobile")
+    assert "by difference-in-differences" in say(row, "en")
+    assert "interrupted time series: worked" in say(row, "en")
+    assert why(row, "en").startswith("mobile-pay: difference-in-differences decided: the fix "
+                                     "is limited to device=mobile")
+    assert "nach Differenz-von-Differenzen" in say(row, "de")
+    assert "unterbrochene Zeitreihe: hat gewirkt" in say(row, "de")
+    assert "Vortrend" in why(row, "de")
+
+
+def test_a_fix_without_scope_is_decided_by_the_time_series_and_says_why():
+    result = check_fixes(_journey(_planted(0.4, 0.05)), [_fix(where=["event=pay"])])
+    row = result.fixes.iloc[0]
+    assert (row.method, row.why, row.did_verdict) == ("its", "no_scope", "")
+    assert row.effect == row.its_effect
+    assert "has no scope" in why(row, "en")
+    assert "keine Vergleichsgruppe blieb unberührt" in why(row, "de")
+    assert result.notes == (("fix.no_scope", why_fields(row)),)
+    assert note_text(result, "de") == why(row, "de")  # the report's and dashboard's words
+    assert result.note == why(row, "en")  # the API's and the command line's
+
+
+def _drifting(rows, *, per_day=40, days=60):
+    """``rows`` plus desktop errors rising from 2% to ~60% over the days: the comparison
+    group drifts away from mobile before the fix."""
+    extra = []
+    for day in range(days):
+        for i in range(per_day):
+            if (i * 7919 + day * 104729) % 1000 < 20 + 10 * day:
+                extra.append((f"desktop-{day}-{i}", "error", "desktop", day, 602 + i))
+    return rows + extra
+
+
+def test_comparison_groups_that_drift_before_the_fix_fall_back_to_the_time_series():
+    rows = _drifting(_planted(0.4, 0.05, seed=4))
+    row = check_fixes(_journey(rows), [_fix()]).fixes.iloc[0]
+    assert (row.method, row.why) == ("its", "pretrend_failed")
+    assert row.pretrend_p < 0.05
+    assert row.pretrend_slope < 0  # mobile - desktop falls: desktop errors rise
+    assert row.effect == row.its_effect
+    assert row.verdict == row.its_verdict == "worked"
+    assert why(row, "en").startswith("WARNING mobile-pay: the interrupted time series decided")
+    assert why(row, "de").startswith("WARNUNG mobile-pay")
+
+
+def test_a_comparison_group_without_enough_days_leaves_the_time_series_deciding():
+    rows = [r for r in _planted(0.4, 0.05, seed=5) if r[2] == "mobile" or r[3] < 10]
+    row = check_fixes(_journey(rows), [_fix()]).fixes.iloc[0]
+    assert (row.method, row.why, row.did_verdict) == ("its", "no_comparison_days", "too_early")
+    assert (row.did_days_before, row.did_days_after) == (10, 0)
+    assert "(10 before, 0 after the fix; at least 14 and 7)" in why(row, "en")

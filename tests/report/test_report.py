@@ -366,6 +366,31 @@ def test_fix_effects_section_shows_a_fix_or_says_there_is_none(lang):
     assert {trace["name"] for trace in fig["data"]} >= {"treated", "control"}
 
 
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_fix_effects_section_says_which_method_decided_and_why(lang):
+    """A scoped fix is decided by difference-in-differences, one without scope by the time
+    series; the section's note says so for each, in the report's language."""
+    import types
+
+    from tests.analysis.test_fixes import _fix, _journey, _planted
+    from wegweiser.analysis.fixes import ANALYSIS, check_fixes
+    from wegweiser.report.sections import _Figures, _registered
+
+    result = check_fixes(_journey(_planted(0.4, 0.05)),
+                         [_fix(), _fix(name="everyone", where=["event=pay"])])
+    assert list(result.fixes.method) == ["did", "its"]
+    shown = _registered(ANALYSIS, result, types.SimpleNamespace(currency="EUR"), lang,
+                        _Figures())
+    (note,) = [b["text"] for b in shown["blocks"] if b["kind"] == "note"]
+    if lang == "de":
+        assert "mobile-pay: entschieden hat die Differenz-von-Differenzen" in note
+        assert "everyone: entschieden hat die unterbrochene Zeitreihe" in note
+        assert "p = 0," in note  # a decimal comma
+    else:
+        assert "mobile-pay: difference-in-differences decided" in note
+        assert "everyone: the interrupted time series decided: the fix has no scope" in note
+
+
 def test_an_analysis_without_its_data_says_so_instead_of_failing_the_report(tmp_path):
     """A project without purchases has no lifetime value: the report keeps the section and
     says why, in the report's language, instead of stopping."""

@@ -233,7 +233,10 @@ def test_fixes_through_the_api_and_the_page(served: LiveServer, client: httpx.Cl
         assert page.status_code == 200, page.text
         assert "mobile payment" in page.text
         assert "2026-10-16" in page.text  # the fix date, marked on the chart
+        assert 'data-why="' in page.text  # which method decided, and why
+        assert "decided:" in page.text
         german = session.get("/fixes", params={"lang": "de"}).text
+        assert "entschieden hat die" in german
         assert "Am Kontaktpunkt" in german
         assert "Korrektur 2026-10-16" in german
         token = re.search(r'name="csrf" value="([^"]+)"', page.text)
@@ -257,6 +260,9 @@ def test_fixes_through_the_api_and_the_page(served: LiveServer, client: httpx.Cl
     assert row["verdict"] in ("worked", "none", "worse")  # 45 days before, 15 after
     assert 0.2 < row["rate_before"] < 0.6  # the demo's mobile payment errors (40%)
     assert row["low"] <= row["effect"] <= row["high"]
+    assert row["method"] in ("did", "its")
+    assert any("mobile-payment: " in n and "decided" in n
+               for n in checked.json()["notes"])
     with logged_in(served.url) as session:
         assert session.delete("/api/v1/fixes/mobile-payment").status_code == 200
     assert [f["name"] for f in client.get("/api/v1/fixes").json()["fixes"]] == ["demo-pay"]

@@ -15,6 +15,10 @@ are left out. The regressions are weighted least squares: a day weighs by its pe
 * **Difference-in-differences** against an untouched comparison group: the daily gap
   ``rate_treated - rate_control ~ 1 + post + day of week``; the effect is the change of the
   gap (the two-group design with day fixed effects, written as a regression on the gap).
+* **Parallel trends** (:func:`parallel_trends`), the assumption difference-in-differences
+  rests on, checked on the days before the fix: the slope of the gap there,
+  ``gap ~ 1 + t + day of week``; :mod:`._fix_headline` falls back to the time series when
+  its interval excludes zero.
 
 Days next to each other share shocks (a campaign, the weather, an outage): the day noise is
 autocorrelated. Before the fit, the regression is **feasible GLS** for first-order
@@ -65,10 +69,12 @@ __all__ = [
     "MIN_AFTER",
     "MIN_BEFORE",
     "Estimate",
+    "Method",
     "Verdict",
     "ar1",
     "difference_in_differences",
     "interrupted_series",
+    "parallel_trends",
     "verdict",
 ]
 
@@ -78,13 +84,15 @@ MIN_AFTER = 7
 #: series is close to a random walk and the HAC error has to carry the rest)
 MAX_RHO = 0.9
 Verdict = Literal["worked", "none", "worse", "too_early"]
+#: the estimate's kind: the two effects, and the pre-trend check's slope
+Method = Literal["its", "did", "pretrend"]
 
 
 @dataclass(frozen=True)
 class Estimate:
     """One estimate of a fix's effect on the rate (an absolute change: 0.03 = 3 points)."""
 
-    method: Literal["its", "did"]
+    method: Method
     effect: float
     low: float
     high: float
@@ -94,7 +102,7 @@ class Estimate:
     level: float = 0.95
 
     @classmethod
-    def missing(cls, method: Literal["its", "did"], before: int, after: int) -> Estimate:
+    def missing(cls, method: Method, before: int, after: int) -> Estimate:
         nan = math.nan
         return cls(method, nan, nan, nan, nan, before, after)
 
@@ -232,17 +240,28 @@ def interrupted_series(
     return Estimate("its", effect, low, high, p, before, after, level)
 
 
+def _gap(treated: pd.DataFrame, control: pd.DataFrame, fix_day: dt.date, partial: bool
+         ) -> tuple[pd.DataFrame, pd.Series]:
+    """The days where both groups have a rate (the fix's day left out when ``partial``), in
+    order, and the mask of the days after the fix."""
+    both = treated[_cols(treated)].merge(control[_cols(control)], on="day",
+                                         suffixes=("_t", "_c")).dropna()
+    frame = both.sort_values("day").reset_index(drop=True)
+    keep, post = _split(frame.day, fix_day, partial)
+    return frame[keep].reset_index(drop=True), post[keep].reset_index(drop=True)
+
+
+def _gap_weights(frame: pd.DataFrame) -> pd.Series:
+    return 1 / (1 / _weights(frame, "n_t") + 1 / _weights(frame, "n_c"))
+
+
 def difference_in_differences(
     treated: pd.DataFrame, control: pd.DataFrame, *, fix_day: dt.date, partial: bool = False,
     level: float = 0.95,
 ) -> Estimate:
     """The change of the daily gap treated - control at ``fix_day`` (module docstring); days
     where either group has no rate are left out."""
-    both = treated[_cols(treated)].merge(control[_cols(control)], on="day",
-                                         suffixes=("_t", "_c")).dropna()
-    frame = both.sort_values("day").reset_index(drop=True)
-    keep, post = _split(frame.day, fix_day, partial)
-    frame, post = frame[keep].reset_index(drop=True), post[keep].reset_index(drop=True)
+    frame, post = _gap(treated, control, fix_day, partial)
     before, after = int((~post).sum()), int(post.sum())
     if before < MIN_BEFORE or after < MIN_AFTER:
         return Estimate.missing("did", before, after)
@@ -250,9 +269,42 @@ def difference_in_differences(
                    _design(frame.day)], axis=1)
     contrast = np.zeros(x.shape[1])
     contrast[1] = 1.0
-    weights = 1 / (1 / _weights(frame, "n_t") + 1 / _weights(frame, "n_c"))
-    effect, low, high, p = _hac_fit(frame.rate_t - frame.rate_c, x, contrast, level, weights)
+    effect, low, high, p = _hac_fit(frame.rate_t - frame.rate_c, x, contrast, level,
+                                    _gap_weights(frame))
     return Estimate("did", effect, low, high, p, before, after, level)
+
+
+def parallel_trends(
+    treated: pd.DataFrame, control: pd.DataFrame, *, fix_day: dt.date, partial: bool = False,
+    level: float = 0.95,
+) -> Estimate:
+    """The pre-trend check of difference-in-differences: the slope per day of the gap
+    treated - control on the days **before** the fix, ``gap ~ 1 + t + day of week``, fitted
+    as the other regressions (weights, AR(1) step, HAC error, equivalent df). A slope whose
+    interval excludes zero means the two groups were drifting apart already: the gap's
+    change at the fix would then mix the fix with that drift. ``effect`` is the slope,
+    ``p_value`` its test; missing with fewer than :data:`MIN_BEFORE` days before.
+
+    >>> import pandas as pd
+    >>> days = pd.date_range("2026-01-01", periods=60).date
+    >>> c = pd.DataFrame({"day": days, "rate": [0.1 + 0.01 * (i % 3) for i in range(60)]})
+    >>> drifting = c.assign(rate=c.rate + [0.002 * i for i in range(60)])
+    >>> e = parallel_trends(drifting, c, fix_day=days[40])
+    >>> round(e.effect, 4), e.p_value < 0.05
+    (0.002, True)
+    """
+    frame, post = _gap(treated, control, fix_day, partial)
+    frame = frame[~post].reset_index(drop=True)
+    before = len(frame)
+    if before < MIN_BEFORE:
+        return Estimate.missing("pretrend", before, 0)
+    t = pd.Series([(d - fix_day).days for d in frame.day], dtype=float)
+    x = pd.concat([pd.DataFrame({"const": 1.0, "t": t}), _design(frame.day)], axis=1)
+    contrast = np.zeros(x.shape[1])
+    contrast[1] = 1.0
+    slope, low, high, p = _hac_fit(frame.rate_t - frame.rate_c, x, contrast, level,
+                                   _gap_weights(frame))
+    return Estimate("pretrend", slope, low, high, p, before, 0, level)
 
 
 def verdict(estimate: Estimate, *, better: Literal["lower", "higher"]) -> Verdict:

@@ -22,14 +22,20 @@ Without ``where`` the touchpoint is looked up by name in the touchpoint catalogu
 * **its** — an interrupted time series (segmented regression: level and slope change,
   day-of-week effects, Newey-West errors): the average change after the fix;
 * **did** — difference-in-differences against an untouched comparison group: the
-  ``control`` conditions, by default the touchpoint's conditions with every condition not on
-  ``event`` negated (``device=mobile`` -> ``device!=mobile``: the other devices at the same
-  step); none when every condition is on ``event`` and no ``control`` is given.
+  ``control`` conditions, by default the touchpoint's conditions with every condition of
+  the fix's **scope** negated (:mod:`._fix_scope`; the scope is every condition not on
+  ``event``: ``device=mobile`` -> ``device!=mobile``, the other devices at the same step);
+  none when the fix has no scope. A ``control`` that can overlap the scope is refused (it
+  must have a condition that rules the scope out), and so is one for a fix without scope.
 
-Each comes with a 95% interval. The **verdict** (of the time series; the other beside it)
-is ``worked``, ``none`` (no detectable effect), ``worse`` (got worse) or ``too_early``
-(fewer than 14 days before or 7 days after). A fix's window ends where the next fix at the
-same touchpoint (by name) begins. Checking again later recomputes everything from the
+Each comes with a 95% interval; both are always shown. The **verdict** — ``worked``,
+``none`` (no detectable effect), ``worse`` (got worse) or ``too_early`` (fewer than 14 days
+before or 7 days after) — is difference-in-differences' when the fix has a scope, the
+comparison group has the days and the two groups moved in parallel before the fix (the
+pre-trend check); the time series' otherwise, and with a warning when the pre-trend check
+failed (:mod:`._fix_headline`). ``method`` says which decided and ``why`` why (the
+sentences :data:`REASONS`, English and German). A fix's window ends where the next fix at
+the same touchpoint (by name) begins. Checking again later recomputes everything from the
 current store: the fix keeps being watched.
 
 >>> fix = Fix(name="mobile-pay", date="2026-10-01", touchpoint="mobile payment",
@@ -50,13 +56,10 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from wegweiser.analysis import filters
-from wegweiser.analysis._fix_estimate import (
-    Estimate,
-    difference_in_differences,
-    interrupted_series,
-    verdict,
-)
+from wegweiser.analysis._fix_estimate import MIN_AFTER, MIN_BEFORE, verdict
+from wegweiser.analysis._fix_headline import Headline, Reason, headline
 from wegweiser.analysis._fix_metric import daily_rates
+from wegweiser.analysis._fix_scope import complement, describe_all, overlap, scope_of
 from wegweiser.analysis.params import Params
 from wegweiser.analysis.registry import Analysis, Chart, Words
 from wegweiser.analysis.result import Result
@@ -73,6 +76,8 @@ if TYPE_CHECKING:
     from wegweiser.config import Config
 
 __all__ = [
+    "METHODS",
+    "REASONS",
     "VERDICTS",
     "Fix",
     "FixResult",
@@ -82,6 +87,9 @@ __all__ = [
     "check_name",
     "control_of",
     "fix_annotations",
+    "say",
+    "why",
+    "why_fields",
     "with_conditions",
 ]
 
@@ -95,9 +103,49 @@ VERDICTS: dict[str, Words] = {
 #: the note of a project without fixes (catalogue key ``note.no_fixes``)
 NO_FIXES = Words("no fixes yet: add one with `wegweiser fixes add`",
                  "noch keine Korrekturen: legen Sie eine mit `wegweiser fixes add` an")
-_NEGATE = {"=": "!=", "!=": "=", "in": "not in", "not in": "in", "contains": "not contains",
-           "not contains": "contains", ">": "<=", "<=": ">", "<": ">=", ">=": "<",
-           "is set": "is not set", "is not set": "is set"}
+#: the methods, as the verdict names the one that decided
+METHODS: dict[str, Words] = {
+    "did": Words("difference-in-differences", "Differenz-von-Differenzen"),
+    "its": Words("interrupted time series", "unterbrochene Zeitreihe"),
+}
+#: why the method decided (``why`` of a row; catalogue keys ``note.fix.<why>``)
+REASONS: dict[Reason, Words] = {
+    "scoped": Words(
+        "{fix}: difference-in-differences decided: the fix is limited to {scope} and the "
+        "comparison group ({control}) is untouched by it; before the fix both moved in "
+        "parallel (pre-trend {slope} points a day, p = {p}).",
+        "{fix}: entschieden hat die Differenz-von-Differenzen: die Korrektur betrifft nur "
+        "{scope}, die Vergleichsgruppe ({control}) blieb unberührt; vor der Korrektur "
+        "verliefen beide parallel (Vortrend {slope} Pkt. je Tag, p = {p})."),
+    "no_scope": Words(
+        "{fix}: the interrupted time series decided: the fix has no scope (it applies to "
+        "everyone at the touchpoint), so no comparison group is untouched and "
+        "difference-in-differences is not available.",
+        "{fix}: entschieden hat die unterbrochene Zeitreihe: die Korrektur gilt für alle am "
+        "Kontaktpunkt, keine Vergleichsgruppe blieb unberührt, eine "
+        "Differenz-von-Differenzen ist nicht möglich."),
+    "no_comparison_days": Words(
+        "{fix}: the interrupted time series decided: the comparison group ({control}) has "
+        "too few days with data for difference-in-differences ({before} before, {after} "
+        "after the fix; at least {min_before} and {min_after}).",
+        "{fix}: entschieden hat die unterbrochene Zeitreihe: die Vergleichsgruppe "
+        "({control}) hat zu wenige Tage mit Daten für eine Differenz-von-Differenzen "
+        "({before} vor, {after} nach der Korrektur; mindestens {min_before} und "
+        "{min_after})."),
+    "pretrend_failed": Words(
+        "WARNING {fix}: the interrupted time series decided: before the fix the touchpoint "
+        "and the comparison group ({control}) drifted apart ({slope} points a day, p = {p}), "
+        "so difference-in-differences, which assumes parallel trends, is not trusted.",
+        "WARNUNG {fix}: entschieden hat die unterbrochene Zeitreihe: vor der Korrektur "
+        "liefen Kontaktpunkt und Vergleichsgruppe ({control}) auseinander ({slope} Pkt. je "
+        "Tag, p = {p}); die Differenz-von-Differenzen setzt parallele Verläufe voraus und "
+        "wird nicht verwendet."),
+    "too_early": Words(
+        "{fix}: too few days for either method ({before} before the fix, at least "
+        "{min_before}; {after} after, at least {min_after}).",
+        "{fix}: zu wenige Tage für beide Verfahren ({before} vor der Korrektur, mindestens "
+        "{min_before}; {after} danach, mindestens {min_after})."),
+}
 _Text = Annotated[str, Field(max_length=500)]
 
 
@@ -118,7 +166,8 @@ class FixSpec(Params):
     friction: Where = Field(default_factory=lambda: _default_friction(),
                             description="The friction event's conditions (metric friction).")
     control: Where = Field(default_factory=list, description="The untouched comparison "
-                           "group (default: the touchpoint's non-event conditions negated).")
+                           "group (default: the fix's scope -- the touchpoint's conditions not "
+                           "on event -- negated); it must rule the scope out.")
     note: _Text = ""
 
     @model_validator(mode="after")
@@ -126,7 +175,17 @@ class FixSpec(Params):
         for c in filters.conditions([*self.where, *self.friction, *self.control]):
             if c.step is not None:
                 raise ValueError("a fix's condition cannot name a step")
+        if self.where:  # else checked when the catalogue gives the conditions
+            problem = overlap(self.scope, filters.conditions(self.control))
+            if problem:
+                raise ValueError(problem)
         return self
+
+    @property
+    def scope(self) -> list[filters.Condition]:
+        """The part of the population the fix is limited to: its touchpoint's conditions
+        not on ``event`` (:mod:`._fix_scope`); empty: everyone at the touchpoint."""
+        return scope_of(filters.conditions(self.where))
 
     @property
     def better(self) -> Literal["lower", "higher"]:
@@ -171,14 +230,11 @@ def check_name(name: str) -> str:
 
 def control_of(fix: Fix) -> list[filters.Condition]:
     """The comparison group's conditions: ``control``, else the touchpoint's with each
-    non-``event`` condition negated; empty when there is none."""
+    scope condition negated (:func:`._fix_scope.complement`); empty when the fix has no
+    scope."""
     if fix.control:
         return filters.conditions(fix.control)
-    conds = filters.conditions(fix.where)
-    if all(c.field == "event" for c in conds):
-        return []
-    return [c if c.field == "event" else c.model_copy(update={"op": _NEGATE[c.op]})
-            for c in conds]
+    return complement(filters.conditions(fix.where))
 
 
 def fix_annotations(fixes: Iterable[Fix]) -> list[dict[str, Any]]:
@@ -201,9 +257,11 @@ class FixResult(Result):
     notes: tuple[tuple[str, dict[str, Any]], ...] = field(default=(), kw_only=True)
 
 
-FIX_COLUMNS = ["fix", "touchpoint", "date", "metric", "rate_before", "rate_after", "effect",
-               "low", "high", "p_value", "days_before", "days_after", "verdict", "did_effect",
-               "did_low", "did_high", "did_verdict", "note"]
+FIX_COLUMNS = ["fix", "touchpoint", "date", "metric", "scope", "control", "rate_before",
+               "rate_after", "verdict", "method", "why", "effect", "low", "high", "p_value",
+               "days_before", "days_after", "its_verdict", "its_effect", "its_low", "its_high",
+               "did_verdict", "did_effect", "did_low", "did_high", "did_days_before",
+               "did_days_after", "pretrend_slope", "pretrend_p", "note"]
 DAILY_COLUMNS = ["fix", "group", "day", "n", "k", "rate", "after"]
 
 
@@ -231,6 +289,9 @@ def check_one(
     days before ``until`` (the next fix at the touchpoint) when given."""
     outcome = filters.conditions(fix.friction) if fix.metric == "friction" else None
     control = control_of(fix)
+    problem = overlap(fix.scope, filters.conditions(fix.control))
+    if problem:  # a fix whose conditions came from the catalogue
+        raise InvalidInput(f"fix {fix.name!r}: {problem}")
     groups = {"treated": filters.conditions(fix.where)}
     if control:
         groups["control"] = control
@@ -238,28 +299,39 @@ def check_one(
     if until is not None:
         rates = {g: d[d.day < until].reset_index(drop=True) for g, d in rates.items()}
     treated = rates["treated"]
-    its = interrupted_series(treated, fix_day=fix.date, partial=fix.partial)
+    head = headline(treated, rates.get("control"), fix_day=fix.date, partial=fix.partial,
+                    better=fix.better)
     frames = [treated.assign(group="treated")]
-    did = Estimate.missing("did", 0, 0)
     if control:
-        other = rates["control"]
-        did = difference_in_differences(treated, other, fix_day=fix.date, partial=fix.partial)
-        frames.append(other.assign(group="control"))
+        frames.append(rates["control"].assign(group="control"))
     daily = pd.concat(frames, ignore_index=True).assign(fix=fix.name)
     daily["after"] = _after(daily.day, fix)
     mixed = (daily.day == fix.date) & fix.partial
     tr = (daily.group == "treated") & ~mixed
     row = {
         "fix": fix.name, "touchpoint": fix.touchpoint, "date": fix.date.isoformat(),
-        "metric": fix.metric, "rate_before": _pooled(daily, tr & ~daily.after),
-        "rate_after": _pooled(daily, tr & daily.after), "effect": its.effect, "low": its.low,
-        "high": its.high, "p_value": its.p_value, "days_before": its.days_before,
-        "days_after": its.days_after, "verdict": verdict(its, better=fix.better),
-        "did_effect": did.effect, "did_low": did.low, "did_high": did.high,
-        "did_verdict": verdict(did, better=fix.better) if control else "",
+        "metric": fix.metric, "scope": describe_all(fix.scope),
+        "control": describe_all(control), "rate_before": _pooled(daily, tr & ~daily.after),
+        "rate_after": _pooled(daily, tr & daily.after), **_estimates(head, fix),
         "note": fix.note,
     }
     return row, daily[DAILY_COLUMNS]
+
+
+def _estimates(head: Headline, fix: Fix) -> dict[str, Any]:
+    """The row's verdict and estimates: the deciding one, then each."""
+    e, its, did = head.estimate, head.its, head.did
+    has_did = head.why != "no_scope"
+    return {
+        "verdict": head.verdict, "method": head.method, "why": head.why, "effect": e.effect,
+        "low": e.low, "high": e.high, "p_value": e.p_value, "days_before": e.days_before,
+        "days_after": e.days_after, "its_verdict": verdict(its, better=fix.better),
+        "its_effect": its.effect, "its_low": its.low, "its_high": its.high,
+        "did_verdict": verdict(did, better=fix.better) if has_did else "",
+        "did_effect": did.effect, "did_low": did.low, "did_high": did.high,
+        "did_days_before": did.days_before, "did_days_after": did.days_after,
+        "pretrend_slope": head.pretrend.effect, "pretrend_p": head.pretrend.p_value,
+    }
 
 
 def check_fixes(
@@ -280,29 +352,65 @@ def check_fixes(
         days.append(daily)
     daily = (pd.concat(days, ignore_index=True) if days
              else pd.DataFrame({c: [] for c in DAILY_COLUMNS}))
-    notes: tuple[tuple[str, dict[str, Any]], ...] = () if rows else (("no_fixes", {}),)
+    if not rows:
+        return FixResult(pd.DataFrame(rows, columns=FIX_COLUMNS), daily, note=NO_FIXES.en,
+                         notes=(("no_fixes", {}),))
+    notes = tuple((f"fix.{row['why']}", why_fields(row)) for row in rows)
     return FixResult(pd.DataFrame(rows, columns=FIX_COLUMNS), daily,
-                     note=NO_FIXES.en if notes else "", notes=notes)
+                     note=" ".join(why(row, "en") for row in rows), notes=notes)
+
+
+def _number(x: float, lang: str, spec: str) -> str:
+    if x is None or math.isnan(x):
+        return "-"
+    text = format(x, spec)
+    return text.replace(".", ",") if lang == "de" else text
+
+
+def why_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of the row's reason (:data:`REASONS`); the numbers ``p`` and ``slope`` as a
+    text per language (``{"en": "0.30", "de": "0,30"}``, as ``present.i18n.note_text``
+    fills them in)."""
+    fields: dict[str, Any] = {
+        "fix": row["fix"], "scope": row["scope"], "control": row["control"],
+        "before": row["days_before"], "after": row["days_after"],
+        "min_before": MIN_BEFORE, "min_after": MIN_AFTER,
+        "p": {lang: _number(row["pretrend_p"], lang, ".2f") for lang in ("en", "de")},
+        "slope": {lang: _number(100 * row["pretrend_slope"], lang, "+.3f")
+                  for lang in ("en", "de")},
+    }
+    if row["why"] == "no_comparison_days":  # the days both groups have
+        fields["before"], fields["after"] = row["did_days_before"], row["did_days_after"]
+    return fields
+
+
+def why(row: Mapping[str, Any], lang: str) -> str:
+    """Which method decided the row's verdict and why (:data:`REASONS`), in ``lang``."""
+    fields = {k: v[lang] if isinstance(v, dict) else v for k, v in why_fields(row).items()}
+    return REASONS[row["why"]](lang).format(**fields)
 
 
 def say(row: Mapping[str, Any], lang: str) -> str:
-    """One sentence on a row of ``fixes``: the verdict and its interval, in ``lang``."""
+    """One sentence on a row of ``fixes``: the verdict with its interval and the method that
+    gave it, then both methods' estimates side by side, in ``lang``."""
     word = VERDICTS[str(row["verdict"])](lang)
     if row["verdict"] == "too_early":
         return f"{row['fix']}: {word}"
     pts = "Pkt." if lang == "de" else "pts"
 
-    def p(x: float) -> str:
-        text = f"{100 * x:+.1f}"
-        return text.replace(".", ",") if lang == "de" else text
+    def est(prefix: str) -> str:
+        effect, low, high = (_number(100 * row[f"{prefix}{k}"], lang, f"{s}.1f")
+                             for k, s in (("effect", "+"), ("low", "+"), ("high", "+")))
+        return f"{effect} {pts}, 95 %: {low} .. {high}"
 
-    text = (f"{row['fix']}: {word} ({p(row['effect'])} {pts}, 95 %: {p(row['low'])} .. "
-            f"{p(row['high'])})")
-    if row.get("did_verdict") not in ("", "too_early", None):
-        other = "Diff.-in-Diff." if lang == "de" else "diff.-in-diff."
-        text += (f"; {other}: {VERDICTS[str(row['did_verdict'])](lang)} "
-                 f"({p(row['did_effect'])} {pts}, 95 %: {p(row['did_low'])} .. "
-                 f"{p(row['did_high'])})")
+    by = "nach" if lang == "de" else "by"
+    text = f"{row['fix']}: {word} ({est('')}; {by} {METHODS[row['method']](lang)})"
+    sides = [(m, f"{m}_") for m in ("its", "did")
+             if row.get(f"{m}_verdict") not in ("", "too_early", None)]
+    if len(sides) == 2:
+        text += "; " + "; ".join(
+            f"{METHODS[m](lang)}: {VERDICTS[str(row[f'{m}_verdict'])](lang)} ({est(prefix)})"
+            for m, prefix in sides)
     return text
 
 
@@ -310,7 +418,9 @@ class FixesParams(Params):
     """Watch the fixes (files fixes/<name>.toml, `wegweiser fixes add`): the daily rate at
     each fix's touchpoint before and after, an interrupted time series and a
     difference-in-differences against an untouched group, each with a 95% interval, and the
-    verdict worked / no detectable effect / got worse."""
+    verdict worked / no detectable effect / got worse -- by difference-in-differences when
+    the fix has a scope (e.g. device=mobile), a comparison group with enough days and
+    parallel trends before the fix, else by the time series; which one decided and why."""
 
     fix: Annotated[str | None, Field(pattern=NAME_PATTERN)] = Field(
         None, description="Only this fix (default: every fix).")

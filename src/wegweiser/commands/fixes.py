@@ -24,7 +24,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-SHOWN = ["fix", "date", "rate_before", "rate_after", "verdict", "did_verdict"]
+SHOWN = ["fix", "date", "rate_before", "rate_after", "verdict", "method"]
 NameArg = Annotated[str, typer.Argument(help="The fix's name (letters, digits, - and _).")]
 Conditions = Annotated[list[str] | None, typer.Option(
     help="Condition of the filter model, repeatable: 'event=checkout_payment'.")]
@@ -71,7 +71,8 @@ def add(
     """Add a fix to watch: --where defines the touchpoint (all conditions hold; without it
     the touchpoint catalogue's touchpoint of that name is used), --friction
     the friction event (default 'event contains error'), --control the untouched comparison
-    group (default: the touchpoint's non-event conditions negated)."""
+    group (default: the fix's scope, the touchpoint's non-event conditions, negated; it
+    must rule the scope out)."""
     from pydantic import ValidationError
 
     from wegweiser.analysis.fixes import Fix
@@ -102,8 +103,12 @@ def check(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Whether each fix worked, from the current store: the effect on the daily rate with a
-    95% interval (time series; difference-in-differences beside it) and the verdict."""
-    from wegweiser.analysis.fixes import say
+    95% interval and the verdict, by difference-in-differences when the fix has a scope
+    (e.g. device=mobile), an untouched comparison group and parallel trends before it, else
+    by the interrupted time series; both estimates beside it, and which decided and why."""
+    from rich.markup import escape
+
+    from wegweiser.analysis.fixes import say, why
     from wegweiser.present.i18n import check_lang
     from wegweiser.project import open_project
 
@@ -118,8 +123,11 @@ def check(
     frame = result.fixes[SHOWN]
     print_frame(frame, fmt, console=out, title="Fixes")
     for row in result.fixes.to_dict("records"):
-        out.print(say(row, lang))
-    if result.note:
+        out.print(say(row, lang), markup=False, highlight=False)
+        reason = why(row, lang)
+        out.print(f"[yellow]{escape(reason)}[/yellow]" if row["why"] == "pretrend_failed"
+                  else f"[dim]{escape(reason)}[/dim]")
+    if result.fixes.empty and result.note:
         out.print(f"[dim]{result.note}[/dim]")
 
 

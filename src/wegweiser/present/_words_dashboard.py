@@ -85,10 +85,16 @@ WORDS: dict[str, dict[str, str]] = {
     "fixes.title": _m("Watched fixes", "Beobachtete Korrekturen"),
     "fixes.hint": _m("Changes made at a touchpoint (files fixes/<name>.toml), checked against "
                      "the current data on every visit: interrupted time series and "
-                     "difference-in-differences against an untouched group, 95% intervals.",
+                     "difference-in-differences against an untouched group, 95% intervals. "
+                     "The verdict is difference-in-differences' when the fix is limited to a "
+                     "part of the population (e.g. device=mobile) and both groups moved in "
+                     "parallel before it, else the time series'.",
                      "Änderungen an einem Kontaktpunkt (Dateien fixes/<name>.toml), bei jedem "
                      "Aufruf an den aktuellen Daten geprüft: unterbrochene Zeitreihe und "
-                     "Differenz-von-Differenzen gegen eine unberührte Gruppe, 95-%-Intervalle."),
+                     "Differenz-von-Differenzen gegen eine unberührte Gruppe, 95-%-Intervalle. "
+                     "Das Urteil kommt von der Differenz-von-Differenzen, wenn die Korrektur "
+                     "nur einen Teil betrifft (z. B. device=mobile) und beide Gruppen vorher "
+                     "parallel verliefen, sonst von der Zeitreihe."),
     "fixes.none": _m("No fixes yet.", "Noch keine Korrekturen."),
     "fixes.rates": _m("{metric}: {before} before, {after} after the fix.",
                       "{metric}: {before} vorher, {after} nach der Korrektur."),
@@ -107,8 +113,10 @@ WORDS: dict[str, dict[str, str]] = {
                       "Bedingungen des Kontaktpunkts (eine je Zeile)"),
     "fixes.friction": _m("Friction event (default: event contains error)",
                          "Fehlerereignis (Standard: event contains error)"),
-    "fixes.control": _m("Comparison group (default: the other devices etc.)",
-                        "Vergleichsgruppe (Standard: die anderen Geräte usw.)"),
+    "fixes.control": _m("Comparison group (default: the other devices etc.; must rule the "
+                        "fix's scope out)",
+                        "Vergleichsgruppe (Standard: die anderen Geräte usw.; muss den "
+                        "Geltungsbereich der Korrektur ausschließen)"),
     "fixes.note": _m("Note", "Notiz"),
     "fixes.save": _m("Save fix", "Korrektur speichern"),
     "fixes.saved": _m("Saved the fix {name}.", "Korrektur {name} gespeichert."),

@@ -30,7 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from wegweiser.analysis.experiments import notes as experiment_notes
-from wegweiser.analysis.fixes import NO_FIXES
+from wegweiser.analysis.fixes import NO_FIXES, REASONS
 from wegweiser.errors import InvalidInput
 from wegweiser.present import _words, _words_columns, _words_dashboard, _words_flows
 
@@ -252,10 +252,15 @@ register({"note.no_fixes": {"en": NO_FIXES.en, "de": NO_FIXES.de}})
 
 def note_text(result: Any, lang: str) -> str:
     """An analysis result's note in ``lang``: its ``notes`` (message keys ``note.<key>``
-    with their fields) from the catalogue, else its ``note`` as it is (English)."""
+    with their fields; a field given as ``{lang: text}`` takes ``lang``'s text) from the
+    catalogue, else its ``note`` as it is (English)."""
     notes = getattr(result, "notes", ())
-    if notes:
-        return " ".join(t(f"note.{key}", lang, **fields) for key, fields in notes)
+    if notes:  # a field may hold a text per language: {"en": "0.30", "de": "0,30"}
+        return " ".join(
+            t(f"note.{key}", lang,
+              **{k: v[lang] if isinstance(v, dict) and lang in v else v
+                 for k, v in fields.items()})
+            for key, fields in notes)
     return str(getattr(result, "note", "") or "")
 
 
@@ -293,3 +298,4 @@ def cell(value: Any, column: str, lang: str) -> str:
     if kind == "seconds":
         return duration(value, lang)
     return number(value, lang, 0 if float(value).is_integer() else 2)
+register({f"note.fix.{key}": {"en": words.en, "de": words.de} for key, words in REASONS.items()})

@@ -1,4 +1,5 @@
-"""The fixes page: every watched fix with its verdict (in words, with the interval) and a
+"""The fixes page: every watched fix with its verdict (in words, with the interval, the method
+that decided and why, a warning when the parallel-trends check failed) and a
 chart of the daily rate at its touchpoint and of the comparison group, the fix date marked;
 a form to add a fix and a button to delete one.
 
@@ -16,7 +17,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from wegweiser.analysis.fixes import VERDICTS, Fix, say
+from wegweiser.analysis.fixes import VERDICTS, Fix, say, why
 from wegweiser.analysis.registry import describe
 from wegweiser.errors import InvalidInput
 from wegweiser.present.i18n import Translator
@@ -65,7 +66,8 @@ def _page(request: Request, *, form: dict[str, str] | None = None, error: str | 
         result, _ = context(request).query(_data.analysis, "fix_effects", {})
         for row in result.fixes.to_dict("records"):
             daily = result.daily[result.daily.fix == row["fix"]]
-            items.append({**row, "sentence": say(row, lang),
+            items.append({**row, "sentence": say(row, lang), "why_text": why(row, lang),
+                          "warning": row["why"] == "pretrend_failed",
                           "word": VERDICTS[row["verdict"]](lang),
                           "chart": embed(figure(daily, row, lang), lang, height=320)})
     except InvalidInput as exc:  # a broken file: say which
