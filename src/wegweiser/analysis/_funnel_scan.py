@@ -95,11 +95,10 @@ def _unit_heads(table: pa.Table, *, ordered: bool = False) -> np.ndarray | None:
     n = table.num_rows
     unit = table.column("u_key").combine_chunks()
     if unit.null_count:
-        where = "session_id" if "u_person" in table.column_names else "unit id"
         raise InvalidInput(
-            f"the journey has {unit.null_count} step events without a "
-            f"person_id/{where}; every journey row needs one (rebuild the "
-            "journey or drop those rows)"
+            f"the journey has {unit.null_count} step events without a person_id (or "
+            "session_id, by session); every journey row needs one (rebuild the journey or "
+            "drop those rows)"
         )
     seq = table.column("u_seq").to_numpy()
     first = np.ones(n, dtype=bool)
