@@ -53,6 +53,9 @@ def _tell_waiting(holder: str, seconds: float) -> None:
 
 #: the derived table of the persons left out for withheld analytics consent
 WITHHELD = "consent_withheld"
+#: how the stored journey is laid out; a change rebuilds every store's journey once
+#: (2: rows in ``(person_id, seq)`` order on DuckDB)
+JOURNEY_LAYOUT = 2
 
 class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
     """Open with :func:`open_project` or create with :meth:`Project.init`.
@@ -394,6 +397,8 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
                     "retry in a few seconds."
                 )
             expr = journey_table(w.table("events"), w.table("identities"), self.config)
+            if w.name == "duckdb":  # kept in person order: the funnel's scan needs no sort
+                expr = expr.order_by("person_id", "seq")
             journey = w.build("journey", expr)
             bookkeeping.set_derived_stamp(self._engine, "journey", stamp)
             return journey
@@ -471,6 +476,7 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
     def _journey_stamp(self) -> str:
         relevant = {
             "engine": self._warehouse.name,
+            "layout": JOURNEY_LAYOUT,
             "phases": [p.model_dump() for p in self.config.phases],
             "conversion_events": self.config.conversion_events,
             "session_gap_minutes": self.config.windows.session_gap_minutes,

@@ -72,7 +72,17 @@ def spec_key(spec: Spec) -> tuple[object, ...]:
 
 
 def fetch_units(journey: ir.Table, spec: Spec, traits: ir.Table | None) -> pd.DataFrame:
-    """One row per entered unit with the columns of the module docstring (one query)."""
+    """One row per entered unit with the columns of the module docstring: on DuckDB by an
+    ordered scan (:mod:`wegweiser.analysis._funnel_scan`), elsewhere by SQL."""
+    if journey.get_backend().name == "duckdb":
+        from wegweiser.analysis._funnel_scan import scan_units
+
+        return scan_units(journey, spec, traits)
+    return sql_units(journey, spec, traits)
+
+
+def sql_units(journey: ir.Table, spec: Spec, traits: ir.Table | None) -> pd.DataFrame:
+    """:func:`fetch_units` by one SQL query (every engine)."""
     key = ("funnel", spec_key(spec), journey.op(), None if traits is None else traits.op())
 
     def build() -> ir.Table:

@@ -55,7 +55,8 @@ def unit_table(journey: ir.Table, spec: Spec, *, traits: ir.Table | None = None)
 
 
 # -- candidates: the step and exclusion rows ------------------------------------------------
-def _matches(t: ir.Table, step: FunnelStep) -> ir.BooleanValue:
+def step_matches(t: ir.Table, step: FunnelStep) -> ir.BooleanValue:
+    """Whether a row matches ``step``: its event and every filter (NULL: no)."""
     cond = t.event == step.event
     for c in step.tests:
         cond = cond & matches(t, c)
@@ -70,7 +71,7 @@ def _candidates(journey: ir.Table, spec: Spec) -> ir.Table:
         cols.update(u_unit=t.session_id, u_person=t.person_id)
     cols.update(u_seq=t.seq, u_ts=t.timestamp)
     for k, step in enumerate(spec.steps):
-        cols[f"m{k}"] = _matches(t, step)
+        cols[f"m{k}"] = step_matches(t, step)
     cols["mx"] = t.event.isin(spec.exclude) if spec.exclude else ibis.literal(False)
     b = spec.breakdown
     if b and b.startswith("property:"):
@@ -317,12 +318,19 @@ def _attributed(st: _State, spec: Spec) -> ir.StringValue:
     )
 
 
-def _with_trait(units: ir.Table, traits: ir.Table | None, key: str) -> ir.Table:
+def check_traits(traits: ir.Table | None, key: str) -> ir.Table:
+    """``traits``, when it has the ``person_id`` and ``key`` columns a trait breakdown
+    needs."""
     from wegweiser.errors import InvalidInput
 
     if traits is None or key not in traits.columns or "person_id" not in traits.columns:
         raise InvalidInput(f"breakdown 'trait:{key}' needs a traits table with person_id and "
                            f"{key!r} columns; pass traits=... (the CLI reads identify traits)")
+    return traits
+
+
+def _with_trait(units: ir.Table, traits: ir.Table | None, key: str) -> ir.Table:
+    traits = check_traits(traits, key)
     side = traits.select(t_person=traits.person_id, t_value=traits[key].cast("string"))
     joined = units.left_join(side, units.person_id == side.t_person)
     return joined.mutate(value=joined.t_value).drop("t_person", "t_value")

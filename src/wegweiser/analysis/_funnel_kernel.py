@@ -1,0 +1,242 @@
+"""Each unit's best funnel attempt by an ordered scan over NumPy arrays (internal).
+
+The input is the funnel's candidate rows (step and exclusion events) grouped by unit and in
+``seq`` order within each unit: ``first`` marks a unit's first row, ``t`` is the time in
+microseconds, ``seq`` the position in the person's journey and ``mask`` has bit ``k`` set
+when the row matches step ``k`` and bit :data:`EXCLUDED` when it is an exclusion event.
+:func:`best_attempts` follows every attempt of every unit at once, with the definitions of
+:mod:`wegweiser.analysis.funnels` (the same as the SQL of
+:mod:`wegweiser.analysis._funnel_units`), and keeps each unit's best one.
+
+How, without a loop over rows or units: for every step a running count of its matching
+rows gives the next match after any row by two gathers (``_Matches``); an ordered attempt
+follows its greedy chain by one such lookup per step, a strict one checks the row right
+after the previous step, an unordered one looks up each step's first match from its entry
+on; a step counts when its row lies before the unit's end and the attempt's first
+exclusion (one limit per attempt) and within the windows. A first pass counts the steps of
+every attempt; the best attempt per unit is a segmented maximum over them (attempts sorted
+by unit), and only the best attempts are followed again for their rows.
+
+>>> import numpy as np
+>>> first = np.array([True, False, False, True, False])
+>>> t = np.array([0, 10, 20, 0, 5]) * 60_000_000
+>>> b = best_attempts(first, t, np.arange(5), np.array([1, 2, 4, 1, 1]), n=3,
+...                   mode="ordered", entry="any", window_us=3600 * 10**6)
+>>> b.n_reached.tolist(), b.done_us[2].tolist()
+([3, 1], [1200000000, -1])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+    import numpy.typing as npt
+
+    Ints = npt.NDArray[np.integer[Any]]
+    Bools = npt.NDArray[np.bool_]
+
+#: the mask bit of an exclusion event (steps use bits 0 .. MAX_STEPS - 1)
+EXCLUDED = 20
+
+
+@dataclass(frozen=True)
+class Best:
+    """One entry per unit that entered, in unit order: its best attempt.
+
+    ``entry`` (row index of the entry event), ``n_reached``, ``n_distinct``;
+    ``step_row[k]`` the row taken for step k where ``reached[k]`` (else -1; ordered and
+    strict: steps 0..k all reached; unordered: step k on its own); ``done_us[k]`` when steps
+    0..k were all done, meaningful only where ``n_reached > k`` (-1 elsewhere).
+    """
+
+    unit: Ints
+    entry: Ints
+    n_reached: Ints
+    n_distinct: Ints
+    step_row: Ints
+    reached: Bools
+    done_us: Ints
+
+
+class _Matches:
+    """Where each step's matching rows are, to find a step's next match after any row."""
+
+    def __init__(self, mask: npt.NDArray[np.int32], rows: int) -> None:
+        self.mask, self._rows = mask, rows
+        self._known: dict[int, tuple[Ints, Ints]] = {}
+
+    def _of(self, bit: int) -> tuple[Ints, Ints]:
+        if bit not in self._known:
+            flag = (self.mask & (1 << bit)) != 0
+            where = np.flatnonzero(flag).astype(np.int32)
+            # running count of matches up to and including each row (row -1: none)
+            count = np.empty(self._rows + 1, dtype=np.int32)
+            count[0] = 0
+            np.cumsum(flag, dtype=np.int32, out=count[1:])
+            self._known[bit] = (np.r_[where, np.int32(self._rows)], count)
+        return self._known[bit]
+
+    def after(self, bit: int, row: Ints) -> Ints:
+        """The first row after ``row`` matching ``bit`` (``rows`` when none)."""
+        where, count = self._of(bit)
+        out: Ints = where[count[1:][row]]
+        return out
+
+    def from_(self, bit: int, row: Ints) -> Ints:
+        """The first row from ``row`` on matching ``bit`` (``rows`` when none)."""
+        where, count = self._of(bit)
+        out: Ints = where[count[row]]
+        return out
+
+
+def best_attempts(
+    first: Bools,
+    t: Ints,
+    seq: Ints,
+    mask: npt.NDArray[np.int32],
+    *,
+    n: int,
+    mode: str,
+    entry: str,
+    window_us: int,
+    step_windows_us: Sequence[int | None] | None = None,
+) -> Best:
+    """Each unit's best attempt (see the module docstring); arrays of equal length."""
+    rows = len(t)
+    unit = np.cumsum(first, dtype=np.int32) - 1
+    ends = np.r_[np.flatnonzero(first)[1:], rows].astype(np.int32)
+    found = _Matches(mask, rows)
+    steps_bits = (1 << n) - 1
+    starts = (mask & steps_bits) != 0 if mode == "unordered" else (mask & 1) != 0
+    e = np.flatnonzero(starts).astype(np.int32)
+    if entry == "first" and len(e):
+        ue = unit[e]
+        e = e[np.r_[True, ue[1:] != ue[:-1]]]
+    ue = unit[e]
+    # rows an attempt may use: before its unit's end and its first exclusion after the entry
+    limit = ends[ue]
+    if mode != "strict" and (mask & (1 << EXCLUDED)).any():
+        limit = np.minimum(limit, found.after(EXCLUDED, e))
+    follow = _Follow(
+        t, seq, found, mode=mode, n=n, window_us=window_us, step_windows_us=step_windows_us
+    )
+    n_reached, n_distinct = follow.counts(e, limit)
+    chosen = _best(ue, n_reached.astype(np.int32) * 32 + n_distinct)
+    e, limit = e[chosen], limit[chosen]
+    step_row, reached = follow.rows(e, limit)
+    nr = n_reached[chosen].astype(np.int64)
+    times = np.where(reached, np.take(t, step_row, mode="clip"), np.iinfo(np.int64).min)
+    if mode == "unordered":
+        times = np.maximum.accumulate(times, axis=0)
+    done = np.where(np.arange(n)[:, None] < nr[None, :], times, -1)
+    return Best(
+        unit=ue[chosen].astype(np.int64),
+        entry=e.astype(np.int64),
+        n_reached=nr,
+        n_distinct=n_distinct[chosen].astype(np.int64),
+        step_row=np.where(reached, step_row, -1),
+        reached=reached,
+        done_us=done,
+    )
+
+
+class _Follow:
+    """The attempts' steps: per step, the row taken and whether it counts."""
+
+    def __init__(
+        self,
+        t: Ints,
+        seq: Ints,
+        found: _Matches,
+        *,
+        mode: str,
+        n: int,
+        window_us: int,
+        step_windows_us: Sequence[int | None] | None,
+    ) -> None:
+        self.t, self.seq, self.found, self.mode, self.n = t, seq, found, mode, n
+        # a window at least as long as the time the rows span cannot cut anything: skipped
+        span = int(t.max()) - int(t.min()) if len(t) else 0
+        self.window = None if window_us >= span else int(window_us)
+        self.windows = [
+            None if w is None or w >= span else int(w) for w in (step_windows_us or [None] * n)
+        ]
+
+    def steps(self, e: Ints, limit: Ints) -> Iterator[tuple[Ints, Bools]]:
+        """Per step k: the row taken for it and whether the step counts (ordered and
+        strict: steps 0..k; unordered: step k)."""
+        t, window = self.t, self.window
+        te = t[e] if window is not None else None
+        if self.mode == "unordered":
+            for k in range(self.n):
+                s = self.found.from_(k, e)
+                ok = s < limit
+                if te is not None and window is not None:
+                    ok &= np.take(t, s, mode="clip") - te <= window
+                yield s, ok
+            return
+        s, ok = e, np.ones(len(e), dtype=bool)
+        yield s, ok
+        for k in range(1, self.n):
+            if self.mode == "strict":
+                cand = s + 1
+                nxt = np.minimum(cand, len(t) - 1)
+                ok = (
+                    ok
+                    & (cand < limit)
+                    & (self.seq[nxt] == self.seq[s] + 1)
+                    & ((self.found.mask[nxt] & (1 << k)) != 0)
+                )
+            else:
+                cand = self.found.after(k, s)
+                ok = ok & (cand < limit)
+            w = self.windows[k]
+            if te is not None or w is not None:
+                tc = np.take(t, cand, mode="clip")
+                if te is not None and window is not None:
+                    ok &= tc - te <= window
+                if w is not None:
+                    ok &= tc - t[s] <= w
+            s = np.where(ok, cand, s)
+            yield cand, ok
+
+    def counts(self, e: Ints, limit: Ints) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int8]]:
+        """Per attempt: steps reached in a row from the first, and distinct steps done."""
+        reached = np.zeros(len(e), dtype=np.int8)
+        if self.mode != "unordered":  # each step's flag already holds for the steps before
+            for _, ok in self.steps(e, limit):
+                reached += ok
+            return reached, reached
+        distinct = np.zeros(len(e), dtype=np.int8)
+        prefix = np.ones(len(e), dtype=bool)
+        for _, ok in self.steps(e, limit):
+            prefix &= ok
+            reached += prefix
+            distinct += ok
+        return reached, distinct
+
+    def rows(self, e: Ints, limit: Ints) -> tuple[Ints, Bools]:
+        """Per step and attempt: the row taken and whether the step counts."""
+        pairs = list(self.steps(e, limit))
+        return (
+            np.array([s for s, _ in pairs], dtype=np.int64).reshape(self.n, len(e)),
+            np.array([ok for _, ok in pairs], dtype=bool).reshape(self.n, len(e)),
+        )
+
+
+def _best(unit: npt.NDArray[np.int32], rank: npt.NDArray[np.int32]) -> Ints:
+    """Per unit (``unit`` sorted), the position of its highest ``rank``, the first of
+    equals: one segmented maximum of ``rank`` above the position reversed."""
+    if not len(unit):
+        return np.zeros(0, dtype=np.int64)
+    heads = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]])
+    last = np.int64(2**32 - 1)
+    key = (rank.astype(np.int64) << 32) | (last - np.arange(len(unit), dtype=np.int64))
+    out: Ints = last - (np.maximum.reduceat(key, heads) & last)
+    return out

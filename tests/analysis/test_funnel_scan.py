@@ -1,0 +1,257 @@
+"""The funnel's ordered scan (DuckDB) against its SQL path, unit row by unit row: random
+logs with hypothesis, every option, journeys in and out of person order; and the checks of
+the scan's input."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import timedelta
+
+import ibis
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.analysis.reference import BASE, Ev, load, random_rows, reference_journeys
+from wegweiser.analysis._funnel_kernel import best_attempts
+from wegweiser.analysis._funnel_scan import fetch_rows, scan_units
+from wegweiser.analysis._funnel_spec import FunnelStep, make_spec
+from wegweiser.analysis._funnel_tables import sql_units
+from wegweiser.errors import InvalidInput
+
+
+def journey_frame(rows: list[Ev]) -> pd.DataFrame:
+    events = [e for evs in reference_journeys(rows).values() for e in evs]
+    return pd.DataFrame(
+        {
+            "person_id": [e.person for e in events],
+            "session_id": [f"{e.person}:{e.session}" for e in events],
+            "seq": pd.Series([e.seq for e in events], dtype="int64"),
+            "timestamp": pd.Series([e.timestamp for e in events], dtype="datetime64[us, UTC]"),
+            "event": [e.event for e in events],
+            "properties": [json.dumps(e.properties or {}) for e in events],
+            "device": [e.device for e in events],
+            "channel": [e.channel for e in events],
+        }
+    )
+
+
+def same_units(journey: ibis.Table, spec_kw: dict, traits: ibis.Table | None = None) -> None:
+    spec = make_spec(**spec_kw)
+    want, got = sql_units(journey, spec, traits), scan_units(journey, spec, traits)
+    cols = list(want.columns)
+    assert list(got.columns) == cols
+    order = dict(by=cols, na_position="first", ignore_index=True)
+    pd.testing.assert_frame_equal(got.sort_values(**order), want.sort_values(**order))
+
+
+@st.composite
+def logs(draw):
+    n = draw(st.integers(0, 30))
+    rows = [
+        Ev(
+            person=draw(st.sampled_from(["p1", "p2", "p10", "q"])),
+            event=draw(st.sampled_from(["a", "a", "b", "c", "d", "x"])),
+            timestamp=BASE + timedelta(minutes=draw(st.sampled_from([0, 5, 20, 31, 45, 90, 600]))),
+            message_id=f"m{i:03d}",
+            device=draw(st.sampled_from(["mobile", "desktop", None])),
+            channel=draw(st.sampled_from(["email", "direct"])),
+            properties={"plan": draw(st.sampled_from(["basic", "pro"]))},
+        )
+        for i in range(n)
+    ]
+    return rows + [Ev(person="p9", event=e, timestamp=BASE, message_id=f"z{e}") for e in "abcd"]
+
+
+STEPS = st.sampled_from(
+    [
+        ["a", "b", "c"],
+        ["a", "b", "a", "c"],
+        [FunnelStep("a", where={"plan": "pro"}), "b", FunnelStep("c", where={"plan": "basic"})],
+        ["d", "c", "b", "a"],
+        ["b", "a"],
+    ]
+)
+options = st.fixed_dictionaries(
+    {
+        "mode": st.sampled_from(["ordered", "strict", "unordered"]),
+        "window": st.sampled_from(
+            [timedelta(0), timedelta(minutes=30), timedelta(hours=2), timedelta(days=1)]
+        ),
+        "entry": st.sampled_from(["any", "first"]),
+        "by": st.sampled_from(["person", "session"]),
+        "exclude": st.sampled_from([None, ["x"]]),
+        "breakdown": st.sampled_from([None, "device", "property:plan"]),
+        "attribution": st.sampled_from(["first_touch", "last_touch", "step:2"]),
+        "step_window": st.sampled_from([None, timedelta(minutes=20)]),
+    }
+)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=logs(),
+    steps=STEPS,
+    opts=options,
+    shuffle=st.randoms(use_true_random=False),
+    shuffled=st.booleans(),
+)
+def test_scan_equals_sql(rows, steps, opts, shuffle, shuffled):
+    """Every unit row of the scan equals the SQL's; the journey's rows in person order or
+    shuffled (the scan then reads them ordered)."""
+    if opts["mode"] == "unordered" and len({str(s) for s in steps}) < len(steps):
+        steps = steps[:2] if steps[0] != steps[2] else [steps[0], steps[1]]
+    w = opts.pop("step_window")
+    windows = (
+        None if w is None or opts["mode"] == "unordered" else [None, w] + [None] * (len(steps) - 2)
+    )
+    frame = journey_frame(rows)
+    if shuffled:
+        order = list(range(len(frame)))
+        shuffle.shuffle(order)
+        frame = frame.iloc[order].reset_index(drop=True)
+    same_units(ibis.memtable(frame), {"steps": steps, "step_windows": windows, **opts})
+
+
+def test_scan_on_the_store_reads_the_journey_in_order(project):
+    """The stored journey is in (person_id, seq) order: the scan needs no ORDER BY."""
+    rows = random_rows(3, n=300, persons=25, events=("a", "b", "c", "d"), ties=0.2)
+    journey = load(project, rows)
+    spec = make_spec(
+        ["a", "b", "c"],
+        mode="ordered",
+        window=timedelta(days=1),
+        step_windows=None,
+        exclude=None,
+        by="person",
+        breakdown="device",
+        attribution="last_touch",
+    )
+    table, first = fetch_rows(journey, spec)
+    persons = table.column("u_key").to_pylist()
+    assert persons == sorted(persons)
+    assert int(first.sum()) == len(set(persons))
+    for by, mode in (("person", "strict"), ("session", "ordered"), ("session", "unordered")):
+        same_units(
+            journey,
+            {
+                "steps": ["a", "b", "c"],
+                "mode": mode,
+                "by": by,
+                "window": timedelta(hours=12),
+                "step_windows": None,
+                "exclude": ["d"] if mode != "strict" else None,
+                "breakdown": "channel",
+                "attribution": "step:2",
+            },
+        )
+
+
+def test_trait_breakdown_by_scan_equals_sql(project):
+    rows = random_rows(4, n=120, persons=10, events=("a", "b", "c"))
+    journey = load(project, rows)
+    traits = ibis.memtable(
+        {"person_id": ["p00", "p01", "p02", "p02"], "plan": ["pro", None, "basic", "pro"]}
+    )  # p02 twice: two rows
+    for by in ("person", "session"):
+        same_units(
+            journey,
+            {
+                "steps": ["a", "b"],
+                "mode": "ordered",
+                "by": by,
+                "window": timedelta(days=3),
+                "step_windows": None,
+                "exclude": None,
+                "breakdown": "trait:plan",
+                "attribution": "first_touch",
+            },
+            traits,
+        )
+    spec = make_spec(
+        ["a", "b"],
+        mode="ordered",
+        window=timedelta(days=1),
+        step_windows=None,
+        exclude=None,
+        by="person",
+        breakdown="trait:plan",
+        attribution="first_touch",
+    )
+    with pytest.raises(InvalidInput, match="needs a traits table"):
+        scan_units(journey, spec, None)
+
+
+def _spec():
+    return make_spec(
+        ["a", "b"],
+        mode="ordered",
+        window=timedelta(days=1),
+        step_windows=None,
+        exclude=None,
+        by="person",
+        breakdown=None,
+        attribution="first_touch",
+    )
+
+
+def test_bad_journeys_are_named():
+    ts = pd.Series([BASE] * 3, dtype="datetime64[us, UTC]")
+    twice = ibis.memtable(
+        {
+            "person_id": ["p1", "p1", "p2"],
+            "seq": [0, 0, 0],
+            "timestamp": ts,
+            "event": ["a", "b", "a"],
+            "properties": ["{}"] * 3,
+        }
+    )
+    with pytest.raises(InvalidInput, match=r"two rows with seq 0 for 'p1'"):
+        scan_units(twice, _spec(), None)
+    nobody = ibis.memtable(
+        {
+            "person_id": ["p1", None, "p2"],
+            "seq": [0, 1, 0],
+            "timestamp": ts,
+            "event": ["a", "b", "a"],
+            "properties": ["{}"] * 3,
+        }
+    )
+    with pytest.raises(InvalidInput, match="1 step events without a person_id"):
+        scan_units(nobody, _spec(), None)
+
+
+def test_kernel_against_a_loop_on_long_random_runs():
+    """Ordered funnels with a window on 20k random rows: the vectorised attempts against a
+    plain loop over each unit's attempts (greedy chains, best = most steps, then
+    earliest)."""
+    rng = random.Random(7)
+    units = sorted(rng.randrange(400) for _ in range(20_000))
+    first = np.r_[True, np.diff(units) != 0]
+    t = np.array([rng.randrange(0, 10**7) for _ in units], dtype=np.int64)
+    t = np.concatenate([np.sort(part) for part in np.split(t, np.flatnonzero(first)[1:])])
+    mask = np.array([1 << rng.randrange(4) for _ in units], dtype=np.int32)
+    window = 2 * 10**6
+    best = best_attempts(
+        first, t, np.arange(len(t)), mask, n=4, mode="ordered", entry="any", window_us=window
+    )
+    want = []
+    for lo, hi in zip(np.flatnonzero(first), [*np.flatnonzero(first)[1:], len(t)], strict=True):
+        tries = []
+        for e in range(lo, hi):
+            if not mask[e] & 1:
+                continue
+            chain, at = 1, e
+            for k in range(1, 4):
+                nxt = next((j for j in range(at + 1, hi) if mask[j] >> k & 1), None)
+                if nxt is None or t[nxt] - t[e] > window:
+                    break
+                chain, at = chain + 1, nxt
+            tries.append((chain, -e))
+        if tries:
+            chain, e = max(tries)
+            want.append((chain, -e))
+    assert list(zip(best.n_reached.tolist(), best.entry.tolist(), strict=True)) == want
