@@ -49,6 +49,19 @@ def test_proportions_match_statsmodels(na, nb, data):
     )
 
 
+def test_an_arm_that_all_converted_is_not_certain():
+    """p (1 - p) = 0 in an arm would make any difference certain; its variance is Agresti
+    and Caffo's instead (one success and one failure added), the estimate stays observed."""
+    all_, none = Moments.of([1.0] * 3), Moments.of([0.0] * 5)
+    eff = stats.proportions(all_, none)
+    assert eff.diff == 1.0
+    assert eff.se == pytest.approx(math.sqrt(0.8 * 0.2 / 3 + (1 / 7) * (6 / 7) / 5))
+    mixed = Moments.of([1.0, 0.0, 0.0, 1.0])
+    assert stats.proportions(mixed, none).var_variant == pytest.approx(0.25 / 4)
+    with pytest.raises(InvalidInput, match="at least 2 persons"):
+        stats.proportions(Moments.of([1.0]), none)
+
+
 def test_cuped_equals_regression_adjustment():
     rng = np.random.default_rng(3)
     x = rng.normal(size=4000)

@@ -111,14 +111,29 @@ def means(variant: Moments, control: Moments) -> Effect:
 
 
 def proportions(variant: Moments, control: Moments) -> Effect:
-    """Two proportions (``y`` is 0/1): unpooled variances ``p (1 - p) / n``."""
-    _need(variant, "a comparison of proportions", 1)
-    _need(control, "a comparison of proportions", 1)
+    """Two proportions (``y`` is 0/1): unpooled variances ``p (1 - p) / n``.
+
+    An arm whose persons all converted (or none did) has ``p (1 - p) = 0``, which would make
+    any difference look certain (one treated buyer against five holdout non-buyers:
+    "better", interval [1, 1]). Such an arm's variance is Agresti and Caffo's (2000): its
+    rate with one success and one failure added, ``p~ = (x + 1) / (n + 2)``; the estimate
+    stays the observed rate."""
+    _need(variant, "a comparison of proportions")
+    _need(control, "a comparison of proportions")
     for arm in (variant, control):
         if arm.s_yy != arm.s_y:
             raise InvalidInput("proportions() needs a 0/1 metric (sum of squares = sum)")
-    pv, pc = variant.mean_y, control.mean_y
-    return Effect(pc, pv, pc * (1 - pc) / control.n, pv * (1 - pv) / variant.n)
+    return Effect(control.mean_y, variant.mean_y, _rate_variance(control),
+                  _rate_variance(variant))
+
+
+def _rate_variance(arm: Moments) -> float:
+    """``p (1 - p) / n``, or with ``p~`` when ``p`` is 0 or 1 (see :func:`proportions`)."""
+    p = arm.mean_y
+    if 0 < p < 1:
+        return p * (1 - p) / arm.n
+    p = (arm.s_y + 1) / (arm.n + 2)
+    return p * (1 - p) / arm.n
 
 
 def _pooled_p_value(variant: Moments, control: Moments) -> float:
