@@ -8,10 +8,10 @@ by ``wegweiser personas``; :mod:`wegweiser.analysis._persona_memory`), not a new
   over their whole journey, on the channels the fit used, visits after the purchase leaving
   the channel mix out), for persons with at least the fit's ``min_events`` events;
 * their persona is the remembered centroid nearest to their prepared features (square-root
-  shares), each feature weighed as the fit weighs it (channel mix 1, devices 0.3): the rule
-  by which the fit assigned its own persons, so on the data of the fit a person keeps the
-  persona the fit gave them (up to the 6 decimals the centroids are kept with). Ties go to
-  the persona listed first. Persons with fewer events have no persona.
+  shares), each feature weighed as the fit weighs it (channel mix 1, pace 1.5, devices
+  0.3): the rule by which the fit assigned its own persons, so on the data of the fit a
+  person keeps the persona the fit gave them (up to the 6 decimals the centroids are kept
+  with). Ties go to the persona listed first. Persons with fewer events have no persona.
 
 Everything is one Ibis expression: it runs on DuckDB and Spark alike.
 """

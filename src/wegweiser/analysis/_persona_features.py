@@ -14,6 +14,13 @@ alike. Columns (all numbers):
   events (``app`` is ios or android);
 * ``hours:<night|morning|afternoon|evening>`` (0-5, 6-11, 12-17, 18-23 UTC) and
   ``weekend``: shares of the events;
+* ``pace:<quick|brisk|steady|slow>``: the person's pace through a visit -- the gaps between
+  an event and their next event (``next_timestamp``) of 1 s to 10 minutes, shares of them by
+  length: 1-10 s, 10-30 s, 30-90 s, 90 s-10 min (shorter gaps are events fired together,
+  longer ones pauses or a new visit); 0 for a person with no such gap. Personas differ in
+  how long they look at a page (a researcher reads, a bargain hunter taps through), and a
+  visit of five events gives four gaps, so the pace is sure after few visits where the
+  channel mix is not;
 * ``phase:<name>``: 1 when the person reached the phase, else 0;
 * ``orders`` (conversion events), ``revenue`` (sum), ``order_value`` (revenue per order,
   0 without orders).
@@ -35,7 +42,7 @@ if TYPE_CHECKING:
 
     import ibis.expr.types as ir
 
-__all__ = ["GROUPS", "MAX_CHANNELS", "person_features"]
+__all__ = ["GROUPS", "MAX_CHANNELS", "PACE", "person_features"]
 
 MAX_CHANNELS = 15
 _HOUR_US = 3_600_000_000
@@ -43,8 +50,11 @@ _DAY_US = 24 * _HOUR_US
 _HOURS = {"night": (0, 5), "morning": (6, 11), "afternoon": (12, 17), "evening": (18, 23)}
 _DEVICES = ("mobile", "desktop", "tablet")
 _PLATFORMS = {"web": ("web",), "app": ("ios", "android"), "store": ("store",), "phone": ("phone",)}
+#: pace bins: name -> (lowest, highest) gap to the next event in seconds, lowest excluded
+#: (the first bin includes 1 s)
+PACE = {"quick": (1.0, 10.0), "brisk": (10.0, 30.0), "steady": (30.0, 90.0), "slow": (90.0, 600.0)}
 #: the feature groups, in the order of the columns (cards and names read them by prefix)
-GROUPS = ("activity", "channel", "device", "platform", "hours", "phase", "value")
+GROUPS = ("activity", "channel", "device", "platform", "hours", "pace", "phase", "value")
 
 
 def _top(journey: ir.Table, column: str, limit: int) -> list[str]:
@@ -69,8 +79,11 @@ def person_features(
     phases = list(phases) if phases is not None else _top(journey, "phase", 50)
     us = epoch_us(journey.timestamp)
     hour = (us // _HOUR_US) % 24
+    gap = (epoch_us(journey.next_timestamp) - us).cast("float64") / 1e6
+    lowest, highest = PACE["quick"][0], max(hi for _, hi in PACE.values())
     t = journey.mutate(
         _us=us,
+        _gap=ibis.ifelse(gap.between(lowest, highest), gap, None),
         _hour=hour,
         _day=us // _DAY_US,
         _weekend=(((us // _DAY_US) + 3) % 7 >= 5).cast("int64"),
@@ -99,6 +112,10 @@ def person_features(
     for name, (lo, hi) in _HOURS.items():
         agg[f"hours:{name}"] = t._hour.between(lo, hi).cast("int64").sum()
     agg["weekend"] = t._weekend.sum()
+    for name, (low, high) in PACE.items():
+        inside = (t._gap >= low) if low == lowest else (t._gap > low)
+        agg[f"pace:{name}"] = (inside & (t._gap <= high)).fill_null(False).cast("int64").sum()
+    agg["_gaps"] = t._gap.count()
     for ph in phases:
         agg[f"phase:{ph}"] = (t.phase == ph).fill_null(False).cast("int64").max()
     agg["orders"] = t._conv.sum()
@@ -111,10 +128,12 @@ def person_features(
     week_us = 7 * _DAY_US
     span_weeks = ibis.greatest((per._last - per._first).cast("float64") / week_us, 1.0)
     visits = ibis.greatest(per._visits, 1).cast("float64")
+    gaps = ibis.greatest(per._gaps, 1).cast("float64")
+    of = {"channel": visits, "pace": gaps}
     shares = {
-        k: per[k].cast("float64") / (visits if k.startswith("channel:") else ev)
+        k: per[k].cast("float64") / of.get(k.split(":")[0], ev)
         for k in agg
-        if k.split(":")[0] in ("channel", "device", "platform", "hours") or k == "weekend"
+        if k.split(":")[0] in ("channel", "device", "platform", "hours", "pace") or k == "weekend"
     }
     out = per.mutate(
         events_per_session=ev / per.sessions.cast("float64"),

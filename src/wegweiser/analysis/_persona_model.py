@@ -4,12 +4,13 @@
 stores keyword hyper-parameters, ``fit(features)`` returns ``self``, learned state ends in
 ``_``, randomness comes from ``random_state`` (the same input gives the same personas).
 
-Features are prepared once: shares (channel, device, platform, hours, weekend) as square
-roots (the Hellinger distance between mixes), counts and money (``LOG_FEATURES``) as
+Features are prepared once: shares (channel, device, platform, hours, weekend, pace) as
+square roots (the Hellinger distance between mixes), counts and money (``LOG_FEATURES``) as
 ``log1p`` and standardised; then each group is weighted (``weights``; default
-:data:`DEFAULT_WEIGHTS`: the channel mix, devices a little; the measurements in
-benchmarks/RESULTS.md show that hours, activity and value split persons along their life
-cycle rather than their persona). The clustering
+:data:`DEFAULT_WEIGHTS`: the channel mix 1, the pace through a visit 1.5, devices 0.3; the
+measurements in benchmarks/RESULTS.md show that hours, activity and value split persons
+along their life cycle rather than their persona, and that the pace, sure after few
+visits, places the persons whose few visits leave their channel mix noisy). The clustering
 is k-means (scikit-learn, ``n_init`` restarts); ``method="gmm"`` (a Gaussian mixture with
 diagonal covariances) and ``method="nmf"`` (non-negative factors, each person to their largest
 factor) are there for comparison: benchmarks/RESULTS.md has the measurements behind the
@@ -57,10 +58,10 @@ LOG_FEATURES = frozenset(
         "order_value",
     }
 )
-SHARE_GROUPS = frozenset({"channel", "device", "platform", "hours", "weekend"})
-GROUPS = ("activity", "channel", "device", "platform", "hours", "weekend", "phase", "value")
+SHARE_GROUPS = frozenset({"channel", "device", "platform", "hours", "weekend", "pace"})
+GROUPS = ("activity", "channel", "device", "platform", "hours", "weekend", "pace", "phase", "value")
 #: weight of each feature group in the clustering (0: described on the cards, not clustered)
-DEFAULT_WEIGHTS: dict[str, float] = {"channel": 1.0, "device": 0.3}
+DEFAULT_WEIGHTS: dict[str, float] = {"channel": 1.0, "device": 0.3, "pace": 1.5}
 _SILHOUETTE_SAMPLE = 3_000
 
 

@@ -71,6 +71,13 @@ _PHRASES: dict[str, tuple[_Pair, _Pair]] = {
     "hours:morning": (("mornings", "vormittags"), ("not mornings", "nicht vormittags")),
     "hours:afternoon": (("afternoons", "nachmittags"), ("not afternoons", "nicht nachmittags")),
     "hours:evening": (("evenings", "abends"), ("not evenings", "nicht abends")),
+    "pace:quick": (
+        ("click quickly", "klicken schnell"),
+        ("rarely click quickly", "klicken selten schnell"),
+    ),
+    "pace:brisk": (("brisk pace", "zügiges Tempo"), ("rarely brisk", "selten zügig")),
+    "pace:steady": (("steady pace", "ruhiges Tempo"), ("rarely steady", "selten ruhig")),
+    "pace:slow": (("take their time", "lassen sich Zeit"), ("rarely linger", "verweilen selten")),
 }
 _GROUP_WORDS: dict[str, _Pair] = {
     "device": ("on", "auf"),

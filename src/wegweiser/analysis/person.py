@@ -233,8 +233,8 @@ def _traits(events: ir.Table, id_list: list[str]) -> pd.DataFrame:
 
 def _persona(mine: ir.Table, memory: Mapping[str, Any] | None, config: Config
              ) -> tuple[int | None, str | None]:
-    """The person's remembered persona (id, name): their channel and device mix decides it,
-    so their own rows suffice."""
+    """The person's remembered persona (id, name): their channel mix, pace and device mix
+    decide it, so their own rows suffice."""
     if not memory or not memory.get("personas"):
         return None, None
     found = to_frame(assign(mine, memory, after_phases=after_purchase_phases(config)))

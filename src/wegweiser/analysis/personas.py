@@ -5,13 +5,14 @@ Definitions:
 * **Features** (one row per person with at least ``min_events`` events, computed on the
   engine; :mod:`wegweiser.analysis._persona_features`): channel mix of their visits (visits
   of the phases after the purchase phase -- shipping mails, reviews -- left out: they follow
-  the purchase, not the person's habits), devices, platforms, hours, weekend share, visit
-  frequency, recency, depth, phases reached, orders and revenue.
+  the purchase, not the person's habits), devices, platforms, hours, weekend share, pace
+  through a visit (shares of the gaps to the next event of 1-10 s, 10-30 s, 30-90 s,
+  90 s-10 min), visit frequency, recency, depth, phases reached, orders and revenue.
 * **Clustering** (:mod:`wegweiser.analysis._persona_model`): k-means on the channel mix
-  (square-root shares) and, weighed 0.3, the device mix; each person weighs with their
-  visits. The number of personas is chosen among ``min_personas``..``max_personas`` by
-  bootstrap stability (mean adjusted Rand index, at least 0.9) and then the best silhouette;
-  ``personas`` fixes it. Deterministic for a ``seed``.
+  (square-root shares), the pace (weighed 1.5) and the device mix (weighed 0.3); each
+  person weighs with their visits. The number of personas is chosen among
+  ``min_personas``..``max_personas`` by bootstrap stability (mean adjusted Rand index, at
+  least 0.9) and then the best silhouette; ``personas`` fixes it. Deterministic for a ``seed``.
 * **Cards**: per persona a generated name and profile (German, English) from what over- and
   under-indexes, size and share, top channels, device, hours, conversion, revenue per
   person, repeat rate, depth, phases reached; ``profile``: every feature's mean with a 95%
@@ -144,6 +145,7 @@ def with_journey_columns(table: ir.Table) -> ir.Table:
         "phase": ibis.null("string"),
         "is_conversion": ibis.literal(False),
         "revenue": ibis.null("float64"),
+        "next_timestamp": ibis.null("timestamp('UTC')"),
     }
     return table.mutate(**{k: v for k, v in defaults.items() if k not in table.columns})
 
@@ -234,9 +236,10 @@ class PersonasParams(Params):
     """Personas: 3 to 5 groups of persons found in their behaviour, named and followed.
 
     Per person with at least min_events events: channel mix of their visits (after-sale
-    visits left out), devices, platforms, hours, frequency, recency, depth, phases, orders
-    and revenue. K-means on the channel and (weighed 0.3) device mix; the number of personas
-    chosen by bootstrap stability (>= 0.9) and silhouette, or fixed with personas. Cards:
+    visits left out), devices, platforms, hours, pace (gaps between events), frequency,
+    recency, depth, phases, orders and revenue. K-means on the channel mix, the pace (weighed
+    1.5) and the device mix (0.3); the number of personas chosen by bootstrap stability
+    (>= 0.9) and silhouette, or fixed with personas. Cards:
     generated names and profiles (de/en) from what over- and under-indexes; ids and names
     are kept across refits (personas.json in the project: edit the names there). Over time:
     periods equal periods refitted and matched (Hungarian method), migration between
