@@ -71,11 +71,27 @@ class ChannelRule(_Model):
         return {f: v for f in RULE_FIELDS if (v := getattr(self, f)) is not None}
 
 
+def _memory_size(value: str | None) -> str | None:
+    """A DuckDB memory size ("4GB", "512MB"), checked (it is put into a SET statement)."""
+    if value is not None and not re.fullmatch(r"\s*\d+(\.\d+)?\s*[KMGT]i?B\s*", value, re.I):
+        raise ValueError(f"memory_limit must look like '4GB' or '512MB', not {value!r}")
+    return value
+
+
 class IngestConfig(_Model):
     max_payload_bytes: Annotated[int, Field(gt=0)] = 32_768
     """Largest accepted event (properties, context and traits as JSON), as Segment's 32 KB."""
     batch_rows: Annotated[int, Field(gt=0)] = 2_000_000
     """Rows per atomic batch when one file is larger than this."""
+    memory_limit: str | None = "512MB"
+    """DuckDB's buffer memory limit while a file is read and imported (instead of
+    ``engine.memory_limit``): the rows an import writes stay in DuckDB's buffer until
+    it commits, up to this limit, and go to disk beyond it. None keeps ``engine.memory_limit``."""
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _valid_size(cls, value: str | None) -> str | None:
+        return _memory_size(value)
 
 
 class IdentityConfig(_Model):
@@ -160,9 +176,7 @@ class EngineConfig(_Model):
     @field_validator("memory_limit")
     @classmethod
     def _valid_size(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"\s*\d+(\.\d+)?\s*[KMGT]i?B\s*", value, re.I):
-            raise ValueError(f"memory_limit must look like '4GB' or '512MB', not {value!r}")
-        return value
+        return _memory_size(value)
 
     @model_validator(mode="after")
     def _one_spark_target(self) -> EngineConfig:
@@ -422,6 +436,7 @@ conversion_events = ["order_completed", "store_purchase"]
 [ingest]
 max_payload_bytes = 32768      # largest accepted event (properties + context + traits)
 batch_rows = 2000000           # rows per batch (bounds memory; a file is one transaction)
+memory_limit = "512MB"         # DuckDB's memory while importing; more goes to disk until commit
 
 [identity]
 blocked_ids = ["", "0", "-1", "null", "none", "nil", "undefined", "nan", "anonymous",

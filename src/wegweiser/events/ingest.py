@@ -18,17 +18,22 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from wegweiser.errors import InvalidInput
 from wegweiser.events import history, readers
 from wegweiser.events.normalize import ColumnPlan, plan_columns, raw_sql, staging_sql
 from wegweiser.events.options import ImportOptions, split_mapping
 from wegweiser.events.persons import resolve_persons, update_identities
-from wegweiser.events.store_rows import duplicate_sample, insert_events, send_events
+from wegweiser.events.store_rows import (
+    duplicate_sample,
+    insert_direct,
+    insert_events,
+    send_events,
+)
 from wegweiser.events.summary import MAX_DUPLICATES, MAX_ERRORS, ImportSummary, Span
-from wegweiser.events.suppression import drop_suppressed
-from wegweiser.store.engine import is_engine_error
+from wegweiser.events.suppression import any_suppressed, drop_suppressed
+from wegweiser.store.engine import is_engine_error, quote_identifier
 
 if TYPE_CHECKING:
     import os
@@ -91,6 +96,7 @@ class _Import:
     summary: ImportSummary = dataclasses.field(default_factory=ImportSummary)
     span: Span = dataclasses.field(default_factory=Span)
     collector: bool = False  # a collector spool segment: retried requests are not new rows
+    direct: bool = False  # batches may take the direct path (see _direct)
 
 
 def ingest_source(
@@ -120,13 +126,14 @@ def ingest_source(
     plan = plan_columns(source.columns, columns, {**options.constants, **constants})
     run = _Import(engine, config, plan, options, source.name, raw_format)
     run.collector = kind == "collector"
+    run.direct = may_go_direct(engine, plan)
     size = config.ingest.batch_rows
     n_in, last = engine.execute(
         f"SELECT count(*), coalesce(max(_line), 0) FROM {source.relation}"
     ).rows[0]
     total = int(n_in) + len(source.rejected)
     end = max(int(last), max((r.line for r in source.rejected), default=0))
-    with engine.transaction():
+    with engine.memory_limit(config.ingest.memory_limit), engine.transaction():
         earlier = (
             history.earlier_imports(engine, source_key, source.name) if source_key else []
         )
@@ -252,6 +259,10 @@ def _batch(run: _Import, relation: str, rejected: list[Rejected]) -> int:
     engine, config, import_id = run.engine, run.config, run.import_id
     sql, params = staging_sql(relation, run.plan, config, run.options,
                               flag_hints=not run.collector)
+    if run.direct:
+        done = _direct(run, relation, rejected, sql, params)
+        if done is not None:
+            return done
     stage = f"_stage_{uuid.uuid4().hex[:12]}"
     engine.run(f"CREATE TEMP TABLE {stage} AS {sql}", params)
     try:
@@ -293,6 +304,70 @@ def _batch(run: _Import, relation: str, rejected: list[Rejected]) -> int:
     finally:
         engine.run(f"DROP TABLE IF EXISTS {stage}_new")
         engine.run(f"DROP TABLE IF EXISTS {stage}")
+
+
+def may_go_direct(engine: Engine, plan: ColumnPlan) -> bool:
+    """Whether batches of an input with this plan may take the direct path (see
+    :func:`_direct`): events in this store (not an event sink), a ``message_id`` column,
+    no suppressed ids to drop."""
+    return (
+        engine.event_sink is None
+        and "message_id" in plan.sources
+        and "message_id" not in plan.constants
+        and not any_suppressed(engine)
+    )
+
+
+def _direct(
+    run: _Import, relation: str, rejected: list[Rejected], sql: str, params: dict[str, Any]
+) -> int | None:
+    """The batch written without a staged copy, when no row of it can be a duplicate (every
+    row has an id, the batch repeats none, the store holds none of them): the good rows go
+    from the normalising query straight into ``events``. Bad rows (the inserted count falls
+    short) are normalised again to quarantine them. None: take the staged path."""
+    engine = run.engine
+    mid = quote_identifier(run.plan.sources["message_id"][0])
+    ids = f"SELECT nullif(trim(CAST({mid} AS VARCHAR)), '') AS id FROM {relation}"
+    n_rows, n_ids, n_distinct = engine.execute(
+        f"SELECT count(*), count(id), count(DISTINCT id) FROM ({ids})"
+    ).rows[0]
+    if not n_rows or not n_rows == n_ids == n_distinct:
+        return None
+    if engine.scalar(f"SELECT count(*) FROM events WHERE message_id IN (SELECT id FROM ({ids}))"):
+        return None
+    # the good rows are the inserted ones: their span is what this import's stored rows
+    # gained (typed columns of the store, not the input parsed again)
+    _, _, _, n_1970_before, negative_before = _stored_span(run)
+    n_new = insert_direct(engine, run.config, sql, params, run.import_id)
+    n_bad = int(n_rows) - n_new
+    _, first, last, n_1970, negative = _stored_span(run)
+    stage = f"_stage_{uuid.uuid4().hex[:12]}"
+    try:
+        if n_bad:
+            engine.run(
+                f"CREATE TEMP TABLE {stage} AS SELECT * FROM ({sql}) WHERE _error IS NOT NULL",
+                params,
+            )
+        _quarantine(run, stage, relation, rejected, has_bad=bool(n_bad))
+    finally:
+        engine.run(f"DROP TABLE IF EXISTS {stage}")
+    summary = run.summary
+    summary.imported += n_new
+    summary.quarantined += n_bad + len(rejected)
+    summary.rows += int(n_rows) + len(rejected)
+    run.span.add(n_new, first, last, n_1970 - n_1970_before, negative - negative_before)
+    return int(n_rows) + len(rejected)
+
+
+def _stored_span(run: _Import) -> tuple[Any, ...]:
+    """Count, first and last timestamp, events before 1971 and with negative revenue of the
+    rows this import has stored so far."""
+    return run.engine.execute(
+        'SELECT count(*), min("timestamp"), max("timestamp"), '
+        "count(*) FILTER (WHERE \"timestamp\" < TIMESTAMPTZ '1971-01-01'), "
+        "count(*) FILTER (WHERE revenue < 0) FROM events WHERE import_id = $id",
+        {"id": run.import_id},
+    ).rows[0]
 
 
 def _quarantine(
@@ -387,27 +462,42 @@ def ingest_paths(
     formats = [(p, readers.detect_format(p, fmt)) for p in paths]
     summary = ImportSummary()
     for path, kind in formats:
-        source = readers.read_source(engine, path, kind, columns, options)
-        imported = functools.partial(
-            ingest_source, engine, config, mapping={} if source.records else columns,
-            options=options, progress=progress, source_key=str(Path(path).resolve()),
-            replace=replace, given_mapping=columns,
-        )
-        try:
-            try:
-                part = imported(source=source)
-            except Exception as exc:
-                if kind != "parquet" or not is_engine_error(exc):
-                    raise
-                # a row group could not be decoded: the import rolled back; read the file
-                # again row group by row group, rejecting the broken ones
-                source.close()
-                source = readers.read_parquet_row_groups(engine, path, exc)
-                part = imported(source=source)
-            summary.add(part)
-        finally:
-            source.close()
+        with engine.memory_limit(config.ingest.memory_limit):
+            part = _ingest_path(engine, config, path, kind, columns, options, progress, replace)
+        summary.add(part)
     return summary
+
+
+def _ingest_path(
+    engine: Engine,
+    config: Config,
+    path: Path,
+    kind: str,
+    columns: dict[str, str],
+    options: ImportOptions,
+    progress: Progress | None,
+    replace: bool,
+) -> ImportSummary:
+    """One file as one import (see :func:`ingest_paths`)."""
+    source = readers.read_source(engine, path, kind, columns, options)
+    imported = functools.partial(
+        ingest_source, engine, config, mapping={} if source.records else columns,
+        options=options, progress=progress, source_key=str(Path(path).resolve()),
+        replace=replace, given_mapping=columns,
+    )
+    try:
+        try:
+            return imported(source=source)
+        except Exception as exc:
+            if kind != "parquet" or not is_engine_error(exc):
+                raise
+            # a row group could not be decoded: the import rolled back; read the file
+            # again row group by row group, rejecting the broken ones
+            source.close()
+            source = readers.read_parquet_row_groups(engine, path, exc)
+            return imported(source=source)
+    finally:
+        source.close()
 
 
 def ingest_table(

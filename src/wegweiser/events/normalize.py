@@ -253,19 +253,22 @@ def staging_sql(
     l1.append("_row" if plan.has_row else "_line AS _row")
 
     # -- layer 2: JSON validity, blocked ids, derived fields ------------------------------
-    # CASE, not AND: DuckDB evaluates both sides of AND, and json_type fails on bad JSON
+    # CASE, not AND: DuckDB evaluates both sides of AND, and json_type fails on bad JSON;
+    # valid JSON that starts with "{" is an object (one parse instead of two)
     ok = {
-        j: f"(CASE WHEN w_{j} IS NULL THEN FALSE WHEN json_valid(w_{j}) "
+        j: f"(CASE WHEN w_{j} IS NULL THEN FALSE WHEN starts_with(w_{j}, '{{') "
+        f"THEN json_valid(w_{j}) WHEN json_valid(w_{j}) "
         f"THEN json_type(w_{j}) = 'OBJECT' ELSE FALSE END)"
         for j in JSON_COLUMNS
     }
     props = (
-        f"CASE WHEN w_extras IS NULL THEN w_properties "
-        f"WHEN w_properties IS NULL THEN w_extras "
-        f"WHEN {ok['properties']} THEN CAST(json_merge_patch(w_extras, w_properties) AS VARCHAR) "
-        f"ELSE w_properties END"
+        "CASE WHEN w_extras IS NULL THEN w_properties "
+        "WHEN w_properties IS NULL THEN w_extras "
+        "WHEN ok_properties THEN CAST(json_merge_patch(w_extras, w_properties) AS VARCHAR) "
+        "ELSE w_properties END"
     )
-    l2 = ["*", f"{props} AS m_properties"]
+    l2m = ["*", f"{props} AS m_properties"]
+    l2: list[str] = ["*"]
     for name in _ID_COLUMNS:
         l2.append(
             f"CASE WHEN list_contains($blocked, lower(w_{name})) THEN NULL "
@@ -453,7 +456,8 @@ def staging_sql(
     sql = (
         f"WITH l1 AS (SELECT {', '.join(l1)} FROM {relation}),\n"
         f"l2 AS (SELECT {', '.join(l2)} FROM l1),\n"
-        f"l2b AS (SELECT {', '.join(l2b)} FROM l2),\n"
+        f"l2m AS (SELECT {', '.join(l2m)} FROM l2),\n"
+        f"l2b AS (SELECT {', '.join(l2b)} FROM l2m),\n"
         f"l3 AS (SELECT {', '.join(l3)} FROM l2b),\n"
         f"l4 AS (SELECT *, {error} AS _error FROM l3)\n"
         f"SELECT {', '.join(final)} FROM l4"

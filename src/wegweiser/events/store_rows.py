@@ -16,6 +16,7 @@ __all__ = [
     "channels_table",
     "duplicate_sample",
     "good_rows",
+    "insert_direct",
     "insert_events",
     "known_ids",
     "send_events",
@@ -98,18 +99,52 @@ def send_events(
     return sink.add_events(engine, new)
 
 
-def channels_table(engine: Engine, config: Config, stage: str) -> str:
+def channels_table(
+    engine: Engine,
+    config: Config,
+    stage: str,
+    *,
+    name: str | None = None,
+    params: dict[str, Any] | None = None,
+) -> str:
     """A temp table of the channel rules' verdict per distinct (medium, source, referrer
-    host, event, platform) of the good rows without a channel; returns its name."""
-    case_sql, params = channel_case_sql(list(config.channels))
-    chan = f"{stage}_chan"
+    host, event, platform) of the good rows without a channel; returns its name.
+
+    ``stage``: a table, or a parenthesised query (``params``: its parameters) — then
+    ``name`` names the table, and the combinations of all its rows are taken (a superset
+    of the good rows' ones: the result is only looked up)."""
+    case_sql, case_params = channel_case_sql(list(config.channels))
+    chan = name or f"{stage}_chan"
+    good = "TRUE" if stage.startswith("(") else "_error IS NULL"
     engine.run(
         f"CREATE TEMP TABLE {chan} AS SELECT *, {case_sql} AS derived FROM ("
         f"SELECT DISTINCT medium, source, referrer_host, event, platform FROM {stage} "
-        "WHERE _error IS NULL AND channel IS NULL)",
-        params,
+        f"WHERE {good} AND channel IS NULL)",
+        {**(params or {}), **case_params} or None,
     )
     return chan
+
+
+def insert_direct(
+    engine: Engine, config: Config, staging: str, params: dict[str, Any], import_id: str
+) -> int:
+    """Insert the good rows of the normalising query ``staging`` straight into ``events``
+    (no staged copy); returns how many. The caller has made sure that the batch repeats
+    no ``message_id`` and that the store holds none of them."""
+    chan = channels_table(
+        engine, config, f"({staging})", name=f"_chan_{import_id[:12]}", params=params
+    )
+    cols = [c for c in EVENT_COLUMNS if c not in ("channel", "import_id")]
+    try:
+        return int(
+            engine.execute(
+                f"INSERT INTO events ({', '.join(cols)}, channel, import_id) "
+                f"{good_rows(f'({staging})', chan, cols, dedup=False)}",
+                {**params, "import_id": import_id},
+            ).single_value()
+        )
+    finally:
+        engine.run(f"DROP TABLE IF EXISTS {chan}")
 
 
 def good_rows(stage: str, chan: str, cols: list[str], *, dedup: bool) -> str:

@@ -174,6 +174,14 @@ def project_dir_of(engine: Engine) -> Path | None:
     return None if engine.database == ":memory:" else Path(engine.database).parent
 
 
+def any_suppressed(engine: Engine) -> bool:
+    """True when the project of ``engine`` has a suppression list with entries."""
+    folder = project_dir_of(engine)
+    if folder is None or not (folder / PRIVACY_FOLDER / SUPPRESSION_FILE).is_file():
+        return False
+    return bool(SuppressionList.load(folder).entries)
+
+
 def drop_suppressed(engine: Engine, relation: str) -> int:
     """Delete rows of suppressed ids from the staged batch ``relation`` (the columns of
     ``events``); returns how many went. Runs one SQL statement over the hashes."""

@@ -186,6 +186,7 @@ class Engine:
         self._ibis: Any = None
         self.event_sink: EventSink | None = None
         self._settings = (memory_limit, threads)
+        self._limits: list[str] = []  # memory limits of the open memory_limit() blocks
         self._wait = (wait_seconds, on_wait)
         self._configure()
 
@@ -261,6 +262,29 @@ class Engine:
     def unregister(self, name: str) -> None:
         with self._lock:
             self._con.unregister(name)
+
+    @contextlib.contextmanager
+    def memory_limit(self, limit: str | None) -> Iterator[Engine]:
+        """Run the block under DuckDB's buffer limit ``limit`` (None: unchanged), then
+        restore the engine's own (nested blocks: the outer one's). The value is validated by
+        ``config`` (``SET`` takes no parameters)."""
+        if limit is None or self.database == ":memory:":
+            # an in-memory store has nowhere to put what exceeds the limit
+            yield self
+            return
+        with self._lock:
+            before = self._limits[-1] if self._limits else self._settings[0]
+            self._limits.append(limit.strip())
+            self._con.execute(f"SET memory_limit = '{limit.strip()}'")
+        try:
+            yield self
+        finally:
+            with self._lock:
+                self._limits.pop()
+                if before is None:
+                    self._con.execute("RESET memory_limit")
+                else:
+                    self._con.execute(f"SET memory_limit = '{before.strip()}'")
 
     # -- transactions ------------------------------------------------------------------
     @contextlib.contextmanager
