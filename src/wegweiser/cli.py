@@ -22,6 +22,7 @@ from rich.markup import escape
 from wegweiser import __version__, commands
 from wegweiser._output import Format, print_frame, print_mapping
 from wegweiser.commands import journeys as journeys_commands
+from wegweiser.commands._help import HelpGroup
 from wegweiser.errors import DOCS_URL, InvalidInput, WegweiserError
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=HelpGroup,  # every command's help as flowing text with literal brackets
 )
 quarantine_app = typer.Typer(
     help="Rows rejected on import: list, replay after a fix, drop.", no_args_is_help=True
