@@ -33,10 +33,11 @@ NUMBERS = ("conversions", "nulls", "value")
 
 @dataclass(frozen=True)
 class PathTable:
-    """``paths``: the path texts (``""`` where empty); ``numbers``: the counts as floats
-    (0 where blank or the column is missing); ``read``: ``arrow``, ``text`` or ``frame``."""
+    """``paths``: the path texts (``""`` where empty; Arrow's reader gives them in chunks, as
+    it read them); ``numbers``: the counts as floats (0 where blank or the column is missing);
+    ``read``: ``arrow``, ``text`` or ``frame``."""
 
-    paths: pa.Array
+    paths: pa.ChunkedArray
     numbers: dict[str, NDArray[np.float64]]
     read: str
 
@@ -89,7 +90,7 @@ def read_frame(frame: pd.DataFrame, *, name: str, columns: Mapping[str, str],
             )
         numbers[label] = parsed.to_numpy(dtype=np.float64)
     texts = path.fillna("").astype(str).to_numpy(dtype=object)
-    return PathTable(pa.array(texts, type=pa.string()), numbers, read)
+    return PathTable(pa.chunked_array([pa.array(texts, type=pa.string())]), numbers, read)
 
 
 def _read_arrow(name: str, delimiter: str, columns: Mapping[str, str]) -> PathTable | None:
@@ -129,9 +130,8 @@ def _read_arrow(name: str, delimiter: str, columns: Mapping[str, str]) -> PathTa
         if np.isnan(values).any() or (label != "value" and (values < 0).any()):
             return None
         numbers[label] = values
-    paths = table[found["path"]]
-    return PathTable(paths.combine_chunks() if paths.num_chunks != 1 else paths.chunk(0),
-                     numbers, "arrow")
+    paths = table[found["path"]]  # in chunks: no copy of the texts
+    return PathTable(pc.fill_null(paths, "") if paths.null_count else paths, numbers, "arrow")
 
 
 def fspath(source: str | os.PathLike[str]) -> str:
