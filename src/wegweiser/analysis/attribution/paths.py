@@ -245,9 +245,11 @@ def _touches(paths: pa.ChunkedArray, sep: str) -> tuple[IntArray, tuple[str, ...
     dictionary-encoded (one dictionary for all chunks: a few distinct names); only the
     dictionary is trimmed and sorted in Python, the codes are one gather per chunk.
     """
-    pieces = pc.split_pattern(paths, sep)
-    lengths = pc.list_value_length(pieces).to_numpy().astype(np.int64, copy=False)
-    encoded = pc.list_flatten(pieces).dictionary_encode()
+    from wegweiser.analysis.attribution._path_table import POOL
+
+    pieces = pc.split_pattern(paths, sep, memory_pool=POOL)
+    lengths = pc.list_value_length(pieces, memory_pool=POOL).to_numpy().astype(np.int64)
+    encoded = pc.dictionary_encode(pc.list_flatten(pieces, memory_pool=POOL), memory_pool=POOL)
     # the distinct touch texts as they are, then trimmed: names that differ only in spaces
     # around them are one label, empty names ("a > > b", an empty path) are dropped
     trims = [pc.utf8_trim_whitespace(c.dictionary).to_pylist() for c in encoded.chunks]
