@@ -119,6 +119,19 @@ def test_init_with_the_spark_engine_writes_the_config_without_starting_spark(tmp
     assert "--engine spark" in res.stderr
 
 
+def test_init_names_the_project_after_its_folder(tmp_path):
+    from wegweiser import Project
+    from wegweiser.config import load_config
+
+    folder = tmp_path / 'Acme "Shop" Nord'
+    folder.mkdir()
+    res = run("init", cwd=folder)  # the current folder, as a new user types it
+    assert res.returncode == 0, res.stderr
+    assert load_config(folder).name == 'Acme "Shop" Nord'
+    with Project.init(tmp_path / "other", name='Given \\ "name"\x01') as project:
+        assert project.config.name == 'Given \\ "name"\x01'  # escaped in the TOML
+
+
 def test_imports_list_undo_and_replace(tmp_path):
     folder = tmp_path / "shop"
     assert run("init", str(folder)).returncode == 0

@@ -146,7 +146,8 @@ def init(
         Path, typer.Argument(help="Folder to create (default: current folder).", file_okay=False)
     ] = Path("."),
     name: Annotated[
-        str | None, typer.Option(help="Project name written to wegweiser.toml.")
+        str | None,
+        typer.Option(help="Project name written to wegweiser.toml (default: the folder's name)."),
     ] = None,
     engine: EngineOpt = None,
     spark_master: SparkMasterOpt = None,

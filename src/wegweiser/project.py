@@ -124,15 +124,16 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
     ) -> Project:
         """Create the folder, ``wegweiser.toml`` (unless present) and the store.
 
+        ``name`` is the project's name in ``wegweiser.toml`` (default: the folder's name).
         ``engine`` sets keys of ``[engine]``, e.g. ``{"kind": "spark"}`` (docs/spark.md).
         """
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
         config = folder / CONFIG_FILE
         if not config.exists():
-            text = DEFAULT_TOML
-            if name:
-                text = text.replace('name = "wegweiser"', f'name = "{_toml_escape(name)}"', 1)
+            name = name or folder.resolve().name or "wegweiser"
+            text = DEFAULT_TOML.replace(
+                'name = "wegweiser"', f'name = "{_toml_escape(name)}"', 1)
             config.write_text(text, encoding="utf-8")
         if engine:
             from wegweiser.config_edit import set_engine
@@ -636,4 +637,7 @@ def _is_dataframe(obj: object) -> bool:
 
 
 def _toml_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+    """``text`` inside a TOML basic string: backslash, quote and control characters escaped
+    (a folder name may hold any of them)."""
+    out = text.replace("\\", "\\\\").replace('"', '\\"')
+    return "".join(c if c >= " " and c != "\x7f" else f"\\u{ord(c):04x}" for c in out)
