@@ -62,6 +62,18 @@ def test_human_output_names_file_line_and_next_step(cli_project, tmp_path):
     assert "wegweiser quarantine replay" in res.stdout
 
 
+def test_replay_takes_the_reading_options_of_the_import(tmp_path):
+    from wegweiser import Project
+
+    Project.init(tmp_path / "p").close()
+    data = write(tmp_path / "de.csv", "user_id,event,timestamp\nk1,buy,24.12.2026\n")
+    assert run("import", str(data), "-p", str(tmp_path / "p")).returncode == 1
+    res = run("quarantine", "replay", "-p", str(tmp_path / "p"), "--json",
+              "--timestamp-format", "%d.%m.%Y", "--epoch-unit", "s", "--decimal", ",")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["imported"] == 1
+
+
 def test_missing_file_is_one_red_line_and_exit_1(cli_project):
     res = run("import", "nope.csv", "-p", str(cli_project))
     assert res.returncode == 1

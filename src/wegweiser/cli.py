@@ -171,6 +171,22 @@ class EpochUnit(StrEnum):
     us = "us"
 
 
+# how values read: options of `import`, and of `quarantine replay` for the rows it retries
+TimestampFormatOpt = Annotated[
+    str | None,
+    typer.Option("--timestamp-format", help="strptime format of the timestamps, e.g. "
+                 "'%Y%m%d' or '%d.%m.%Y %H:%M' (default: ISO-8601, epochs, YYYYMMDD)."),
+]
+EpochUnitOpt = Annotated[
+    EpochUnit | None,
+    typer.Option("--epoch-unit", help="Numeric timestamps are epochs in s, ms or us "
+                 "(default: told apart by size)."),
+]
+DecimalOpt = Annotated[
+    str, typer.Option("--decimal", help="Decimal mark of revenue: . or , (1.234,56).")
+]
+
+
 @app.command("import")
 def import_(
     files: Annotated[
@@ -182,24 +198,14 @@ def import_(
         str | None,
         typer.Option("--input-format", help="csv, jsonl or parquet (default: from the file name)."),
     ] = None,
-    timestamp_format: Annotated[
-        str | None,
-        typer.Option("--timestamp-format", help="strptime format of the timestamps, e.g. "
-                     "'%Y%m%d' or '%d.%m.%Y %H:%M' (default: ISO-8601, epochs, YYYYMMDD)."),
-    ] = None,
-    epoch_unit: Annotated[
-        EpochUnit | None,
-        typer.Option("--epoch-unit", help="Numeric timestamps are epochs in s, ms or us "
-                     "(default: told apart by size)."),
-    ] = None,
+    timestamp_format: TimestampFormatOpt = None,
+    epoch_unit: EpochUnitOpt = None,
     delimiter: Annotated[
         str | None,
         typer.Option("--delimiter", help="CSV field separator: one character, tab, or "
                      "whitespace (runs of spaces); default: from the header line."),
     ] = None,
-    decimal: Annotated[
-        str, typer.Option("--decimal", help="Decimal mark of revenue: . or , (1.234,56).")
-    ] = ".",
+    decimal: DecimalOpt = ".",
     encoding: Annotated[
         str | None,
         typer.Option("--encoding", help="Text encoding of CSV/JSON Lines, e.g. latin-1, "
@@ -256,8 +262,9 @@ def _print_summary(summary: ImportSummary, took: float) -> None:
     if summary.quarantined:
         out.print(
             "  see all: wegweiser quarantine list; fix the mapping or config, then "
-            "wegweiser quarantine replay (a --timestamp-format, --decimal or other reading "
-            "option: import the file again with it and --replace)"
+            "wegweiser quarantine replay (it takes --map, --timestamp-format, --epoch-unit "
+            "and --decimal; a wrong --delimiter or --encoding: import the file again with it "
+            "and --replace)"
         )
     for d in summary.duplicate_sample[:3]:
         out.print(f"  [dim]duplicate line {d['line']}: {escape(d['why'])}[/dim]", highlight=False)
@@ -445,11 +452,23 @@ def quarantine_replay(
     reason: Annotated[
         str | None, typer.Option(help="Only rows whose reason contains this.")
     ] = None,
+    timestamp_format: TimestampFormatOpt = None,
+    epoch_unit: EpochUnitOpt = None,
+    decimal: DecimalOpt = ".",
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
 ) -> None:
-    """Import quarantined rows again with the current wegweiser.toml and --map."""
+    """Import quarantined rows again with the current wegweiser.toml, --map and the options
+    of how values read (--timestamp-format, --epoch-unit, --decimal), as the import takes
+    them.
+
+    A row keeps the columns its file was split into: for a wrong --delimiter or --encoding,
+    import the file again with it and --replace.
+    """
     with open_project(project) as proj:
-        summary, skipped = proj.replay_quarantine(mapping=mapping, reason=reason)
+        summary, skipped = proj.replay_quarantine(
+            mapping=mapping, reason=reason, timestamp_format=timestamp_format,
+            epoch_unit=epoch_unit.value if epoch_unit else None, decimal=decimal,
+        )
         result = {**summary.as_dict(), "not_replayable": skipped}
         if as_json:
             out.file.write(json.dumps(result) + "\n")

@@ -283,10 +283,22 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
         return quarantine.list_quarantine(self._engine, limit=limit, reason=reason, source=source)
 
     def replay_quarantine(
-        self, *, mapping: Mapping[str, str] | str | None = None, reason: str | None = None
+        self,
+        *,
+        mapping: Mapping[str, str] | str | None = None,
+        reason: str | None = None,
+        timestamp_format: str | None = None,
+        epoch_unit: str | None = None,
+        decimal: str = ".",
     ) -> tuple[ImportSummary, int]:
+        """Import the quarantined rows (those whose reason contains ``reason``) again with
+        the current config, ``mapping`` and the options of how values read (as in
+        :meth:`import_events`); returns the summary and the rows that cannot be replayed."""
+        options = ImportOptions(timestamp_format=timestamp_format, epoch_unit=epoch_unit,
+                                decimal=decimal)
         return quarantine.replay_quarantine(
-            self._engine, self.config, mapping=ingest.parse_mapping(mapping), reason=reason
+            self._engine, self.config, mapping=ingest.parse_mapping(mapping), reason=reason,
+            options=options,
         )
 
     def drop_quarantine(self, *, reason: str | None = None, ids: list[int] | None = None) -> int:
