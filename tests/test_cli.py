@@ -74,6 +74,29 @@ def test_replay_takes_the_reading_options_of_the_import(tmp_path):
     assert json.loads(res.stdout)["imported"] == 1
 
 
+def test_quarantine_and_imports_tables_keep_reason_and_counts_at_80_columns(tmp_path):
+    import os
+
+    from wegweiser import Project
+
+    folder = tmp_path / "exports" / "2026" / "december-from-the-shop-system"
+    folder.mkdir(parents=True)
+    data = write(folder / "events-2026-12-export-final.csv",
+                 "anonymous_id,event,timestamp\na,view,not-a-date\nb,view,2026-12-01\n")
+    with Project.init(tmp_path / "p") as project:
+        project.import_events(data)
+    for command, names in ((["quarantine", "list"], ("line", "reason", "source")),
+                           (["imports", "list"], ("rows", "imported", "dups", "quarantined"))):
+        res = subprocess.run([sys.executable, "-m", "wegweiser.cli", *command, "-p",
+                              str(tmp_path / "p")], capture_output=True, text=True, timeout=120,
+                             env={**os.environ, "COLUMNS": "80"})
+        assert res.returncode == 0, res.stderr
+        lines = res.stdout.splitlines()
+        assert max(map(len, lines)) <= 80
+        header = " ".join(line for line in lines if line.startswith("┃"))
+        assert all(name in header for name in names), res.stdout
+
+
 def test_missing_file_is_one_red_line_and_exit_1(cli_project):
     res = run("import", "nope.csv", "-p", str(cli_project))
     assert res.returncode == 1

@@ -439,8 +439,8 @@ def quarantine_list(
     """Show quarantined rows: source file, line, reason and the raw payload."""
     with open_project(project) as proj:
         df = proj.quarantine(limit=limit, reason=reason)
-        if fmt is Format.table:
-            df = df[["quarantine_id", "source", "line", "reason", "raw"]]
+        if fmt is Format.table:  # what to read first: narrow terminals wrap the long ones
+            df = df[["quarantine_id", "line", "reason", "source", "raw"]]
             df = df.assign(raw=df["raw"].str.slice(0, 50))
         print_frame(df, fmt, console=out, title="Quarantine")
 
@@ -515,16 +515,17 @@ def imports_list(
         if fmt is Format.table:
             import pandas as pd
 
-            df = pd.DataFrame({
+            undone = df["undone_at"].dt.strftime("%Y-%m-%d %H:%M").fillna("")
+            df = pd.DataFrame({  # the counts before the long columns (narrow terminals)
                 "id": df["import_id"].str.slice(0, 8),
                 "kind": df["kind"],
-                "source": df["source"],
-                "started": df["started_at"].dt.strftime("%Y-%m-%d %H:%M"),
                 "rows": df["n_rows"],
                 "imported": df["n_imported"],
                 "dups": df["n_duplicates"],
                 "quarantined": df["n_quarantined"],
-                "undone": df["undone_at"].dt.strftime("%Y-%m-%d %H:%M").fillna(""),
+                "source": df["source"],
+                "started": df["started_at"].dt.strftime("%Y-%m-%d %H:%M"),
+                **({"undone": undone} if undone.ne("").any() else {}),
             })
         print_frame(df, fmt, console=out, title="Imports")
 
