@@ -62,6 +62,41 @@ def test_human_output_names_file_line_and_next_step(cli_project, tmp_path):
     assert "wegweiser quarantine replay" in res.stdout
 
 
+def test_replay_takes_the_reading_options_of_the_import(tmp_path):
+    from wegweiser import Project
+
+    Project.init(tmp_path / "p").close()
+    data = write(tmp_path / "de.csv", "user_id,event,timestamp\nk1,buy,24.12.2026\n")
+    assert run("import", str(data), "-p", str(tmp_path / "p")).returncode == 1
+    res = run("quarantine", "replay", "-p", str(tmp_path / "p"), "--json",
+              "--timestamp-format", "%d.%m.%Y", "--epoch-unit", "s", "--decimal", ",")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["imported"] == 1
+
+
+def test_quarantine_and_imports_tables_keep_reason_and_counts_at_80_columns(tmp_path):
+    import os
+
+    from wegweiser import Project
+
+    folder = tmp_path / "exports" / "2026" / "december-from-the-shop-system"
+    folder.mkdir(parents=True)
+    data = write(folder / "events-2026-12-export-final.csv",
+                 "anonymous_id,event,timestamp\na,view,not-a-date\nb,view,2026-12-01\n")
+    with Project.init(tmp_path / "p") as project:
+        project.import_events(data)
+    for command, names in ((["quarantine", "list"], ("line", "reason", "source")),
+                           (["imports", "list"], ("rows", "imported", "dups", "quarantined"))):
+        res = subprocess.run([sys.executable, "-m", "wegweiser.cli", *command, "-p",
+                              str(tmp_path / "p")], capture_output=True, text=True, timeout=120,
+                             env={**os.environ, "COLUMNS": "80"})
+        assert res.returncode == 0, res.stderr
+        lines = res.stdout.splitlines()
+        assert max(map(len, lines)) <= 80
+        header = " ".join(line for line in lines if line.startswith("┃"))
+        assert all(name in header for name in names), res.stdout
+
+
 def test_missing_file_is_one_red_line_and_exit_1(cli_project):
     res = run("import", "nope.csv", "-p", str(cli_project))
     assert res.returncode == 1
@@ -117,6 +152,19 @@ def test_init_with_the_spark_engine_writes_the_config_without_starting_spark(tmp
     res = run("init", str(tmp_path / "x"), "--spark-remote", "sc://h:15002")
     assert res.returncode == 2
     assert "--engine spark" in res.stderr
+
+
+def test_init_names_the_project_after_its_folder(tmp_path):
+    from wegweiser import Project
+    from wegweiser.config import load_config
+
+    folder = tmp_path / 'Acme "Shop" Nord'
+    folder.mkdir()
+    res = run("init", cwd=folder)  # the current folder, as a new user types it
+    assert res.returncode == 0, res.stderr
+    assert load_config(folder).name == 'Acme "Shop" Nord'
+    with Project.init(tmp_path / "other", name='Given \\ "name"\x01') as project:
+        assert project.config.name == 'Given \\ "name"\x01'  # escaped in the TOML
 
 
 def test_imports_list_undo_and_replace(tmp_path):

@@ -59,3 +59,25 @@ def test_values_in_brackets_are_printed_not_read_as_markup():
     print_mapping({"[key]": "[value]"}, Format.table, console=Console(file=buffer, width=80))
     assert "[key]" in buffer.getvalue()
     assert "[value]" in buffer.getvalue()
+
+
+def test_at_80_columns_long_texts_wrap_before_any_column_is_left_out():
+    frame = pd.DataFrame({
+        "quarantine_id": [1, 22], "line": [2, 1_234_567],
+        "reason": ["unparseable timestamp 'not-a-date' (use ISO-8601 or epoch seconds)",
+                   "missing ids: neither anonymous_id nor user_id is set"],
+        "source": ["/home/someone/exports/2026/december/events-2026-12-export-final.csv"] * 2,
+        "raw": ['{"anonymous_id":"a","event":"view","timestamp":"not-a-date"}'] * 2,
+    })
+    text = _printed(frame)
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert "more column" not in text
+    header = "".join(line for line in text.splitlines()[:4])
+    for name in ("quarantine", "line", "reason", "source", "raw"):
+        assert name in header
+    assert "1,234,567" in text  # numbers stay whole
+    cells = [line.split("│") for line in text.splitlines() if line.startswith("│")]
+    reasons = " ".join(" ".join(c[3].split()) for c in cells)  # read down the column
+    assert "missing ids: neither anonymous_id nor user_id is set" in reasons
+    sources = "".join(c[4].strip() for c in cells)
+    assert sources.count("events-2026-12-export-final.csv") == 2  # folded, nothing lost

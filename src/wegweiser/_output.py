@@ -53,21 +53,37 @@ def print_frame(
 
 #: a text column wider than this wraps at spaces instead of widening the table
 _TEXT_WIDTH = 40
+#: a text column is not squeezed below this (or its widest value, if narrower)
+_TEXT_MIN = 12
 
 
 def _print_table(df: pd.DataFrame, console: Console, title: str | None) -> None:
-    """A rich table that fits the terminal: numbers never wrap; when the columns do not fit,
-    the leading ones that do are shown and the rest named (``--format csv`` shows all)."""
+    """A rich table that fits the terminal: numbers never wrap (their column is as wide as
+    the widest, its header wraps between words); text columns wrap, down to ``_TEXT_MIN``
+    characters, before any column is left out; when even that does not fit, the leading
+    columns that do are shown and the rest named (``--format csv`` shows all). Commands put
+    the columns to read first (counts, reasons) before long ones (paths, payloads)."""
     from wegweiser.analysis.result import table_records as records
 
     rows = [[_cell(v) for v in row.values()] for row in records(df)]
     columns = list(df.columns)
-    widths = [min(max([len(str(c)), *(len(r[k]) for r in rows)]), _TEXT_WIDTH) + 3
-              for k, c in enumerate(columns)]  # natural width plus padding and border
+    numeric = [_is_numeric(df[c]) for c in columns]
+    widths = []  # (least, natural) width of each column's text
+    for k, col in enumerate(columns):
+        header = str(col).replace("_", " ")
+        values = max((len(r[k]) for r in rows), default=0)
+        word = max((len(w) for w in header.split()), default=1)
+        if numeric[k]:
+            least = natural = max(values, word)
+        else:
+            natural = min(max(values, len(header)), _TEXT_WIDTH)
+            least = min(natural, max(_TEXT_MIN, word))
+        widths.append((least, natural))
     shown = len(columns)
-    while shown > 2 and sum(widths[:shown]) + 1 > console.width:
+    while shown > 2 and _frame_width([w[0] for w in widths[:shown]]) > console.width:
         shown -= 1
-    console.print(_table(df, rows, columns[:shown], title))
+    sizes = _share(widths[:shown], console.width - _frame_width([0] * shown))
+    console.print(_table(rows, columns[:shown], numeric, sizes, title))
     hidden = [str(c) for c in columns[shown:]]
     if hidden:
         console.print(f"[dim]{len(hidden)} more column{'s' * (len(hidden) > 1)} "
@@ -75,15 +91,47 @@ def _print_table(df: pd.DataFrame, console: Console, title: str | None) -> None:
                       highlight=False)
 
 
-def _table(df: pd.DataFrame, rows: list[list[str]], columns: list[Any], title: str | None
-           ) -> Table:
+def _is_numeric(column: pd.Series) -> bool:
+    return column.dtype.kind in "iuf" or (
+        len(column) > 0 and bool(column.map(_looks_numeric).all()))
+
+
+def _frame_width(widths: list[int]) -> int:
+    """The table's width with columns of these text widths: a border and a space on each
+    side of every cell."""
+    return sum(widths) + 3 * len(widths) + 1
+
+
+def _share(widths: list[tuple[int, int]], room: int) -> list[int]:
+    """Text widths between (least, natural) that fill ``room``: every column starts at its
+    least, the rest goes to those that want more, in proportion to what they lack.
+
+    >>> _share([(5, 5), (12, 40), (12, 20)], 50)
+    [5, 29, 16]
+    """
+    sizes = [least for least, _ in widths]
+    spare = room - sum(sizes)
+    want = [natural - least for least, natural in widths]
+    if spare >= sum(want):
+        return [natural for _, natural in widths]
+    if spare > 0:
+        total = sum(want)
+        extra = [spare * w // total for w in want]
+        for k in sorted(range(len(want)), key=lambda k: -(want[k] - extra[k])):
+            if sum(extra) == spare:
+                break
+            if extra[k] < want[k]:
+                extra[k] += 1
+        sizes = [size + e for size, e in zip(sizes, extra, strict=True)]
+    return sizes
+
+
+def _table(rows: list[list[str]], columns: list[Any], numeric: list[bool], sizes: list[int],
+           title: str | None) -> Table:
     table = Table(title=title, header_style="bold")
-    for col in columns:
-        numeric = df[col].dtype.kind in "iuf" or (
-            len(df) > 0 and bool(df[col].map(_looks_numeric).all()))
-        table.add_column(str(col).replace("_", " "), overflow="fold", no_wrap=bool(numeric),
-                         justify="right" if numeric else "left",
-                         max_width=None if numeric else _TEXT_WIDTH)
+    for col, is_number, size in zip(columns, numeric, sizes, strict=False):
+        table.add_column(str(col).replace("_", " "), overflow="fold", width=size,
+                         justify="right" if is_number else "left")
     for row in rows:
         table.add_row(*(escape(cell) for cell in row[:len(columns)]))  # data, not markup
     return table

@@ -22,6 +22,7 @@ from rich.markup import escape
 from wegweiser import __version__, commands
 from wegweiser._output import Format, print_frame, print_mapping
 from wegweiser.commands import journeys as journeys_commands
+from wegweiser.commands._help import HelpGroup
 from wegweiser.errors import DOCS_URL, InvalidInput, WegweiserError
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=HelpGroup,  # every command's help as flowing text with literal brackets
 )
 quarantine_app = typer.Typer(
     help="Rows rejected on import: list, replay after a fix, drop.", no_args_is_help=True
@@ -144,7 +146,8 @@ def init(
         Path, typer.Argument(help="Folder to create (default: current folder).", file_okay=False)
     ] = Path("."),
     name: Annotated[
-        str | None, typer.Option(help="Project name written to wegweiser.toml.")
+        str | None,
+        typer.Option(help="Project name written to wegweiser.toml (default: the folder's name)."),
     ] = None,
     engine: EngineOpt = None,
     spark_master: SparkMasterOpt = None,
@@ -168,6 +171,22 @@ class EpochUnit(StrEnum):
     us = "us"
 
 
+# how values read: options of `import`, and of `quarantine replay` for the rows it retries
+TimestampFormatOpt = Annotated[
+    str | None,
+    typer.Option("--timestamp-format", help="strptime format of the timestamps, e.g. "
+                 "'%Y%m%d' or '%d.%m.%Y %H:%M' (default: ISO-8601, epochs, YYYYMMDD)."),
+]
+EpochUnitOpt = Annotated[
+    EpochUnit | None,
+    typer.Option("--epoch-unit", help="Numeric timestamps are epochs in s, ms or us "
+                 "(default: told apart by size)."),
+]
+DecimalOpt = Annotated[
+    str, typer.Option("--decimal", help="Decimal mark of revenue: . or , (1.234,56).")
+]
+
+
 @app.command("import")
 def import_(
     files: Annotated[
@@ -179,24 +198,14 @@ def import_(
         str | None,
         typer.Option("--input-format", help="csv, jsonl or parquet (default: from the file name)."),
     ] = None,
-    timestamp_format: Annotated[
-        str | None,
-        typer.Option("--timestamp-format", help="strptime format of the timestamps, e.g. "
-                     "'%Y%m%d' or '%d.%m.%Y %H:%M' (default: ISO-8601, epochs, YYYYMMDD)."),
-    ] = None,
-    epoch_unit: Annotated[
-        EpochUnit | None,
-        typer.Option("--epoch-unit", help="Numeric timestamps are epochs in s, ms or us "
-                     "(default: told apart by size)."),
-    ] = None,
+    timestamp_format: TimestampFormatOpt = None,
+    epoch_unit: EpochUnitOpt = None,
     delimiter: Annotated[
         str | None,
         typer.Option("--delimiter", help="CSV field separator: one character, tab, or "
                      "whitespace (runs of spaces); default: from the header line."),
     ] = None,
-    decimal: Annotated[
-        str, typer.Option("--decimal", help="Decimal mark of revenue: . or , (1.234,56).")
-    ] = ".",
+    decimal: DecimalOpt = ".",
     encoding: Annotated[
         str | None,
         typer.Option("--encoding", help="Text encoding of CSV/JSON Lines, e.g. latin-1, "
@@ -253,8 +262,9 @@ def _print_summary(summary: ImportSummary, took: float) -> None:
     if summary.quarantined:
         out.print(
             "  see all: wegweiser quarantine list; fix the mapping or config, then "
-            "wegweiser quarantine replay (a --timestamp-format, --decimal or other reading "
-            "option: import the file again with it and --replace)"
+            "wegweiser quarantine replay (it takes --map, --timestamp-format, --epoch-unit "
+            "and --decimal; a wrong --delimiter or --encoding: import the file again with it "
+            "and --replace)"
         )
     for d in summary.duplicate_sample[:3]:
         out.print(f"  [dim]duplicate line {d['line']}: {escape(d['why'])}[/dim]", highlight=False)
@@ -429,8 +439,8 @@ def quarantine_list(
     """Show quarantined rows: source file, line, reason and the raw payload."""
     with open_project(project) as proj:
         df = proj.quarantine(limit=limit, reason=reason)
-        if fmt is Format.table:
-            df = df[["quarantine_id", "source", "line", "reason", "raw"]]
+        if fmt is Format.table:  # what to read first: narrow terminals wrap the long ones
+            df = df[["quarantine_id", "line", "reason", "source", "raw"]]
             df = df.assign(raw=df["raw"].str.slice(0, 50))
         print_frame(df, fmt, console=out, title="Quarantine")
 
@@ -442,11 +452,23 @@ def quarantine_replay(
     reason: Annotated[
         str | None, typer.Option(help="Only rows whose reason contains this.")
     ] = None,
+    timestamp_format: TimestampFormatOpt = None,
+    epoch_unit: EpochUnitOpt = None,
+    decimal: DecimalOpt = ".",
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
 ) -> None:
-    """Import quarantined rows again with the current wegweiser.toml and --map."""
+    """Import quarantined rows again with the current wegweiser.toml, --map and the options
+    of how values read (--timestamp-format, --epoch-unit, --decimal), as the import takes
+    them.
+
+    A row keeps the columns its file was split into: for a wrong --delimiter or --encoding,
+    import the file again with it and --replace.
+    """
     with open_project(project) as proj:
-        summary, skipped = proj.replay_quarantine(mapping=mapping, reason=reason)
+        summary, skipped = proj.replay_quarantine(
+            mapping=mapping, reason=reason, timestamp_format=timestamp_format,
+            epoch_unit=epoch_unit.value if epoch_unit else None, decimal=decimal,
+        )
         result = {**summary.as_dict(), "not_replayable": skipped}
         if as_json:
             out.file.write(json.dumps(result) + "\n")
@@ -493,16 +515,17 @@ def imports_list(
         if fmt is Format.table:
             import pandas as pd
 
-            df = pd.DataFrame({
+            undone = df["undone_at"].dt.strftime("%Y-%m-%d %H:%M").fillna("")
+            df = pd.DataFrame({  # the counts before the long columns (narrow terminals)
                 "id": df["import_id"].str.slice(0, 8),
                 "kind": df["kind"],
-                "source": df["source"],
-                "started": df["started_at"].dt.strftime("%Y-%m-%d %H:%M"),
                 "rows": df["n_rows"],
                 "imported": df["n_imported"],
                 "dups": df["n_duplicates"],
                 "quarantined": df["n_quarantined"],
-                "undone": df["undone_at"].dt.strftime("%Y-%m-%d %H:%M").fillna(""),
+                "source": df["source"],
+                "started": df["started_at"].dt.strftime("%Y-%m-%d %H:%M"),
+                **({"undone": undone} if undone.ne("").any() else {}),
             })
         print_frame(df, fmt, console=out, title="Imports")
 

@@ -127,15 +127,16 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
     ) -> Project:
         """Create the folder, ``wegweiser.toml`` (unless present) and the store.
 
+        ``name`` is the project's name in ``wegweiser.toml`` (default: the folder's name).
         ``engine`` sets keys of ``[engine]``, e.g. ``{"kind": "spark"}`` (docs/spark.md).
         """
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
         config = folder / CONFIG_FILE
         if not config.exists():
-            text = DEFAULT_TOML
-            if name:
-                text = text.replace('name = "wegweiser"', f'name = "{_toml_escape(name)}"', 1)
+            name = name or folder.resolve().name or "wegweiser"
+            text = DEFAULT_TOML.replace(
+                'name = "wegweiser"', f'name = "{_toml_escape(name)}"', 1)
             config.write_text(text, encoding="utf-8")
         if engine:
             from wegweiser.config_edit import set_engine
@@ -285,10 +286,22 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
         return quarantine.list_quarantine(self._engine, limit=limit, reason=reason, source=source)
 
     def replay_quarantine(
-        self, *, mapping: Mapping[str, str] | str | None = None, reason: str | None = None
+        self,
+        *,
+        mapping: Mapping[str, str] | str | None = None,
+        reason: str | None = None,
+        timestamp_format: str | None = None,
+        epoch_unit: str | None = None,
+        decimal: str = ".",
     ) -> tuple[ImportSummary, int]:
+        """Import the quarantined rows (those whose reason contains ``reason``) again with
+        the current config, ``mapping`` and the options of how values read (as in
+        :meth:`import_events`); returns the summary and the rows that cannot be replayed."""
+        options = ImportOptions(timestamp_format=timestamp_format, epoch_unit=epoch_unit,
+                                decimal=decimal)
         return quarantine.replay_quarantine(
-            self._engine, self.config, mapping=ingest.parse_mapping(mapping), reason=reason
+            self._engine, self.config, mapping=ingest.parse_mapping(mapping), reason=reason,
+            options=options,
         )
 
     def drop_quarantine(self, *, reason: str | None = None, ids: list[int] | None = None) -> int:
@@ -642,4 +655,7 @@ def _is_dataframe(obj: object) -> bool:
 
 
 def _toml_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+    """``text`` inside a TOML basic string: backslash, quote and control characters escaped
+    (a folder name may hold any of them)."""
+    out = text.replace("\\", "\\\\").replace('"', '\\"')
+    return "".join(c if c >= " " and c != "\x7f" else f"\\u{ord(c):04x}" for c in out)

@@ -73,3 +73,21 @@ def test_replay_with_a_constant_in_the_mapping(project, tmp_path):
     summary, _ = project.replay_quarantine(mapping="timestamp=ts,event='purchase'")
     assert summary.imported == 1
     assert project._engine.execute("SELECT event FROM events").rows == [("purchase",)]
+
+
+def test_replay_takes_the_options_of_how_values_read(project, tmp_path):
+    path = write(tmp_path / "orders.csv", "user_id;event;timestamp;revenue\n"
+                                          "k1;buy;07.12.2026 10:00;1.234,50\nk2;buy;2026-12-08;3\n")
+    assert project.import_events(path).quarantined == 1
+    # the timestamp read, the decimal comma not yet: the row stays, with the new reason
+    summary, _ = project.replay_quarantine(timestamp_format="%d.%m.%Y %H:%M")
+    assert (summary.imported, summary.quarantined) == (0, 1)
+    assert project.quarantine()["reason"].iloc[0].startswith("revenue is not a number: '1.234,50'")
+    summary, _ = project.replay_quarantine(timestamp_format="%d.%m.%Y %H:%M", decimal=",")
+    assert (summary.imported, summary.quarantined) == (1, 0)
+    rows = project._engine.execute(
+        "SELECT user_id, revenue, strftime(timestamp AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M') "
+        "FROM events ORDER BY user_id").rows
+    assert rows == [("k1", 1234.5, "2026-12-07 10:00"), ("k2", 3.0, "2026-12-08 00:00")]
+    with pytest.raises(ValueError, match="--decimal"):
+        project.replay_quarantine(decimal=";")

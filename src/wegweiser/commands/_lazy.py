@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 from typer.core import TyperCommand
 
+from wegweiser.commands._help import tidy
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -58,7 +60,8 @@ def add_lazy(app: typer.Typer, name: str, *, short_help: str,
 
 def build(name: str, callback: Callable[..., Any], *, help: str, short_help: str
           ) -> Command:
-    """The click command Typer makes of ``callback`` (as ``app.command`` would)."""
+    """The click command Typer makes of ``callback`` (as ``app.command`` would), its help
+    made for the terminal (:func:`._help.tidy`)."""
     single = typer.Typer(add_completion=False)
     single.command(name, help=help, short_help=short_help)(callback)
-    return typer.main.get_command(single)
+    return tidy(typer.main.get_command(single))

@@ -86,18 +86,13 @@ def _load(command: str, analysis: str) -> Command:
     from wegweiser.analysis import registry
 
     spec = registry.get(analysis)
-    return build(command, command_for(spec), help=reflow(spec.description),
+    return build(command, command_for(spec), help=spec.description,
                  short_help=spec.summary.en)
 
 
 def command_for(spec: registry.Analysis[Any]) -> Any:
     """The command function of one analysis (for a command under another name)."""
     return _command(spec)
-
-
-def reflow(text: str) -> str:
-    """Lines of a paragraph joined (the terminal wraps them), paragraphs kept apart."""
-    return "\n\n".join(" ".join(p.split()) for p in text.split("\n\n"))
 
 
 def _command(spec: registry.Analysis[Any]) -> Any:

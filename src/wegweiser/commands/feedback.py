@@ -83,7 +83,7 @@ def sentiment_command(
     ] = "text",
     model: Annotated[
         SentimentModel,
-        typer.Option("--model", help="embedding (needs wegweiser\\[listen]) or lexicon."),
+        typer.Option("--model", help="embedding (needs wegweiser[listen]) or lexicon."),
     ] = SentimentModel.embedding,
     fmt: FormatOpt = Format.table,
 ) -> None:

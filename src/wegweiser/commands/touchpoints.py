@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
         project: ProjectOpt = Path("."),
     ) -> None:
         """Set the competitor benchmark (0..1 or a percentage) and optionally the stated
-        importance (1..5) of [\\[touchpoints]] in wegweiser.toml from a CSV file (e.g. a market
+        importance (1..5) of [[touchpoints]] in wegweiser.toml from a CSV file (e.g. a market
         study). A bad line is an error with its line number; nothing is changed then.
         """
         from wegweiser.config_edit import set_touchpoint_scores

@@ -432,11 +432,14 @@ def ingest_batch(
     raw_format: str = "record",
     kind: str = "replay",
     finalize: Callable[[Engine, str], None] | None = None,
+    options: ImportOptions | None = None,
 ) -> ImportSummary:
-    """Import ``relation`` (with ``_line``) as one import in one transaction."""
+    """Import ``relation`` (with ``_line``) as one import in one transaction (``options``:
+    how its values read, e.g. a timestamp format or a decimal comma)."""
     source = readers.Source(source_name, relation, dict(columns), list(rejected))
     return ingest_source(
-        engine, config, source, mapping, kind=kind, raw_format=raw_format, finalize=finalize
+        engine, config, source, mapping, options=options, kind=kind, raw_format=raw_format,
+        finalize=finalize,
     )
 
 

@@ -8,7 +8,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from wegweiser.events.ingest import ImportSummary, ingest_batch
-from wegweiser.events.options import split_mapping
+from wegweiser.events.options import ImportOptions, split_mapping
 from wegweiser.events.readers import load_records
 
 if TYPE_CHECKING:
@@ -54,8 +54,11 @@ def replay_quarantine(
     *,
     mapping: Mapping[str, str] | None = None,
     reason: str | None = None,
+    options: ImportOptions | None = None,
 ) -> tuple[ImportSummary, int]:
-    """Import quarantined rows again with the current config and ``mapping``.
+    """Import quarantined rows again with the current config, ``mapping`` and ``options``
+    (how values read: timestamp format, epoch unit, decimal mark; a file's delimiter and
+    encoding were used when its rows were split, so they are not replayed).
 
     Rows that now pass go into the store and leave the quarantine; rows that fail again stay,
     with the new reason and ``replays`` counted up. Unparsed lines (broken JSON, wrong column
@@ -107,6 +110,7 @@ def replay_quarantine(
             mapping={target: f"'{value}'" for target, value in constants.items()},
             rejected=source.rejected,
             finalize=settle,
+            options=options,
         )
     finally:
         source.close()

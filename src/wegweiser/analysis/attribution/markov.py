@@ -53,15 +53,29 @@ _MAX_SWEEPS = 20_000
 
 @dataclass
 class _Chain:
-    """Structure of the chain that does not depend on the counts."""
+    """Structure of the chain that does not depend on the counts.
 
-    n_states: int                      # touch states; nodes: 0 start, 1..S states, S+1, S+2
+    Nodes: 0 start, 1..S the touch states, S+1 conversion, S+2 null. Edges (``edge_src``,
+    ``edge_dst``) are sorted by (source, target) and come in four kinds, whose positions in
+    that order are ``place``: start -> the first state of a path, state -> state inside a
+    path, the last state -> conversion and -> null. Inside a path a move is counted per pair
+    of consecutive touches: ``pair_bin`` holds each pair's bin (the pair from a path's last
+    touch to the next path's first falls into a bin that is no edge), ``inner_bins`` the
+    bins that are edges, in their edge order.
+    """
+
+    n_states: int                      # touch states
     state_codes: NDArray[np.int64]     # (S, order) label codes, -1 for a shorter history
-    edge_src: NDArray[np.int64]        # unique edges
+    first_state: NDArray[np.int64]     # per path: the state of its first touch
+    last_state: NDArray[np.int64]      # per path: the state of its last touch
+    pair_bin: NDArray[np.intp]         # per consecutive pair of touches
+    n_bins: int
+    inner_bins: NDArray[np.int64]      # the bins that are edges
+    starts_at: NDArray[np.int64]       # states some path starts at
+    ends_at: NDArray[np.int64]         # states some path ends at
+    place: NDArray[np.int64]           # (start, inner, conversion, null edges) -> sorted
+    edge_src: NDArray[np.int64]
     edge_dst: NDArray[np.int64]
-    occ_edge: NDArray[np.int64]        # per edge occurrence: its unique edge
-    occ_path: NDArray[np.int64]        # per occurrence: its path
-    occ_kind: NDArray[np.int8]         # 0: weight journeys, 1: conversions, 2: nulls
     contains: list[NDArray[np.bool_]]  # per label: transient nodes holding it
     n_labels: int
 
@@ -73,44 +87,67 @@ def _build_chain(paths: Paths, order: int) -> _Chain:
         raise InvalidInput(f"too many touchpoints ({n_labels}) for a Markov chain of order "
                            f"{order}; use a lower order or attribute by channel")
     codes = paths.codes
-    path_of = paths.path_of_touch
-    pos = paths.position
-    key = np.zeros(len(codes), dtype=np.int64)
-    for j in range(order):
-        shifted = np.zeros(len(codes), dtype=np.int64)
-        if j == 0:
-            shifted = codes + 1
-        elif len(codes) > j:
-            shifted[j:] = codes[:-j] + 1
-        key += np.where(pos >= j, shifted, 0) * base**j
-    states, state_of = _compact(key)
+    states, state_of = _touch_states(paths, order, base)
     n_states = len(states)
     digits = np.stack([(states // base**j) % base for j in range(order)], axis=1) - 1
-    node = state_of + 1
+    starts, ends = paths.offsets[:-1], paths.offsets[1:] - 1
+    first_state, last_state = state_of[starts], state_of[ends]
+    # a move inside a path: (state, next label) decides the next state
+    n_keys = n_states * max(n_labels, 1)
+    pair_key = state_of[:-1] * n_labels + codes[1:] if len(codes) else codes[:0]
+    pair_key[ends[:-1]] = n_keys  # a path's last touch and the next path's first
+    if n_keys < _COUNT_MAX:
+        present = np.flatnonzero(np.bincount(pair_key, minlength=n_keys + 1)[:n_keys])
+        pair_bin, n_bins, inner_bins, inner_keys = pair_key, n_keys + 1, present, present
+    else:
+        inner_keys, inverse = np.unique(pair_key, return_inverse=True)
+        pair_bin, n_bins = inverse.reshape(-1), len(inner_keys)
+        inner_keys = inner_keys[inner_keys < n_keys]
+        inner_bins = np.arange(len(inner_keys), dtype=np.int64)
+    if state_of is codes:  # order 1, every label a state: the next state is the label
+        next_state = inner_keys % n_labels
+    else:  # the state of the touch after any pair in the bin
+        target = np.zeros(n_bins, dtype=np.int64)
+        target[pair_bin] = state_of[1:]
+        next_state = target[inner_bins]
+    inner_src = inner_keys // max(n_labels, 1)
+    starts_at = np.flatnonzero(np.bincount(first_state, minlength=n_states))
+    ends_at = np.flatnonzero(np.bincount(last_state, minlength=n_states))
     conv_node, null_node = n_states + 1, n_states + 2
-    starts = paths.offsets[:-1]
-    ends = paths.offsets[1:] - 1
-    n = paths.n_paths
-    inner = np.ones(len(codes), dtype=bool)
-    inner[ends] = False
-    inner_idx = np.flatnonzero(inner)
-    src = np.concatenate([np.zeros(n, dtype=np.int64), node[inner_idx], node[ends], node[ends]])
-    dst = np.concatenate([node[starts], node[inner_idx + 1],
-                          np.full(n, conv_node, dtype=np.int64),
-                          np.full(n, null_node, dtype=np.int64)])
-    occ_path = np.concatenate([np.arange(n), path_of[inner_idx], np.arange(n), np.arange(n)])
-    occ_kind = np.concatenate([np.zeros(n + len(inner_idx), dtype=np.int8),
-                               np.ones(n, dtype=np.int8), np.full(n, 2, dtype=np.int8)])
-    n_nodes = n_states + 3
-    pair, occ_edge = _compact(src * n_nodes + dst)
+    src = np.concatenate([np.zeros(len(starts_at), dtype=np.int64), inner_src + 1,
+                          ends_at + 1, ends_at + 1])
+    dst = np.concatenate([starts_at + 1, next_state + 1,
+                          np.full(len(ends_at), conv_node, dtype=np.int64),
+                          np.full(len(ends_at), null_node, dtype=np.int64)])
+    order_of = np.argsort(src * (n_states + 3) + dst, kind="stable")
+    place = np.empty(len(order_of), dtype=np.int64)
+    place[order_of] = np.arange(len(order_of), dtype=np.int64)
     contains = []
     for label in range(n_labels):
         mask = np.zeros(n_states + 1, dtype=bool)
         mask[1:] = (digits == label).any(axis=1)
         contains.append(mask)
-    return _Chain(n_states, digits.astype(np.int64), pair // n_nodes, pair % n_nodes,
-                  occ_edge, occ_path.astype(np.int64), occ_kind,
-                  contains, n_labels)
+    return _Chain(n_states, digits.astype(np.int64), first_state, last_state,
+                  pair_bin.astype(np.intp, copy=False), n_bins, inner_bins, starts_at,
+                  ends_at, place, src[order_of], dst[order_of], contains, n_labels)
+
+
+def _touch_states(paths: Paths, order: int, base: int
+                  ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The distinct state keys (sorted) and each touch's state: the key of its last
+    ``order`` touches, ``sum_j (code[i - j] + 1) * base**j`` over the ``j`` inside its path."""
+    codes = paths.codes
+    if order == 1:
+        used = np.bincount(codes, minlength=paths.n_labels) > 0
+        if used.all():  # every label is a state (as Paths keeps them): no copy
+            return np.arange(1, paths.n_labels + 1, dtype=np.int64), codes
+        return _compact(codes + 1)
+    key = codes + 1
+    pos = paths.position
+    for j in range(1, order):
+        if len(codes) > j:
+            key[j:] += np.where(pos[j:] >= j, codes[:-j] + 1, 0) * base**j
+    return _compact(key)
 
 
 def _compact(keys: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -223,14 +260,26 @@ class Markov(AttributionModel):
     ) -> Scores:
         paths, chain = prepared
         n_labels = chain.n_labels
-        per_kind = np.stack([conversions + nulls, conversions, nulls])
-        occ_w = per_kind[chain.occ_kind, chain.occ_path]
+        journeys = conversions + nulls
+        n_states = chain.n_states
+        # journeys along each move: a pair of touches weighs what its path weighs
+        per_pair = np.repeat(journeys, paths.lengths)[:-1]
+        moves = np.bincount(chain.pair_bin, per_pair, minlength=chain.n_bins)
+        kinds = (
+            np.bincount(chain.first_state, journeys, minlength=n_states)[chain.starts_at],
+            moves[chain.inner_bins],
+            np.bincount(chain.last_state, conversions, minlength=n_states)[chain.ends_at],
+            np.bincount(chain.last_state, nulls, minlength=n_states)[chain.ends_at],
+        )
         n_edges = len(chain.edge_src)
-        weights = np.bincount(chain.occ_edge, occ_w, minlength=n_edges).astype(np.float64)
-        value_to_conv = np.bincount(chain.occ_edge, np.where(chain.occ_kind == 1,
-                                    value[chain.occ_path], 0.0), minlength=n_edges)
-        n_nodes = chain.n_states + 3
-        n_transient = chain.n_states + 1
+        weights = np.empty(n_edges)
+        weights[chain.place] = np.concatenate(kinds)
+        value_to_conv = np.zeros(n_edges)
+        conv_edges = chain.place[len(kinds[0]) + len(kinds[1]):][:len(kinds[2])]
+        value_to_conv[conv_edges] = np.bincount(chain.last_state, value,
+                                                minlength=n_states)[chain.ends_at]
+        n_nodes = n_states + 3
+        n_transient = n_states + 1
         out = np.bincount(chain.edge_src, weights, minlength=n_nodes)
         prob = np.divide(weights, out[chain.edge_src], out=np.zeros(n_edges),
                          where=out[chain.edge_src] > 0)
@@ -239,7 +288,7 @@ class Markov(AttributionModel):
                                              chain.edge_dst[transient])),
                           shape=(n_transient, n_transient))
         rewards = np.zeros((n_transient, 2))
-        to_conv = chain.edge_dst == chain.n_states + 1
+        to_conv = chain.edge_dst == n_states + 1
         rewards[:, 0] = np.bincount(chain.edge_src[to_conv], prob[to_conv],
                                     minlength=n_transient)[:n_transient]
         val_rate = np.divide(value_to_conv, out[chain.edge_src], out=np.zeros(n_edges),

@@ -233,8 +233,36 @@ class Paths:
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         params = {**params, "dropped_rows": dropped,
                   "conversions_without_touches": empty_conversions}
-        return cls(labels, offsets, codes.astype(np.int64), conv.astype(np.float64),
-                   null.astype(np.float64), val.astype(np.float64), lags, by, params)
+        return cls(labels, offsets, codes.astype(np.int64, copy=False),
+                   conv.astype(np.float64, copy=False), null.astype(np.float64, copy=False),
+                   val.astype(np.float64, copy=False), lags, by, params)
+
+
+def _touches(paths: pa.ChunkedArray, sep: str) -> tuple[IntArray, tuple[str, ...], IntArray]:
+    """Touches per path, the sorted labels and each touch's label code (-1: an empty name).
+
+    Chunk by chunk as the reader gave them: the texts are split at ``sep`` and the pieces
+    dictionary-encoded (one dictionary for all chunks: a few distinct names); only the
+    dictionary is trimmed and sorted in Python, the codes are one gather per chunk.
+    """
+    from wegweiser.analysis.attribution._path_table import POOL
+
+    pieces = pc.split_pattern(paths, sep, memory_pool=POOL)
+    lengths = pc.list_value_length(pieces, memory_pool=POOL).to_numpy().astype(np.int64)
+    encoded = pc.dictionary_encode(pc.list_flatten(pieces, memory_pool=POOL), memory_pool=POOL)
+    # the distinct touch texts as they are, then trimmed: names that differ only in spaces
+    # around them are one label, empty names ("a > > b", an empty path) are dropped
+    trims = [pc.utf8_trim_whitespace(c.dictionary).to_pylist() for c in encoded.chunks]
+    labels = tuple(sorted(set().union(*trims) - {""}))
+    position = {label: i for i, label in enumerate(labels)}
+    codes = np.empty(int(lengths.sum()), dtype=np.int64)
+    at = 0
+    for chunk, trimmed in zip(encoded.chunks, trims, strict=True):
+        remap = np.array([position.get(t, -1) for t in trimmed], dtype=np.int64)
+        indices = chunk.indices.to_numpy()
+        np.take(remap, indices, out=codes[at:at + len(indices)])
+        at += len(indices)
+    return lengths, labels, codes
 
 
 def _floats(values: Any, n: int) -> FloatArray:
@@ -289,16 +317,7 @@ def read_paths(
     else:
         table = _path_table.read_file(name, delimiter=delimiter, columns=columns)
     n = len(table.paths)
-    pieces = pc.split_pattern(table.paths, sep)
-    lengths = pc.list_value_length(pieces).to_numpy(zero_copy_only=False).astype(np.int64)
-    # the distinct touch texts as they are, then trimmed: names that differ only in spaces
-    # around them are one label, empty names ("a > > b", an empty path) are dropped
-    encoded = pc.list_flatten(pieces).dictionary_encode()
-    trimmed = pc.utf8_trim_whitespace(encoded.dictionary).to_pylist()
-    labels = tuple(sorted(set(trimmed) - {""}))
-    position = {label: i for i, label in enumerate(labels)}
-    remap = np.array([position.get(t, -1) for t in trimmed], dtype=np.int64)
-    codes = remap[encoded.indices.to_numpy(zero_copy_only=False)]
+    lengths, labels, codes = _touches(table.paths, sep)
     empty = codes < 0
     if empty.any():
         rows = np.repeat(np.arange(n), lengths)
