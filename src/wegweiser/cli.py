@@ -20,9 +20,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from wegweiser import __version__, commands
+from wegweiser._help import HelpGroup
 from wegweiser._output import Format, print_frame, print_mapping
 from wegweiser.commands import journeys as journeys_commands
-from wegweiser.commands._help import HelpGroup
 from wegweiser.errors import DOCS_URL, InvalidInput, WegweiserError
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from rich.text import Text
 from typer.testing import CliRunner
 
-from wegweiser.commands._help import flow
+from wegweiser._help import flow
 
 
 def shown(text: str) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from typer.core import TyperCommand
 
-from wegweiser.commands._help import tidy
+from wegweiser._help import tidy
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -61,7 +61,7 @@ def add_lazy(app: typer.Typer, name: str, *, short_help: str,
 def build(name: str, callback: Callable[..., Any], *, help: str, short_help: str
           ) -> Command:
     """The click command Typer makes of ``callback`` (as ``app.command`` would), its help
-    made for the terminal (:func:`._help.tidy`)."""
+    made for the terminal (:func:`wegweiser._help.tidy`)."""
     single = typer.Typer(add_completion=False)
     single.command(name, help=help, short_help=short_help)(callback)
     return tidy(typer.main.get_command(single))
