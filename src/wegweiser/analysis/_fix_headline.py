@@ -36,7 +36,7 @@ The rule (``why``, one of :data:`REASONS`):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 from wegweiser.analysis._fix_estimate import (
     Estimate,
@@ -58,8 +58,7 @@ Reason = Literal["scoped", "no_scope", "no_comparison_days", "pretrend_failed", 
 #: a pre-period slope of the gap below this (rate per day) is no drift, whatever its interval
 #: (a series without noise has an interval of zero width around a rounding error)
 FLAT = 1e-9
-REASONS: tuple[Reason, ...] = ("scoped", "no_scope", "no_comparison_days", "pretrend_failed",
-                               "too_early")
+REASONS: tuple[Reason, ...] = get_args(Reason)
 
 
 @dataclass(frozen=True)
