@@ -97,6 +97,9 @@ class _Import:
     span: Span = dataclasses.field(default_factory=Span)
     collector: bool = False  # a collector spool segment: retried requests are not new rows
     direct: bool = False  # batches may take the direct path (see _direct)
+    # (events before 1971, with negative revenue) among the rows this import has stored, as
+    # the last direct batch counted them; None once a staged batch stored rows (count again)
+    stored_odd: tuple[int, int] | None = (0, 0)
 
 
 def ingest_source(
@@ -295,6 +298,7 @@ def _batch(run: _Import, relation: str, rejected: list[Rejected]) -> int:
         summary.quarantined += n_bad + len(rejected)
         summary.rows += n_rows + len(rejected)
         run.span.add(n_rows - n_bad, first, last, n_1970, negative)
+        run.stored_odd = None
         # visible to this transaction only: lets the next batch (Spark) see these rows
         engine.run(
             "UPDATE imports SET n_imported = $n WHERE import_id = $id",
@@ -337,10 +341,11 @@ def _direct(
         return None
     # the good rows are the inserted ones: their span is what this import's stored rows
     # gained (typed columns of the store, not the input parsed again)
-    _, _, _, n_1970_before, negative_before = _stored_span(run)
+    n_1970_before, negative_before = run.stored_odd or _stored_span(run)[3:]
     n_new = insert_direct(engine, run.config, sql, params, run.import_id)
     n_bad = int(n_rows) - n_new
     _, first, last, n_1970, negative = _stored_span(run)
+    run.stored_odd = (n_1970, negative)
     stage = f"_stage_{uuid.uuid4().hex[:12]}"
     try:
         if n_bad:
