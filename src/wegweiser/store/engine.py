@@ -56,6 +56,13 @@ def _connect(
     database: str, *, read_only: bool, wait_seconds: float, on_wait: WaitNotice | None
 ) -> duckdb.DuckDBPyConnection:
     """Connect; while another process holds the file lock, retry until ``wait_seconds``."""
+    if os.sep == "/" and "\\" in os.path.abspath(database):
+        # DuckDB reads a backslash as a path separator on every system, so it would open
+        # another file than the one named (or fail with "No such file or directory").
+        raise ProjectError(
+            f"Cannot open the store {os.path.abspath(database)}: its path contains a "
+            "backslash (\\), which DuckDB reads as a folder separator. Rename the folder "
+            "(or move the project) to a path without a backslash.")
     deadline = time.monotonic() + wait_seconds
     delay, told = 0.01, False
     while True:
