@@ -255,6 +255,11 @@ def test_a_stored_score_is_a_journey_condition(tmp_path, project):
     # the triggers read the scores of the batch's persons only, filtered in the store
     assert project.scores(person_ids=["b", "c"])["person_id"].tolist() == ["b"]
     assert project.scores("churn", person_ids=[])["person_id"].tolist() == []
+    many = [f"x{i}" for i in range(2000)]  # bound only when the table has rows
+    assert project.scores(person_ids=[*many, "b"])["person_id"].tolist() == ["b"]
+    empty = project.recommendations([*many, "b"])  # none stored: the same empty frame
+    assert empty.empty
+    assert empty.dtypes.to_dict() == project.recommendations(["b"]).dtypes.to_dict()
     from datetime import UTC, datetime
 
     clock = Clock(datetime(2026, 6, 1, 7, 0, tzinfo=UTC))  # 09:00 in Berlin
