@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import compress
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -204,14 +205,16 @@ def _read(
         order = ibis.window(group_by="person_id", order_by=["timestamp", "rank", "message_id"])
         mapped = mapped.mutate(prev=mapped.phase.lag().over(order),
                                after=mapped.phase.lead().over(order))
-        moves = mapped.filter(mapped.import_id.isin(ids)
-                              & (mapped.prev.isnull() | (mapped.prev != mapped.phase)))
-        tr = _columns(moves.select("person_id", "timestamp", "prev", "phase", "rank",
-                                   "message_id").order_by("timestamp", "rank", "message_id"))
-        transitions = list(zip(tr["person_id"], tr["timestamp"], tr["prev"], tr["phase"],
-                               strict=True))
-        last = _columns(mapped.filter(mapped.after.isnull()).select("person_id", "phase"))
-        current = dict(zip(last["person_id"], last["phase"], strict=True))
+        moved = mapped.import_id.isin(ids) & (mapped.prev.isnull()
+                                              | (mapped.prev != mapped.phase))
+        last = mapped.after.isnull()
+        # the moves and each person's last phase event in one pass of the window
+        tr = _columns(mapped.filter(moved | last).select(
+            "person_id", "timestamp", "prev", "phase", "rank", "message_id", moved_=moved,
+            last_=last).order_by("timestamp", "rank", "message_id"))
+        transitions = list(compress(zip(tr["person_id"], tr["timestamp"], tr["prev"],
+                                        tr["phase"], strict=True), tr["moved_"]))
+        current = dict(compress(zip(tr["person_id"], tr["phase"], strict=True), tr["last_"]))
     persons = _snapshots(mine, identities, touched, names, current,
                          consent_trait=consent_trait)
     return Batch(ids, event_rows, transitions, persons)
