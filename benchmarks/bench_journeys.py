@@ -3,7 +3,8 @@
 * **entries** — a fresh project gets one import batch touching ``--persons`` persons
   (identify with traits, a product view: the phase Consideration, a signup); measured is
   ``process_imports`` alone: reading the batch for the touched persons (phase moves, traits,
-  event counts) and entering them into two journeys (SQLite state store).
+  event counts) and entering them into two journeys (SQLite state store); beside it, the
+  CPU of a full garbage collection right after (``gc_after_cpu_s``: work left for later).
 * **emails/s** and **webhooks/s** — one worker sends ``--messages`` due messages through the
   real channels to receivers on loopback (aiosmtpd; a threaded ``http.server``), each
   recorded in the ledger (SQLite).
