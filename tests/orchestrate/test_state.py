@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from wegweiser.orchestrate.state import open_state
 
 
@@ -20,6 +22,25 @@ def test_rows_as_tuples_bind_each_name_once_however_often_it_is_used(state_url):
                 "SELECT journey, person_id, n, last_at FROM wj_entries ORDER BY person_id"
             )
     assert [tuple(r) for r in rows] == [("j1", "a", 2, 7.0), ("j1", "b", 1, 2.5)]
+
+
+@pytest.mark.parametrize("long_texts", [False, True])
+def test_bulk_inserts_write_the_same_rows_either_way(state_url, long_texts):
+    """``insert_many`` with its rows in one JSON array or bound row by row (``long_texts``):
+    the same rows, constants and upserts, texts with quotes, escapes and non-ASCII intact."""
+    snapshot = '{"traits":{"name":"Jo \\"J\\" Öz\\n","x":null},"events":{}}'
+    again = "ON CONFLICT (person_id) DO UPDATE SET person = excluded.person, updated_at = 2.0"
+    with open_state(state_url) as store:
+        with store.transaction() as tx:
+            tx.insert_many("wj_persons", ("person_id", "person"),
+                           [("a", snapshot), ("b", "{}")], constants={"updated_at": 1.0},
+                           long_texts=long_texts)
+            tx.insert_many("wj_persons", ("person_id", "person"), [("b", "[1]")],
+                           constants={"updated_at": 1.0}, conflict=again, long_texts=long_texts)
+        with store.transaction() as tx:
+            rows = tx.execute("SELECT person_id, person, updated_at FROM wj_persons "
+                              "ORDER BY person_id")
+    assert [tuple(r) for r in rows] == [("a", snapshot, 1.0), ("b", "[1]", 2.0)]
 
 
 def test_a_schema_4_store_keeps_its_runs_and_takes_shared_snapshots(state_url, tmp_path):

@@ -255,6 +255,11 @@ def test_a_stored_score_is_a_journey_condition(tmp_path, project):
     # the triggers read the scores of the batch's persons only, filtered in the store
     assert project.scores(person_ids=["b", "c"])["person_id"].tolist() == ["b"]
     assert project.scores("churn", person_ids=[])["person_id"].tolist() == []
+    many = [f"x{i}" for i in range(2000)]  # bound only when the table has rows
+    assert project.scores(person_ids=[*many, "b"])["person_id"].tolist() == ["b"]
+    empty = project.recommendations([*many, "b"])  # none stored: the same empty frame
+    assert empty.empty
+    assert empty.dtypes.to_dict() == project.recommendations(["b"]).dtypes.to_dict()
     from datetime import UTC, datetime
 
     clock = Clock(datetime(2026, 6, 1, 7, 0, tzinfo=UTC))  # 09:00 in Berlin
@@ -276,3 +281,50 @@ def test_templates_and_conditions_read_the_scores():
     out = render("Risk {{ scores.churn }}", "{{ (scores.churn * 100) | round | int }}%", None,
                  {"scores": person.scores})
     assert (out.subject, out.text) == ("Risk 0.8", "80%")
+
+
+PHASE_EVENTS = {"ad_click": "Awareness", "product_view": "Consideration",
+                "add_to_cart": "Preference", "order_completed": "Purchase"}
+
+
+def test_phase_moves_and_current_phases_match_a_plain_replay(tmp_path):
+    """``read_batch``'s moves and current phases (one pass of a window in the engine)
+    against a replay in Python: each person's phase events ordered by (time, phase rank,
+    message id), a move where the phase differs from the one before, made by the batch's
+    own events; random batches with ties in time and events outside every phase."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from wegweiser.orchestrate.triggers import committed_imports, read_batch
+
+    event = st.tuples(st.sampled_from(["a", "b", "c"]),
+                      st.sampled_from([*PHASE_EVENTS, "signup"]), st.integers(0, 5))
+    stored: list[tuple[str, str, int, str, str]] = []  # (person, event, minute, id, batch)
+
+    with wegweiser.Project.init(tmp_path / "shop") as project:
+        rank = {p.name: i for i, p in enumerate(project.config.phases)}
+
+        @settings(max_examples=4, deadline=None,
+                  suppress_health_check=[HealthCheck.function_scoped_fixture])
+        @given(st.lists(event, min_size=1, max_size=12))
+        def check(batch):
+            tag = f"b{len(stored)}"
+            mine = [(p, e, m, f"m{len(stored) + i:05d}", tag) for i, (p, e, m) in enumerate(batch)]
+            load(project, tmp_path, [
+                {"type": "track", "messageId": mid, "userId": p, "event": e,
+                 "timestamp": f"2026-06-01T10:{m:02d}:00Z"} for p, e, m, mid, _ in mine])
+            stored.extend(mine)
+            got = read_batch(project, committed_imports(project)[-1:], [])
+            phased = sorted((m, rank[PHASE_EVENTS[e]], mid, p, PHASE_EVENTS[e], b)
+                            for p, e, m, mid, b in stored if e in PHASE_EVENTS)
+            before: dict[str, str] = {}
+            moves = []
+            for m, _, _, p, phase, b in phased:
+                if b == tag and before.get(p) != phase:
+                    moves.append((p, 1780308000.0 + 60 * m, before.get(p), phase))
+                before[p] = phase
+            assert got.transitions == moves
+            assert {pid: s.phase for pid, s in got.persons.items()} == {
+                p: before.get(p) for p, _, _, _, _ in mine}
+
+        check()

@@ -151,7 +151,8 @@ class Runtime(Sending):
                     started += n
             tx.insert_many("wj_persons", ("person_id", "person"),
                            [(pid, entered[pid].to_json()) for pid in sorted(entered)],
-                           constants={"updated_at": now}, conflict=PERSON_AGAIN)
+                           constants={"updated_at": now}, conflict=PERSON_AGAIN,
+                           long_texts=True)
         return started
 
     def _enter_group(
@@ -297,7 +298,8 @@ class Runtime(Sending):
             ids = sorted(running)
             tx.insert_many("wj_persons", ("person_id", "person"),
                            [(pid, by_id[pid].to_json()) for pid in ids],
-                           constants={"updated_at": now}, conflict=PERSON_AGAIN)
+                           constants={"updated_at": now}, conflict=PERSON_AGAIN,
+                           long_texts=True)
             select_in(tx, "UPDATE wj_runs SET person = NULL WHERE person IS NOT NULL "
                       "AND status IN ('active', 'parked') AND person_id IN ({ids})", {}, ids)
         return len(running)

@@ -150,12 +150,14 @@ class Tx(ABC):
 
     def insert_many(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
-        constants: Mapping[str, Any] | None = None, conflict: str = "",
+        constants: Mapping[str, Any] | None = None, conflict: str = "", long_texts: bool = False,
     ) -> None:
         """Insert ``rows`` into ``table``, each row the values of ``columns`` in that order,
         with ``constants`` (column -> value) the same in every row; ``conflict``: an ``ON
         CONFLICT`` clause (it names the row that did not go in ``excluded``). Table, column
-        names and ``conflict`` are the caller's constant text; values are bound."""
+        names and ``conflict`` are the caller's constant text; values are bound.
+        ``long_texts``: the rows are a few long texts each (JSON snapshots), which a store
+        may bind row by row rather than in bulk."""
         fixed = dict(constants or {})
         names = [*columns, *fixed]
         values = ", ".join(f":c{i}" for i in range(len(names)))

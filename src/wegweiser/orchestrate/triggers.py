@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import compress
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -32,6 +33,7 @@ from wegweiser.analysis.phases import phase_of, phase_rank
 from wegweiser.analysis.result import to_frame
 from wegweiser.events.consent import fold, preferences
 from wegweiser.orchestrate import memberships
+from wegweiser.orchestrate._nogc import paused_gc
 from wegweiser.orchestrate.conditions import evaluate
 from wegweiser.orchestrate.definitions import WaitStep
 from wegweiser.orchestrate.person import EventStats, Person
@@ -203,14 +205,16 @@ def _read(
         order = ibis.window(group_by="person_id", order_by=["timestamp", "rank", "message_id"])
         mapped = mapped.mutate(prev=mapped.phase.lag().over(order),
                                after=mapped.phase.lead().over(order))
-        moves = mapped.filter(mapped.import_id.isin(ids)
-                              & (mapped.prev.isnull() | (mapped.prev != mapped.phase)))
-        tr = _columns(moves.select("person_id", "timestamp", "prev", "phase", "rank",
-                                   "message_id").order_by("timestamp", "rank", "message_id"))
-        transitions = list(zip(tr["person_id"], tr["timestamp"], tr["prev"], tr["phase"],
-                               strict=True))
-        last = _columns(mapped.filter(mapped.after.isnull()).select("person_id", "phase"))
-        current = dict(zip(last["person_id"], last["phase"], strict=True))
+        moved = mapped.import_id.isin(ids) & (mapped.prev.isnull()
+                                              | (mapped.prev != mapped.phase))
+        last = mapped.after.isnull()
+        # the moves and each person's last phase event in one pass of the window
+        tr = _columns(mapped.filter(moved | last).select(
+            "person_id", "timestamp", "prev", "phase", "rank", "message_id", moved_=moved,
+            last_=last).order_by("timestamp", "rank", "message_id"))
+        transitions = list(compress(zip(tr["person_id"], tr["timestamp"], tr["prev"],
+                                        tr["phase"], strict=True), tr["moved_"]))
+        current = dict(compress(zip(tr["person_id"], tr["phase"], strict=True), tr["last_"]))
     persons = _snapshots(mine, identities, touched, names, current,
                          consent_trait=consent_trait)
     return Batch(ids, event_rows, transitions, persons)
@@ -434,10 +438,17 @@ def process_imports(
     """Evaluate the imports committed since the last call (at most ``max_imports`` of them,
     oldest first); the first call on a fresh state store only sets the baseline (unless
     ``from_start``)."""
+    with paused_gc():  # a batch builds ~10 objects per person, all alive until its end
+        return _process_imports(project, runtime, max_imports=max_imports,
+                                from_start=from_start)
+
+
+def _process_imports(project: Project, runtime: Runtime, *, max_imports: int,
+                     from_start: bool) -> TriggerSummary:
     baseline(project, runtime, from_start=from_start)
     keys = memberships.refs(project, list(runtime.journeys.values()))
     # sets new to the state store (or changed) first: their members before this batch
-    whole = process_memberships(project, runtime, keys=keys) if keys else TriggerSummary()
+    whole = _process_memberships(project, runtime, keys=keys) if keys else TriggerSummary()
     seen = _seen(runtime)
     new = [i for i in committed_imports(project) if i not in seen][:max_imports]
     if not new:
@@ -473,6 +484,13 @@ def process_memberships(
     """The worker's round for segments and personas: evaluate in full the sets that are
     new (only remembered), changed (an edited segment, a refit) or have a time window that
     is due again (:mod:`wegweiser.orchestrate.memberships`), and let the movers enter."""
+    with paused_gc():
+        return _process_memberships(project, runtime, keys=keys)
+
+
+def _process_memberships(
+    project: Project, runtime: Runtime, *, keys: Mapping[str, memberships.SetRef] | None
+) -> TriggerSummary:
     if keys is None:
         keys = memberships.refs(project, list(runtime.journeys.values()))
     if not keys:
@@ -544,6 +562,11 @@ def _next_tick(journey: Journey, last: float | None, now: float, zone: str) -> f
 def process_schedules(project: Project, runtime: Runtime) -> TriggerSummary:
     """Fire the ``schedule`` entries that are due: every person of the store whose
     snapshot meets ``when`` enters (under the re-entry rules)."""
+    with paused_gc():  # a snapshot of every person of the store
+        return _process_schedules(project, runtime)
+
+
+def _process_schedules(project: Project, runtime: Runtime) -> TriggerSummary:
     summary = TriggerSummary()
     now = runtime.clock()
     due: list[Journey] = []

@@ -48,6 +48,15 @@ def replace_scores(engine: Engine, model: str, frame: pd.DataFrame) -> int:
     return len(rows)
 
 
+def _ids(engine: Engine, table: str, person_ids: list[str]) -> list[str]:
+    """``person_ids`` to bind, or none when ``table`` (constant text) holds no rows: the
+    answer is the same, and binding a list costs ~1 us per id (an import batch asks for
+    100k persons, most projects have no scores)."""
+    if len(person_ids) > 1000 and not engine.scalar(f"SELECT EXISTS (FROM {table})"):
+        return []
+    return list(person_ids)
+
+
 def read_scores(engine: Engine, model: str | None = None, *,
                 person_ids: list[str] | None = None) -> pd.DataFrame:
     """The stored scores (all models, or ``model``; of ``person_ids``, or everyone's),
@@ -59,7 +68,7 @@ def read_scores(engine: Engine, model: str | None = None, *,
         params["model"] = model
     if person_ids is not None:
         clauses.append("person_id IN (SELECT unnest($ids))")  # a hash semi-join
-        params["ids"] = list(person_ids)
+        params["ids"] = _ids(engine, "scores", person_ids)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     return engine.df(
         f"SELECT {', '.join(_COLUMNS)} FROM scores {where} ORDER BY model, person_id",
@@ -100,7 +109,7 @@ def read_recommendations(engine: Engine, person_ids: list[str] | None = None, *,
     params: dict[str, object] = {}
     if person_ids is not None:
         clauses.append("person_id IN (SELECT unnest($ids))")  # a hash semi-join
-        params["ids"] = list(person_ids)
+        params["ids"] = _ids(engine, "recommendations", person_ids)
     if limit is not None:
         clauses.append("rank <= $limit")
         params["limit"] = int(limit)
