@@ -58,6 +58,8 @@ API = [
     ("drop", "POST", "/api/v1/quarantine/drop", {"ids": [-1]}, "admin"),
     ("audit", "GET", "/api/v1/audit", None, "admin"),
     ("pause", "POST", "/api/v1/journeys/no-such-journey/pause", None, "admin"),
+    ("settle", "POST", "/api/v1/journeys/ledger/settle",
+     {"keys": ["no-such-key"], "as": "sent", "reason": "checked"}, "admin"),
 ]
 PAGES = [
     ("segments", "GET", "/segments", None, "view"),
@@ -71,6 +73,8 @@ PAGES = [
     ("phases", "POST", "/settings/phases", {}, "admin"),
     ("journey-pause", "POST", "/journeys/welcome/pause", {}, "admin"),
     ("journey-resume", "POST", "/journeys/welcome/resume", {}, "admin"),
+    ("journey-settle", "POST", "/journeys/ledger/settle",
+     {"key": "no-such-key", "decision": "failed", "reason": "checked"}, "admin"),
 ]
 #: person ids in the send ledger of ``welcome`` (not in the store: the ledger is enough)
 LEDGER_PERSONS = ("ledger-person-ann", "ledger-person-bob")
@@ -334,6 +338,52 @@ def test_admin_pauses_and_resumes_on_the_page(server, sessions):
         assert [e.surface for e in entries][-1:] == ["dashboard"]
     forged = ada.post("/journeys/welcome/pause", data={"csrf": "forged"})
     assert forged.status_code == 403
+
+
+def test_admin_settles_unknown_messages_on_the_page_and_the_api(server, sessions):
+    """The unknown list has the settle buttons (admins) and the command line to copy
+    (roles that see persons); a button and the API settle a message, with who and why in
+    the row and the audit log; a message that is not unknown is refused with its reason."""
+    ada = sessions["ada"]
+    first, second = (f"welcome:{LEDGER_PERSONS[0]}:0|mail|email",
+                     f"welcome:{LEDGER_PERSONS[1]}:1|mail|email")
+    html = ada.get("/journeys", params={"lang": "en"}).text
+    assert len(re.findall(r'data-testid="settle-form"', html)) == 3
+    assert re.findall(r'data-testid="settle-(sent|failed|resend)"', html)[:3] == [
+        "sent", "failed", "resend"]
+    command = re.search(r'data-testid="settle-command">([^<]*)</pre>', html)
+    assert command is not None
+    assert f"wegweiser journeys ledger settle '{first}'" in command.group(1).replace(
+        "&#39;", "'")
+    assert 'data-testid="settle-form"' not in sessions["al"].get("/journeys").text
+    done = ada.post("/journeys/ledger/settle", data={
+        "csrf": _csrf(ada), "key": first, "decision": "failed",
+        "reason": "bounced in the MTA log"})
+    assert done.status_code == 303, done.text[:300]
+    page = ada.get("/journeys", params={"lang": "de"}).text
+    assert f"Nachricht {first}: unknown → failed." in page
+    assert len(re.findall(r'data-testid="settle-form"', page)) == 2
+    admin = {"Authorization": f"Bearer {TOKENS['admin']}"}
+    answer = httpx.post(server.url + "/api/v1/journeys/ledger/settle", headers=admin,
+                        json={"keys": [second, first], "as": "sent", "reason": "in the log"},
+                        timeout=60)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert [(r["key"], r["before"], r["after"]) for r in body["settled"]] == [
+        (second, "unknown", "sent")]
+    assert [(r["key"], r["error"]) for r in body["rejected"]] == [
+        (first, "the message is failed; only unknown messages are settled by hand")]
+    rows = {r["key"]: r for r in ada.get("/api/v1/journeys/ledger").json()["tables"]["ledger"]}
+    assert rows[first]["state"] == "failed"
+    assert rows[first]["reason"].startswith("settled by hand as failed by ada at ")
+    assert rows[second]["reason"].endswith(": in the log")
+    entries = audit.read(server.project, action="journey_settle")
+    assert [(e.actor.split(":")[0], e.target, e.surface, e.detail["decision"])
+            for e in entries] == [("ada", first, "dashboard", "failed"),
+                                  ("token", second, "api", "sent")]
+    bad = httpx.post(server.url + "/api/v1/journeys/ledger/settle", headers=admin,
+                     json={"keys": [second], "as": "maybe", "reason": "x"}, timeout=60)
+    assert bad.status_code == 422
 
 
 def test_withholders_person_page_says_so(server, sessions):

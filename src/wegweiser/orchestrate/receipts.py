@@ -65,6 +65,10 @@ _SETTLES = {
 _KEEPS = {"delivered": "sent", "bounced": "failed", "failed": "failed"}
 
 
+class Unreadable(str):
+    """A line of a receipts file that is not JSON: refused with this text."""
+
+
 @dataclass(frozen=True)
 class Receipt:
     """One receipt as read (:func:`parse`): ``index`` is its place in the batch or file."""
@@ -145,6 +149,8 @@ def parse_one(index: int, item: Any) -> Receipt | Refused:
     >>> parse_one(3, {"key": "k", "status": "opened"}).error
     "status must be one of delivered, bounced, failed, not 'opened'"
     """
+    if isinstance(item, Unreadable):
+        return Refused(index, str(item))
     if not isinstance(item, dict):
         return Refused(index, f"a receipt is a JSON object, not {type(item).__name__}")
     unknown = sorted(str(k) for k in item if k not in FIELDS)
@@ -224,7 +230,7 @@ def read_file(path: Path) -> list[Any]:
         try:
             rows.append(json.loads(line))
         except ValueError as exc:
-            rows.append(f"line {number} is not JSON: {exc}")
+            rows.append(Unreadable(f"line {number} is not JSON: {exc}"))
     return rows
 
 
