@@ -1,7 +1,8 @@
 """Roles and token scopes on every surface, through a real server: each (surface, caller)
 pair is allowed or refused as the table below says -- refused with the error shape (JSON on
 the API, the 403 page in German or English on the dashboard) -- and what was done or
-refused is in the audit log."""
+refused is in the audit log. The delivery receipts route takes the collector's write key
+instead (tested here on the same server: a second server costs ~16 s)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from tests.serve.conftest import LiveServer, start_server
+from tests.serve.conftest import WRITE_KEY, LiveServer, start_server
 from wegweiser import audit
+from wegweiser.orchestrate.channels.email import message_id
 from wegweiser.serve.auth import hash_key, hash_password
 
 if TYPE_CHECKING:
@@ -102,7 +104,7 @@ def server(demo_template: Path, tmp_path_factory: pytest.TempPathFactory
     tokens = ",".join([TOKENS["read"], f"write:{hash_key(TOKENS['write'])}",
                        f"admin:{TOKENS['admin']}"])
     live = start_server(project, folder / "server.log", WEGWEISER_USERS=users,
-                        WEGWEISER_API_TOKENS=tokens)
+                        WEGWEISER_API_TOKENS=tokens, WEGWEISER_WRITE_KEYS=WRITE_KEY)
     yield live
     live.stop()
 
@@ -403,3 +405,74 @@ def test_withholders_person_page_says_so(server, sessions):
     assert "withheld analytics consent" in api["notes"][0]
     assert api["tables"]["timeline"] == []
     assert api["tables"]["ids"]
+
+
+MAIL, SMS = "receipts:p1:1|mail|email", "receipts:p2:1|text|sms"
+
+
+def _seed_unknown(project: Path) -> None:
+    from wegweiser.orchestrate import ledger
+    from wegweiser.orchestrate.assembly import state_target
+    from wegweiser.orchestrate.state import open_state
+
+    with open_state(state_target(project), project_dir=project) as store, \
+            store.transaction() as tx:
+        for key, channel in ((MAIL, "email"), (SMS, "sms")):
+            run = key.split("|")[0]
+            ledger.start(tx, ledger.Intent(key=key, run_id=run, journey="receipts",
+                                           step=key.split("|")[1], channel=channel,
+                                           person_id=run.split(":")[1]),
+                         worker="dead", lease_until=5.0, now=1.0)
+            ledger.recover(tx, key, idempotent=False, now=6.0)
+
+
+def _states(project: Path) -> dict[str, str]:
+    from wegweiser.orchestrate.assembly import state_target
+    from wegweiser.orchestrate.state import open_state
+
+    with open_state(state_target(project), project_dir=project) as store, \
+            store.transaction() as tx:
+        return dict(tx.execute("SELECT key, state FROM wj_ledger WHERE journey = 'receipts'"))
+
+
+def test_receipts_route_settles_the_ledger_and_answers_every_receipt(server):
+    """``POST /v1/receipts`` takes the collector's write key (not a session or an API
+    token), one receipt, a list or ``{"receipts": [...]}``, answers every receipt, and a
+    repeat changes nothing."""
+    _seed_unknown(server.project)
+    url = server.url + "/v1/receipts"
+    one = {"message_id": message_id(MAIL), "status": "delivered"}
+    assert httpx.post(url, json=one, timeout=60).status_code == 401  # no write key
+    admin = {"Authorization": f"Bearer {TOKENS['admin']}"}
+    assert httpx.post(url, json=one, headers=admin, timeout=60).status_code == 401
+    wrong = httpx.post(url, json=one, auth=("wk_wrong", ""), timeout=60)
+    assert wrong.status_code == 401
+    assert "Unknown write key" in wrong.json()["error"]["message"]
+    assert _states(server.project) == {MAIL: "unknown", SMS: "unknown"}
+    with httpx.Client(auth=(WRITE_KEY, ""), timeout=60) as http:
+        bad = http.post(url, content=b"{nope", headers={"Content-Type": "application/json"})
+        assert bad.status_code == 400
+        assert "not valid JSON" in bad.json()["error"]["message"]
+        assert http.post(url, json={"receipts": "x"}).status_code == 400
+        assert http.post(url, json=[1, 2] * 6_000).status_code == 400  # too many at once
+        single = http.post(url, json=one).json()  # one receipt, as an object
+        assert [(a["key"], a["before"], a["after"]) for a in single["applied"]] == [
+            (MAIL, "unknown", "sent")]
+        batch = http.post(url, json={"receipts": [
+            {"key": SMS, "status": "failed", "reason": "unreachable", "at": 1_800_000_000},
+            {"key": "j:p9:1|text|sms", "status": "delivered"},
+            one,
+        ]}).json()
+        # written into the body instead of the header: the collector's other way
+        keyed = httpx.post(url, json={"writeKey": WRITE_KEY, **one}, timeout=60)
+    assert keyed.status_code == 200
+    assert keyed.json()["applied"][0]["repeat"] is True
+    assert batch["n_applied"] == 2
+    assert batch["n_changed"] == 1
+    assert [(a["index"], a["after"], a["repeat"]) for a in batch["applied"]] == [
+        (0, "failed", False), (2, "sent", True)]
+    assert batch["rejected"] == [{"index": 1, "error": "no message in the send ledger has "
+                                  "the key 'j:p9:1|text|sms'; nothing was changed"}]
+    assert _states(server.project) == {MAIL: "sent", SMS: "failed"}
+    spec = httpx.get(server.url + "/api/openapi.json", timeout=60).json()
+    assert "/v1/receipts" in spec["paths"]
