@@ -46,6 +46,7 @@ ACTIONS = (
     "export", "person_view", "consent",
     "config_change",
     "journey_pause", "journey_resume", "journey_exit", "journey_run", "journey_change",
+    "journey_settle",
     "token_admin", "access_denied", "quarantine_replay", "quarantine_drop",
     "erase", "anonymise",
 )

@@ -590,7 +590,9 @@ def main() -> None:
     """
     os.umask(os.umask(0o077) | 0o077)
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:  # click returns a command's typer.Exit(n) here
+            sys.exit(code)
     except WegweiserError as exc:
         if _state["debug"]:
             raise

@@ -267,3 +267,72 @@ def test_journeys_readout_reads_a_journey_as_an_experiment(tmp_path, shop, monke
     assert code == 2
     assert "no journey 'welcom'" in err
     assert "Did you mean 'welcome'?" in err
+
+
+def _unknown(project, *keys: str) -> None:
+    from wegweiser.orchestrate import ledger
+    from wegweiser.orchestrate.assembly import state_target
+    from wegweiser.orchestrate.state import open_state
+
+    with open_state(state_target(project), project_dir=project) as store, \
+            store.transaction() as tx:
+        for key in keys:
+            run, step, channel = key.split("|")
+            ledger.start(tx, ledger.Intent(key=key, run_id=run, journey="welcome", step=step,
+                                           channel=channel, person_id=run.split(":")[1]),
+                         worker="dead", lease_until=5.0, now=1.0)
+            ledger.recover(tx, key, idempotent=False, now=6.0)
+
+
+def test_receipts_and_settling_by_hand_on_the_command_line(tmp_path, shop, monkeypatch,
+                                                         capsys):
+    from wegweiser import audit
+    from wegweiser.orchestrate.channels.email import message_id
+
+    project, _ = shop
+    p = ("--project", str(project))
+    first, second, third = (f"welcome:p{i}:1|hello|email" for i in (1, 2, 3))
+    _unknown(project, first, second, third)
+    path = tmp_path / "receipts.jsonl"
+    path.write_text("\n".join([
+        json.dumps({"message_id": message_id(first), "status": "delivered",
+                    "at": "2026-12-07T09:00:00Z"}),
+        json.dumps({"key": "welcome:nobody:1|hello|email", "status": "delivered"}),
+        "{broken",
+    ]) + "\n", encoding="utf-8")
+    code, out, _ = wegweiser_cli(monkeypatch, capsys, "journeys", "receipts", str(path), *p,
+                                 "--format", "json")
+    assert code == 1  # some were refused: said, and the exit code says so
+    answer = json.loads(out)
+    assert [(a["key"], a["before"], a["after"]) for a in answer["applied"]] == [
+        (first, "unknown", "sent")]
+    assert [r["index"] for r in answer["rejected"]] == [1, 2]
+    assert "no message in the send ledger has the key" in answer["rejected"][0]["error"]
+    assert answer["rejected"][1]["error"].startswith("line 3 is not JSON")
+    code, out, _ = wegweiser_cli(monkeypatch, capsys, "journeys", "receipts", str(path), *p)
+    assert code == 1
+    assert "1 applied (0 changed the ledger), 2 refused." in out  # a repeat changes nothing
+    csv_path = tmp_path / "receipts.csv"
+    csv_path.write_text(f"key,status,reason\n{second},bounced,mailbox full\n",
+                        encoding="utf-8")
+    code, out, _ = wegweiser_cli(monkeypatch, capsys, "journeys", "receipts", str(csv_path),
+                                 *p)
+    assert code == 0, out
+    code, out, _ = wegweiser_cli(monkeypatch, capsys, "journeys", "ledger", "settle", third,
+                                 first, "--as", "sent", "--reason", "in the MTA log", *p)
+    assert code == 1  # the first was settled by its receipt already
+    assert f"{third}: unknown -> sent" in out
+    assert "only unknown messages are settled by hand" in out
+    code, out, _ = wegweiser_cli(monkeypatch, capsys, "journeys", "ledger", *p,
+                                 "--format", "json")
+    states = {r["key"]: (r["state"], r["reason"]) for r in json.loads(out)}
+    assert states[first] == ("sent", "delivery receipt: delivered")
+    assert states[second] == ("failed", "bounced (provider receipt): mailbox full")
+    assert states[third][0] == "sent"
+    assert "settled by hand as sent by cli:" in states[third][1]
+    (entry,) = audit.read(project, action="journey_settle")
+    assert (entry.target, entry.detail["decision"], entry.detail["reason"]) == (
+        third, "sent", "in the MTA log")
+    code, out, _ = wegweiser_cli(monkeypatch, capsys, "journeys", "ledger", "settle", third,
+                                 "--as", "maybe", "--reason", "x", *p)
+    assert code == 2

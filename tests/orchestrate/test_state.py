@@ -71,7 +71,7 @@ def test_a_schema_4_store_keeps_its_runs_and_takes_shared_snapshots(state_url, t
                '[[steps]]\nid = "w"\ntype = "wait"\nduration = "1h"\n'})  # migrates
     store = rt.store  # entering below writes NULL: the constraint is gone
     with store.transaction() as tx:
-        assert tx.one("SELECT value FROM wj_meta WHERE key = 'schema'") == ("5",)
+        assert tx.one("SELECT value FROM wj_meta WHERE key = 'schema'") == ("6",)
         kept = tx.one("SELECT person FROM wj_runs WHERE run_id = 'j:old:1'")
     assert kept is not None
     assert json.loads(kept[0])["traits"]["tier"] == "silver"

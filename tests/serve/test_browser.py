@@ -395,3 +395,37 @@ def test_pause_and_resume_a_journey_with_its_buttons(page: Any, project: Path) -
     changes = [e.action for e in audit.read(project, action="journey_*", target="purchase")]
     assert changes[-2:] == ["journey_pause", "journey_resume"]
     assert page.errors == []
+
+
+def test_settle_an_unknown_message_with_its_button(page: Any, project: Path) -> None:
+    """An ``unknown`` row of the journeys page: a reason typed in, *Arrived* clicked; the
+    banner, the ledger and the audit log say so, and the row is gone from the list."""
+    from wegweiser import audit
+    from wegweiser.orchestrate import ledger
+    from wegweiser.orchestrate.assembly import state_target
+    from wegweiser.orchestrate.state import open_state
+
+    key = "purchase:browser-person:1|thanks|email"
+    with open_state(state_target(project), project_dir=project) as store, \
+            store.transaction() as tx:
+        ledger.start(tx, ledger.Intent(key=key, run_id="purchase:browser-person:1",
+                                       journey="purchase", step="thanks", channel="email",
+                                       person_id="browser-person"),
+                     worker="dead", lease_until=5.0, now=1.0)
+        ledger.recover(tx, key, idempotent=False, now=6.0)
+    page.goto("/journeys?lang=en")
+    form = page.locator("[data-testid=settle-form]", has=page.locator(f"input[value='{key}']"))
+    assert form.count() == 1
+    assert key in page.locator("[data-testid=settle-command]").inner_text()
+    form.locator("input[name=reason]").fill("seen in the MTA log")
+    with page.expect_navigation(timeout=120_000):
+        form.locator("[data-testid=settle-sent]").click()
+    assert page.url.endswith("/journeys")
+    assert f"{key}: unknown → sent" in page.locator(".banner.ok").first.inner_text()
+    assert page.locator(f"[data-testid=settle-form] input[value='{key}']").count() == 0
+    answer = page.request.get("/api/v1/journeys/ledger", params={"state": "sent"})
+    assert key in {r["key"] for r in answer.json()["tables"]["ledger"]}
+    (entry,) = audit.read(project, action="journey_settle", target=key)
+    assert entry.detail["reason"] == "seen in the MTA log"
+    assert entry.surface == "dashboard"
+    assert page.errors == []

@@ -1,7 +1,8 @@
 """Roles and token scopes on every surface, through a real server: each (surface, caller)
 pair is allowed or refused as the table below says -- refused with the error shape (JSON on
 the API, the 403 page in German or English on the dashboard) -- and what was done or
-refused is in the audit log."""
+refused is in the audit log. The delivery receipts route takes the collector's write key
+instead (tested here on the same server: a second server costs ~16 s)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from tests.serve.conftest import LiveServer, start_server
+from tests.serve.conftest import WRITE_KEY, LiveServer, start_server
 from wegweiser import audit
+from wegweiser.orchestrate.channels.email import message_id
 from wegweiser.serve.auth import hash_key, hash_password
 
 if TYPE_CHECKING:
@@ -58,6 +60,8 @@ API = [
     ("drop", "POST", "/api/v1/quarantine/drop", {"ids": [-1]}, "admin"),
     ("audit", "GET", "/api/v1/audit", None, "admin"),
     ("pause", "POST", "/api/v1/journeys/no-such-journey/pause", None, "admin"),
+    ("settle", "POST", "/api/v1/journeys/ledger/settle",
+     {"keys": ["no-such-key"], "as": "sent", "reason": "checked"}, "admin"),
 ]
 PAGES = [
     ("segments", "GET", "/segments", None, "view"),
@@ -71,6 +75,8 @@ PAGES = [
     ("phases", "POST", "/settings/phases", {}, "admin"),
     ("journey-pause", "POST", "/journeys/welcome/pause", {}, "admin"),
     ("journey-resume", "POST", "/journeys/welcome/resume", {}, "admin"),
+    ("journey-settle", "POST", "/journeys/ledger/settle",
+     {"key": "no-such-key", "decision": "failed", "reason": "checked"}, "admin"),
 ]
 #: person ids in the send ledger of ``welcome`` (not in the store: the ledger is enough)
 LEDGER_PERSONS = ("ledger-person-ann", "ledger-person-bob")
@@ -98,7 +104,7 @@ def server(demo_template: Path, tmp_path_factory: pytest.TempPathFactory
     tokens = ",".join([TOKENS["read"], f"write:{hash_key(TOKENS['write'])}",
                        f"admin:{TOKENS['admin']}"])
     live = start_server(project, folder / "server.log", WEGWEISER_USERS=users,
-                        WEGWEISER_API_TOKENS=tokens)
+                        WEGWEISER_API_TOKENS=tokens, WEGWEISER_WRITE_KEYS=WRITE_KEY)
     yield live
     live.stop()
 
@@ -336,6 +342,52 @@ def test_admin_pauses_and_resumes_on_the_page(server, sessions):
     assert forged.status_code == 403
 
 
+def test_admin_settles_unknown_messages_on_the_page_and_the_api(server, sessions):
+    """The unknown list has the settle buttons (admins) and the command line to copy
+    (roles that see persons); a button and the API settle a message, with who and why in
+    the row and the audit log; a message that is not unknown is refused with its reason."""
+    ada = sessions["ada"]
+    first, second = (f"welcome:{LEDGER_PERSONS[0]}:0|mail|email",
+                     f"welcome:{LEDGER_PERSONS[1]}:1|mail|email")
+    html = ada.get("/journeys", params={"lang": "en"}).text
+    assert len(re.findall(r'data-testid="settle-form"', html)) == 3
+    assert re.findall(r'data-testid="settle-(sent|failed|resend)"', html)[:3] == [
+        "sent", "failed", "resend"]
+    command = re.search(r'data-testid="settle-command">([^<]*)</pre>', html)
+    assert command is not None
+    assert f"wegweiser journeys ledger settle '{first}'" in command.group(1).replace(
+        "&#39;", "'")
+    assert 'data-testid="settle-form"' not in sessions["al"].get("/journeys").text
+    done = ada.post("/journeys/ledger/settle", data={
+        "csrf": _csrf(ada), "key": first, "decision": "failed",
+        "reason": "bounced in the MTA log"})
+    assert done.status_code == 303, done.text[:300]
+    page = ada.get("/journeys", params={"lang": "de"}).text
+    assert f"Nachricht {first}: unknown → failed." in page
+    assert len(re.findall(r'data-testid="settle-form"', page)) == 2
+    admin = {"Authorization": f"Bearer {TOKENS['admin']}"}
+    answer = httpx.post(server.url + "/api/v1/journeys/ledger/settle", headers=admin,
+                        json={"keys": [second, first], "as": "sent", "reason": "in the log"},
+                        timeout=60)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert [(r["key"], r["before"], r["after"]) for r in body["settled"]] == [
+        (second, "unknown", "sent")]
+    assert [(r["key"], r["error"]) for r in body["rejected"]] == [
+        (first, "the message is failed; only unknown messages are settled by hand")]
+    rows = {r["key"]: r for r in ada.get("/api/v1/journeys/ledger").json()["tables"]["ledger"]}
+    assert rows[first]["state"] == "failed"
+    assert rows[first]["reason"].startswith("settled by hand as failed by ada at ")
+    assert rows[second]["reason"].endswith(": in the log")
+    entries = audit.read(server.project, action="journey_settle")
+    assert [(e.actor.split(":")[0], e.target, e.surface, e.detail["decision"])
+            for e in entries] == [("ada", first, "dashboard", "failed"),
+                                  ("token", second, "api", "sent")]
+    bad = httpx.post(server.url + "/api/v1/journeys/ledger/settle", headers=admin,
+                     json={"keys": [second], "as": "maybe", "reason": "x"}, timeout=60)
+    assert bad.status_code == 422
+
+
 def test_withholders_person_page_says_so(server, sessions):
     """``analytics_consent = "required"``: the page of a person who withheld it says so (de,
     en) instead of showing their journey; the privacy buttons stay."""
@@ -353,3 +405,74 @@ def test_withholders_person_page_says_so(server, sessions):
     assert "withheld analytics consent" in api["notes"][0]
     assert api["tables"]["timeline"] == []
     assert api["tables"]["ids"]
+
+
+MAIL, SMS = "receipts:p1:1|mail|email", "receipts:p2:1|text|sms"
+
+
+def _seed_unknown(project: Path) -> None:
+    from wegweiser.orchestrate import ledger
+    from wegweiser.orchestrate.assembly import state_target
+    from wegweiser.orchestrate.state import open_state
+
+    with open_state(state_target(project), project_dir=project) as store, \
+            store.transaction() as tx:
+        for key, channel in ((MAIL, "email"), (SMS, "sms")):
+            run = key.split("|")[0]
+            ledger.start(tx, ledger.Intent(key=key, run_id=run, journey="receipts",
+                                           step=key.split("|")[1], channel=channel,
+                                           person_id=run.split(":")[1]),
+                         worker="dead", lease_until=5.0, now=1.0)
+            ledger.recover(tx, key, idempotent=False, now=6.0)
+
+
+def _states(project: Path) -> dict[str, str]:
+    from wegweiser.orchestrate.assembly import state_target
+    from wegweiser.orchestrate.state import open_state
+
+    with open_state(state_target(project), project_dir=project) as store, \
+            store.transaction() as tx:
+        return dict(tx.execute("SELECT key, state FROM wj_ledger WHERE journey = 'receipts'"))
+
+
+def test_receipts_route_settles_the_ledger_and_answers_every_receipt(server):
+    """``POST /v1/receipts`` takes the collector's write key (not a session or an API
+    token), one receipt, a list or ``{"receipts": [...]}``, answers every receipt, and a
+    repeat changes nothing."""
+    _seed_unknown(server.project)
+    url = server.url + "/v1/receipts"
+    one = {"message_id": message_id(MAIL), "status": "delivered"}
+    assert httpx.post(url, json=one, timeout=60).status_code == 401  # no write key
+    admin = {"Authorization": f"Bearer {TOKENS['admin']}"}
+    assert httpx.post(url, json=one, headers=admin, timeout=60).status_code == 401
+    wrong = httpx.post(url, json=one, auth=("wk_wrong", ""), timeout=60)
+    assert wrong.status_code == 401
+    assert "Unknown write key" in wrong.json()["error"]["message"]
+    assert _states(server.project) == {MAIL: "unknown", SMS: "unknown"}
+    with httpx.Client(auth=(WRITE_KEY, ""), timeout=60) as http:
+        bad = http.post(url, content=b"{nope", headers={"Content-Type": "application/json"})
+        assert bad.status_code == 400
+        assert "not valid JSON" in bad.json()["error"]["message"]
+        assert http.post(url, json={"receipts": "x"}).status_code == 400
+        assert http.post(url, json=[1, 2] * 6_000).status_code == 400  # too many at once
+        single = http.post(url, json=one).json()  # one receipt, as an object
+        assert [(a["key"], a["before"], a["after"]) for a in single["applied"]] == [
+            (MAIL, "unknown", "sent")]
+        batch = http.post(url, json={"receipts": [
+            {"key": SMS, "status": "failed", "reason": "unreachable", "at": 1_800_000_000},
+            {"key": "j:p9:1|text|sms", "status": "delivered"},
+            one,
+        ]}).json()
+        # written into the body instead of the header: the collector's other way
+        keyed = httpx.post(url, json={"writeKey": WRITE_KEY, **one}, timeout=60)
+    assert keyed.status_code == 200
+    assert keyed.json()["applied"][0]["repeat"] is True
+    assert batch["n_applied"] == 2
+    assert batch["n_changed"] == 1
+    assert [(a["index"], a["after"], a["repeat"]) for a in batch["applied"]] == [
+        (0, "failed", False), (2, "sent", True)]
+    assert batch["rejected"] == [{"index": 1, "error": "no message in the send ledger has "
+                                  "the key 'j:p9:1|text|sms'; nothing was changed"}]
+    assert _states(server.project) == {MAIL: "sent", SMS: "failed"}
+    spec = httpx.get(server.url + "/api/openapi.json", timeout=60).json()
+    assert "/v1/receipts" in spec["paths"]

@@ -1,4 +1,5 @@
-"""``wegweiser journeys``: init, validate, list, run, simulate, status, pause, resume, ledger.
+"""``wegweiser journeys``: init, validate, list, run, simulate, status, pause, resume, ledger
+(and ``ledger settle``), receipts.
 
 Thin: it calls :mod:`wegweiser.orchestrate` and prints; errors go to the one boundary in
 ``cli.main`` (an invalid journey file exits 2 with every problem listed).
@@ -248,7 +249,10 @@ def status_(
     if unknown and fmt is Format.table:
         out.print(f"[yellow]{unknown} messages are unknown[/yellow] (a worker stopped while "
                   "sending on a channel without idempotency keys; they are never resent): "
-                  "`wegweiser journeys ledger --state-filter unknown`")
+                  "`wegweiser journeys ledger --state-filter unknown`; a provider's "
+                  "delivery receipts (`wegweiser journeys receipts FILE`, POST /v1/receipts) "
+                  "or `wegweiser journeys ledger settle KEY --as sent|failed|resend` "
+                  "settle them")
 
 
 @app.command()
@@ -345,8 +349,16 @@ def exit_(
     out.print(f"{n} run(s) of {person} in {name} ended.")
 
 
-@app.command("ledger")
+ledger_app = typer.Typer(
+    help="The send ledger: one row per intended message and what became of it; `settle` "
+    "decides an unknown message by hand.",
+)
+app.add_typer(ledger_app, name="ledger")
+
+
+@ledger_app.callback(invoke_without_command=True)
 def ledger_(
+    ctx: typer.Context,
     project: ProjectOpt = Path("."),
     fmt: FormatOpt = Format.table,
     state: StateOpt = None,
@@ -356,6 +368,8 @@ def ledger_(
     limit: Annotated[int, typer.Option(help="At most this many rows, newest first.")] = 100,
 ) -> None:
     """The send ledger: one row per intended message and what became of it."""
+    if ctx.invoked_subcommand is not None:
+        return
     import pandas as pd
 
     from wegweiser.orchestrate.assembly import state_target
@@ -371,6 +385,85 @@ def ledger_(
                                             "person_id", "state", "attempts", "reason",
                                             "updated_at"]),
                 fmt, console=out, title="Ledger")
+
+
+@ledger_app.command("settle")
+def settle_(
+    keys: Annotated[list[str], typer.Argument(help="Ledger keys (run|step|channel) of "
+                                              "unknown messages.")],
+    decision: Annotated[str, typer.Option(
+        "--as", help="sent (it arrived), failed (it did not; do not send again) or resend "
+        "(back to pending: the worker sends it again with the same key).")],
+    reason: Annotated[str, typer.Option(help="Why (kept with the message and in the audit "
+                                        "log), e.g. 'checked the mail server log'.")],
+    project: ProjectOpt = Path("."),
+    state: StateOpt = None,
+) -> None:
+    """Settle unknown messages by hand, after checking the mail server's log or the
+    provider's records (docs/journeys.md, Settling unknown messages). Each change is in
+    the audit log with who, when and why."""
+    from wegweiser import audit
+    from wegweiser.orchestrate.assembly import state_target
+    from wegweiser.orchestrate.settle import settle
+    from wegweiser.orchestrate.state import open_state
+
+    journeys = {j.name: j for j in _journeys(project)[0]} if decision == "resend" else {}
+    actor = audit.cli_actor()
+    with open_state(state_target(project, state), project_dir=project) as store:
+        done = settle(store, keys, decision=decision, reason=reason, actor=actor,
+                      now=time.time(), journeys=journeys)
+    failed = 0
+    for one in done:
+        if one.error is None:
+            _audit(project, "journey_settle", one.key, decision=decision, reason=reason,
+                   before=one.before or "")
+            out.print(f"{one.key}: {one.before} -> {one.after}")
+        else:
+            failed += 1
+            out.print(f"[red]{one.key}: not settled[/red]: {one.error}")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("receipts")
+def receipts_(
+    file: Annotated[Path, typer.Argument(help="Receipts as JSON lines (.jsonl, one object "
+                                         "per line, or a JSON list) or CSV (.csv).")],
+    project: ProjectOpt = Path("."),
+    fmt: FormatOpt = Format.table,
+    state: StateOpt = None,
+) -> None:
+    """Apply delivery receipts of an email or SMS provider to the ledger: delivered settles
+    an unknown message as sent, bounced or failed as failed; nothing is ever sent. Each
+    receipt: {"message_id" | "key", "status": "delivered" | "bounced" | "failed", "at",
+    "reason"} (docs/journeys.md, Delivery receipts). Lists what was applied and what was
+    refused and why; exits 1 when any receipt was refused."""
+    import pandas as pd
+
+    from wegweiser.orchestrate.assembly import state_target
+    from wegweiser.orchestrate.receipts import apply, read_file
+    from wegweiser.orchestrate.state import open_state
+
+    items = read_file(file)
+    with open_state(state_target(project, state), project_dir=project) as store:
+        result = apply(store, items, now=time.time())
+    if fmt is Format.json:
+        import orjson
+
+        typer.echo(orjson.dumps(result.to_dict()).decode())
+    else:
+        applied = pd.DataFrame([a.to_dict() for a in result.applied],
+                               columns=["index", "key", "status", "before", "after", "repeat"])
+        print_frame(applied, fmt, console=out, title=f"Receipts applied ({file.name})")
+        if result.refused:
+            print_frame(pd.DataFrame([r.to_dict() for r in result.refused],
+                                     columns=["index", "error"]),
+                        fmt, console=out, title="Receipts refused")
+        summary = result.to_dict()
+        out.print(f"{summary['n_applied']} applied ({summary['n_changed']} changed the "
+                  f"ledger), {summary['n_rejected']} refused.")
+    if result.refused:
+        raise typer.Exit(1)
 
 
 @app.command("readout")

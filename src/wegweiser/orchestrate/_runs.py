@@ -133,11 +133,11 @@ class RunWriter:
     ) -> dict[str, Any]:
         """An event for the store; its ``message_id`` is fixed by the run and ``tag`` so a
         repeated flush is dropped by the import's deduplication."""
-        mid = hashlib.sha256(f"{run.run_id}|{kind}|{name}|{tag}".encode()).hexdigest()[:32]
+        mid = event_id(run.run_id, kind, name, tag)
         ids = ({"user_id": run.person.user_id} if run.person.user_id
                else {"anonymous_id": run.person_id})
         event: dict[str, Any] = {
-            "message_id": f"wj-{mid}", "type": kind, "event": name,
+            "message_id": mid, "type": kind, "event": name,
             "timestamp": datetime.fromtimestamp(self.clock(), UTC).isoformat(),
             "properties": dict(properties), **ids,
         }
@@ -254,6 +254,16 @@ class RunWriter:
               "e": orjson.dumps(e, default=str, option=orjson.OPT_NON_STR_KEYS).decode()}
              for e in events],
         )
+
+
+def event_id(run_id: str, kind: str, name: str | None, tag: str) -> str:
+    """The fixed ``message_id`` of a run's event (:meth:`RunWriter._event`): the same
+    event written twice is one event in the store.
+
+    >>> event_id("j:p1:1", "track", "message_sent", "j:p1:1|mail|email")
+    'wj-b483ee79cb0a21ebee60383fe46cb5d9'
+    """
+    return "wj-" + hashlib.sha256(f"{run_id}|{kind}|{name}|{tag}".encode()).hexdigest()[:32]
 
 
 def own_snapshot(run: Run) -> str | None:

@@ -109,10 +109,17 @@ SCHEMA = (
         at DOUBLE PRECISION NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS wj_moves_journey ON wj_moves (journey)",
+    # delivery receipts applied to the ledger (orchestrate/receipts.py): one per message and
+    # status, so a receipt posted twice changes nothing the second time
+    """CREATE TABLE IF NOT EXISTS wj_receipts (
+        key TEXT NOT NULL, status TEXT NOT NULL, at DOUBLE PRECISION NOT NULL,
+        received_at DOUBLE PRECISION NOT NULL, reason TEXT, PRIMARY KEY (key, status)
+    )""",
 )
 
-SCHEMA_VERSION = "5"
-"""5: ``wj_runs.person`` may be NULL -- the run sees the person's latest snapshot in
+SCHEMA_VERSION = "6"
+"""6: ``wj_receipts`` (delivery receipts applied to the ledger; a new table, nothing else
+changes). 5: ``wj_runs.person`` may be NULL -- the run sees the person's latest snapshot in
 ``wj_persons`` (written once per person and batch, not once per run); a run keeps a copy of
 its own only when a step changed it (``set_trait``) or it was written before version 5."""
 SHARED_PERSON = "SELECT person_id, person FROM wj_persons WHERE person_id IN ({ids})"

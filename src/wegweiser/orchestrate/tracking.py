@@ -40,7 +40,7 @@ from wegweiser.orchestrate.state import RUN_PERSON
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from wegweiser.orchestrate.state import StateStore
+    from wegweiser.orchestrate.state import StateStore, Tx
 
 _SALT = "wegweiser-track"
 COUNTED = ("sent", "unknown")
@@ -129,6 +129,20 @@ def _mid(text: str) -> str:
     return "wj-" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def event_base(tx: Tx, run_id: str, person_id: str, channel: str, *, at: float
+               ) -> dict[str, Any]:
+    """The fields every message event of a run shares: ``track``, the channel, the time
+    and the person's ``user_id`` (from the run's person snapshot), else ``anonymous_id``."""
+    snapshot = tx.one(f"{RUN_PERSON} WHERE r.run_id = :r", {"r": run_id})
+    data: Any = {} if snapshot is None or snapshot[0] is None else snapshot[0]
+    user_id = (json.loads(data) if isinstance(data, str) else data).get("user_id")
+    return {
+        "type": "track", "channel": channel,
+        "timestamp": datetime.fromtimestamp(at, UTC).isoformat(),
+        **({"user_id": user_id} if user_id else {"anonymous_id": person_id}),
+    }
+
+
 def record(store: StateStore, tracked: Tracked, *, now: float) -> bool:
     """Put the events of an opening or a click into the outbox (see the module docstring);
     False when the ledger does not know the message as sent (nothing is recorded)."""
@@ -139,14 +153,7 @@ def record(store: StateStore, tracked: Tracked, *, now: float) -> bool:
         if row is None or row[6] not in COUNTED or row[4] != tracked.person_id:
             return False
         run_id, journey, step, channel, person_id, variant, _ = row
-        snapshot = tx.one(f"{RUN_PERSON} WHERE r.run_id = :r", {"r": run_id})
-        data: Any = {} if snapshot is None else snapshot[0]
-        user_id = (json.loads(data) if isinstance(data, str) else data).get("user_id")
-        base = {
-            "type": "track", "channel": channel,
-            "timestamp": datetime.fromtimestamp(now, UTC).isoformat(),
-            **({"user_id": user_id} if user_id else {"anonymous_id": person_id}),
-        }
+        base = event_base(tx, run_id, person_id, channel, at=now)
         tags = {"journey": journey, "step": step, "variant": variant, "channel": channel,
                 "ledger_key": tracked.key}
         events = [{**base, "message_id": _mid(f"opened|{tracked.key}"),

@@ -187,6 +187,24 @@ WORDS: dict[str, dict[str, str]] = {
         "such messages are never resent automatically. Check them with the provider.",
         "Ein Absturz beim Senden per E-Mail oder SMS lässt offen, ob die Nachricht rausging; "
         "sie wird nie automatisch erneut gesendet. Bitte beim Anbieter prüfen."),
+    "journeys.settle_hint": _m(
+        "Delivery receipts of the provider (POST /v1/receipts) settle them by themselves. "
+        "Otherwise decide here after checking the mail server's log or the provider's "
+        "records: arrived, did not arrive, or send again.",
+        "Zustellberichte des Anbieters (POST /v1/receipts) klären sie von selbst. Sonst "
+        "hier entscheiden, nach einem Blick ins Log des Mailservers oder in die Daten des "
+        "Anbieters: angekommen, nicht angekommen oder erneut senden."),
+    "journeys.decide": _m("Decision", "Entscheidung"),
+    "journeys.settle_reason": _m("Why (kept in the audit log)",
+                                 "Warum (steht im Audit-Log)"),
+    "journeys.settle_as.sent": _m("Arrived", "Angekommen"),
+    "journeys.settle_as.failed": _m("Did not arrive", "Nicht angekommen"),
+    "journeys.settle_as.resend": _m("Send again", "Erneut senden"),
+    "journeys.settle_command": _m("Or on the command line:", "Oder auf der Kommandozeile:"),
+    "journeys.settled_done": _m("Message {message}: {before} → {after}.",
+                                "Nachricht {message}: {before} → {after}."),
+    "journeys.settle_refused": _m("Message {message} not settled: {error}",
+                                  "Nachricht {message} nicht geklärt: {error}"),
     "journeys.no_unknown": _m("None: every message was decided.",
                               "Keine: jede Nachricht ist entschieden."),
     "journeys.step": _m("Step", "Schritt"),

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from wegweiser import __version__
-from wegweiser.serve import api, collector, docs, errors, feedback_hook, pages
+from wegweiser.serve import api, collector, docs, errors, feedback_hook, pages, receipts_hook
 from wegweiser.serve.context import ServerContext
 from wegweiser.serve.guard import Guard
 from wegweiser.serve.sessions import Sessions
@@ -68,6 +68,7 @@ def create_app(project_dir: str | os.PathLike[str]) -> FastAPI:
 
     app.include_router(collector.router)
     app.include_router(feedback_hook.router)
+    app.include_router(receipts_hook.router)
     app.include_router(api.router)
     pages.install(app)
     return app

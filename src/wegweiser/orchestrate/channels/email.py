@@ -1,5 +1,7 @@
 """Email over SMTP (stdlib ``smtplib``/``email``): multipart text + HTML, one-click
-``List-Unsubscribe``, a ``Message-ID`` derived from the idempotency key.
+``List-Unsubscribe``, a ``Message-ID`` that carries the idempotency key
+(:func:`message_id`; a provider's delivery receipt names it, :func:`key_of_message_id`
+reads the key back).
 
 SMTP takes no idempotency key (``idempotent = False``): a message whose fate a crash or a
 timeout after ``DATA`` left open is ``unknown`` in the ledger, never sent again. Errors
@@ -50,7 +52,7 @@ def wire(message: Message, idempotency_key: str, *, sender: str) -> bytes:
         ("To", message.to or ""),
         ("Subject", message.subject),
         ("Date", formatdate(localtime=False, usegmt=True)),
-        ("Message-ID", f"<{digest}@wegweiser.journeys>"),
+        ("Message-ID", message_id(idempotency_key)),
         ("X-Wegweiser-Key", idempotency_key),
         ("X-Wegweiser-Journey", f"{message.journey}/{message.step}/{message.variant}"),
     ]
@@ -68,6 +70,60 @@ def wire(message: Message, idempotency_key: str, *, sender: str) -> bytes:
         "".join(_header(k, v) for k, v in head).encode(), b"\r\n", sep[2:], text,
         sep, _part("html", message.html), f"\r\n--{boundary}--\r\n".encode(),
     ))
+
+
+MESSAGE_ID_DOMAIN = "wegweiser.journeys"
+
+
+def message_id(idempotency_key: str) -> str:
+    """The ``Message-ID`` of a message: ``<k.`` the key in URL-safe base64 (no padding)
+    ``@wegweiser.journeys>`` -- letters, digits, ``-`` and ``_`` only, so it is a valid
+    ``dot-atom`` whatever the key holds, and the key can be read back from a delivery
+    receipt (the key is no secret: ``X-Wegweiser-Key`` carries it too).
+
+    >>> message_id("welcome:p1:1|mail|email")
+    '<k.d2VsY29tZTpwMToxfG1haWx8ZW1haWw@wegweiser.journeys>'
+    """
+    encoded = base64.urlsafe_b64encode(idempotency_key.encode()).rstrip(b"=").decode()
+    return f"<k.{encoded}@{MESSAGE_ID_DOMAIN}>"
+
+
+def key_of_message_id(value: str) -> str | None:
+    """The idempotency key in a ``Message-ID`` made by :func:`message_id` (with or without
+    the angle brackets, as providers pass it on), else None.
+
+    >>> key_of_message_id("<k.d2VsY29tZTpwMToxfG1haWx8ZW1haWw@wegweiser.journeys>")
+    'welcome:p1:1|mail|email'
+    >>> key_of_message_id("k.d2VsY29tZTpwMToxfG1haWx8ZW1haWw@wegweiser.journeys")
+    'welcome:p1:1|mail|email'
+    >>> key_of_message_id("<0102018c@eu-west-1.amazonses.com>") is None
+    True
+    """
+    text = value.strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1]
+    local, at, domain = text.rpartition("@")
+    if not at or domain.lower() != MESSAGE_ID_DOMAIN or not local.startswith("k."):
+        return None
+    encoded = local[2:]
+    if not encoded or not all(c.isalnum() or c in "-_" for c in encoded):
+        return None
+    try:
+        key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return key or None
+
+
+def legacy_message_id(idempotency_key: str) -> str:
+    """The ``Message-ID`` of messages sent before it carried the key: a digest of it
+    (found again only by comparing, :func:`wegweiser.orchestrate.receipts.resolve`).
+
+    >>> legacy_message_id("k")
+    '<8254c329a92850f6d539dd376f4816ee@wegweiser.journeys>'
+    """
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
+    return f"<{digest}@{MESSAGE_ID_DOMAIN}>"
 
 
 @functools.lru_cache(maxsize=16)

@@ -7,11 +7,14 @@
   ``limit``): the audit log, newest last (``admin`` only).
 * ``POST /api/v1/journeys/{name}/pause`` and ``.../resume``: journey changes (``admin``
   only), as ``wegweiser journeys pause|resume``; both are in the audit log.
+* ``POST /api/v1/journeys/ledger/settle`` (``{"keys": [...], "as": "sent" | "failed" |
+  "resend", "reason": "..."}``): settle ``unknown`` messages by hand (``admin`` only), as
+  ``wegweiser journeys ledger settle``; each one in the audit log with who, when and why.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -28,6 +31,9 @@ from wegweiser.serve.api.routes import (
     json_response,
 )
 from wegweiser.serve.errors import ApiError
+
+if TYPE_CHECKING:
+    from wegweiser.orchestrate.settle import Settled
 
 router = APIRouter()
 PRIVACY_TAG = "privacy"
@@ -137,3 +143,60 @@ def set_paused(request: Request, name: str, *, paused: bool) -> None:
     with open_state(state_target(ctx.project_dir), project_dir=ctx.project_dir) as store:
         set_state(store, name, paused)
     access.actor(request, "journey_pause" if paused else "journey_resume", target=name)
+
+
+class SettleBody(BaseModel):
+    keys: list[str] = Field(min_length=1, max_length=1_000,
+                            description="Ledger keys (run|step|channel) of unknown messages.")
+    decision: Literal["sent", "failed", "resend"] = Field(
+        alias="as", description="sent: it arrived; failed: it did not, do not send again; "
+        "resend: back to pending, the worker sends it again with the same key.")
+    reason: str = Field(min_length=1, max_length=300,
+                        description="Why (kept with the message and in the audit log).")
+
+
+class SettleResponse(BaseModel):
+    settled: list[dict[str, Any]]
+    rejected: list[dict[str, Any]]
+
+
+@router.post(f"{PREFIX}/journeys/ledger/settle", tags=[TAG], dependencies=ADMIN_WRITE,
+             summary="Settle unknown messages by hand (admins)",
+             responses={200: {"model": SettleResponse}, **errors(400, 401, 403, 422, 500)})
+def settle_messages(request: Request, body: Annotated[SettleBody, Body()]) -> Response:
+    """Each key is settled or rejected with its reason (a key that is not ``unknown``, a
+    run that cannot go back for ``resend``); the others are settled regardless."""
+    done = settle_keys(request, body.keys, decision=body.decision, reason=body.reason)
+    return json_response({"settled": [d.to_dict() for d in done if d.error is None],
+                          "rejected": [d.to_dict() for d in done if d.error is not None]})
+
+
+def settle_keys(request: Request, keys: list[str], *, decision: str, reason: str
+                ) -> list[Settled]:
+    """Settle ``keys`` as the request's principal and record each settled one in the audit
+    log (the API route above and the journeys page's buttons). The caller checks
+    ``admin``."""
+    import time
+
+    from wegweiser.orchestrate.assembly import state_target
+    from wegweiser.orchestrate.loading import JOURNEYS_DIR, load_journeys
+    from wegweiser.orchestrate.settle import settle
+    from wegweiser.orchestrate.state import open_state
+
+    ctx = access.context(request)
+    journeys = {}
+    if decision == "resend":
+        loaded, _ = load_journeys(ctx.project_dir / JOURNEYS_DIR,
+                                  phases=ctx.config.phase_names)
+        journeys = {j.name: j for j in loaded}
+    who = access.principal(request)
+    with open_state(state_target(ctx.project_dir), project_dir=ctx.project_dir) as store:
+        done = settle(store, keys, decision=decision, reason=reason,
+                      actor=who.name if who else "anonymous", now=time.time(),
+                      journeys=journeys)
+    for one in done:
+        if one.error is None:
+            access.actor(request, "journey_settle", target=one.key,
+                         detail={"decision": decision, "reason": reason,
+                                 "before": one.before})
+    return done

@@ -4,7 +4,10 @@ wait for the operator). The numbers come from the query API's read-outs.
 
 Roles (:mod:`wegweiser.serve.access`): a role that may change journeys (``admin``) gets a
 *Pause*/*Resume* button per journey (POST forms with the session's CSRF token, as
-``POST /api/v1/journeys/{name}/pause|resume``; both in the audit log). The ledger's person
+``POST /api/v1/journeys/{name}/pause|resume``; both in the audit log) and, per ``unknown``
+message, buttons that settle it by hand (arrived, did not arrive, send again; with a reason;
+as ``POST /api/v1/journeys/ledger/settle``), with the command line to copy beside them
+(roles with ``personal``: the ledger key names the person). The ledger's person
 ids are shown only to roles with the ``personal`` permission; the others see a pseudonym
 per page (``Person 1``, ``Person 2``, ...: the same person keeps their number on the page,
 and the numbers say nothing about who it is) and no ledger download.
@@ -97,6 +100,25 @@ def readout_block(request: Request) -> list[dict[str, object]]:
     global control group, the uplift against the holdout with its always-valid interval."""
     return [{str(k): v for k, v in r.items()}
             for r in context(request).query(_data.journey_readouts)]
+
+
+@router.post("/journeys/ledger/settle", dependencies=[Depends(require("admin"))])
+def settle_form(request: Request, key: Annotated[str, Form(min_length=1, max_length=1000)],
+                decision: Annotated[str, Form(pattern="^(sent|failed|resend)$")],
+                reason: Annotated[str, Form(min_length=1, max_length=300)],
+                csrf: Annotated[str, Form()]) -> Response:
+    """The buttons of an ``unknown`` row: settle it by hand (as ``POST
+    /api/v1/journeys/ledger/settle``; in the audit log with who, when and why)."""
+    from wegweiser.serve.api.consent_audit import settle_keys
+
+    check_csrf(request, csrf)
+    for one in settle_keys(request, [key], decision=decision, reason=reason):
+        if one.error is None:
+            flash(request, "ok", "journeys.settled_done", message=one.key, before=one.before,
+                  after=one.after)
+        else:
+            flash(request, "error", "journeys.settle_refused", message=one.key, error=one.error)
+    return RedirectResponse("/journeys", status_code=303)
 
 
 @router.get("/journeys/{name}", response_class=HTMLResponse)
