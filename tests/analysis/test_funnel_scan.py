@@ -64,7 +64,7 @@ def logs(draw):
         )
         for i in range(n)
     ]
-    return rows + [Ev(person="p9", event=e, timestamp=BASE, message_id=f"z{e}") for e in "abcd"]
+    return rows + [Ev(person="p9", event=e, timestamp=BASE, message_id=f"z{e}") for e in "abcdx"]
 
 
 STEPS = st.sampled_from(

@@ -29,7 +29,7 @@ by unit), and only the best attempts are followed again for their rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -65,38 +65,48 @@ class Best:
 
 
 class _Matches:
-    """Where each step's matching rows are, to find a step's next match after any row."""
+    """Where each step's matching rows are, to find a step's next match after any row: by
+    a running count of the matches (two gathers a lookup) when many rows are looked up,
+    by a binary search in the matching rows when few are (no pass over every row)."""
 
     def __init__(self, mask: npt.NDArray[np.int32], rows: int) -> None:
         self.mask, self._rows = mask, rows
-        self._known: dict[int, tuple[Ints, Ints]] = {}
+        self._where: dict[int, Ints] = {}
+        self._count: dict[int, Ints] = {}
 
-    def _of(self, bit: int) -> tuple[Ints, Ints]:
-        if bit not in self._known:
-            flag = (self.mask & (1 << bit)) != 0
-            where = np.flatnonzero(flag).astype(np.int32)
-            # running count of matches up to and including each row (row -1: none)
-            count = np.empty(self._rows + 1, dtype=np.int32)
-            count[0] = 0
-            np.cumsum(flag, dtype=np.int32, out=count[1:])
-            self._known[bit] = (np.r_[where, np.int32(self._rows)], count)
-        return self._known[bit]
+    def where(self, bit: int) -> Ints:
+        """The rows matching ``bit``, then ``rows``."""
+        if bit not in self._where:
+            where = np.flatnonzero(self.mask & (1 << bit)).astype(np.int32)
+            self._where[bit] = np.r_[where, np.int32(self._rows)]
+        return self._where[bit]
 
     def count(self, bit: int) -> Ints:
         """Matches of ``bit`` in rows ``0 .. i - 1`` at index ``i`` (``rows + 1`` long)."""
-        return self._of(bit)[1]
+        if bit not in self._count:
+            count = np.empty(self._rows + 1, dtype=np.int32)
+            count[0] = 0
+            np.cumsum((self.mask & (1 << bit)) != 0, dtype=np.int32, out=count[1:])
+            self._count[bit] = count
+        return self._count[bit]
+
+    def _first(self, bit: int, row: Ints, *, after: bool) -> Ints:
+        where = self.where(bit)
+        if bit in self._count or 8 * len(row) > self._rows:
+            count = self.count(bit)
+            out: Ints = where[count[1:][row] if after else count[row]]
+            return out
+        side: Literal["left", "right"] = "right" if after else "left"
+        found: Ints = where[np.searchsorted(where[:-1], row, side=side)]
+        return found
 
     def after(self, bit: int, row: Ints) -> Ints:
         """The first row after ``row`` matching ``bit`` (``rows`` when none)."""
-        where, count = self._of(bit)
-        out: Ints = where[count[1:][row]]
-        return out
+        return self._first(bit, row, after=True)
 
     def from_(self, bit: int, row: Ints) -> Ints:
         """The first row from ``row`` on matching ``bit`` (``rows`` when none)."""
-        where, count = self._of(bit)
-        out: Ints = where[count[row]]
-        return out
+        return self._first(bit, row, after=False)
 
 
 def best_attempts(

@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from wegweiser.analysis._compiled import fetch
 from wegweiser.analysis._funnel_kernel import EXCLUDED, Best, best_attempts
+from wegweiser.analysis._funnel_tables import check_names
 from wegweiser.analysis._funnel_units import check_traits, step_matches
 from wegweiser.analysis._time import epoch_us
 from wegweiser.analysis.filters import property_value
@@ -117,7 +118,12 @@ def fetch_rows(journey: ir.Table, spec: Spec) -> tuple[pa.Table, np.ndarray]:
     first row (read once more with ``ORDER BY`` when the journey's order is not that)."""
     backend = journey.get_backend()
     key = ("funnel-scan", _rows_key(spec), journey.op())
-    table = _with_mask(fetch(key, lambda: _rows(journey, spec), backend), spec)
+    table = fetch(key, lambda: _rows(journey, spec), backend)
+    names = _names(spec)
+    seen = np.bincount(table.column("u_code").to_numpy(), minlength=len(names) + 1)
+    if not seen[1:].all():  # a step or exclusion event no row has: "Did you mean …?"
+        check_names(journey, spec)  # (the names of the whole journey, in a scope)
+    table = _with_mask(table, spec)
     first = _unit_heads(table)
     if first is None:
         ordered = fetch(
