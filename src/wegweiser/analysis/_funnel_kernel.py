@@ -15,7 +15,9 @@ after the previous step, an unordered one looks up each step's first match from 
 on; a step counts when its row lies before the unit's end and the attempt's first
 exclusion (one limit per attempt) and within the windows. A first pass counts the steps of
 every attempt; the best attempt per unit is a segmented maximum over them (attempts sorted
-by unit), and only the best attempts are followed again for their rows.
+by unit), and only the best attempts are followed again for their rows. Ordered funnels
+with ``entry="any"`` follow one attempt per group of entries that share their chain
+(``_ordered_best``): at 5M demo events 375k of 1.65M attempts.
 
 >>> import numpy as np
 >>> first = np.array([True, False, False, True, False])

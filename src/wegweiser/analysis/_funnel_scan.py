@@ -5,13 +5,16 @@ from SQL — one row per entered unit: ``entry_date``, ``n_reached``, ``n_distin
 ``seconds``, ``gap_<k>``, ``value`` — with the same definitions, computed differently:
 
 1. One query (its SQL memoised, :mod:`wegweiser.analysis._compiled`) reads only the step and
-   exclusion events: the unit's id (``person_id``, or ``session_id`` by session), ``seq``,
-   the time in microseconds, a bit mask of the steps the row matches (property filters
-   evaluated by the engine) and the breakdown value. No sort: the store keeps the journey
-   in ``(person_id, seq)`` order (:meth:`wegweiser.project.Project.journey`), and a scan
-   that keeps that order is checked, not trusted — rows not grouped by unit in ``seq``
-   order are read again with ``ORDER BY`` (any other journey expression, e.g. a scope
-   joined to a segment).
+   exclusion events: a 64-bit hash of the unit's id (``person_id``, or ``session_id`` by
+   session; the ids' text is not transferred), ``seq``, the time in microseconds, the event
+   as a small code (NumPy turns it into the bit mask of the steps the row matches; only
+   steps with property filters get a term evaluated by the engine) and the breakdown
+   value. The codes seen tell whether every step and exclusion event occurs (the journey's
+   names are read only when one does not, for the "Did you mean …?" error). No sort: the
+   store keeps the journey in ``(person_id, seq)`` order
+   (:meth:`wegweiser.project.Project.journey`), and a scan that keeps that order is
+   checked, not trusted — rows not grouped by unit in ``seq`` order are read again with
+   ``ORDER BY`` (any other journey expression, e.g. a scope joined to a segment).
 2. :func:`wegweiser.analysis._funnel_kernel.best_attempts` finds each unit's best attempt
    with NumPy; the output columns are computed from its rows and times.
 
