@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.analysis.reference import BASE, Ev, load, random_rows, reference_journeys
-from wegweiser.analysis._funnel_kernel import best_attempts
+from wegweiser.analysis import _compiled
+from wegweiser.analysis._funnel_kernel import EXCLUDED, best_attempts
 from wegweiser.analysis._funnel_scan import fetch_rows, scan_units
 from wegweiser.analysis._funnel_spec import FunnelStep, make_spec
 from wegweiser.analysis._funnel_tables import sql_units
@@ -63,7 +64,7 @@ def logs(draw):
         )
         for i in range(n)
     ]
-    return rows + [Ev(person="p9", event=e, timestamp=BASE, message_id=f"z{e}") for e in "abcd"]
+    return rows + [Ev(person="p9", event=e, timestamp=BASE, message_id=f"z{e}") for e in "abcdx"]
 
 
 STEPS = st.sampled_from(
@@ -130,10 +131,12 @@ def test_scan_on_the_store_reads_the_journey_in_order(project):
         breakdown="device",
         attribution="last_touch",
     )
+    _compiled.forget()
     table, first = fetch_rows(journey, spec)
-    persons = table.column("u_key").to_pylist()
-    assert persons == sorted(persons)
-    assert int(first.sum()) == len(set(persons))
+    assert [key[-1] for key in _compiled._MEMO] == [journey.op()]  # no "ordered" read
+    units = table.column("u_key").to_numpy()
+    assert int(first.sum()) == len(set(units.tolist())) == 25
+    assert np.array_equal(first[1:], units[1:] != units[:-1])
     for by, mode in (("person", "strict"), ("session", "ordered"), ("session", "unordered")):
         same_units(
             journey,
@@ -224,34 +227,71 @@ def test_bad_journeys_are_named():
         scan_units(nobody, _spec(), None)
 
 
-def test_kernel_against_a_loop_on_long_random_runs():
-    """Ordered funnels with a window on 20k random rows: the vectorised attempts against a
-    plain loop over each unit's attempts (greedy chains, best = most steps, then
-    earliest)."""
-    rng = random.Random(7)
-    units = sorted(rng.randrange(400) for _ in range(20_000))
-    first = np.r_[True, np.diff(units) != 0]
-    t = np.array([rng.randrange(0, 10**7) for _ in units], dtype=np.int64)
-    t = np.concatenate([np.sort(part) for part in np.split(t, np.flatnonzero(first)[1:])])
-    mask = np.array([1 << rng.randrange(4) for _ in units], dtype=np.int32)
-    window = 2 * 10**6
-    best = best_attempts(
-        first, t, np.arange(len(t)), mask, n=4, mode="ordered", entry="any", window_us=window
-    )
-    want = []
-    for lo, hi in zip(np.flatnonzero(first), [*np.flatnonzero(first)[1:], len(t)], strict=True):
+def _loop_best(first, t, mask, n, window, step_windows):
+    """Each unit's best ordered attempt by a plain loop: (steps reached, entry row, rows)."""
+    heads = np.flatnonzero(first)
+    out = []
+    for lo, hi in zip(heads, [*heads[1:], len(t)], strict=True):
         tries = []
         for e in range(lo, hi):
             if not mask[e] & 1:
                 continue
-            chain, at = 1, e
-            for k in range(1, 4):
-                nxt = next((j for j in range(at + 1, hi) if mask[j] >> k & 1), None)
+            end = next((j for j in range(e + 1, hi) if mask[j] >> EXCLUDED & 1), hi)
+            rows, at = [e], e
+            for k in range(1, n):
+                nxt = next((j for j in range(at + 1, end) if mask[j] >> k & 1), None)
                 if nxt is None or t[nxt] - t[e] > window:
                     break
-                chain, at = chain + 1, nxt
-            tries.append((chain, -e))
+                if step_windows[k] is not None and t[nxt] - t[at] > step_windows[k]:
+                    break
+                rows.append(nxt)
+                at = nxt
+            tries.append((len(rows), -e, rows))
         if tries:
-            chain, e = max(tries)
-            want.append((chain, -e))
-    assert list(zip(best.n_reached.tolist(), best.entry.tolist(), strict=True)) == want
+            level, e, rows = max(tries, key=lambda r: r[:2])
+            out.append((level, -e, rows))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("window", "step_window", "exclude", "in_time_order"),
+    [
+        (2 * 10**6, None, False, True),
+        (10**9, None, True, True),  # no window applies: one attempt per group
+        (3 * 10**6, 4 * 10**5, True, True),
+        (3 * 10**6, 4 * 10**5, True, False),  # seq and time in different orders
+    ],
+)
+def test_kernel_against_a_loop_on_long_random_runs(window, step_window, exclude, in_time_order):
+    """Ordered funnels on 6k random rows: the vectorised attempts (one followed per group
+    of entries that share their chain) against a plain loop over each unit's attempts
+    (greedy chains, best = most steps, then earliest)."""
+    rng = random.Random(7)
+    units = sorted(rng.randrange(300) for _ in range(6_000))
+    first = np.r_[True, np.diff(units) != 0]
+    t = np.array([rng.randrange(0, 10**7) for _ in units], dtype=np.int64)
+    if in_time_order:
+        t = np.concatenate([np.sort(part) for part in np.split(t, np.flatnonzero(first)[1:])])
+    bits = [0, 0, 0, 1, 1, 2, 3] + ([EXCLUDED] if exclude else [])
+    mask = np.array([1 << rng.choice(bits) for _ in units], dtype=np.int32)
+    step_windows = [None, step_window, None, None]
+    best = best_attempts(
+        first,
+        t,
+        np.arange(len(t)),
+        mask,
+        n=4,
+        mode="ordered",
+        entry="any",
+        window_us=window,
+        step_windows_us=step_windows,
+    )
+    want = _loop_best(first, t, mask, 4, window, step_windows)
+    got = [
+        (level, e, [int(best.step_row[k, i]) for k in range(level)])
+        for i, (level, e) in enumerate(
+            zip(best.n_reached.tolist(), best.entry.tolist(), strict=True)
+        )
+    ]
+    assert got == want
+    assert max(level for level, _, _ in want) == 4

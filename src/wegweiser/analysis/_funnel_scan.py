@@ -5,13 +5,16 @@ from SQL — one row per entered unit: ``entry_date``, ``n_reached``, ``n_distin
 ``seconds``, ``gap_<k>``, ``value`` — with the same definitions, computed differently:
 
 1. One query (its SQL memoised, :mod:`wegweiser.analysis._compiled`) reads only the step and
-   exclusion events: the unit's id (``person_id``, or ``session_id`` by session), ``seq``,
-   the time in microseconds, a bit mask of the steps the row matches (property filters
-   evaluated by the engine) and the breakdown value. No sort: the store keeps the journey
-   in ``(person_id, seq)`` order (:meth:`wegweiser.project.Project.journey`), and a scan
-   that keeps that order is checked, not trusted — rows not grouped by unit in ``seq``
-   order are read again with ``ORDER BY`` (any other journey expression, e.g. a scope
-   joined to a segment).
+   exclusion events: a 64-bit hash of the unit's id (``person_id``, or ``session_id`` by
+   session; the ids' text is not transferred), ``seq``, the time in microseconds, the event
+   as a small code (NumPy turns it into the bit mask of the steps the row matches; only
+   steps with property filters get a term evaluated by the engine) and the breakdown
+   value. The codes seen tell whether every step and exclusion event occurs (the journey's
+   names are read only when one does not, for the "Did you mean …?" error). No sort: the
+   store keeps the journey in ``(person_id, seq)`` order
+   (:meth:`wegweiser.project.Project.journey`), and a scan that keeps that order is
+   checked, not trusted — rows not grouped by unit in ``seq`` order are read again with
+   ``ORDER BY`` (any other journey expression, e.g. a scope joined to a segment).
 2. :func:`wegweiser.analysis._funnel_kernel.best_attempts` finds each unit's best attempt
    with NumPy; the output columns are computed from its rows and times.
 
@@ -25,12 +28,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import ibis
+import ibis.expr.datatypes as dt
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from wegweiser.analysis._compiled import fetch
 from wegweiser.analysis._funnel_kernel import EXCLUDED, Best, best_attempts
+from wegweiser.analysis._funnel_tables import check_names
 from wegweiser.analysis._funnel_units import check_traits, step_matches
 from wegweiser.analysis._time import epoch_us
 from wegweiser.analysis.filters import property_value
@@ -47,26 +51,65 @@ _US = 1e6
 _MICRO = timedelta(microseconds=1)
 
 
+def _names(spec: Spec) -> list[str]:
+    """The step and exclusion events, sorted: row ``i`` has event code ``i + 1``."""
+    return sorted({s.event for s in spec.steps} | set(spec.exclude))
+
+
 def _rows(journey: ir.Table, spec: Spec) -> ir.Table:
-    """The candidate rows: unit id, seq, time (us), step mask, breakdown value."""
-    names = sorted({s.event for s in spec.steps} | set(spec.exclude))
+    """The candidate rows: unit id (hashed), seq, time (us), event code, the bits of the
+    steps with filters the row matches (when there are such steps), breakdown value."""
+    names = _names(spec)
     t = journey.filter(journey.event.isin(names))
-    mask: Any = ibis.literal(0)
-    for k, step in enumerate(spec.steps):
-        mask = mask + ibis.ifelse(step_matches(t, step), 1 << k, 0)
-    if spec.exclude:
-        mask = mask + ibis.ifelse(t.event.isin(spec.exclude), 1 << EXCLUDED, 0)
-    cols: dict[str, Any] = {"u_key": t.session_id if spec.by == "session" else t.person_id}
+    unit = t.session_id if spec.by == "session" else t.person_id
+    # the unit as a 64-bit hash: 8 bytes a row to transfer and compare, not the id's text
+    cols: dict[str, Any] = {"u_key": ibis.ifelse(unit.isnull(), ibis.null(dt.uint64), _hash(unit))}
     b = spec.breakdown
-    if b and b.startswith("trait:") and spec.by == "session":
+    if b and b.startswith("trait:"):
         cols["u_person"] = t.person_id
-    cols.update(u_seq=t.seq, u_t=epoch_us(t.timestamp), u_mask=mask.cast("int32"))
+    # the event as a small code (one CASE, cheaper than a comparison per step); the mask of
+    # plain steps follows from it (_with_mask), steps with filters get their bits here
+    code = t.event.cases(*[(name, i + 1) for i, name in enumerate(names)], else_=0)
+    cols.update(u_seq=t.seq, u_t=epoch_us(t.timestamp), u_code=code.cast("int16"))
+    tested: Any = None
+    for k, step in enumerate(spec.steps):
+        if step.tests:
+            bit = ibis.ifelse(step_matches(t, step), 1 << k, 0)
+            tested = bit if tested is None else tested + bit
+    if tested is not None:
+        cols["u_tested"] = tested.cast("int32")
     if b and b.startswith("property:"):
         cols["u_value"] = property_value(t.properties, b[len("property:") :])
     elif b and not b.startswith("trait:"):
         cols["u_value"] = t[b].cast("string")
-    rows = t.select(**cols)
-    return rows.filter(rows.u_mask != 0)
+    return t.select(**cols)
+
+
+def _with_mask(table: pa.Table, spec: Spec) -> pa.Table:
+    """``table`` with ``u_mask`` (bit k: the row matches step k; bit :data:`EXCLUDED`: an
+    exclusion event), without the rows that match nothing (a filtered step's event that
+    fails its filter)."""
+    names = _names(spec)
+    plain = np.zeros(len(names) + 1, dtype=np.int32)
+    for k, step in enumerate(spec.steps):
+        if not step.tests:
+            plain[names.index(step.event) + 1] |= 1 << k
+    for name in spec.exclude:
+        plain[names.index(name) + 1] |= 1 << EXCLUDED
+    mask = plain[table.column("u_code").to_numpy()]
+    if "u_tested" in table.column_names:
+        mask |= table.column("u_tested").to_numpy()
+        keep = mask != 0
+        if not keep.all():
+            table, mask = table.filter(pa.array(keep)), mask[keep]
+    return table.append_column("u_mask", pa.array(mask))
+
+
+def _hash_fn(value: Any) -> Any:
+    """DuckDB's 64-bit hash of a value."""
+
+
+_hash = ibis.udf.scalar.builtin(_hash_fn, name="hash", signature=((dt.string,), dt.uint64))
 
 
 def _rows_key(spec: Spec) -> tuple[object, ...]:
@@ -79,46 +122,63 @@ def fetch_rows(journey: ir.Table, spec: Spec) -> tuple[pa.Table, np.ndarray]:
     backend = journey.get_backend()
     key = ("funnel-scan", _rows_key(spec), journey.op())
     table = fetch(key, lambda: _rows(journey, spec), backend)
+    names = _names(spec)
+    seen = np.bincount(table.column("u_code").to_numpy(), minlength=len(names) + 1)
+    if not seen[1:].all():  # a step or exclusion event no row has: "Did you mean …?"
+        check_names(journey, spec)  # (the names of the whole journey, in a scope)
+    table = _with_mask(table, spec)
     first = _unit_heads(table)
     if first is None:
-        table = fetch(
+        ordered = fetch(
             (*key, "ordered"), lambda: _rows(journey, spec).order_by("u_key", "u_seq"), backend
         )
+        table = _with_mask(ordered, spec)
         first = _unit_heads(table, ordered=True)
-        assert first is not None
+        if first is None:
+            raise _twice(journey, spec)
     return table, first
 
 
 def _unit_heads(table: pa.Table, *, ordered: bool = False) -> np.ndarray | None:
     """Flags of each unit's first row, or None when the rows are not grouped by unit in
-    ``seq`` order (``ordered``: they must be; equal ``seq`` in a unit is an error)."""
+    ``seq`` order (``ordered``: they are grouped, so None means two rows with equal
+    ``seq`` in a unit).
+
+    Units are told apart by the hash of their id: two different ids with equal hashes
+    would be taken for one unit only where their rows meet (odds about 2**-64 a unit)."""
+    import pandas as pd
+
     n = table.num_rows
-    unit = table.column("u_key").combine_chunks()
-    if unit.null_count:
+    column = table.column("u_key")
+    if column.null_count:
         raise InvalidInput(
-            f"the journey has {unit.null_count} step events without a person_id (or "
+            f"the journey has {column.null_count} step events without a person_id (or "
             "session_id, by session); every journey row needs one (rebuild the journey or "
             "drop those rows)"
         )
+    unit = column.to_numpy()
     seq = table.column("u_seq").to_numpy()
     first = np.ones(n, dtype=bool)
     if n > 1:
-        first[1:] = pc.not_equal(unit[1:], unit[:-1]).to_numpy(zero_copy_only=False)
-        later = seq[1:] > seq[:-1]
-        if not np.all(later | first[1:]):
-            if ordered:
-                i = int(np.flatnonzero(~(later | first[1:]))[0]) + 1
-                raise InvalidInput(
-                    f"the journey has two rows with seq {int(seq[i])} for "
-                    f"{unit[i].as_py()!r}; seq must be unique per person"
-                )
+        np.not_equal(unit[1:], unit[:-1], out=first[1:])
+        if not np.all((seq[1:] > seq[:-1]) | first[1:]):
             return None
-        sorted_ = not pc.any(pc.less(unit[1:], unit[:-1])).as_py()
-        if not sorted_ and not ordered:
-            heads = unit.filter(pa.array(first))
-            if pc.count_distinct(heads).as_py() != len(heads):
-                return None  # a unit in two runs
+        if not ordered and not pd.Index(unit[first]).is_unique:
+            return None  # a unit in two runs
     return first
+
+
+def _twice(journey: ir.Table, spec: Spec) -> InvalidInput:
+    """The error for a unit with two candidate rows of equal ``seq``, naming one."""
+    t = journey.filter(journey.event.isin(_names(spec)))
+    unit = t.session_id if spec.by == "session" else t.person_id
+    rows = t.group_by(u=unit, s=t.seq).aggregate(n=t.count())
+    one = rows.filter(rows.n > 1).order_by("u", "s").limit(1).to_pyarrow().to_pylist()
+    where = f" for {one[0]['u']!r}" if one else ""
+    seq = f" {one[0]['s']}" if one else ""
+    return InvalidInput(
+        f"the journey has two rows with seq{seq}{where}; seq must be unique per person"
+    )
 
 
 def scan_units(journey: ir.Table, spec: Spec, traits: ir.Table | None) -> pd.DataFrame:
@@ -190,7 +250,7 @@ def _trait_values(
 
     key = spec.breakdown[len("trait:") :] if spec.breakdown else ""
     traits = check_traits(traits, key)
-    persons = table.column("u_person" if spec.by == "session" else "u_key")
+    persons = table.column("u_person")
     frame = frame.drop(columns="value").assign(
         person_id=persons.take(pa.array(best.entry)).to_pandas()
     )

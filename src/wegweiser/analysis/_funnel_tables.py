@@ -21,9 +21,12 @@ import pandas as pd
 
 from wegweiser.analysis._compiled import fetch
 from wegweiser.analysis._funnel_units import unit_table
+from wegweiser.analysis._names import check_event_names, event_names
 from wegweiser.analysis._time import seconds_between
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import ibis.expr.types as ir
 
     from wegweiser.analysis._funnel_spec import Spec
@@ -71,13 +74,25 @@ def spec_key(spec: Spec) -> tuple[object, ...]:
     )
 
 
+def check_names(journey: ir.Table, spec: Spec, present: Iterable[str] | None = None) -> None:
+    """Every step and exclusion event occurs in the journey ("Did you mean …?");
+    ``present``: the journey's event names when the caller has them (else one query)."""
+    present = event_names(journey) if present is None else present
+    for k, s in enumerate(spec.steps, 1):
+        check_event_names(journey, [s.event], what=f"funnel step {k}", present=present)
+    check_event_names(journey, spec.exclude, what="funnel exclusion", present=present)
+
+
 def fetch_units(journey: ir.Table, spec: Spec, traits: ir.Table | None) -> pd.DataFrame:
-    """One row per entered unit with the columns of the module docstring: on DuckDB by an
-    ordered scan (:mod:`wegweiser.analysis._funnel_scan`), elsewhere by SQL."""
+    """One row per entered unit with the columns of the module docstring, after
+    :func:`check_names`: on DuckDB by an ordered scan
+    (:mod:`wegweiser.analysis._funnel_scan`, which sees the names its rows hold and queries
+    the journey's names only when one is missing), elsewhere by SQL."""
     if journey.get_backend().name == "duckdb":
         from wegweiser.analysis._funnel_scan import scan_units
 
         return scan_units(journey, spec, traits)
+    check_names(journey, spec)
     return sql_units(journey, spec, traits)
 
 

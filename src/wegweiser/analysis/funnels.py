@@ -71,11 +71,9 @@ from wegweiser.analysis._funnel_spec import (
     BREAKDOWN_COLUMNS,
     MAX_STEPS,
     FunnelStep,
-    Spec,
     make_spec,
 )
 from wegweiser.analysis._funnel_units import unit_table
-from wegweiser.analysis._names import check_event_names, event_names
 from wegweiser.analysis.filters import Condition, ConditionShape, conditions, describe
 from wegweiser.analysis.params import (
     ATTRIBUTION_PATTERN,
@@ -181,8 +179,7 @@ def funnel(
     spec = make_spec(steps, mode=mode, window=window, step_windows=step_windows,
                      exclude=exclude, by=by, breakdown=breakdown, attribution=attribution,
                      entry=entry)
-    _check_names(journey, spec)
-    units = tables.fetch_units(journey, spec, traits)  # one query, SQL memoised
+    units = tables.fetch_units(journey, spec, traits)  # one query, SQL memoised; names checked
     steps_, time_ = tables.overall(units, spec)
     return FunnelResult(
         steps=steps_, breakdown=tables.breakdown(units, spec), time_to_convert=time_,
@@ -215,7 +212,7 @@ def dropped_off(
     if not 2 <= step <= spec.n:
         raise InvalidInput(f"--dropped/step must be 2..{spec.n} (the step people did not "
                            f"reach), got {step}")
-    _check_names(journey, spec)
+    tables.check_names(journey, spec)
     units = unit_table(journey, spec)
     lost = units.filter(units.n_reached == step - 1)
     keys = ["person_id", "session_id"] if spec.by == "session" else ["person_id"]
@@ -224,14 +221,6 @@ def dropped_off(
     if limit is not None:
         out = out.limit(limit)
     return to_frame(out)
-
-
-def _check_names(journey: ir.Table, spec: Spec) -> None:
-    """Every step and exclusion event occurs in the journey ("Did you mean …?")."""
-    present = event_names(journey)
-    for k, s in enumerate(spec.steps, 1):
-        check_event_names(journey, [s.event], what=f"funnel step {k}", present=present)
-    check_event_names(journey, spec.exclude, what="funnel exclusion", present=present)
 
 
 # -- registry ---------------------------------------------------------------------------------
