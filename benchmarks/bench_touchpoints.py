@@ -45,12 +45,16 @@ def sim(persons: int, seeds: int, confounding: str = "observed") -> None:
     cat = [Touchpoint("video", (parse("channel=video"),)),
            Touchpoint("newsletter", (parse("event=newsletter_open"),))]
     planted = {(e, d) for _, e, d, *_ in PAINS}
+    tally = {"n": 0, "within": 0, "covered": 0, "naive_off": 0, "within_where_naive_off": 0,
+             "errors": [], "cpu": 0.0, "wall": 0.0}
     for seed in range(seeds):
         data = simulate(persons, seed=seed, confounding=confounding)  # type: ignore[arg-type]
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         result = touchpoints(journey_table(data.journey), cat, resamples=200, candidates=2,
                              seed=seed)
         seconds = time.perf_counter() - start
+        tally["cpu"] += time.process_time() - cpu
+        tally["wall"] += seconds
         pains = result.pain_points
         top = list(zip(pains["event"].head(5), pains["device"].head(5), strict=True))
         precision = sum(k in planted for k in top) / 5
@@ -66,11 +70,29 @@ def sim(persons: int, seeds: int, confounding: str = "observed") -> None:
         for key in sorted(planted):
             truth = data.lost[key]
             row = rows.loc[key]
+            error = row["lost_conversions"] / truth - 1
+            naive_off = abs(row["naive_lost"] / truth - 1) >= 0.3
+            tally["n"] += 1
+            tally["within"] += abs(error) <= 0.15
+            tally["covered"] += row["lost_low"] <= truth <= row["lost_high"]
+            tally["naive_off"] += naive_off
+            tally["within_where_naive_off"] += naive_off and abs(error) <= 0.15
+            tally["errors"].append(error)
             print(f"  {key[0]} · {key[1]}: truth {truth:.1f}, adjusted "
                   f"{row['lost_conversions']:.1f} ({row['lost_conversions'] / truth - 1:+.1%}; "
                   f"interval {row['lost_low']:.1f}..{row['lost_high']:.1f}), naive "
                   f"{row['naive_lost']:.1f} ({row['naive_lost'] / truth - 1:+.1%}), "
                   f"rank {int(row['rank'])}")
+    errors = tally["errors"]
+    if errors:
+        import numpy as np
+
+        print(f"summary over {tally['n']} planted pain-point estimates ({seeds} seeds x "
+              f"{persons:,} persons): within +-15% {tally['within']} / {tally['n']}, where the "
+              f"naive is off by >= 30% {tally['within_where_naive_off']} / "
+              f"{tally['naive_off']}; 95% interval covers the truth {tally['covered']} / "
+              f"{tally['n']}; mean error {np.mean(errors):+.1%} (sd {np.std(errors):.1%}); "
+              f"touchpoints() {tally['wall']:.0f} s wall, {tally['cpu']:.0f} s CPU")
 
 
 def _standardised(truth: dict, channel: str) -> float:

@@ -135,6 +135,44 @@ def test_the_headline_falls_back_to_the_time_series_when_the_trends_part():
     assert (early.method, early.why, early.verdict) == ("its", "too_early", "too_early")
 
 
+def test_a_headline_after_a_failed_pre_trend_check_needs_both_methods_to_agree():
+    """The treated rate drifts up before the fix, then drops 5 points and keeps drifting:
+    the time series sees the drop ("worked"), the gap's change against a flat comparison
+    group does not, so the verdict is "no detectable effect" (with the warning)."""
+    rng = np.random.default_rng(6)
+    days = _days(120)
+    t = np.arange(120)
+    control = pd.DataFrame({"day": days, "n": 200, "rate": 0.1 + rng.normal(0, 0.005, 120)})
+    treated = control.assign(rate=0.3 + 0.004 * t - 0.05 * (t >= 90)
+                             + rng.normal(0, 0.005, 120))
+    h = headline(treated, control, fix_day=days[90], better="lower")
+    assert (h.method, h.why, h.warning) == ("its", "pretrend_failed", True)
+    assert verdict(h.its, better="lower") == "worked"
+    assert verdict(h.did, better="lower") != "worked"
+    assert h.verdict == "none"
+    agreeing = control.assign(rate=0.3 + 0.002 * t - 0.3 * (t >= 90)
+                              + rng.normal(0, 0.005, 120))
+    both = headline(agreeing, control, fix_day=days[90], better="lower")
+    assert (both.why, both.verdict, verdict(both.did, better="lower")) == (
+        "pretrend_failed", "worked", "worked")
+
+
+def test_every_headline_alarm_is_an_alarm_of_difference_in_differences():
+    """The size of the two-stage procedure: on null series with strong AR(1) day noise (the
+    pre-trend check fails in some of them) the headline never raises an alarm that
+    difference-in-differences does not raise too, so its false alarms are at most DiD's."""
+    rng = np.random.default_rng(21)
+    parted = 0
+    for _ in range(40):
+        treated, fix = _ar1_days(rng, 0.8, 0.02)
+        control, _ = _ar1_days(rng, 0.8, 0.02)
+        h = headline(treated, control, fix_day=fix, better="lower")
+        parted += h.why == "pretrend_failed"
+        if h.verdict != "none":
+            assert h.verdict == verdict(h.did, better="lower"), h
+    assert parted >= 3  # the fallback branch was exercised
+
+
 def _ar1_days(rng, rho, sd, per_day=200, n_days=120, fix=90):
     """Binomial days around 10% (+1 point on weekends) plus AR(1) day noise ``rho``, ``sd``."""
     days = _days(n_days)

@@ -11,8 +11,18 @@ with ``e`` a logistic regression of the exposure on the covariates (the propensi
 ``m0`` a logistic regression of conversion on the covariates among the unexposed
 (scikit-learn). Propensities are clipped to [0.01, 0.99]. ``ratio`` = rate_exposed /
 rate_without, ``difference`` = rate_exposed - rate_without. The interval is the seeded
-percentile bootstrap over persons of the per-person terms of both sums (the models are fitted
-once), ``resamples`` times. ``naive_ratio`` compares the raw rates of exposed and unexposed.
+percentile bootstrap over persons of the per-person terms of both sums, ``resamples`` times.
+``naive_ratio`` compares the raw rates of exposed and unexposed.
+
+**Cross-fitting** (``folds`` = K >= 2; Chernozhukov et al. 2018, "Double/debiased machine
+learning"): the persons are split into K folds (:func:`folds`, seeded, each fold with its
+share of exposed and unexposed), and each person's ``e(x)`` and ``m0(x)`` come from models
+fitted on the *other* K - 1 folds. A person's terms then do not depend on their own outcome
+through the fitted models, so the terms are (up to a vanishing error) the estimator's
+influence function, and the bootstrap of their sums is an honest interval even for a
+flexible model -- without it the bootstrap holds the fitted models fixed, and the variance
+a more flexible model adds (overfitting its own persons' outcomes) is missing from the
+interval. ``folds=1`` fits once on everyone (the relevance scores, whose basis is small).
 """
 
 from __future__ import annotations
@@ -93,6 +103,42 @@ def _fit(x: NDArray[np.float64], y: NDArray[np.bool_], at: NDArray[np.float64] |
     return model.predict_proba(x if at is None else at)[:, 1]  # type: ignore[no-any-return]
 
 
+def split_folds(exposed: NDArray[np.bool_], k: int, *, seed: int = 0) -> NDArray[np.int64]:
+    """Each person's fold, 0..k-1: the exposed and the unexposed each shuffled (seeded) and
+    dealt round the folds, so every fold holds its share of both (its training set, the
+    other folds, has both groups as long as each group has at least ``k`` persons).
+
+    >>> split_folds(np.array([True, True, False, False, False, True]), 3, seed=0).tolist()
+    [1, 2, 2, 1, 0, 0]
+    """
+    if k < 1:
+        raise ValueError(f"folds must be at least 1, got {k}")
+    t = np.asarray(exposed, dtype=bool)
+    rng = np.random.default_rng(seed)
+    out = np.empty(len(t), dtype=np.int64)
+    for group in (np.flatnonzero(t), np.flatnonzero(~t)):
+        out[rng.permutation(group)] = np.arange(len(group)) % k
+    return out
+
+
+def _nuisances(x: NDArray[np.float64], t: NDArray[np.bool_], y: NDArray[np.float64],
+               fold: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The propensity ``e`` and the outcome model ``m0`` of every person, each predicted by
+    models fitted on the persons of the other folds (on everyone with a single fold); a
+    model whose training outcome does not vary predicts its training mean."""
+    n = len(t)
+    e, m0 = np.empty(n), np.empty(n)
+    for k in np.unique(fold):
+        test = fold == k
+        train = ~test if len(np.unique(fold)) > 1 else test
+        fitted = _fit(x[train], t[train], at=x[test])
+        e[test] = t[train].mean() if fitted is None else fitted
+        unexposed = train & ~t
+        fitted = _fit(x[unexposed], y[unexposed] > 0, at=x[test])
+        m0[test] = y[unexposed].mean() if fitted is None else fitted
+    return np.clip(e, *CLIP), m0
+
+
 def att(
     x: NDArray[np.float64],
     exposed: NDArray[np.bool_],
@@ -101,8 +147,10 @@ def att(
     resamples: int = 200,
     level: float = 0.95,
     seed: int = 0,
+    folds: int = 1,
 ) -> Effect:
-    """The doubly robust effect on the exposed (module docstring)."""
+    """The doubly robust effect on the exposed (module docstring); ``folds`` >= 2
+    cross-fits the two models."""
     t = exposed.astype(bool)
     y = converted.astype(float)
     n1, n0 = int(t.sum()), int((~t).sum())
@@ -111,10 +159,9 @@ def att(
     nan = float("nan")
     if n1 < MIN_GROUP or n0 < MIN_GROUP:
         return Effect(n1, n0, r1, r0, nan, nan, nan, nan, nan, nan, nan)
-    e = _fit(x, t)
-    e = np.full(len(t), n1 / len(t)) if e is None else np.clip(e, *CLIP)
-    m0_fit = _fit(x[~t], converted[~t].astype(bool), at=x)
-    m0 = np.full(len(t), r0) if m0_fit is None else m0_fit
+    k = min(folds, n1, n0)
+    fold = split_folds(t, k, seed=seed) if k > 1 else np.zeros(len(t), dtype=np.int64)
+    e, m0 = _nuisances(x, t, y, fold)
     w = e / (1 - e)
     phi0 = np.where(t, m0, w * (y - m0))
     phi1 = np.where(t, y, 0.0)

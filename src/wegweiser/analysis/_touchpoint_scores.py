@@ -41,11 +41,12 @@ MAGIC = [
 MAP = ["persona", "touchpoint", "importance", "performance", "quadrant", "persons"]
 
 
-def covariates(frame: pd.DataFrame, *, drop_channels: frozenset[str] = frozenset()
-               ) -> NDArray[np.float64]:
+def covariates(frame: pd.DataFrame, *, drop_channels: frozenset[str] = frozenset(),
+               powers: tuple[float, ...] = (0.5,)) -> NDArray[np.float64]:
     """The design matrix: one-hot first device, platform, country (the most frequent values)
-    and the square-root shares of each channel among the events before the decision, the
-    channels in ``drop_channels`` left out (they are the exposure itself)."""
+    and the ``powers`` (default: the square root) of each channel's share among the events
+    before the decision, the channels in ``drop_channels`` left out (they are the exposure
+    itself)."""
     parts = []
     for col, keep in CATEGORIES.items():
         parts.extend(_one_hot(frame[col], keep))
@@ -53,8 +54,9 @@ def covariates(frame: pd.DataFrame, *, drop_channels: frozenset[str] = frozenset
     if chans:
         counts = frame[chans].to_numpy(float)
         total = counts.sum(axis=1, keepdims=True)
-        shares = np.sqrt(np.divide(counts, total, out=np.zeros_like(counts), where=total > 0))
-        parts.extend(shares.T)
+        shares = np.divide(counts, total, out=np.zeros_like(counts), where=total > 0)
+        for power in powers:
+            parts.extend(np.power(shares, power).T)
     if not parts:
         return np.zeros((len(frame), 1))
     return np.column_stack(parts)

@@ -32,11 +32,12 @@ Each comes with a 95% interval; both are always shown. The **verdict** — ``wor
 ``none`` (no detectable effect), ``worse`` (got worse) or ``too_early`` (fewer than 14 days
 before or 7 days after) — is difference-in-differences' when the fix has a scope, the
 comparison group has the days and the two groups moved in parallel before the fix (the
-pre-trend check); the time series' otherwise, and with a warning when the pre-trend check
-failed (:mod:`._fix_headline`). ``method`` says which decided and ``why`` why (the
-sentences :data:`REASONS`, English and German). A fix's window ends where the next fix at
-the same touchpoint (by name) begins. Checking again later recomputes everything from the
-current store: the fix keeps being watched.
+pre-trend check); the time series' otherwise -- when the pre-trend check failed, with a
+warning, and only where difference-in-differences agrees, so the verdict raises no more
+false alarms than difference-in-differences alone (:mod:`._fix_headline`). ``method``
+says which decided and ``why`` why (the sentences :data:`REASONS`, English and German). A
+fix's window ends where the next fix at the same touchpoint (by name) begins. Checking
+again later recomputes everything from the current store: the fix keeps being watched.
 
 >>> fix = Fix(name="mobile-pay", date="2026-10-01", touchpoint="mobile payment",
 ...           where=["event=checkout_payment", "device=mobile"])
@@ -135,11 +136,13 @@ REASONS: dict[Reason, Words] = {
     "pretrend_failed": Words(
         "WARNING {fix}: the interrupted time series decided: before the fix the touchpoint "
         "and the comparison group ({control}) drifted apart ({slope} points a day, p = {p}), "
-        "so difference-in-differences, which assumes parallel trends, is not trusted.",
+        "so difference-in-differences, which assumes parallel trends, is not trusted alone; "
+        "the verdict stands only where both methods agree, else no detectable effect.",
         "WARNUNG {fix}: entschieden hat die unterbrochene Zeitreihe: vor der Korrektur "
         "liefen Kontaktpunkt und Vergleichsgruppe ({control}) auseinander ({slope} Pkt. je "
         "Tag, p = {p}); die Differenz-von-Differenzen setzt parallele Verläufe voraus und "
-        "wird nicht verwendet."),
+        "wird nicht allein verwendet; das Urteil gilt nur, wo beide Verfahren "
+        "übereinstimmen, sonst keine nachweisbare Wirkung."),
     "too_early": Words(
         "{fix}: too few days for either method ({before} before the fix, at least "
         "{min_before}; {after} after, at least {min_after}).",

@@ -53,11 +53,12 @@ Definitions (the touchpoints are the catalogue of :mod:`wegweiser.analysis.touch
   twice or more in one session) among those with the event on the device; a loop whose
   persons are mostly (half or more) persons of an error on the device is that error's
   symptom, folded into it (``folded``). ``gap``: the adjusted conversion gap (doubly robust,
-  among the persons at risk), ``lost_conversions`` = affected persons x gap with its
-  interval (``lost_low``, ``lost_high``), ``naive_lost`` the same with the raw gap,
-  ``lost_revenue`` = lost conversions x the mean revenue of the comparable converters.
-  Ranked by ``lost_low``. ``evidence``: the paths right after it, the personas most hit,
-  and the most negative feedback quotes about it.
+  among the persons at risk; the channel shares in three powers, the two models
+  cross-fitted over five folds: :mod:`._touchpoint_pains`), ``lost_conversions`` =
+  affected persons x gap with its interval (``lost_low``, ``lost_high``), ``naive_lost``
+  the same with the raw gap, ``lost_revenue`` = lost conversions x the mean revenue of the
+  comparable converters. Ranked by ``lost_low``. ``evidence``: the paths right after it,
+  the personas most hit, and the most negative feedback quotes about it.
 * Models are fitted on at most ``max_persons`` persons (a seeded sample).
 """
 
