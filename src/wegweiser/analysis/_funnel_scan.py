@@ -8,7 +8,8 @@ from SQL — one row per entered unit: ``entry_date``, ``n_reached``, ``n_distin
    exclusion events: the unit's id (``person_id``, or ``session_id`` by session), ``seq``,
    the time in microseconds, a bit mask of the steps the row matches (property filters
    evaluated by the engine) and the breakdown value. No sort: the store keeps the journey
-   in ``(person_id, seq)`` order (:meth:`wegweiser.project.Project.journey`), and a scan
+   in ``(person_n, seq)`` order, which is ``(person_id, seq)`` order
+   (:meth:`wegweiser.project.Project.journey`), and a scan
    that keeps that order is checked, not trusted — rows not grouped by unit in ``seq``
    order are read again with ``ORDER BY`` (any other journey expression, e.g. a scope
    joined to a segment).
