@@ -54,8 +54,9 @@ def _tell_waiting(holder: str, seconds: float) -> None:
 #: the derived table of the persons left out for withheld analytics consent
 WITHHELD = "consent_withheld"
 #: how the stored journey is laid out; a change rebuilds every store's journey once
-#: (2: rows in ``(person_id, seq)`` order on DuckDB)
-JOURNEY_LAYOUT = 2
+#: (2: rows in ``(person_id, seq)`` order on DuckDB; 3: with the integer codes
+#: ``person_n``/``event_n``/``next_event_n``, in ``(person_n, seq)`` order)
+JOURNEY_LAYOUT = 3
 
 class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
     """Open with :func:`open_project` or create with :meth:`Project.init`.
@@ -409,9 +410,12 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
                     "conversion events) than wegweiser.toml has now; a new one is on its way, "
                     "retry in a few seconds."
                 )
-            expr = journey_table(w.table("events"), w.table("identities"), self.config)
-            if w.name == "duckdb":  # kept in person order: the funnel's scan needs no sort
-                expr = expr.order_by("person_id", "seq")
+            duck = w.name == "duckdb"  # integer codes, and kept in person order: the
+            # funnel's scan needs no sort (person_n order is person_id order)
+            expr = journey_table(w.table("events"), w.table("identities"), self.config,
+                                 codes=duck)
+            if duck:
+                expr = expr.order_by("person_n", "seq")
             journey = w.build("journey", expr)
             bookkeeping.set_derived_stamp(self._engine, "journey", stamp)
             return journey

@@ -43,3 +43,20 @@ def test_journey_rebuilds_after_import_and_config_change(project):
 
 def test_empty_journey(project):
     assert to_value(project.journey().count()) == 0
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_journey_codes_name_persons_and_events(project, seed):
+    rows = random_rows(seed)
+    got = to_frame(load(project, rows))  # stored order
+    keys = list(zip(got.person_n, got.seq, strict=True))
+    assert keys == sorted(keys), "the journey is stored in (person_n, seq) order"
+    persons = sorted(set(got.person_id))
+    assert got.person_n.tolist() == [persons.index(p) for p in got.person_id]
+    names = sorted(set(got.event))
+    assert got.event_n.tolist() == [names.index(e) for e in got.event]
+    ended = got.next_event.isna()
+    assert ended.tolist() == got.next_event_n.isna().tolist()
+    assert got.next_event_n[~ended].astype("int64").tolist() == [
+        names.index(e) for e in got.next_event[~ended]
+    ]

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from tests.analysis.reference import BASE, Ev, load, random_rows, reference_journeys
 from wegweiser.analysis import _paths_pattern, paths
+from wegweiser.analysis._codes import CODE_COLUMNS, has_codes
 from wegweiser.errors import InvalidInput
 
 EVENTS = ("view", "cart", "checkout_ship", "checkout_pay", "order_completed", "support")
@@ -228,6 +229,28 @@ def check_step_matrix(got, windows):
     assert matrix.drop(index="ENDED").to_numpy().sum() == pytest.approx(
         sum(at.values()) / total)
     assert matrix.index[-1] == "ENDED"
+
+
+@pytest.mark.parametrize("opts", [{}, {"by": "session"}])
+def test_transitions_by_codes_equal_transitions_by_names(project, opts):
+    journey = load(project, rows_with(3, n=160, persons=10))
+    assert has_codes(journey)
+    coded = paths.transitions(journey, **opts)
+    named = paths.transitions(journey.drop(*CODE_COLUMNS), **opts)
+    pd.testing.assert_frame_equal(coded.edges, named.edges)
+    pd.testing.assert_frame_equal(coded.nodes, named.nodes)
+
+
+def test_scoped_transitions_follow_the_kept_events(project):
+    """A filtered journey is renumbered: its next_event_n is that of the kept next event."""
+    rows = rows_with(4, n=160, persons=10)
+    load(project, rows)
+    got = project.analyse("paths", view="transitions", where=["event!=view"])
+    kept = [r for r in rows if r.event != "view"]
+    edges, nodes = ref_transitions(ref_units(kept))
+    assert_edges(edge_dict(got), edges)
+    assert {r.event: (r.count, r.persons, r.starts, r.exits)
+            for r in got.nodes.itertuples()} == nodes
 
 
 def test_equal_timestamps_follow_message_id_and_window_edges(project):

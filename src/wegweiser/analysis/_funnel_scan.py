@@ -11,7 +11,8 @@ from SQL — one row per entered unit: ``entry_date``, ``n_reached``, ``n_distin
    steps with property filters get a term evaluated by the engine) and the breakdown
    value. The codes seen tell whether every step and exclusion event occurs (the journey's
    names are read only when one does not, for the "Did you mean …?" error). No sort: the
-   store keeps the journey in ``(person_id, seq)`` order
+   store keeps the journey in ``(person_n, seq)`` order, which is
+   ``(person_id, seq)`` order
    (:meth:`wegweiser.project.Project.journey`), and a scan that keeps that order is
    checked, not trusted — rows not grouped by unit in ``seq`` order are read again with
    ``ORDER BY`` (any other journey expression, e.g. a scope joined to a segment).

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 import ibis
 
+from wegweiser.analysis._codes import has_codes
 from wegweiser.analysis.phases import glob_regex
 from wegweiser.errors import InvalidInput
 
@@ -90,6 +91,9 @@ def prepare_steps(
     4. steps are numbered 1, 2, ... per unit. A unit is a person (``by="person"``,
        ``unit_id`` = person_id) or a session (``by="session"``, ``unit_id`` = session_id).
 
+    Without cleaning, the journey's integer codes (``person_n``, ``event_n``,
+    ``next_event_n``; see :mod:`wegweiser.analysis.journeys`) follow when it has them.
+
     >>> import ibis
     >>> from datetime import datetime, UTC
     >>> t = ibis.memtable({"person_id": ["p"] * 4, "seq": [0, 1, 2, 3],
@@ -140,16 +144,29 @@ def _has_next(journey: ir.Table) -> bool:
 
 def _plain_steps(journey: ir.Table, unit: Unit) -> ir.Table:
     """Steps without cleaning, from the journey's ``seq`` and ``next_*`` columns: no ordered
-    window for persons; for sessions one unordered window (first and last ``seq``)."""
+    window for persons; for sessions one unordered window (first and last ``seq``). The
+    journey's integer codes (``person_n``, ``event_n``, ``next_event_n``) come along when
+    it has them (the events keep their names, so the codes stay true)."""
     j = journey
+    coded = has_codes(j)
+    codes: dict[str, ir.Value] = (
+        {"person_n": j.person_n, "event_n": j.event_n, "next_event_n": j.next_event_n}
+        if coded else {}
+    )
     if unit == "person":
         return j.select(
             unit_id=j.person_id, person_id=j.person_id, step=j.seq + 1, event=j.event,
             timestamp=j.timestamp, next_event=j.next_event, next_timestamp=j.next_timestamp,
+            **codes,
         )
-    session = ibis.window(group_by="session_id")
+    # sessions are (person, session number) pairs: integers hash faster than session_id
+    session = ibis.window(group_by=["person_n", "session"] if coded else "session_id")
     j = j.mutate(first_seq=j.seq.min().over(session), last_seq=j.seq.max().over(session))
     inside = j.seq < j.last_seq
+    if coded:
+        codes = {"person_n": j.person_n, "event_n": j.event_n,
+                 "next_event_n": ibis.ifelse(inside, j.next_event_n,
+                                             ibis.null().cast("int64"))}
     return j.select(
         unit_id=j.session_id, person_id=j.person_id, step=j.seq - j.first_seq + 1,
         event=j.event, timestamp=j.timestamp,
@@ -157,6 +174,7 @@ def _plain_steps(journey: ir.Table, unit: Unit) -> ir.Table:
         next_timestamp=ibis.ifelse(
             inside, j.next_timestamp, ibis.null().cast(j.next_timestamp.type())
         ),
+        **codes,
     )
 
 

@@ -49,6 +49,8 @@ import ibis
 import pandas as pd
 from pydantic import BeforeValidator, Field
 
+from wegweiser.analysis._codes import has_codes
+from wegweiser.analysis._compiled import fetch
 from wegweiser.analysis._names import check_event_names, event_names
 from wegweiser.analysis._paths_pattern import describe, first_matches, parse_pattern
 from wegweiser.analysis._paths_results import (
@@ -98,32 +100,75 @@ def transitions(
     """Transition graph of consecutive steps (see the module docstring)."""
     params = _prep_params(groups, exclude, collapse, by)
     steps = prepare_steps(journey, **_prep(params))
-    moves = steps.filter(steps.next_event.notnull())
-    none = ibis.literal(0, type="int64")
-    edges = moves.group_by(source=moves.event, target=moves.next_event).agg(
-        count=moves.count(), persons=moves.person_id.nunique(),
-        median_seconds=seconds_between(moves.timestamp, moves.next_timestamp).median(),
-        starts=none, exits=none,
-    )
-    nodes = steps.group_by(source=steps.event).agg(
-        target=ibis.null().cast("string"), count=steps.count(),
-        persons=steps.person_id.nunique(), median_seconds=ibis.null().cast("float64"),
-        starts=(steps.step == 1).cast("int64").sum(),
-        exits=steps.next_event.isnull().cast("int64").sum(),
-    )
-    # one query: the steps are computed once (a shared subexpression) for both tables
-    both = to_frame(edges.union(nodes))
-    is_edge = both["target"].notna()
-    edge_frame = both.loc[is_edge, ["source", "target", "count", "persons", "median_seconds"]]
+    key = ("paths-transitions", repr(params), journey.op())
+    backend = journey.get_backend()
+    if has_codes(steps):  # plain steps: two light queries over the stored codes
+        edge_frame = fetch((*key, "edges"), lambda: _edges(steps), backend).to_pandas()
+        node_frame = fetch((*key, "nodes"), lambda: _nodes(steps), backend).to_pandas()
+    else:  # one query: cleaned steps (windows) are computed once for both tables
+        both = fetch(key, lambda: _both(steps), backend).to_pandas()
+        is_edge = both["target"].notna()
+        edge_frame = both.loc[is_edge, ["source", "target", "count", "persons",
+                                        "median_seconds"]]
+        node_frame = both.loc[~is_edge, ["source", "count", "persons", "starts", "exits"]]
+        node_frame = node_frame.rename(columns={"source": "event"})
+    for frame in (edge_frame, node_frame):
+        for column in ("count", "persons", "starts", "exits"):
+            if column in frame:
+                frame[column] = frame[column].astype("int64")
     out_of = edge_frame.groupby("source")["count"].transform("sum")
     edge_frame.insert(4, "probability", edge_frame["count"] / out_of)
-    node_frame = both.loc[~is_edge, ["source", "count", "persons", "starts", "exits"]]
-    node_frame = node_frame.rename(columns={"source": "event"})
     return TransitionsResult(
         _sorted(edge_frame, ["count", "source", "target"]),
         _sorted(node_frame, ["count", "event"]),
         params=params,
     )
+
+
+def _edges(steps: ir.Table) -> ir.Table:
+    """``source``, ``target``, ``count``, ``persons``, ``median_seconds`` per pair of
+    consecutive steps; grouped by the integer codes when the steps have them."""
+    coded = has_codes(steps)
+    moves = steps.filter((steps.next_event_n if coded else steps.next_event).notnull())
+    aggs: dict[str, ir.Value] = {
+        "count": moves.count(),
+        "persons": (moves.person_n if coded else moves.person_id).nunique(),
+        "median_seconds": seconds_between(moves.timestamp, moves.next_timestamp).median(),
+    }
+    if not coded:
+        edges = moves.group_by(source=moves.event, target=moves.next_event).agg(**aggs)
+        return edges.select("source", "target", "count", "persons", "median_seconds")
+    edges = moves.group_by("event_n", "next_event_n").agg(
+        source=moves.event.arbitrary(), target=moves.next_event.arbitrary(), **aggs
+    )
+    return edges.select("source", "target", "count", "persons", "median_seconds")
+
+
+def _both(steps: ir.Table) -> ir.Table:
+    """:func:`_edges` and :func:`_nodes` in one table (nodes: ``target`` NULL)."""
+    none = ibis.literal(0, type="int64")
+    edges = _edges(steps).mutate(starts=none, exits=none)
+    nodes = _nodes(steps)
+    return edges.union(nodes.select(
+        source=nodes.event, target=ibis.null().cast("string"), count=nodes["count"],
+        persons=nodes.persons, median_seconds=ibis.null().cast("float64"),
+        starts=nodes.starts, exits=nodes.exits,
+    ))
+
+
+def _nodes(steps: ir.Table) -> ir.Table:
+    """``event``, ``count``, ``persons``, ``starts``, ``exits`` per step event."""
+    coded = has_codes(steps)
+    aggs: dict[str, ir.Value] = {
+        "count": steps.count(),
+        "persons": (steps.person_n if coded else steps.person_id).nunique(),
+        "starts": (steps.step == 1).cast("int64").sum(),
+        "exits": steps.next_event.isnull().cast("int64").sum(),
+    }
+    if not coded:
+        return steps.group_by(event=steps.event).agg(**aggs)
+    nodes = steps.group_by("event_n").agg(event=steps.event.arbitrary(), **aggs)
+    return nodes.select("event", "count", "persons", "starts", "exits")
 
 
 def top_paths(

@@ -47,6 +47,7 @@ import pandas as pd
 from pydantic import Field
 
 from wegweiser.analysis import filters
+from wegweiser.analysis._codes import has_codes
 from wegweiser.analysis._persona_assign import after_purchase_phases
 from wegweiser.analysis._persona_assign import assign as assign_personas
 from wegweiser.analysis._persona_assign import resolve as resolve_personas
@@ -267,12 +268,15 @@ class _Scoped:
 
 
 def _renumbered(kept: ir.Table, columns: list[str]) -> ir.Table:
-    """``seq``, ``next_event``, ``next_timestamp`` over the kept events only."""
+    """``seq``, ``next_event``, ``next_timestamp`` (and the code ``next_event_n``, when the
+    journey has codes) over the kept events only."""
     order = ibis.window(group_by="person_id", order_by=["seq"])
+    codes = {"next_event_n": kept.event_n.lead().over(order)} if has_codes(kept) else {}
     out = kept.mutate(
         seq=ibis.row_number().over(order).cast("int64"),
         next_event=kept.event.lead().over(order),
         next_timestamp=kept.timestamp.lead().over(order),
+        **codes,
     )
     return out.select(*columns)
 

@@ -37,6 +37,7 @@ import ibis
 import pandas as pd
 from pydantic import Field
 
+from wegweiser.analysis._codes import has_codes
 from wegweiser.analysis._intervals import interval
 from wegweiser.analysis._time import seconds_between
 from wegweiser.analysis.params import Duration, Params, duration
@@ -140,8 +141,11 @@ def session_table(journey: ir.Table, *, gap: timedelta | None = None) -> ir.Tabl
     is the number of session ends before it); each session's first event is then joined
     back by ``seq`` for the entry channel and device.
     """
+    # the journey's integer person code, when it has one: integers hash faster
+    person = "person_n" if has_codes(journey) else "person_id"
     if gap is None:
-        grouped = journey.group_by("person_id", "session").agg(
+        grouped = journey.group_by(person, "session").agg(
+            **({"person_id": journey.person_id.arbitrary()} if person != "person_id" else {}),
             start=journey.timestamp.min(),
             end=journey.timestamp.max(),
             events=journey.count(),
@@ -149,32 +153,37 @@ def session_table(journey: ir.Table, *, gap: timedelta | None = None) -> ir.Tabl
             device=journey.device.argmin(journey.seq),
             conversions=journey.is_conversion.cast("int64").sum(),
         )
-        return grouped.mutate(duration_s=seconds_between(grouped.start, grouped.end))
+        grouped = grouped.mutate(duration_s=seconds_between(grouped.start, grouped.end))
+        return grouped.select("person_id", "session", "start", "end", "events", "channel",
+                              "device", "conversions", "duration_s")
     gap = check_gap(gap)
     j = journey
     ends = j.next_timestamp.isnull() | (j.next_timestamp > j.timestamp + interval(gap))
     marks = j.filter(ends | j.is_conversion).select(
+        "person_id", person, "seq", "timestamp", "is_conversion", is_end=ends
+    ) if person != "person_id" else j.filter(ends | j.is_conversion).select(
         "person_id", "seq", "timestamp", "is_conversion", is_end=ends
     )
-    before = ibis.window(group_by="person_id", order_by="seq", rows=(None, -1))
+    before = ibis.window(group_by=person, order_by="seq", rows=(None, -1))
     null_int = ibis.null().cast("int64")
     marks = marks.mutate(
         session=marks.is_end.cast("int64").sum().over(before).coalesce(0),
         first_seq=(ibis.ifelse(marks.is_end, marks.seq, null_int).max().over(before) + 1)
         .coalesce(0),
     )
-    per = marks.group_by("person_id", "session").agg(
+    per = marks.group_by(person, "session").agg(
+        **({"person_id": marks.person_id.arbitrary()} if person != "person_id" else {}),
         first_seq=marks.first_seq.max(),
         last_seq=marks.seq.max(),
         end=marks.timestamp.max(),
         conversions=marks.is_conversion.cast("int64").sum(),
     )
     firsts = j.select(
-        first_person="person_id", first_seq_="seq", start="timestamp", channel="channel",
+        first_person=j[person], first_seq_="seq", start="timestamp", channel="channel",
         device="device",
     )
     joined = per.join(
-        firsts, (per.person_id == firsts.first_person) & (per.first_seq == firsts.first_seq_)
+        firsts, (per[person] == firsts.first_person) & (per.first_seq == firsts.first_seq_)
     )
     return joined.select(
         "person_id", "session", "start", "end",
