@@ -4,15 +4,16 @@ the header line, so that an import reads one part at a time and its memory stays
 A part ends at a line end outside quotes: with RFC 4180 quoting (``"``, doubled inside) every
 quote character toggles "inside a quoted value", so a line end after an even number of quotes
 since the start of the file is a record boundary. A stray quote (``a"b``) makes the count odd
-until the next one; the part then grows to the next boundary after it (at worst to the end of
-the file, which is how the whole file was read before).
+until the next line with an odd count; no part ends after a line with an odd count of its own,
+so the stray quote cannot cut a value in two, and the part grows to the next boundary (at worst
+to the end of the file, which is how the whole file was read before).
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> path = folder / "e.csv"
     >>> _ = path.write_bytes(b'id,note\\n1,"a\\nb"\\n2,x\\n3,y\\n')
     >>> [(first, part.read_bytes()) for part, first, _ in split_csv(path, 8, folder)]
-    [(2, b'id,note\\n1,"a\\nb"\\n'), (4, b'id,note\\n2,x\\n3,y\\n')]
+    [(2, b'id,note\\n1,"a\\nb"\\n2,x\\n'), (5, b'id,note\\n3,y\\n')]
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -38,51 +39,73 @@ def split_csv(
 
     Each part file is deleted when the next one is asked for (and at the end); a part holds
     at least one whole line after the header. ``folder``: where the parts are written (the
-    system's temp folder by default).
+    system's temp folder by default). The file is copied in blocks of at most 8 MiB: the
+    memory used does not grow with ``part_bytes``.
     """
     size = max(path.stat().st_size, 1)
     with open(path, "rb") as handle:
         header = handle.readline()
         parity = header.count(b'"') % 2  # 0: a header without an open quote
-        first = 2
-        carry = b""
-        done = False
-        while not done:
-            data = carry
-            while True:
-                if len(data) >= part_bytes and (cut := _boundary(data, parity)) >= 0:
-                    break
-                want = part_bytes - len(data) if len(data) < part_bytes else _READ
-                more = handle.read(want)
-                if not more:
-                    cut, done = len(data), True
-                    break
-                data += more
-            carry = data[cut:]
-            body = data[:cut]
-            parity = (parity + body.count(b'"')) % 2
-            if body.strip():
-                part = _write(folder, header, body)
-                try:
-                    yield part, first, min(handle.tell() - len(carry), size) / size
-                finally:
-                    part.unlink(missing_ok=True)
-            first += body.count(b"\n")
+        first, carry, read, end = 2, b"", len(header), False
+        line = 0  # parity of the quotes on the line being copied
+        while not end:
+            part, out, written, lines = _open_part(folder, header)
+            try:
+                block, carry, full = carry, b"", False
+                while not full:
+                    if not block:
+                        left = part_bytes - written
+                        block = handle.read(min(_READ, left if left > 0 else part_bytes))
+                        read += len(block)
+                        if not block:
+                            end = True
+                            break
+                    if written + len(block) >= part_bytes:
+                        cut = _first_boundary(block, parity, line, part_bytes - written - 1)
+                        if cut >= 0:
+                            block, carry, full = block[:cut], block[cut:], True
+                    out.write(block)
+                    written += len(block)
+                    lines += block.count(b"\n")
+                    parity = (parity + block.count(b'"')) % 2
+                    line = _line_parity(block, line)
+                    block = b""
+            finally:
+                out.close()
+            try:
+                if written:
+                    yield part, first, min(read - len(carry), size) / size
+            finally:
+                part.unlink(missing_ok=True)
+            first += lines
 
 
-def _boundary(data: bytes, parity: int) -> int:
-    """The end (exclusive) of the last line of ``data`` that ends outside quotes, or -1."""
-    end = data.rfind(b"\n")
-    if end < 0 or (parity + data.count(b'"', 0, end)) % 2:
-        # no line end, or the last one is inside quotes: read on (the next quote usually
-        # closes the value soon)
-        return -1
-    return end + 1
+def _first_boundary(block: bytes, parity: int, line: int, start: int) -> int:
+    """The end (exclusive) of the first line of ``block`` that ends at or after ``start``
+    outside quotes and holds an even number of quotes itself, or -1 (``parity``: of the
+    quotes before ``block``; ``line``: of those on its unfinished line). The second
+    condition keeps a stray quote from cutting a value: after one the count is off until
+    the next line with an odd count, and no line with an odd count is cut after."""
+    end = block.find(b"\n", max(start, 0))
+    while end >= 0:
+        begin = block.rfind(b"\n", 0, end) + 1
+        own = block.count(b'"', begin, end) + (line if begin == 0 else 0)
+        if own % 2 == 0 and (parity + block.count(b'"', 0, end)) % 2 == 0:
+            return end + 1
+        end = block.find(b"\n", end + 1)
+    return -1
 
 
-def _write(folder: Path | None, header: bytes, body: bytes) -> Path:
+def _line_parity(block: bytes, line: int) -> int:
+    """The parity of the quotes on the unfinished last line after ``block``."""
+    last = block.rfind(b"\n")
+    if last < 0:
+        return (line + block.count(b'"')) % 2
+    return block.count(b'"', last + 1) % 2
+
+
+def _open_part(folder: Path | None, header: bytes) -> tuple[Path, BinaryIO, int, int]:
     fd, name = tempfile.mkstemp(prefix="wegweiser-part-", suffix=".csv", dir=folder)
-    with os.fdopen(fd, "wb") as out:
-        out.write(header)
-        out.write(body)
-    return Path(name)
+    out = os.fdopen(fd, "wb")
+    out.write(header)
+    return Path(name), out, 0, 0

@@ -369,7 +369,8 @@ def _direct(
     # the good rows are the inserted ones: their span is what this import's stored rows
     # gained (typed columns of the store, not the input parsed again)
     n_1970_before, negative_before = run.stored_odd or _stored_span(run)[3:]
-    n_new = insert_direct(engine, run.config, sql, params, run.import_id)
+    keys = staging_sql(relation, run.plan, run.config, run.options, channel_keys=True)
+    n_new = insert_direct(engine, run.config, sql, params, run.import_id, keys)
     n_bad = int(n_rows) - n_new
     _, first, last, n_1970, negative = _stored_span(run)
     run.stored_odd = (n_1970, negative)
