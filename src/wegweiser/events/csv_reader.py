@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 CANDIDATES = (",", ";", "\t", "|")
 #: A CSV file larger than this (bytes) is read part by part, each about this size, so an
 #: import holds one part's text at a time (see :mod:`wegweiser.events.csv_parts`).
-PART_BYTES = 128 * 2**20
+PART_BYTES = 256 * 2**20
 RESERVED = ("_line", "_raw", "_row")
 _SHOWN = {"\t": "tab", " ": "space"}
 _REASONS = {
