@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 import wegweiser
 from tests.conftest import write
+from wegweiser.events import timestamps
+from wegweiser.events.options import ImportOptions
 
 
 def _times(project: wegweiser.Project) -> list[str]:
@@ -138,3 +140,31 @@ def test_huge_numbers_with_a_timestamp_format_are_rejected_not_fatal(project):
     summary = project.import_events(frame, timestamp_format="%Y%m%d")
     assert (summary.imported, summary.quarantined) == (1, 1)
     assert "does not match --timestamp-format" in summary.errors[0]["reason"]
+
+
+@pytest.mark.parametrize("epoch_unit", [None, "ms"])
+def test_iso_text_skips_the_number_and_compact_date_checks_with_the_same_result(
+    project, epoch_unit
+):
+    # the reading as it was before the shortcut for text with ':' or an inner '-'
+    s = "trim(CAST(v AS VARCHAR))"
+    epoch = timestamps._epoch(f"TRY_CAST({s} AS DOUBLE)", epoch_unit)
+    number = f"regexp_full_match({s}, '-?[0-9]+(\\.[0-9]+)?')"
+    compact = (
+        f"WHEN {timestamps.is_compact_sql(s)} THEN {timestamps._compact(s)} "
+        if epoch_unit is None
+        else ""
+    )
+    before = f"CASE {compact}WHEN {number} THEN {epoch} ELSE TRY_CAST({s} AS TIMESTAMPTZ) END"
+    now = timestamps.timestamp_sql("v", "VARCHAR", ImportOptions(epoch_unit=epoch_unit))
+    values = [
+        "2026-03-01", " 2026-03-01T10:00:00Z ", "2026-03-01 10:00:00+02:00", "-1",
+        "-1772359200", "19970101", "20260301103000", "19970230", "1772359200",
+        "1772359200123", "1772359200.5", "10:00", "2026/03/01 10:00", "-2026-03-01",
+        "1-2-2026", "03.04.2026 17:32", "soon", "", "1e9", "--5", "2026-13-45",
+    ]
+    rows = project._engine.execute(
+        f"SELECT v, {before} AS a, {now} AS b FROM (SELECT unnest($v) AS v)", {"v": values}
+    ).rows
+    assert [r for r in rows if r[1] != r[2] and not (r[1] is None and r[2] is None)] == []
+    assert sum(r[2] is not None for r in rows) >= 8  # the readable ones are read

@@ -21,15 +21,33 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from wegweiser.errors import UnreadableSource
+from wegweiser.events.csv_parts import split_csv
 from wegweiser.events.options import ImportOptions
-from wegweiser.events.sources import Rejected, Source, first_error_line, sql_string
-from wegweiser.events.textfiles import encoding_of, first_line, iter_lines, transcode
+from wegweiser.events.sources import (
+    Rejected,
+    Source,
+    dropper,
+    first_error_line,
+    sql_string,
+)
+from wegweiser.events.textfiles import (
+    encoding_of,
+    first_line,
+    is_gzip,
+    iter_lines,
+    transcode,
+)
 from wegweiser.store.engine import is_engine_error
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from wegweiser.store.engine import Engine
 
 CANDIDATES = (",", ";", "\t", "|")
+#: A CSV file larger than this (bytes) is read part by part, each about this size, so an
+#: import holds one part's text at a time (see :mod:`wegweiser.events.csv_parts`).
+PART_BYTES = 256 * 2**20
 RESERVED = ("_line", "_raw", "_row")
 _SHOWN = {"\t": "tab", " ": "space"}
 _REASONS = {
@@ -127,6 +145,8 @@ def _read_delimited(
     engine: Engine, path: Path, names: list[str], delim: str, encoding: str
 ) -> Source:
     readable = path if encoding in ("utf-8", "utf-8-sig") else transcode(path, encoding)
+    if not is_gzip(readable) and readable.stat().st_size > PART_BYTES:
+        return _in_parts(engine, path, readable, names, delim)
     try:
         name, rejected, warnings = _read_part(engine, path, readable, names, delim)
     finally:
@@ -138,11 +158,37 @@ def _read_delimited(
     )
 
 
-def _read_part(
+def _in_parts(
     engine: Engine, path: Path, readable: Path, names: list[str], delim: str
+) -> Source:
+    """A large file as a source read part by part (see :mod:`.csv_parts`): one part's text
+    is held at a time, not the whole file's."""
+    columns = {**dict.fromkeys(names, "VARCHAR"), "_line": "BIGINT"}
+    source = Source(str(path), "", columns, done=0.0)
+
+    def parts() -> Iterator[Source]:
+        for part, first, done in split_csv(readable, PART_BYTES):
+            name, rejected, warnings = _read_part(engine, path, part, names, delim, first)
+            source.warnings += warnings
+            source.done = done
+            yield Source(
+                str(path), name, columns, rejected,
+                cleanup=[dropper(engine, f"DROP TABLE IF EXISTS {name}")],
+            )
+
+    source.parts = parts
+    if readable != path:
+        source.cleanup.append(lambda: readable.unlink(missing_ok=True))
+    return source
+
+
+def _read_part(
+    engine: Engine, path: Path, readable: Path, names: list[str], delim: str, first: int = 2
 ) -> tuple[str, list[Rejected], list[str]]:
     """Read ``readable`` into a temp table; returns it, the rejected lines and warnings.
 
+    ``first``: the line of ``path`` that the first line after the header of ``readable``
+    is (2 for the whole file; later for a part of it, see :mod:`.csv_parts`).
     A quote that never closes swallows the lines after it into one rejected "line"; those
     lines are read again on their own, so one stray quote costs its own line only.
     """
@@ -151,7 +197,8 @@ def _read_part(
     columns = "{" + ", ".join(f"{sql_string(n)}: 'VARCHAR'" for n in names) + "}"
     try:
         engine.run(
-            f"CREATE TEMP TABLE {name} AS SELECT *, row_number() OVER () + 1 AS _line FROM "
+            f"CREATE TEMP TABLE {name} AS SELECT *, row_number() OVER () + {first - 1} AS _line "
+            "FROM "
             f"read_csv({sql_string(readable)}, auto_detect = false, header = true, "
             f"delim = {sql_string(delim)}, quote = '\"', escape = '\"', columns = {columns}, "
             f"store_rejects = true, rejects_table = '{rej}', rejects_scan = '{scan}', "
@@ -172,9 +219,9 @@ def _read_part(
         engine.run(f"DROP TABLE IF EXISTS {rej}")
         engine.run(f"DROP TABLE IF EXISTS {scan}")
     try:
-        rejected, spans, records = _rejections(path, rows)
+        rejected, spans, records = _rejections(path, rows, first)
         if rejected:
-            _renumber(engine, name, records, [len(s) for s in spans])
+            _renumber(engine, name, records, [len(s) for s in spans], first)
         warnings: list[str] = []
         for reject, lines in zip(list(rejected), spans, strict=True):
             if len(lines) > 1:
@@ -199,14 +246,12 @@ def _read_tail(
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write("header\n" + "\n".join(lines) + "\n")
-        name, rejected, warnings = _read_part(engine, path, tail, names, delim)
+        # the tail's line 2 is the file's line + 1
+        name, rejected, warnings = _read_part(engine, path, tail, names, delim, line + 1)
     finally:
         tail.unlink(missing_ok=True)
-    offset = line - 1  # the tail's line 2 is the file's line + 1
-    engine.run(f"INSERT INTO {into} SELECT * REPLACE (_line + {offset} AS _line) FROM {name}")
+    engine.run(f"INSERT INTO {into} SELECT * FROM {name}")
     engine.run(f"DROP TABLE {name}")
-    for r in rejected:
-        r.line += offset
     warnings.append(
         f"{path}: line {line} opens a quote that never closes; the {len(lines):,} lines after "
         "it were read on their own"
@@ -215,10 +260,10 @@ def _read_tail(
 
 
 def _rejections(
-    path: Path, rows: list[tuple[object, ...]]
+    path: Path, rows: list[tuple[object, ...]], first: int = 2
 ) -> tuple[list[Rejected], list[list[str]], list[int]]:
     """The rejected lines, the physical lines each one spans (a quote can span lines) and
-    DuckDB's record numbers of them."""
+    DuckDB's record numbers of them (``first``: see :func:`_read_part`)."""
     records: list[int] = []
     rejected: list[Rejected] = []
     spans: list[list[str]] = []
@@ -226,7 +271,7 @@ def _rejections(
     for line, error_type, message, csv_line in rows:
         if records and int(str(line)) == records[-1]:
             continue  # another error of the same record
-        number = int(str(line)) + extra
+        number = int(str(line)) + extra + first - 2
         kind = str(error_type)
         if kind == "INVALID ENCODING":
             raise UnreadableSource(
@@ -243,14 +288,17 @@ def _rejections(
     return rejected, spans, records
 
 
-def _renumber(engine: Engine, name: str, records: list[int], spans: list[int]) -> None:
-    # Good row k (1-based) was numbered k + 1, as if no line were rejected; the j-th
-    # rejected record (DuckDB's record number r_j, 1-based j) comes before it when
+def _renumber(
+    engine: Engine, name: str, records: list[int], spans: list[int], first: int
+) -> None:
+    # Good row k (1-based) was numbered k + first - 1, as if no line were rejected; the
+    # j-th rejected record (DuckDB's record number r_j, 1-based j) comes before it when
     # k > r_j - 1 - j, adding the n_j physical lines it spans.
     engine.run(
         f"UPDATE {name} SET _line = _line + (SELECT coalesce(sum(r.n), 0) FROM "
         f"(SELECT unnest($records) AS l, unnest($spans) AS n, "
-        f"generate_subscripts($records, 1) AS j) r WHERE r.l - 1 - r.j < {name}._line - 1)",
+        f"generate_subscripts($records, 1) AS j) r "
+        f"WHERE r.l - 1 - r.j < {name}._line - {first - 1})",
         {"records": records, "spans": spans},
     )
 

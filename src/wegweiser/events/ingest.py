@@ -130,12 +130,6 @@ def ingest_source(
     run = _Import(engine, config, plan, options, source.name, raw_format)
     run.collector = kind == "collector"
     run.direct = may_go_direct(engine, plan)
-    size = config.ingest.batch_rows
-    n_in, last = engine.execute(
-        f"SELECT count(*), coalesce(max(_line), 0) FROM {source.relation}"
-    ).rows[0]
-    total = int(n_in) + len(source.rejected)
-    end = max(int(last), max((r.line for r in source.rejected), default=0))
     with engine.memory_limit(config.ingest.memory_limit), engine.transaction():
         earlier = (
             history.earlier_imports(engine, source_key, source.name) if source_key else []
@@ -144,21 +138,21 @@ def ingest_source(
             history.undo_imports(engine, config, earlier, replaced_by=run.import_id)
             run.summary.replaced = earlier
         _record(run, kind=kind, source_key=source_key, mapping=given_mapping or mapping)
-        start, done = 0, 0
-        while True:
-            stop = start + size
-            rejected = [
-                r for r in source.rejected if start < r.line <= stop or (start == 0 and r.line <= 0)
-            ]
-            relation = (
-                f"(SELECT * FROM {source.relation} WHERE _line > {start} AND _line <= {stop})"
-            )
-            done += _batch(run, relation, rejected)
-            if progress:
-                progress(source.name, done, total)
-            start = stop
-            if start >= end:
-                break
+        if source.parts is None:
+            _batches(run, source, progress, 0, whole=source)
+        else:
+            done = 0
+            parts = source.parts()
+            try:
+                for part in parts:
+                    try:
+                        done = _batches(run, part, progress, done, whole=source)
+                    finally:
+                        part.close()
+            finally:
+                close = getattr(parts, "close", None)
+                if close is not None:
+                    close()
         if engine.event_sink is None:
             update_identities(engine, config, run.import_id)
         run.summary.negative_revenue = run.span.negative
@@ -175,6 +169,39 @@ def ingest_source(
     run.summary.sources = [source.name]
     run.summary.import_ids = [run.import_id]
     return run.summary
+
+
+def _batches(
+    run: _Import, source: Source, progress: Progress | None, done: int, *, whole: Source
+) -> int:
+    """Import ``source`` (the input, or a part of it) in batches of ``ingest.batch_rows``
+    rows; returns ``done`` plus its rows. ``whole``: the input (its share read so far gives
+    the progress total of an input read in parts)."""
+    engine = run.engine
+    size = run.config.ingest.batch_rows
+    n_in, low, high = engine.execute(
+        f"SELECT count(*), min(_line), max(_line) FROM {source.relation}"
+    ).rows[0]
+    lines = [r.line for r in source.rejected] + [int(x) for x in (low, high) if x is not None]
+    start = min(lines, default=1) - 1 if source is not whole else 0
+    end = max(lines, default=0)
+    total = int(n_in) + len(source.rejected)
+    if source is not whole:  # a part: the input's rows estimated from the share read
+        total = round((done + total) / max(whole.done, 1e-9))
+    first = True
+    while True:
+        stop = start + size
+        rejected = [
+            r for r in source.rejected if start < r.line <= stop or (first and r.line <= start)
+        ]
+        relation = f"(SELECT * FROM {source.relation} WHERE _line > {start} AND _line <= {stop})"
+        done += _batch(run, relation, rejected)
+        if progress:
+            progress(whole.name, done, max(total, done))
+        start, first = stop, False
+        if start >= end:
+            break
+    return done
 
 
 def _warnings(run: _Import, source: Source, kind: str, earlier: list[str]) -> list[str]:
@@ -342,7 +369,8 @@ def _direct(
     # the good rows are the inserted ones: their span is what this import's stored rows
     # gained (typed columns of the store, not the input parsed again)
     n_1970_before, negative_before = run.stored_odd or _stored_span(run)[3:]
-    n_new = insert_direct(engine, run.config, sql, params, run.import_id)
+    keys = staging_sql(relation, run.plan, run.config, run.options, channel_keys=True)
+    n_new = insert_direct(engine, run.config, sql, params, run.import_id, keys)
     n_bad = int(n_rows) - n_new
     _, first, last, n_1970, negative = _stored_span(run)
     run.stored_odd = (n_1970, negative)

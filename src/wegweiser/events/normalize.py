@@ -164,13 +164,15 @@ def _quote_msg(expr: str) -> str:
 
 def staging_sql(
     relation: str, plan: ColumnPlan, config: Config, options: ImportOptions | None = None,
-    *, flag_hints: bool = True,
+    *, flag_hints: bool = True, channel_keys: bool = False,
 ) -> tuple[str, dict[str, Any]]:
     """A ``SELECT`` over ``relation`` giving event columns, ``_line``, ``_row`` (the row's
     key for its raw payload, see :func:`raw_sql`) and ``_error``. ``flag_hints``: reasons
     may name the import option that would read the value (``--decimal ,``); False for
     collected events, which have no such option (their reasons match the collector's
-    validator)."""
+    validator). ``channel_keys``: only what the channel rules read (``medium, source,
+    referrer_host, event, platform, channel``) of every row, good or bad — no checks, no
+    blocked-id lookups (DuckDB keeps those joins even when nothing reads them)."""
     options = options or ImportOptions()
     src = plan.sources
     params: dict[str, Any] = {
@@ -271,7 +273,9 @@ def staging_sql(
     l2: list[str] = ["*"]
     for name in _ID_COLUMNS:
         l2.append(
-            f"CASE WHEN list_contains($blocked, lower(w_{name})) THEN NULL "
+            f"w_{name} AS b_{name}"
+            if channel_keys
+            else f"CASE WHEN list_contains($blocked, lower(w_{name})) THEN NULL "
             f"ELSE w_{name} END AS b_{name}"
         )
     l2.append("coalesce(lower(w_type), 'track') AS m_type")
@@ -420,6 +424,7 @@ def staging_sql(
     bad = " OR ".join(f"coalesce({cond}, FALSE)" for cond, _ in checks)
     reasons = ", ".join(f"CASE WHEN {cond} THEN {why} END" for cond, why in checks)
     error = f"CASE WHEN {bad} THEN nullif(concat_ws('; ', {reasons}), '') END"
+    referrer_host = f"{REFERRER_HOST_SQL.format(col='m_referrer')} AS referrer_host"
     # to_json of a list: NULL and '' and a separator inside a value stay distinct
     digest = f"'d' || md5(CAST(to_json(list_value({', '.join(_ID_FIELDS)})) AS VARCHAR))"
     final = [
@@ -448,18 +453,30 @@ def staging_sql(
         "m_properties AS properties",
         "w_context AS context",
         "w_traits AS traits",
-        f"{REFERRER_HOST_SQL.format(col='m_referrer')} AS referrer_host",
+        referrer_host,
         "_line",
         "_row",
         "_error",
     ]
-    sql = (
+    layers = (
         f"WITH l1 AS (SELECT {', '.join(l1)} FROM {relation}),\n"
         f"l2 AS (SELECT {', '.join(l2)} FROM l1),\n"
         f"l2m AS (SELECT {', '.join(l2m)} FROM l2),\n"
         f"l2b AS (SELECT {', '.join(l2b)} FROM l2m),\n"
-        f"l3 AS (SELECT {', '.join(l3)} FROM l2b),\n"
-        f"l4 AS (SELECT *, {error} AS _error FROM l3)\n"
+        f"l3 AS (SELECT {', '.join(l3)} FROM l2b)"
+    )
+    if channel_keys:
+        keys = (
+            "m_medium AS medium, m_source AS source, ", referrer_host,
+            ", m_event AS event, lower(w_platform) AS platform, m_channel AS channel",
+        )
+        unread = ("blocked", "max_bytes", "types")  # only the checks read them
+        return (
+            f"{layers}\nSELECT {''.join(keys)} FROM l3",
+            {k: v for k, v in params.items() if k not in unread},
+        )
+    sql = (
+        f"{layers},\nl4 AS (SELECT *, {error} AS _error FROM l3)\n"
         f"SELECT {', '.join(final)} FROM l4"
     )
     return sql, params

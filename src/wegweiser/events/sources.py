@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from wegweiser.store.engine import Engine
 
@@ -35,6 +35,11 @@ class Source:
     cleanup: list[Callable[[], None]] = field(default_factory=list)
     #: What the reader guessed or doubted (a delimiter, a renamed column), for the summary.
     warnings: list[str] = field(default_factory=list)
+    #: An input too large to hold at once (a big CSV file) is read part by part: each part
+    #: is a source of its own (lines numbered in the whole input), closed after use, and
+    #: ``relation`` is unused. ``done`` then says how much of the input was read (0..1).
+    parts: Callable[[], Iterator[Source]] | None = None
+    done: float = 1.0
 
     def close(self) -> None:
         for undo in self.cleanup:

@@ -126,13 +126,20 @@ def channels_table(
 
 
 def insert_direct(
-    engine: Engine, config: Config, staging: str, params: dict[str, Any], import_id: str
+    engine: Engine,
+    config: Config,
+    staging: str,
+    params: dict[str, Any],
+    import_id: str,
+    keys: tuple[str, dict[str, Any]],
 ) -> int:
     """Insert the good rows of the normalising query ``staging`` straight into ``events``
-    (no staged copy); returns how many. The caller has made sure that the batch repeats
-    no ``message_id`` and that the store holds none of them."""
+    (no staged copy); returns how many. ``keys``: the query of the same rows' channel keys
+    and its parameters (:func:`wegweiser.events.normalize.staging_sql` with
+    ``channel_keys``). The caller has made sure that the batch repeats no ``message_id``
+    and that the store holds none of them."""
     chan = channels_table(
-        engine, config, f"({staging})", name=f"_chan_{import_id[:12]}", params=params
+        engine, config, f"({keys[0]})", name=f"_chan_{import_id[:12]}", params=keys[1]
     )
     cols = [c for c in EVENT_COLUMNS if c not in ("channel", "import_id")]
     try:

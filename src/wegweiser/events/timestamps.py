@@ -86,10 +86,17 @@ def timestamp_sql(col: str, typ: str, options: ImportOptions) -> str:
         return _formatted(s)
     number = f"regexp_full_match({s}, '-?[0-9]+(\\.[0-9]+)?')"
     epoch = _epoch(f"TRY_CAST({s} AS DOUBLE)", unit)
+    # text with a ':' or a '-' after its first character is no number and no compact
+    # date (the regexes below match digits only): read it as ISO-8601 without them
+    iso = f"strpos({s}, '-') > 1 OR contains({s}, ':')"
     if unit is not None:
-        return f"CASE WHEN {number} THEN {epoch} ELSE TRY_CAST({s} AS TIMESTAMPTZ) END"
+        return (
+            f"CASE WHEN {iso} THEN TRY_CAST({s} AS TIMESTAMPTZ) "
+            f"WHEN {number} THEN {epoch} ELSE TRY_CAST({s} AS TIMESTAMPTZ) END"
+        )
     return (
-        f"CASE WHEN {is_compact_sql(s)} THEN {_compact(s)} "
+        f"CASE WHEN {iso} THEN TRY_CAST({s} AS TIMESTAMPTZ) "
+        f"WHEN {is_compact_sql(s)} THEN {_compact(s)} "
         f"WHEN {number} THEN {epoch} "
         f"ELSE TRY_CAST({s} AS TIMESTAMPTZ) END"
     )
