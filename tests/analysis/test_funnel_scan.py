@@ -137,6 +137,8 @@ def test_scan_on_the_store_reads_the_journey_in_order(project):
     units = table.column("u_key").to_numpy()
     assert int(first.sum()) == len(set(units.tolist())) == 25
     assert np.array_equal(first[1:], units[1:] != units[:-1])
+    # by person on the stored journey the unit is its person code, exact (not a hash)
+    assert units[first].tolist() == list(range(25))
     for by, mode in (("person", "strict"), ("session", "ordered"), ("session", "unordered")):
         same_units(
             journey,

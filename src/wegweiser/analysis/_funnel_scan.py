@@ -5,16 +5,15 @@ from SQL — one row per entered unit: ``entry_date``, ``n_reached``, ``n_distin
 ``seconds``, ``gap_<k>``, ``value`` — with the same definitions, computed differently:
 
 1. One query (its SQL memoised, :mod:`wegweiser.analysis._compiled`) reads only the step and
-   exclusion events: a 64-bit hash of the unit's id (``person_id``, or ``session_id`` by
-   session; the ids' text is not transferred), ``seq``, the time in microseconds, the event
-   as a small code (NumPy turns it into the bit mask of the steps the row matches; only
-   steps with property filters get a term evaluated by the engine) and the breakdown
-   value. The codes seen tell whether every step and exclusion event occurs (the journey's
-   names are read only when one does not, for the "Did you mean …?" error). No sort: the
-   store keeps the journey in ``(person_n, seq)`` order, which is
-   ``(person_id, seq)`` order
-   (:meth:`wegweiser.project.Project.journey`), and a scan that keeps that order is
-   checked, not trusted — rows not grouped by unit in ``seq`` order are read again with
+   exclusion events: the unit as an integer (the journey's ``person_n`` by person, else a
+   64-bit hash of ``person_id`` or ``session_id``; the ids' text is not transferred), ``seq``,
+   the time in microseconds, the event as a small code (NumPy turns it into the bit mask of the
+   steps the row matches; only steps with property filters get a term evaluated by the engine)
+   and the breakdown value. The codes seen tell whether every step and exclusion event occurs
+   (the journey's names are read only when one does not, for the "Did you mean …?" error). No
+   sort: the store keeps the journey in ``(person_n, seq)`` order, which is ``(person_id,
+   seq)`` order (:meth:`wegweiser.project.Project.journey`), and a scan that keeps that order
+   is checked, not trusted — rows not grouped by unit in ``seq`` order are read again with
    ``ORDER BY`` (any other journey expression, e.g. a scope joined to a segment).
 2. :func:`wegweiser.analysis._funnel_kernel.best_attempts` finds each unit's best attempt
    with NumPy; the output columns are computed from its rows and times.
@@ -63,8 +62,11 @@ def _rows(journey: ir.Table, spec: Spec) -> ir.Table:
     names = _names(spec)
     t = journey.filter(journey.event.isin(names))
     unit = t.session_id if spec.by == "session" else t.person_id
-    # the unit as a 64-bit hash: 8 bytes a row to transfer and compare, not the id's text
-    cols: dict[str, Any] = {"u_key": ibis.ifelse(unit.isnull(), ibis.null(dt.uint64), _hash(unit))}
+    # the unit as 8 bytes a row to transfer and compare, not the id's text: the journey's
+    # person code where it has one (exact), else a 64-bit hash of the id
+    key = (t.person_n.cast(dt.uint64) if spec.by != "session" and "person_n" in t.columns
+           else ibis.ifelse(unit.isnull(), ibis.null(dt.uint64), _hash(unit)))
+    cols: dict[str, Any] = {"u_key": key}
     b = spec.breakdown
     if b and b.startswith("trait:"):
         cols["u_person"] = t.person_id
@@ -145,8 +147,9 @@ def _unit_heads(table: pa.Table, *, ordered: bool = False) -> np.ndarray | None:
     ``seq`` order (``ordered``: they are grouped, so None means two rows with equal
     ``seq`` in a unit).
 
-    Units are told apart by the hash of their id: two different ids with equal hashes
-    would be taken for one unit only where their rows meet (odds about 2**-64 a unit)."""
+    Units are told apart by the journey's person code (by person, on a journey that has
+    codes) or else by the hash of their id: two different ids with equal hashes would be
+    taken for one unit only where their rows meet (odds about 2**-64 a unit)."""
     import pandas as pd
 
     n = table.num_rows
