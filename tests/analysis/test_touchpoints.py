@@ -16,7 +16,7 @@ import wegweiser
 import wegweiser.config
 from tests.analysis.touchpoint_sim import PAINS, VIDEO_EFFECT, journey_table, simulate
 from wegweiser.analysis._touchpoint_effects import att
-from wegweiser.analysis._touchpoint_persons import person_frame
+from wegweiser.analysis._touchpoint_persons import event_frame, person_frame
 from wegweiser.analysis._touchpoint_scores import quadrants
 from wegweiser.analysis.filters import describe, parse
 from wegweiser.analysis.touchpoint_catalogue import (
@@ -460,3 +460,55 @@ def test_the_map_per_persona_splits_the_exposed_and_has_its_own_quadrants():
     for _, part in per.groupby("persona"):
         assert part["importance"].max() == pytest.approx(1.0)  # derived: relative weights
         assert part["quadrant"].notna().all()
+
+
+# -- loops: the same opportunity for every person at risk ----------------------------------
+def test_a_loop_counts_in_the_first_session_with_the_event_on_the_device_only():
+    # a: loops in its first session on mobile; b: only in a later one; c: on desktop in its
+    # first desktop session, after a mobile session without a loop
+    rows = [("a", 0, "product_view"), ("a", 0, "product_view"), ("b", 0, "product_view"),
+            ("b", 1, "product_view"), ("b", 1, "product_view"), ("c", 0, "product_view"),
+            ("c", 1, "product_view"), ("c", 1, "product_view")]
+    frame = pd.DataFrame(rows, columns=["person_id", "session", "event"])
+    frame["device"] = ["mobile"] * 5 + ["mobile", "desktop", "desktop"]
+    frame["seq"] = frame.groupby("person_id").cumcount()
+    frame["timestamp"] = [T0 + timedelta(days=s, minutes=q)
+                          for s, q in zip(frame["session"], frame["seq"], strict=True)]
+    frame["channel"], frame["revenue"] = "direct", np.nan
+    events = event_frame(journey_table(frame), ["product_view"])
+    looped = {(r.person_id, r.device): r.looped for r in events.itertuples()}
+    assert looped == {("a", "mobile"): True, ("b", "mobile"): False,
+                      ("c", "mobile"): False, ("c", "desktop"): True}
+
+
+def test_a_loop_that_costs_nothing_is_no_pain_point_though_non_buyers_browse_on():
+    """Whether a person buys does not depend on looping; the non-buyers browse on after
+    their decision, and in those sessions they view products twice. Counted in any session
+    before the decision, the loop would cost about a third of its persons' conversions."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for p in range(1500):
+        pid, day = f"p{p:04d}", 0
+        device = "mobile" if p % 2 else "desktop"
+        keen = rng.random() < 0.5  # intent: buys more often, loops no more often
+        views = 2 if rng.random() < 0.4 else 1
+        rows += [(pid, day, "product_view", device)] * views
+        day += 1
+        if rng.random() < (0.6 if keen else 0.3):
+            rows += [(pid, day, "product_view", device), (pid, day, "order_completed", device)]
+        else:
+            for _ in range(int(rng.integers(1, 4))):  # browses on, views products twice
+                rows += [(pid, day, "product_view", device)] * 2
+                day += 1
+    frame = pd.DataFrame(rows, columns=["person_id", "session", "event", "device"])
+    frame["seq"] = frame.groupby("person_id").cumcount()
+    frame["timestamp"] = [T0 + timedelta(days=s, minutes=q)
+                          for s, q in zip(frame["session"], frame["seq"], strict=True)]
+    frame["channel"] = "direct"
+    frame["revenue"] = np.where(frame["event"] == "order_completed", 10.0, np.nan)
+    pains = touchpoints(journey_table(frame), [], resamples=50, candidates=0).pain_points
+    loops = pains[pains["event"] == "product_view"]
+    assert len(loops) == 2
+    for row in loops.itertuples():
+        assert row.lost_low <= 0 <= row.lost_high, row
+        assert abs(row.gap) < 0.1, row

@@ -36,8 +36,17 @@ Definitions (see :mod:`wegweiser.analysis.touchpoints`):
   reached (-1 none) and ``sess<i>`` the earlier sessions (the 0-based session number of the
   event at the cut: the sessions before the one where the touchpoint was met).
 * :func:`event_frame`: one row per person, event and device kind with an occurrence before
-  the decision, for the given events: ``looped`` when it happened twice or more in one
-  session.
+  the decision, for the given events: ``looped`` when it happened twice or more in the
+  **first** session with it on that device. Every person at risk gets the same single
+  session to loop in: "twice in any session before the decision" grows with the number of
+  sessions, and a non-buyer's pre-decision window runs to the end of their journey (a
+  buyer's stops at the purchase, the browsing after a declined decision is counted only for
+  the non-buyers), so the non-buyers loop more because they did not buy. On the demo shop
+  (20,000 persons, seed 0), where looping over product views changes nothing (the persons'
+  chance to buy is their persona's times the channel multipliers), the any-session loop on
+  mobile cost 1,987 conversions (adjusted gap 0.18; within the planted personas 0.01) and
+  ranked above the planted payment error; in the first session the adjusted gap is 0.05
+  (within personas 0.04); benchmarks/RESULTS.md, "Issue 17: the demo's first pain point".
 """
 
 from __future__ import annotations
@@ -274,11 +283,15 @@ def loop_events(journey: ir.Table, *, top: int) -> list[str]:
 
 
 def event_frame(journey: ir.Table, events: Sequence[str]) -> pd.DataFrame:
-    """``person_id, event, device, looped`` for ``events`` before the decision."""
+    """``person_id, event, device, looped`` for ``events`` before the decision (``looped``:
+    twice or more in the person's first session with the event on the device)."""
     j = decided(journey)
     j = j.filter(j.pre & j.event.isin(list(events) or [""]))
     j = j.mutate(device=j.device.fill_null("(none)"))
     per = j.group_by("person_id", "session", "event", "device").agg(n=j.count())
+    # the first session with the event on the device only (module docstring)
+    per = per.mutate(_first=per.session.min().over(group_by=["person_id", "event", "device"]))
+    per = per.filter(per.session == per._first)
     out = per.group_by("person_id", "event", "device").agg(looped=(per.n >= 2).max())
     frame = to_frame(out).sort_values(["event", "device", "person_id"], kind="stable")
     frame["looped"] = frame["looped"].astype(bool)

@@ -50,7 +50,9 @@ Definitions (the touchpoints are the catalogue of :mod:`wegweiser.analysis.touch
 * **Pain points** (``pain_points``): friction signals per device kind -- an **error** event
   (a name with error, fail, exception or declined) among the persons who reached its
   **step** (the event most often right before it) on that device, and a **loop** (an event
-  twice or more in one session) among those with the event on the device; a loop whose
+  twice or more in the person's first session with it on the device: the same opportunity
+  for everyone, :func:`._touchpoint_persons.event_frame`) among those with the event on the
+  device; a loop whose
   persons are mostly (half or more) persons of an error on the device is that error's
   symptom, folded into it (``folded``). ``gap``: the adjusted conversion gap (doubly robust,
   among the persons at risk; the channel shares in three powers, the two models
