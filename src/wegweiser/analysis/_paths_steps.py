@@ -195,3 +195,41 @@ def with_first(steps: ir.Table, pattern: str, name: str) -> ir.Table:
     ``unit_id`` (cheaper than a window over all steps when few steps match)."""
     firsts = first_hits(steps, pattern, name).rename(unit_key="unit_id")
     return steps.join(firsts, steps.unit_id == firsts.unit_key).drop("unit_key")
+
+
+def collapsed_runs(journey: ir.Table) -> ir.Table:
+    """The steps of :func:`prepare_steps` ``(collapse=True)`` by person, for transitions only,
+    from a journey with integer codes (:func:`._codes.has_codes`) and ``next_*``: one row per
+    run of equal consecutive events, with ``timestamp`` its first event's, ``next_*`` the next
+    run's (its first event's time), and ``step`` 1 for the person's first run (0 for the
+    others: transitions need no other number).
+
+    No window over every event: a run ends at an event whose next event (``next_event_n``)
+    differs or is missing, and the next run starts right after it — so the time a run starts
+    is the ``next_timestamp`` of the run end before it (the person's first run: its
+    ``seq = 0`` event's time). One window, over the run ends and the first events only,
+    partitioned by the integer ``person_n``.
+    """
+    j = journey
+    is_end = j.next_event_n.isnull() | (j.next_event_n != j.event_n)
+    marks = j.filter(is_end | (j.seq == 0)).select(
+        "person_n", "person_id", "seq", "event", "event_n", "timestamp", "next_event",
+        "next_event_n", "next_timestamp", is_end=is_end,
+    )
+    order = ibis.window(group_by="person_n", order_by="seq")
+    prev_end = marks.is_end.lag().over(order)
+    marks = marks.mutate(
+        start=ibis.cases(
+            (prev_end, marks.next_timestamp.lag().over(order)),  # after the previous run
+            (~prev_end, marks.timestamp.lag().over(order)),  # the first run, from seq 0
+            else_=marks.timestamp,  # the first run, ending at seq 0
+        ),
+        first=prev_end.isnull() | ~prev_end,
+    )
+    runs = marks.filter(marks.is_end)
+    return runs.select(
+        unit_id=runs.person_id, person_id=runs.person_id,
+        step=ibis.ifelse(runs.first, 1, 0).cast("int64"), event=runs.event,
+        timestamp=runs.start, next_event=runs.next_event, next_timestamp=runs.next_timestamp,
+        person_n=runs.person_n, event_n=runs.event_n, next_event_n=runs.next_event_n,
+    )
