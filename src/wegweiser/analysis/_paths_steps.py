@@ -205,31 +205,32 @@ def collapsed_runs(journey: ir.Table) -> ir.Table:
     others: transitions need no other number).
 
     No window over every event: a run ends at an event whose next event (``next_event_n``)
-    differs or is missing, and the next run starts right after it — so the time a run starts
-    is the ``next_timestamp`` of the run end before it (the person's first run: its
-    ``seq = 0`` event's time). One window, over the run ends and the first events only,
-    partitioned by the integer ``person_n``.
+    differs or is missing, and that row already holds the next run's event and time. Only a
+    run of two or more events needs its start: its other events (those whose next event is
+    the same) form an island of consecutive ``seq``, numbered by ``seq - row_number`` in one
+    window over those events alone; the island's first time is the run's start, and the run
+    ends at the event after the island.
     """
     j = journey
     is_end = j.next_event_n.isnull() | (j.next_event_n != j.event_n)
-    marks = j.filter(is_end | (j.seq == 0)).select(
-        "person_n", "person_id", "seq", "event", "event_n", "timestamp", "next_event",
-        "next_event_n", "next_timestamp", is_end=is_end,
-    )
+    inside = j.filter(~is_end).select("person_n", "seq", "timestamp")
     order = ibis.window(group_by="person_n", order_by="seq")
-    prev_end = marks.is_end.lag().over(order)
-    marks = marks.mutate(
-        start=ibis.cases(
-            (prev_end, marks.next_timestamp.lag().over(order)),  # after the previous run
-            (~prev_end, marks.timestamp.lag().over(order)),  # the first run, from seq 0
-            else_=marks.timestamp,  # the first run, ending at seq 0
-        ),
-        first=prev_end.isnull() | ~prev_end,
+    inside = inside.mutate(rank=ibis.row_number().over(order))
+    inside = inside.mutate(island=inside.seq - inside["rank"])
+    islands = inside.group_by("person_n", "island").agg(
+        first_seq=inside.seq.min(), start=inside.timestamp.min(), end_seq=inside.seq.max() + 1,
     )
-    runs = marks.filter(marks.is_end)
+    islands = islands.select(i_person="person_n", i_end="end_seq", i_first="first_seq",
+                             i_start="start")
+    ends = j.filter(is_end)
+    runs = ends.left_join(
+        islands, (ends.person_n == islands.i_person) & (ends.seq == islands.i_end)
+    )
+    first = (runs.seq == 0) | (runs.i_first.notnull() & (runs.i_first == 0))
     return runs.select(
         unit_id=runs.person_id, person_id=runs.person_id,
-        step=ibis.ifelse(runs.first, 1, 0).cast("int64"), event=runs.event,
-        timestamp=runs.start, next_event=runs.next_event, next_timestamp=runs.next_timestamp,
-        person_n=runs.person_n, event_n=runs.event_n, next_event_n=runs.next_event_n,
+        step=ibis.ifelse(first, 1, 0).cast("int64"), event=runs.event,
+        timestamp=runs.i_start.coalesce(runs.timestamp), next_event=runs.next_event,
+        next_timestamp=runs.next_timestamp, person_n=runs.person_n, event_n=runs.event_n,
+        next_event_n=runs.next_event_n,
     )
