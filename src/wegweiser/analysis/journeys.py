@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING
 import ibis
 
 from wegweiser.analysis._codes import CODE_COLUMNS
-from wegweiser.analysis.phases import phase_of
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -88,6 +87,7 @@ def journey_table(
     """The ``journey`` expression (see the module docstring); ``codes`` adds
     :data:`CODE_COLUMNS`."""
     from wegweiser.analysis.consent import leave_out, withheld_by
+    from wegweiser.analysis.phases import phase_of  # the analysis module: built only here
 
     base = leave_out(journey_events(events, identities),
                      withheld_by(events, identities, config))
