@@ -1,4 +1,5 @@
-"""A fast start: ``import wegweiser`` and ``wegweiser --help`` load no engine or data stack.
+"""A fast start: ``import wegweiser`` and ``wegweiser --help`` load no engine or data stack,
+and an analysis command loads its analysis, the project and the engine, no more.
 
 The analyses' commands are listed from a generated index (``analysis/_index.py``) and built
 when they run; the index must describe the registry (refresh it with the command below).
@@ -9,6 +10,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+
+import pytest
 
 import wegweiser
 from wegweiser.analysis import _catalog, _index, registry
@@ -125,6 +128,7 @@ COLD_HEAVY = ("scipy", "sklearn", "statsmodels", "plotly", "jinja2", "fastapi", 
 COLD_BUDGET_CPU_SECONDS = 2.5
 
 
+@pytest.mark.slow  # a project and a fresh process: ~3 s, up to 10 s on a busy machine
 def test_a_cold_analysis_command_imports_only_what_it_runs(tmp_path):
     """A plain analysis on the command line loads its analysis, the project, the engine and
     DuckDB's compiler: not the import pipeline, not another analysis, not another face."""
