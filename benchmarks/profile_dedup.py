@@ -3,7 +3,8 @@
 Copies the project folder STORE to SCRATCH (the original stays as it was), imports FILE into
 the copy and prints one JSON line: wall and CPU seconds of the import (user + system of this
 process, all threads), the CPU of the store look-ups of the batches' ids (``lookups``, one
-per batch that asked), of the batches' own id checks (present, distinct), and of keeping the
+per batch that asked), of the inserts into ``events`` (a staged batch's exact anti-join
+runs inside its insert), of the batches' own id checks (present, distinct), and of keeping the
 key table (``store/event_keys.py``). Run it with ``PYTHONPATH`` set to another ``src/`` to
 measure that tree (an older tree has no key table: its ``keys_cpu`` is 0).
 
@@ -66,6 +67,9 @@ def main() -> None:
                 "stored": stored,
                 "wall": round(wall, 2),
                 "cpu": round(cpu, 2),
+                "insert_cpu": round(
+                    sum(t for t, q in stats if q.startswith("INSERT INTO events")), 3
+                ),
                 "lookups": lookups,
                 "lookup_cpu": round(sum(lookups), 3),
                 "batch_ids_cpu": round(sum(t for t, q in stats if any(s in q for s in own)), 3),
