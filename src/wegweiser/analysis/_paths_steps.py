@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 import ibis
 
-from wegweiser.analysis._codes import has_codes
+from wegweiser.analysis._codes import has_codes, rename_events
 from wegweiser.analysis.phases import glob_regex
 from wegweiser.errors import InvalidInput
 
@@ -113,14 +113,11 @@ def prepare_steps(
         unit_id=unit_id, person_id=journey.person_id, seq=journey.seq,
         original=journey.event, timestamp=journey.timestamp,
     )
-    if rules:
-        renamed = ibis.cases(
-            *[(name_matches(t.original, p), ibis.literal(name)) for p, name in rules.items()],
-            else_=t.original,
-        )
-        t = t.mutate(event=renamed)
-    else:
-        t = t.mutate(event=t.original)
+    renamed = ibis.cases(
+        *[(name_matches(t.original, p), ibis.literal(name)) for p, name in rules.items()],
+        else_=t.original,
+    ) if rules else t.original
+    t = rename_events(t, renamed)
     if drops:
         dropped = matches_any(t.original, drops)
         if rules:
