@@ -262,3 +262,20 @@ def test_means_are_exact_quotients_and_repeatable(project):
     again = sessions(journey, gap=gap)
     for name, table in first.tables().items():
         pd.testing.assert_frame_equal(again.tables()[name], table, check_exact=True)
+
+
+@pytest.mark.parametrize("where", ["device=mobile", "event in a,b,order_completed"])
+def test_a_filtered_journey_at_another_gap_is_split_on_the_events_in_scope(project, where):
+    """Under a filter, a gap other than the project's splits the events in scope: no session
+    is lost where the event that followed a session end was filtered out, and a session's
+    events are the events in scope (not the positions between them in the whole journey)."""
+    rows = random_rows(7, n=250, minutes=60 * 12, ties=0.15)
+    load(project, rows)
+    key, _, value = where.partition("=") if "=" in where else ("event", "", "")
+    kept = (
+        [r for r in rows if r.device == value]
+        if key == "device"
+        else [r for r in rows if r.event in {"a", "b", "order_completed"}]
+    )
+    result = project.analyse("sessions", {"gap": "10m", "where": [where], "limit": 100_000})
+    check_against_reference(result, reference_sessions(kept, timedelta(minutes=10)))

@@ -8,6 +8,9 @@ Definitions:
   matter: a person switching from phone to laptop within the gap stays in one session.
   Without ``gap`` the journey's own ``session`` column is used (the project's
   ``windows.session_gap_minutes``); :func:`sessionize` recomputes it for any other gap.
+  Under a filter or a date range the project's sessions stay those of the whole journey
+  (restricted to the events in scope); a split at another gap is made on the events in
+  scope.
 * **duration** is the time from the session's first to its last event, in seconds (a
   session of one event, or of events at one instant, lasts 0 s: the time spent after the
   last event is not known).
@@ -343,7 +346,8 @@ def _compute(inputs: Inputs, p: SessionsParams) -> SessionsResult:
 
 ANALYSIS = Analysis(
     name="sessions",
-    renumber=False,  # reads seq only as an order, no next_event
+    # renumbered after a filter: a split at another gap than the project's reads
+    # next_timestamp and counts seq positions, which must be those of the events in scope
     params=SessionsParams,
     compute=_compute,
     title=Words("Sessions", "Sitzungen"),
