@@ -30,6 +30,8 @@ with ``entry="any"`` follow one attempt per group of entries that share their ch
 
 from __future__ import annotations
 
+import itertools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -109,6 +111,67 @@ class _Matches:
     def from_(self, bit: int, row: Ints) -> Ints:
         """The first row from ``row`` on matching ``bit`` (``rows`` when none)."""
         return self._first(bit, row, after=False)
+
+
+#: rows below which :func:`best_attempts_split` runs in one piece (a thread costs more)
+SPLIT_ROWS = 200_000
+
+
+def best_attempts_split(
+    first: Bools,
+    t: Ints,
+    seq: Ints,
+    mask: npt.NDArray[np.int32],
+    *,
+    parts: int = 2,
+    **options: Any,
+) -> Best:
+    """:func:`best_attempts` on ``parts`` pieces of whole units at once, one thread each
+    (NumPy lets go of the GIL in its loops, so the pieces use more than one core), joined
+    into the same :class:`Best` as one call gives: units are independent of each other."""
+    heads = np.flatnonzero(first)
+    rows = len(t)
+    cuts = sorted(
+        {
+            int(heads[i])
+            for i in np.searchsorted(heads, [rows * k // parts for k in range(1, parts)])
+            if i < len(heads) and heads[i] > 0
+        }
+    )
+    if rows < SPLIT_ROWS or not cuts:
+        return best_attempts(first, t, seq, mask, **options)
+    bounds = [0, *cuts, rows]
+    spans = list(itertools.pairwise(bounds))
+    with ThreadPoolExecutor(max_workers=len(spans) - 1) as pool:
+        later = [
+            pool.submit(best_attempts, first[a:b], t[a:b], seq[a:b], mask[a:b], **options)
+            for a, b in spans[1:]
+        ]
+        a, b = spans[0]
+        pieces = [best_attempts(first[a:b], t[a:b], seq[a:b], mask[a:b], **options)]
+        pieces += [f.result() for f in later]
+    return _joined(pieces, [a for a, _ in spans], [int(first[a:b].sum()) for a, b in spans])
+
+
+def _joined(pieces: list[Best], offsets: list[int], units: list[int]) -> Best:
+    """The :class:`Best` of consecutive pieces of rows (``offsets``: each piece's first
+    row, ``units``: its units)."""
+    unit_offsets = np.cumsum([0, *units[:-1]])
+    return Best(
+        unit=np.concatenate([p.unit + u for p, u in zip(pieces, unit_offsets, strict=True)]),
+        entry=np.concatenate([p.entry + o for p, o in zip(pieces, offsets, strict=True)]),
+        n_reached=np.concatenate([p.n_reached for p in pieces]),
+        n_distinct=np.concatenate([p.n_distinct for p in pieces]),
+        step_row=np.concatenate(
+            [
+                np.where(p.step_row >= 0, p.step_row + o, -1)
+                for p, o in zip(pieces, offsets, strict=True)
+            ],
+            axis=1,
+        ),
+        reached=np.concatenate([p.reached for p in pieces], axis=1),
+        done_us=np.concatenate([p.done_us for p in pieces], axis=1),
+    )
 
 
 def best_attempts(
