@@ -14,10 +14,11 @@ from SQL — one row per entered unit: ``entry_date``, ``n_reached``, ``n_distin
    first by a small query that stops at each name's first row (no string comparison per
    row); else by one ``CASE`` over the names. The codes found tell whether every step and
    exclusion event occurs (the journey's names are read only when one does not, for the "Did
-   you mean …?" error). No sort: the store keeps the journey in ``(person_n, seq)`` order, which is ``(person_id,
-   seq)`` order (:meth:`wegweiser.project.Project.journey`), and a scan that keeps that order
-   is checked, not trusted — rows not grouped by unit in ``seq`` order are read again with
-   ``ORDER BY`` (any other journey expression, e.g. a scope joined to a segment).
+   you mean …?" error). No sort: the store keeps the journey in ``(person_n, seq)`` order,
+   which is ``(person_id, seq)`` order (:meth:`wegweiser.project.Project.journey`), and a
+   scan that keeps that order is checked, not trusted — rows not grouped by unit in ``seq``
+   order are read again with ``ORDER BY`` (any other journey expression, e.g. a scope joined
+   to a segment).
 2. :func:`wegweiser.analysis._funnel_kernel.best_attempts_split` finds each unit's best
    attempt with NumPy (two halves of the units on two threads); the output columns are
    computed from its rows and times.
@@ -210,7 +211,10 @@ def _unit_heads(table: pa.Table, *, ordered: bool = False) -> np.ndarray | None:
         np.not_equal(unit[1:], unit[:-1], out=first[1:])
         if not np.all((seq[1:] > seq[:-1]) | first[1:]):
             return None
-        if not ordered and not pd.Index(unit[first]).is_unique:
+        heads = unit[first]
+        # each unit in one run: units in increasing order (person codes of the stored
+        # journey) are, else a hash-table test
+        if not ordered and not (np.all(heads[1:] > heads[:-1]) or pd.Index(heads).is_unique):
             return None  # a unit in two runs
     return first
 
