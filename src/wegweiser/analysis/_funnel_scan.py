@@ -141,14 +141,18 @@ def _rows_key(spec: Spec) -> tuple[object, ...]:
 def _event_codes(journey: ir.Table, names: list[str]) -> Codes:
     """The journey's ``event_n`` of each of ``names`` that occurs, by one small query that
     stops at each name's first row (a name that does not occur is read to the end)."""
-    parts = [
-        journey.filter(journey.event == name)
-        .select(i=ibis.literal(i, dt.int16), code=journey.event_n)
-        .limit(1)
-        for i, name in enumerate(names)
-    ]
+
+    def build() -> ir.Table:  # (built and compiled only when not remembered)
+        parts = [
+            journey.filter(journey.event == name)
+            .select(i=ibis.literal(i, dt.int16), code=journey.event_n)
+            .limit(1)
+            for i, name in enumerate(names)
+        ]
+        return ibis.union(*parts)
+
     key = ("funnel-codes", tuple(names), journey.op())
-    found = fetch(key, lambda: ibis.union(*parts), journey.get_backend()).to_pylist()
+    found = fetch(key, build, journey.get_backend()).to_pylist()
     return {names[r["i"]]: int(r["code"]) for r in found if r["code"] is not None}
 
 
