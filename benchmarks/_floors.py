@@ -116,7 +116,7 @@ def duckdb_floor(con: Any, op: str, steps: list[str]) -> Any:
         return con.sql(duckdb_funnel_sql(steps)).fetchall()
     if op == "transitions":
         return [con.sql(q).fetchall() for q in TRANSITIONS_SQL]
-    if op == "sessions":
+    if op in ("sessions", "sessions_stored"):
         return con.sql(SESSIONS_SQL).fetchall()
     raise SystemExit(f"no floor for {op!r}")
 

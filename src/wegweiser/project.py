@@ -15,28 +15,29 @@ import pyarrow as pa
 from pydantic import BaseModel
 
 from wegweiser.analysis import rollups
-from wegweiser.analysis.journeys import journey_table
-from wegweiser.analysis.overview import Overview, overview
 from wegweiser.analysis.result import to_frame, to_value
 from wegweiser.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config
 from wegweiser.errors import InvalidInput, ProjectError, StoreBusy, UnknownPerson
-from wegweiser.events import history, ingest, quarantine
-from wegweiser.events.costs import CostSummary, import_costs
-from wegweiser.events.options import ImportOptions
 from wegweiser.project_files import ProjectFiles
 from wegweiser.project_methods import AnalysisMethods
 from wegweiser.project_privacy import PrivacyStore
 from wegweiser.project_scores import ProjectScores
 from wegweiser.store import bookkeeping, tables
 from wegweiser.store.engine import Engine, Warehouse, open_warehouse
-from wegweiser.store.snapshot import Snapshot, copy_store, publish
 
+# The import pipeline (events.ingest, its readers, quarantine, history, costs), the
+# overview, the journey's build and the snapshots load in the methods that use them: an
+# analysis on the command line opens the project and reads the journey, nothing more
+# (tests/commands/test_startup.py).
 if TYPE_CHECKING:
     import pandas as pd
 
+    from wegweiser.analysis.overview import Overview
     from wegweiser.analysis.person import PersonJourney
+    from wegweiser.events.costs import CostSummary
     from wegweiser.events.history import UndoSummary
     from wegweiser.events.ingest import ImportSummary, Progress
+    from wegweiser.store.snapshot import Snapshot
 
 STORE_FILE = "wegweiser.duckdb"
 PERSONAS_FILE = "personas.json"  # remembered persona ids and names (analysis/personas.py)
@@ -196,6 +197,9 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
         the same transaction. The read options are described in
         :class:`wegweiser.events.options.ImportOptions`.
         """
+        from wegweiser.events import ingest
+        from wegweiser.events.options import ImportOptions
+
         columns = ingest.parse_mapping(mapping)
         options = ImportOptions(
             timestamp_format=timestamp_format, epoch_unit=epoch_unit, delimiter=delimiter,
@@ -245,6 +249,7 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
         text=comment,kind='nps'"``; the fields are in
         :mod:`wegweiser.events.feedback_import`). Bad rows are quarantined with a reason.
         """
+        from wegweiser.events import ingest
         from wegweiser.events.feedback_import import import_feedback
 
         paths = [files] if isinstance(files, str | os.PathLike) else list(files)
@@ -254,11 +259,15 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
 
     def imports(self, *, limit: int | None = 50, undone: bool = True) -> pd.DataFrame:
         """The import history, newest first (files, DataFrames, collector batches, replays)."""
+        from wegweiser.events import history
+
         return history.list_imports(self._engine, limit=limit, undone=undone)
 
     def undo_import(self, import_id: str) -> UndoSummary:
         """Undo one import (id or a unique prefix of it): its events and quarantined rows go,
         identities are resolved again, derived tables are rebuilt on next use."""
+        from wegweiser.events import history
+
         return history.undo_import(self._engine, self.config, import_id)
 
     def import_costs(
@@ -270,6 +279,9 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
     ) -> CostSummary:
         """Import spend (date, channel, campaign, cost, currency) from CSV or Parquet; bad rows
         are quarantined; a file replaces stored rows of the same date/channel/campaign."""
+        from wegweiser.events import ingest
+        from wegweiser.events.costs import import_costs
+
         return import_costs(
             self._engine, self.config, files, mapping=ingest.parse_mapping(mapping), fmt=format
         )
@@ -284,6 +296,8 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
         self, *, limit: int | None = 100, reason: str | None = None, source: str | None = None
     ) -> pd.DataFrame:
         """Quarantined rows, oldest first (only those whose reason/source contain these)."""
+        from wegweiser.events import quarantine
+
         return quarantine.list_quarantine(self._engine, limit=limit, reason=reason, source=source)
 
     def replay_quarantine(
@@ -298,6 +312,9 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
         """Import the quarantined rows (those whose reason contains ``reason``) again with
         the current config, ``mapping`` and the options of how values read (as in
         :meth:`import_events`); returns the summary and the rows that cannot be replayed."""
+        from wegweiser.events import ingest, quarantine
+        from wegweiser.events.options import ImportOptions
+
         options = ImportOptions(timestamp_format=timestamp_format, epoch_unit=epoch_unit,
                                 decimal=decimal)
         return quarantine.replay_quarantine(
@@ -306,6 +323,8 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
         )
 
     def drop_quarantine(self, *, reason: str | None = None, ids: list[int] | None = None) -> int:
+        from wegweiser.events import quarantine
+
         return quarantine.drop_quarantine(self._engine, reason=reason, ids=ids)
 
     # -- looking at the store ------------------------------------------------------------
@@ -374,6 +393,8 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
 
     def overview(self) -> Overview:
         """Persons, events, channels, conversions, revenue and persons per current phase."""
+        from wegweiser.analysis.overview import overview
+
         w = self._warehouse
         return overview(w.table("events"), w.table("identities"), self.config,
                         withheld=self.consent_withheld())
@@ -410,6 +431,8 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
                     "conversion events) than wegweiser.toml has now; a new one is on its way, "
                     "retry in a few seconds."
                 )
+            from wegweiser.analysis.journeys import journey_table
+
             duck = w.name == "duckdb"  # integer codes, and kept in person order: the
             # funnel's scan needs no sort (person_n order is person_id order)
             expr = journey_table(w.table("events"), w.table("identities"), self.config,
@@ -525,6 +548,8 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
         Close this project, then finish it with :meth:`publish_snapshot`."""
         if self.read_only:
             raise ProjectError("a snapshot is made from the store, not from a snapshot")
+        from wegweiser.store.snapshot import copy_store
+
         return copy_store(self._engine, Path(folder))
 
     @classmethod
@@ -543,6 +568,8 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
         except BaseException:
             copy.path.unlink(missing_ok=True)
             raise
+        from wegweiser.store.snapshot import publish
+
         return publish(copy, Path(folder))
 
     def interrupt(self) -> None:

@@ -550,3 +550,23 @@ def test_cli_paths_rejects_bad_arguments(tmp_path, args, message):
     result = CliRunner().invoke(app, ["paths", "--project", str(tmp_path), *args])
     assert isinstance(result.exception, InvalidInput)
     assert message in str(result.exception)
+
+
+def test_collapsed_runs_match_the_windowed_collapse(project):
+    """Loops collapsed on the journey's codes (run ends only, one window) give the tables of
+    the windowed collapse over every step (forced here by a group rule that matches
+    nothing) and of the plain-Python reference: long runs, runs at a person's start and
+    end, one-event persons, equal timestamps."""
+    rows = random_rows(4, n=260, persons=9, events=("a", "b", "c"), minutes=60 * 6, ties=0.3)
+    rows += [Ev("solo", "a", BASE, "s0"), Ev("twice", "b", BASE, "t0"),
+             Ev("twice", "b", BASE, "t1")]
+    journey = load(project, rows)
+    assert has_codes(journey)
+    fast = paths.transitions(journey, collapse=True)
+    windowed = paths.transitions(journey, collapse=True, groups={"no_such_event": "x"})
+    pd.testing.assert_frame_equal(fast.edges, windowed.edges, check_exact=True)
+    pd.testing.assert_frame_equal(fast.nodes, windowed.nodes, check_exact=True)
+    edges, nodes = ref_transitions(ref_units(rows, collapse=True))
+    assert_edges(edge_dict(fast), edges)
+    assert {r.event: (r.count, r.persons, r.starts, r.exits)
+            for r in fast.nodes.itertuples()} == nodes

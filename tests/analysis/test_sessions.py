@@ -207,3 +207,58 @@ def test_durations_are_exact_to_the_microsecond(project, gap):
     assert result.summary["duration_median_s"].iloc[0] == 55.551256
     assert result.summary["duration_mean_s"].iloc[0] == pytest.approx(
         (12.999999 + 55.551256 + 80.000001) / 3, abs=1e-12)
+
+
+def test_stored_sessions_are_the_split_at_the_project_gap(project):
+    """The journey's ``session`` is :func:`sessionize` at the project's gap — boundaries (a
+    pause of exactly the gap stays in), ties (message order), persons across devices — so a
+    ``gap`` equal to ``stored_gap`` may read it instead of splitting again."""
+    gap = timedelta(minutes=project.config.windows.session_gap_minutes)
+    rows = random_rows(11, n=240, persons=8, minutes=60 * 10, ties=0.2)
+    us = timedelta(microseconds=1)  # exactly the gap stays in, a microsecond more splits
+    at = [BASE, BASE + gap, BASE + 2 * gap + us, BASE + 2 * gap + us, BASE + 3 * gap + 2 * us]
+    rows += [Ev("edge", "a", ts, f"e{i}", channel=f"c{i % 2}", device=("mobile", "desktop")[i % 2])
+             for i, ts in enumerate(at)]
+    assert project.import_events(stitched_frame(rows)).quarantined == 0
+    journey = project.journey()
+    stored = to_frame(journey.select("message_id", "session", "session_id")
+                      .order_by("message_id"))
+    split = sessionize(journey, gap=gap).select("message_id", "session", "session_id")
+    pd.testing.assert_frame_equal(stored, to_frame(split.order_by("message_id")))
+    assert stored.loc[stored.message_id.str.startswith("e"), "session"].tolist() == [0, 0, 1, 1, 2]
+
+    recomputed = sessions(journey, gap=gap, limit=None)
+    check_against_reference(recomputed, reference_sessions(rows, gap))
+    read = [sessions(journey, gap=gap, stored_gap=gap, limit=None), sessions(journey, limit=None),
+            project.analyse("sessions", gap="30m", limit=100_000)]
+    for result in read:
+        for name, table in recomputed.tables().items():
+            pd.testing.assert_frame_equal(result.tables()[name], table, check_exact=True)
+    # another gap than the stored one splits again
+    other = timedelta(minutes=7)
+    check_against_reference(sessions(journey, gap=other, stored_gap=gap, limit=None),
+                            reference_sessions(rows, other))
+
+
+def test_means_are_exact_quotients_and_repeatable(project):
+    """Means come from integer sums (microseconds): the correctly rounded quotient, the same
+    bits on every run (a parallel ``avg`` of doubles changed its last bit between runs)."""
+    from fractions import Fraction
+
+    rows = random_rows(5, n=400, persons=12, minutes=60 * 20, ties=0.1)
+    journey = load(project, rows)
+    gap = timedelta(minutes=20)
+    ref = pd.DataFrame(reference_sessions(rows, gap))
+    micros = [round(d * 1_000_000) for d in ref["duration_s"]]
+    first = sessions(journey, gap=gap)
+    summary = first.summary.iloc[0]
+    assert summary["duration_mean_s"] == float(Fraction(sum(micros), len(ref) * 1_000_000))
+    assert summary["events_per_session_mean"] == float(Fraction(int(ref["events"].sum()),
+                                                                len(ref)))
+    by_channel = first.by_channel.set_index("channel")
+    for channel, group in ref.assign(us=micros).groupby("channel"):
+        assert by_channel.loc[channel, "duration_mean_s"] == float(
+            Fraction(int(group["us"].sum()), len(group) * 1_000_000))
+    again = sessions(journey, gap=gap)
+    for name, table in first.tables().items():
+        pd.testing.assert_frame_equal(again.tables()[name], table, check_exact=True)

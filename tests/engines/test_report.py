@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.engines.compare import assert_same_result
-from wegweiser.report import write_report
-from wegweiser.report.gather import gather
+from wegweiser.report import render
+from wegweiser.report.gather import ReportData, gather
 
 if TYPE_CHECKING:
-    from pathlib import Path
 
     from wegweiser.project import Project
 
@@ -28,9 +27,15 @@ SECTIONS = (
 )
 
 
+@pytest.fixture(scope="module")
+def spark_data(demo_spark: Project) -> ReportData:
+    """The report's data gathered once on Spark (~90 s on 2 cores), for both tests."""
+    return gather(demo_spark)
+
+
 @pytest.mark.spark
-def test_report_sections_match_duckdb(demo_duckdb: Project, demo_spark: Project) -> None:
-    spark, duckdb = gather(demo_spark), gather(demo_duckdb)
+def test_report_sections_match_duckdb(spark_data: ReportData, demo_duckdb: Project) -> None:
+    spark, duckdb = spark_data, gather(demo_duckdb)
     assert spark.skipped == duckdb.skipped == {}
     for name in SECTIONS:
         assert_same_result(getattr(spark, name), getattr(duckdb, name))
@@ -38,9 +43,10 @@ def test_report_sections_match_duckdb(demo_duckdb: Project, demo_spark: Project)
 
 
 @pytest.mark.spark
-def test_report_written_on_spark(demo_spark: Project, tmp_path: Path) -> None:
-    path = write_report(demo_spark, tmp_path / "report.html", lang="de")
-    html = path.read_text(encoding="utf-8")
+def test_report_rendered_on_spark(spark_data: ReportData) -> None:
+    """The report of the Spark data renders (``write_report`` is ``render(gather(...))``
+    and a file write, which tests/report covers; gathering here again would take ~90 s)."""
+    html = render(spark_data, lang="de")
     assert "<html" in html
     assert "Journey-Map" in html
     assert "Plotly.newPlot" in html

@@ -100,3 +100,12 @@ def _close_runtimes():
     yield
     while OPEN:
         OPEN.pop().close()
+
+
+@pytest.fixture
+def hook():
+    """A webhook / SMS gateway sink on loopback (:class:`tests.orchestrate.sinks.HookSink`)."""
+    from tests.orchestrate.sinks import HookSink
+
+    with HookSink() as sink:
+        yield sink

@@ -23,12 +23,6 @@ def smtp():
         yield sink
 
 
-@pytest.fixture
-def hook():
-    with HookSink() as sink:
-        yield sink
-
-
 def test_email_is_proper_mime_with_one_click_unsubscribe(smtp):
     channel = EmailChannel(EmailSettings(port=smtp.port, from_address="Shop <shop@example.org>"))
     try:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
+from tests.orchestrate._journey_fixtures import ledger_by_key, sms_step, text_template
 from tests.orchestrate.sinks import HookSink, SmtpSink, free_port
 from tests.serve.conftest import WRITE_KEY
 from wegweiser.orchestrate.assembly import open_runtime
@@ -57,23 +58,14 @@ type = "webhook"
 endpoint = "crm"
 payload = { person = "{{ person.person_id }}" }
 
-[[steps]]
-id = "text"
-type = "send"
-channel = "sms"
-template = "short"
-
+""" + sms_step("short") + """
 [templates.hello.de]
 subject = "Hallo {{ traits.name }}"
 text = "Hallo {{ traits.name }}"
 [templates.hello.en]
 subject = "Hello {{ traits.name }}"
 text = "Hello {{ traits.name }}"
-[templates.short.de]
-text = "Danke!"
-[templates.short.en]
-text = "Thanks!"
-"""
+""" + text_template("short", "Danke!", "Thanks!")
 
 RESULTS: dict[str, dict[str, float]] = {}
 
@@ -174,8 +166,8 @@ def _check(project, state: str, smtp: SmtpSink, crm: HookSink, sms: HookSink, n_
     runtime = open_runtime(project, state=state, worker_id="check")
     with runtime.store.transaction() as tx:
         runs = Counter(r[0] for r in tx.execute("SELECT status FROM wj_runs"))
-        ledger = {k: (s, c) for k, s, c in tx.execute("SELECT key, state, channel FROM wj_ledger")}
         outbox = [json.loads(r[0]) for r in tx.execute("SELECT event FROM wj_outbox")]
+    ledger = ledger_by_key(runtime.store, "state", "channel")
     runtime.close()
     assert runs == {"done": n_runs}, runs
     arrived = {"email": smtp.keys(), "webhook": crm.keys(), "sms": sms.keys()}
@@ -327,9 +319,7 @@ def test_chaos_sqlite(tmp_path, sinks, monkeypatch):
     try:
         while runtime.run_once():  # a worker after the receipts: nothing to send
             pass
-        with runtime.store.transaction() as tx:
-            ledger = {k: (s, c) for k, s, c in tx.execute(
-                "SELECT key, state, channel FROM wj_ledger")}
+        ledger = ledger_by_key(runtime.store, "state", "channel")
     finally:
         runtime.close()
     # nothing was sent because of the receipts, nothing again

@@ -145,12 +145,6 @@ def test_a_header_that_would_break_the_request_is_refused():
     assert Connection("example.org", None, https=True, timeout=1).host_header == "example.org"
 
 
-@pytest.fixture
-def hook():
-    with HookSink() as sink:
-        yield sink
-
-
 def test_the_webhook_channel_over_it(hook):
     channel = WebhookChannel(EndpointSettings(url=hook.url), secret="hook-secret")
     message = Message(person_id="p1", journey="j", step="s", payload={"name": "Jürgen"})

@@ -6,8 +6,13 @@ import json
 
 import pytest
 
+from tests.orchestrate._journey_fixtures import (
+    SMS_THEN_WEBHOOK,
+    died_while_sending,
+    ledger_by_key,
+    ledger_row,
+)
 from tests.orchestrate.helpers import Clock, build, ledger_rows, person, runs
-from tests.orchestrate.sinks import HookSink
 from wegweiser.errors import InvalidInput
 from wegweiser.orchestrate import ledger
 from wegweiser.orchestrate.channels.email import legacy_message_id, message_id
@@ -15,32 +20,6 @@ from wegweiser.orchestrate.receipts import apply, read_file
 from wegweiser.orchestrate.runtime import Entrant
 from wegweiser.orchestrate.settle import settle
 from wegweiser.orchestrate.state import open_state
-
-
-@pytest.fixture
-def hook():
-    with HookSink() as sink:
-        yield sink
-
-
-def _row(tx, key: str, state: str, channel: str = "email") -> None:
-    run_id = key.split("|")[0]
-    intent = ledger.Intent(key=key, run_id=run_id, journey="j", step=key.split("|")[1],
-                           channel=channel, person_id=run_id.split(":")[1])
-    if state in ("suppressed", "dropped", "holdout"):
-        ledger.record(tx, intent, state, "no consent", now=1.0)
-        return
-    attempt = ledger.start(tx, intent, worker="dead", lease_until=5.0, now=1.0)
-    if state == "unknown":
-        assert ledger.recover(tx, key, idempotent=False, now=6.0) == "unknown"
-    elif state != "sending":
-        ledger.finish(tx, key, worker="dead", attempt=attempt, state=state, reason=None,
-                      now=2.0)
-
-
-def _ledger(store) -> dict[str, tuple[str, str | None]]:
-    with store.transaction() as tx:
-        return {k: (s, r) for k, s, r in tx.execute("SELECT key, state, reason FROM wj_ledger")}
 
 
 def _outbox(store) -> list[tuple[str, str, str]]:
@@ -56,10 +35,10 @@ MAIL, SMS, SENT, GONE = ("j:p1:1|mail|email", "j:p2:1|text|sms", "j:p3:1|mail|em
 def test_receipts_settle_unknown_messages_once_and_never_send(state_url):
     with open_state(state_url) as store:
         with store.transaction() as tx:
-            _row(tx, MAIL, "unknown")
-            _row(tx, SMS, "unknown", "sms")
-            _row(tx, SENT, "sent")
-            _row(tx, GONE, "suppressed")
+            ledger_row(tx, MAIL, "unknown")
+            ledger_row(tx, SMS, "unknown", "sms")
+            ledger_row(tx, SENT, "sent")
+            ledger_row(tx, GONE, "suppressed")
         batch = [
             {"message_id": message_id(MAIL), "status": "delivered",
              "at": "2026-12-07T10:00:00Z"},
@@ -89,7 +68,7 @@ def test_receipts_settle_unknown_messages_once_and_never_send(state_url):
         assert "needs a time zone" in errors[8]
         assert "unknown field(s) 'sttaus'" in errors[9]
         assert "JSON object, not str" in errors[10]
-        after = _ledger(store)
+        after = ledger_by_key(store, "state", "reason")
         assert after[MAIL] == ("sent", "delivery receipt: delivered")
         assert after[SMS] == ("failed", "bounced (provider receipt): number unknown")
         assert after[SENT][0] == "sent"
@@ -104,15 +83,15 @@ def test_receipts_settle_unknown_messages_once_and_never_send(state_url):
         again = apply(store, batch[:3], now=1_900_000_100.0)
         assert [(a.before, a.after, a.repeat) for a in again.applied] == [
             ("sent", "sent", True), ("failed", "failed", True), ("sent", "sent", True)]
-        assert _ledger(store) == after
+        assert ledger_by_key(store, "state", "reason") == after
         assert _outbox(store) == events
 
 
 def test_a_receipt_settles_a_late_sending_row_and_a_contradiction_is_refused(state_url):
     with open_state(state_url) as store:
         with store.transaction() as tx:
-            _row(tx, MAIL, "sending")
-            _row(tx, SMS, "failed", "sms")
+            ledger_row(tx, MAIL, "sending")
+            ledger_row(tx, SMS, "failed", "sms")
         result = apply(store, [{"key": MAIL, "status": "delivered"},
                                {"key": SMS, "status": "delivered"},
                                {"key": MAIL, "status": "bounced"}], now=3.0)
@@ -122,13 +101,13 @@ def test_a_receipt_settles_a_late_sending_row_and_a_contradiction_is_refused(sta
         with store.transaction() as tx:  # the worker's own outcome cannot undo it
             assert not ledger.finish(tx, MAIL, worker="dead", attempt=1, state="unknown",
                                      reason="timeout", now=4.0)
-        assert _ledger(store)[MAIL][0] == "failed"
+        assert ledger_by_key(store, "state", "reason")[MAIL][0] == "failed"
 
 
 def test_an_old_message_id_is_found_among_undecided_emails(state_url):
     with open_state(state_url) as store:
         with store.transaction() as tx:
-            _row(tx, MAIL, "unknown")
+            ledger_row(tx, MAIL, "unknown")
         result = apply(store, [{"message_id": legacy_message_id(MAIL).strip("<>"),
                                 "status": "delivered"}], now=7.0)
         assert [(a.key, a.after) for a in result.applied] == [(MAIL, "sent")]
@@ -153,9 +132,9 @@ def test_receipt_files_json_lines_and_csv(tmp_path):
 def test_settling_by_hand_only_unknown_and_says_who_and_why(state_url):
     with open_state(state_url) as store:
         with store.transaction() as tx:
-            _row(tx, MAIL, "unknown")
-            _row(tx, SMS, "unknown", "sms")
-            _row(tx, SENT, "sent")
+            ledger_row(tx, MAIL, "unknown")
+            ledger_row(tx, SMS, "unknown", "sms")
+            ledger_row(tx, SENT, "sent")
         done = settle(store, [MAIL, SENT, "nope"], decision="sent", reason="in the MTA log",
                       actor="ana", now=1_800_000_000.0)
         assert [(d.key, d.before, d.after, d.error is None) for d in done] == [
@@ -164,7 +143,7 @@ def test_settling_by_hand_only_unknown_and_says_who_and_why(state_url):
         assert "only unknown messages" in str(done[1].error)
         settle(store, [SMS], decision="failed", reason="provider: not delivered",
                actor="ana", now=1_800_000_000.0)
-        after = _ledger(store)
+        after = ledger_by_key(store, "state", "reason")
         assert after[MAIL] == ("sent", "settled by hand as sent by ana at 2027-01-15 08:00 "
                                        "UTC: in the MTA log")
         assert after[SMS][0] == "failed"
@@ -175,40 +154,13 @@ def test_settling_by_hand_only_unknown_and_says_who_and_why(state_url):
             settle(store, [SMS], decision="sent", reason=" ", actor="ana", now=1.0)
 
 
-SMS_JOURNEY = """\
-[entry]
-kind = "event"
-event = "x"
-[[steps]]
-id = "text"
-type = "send"
-channel = "sms"
-template = "t"
-[[steps]]
-id = "later"
-type = "webhook"
-endpoint = "crm"
-payload = { p = "{{ person.person_id }}" }
-[templates.t.de]
-text = "Hallo"
-[templates.t.en]
-text = "Hello"
-"""
-
-
 def test_resend_sends_the_unknown_message_again_once_with_its_key(tmp_path, hook):
     clock = Clock()
-    rt = build(tmp_path / "j", str(tmp_path / "j.sqlite"), {"t": SMS_JOURNEY},
+    rt = build(tmp_path / "j", str(tmp_path / "j.sqlite"), {"t": SMS_THEN_WEBHOOK},
                f'lease = "10s"\n[webhooks.crm]\nurl = "{hook.url}"\n', hook=hook, clock=clock)
     rt.enter([Entrant("t", person("p", phone="+4917012345", sms_opt_in=True))])
     key = "t:p:1|text|sms"
-    with rt.store.transaction() as tx:  # a worker that died after `sending`
-        tx.execute("UPDATE wj_runs SET claimed_by = 'dead', claim_until = :c",
-                   {"c": clock() + 10})
-        tx.execute("INSERT INTO wj_ledger (key, run_id, journey, step, channel, person_id, "
-                   "state, attempts, worker, lease_until, started_at, created_at, updated_at) "
-                   "VALUES (:k, 't:p:1', 't', 'text', 'sms', 'p', 'sending', 1, 'dead', :c, "
-                   ":n, :n, :n)", {"k": key, "c": clock() + 10, "n": clock()})
+    died_while_sending(rt.store, key, now=clock(), lease_until=clock() + 10)
     clock.advance(11)
     rt.run_once()
     assert ledger_rows(rt)[key][0] == "unknown"

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.orchestrate._journey_fixtures import SMS_JOURNEY, died_while_sending
 from tests.orchestrate.helpers import Clock, build, ledger_rows, outbox, person, runs
-from tests.orchestrate.sinks import HookSink, SmtpSink, free_port
+from tests.orchestrate.sinks import SmtpSink, free_port
 from wegweiser.orchestrate.runtime import Entrant
 
 WELCOME = """\
@@ -42,12 +43,6 @@ def welcome(reentry: str = "once", extra: str = "") -> str:
 @pytest.fixture
 def smtp():
     with SmtpSink() as sink:
-        yield sink
-
-
-@pytest.fixture
-def hook():
-    with HookSink() as sink:
         yield sink
 
 
@@ -312,34 +307,15 @@ def test_a_dead_workers_sms_is_unknown_unless_the_gateway_drops_repeats(tmp_path
     from wegweiser.orchestrate.channels.provider import ProviderChannel
     from wegweiser.orchestrate.settings import EndpointSettings
 
-    text = """\
-[entry]
-kind = "event"
-event = "x"
-[[steps]]
-id = "text"
-type = "send"
-channel = "sms"
-template = "t"
-[templates.t.de]
-text = "Hallo"
-[templates.t.en]
-text = "Hello"
-"""
     clock = Clock()
-    rt = build(tmp_path / "j", str(tmp_path / "j.sqlite"), {"t": text}, 'lease = "10s"\n',
+    rt = build(tmp_path / "j", str(tmp_path / "j.sqlite"), {"t": SMS_JOURNEY}, 'lease = "10s"\n',
                hook=hook, clock=clock)
     rt.channels["sms"] = ProviderChannel("sms", EndpointSettings(
         url=hook.url, honours_idempotency_key=honours), secret="hook-secret")
     assert rt.channels["sms"].idempotent is honours
     rt.enter([Entrant("t", person("p", phone="+4917012345", sms_opt_in=True))])
     key = "t:p:1|text|sms"
-    with rt.store.transaction() as tx:  # a worker that died after `sending`
-        tx.execute("UPDATE wj_runs SET claimed_by = 'dead', claim_until = :c", {"c": clock() + 10})
-        tx.execute("INSERT INTO wj_ledger (key, run_id, journey, step, channel, person_id, "
-                   "state, attempts, worker, lease_until, started_at, created_at, updated_at) "
-                   "VALUES (:k, 't:p:1', 't', 'text', 'sms', 'p', 'sending', 1, 'dead', :c, "
-                   ":n, :n, :n)", {"k": key, "c": clock() + 10, "n": clock()})
+    died_while_sending(rt.store, key, now=clock(), lease_until=clock() + 10)
     clock.advance(11)
     rt.run_once()
     assert runs(rt)["t:p:1"][0] == "done"

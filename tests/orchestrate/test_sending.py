@@ -9,7 +9,6 @@ from contextlib import contextmanager
 import pytest
 
 from tests.orchestrate.helpers import Clock, build, ledger_rows, outbox, person, runs
-from tests.orchestrate.sinks import HookSink
 from wegweiser.orchestrate.runtime import Entrant
 
 TELL = """\
@@ -22,12 +21,6 @@ type = "webhook"
 endpoint = "crm"
 payload = { who = "{{ person.person_id }}", name = "{{ traits.first_name }}" }
 """
-
-
-@pytest.fixture
-def hook():
-    with HookSink() as sink:
-        yield sink
 
 
 def _count_transactions(rt):

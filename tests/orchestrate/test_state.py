@@ -1,10 +1,16 @@
-"""The state store's bulk writes (:meth:`Tx.executemany_rows`) on SQLite and PostgreSQL."""
+"""The state store on SQLite and PostgreSQL: its bulk writes (:meth:`Tx.executemany_rows`)
+and its schema versions (an older store migrated, a newer one refused)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from wegweiser.orchestrate.state import open_state
+from wegweiser.orchestrate._postgres import PostgresStore
+from wegweiser.orchestrate._sqlite import SqliteStore
+from wegweiser.orchestrate.errors import StateStoreError
+from wegweiser.orchestrate.state import SCHEMA_VERSION, open_state
 
 
 def test_rows_as_tuples_bind_each_name_once_however_often_it_is_used(state_url):
@@ -83,3 +89,24 @@ def test_a_schema_4_store_keeps_its_runs_and_takes_shared_snapshots(state_url, t
     assert claimed["j:new:1"].person.traits["email"] == "new@example.org"
     with store.transaction() as tx:
         assert tx.one("SELECT person FROM wj_runs WHERE run_id = 'j:new:1'") == (None,)
+
+
+def test_a_store_of_a_newer_schema_is_refused_and_left_as_it_is(state_url):
+    """An older Wegweiser must not "migrate" a newer store back: it says which version it
+    found, which it knows and what to do, and changes nothing."""
+    newer = str(int(SCHEMA_VERSION) + 1)
+    with open_state(state_url) as store, store.transaction() as tx:
+        tx.execute("UPDATE wj_meta SET value = :v WHERE key = 'schema'", {"v": newer})
+        tx.execute("CREATE TABLE wj_future (x TEXT)")
+    with pytest.raises(StateStoreError) as caught:
+        open_state(state_url)
+    message = str(caught.value)
+    assert f"schema version {newer} was written by a newer Wegweiser" in message
+    assert f"up to {SCHEMA_VERSION}" in message
+    assert "Upgrade Wegweiser" in message
+    assert "journeys.sqlite" in message or "PostgreSQL database 't_" in message
+    raw = (PostgresStore(state_url) if state_url.startswith("postgresql")
+           else SqliteStore(Path(state_url)))
+    with raw, raw.transaction() as tx:  # the refused open wrote nothing
+        assert tx.one("SELECT value FROM wj_meta WHERE key = 'schema'") == (newer,)
+        assert raw._has_table(tx, "wj_future")

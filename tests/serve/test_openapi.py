@@ -3,9 +3,9 @@
 Every operation gets its own credentials from the spec's security schemes (the API token for
 ``api_token``, the write key for ``writeKey``); the quarantine write actions, which no token
 may use, get a logged-in dashboard session. Checks: no server error, and every response
-matches its documented status code, content type and schema. The run is bounded (examples
-plus a few fuzzed cases per operation, ~1 min on 2 cores); the JUnit report goes to
-``test-artifacts/schemathesis/``.
+matches its documented status code, content type and schema. Each operation is fuzzed by one
+test (:data:`FUZZED_ELSEWHERE`); the runs are bounded (examples plus a few fuzzed cases per
+operation); the JUnit reports go to ``test-artifacts/schemathesis*/``.
 """
 
 from __future__ import annotations
@@ -45,10 +45,22 @@ def _schemathesis() -> str:
     return found
 
 
+# The operations the two tests below fuzz with every check (a superset of CHECKS) and more
+# examples: the query API but its heavy operations, and the Segment collector. The whole-spec
+# run leaves them to those tests, so that each operation is fuzzed once in the suite (this
+# run took ~175 s on 2 cores when it fuzzed all ~75 operations again).
+FUZZED_ELSEWHERE = (
+    "^(/api/(?!v1/(attribution|touchpoints|journeys/simulate)$)"
+    "|/v1/(track|identify|page|screen|group|alias|batch)$)"
+)
+
+
 @pytest.mark.slow
 def test_spec_holds_under_fuzzing(
     demo_project: Path, live_server: Callable[..., LiveServer], tmp_path: Path
 ) -> None:
+    """The operations no other test here fuzzes (the heavy analyses, the survey webhook, the
+    health check, and any new one outside ``/api/`` and the collector)."""
     program = _schemathesis()
     server = live_server(demo_project, **auth_env())
     with logged_in(server.url) as session:
@@ -77,6 +89,8 @@ def test_spec_holds_under_fuzzing(
             "examples,fuzzing",
             "--max-examples",
             str(EXAMPLES_PER_OPERATION),
+            "--exclude-path-regex",
+            FUZZED_ELSEWHERE,
             "--seed",
             "0",
             "--workers",
@@ -100,7 +114,9 @@ def test_spec_holds_under_fuzzing(
     tested = re.search(r"Tested: (\d+)", output)
     assert selected is not None, output
     assert tested is not None, output
-    assert selected.group(1) == selected.group(2) == tested.group(1)  # every operation
+    assert selected.group(1) == tested.group(1)  # every selected operation
+    # what is left: at least the heavy analyses, the survey webhook and the health check
+    assert int(selected.group(1)) >= 5, output
 
 
 API_EXAMPLES_PER_OPERATION = 10

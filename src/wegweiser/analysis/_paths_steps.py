@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 import ibis
 
-from wegweiser.analysis._codes import has_codes
+from wegweiser.analysis._codes import has_codes, rename_events
 from wegweiser.analysis.phases import glob_regex
 from wegweiser.errors import InvalidInput
 
@@ -113,14 +113,11 @@ def prepare_steps(
         unit_id=unit_id, person_id=journey.person_id, seq=journey.seq,
         original=journey.event, timestamp=journey.timestamp,
     )
-    if rules:
-        renamed = ibis.cases(
-            *[(name_matches(t.original, p), ibis.literal(name)) for p, name in rules.items()],
-            else_=t.original,
-        )
-        t = t.mutate(event=renamed)
-    else:
-        t = t.mutate(event=t.original)
+    renamed = ibis.cases(
+        *[(name_matches(t.original, p), ibis.literal(name)) for p, name in rules.items()],
+        else_=t.original,
+    ) if rules else t.original
+    t = rename_events(t, renamed)
     if drops:
         dropped = matches_any(t.original, drops)
         if rules:
@@ -195,3 +192,42 @@ def with_first(steps: ir.Table, pattern: str, name: str) -> ir.Table:
     ``unit_id`` (cheaper than a window over all steps when few steps match)."""
     firsts = first_hits(steps, pattern, name).rename(unit_key="unit_id")
     return steps.join(firsts, steps.unit_id == firsts.unit_key).drop("unit_key")
+
+
+def collapsed_runs(journey: ir.Table) -> ir.Table:
+    """The steps of :func:`prepare_steps` ``(collapse=True)`` by person, for transitions only,
+    from a journey with integer codes (:func:`._codes.has_codes`) and ``next_*``: one row per
+    run of equal consecutive events, with ``timestamp`` its first event's, ``next_*`` the next
+    run's (its first event's time), and ``step`` 1 for the person's first run (0 for the
+    others: transitions need no other number).
+
+    No window over every event: a run ends at an event whose next event (``next_event_n``)
+    differs or is missing, and that row already holds the next run's event and time. Only a
+    run of two or more events needs its start: its other events (those whose next event is
+    the same) form an island of consecutive ``seq``, numbered by ``seq - row_number`` in one
+    window over those events alone; the island's first time is the run's start, and the run
+    ends at the event after the island.
+    """
+    j = journey
+    is_end = j.next_event_n.isnull() | (j.next_event_n != j.event_n)
+    inside = j.filter(~is_end).select("person_n", "seq", "timestamp")
+    order = ibis.window(group_by="person_n", order_by="seq")
+    inside = inside.mutate(rank=ibis.row_number().over(order))
+    inside = inside.mutate(island=inside.seq - inside["rank"])
+    islands = inside.group_by("person_n", "island").agg(
+        first_seq=inside.seq.min(), start=inside.timestamp.min(), end_seq=inside.seq.max() + 1,
+    )
+    islands = islands.select(i_person="person_n", i_end="end_seq", i_first="first_seq",
+                             i_start="start")
+    ends = j.filter(is_end)
+    runs = ends.left_join(
+        islands, (ends.person_n == islands.i_person) & (ends.seq == islands.i_end)
+    )
+    first = (runs.seq == 0) | (runs.i_first.notnull() & (runs.i_first == 0))
+    return runs.select(
+        unit_id=runs.person_id, person_id=runs.person_id,
+        step=ibis.ifelse(first, 1, 0).cast("int64"), event=runs.event,
+        timestamp=runs.i_start.coalesce(runs.timestamp), next_event=runs.next_event,
+        next_timestamp=runs.next_timestamp, person_n=runs.person_n, event_n=runs.event_n,
+        next_event_n=runs.next_event_n,
+    )

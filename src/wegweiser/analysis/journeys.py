@@ -17,8 +17,9 @@ columns follow, so that group-bys and partitions hash integers instead of string
 ``person_n`` (0-based rank of ``person_id``, so person order is ``person_id`` order),
 ``event_n`` (0-based rank of the event name among the journey's names) and
 ``next_event_n`` (that of ``next_event``). A code is NULL exactly where its name is.
-Analyses use them only when present (:func:`._codes.has_codes`) and the rows keep their names: a
-view that renames events or renumbers ``seq`` must drop or recompute them.
+Analyses use them only when present and true to the names (:func:`._codes.has_codes`): a
+view that renames events goes through :func:`._codes.rename_events`, which drops them; one
+that renumbers ``seq`` recomputes ``next_event_n`` with ``next_event``.
 
 With ``[privacy] analytics_consent = "required"`` the persons whose latest statement
 withdrew analytics consent are left out (:mod:`wegweiser.analysis.consent`), so every
@@ -32,7 +33,6 @@ from typing import TYPE_CHECKING
 import ibis
 
 from wegweiser.analysis._codes import CODE_COLUMNS
-from wegweiser.analysis.phases import phase_of
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -88,6 +88,7 @@ def journey_table(
     """The ``journey`` expression (see the module docstring); ``codes`` adds
     :data:`CODE_COLUMNS`."""
     from wegweiser.analysis.consent import leave_out, withheld_by
+    from wegweiser.analysis.phases import phase_of  # the analysis module: built only here
 
     base = leave_out(journey_events(events, identities),
                      withheld_by(events, identities, config))

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from wegweiser.analysis.journeys import journey_events
-from wegweiser.analysis.phases import current_phase
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -67,6 +66,8 @@ def summarise(journey: Any, config: Config, *, persons: Any = None) -> Overview:
     ``persons``: the journey's materialised ``persons`` roll-up
     (:mod:`wegweiser.analysis.rollups`), read instead of every event (the same figures;
     only the distinct channels are counted on the journey)."""
+    from wegweiser.analysis.phases import current_phase  # an analysis module: on use
+
     if persons is None:
         conv = journey.event.isin(config.conversion_events)
         figures = journey.aggregate(

@@ -62,8 +62,10 @@ from wegweiser.analysis._paths_results import (
     TransitionsResult,
 )
 from wegweiser.analysis._paths_steps import (
+    _has_next,
     check_pattern,
     check_unit,
+    collapsed_runs,
     first_hits,
     prepare_steps,
     with_first,
@@ -99,10 +101,13 @@ def transitions(
 ) -> TransitionsResult:
     """Transition graph of consecutive steps (see the module docstring)."""
     params = _prep_params(groups, exclude, collapse, by)
-    steps = prepare_steps(journey, **_prep(params))
+    runs = (collapse and not params["groups"] and not params["exclude"] and by == "person"
+            and has_codes(journey) and _has_next(journey))
+    # loops collapsed on the codes: one window over the run ends, not two over every event
+    steps = collapsed_runs(journey) if runs else prepare_steps(journey, **_prep(params))
     key = ("paths-transitions", repr(params), journey.op())
     backend = journey.get_backend()
-    if has_codes(steps):  # plain steps: two light queries over the stored codes
+    if has_codes(steps) and not runs:  # plain steps: two light queries over the codes
         edge_frame = fetch((*key, "edges"), lambda: _edges(steps), backend).to_pandas()
         node_frame = fetch((*key, "nodes"), lambda: _nodes(steps), backend).to_pandas()
     else:  # one query: cleaned steps (windows) are computed once for both tables

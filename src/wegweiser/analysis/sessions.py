@@ -34,19 +34,21 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 import ibis
-import pandas as pd
 from pydantic import Field
 
 from wegweiser.analysis._codes import has_codes
+from wegweiser.analysis._compiled import fetch
 from wegweiser.analysis._intervals import interval
-from wegweiser.analysis._time import seconds_between
+from wegweiser.analysis._session_stats import frames, stats_query
+from wegweiser.analysis._time import epoch_us
 from wegweiser.analysis.params import Duration, Params, duration
 from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
-from wegweiser.analysis.result import Result, to_frame
+from wegweiser.analysis.result import Result
 from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
+    import pandas as pd
     import plotly.graph_objects as go
 
 #: Upper edges (seconds) of the duration histogram bins; the last bin is open.
@@ -133,17 +135,47 @@ def sessionize(journey: ir.Table, *, gap: timedelta) -> ir.Table:
     return counted.select(*journey.columns)
 
 
-def session_table(journey: ir.Table, *, gap: timedelta | None = None) -> ir.Table:
+def session_table(
+    journey: ir.Table, *, gap: timedelta | None = None, stored_gap: timedelta | None = None
+) -> ir.Table:
     """One row per session (see :class:`SessionsResult` ``sessions``, without ``session_id``).
 
-    Without ``gap``: a group-by over the journey's own sessions. With ``gap``: only the
-    events that end a session or convert pass one window over ``seq`` (a session's number
-    is the number of session ends before it); each session's first event is then joined
-    back by ``seq`` for the entry channel and device.
+    Without ``gap``, or with the ``stored_gap`` the journey's sessions were made with: a
+    group-by over the journey's own sessions. With another ``gap``: only the events that end
+    a session or convert pass one window over ``seq`` (a session's number is the number of
+    session ends before it); each session's first event is then joined back by ``seq`` for
+    the entry channel and device.
     """
+    per = _per_session(journey, gap=gap, stored_gap=stored_gap)
+    return per.select(
+        "person_id",
+        "session",
+        "start",
+        "end",
+        "events",
+        "channel",
+        "device",
+        "conversions",
+        "duration_s",
+    )
+
+
+def uses_stored(gap: timedelta | None, stored_gap: timedelta | None) -> bool:
+    """Whether a split at ``gap`` is the journey's own (made at ``stored_gap``): the journey
+    starts a session where more than its gap passed since the person's previous event, in
+    ``seq`` order, on any device — the definition :func:`sessionize` follows (boundaries,
+    ties and persons alike; ``tests/analysis/test_sessions.py`` checks they agree)."""
+    return gap is None or (stored_gap is not None and check_gap(gap) == stored_gap)
+
+
+def _per_session(
+    journey: ir.Table, *, gap: timedelta | None, stored_gap: timedelta | None = None
+) -> ir.Table:
+    """:func:`session_table` with ``duration_us`` and ``person`` (the column identifying a
+    person: ``person_n`` when the journey has codes)."""
     # the journey's integer person code, when it has one: integers hash faster
     person = "person_n" if has_codes(journey) else "person_id"
-    if gap is None:
+    if uses_stored(gap, stored_gap):
         grouped = journey.group_by(person, "session").agg(
             **({"person_id": journey.person_id.arbitrary()} if person != "person_id" else {}),
             start=journey.timestamp.min(),
@@ -153,23 +185,27 @@ def session_table(journey: ir.Table, *, gap: timedelta | None = None) -> ir.Tabl
             device=journey.device.argmin(journey.seq),
             conversions=journey.is_conversion.cast("int64").sum(),
         )
-        grouped = grouped.mutate(duration_s=seconds_between(grouped.start, grouped.end))
-        return grouped.select("person_id", "session", "start", "end", "events", "channel",
-                              "device", "conversions", "duration_s")
+        return _durations(grouped, person)
+    assert gap is not None  # uses_stored
     gap = check_gap(gap)
     j = journey
     ends = j.next_timestamp.isnull() | (j.next_timestamp > j.timestamp + interval(gap))
-    marks = j.filter(ends | j.is_conversion).select(
-        "person_id", person, "seq", "timestamp", "is_conversion", is_end=ends
-    ) if person != "person_id" else j.filter(ends | j.is_conversion).select(
-        "person_id", "seq", "timestamp", "is_conversion", is_end=ends
+    marks = (
+        j.filter(ends | j.is_conversion).select(
+            "person_id", person, "seq", "timestamp", "is_conversion", is_end=ends
+        )
+        if person != "person_id"
+        else j.filter(ends | j.is_conversion).select(
+            "person_id", "seq", "timestamp", "is_conversion", is_end=ends
+        )
     )
     before = ibis.window(group_by=person, order_by="seq", rows=(None, -1))
     null_int = ibis.null().cast("int64")
     marks = marks.mutate(
         session=marks.is_end.cast("int64").sum().over(before).coalesce(0),
-        first_seq=(ibis.ifelse(marks.is_end, marks.seq, null_int).max().over(before) + 1)
-        .coalesce(0),
+        first_seq=(ibis.ifelse(marks.is_end, marks.seq, null_int).max().over(before) + 1).coalesce(
+            0
+        ),
     )
     per = marks.group_by(person, "session").agg(
         **({"person_id": marks.person_id.arbitrary()} if person != "person_id" else {}),
@@ -179,52 +215,32 @@ def session_table(journey: ir.Table, *, gap: timedelta | None = None) -> ir.Tabl
         conversions=marks.is_conversion.cast("int64").sum(),
     )
     firsts = j.select(
-        first_person=j[person], first_seq_="seq", start="timestamp", channel="channel",
+        first_person=j[person],
+        first_seq_="seq",
+        start="timestamp",
+        channel="channel",
         device="device",
     )
     joined = per.join(
         firsts, (per[person] == firsts.first_person) & (per.first_seq == firsts.first_seq_)
     )
-    return joined.select(
-        "person_id", "session", "start", "end",
-        events=joined.last_seq - joined.first_seq + 1, channel=joined.channel,
-        device=joined.device, conversions=joined.conversions,
-        duration_s=seconds_between(joined.start, joined.end),
+    joined = joined.select(
+        person,
+        *(["person_id"] if person != "person_id" else []),
+        "session",
+        "start",
+        "end",
+        events=joined.last_seq - joined.first_seq + 1,
+        channel=joined.channel,
+        device=joined.device,
+        conversions=joined.conversions,
     )
+    return _durations(joined, person)
 
 
-def _by(per_session: ir.Table, key: str) -> ir.Table:
-    s = per_session
-    return s.group_by(key).agg(
-        sessions=s.count(),
-        persons=s.person_id.nunique(),
-        events_per_session=s.events.mean(),
-        duration_mean_s=s.duration_s.mean(),
-        duration_median_s=s.duration_s.median(),
-        bounce_rate=(s.events == 1).cast("float64").mean(),
-        conversion_rate=(s.conversions > 0).cast("float64").mean(),
-    )
-
-
-def _histogram(per_session: ir.Table) -> pd.DataFrame:
-    s = per_session
-    bucket = ibis.cases(
-        *[(s.duration_s < edge, i) for i, edge in enumerate(DURATION_EDGES)],
-        else_=len(DURATION_EDGES),
-    )
-    counts = to_frame(s.group_by(bin_index=bucket).agg(sessions=s.count()))
-    found = dict(zip(counts["bin_index"], counts["sessions"], strict=True))
-    lowers = (0, *DURATION_EDGES)
-    uppers: tuple[float, ...] = (*DURATION_EDGES, math.nan)
-    rows = [
-        {"bin": _bin_label(lo, hi), "lower_s": float(lo), "upper_s": hi,
-         "sessions": int(found.get(i, 0))}
-        for i, (lo, hi) in enumerate(zip(lowers, uppers, strict=True))
-    ]
-    frame = pd.DataFrame(rows, columns=["bin", "lower_s", "upper_s", "sessions"])
-    total = int(frame["sessions"].sum())
-    frame["share"] = frame["sessions"] / total if total else 0.0
-    return frame
+def _durations(per: ir.Table, person: str) -> ir.Table:
+    span = epoch_us(per.end) - epoch_us(per.start)
+    return per.mutate(duration_us=span, duration_s=span.cast("float64") / 1e6, person=per[person])
 
 
 def _bin_label(lower: float, upper: float) -> str:
@@ -240,68 +256,62 @@ def _bin_label(lower: float, upper: float) -> str:
     return f"{short(lower)}-{short(upper)}"
 
 
-def _ordered(frame: pd.DataFrame, key: str, total: int) -> pd.DataFrame:
-    frame = frame.sort_values(["sessions", key], ascending=[False, True], na_position="last")
-    frame = frame.reset_index(drop=True)
-    frame.insert(2, "share", frame["sessions"] / total if total else 0.0)
-    frame["sessions"] = frame["sessions"].astype("int64")
-    frame["persons"] = frame["persons"].astype("int64")
-    return frame
-
-
-def _summary(per_session: ir.Table) -> pd.DataFrame:
-    s = per_session
-    per_person = s.group_by("person_id").agg(n=s.count())
-    head = s.aggregate(
-        sessions=s.count(),
-        duration_mean_s=s.duration_s.mean(),
-        duration_median_s=s.duration_s.median(),
-        duration_p90_s=s.duration_s.quantile(0.9),
-        events_per_session_mean=s.events.mean(),
-        events_per_session_median=s.events.median(),
-        bounce_rate=(s.events == 1).cast("float64").mean(),
-        conversion_rate=(s.conversions > 0).cast("float64").mean(),
-    ).cross_join(per_person.aggregate(
-        persons=per_person.count(),
-        sessions_per_person_mean=per_person.n.mean(),
-        sessions_per_person_median=per_person.n.median(),
-    ))
-    summary = to_frame(head)[list(SUMMARY_COLUMNS)]
-    for column in ("sessions", "persons"):
-        summary[column] = summary[column].fillna(0).astype("int64")
-    return summary
+BIN_LABELS = [
+    _bin_label(lo, hi)
+    for lo, hi in zip((0, *DURATION_EDGES), (*DURATION_EDGES, math.nan), strict=True)
+]
 
 
 def sessions(
-    journey: ir.Table, *, gap: timedelta | None = None, limit: int | None = 0
+    journey: ir.Table,
+    *,
+    gap: timedelta | None = None,
+    limit: int | None = 0,
+    stored_gap: timedelta | None = None,
 ) -> SessionsResult:
     """Counts, durations and events per session, overall and by entry channel and device.
 
-    ``gap`` recomputes sessions for that inactivity gap (default: the journey's sessions).
-    ``limit`` is how many per-session rows to return (ordered by start time, then person
-    and session number); 0 returns none, None all of them.
+    ``gap`` recomputes sessions for that inactivity gap (default: the journey's sessions);
+    ``stored_gap`` is the gap the journey's sessions were made with (the project's
+    ``windows.session_gap_minutes``): a ``gap`` equal to it reads them instead of splitting
+    again. ``limit`` is how many per-session rows to return (ordered by start time, then
+    person and session number); 0 returns none, None all of them. All tables come from one
+    query (:mod:`._session_stats`).
     """
     if limit is not None and limit < 0:
         raise InvalidInput(f"limit must be 0 or more, got {limit}")
-    with session_table(journey, gap=gap).cache() as per_session:
-        summary = _summary(per_session)
-        total = int(summary["sessions"].sum())
-        by_channel = _ordered(to_frame(_by(per_session, "channel")), "channel", total)
-        by_device = _ordered(to_frame(_by(per_session, "device")), "device", total)
-        durations = _histogram(per_session)
-        ordered = per_session.mutate(
-            session_id=per_session.person_id.concat(":", per_session.session.cast("string"))
-        ).select(*SESSION_COLUMNS).order_by("start", "person_id", "session")
-        if limit == 0:  # no query: an empty frame of the right types
-            rows = ordered.schema().to_pyarrow().empty_table().to_pandas()
-        else:
-            rows = to_frame(ordered if limit is None else ordered.limit(limit))
+    if gap is not None:
+        check_gap(gap)
+    stored = uses_stored(gap, stored_gap)
+    key = ("sessions", None if stored else gap, limit, journey.op())
+    table = fetch(
+        key,
+        lambda: stats_query(
+            _per_session(journey, gap=None if stored else gap),
+            person="person",
+            edges=DURATION_EDGES,
+            limit=limit,
+        ),
+        journey.get_backend(),
+    )
+    summary, by_channel, by_device, durations, rows = frames(
+        table,
+        edges=DURATION_EDGES,
+        labels=BIN_LABELS,
+        summary_columns=SUMMARY_COLUMNS,
+        session_columns=SESSION_COLUMNS,
+    )
     params: dict[str, Any] = {
-        "gap_seconds": None if gap is None else gap.total_seconds(), "limit": limit,
+        "gap_seconds": None if gap is None else gap.total_seconds(),
+        "limit": limit,
     }
     return SessionsResult(
-        summary=summary, by_channel=by_channel, by_device=by_device, durations=durations,
-        sessions=rows, params=params,
+        summary=summary,
+        by_channel=by_channel,
+        by_device=by_device,
+        durations=durations,
+        sessions=rows,
+        params=params,
     )
 
 
@@ -327,7 +337,8 @@ class SessionsParams(Params):
 
 
 def _compute(inputs: Inputs, p: SessionsParams) -> SessionsResult:
-    return sessions(inputs.journey(), gap=duration(p.gap), limit=p.limit)
+    stored = timedelta(minutes=inputs.config.windows.session_gap_minutes)
+    return sessions(inputs.journey(), gap=duration(p.gap), limit=p.limit, stored_gap=stored)
 
 
 ANALYSIS = Analysis(

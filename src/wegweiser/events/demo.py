@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import json
 import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -46,6 +45,7 @@ from wegweiser.events import _demo_emerging as _emerging
 from wegweiser.events import _demo_fix as _fix
 from wegweiser.events import _demo_geo as _geo
 from wegweiser.events import _demo_personas as pers
+from wegweiser.events import _demo_sale as _sale
 from wegweiser.events import _demo_truth as _truth
 from wegweiser.events._demo_personas import COSTS_SCHEMA, EVENTS_SCHEMA
 from wegweiser.events._demo_truth import write_demo
@@ -401,154 +401,7 @@ class _Sim:
             stage = 1  # back to comparing
         return True, stage
 
-    def checkout(self, p: _Person, ch: str, t: int) -> tuple[str, _Device, str]:
-        """The purchase visit: ('ordered'|'failed'|'dropped'|'cut', device, channel)."""
-        rng, per = self.rng, p.persona
-        items = [self.product(p) for _ in range(1 + int(rng.expovariate(1.0)))]
-        base = sum(i[2] for i in items) * per.order_value
-        if ch == "store" or rng.random() < per.store_buy:
-            value = round(base * self.bundles(p), 2)
-            d = p.devices[0]
-            store = [pers.CATEGORY_PROPS[p.focus],
-                     json.dumps({"items": len(items), "store": "Berlin-Mitte"})]
-            n = self.emit(p, d, self.visit(p, "store", d), self.opening_hours(p, t),
-                          ["store_visit", "store_purchase"], store, value)
-            if n == 2:
-                self.credit(p, value)
-            return ("ordered" if n == 2 else "cut"), d, "store"
-        ch = "direct" if ch in pers.OFFLINE_CHANNELS else ch
-        d = self.device(p, ch, False)
-        exposure = self.assign(p, t)
-        value = round(base * self.bundles(p), 2)
-        evs = [*pers.LANDING[ch][0], "product_view", "add_to_cart", "checkout_started"]
-        props = self.props(p, evs)
-        props[-3:] = [items[0][3], items[0][3], json.dumps({"step": 1, "cart_value": value})]
-        if p.uid is not None and not d.linked:
-            evs.append("identify")  # log in or sign up to order
-            props.append(None)
-        pay = json.dumps({"step": 3, "cart_value": value})
-        evs += ["checkout_shipping", "checkout_payment"]
-        props += [json.dumps({"step": 2, "cart_value": value}), pay]
-        error = rng.random() < self.fix.error_rate(d.kind, t)
-        done = rng.random() < (pers.COMPLETE_AFTER_ERROR if error else pers.COMPLETE_CLEAN)
-        if error:  # checkout_payment -> payment_error -> checkout_payment ...
-            k = rng.randint(1, 3)
-            for attempt in range(1, k + 1):
-                evs.append("payment_error")
-                props.append(json.dumps({"step": 3, "attempt": attempt, "error": self.choice(
-                    ("card_declined", "3ds_timeout", "wallet_closed"))}))
-                if attempt < k or done:
-                    evs.append("checkout_payment")
-                    props.append(pay)
-        elif not done:
-            cut = rng.randint(len(evs) - 3, len(evs) - 1)
-            del evs[cut:], props[cut:]
-        if done:
-            evs.append("order_completed")
-            props.append(json.dumps({"order_id": f"O{self.n_events:09d}", "items": len(items)}))
-        if done and self.geo.lose(p, t, value):  # the geo holdout: no video, no order
-            done = False
-            del evs[-1], props[-1]
-        n_all = len(evs)
-        n = self.emit(p, d, self.visit(p, ch, d), t, evs, props, value if done else None,
-                      exposure)
-        n_all += "experiment_viewed" in evs
-        if "checkout_payment" in evs:
-            self.payments[d.kind][0] += 1
-            self.payments[d.kind][1] += "payment_error" in evs
-            self.fix.count(d.kind, t, "payment_error" in evs)
-        p.failed = p.failed or error
-        if n < n_all:
-            return "cut", d, ch
-        if done:
-            self.credit(p, value)
-        return ("ordered" if done else "failed" if error else "dropped"), d, ch
-
-    def assign(self, p: _Person, t: int) -> str | None:
-        """The planted experiment's properties when this checkout (at ``t``) is the person's
-        first in the experiment's period, else None; assigns the variant 50/50."""
-        if p.variant is not None or t < self.exp_start:
-            return None
-        x = pers.EXPERIMENT
-        p.variant = x["treatment"] if self.exp_rng.random() < 0.5 else x["control"]
-        return json.dumps({"experiment_id": x["experiment_id"], "variation_id": p.variant})
-
-    def bundles(self, p: _Person) -> float:
-        """The order value factor of the planted experiment's variant."""
-        x = pers.EXPERIMENT
-        return float(x["revenue_factor"]) if p.variant == x["treatment"] else 1.0
-
-    def credit(self, p: _Person, value: float) -> None:
-        """Split an order's value equally over the visits of its path: those since the
-        previous order and within the attribution lookback before the order (the last
-        visit); the next order starts a new path."""
-        since = p.path[-1][0] - pers.LOOKBACK_DAYS * DAY
-        channels = [ch for start, ch in p.path if start >= since]
-        for ch in channels:
-            self.linear_revenue[ch] += value / len(channels)
-        p.path = []
-
-    def after_sale(self, p: _Person, d: _Device, ch: str) -> bool:
-        """Shipping, delivery, support, returns, a survey, reviews; False when cut."""
-        rng, per = self.rng, p.persona
-        mail = self.visit(p, "email", d, "after_sale")
-        store, late = ch == "store", False
-        if not store:
-            if not self.emit(p, d, mail, self.at(p, 0.3, 1.5), ["order_shipped"], [_EMPTY]):
-                return False
-            late = rng.random() < 0.08
-            if not self.emit(p, d, mail, self.at(p, 1.5, 3.5) + late * 3 * DAY,
-                             ["delivery_confirmed"], [_EMPTY]):
-                return False
-        support = rng.random() < (0.45 if late else 0.08)
-        if support or rng.random() < 0.05:
-            sch = self.choice(("call_centre", "chat", "direct")) if support else "direct"
-            evs = ["support_contacted"] if support else []
-            evs += ["return_requested"] if not support or rng.random() < 0.35 else []
-            dev, when = d, self.at(p, 0.1, 3)
-            if sch == "call_centre":
-                dev, when = p.devices[0], self.opening_hours(p, when)
-            if self.emit(p, dev, self.visit(p, sch, d), when, evs, [_EMPTY] * len(evs)) < len(evs):
-                return False
-        if rng.random() < (0.3 if support or p.failed else 0.12):
-            if support:
-                about, topic = ("support_contacted", sch), "support"
-            elif p.failed:
-                about, topic = ("checkout_payment", ch), "payment"
-            elif store:
-                about, topic = ("store_purchase", "store"), ""
-            else:
-                about = (self.choice(("order_completed", "delivery_confirmed")), ch)
-                topic = "delivery" if late else ""
-            if not self.survey(p, d, about, topic):
-                return False
-        for event, chance in (("review_written", per.review), ("loyalty_joined", per.loyalty),
-                              ("referral_sent", per.referral)):
-            if rng.random() < chance:
-                review = event == "review_written"  # after a review request email
-                evs = ["email_open", "email_click", event] if review else [event]
-                props = [_EMPTY] * len(evs)
-                if review:
-                    stars = rng.randint(1, 3) if p.failed or late or support else rng.randint(4, 5)
-                    props[-1] = json.dumps({"product_id": self.product(p)[0], "rating": stars})
-                v = mail if review else self.visit(p, "direct", d)
-                if self.emit(p, d, v, self.at(p, 2, 12), evs, props) < len(evs):
-                    return False
-        return True
-
-    def survey(self, p: _Person, d: _Device, about: tuple[str, str], topic: str) -> bool:
-        kind = "csat" if about[0] == "support_contacted" or self.rng.random() < 0.3 else "nps"
-        score, comment = pers.survey_answer(self.rng, kind, topic, p.lang)
-        props = json.dumps({"survey": kind, "score": score, "comment": comment, "lang": p.lang,
-                            "about_event": about[0], "about_channel": about[1]},
-                           ensure_ascii=False)
-        if not self.emit(p, d, self.visit(p, "email", d, "after_sale"), self.at(p, 0.5, 3),
-                         ["survey_answered"], [props]):
-            return False
-        self.surveys.append((kind, score, p.lang, about[0]))
-        return True
-
-    # -- a person ------------------------------------------------------------------------
+    # -- a person (the purchase and after it: _demo_sale.py) ------------------------------
     def person(self, idx: int, persona: Persona | None = None, first_day: int = 0) -> None:
         """Simulate person ``idx``: of a persona drawn by share (or ``persona``), starting on
         a random day from ``first_day`` on."""
@@ -615,7 +468,7 @@ class _Sim:
                 need += 1 + int(rng.expovariate(0.4))
                 stage = 1
                 continue
-            outcome, d, where = self.checkout(p, ch, t)
+            outcome, d, where = _sale.checkout(self, p, ch, t)
             if outcome == "cut" or self.geo.gone(p):
                 return
             if outcome != "ordered":
@@ -623,12 +476,12 @@ class _Sim:
                     need += rng.randint(1, 3)  # comes back later
                     continue
                 if p.failed and rng.random() < 0.25:
-                    self.survey(p, d, ("checkout_payment", where), "payment")
+                    _sale.survey(self, p, d, ("checkout_payment", where), "payment")
                 return
             p.orders += 1
             p.bought_on.append(d)
             p.to_order = p.to_order or visits
-            if not self.after_sale(p, d, where):
+            if not _sale.after_sale(self, p, d, where):
                 return
             p.failed = False
             orders -= 1

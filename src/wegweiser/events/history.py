@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from wegweiser.errors import InvalidInput
 from wegweiser.events.persons import rebuild_identities
+from wegweiser.store import event_keys
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -107,7 +108,11 @@ def undo_imports(
         n_events = int(engine.scalar(
             "SELECT count(*) FROM events WHERE list_contains($ids, import_id)", params
         ))
+        kept = event_keys.valid(engine)
         engine.run("DELETE FROM events WHERE list_contains($ids, import_id)", params)
+        event_keys.forget(engine, list(ids))
+        if kept:
+            event_keys.keep(engine)
     else:  # Parquet rows of an undone import are not visible any more
         n_events = int(engine.scalar(
             "SELECT coalesce(sum(n_imported), 0) FROM imports WHERE list_contains($ids, import_id)",

@@ -33,6 +33,7 @@ from wegweiser.events.store_rows import (
 )
 from wegweiser.events.summary import MAX_DUPLICATES, MAX_ERRORS, ImportSummary, Span
 from wegweiser.events.suppression import any_suppressed, drop_suppressed
+from wegweiser.store import event_keys
 from wegweiser.store.engine import is_engine_error, quote_identifier
 
 if TYPE_CHECKING:
@@ -138,6 +139,8 @@ def ingest_source(
             history.undo_imports(engine, config, earlier, replaced_by=run.import_id)
             run.summary.replaced = earlier
         _record(run, kind=kind, source_key=source_key, mapping=given_mapping or mapping)
+        if engine.event_sink is None:  # the duplicate check's keys cover the store
+            event_keys.ensure(engine)
         if source.parts is None:
             _batches(run, source, progress, 0, whole=source)
         else:
@@ -154,6 +157,7 @@ def ingest_source(
                 if close is not None:
                     close()
         if engine.event_sink is None:
+            event_keys.keep(engine)  # every batch added the keys of the rows it stored
             update_identities(engine, config, run.import_id)
         run.summary.negative_revenue = run.span.negative
         run.summary.warnings += _warnings(run, source, kind, earlier if not replace else [])
@@ -309,6 +313,14 @@ def _batch(run: _Import, relation: str, rejected: list[Rejected]) -> int:
         repeats = n_distinct < n_rows - n_bad
         if engine.event_sink is None:
             n_new = insert_events(engine, config, stage, import_id, dedup=repeats)
+            if n_new:  # the keys of the rows stored now (this import's rows not yet keyed)
+                event_keys.add(
+                    engine,
+                    "SELECT hash(message_id) AS h FROM events WHERE import_id = $import_id "
+                    "AND hash(message_id) NOT IN "
+                    "(SELECT h FROM event_keys WHERE import_id = $import_id)",
+                    import_id,
+                )
             known = "message_id IN (SELECT message_id FROM events WHERE import_id <> $id)"
         else:
             n_new = send_events(engine, config, stage, import_id, dedup=repeats)
@@ -358,19 +370,46 @@ def _direct(
     short) are normalised again to quarantine them. None: take the staged path."""
     engine = run.engine
     mid = quote_identifier(run.plan.sources["message_id"][0])
-    ids = f"SELECT nullif(trim(CAST({mid} AS VARCHAR)), '') AS id FROM {relation}"
+    # the batch's ids as 64-bit keys (store/event_keys.py), hashed once for the three
+    # uses: the batch repeats none (a hash collision only makes it look repeated: staged
+    # path), the store holds none, and the keys added once the rows are stored
+    hashes = f"_keys_{uuid.uuid4().hex[:12]}"
+    engine.run(
+        f"CREATE TEMP TABLE {hashes} AS SELECT hash(id) AS h, id IS NOT NULL AS given "
+        f"FROM (SELECT nullif(trim(CAST({mid} AS VARCHAR)), '') AS id FROM {relation})"
+    )
+    try:
+        return _direct_keyed(run, relation, rejected, sql, params, hashes)
+    finally:
+        engine.run(f"DROP TABLE IF EXISTS {hashes}")
+
+
+def _direct_keyed(
+    run: _Import,
+    relation: str,
+    rejected: list[Rejected],
+    sql: str,
+    params: dict[str, Any],
+    hashes: str,
+) -> int | None:
+    """:func:`_direct` with the batch's id keys in the temp table ``hashes`` (h, given)."""
+    engine = run.engine
     n_rows, n_ids, n_distinct = engine.execute(
-        f"SELECT count(*), count(id), count(DISTINCT id) FROM ({ids})"
+        f"SELECT count(*), count(*) FILTER (WHERE given), count(DISTINCT h) FROM {hashes}"
     ).rows[0]
     if not n_rows or not n_rows == n_ids == n_distinct:
         return None
-    if engine.scalar(f"SELECT count(*) FROM events WHERE message_id IN (SELECT id FROM ({ids}))"):
+    # the store's keys, not its id strings: "no" is certain, "maybe" takes the staged path
+    # (its exact anti-join)
+    if event_keys.any_stored(engine, f"SELECT h FROM {hashes}"):
         return None
     # the good rows are the inserted ones: their span is what this import's stored rows
     # gained (typed columns of the store, not the input parsed again)
     n_1970_before, negative_before = run.stored_odd or _stored_span(run)[3:]
     keys = staging_sql(relation, run.plan, run.config, run.options, channel_keys=True)
     n_new = insert_direct(engine, run.config, sql, params, run.import_id, keys)
+    # the bad rows' keys too: a harmless "maybe"
+    event_keys.add(engine, f"SELECT h FROM {hashes}", run.import_id)
     n_bad = int(n_rows) - n_new
     _, first, last, n_1970, negative = _stored_span(run)
     run.stored_odd = (n_1970, negative)

@@ -69,6 +69,12 @@ class PostgresStore(StateStore):
     def reopen(self) -> PostgresStore:
         return PostgresStore(self.dsn)
 
+    @property
+    def where(self) -> str:
+        """Database and host (the DSN may hold a password)."""
+        info = self.conn.info
+        return f"PostgreSQL database {info.dbname!r} on {info.host}"
+
     def _has_table(self, tx: Tx, name: str) -> bool:
         row = tx.one("SELECT to_regclass(:n) IS NOT NULL", {"n": name})
         return bool(row and row[0])

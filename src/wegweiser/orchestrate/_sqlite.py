@@ -143,6 +143,10 @@ class SqliteStore(StateStore):
     def reopen(self) -> SqliteStore:
         return SqliteStore(self.path)
 
+    @property
+    def where(self) -> str:
+        return str(self.path)
+
     def _has_table(self, tx: Tx, name: str) -> bool:
         return bool(tx.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n", {"n": name}))

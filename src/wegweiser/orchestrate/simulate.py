@@ -31,12 +31,13 @@ from wegweiser.analysis.journeys import events_with_person
 from wegweiser.analysis.phases import phase_of, phase_rank
 from wegweiser.analysis.result import to_frame
 from wegweiser.errors import InvalidInput
+from wegweiser.orchestrate._lists import epoch_seconds
 from wegweiser.orchestrate.channels import Delivered
 from wegweiser.orchestrate.flows import Flow, flow
 from wegweiser.orchestrate.person import EventStats, Person
 from wegweiser.orchestrate.runtime import Runtime
 from wegweiser.orchestrate.state import open_state
-from wegweiser.orchestrate.triggers import UNSUBSCRIBED, Batch, _epoch, _json
+from wegweiser.orchestrate.triggers import UNSUBSCRIBED, Batch, _json
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -191,7 +192,7 @@ def _read(project: Project, start: datetime, end: datetime, names: list[str],
         traits=ibis.cases((mine.type == "identify", mine.traits.cast("string")),
                           else_=ibis.null("string")),
     ))
-    frame["ts"] = _epoch(frame, "timestamp")
+    frame["ts"] = epoch_seconds(frame, "timestamp")
     frame = frame.sort_values(["ts", "rank", "message_id"], kind="stable", na_position="first")
     return frame.reset_index(drop=True), len(who)
 

@@ -229,13 +229,11 @@ class StateStore(ABC):
         """Create the tables unless this schema version is there already (a plain read: DDL,
         even ``IF NOT EXISTS``, would lock tables that running workers write)."""
         with self.transaction() as tx:
-            if self._has_table(tx, "wj_meta") and tx.one(
-                "SELECT 1 FROM wj_meta WHERE key = 'schema' AND value = :v",
-                {"v": SCHEMA_VERSION},
-            ):
+            if self._found_version(tx) == int(SCHEMA_VERSION):
                 return
         with self.transaction() as tx:
             self._lock_migration(tx)
+            self._found_version(tx)  # a newer worker may have migrated meanwhile
             if self._has_table(tx, "wj_runs"):
                 self._runs_person_nullable(tx)
             for statement in SCHEMA:
@@ -245,6 +243,36 @@ class StateStore(ABC):
                 "ON CONFLICT (key) DO UPDATE SET value = :v",
                 {"v": SCHEMA_VERSION},
             )
+
+    def _found_version(self, tx: Tx) -> int | None:
+        """The schema version the store has (None: a new store, or one from before
+        ``wj_meta``); :class:`StateStoreError` for one newer than this Wegweiser knows, which
+        it would otherwise "migrate" back over the newer version's tables."""
+        if not self._has_table(tx, "wj_meta"):
+            return None
+        row = tx.one("SELECT value FROM wj_meta WHERE key = 'schema'")
+        if row is None:
+            return None
+        try:
+            found = int(row[0])
+        except (TypeError, ValueError):
+            raise StateStoreError(
+                f"journey state {self.where}: schema version {row[0]!r} is not a number; "
+                "this is not a store Wegweiser wrote"
+            ) from None
+        if found > int(SCHEMA_VERSION):
+            raise StateStoreError(
+                f"journey state {self.where}: schema version {found} was written by a newer "
+                f"Wegweiser; this version knows schema versions up to {SCHEMA_VERSION}. "
+                "Upgrade Wegweiser on this machine (every worker of a state store needs the "
+                "same or a newer version)."
+            )
+        return found
+
+    @property
+    def where(self) -> str:
+        """The store, for messages (no password)."""
+        return self.kind
 
     @abstractmethod
     def _has_table(self, tx: Tx, name: str) -> bool: ...

@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import compress
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -29,11 +28,12 @@ import orjson
 import pandas as pd
 
 from wegweiser.analysis.journeys import events_with_person
-from wegweiser.analysis.phases import phase_of, phase_rank
 from wegweiser.analysis.result import to_frame
 from wegweiser.events.consent import fold, preferences
 from wegweiser.orchestrate import memberships
+from wegweiser.orchestrate._lists import as_lists as _columns
 from wegweiser.orchestrate._nogc import paused_gc
+from wegweiser.orchestrate._phase_window import current_phases, phase_moves
 from wegweiser.orchestrate.conditions import evaluate
 from wegweiser.orchestrate.definitions import WaitStep
 from wegweiser.orchestrate.person import EventStats, Person
@@ -110,30 +110,6 @@ def baseline(project: Project, runtime: Runtime, *, from_start: bool = False) ->
     return len(ids)
 
 
-def _epoch(frame: pd.DataFrame, column: str) -> list[float]:
-    import pandas as pd
-
-    stamps = pd.to_datetime(frame[column], utc=True)
-    return [float(v) for v in (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds()]
-
-
-def _columns(expr: ir.Table) -> dict[str, list[Any]]:
-    """Execute ``expr`` into plain lists by column (straight from Arrow: a batch has 100k
-    rows, and a pandas frame in between costs more than the query); timestamp columns as
-    epoch seconds (naive ones count as UTC, as in :func:`_epoch`)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    table = expr.to_pyarrow()
-    out: dict[str, list[Any]] = {}
-    for name, column in zip(table.column_names, table.columns, strict=True):
-        if pa.types.is_timestamp(column.type):
-            scale = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}[column.type.unit]
-            column = pc.divide(column.cast(pa.int64()), scale)
-        out[name] = column.to_pylist()
-    return out
-
-
 def read_batch(
     project: Project, import_ids: Sequence[str], names: Sequence[str]
 ) -> Batch:
@@ -195,26 +171,7 @@ def _read(
         for p, e, t, props in zip(ev["person_id"], ev["event"], ev["timestamp"],
                                   ev["properties"], strict=True)
     ]
-    # phase moves made by new events, and the current phase
-    transitions: list[tuple[str, float, str | None, str]] = []
-    current: dict[str, str] = {}
-    if phases:
-        mapped = touch.mutate(phase=phase_of(touch.event, phases))
-        mapped = mapped.filter(mapped.phase.notnull())
-        mapped = mapped.mutate(rank=phase_rank(mapped.phase, phases))
-        order = ibis.window(group_by="person_id", order_by=["timestamp", "rank", "message_id"])
-        mapped = mapped.mutate(prev=mapped.phase.lag().over(order),
-                               after=mapped.phase.lead().over(order))
-        moved = mapped.import_id.isin(ids) & (mapped.prev.isnull()
-                                              | (mapped.prev != mapped.phase))
-        last = mapped.after.isnull()
-        # the moves and each person's last phase event in one pass of the window
-        tr = _columns(mapped.filter(moved | last).select(
-            "person_id", "timestamp", "prev", "phase", "rank", "message_id", moved_=moved,
-            last_=last).order_by("timestamp", "rank", "message_id"))
-        transitions = list(compress(zip(tr["person_id"], tr["timestamp"], tr["prev"],
-                                        tr["phase"], strict=True), tr["moved_"]))
-        current = dict(compress(zip(tr["person_id"], tr["phase"], strict=True), tr["last_"]))
+    transitions, current = phase_moves(touch, phases, ids)
     persons = _snapshots(mine, identities, touched, names, current,
                          consent_trait=consent_trait)
     return Batch(ids, event_rows, transitions, persons)
@@ -522,24 +479,10 @@ def read_persons(project: Project, person_ids: Sequence[str], names: Sequence[st
         mine_expr = events_with_person(events.select(*SNAPSHOT_COLUMNS), identities)
         mine_expr = mine_expr.semi_join(touched, mine_expr.person_id == touched.person_id)
         with mine_expr.cache() as mine:
-            current = _current_phases(mine, list(project.config.phases))
+            current = current_phases(mine, list(project.config.phases))
             snapshots = _snapshots(mine, identities, touched, names, current,
                                    consent_trait=project.config.privacy.consent_trait)
     return with_scores(project, snapshots)
-
-
-def _current_phases(mine: ir.Table, phases: list[Phase]) -> dict[str, str]:
-    """Each person's current phase (that of their last phase event)."""
-    if not phases:
-        return {}
-    touch = mine.filter(mine.type.isin(("track", "page", "screen")))
-    mapped = touch.mutate(phase=phase_of(touch.event, phases))
-    mapped = mapped.filter(mapped.phase.notnull())
-    mapped = mapped.mutate(rank=phase_rank(mapped.phase, phases))
-    order = ibis.window(group_by="person_id", order_by=["timestamp", "rank", "message_id"])
-    last = mapped.mutate(after=mapped.phase.lead().over(order))
-    frame = to_frame(last.filter(last.after.isnull()).select("person_id", "phase"))
-    return dict(zip(frame["person_id"].tolist(), frame["phase"].tolist(), strict=True))
 
 
 def _next_tick(journey: Journey, last: float | None, now: float, zone: str) -> float:
@@ -584,7 +527,7 @@ def _process_schedules(project: Project, runtime: Runtime) -> TriggerSummary:
     everyone = identities.select("person_id").distinct()
     with everyone.cache() as persons_t:
         mine = events_with_person(events, identities)
-        current = _current_phases(mine, list(project.config.phases))
+        current = current_phases(mine, list(project.config.phases))
         persons = with_scores(project, _snapshots(
             mine, identities, persons_t, names, current,
             consent_trait=project.config.privacy.consent_trait))

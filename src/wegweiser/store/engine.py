@@ -249,6 +249,9 @@ class Engine:
         if self._ibis is None:
             import ibis
 
+            from wegweiser.store import _ibis_compilers
+
+            _ibis_compilers.install()  # DuckDB's compiler only, not every dialect's
             self._ibis = ibis.duckdb.from_connection(self._con)
         return self._ibis
 

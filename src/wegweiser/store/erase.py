@@ -26,6 +26,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wegweiser.store import event_keys
 from wegweiser.store.engine import quote_identifier
 from wegweiser.store.schema import EVENT_COLUMNS
 
@@ -195,6 +196,8 @@ def _delete(
 
 def drop_derived(engine: Engine) -> None:
     """Drop the derived tables (they hold copies of events); rebuilt on next use."""
+    # the import's id keys hash the erased (or rewritten) message ids: rebuilt on next import
+    event_keys.invalidate(engine)
     names = [str(r[0]) for r in engine.execute("SELECT name FROM derived").rows]
     for name in {*names, "journey"}:
         exists = engine.scalar(

@@ -92,6 +92,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             version VARCHAR, scored_at DATE, fitted_at TIMESTAMPTZ
         )""",
     ),
+    (
+        # the import's duplicate check (store/event_keys.py): a hash per stored message_id,
+        # filled on the first import that needs it
+        "CREATE TABLE event_keys (h UBIGINT, import_id VARCHAR)",
+        "CREATE TABLE event_keys_state (stamp UBIGINT, n_events BIGINT)",
+    ),
 )
 
 
