@@ -133,7 +133,9 @@ def test_scan_on_the_store_reads_the_journey_in_order(project):
     )
     _compiled.forget()
     table, first = fetch_rows(journey, spec)
-    assert [key[-1] for key in _compiled._MEMO] == [journey.op()]  # no "ordered" read
+    # the event codes, then the rows; no "ordered" read
+    assert [key[0] for key in _compiled._MEMO] == ["funnel-codes", "funnel-scan"]
+    assert [key[-1] for key in _compiled._MEMO] == [journey.op()] * 2
     units = table.column("u_key").to_numpy()
     assert int(first.sum()) == len(set(units.tolist())) == 25
     assert np.array_equal(first[1:], units[1:] != units[:-1])
@@ -297,3 +299,60 @@ def test_kernel_against_a_loop_on_long_random_runs(window, step_window, exclude,
     ]
     assert got == want
     assert max(level for level, _, _ in want) == 4
+
+
+def test_scan_by_event_codes_in_a_scope(project):
+    """On a journey with codes the rows are read by ``event_n``: a step missing from a
+    scope is named ("Did you mean …?"), or counts nobody when the name is checked against
+    the whole journey; equal to the SQL unit by unit, steps with filters included."""
+    from wegweiser.analysis._names import names_from
+
+    rows = random_rows(5, n=200, persons=12, events=("a", "b", "c", "d"), ties=0.2)
+    journey = load(project, rows)
+    scope = journey.filter(journey.event != "c")
+    kw = {
+        "mode": "ordered",
+        "window": timedelta(days=2),
+        "step_windows": None,
+        "exclude": ["d"],
+        "by": "person",
+        "breakdown": "channel",
+        "attribution": "first_touch",
+    }
+    with pytest.raises(InvalidInput, match="no event named 'c'"):
+        scan_units(scope, make_spec(["a", "b", "c"], **kw), None)
+    with names_from(lambda: journey):
+        same_units(scope, {"steps": ["a", "b", "c"], **kw})
+        units = scan_units(scope, make_spec(["a", "b", "c"], **kw), None)
+        assert len(units) > 0
+        assert units["n_reached"].max() == 2
+        only_c = journey.filter(journey.event == "c")  # no step-1 row: nobody enters
+        assert scan_units(only_c, make_spec(["a", "b"], **{**kw, "exclude": None}), None).empty
+    same_units(journey, {"steps": ["a", FunnelStep("b", where={"plan": "pro"}), "c"], **kw})
+
+
+@pytest.mark.parametrize("mode", ["ordered", "strict", "unordered"])
+def test_split_kernel_equals_one_piece(mode, monkeypatch):
+    """The kernel run on pieces of whole units (threads) joins to the one-piece result."""
+    from wegweiser.analysis import _funnel_kernel as kernel
+
+    rng = np.random.default_rng(3)
+    units = np.sort(rng.integers(0, 400, 5_000))
+    first = np.r_[True, units[1:] != units[:-1]]
+    t = np.sort(rng.integers(0, 10**7, len(units)))
+    mask = (1 << rng.choice([0, 0, 1, 2, EXCLUDED], len(units))).astype(np.int32)
+    opts = {
+        "n": 3,
+        "mode": mode,
+        "entry": "any",
+        "window_us": 3 * 10**6,
+        "step_windows_us": [None, 10**6, None],
+    }
+    whole = kernel.best_attempts(first, t, np.arange(len(t)), mask, **opts)
+    monkeypatch.setattr(kernel, "SPLIT_ROWS", 0)
+    for parts in (2, 3):
+        split = kernel.best_attempts_split(first, t, np.arange(len(t)), mask, parts=parts, **opts)
+        for field in ("unit", "entry", "n_reached", "n_distinct", "step_row", "reached", "done_us"):
+            assert np.array_equal(getattr(split, field), getattr(whole, field)), field
+    assert whole.n_reached.max() == 3
+    assert len(whole.unit) > 300

@@ -7,16 +7,21 @@ from SQL — one row per entered unit: ``entry_date``, ``n_reached``, ``n_distin
 1. One query (its SQL memoised, :mod:`wegweiser.analysis._compiled`) reads only the step and
    exclusion events: the unit as an integer (the journey's ``person_n`` by person, else a
    64-bit hash of ``person_id`` or ``session_id``; the ids' text is not transferred), ``seq``,
-   the time in microseconds, the event as a small code (NumPy turns it into the bit mask of the
-   steps the row matches; only steps with property filters get a term evaluated by the engine)
-   and the breakdown value. The codes seen tell whether every step and exclusion event occurs
-   (the journey's names are read only when one does not, for the "Did you mean …?" error). No
-   sort: the store keeps the journey in ``(person_n, seq)`` order, which is ``(person_id,
-   seq)`` order (:meth:`wegweiser.project.Project.journey`), and a scan that keeps that order
-   is checked, not trusted — rows not grouped by unit in ``seq`` order are read again with
-   ``ORDER BY`` (any other journey expression, e.g. a scope joined to a segment).
-2. :func:`wegweiser.analysis._funnel_kernel.best_attempts` finds each unit's best attempt
-   with NumPy; the output columns are computed from its rows and times.
+   the time in microseconds, the event as an integer code (NumPy turns it into the bit mask of
+   the steps the row matches; only steps with property filters get a term evaluated by the
+   engine) and the breakdown value. On a journey with integer codes
+   (:mod:`wegweiser.analysis._codes`) the rows are chosen and coded by ``event_n``, looked up
+   first by a small query that stops at each name's first row (no string comparison per
+   row); else by one ``CASE`` over the names. The codes found tell whether every step and
+   exclusion event occurs (the journey's names are read only when one does not, for the "Did
+   you mean …?" error). No sort: the store keeps the journey in ``(person_n, seq)`` order,
+   which is ``(person_id, seq)`` order (:meth:`wegweiser.project.Project.journey`), and a
+   scan that keeps that order is checked, not trusted — rows not grouped by unit in ``seq``
+   order are read again with ``ORDER BY`` (any other journey expression, e.g. a scope joined
+   to a segment).
+2. :func:`wegweiser.analysis._funnel_kernel.best_attempts_split` finds each unit's best
+   attempt with NumPy (two halves of the units on two threads); the output columns are
+   computed from its rows and times.
 
 The SQL path stays for other engines (Spark) and for ``dropped_off``; the tests compare the
 two on random logs.
@@ -32,8 +37,9 @@ import ibis.expr.datatypes as dt
 import numpy as np
 import pyarrow as pa
 
+from wegweiser.analysis._codes import has_codes
 from wegweiser.analysis._compiled import fetch
-from wegweiser.analysis._funnel_kernel import EXCLUDED, Best, best_attempts
+from wegweiser.analysis._funnel_kernel import EXCLUDED, Best, best_attempts_split
 from wegweiser.analysis._funnel_tables import check_names
 from wegweiser.analysis._funnel_units import check_traits, step_matches
 from wegweiser.analysis._time import epoch_us
@@ -46,6 +52,9 @@ if TYPE_CHECKING:
 
     from wegweiser.analysis._funnel_spec import Spec
 
+#: the code of each step or exclusion event in the scan's ``u_code`` column
+Codes = dict[str, int]
+
 _DAY_US = 86_400_000_000
 _US = 1e6
 _MICRO = timedelta(microseconds=1)
@@ -56,24 +65,34 @@ def _names(spec: Spec) -> list[str]:
     return sorted({s.event for s in spec.steps} | set(spec.exclude))
 
 
-def _rows(journey: ir.Table, spec: Spec) -> ir.Table:
-    """The candidate rows: unit id (hashed), seq, time (us), event code, the bits of the
-    steps with filters the row matches (when there are such steps), breakdown value."""
+def _rows(journey: ir.Table, spec: Spec, codes: Codes | None) -> ir.Table:
+    """The candidate rows: unit id, seq, time (us), event code, the bits of the steps with
+    filters the row matches (when there are such steps), breakdown value. ``codes``: the
+    journey's ``event_n`` of the names that occur (:func:`_event_codes`), else None (a
+    journey without codes: the names are compared as text)."""
     names = _names(spec)
-    t = journey.filter(journey.event.isin(names))
+    if codes is None:
+        t = journey.filter(journey.event.isin(names))
+        # the event as a small code (one CASE, cheaper than a comparison per step)
+        code = t.event.cases(*[(name, i + 1) for i, name in enumerate(names)], else_=0)
+    else:  # integers: no string comparison per row
+        t = journey.filter(journey.event_n.isin(sorted(set(codes.values()))))
+        code = t.event_n
     unit = t.session_id if spec.by == "session" else t.person_id
-    # the unit as 8 bytes a row to transfer and compare, not the id's text: the journey's
+    # the unit as an integer to transfer and compare, not the id's text: the journey's
     # person code where it has one (exact), else a 64-bit hash of the id
-    key = (t.person_n.cast(dt.uint64) if spec.by != "session" and "person_n" in t.columns
-           else ibis.ifelse(unit.isnull(), ibis.null(dt.uint64), _hash(unit)))
+    key = (
+        t.person_n.cast(dt.int32)
+        if spec.by != "session" and "person_n" in t.columns
+        else ibis.ifelse(unit.isnull(), ibis.null(dt.uint64), _hash(unit))
+    )
     cols: dict[str, Any] = {"u_key": key}
     b = spec.breakdown
     if b and b.startswith("trait:"):
         cols["u_person"] = t.person_id
-    # the event as a small code (one CASE, cheaper than a comparison per step); the mask of
-    # plain steps follows from it (_with_mask), steps with filters get their bits here
-    code = t.event.cases(*[(name, i + 1) for i, name in enumerate(names)], else_=0)
-    cols.update(u_seq=t.seq, u_t=epoch_us(t.timestamp), u_code=code.cast("int16"))
+    # the mask of plain steps follows from the code (_with_mask), steps with filters get
+    # their bits here
+    cols.update(u_seq=t.seq, u_t=epoch_us(t.timestamp), u_code=code.cast("int32"))
     tested: Any = None
     for k, step in enumerate(spec.steps):
         if step.tests:
@@ -88,17 +107,17 @@ def _rows(journey: ir.Table, spec: Spec) -> ir.Table:
     return t.select(**cols)
 
 
-def _with_mask(table: pa.Table, spec: Spec) -> pa.Table:
+def _with_mask(table: pa.Table, spec: Spec, codes: Codes) -> pa.Table:
     """``table`` with ``u_mask`` (bit k: the row matches step k; bit :data:`EXCLUDED`: an
     exclusion event), without the rows that match nothing (a filtered step's event that
-    fails its filter)."""
-    names = _names(spec)
-    plain = np.zeros(len(names) + 1, dtype=np.int32)
+    fails its filter). ``codes``: the ``u_code`` of each name that occurs."""
+    plain = np.zeros(max(codes.values(), default=0) + 1, dtype=np.int32)
     for k, step in enumerate(spec.steps):
-        if not step.tests:
-            plain[names.index(step.event) + 1] |= 1 << k
+        if not step.tests and step.event in codes:
+            plain[codes[step.event]] |= 1 << k
     for name in spec.exclude:
-        plain[names.index(name) + 1] |= 1 << EXCLUDED
+        if name in codes:
+            plain[codes[name]] |= 1 << EXCLUDED
     mask = plain[table.column("u_code").to_numpy()]
     if "u_tested" in table.column_names:
         mask |= table.column("u_tested").to_numpy()
@@ -119,27 +138,56 @@ def _rows_key(spec: Spec) -> tuple[object, ...]:
     return (repr(spec.steps), spec.exclude, spec.by, spec.breakdown)
 
 
+def _event_codes(journey: ir.Table, names: list[str]) -> Codes:
+    """The journey's ``event_n`` of each of ``names`` that occurs, by one small query that
+    stops at each name's first row (a name that does not occur is read to the end)."""
+
+    def build() -> ir.Table:  # (built and compiled only when not remembered)
+        parts = [
+            journey.filter(journey.event == name)
+            .select(i=ibis.literal(i, dt.int16), code=journey.event_n)
+            .limit(1)
+            for i, name in enumerate(names)
+        ]
+        return ibis.union(*parts)
+
+    key = ("funnel-codes", tuple(names), journey.op())
+    found = fetch(key, build, journey.get_backend()).to_pylist()
+    return {names[r["i"]]: int(r["code"]) for r in found if r["code"] is not None}
+
+
 def fetch_rows(journey: ir.Table, spec: Spec) -> tuple[pa.Table, np.ndarray]:
     """The candidate rows grouped by unit in ``seq`` order, and the flags of each unit's
     first row (read once more with ``ORDER BY`` when the journey's order is not that)."""
     backend = journey.get_backend()
-    key = ("funnel-scan", _rows_key(spec), journey.op())
-    table = fetch(key, lambda: _rows(journey, spec), backend)
     names = _names(spec)
-    seen = np.bincount(table.column("u_code").to_numpy(), minlength=len(names) + 1)
-    if not seen[1:].all():  # a step or exclusion event no row has: "Did you mean …?"
+    codes = _event_codes(journey, names) if has_codes(journey) else None
+    coded = None if codes is None else tuple(sorted(codes.items()))
+    key = ("funnel-scan", _rows_key(spec), coded, journey.op())
+    table = fetch(key, lambda: _rows(journey, spec, codes), backend)
+    present: Codes = codes if codes is not None else _seen(table, names)
+    if len(present) < len(names):  # a step or exclusion event no row has: "Did you mean …?"
         check_names(journey, spec)  # (the names of the whole journey, in a scope)
-    table = _with_mask(table, spec)
+    table = _with_mask(table, spec, present)
     first = _unit_heads(table)
     if first is None:
         ordered = fetch(
-            (*key, "ordered"), lambda: _rows(journey, spec).order_by("u_key", "u_seq"), backend
+            (*key, "ordered"),
+            lambda: _rows(journey, spec, codes).order_by("u_key", "u_seq"),
+            backend,
         )
-        table = _with_mask(ordered, spec)
+        table = _with_mask(ordered, spec, present)
         first = _unit_heads(table, ordered=True)
         if first is None:
             raise _twice(journey, spec)
     return table, first
+
+
+def _seen(table: pa.Table, names: list[str]) -> Codes:
+    """The code of each name that some row has (journeys without codes: name ``i`` has
+    code ``i + 1``)."""
+    seen = np.bincount(table.column("u_code").to_numpy(), minlength=len(names) + 1)
+    return {name: i + 1 for i, name in enumerate(names) if seen[i + 1]}
 
 
 def _unit_heads(table: pa.Table, *, ordered: bool = False) -> np.ndarray | None:
@@ -167,7 +215,10 @@ def _unit_heads(table: pa.Table, *, ordered: bool = False) -> np.ndarray | None:
         np.not_equal(unit[1:], unit[:-1], out=first[1:])
         if not np.all((seq[1:] > seq[:-1]) | first[1:]):
             return None
-        if not ordered and not pd.Index(unit[first]).is_unique:
+        heads = unit[first]
+        # each unit in one run: units in increasing order (person codes of the stored
+        # journey) are, else a hash-table test
+        if not ordered and not (np.all(heads[1:] > heads[:-1]) or pd.Index(heads).is_unique):
             return None  # a unit in two runs
     return first
 
@@ -189,7 +240,7 @@ def scan_units(journey: ir.Table, spec: Spec, traits: ir.Table | None) -> pd.Dat
     """One row per entered unit (the columns of the module docstring)."""
     table, first = fetch_rows(journey, spec)
     step_windows = [None if w is None else w // _MICRO for w in spec.step_windows]
-    best = best_attempts(
+    best = best_attempts_split(
         first,
         table.column("u_t").to_numpy(),
         table.column("u_seq").to_numpy(),
