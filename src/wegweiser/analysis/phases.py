@@ -429,9 +429,11 @@ def _compute(inputs: Inputs, p: PhasesParams) -> Result:
     days = inputs.config.windows.stuck_days if p.stuck_days is None else p.stuck_days
     asked = wanted()
     tables = None if asked is None else [t for t in TABLES if t in asked]
-    # the stored episodes (all the data, up to the latest event), when the inputs have them
+    # the stored episodes (all the data, up to the latest event), when the inputs have them;
+    # a journey without codes (Spark) numbers them as before: one cached table per call
     rollup = getattr(inputs, "rollup", None)
-    episodes = rollup("phase_episodes") if moment is None and callable(rollup) else None
+    stored = moment is None and callable(rollup) and has_codes(journey)
+    episodes = rollup("phase_episodes") if stored and callable(rollup) else None
     result = phase_analysis(journey, phases, as_of=moment, stuck_days=days, period=p.period,
                             tables=tables or None, episodes=episodes)
     if p.limit and result.stuck is not None:
