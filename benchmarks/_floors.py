@@ -18,6 +18,16 @@ no Python in between:
   precomputed ``next_event``/``next_timestamp`` (as Wegweiser reads them).
 * ``sessions`` — the split at a 30-minute gap (lag, running sum) and the per-session
   summary (sessions, persons, mean and median duration, events per session).
+* ``phases`` / ``phases_transitions`` — the phase analysis (all six tables / the one view
+  ``transitions``) from the journey's ``phase`` column: the episodes (a window over each
+  person's phase events ordered by time, phase rank, ``seq``; the starts of runs; a second
+  window for the next start), then per table one aggregate: open episodes per phase
+  (current), +1/-1 per phase and week (over time), moves (count, distinct persons),
+  dwell (count, median, mean, p90 of closed, open count and median), the per-person kinds
+  (non-linear), the long open episodes (stuck); plus the persons and the latest time. For
+  all six tables the episodes are a temporary table read six times; for one view they are
+  a CTE of its one query. ``phases_stored`` reads the same aggregates from an episodes
+  table made beforehand (the floor of reading Wegweiser's stored ``phase_episodes``).
 """
 
 from __future__ import annotations
@@ -126,3 +136,94 @@ def chdb_floor(session: Any, steps: list[str]) -> list[tuple[int, int]]:
     microseconds, UInt64)."""
     table = session.query(chdb_funnel_sql(steps), "ArrowTable")
     return [(int(r["level"]), int(r["units"])) for r in table.to_pylist()]
+
+
+def _rank(names: list[str], column: str) -> str:
+    cases = " ".join(f"WHEN '{n.replace(chr(39), chr(39) * 2)}' THEN {i}"
+                     for i, n in enumerate(names))
+    return f"CASE {column} {cases} END"
+
+
+def phase_episodes_sql(names: list[str], columns: str = "*") -> str:
+    """The episodes of the phase analysis from a table ``journey`` (with ``phase`` and
+    ``person_n``): ``p``, ``person_id``, ``phase``, ``r`` (rank), ``start_us``, ``end_us``,
+    ``open``, ``next_phase``, ``next_r``."""
+    return f"""
+WITH m AS (
+  SELECT person_n AS p, person_id, seq, epoch_us("timestamp") AS t, phase,
+         {_rank(names, "phase")} AS r
+  FROM journey WHERE phase IS NOT NULL
+), o AS (
+  SELECT *, lag(phase) OVER w AS prev, row_number() OVER w AS rn FROM m
+  WINDOW w AS (PARTITION BY p ORDER BY t, r, seq)
+), s AS (
+  SELECT p, person_id, phase, r, t, lead(t) OVER w2 AS next_t,
+         lead(phase) OVER w2 AS next_phase, lead(r) OVER w2 AS next_r
+  FROM o WHERE prev IS NULL OR prev <> phase
+  WINDOW w2 AS (PARTITION BY p ORDER BY rn)
+), last AS (SELECT person_n AS p, max(epoch_us("timestamp")) AS last_t FROM journey GROUP BY 1)
+SELECT {columns} FROM (
+  SELECT s.p, s.person_id, s.phase, s.r, s.t AS start_us,
+         coalesce(s.next_t, last.last_t) AS end_us, s.next_t IS NULL AS open,
+         s.next_phase, s.next_r
+  FROM s JOIN last USING (p))"""
+
+
+PHASE_HEAD_SQL = 'SELECT count(DISTINCT person_n), max(epoch_us("timestamp")) FROM journey'
+
+
+def phase_table_sql(table: str, episodes: str, as_of_us: int, stuck_days: float = 30) -> str:
+    """The aggregate behind one phase table over ``episodes`` (a table name or a
+    parenthesised query)."""
+    hours = "(end_us - start_us) / 3.6e9"
+    if table == "current":
+        return f"SELECT phase, count(*) FROM {episodes} WHERE open GROUP BY phase"
+    if table == "transitions":
+        return (f"SELECT phase, next_phase, count(*), count(DISTINCT p) FROM {episodes} "
+                "WHERE next_phase IS NOT NULL GROUP BY ALL")
+    if table == "dwell":
+        return f"""SELECT phase, count(*) FILTER (NOT open), median({hours}) FILTER (NOT open),
+  avg({hours}) FILTER (NOT open), quantile_cont({hours}, 0.9) FILTER (NOT open),
+  count(*) FILTER (open), median(({as_of_us} - start_us) / 3.6e9) FILTER (open)
+FROM {episodes} GROUP BY phase"""
+    if table == "over_time":
+        week = "(d - (d + 3) % 7)"
+        return f"""SELECT phase, {week} AS week, sum(n) FROM (
+  SELECT phase, floor(start_us / 86400e6) AS d, 1 AS n FROM {episodes}
+  UNION ALL SELECT phase, floor(end_us / 86400e6), -1 FROM {episodes} WHERE NOT open
+) GROUP BY ALL"""
+    if table == "nonlinear":
+        return f"""SELECT count(*), sum((n >= 2)::INT), sum(back), sum((n > k)::INT), sum(skip),
+  sum(greatest(back, (n > k)::INT, skip)) FROM (
+  SELECT p, count(*) AS n, count(DISTINCT r) AS k, max((next_r < r)::INT) AS back,
+         max((next_r > r + 1)::INT) AS skip FROM {episodes} GROUP BY p)"""
+    if table == "stuck":
+        cutoff = as_of_us - round(stuck_days * 86_400e6)
+        return f"""SELECT person_id, phase, start_us, ({as_of_us} - start_us) / 86400e6 AS days
+FROM {episodes} WHERE open AND start_us < {cutoff} ORDER BY days DESC, person_id"""
+    raise SystemExit(f"no phase table {table!r}")
+
+
+PHASE_TABLES = ("current", "over_time", "transitions", "dwell", "nonlinear", "stuck")
+
+
+def phases_floor(con: Any, names: list[str], tables: tuple[str, ...], *,
+                 stored: str | None = None) -> list[Any]:
+    """The phase tables ``tables`` by hand-written SQL on ``con`` (a table ``journey``):
+    from the journey (several tables: the episodes as a temporary table; one: a CTE), or
+    from the episodes table ``stored``."""
+    persons, as_of_us = con.sql(PHASE_HEAD_SQL).fetchall()[0]
+    out: list[Any] = [persons]
+    if stored is not None:
+        episodes = stored
+    elif len(tables) > 1:
+        con.execute("CREATE OR REPLACE TEMP TABLE floor_episodes AS "
+                    + phase_episodes_sql(names))
+        episodes = "floor_episodes"
+    else:
+        episodes = "(" + phase_episodes_sql(names) + ")"
+    for table in tables:
+        out.append(con.sql(phase_table_sql(table, episodes, as_of_us)).fetchall())
+    if stored is None and len(tables) > 1:
+        con.execute("DROP TABLE floor_episodes")
+    return out

@@ -1,10 +1,15 @@
-"""Wegweiser against bare-engine floors (issue 19): funnel, transitions and sessions on the
+"""Wegweiser against bare-engine floors (issue 19): funnel, transitions, sessions and phases on the
 demo replicated to N events, each op run interleaved in one process (Wegweiser, DuckDB
 floor, chdb floor, Wegweiser, ...) so that all sides see the same machine load.
 
 Floors: hand-written DuckDB SQL on the journey copied into an in-memory DuckDB table, and
 for the funnel ClickHouse's ``windowFunnel`` (``chdb``, the ``[bench]`` extra) on the
-journey loaded from Parquet into a ``Memory`` table; see ``_floors.py``. Wall and CPU
+journey loaded from Parquet into a ``Memory`` table; see ``_floors.py``. Phases (all six
+tables, and the one view ``phases_transitions``) has two Wegweiser sides: ``wegweiser``
+reads the stored episodes (the ``phase_episodes`` roll-up, as the registry does) and is
+compared with the SQL over an episodes table made beforehand (``duckdb_stored``);
+``wegweiser_journey`` numbers the episodes from the journey and is compared with the SQL
+that does so too (``duckdb``). Wall and CPU
 seconds (``time.process_time``: every thread of the process, the engines' included) are
 medians of ``--pairs`` rounds after one warm-up each; the ratio is the median of the
 per-round ratios Wegweiser / floor (lower is better; 1.0x = at the floor).
@@ -30,9 +35,10 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"
 STEPS = ["product_view", "add_to_cart", "checkout_started", "order_completed"]
-OPS = ("funnel", "transitions", "sessions", "sessions_stored")
+OPS = ("funnel", "transitions", "sessions", "sessions_stored", "phases", "phases_transitions")
 # the journey's columns the floors read (next_event/next_timestamp: precomputed, as Wegweiser's)
-JOURNEY_COLUMNS = ("person_id", "seq", "timestamp", "event", "next_event", "next_timestamp")
+JOURNEY_COLUMNS = ("person_id", "seq", "timestamp", "event", "next_event", "next_timestamp",
+                   "phase", "person_n")
 
 
 def _size(text: str) -> int:
@@ -60,6 +66,7 @@ def prepare(size: int, work: Path) -> tuple[Path, Path]:
     if (
         not journey.exists()
         or journey.stat().st_mtime < (project / "benchmark-data.json").stat().st_mtime
+        or not _has_next(journey)
     ):
         import wegweiser
 
@@ -82,25 +89,38 @@ def _timed(fn: Any) -> tuple[float, float, Any]:
 
 
 def measure(size: int, work: Path, pairs: int, ops: list[str]) -> list[dict[str, Any]]:
-    import chdb.session
     import duckdb
-    from _floors import chdb_floor, duckdb_floor
+    from _floors import PHASE_TABLES, chdb_floor, duckdb_floor, phase_episodes_sql, phases_floor
 
     import wegweiser
-    from wegweiser.analysis import funnels, paths, sessions
+    from wegweiser.analysis import funnels, paths, phases, sessions
 
     project, parquet = prepare(size, work)
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.execute("CREATE TABLE journey AS SELECT * FROM read_parquet(?)", [str(parquet)])
-    ch = chdb.session.Session()
-    ch.query(f"""CREATE TABLE journey ENGINE = Memory AS
-        SELECT person_id, event, toUInt64(toUnixTimestamp64Micro("timestamp")) AS t
-        FROM file('{parquet}', Parquet)""")
+    ch = None
+    if "funnel" in ops:
+        import chdb.session
+
+        ch = chdb.session.Session()
+        ch.query(f"""CREATE TABLE journey ENGINE = Memory AS
+            SELECT person_id, event, toUInt64(toUnixTimestamp64Micro("timestamp")) AS t
+            FROM file('{parquet}', Parquet)""")
     rows: list[dict[str, Any]] = []
     with wegweiser.open_project(project) as p:
         journey = p.journey()
+        phase_names = [ph.name for ph in p.config.phases]
+        if any(op.startswith("phases") for op in ops):
+            con.execute("CREATE TABLE stored_episodes AS " + phase_episodes_sql(phase_names))
         events = int(journey.count().to_pyarrow().as_py())
+        one = ("transitions",)
+
+        def weg_phases(tables: tuple[str, ...], stored: bool) -> Any:
+            episodes = p.rollup("phase_episodes") if stored else None
+            return phases.phase_analysis(journey, list(p.config.phases), tables=tables,
+                                         episodes=episodes)
+
         weg = {
             "funnel": lambda: funnels.funnel(journey, STEPS, window=timedelta(days=36_500)),
             "transitions": lambda: paths.transitions(journey),
@@ -108,14 +128,27 @@ def measure(size: int, work: Path, pairs: int, ops: list[str]) -> list[dict[str,
             # the journey's own 30-minute sessions (no gap: what the registry reads when the
             # gap asked for is the project's); the floor still splits
             "sessions_stored": lambda: sessions.sessions(journey),
+            "phases": lambda: weg_phases(PHASE_TABLES, True),
+            "phases_transitions": lambda: weg_phases(one, True),
         }
         for op in ops:
             sides: dict[str, Any] = {
                 "wegweiser": weg[op],
                 "duckdb": lambda op=op: duckdb_floor(con, op, STEPS),
             }
+            against = {"duckdb": "wegweiser", "chdb": "wegweiser"}
             if op == "funnel":
                 sides["chdb"] = lambda: chdb_floor(ch, STEPS)
+            if op.startswith("phases"):
+                tables = PHASE_TABLES if op == "phases" else one
+                sides = {
+                    "wegweiser": weg[op],
+                    "duckdb_stored": lambda t=tables: phases_floor(
+                        con, phase_names, t, stored="stored_episodes"),
+                    "wegweiser_journey": lambda t=tables: weg_phases(t, False),
+                    "duckdb": lambda t=tables: phases_floor(con, phase_names, t),
+                }
+                against = {"duckdb_stored": "wegweiser", "duckdb": "wegweiser_journey"}
             checks = {name: fn() for name, fn in sides.items()}  # warm-up
             runs: dict[str, list[tuple[float, float]]] = {name: [] for name in sides}
             names = list(sides)
@@ -127,9 +160,10 @@ def measure(size: int, work: Path, pairs: int, ops: list[str]) -> list[dict[str,
             for name, r in runs.items():
                 row[f"{name}_wall"] = statistics.median(w for w, _ in r)
                 row[f"{name}_cpu"] = statistics.median(c for _, c in r)
-                if name != "wegweiser":
-                    w_ratio = [a[0] / b[0] for a, b in zip(runs["wegweiser"], r, strict=True)]
-                    c_ratio = [a[1] / b[1] for a, b in zip(runs["wegweiser"], r, strict=True)]
+                if name in against:
+                    mine = runs[against[name]]
+                    w_ratio = [a[0] / b[0] for a, b in zip(mine, r, strict=True)]
+                    c_ratio = [a[1] / b[1] for a, b in zip(mine, r, strict=True)]
                     row[f"ratio_{name}_wall"] = statistics.median(w_ratio)
                     row[f"ratio_{name}_cpu"] = statistics.median(c_ratio)
             if op == "funnel":
@@ -161,6 +195,20 @@ def record(rows: list[dict[str, Any]], command: str) -> None:
         "|---:|---|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
+        if "duckdb_stored_wall" in r:  # phases: two Wegweiser sides, two floors
+            lines.append(
+                f"| {r['events']:,} | {r['op']} (stored episodes) | {r['wegweiser_wall']:.3f} "
+                f"({r['wegweiser_cpu']:.3f}) | {r['duckdb_stored_wall']:.3f} "
+                f"({r['duckdb_stored_cpu']:.3f}) | {r['ratio_duckdb_stored_wall']:.2f}x / "
+                f"{r['ratio_duckdb_stored_cpu']:.2f}x | - | - |"
+            )
+            lines.append(
+                f"| {r['events']:,} | {r['op']} (from the journey) | "
+                f"{r['wegweiser_journey_wall']:.3f} ({r['wegweiser_journey_cpu']:.3f}) | "
+                f"{r['duckdb_wall']:.3f} ({r['duckdb_cpu']:.3f}) | {r['ratio_duckdb_wall']:.2f}x"
+                f" / {r['ratio_duckdb_cpu']:.2f}x | - | - |"
+            )
+            continue
         ch = (
             f"{r['chdb_wall']:.3f} ({r['chdb_cpu']:.3f}) | {r['ratio_chdb_wall']:.2f}x / "
             f"{r['ratio_chdb_cpu']:.2f}x"

@@ -22,7 +22,9 @@ from tests.analysis.reference import (
     reference_phase,
 )
 from wegweiser.analysis.phases import (
+    TABLES,
     current_phase,
+    episode_table,
     phase_analysis,
     phase_episodes,
     phase_timeline,
@@ -169,6 +171,22 @@ def test_episodes_and_analysis_match_reference(project, seed, minutes, ties):
                                 period=period)
         ref = ref_analysis(rows, as_of or last, stuck_days, period)
         _check_analysis(result, ref, labels)
+        if as_of is None:  # the stored episodes (the roll-up) give the same tables
+            stored = project.rollup("phase_episodes")
+            _same(phase_analysis(journey, PHASES, stuck_days=stuck_days, period=period,
+                                 episodes=stored), result, TABLES)
+            for name in TABLES if seed == 0 else ():  # one table alone: the same, no other
+                one = phase_analysis(journey, PHASES, stuck_days=stuck_days, period=period,
+                                     tables=[name], episodes=stored if name != "dwell" else None)
+                _same(one, result, [name])
+                assert set(one.tables()) == {name}
+
+
+def _same(got, expected, names):
+    for name in names:
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name),
+                                      check_exact=True)
+    assert got.params == expected.params
 
 
 def _check_analysis(result, ref, labels):
@@ -275,6 +293,13 @@ def test_empty_journey_and_bad_options(project):
         phase_analysis(journey, PHASES, period="fortnight")
     with pytest.raises(InvalidInput, match="stuck_days"):
         phase_analysis(journey, PHASES, stuck_days=-1)
+    with pytest.raises(InvalidInput, match=r"no table 'paths'.*current, over_time"):
+        phase_analysis(journey, PHASES, tables=["current", "paths"])
+    with pytest.raises(InvalidInput, match="as_of or episodes"):
+        phase_analysis(journey, PHASES, as_of=BASE, episodes=episode_table(journey, PHASES))
+    only = phase_analysis(journey, PHASES, tables=["nonlinear"])
+    assert only.current is None
+    assert only.nonlinear["persons"].tolist() == [0, 0, 0, 0]
 
 
 def test_timeline_and_figures(project):
@@ -289,6 +314,8 @@ def test_timeline_and_figures(project):
     result = phase_analysis(journey, PHASES)
     for view in ("over_time", "current", "transitions", "dwell"):
         assert result.figure(view=view).data
+    with pytest.raises(ValueError, match="'dwell' was not computed"):
+        phase_analysis(journey, PHASES, tables=["current"]).figure(view="dwell")
 
 
 @pytest.fixture(scope="module")

@@ -78,3 +78,40 @@ def test_empty_store(project):
     assert o.figures["persons"] == 0
     assert o.phases.empty
     assert isinstance(project, wegweiser.Project)
+
+
+def test_faces_asking_for_one_table_get_it_alone_and_equal(tmp_path):
+    """A face showing one table (the CLI's --view/--table) gets only that table computed,
+    equal to the same table of the whole result; an analysis that is not selective
+    computes every table whatever is asked."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from wegweiser.analysis import registry
+    from wegweiser.cli import app
+
+    rng = random.Random(7)
+    rows = [{"user_id": f"p{rng.randint(0, 30)}", "event": rng.choice(EVENTS),
+             "timestamp": pd.Timestamp("2026-01-01", tz="UTC")
+             + pd.Timedelta(minutes=rng.randint(0, 60 * 24 * 40))} for _ in range(300)]
+    folder = tmp_path / "p"
+    with wegweiser.Project.init(folder) as project:
+        project.import_events(pd.DataFrame(rows))
+        whole = registry.run(project, "phases", {})
+        assert set(whole.tables()) == {"current", "over_time", "transitions", "dwell",
+                                       "nonlinear", "stuck"}
+        one = registry.run(project, "phases", {"view": "dwell"}, tables=["dwell"])
+        assert set(one.tables()) == {"dwell"}
+        pd.testing.assert_frame_equal(one.dwell, whole.dwell, check_exact=True)
+        assert registry.wanted() is None  # only while it computes
+        sticky = registry.run(project, "stickiness", {}, tables=["summary"])
+        assert len(sticky.tables()) > 1
+    runner = CliRunner()
+    for options, table in [(["--view", "transitions"], "transitions"),
+                           (["--view", "transitions", "--table", "nonlinear"], "nonlinear")]:
+        res = runner.invoke(app, ["phases", "-p", str(folder), *options, "--format", "json"])
+        assert res.exit_code == 0, res.output
+        expected = json.loads(getattr(whole, table).to_json(orient="records"))
+        assert json.loads(res.stdout) == expected
+        assert len(expected) > 1

@@ -429,6 +429,22 @@ def test_effective_params_and_identity(served: LiveServer, client: httpx.Client)
     assert_error(client.get("/api/v1/identities/nobody", headers=TOKEN), 404, "unknown_id")
 
 
+def test_table_query_answers_with_those_tables(client: httpx.Client) -> None:
+    """``?table=`` answers with the tables asked for (phases computes only those), equal to
+    the same tables of the whole answer; a table the result lacks is a 400."""
+    whole = client.post("/api/v1/phases", json={}, headers=TOKEN).json()
+    assert len(whole["tables"]) == 6
+    got = client.post("/api/v1/phases?table=transitions&table=current", json={},
+                      headers=TOKEN).json()
+    assert got["tables"] == {t: whole["tables"][t] for t in ("current", "transitions")}
+    assert got["params"] == whole["params"]
+    steps = client.post("/api/v1/funnel?table=steps", json={"steps": "product_view,add_to_cart"},
+                        headers=TOKEN).json()
+    assert list(steps["tables"]) == ["steps"]
+    error = assert_error(client.post("/api/v1/phases?table=paths", json={}, headers=TOKEN), 400)
+    assert "no table 'paths'" in error["message"]
+
+
 def test_analyses_are_listed(client: httpx.Client) -> None:
     got = client.get("/api/v1/analyses", headers=TOKEN).json()["analyses"]
     assert [a["name"] for a in got] == list(queries.ANALYSES)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Collection
     from datetime import datetime
 
     import plotly.graph_objects as go
@@ -51,19 +52,28 @@ def _ordered(frame: pd.DataFrame, column: str, names: list[str]) -> pd.Series:
 
 
 def phase_tables(
-    frames: dict[str, pd.DataFrame], names: list[str], total: int, as_of: datetime, period: str
+    frames: dict[str, pd.DataFrame], names: list[str], total: int, as_of: datetime, period: str,
+    wanted: Collection[str],
 ) -> dict[str, pd.DataFrame]:
-    current = frames["dwell"].set_index("phase")["open"].reindex(names).fillna(0)
+    """The ``wanted`` tables from the aggregates ``frames`` (those
+    :func:`~wegweiser.analysis._phase_queries.needed` names)."""
+    shape: dict[str, Callable[[], pd.DataFrame]] = {
+        "current": lambda: _current(frames, names, total),
+        "over_time": lambda: _over_time(frames["periods"], names, as_of, period),
+        "transitions": lambda: _transitions(frames["transitions"], names),
+        "dwell": lambda: _dwell(frames["dwell"], names),
+        "nonlinear": lambda: _nonlinear(frames["nonlinear"]),
+        "stuck": lambda: frames["stuck"].reset_index(drop=True)[COLUMNS["stuck"]],
+    }
+    return {name: shape[name]() for name in COLUMNS if name in wanted}
+
+
+def _current(frames: dict[str, pd.DataFrame], names: list[str], total: int) -> pd.DataFrame:
+    counts = frames["dwell"] if "dwell" in frames else frames["open"]
+    current = counts.set_index("phase")["open"].reindex(names).fillna(0)
     current_frame = pd.DataFrame({"phase": names, "persons": current.astype("int64").to_numpy()})
     current_frame["share"] = (current_frame["persons"] / total).round(4)
-    return {
-        "current": current_frame,
-        "over_time": _over_time(frames["periods"], names, as_of, period),
-        "transitions": _transitions(frames["transitions"], names),
-        "dwell": _dwell(frames["dwell"], names),
-        "nonlinear": _nonlinear(frames["nonlinear"]),
-        "stuck": frames["stuck"].reset_index(drop=True)[COLUMNS["stuck"]],
-    }
+    return current_frame
 
 
 def _over_time(
@@ -134,6 +144,9 @@ def phase_figure(result: Any, view: str, names: list[str]) -> go.Figure:
     import plotly.graph_objects as go
 
     fig = go.Figure()
+    if view in COLUMNS and getattr(result, view, None) is None:
+        raise ValueError(f"the table {view!r} was not computed: run phase_analysis with it "
+                         "in tables=")
     if view == "over_time":
         frame = result.over_time
         for name in names:

@@ -43,21 +43,25 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import ibis
+import ibis.expr.operations as ops
 from pydantic import Field
 
-from wegweiser.analysis import _phase_tables as tables
+from wegweiser.analysis import _phase_queries as queries
+from wegweiser.analysis import _phase_tables as tables_
 from wegweiser.analysis import _time
+from wegweiser.analysis._codes import has_codes
+from wegweiser.analysis._phase_queries import TABLES
 from wegweiser.analysis.params import MAX_DAYS, Limit, Names, Params, Period, parse_moment
-from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
+from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words, wanted
 from wegweiser.analysis.result import Result, to_frame
 from wegweiser.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
 
     import ibis.expr.types as ir
     import pandas as pd
@@ -129,13 +133,20 @@ def current_phase(journey: ir.Table, phases: list[Phase]) -> ir.Table:
 # -- episodes ----------------------------------------------------------------------------
 def _phase_events(journey: ir.Table, phases: list[Phase]) -> ir.Table:
     """Phase-mapped events with ``prev`` (phase before, in the documented order) and ``rn``
-    (0-based position among the person's phase-mapped events)."""
+    (0-based position among the person's phase-mapped events); with the journey's
+    ``person_n`` when it has codes (then the person's windows partition by it)."""
     mapped = journey.filter(journey.phase.notnull())
+    code = ["person_n"] if "person_n" in journey.columns else []
     mapped = mapped.select(
-        "person_id", "seq", "timestamp", "phase", rank=phase_rank(mapped.phase, phases)
+        "person_id", *code, "seq", "timestamp", "phase", rank=phase_rank(mapped.phase, phases)
     )
-    order = ibis.window(group_by="person_id", order_by=["timestamp", "rank", "seq"])
+    order = ibis.window(group_by=_key(mapped), order_by=["timestamp", "rank", "seq"])
     return mapped.mutate(prev=mapped.phase.lag().over(order), rn=ibis.row_number().over(order))
+
+
+def _key(table: ir.Table) -> str:
+    """The column that tells persons apart: the integer ``person_n`` when there is one."""
+    return "person_n" if "person_n" in table.columns else "person_id"
 
 
 def with_episode(journey: ir.Table, phases: list[Phase]) -> ir.Table:
@@ -157,14 +168,15 @@ def with_episode(journey: ir.Table, phases: list[Phase]) -> ir.Table:
 
 def _episodes(journey: ir.Table, phases: list[Phase]) -> ir.Table:
     """Episodes with ``rank``, ``next_phase`` and ``next_rank`` (NULL for the open one)."""
-    per = journey.group_by("person_id").agg(
+    key = _key(journey) if "episode" not in journey.columns else "person_id"
+    per = journey.group_by(key).agg(
         n_mapped=journey.phase.count(), last_event=journey.timestamp.max()
     )
     if "episode" in journey.columns:  # numbered when the journey was materialised
         return _numbered_episodes(journey, per, phases)
     mapped = _phase_events(journey, phases)
     starts = mapped.filter(mapped.prev.isnull() | (mapped.prev != mapped.phase))
-    by_start = ibis.window(group_by="person_id", order_by="rn")
+    by_start = ibis.window(group_by=key, order_by="rn")
     starts = starts.mutate(
         episode=ibis.row_number().over(by_start),
         next_start=starts.timestamp.lead().over(by_start),
@@ -172,9 +184,9 @@ def _episodes(journey: ir.Table, phases: list[Phase]) -> ir.Table:
         next_phase=starts.phase.lead().over(by_start),
         next_rank=starts.rank.lead().over(by_start),
     )
-    both = starts.join(per, "person_id")
+    both = starts.join(per, key)
     return both.select(
-        "person_id", "episode", "phase", "rank",
+        "person_id", *(["person_n"] if key == "person_n" else []), "episode", "phase", "rank",
         start=both.timestamp,
         end=both.next_start.coalesce(both.last_event),
         events=both.next_rn.coalesce(both.n_mapped) - both.rn,
@@ -235,7 +247,7 @@ class PhaseTimeline(Result):
 
     def figure(self) -> go.Figure:
         """One row per person, one bar per episode, coloured by phase."""
-        return tables.timeline_figure(self.episodes, list(self.params.get("phases", [])))
+        return tables_.timeline_figure(self.episodes, list(self.params.get("phases", [])))
 
 
 def phase_timeline(
@@ -260,19 +272,20 @@ def phase_timeline(
 # -- the analysis ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PhaseResult(Result):
-    """Phase analytics; see :mod:`wegweiser.analysis.phases` for every definition."""
+    """Phase analytics; see :mod:`wegweiser.analysis.phases` for every definition. A table
+    not asked for (``phase_analysis(tables=...)``) is None."""
 
-    current: pd.DataFrame
-    over_time: pd.DataFrame
-    transitions: pd.DataFrame
-    dwell: pd.DataFrame
-    nonlinear: pd.DataFrame
-    stuck: pd.DataFrame
+    current: pd.DataFrame | None
+    over_time: pd.DataFrame | None
+    transitions: pd.DataFrame | None
+    dwell: pd.DataFrame | None
+    nonlinear: pd.DataFrame | None
+    stuck: pd.DataFrame | None
 
     def figure(self, *, view: str = "over_time") -> go.Figure:
         """``over_time`` (stacked areas), ``current`` (bars), ``transitions`` (a matrix,
         backward moves below the diagonal) or ``dwell`` (median and p90 hours)."""
-        return tables.phase_figure(self, view, list(self.params.get("phases", [])))
+        return tables_.phase_figure(self, view, list(self.params.get("phases", [])))
 
 
 def utc(moment: datetime) -> datetime:
@@ -289,112 +302,82 @@ def phase_analysis(
     as_of: datetime | None = None,
     stuck_days: float = 30,
     period: str = "week",
+    tables: Collection[str] | None = None,
+    episodes: ir.Table | None = None,
 ) -> PhaseResult:
     """Current phases, phases over time, transitions, dwell, non-linear journeys, stuck
-    persons (definitions in the module docstring)."""
+    persons (definitions in the module docstring).
+
+    ``tables``: compute only these (names of :data:`TABLES`; default: all); the others are
+    None in the result. ``episodes``: the :func:`episode_table` of the whole ``journey``
+    when one is materialised (the ``phase_episodes`` roll-up), read instead of numbering
+    the episodes again; only without ``as_of`` (the episodes end at the latest event).
+    """
     if period not in PERIODS:
         raise InvalidInput(f"unknown period {period!r}; use one of: {', '.join(PERIODS)}")
     if stuck_days < 0:
         raise InvalidInput(f"stuck_days must be >= 0, got {stuck_days}")
+    wanted = _wanted(tables)
+    if episodes is not None and as_of is not None:
+        raise InvalidInput("give as_of or episodes, not both: stored episodes end at the "
+                           "latest event")
     names = [p.name for p in phases]
     if as_of is not None:
         as_of = utc(as_of)
         journey = journey.filter(journey.timestamp <= ibis.literal(as_of, type="timestamp('UTC')"))
-    head = to_frame(journey.aggregate(
-        persons=journey.person_id.nunique(), last=journey.timestamp.max()
-    )).iloc[0]
+    who = journey.person_n if has_codes(journey) else journey.person_id
+    head = to_frame(journey.aggregate(persons=who.nunique(), last=journey.timestamp.max())
+                    ).iloc[0]
     total = int(head["persons"] or 0)
     if as_of is None and total:
         as_of = head["last"].to_pydatetime()
     params: dict[str, Any] = {"as_of": as_of, "stuck_days": stuck_days, "period": period,
                               "phases": names, "persons": total}
     if not total or as_of is None:
-        return PhaseResult(**tables.empty_phase_tables(names), params=params)
-    episodes = _episodes(journey, phases)
+        empty = tables_.empty_phase_tables(names)
+        return PhaseResult(**{t: empty[t] if t in wanted else None for t in TABLES},
+                           params=params)
+    aggregates = queries.needed(wanted)
+    e = episode_table(journey, phases) if episodes is None else episodes
+    # numbered once, read several times (stored episodes are read as they are)
+    cached = len(aggregates) > 1 and not isinstance(e.op(), ops.DatabaseTable)
+    if cached:
+        e = e.cache()
+    try:
+        frames = queries.frames(e, aggregates, as_of=as_of, stuck_days=stuck_days,
+                                period=period)
+    finally:
+        if cached:
+            e.release()
+    shaped = tables_.phase_tables(frames, names, total, as_of, period, wanted)
+    return PhaseResult(**{t: shaped.get(t) for t in TABLES}, params=params)
+
+
+def _wanted(tables: Collection[str] | None) -> list[str]:
+    if tables is None:
+        return list(TABLES)
+    unknown = sorted(set(tables) - set(TABLES))
+    if unknown:
+        raise InvalidInput(f"phases has no table {', '.join(map(repr, unknown))}; its tables: "
+                           f"{', '.join(TABLES)}")
+    return [t for t in TABLES if t in tables]
+
+
+def episode_table(journey: ir.Table, phases: list[Phase]) -> ir.Table:
+    """The episodes of :func:`phase_analysis`: those of :func:`phase_episodes` with the
+    phase ``rank``, ``next_phase``/``next_rank`` (NULL for the open one), the times as
+    seconds (``start_s``, ``end_s``) and microseconds (``start_us``, ``end_us``) since the
+    epoch and, from a journey with codes, ``person_n``. Materialised beside the journey as
+    the ``phase_episodes`` roll-up (:mod:`wegweiser.analysis.rollups`)."""
+    e = _episodes(journey, phases)
     # seconds since the epoch, once: timezone-aware date arithmetic is costly per row;
     # differences are taken in integer microseconds (doubles near 1.8e9 s step by 2.4e-7 s)
-    episodes = episodes.mutate(
-        start_s=_time.seconds(episodes.start),
-        end_s=_time.seconds(episodes.end),
-        start_us=_time.epoch_us(episodes.start),
-        end_us=_time.epoch_us(episodes.end),
-    ).cache()
-    try:
-        frames = _phase_frames(episodes, as_of=as_of, stuck_days=stuck_days, period=period)
-    finally:
-        episodes.release()
-    return PhaseResult(**tables.phase_tables(frames, names, total, as_of, period), params=params)
-
-
-def _phase_frames(
-    e: ir.Table, *, as_of: datetime, stuck_days: float, period: str
-) -> dict[str, pd.DataFrame]:
-    """The aggregates behind every table, computed in the engine from the episodes."""
-    as_of_us = round(as_of.timestamp() * 1e6)  # exact: the double is off by < 0.5 us
-    hours = (e.end_us - e.start_us).cast("float64") / 3_600e6
-    open_hours = (ibis.literal(as_of_us) - e.start_us).cast("float64") / 3_600e6
-    closed = ~e.open
-    done, moves = e.filter(closed), e.filter(e.next_phase.notnull())
-    # +1 in the period an episode starts, -1 in the period the next one starts
-    periods = ibis.union(
-        e.select("phase", period=_period_key(e.start, e.start_s, period), n=ibis.literal(1)),
-        done.select("phase", period=_period_key(done.end, done.end_s, period),
-                    n=ibis.literal(-1)),
-        distinct=False,
+    return e.mutate(
+        start_s=_time.seconds(e.start),
+        end_s=_time.seconds(e.end),
+        start_us=_time.epoch_us(e.start),
+        end_us=_time.epoch_us(e.end),
     )
-    out = {
-        "periods": periods.group_by("phase", "period").agg(n=periods.n.sum()),
-        "transitions": moves.group_by(from_phase=moves.phase, to_phase=moves.next_phase).agg(
-            count=moves.count(), persons=moves.person_id.nunique()
-        ),
-        "dwell": e.group_by("phase").agg(
-            episodes=closed.sum(),
-            # quantiles of a masked column, not quantile(where=): Ibis masks the quantile
-            # argument too, which Spark refuses (it must be a constant)
-            median_hours=_masked(hours, closed).median(),
-            mean_hours=hours.mean(where=closed),
-            p90_hours=_masked(hours, closed).quantile(0.9),
-            open=e.open.sum(),
-            open_median_hours=_masked(open_hours, e.open).median(),
-        ),
-    }
-    person = e.group_by("person_id").agg(
-        n=e.count(),
-        phases=e.phase.nunique(),
-        back=ibis.ifelse(e.next_rank < e.rank, 1, 0).max(),
-        skip=ibis.ifelse(e.next_rank > e.rank + 1, 1, 0).max(),
-    )
-    loop = ibis.ifelse(person.n > person.phases, 1, 0)
-    out["nonlinear"] = person.aggregate(
-        persons=person.count(),
-        multi=(person.n >= 2).sum(),
-        regression=person.back.sum(),
-        loop=loop.sum(),
-        skipped=person.skip.sum(),
-        nonlinear=ibis.greatest(person.back, loop, person.skip).sum(),
-    )
-    cutoff = ibis.literal(as_of - timedelta(days=stuck_days), type="timestamp('UTC')")
-    stuck = e.filter(e.open & (e.start < cutoff))
-    days = (ibis.literal(as_of_us) - stuck.start_us).cast("float64") / 86_400e6
-    out["stuck"] = stuck.select("person_id", "phase", since=stuck.start, days=days).order_by(
-        ibis.desc("days"), "person_id"
-    )
-    return {name: to_frame(expr) for name, expr in out.items()}
-
-
-def _masked(value: ir.FloatingValue, keep: ir.BooleanValue) -> ir.FloatingValue:
-    """``value`` where ``keep``, else NULL (which aggregates skip)."""
-    out: ir.FloatingValue = ibis.ifelse(keep, value, ibis.null("float64"))
-    return out
-
-
-def _period_key(moment: ir.TimestampValue, seconds: ir.FloatingValue, period: str) -> ir.Value:
-    """Days since 1970-01-01 of the period start (day, week from Monday), or the month's
-    first instant."""
-    if period == "month":
-        return moment.truncate("M")
-    day = (seconds / 86400).floor()
-    return day - (day + 3) % 7 if period == "week" else day  # 1970-01-01 was a Thursday
 
 
 # -- registry ---------------------------------------------------------------------------------
@@ -418,7 +401,7 @@ class PhasesParams(Params):
     ] = Field(
         "current",
         description="What to show; episodes lists each person's phase episodes, any other "
-        "view computes all six phase tables.",
+        "view is one of the six phase tables (the command line computes only it).",
     )
     period: Period = Field("week", description="Periods of over-time (UTC, weeks from Monday).")
     stuck_days: Annotated[float, Field(ge=0, le=MAX_DAYS)] | None = Field(
@@ -444,8 +427,16 @@ def _compute(inputs: Inputs, p: PhasesParams) -> Result:
     if p.view == "episodes":
         return phase_timeline(journey, phases, persons=p.person or None, limit=p.limit or None)
     days = inputs.config.windows.stuck_days if p.stuck_days is None else p.stuck_days
-    result = phase_analysis(journey, phases, as_of=moment, stuck_days=days, period=p.period)
-    if p.limit:
+    asked = wanted()
+    tables = None if asked is None else [t for t in TABLES if t in asked]
+    # the stored episodes (all the data, up to the latest event), when the inputs have them;
+    # a journey without codes (Spark) numbers them as before: one cached table per call
+    rollup = getattr(inputs, "rollup", None)
+    stored = moment is None and callable(rollup) and has_codes(journey)
+    episodes = rollup("phase_episodes") if stored and callable(rollup) else None
+    result = phase_analysis(journey, phases, as_of=moment, stuck_days=days, period=p.period,
+                            tables=tables or None, episodes=episodes)
+    if p.limit and result.stuck is not None:
         result = dataclasses.replace(result, stuck=result.stuck.head(p.limit))
     return result
 
@@ -453,6 +444,7 @@ def _compute(inputs: Inputs, p: PhasesParams) -> Result:
 ANALYSIS = Analysis(
     name="phases",
     renumber=False,  # reads seq only as an order, no next_event
+    selective=True,  # computes only the tables a face shows (registry.wanted)
     params=PhasesParams,
     compute=_compute,
     title=Words("Phases", "Phasen"),

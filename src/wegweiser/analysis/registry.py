@@ -32,7 +32,9 @@ import difflib
 import importlib
 import inspect
 import pkgutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
@@ -146,6 +148,9 @@ class Analysis(Generic[P]):
     or an event filter, ``seq``, ``next_event`` and ``next_timestamp`` are recomputed over
     the kept events; an analysis that reads ``seq`` only as an order (not ``seq + 1``) and
     no ``next_*`` may turn it off (a window pass over the whole filtered journey).
+    ``selective``: its compute function reads :func:`wanted` (the tables a face shows, from
+    :meth:`run`'s ``tables``) and may compute only those, leaving its other table fields
+    None; without it every table is computed and the face picks.
     """
 
     name: str
@@ -166,6 +171,7 @@ class Analysis(Generic[P]):
     step_filters: bool = False
     renumber: bool = True
     group: str = ""
+    selective: bool = False
 
     def __post_init__(self) -> None:
         if not self.path:
@@ -199,17 +205,50 @@ class Analysis(Generic[P]):
             self.check(checked)
         return checked
 
-    def run(self, inputs: Inputs, params: BaseModel | Mapping[str, Any] | None = None) -> Result:
+    def run(
+        self, inputs: Inputs, params: BaseModel | Mapping[str, Any] | None = None, *,
+        tables: Collection[str] | None = None,
+    ) -> Result:
         """Compute with validated ``params``; the result's ``params`` are the effective ones
-        (the request's with defaults, plus what the analysis reports about itself)."""
+        (the request's with defaults, plus what the analysis reports about itself).
+        ``tables``: the tables the caller shows (None: all); a ``selective`` analysis may
+        compute only those."""
         from wegweiser.analysis.result import jsonable
 
         checked = self.validate(params)
-        result = self.compute(inputs, checked)
+        with asking(self.wanted_tables(tables)):
+            result = self.compute(inputs, checked)
         effective = {**checked.model_dump(mode="json", by_alias=True), **jsonable(result.params)}
         out = dataclasses.replace(result, params=effective)
         object.__setattr__(out, "_analysis", self.name)  # not a field: Result.analysis
         return out
+
+
+    def wanted_tables(self, tables: Collection[str] | None) -> frozenset[str] | None:
+        """What :func:`wanted` says while it computes for a caller showing ``tables``: None
+        (all) unless it is ``selective``; the table ``compare_previous`` compares is kept."""
+        if tables is None or not self.selective:
+            return None
+        return frozenset(tables) | ({self.compare[0]} if self.compare else set())
+
+
+_WANTED: ContextVar[frozenset[str] | None] = ContextVar("wanted_tables", default=None)
+
+
+def wanted() -> frozenset[str] | None:
+    """The names of the tables the running analysis is asked for (None: all of them); set
+    by :meth:`Analysis.run` for a ``selective`` analysis."""
+    return _WANTED.get()
+
+
+@contextmanager
+def asking(tables: frozenset[str] | None) -> Iterator[None]:
+    """:func:`wanted` says ``tables`` inside the block (per thread and task)."""
+    token = _WANTED.set(tables)
+    try:
+        yield
+    finally:
+        _WANTED.reset(token)
 
 
 def describe(exc: ValidationError) -> str:
@@ -247,10 +286,13 @@ def get(name: str) -> Analysis[Any]:
     raise InvalidInput(f"unknown analysis {name!r}; use one of {', '.join(found)}.{hint}")
 
 
-def run(inputs: Inputs, name: str, params: BaseModel | Mapping[str, Any] | None = None) -> Result:
+def run(
+    inputs: Inputs, name: str, params: BaseModel | Mapping[str, Any] | None = None, *,
+    tables: Collection[str] | None = None,
+) -> Result:
     """Run analysis ``name`` on ``inputs`` (a project) with ``params`` (its model, a mapping
-    of its fields, or None for the defaults)."""
-    return get(name).run(inputs, params)
+    of its fields, or None for the defaults); ``tables``: see :meth:`Analysis.run`."""
+    return get(name).run(inputs, params, tables=tables)
 
 
 def _indexed(name: str) -> Analysis[Any] | None:

@@ -10,7 +10,10 @@ event (issue 20: the overview with its trend at 10M events):
   without) and ``prev_day`` (the person's previous day with an event; NULL on the first);
 * ``persons`` — one row per person: ``events``, ``conversions``, ``revenue`` (as above),
   ``phase`` and ``since`` (the current phase, :func:`~wegweiser.analysis.phases.current_phase`;
-  NULL for a person without a phase-mapped event).
+  NULL for a person without a phase-mapped event);
+* ``phase_episodes`` — one row per phase episode of a person: the columns of
+  :func:`~wegweiser.analysis.phases.episode_table`, from which the phase analysis (without
+  ``as_of``) aggregates its tables instead of ordering every phase-mapped event again.
 
 Every figure of the overview and of ``trends`` (without an event filter) is a sum or a
 distinct count over these rows, so reading them gives the same numbers as reading the
@@ -36,7 +39,8 @@ if TYPE_CHECKING:
 #: stores built by an earlier version rebuild them
 VERSION = 1
 #: the roll-ups by name, in the order they are built
-NAMES: tuple[Literal["person_days", "persons"], ...] = ("person_days", "persons")
+NAMES: tuple[Literal["person_days", "persons", "phase_episodes"], ...] = (
+    "person_days", "persons", "phase_episodes")
 
 
 def person_days(journey: ir.Table, keys: tuple[str, ...] = ()) -> ir.Table:
@@ -79,4 +83,8 @@ def build(name: str, journey: ir.Table, phases: list[Phase]) -> ir.Table:
         return with_previous_day(person_days(journey))
     if name == "persons":
         return persons(journey, phases)
+    if name == "phase_episodes":
+        from wegweiser.analysis.phases import episode_table
+
+        return episode_table(journey, phases)
     raise KeyError(f"no roll-up {name!r}; there are {', '.join(NAMES)}")

@@ -119,7 +119,7 @@ def _command(spec: registry.Analysis[Any]) -> Any:
         table, view = given.pop("table_", None), given.pop("view_", None)
         view = view.value if isinstance(view, enum.Enum) else view
         params = _params(spec, given)
-        result = _run(spec, project, params)
+        result = _run(spec, project, params, tables=_shown(spec, params, view, table))
         _print(spec, result, params, fmt, view=view, table=table)
 
     command.__signature__ = inspect.Signature([*options, *extra])  # type: ignore[attr-defined]
@@ -222,16 +222,26 @@ def _as_flags(message: str, spec: registry.Analysis[Any]) -> str:
     return message
 
 
-def _run(spec: registry.Analysis[Any], project: Path, params: BaseModel) -> Any:
+def _shown(spec: registry.Analysis[Any], params: BaseModel, view: str | None,
+           table: str | None) -> list[str] | None:
+    """The one table :func:`_print` will print, when the options say it before the run
+    (None: the result's main table, known after it)."""
+    chosen = view or (spec.view_of(params) if spec.view_of else None)
+    name = table or (spec.views.get(chosen) if chosen else None)
+    return [name] if name else None
+
+
+def _run(spec: registry.Analysis[Any], project: Path, params: BaseModel, *,
+         tables: list[str] | None = None) -> Any:
     from wegweiser.config import CONFIG_FILE
     from wegweiser.project import open_project
 
     if spec.standalone is not None and spec.standalone(params) and not (
         project / CONFIG_FILE
     ).is_file():
-        return spec.run(_Defaults(), params)
+        return spec.run(_Defaults(), params, tables=tables)
     with open_project(project) as proj, err.status(f"{spec.title.en} ...", spinner="dots"):
-        return spec.run(proj, params)  # a spinner on a terminal, nothing in a pipe
+        return spec.run(proj, params, tables=tables)  # a spinner on a terminal, not in a pipe
 
 
 class _Defaults:

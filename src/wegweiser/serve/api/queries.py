@@ -44,6 +44,8 @@ from wegweiser.serve.api._store import ANALYSES as STORE_QUERIES
 from wegweiser.serve.api._store import Analysis, drop, replay
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from wegweiser.analysis.result import Result
     from wegweiser.project import Project
 
@@ -104,10 +106,12 @@ ANALYSES: dict[str, Analysis] = dict(sorted({
 }.items()))
 
 
-def run(project: Project, name: str, params: BaseModel | Mapping[str, Any] | None = None
-        ) -> Result:
+def run(project: Project, name: str, params: BaseModel | Mapping[str, Any] | None = None,
+        *, tables: Sequence[str] | None = None) -> Result:
     """Run ``name`` on ``project`` with ``params`` (its model, a mapping of the same fields,
-    or None for the defaults); bad parameters raise :class:`~wegweiser.errors.InvalidInput`."""
+    or None for the defaults); bad parameters raise :class:`~wegweiser.errors.InvalidInput`.
+    ``tables``: the tables the caller shows (a ``selective`` analysis of the registry
+    computes only those; :meth:`~wegweiser.analysis.registry.Analysis.run`)."""
     entry = ANALYSES.get(name)
     if entry is None:
         close = difflib.get_close_matches(name, list(ANALYSES), n=1)
@@ -120,23 +124,37 @@ def run(project: Project, name: str, params: BaseModel | Mapping[str, Any] | Non
             raise InvalidInput(f"{name}: {registry.describe(exc)}") from None
     elif not isinstance(params, entry.params):
         raise InvalidInput(f"{name} takes {entry.params.__name__}, not {type(params).__name__}")
-    result = entry.compute(project, params)
+    spec = registry.analyses().get(name)
+    with registry.asking(spec.wanted_tables(tables) if spec is not None else None):
+        result = entry.compute(project, params)
     effective = {**params.model_dump(mode="json", by_alias=True), **jsonable(result.params)}
     return dataclasses.replace(result, params=effective)
 
 
-def to_json(result: Result, *, analysis: str | None = None) -> dict[str, Any]:
-    """``{"analysis", "params", "tables", "notes"}`` of any result, JSON-ready."""
+def to_json(result: Result, *, analysis: str | None = None,
+            tables: Sequence[str] | None = None) -> dict[str, Any]:
+    """``{"analysis", "params", "tables", "notes"}`` of any result, JSON-ready; with
+    ``tables`` only those (one the result lacks raises :class:`InvalidInput`)."""
     note = getattr(result, "note", None)
+    frames = result.tables()
+    if tables:
+        missing = [t for t in dict.fromkeys(tables) if t not in frames]
+        if missing:
+            raise InvalidInput(
+                f"{analysis or 'this analysis'} has no table {', '.join(map(repr, missing))} "
+                f"with these options; its tables: {', '.join(frames)}"
+            )
+        frames = {t: f for t, f in frames.items() if t in tables}
     return {
         "analysis": analysis or type(result).__name__,
         "params": jsonable(result.params),
-        "tables": {name: table_records(frame) for name, frame in result.tables().items()},
+        "tables": {name: table_records(frame) for name, frame in frames.items()},
         "notes": [note] if isinstance(note, str) and note else [],
     }
 
 
-def run_json(project: Project, name: str, params: Mapping[str, Any] | None = None
-             ) -> dict[str, Any]:
-    """:func:`to_json` of :func:`run`: what a query worker sends back for an API request."""
-    return to_json(run(project, name, params), analysis=name)
+def run_json(project: Project, name: str, params: Mapping[str, Any] | None = None,
+             *, tables: Sequence[str] | None = None) -> dict[str, Any]:
+    """:func:`to_json` of :func:`run`: what a query worker sends back for an API request
+    (``tables``: only these, as ``?table=`` asks)."""
+    return to_json(run(project, name, params, tables=tables), analysis=name, tables=tables)

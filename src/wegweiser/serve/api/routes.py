@@ -29,6 +29,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response, Se
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel, Field
 
+from wegweiser.analysis import registry
 from wegweiser.serve import access
 from wegweiser.serve.api import queries
 from wegweiser.serve.errors import ERROR_SCHEMA, ApiError
@@ -112,10 +113,21 @@ def json_response(payload: Any) -> Response:
     return Response(orjson.dumps(payload), media_type="application/json")
 
 
-def _run(request: Request, name: str, params: queries.Params) -> Response:
-    """Run the analysis in the query pool, on the read snapshot of the store."""
+def _run(request: Request, name: str, params: queries.Params,
+         tables: list[str] | None = None) -> Response:
+    """Run the analysis in the query pool, on the read snapshot of the store (``tables``:
+    only these in the answer, and computed only these when the analysis can)."""
     values = params.model_dump(by_alias=True, exclude_unset=True)
-    return json_response(access.context(request).query(queries.run_json, name, values))
+    extra = {"tables": tables} if tables else {}
+    return json_response(access.context(request).query(queries.run_json, name, values, **extra))
+
+
+#: ``?table=`` of an analysis route: the tables to answer with
+TableQuery = Annotated[list[Annotated[str, Field(max_length=100)]] | None, Query(
+    alias="table", max_length=20,
+    description="Answer with these tables only (repeat for several; default: all). An "
+    "analysis that can (phases) then computes only these.",
+)]
 
 
 @router.get(
@@ -147,8 +159,9 @@ def list_analyses() -> Response:
 def _add_route(entry: queries.Analysis) -> None:
     """``POST`` (JSON body) or ``GET`` (query parameters) route of one analysis."""
 
-    def endpoint(request: Request, params: queries.Params) -> Response:
-        return _run(request, entry.name, params)
+    def endpoint(request: Request, params: queries.Params, table: TableQuery = None
+                 ) -> Response:
+        return _run(request, entry.name, params, table)
 
     if entry.method == "GET":
         annotation: Any = Annotated[entry.params, Query()]
@@ -158,10 +171,13 @@ def _add_route(entry: queries.Analysis) -> None:
         required = any(f.is_required() for f in entry.params.model_fields.values())
         default = inspect.Parameter.empty if required else entry.params()
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    tables = ([inspect.Parameter("table", kind, annotation=TableQuery, default=None)]
+              if entry.name in registry.analyses() and entry.method == "POST" else [])
     signature = inspect.Signature(
         [
             inspect.Parameter("request", kind, annotation=Request),
             inspect.Parameter("params", kind, annotation=annotation, default=default),
+            *tables,
         ]
     )
     endpoint.__signature__ = signature  # type: ignore[attr-defined]
