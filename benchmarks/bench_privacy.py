@@ -152,6 +152,8 @@ def tree_measures(args: argparse.Namespace) -> list[dict[str, Any]]:
     process, its own store under ``args.work``)."""
     if not args.privacy_events:
         return []
+    import wegweiser.privacy  # noqa: F401  (a tree without it fails here, before the store)
+
     work = Path(args.work)
     folder = project_for(args.privacy_events, work)
     any_id = person_of(folder)

@@ -121,6 +121,15 @@ def main_from_args(args: argparse.Namespace, machine: str) -> None:
 def tree_measures(args: argparse.Namespace) -> list[dict[str, object]]:
     """For ``run.py --before``: each analysis's wall and CPU seconds summed over the seeds
     (one tree per process, its own shops under ``args.work``)."""
+    import importlib.util
+
+    for name in ("propensity", "churn", "recommend"):  # fail before the shops are built
+        try:
+            found = importlib.util.find_spec(f"wegweiser.analysis.predict.{name}")
+        except ModuleNotFoundError:
+            found = None
+        if found is None:
+            raise SystemExit(f"this tree has no wegweiser.analysis.predict.{name}")
     TIMINGS.clear()
     frame = run(args.scores_persons, args.scores_seeds, 120, args.work)
     print(frame.to_string(index=False), flush=True)
