@@ -176,14 +176,16 @@ def summary_table(rows: list[dict[str, Any]], before: str = "before",
     """The one table of a before/after run (Markdown).
 
     Columns: measure | size | before wall (cpu) | after wall (cpu) | after/before CPU | wall
-    | peer | after/peer. Seconds are medians over the tree's processes; the after/before
-    figures the medians of the per-pair ratios (< 1: after is faster; for a rate such as
-    events/s, > 1 is better); after/peer: the after median over the peer's wall figure.
+    | pairs | peak RSS (the largest of the tree's processes) | peer | after/peer. Seconds
+    are medians over the tree's processes; the after/before figures the medians of the
+    per-pair ratios (< 1: after is faster; for a rate such as events/s, > 1 is better);
+    after/peer: the after median over the peer's wall figure.
     """
     lines = [
         f"| measure | size | {before} wall (cpu) | {after} wall (cpu) | "
-        f"{after}/{before} CPU | {after}/{before} wall | pairs | peer | {after}/peer wall |",
-        "|---|---:|---:|---:|---:|---:|---:|---|---:|",
+        f"{after}/{before} CPU | {after}/{before} wall | pairs | peak RSS MiB {before} / "
+        f"{after} | peer | {after}/peer wall |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for row in rows:
         ratio = compare(row, before, after)
@@ -201,9 +203,16 @@ def summary_table(rows: list[dict[str, Any]], before: str = "before",
         lines.append(
             f"| {measure} | {row['size']} | {_cell(runs_b, row['unit'])} | "
             f"{_cell(runs_a, row['unit'])} | {_ratio(ratio['cpu'])} | {_ratio(ratio['wall'])} | "
-            f"{min(len(runs_b), len(runs_a))} | {peer_cell} | {_ratio(ratio['peer'])} |"
+            f"{min(len(runs_b), len(runs_a))} | {_rss(runs_b)} / {_rss(runs_a)} | {peer_cell} | "
+            f"{_ratio(ratio['peer'])} |"
         )
     return "\n".join(lines)
+
+
+def _rss(runs: list[dict[str, Any]]) -> str:
+    """The largest peak RSS of the runs (MiB), "-" when none has one."""
+    got = [r["peak_rss_mib"] for r in runs if r.get("peak_rss_mib") is not None]
+    return f"{max(got):,}" if got else "-"
 
 
 def _ratio(x: float | None) -> str:

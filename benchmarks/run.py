@@ -174,7 +174,9 @@ def in_process_rows(bench: str, got: dict[str, list[dict[str, Any]]],
                     continue
                 found = [m for m in res["measures"]
                          if (m["measure"], m["size"]) == (measure, size)]
-                runs[label] += found or [{"error": "not measured by this tree"}]
+                # the child's peak RSS (the whole benchmark in one process) for each measure
+                runs[label] += ([{**m, "peak_rss_mib": res.get("peak_rss_mib")} for m in found]
+                                or [{"error": "not measured by this tree"}])
         rows.append(_trees.summary_row(bench, measure, size, runs, unit=unit,
                                        peer=peers.get(f"{measure}|{size}"),
                                        peer_name="bare FastAPI" if bench == "collector" else ""))

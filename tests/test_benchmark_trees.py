@@ -33,8 +33,8 @@ def _load() -> ModuleType:
 trees = _load()
 
 
-def _runs(*pairs: tuple[float, float]) -> list[dict[str, float]]:
-    return [{"wall": w, "cpu": c, "peak_rss_mib": 100} for w, c in pairs]
+def _runs(*pairs: tuple[float, float], rss: int = 100) -> list[dict[str, float]]:
+    return [{"wall": w, "cpu": c, "peak_rss_mib": rss + i} for i, (w, c) in enumerate(pairs)]
 
 
 def test_doctests() -> None:
@@ -65,8 +65,9 @@ def test_table_medians_and_per_pair_ratios() -> None:
     assert cells[4] == "0.50"  # CPU: 1/4, 4/8, 3/6 -> 0.25, 0.5, 0.5
     assert cells[5] == "0.50"  # wall: 1/2, 4/10, 3/3 -> 0.5, 0.4, 1.0
     assert cells[6] == "3"
-    assert cells[7] == "retentioneering 20.0"
-    assert cells[8] == "0.15"  # 3.0 / 20.0
+    assert cells[7] == "102 / 102"  # the largest of each tree's processes
+    assert cells[8] == "retentioneering 20.0"
+    assert cells[9] == "0.15"  # 3.0 / 20.0
 
 
 def test_a_tree_that_cannot_run_shows_why_and_no_ratio() -> None:
@@ -84,7 +85,8 @@ def test_a_tree_that_cannot_run_shows_why_and_no_ratio() -> None:
     assert cells[2] == "n/a (exit 1: AttributeError: no attribute 'sessions')"
     assert cells[3] == "1.000 (2.000)"
     assert cells[4] == cells[5] == "-"
-    assert cells[7] == "-"  # no peer
+    assert cells[7] == "- / 100"
+    assert cells[8] == "-"  # no peer
 
 
 def test_rates_keep_their_unit_and_a_failed_peer_is_named() -> None:
@@ -100,8 +102,8 @@ def test_rates_keep_their_unit_and_a_failed_peer_is_named() -> None:
     cells = [c.strip() for c in trees.summary_table([row]).splitlines()[2].strip("|").split("|")]
     assert cells[2] == "19,000 (0.500) events/s"
     assert cells[5] == "1.05"
-    assert cells[7] == "bare FastAPI: n/a (timed out after 900 s)"
-    assert cells[8] == "-"
+    assert cells[8] == "bare FastAPI: n/a (timed out after 900 s)"
+    assert cells[9] == "-"
 
 
 def test_pipes_in_errors_do_not_break_the_table() -> None:
