@@ -567,9 +567,10 @@ def run_measures(r: dict[str, Any]) -> list[dict[str, Any]]:
     load = f"paced {r['rate']:,.0f}/s" if r["rate"] else "as fast as answered"
     cpu = r["server_cores"] / r["events_per_s"] * 1e5 if r["events_per_s"] else None
     return [{"measure": "events/s accepted (server CPU s per 100k events)", "size": load,
-             "wall": r["events_per_s"], "cpu": cpu, "unit": "events/s"},
+             "wall": r["events_per_s"], "cpu": cpu, "unit": "events/s",
+             "peak_rss_mib": r["server_peak_rss_mib"]},
             {"measure": "p99 latency", "size": load, "wall": r["p99_ms"], "cpu": None,
-             "unit": "ms"}]
+             "unit": "ms", "peak_rss_mib": r["server_peak_rss_mib"]}]
 
 
 def run_floor(args: argparse.Namespace) -> list[dict[str, Any]]:

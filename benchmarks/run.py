@@ -174,8 +174,11 @@ def in_process_rows(bench: str, got: dict[str, list[dict[str, Any]]],
                     continue
                 found = [m for m in res["measures"]
                          if (m["measure"], m["size"]) == (measure, size)]
-                # the child's peak RSS (the whole benchmark in one process) for each measure
-                runs[label] += ([{**m, "peak_rss_mib": res.get("peak_rss_mib")} for m in found]
+                # the measure's own peak RSS (the collector's server), else the child's (the
+                # whole benchmark in one process)
+                runs[label] += ([{**m, "peak_rss_mib": m.get("peak_rss_mib",
+                                                             res.get("peak_rss_mib"))}
+                                 for m in found]
                                 or [{"error": "not measured by this tree"}])
         rows.append(_trees.summary_row(bench, measure, size, runs, unit=unit,
                                        peer=peers.get(f"{measure}|{size}"),
