@@ -70,6 +70,7 @@ def run_standalone(doc: str, add_arguments: Any, main_from_args: Any) -> None:
     ``--record``, run as ``run.py`` would run it."""
     import argparse
 
+    import _trees
     from run import machine
 
     here = Path(__file__).resolve().parent
@@ -77,6 +78,7 @@ def run_standalone(doc: str, add_arguments: Any, main_from_args: Any) -> None:
     parser.add_argument("--work", type=Path, default=here / "data")
     parser.add_argument("--record", action="store_true", help="append to RESULTS.md")
     add_arguments(parser)
+    _trees.add_arguments(parser)
     args = parser.parse_args()
     print(f"machine: {machine()}")
     main_from_args(args, machine())

@@ -7,7 +7,8 @@ fresh project folder and builds the journey, unless PROJECT already holds exactl
 ``python _wegweiser_ops.py OP PROJECT [--steps a,b,c] [--repeat 3] [--budget 60]`` opens
 the project, takes ``project.journey()`` (timed as ``load_seconds``), runs OP once to warm,
 then ``--repeat`` more times and reports the median (only the first run when it took more
-than ``--budget`` / ``--repeat`` seconds). Every op pulls its whole result into pandas (the
+than ``--budget`` / ``--repeat`` seconds), wall and CPU (``cpu_seconds``: this process, all
+its threads). Every op pulls its whole result into pandas (the
 analysis functions return result objects of DataFrames):
 
 * ``transitions`` — ``paths.transitions(journey)``: edges (count, persons, probability,
@@ -82,6 +83,7 @@ def prepare(data: Path, folder: Path) -> dict[str, Any]:
         out["persons"] = int(to_value(journey.person_id.nunique()))
     marker.write_text(json.dumps(want), encoding="utf-8")
     out["peak_rss_mib"] = peak_rss_mib()
+    out["wegweiser"] = str(Path(wegweiser.__file__).parent)  # which tree ran
     return out
 
 
@@ -149,18 +151,20 @@ def measure(op: str, folder: Path, steps: list[str], repeat: int, budget: float
         journey = project.journey()
         load = time.perf_counter() - started
         rows = int(to_value(journey.count()))
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = operation(op, journey, steps)
-        first = time.perf_counter() - t0
-        times = []
+        first, first_cpu = time.perf_counter() - t0, time.process_time() - c0
+        times, cpus = [], []
         if first * repeat <= budget:
             for _ in range(repeat):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 result = operation(op, journey, steps)
                 times.append(time.perf_counter() - t0)
+                cpus.append(time.process_time() - c0)
         shape = {name: len(frame) for name, frame in result.tables().items()}
     return {
         "op": op, "seconds": statistics.median(times) if times else first,
+        "cpu_seconds": statistics.median(cpus) if cpus else first_cpu,
         "first_seconds": first, "runs": len(times) or 1, "warm": bool(times),
         "load_seconds": load, "rows": rows, "result_rows": shape,
         "peak_rss_mib": peak_rss_mib(), "check": check(op, result),

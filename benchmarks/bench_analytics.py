@@ -35,6 +35,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import _trees
 from _common import create_venv, json_line, run_standalone, venv_env
 
 HERE = Path(__file__).resolve().parent
@@ -218,20 +219,33 @@ def run(sizes: list[int | str], work: Path, args: argparse.Namespace | None = No
     rows: list[dict[str, Any]] = []
     prev: dict[str, tuple[int, dict[str, Any]]] = {}  # op -> (events, ret result) of last size
     timing = ["--repeat", str(args.analytics_repeat), "--budget", str(args.analytics_budget)]
+    all_trees = _trees.trees(args)
+    order = _trees.interleaved(all_trees, getattr(args, "tree_pairs", 2)
+                                   if len(all_trees) > 1 else 1)
     for size in sizes:
         weg_data, ret_data, dataset = prepare_data(size, work)
-        project = work / "analytics" / f"project-{size}"
-        prep = json_line([sys.executable, str(HERE / "_wegweiser_ops.py"), "prepare",
-                           str(weg_data), str(project)])
+        preps: dict[str, dict[str, Any]] = {}
+        for tree in all_trees:
+            folder = _trees.work(work, tree, all_trees) / "analytics" / f"project-{size}"
+            prep = json_line([sys.executable, str(HERE / "_wegweiser_ops.py"), "prepare",
+                              str(weg_data), str(folder)], env=_trees.env(tree))
+            if "error" in prep and len(all_trees) == 1:
+                raise SystemExit(f"wegweiser prepare of {weg_data.name} failed: {prep['error']}")
+            preps[tree.label] = {**prep, "project": folder}
+        prep = preps["after"]
         if "error" in prep:
             raise SystemExit(f"wegweiser prepare of {weg_data.name} failed: {prep['error']}")
         events = int(prep["rows"])
         name = "ecom" if dataset == "ecom" else f"demo {size:,}"
-        made = ("cached project" if prep["cached"] else
-                f"import {prep['import_seconds']:.1f} s")
-        print(f"\n{name} ({events:,} touchpoints, {prep['persons']:,} persons): wegweiser "
-              f"{made}, journey {prep['journey_seconds']:.1f} s, peak RSS "
-              f"{prep['peak_rss_mib']:,} MiB", flush=True)
+        print(f"\n{name} ({events:,} touchpoints, {prep['persons']:,} persons):", flush=True)
+        for label, p in preps.items():
+            if "error" in p:
+                print(f"  {label}: wegweiser prepare failed: {p['error']}", flush=True)
+                continue
+            made = ("cached project" if p["cached"] else f"import {p['import_seconds']:.1f} s")
+            tree_name = f"{label} " if len(all_trees) > 1 else ""
+            print(f"  {tree_name}wegweiser {made}, journey {p['journey_seconds']:.1f} s, peak "
+                  f"RSS {p['peak_rss_mib']:,} MiB", flush=True)
         print(f"  {'operation':26s} {'retent. s':>10s} {'wegweiser s':>11s} {'ratio':>7s} "
               f"{'ret MiB':>8s} {'weg MiB':>8s}  same result", flush=True)
         steps = ["--steps", ",".join(STEPS[dataset])]
@@ -248,11 +262,19 @@ def run(sizes: list[int | str], work: Path, args: argparse.Namespace | None = No
                     ret_loads.append(ret["load_seconds"])
                     if isinstance(size, int):
                         prev[op] = (size, ret)
-            weg = json_line([sys.executable, str(HERE / "_wegweiser_ops.py"), op,
-                              str(project), *steps, *timing])
+            by_tree: dict[str, list[dict[str, Any]]] = {t.label: [] for t in all_trees}
+            for tree in order:  # A B A B
+                p = preps[tree.label]
+                if "error" in p:
+                    by_tree[tree.label].append({"error": f"prepare: {p['error']}"})
+                    continue
+                by_tree[tree.label].append(json_line(
+                    [sys.executable, str(HERE / "_wegweiser_ops.py"), op, str(p["project"]),
+                     *steps, *timing], env=_trees.env(tree)))
+            weg = median_run(by_tree["after"])
             row: dict[str, Any] = {"dataset": dataset, "size": size, "events": events,
                                    "op": op, "label": label, "ret": ret, "weg": weg,
-                                   "ret_skipped": skip}
+                                   "ret_skipped": skip, "trees": by_tree}
             ok = ret is not None and "error" not in ret and "error" not in weg
             row["ratio"] = ret["seconds"] / weg["seconds"] if ok and ret else None
             row["agree"] = ret.get("check") == weg.get("check") if ok and ret else None
@@ -266,6 +288,12 @@ def run(sizes: list[int | str], work: Path, args: argparse.Namespace | None = No
             for side, r in (("retentioneering", ret), ("wegweiser", weg)):
                 if r is not None and "error" in r:
                     print(f"    {side} failed: {r['error']}", flush=True)
+            if len(all_trees) > 1:
+                print("    " + "; ".join(
+                    f"{t}: " + ", ".join(f"{_fmt_s(r)} s (cpu {r['cpu_seconds']:.3f})"
+                                         if "error" not in r else f"n/a ({r['error']})"
+                                         for r in runs)
+                    for t, runs in by_tree.items()), flush=True)
             if skip:
                 print(f"    retentioneering skipped: {skip}", flush=True)
         if ret_loads:
@@ -279,6 +307,50 @@ def run(sizes: list[int | str], work: Path, args: argparse.Namespace | None = No
           "retentioneering's paths are unstitched ids, so small differences are expected)")
     report_targets(rows)
     return rows
+
+
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """A tree's processes of one op as one: the first failure, else the first run with the
+    median seconds and CPU and the largest peak RSS."""
+    failed = [r for r in runs if "error" in r]
+    if failed:
+        return failed[0]
+    out = dict(runs[0], processes=len(runs))
+    for key in ("seconds", "cpu_seconds", "load_seconds", "first_seconds"):
+        values = [r[key] for r in runs if r.get(key) is not None]
+        out[key] = statistics.median(values) if values else None
+    out["peak_rss_mib"] = max(r["peak_rss_mib"] for r in runs)
+    out["warm"] = all(r.get("warm", True) for r in runs)
+    return out
+
+
+def summary_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of the before/after summary (``_trees.summary_table``): per (size, op) the
+    warm op seconds of each tree's processes, retentioneering as the peer."""
+    out = []
+    for r in rows:
+        if r["op"] == "load":
+            continue
+        runs = {label: [{"error": x["error"]} if "error" in x else
+                        {"wall": x["seconds"], "cpu": x.get("cpu_seconds"),
+                         "peak_rss_mib": x["peak_rss_mib"]} for x in got]
+                for label, got in r["trees"].items()}
+        ret = r["ret"]
+        peer = (None if ret is None else {"error": ret["error"]} if "error" in ret
+                else {"wall": ret["seconds"], "peak_rss_mib": ret["peak_rss_mib"]})
+        size = "ecom" if r["dataset"] == "ecom" else _short_size(r["size"])
+        out.append(_trees.summary_row("analytics", r["label"], size, runs, peer=peer,
+                                      peer_name="retentioneering"))
+    return out
+
+
+def _short_size(n: int) -> str:
+    """1000000 -> '1M', 100000 -> '100k'."""
+    if n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
+    if n % 1_000 == 0:
+        return f"{n // 1_000}k"
+    return f"{n:,}"
 
 
 def _agree(row: dict[str, Any], dataset: str) -> str:
@@ -367,15 +439,18 @@ def record(rows: list[dict[str, Any]], machine: str, command: str, results: Path
         fh.write("\n".join(lines) + "\n")
 
 
-def main_from_args(args: argparse.Namespace, machine: str, command: str | None = None) -> None:
-    """What run.py calls: run the sizes asked for (none: nothing), record with --record."""
+def main_from_args(args: argparse.Namespace, machine: str, command: str | None = None
+                   ) -> list[dict[str, Any]]:
+    """What run.py calls: run the sizes asked for (none: nothing), record with --record;
+    the rows of the before/after summary."""
     if not args.analytics_sizes:
-        return
+        return []
     sizes = ", ".join(f"{s:,}" if isinstance(s, int) else s for s in args.analytics_sizes)
     print(f"\nanalytics against retentioneering: {sizes}", flush=True)
     rows = run(args.analytics_sizes, args.work, args)
     if getattr(args, "record", False):
         record(rows, machine, command or "python " + " ".join(sys.argv))
+    return summary_rows(rows)
 
 
 

@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import _trees
 from _common import create_venv, json_line, run_standalone, venv_env
 
 HERE = Path(__file__).resolve().parent
@@ -227,6 +228,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                "--nsim-start", str(args.channelattribution_nsim_start)]
     rows: list[dict[str, Any]] = []
     shapley: list[dict[str, Any]] = []
+    all_trees = _trees.trees(args)
+    order = _trees.interleaved(all_trees, max(1, args.attribution_pairs))
     started = time.perf_counter()
     for n in sizes:
         for c in channels if orders else []:
@@ -242,16 +245,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             truth = meta.get("true_credits", {})
             for k in orders:
                 cas: list[dict[str, Any]] = []
-                wegs: list[dict[str, Any]] = []
-                for _ in range(max(1, args.attribution_pairs)):  # A B A B
+                by_tree: dict[str, list[dict[str, Any]]] = {t.label: [] for t in all_trees}
+                for _ in range(max(1, args.attribution_pairs)):  # A B A B (B: every tree)
                     if version:
                         cas.append(json_line(
                             [str(VENV / "bin" / "python"), str(CA_OPS), "markov", str(data),
                              "--order", str(k), *timing, *ca_opts],
                             env=_ca_env(), timeout=args.channelattribution_timeout))
-                    wegs.append(json_line([sys.executable, str(WEG_OPS), "markov", str(data),
-                                           "--order", str(k), *timing]))
-                row = make_row(n, c, k, meta, cas, wegs, truth)
+                    for tree in all_trees:
+                        by_tree[tree.label].append(json_line(
+                            [sys.executable, str(WEG_OPS), "markov", str(data), "--order",
+                             str(k), *timing], env=_trees.env(tree)))
+                row = make_row(n, c, k, meta, cas, by_tree["after"], truth)
+                row["trees"] = by_tree
                 rows.append(row)
                 ca, weg = row["ca"], row["weg"]
                 print(f"  {k:>5d} {_s(ca, 'load_seconds'):>8s} {_s(ca):>8s} "
@@ -265,6 +271,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 for side, r in (("channelattribution", ca), ("wegweiser", weg)):
                     if r is not None and "error" in r:
                         print(f"    {side} failed: {r['error']}", flush=True)
+                if len(all_trees) > 1:
+                    _show_trees(by_tree)
                 if ca and "error" not in ca and ca.get("ended_before_cut_pct") is not None:
                     row["ca_note"] = (f"{ca['simulations']:,} simulated paths, "
                                       f"{100 - ca['ended_before_cut_pct']:.1f}% cut at "
@@ -276,8 +284,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
               f"{'weg 1st':>8s} {'weg MiB':>7s} {'exact':>5s}", flush=True)
         for n in sizes:
             data, meta = prepare_data(n, c, work)
-            weg = json_line([sys.executable, str(WEG_OPS), "shapley", str(data), *timing])
-            row = {"paths": n, "channels": c, "meta": meta, "weg": weg, "misses": []}
+            by_tree = {t.label: [] for t in all_trees}
+            for tree in order:
+                by_tree[tree.label].append(json_line(
+                    [sys.executable, str(WEG_OPS), "shapley", str(data), *timing],
+                    env=_trees.env(tree)))
+            weg = median_run(by_tree["after"]) or {"error": "not run"}
+            row = {"paths": n, "channels": c, "meta": meta, "weg": weg, "misses": [],
+                   "trees": by_tree}
             if "error" in weg:
                 row["misses"] = ["failed"]
             else:
@@ -292,6 +306,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                   f"{exact:>5s}", flush=True)
             if "error" in weg:
                 print(f"    wegweiser failed: {weg['error']}", flush=True)
+            if len(all_trees) > 1:
+                _show_trees(by_tree)
     print(f"\n  ratio = median over the interleaved pairs of channelattribution fit s / "
           f"wegweiser fit s (warm medians; * one cold run only); cpu = CPU seconds of a fit "
           f"(all threads), w/ load = the same with each side's CSV read added; weg 1st = "
@@ -304,6 +320,43 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
               "nsim_start": args.channelattribution_nsim_start}
     report_targets(result)
     return result
+
+
+def _show_trees(by_tree: dict[str, list[dict[str, Any]]]) -> None:
+    print("    " + "; ".join(
+        f"{label}: " + ", ".join(f"{_s(r)} s (cpu {_s(r, 'cpu_seconds')})" if "error" not in r
+                                 else f"n/a ({r['error']})" for r in runs)
+        for label, runs in by_tree.items()), flush=True)
+
+
+def summary_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of the before/after summary (``_trees.summary_table``): the warm fit seconds
+    of each tree's processes; channelattribution's fit as the Markov rows' peer."""
+    def runs(by_tree: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+        return {label: [{"error": x["error"]} if "error" in x else
+                        {"wall": x["seconds"], "cpu": x.get("cpu_seconds"),
+                         "peak_rss_mib": x["peak_rss_mib"]} for x in got]
+                for label, got in by_tree.items()}
+
+    out = []
+    for r in result["rows"]:
+        ca = r["ca"]
+        peer = (None if ca is None else {"error": ca["error"]} if "error" in ca
+                else {"wall": ca["seconds"], "cpu": ca.get("cpu_seconds")})
+        out.append(_trees.summary_row(
+            "attribution", f"Markov order {r['order']}, {r['channels']} channels (fit)",
+            f"{_short(r['paths'])} paths", runs(r["trees"]), peer=peer,
+            peer_name="channelattribution"))
+    for r in result["shapley"]:
+        out.append(_trees.summary_row(
+            "attribution", f"exact Shapley, {r['channels']} channels (fit)",
+            f"{_short(r['paths'])} paths", runs(r["trees"])))
+    return out
+
+
+def _short(n: int) -> str:
+    return f"{n // 1_000_000}M" if n % 1_000_000 == 0 else (
+        f"{n // 1_000}k" if n % 1_000 == 0 else f"{n:,}")
 
 
 #: the figures of a side that are medians over its processes (its peak RSS is the largest)
@@ -445,10 +498,12 @@ def record(result: dict[str, Any], machine: str, command: str, results: Path = R
         fh.write("\n".join(lines) + "\n")
 
 
-def main_from_args(args: argparse.Namespace, machine: str, command: str | None = None) -> None:
-    """What run.py calls: run the sizes asked for (none: nothing), record with --record."""
+def main_from_args(args: argparse.Namespace, machine: str, command: str | None = None
+                   ) -> list[dict[str, Any]]:
+    """What run.py calls: run the sizes asked for (none: nothing), record with --record;
+    the rows of the before/after summary."""
     if not args.attribution_sizes:
-        return
+        return []
     sizes = ", ".join(f"{s:,}" for s in args.attribution_sizes)
     chans = ", ".join(map(str, args.attribution_channels)) or "none"
     orders = ", ".join(map(str, args.attribution_orders)) or "none"
@@ -458,6 +513,7 @@ def main_from_args(args: argparse.Namespace, machine: str, command: str | None =
     result = run(args)
     if getattr(args, "record", False):
         record(result, machine, command or "python " + " ".join(sys.argv))
+    return summary_rows(result)
 
 
 

@@ -535,10 +535,49 @@ def _label(server: str, rate: float) -> str:
     return f"{server}, " + (f"paced at {rate:,.0f} events/s" if rate else "as fast as it answers")
 
 
+def _env() -> dict[str, str]:
+    return {**os.environ, "WEGWEISER_WRITE_KEYS": WRITE_KEY, "WEGWEISER_SECRET_KEY": "bench"}
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     args.work.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "WEGWEISER_WRITE_KEYS": WRITE_KEY, "WEGWEISER_SECRET_KEY": "bench"}
-    results: dict[str, Any] = {"floor": [], "wegweiser": []}
+    env = _env()
+    results: dict[str, Any] = {"floor": run_floor(args) if args.collector_floor else [],
+                               "wegweiser": []}
+    for rate in args.collector_rates:
+        results["wegweiser"].append(measure_wegweiser(args, env, rate))
+    return results
+
+
+def tree_measures(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """For ``run.py --before``: Wegweiser's runs (no floor: the parent runs it once) as
+    measures: events/s accepted with the server's CPU seconds per 100k events, and p99."""
+    args.work.mkdir(parents=True, exist_ok=True)
+    out = []
+    for rate in args.collector_rates:
+        r = measure_wegweiser(args, _env(), rate)
+        if r.get("lost"):
+            raise SystemExit(f"{r['lost']:,} accepted events lost at {_label('', rate)}")
+        out += run_measures(r)
+    return out
+
+
+def run_measures(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """One run's figures as two measures (a rate and a latency)."""
+    load = f"paced {r['rate']:,.0f}/s" if r["rate"] else "as fast as answered"
+    cpu = r["server_cores"] / r["events_per_s"] * 1e5 if r["events_per_s"] else None
+    return [{"measure": "events/s accepted (server CPU s per 100k events)", "size": load,
+             "wall": r["events_per_s"], "cpu": cpu, "unit": "events/s",
+             "peak_rss_mib": r["server_peak_rss_mib"]},
+            {"measure": "p99 latency", "size": load, "wall": r["p99_ms"], "cpu": None,
+             "unit": "ms", "peak_rss_mib": r["server_peak_rss_mib"]}]
+
+
+def run_floor(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The bare FastAPI endpoint at each rate."""
+    args.work.mkdir(parents=True, exist_ok=True)
+    env = _env()
+    out: list[dict[str, Any]] = []
     if args.collector_floor:
         (args.work / "floor_app.py").write_text(FLOOR_APP, encoding="utf-8")
         process, url, _ = start_server(
@@ -557,13 +596,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     rate,
                     "floor",
                 )
-                results["floor"].append(r)
+                out.append(r)
                 _show(_label("floor: bare FastAPI endpoint", rate), r)
         finally:
             stop_server(process)
-    for rate in args.collector_rates:
-        results["wegweiser"].append(measure_wegweiser(args, env, rate))
-    return results
+    return out
 
 
 def _show(label: str, r: dict[str, Any]) -> None:

@@ -48,8 +48,12 @@ def make_data(events: int, work: Path) -> tuple[Path, Path]:
             user_id || '-' || k AS user_id)
         FROM base, range({copies}) r(k) LIMIT {events}"""
     )
-    con.execute("COPY big TO ? (FORMAT parquet, ROW_GROUP_SIZE 122880)", [str(parquet)])
-    con.execute("COPY big TO ? (FORMAT csv, HEADER)", [str(csv)])
+    # written beside and renamed: a symlink to shared (read-only) data is replaced, never
+    # written through
+    for path, fmt in ((parquet, "parquet, ROW_GROUP_SIZE 122880"), (csv, "csv, HEADER")):
+        tmp = path.with_name(path.name + ".tmp")
+        con.execute(f"COPY big TO ? (FORMAT {fmt})", [str(tmp)])
+        tmp.replace(path)
     return parquet, csv
 
 
@@ -77,8 +81,12 @@ def run(
     pairs: int = 1,
     before: Path | None = None,
     kinds: tuple[str, ...] = ("parquet", "csv"),
+    after: Path | None = None,
 ) -> list[dict[str, Any]]:
-    """Floor, (before,) wegweiser per input kind, interleaved ``pairs`` times; medians."""
+    """Floor, (before,) wegweiser per input kind, interleaved ``pairs`` times; medians.
+
+    ``after``: the ``src/`` folder of the tree measured as "wegweiser" (default: the
+    installed package). Each row keeps its processes' figures in ``all`` (run order)."""
     work.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [sys.executable, str(HERE / "_child.py"), "make", str(events), str(work)], check=True
@@ -91,7 +99,7 @@ def run(
         steps.append((f"floor: DuckDB {reader} -> table", kind, f"floor-{kind}", None))
         if before is not None:
             steps.append((f"before: wegweiser import ({names[kind]})", kind, "import", before))
-        steps.append((f"wegweiser import ({names[kind]})", kind, "import", None))
+        steps.append((f"wegweiser import ({names[kind]})", kind, "import", after))
     runs: dict[str, list[dict[str, Any]]] = {label: [] for label, *_ in steps}
     for _ in range(pairs):
         for label, kind, step, src in steps:
@@ -114,6 +122,7 @@ def run(
             "cpu_seconds": statistics.median(r["cpu_seconds"] for r in got),
             "peak_rss_mib": max(r["peak_rss_mib"] for r in got),
             "runs": len(got),
+            "all": got,
         }
         row["events_per_s"] = row["rows"] / row["seconds"]
         if not label.startswith("floor"):

@@ -192,6 +192,25 @@ def main_from_args(args: argparse.Namespace, machine_text: str, command: str) ->
         record(rows, sim, machine_text, command, args)
 
 
+def tree_measures(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """For ``run.py --before``: the benchmark's output as usual, its timings as measures
+    (``_tree_child.py`` runs it once per tree in a fresh process)."""
+    print(f"lifetime value: CDNOW fits ({args.repeat} timings each)", flush=True)
+    out = []
+    for r in cdnow(args):
+        print(f"  {r['what']}: {r['wall']:.3f} s wall, {r['cpu']:.3f} s CPU; {r['params']}; "
+              f"LL {r['log_likelihood']:.2f}", flush=True)
+        out.append({"measure": r["what"].split(" (")[0], "size": "CDNOW", "wall": r["wall"],
+                    "cpu": r["cpu"]})
+    sim = recovery(args)
+    print(f"  {args.runs} simulated sets: fit CPU median {sim['cpu_median']:.3f} s, max "
+          f"{sim['cpu_max']:.3f} s", flush=True)
+    out.append({"measure": "BG/NBD fit of a simulated set (CPU only, median)",
+                "size": f"{args.runs} x {args.customers}", "wall": sim["cpu_median"],
+                "cpu": sim["cpu_median"]})
+    return out
+
+
 def record(rows: list[dict[str, Any]], sim: dict[str, Any], machine_text: str, command: str,
            args: argparse.Namespace) -> None:
     lines = [f"\n### Customer lifetime value — {dt.date.today()}",

@@ -147,6 +147,33 @@ def main_from_args(args: argparse.Namespace, where: str) -> None:
             fh.write("\n".join(lines) + "\n")
 
 
+def tree_measures(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """For ``run.py --before``: export and erasure of one person as measures (one tree per
+    process, its own store under ``args.work``)."""
+    if not args.privacy_events:
+        return []
+    import wegweiser.privacy  # noqa: F401  (a tree without it fails here, before the store)
+
+    work = Path(args.work)
+    folder = project_for(args.privacy_events, work)
+    any_id = person_of(folder)
+    out = []
+    size = f"{args.privacy_events:,} events"
+    for _ in range(args.privacy_runs):
+        row = run_once(folder, work / "privacy" / "scratch", any_id)
+        print(f"  export {row['export_s']:.2f} s (cpu {row['export_cpu_s']:.2f}), erase "
+              f"{row['erase_s']:.2f} s (cpu {row['erase_cpu_s']:.2f}), "
+              f"{row['events_erased']} events, id bytes left: {row['hits_after']}", flush=True)
+        if row["hits_after"]:
+            raise SystemExit(f"{row['hits_after']} bytes of the erased person's ids are left")
+        out += [{"measure": "export one person", "size": size, "wall": row["export_s"],
+                 "cpu": row["export_cpu_s"]},
+                {"measure": "erase one person", "size": size, "wall": row["erase_s"],
+                 "cpu": row["erase_cpu_s"]}]
+    shutil.rmtree(work / "privacy" / "scratch", ignore_errors=True)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--work", type=Path, default=HERE / "data")

@@ -39,10 +39,16 @@ def shop(folder: Path, persons: int, seed: int, days: int) -> Path:
     return path
 
 
+#: (analysis, wall s, CPU s) of every analysis timed in this process, unrounded
+TIMINGS: list[tuple[str, float, float]] = []
+
+
 def _timed(proj: wegweiser.Project, name: str, **options: object) -> tuple[object, float, float]:
     wall, cpu = time.perf_counter(), time.process_time()
     result = proj.analyse(name, **options)
-    return result, time.perf_counter() - wall, time.process_time() - cpu
+    out = result, time.perf_counter() - wall, time.process_time() - cpu
+    TIMINGS.append((" ".join([name, *map(str, options.values())]), out[1], out[2]))
+    return out
 
 
 def run(persons: int, seeds: int, days: int, work: Path) -> pd.DataFrame:
@@ -110,6 +116,31 @@ def main_from_args(args: argparse.Namespace, machine: str) -> None:
     print(frame.to_string(index=False))
     if args.record:
         record(frame, args.scores_persons, 120, machine)
+
+
+def tree_measures(args: argparse.Namespace) -> list[dict[str, object]]:
+    """For ``run.py --before``: each analysis's wall and CPU seconds summed over the seeds
+    (one tree per process, its own shops under ``args.work``)."""
+    import importlib.util
+
+    for name in ("propensity", "churn", "recommend"):  # fail before the shops are built
+        try:
+            found = importlib.util.find_spec(f"wegweiser.analysis.predict.{name}")
+        except ModuleNotFoundError:
+            found = None
+        if found is None:
+            raise SystemExit(f"this tree has no wegweiser.analysis.predict.{name}")
+    TIMINGS.clear()
+    frame = run(args.scores_persons, args.scores_seeds, 120, args.work)
+    print(frame.to_string(index=False), flush=True)
+    totals: dict[str, list[float]] = {}
+    for name, wall, cpu in TIMINGS:
+        got = totals.setdefault(name, [0.0, 0.0])
+        got[0] += wall
+        got[1] += cpu
+    size = f"{args.scores_persons:,} persons x {args.scores_seeds} seeds"
+    return [{"measure": f"{name} (sum over the seeds)", "size": size, "wall": wall, "cpu": cpu}
+            for name, (wall, cpu) in totals.items()]
 
 
 def main() -> None:
