@@ -533,6 +533,15 @@ def test_error_shapes(client: httpx.Client) -> None:
     assert "stepz" in error["message"]
     error = assert_error(client.post("/api/v1/sessions", json={"gap": "90"}, headers=TOKEN), 422)
     assert "write it like 30m" in error["message"]
+    # each value matches the schema, together they do not go: the input is refused (400)
+    error = assert_error(
+        client.post("/api/v1/personas", json={"min_personas": 5, "max_personas": 3},
+                    headers=TOKEN),
+        400,
+        "bad_request",
+    )
+    assert "min_personas (5) is above max_personas (3)" in error["message"]
+    assert error["details"][0]["location"] == "body"
     assert_error(
         client.post(
             "/api/v1/sessions", content=b"{", headers={**TOKEN, "Content-Type": "application/json"}

@@ -18,7 +18,7 @@ is set. The collector's errors (``/v1/*``) also carry ``"success": false`` and `
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -141,6 +141,15 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+def _values_disagree(errors: Sequence[Any]) -> bool:
+    """Whether every error is a body model's own check (a ``ValueError`` raised after its
+    fields validated, reported at the body itself): the body matches the schema."""
+    return bool(errors) and all(
+        err.get("type") == "value_error" and tuple(err.get("loc", ())) == ("body",)
+        for err in errors
+    )
+
+
 def install(app: FastAPI) -> None:
     """Route every error through :func:`error_body`."""
 
@@ -168,7 +177,11 @@ def install(app: FastAPI) -> None:
         message = f"{first['location']}: {first['message']}"
         if len(details) > 1:
             message += f" (and {len(details) - 1} more problem(s), see details)"
-        return _respond(request, ApiError(422, message, details=details))
+        # 422: the request does not match its schema. A body that matches it but whose
+        # values do not go together (a model's own check: min above max, overlapping
+        # conditions) is a 400, as any other input the analysis refuses
+        status = 400 if _values_disagree(exc.errors()) else 422
+        return _respond(request, ApiError(status, message, details=details))
 
     async def wegweiser_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, WegweiserError)
