@@ -213,3 +213,15 @@ def test_safeguards_match_the_plain_reference():
             got = stitch(a, b, user_ids=users, max_ids_per_person=cap)
             assert dict(zip(got.ids, got.person_ids, strict=True)) == want_persons
             assert dict(zip(links, got.link_status, strict=True)) == want_status
+
+
+def test_an_id_that_becomes_a_user_id_later_names_its_person():
+    """u0 is only a previous id in the first import (the person is u3, its one user id); the
+    second import makes u0 a user id without a new link: the person becomes u0, as if both
+    imports had come at once (found by the arrival-order property above)."""
+    first = to_frame([{"type": "alias", "previous_id": "u0", "user_id": "u3"}])
+    second = to_frame([{"type": "alias", "previous_id": "u3", "user_id": "u0"}])
+    second["message_id"] = "m1"
+    assert persons_after_import([first]) == {"u0": "u3", "u3": "u3"}
+    assert persons_after_import([first, second]) == {"u0": "u0", "u3": "u0"}
+    assert persons_after_import([pd.concat([first, second])]) == {"u0": "u0", "u3": "u0"}

@@ -36,11 +36,13 @@ def update_identities(
         "WHERE id NOT IN (SELECT id FROM identities) GROUP BY id",
         params,
     )
-    engine.run(
+    # an id seen before only as an anonymous or previous id, now a user id: the person of its
+    # links may change (a person is named by the smallest user id among its ids)
+    promoted = engine.execute(
         "UPDATE identities SET id_kind = 'user' WHERE id_kind = 'anonymous' AND id IN "
         f"(SELECT user_id FROM {new} WHERE user_id IS NOT NULL)",
         params,
-    )
+    ).single_value()
     added = engine.execute(
         "INSERT INTO identity_links SELECT a_id, b_id, min(ts), arg_min(message_id, ts), "
         "'merged', NULL FROM ("
@@ -53,7 +55,7 @@ def update_identities(
         "GROUP BY a_id, b_id",
         params,
     ).single_value()
-    if added:
+    if added or promoted:
         resolve_persons(engine, config)
 
 
