@@ -157,6 +157,7 @@ MODULES: tuple[str, ...] = (
     "wegweiser.analysis.feedback_scores",
     "wegweiser.analysis.feedback_voice",
     "wegweiser.analysis.filters",
+    "wegweiser.analysis.fix_words",
     "wegweiser.analysis.fixes",
     "wegweiser.analysis.funnels",
     "wegweiser.analysis.journey_map",

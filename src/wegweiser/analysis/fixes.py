@@ -61,7 +61,7 @@ from wegweiser.analysis._fix_estimate import MIN_AFTER, MIN_BEFORE, verdict
 from wegweiser.analysis._fix_headline import Headline, headline
 from wegweiser.analysis._fix_metric import daily_rates
 from wegweiser.analysis._fix_scope import complement, describe_all, overlap, scope_of
-from wegweiser.analysis._fix_words import METHODS, NO_FIXES, REASONS, VERDICTS
+from wegweiser.analysis.fix_words import METHODS, NO_FIXES, REASONS, VERDICTS
 from wegweiser.analysis.params import Params
 from wegweiser.analysis.registry import Analysis, Chart, Words
 from wegweiser.analysis.result import Result

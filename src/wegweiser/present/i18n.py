@@ -29,8 +29,8 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from wegweiser.analysis._fix_words import NO_FIXES, REASONS
 from wegweiser.analysis.experiments import notes as experiment_notes
+from wegweiser.analysis.fix_words import NO_FIXES, REASONS
 from wegweiser.errors import InvalidInput
 from wegweiser.present import _words, _words_columns, _words_dashboard, _words_flows
 
