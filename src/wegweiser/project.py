@@ -6,10 +6,9 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyarrow as pa
 from pydantic import BaseModel
@@ -19,24 +18,24 @@ from wegweiser.analysis.result import to_frame, to_value
 from wegweiser.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config
 from wegweiser.errors import InvalidInput, ProjectError, StoreBusy, UnknownPerson
 from wegweiser.project_files import ProjectFiles
+from wegweiser.project_imports import ProjectImports
 from wegweiser.project_methods import AnalysisMethods
 from wegweiser.project_privacy import PrivacyStore
 from wegweiser.project_scores import ProjectScores
 from wegweiser.store import bookkeeping, tables
 from wegweiser.store.engine import Engine, Warehouse, open_warehouse
 
-# The import pipeline (events.ingest, its readers, quarantine, history, costs), the
-# overview, the journey's build and the snapshots load in the methods that use them: an
-# analysis on the command line opens the project and reads the journey, nothing more
-# (tests/commands/test_startup.py).
+# The import pipeline (project_imports.py), the overview, the journey's build and the
+# snapshots load in the methods that use them: an analysis on the command line opens the
+# project and reads the journey, nothing more (tests/commands/test_startup.py).
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import pandas as pd
 
     from wegweiser.analysis.overview import Overview
     from wegweiser.analysis.person import PersonJourney
-    from wegweiser.events.costs import CostSummary
-    from wegweiser.events.history import UndoSummary
-    from wegweiser.events.ingest import ImportSummary, Progress
+    from wegweiser.events.ingest import ImportSummary
     from wegweiser.store.snapshot import Snapshot
 
 STORE_FILE = "wegweiser.duckdb"
@@ -59,7 +58,7 @@ WITHHELD = "consent_withheld"
 #: ``person_n``/``event_n``/``next_event_n``, in ``(person_n, seq)`` order)
 JOURNEY_LAYOUT = 3
 
-class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
+class Project(ProjectFiles, ProjectImports, PrivacyStore, ProjectScores, AnalysisMethods):
     """Open with :func:`open_project` or create with :meth:`Project.init`.
 
     Every analysis is a method too (``project.funnel([...])``, ``project.retention(
@@ -172,160 +171,6 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
     def reload_config(self) -> Config:
         self.config = load_config(self.path)
         return self.config
-
-    # -- events in -----------------------------------------------------------------------
-    def import_events(
-        self,
-        data: pd.DataFrame | pa.Table | str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
-        *,
-        mapping: Mapping[str, str] | str | None = None,
-        format: str | None = None,
-        progress: Progress | None = None,
-        timestamp_format: str | None = None,
-        epoch_unit: str | None = None,
-        delimiter: str | None = None,
-        decimal: str = ".",
-        encoding: str | None = None,
-        replace: bool = False,
-    ) -> ImportSummary:
-        """Import events from files/folders/globs (CSV, JSON Lines, Parquet) or a DataFrame.
-
-        ``mapping`` renames your columns to event fields (``{"user_id": "client_id"}`` or
-        ``"user_id=client_id"``); a quoted value is a constant (``"event='purchase'"``).
-        Bad rows are quarantined with a reason; the rest go in. Each file is one import
-        (``imports()``), in one transaction; ``replace`` undoes a file's earlier imports in
-        the same transaction. The read options are described in
-        :class:`wegweiser.events.options.ImportOptions`.
-        """
-        from wegweiser.events import ingest
-        from wegweiser.events.options import ImportOptions
-
-        columns = ingest.parse_mapping(mapping)
-        options = ImportOptions(
-            timestamp_format=timestamp_format, epoch_unit=epoch_unit, delimiter=delimiter,
-            decimal=decimal, encoding=encoding,
-        )
-        table: pa.Table | None = None
-        if isinstance(data, pa.Table):
-            table = data
-        elif _is_dataframe(data):
-            try:
-                table = pa.Table.from_pandas(data, preserve_index=False)
-            except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-                # a column mixing types (1 and "a", a dict and a list) has no Arrow type
-                why = "; ".join(str(a) for a in exc.args) if exc.args else str(exc)
-                raise InvalidInput(
-                    f"cannot read the DataFrame: {why}. Give the column one type, e.g. "
-                    "df[col] = df[col].astype(str)"
-                ) from None
-        if table is not None:
-            if replace:
-                raise InvalidInput("replace works for files: a DataFrame has no earlier import")
-            return ingest.ingest_table(
-                self._engine, self.config, table, mapping=columns, options=options
-            )
-        paths: list[str | os.PathLike[str]]
-        if isinstance(data, str | os.PathLike):
-            paths = [data]
-        elif isinstance(data, Iterable):
-            paths = list(cast("Iterable[str | os.PathLike[str]]", data))
-        else:
-            raise InvalidInput(f"cannot import a {type(data).__name__}; pass a path or a DataFrame")
-        return ingest.ingest_paths(
-            self._engine, self.config, paths, mapping=columns, fmt=format, options=options,
-            progress=progress, replace=replace,
-        )
-
-    def import_feedback(
-        self,
-        files: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
-        *,
-        mapping: Mapping[str, str] | str | None = None,
-        format: str | None = None,
-    ) -> ImportSummary:
-        """Import survey answers and reviews from CSV or JSON Lines files as feedback events.
-
-        ``mapping`` renames your columns to the feedback fields (``"user_id=respondent,
-        text=comment,kind='nps'"``; the fields are in
-        :mod:`wegweiser.events.feedback_import`). Bad rows are quarantined with a reason.
-        """
-        from wegweiser.events import ingest
-        from wegweiser.events.feedback_import import import_feedback
-
-        paths = [files] if isinstance(files, str | os.PathLike) else list(files)
-        return import_feedback(
-            self._engine, self.config, paths, mapping=ingest.parse_mapping(mapping), fmt=format
-        )
-
-    def imports(self, *, limit: int | None = 50, undone: bool = True) -> pd.DataFrame:
-        """The import history, newest first (files, DataFrames, collector batches, replays)."""
-        from wegweiser.events import history
-
-        return history.list_imports(self._engine, limit=limit, undone=undone)
-
-    def undo_import(self, import_id: str) -> UndoSummary:
-        """Undo one import (id or a unique prefix of it): its events and quarantined rows go,
-        identities are resolved again, derived tables are rebuilt on next use."""
-        from wegweiser.events import history
-
-        return history.undo_import(self._engine, self.config, import_id)
-
-    def import_costs(
-        self,
-        files: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
-        *,
-        mapping: Mapping[str, str] | str | None = None,
-        format: str | None = None,
-    ) -> CostSummary:
-        """Import spend (date, channel, campaign, cost, currency) from CSV or Parquet; bad rows
-        are quarantined; a file replaces stored rows of the same date/channel/campaign."""
-        from wegweiser.events import ingest
-        from wegweiser.events.costs import import_costs
-
-        return import_costs(
-            self._engine, self.config, files, mapping=ingest.parse_mapping(mapping), fmt=format
-        )
-
-    def replace_costs(self, costs: pa.Table) -> int:
-        """Load spend rows (date, channel, campaign, cost, currency); rows for the same
-        date/channel/campaign replace the stored ones instead of adding to them."""
-        return bookkeeping.replace_costs(self._engine, costs)
-
-    # -- quarantine ----------------------------------------------------------------------
-    def quarantine(
-        self, *, limit: int | None = 100, reason: str | None = None, source: str | None = None
-    ) -> pd.DataFrame:
-        """Quarantined rows, oldest first (only those whose reason/source contain these)."""
-        from wegweiser.events import quarantine
-
-        return quarantine.list_quarantine(self._engine, limit=limit, reason=reason, source=source)
-
-    def replay_quarantine(
-        self,
-        *,
-        mapping: Mapping[str, str] | str | None = None,
-        reason: str | None = None,
-        timestamp_format: str | None = None,
-        epoch_unit: str | None = None,
-        decimal: str = ".",
-    ) -> tuple[ImportSummary, int]:
-        """Import the quarantined rows (those whose reason contains ``reason``) again with
-        the current config, ``mapping`` and the options of how values read (as in
-        :meth:`import_events`); returns the summary and the rows that cannot be replayed."""
-        from wegweiser.events import ingest, quarantine
-        from wegweiser.events.options import ImportOptions
-
-        options = ImportOptions(timestamp_format=timestamp_format, epoch_unit=epoch_unit,
-                                decimal=decimal)
-        return quarantine.replay_quarantine(
-            self._engine, self.config, mapping=ingest.parse_mapping(mapping), reason=reason,
-            options=options,
-        )
-
-    def drop_quarantine(self, *, reason: str | None = None, ids: list[int] | None = None) -> int:
-        from wegweiser.events import quarantine
-
-        return quarantine.drop_quarantine(self._engine, reason=reason, ids=ids)
 
     # -- looking at the store ------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
@@ -468,13 +313,6 @@ class Project(ProjectFiles, PrivacyStore, ProjectScores, AnalysisMethods):
         """``id``, ``id_kind``, ``person_id`` of every id seen, as an Ibis table on the engine
         the analyses run on."""
         return self._warehouse.table("identities")
-
-    def import_segment(self, path: str | os.PathLike[str], *, source_name: str) -> Any:
-        """Import one collector spool segment (see :mod:`wegweiser.events.collect`); None
-        when the store holds it already."""
-        from wegweiser.events.collect.spool_reader import import_segment
-
-        return import_segment(self._engine, self.config, Path(path), source_name=source_name)
 
     def costs(self) -> Any:
         """Spend per date/channel/campaign as an Ibis table, or None when none is imported."""
@@ -679,10 +517,6 @@ def open_project(
 
 def _text(value: Any) -> str | None:
     return None if value is None or value != value else str(value)  # None or NaN: no events
-
-
-def _is_dataframe(obj: object) -> bool:
-    return type(obj).__name__ == "DataFrame" and hasattr(obj, "columns")
 
 
 def _toml_escape(text: str) -> str:
