@@ -138,31 +138,6 @@ def sessionize(journey: ir.Table, *, gap: timedelta) -> ir.Table:
     return counted.select(*journey.columns)
 
 
-def session_table(
-    journey: ir.Table, *, gap: timedelta | None = None, stored_gap: timedelta | None = None
-) -> ir.Table:
-    """One row per session (see :class:`SessionsResult` ``sessions``, without ``session_id``).
-
-    Without ``gap``, or with the ``stored_gap`` the journey's sessions were made with: a
-    group-by over the journey's own sessions. With another ``gap``: only the events that end
-    a session or convert pass one window over ``seq`` (a session's number is the number of
-    session ends before it); each session's first event is then joined back by ``seq`` for
-    the entry channel and device.
-    """
-    per = _per_session(journey, gap=gap, stored_gap=stored_gap)
-    return per.select(
-        "person_id",
-        "session",
-        "start",
-        "end",
-        "events",
-        "channel",
-        "device",
-        "conversions",
-        "duration_s",
-    )
-
-
 def uses_stored(gap: timedelta | None, stored_gap: timedelta | None) -> bool:
     """Whether a split at ``gap`` is the journey's own (made at ``stored_gap``): the journey
     starts a session where more than its gap passed since the person's previous event, in
@@ -174,8 +149,15 @@ def uses_stored(gap: timedelta | None, stored_gap: timedelta | None) -> bool:
 def _per_session(
     journey: ir.Table, *, gap: timedelta | None, stored_gap: timedelta | None = None
 ) -> ir.Table:
-    """:func:`session_table` with ``duration_us`` and ``person`` (the column identifying a
-    person: ``person_n`` when the journey has codes)."""
+    """One row per session (the columns of :class:`SessionsResult` ``sessions`` but
+    ``session_id``, with ``duration_us`` and ``person_n`` when the journey has codes).
+
+    Without ``gap``, or with the ``stored_gap`` the journey's sessions were made with: a
+    group-by over the journey's own sessions. With another ``gap``: only the events that end
+    a session or convert pass one window over ``seq`` (a session's number is the number of
+    session ends before it); each session's first event is then joined back by ``seq`` for
+    the entry channel and device.
+    """
     # the journey's integer person code, when it has one: integers hash faster
     person = "person_n" if has_codes(journey) else "person_id"
     if uses_stored(gap, stored_gap):
