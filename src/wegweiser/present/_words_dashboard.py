@@ -12,11 +12,7 @@ from wegweiser.present import (
     _words_dashboard_people,
     _words_dashboard_settings,
 )
-
-
-def _m(en: str, de: str) -> dict[str, str]:
-    return {"en": en, "de": de}
-
+from wegweiser.present._words import _m
 
 #: the words every page shares: navigation, layout, log-in, errors, dimensions
 FRAME: dict[str, dict[str, str]] = {

@@ -6,10 +6,7 @@ attribution, retention, every registered analysis, the scope form); merged into
 
 from __future__ import annotations
 
-
-def _m(en: str, de: str) -> dict[str, str]:
-    return {"en": en, "de": de}
-
+from wegweiser.present._words import _m
 
 WORDS: dict[str, dict[str, str]] = {
     "analyses.intro": _m("Every analysis of Wegweiser with its options, as on the command line "

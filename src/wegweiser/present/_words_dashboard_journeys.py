@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-
-def _m(en: str, de: str) -> dict[str, str]:
-    return {"en": en, "de": de}
-
+from wegweiser.present._words import _m
 
 WORDS: dict[str, dict[str, str]] = {
     "journeys.title": _m("Journeys and their messages", "Journeys und ihre Nachrichten"),

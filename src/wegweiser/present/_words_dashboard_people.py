@@ -3,10 +3,7 @@ into :data:`wegweiser.present._words_dashboard.WORDS`)."""
 
 from __future__ import annotations
 
-
-def _m(en: str, de: str) -> dict[str, str]:
-    return {"en": en, "de": de}
-
+from wegweiser.present._words import _m
 
 WORDS: dict[str, dict[str, str]] = {
     "person.search": _m("Find a person", "Person suchen"),

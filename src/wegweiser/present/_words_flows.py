@@ -5,10 +5,7 @@
 
 from __future__ import annotations
 
-
-def _m(en: str, de: str) -> dict[str, str]:
-    return {"en": en, "de": de}
-
+from wegweiser.present._words import _m
 
 WORDS: dict[str, dict[str, str]] = {
     "jflow.entry": _m("Entered", "Eingetreten"),
