@@ -1,4 +1,4 @@
-"""What every analysis command shares: options, opening the project, printing a result."""
+"""What every command shares: options, opening the project, printing a result."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from wegweiser._output import Format, print_frame
 
 if TYPE_CHECKING:
     from wegweiser.analysis.result import Result
+    from wegweiser.project import Project
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -23,6 +24,13 @@ ProjectOpt = Annotated[
                  file_okay=False),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output: table, csv or json.")]
+
+
+def open_project(path: Path) -> Project:
+    """The project at ``path`` (imported here, so that ``--help`` stays light)."""
+    from wegweiser.project import open_project as open_
+
+    return open_(path)
 
 
 def show(
