@@ -15,7 +15,7 @@ import pytest
 
 import wegweiser
 from wegweiser.config import default_config
-from wegweiser.events import _demo_personas
+from wegweiser.events import _demo_feedback, _demo_shop
 from wegweiser.events.demo import COSTS_SCHEMA, EVENTS_SCHEMA, DemoData, generate, write_demo
 
 PURCHASES = {"order_completed", "store_purchase"}
@@ -86,7 +86,7 @@ def test_ids_types_and_values(rows):
             assert r["source"] is None
             assert r["medium"] is None
             assert r["referrer"] is None
-    assert {r["event"] for r in rows} >= set(_demo_personas.VOCABULARY)
+    assert {r["event"] for r in rows} >= set(_demo_shop.VOCABULARY)
 
 
 def test_events_are_in_the_window_and_in_time_order_per_device(demo, rows):
@@ -190,7 +190,7 @@ def test_pain_point_mobile_payment_errors(demo, rows):
 
 def test_surveys_carry_scores_comments_and_languages(demo, rows):
     comments = {lang: {s: set(t) for s, t in pools.items()}
-                for lang, pools in _demo_personas.COMMENTS.items()}
+                for lang, pools in _demo_feedback.COMMENTS.items()}
     surveys = [json.loads(r["properties"]) for r in rows if r["event"] == "survey_answered"]
     assert len(surveys) == demo.truth["feedback"]["count"]
     assert 0.06 <= len(surveys) / demo.truth["persons"] <= 0.16

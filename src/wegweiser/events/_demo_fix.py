@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from wegweiser.events import _demo_personas as pers
+from wegweiser.events import _demo_planted as _planted
 
 __all__ = ["FIX", "Watch", "fix_day"]
 
@@ -24,7 +24,7 @@ DAY_US = 24 * 3600 * 1_000_000
 FIX: dict[str, Any] = {
     "name": "mobile-payment", "device": "mobile", "touchpoint": "mobile payment",
     "where": ["event=checkout_payment", "device=mobile"], "friction": ["event=payment_error"],
-    "error_rate_before": pers.PAYMENT_ERROR["mobile"], "error_rate_after": 0.05,
+    "error_rate_before": _planted.PAYMENT_ERROR["mobile"], "error_rate_after": 0.05,
     "note": "New payment provider in the mobile checkout (the planted fix of the demo).",
 }
 
@@ -48,7 +48,7 @@ class Watch:
         """The chance that a payment attempt on device ``kind`` at ``t`` fails."""
         if self.planted and kind == FIX["device"] and t >= self.t_fix:
             return float(FIX["error_rate_after"])
-        return pers.PAYMENT_ERROR[kind]
+        return _planted.PAYMENT_ERROR[kind]
 
     def count(self, kind: str, t: int, error: bool) -> None:
         """Count a checkout visit that reached checkout_payment (``error``: it failed)."""
@@ -60,7 +60,7 @@ class Watch:
         """``truth.json``'s ``fix``: date, touchpoint, planted and realised rates."""
         def realised(after: bool) -> dict[str, Any]:
             out = {}
-            for kind in pers.PAYMENT_ERROR:
+            for kind in _planted.PAYMENT_ERROR:
                 visits, errors = self.counts.get((kind, after), [0, 0])
                 out[kind] = {"payment_visits": visits, "with_error": errors,
                              "rate": round(errors / visits, 4) if visits else None}

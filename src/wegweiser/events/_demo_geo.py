@@ -21,10 +21,10 @@ import datetime as dt
 import random
 from typing import TYPE_CHECKING, Any
 
-from wegweiser.events import _demo_personas as pers
+from wegweiser.events import _demo_planted as _planted
 
 if TYPE_CHECKING:
-    from wegweiser.events.demo import _Person
+    from wegweiser.events._demo_people import _Person
 
 __all__ = ["GEO_HOLDOUT", "Holdout"]
 
@@ -36,7 +36,7 @@ GEO_HOLDOUT: dict[str, Any] = {
     "geo": "country",
     "holdout": ["AT", "CH"],
     "weeks": 4,
-    "lost_share": round(1 - 1 / pers.CHANNEL_EFFECTS["video"]["conversion_multiplier"], 6),
+    "lost_share": round(1 - 1 / _planted.CHANNEL_EFFECTS["video"]["conversion_multiplier"], 6),
 }
 
 

@@ -8,10 +8,14 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from wegweiser.events import _demo_personas as pers
+from wegweiser.events import _demo_channels as _channels
+from wegweiser.events import _demo_feedback as _feedback
+from wegweiser.events import _demo_planted as _planted
+from wegweiser.events import _demo_shop as _shop
 
 if TYPE_CHECKING:
-    from wegweiser.events.demo import _Device, _Person, _Sim
+    from wegweiser.events._demo_people import _Device, _Person
+    from wegweiser.events.demo import _Sim
 
 _DAY = 86_400_000_000  # microseconds, the demo's time unit
 _EMPTY = "{}"
@@ -25,18 +29,18 @@ def checkout(sim: _Sim, p: _Person, ch: str, t: int) -> tuple[str, _Device, str]
     if ch == "store" or rng.random() < per.store_buy:
         value = round(base * bundles(sim, p), 2)
         d = p.devices[0]
-        store = [pers.CATEGORY_PROPS[p.focus],
+        store = [_shop.CATEGORY_PROPS[p.focus],
                  json.dumps({"items": len(items), "store": "Berlin-Mitte"})]
         n = sim.emit(p, d, sim.visit(p, "store", d), sim.opening_hours(p, t),
                      ["store_visit", "store_purchase"], store, value)
         if n == 2:
             credit(sim, p, value)
         return ("ordered" if n == 2 else "cut"), d, "store"
-    ch = "direct" if ch in pers.OFFLINE_CHANNELS else ch
+    ch = "direct" if ch in _channels.OFFLINE_CHANNELS else ch
     d = sim.device(p, ch, False)
     exposure = assign(sim, p, t)
     value = round(base * bundles(sim, p), 2)
-    evs = [*pers.LANDING[ch][0], "product_view", "add_to_cart", "checkout_started"]
+    evs = [*_channels.LANDING[ch][0], "product_view", "add_to_cart", "checkout_started"]
     props = sim.props(p, evs)
     props[-3:] = [items[0][3], items[0][3], json.dumps({"step": 1, "cart_value": value})]
     if p.uid is not None and not d.linked:
@@ -46,7 +50,7 @@ def checkout(sim: _Sim, p: _Person, ch: str, t: int) -> tuple[str, _Device, str]
     evs += ["checkout_shipping", "checkout_payment"]
     props += [json.dumps({"step": 2, "cart_value": value}), pay]
     error = rng.random() < sim.fix.error_rate(d.kind, t)
-    done = rng.random() < (pers.COMPLETE_AFTER_ERROR if error else pers.COMPLETE_CLEAN)
+    done = rng.random() < (_planted.COMPLETE_AFTER_ERROR if error else _planted.COMPLETE_CLEAN)
     if error:  # checkout_payment -> payment_error -> checkout_payment ...
         k = rng.randint(1, 3)
         for attempt in range(1, k + 1):
@@ -86,14 +90,14 @@ def assign(sim: _Sim, p: _Person, t: int) -> str | None:
     first in the experiment's period, else None; assigns the variant 50/50."""
     if p.variant is not None or t < sim.exp_start:
         return None
-    x = pers.EXPERIMENT
+    x = _planted.EXPERIMENT
     p.variant = x["treatment"] if sim.exp_rng.random() < 0.5 else x["control"]
     return json.dumps({"experiment_id": x["experiment_id"], "variation_id": p.variant})
 
 
 def bundles(sim: _Sim, p: _Person) -> float:
     """The order value factor of the planted experiment's variant."""
-    x = pers.EXPERIMENT
+    x = _planted.EXPERIMENT
     return float(x["revenue_factor"]) if p.variant == x["treatment"] else 1.0
 
 
@@ -101,7 +105,7 @@ def credit(sim: _Sim, p: _Person, value: float) -> None:
     """Split an order's value equally over the visits of its path: those since the
     previous order and within the attribution lookback before the order (the last
     visit); the next order starts a new path."""
-    since = p.path[-1][0] - pers.LOOKBACK_DAYS * _DAY
+    since = p.path[-1][0] - _channels.LOOKBACK_DAYS * _DAY
     channels = [ch for start, ch in p.path if start >= since]
     for ch in channels:
         sim.linear_revenue[ch] += value / len(channels)
@@ -159,7 +163,7 @@ def after_sale(sim: _Sim, p: _Person, d: _Device, ch: str) -> bool:
 
 def survey(sim: _Sim, p: _Person, d: _Device, about: tuple[str, str], topic: str) -> bool:
     kind = "csat" if about[0] == "support_contacted" or sim.rng.random() < 0.3 else "nps"
-    score, comment = pers.survey_answer(sim.rng, kind, topic, p.lang)
+    score, comment = _feedback.survey_answer(sim.rng, kind, topic, p.lang)
     props = json.dumps({"survey": kind, "score": score, "comment": comment, "lang": p.lang,
                         "about_event": about[0], "about_channel": about[1]},
                        ensure_ascii=False)

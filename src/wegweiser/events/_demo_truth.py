@@ -13,12 +13,17 @@ from urllib.parse import urlsplit
 import pyarrow.parquet as pq
 
 from wegweiser.config import default_config
+from wegweiser.events import _demo_channels as _channels
+from wegweiser.events import _demo_feedback as _feedback
 from wegweiser.events import _demo_personas as pers
+from wegweiser.events import _demo_planted as _planted
+from wegweiser.events import _demo_shop as _shop
 
 if TYPE_CHECKING:
     import datetime as dt
 
-    from wegweiser.events.demo import DemoData, _Person, _Sim
+    from wegweiser.events._demo_people import _Person
+    from wegweiser.events.demo import DemoData, _Sim
 
 __all__ = ["record", "truth", "write_demo"]
 
@@ -28,7 +33,7 @@ def record(self: _Sim, p: _Person) -> None:
     name = p.persona.name
     self.buyers += p.orders > 0
     self.n_persons += 1
-    for ch in pers.CHANNEL_EFFECTS:
+    for ch in _planted.CHANNEL_EFFECTS:
         stats = self.effects[(name, ch, ch in p.exposed)]
         stats[0] += 1
         stats[1] += p.orders > 0
@@ -56,6 +61,7 @@ def record(self: _Sim, p: _Person) -> None:
             self.persona_of[d.anon] = name
             if d.last_phase is not None:
                 self.final_phase[d.anon] = d.last_phase
+
 
 def _count_repeat_purchases(self: _Sim, p: _Person) -> None:
     """Per persona, the identified buyers (an account linked, so one person in the store)
@@ -131,9 +137,22 @@ def pain_truth(self: _Sim) -> dict[str, Any]:
             "attempt_visits": attempts, "with_error": errors,
             "rate": round(errors / attempts, 4) if attempts else None,
             "persons_with_error": persons, "buyers_with_error": buyers,
-            "lost_conversions": round(persons * pers.COMPLETE_CLEAN - buyers, 2),
+            "lost_conversions": round(persons * _planted.COMPLETE_CLEAN - buyers, 2),
         }
     return out
+
+
+def persons_note(*, simulated: int, seen: int, stitched: int, split: int, extra: int,
+                 buyers: int, buyers_stitched: int) -> str:
+    """Why Wegweiser's person and buyer counts differ from the people simulated."""
+    return (
+        f"{simulated:,} people were simulated ({seen:,} with events); Wegweiser sees "
+        f"{stitched:,} persons because {split:,} people used devices they never logged in "
+        f"on, and each such device stays a person of its own ({extra:,} extra persons): "
+        "stitching needs an identify (login) or alias that links the device. "
+        f"{buyers:,} people bought; {buyers_stitched:,} stitched persons carry a purchase "
+        f"({' or '.join(_shop.PURCHASE_EVENTS)}, the demo's conversion events)."
+    )
 
 
 def truth(self: _Sim, start: dt.date, end: dt.date) -> dict[str, Any]:
@@ -145,24 +164,24 @@ def truth(self: _Sim, start: dt.date, end: dt.date) -> dict[str, Any]:
     return {
         "seed": self.seed, "persons": self.n_persons, "n_events": self.n_events,
         "start": start.isoformat(), "end": end.isoformat(),
-        "channels": sorted({c["channel"] for c in combos} | set(pers.OFFLINE_CHANNELS)),
-        "channel_map": combos, "offline_channels": pers.OFFLINE_CHANNELS,
+        "channels": sorted({c["channel"] for c in combos} | set(_channels.OFFLINE_CHANNELS)),
+        "channel_map": combos, "offline_channels": _channels.OFFLINE_CHANNELS,
         "persona_profiles": pers.persona_profiles(),
         "personas": self.personas, "persona_of": self.persona_of,
         "identity": self.identity, "final_phase": self.final_phase,
         "phase_counts": {p.name: counts[p.name] for p in default_config().phases
                          if counts[p.name]},
         "buyers": self.buyers,
-        "conversion_events": list(pers.PURCHASE_EVENTS),
+        "conversion_events": list(_shop.PURCHASE_EVENTS),
         "stitched_persons": len(self.persona_of),
         "buyers_stitched": self.buyers_stitched,
-        "persons_note": pers.persons_note(
+        "persons_note": persons_note(
             simulated=self.n_persons, seen=self.seen, stitched=len(self.persona_of),
             split=self.split, extra=self.extra_keys, buyers=self.buyers,
             buyers_stitched=self.buyers_stitched),
-        "channel_effects": pers.effect_summary(self.effects),
-        "pain_point": {**pers.PAIN_POINT, "observed": pay},
-        "feedback": pers.feedback_summary(self.surveys, self.n_persons),
+        "channel_effects": _planted.effect_summary(self.effects),
+        "pain_point": {**_planted.PAIN_POINT, "observed": pay},
+        "feedback": _feedback.feedback_summary(self.surveys, self.n_persons),
         "repeat_purchases": repeat_truth(self),
     }
 

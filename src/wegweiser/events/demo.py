@@ -1,6 +1,7 @@
 """A realistic, deterministic synthetic data set of multi-channel customer journeys.
 
-:func:`generate` simulates people of four personas (tables in ``_demo_personas.py``) who travel
+:func:`generate` simulates people of four personas (``_demo_personas.py``; the shop, its
+channels, the planted effects and the feedback in the ``_demo_*`` modules beside it) who travel
 through the six default phases, on several devices and offline, with planted effects that an
 analysis should find again; :attr:`DemoData.truth` says what was planted. The same ``seed``
 gives byte-identical tables.
@@ -41,18 +42,23 @@ import pyarrow as pa
 
 from wegweiser.config import default_config
 from wegweiser.errors import InvalidInput
+from wegweiser.events import _demo_channels as _channels
 from wegweiser.events import _demo_emerging as _emerging
 from wegweiser.events import _demo_fix as _fix
 from wegweiser.events import _demo_geo as _geo
 from wegweiser.events import _demo_personas as pers
+from wegweiser.events import _demo_planted as _planted
 from wegweiser.events import _demo_sale as _sale
+from wegweiser.events import _demo_shop as _shop
 from wegweiser.events import _demo_truth as _truth
-from wegweiser.events._demo_personas import COSTS_SCHEMA, EVENTS_SCHEMA
+from wegweiser.events._demo_people import _Device, _Person, _picks
+from wegweiser.events._demo_shop import COSTS_SCHEMA, EVENTS_SCHEMA
 from wegweiser.events._demo_truth import write_demo
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from wegweiser.events._demo_people import _Picks, _Visit
     from wegweiser.events._demo_personas import Persona
 
 __all__ = ["COSTS_SCHEMA", "EVENTS_SCHEMA", "DemoData", "generate", "write_demo"]
@@ -67,10 +73,7 @@ _EMPTY = "{}"
 _VISIT_COLS = ("anonymous_id", "source", "medium", "campaign", "referrer", "channel", "device",
                "platform", "country")
 _T = TypeVar("_T")
-_RANDOM_PROPS = {"search": pers.SEARCHES, "creative": pers.CREATIVES, "page": pers.LANDINGS}
-# visit: (channel, source, medium, campaign, referrer, explicit channel, device, platform)
-_Visit = tuple[str, str | None, str | None, str | None, str | None, str | None, str | None, str]
-_Picks = tuple[list[Any], list[float]]
+_RANDOM_PROPS = {"search": _shop.SEARCHES, "creative": _shop.CREATIVES, "page": _shop.LANDINGS}
 
 
 @dataclass(frozen=True)
@@ -82,50 +85,10 @@ class DemoData:
     truth: dict[str, Any]
 
 
-class _Device:
-    __slots__ = ("anon", "bought", "kind", "last_phase", "last_ts", "linked", "n", "platform")
-
-    def __init__(self, anon: str, kind: str, platform: str) -> None:
-        self.anon, self.kind, self.platform = anon, kind, platform
-        self.linked = False  # has carried the user id (after its identify event)
-        self.last_phase: str | None = None  # phase and time of its last phase-mapped event
-        self.last_ts = -1
-        self.n = 0
-        self.bought = False  # carries a purchase event
-
-
-class _Person:
-    __slots__ = ("account", "app", "at_end", "bought_on", "country", "cw", "devices", "exposed",
-                 "failed", "focus", "lang", "left", "opted", "orders", "path", "persona", "t",
-                 "to_order", "uid", "variant")
-
-    def __init__(self, persona: Persona, country: str, lang: str, devices: list[_Device],
-                 uid: str | None, focus: str) -> None:
-        self.persona, self.country, self.lang, self.devices = persona, country, lang, devices
-        self.uid, self.focus = uid, focus  # uid: the account the person has or will create
-        self.account = self.opted = persona.existing and uid is not None
-        self.app = next((d for d in devices if d.platform != "web"), None)
-        self.failed = False  # ran into the payment error loop
-        self.orders = 0
-        self.left = 0  # planned orders not made yet (the repeat-purchase truth)
-        self.bought_on: list[_Device] = []  # the device of each order
-        self.at_end = False  # the journey was cut by the end of the window, not ended
-        self.to_order = 0  # visits until the first order
-        self.exposed: tuple[str, ...] = ()  # effect channels the person sees
-        self.t = 0  # time of the last event
-        self.cw: dict[str, _Picks] = {}
-        self.path: list[tuple[int, str]] = []  # (start, channel) of visits since the last order
-        self.variant: str | None = None  # variant of the planted experiment, once exposed
-
-
-def _picks(weights: dict[Any, float]) -> _Picks:
-    return list(weights), list(accumulate(weights.values()))
-
-
 def _phase_map() -> dict[str, str | None]:
     phases = default_config().phases
     return {e: next((p.name for p in phases if any(fnmatchcase(e, g) for g in p.events)), None)
-            for e in pers.VOCABULARY}
+            for e in _shop.VOCABULARY}
 
 
 class _Sim:
@@ -144,16 +107,16 @@ class _Sim:
         for p in pers.PERSONAS:
             self.register(p)
         self.touch_cw = {ch: _picks({o[:3]: o[3] for o in opts})
-                         for ch, opts in pers.TOUCH.items()}
+                         for ch, opts in _channels.TOUCH.items()}
         self.campaign_cw = {ch: _picks({c[0]: c[1] for c in camps})
-                            for ch, camps in pers.CAMPAIGNS.items()}
+                            for ch, camps in _channels.CAMPAIGNS.items()}
         self.by_cat: dict[str, list[tuple[str, str, float, str]]] = {}
-        for prod in pers.PRODUCTS:
+        for prod in _shop.PRODUCTS:
             self.by_cat.setdefault(prod[1], []).append(prod)
         self.cats = list(self.by_cat)
         self.static: dict[str, dict[str | None, str | None]] = {cat: {
-            None: _EMPTY, "none": None, "coupon": pers.COUPON, "category": props,
-        } for cat, props in pers.CATEGORY_PROPS.items()}
+            None: _EMPTY, "none": None, "coupon": _shop.COUPON, "category": props,
+        } for cat, props in _shop.CATEGORY_PROPS.items()}
         self.batches: list[pa.RecordBatch] = []
         self.n_events = self.n_persons = self.buyers = 0
         self.buyers_stitched = self.split = self.extra_keys = self.seen = 0
@@ -164,7 +127,7 @@ class _Sim:
         self.final_phase: dict[str, str] = {}
         self.touches: Counter[tuple[int, str, str]] = Counter()  # (day, channel, campaign)
         self.combos: dict[tuple[str | None, str | None, str | None], str] = {}
-        self.payments: dict[str, list[int]] = {k: [0, 0] for k in pers.PAYMENT_ERROR}
+        self.payments: dict[str, list[int]] = {k: [0, 0] for k in _planted.PAYMENT_ERROR}
         self.surveys: list[tuple[str, int, str, str]] = []  # survey, score, lang, about
         # (persona, effect channel, exposed) -> [persons, buyers, sum of visits to 1st order]
         self.effects: dict[tuple[str, str, bool], list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -179,7 +142,7 @@ class _Sim:
 
     def register(self, p: Persona) -> None:
         """Prepare the weighted picks of persona ``p`` (every simulated persona needs them)."""
-        first = {c: w for c, w in p.channels.items() if c not in pers.GATED and c != "chat"}
+        first = {c: w for c, w in p.channels.items() if c not in _channels.GATED and c != "chat"}
         for key, weights in (
             ("country", p.countries), ("devices", p.devices), ("channels", p.channels),
             ("first", first), ("n_devices", dict(zip((1, 2, 3), p.n_devices, strict=True))),
@@ -199,7 +162,7 @@ class _Sim:
         n = len(c["event"])
         if not n:
             return
-        self.batches.append(pers.events_batch(
+        self.batches.append(_shop.events_batch(
             self.seed, self.n_events - n, c, self.visit_rows, self.revenue, _VISIT_COLS))
         self._new_columns()
 
@@ -249,7 +212,7 @@ class _Sim:
                 d.last_phase, d.last_ts = phase, times[i]
                 break
         d.n += n
-        d.bought = d.bought or any(e in pers.PURCHASE_EVENTS for e in evs)
+        d.bought = d.bought or any(e in _shop.PURCHASE_EVENTS for e in evs)
         p.path.append((start, v[0]))
         c = self.cols
         if revenue is not None:
@@ -265,7 +228,7 @@ class _Sim:
         p.t = times[-1]
         if explicit is None:
             self.combos[(source, medium, referrer)] = channel
-        if campaign is not None and channel in pers.CAMPAIGNS:
+        if campaign is not None and channel in _channels.CAMPAIGNS:
             self.touches[((start - self.t0) // DAY, channel, campaign)] += 1
         return n
 
@@ -279,11 +242,12 @@ class _Sim:
         return seq[int(self.rng.random() * len(seq))]
 
     def visit(self, p: _Person, ch: str, d: _Device, campaign: str | None = None) -> _Visit:
-        if ch in pers.OFFLINE_CHANNELS:  # channel set explicitly
+        if ch in _channels.OFFLINE_CHANNELS:  # channel set explicitly
             kind = d.kind if ch == "chat" else None
-            return (ch, None, None, None, None, ch, kind, pers.OFFLINE_CHANNELS[ch]["platform"])
+            platform = _channels.OFFLINE_CHANNELS[ch]["platform"]
+            return (ch, None, None, None, None, ch, kind, platform)
         source, medium, referrer = self.pick(self.touch_cw[ch])
-        if campaign is None and ch in pers.CAMPAIGNS:
+        if campaign is None and ch in _channels.CAMPAIGNS:
             campaign = self.pick(self.campaign_cw[ch])
         if campaign == "after_sale":
             source = "shop"
@@ -320,10 +284,10 @@ class _Sim:
         return p.t + int(self.rng.uniform(lo_days, hi_days) * DAY)
 
     def channel(self, p: _Person, first: bool) -> str:
-        if p.exposed and (first or self.rng.random() < pers.EXPOSURE_REVISIT):
+        if p.exposed and (first or self.rng.random() < _planted.EXPOSURE_REVISIT):
             return self.choice(p.exposed)
         ch: str = self.pick(p.cw["first" if first else "channels"])
-        if ch in pers.GATED and not (p.opted and (ch != "push" or p.app is not None)):
+        if ch in _channels.GATED and not (p.opted and (ch != "push" or p.app is not None)):
             ch = self.pick(p.cw["first"])  # not opted in: something else
         return ch
 
@@ -337,7 +301,7 @@ class _Sim:
         rnd, static = self.rng.random, self.static[p.focus]
         out: list[str | None] = []
         for e in evs:
-            kind = pers.PROPS_OF.get(e)
+            kind = _shop.PROPS_OF.get(e)
             if kind == "product":
                 out.append(self.product(p)[3])
             elif kind is None or kind not in _RANDOM_PROPS:
@@ -378,7 +342,7 @@ class _Sim:
             return ok == len(evs), max(stage, 1)
         v = self.visit(p, "direct" if ch == "chat" else ch, d,
                        "retargeting_banner" if ch == "display" and stage == 2 else None)
-        landing, stop_chance = pers.LANDING[v[0]]
+        landing, stop_chance = _channels.LANDING[v[0]]
         evs = landing[:1] if rng.random() < stop_chance else landing + self.body(p, stage)
         if len(evs) > 1 and stage >= 1 and not p.opted and rng.random() < 0.12:
             evs.append("newsletter_signup")  # opts in; with an account it is the signup
@@ -433,7 +397,7 @@ class _Sim:
         """Number of visits until the purchase decision (10% fewer for video viewers)."""
         need = self.rng.gammavariate(2.5, mean / 2.5)
         if "video" in p.exposed:
-            need *= pers.CHANNEL_EFFECTS["video"]["touchpoint_factor"]
+            need *= _planted.CHANNEL_EFFECTS["video"]["touchpoint_factor"]
         return max(1, int(need + self.rng.random()))
 
     def journey(self, p: _Person) -> None:
@@ -443,7 +407,7 @@ class _Sim:
         p.left = orders
         chance = per.buy
         for c in p.exposed:
-            chance *= pers.CHANNEL_EFFECTS[c]["conversion_multiplier"]
+            chance *= _planted.CHANNEL_EFFECTS[c]["conversion_multiplier"]
         extra = -1  # visits left after the last order (-1: not there yet)
         gap = per.gap_days
         while visits < 90 and extra != 0:
@@ -517,11 +481,11 @@ def generate(persons: int = 20_000, *, seed: int = 0, days: int = 120,
     planted = _emerging.plant(sim, persons) if emerging else None
     sim.flush()
     events = pa.Table.from_batches(sim.batches, schema=EVENTS_SCHEMA)
-    spend = pers.planted_spend(sim.linear_revenue)
-    costs = pers.daily_costs(sim.touches, start, sim.n_days, seed=seed, schema=COSTS_SCHEMA,
+    spend = _channels.planted_spend(sim.linear_revenue)
+    costs = _channels.daily_costs(sim.touches, start, sim.n_days, seed=seed, schema=COSTS_SCHEMA,
                              spend=spend)
     truth = _truth.truth(sim, start, end)
-    truth["costs"] = pers.cost_truth(costs, sim.linear_revenue)
+    truth["costs"] = _channels.cost_truth(costs, sim.linear_revenue)
     if fix:
         truth["fix"] = sim.fix.truth(start)
     if planted is not None:
@@ -529,7 +493,7 @@ def generate(persons: int = 20_000, *, seed: int = 0, days: int = 120,
     if geo_holdout:
         truth["geo_holdout"] = sim.geo.truth()
     truth["experiment"] = {
-        **pers.EXPERIMENT, "start": (start + dt.timedelta(days=sim.n_days // 2)).isoformat(),
+        **_planted.EXPERIMENT, "start": (start + dt.timedelta(days=sim.n_days // 2)).isoformat(),
         "exposed": dict(sorted(sim.exp_seen.items())),
     }
     return DemoData(events=events, costs=costs, truth=truth)
