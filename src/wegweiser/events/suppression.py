@@ -135,7 +135,7 @@ class SuppressionList:
         return found
 
     def matches(self, row: Mapping[str, Any]) -> bool:
-        """Whether a row (an :func:`~wegweiser.events.collect.validate.event_row`) carries a
+        """Whether a row (an :func:`~wegweiser.events.collect.messages.event_row`) carries a
         suppressed id or e-mail address."""
         return bool(self.entries) and any(
             self.hash(value) in self.entries for value in self.ids_of(row)

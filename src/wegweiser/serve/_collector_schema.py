@@ -1,6 +1,6 @@
 """The collector's OpenAPI description: request bodies, answers and errors of ``/v1/*``.
 
-The types here are the ones :func:`wegweiser.events.collect.validate.type_error` enforces
+The types here are the ones :func:`wegweiser.events.collect.messages.type_error` enforces
 (a request breaking them is refused whole with 400); what the schema cannot say (blocked
 ids, timestamps out of range, a track without an event name) is the per-event verdict of
 the validator: listed in ``rejected`` of a batch, a 400 ``invalid_event`` for one event.

@@ -21,7 +21,7 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from wegweiser.events.collect.validate import event_row
+from wegweiser.events.collect.messages import event_row
 from wegweiser.events.feedback_import import feedback_message
 from wegweiser.events.options import split_mapping
 from wegweiser.serve import _collector_schema as schema

@@ -1,7 +1,7 @@
 """Read a collector spool segment into the normal import path.
 
 A segment (see :mod:`wegweiser.events.collect.spool`) holds one JSON object per line: a
-message as :func:`wegweiser.events.collect.validate.event_row` made it (canonical keys,
+message as :func:`wegweiser.events.collect.messages.event_row` made it (canonical keys,
 scalars as text, unknown keys already moved into ``properties``), plus ``received_at`` and
 the sending ``write_key``'s fingerprint. DuckDB reads the file itself, one JSON parse per
 line, into the canonical string columns with ``_line`` and ``_raw`` (the line, kept as the

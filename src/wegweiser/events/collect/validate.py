@@ -12,7 +12,8 @@ checks that both give the same verdict on a corpus of good and bad messages.
 
 Timestamps and revenue in the usual shapes (ISO-8601 as SDKs send it, epoch numbers, plain
 decimals) are parsed in Python; anything else is asked of DuckDB (one in-memory query per
-call), so odd formats get exactly the store's answer.
+call), so odd formats get exactly the store's answer (``_values.py``). :func:`event_row`
+and :func:`type_error` live in :mod:`.messages`.
 
 >>> v = Validator(default_config())
 >>> v.check([event_row({"type": "track", "event": "x", "userId": "u1",
@@ -25,196 +26,29 @@ see identity.blocked_ids); track event without an event name; unparseable timest
 
 from __future__ import annotations
 
-import json
-import re
-import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, cast
 
-import orjson
-
 from wegweiser.config import default_config
-from wegweiser.events.normalize import timestamp_expr
-from wegweiser.events.readers import RECORD_COLUMNS
-from wegweiser.store.engine import Engine
-from wegweiser.store.schema import EVENT_TYPES, JSON_COLUMNS, MESSAGE_ONLY_KEYS, canonical_key
+from wegweiser.events.collect._values import (
+    _IN_RANGE,
+    _NUMBER,
+    _ORACLE,
+    _SLOW,
+    _fast_timestamp,
+    _Ts,
+)
+from wegweiser.events.collect.messages import _json_text, event_row, type_error
+from wegweiser.store.schema import EVENT_TYPES, JSON_COLUMNS
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Mapping, Sequence
 
     from wegweiser.config import Config
 
 __all__ = ["Validator", "event_row", "type_error"]
 
-_RECORD = frozenset(RECORD_COLUMNS)
-_MESSAGE_ONLY = frozenset(MESSAGE_ONLY_KEYS)
 _TYPES = frozenset(EVENT_TYPES)
-_TEXT, _OBJECT, _DROP, _EXTRA = range(4)
-_KEYS: dict[str, tuple[str, int]] = {}
-
-_ISO = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
-    r"(?:[T ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?(Z|[+-][0-9]{2}:[0-9]{2})?)?"
-)
-_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_LOW, _HIGH = 86_400.0, 4_102_444_800.0  # 1970-01-02 and 2100-01-01 in epoch seconds
-_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-_SLOW = object()
-
-# A parsed timestamp: (in 1970-01-02..2100, how DuckDB prints it or None until needed)
-_Ts = tuple[bool, str | None]
-
-
-def _key(key: str) -> tuple[str, int]:
-    """A message key's canonical name and what ``message_to_row`` does with it."""
-    found = _KEYS.get(key)
-    if found is None:
-        name = canonical_key(key)
-        if name in JSON_COLUMNS:
-            role = _OBJECT
-        elif name in _RECORD:
-            role = _TEXT
-        elif name in _MESSAGE_ONLY:
-            role = _DROP
-        else:
-            role = _EXTRA
-        found = (name, role)
-        if len(_KEYS) < 4096:
-            _KEYS[key] = found
-    return found
-
-
-def _as_text(value: Any) -> str:
-    """A scalar as ``message_to_row`` writes it (objects and lists as compact JSON)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return str(value)
-
-
-def event_row(message: Mapping[str, Any]) -> dict[str, Any]:
-    """The canonical row of one message, as the importer would read it.
-
-    Like :func:`~wegweiser.events.readers.message_to_row` (without a column mapping), but
-    the JSON columns keep their parsed value and empty fields are left out.
-
-    >>> event_row({"userId": 7, "channel": "web", "context": {}, "plan": "pro"})
-    {'user_id': '7', 'context': {}, 'platform': 'web', 'properties': {'plan': 'pro'}}
-    """
-    row: dict[str, Any] = {}
-    extra: dict[str, Any] | None = None
-    seen_context = seen_channel = seen_platform = False
-    keys = _KEYS
-    for key, value in message.items():
-        found = keys.get(key)
-        name, role = found if found is not None else _key(key)
-        if role == _TEXT:
-            if value is None:
-                row.pop(name, None)
-            else:
-                row[name] = value if type(value) is str else _as_text(value)
-            if name == "channel":
-                seen_channel = True
-            elif name == "platform":
-                seen_platform = True
-        elif role == _OBJECT:
-            if value is None:
-                row.pop(name, None)
-            else:
-                row[name] = value
-            if name == "context":
-                seen_context = True
-        elif role == _EXTRA:
-            if extra is None:
-                extra = {}
-            extra[name] = value
-    if seen_context and seen_channel and not seen_platform:
-        # RudderStack's top-level channel (web, ios, server) is the sending platform
-        platform = row.pop("channel", None)
-        if platform is not None:
-            row["platform"] = platform
-    if extra:
-        props = row.get("properties")
-        if props is None:
-            row["properties"] = extra
-        elif isinstance(props, dict):
-            row["properties"] = {**extra, **props}
-    return row
-
-
-_SCALAR_KEYS = frozenset({"original_timestamp", "sent_at"})
-_ANY, _SCALAR, _OBJ, _STRING = range(4)
-_WANTS: dict[str, int] = {}
-_WANTED = {_SCALAR: "a string or a number", _OBJ: "a JSON object", _STRING: "a string"}
-
-
-def _wants(key: str) -> int:
-    """Which JSON types a message key takes (``_ANY`` for keys that go into properties)."""
-    found = _WANTS.get(key)
-    if found is None:
-        name, role = _key(key)
-        if name == "write_key":
-            found = _STRING
-        elif role == _TEXT or name in _SCALAR_KEYS:
-            found = _SCALAR
-        elif role == _OBJECT or name == "integrations":
-            found = _OBJ
-        else:
-            found = _ANY
-        if len(_WANTS) < 4096:
-            _WANTS[key] = found
-    return found
-
-
-def _kind_of(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "a list"
-    return "a string" if isinstance(value, str) else "a number"
-
-
-def type_error(message: Mapping[str, Any]) -> str | None:
-    """Why a message's fields do not have the types of the collector's schema, or None.
-
-    Event fields (ids, ``event``, ``timestamp``, UTM fields, ...) take a string or a number
-    (written as text); ``properties``, ``context``, ``traits`` and ``integrations`` take an
-    object; ``writeKey`` a string; null is the same as leaving a field out. Other keys go
-    into ``properties`` as they are.
-
-    >>> type_error({"userId": {}, "event": "x"})
-    'userId must be a string or a number, not an object ({})'
-    >>> type_error({"userId": 7, "context": None, "integrations": {}}) is None
-    True
-    """
-    wants = _WANTS
-    for key, value in message.items():
-        want = wants.get(key)
-        if want is None:
-            want = _wants(key)
-        if want == _ANY or value is None:
-            continue
-        kind = type(value)
-        if want == _SCALAR:
-            if kind is str or kind is int or kind is float:
-                continue
-        elif want == _OBJ:
-            if kind is dict:
-                continue
-        elif kind is str:
-            continue
-        shown = _json_text(value).decode()
-        if len(shown) > 40:
-            shown = shown[:37] + "..."
-        return f"{key} must be {_WANTED[want]}, not {_kind_of(value)} ({shown})"
-    return None
 
 
 def _trimmed(value: Any) -> str | None:
@@ -223,152 +57,6 @@ def _trimmed(value: Any) -> str | None:
         return None
     text = str(value).strip(" ")
     return text or None
-
-
-def _shown(when: float | datetime) -> str | None:
-    """A time (epoch seconds or aware datetime) as DuckDB casts a TIMESTAMPTZ to text in
-    UTC, or None outside Python's range."""
-    try:
-        if isinstance(when, datetime):
-            ts = when.astimezone(UTC)
-        else:
-            ts = _EPOCH + timedelta(microseconds=round(when * 1e6))
-    except OverflowError:
-        return None
-    frac = f".{ts.microsecond:06d}".rstrip("0") if ts.microsecond else ""
-    return f"{ts.year:04d}-{ts:%m-%d %H:%M:%S}{frac}+00"
-
-
-_DATES: dict[str, int] = {}  # "YYYY-MM-DD" -> 1 valid, in range all day; 0 invalid; 2 else
-_IN_RANGE: _Ts = (True, None)
-
-
-def _date_kind(date: str) -> int:
-    found = _DATES.get(date)
-    if found is None:
-        parsed = _fast_timestamp(date)
-        found = (
-            1
-            if parsed == _IN_RANGE and "1971" <= date[:4] <= "2098"
-            else 0
-            if parsed is None
-            else 2
-        )
-        if len(_DATES) < 8192:
-            _DATES[date] = found
-    return found
-
-
-def _fast_timestamp(text: str) -> _Ts | object | None:
-    """``normalize.timestamp_expr`` for the usual shapes; ``_SLOW`` when DuckDB must say."""
-    if len(text) == 24 and text[23] == "Z" and text[10] == "T" and text[19] == ".":
-        # JavaScript's toISOString(), as analytics.js and RudderStack send it
-        clock = text[11:13] + text[14:16] + text[17:19] + text[20:23]
-        if (
-            text[13] == text[16] == ":"
-            and clock.isdigit()
-            and clock.isascii()
-            and clock[:2] <= "23"
-            and clock[2:4] <= "59"
-            and clock[4:6] <= "59"
-        ):
-            kind = _date_kind(text[:10])
-            if kind == 1:
-                return _IN_RANGE
-            if kind == 0:
-                return None
-    s = text.strip(" ")
-    if len(s) == 8 and s.isdigit() and s.isascii():
-        return _SLOW  # 19461201: the store may read it as a date (YYYYMMDD), not as seconds
-    if _NUMBER.fullmatch(s):
-        v = float(s)
-        size = abs(v)
-        if size >= 1e17:
-            return None
-        secs = v / 1e6 if size >= 1e14 else v / 1e3 if size >= 1e11 else v
-        if _LOW <= secs < _HIGH:
-            return (True, None)
-        shown = _shown(secs)
-        return _SLOW if shown is None else (False, shown)
-    m = _ISO.fullmatch(s)
-    if m is None:
-        return _SLOW
-    year, month, day, hour, minute, second, frac, zone = m.groups()
-    y, mo, d = int(year), int(month), int(day)
-    if y == 0 or (hour is not None and (hour > "23" or minute > "59" or second > "59")):
-        return _SLOW
-    if zone and zone != "Z" and (zone[1:3] > "15" or zone[4:6] > "59"):
-        return _SLOW
-    if not 1 <= mo <= 12 or not 1 <= d <= _MONTH_DAYS[mo - 1] + (mo == 2 and _leap(y)):
-        return None  # month 13, 30 February, ...: DuckDB says NULL too
-    if 1971 <= y <= 2098:  # in range whatever the time of day and zone
-        return (True, None)
-    offset = timedelta(0)
-    if zone and zone != "Z":
-        sign = -1 if zone[0] == "-" else 1
-        offset = sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
-    ts = datetime(
-        y,
-        mo,
-        d,
-        int(hour or 0),
-        int(minute or 0),
-        int(second or 0),
-        int((frac or "0").ljust(6, "0")),
-        tzinfo=timezone(offset),
-    )
-    secs = (ts - _EPOCH).total_seconds()
-    if _LOW <= secs < _HIGH:
-        return (True, None)
-    shown = _shown(ts)
-    return _SLOW if shown is None else (False, shown)
-
-
-def _leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-
-
-class _Oracle:
-    """DuckDB in memory, for the values the Python fast paths leave open."""
-
-    def __init__(self) -> None:
-        self._engine: Engine | None = None
-        self._lock = threading.Lock()
-
-    def _run(self, sql: str, values: list[str]) -> list[tuple[Any, ...]]:
-        with self._lock:
-            if self._engine is None:
-                self._engine = Engine(":memory:", threads=1, memory_limit="256MB")
-            return self._engine.execute(sql, {"v": values}).rows
-
-    def timestamps(self, texts: Iterable[str]) -> dict[str, _Ts | None]:
-        values = list(texts)
-        parsed = timestamp_expr("s", "VARCHAR")
-        rows = self._run(
-            "SELECT s, t >= TIMESTAMPTZ '1970-01-02' AND t < TIMESTAMPTZ '2100-01-01', "
-            f"CAST(t AS VARCHAR) FROM (SELECT s, {parsed} AS t FROM unnest($v) AS u(s))",
-            values,
-        )
-        return {s: None if shown is None else (bool(ok), shown) for s, ok, shown in rows}
-
-    def numbers(self, texts: Iterable[str]) -> dict[str, bool | None]:
-        """True: a finite number; None: a number but not finite (NaN, inf); False: none."""
-        rows = self._run(
-            "SELECT s, CASE WHEN TRY_CAST(s AS DOUBLE) IS NULL THEN 0 "
-            "WHEN isfinite(TRY_CAST(s AS DOUBLE)) THEN 1 END FROM unnest($v) AS u(s)",
-            list(texts),
-        )
-        return {s: None if ok is None else bool(ok) for s, ok in rows}
-
-
-_ORACLE = _Oracle()
-
-
-def _json_text(value: Any) -> bytes:
-    """The JSON text the importer measures and shows for a JSON column's value."""
-    if isinstance(value, dict | list):
-        return orjson.dumps(value)
-    return json.dumps(value, ensure_ascii=False).encode()
 
 
 def _quoted(text: str) -> str:
