@@ -36,8 +36,8 @@ from wegweiser.orchestrate.channels import Delivered
 from wegweiser.orchestrate.flows import Flow, flow
 from wegweiser.orchestrate.person import EventStats, Person
 from wegweiser.orchestrate.runtime import Runtime
+from wegweiser.orchestrate.snapshots import UNSUBSCRIBED, Batch, _json
 from wegweiser.orchestrate.state import open_state
-from wegweiser.orchestrate.triggers import UNSUBSCRIBED, Batch, _json
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
