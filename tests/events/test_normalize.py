@@ -179,3 +179,57 @@ def test_parquet_and_csv_of_the_same_rows_give_the_same_store(tmp_path: Path):
     assert events_a == events_b
     # the CSV's line 1 is its header: row k of the Parquet file is line k + 1
     assert [(line + 1, why) for line, why, _ in quarantine_a] == [q[:2] for q in quarantine_b]
+
+
+_KEY_ROW = st.fixed_dictionaries(
+    {
+        "message_id": st.sampled_from(["m1", "m2", None]),
+        "type": st.sampled_from([None, "track", " Page ", "screen", "bogus"]),
+        "event": st.sampled_from([None, "", " view ", "store_visit", "Order"]),
+        "medium": st.sampled_from([None, "", "CPC ", "cpc", "E-Mail", "\u00a0organic"]),
+        "source": st.sampled_from([None, " Google", "google", "facebook", "\u2003"]),
+        "referrer": st.sampled_from(
+            [None, "", "https://www.Google.de/x?q=1", "bing.com/a", "android-app://x/", " t.co "]
+        ),
+        "platform": st.sampled_from([None, "Web", " pos "]),
+        "channel": st.sampled_from([None, "", " Paid Search "]),
+        "properties": st.sampled_from([None, '{"utm_source": "news"}', "[1]"]),
+    }
+)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_KEY_ROW, min_size=1, max_size=40))
+def test_channel_keys_of_distinct_inputs_are_those_of_every_row(rows):
+    """The channel keys query normalises the distinct key inputs (not every row): the set of
+    keys is the one the full normalising query gives, row by row."""
+    con = duckdb.connect()
+    table = pa.table(
+        {
+            **{k: pa.array([r[k] for r in rows], pa.string()) for k in rows[0]},
+            "_line": pa.array(range(1, len(rows) + 1), pa.int64()),
+        }
+    )
+    con.register("src", table)
+    columns = {n: str(t) for n, t, *_ in con.execute("DESCRIBE SELECT * FROM src").fetchall()}
+    plan = plan_columns(columns, {})
+    keys_sql, keys_params = staging_sql("src", plan, Config(), channel_keys=True)
+    assert "SELECT DISTINCT" in keys_sql  # the input has medium, source and referrer
+    full_sql, full_params = staging_sql("src", plan, Config())
+    cols = "medium, source, referrer_host, event, platform, channel"
+    keys = con.execute(f"SELECT DISTINCT * FROM ({keys_sql})", keys_params).fetchall()
+    every_row = con.execute(f"SELECT DISTINCT {cols} FROM ({full_sql})", full_params).fetchall()
+    assert sorted(keys, key=repr) == sorted(every_row, key=repr)
+    con.close()
+
+
+def test_only_the_json_paths_of_missing_columns_are_extracted():
+    """``properties`` is parsed per row for the fallbacks of the fields the input lacks only:
+    with source, medium, campaign, referrer, revenue and currency columns, only the URL and
+    the ``utm_content``/``utm_term`` paths remain."""
+    names = ["message_id", "anonymous_id", "timestamp", "event", "source", "medium",
+             "campaign", "referrer", "revenue", "currency", "device", "country", "properties"]
+    sql, _ = staging_sql("src", plan_columns(dict.fromkeys(names, "VARCHAR"), {}), Config())
+    assert "['$.url', '$.utm_content', '$.utm_term']" in sql
+    for path in ("$.revenue", "$.utm_source", "$.referrer", "$.currency"):
+        assert f"'{path}'" not in sql

@@ -38,7 +38,7 @@ from wegweiser.store.engine import quote_identifier
 from wegweiser.store.schema import EVENT_TYPES, JSON_COLUMNS, canonical_key
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from wegweiser.config import Config
 
@@ -183,6 +183,8 @@ def staging_sql(
     if options.timestamp_format is not None:
         params["ts_format"] = options.timestamp_format
     relation = _with_constants(relation, plan, params)
+    if channel_keys:
+        relation = _distinct_keys(relation, plan)
 
     def col(name: str) -> str | None:
         return quote_identifier(src[name][0]) if name in src else None
@@ -296,42 +298,54 @@ def staging_sql(
             prop_paths.append(path)
         return f"x_properties[{prop_paths.index(path) + 1}]"
 
-    def given(name: str, fallback: str) -> str:
+    def given(name: str, fallback: Callable[[], str]) -> str:
         """The input column when the input has it (fast path), else the Segment fallback.
 
         Records (JSON) carry every column, mostly empty, so they always fall back per row.
+        ``fallback`` is called only when it is used: the JSON paths it reads are extracted
+        only then (each path costs per row).
         """
         if name in src and not plan.has_raw:
             return f"w_{name}"
-        return f"coalesce(w_{name}, {fallback})"
-
-    url = f"coalesce({ctx('$.page.url')}, {prop('$.url')})"
+        return f"coalesce(w_{name}, {fallback()})"
 
     def utm(field: str, ctx_field: str) -> str:
         # Segment's context.campaign.name is utm_campaign in a URL and in properties
         param = "utm_" + field
-        from_url = f"regexp_extract({url}, '[?&]{param}=([^&#]*)', 1)"
-        fallback = (
-            f"{ctx('$.campaign.' + ctx_field)}, {prop('$.' + param)}, "
-            f"nullif(url_decode(replace({from_url}, '+', ' ')), '')"
-        )
-        return f"nullif({given(field, f'coalesce({fallback})')}, '')"
 
-    ua = ctx("$.userAgent")
-    device_fallback = (
-        f"CASE WHEN {ua} IS NULL THEN NULL "
-        f"WHEN regexp_matches({ua}, 'iPad|Tablet') THEN 'tablet' "
-        f"WHEN regexp_matches({ua}, 'Mobi|Android|iPhone') THEN 'mobile' ELSE 'desktop' END, "
-        f"CASE WHEN lower({ctx('$.device.type')}) IN ('ios', 'android') THEN 'mobile' END"
-    )
-    country_fallback = (
-        f"{ctx('$.location.country')}, "
-        f"nullif(regexp_extract({ctx('$.locale')}, '[-_]([A-Za-z]{{2}})$', 1), '')"
-    )
-    referrer_fallback = f"coalesce({ctx('$.page.referrer')}, {prop('$.referrer')})"
-    revenue_fallback = (
-        f"TRY_CAST({prop('$.revenue')} AS DOUBLE), TRY_CAST({prop('$.total')} AS DOUBLE)"
-    )
+        def fallback() -> str:
+            url = f"coalesce({ctx('$.page.url')}, {prop('$.url')})"
+            from_url = f"regexp_extract({url}, '[?&]{param}=([^&#]*)', 1)"
+            return (
+                f"coalesce({ctx('$.campaign.' + ctx_field)}, {prop('$.' + param)}, "
+                f"nullif(url_decode(replace({from_url}, '+', ' ')), ''))"
+            )
+
+        return f"nullif({given(field, fallback)}, '')"
+
+    def device_fallback() -> str:
+        ua = ctx("$.userAgent")
+        return (
+            f"coalesce(CASE WHEN {ua} IS NULL THEN NULL "
+            f"WHEN regexp_matches({ua}, 'iPad|Tablet') THEN 'tablet' "
+            f"WHEN regexp_matches({ua}, 'Mobi|Android|iPhone') THEN 'mobile' ELSE 'desktop' END, "
+            f"CASE WHEN lower({ctx('$.device.type')}) IN ('ios', 'android') THEN 'mobile' END)"
+        )
+
+    def country_fallback() -> str:
+        return (
+            f"coalesce({ctx('$.location.country')}, "
+            f"nullif(regexp_extract({ctx('$.locale')}, '[-_]([A-Za-z]{{2}})$', 1), ''))"
+        )
+
+    def referrer_fallback() -> str:
+        return f"coalesce({ctx('$.page.referrer')}, {prop('$.referrer')})"
+
+    def revenue_fallback() -> str:
+        return (
+            f"coalesce(TRY_CAST({prop('$.revenue')} AS DOUBLE), "
+            f"TRY_CAST({prop('$.total')} AS DOUBLE))"
+        )
     default_event = (
         "CASE m_type WHEN 'page' THEN 'page_view' WHEN 'screen' THEN 'screen_view' "
         "WHEN 'track' THEN NULL ELSE m_type END"
@@ -346,10 +360,10 @@ def staging_sql(
         f"{utm('content', 'content')} AS m_content",
         f"{utm('term', 'term')} AS m_term",
         f"{given('referrer', referrer_fallback)} AS m_referrer",
-        f"lower({given('device', f'coalesce({device_fallback})')}) AS m_device",
-        f"upper({given('country', f'coalesce({country_fallback})')}) AS m_country",
-        f"{given('revenue', f'coalesce({revenue_fallback})')} AS m_revenue",
-        f"upper({given('currency', prop('$.currency'))}) AS m_currency",
+        f"lower({given('device', device_fallback)}) AS m_device",
+        f"upper({given('country', country_fallback)}) AS m_country",
+        f"{given('revenue', revenue_fallback)} AS m_revenue",
+        f"upper({given('currency', lambda: prop('$.currency'))}) AS m_currency",
     ]
 
     merged_ok = "CASE WHEN w_properties IS NULL THEN w_extras IS NOT NULL ELSE ok_properties END"
@@ -480,6 +494,30 @@ def staging_sql(
         f"SELECT {', '.join(final)} FROM l4"
     )
     return sql, params
+
+
+#: The event fields the channel keys are normalised from, when the input has them all (no
+#: fallback to ``context``/``properties``, whose values are unique per row).
+_KEY_FIELDS = ("medium", "source", "referrer", "event", "type", "platform", "channel")
+
+
+def _distinct_keys(relation: str, plan: ColumnPlan) -> str:
+    """``relation`` reduced to its distinct channel-key inputs, for the ``channel_keys`` query:
+    every key is a function of the input columns named in :data:`_KEY_FIELDS` alone when the
+    input has medium, source and referrer columns (and is no record input, which falls back
+    per row), so normalising the distinct inputs gives the same distinct keys as normalising
+    every row, at a fraction of the cost (each row's trims, lower-casing, host regexes). The
+    other columns are NULL (the query does not read them). Otherwise ``relation``."""
+    src = plan.sources
+    if plan.has_raw or not all(k in src for k in ("medium", "source", "referrer")):
+        return relation
+    keys = sorted({src[k][0] for k in _KEY_FIELDS if k in src})
+    unread = [name for name, _ in src.values() if name not in keys] + plan.extras
+    unread += ["_line", "_row"] if plan.has_row else ["_line"]
+    cols = ", ".join(
+        [*map(quote_identifier, keys), *(f"NULL AS {quote_identifier(c)}" for c in unread)]
+    )
+    return f"(SELECT DISTINCT {cols} FROM {relation})"
 
 
 def _extract(ok: str, column: str, paths: list[str], alias: str) -> str:
