@@ -240,6 +240,8 @@ def import_(
                 epoch_unit=epoch_unit.value if epoch_unit else None, delimiter=delimiter,
                 decimal=decimal, encoding=encoding, replace=replace,
             )
+        if summary.imported and (hint := proj.conversion_hint()):
+            summary.warnings.append(hint)  # else conversions, revenue, attribution: all 0
         if as_json:
             out.file.write(json.dumps(summary.as_dict(full=True), default=str) + "\n")
         else:
@@ -316,9 +318,13 @@ def _progress(*, quiet: bool) -> Iterator[Progress | None]:
 
 @app.command()
 def stats(project: ProjectOpt = Path("."), fmt: FormatOpt = Format.table) -> None:
-    """Counts: events, persons, ids, merges, quarantined rows, channels, event types, dates."""
+    """Counts: events, persons, ids, merges, quarantined rows, channels, event types, dates.
+    Warns when no event is one of the conversion events of wegweiser.toml."""
     with open_project(project) as proj:
         print_mapping(proj.stats(), fmt, console=out, title="Store")
+        hint = proj.conversion_hint()
+    if hint:
+        err.print(f"[yellow]warning:[/yellow] {escape(hint)}", highlight=False)
 
 
 @app.command()
