@@ -37,9 +37,12 @@ def test_init_import_stats_quarantine_roundtrip(cli_project, tmp_path):
     assert {k: got[k] for k in ("imported", "duplicates", "quarantined", "rows")} == {
         "imported": 2, "duplicates": 0, "quarantined": 1, "rows": 3}
 
+    assert got["warnings"] == []  # order_completed is a conversion event
+
     res = run("stats", "-p", str(cli_project), "--format", "json")
     stats = json.loads(res.stdout)
     assert (stats["events"], stats["persons"], stats["quarantined"]) == (2, 2, 1)
+    assert res.stderr == ""
 
     res = run("quarantine", "list", "-p", str(cli_project), "--format", "json")
     rows = json.loads(res.stdout)
@@ -185,8 +188,17 @@ def test_imports_list_undo_and_replace(tmp_path):
     got = json.loads(res.stdout)
     assert (got["imported"], got["duplicates"], got["rows"]) == (3, 0, 3)
     assert len(got["replaced"]) == 1
-    assert got["warnings"] == []
+    # 'purchase' is no conversion event of the default wegweiser.toml: every conversion
+    # figure would be 0 without a word; the import says so and names the setting
+    assert got["warnings"] == [
+        "none of the conversion events (order_completed, store_purchase) occurs in the data, "
+        "so conversions, revenue and attribution are 0: set conversion_events in "
+        'wegweiser.toml, e.g. conversion_events = ["purchase"]']
     assert res.stderr == ""  # no progress bars in a pipe
+    res = run("stats", "-p", str(folder), "--format", "json")
+    assert json.loads(res.stdout)["events"] == 3  # stdout stays JSON, the warning is on stderr
+    assert 'warning: none of the conversion events' in res.stderr
+    assert 'conversion_events = ["purchase"]' in res.stderr
 
     res = run("imports", "list", "-p", str(folder), "--format", "json")
     rows = json.loads(res.stdout)

@@ -62,9 +62,13 @@ app.command("import")(import_)
 
 @app.command()
 def stats(project: ProjectOpt = Path("."), fmt: FormatOpt = Format.table) -> None:
-    """Counts: events, persons, ids, merges, quarantined rows, channels, event types, dates."""
+    """Counts: events, persons, ids, merges, quarantined rows, channels, event types, dates.
+    Warns when no event is one of the conversion events of wegweiser.toml."""
     with open_project(project) as proj:
         print_mapping(proj.stats(), fmt, console=out, title="Store")
+        hint = proj.conversion_hint()
+    if hint:
+        err.print(f"[yellow]warning:[/yellow] {escape(hint)}", highlight=False)
 
 
 app.command()(demo)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from wegweiser.events.costs import CostSummary
     from wegweiser.events.history import UndoSummary
     from wegweiser.events.ingest import ImportSummary, Progress
-    from wegweiser.store.engine import Engine
+    from wegweiser.store.engine import Engine, Warehouse
 
 
 class ProjectImports:
@@ -33,6 +33,7 @@ class ProjectImports:
     :class:`~wegweiser.project.Project`)."""
 
     _engine: Engine
+    _warehouse: Warehouse
     config: Config
 
     # -- events in -----------------------------------------------------------------------
@@ -97,6 +98,18 @@ class ProjectImports:
             self._engine, self.config, paths, mapping=columns, fmt=format, options=options,
             progress=progress, replace=replace,
         )
+
+    def conversion_hint(self) -> str:
+        """Why every conversion figure is 0 -- no event of the store is one of the
+        ``conversion_events`` of wegweiser.toml --, with the look-alikes found (``"purchase"``,
+        Segment's ``"Order Completed"``); ``""`` when one occurs or the store is empty."""
+        from wegweiser.analysis._names import conversion_hint
+        from wegweiser.analysis.result import to_frame
+
+        ev = self._warehouse.table("events")
+        names = to_frame(ev.select("event").distinct())["event"]
+        return conversion_hint((str(n) for n in names if isinstance(n, str)),
+                               self.config.conversion_events)
 
     def import_feedback(
         self,

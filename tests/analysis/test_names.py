@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from tests.analysis.reference import BASE, Ev, load
+from wegweiser.analysis._names import conversion_hint
 from wegweiser.analysis.conversion import conversion
 from wegweiser.analysis.funnels import FunnelStep, dropped_off, funnel
 from wegweiser.analysis.paths import match_pattern, sankey, step_matrix, top_paths
@@ -71,3 +72,27 @@ def test_an_empty_journey_is_not_checked(project):
     journey = project.journey()
     assert funnel(journey, ["a", "b"]).steps["units"].tolist() == [0, 0]
     assert top_paths(journey, start="a").paths.empty
+
+
+@pytest.mark.parametrize(("present", "wanted", "hint"), [
+    # CDNOW imported with event='purchase', retentioneering's ecom: the word of buying
+    (["home", "purchase"], ["order_completed", "store_purchase"], '["purchase"]'),
+    # a Segment export: the spec's name, equal up to case and spaces, is the one named
+    (["Order Completed", "Checkout Started"], ["order_completed"], '["Order Completed"]'),
+    # a German export
+    (["Produkt angesehen", "Bestellung abgeschlossen"], ["order_completed"],
+     '["Bestellung abgeschlossen"]'),
+    (["page_view", "signup"], ["order_completed"], "to the events that count as a conversion"),
+    (["page_view"], [], "(none set)"),
+])
+def test_conversion_hint_names_the_setting_and_the_look_alikes(present, wanted, hint):
+    text = conversion_hint(present, wanted)
+    assert text.startswith("none of the conversion events (")
+    assert "conversions, revenue and attribution are 0" in text
+    assert "conversion_events in wegweiser.toml" in text
+    assert hint in text
+
+
+def test_conversion_hint_is_empty_when_a_conversion_occurs_or_nothing_is_there():
+    assert conversion_hint(["purchase", "home"], ["order_completed", "purchase"]) == ""
+    assert conversion_hint([], ["order_completed"]) == ""

@@ -408,3 +408,31 @@ def test_an_analysis_without_its_data_says_so_instead_of_failing_the_report(tmp_
     texts = [b["text"] for b in section["blocks"]]
     assert texts[0] == "Ausgelassen: diesem Projekt fehlen die Daten dafür"
     assert "needs purchases" in texts[1]
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_without_a_conversion_event_the_overview_says_so_and_names_no_best_touchpoint(
+        tmp_path, lang):
+    """A shop whose purchases are called 'purchase' (CDNOW, retentioneering's ecom) has no
+    event of the default conversion_events: the overview said "Best-converting touchpoint:
+    direct (0.0 % of its 30 persons convert)"; it now says why every conversion is 0."""
+    from datetime import UTC, datetime, timedelta
+
+    from wegweiser import Project
+    from wegweiser.report.gather import gather
+    from wegweiser.report.sections import sections
+
+    start = datetime(2026, 9, 7, 12, tzinfo=UTC)
+    rows = [{"user_id": f"u{p}", "event": event, "channel": ("email", "direct")[p % 2],
+             "timestamp": (start + timedelta(days=p, minutes=i)).isoformat()}
+            for p in range(20) for i, event in enumerate(("product_view", "purchase"))]
+    with Project.init(tmp_path / "p") as project:
+        project.import_events(pd.DataFrame(rows))
+        report = gather(project)
+    assert report.journey_map is not None
+    overview = next(s for s in sections(report, lang) if s["id"] == "overview")
+    items = [i for b in overview["blocks"] if b["kind"] == "list" for i in b["items"]]
+    said = t("highlight.no_conversions", lang, events="order_completed, store_purchase")
+    assert said in items
+    best = t("highlight.best", lang, touchpoint="@", rate="@", persons="@").split("@")[0]
+    assert not [i for i in items if i.startswith(best)], items

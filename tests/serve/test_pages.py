@@ -325,6 +325,26 @@ def test_open_access_says_so(demo_project: Path, live_server) -> None:
         de = c.get("/", params={"lang": "de"}).text
         assert "Keine Benutzer eingerichtet — offener Zugang" in de
         assert c.get("/login").status_code == 303
+        assert 'data-testid="no-conversions"' not in en.text  # the demo has orders
+
+
+def test_overview_says_why_no_one_converted(tmp_path: Path, live_server) -> None:
+    """A shop whose orders are called 'purchase' has no default conversion event: the
+    overview's 0 conversions, 0 revenue and empty attribution charts say why, in both
+    languages, and point to the settings."""
+    rows = [{"user_id": f"u{p}", "event": event, "timestamp": f"2026-10-{1 + p:02d}T10:0{i}:00Z"}
+            for p in range(6) for i, event in enumerate(("product_view", "purchase"))]
+    with Project.init(tmp_path / "shop") as p:
+        assert p.import_events(pd.DataFrame(rows)).imported == 12
+    server = live_server(tmp_path / "shop")
+    with httpx.Client(base_url=server.url, timeout=180) as c:
+        en = html.unescape(c.get("/", params={"lang": "en"}).text)
+        de = html.unescape(c.get("/", params={"lang": "de"}).text)
+    assert 'data-testid="no-conversions"' in en
+    assert ("No person converted: none of the conversion events (order_completed, "
+            "store_purchase) occurs in the data.") in en
+    assert ("Niemand hat konvertiert: keines der Conversion-Ereignisse (order_completed, "
+            "store_purchase) kommt in den Daten vor.") in de
 
 
 # -- the registry's pages: one per analysis, nothing written for any of them ------------------

@@ -36,9 +36,12 @@ if TYPE_CHECKING:
 
     import ibis.expr.types as ir
 
-__all__ = ["check_event_names", "event_names", "names_from"]
+__all__ = ["check_event_names", "conversion_hint", "event_names", "names_from"]
 
 _SHOWN = 8
+#: words of event names that look like a conversion (English and German exports)
+_BUYING = re.compile(r"purchas|order|checkout|buy|bought|transaction|payment_succe|"
+                     r"kauf|bestell|zahlung", re.IGNORECASE)
 _WHOLE: ContextVar[Callable[[], list[str]] | None] = ContextVar("whole_journey", default=None)
 
 
@@ -111,3 +114,37 @@ def _message(name: str, known: list[str], what: str) -> str:
         return text + " Did you mean " + " or ".join(repr(c) for c in close) + "?"
     shown = ", ".join(known[:_SHOWN]) + (", …" if len(known) > _SHOWN else "")
     return text + f" Event names in the data: {shown}."
+
+
+def conversion_hint(present: Iterable[str], conversion_events: Iterable[str]) -> str:
+    """Why every conversion figure will be 0, or ``""`` when one of ``conversion_events``
+    (the project's setting) is among the event names ``present`` in the data (or there are
+    none yet).
+
+    Named look-alikes are the present names equal to a conversion event up to case, spaces
+    and dashes (Segment's spec name ``Order Completed``) or holding a word of buying.
+
+    >>> conversion_hint(["home", "purchase"], ["order_completed", "store_purchase"])
+    'none of the conversion events (order_completed, store_purchase) occurs in the data, so \
+conversions, revenue and attribution are 0: set conversion_events in wegweiser.toml, e.g. \
+conversion_events = ["purchase"]'
+    >>> conversion_hint(["purchase"], ["purchase"])
+    ''
+    """
+    names = sorted(set(present))
+    wanted = list(dict.fromkeys(conversion_events))
+    if not names or set(wanted) & set(names):
+        return ""
+    own = {_folded(w) for w in wanted}
+    alike = [n for n in names if _folded(n) in own] or [n for n in names if _BUYING.search(n)]
+    events = ", ".join(wanted) if wanted else "none set"
+    text = (f"none of the conversion events ({events}) occurs in the data, so conversions, "
+            "revenue and attribution are 0: set conversion_events in wegweiser.toml")
+    if not alike:
+        return text + " to the events that count as a conversion"
+    shown = ", ".join(f'"{n}"' for n in alike[:3])
+    return text + f", e.g. conversion_events = [{shown}]"
+
+
+def _folded(name: str) -> str:
+    return re.sub(r"[\s_\-]+", "_", name.strip().lower())

@@ -110,6 +110,8 @@ def import_(
                 epoch_unit=epoch_unit.value if epoch_unit else None, delimiter=delimiter,
                 decimal=decimal, encoding=encoding, replace=replace,
             )
+        if summary.imported and (hint := proj.conversion_hint()):
+            summary.warnings.append(hint)  # else conversions, revenue, attribution: all 0
         if as_json:
             out.file.write(json.dumps(summary.as_dict(full=True), default=str) + "\n")
         else:

@@ -65,6 +65,12 @@ WORDS: dict[str, dict[str, str]] = {
         "Best-converting touchpoint: {touchpoint} ({rate} of its {persons} persons convert).",
         "Am besten konvertierender Kontaktpunkt: {touchpoint} ({rate} seiner {persons} "
         "Personen konvertieren)."),
+    "highlight.no_conversions": _m(
+        "No person converted: none of the conversion events ({events}) occurs in the data. "
+        "Set conversion_events in wegweiser.toml to the events that count as a conversion.",
+        "Niemand hat konvertiert: keines der Conversion-Ereignisse ({events}) kommt in den "
+        "Daten vor. Tragen Sie unter conversion_events in wegweiser.toml die Ereignisse ein, "
+        "die als Conversion zählen."),
     "highlight.worst_satisfaction": _m(
         "Lowest satisfaction: {touchpoint} ({score} of 100, {n} answers).",
         "Geringste Zufriedenheit: {touchpoint} ({score} von 100, {n} Antworten)."),

@@ -74,6 +74,8 @@ class ReportData:
     overview: Overview
     stats: dict[str, Any]
     conversion_days: int = 30
+    #: the project's ``conversion_events`` (named when no person converted)
+    conversion_events: list[str] = field(default_factory=list)
     kpis: KpiResult | None = None
     journey_map: JourneyMapResult | None = None
     phase_flow: SankeyResult | None = None
@@ -143,7 +145,7 @@ def gather(project: Project, *, progress: Progress | None = None) -> ReportData:
         name=config.name, currency=config.currency, phases=config.phase_names,
         first_event=_moment(bounds["first"]), last_event=_moment(bounds["last"]),
         overview=overview, stats=stats, conversion_days=config.windows.conversion_days,
-        timings=timings,
+        conversion_events=list(config.conversion_events), timings=timings,
     )
     data.quarantine = timed("quarantine", lambda: quarantine_reasons(project))
     data.imports = timed("imports", lambda: import_quality(project))

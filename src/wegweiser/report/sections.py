@@ -142,8 +142,13 @@ def _highlights(data: ReportData, lang: str) -> list[str]:
                          rate=percent(row["loss_rate"], lang)))
     m = data.journey_map
     persons = int(data.overview.figures.get("persons") or 0)
+    if persons and not data.overview.figures.get("conversions"):
+        # no event is a conversion event: every conversion figure of the report is 0
+        out.append(t("highlight.no_conversions", lang,
+                     events=", ".join(data.conversion_events) or "-"))
     if m is not None and len(m.touchpoints):
         big = m.touchpoints[m.touchpoints["persons"] >= max(1, 0.02 * persons)]
+        big = big[big["conversion_rate"] > 0]  # no "best" among touchpoints converting none
         if len(big):
             best = big.sort_values(["conversion_rate", "touchpoint"],
                                    ascending=[False, True]).iloc[0]

@@ -43,7 +43,10 @@ def overview(project: Project, options: dict[str, Any] | None = None,
     stats = project.stats()
     extra = project.analyse("kpis", options).as_dict()
     return {"figures": head.figures, "phases": head.phases, "kpis": extra, "stats": stats,
-            "currency": project.config.currency, "trend": trend}
+            "currency": project.config.currency, "trend": trend,
+            # no event is a conversion event: every conversion figure is 0, say why
+            "no_conversion_event": bool(project.conversion_hint()),
+            "conversion_events": ", ".join(project.config.conversion_events) or "-"}
 
 
 def export_table(project: Project, name: str, body: dict[str, Any], table: str
