@@ -282,8 +282,13 @@ def step_matrix(
     params = {"max_steps": max_steps, "start": start,
               **_prep_params(groups, exclude, collapse, by)}
     _check_names(journey, params, start=start)
-    rows = _relative(prepare_steps(journey, **_prep(params)), max_steps, start)
-    counts = to_frame(rows.group_by(step=rows.k, event=rows.event).agg(count=rows.count()))
+
+    def build() -> ir.Table:
+        rows = _relative(prepare_steps(journey, **_prep(params)), max_steps, start)
+        return rows.group_by(step=rows.k, event=rows.event).agg(count=rows.count())
+
+    key = ("paths-steps", repr(params), journey.op())
+    counts = fetch(key, build, journey.get_backend()).to_pandas()
     units = int(counts.loc[counts.step == 1, "count"].sum())
     counts["share"] = counts["count"] / units if units else 0.0
     counts = _sorted(counts, ["step", "count", "event"], descending=("count",))
@@ -348,11 +353,15 @@ def _prep_params(groups: Mapping[str, str] | None, exclude: Iterable[str] | None
 
 def _check_names(journey: ir.Table, params: dict[str, Any],
                  **given: str | tuple[str, ...] | None) -> None:
-    """The start/end/pattern names match an event name or a group name ("Did you mean …?")."""
+    """The start/end/pattern names match an event name or a group name ("Did you mean …?");
+    the journey's names are read (one query) only when a name is given."""
+    listed = {what: [names] if isinstance(names, str) or names is None else list(names)
+              for what, names in given.items()}
+    if all(name is None for names in listed.values() for name in names):
+        return
     present = event_names(journey)
-    for what, names in given.items():
-        listed = [names] if isinstance(names, str) or names is None else list(names)
-        check_event_names(journey, listed, what=f"paths {what}", patterns=True,
+    for what, names in listed.items():
+        check_event_names(journey, names, what=f"paths {what}", patterns=True,
                           also=params["groups"].values(), present=present)
 
 
