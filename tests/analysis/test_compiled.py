@@ -86,3 +86,29 @@ def test_a_hit_on_a_reconnected_backend_runs_on_the_new_connection(fresh, tmp_pa
     assert _compiled.fetch(key, lambda: t2.aggregate(n=t2.x.sum()), again).to_pylist() == [
         {"n": 7}
     ]
+
+
+def test_only_memtables_and_python_udfs_need_the_hooks():
+    @ibis.udf.scalar.builtin(name="abs")
+    def engine_abs(x: int) -> int: ...
+
+    @ibis.udf.scalar.python
+    def py_abs(x: int) -> int:
+        return abs(x)
+
+    t = ibis.table({"x": "int64"}, name="t")
+    assert not _compiled._hooked(t.select(y=engine_abs(t.x)).op())
+    assert _compiled._hooked(t.select(y=py_abs(t.x)).op())
+    assert _compiled._hooked(ibis.memtable({"x": [1]}).op())
+
+
+def test_a_python_udf_runs_on_a_hit(fresh):
+    @ibis.udf.scalar.python
+    def twice(x: int) -> int:
+        return 2 * x
+
+    con = _connection([1, 2])
+    t = con.table("t")
+    for _ in range(2):
+        out = _compiled.fetch(("udf", t.op()), lambda: t.aggregate(n=twice(t.x).sum()), con)
+        assert out.to_pylist() == [{"n": 6}]

@@ -11,8 +11,8 @@ build and run the expression through Ibis every time.
 A hit costs no more than the engine's run: the DuckDB relation over the SQL is kept too
 (per connection: the last one it ran on), so the text is not parsed and bound in Python
 again (a relation runs its query anew on every read, on the tables as they are then), and
-Ibis' pre-execute hooks (registering in-memory tables and UDFs) run only for an expression
-that has such nodes, which is known once, when it compiles.
+Ibis' pre-execute hooks (registering in-memory tables and Python UDFs) run only for an
+expression that has such nodes, which is known once, when it compiles.
 
 The memo keeps the last :data:`SIZE` keys (least recently used goes first).
 """
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import ibis.expr.operations as ops
+from ibis.expr.operations.udf import InputType
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Hashable
@@ -68,7 +69,7 @@ def fetch(key: Hashable, build: Callable[[], ir.Table], backend: Any) -> pa.Tabl
         expr = build()
         op = expr.op()
         hit = _Compiled(
-            expr, backend.compile(expr), hooks=bool(op.find(_HOOKED)),
+            expr, backend.compile(expr), hooks=_hooked(op),
             tables=tuple(t.name for t in op.find(ops.PhysicalTable)),
         )
         with _LOCK:
@@ -82,6 +83,15 @@ def fetch(key: Hashable, build: Callable[[], ir.Table], backend: Any) -> pa.Tabl
     if ran is None or ran[0] is not con:
         ran = hit.ran = (con, con.sql(hit.sql))  # one attribute: a reader sees a pair
     return _arrow(ran[1])
+
+
+def _hooked(op: ops.Node) -> bool:
+    """Whether Ibis' pre-execute hooks have work for ``op``: an in-memory table to register,
+    a Python UDF to define (an engine's builtin function, such as ``epoch_us``, needs none)."""
+    return any(
+        not isinstance(node, ops.ScalarUDF) or node.__input_type__ is not InputType.BUILTIN
+        for node in op.find(_HOOKED)
+    )
 
 
 def _arrow(relation: Any) -> pa.Table:
