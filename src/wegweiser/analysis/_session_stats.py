@@ -177,25 +177,24 @@ def frames(
         value = head[column][0] if head[column] else None
         return 0 if value is None else int(value)
 
-    summary = pd.DataFrame(
-        [
-            {
-                "sessions": sessions,
-                "persons": persons,
-                "sessions_per_person_mean": exact_mean(sessions, persons),
-                "sessions_per_person_median": of("median_a", who),
-                "duration_mean_s": exact_mean(total("duration_us"), sessions, scale=1_000_000),
-                "duration_median_s": of("median_a"),
-                "duration_p90_s": of("p90"),
-                "events_per_session_mean": exact_mean(total("events"), sessions),
-                "events_per_session_median": of("median_b"),
-                "bounce_rate": exact_mean(total("bounces"), sessions),
-                "conversion_rate": exact_mean(total("converting"), sessions),
-            }
-        ],
-        columns=list(summary_columns),
-    )
-    summary = summary.astype({"sessions": "int64", "persons": "int64"})
+    values = {
+        "sessions": sessions,
+        "persons": persons,
+        "sessions_per_person_mean": exact_mean(sessions, persons),
+        "sessions_per_person_median": of("median_a", who),
+        "duration_mean_s": exact_mean(total("duration_us"), sessions, scale=1_000_000),
+        "duration_median_s": of("median_a"),
+        "duration_p90_s": of("p90"),
+        "events_per_session_mean": exact_mean(total("events"), sessions),
+        "events_per_session_median": of("median_b"),
+        "bounce_rate": exact_mean(total("bounces"), sessions),
+        "conversion_rate": exact_mean(total("converting"), sessions),
+    }
+    counted = ("sessions", "persons")
+    summary = pd.DataFrame({
+        c: np.array([values[c]], dtype="int64" if c in counted else "float64")
+        for c in summary_columns
+    })
     by_channel = _by(part("channel"), "channel", sessions)
     by_device = _by(part("device"), "device", sessions)
     durations = _histogram(part("bin"), edges, labels)
@@ -208,12 +207,12 @@ def _by(part: dict[str, list[Any]], key: str, sessions: int) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             key: np.array(part["key"], dtype=object),
-            "sessions": pd.Series(n, dtype="int64"),
-            "share": pd.Series([v / sessions for v in n], dtype="float64"),
-            "persons": pd.Series([int(v) for v in part["persons"]], dtype="int64"),
+            "sessions": np.array(n, dtype="int64"),
+            "share": np.array([v / sessions for v in n], dtype="float64"),
+            "persons": np.array([int(v) for v in part["persons"]], dtype="int64"),
             "events_per_session": _means(part["events"], n),
             "duration_mean_s": _means(part["duration_us"], n, scale=1_000_000),
-            "duration_median_s": pd.Series(part["median_a"], dtype="float64"),
+            "duration_median_s": np.array(part["median_a"], dtype="float64"),
             "bounce_rate": _means(part["bounces"], n),
             "conversion_rate": _means(part["converting"], n),
         }
@@ -222,8 +221,8 @@ def _by(part: dict[str, list[Any]], key: str, sessions: int) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _means(totals: list[Any], counts: list[int], *, scale: int = 1) -> pd.Series:
-    return pd.Series(
+def _means(totals: list[Any], counts: list[int], *, scale: int = 1) -> np.ndarray:
+    return np.array(
         [exact_mean(int(t), c, scale=scale) for t, c in zip(totals, counts, strict=True)],
         dtype="float64",
     )
@@ -240,7 +239,7 @@ def _histogram(
             "bin": labels,
             "lower_s": [float(lo) for lo in lowers],
             "upper_s": list(uppers),
-            "sessions": pd.Series([found.get(i, 0) for i in range(len(lowers))], dtype="int64"),
+            "sessions": np.array([found.get(i, 0) for i in range(len(lowers))], dtype="int64"),
         }
     )
     total = int(frame["sessions"].sum())
