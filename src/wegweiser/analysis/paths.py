@@ -68,6 +68,7 @@ from wegweiser.analysis._paths_steps import (
     collapsed_runs,
     first_hits,
     prepare_steps,
+    steps_have_codes,
     with_first,
 )
 from wegweiser.analysis._time import seconds_between
@@ -103,15 +104,20 @@ def transitions(
     params = _prep_params(groups, exclude, collapse, by)
     runs = (collapse and not params["groups"] and not params["exclude"] and by == "person"
             and has_codes(journey) and _has_next(journey))
-    # loops collapsed on the codes: one window over the run ends, not two over every event
-    steps = collapsed_runs(journey) if runs else prepare_steps(journey, **_prep(params))
+
+    def steps() -> ir.Table:  # built only when the memo has no SQL for the key
+        # loops collapsed on the codes: one window over the run ends, not two over every event
+        return collapsed_runs(journey) if runs else prepare_steps(journey, **_prep(params))
+
     key = ("paths-transitions", repr(params), journey.op())
     backend = journey.get_backend()
-    if has_codes(steps) and not runs:  # plain steps: two light queries over the codes
-        edge_frame = fetch((*key, "edges"), lambda: _edges(steps), backend).to_pandas()
-        node_frame = fetch((*key, "nodes"), lambda: _nodes(steps), backend).to_pandas()
+    if not runs and steps_have_codes(journey, groups=params["groups"],
+                                     exclude=params["exclude"], collapse=collapse):
+        # plain steps: two light queries over the codes
+        edge_frame = fetch((*key, "edges"), lambda: _edges(steps()), backend).to_pandas()
+        node_frame = fetch((*key, "nodes"), lambda: _nodes(steps()), backend).to_pandas()
     else:  # one query: cleaned steps (windows) are computed once for both tables
-        both = fetch(key, lambda: _both(steps), backend).to_pandas()
+        both = fetch(key, lambda: _both(steps()), backend).to_pandas()
         is_edge = both["target"].notna()
         edge_frame = both.loc[is_edge, ["source", "target", "count", "persons",
                                         "median_seconds"]]
