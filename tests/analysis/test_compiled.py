@@ -59,3 +59,56 @@ def test_the_memo_is_bounded(fresh, monkeypatch):
     for k in range(5):
         _compiled.fetch(("k", k), lambda: t.aggregate(n=t.x.sum()), con)
     assert list(_compiled._MEMO) == [("k", 2), ("k", 3), ("k", 4)]
+
+
+def test_a_hit_reads_the_tables_as_they_are_now(fresh):
+    con = _connection([1, 2, 3])
+    t = con.table("t")
+    key = ("now", t.op())
+    assert _compiled.fetch(key, lambda: t.aggregate(n=t.x.sum()), con).to_pylist() == [{"n": 6}]
+    con.create_table("t", ibis.memtable({"x": [7, 8]}), overwrite=True)  # same schema
+    assert _compiled.fetch(key, lambda: t.aggregate(n=t.x.sum()), con).to_pylist() == [{"n": 15}]
+    con.raw_sql("INSERT INTO t VALUES (5)")
+    assert _compiled.fetch(key, lambda: t.aggregate(n=t.x.sum()), con).to_pylist() == [{"n": 20}]
+
+
+def test_a_hit_on_a_reconnected_backend_runs_on_the_new_connection(fresh, tmp_path):
+    path = tmp_path / "db.duckdb"
+    con = ibis.duckdb.connect(path)
+    con.create_table("t", ibis.memtable({"x": [1, 2]}))
+    t = con.table("t")
+    key = ("reconnect", t.schema())
+    assert _compiled.fetch(key, lambda: t.aggregate(n=t.x.sum()), con).to_pylist() == [{"n": 3}]
+    con.disconnect()
+    again = ibis.duckdb.connect(path)
+    again.raw_sql("INSERT INTO t VALUES (4)")
+    t2 = again.table("t")
+    assert _compiled.fetch(key, lambda: t2.aggregate(n=t2.x.sum()), again).to_pylist() == [
+        {"n": 7}
+    ]
+
+
+def test_only_memtables_and_python_udfs_need_the_hooks():
+    @ibis.udf.scalar.builtin(name="abs")
+    def engine_abs(x: int) -> int: ...
+
+    @ibis.udf.scalar.python
+    def py_abs(x: int) -> int:
+        return abs(x)
+
+    t = ibis.table({"x": "int64"}, name="t")
+    assert not _compiled._hooked(t.select(y=engine_abs(t.x)).op())
+    assert _compiled._hooked(t.select(y=py_abs(t.x)).op())
+    assert _compiled._hooked(ibis.memtable({"x": [1]}).op())
+
+
+def test_a_python_udf_runs_on_a_hit(fresh):
+    @ibis.udf.scalar.python
+    def twice(x: int) -> int:
+        return 2 * x
+
+    con = _connection([1, 2])
+    t = con.table("t")
+    for _ in range(2):
+        out = _compiled.fetch(("udf", t.op()), lambda: t.aggregate(n=twice(t.x).sum()), con)
+        assert out.to_pylist() == [{"n": 6}]

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from tests.analysis.reference import BASE, Ev, load, random_rows, reference_journeys
 from wegweiser.analysis import _paths_pattern, paths
 from wegweiser.analysis._codes import CODE_COLUMNS, has_codes
+from wegweiser.analysis._paths_steps import steps_have_codes
 from wegweiser.errors import InvalidInput
 
 EVENTS = ("view", "cart", "checkout_ship", "checkout_pay", "order_completed", "support")
@@ -570,3 +571,15 @@ def test_collapsed_runs_match_the_windowed_collapse(project):
     assert_edges(edge_dict(fast), edges)
     assert {r.event: (r.count, r.persons, r.starts, r.exits)
             for r in fast.nodes.itertuples()} == nodes
+
+
+@pytest.mark.parametrize("opts", [
+    {}, {"by": "session"}, {"collapse": True}, {"exclude": ["view"]},
+    {"groups": {"c*": "c"}}, {"groups": {"c*": "c"}, "by": "session"},
+])
+def test_steps_have_codes_says_what_prepare_steps_keeps(project, opts):
+    journey = load(project, rows_with(3, n=40, persons=4))
+    cleaning = {k: v for k, v in opts.items() if k != "by"}
+    for table in (journey, journey.drop(*CODE_COLUMNS)):
+        assert steps_have_codes(table, **cleaning) == has_codes(
+            paths.prepare_steps(table, **opts))

@@ -135,6 +135,15 @@ def prepare_steps(
     return t.select(*STEP_COLUMNS)
 
 
+def steps_have_codes(journey: ir.Table, *, groups: Mapping[str, str] | None = None,
+                     exclude: Iterable[str] | None = None, collapse: bool = False) -> bool:
+    """Whether :func:`prepare_steps` with these options keeps the journey's integer codes
+    (:func:`._codes.has_codes` of its result), without building it: only uncleaned steps
+    from a journey with codes and ``next_*`` columns do (either unit)."""
+    plain = not groups and not exclude and not collapse and _has_next(journey)
+    return plain and has_codes(journey)
+
+
 def _has_next(journey: ir.Table) -> bool:
     return {"next_event", "next_timestamp", "session_id"} <= set(journey.columns)
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import ibis
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -154,58 +155,64 @@ def frames(
         at = table.schema.get_field_index(name)
         table = table.set_column(at, name, pc.cast(table[name], pa.int64()))
     is_row = pc.fill_null(pc.equal(table["kind"], "row"), False)
-    frame = table.filter(pc.invert(is_row)).to_pandas()  # a few dozen rows
-    kind = frame["kind"]
-    head = frame[kind == "all"]
-    who = frame[kind == "person"]
-    sessions = int(head["n"].iloc[0]) if len(head) else 0
-    persons = int(who["n"].iloc[0]) if len(who) else 0
+    # a few dozen rows: read as Python lists, split by kind (no pandas until the tables)
+    small = table.filter(pc.invert(is_row)).to_pydict()
+    of_kind: dict[str, list[int]] = {}
+    for i, kind in enumerate(small["kind"]):
+        of_kind.setdefault(kind, []).append(i)
 
-    def of(column: str, where: pd.DataFrame = head) -> float:
-        value = where[column].iloc[0] if len(where) else None
-        return math.nan if value is None or pd.isna(value) else float(value)
+    def part(kind: str) -> dict[str, list[Any]]:
+        rows = of_kind.get(kind, [])
+        return {name: [values[i] for i in rows] for name, values in small.items()}
+
+    head, who = part("all"), part("person")
+    sessions = int(head["n"][0]) if head["n"] else 0
+    persons = int(who["n"][0]) if who["n"] else 0
+
+    def of(column: str, where: dict[str, list[Any]] = head) -> float:
+        value = where[column][0] if where[column] else None
+        return math.nan if value is None else float(value)
 
     def total(column: str) -> int:
-        value = head[column].iloc[0] if len(head) else 0
-        return 0 if pd.isna(value) else int(value)
+        value = head[column][0] if head[column] else None
+        return 0 if value is None else int(value)
 
-    summary = pd.DataFrame(
-        [
-            {
-                "sessions": sessions,
-                "persons": persons,
-                "sessions_per_person_mean": exact_mean(sessions, persons),
-                "sessions_per_person_median": of("median_a", who),
-                "duration_mean_s": exact_mean(total("duration_us"), sessions, scale=1_000_000),
-                "duration_median_s": of("median_a"),
-                "duration_p90_s": of("p90"),
-                "events_per_session_mean": exact_mean(total("events"), sessions),
-                "events_per_session_median": of("median_b"),
-                "bounce_rate": exact_mean(total("bounces"), sessions),
-                "conversion_rate": exact_mean(total("converting"), sessions),
-            }
-        ],
-        columns=list(summary_columns),
-    )
-    summary = summary.astype({"sessions": "int64", "persons": "int64"})
-    by_channel = _by(frame[kind == "channel"], "channel", sessions)
-    by_device = _by(frame[kind == "device"], "device", sessions)
-    durations = _histogram(frame[kind == "bin"], edges, labels)
+    values = {
+        "sessions": sessions,
+        "persons": persons,
+        "sessions_per_person_mean": exact_mean(sessions, persons),
+        "sessions_per_person_median": of("median_a", who),
+        "duration_mean_s": exact_mean(total("duration_us"), sessions, scale=1_000_000),
+        "duration_median_s": of("median_a"),
+        "duration_p90_s": of("p90"),
+        "events_per_session_mean": exact_mean(total("events"), sessions),
+        "events_per_session_median": of("median_b"),
+        "bounce_rate": exact_mean(total("bounces"), sessions),
+        "conversion_rate": exact_mean(total("converting"), sessions),
+    }
+    counted = ("sessions", "persons")
+    summary = pd.DataFrame({
+        c: np.array([values[c]], dtype="int64" if c in counted else "float64")
+        for c in summary_columns
+    })
+    by_channel = _by(part("channel"), "channel", sessions)
+    by_device = _by(part("device"), "device", sessions)
+    durations = _histogram(part("bin"), edges, labels)
     rows = _rows(table.filter(is_row), session_columns)
     return summary, by_channel, by_device, durations, rows
 
 
-def _by(part: pd.DataFrame, key: str, sessions: int) -> pd.DataFrame:
+def _by(part: dict[str, list[Any]], key: str, sessions: int) -> pd.DataFrame:
     n = [int(v) for v in part["n"]]
     out = pd.DataFrame(
         {
-            key: part["key"].to_numpy(dtype=object),
-            "sessions": pd.Series(n, dtype="int64"),
-            "share": pd.Series([v / sessions for v in n], dtype="float64"),
-            "persons": pd.Series([int(v) for v in part["persons"]], dtype="int64"),
+            key: np.array(part["key"], dtype=object),
+            "sessions": np.array(n, dtype="int64"),
+            "share": np.array([v / sessions for v in n], dtype="float64"),
+            "persons": np.array([int(v) for v in part["persons"]], dtype="int64"),
             "events_per_session": _means(part["events"], n),
             "duration_mean_s": _means(part["duration_us"], n, scale=1_000_000),
-            "duration_median_s": pd.Series(part["median_a"].to_numpy(dtype="float64")),
+            "duration_median_s": np.array(part["median_a"], dtype="float64"),
             "bounce_rate": _means(part["bounces"], n),
             "conversion_rate": _means(part["converting"], n),
         }
@@ -214,14 +221,16 @@ def _by(part: pd.DataFrame, key: str, sessions: int) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _means(totals: pd.Series, counts: list[int], *, scale: int = 1) -> pd.Series:
-    return pd.Series(
+def _means(totals: list[Any], counts: list[int], *, scale: int = 1) -> np.ndarray:
+    return np.array(
         [exact_mean(int(t), c, scale=scale) for t, c in zip(totals, counts, strict=True)],
         dtype="float64",
     )
 
 
-def _histogram(part: pd.DataFrame, edges: tuple[int, ...], labels: list[str]) -> pd.DataFrame:
+def _histogram(
+    part: dict[str, list[Any]], edges: tuple[int, ...], labels: list[str]
+) -> pd.DataFrame:
     found = {int(b): int(n) for b, n in zip(part["bin"], part["n"], strict=True)}
     lowers = (0, *edges)
     uppers: tuple[float, ...] = (*edges, math.nan)
@@ -230,7 +239,7 @@ def _histogram(part: pd.DataFrame, edges: tuple[int, ...], labels: list[str]) ->
             "bin": labels,
             "lower_s": [float(lo) for lo in lowers],
             "upper_s": list(uppers),
-            "sessions": pd.Series([found.get(i, 0) for i in range(len(lowers))], dtype="int64"),
+            "sessions": np.array([found.get(i, 0) for i in range(len(lowers))], dtype="int64"),
         }
     )
     total = int(frame["sessions"].sum())

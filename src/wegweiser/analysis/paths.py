@@ -68,6 +68,7 @@ from wegweiser.analysis._paths_steps import (
     collapsed_runs,
     first_hits,
     prepare_steps,
+    steps_have_codes,
     with_first,
 )
 from wegweiser.analysis._time import seconds_between
@@ -103,15 +104,20 @@ def transitions(
     params = _prep_params(groups, exclude, collapse, by)
     runs = (collapse and not params["groups"] and not params["exclude"] and by == "person"
             and has_codes(journey) and _has_next(journey))
-    # loops collapsed on the codes: one window over the run ends, not two over every event
-    steps = collapsed_runs(journey) if runs else prepare_steps(journey, **_prep(params))
+
+    def steps() -> ir.Table:  # built only when the memo has no SQL for the key
+        # loops collapsed on the codes: one window over the run ends, not two over every event
+        return collapsed_runs(journey) if runs else prepare_steps(journey, **_prep(params))
+
     key = ("paths-transitions", repr(params), journey.op())
     backend = journey.get_backend()
-    if has_codes(steps) and not runs:  # plain steps: two light queries over the codes
-        edge_frame = fetch((*key, "edges"), lambda: _edges(steps), backend).to_pandas()
-        node_frame = fetch((*key, "nodes"), lambda: _nodes(steps), backend).to_pandas()
+    if not runs and steps_have_codes(journey, groups=params["groups"],
+                                     exclude=params["exclude"], collapse=collapse):
+        # plain steps: two light queries over the codes
+        edge_frame = fetch((*key, "edges"), lambda: _edges(steps()), backend).to_pandas()
+        node_frame = fetch((*key, "nodes"), lambda: _nodes(steps()), backend).to_pandas()
     else:  # one query: cleaned steps (windows) are computed once for both tables
-        both = fetch(key, lambda: _both(steps), backend).to_pandas()
+        both = fetch(key, lambda: _both(steps()), backend).to_pandas()
         is_edge = both["target"].notna()
         edge_frame = both.loc[is_edge, ["source", "target", "count", "persons",
                                         "median_seconds"]]
@@ -282,8 +288,13 @@ def step_matrix(
     params = {"max_steps": max_steps, "start": start,
               **_prep_params(groups, exclude, collapse, by)}
     _check_names(journey, params, start=start)
-    rows = _relative(prepare_steps(journey, **_prep(params)), max_steps, start)
-    counts = to_frame(rows.group_by(step=rows.k, event=rows.event).agg(count=rows.count()))
+
+    def build() -> ir.Table:
+        rows = _relative(prepare_steps(journey, **_prep(params)), max_steps, start)
+        return rows.group_by(step=rows.k, event=rows.event).agg(count=rows.count())
+
+    key = ("paths-steps", repr(params), journey.op())
+    counts = fetch(key, build, journey.get_backend()).to_pandas()
     units = int(counts.loc[counts.step == 1, "count"].sum())
     counts["share"] = counts["count"] / units if units else 0.0
     counts = _sorted(counts, ["step", "count", "event"], descending=("count",))
@@ -348,11 +359,15 @@ def _prep_params(groups: Mapping[str, str] | None, exclude: Iterable[str] | None
 
 def _check_names(journey: ir.Table, params: dict[str, Any],
                  **given: str | tuple[str, ...] | None) -> None:
-    """The start/end/pattern names match an event name or a group name ("Did you mean …?")."""
+    """The start/end/pattern names match an event name or a group name ("Did you mean …?");
+    the journey's names are read (one query) only when a name is given."""
+    listed = {what: [names] if isinstance(names, str) or names is None else list(names)
+              for what, names in given.items()}
+    if all(name is None for names in listed.values() for name in names):
+        return
     present = event_names(journey)
-    for what, names in given.items():
-        listed = [names] if isinstance(names, str) or names is None else list(names)
-        check_event_names(journey, listed, what=f"paths {what}", patterns=True,
+    for what, names in listed.items():
+        check_event_names(journey, names, what=f"paths {what}", patterns=True,
                           also=params["groups"].values(), present=present)
 
 
