@@ -121,13 +121,21 @@ def measure(size: int, work: Path, pairs: int, ops: list[str]) -> list[dict[str,
             return phases.phase_analysis(journey, list(p.config.phases), tables=tables,
                                          episodes=episodes)
 
+        from wegweiser.analysis import rollups
+
+        stored_sessions = (
+            {"rollup": p.rollup("sessions")}
+            if "sessions_stored" in ops and "sessions" in rollups.NAMES
+            else {}
+        )
         weg = {
             "funnel": lambda: funnels.funnel(journey, STEPS, window=timedelta(days=36_500)),
             "transitions": lambda: paths.transitions(journey),
             "sessions": lambda: sessions.sessions(journey, gap=timedelta(minutes=30)),
             # the journey's own 30-minute sessions (no gap: what the registry reads when the
-            # gap asked for is the project's); the floor still splits
-            "sessions_stored": lambda: sessions.sessions(journey),
+            # gap asked for is the project's), from the stored per-session rows where the
+            # tree has that roll-up (as the registry does on all the data); the floor splits
+            "sessions_stored": lambda: sessions.sessions(journey, **stored_sessions),
             "phases": lambda: weg_phases(PHASE_TABLES, True),
             "phases_transitions": lambda: weg_phases(one, True),
         }

@@ -290,9 +290,9 @@ class Project(ProjectFiles, ProjectImports, PrivacyStore, ProjectScores, Analysi
         return w.table("journey")
 
     def rollup(self, name: str) -> Any:
-        """The materialised roll-up ``name`` of the journey (``person_days`` or ``persons``,
-        see :mod:`wegweiser.analysis.rollups`; the table ``rollup_<name>``) as an Ibis
-        table; rebuilt with the journey.
+        """The materialised roll-up ``name`` of the journey (``person_days``, ``persons``,
+        ``phase_episodes`` or ``sessions``, see :mod:`wegweiser.analysis.rollups`; the table
+        ``rollup_<name>``) as an Ibis table; rebuilt with the journey.
         A read-only snapshot made before roll-ups existed gets the expression instead."""
         journey = self.journey()
         stamp, table = f"{self._journey_stamp()}:{rollups.VERSION}", f"rollup_{name}"

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from datetime import timedelta
 
+import ibis
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +14,7 @@ import wegweiser
 from tests.analysis.reference import BASE, Ev, frame_of, load, random_rows, stitched_frame
 from wegweiser.analysis.params import parse_duration
 from wegweiser.analysis.result import to_frame
-from wegweiser.analysis.sessions import DURATION_EDGES, sessionize, sessions
+from wegweiser.analysis.sessions import DURATION_EDGES, sessionize, sessions, stored_sessions
 from wegweiser.errors import InvalidInput
 
 CONVERSIONS = {"order_completed"}
@@ -21,7 +22,9 @@ CONVERSIONS = {"order_completed"}
 
 
 
-def reference_sessions(rows: list[Ev], gap: timedelta) -> list[dict]:
+def reference_sessions(rows: list[Ev], gap: timedelta, keep=None) -> list[dict]:
+    """Sessions of ``rows`` at ``gap``; ``keep``: only the events it accepts, in the sessions
+    of all the rows (numbers kept; a session without such events goes)."""
     by_person: dict[str, list[Ev]] = {}
     for r in sorted(rows, key=lambda r: (r.timestamp, r.message_id)):
         by_person.setdefault(r.person, []).append(r)
@@ -34,7 +37,10 @@ def reference_sessions(rows: list[Ev], gap: timedelta) -> list[dict]:
                 current = []
                 chunks.append(current)
             current.append(e)
-        for n, chunk in enumerate(chunks):
+        for n, whole in enumerate(chunks):
+            chunk = whole if keep is None else [e for e in whole if keep(e)]
+            if not chunk:
+                continue
             out.append({
                 "person_id": person, "session": n, "session_id": f"{person}:{n}",
                 "start": chunk[0].timestamp, "end": chunk[-1].timestamp,
@@ -279,3 +285,54 @@ def test_a_filtered_journey_at_another_gap_is_split_on_the_events_in_scope(proje
     )
     result = project.analyse("sessions", {"gap": "10m", "where": [where], "limit": 100_000})
     check_against_reference(result, reference_sessions(kept, timedelta(minutes=10)))
+
+
+def test_the_sessions_roll_up_gives_the_tables_of_the_events(tmp_path, monkeypatch):
+    """At the project's gap on all the data, the registry aggregates the stored per-session
+    rows (``rollup_sessions``: integer channel/device codes, first-session flags for the
+    distinct persons) — exactly the tables of grouping the events, NULL channels and devices,
+    ties and stitched devices included; under a filter it groups the events in scope (the
+    roll-up holds all of them); a new import and another gap rebuild it."""
+    rows = random_rows(3, n=300, persons=12, minutes=60 * 12, ties=0.2)
+    for r in rows[::3]:  # some events without a device
+        r.device = None
+    read: list[str] = []
+    with wegweiser.Project.init(tmp_path / "p") as project:
+        assert project.import_events(stitched_frame(rows)).quarantined == 0
+        real = project.rollup
+        monkeypatch.setattr(project, "rollup", lambda name: read.append(name) or real(name))
+        journey = project.journey()
+        plain = sessions(journey, limit=None)
+        rolled = sessions(journey, limit=None, rollup=project.rollup("sessions"))
+        via = project.analyse("sessions", limit=100_000)
+        assert read.count("sessions") == 2
+        assert plain.by_device["device"].isna().any()
+        for result in (rolled, via):
+            for name, table in plain.tables().items():
+                pd.testing.assert_frame_equal(result.tables()[name], table, check_exact=True)
+        # the import names every channel: NULL channels on a journey made so, rolled up
+        # unmaterialised (what a snapshot made before the roll-up reads)
+        unnamed = journey.mutate(channel=ibis.ifelse(journey.seq % 3 == 0, None, journey.channel))
+        plain = sessions(unnamed, limit=None)
+        assert plain.by_channel["channel"].isna().any()
+        rolled = sessions(unnamed, limit=None, rollup=stored_sessions(unnamed))
+        for name, table in plain.tables().items():
+            pd.testing.assert_frame_equal(rolled.tables()[name], table, check_exact=True)
+        gap = timedelta(minutes=30)
+        mobile = project.analyse("sessions", where=["device=mobile"], limit=100_000)
+        assert read.count("sessions") == 2  # a filter: the events in scope
+        check_against_reference(mobile, reference_sessions(
+            rows, gap, keep=lambda e: e.device == "mobile"))
+        later = random_rows(4, n=60, persons=20, minutes=60 * 12)
+        for i, r in enumerate(later):
+            r.message_id = f"later{i}"
+        project.import_events(frame_of(later))
+        again = project.analyse("sessions", limit=100_000)
+        assert again.summary["sessions"].iloc[0] == len(reference_sessions(rows + later, gap))
+    cfg = tmp_path / "p" / "wegweiser.toml"
+    cfg.write_text(cfg.read_text().replace("session_gap_minutes = 30", "session_gap_minutes = 7"))
+    with wegweiser.open_project(tmp_path / "p") as project:
+        at_seven = project.analyse("sessions", limit=100_000)
+        recomputed = sessions(project.journey(), gap=timedelta(minutes=7), limit=None)
+    for name, table in recomputed.tables().items():
+        pd.testing.assert_frame_equal(at_seven.tables()[name], table, check_exact=True)

@@ -59,12 +59,23 @@ def exact_mean(total: int, count: int, *, scale: int = 1) -> float:
 
 
 def stats_query(
-    per_session: ir.Table, *, person: str, edges: tuple[int, ...], limit: int | None
+    per_session: ir.Table,
+    *,
+    person: str,
+    edges: tuple[int, ...],
+    limit: int | None,
+    stored: bool = False,
 ) -> ir.Table:
     """The union (see :data:`COLUMNS`) over ``per_session`` (``person`` — the column that
     identifies a person —, ``person_id``, ``session``, ``start``, ``end``, ``events``,
     ``channel``, ``device``, ``conversions``, ``duration_us``, ``duration_s``); rows only when
-    ``limit`` is not 0 (None: all of them)."""
+    ``limit`` is not 0 (None: all of them).
+
+    ``stored``: ``per_session`` is the ``sessions`` roll-up
+    (:func:`~wegweiser.analysis.sessions.stored_sessions`); the per-channel and per-device
+    tables group by its ``channel_n``/``device_n`` (integers, one code per name) and sum its
+    ``first_channel``/``first_device`` flags (one per person and name) for the distinct
+    persons: the same figures as grouping by the names with a distinct count."""
     s = per_session
     counts = {
         "n": s.count(),
@@ -84,14 +95,19 @@ def stats_query(
         ),
     ]
     for column in ("channel", "device"):
-        branches.append(
-            s.group_by(key=s[column]).agg(
+        if stored:
+            by = s.group_by(s[f"{column}_n"]).agg(
+                key=s[column].arbitrary(),
                 kind=ibis.literal(column),
                 **counts,
-                persons=s[person].nunique(),
+                persons=s[f"first_{column}"].sum(),
                 **medians,
             )
-        )
+        else:
+            by = s.group_by(key=s[column]).agg(
+                kind=ibis.literal(column), **counts, persons=s[person].nunique(), **medians
+            )
+        branches.append(by)
     bucket = ibis.cases(
         *[(s.duration_s < edge, i) for i, edge in enumerate(edges)], else_=len(edges)
     )

@@ -1,6 +1,6 @@
-"""Roll-ups of the journey that the overview and the trends read instead of every event.
+"""Roll-ups of the journey that the overview, trends, phases and sessions read instead of events.
 
-Both are materialised beside the ``journey`` table, rebuilt with it (the same stamp), so
+They are materialised beside the ``journey`` table, rebuilt with it (the same stamp), so
 that the dashboard's overview reads tables of person-days and persons instead of every
 event (issue 20: the overview with its trend at 10M events):
 
@@ -13,7 +13,11 @@ event (issue 20: the overview with its trend at 10M events):
   NULL for a person without a phase-mapped event);
 * ``phase_episodes`` — one row per phase episode of a person: the columns of
   :func:`~wegweiser.analysis.phases.episode_table`, from which the phase analysis (without
-  ``as_of``) aggregates its tables instead of ordering every phase-mapped event again.
+  ``as_of``) aggregates its tables instead of ordering every phase-mapped event again;
+* ``sessions`` — one row per session of the journey's own sessions (the project's
+  ``windows.session_gap_minutes``; the gap is part of the stamp): the columns of
+  :func:`~wegweiser.analysis.sessions.stored_sessions`, from which the sessions analysis
+  (at the project's gap) aggregates its tables instead of grouping every event again.
 
 Every figure of the overview and of ``trends`` (without an event filter) is a sum or a
 distinct count over these rows, so reading them gives the same numbers as reading the
@@ -39,8 +43,8 @@ if TYPE_CHECKING:
 #: stores built by an earlier version rebuild them
 VERSION = 1
 #: the roll-ups by name, in the order they are built
-NAMES: tuple[Literal["person_days", "persons", "phase_episodes"], ...] = (
-    "person_days", "persons", "phase_episodes")
+NAMES: tuple[Literal["person_days", "persons", "phase_episodes", "sessions"], ...] = (
+    "person_days", "persons", "phase_episodes", "sessions")
 
 
 def person_days(journey: ir.Table, keys: tuple[str, ...] = ()) -> ir.Table:
@@ -87,4 +91,8 @@ def build(name: str, journey: ir.Table, phases: list[Phase]) -> ir.Table:
         from wegweiser.analysis.phases import episode_table
 
         return episode_table(journey, phases)
+    if name == "sessions":
+        from wegweiser.analysis.sessions import stored_sessions
+
+        return stored_sessions(journey)
     raise KeyError(f"no roll-up {name!r}; there are {', '.join(NAMES)}")

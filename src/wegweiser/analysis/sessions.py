@@ -223,6 +223,35 @@ def _per_session(
     return _durations(joined, person)
 
 
+def stored_sessions(journey: ir.Table) -> ir.Table:
+    """One row per session of the journey's own sessions: the ``sessions`` roll-up
+    (:mod:`wegweiser.analysis.rollups`), which :func:`sessions` aggregates instead of every
+    event when asked for those sessions on all the data.
+
+    The columns of the per-session rows (``person_n`` when the journey has codes,
+    ``person_id``, ``session``, ``start``, ``end``, ``events``, ``channel``, ``device``,
+    ``conversions``, ``duration_us``, ``duration_s``) and, for the per-channel and
+    per-device tables:
+
+    * ``channel_n`` / ``device_n`` — 0-based dense rank of the entry channel / device among
+      the sessions' (NULL is a value of its own): the group-bys hash integers. They are made
+      here, in the same step as the names, and live only in this table;
+    * ``first_channel`` / ``first_device`` — 1 on a person's first session with that entry
+      channel / device (0 on the others and where the person is NULL): the sum over a
+      channel is the number of distinct persons with a session entering by it, without a
+      distinct count.
+    """
+    per = _per_session(journey, gap=None).drop("person")
+    person = "person_n" if "person_n" in per.columns else "person_id"
+    known = per[person].notnull()
+    out = {}
+    for column in ("channel", "device"):
+        first = ibis.row_number().over(group_by=[per[person], per[column]], order_by=per.session)
+        out[f"{column}_n"] = ibis.dense_rank().over(order_by=per[column]).cast("int64")
+        out[f"first_{column}"] = (known & (first == 0)).cast("int64")
+    return per.mutate(**out)
+
+
 def _durations(per: ir.Table, person: str) -> ir.Table:
     span = epoch_us(per.end) - epoch_us(per.start)
     return per.mutate(duration_us=span, duration_s=span.cast("float64") / 1e6, person=per[person])
@@ -253,6 +282,7 @@ def sessions(
     gap: timedelta | None = None,
     limit: int | None = 0,
     stored_gap: timedelta | None = None,
+    rollup: ir.Table | None = None,
 ) -> SessionsResult:
     """Counts, durations and events per session, overall and by entry channel and device.
 
@@ -262,23 +292,37 @@ def sessions(
     again. ``limit`` is how many per-session rows to return (ordered by start time, then
     person and session number); 0 returns none, None all of them. All tables come from one
     query (:mod:`._session_stats`).
+
+    ``rollup``: the journey's ``sessions`` roll-up (:func:`stored_sessions` of
+    ``journey``, materialised), aggregated instead of the events when the sessions asked
+    for are the journey's own; the caller passes it only for the whole journey (no filter,
+    no range), as the registry does.
     """
     if limit is not None and limit < 0:
         raise InvalidInput(f"limit must be 0 or more, got {limit}")
     if gap is not None:
         check_gap(gap)
     stored = uses_stored(gap, stored_gap)
-    key = ("sessions", None if stored else gap, limit, journey.op())
-    table = fetch(
-        key,
-        lambda: stats_query(
-            _per_session(journey, gap=None if stored else gap),
-            person="person",
-            edges=DURATION_EDGES,
-            limit=limit,
-        ),
-        journey.get_backend(),
-    )
+    if stored and rollup is not None:
+        person = "person_n" if "person_n" in rollup.columns else "person_id"
+        table = fetch(
+            ("sessions", "rollup", limit, rollup.op()),
+            lambda: stats_query(
+                rollup, person=person, edges=DURATION_EDGES, limit=limit, stored=True
+            ),
+            rollup.get_backend(),
+        )
+    else:
+        table = fetch(
+            ("sessions", None if stored else gap, limit, journey.op()),
+            lambda: stats_query(
+                _per_session(journey, gap=None if stored else gap),
+                person="person",
+                edges=DURATION_EDGES,
+                limit=limit,
+            ),
+            journey.get_backend(),
+        )
     summary, by_channel, by_device, durations, rows = frames(
         table,
         edges=DURATION_EDGES,
@@ -323,7 +367,16 @@ class SessionsParams(Params):
 
 def _compute(inputs: Inputs, p: SessionsParams) -> SessionsResult:
     stored = timedelta(minutes=inputs.config.windows.session_gap_minutes)
-    return sessions(inputs.journey(), gap=duration(p.gap), limit=p.limit, stored_gap=stored)
+    journey, gap = inputs.journey(), duration(p.gap)
+    # the stored per-session rows (all the data, the project's gap), when the inputs have
+    # them; a journey without codes (Spark) groups its events as before
+    rollup = getattr(inputs, "rollup", None)
+    rows = (
+        rollup("sessions")
+        if callable(rollup) and uses_stored(gap, stored) and has_codes(journey)
+        else None
+    )
+    return sessions(journey, gap=gap, limit=p.limit, stored_gap=stored, rollup=rows)
 
 
 ANALYSIS = Analysis(
