@@ -13,13 +13,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from wegweiser.analysis._feedback_rows import feedback_rows
+from wegweiser.analysis._feedback_rows import scoped_feedback_rows
 from wegweiser.analysis.result import to_frame
 from wegweiser.feedback import resolve_model, understand
 
 if TYPE_CHECKING:
-    import ibis.expr.types as ir
-
     from wegweiser.analysis.registry import Inputs
 
 By = Literal["total", "touchpoint", "phase", "channel", "device", "period", "source", "language"]
@@ -71,22 +69,6 @@ def feedback_frame(inputs: Inputs, *, period: str = "week", texts: bool = True,
         found = dict(zip(idx, read["topics"], strict=True))
         frame["topics"] = [tuple(found.get(i, ())) for i in frame.index]
     return frame
-
-
-def scoped_feedback_rows(inputs: Inputs, *, linked: bool = False) -> ir.Table:
-    """The feedback rows in the inputs' scope, each linked to its touchpoint and phase in the
-    whole journey: a range or filter keeps the answers, not the touchpoints they are about
-    (an answer just after ``since``, or kept by ``property:survey=nps``, is still about the
-    event before it). With ``linked`` (``touchpoint_seq``, a position in the scoped journey)
-    the touchpoint is looked for among the events in scope."""
-    journey = inputs.journey()
-    whole = getattr(inputs, "whole_journey", None)
-    unscoped = whole() if callable(whole) and not linked else None
-    if unscoped is None:
-        return feedback_rows(journey, inputs.config, linked=linked)
-    rows = feedback_rows(unscoped, inputs.config)
-    return rows.semi_join(journey.select("person_id", "message_id"),
-                          ["person_id", "message_id"])
 
 
 def group_column(frame: pd.DataFrame, by: str) -> pd.Series:
