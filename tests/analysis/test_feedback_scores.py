@@ -1,4 +1,4 @@
-"""Feedback scores by touchpoint, phase, channel and device against a plain-Python reference
+"""Feedback scores by touchpoint, phase, channel, device and week against a plain-Python reference
 on random logs (stitched devices, equal timestamps), with and without a range or filter:
 the scope keeps the answers, each stays about the touchpoint before it in the whole journey."""
 
@@ -24,7 +24,8 @@ from tests.analysis.reference import (
 
 EVENTS = ("ad_click", "product_view", "checkout_payment", "login", "survey_answered")
 SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
-BY = {"touchpoint": "event", "phase": "phase", "channel": "channel", "device": "device"}
+BY = {"touchpoint": "event", "phase": "phase", "channel": "channel", "device": "device",
+      "period": "week"}
 
 
 def answers_log(seed: int) -> list[Ev]:
@@ -84,6 +85,7 @@ def reference_rows(rows: list[Ev], keep) -> list[dict]:
                 "channel": touch.channel if touch else None,
                 "device": touch.device if touch else None,
                 "phase": phased[-1] if phased else None,
+                "week": (e.timestamp.date() - timedelta(days=e.timestamp.weekday())).isoformat(),
             })
     return out
 
@@ -141,7 +143,7 @@ def shop(tmp_path_factory):
 def test_scores_match_the_reference_in_and_out_of_scope(shop, kind, i, by):
     scope, keep = scope_of(kind, i)
     expected = reference_scores(reference_rows(ROWS, keep), BY[by])
-    got = shop.analyse("feedback_scores", {"by": by, **scope}).scores
+    got = shop.analyse("feedback_scores", {"by": by, "period": "week", **scope}).scores
     found = {(r.group, r.kind): (r.answers, r.value) for r in got.itertuples()}
     assert set(found) == set(expected), scope
     for key, (n, value) in expected.items():
@@ -165,6 +167,6 @@ def test_an_answer_filtered_alone_or_just_after_since_keeps_its_touchpoint(proje
                   {"since": (BASE + timedelta(minutes=10)).isoformat()}):
         got = project.analyse("feedback_scores", {"by": "touchpoint", **scope}).scores
         assert got[["group", "answers", "value"]].values.tolist() == expected, scope
-        phases = project.analyse("feedback_scores", {"by": "phase", **scope}).scores
-        assert phases[["group", "value"]].values.tolist() == [
-            ["Consideration", 100.0], ["Purchase", -100.0]], scope
+    phases = project.analyse("feedback_scores", {"by": "phase", "where": ["property:survey=nps"]})
+    assert phases.scores[["group", "value"]].values.tolist() == [
+        ["Consideration", 100.0], ["Purchase", -100.0]]
