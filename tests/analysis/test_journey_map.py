@@ -185,6 +185,22 @@ def test_conversion_at_the_same_instant_counts(project):
     assert cells.loc[("Purchase", "email"), "conversion_rate"] == 1.0
 
 
+def test_satisfaction_in_a_range_is_about_the_touchpoint_before_the_answer(project):
+    """The answer in the range is about the checkout before ``since`` (the same linking as
+    the feedback analyses): the cell (Purchase, web), in the range through b, has it;
+    a range starting between touchpoint and answer left the cell without satisfaction."""
+    rows = [
+        Ev("a", "checkout_payment", BASE, "m1", channel="web"),
+        Ev("a", "survey_answered", BASE + timedelta(minutes=30), "m2", channel="email",
+           properties={"survey": "nps", "score": 10}),
+        Ev("b", "checkout_payment", BASE + timedelta(hours=2), "m3", channel="web"),
+    ]
+    project.import_events(stitched_frame(rows, share=0))
+    for scope in ({}, {"since": (BASE + timedelta(minutes=10)).isoformat()}):
+        cells = project.analyse("journey_map", scope).cells.set_index(["phase", "touchpoint"])
+        assert cells.loc[("Purchase", "web"), "satisfaction"] == 100.0, scope
+
+
 def test_phases_filter_grid_and_errors(project):
     rows = make_rows(3)
     project.import_events(stitched_frame(rows))

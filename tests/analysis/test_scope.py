@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from tests.analysis.reference import Ev, frame_of
+from tests.analysis.reference import Ev, frame_of, load_log, random_rows, reference_journeys
+from tests.analysis.test_funnels import ref_counts, ref_units
 from wegweiser.analysis.result import to_frame
 from wegweiser.analysis.scope import Scope, compare_tables, date_range, scoped
 from wegweiser.analysis.segments import Segment
@@ -158,3 +161,63 @@ def test_unknown_segment_says_so(edges):
     edges.save_segment(Segment(name="buyers", did=["order_completed"]))
     with pytest.raises(InvalidInput, match="Did you mean 'buyers'"):
         edges.analyse("kpis", segment="buyer")
+
+
+# -- analyses in a range against plain-Python references on the rows in it --------------------
+RANGE_ROWS = random_rows(5, n=260, persons=12, events=("a", "b", "c", "order_completed"),
+                         minutes=60 * 24 * 8, ties=0.2)
+RANGE_INSTANTS = sorted({r.timestamp for r in RANGE_ROWS})
+
+
+@pytest.fixture(scope="module")
+def ranged(tmp_path_factory):
+    import wegweiser
+
+    with wegweiser.Project.init(tmp_path_factory.mktemp("range") / "p") as project:
+        load_log(project, RANGE_ROWS, seed=5)  # devices linked by later identify events
+        yield project
+
+
+@given(a=st.integers(0, 10_000), b=st.integers(0, 10_000), as_date=st.booleans(),
+       mobile=st.booleans())
+@settings(max_examples=5, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_analyses_in_a_range_match_the_references_on_the_rows_in_it(ranged, a, b, as_date,
+                                                                     mobile):
+    """Edges on an event's exact instant (``since`` inclusive, ``until`` exclusive) or a date
+    (``until``: the whole day); a strict funnel follows the events in scope (renumbered),
+    trends count them per UTC day, sessions are the whole journey's, cut to the scope."""
+    t0, t1 = sorted((RANGE_INSTANTS[a % len(RANGE_INSTANTS)],
+                     RANGE_INSTANTS[b % len(RANGE_INSTANTS)]))
+    stop = t1.date() + timedelta(days=1) if as_date else t1
+    scope = {"since": t0.isoformat(),
+             "until": t1.date().isoformat() if as_date else t1.isoformat(),
+             "where": ["device=mobile"] if mobile else []}
+
+    def keep(r) -> bool:
+        day_ok = r.timestamp.date() < stop if as_date else r.timestamp < stop
+        return r.timestamp >= t0 and day_ok and (not mobile or r.device == "mobile")
+
+    if t0 >= (datetime.combine(stop, time(), UTC) if as_date else stop):
+        return  # an empty range is refused (test_bad_ranges_are_refused)
+    rows = [r for r in RANGE_ROWS if keep(r)]
+    steps = ["a", "b", "order_completed"]
+    got = ranged.analyse("funnel", {**scope, "steps": steps, "mode": "strict", "window": "1d"})
+    units = ref_units(rows, steps, mode="strict", window=timedelta(days=1))
+    assert got.steps["units"].tolist() == ref_counts(units, 3), scope
+
+    series = ranged.analyse("trends", {**scope, "period": "day"}).series
+    days: dict = {}
+    for r in rows:
+        days.setdefault(r.timestamp.date(), []).append(r)
+    assert {pd.Timestamp(s.period_start).date(): (s.events, s.persons)
+            for s in series.itertuples() if s.events} == {
+        d: (len(rs), len({r.person for r in rs})) for d, rs in days.items()}, scope
+
+    whole = reference_journeys(RANGE_ROWS)  # sessions of the whole journey
+    kept_ids = {r.message_id for r in rows}
+    sessions = {(p, e.session) for p, evs in whole.items() for e in evs
+                if e.message_id in kept_ids}
+    summary = ranged.analyse("sessions", {**scope, "limit": 1}).summary.iloc[0]
+    assert (summary["sessions"], summary["persons"]) == (
+        len(sessions), len({p for p, _ in sessions})), scope

@@ -384,6 +384,32 @@ def test_feedback_is_matched_through_its_linked_event_so_property_rules_match():
     assert rel.loc["video", "feedback"] == 5  # the explicit row by its event name
 
 
+def test_feedback_in_a_range_is_matched_through_its_touchpoint_before_the_range(tmp_path):
+    """An answer just after ``since`` is about the video viewed before it: linked in the whole
+    journey (its ``touchpoint_seq`` counts there), it rates the touchpoint; linked in the
+    range it was about no event and rated none."""
+    from wegweiser.analysis import touchpoints as module
+    from wegweiser.analysis.scope import Scope, scoped
+
+    events = pd.DataFrame({
+        "message_id": ["m1", "m2", "m3"], "type": "track", "user_id": ["u1", "u1", "u2"],
+        "event": ["video_view", "survey_answered", "video_view"],
+        "timestamp": [T0.isoformat(), (T0 + timedelta(minutes=30)).isoformat(),
+                      (T0 + timedelta(hours=2)).isoformat()],
+        "channel": "video", "device": "mobile",
+        "properties": [json.dumps(p) for p in ({}, {"survey": "csat", "score": 5}, {})],
+    })
+    with wegweiser.Project.init(tmp_path / "p") as project:
+        project.import_events(events)
+        view = scoped(project, Scope(since=(T0 + timedelta(minutes=10)).isoformat()))
+        fb = module.feedback_rows(view)
+        assert fb[["person_id", "event", "satisfaction"]].values.tolist() == [
+            [project.person_of("u1"), "video_view", 1.0]]
+        cat = [Touchpoint("video", (parse("event=video_view"),))]
+        about = module._about(fb, cat, view.whole_journey())
+        assert about[["touchpoint", "satisfaction"]].values.tolist() == [["video", 1.0]]
+
+
 # -- benchmark scores from a CSV file, and the command line ----------------------------------
 @pytest.mark.parametrize(
     ("text", "message"),

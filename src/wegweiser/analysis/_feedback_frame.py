@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from wegweiser.analysis._feedback_rows import feedback_rows
+from wegweiser.analysis._feedback_rows import scoped_feedback_rows
 from wegweiser.analysis.result import to_frame
 from wegweiser.feedback import resolve_model, understand
 
@@ -38,7 +38,7 @@ def feedback_frame(inputs: Inputs, *, period: str = "week", texts: bool = True,
     """Every feedback row, with the reading of its text when ``texts`` (module docstring);
     ``linked``: with ``touchpoint_seq`` (:func:`feedback_rows`)."""
     config = inputs.config
-    frame = to_frame(feedback_rows(inputs.journey(), config, linked=linked))
+    frame = to_frame(scoped_feedback_rows(inputs, linked=linked))
     frame = frame.sort_values(["timestamp", "person_id", "seq"], kind="stable")
     frame = frame.reset_index(drop=True)
     ts = pd.to_datetime(frame["timestamp"], utc=True)

@@ -36,6 +36,7 @@ from wegweiser.config import FeedbackConfig
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
+    from wegweiser.analysis.registry import Inputs
     from wegweiser.config import Config
 
 SCALES: dict[str, tuple[float, float]] = {
@@ -144,3 +145,19 @@ def feedback_rows(journey: ir.Table, config: Config, *, linked: bool = False) ->
         rows = rows.mutate(touchpoint_seq=ibis.ifelse(
             rows.explicit, ibis.null().cast("int64"), rows._touch_seq))
     return rows.select(*FEEDBACK_COLUMNS, *(["touchpoint_seq"] if linked else []))
+
+
+def scoped_feedback_rows(inputs: Inputs, *, linked: bool = False) -> ir.Table:
+    """The feedback rows in the inputs' scope, each linked to its touchpoint and phase in the
+    whole journey: a range or filter keeps the answers, not the touchpoints they are about
+    (an answer just after ``since``, or kept by ``property:survey=nps``, is still about the
+    event before it). With ``linked``, ``touchpoint_seq`` is a position in the whole journey
+    (``inputs.whole_journey()`` when the scope restricts it, else ``inputs.journey()``)."""
+    journey = inputs.journey()
+    whole = getattr(inputs, "whole_journey", None)
+    unscoped = whole() if callable(whole) else None
+    if unscoped is None:
+        return feedback_rows(journey, inputs.config, linked=linked)
+    rows = feedback_rows(unscoped, inputs.config, linked=linked)
+    return rows.semi_join(journey.select("person_id", "message_id"),
+                          ["person_id", "message_id"])

@@ -55,7 +55,7 @@ import ibis
 import pandas as pd
 from pydantic import Field
 
-from wegweiser.analysis._feedback_rows import SCALES, feedback_rows
+from wegweiser.analysis._feedback_rows import SCALES, feedback_rows, scoped_feedback_rows
 from wegweiser.analysis.kpis import feedback_answers
 from wegweiser.analysis.params import Params
 from wegweiser.analysis.registry import Analysis, Chart, Inputs, Words
@@ -137,6 +137,7 @@ def journey_map(
     config: Config | None = None,
     satisfaction: str = "about",
     top_events: int = 3,
+    feedback: ir.Table | None = None,
 ) -> JourneyMapResult:
     """Phases x touchpoints with persons, events, conversion and satisfaction per cell.
 
@@ -144,6 +145,9 @@ def journey_map(
     pass the configured names for the journey order); phases not listed are left out.
     ``config`` says where feedback lives and how events map to phases (default: the default
     configuration); ``satisfaction`` which feedback a cell counts (module docstring).
+    ``feedback``: the feedback rows about the cells
+    (:func:`~wegweiser.analysis._feedback_rows.feedback_rows`; default: those of ``journey``,
+    an analysis in a scope passes those in scope linked in the whole journey).
     """
     if by not in BY:
         raise InvalidInput(f"unknown touchpoint {by!r}; use by='channel' or by='event'")
@@ -172,7 +176,8 @@ def journey_map(
         *per_cell.columns, "last_conversion"
     )
     if satisfaction == "about":
-        answers = _about(journey, config, by, t.select("phase", "touchpoint").distinct())
+        rows = feedback if feedback is not None else feedback_rows(journey, config)
+        answers = _about(rows, by, t.select("phase", "touchpoint").distinct())
     else:
         answers = feedback_answers(journey, config.feedback).select(
             a_person="person_id", a_time="timestamp", a_value="satisfaction"
@@ -195,10 +200,9 @@ def journey_map(
     return JourneyMapResult(**_tidy(frames, order), params=params)
 
 
-def _about(journey: ir.Table, config: Config, by: str, cells: ir.Table) -> ir.Table:
-    """The scored feedback about each cell: ``a_person``, ``phase``, ``touchpoint``,
+def _about(rows: ir.Table, by: str, cells: ir.Table) -> ir.Table:
+    """The scored feedback ``rows`` about each cell: ``a_person``, ``phase``, ``touchpoint``,
     ``a_value`` (0..100), only for (phase, touchpoint) pairs in ``cells``."""
-    rows = feedback_rows(journey, config)
     rows = rows.filter(rows.valid & rows.score.notnull() & rows.phase.notnull()
                        & rows.kind.isin(list(SCALES)))
     key = rows.touchpoint_channel if by == "channel" else rows.touchpoint
@@ -301,8 +305,10 @@ class JourneyMapParams(Params):
 
 def _compute(inputs: Inputs, p: JourneyMapParams) -> JourneyMapResult:
     config = inputs.config
+    about = scoped_feedback_rows(inputs) if p.satisfaction == "about" else None
     return journey_map(inputs.journey(), phases=config.phase_names or None, by=p.by,
-                       config=config, satisfaction=p.satisfaction, top_events=p.top_events)
+                       config=config, satisfaction=p.satisfaction, top_events=p.top_events,
+                       feedback=about)
 
 
 ANALYSIS = Analysis(

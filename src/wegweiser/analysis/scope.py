@@ -214,6 +214,14 @@ class _Scoped:
         table: ir.Table = self._journey() if callable(self._journey) else self._journey
         return table
 
+    def whole_journey(self) -> ir.Table | None:
+        """The journey before the scope, when the scope restricts it (else None): for what
+        links an event in scope to an earlier one, such as feedback to the touchpoint it is
+        about, which may lie before the range or outside a filter."""
+        if self._plain:
+            return None
+        return self._inputs.journey()
+
     def rollup(self, name: str) -> ir.Table | None:
         """The project's roll-up ``name`` (:mod:`wegweiser.analysis.rollups`) when the scope
         is all the data and the inputs have it; else None (compute from the journey)."""

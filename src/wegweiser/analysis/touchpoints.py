@@ -129,6 +129,7 @@ def touchpoints(
     candidates: int = 3,
     loops: int = 15,
     phases: Sequence[str] = (),
+    linked_journey: ir.Table | None = None,
 ) -> TouchpointsResult:
     """Every touchpoint rated; magic moments and pain points (module docstring).
 
@@ -137,7 +138,9 @@ def touchpoints(
     ``seq`` of the journey event the row is about, matched against the rules);
     ``members``: persona membership (``person_id``, ``name``); ``credit``: attributed share
     of conversions per channel;
-    ``phases``: the phase names in their order (the covariate "highest phase reached").
+    ``phases``: the phase names in their order (the covariate "highest phase reached");
+    ``linked_journey``: the journey ``touchpoint_seq`` counts in (default ``journey``; in a
+    range or filter the whole journey, where the touchpoint before an answer may lie).
     """
     steps = error_events(journey)
     pre = decided(journey).cache()  # read three times: once on the engine
@@ -145,7 +148,7 @@ def touchpoints(
         return _touchpoints(journey, pre, catalogue, steps, feedback=feedback, members=members,
                             credit=credit, resamples=resamples, seed=seed,
                             max_persons=max_persons, candidates=candidates, loops=loops,
-                            phases=phases)
+                            phases=phases, linked_journey=linked_journey)
     finally:
         pre.release()
 
@@ -155,13 +158,14 @@ def _touchpoints(
     steps: Mapping[str, str | None], *, feedback: pd.DataFrame | None,
     members: pd.DataFrame | None, credit: Mapping[str, float] | None, resamples: int,
     seed: int, max_persons: int, candidates: int, loops: int, phases: Sequence[str],
+    linked_journey: ir.Table | None,
 ) -> TouchpointsResult:
     frame = person_frame(pre, catalogue, channels_of(journey), errors=list(steps),
                          phases=phases)
     if len(frame) > max_persons:
         frame = frame.sample(max_persons, random_state=seed).sort_values("person_id")
         frame = frame.reset_index(drop=True)
-    fb = _about(feedback, catalogue, journey)
+    fb = _about(feedback, catalogue, journey if linked_journey is None else linked_journey)
     rel, effects = _rated(frame, catalogue, fb, credit or {}, resamples=resamples, seed=seed)
     magic = scores.magic_moments(frame, catalogue, rel, candidates=candidates,
                                  resamples=resamples, seed=seed)
@@ -390,10 +394,12 @@ def _compute(inputs: Inputs, p: TouchpointsParams) -> TouchpointsResult:
     credit = dict(zip(credits["touchpoint"].astype(str), credits["share"].astype(float),
                       strict=True))
     who = members(inputs) if p.personas else None
+    whole = getattr(inputs, "whole_journey", None)  # feedback is linked in the whole journey
     return touchpoints(journey, cat, feedback=feedback_rows(inputs), members=who,
                        credit=credit, resamples=p.resamples, seed=p.seed,
                        max_persons=p.max_persons, candidates=p.candidates,
-                       phases=[ph.name for ph in inputs.config.phases])
+                       phases=[ph.name for ph in inputs.config.phases],
+                       linked_journey=whole() if callable(whole) else None)
 
 
 ANALYSIS = Analysis(
